@@ -1,0 +1,43 @@
+"""ssi-sync: keeps mailboxes in step with SAP Cloud for Customer and shows what fails to sync."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from backend import extensions
+from backend.instance import with_development_secrets
+from backend.logs import configure_logging
+from backend.settings import load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app (also the context of CLI commands and jobs).
+
+    Args:
+        config: values that override the environment, by variable name
+            (``{"DATABASE_URL": ..., "TESTING": True}``); Flask's own keys pass through.
+
+    Raises:
+        ConfigError: a setting cannot be used (a ``SystemExit`` with a one-line message).
+    """
+    overrides = dict(config or {})
+    environ = {**os.environ, **{key: str(value) for key, value in overrides.items()}}
+    settings = load_settings(environ)
+    if not settings.is_production:
+        settings = with_development_secrets(settings)
+    configure_logging(settings.log_level)
+
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(SECRET_KEY=settings.secret_key, **overrides)
+    extensions.init_app(app, settings)
+
+    from backend.cli import register_commands
+    from backend.web.health import health
+
+    app.register_blueprint(health)
+    register_commands(app)
+    return app

@@ -1,0 +1,1 @@
+"""Authentication and secrets: sign-in, add-in tokens, token encryption at rest."""

@@ -1,0 +1,14 @@
+"""``flask`` commands: database, keys, jobs and demo data."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from backend.cli.db import db
+    from backend.cli.jobs import scheduler, worker
+    from backend.cli.keys import keys
+
+    for command in (db, keys, worker, scheduler):
+        app.cli.add_command(command)

@@ -1,0 +1,22 @@
+"""The data model, one module per aggregate. Importing this package registers every table."""
+
+from backend.models.audit import AuditEvent
+from backend.models.issue import Issue
+from backend.models.mailbox import Mailbox, MailboxItemState
+from backend.models.notification import Notification
+from backend.models.run import Run
+from backend.models.sync_item import SyncItem
+from backend.models.tenant import Tenant
+from backend.models.user import User
+
+__all__ = [
+    "AuditEvent",
+    "Issue",
+    "Mailbox",
+    "MailboxItemState",
+    "Notification",
+    "Run",
+    "SyncItem",
+    "Tenant",
+    "User",
+]

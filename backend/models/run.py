@@ -1,0 +1,60 @@
+"""Run: one sync run of one mailbox, with its outcome and statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, utcnow
+from backend.models.types import IssueCode
+
+
+class RunOutcome(StrEnum):
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    HELD = "HELD"
+    INTERRUPTED = "INTERRUPTED"
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "SCHEDULE"
+    FORCED = "FORCED"
+    CLI = "CLI"
+    SAVE_DIALOG = "SAVE_DIALOG"
+
+
+class Run(Base):
+    __tablename__ = "sync_run"
+    __table_args__ = (Index("ix_sync_run_mailbox_started", "mailbox_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailbox.id", ondelete="CASCADE"))
+    trigger: Mapped[Trigger] = mapped_column(Enum(Trigger, native_enum=False, length=16))
+    job_id: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[RunOutcome] = mapped_column(
+        Enum(RunOutcome, native_enum=False, length=16), default=RunOutcome.RUNNING
+    )
+    error_code: Mapped[IssueCode | None] = mapped_column(
+        Enum(IssueCode, native_enum=False, length=20)
+    )
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    items_read: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    deleted: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    issues_opened: Mapped[int] = mapped_column(default=0)
+    issues_resolved: Mapped[int] = mapped_column(default=0)
+    requests: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

@@ -1,0 +1,47 @@
+"""SyncItem: the pairing of one mailbox item with one C4C object, with their change markers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, utcnow
+from backend.models.types import ItemType
+
+
+class SyncItemState(StrEnum):
+    PENDING = "PENDING"
+    SYNCED = "SYNCED"
+    FAILED = "FAILED"
+    MISSING = "MISSING"
+
+
+class SyncItem(Base):
+    __tablename__ = "sync_item"
+    __table_args__ = (
+        UniqueConstraint("mailbox_id", "item_type", "mailbox_item_id"),
+        UniqueConstraint("mailbox_id", "item_type", "c4c_object_id"),
+        UniqueConstraint("external_id"),
+        Index("ix_sync_item_mailbox_state", "mailbox_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailbox.id", ondelete="CASCADE"))
+    item_type: Mapped[ItemType] = mapped_column(Enum(ItemType, native_enum=False, length=16))
+    state: Mapped[SyncItemState] = mapped_column(
+        Enum(SyncItemState, native_enum=False, length=16), default=SyncItemState.PENDING
+    )
+    mailbox_item_id: Mapped[str | None] = mapped_column(String(512))
+    mailbox_change_key: Mapped[str | None] = mapped_column(String(512))
+    c4c_object_id: Mapped[str | None] = mapped_column(String(70))
+    c4c_etag: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str | None] = mapped_column(String(500))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    missed_runs: Mapped[int] = mapped_column(default=0)
+    temporary_failures: Mapped[int] = mapped_column(default=0)
+    last_synced_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,41 @@
+"""Enumerations shared by several aggregates. Values equal names so rows and logs read well."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ItemType(StrEnum):
+    CONTACT = "CONTACT"
+    ACCOUNT = "ACCOUNT"
+    TASK = "TASK"
+    EMAIL = "EMAIL"
+    APPOINTMENT = "APPOINTMENT"
+
+
+class Direction(StrEnum):
+    """Which way data flows: ``UP`` is mailbox to C4C, ``DOWN`` is C4C to mailbox."""
+
+    UP = "UP"
+    DOWN = "DOWN"
+    BOTH = "BOTH"
+
+
+class IssueCode(StrEnum):
+    """The taxonomy every failure is classified into (PRODUCT.md section 4)."""
+
+    TEMPORARY = "TEMPORARY"
+    NEEDS_INPUT = "NEEDS_INPUT"
+    FORBIDDEN = "FORBIDDEN"
+    CONFLICT = "CONFLICT"
+    NOT_FOUND = "NOT_FOUND"
+    CURSOR_INVALID = "CURSOR_INVALID"
+    AUTH = "AUTH"
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    UNKNOWN = "UNKNOWN"
+
+
+class MailSystem(StrEnum):
+    EXCHANGE_SERVER = "EXCHANGE_SERVER"
+    EXCHANGE_ONLINE = "EXCHANGE_ONLINE"
+    GMAIL = "GMAIL"

@@ -1,0 +1,78 @@
+"""Creating tenants, users and their mailbox connections (used by the seed and by key users)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.auth.crypto import TokenCipher
+from backend.credentials import store_c4c_credentials, store_mailbox_credentials
+from backend.db import utcnow
+from backend.models import Mailbox, Tenant, User
+from backend.models.mailbox import Provider
+from backend.models.types import MailSystem
+from backend.models.user import Role
+
+PROVIDER_OF = {
+    MailSystem.EXCHANGE_SERVER: Provider.EXCHANGE,
+    MailSystem.EXCHANGE_ONLINE: Provider.GRAPH,
+    MailSystem.GMAIL: Provider.GMAIL,
+}
+
+
+def create_tenant(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    c4c_base_url: str,
+    mail_system: MailSystem,
+    cipher: TokenCipher,
+    c4c_username: str | None = None,
+    c4c_credentials: dict[str, Any] | None = None,
+    mail_endpoint: str | None = None,
+) -> Tenant:
+    tenant = Tenant(
+        slug=slug,
+        name=name,
+        c4c_base_url=c4c_base_url,
+        c4c_username=c4c_username,
+        mail_system=mail_system,
+        mail_endpoint=mail_endpoint,
+        settings={},
+    )
+    store_c4c_credentials(tenant, c4c_credentials, cipher)
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def add_user(
+    session: Session,
+    tenant: Tenant,
+    *,
+    email: str,
+    name: str,
+    cipher: TokenCipher,
+    role: Role = Role.USER,
+    mailbox_credentials: dict[str, Any] | None = None,
+) -> User:
+    """Add a user and the connection of their mailbox, with a progress row per enabled type."""
+    user = User(tenant_id=tenant.id, email=email.lower(), name=name, role=role)
+    session.add(user)
+    session.flush()
+    mailbox = Mailbox(
+        tenant_id=tenant.id,
+        user_id=user.id,
+        provider=PROVIDER_OF[tenant.mail_system],
+        address=email.lower(),
+        next_sync_at=utcnow(),
+    )
+    store_mailbox_credentials(mailbox, mailbox_credentials, cipher)
+    for item_type, type_settings in tenant.config.item_types.items():
+        if type_settings.enabled:
+            mailbox.item_state(item_type)
+    session.add(mailbox)
+    session.flush()
+    return user

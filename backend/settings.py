@@ -1,0 +1,224 @@
+"""Configuration: the only module that reads the environment.
+
+Every variable is documented in the README's configuration table. A value that cannot be used
+stops start-up with :class:`ConfigError`, a ``SystemExit`` whose message is one line naming the
+variable, so the CLI, the web server and the workers all print that line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+T = TypeVar("T")
+
+
+class ConfigError(SystemExit):
+    """A configuration value that cannot be used; the message names the variable."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        self.problem = problem
+        super().__init__(f"ssi-sync: configuration error: {name} {problem}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed configuration of one process. Defaults are for a developer's machine."""
+
+    environment: str = "development"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str | None = None
+    token_encryption_keys: tuple[str, ...] = ()
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    sync_interval_seconds: int = 300
+    sync_lock_ttl_seconds: int = 60
+    sync_job_timeout_seconds: int = 3600
+    stuck_run_seconds: int = 3600
+    force_sync_min_interval_seconds: int = 60
+    temporary_failures_before_issue: int = 5
+    notify_failure_threshold: int = 10
+    issue_retention_days: int = 90
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8125
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "ssi-sync <no-reply@ssi-sync.local>"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read and check every setting.
+
+    Args:
+        environ: the variables to read; the process environment when omitted.
+        **overrides: values that take precedence over the environment (tests, ``create_app``).
+
+    Returns:
+        The checked settings.
+
+    Raises:
+        ConfigError: a value is malformed, or production lacks a required secret.
+    """
+    env = _Env(os.environ if environ is None else environ)
+    environment = env.choice("SSI_ENV", "development", ENVIRONMENTS)
+    production = environment == "production"
+    instance_path = Path(env.text("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))).resolve()
+    values: dict[str, object] = {
+        "environment": environment,
+        "instance_path": instance_path,
+        "secret_key": env.text("SECRET_KEY", "", required=production),
+        "database_url": env.parse(
+            "DATABASE_URL",
+            f"sqlite:///{instance_path / 'ssi-sync.db'}",
+            _database_url,
+            required=production,
+        ),
+        "redis_url": env.parse("REDIS_URL", None, _redis_url, required=production),
+        "token_encryption_keys": env.parse(
+            "TOKEN_ENCRYPTION_KEYS", (), _fernet_keys, required=production
+        ),
+        "public_base_url": env.parse("PUBLIC_BASE_URL", "http://127.0.0.1:8000", _http_url),
+        "log_level": env.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
+        "sync_interval_seconds": env.integer("SYNC_INTERVAL_SECONDS", 300, minimum=30),
+        "sync_lock_ttl_seconds": env.integer("SYNC_LOCK_TTL_SECONDS", 60, minimum=5),
+        "sync_job_timeout_seconds": env.integer("SYNC_JOB_TIMEOUT_SECONDS", 3600, minimum=60),
+        "stuck_run_seconds": env.integer("STUCK_RUN_SECONDS", 3600, minimum=60),
+        "force_sync_min_interval_seconds": env.integer(
+            "FORCE_SYNC_MIN_INTERVAL_SECONDS", 60, minimum=0
+        ),
+        "temporary_failures_before_issue": env.integer(
+            "TEMPORARY_FAILURES_BEFORE_ISSUE", 5, minimum=1
+        ),
+        "notify_failure_threshold": env.integer("NOTIFY_FAILURE_THRESHOLD", 10, minimum=1),
+        "issue_retention_days": env.integer("ISSUE_RETENTION_DAYS", 90, minimum=1),
+        "smtp_host": env.text("SMTP_HOST", "127.0.0.1"),
+        "smtp_port": env.integer("SMTP_PORT", 8125, minimum=1, maximum=65535),
+        "smtp_username": env.text("SMTP_USERNAME", "") or None,
+        "smtp_password": env.text("SMTP_PASSWORD", "") or None,
+        "smtp_starttls": env.boolean("SMTP_STARTTLS", False),
+        "mail_from": env.text("MAIL_FROM", "ssi-sync <no-reply@ssi-sync.local>"),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+class _Env:
+    """Typed reads of one mapping of environment variables."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def _raw(self, name: str, required: bool) -> str | None:
+        value = self._environ.get(name, "").strip()
+        if not value and required:
+            raise ConfigError(name, "must be set when SSI_ENV=production")
+        return value or None
+
+    def text(self, name: str, default: str, *, required: bool = False) -> str:
+        raw = self._raw(name, required)
+        return default if raw is None else raw
+
+    def parse(
+        self, name: str, default: T, parse: Callable[[str], T], *, required: bool = False
+    ) -> T:
+        raw = self._raw(name, required)
+        if raw is None:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as error:
+            raise ConfigError(name, f"is not usable: {error}") from None
+
+    def integer(
+        self, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+    ) -> int:
+        raw = self._raw(name, False)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(name, f"must be a whole number, got {raw!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
+            raise ConfigError(name, f"must be {bounds}, got {value}")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self._raw(name, False)
+        if raw is None:
+            return default
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(name, f"must be true or false, got {raw!r}")
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        raw = self._raw(name, False)
+        if raw is None:
+            return default
+        value = raw.upper() if allowed == LOG_LEVELS else raw.lower()
+        if value not in allowed:
+            raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+
+def _database_url(raw: str) -> str:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ValueError(
+            f"{raw!r} is not a database URL (e.g. postgresql://user@host:5432/db)"
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return raw
+    raise ValueError(f"the {backend!r} database is not supported; use postgresql or sqlite")
+
+
+def _redis_url(raw: str) -> str:
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"{raw!r} is not a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{raw!r} is not an http(s) URL")
+    return raw.rstrip("/")
+
+
+def _fernet_keys(raw: str) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in raw.split(",") if key.strip())
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ValueError(
+                f"key {position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+            ) from None
+    return keys

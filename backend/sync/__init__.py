@@ -1,0 +1,1 @@
+"""The sync engine and the policy around it: taxonomy, status transitions, issues, markers."""

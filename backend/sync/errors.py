@@ -1,0 +1,56 @@
+"""The failure taxonomy: every failure is classified once, into one :class:`IssueCode`.
+
+Classifiers are pure functions per backend (``backend.sync.classifiers``); they turn a raw
+error of a client library into a :class:`Classification`. :class:`SyncError` carries a
+classification through the engine so that one ``except`` handles every backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backend.models.types import IssueCode
+
+MAILBOX_LEVEL_CODES = frozenset({IssueCode.AUTH, IssueCode.ACCOUNT_DISABLED})
+"""Codes that stop the whole mailbox (a sync *error*), as opposed to one item (a sync *issue*)."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a classifier made of one raw error.
+
+    Attributes:
+        code: the taxonomy code.
+        message: the backend's text, fit to show to a person (never a token or a body).
+        backend_code: the backend's own error code (``ErrorServerBusy``, an SAP message id...).
+        http_status: the HTTP status, when there was one.
+        fields: names of the missing or invalid fields, for the Save dialog.
+        retry_after: seconds the backend asked us to wait before trying again.
+    """
+
+    code: IssueCode
+    message: str
+    backend_code: str | None = None
+    http_status: int | None = None
+    fields: tuple[str, ...] = field(default_factory=tuple)
+    retry_after: float | None = None
+
+    @property
+    def is_mailbox_level(self) -> bool:
+        return self.code in MAILBOX_LEVEL_CODES
+
+
+class SyncError(Exception):
+    """A classified failure on its way through the engine."""
+
+    def __init__(self, classification: Classification) -> None:
+        super().__init__(f"{classification.code}: {classification.message}")
+        self.classification = classification
+
+    @property
+    def code(self) -> IssueCode:
+        return self.classification.code
+
+    @classmethod
+    def of(cls, code: IssueCode, message: str, **details: object) -> SyncError:
+        return cls(Classification(code, message, **details))  # type: ignore[arg-type]

@@ -1,0 +1,217 @@
+"""Every transition of a mailbox's health, stages and counters, and nothing else writes them.
+
+Health (``Mailbox.status``) says whether the mailbox can sync; the stage of each item type says
+where its sync is (``PENDING`` → ``SCHEDULED`` → ``ONGOING`` → ``PENDING``). Functions change the
+objects in memory; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from backend.models.mailbox import HealthStatus, Mailbox, MailboxItemState, Stage
+from backend.models.types import IssueCode, ItemType
+
+SYNCABLE = frozenset({HealthStatus.NOT_SYNCED, HealthStatus.ACTIVE, HealthStatus.FAILED_UNKNOWN})
+"""Statuses in which the scheduler runs a mailbox."""
+
+MAX_BACKOFF_FACTOR = 6
+"""A failing mailbox is retried at most this many sync intervals apart."""
+
+
+class TransitionError(Exception):
+    """The mailbox is not in a state that allows the requested transition."""
+
+
+class ForcedTooSoon(TransitionError):
+    """A forced sync was asked for again before the minimum interval passed."""
+
+    def __init__(self, seconds_left: int) -> None:
+        super().__init__(f"a sync was forced recently; try again in {seconds_left} s")
+        self.seconds_left = seconds_left
+
+
+def _states(mailbox: Mailbox, item_types: Iterable[ItemType] | None) -> list[MailboxItemState]:
+    if item_types is None:
+        return list(mailbox.item_states)
+    return [mailbox.item_state(item_type) for item_type in item_types]
+
+
+def _require_syncable(mailbox: Mailbox, action: str) -> None:
+    if mailbox.status not in SYNCABLE:
+        raise TransitionError(f"cannot {action} a mailbox in status {mailbox.status}")
+
+
+def is_ongoing(mailbox: Mailbox) -> bool:
+    return any(state.stage is Stage.ONGOING for state in mailbox.item_states)
+
+
+def mark_scheduled(
+    mailbox: Mailbox, now: datetime, item_types: Iterable[ItemType] | None = None
+) -> None:
+    """A run was queued: ``PENDING`` stages become ``SCHEDULED`` (already scheduled ones stay)."""
+    _require_syncable(mailbox, "schedule")
+    states = _states(mailbox, item_types)
+    if any(state.stage is Stage.ONGOING for state in states):
+        raise TransitionError("a run of this mailbox is ongoing")
+    for state in states:
+        if state.stage is Stage.PENDING:
+            state.stage = Stage.SCHEDULED
+            state.stage_started_at = now
+
+
+def mark_ongoing(
+    mailbox: Mailbox, now: datetime, item_types: Iterable[ItemType] | None = None
+) -> None:
+    """A run starts: its stages become ``ONGOING``."""
+    _require_syncable(mailbox, "run")
+    states = _states(mailbox, item_types)
+    if any(state.stage is Stage.ONGOING for state in states):
+        raise TransitionError("a run of this mailbox is ongoing")
+    for state in states:
+        state.stage = Stage.ONGOING
+        state.stage_started_at = now
+
+
+def _end_stages(mailbox: Mailbox, now: datetime) -> None:
+    for state in mailbox.item_states:
+        if state.stage is not Stage.PENDING:
+            state.stage = Stage.PENDING
+            state.stage_started_at = now
+
+
+def mark_completed(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool:
+    """A run succeeded: healthy again, counters cleared, next run one interval later.
+
+    Returns:
+        True when the mailbox had been failing (the caller sends the "all clear").
+    """
+    recovered = mailbox.consecutive_failures > 0 or mailbox.status is HealthStatus.FAILED_UNKNOWN
+    for state in mailbox.item_states:
+        if state.stage is Stage.ONGOING:
+            state.last_synced_at = now
+    _end_stages(mailbox, now)
+    mailbox.status = HealthStatus.ACTIVE
+    mailbox.status_reason = None
+    mailbox.consecutive_failures = 0
+    mailbox.last_synced_at = now
+    mailbox.next_sync_at = now + interval
+    return recovered
+
+
+def mark_failed(
+    mailbox: Mailbox, code: IssueCode, now: datetime, interval: timedelta, reason: str
+) -> None:
+    """A run failed as a whole with ``code``.
+
+    ``AUTH`` and ``ACCOUNT_DISABLED`` stop the mailbox until it is re-activated; any other code
+    leaves it ``FAILED_UNKNOWN`` and retries with a back-off that grows with each failure.
+    """
+    _end_stages(mailbox, now)
+    mailbox.consecutive_failures += 1
+    mailbox.status_reason = reason[:500]
+    if code is IssueCode.AUTH:
+        mailbox.status = HealthStatus.FAILED_AUTH
+        mailbox.auth_failed_at = now
+        mailbox.next_sync_at = None
+    elif code is IssueCode.ACCOUNT_DISABLED:
+        mailbox.status = HealthStatus.DISABLED
+        mailbox.next_sync_at = None
+    else:
+        mailbox.status = HealthStatus.FAILED_UNKNOWN
+        factor = min(2 ** (mailbox.consecutive_failures - 1), MAX_BACKOFF_FACTOR)
+        mailbox.next_sync_at = now + interval * factor
+
+
+def pause(mailbox: Mailbox, now: datetime) -> None:
+    """Stop scheduling the mailbox until :func:`resume`; pausing twice changes nothing."""
+    if mailbox.status is HealthStatus.PAUSED:
+        return
+    if mailbox.status not in SYNCABLE:
+        raise TransitionError(f"a mailbox in status {mailbox.status} must be re-activated first")
+    mailbox.status = HealthStatus.PAUSED
+    mailbox.paused_at = now
+    mailbox.next_sync_at = None
+
+
+def resume(mailbox: Mailbox, now: datetime) -> None:
+    """Schedule a paused mailbox again, at once."""
+    if mailbox.status is not HealthStatus.PAUSED:
+        raise TransitionError(f"cannot resume a mailbox in status {mailbox.status}")
+    mailbox.status = HealthStatus.ACTIVE if mailbox.last_synced_at else HealthStatus.NOT_SYNCED
+    mailbox.paused_at = None
+    mailbox.next_sync_at = now
+
+
+def reactivate(mailbox: Mailbox, now: datetime) -> None:
+    """Credentials were granted again: clear the failure and sync at once (a pause stays)."""
+    mailbox.auth_failed_at = None
+    mailbox.consecutive_failures = 0
+    mailbox.status_reason = None
+    if mailbox.status in (HealthStatus.FAILED_AUTH, HealthStatus.DISABLED):
+        mailbox.status = HealthStatus.ACTIVE if mailbox.last_synced_at else HealthStatus.NOT_SYNCED
+    if mailbox.status is not HealthStatus.PAUSED:
+        mailbox.next_sync_at = now
+
+
+def reset(mailbox: Mailbox, now: datetime) -> None:
+    """Forget all progress: the next run reads everything again, as for a new mailbox."""
+    if is_ongoing(mailbox):
+        raise TransitionError("a run of this mailbox is ongoing; reset it when the run ends")
+    for state in mailbox.item_states:
+        state.stage = Stage.PENDING
+        state.stage_started_at = now
+        state.cursor = None
+        state.c4c_since = None
+        state.last_synced_at = None
+    mailbox.status = HealthStatus.NOT_SYNCED
+    mailbox.status_reason = None
+    mailbox.paused_at = None
+    mailbox.auth_failed_at = None
+    mailbox.consecutive_failures = 0
+    mailbox.last_synced_at = None
+    mailbox.next_sync_at = now
+
+
+def relaunch(mailbox: Mailbox, now: datetime) -> bool:
+    """Run a ``FAILED_UNKNOWN`` mailbox at once instead of after its back-off."""
+    if mailbox.status is not HealthStatus.FAILED_UNKNOWN:
+        return False
+    mailbox.next_sync_at = now
+    return True
+
+
+def force(mailbox: Mailbox, now: datetime, min_interval: timedelta) -> None:
+    """A person asked for a sync now; allowed once per ``min_interval``.
+
+    Raises:
+        ForcedTooSoon: the previous forced sync is more recent than ``min_interval``.
+        TransitionError: the mailbox is paused, failed on credentials or disabled.
+    """
+    _require_syncable(mailbox, "force a sync of")
+    if mailbox.last_forced_at is not None and now - mailbox.last_forced_at < min_interval:
+        left = min_interval - (now - mailbox.last_forced_at)
+        raise ForcedTooSoon(max(1, int(left.total_seconds() + 0.999)))
+    mailbox.last_forced_at = now
+    mailbox.next_sync_at = now
+
+
+def sweep_stuck(mailbox: Mailbox, now: datetime, max_age: timedelta) -> bool:
+    """Put stages stuck in ``ONGOING`` for longer than ``max_age`` back to ``PENDING``.
+
+    Returns:
+        True when a stuck stage was found (its run died without ending).
+    """
+    stuck = [
+        state
+        for state in mailbox.item_states
+        if state.stage is Stage.ONGOING
+        and (state.stage_started_at is None or now - state.stage_started_at > max_age)
+    ]
+    for state in stuck:
+        state.stage = Stage.PENDING
+        state.stage_started_at = now
+    if stuck and mailbox.status in SYNCABLE:
+        mailbox.next_sync_at = now
+    return bool(stuck)

@@ -1,0 +1,278 @@
+"""What every emulator shares: an in-process HTTP server, a request log and fault injection.
+
+Each emulator is a Flask app wrapped by :class:`Emulator`, which records every request and can
+answer the next N requests that match a method and path with a fault instead of the real answer:
+a status (with ``Retry-After`` or a body), a delay, or a dropped connection. Tests use the Python
+API; a standalone emulator exposes the same through ``/_emulator/faults`` and
+``/_emulator/requests``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import BaseWSGIServer, make_server
+
+StartResponse = Callable[..., Any]
+
+
+@dataclass
+class Fault:
+    """Answer the next ``times`` requests matching ``method`` and ``path`` (a regex) this way."""
+
+    path: str = ".*"
+    method: str = "*"
+    times: int = 1
+    status: int | None = None
+    body: str = ""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method in ("*", method)) and re.search(self.path, path) is not None
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: str
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    fault: bool = False
+
+
+class RequestLog:
+    """Every request an emulator received, in order; thread-safe."""
+
+    def __init__(self) -> None:
+        self._entries: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+
+    def append(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
+        """Logged requests, optionally only those with ``method`` and a path matching ``path``."""
+        with self._lock:
+            entries = list(self._entries)
+        return [
+            entry
+            for entry in entries
+            if (method is None or entry.method == method)
+            and (path is None or re.search(path, entry.path))
+        ]
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        return len(self.entries(method, path))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class FaultPlan:
+    """Pending faults, consumed in the order they were added."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+
+class Emulator:
+    """A Flask app served on 127.0.0.1 with a request log and fault injection.
+
+    Args:
+        app: the emulator's own Flask app.
+        log_bodies: keep request bodies in the log (for assertions on what a client sent).
+    """
+
+    ADMIN_PREFIX = "/_emulator/"
+
+    def __init__(self, app: Flask, *, log_bodies: bool = True) -> None:
+        self.app = app
+        self.log = RequestLog()
+        self.faults = FaultPlan()
+        self.log_bodies = log_bodies
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._register_admin(app)
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> Emulator:
+        """Serve in a background thread; ``port=0`` picks a free port."""
+        self._server = make_server(host, port, self, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self, port: int, host: str = "127.0.0.1") -> None:
+        """Serve in the foreground (standalone mode) until interrupted."""
+        self._server = make_server(host, port, self, threaded=True)
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "the emulator is not running"
+        return self._server.server_port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- WSGI --------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(self.ADMIN_PREFIX):
+            return self.app(environ, start_response)
+        body = _read_body(environ)
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        query = environ.get("QUERY_STRING", "")
+        fault = self.faults.take(method, path)
+        if fault is not None:
+            self.log.append(
+                LoggedRequest(method, path, query, fault.status or 0, headers, body, fault=True)
+            )
+            return self._answer_fault(fault, environ, start_response)
+        status_holder: list[int] = []
+
+        def recording_start_response(status: str, *args: Any) -> Any:
+            status_holder.append(int(status.split(" ", 1)[0]))
+            return start_response(status, *args)
+
+        result = self.app(environ, recording_start_response)
+        chunks = list(result)
+        if hasattr(result, "close"):
+            result.close()
+        self.log.append(
+            LoggedRequest(
+                method,
+                path,
+                query,
+                status_holder[0] if status_holder else 0,
+                headers,
+                body if self.log_bodies else b"",
+            )
+        )
+        return chunks
+
+    def _answer_fault(
+        self, fault: Fault, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.drop:
+            connection = environ.get("werkzeug.socket")
+            if connection is not None:
+                connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+            return []
+        if fault.status is None:
+            return self.app(environ, start_response)
+        response = Response(fault.body, status=fault.status, content_type=fault.content_type)
+        for name, value in fault.headers.items():
+            response.headers[name] = value
+        return response(environ, start_response)
+
+    # -- admin endpoints (standalone mode) -----------------------------------------------------
+
+    def _register_admin(self, app: Flask) -> None:
+        prefix = self.ADMIN_PREFIX
+
+        @app.post(f"{prefix}faults", endpoint="emulator_add_fault")
+        def add_fault() -> Response:
+            payload = request.get_json(force=True, silent=True)
+            if not isinstance(payload, dict):
+                return jsonify(error="expected a JSON object describing a fault"), 400
+            try:
+                fault = self.faults.add(Fault(**payload))
+            except TypeError as error:
+                return jsonify(error=str(error)), 400
+            return jsonify(asdict(fault)), 201
+
+        @app.delete(f"{prefix}faults", endpoint="emulator_clear_faults")
+        def clear_faults() -> Response:
+            self.faults.clear()
+            return Response(status=204)
+
+        @app.get(f"{prefix}requests", endpoint="emulator_requests")
+        def list_requests() -> Response:
+            entries = [
+                {
+                    "method": entry.method,
+                    "path": entry.path,
+                    "query": entry.query,
+                    "status": entry.status,
+                    "fault": entry.fault,
+                }
+                for entry in self.log.entries()
+            ]
+            return Response(json.dumps(entries), content_type="application/json")
+
+        @app.delete(f"{prefix}requests", endpoint="emulator_clear_requests")
+        def clear_requests() -> Response:
+            self.log.clear()
+            return Response(status=204)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Read the request body and put it back so the app can read it again."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body

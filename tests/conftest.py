@@ -1,0 +1,98 @@
+"""Shared fixtures: a migrated database and a Redis for every test, on what this machine has.
+
+``DATABASE_URL`` and ``REDIS_URL`` point the suite at real servers (CI runs it both ways);
+unset, it uses a SQLite file and an embedded Redis in a temporary folder, which is all a
+newcomer's machine needs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from backend import create_app, schema
+from backend.db import Base, make_engine
+from backend.embedded_redis import embedded_redis_url, stop_embedded_redis
+from backend.extensions import Resources
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    schema.upgrade(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    yield embedded_redis_url(tmp_path_factory.mktemp("redis"))
+    stop_embedded_redis()
+
+
+@pytest.fixture
+def app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "TESTING": True,
+        }
+    )
+    found: Resources = app.extensions["ssi"]
+    found.redis.flushdb()
+    _empty_tables(found)
+    yield app
+    found.redis.close()
+    found.engine.dispose()
+
+
+def _empty_tables(found: Resources) -> None:
+    with found.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def resources(app: Flask) -> Resources:
+    return app.extensions["ssi"]
+
+
+@pytest.fixture
+def session(resources: Resources) -> Iterator[Session]:
+    session = resources.session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def redis_conn(resources: Resources) -> redis.Redis:
+    return resources.redis
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()

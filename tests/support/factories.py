@@ -1,0 +1,45 @@
+"""Tenants, users and mailboxes for tests, made through the product's own onboarding."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from backend.auth.crypto import TokenCipher
+from backend.models import Mailbox, Tenant
+from backend.models.types import MailSystem
+from backend.models.user import Role
+from backend.onboarding import add_user, create_tenant
+
+
+def tenant(session: Session, cipher: TokenCipher, slug: str = "contoso") -> Tenant:
+    return create_tenant(
+        session,
+        slug=slug,
+        name=slug.title(),
+        c4c_base_url="http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/",
+        mail_system=MailSystem.EXCHANGE_SERVER,
+        cipher=cipher,
+        c4c_username="technical",
+        c4c_credentials={"password": "c4c-secret-password"},
+    )
+
+
+def mailbox(
+    session: Session,
+    cipher: TokenCipher,
+    owner: Tenant,
+    email: str = "anna@contoso.test",
+    role: Role = Role.USER,
+    credentials: dict | None = None,
+) -> Mailbox:
+    user = add_user(
+        session,
+        owner,
+        email=email,
+        name=email.split("@")[0].title(),
+        cipher=cipher,
+        role=role,
+        mailbox_credentials=credentials or {"password": "mailbox-secret-password"},
+    )
+    found = session.query(Mailbox).filter_by(user_id=user.id).one()
+    return found

@@ -1,0 +1,87 @@
+"""Settings: typed values, documented defaults, one clear line for a value that cannot be used."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend.settings import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_need_no_environment(tmp_path: Path) -> None:
+    settings = load_settings({"INSTANCE_PATH": str(tmp_path)})
+    assert settings.environment == "development"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'ssi-sync.db'}"
+    assert settings.redis_url is None
+    assert settings.notify_failure_threshold == 10
+    assert settings.temporary_failures_before_issue == 5
+    assert settings.sync_interval_seconds == 300
+
+
+def test_postgresql_urls_use_the_psycopg_driver() -> None:
+    settings = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"})
+    assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "nonsense", "is not a database URL"),
+        ("DATABASE_URL", "mysql://root@localhost/x", "is not supported"),
+        ("REDIS_URL", "http://127.0.0.1:6379", "is not a redis://"),
+        ("NOTIFY_FAILURE_THRESHOLD", "ten", "must be a whole number, got 'ten'"),
+        ("NOTIFY_FAILURE_THRESHOLD", "0", "must be at least 1"),
+        ("SMTP_PORT", "70000", "must be between 1 and 65535"),
+        ("SMTP_STARTTLS", "maybe", "must be true or false"),
+        ("TOKEN_ENCRYPTION_KEYS", "not-a-key", "key 1 is not a Fernet key"),
+        ("PUBLIC_BASE_URL", "ftp://example", "is not an http(s) URL"),
+        ("LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("SSI_ENV", "staging", "must be one of development, production"),
+    ],
+)
+def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({name: value})
+    assert raised.value.name == name
+    assert str(raised.value.code).startswith(f"ssi-sync: configuration error: {name} ")
+    assert message in str(raised.value.code)
+
+
+def test_production_requires_its_secrets() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"SSI_ENV": "production"})
+    assert raised.value.name == "SECRET_KEY"
+    assert "must be set when SSI_ENV=production" in str(raised.value.code)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "nonsense"),
+        ("NOTIFY_FAILURE_THRESHOLD", "ten"),
+        ("REDIS_URL", "localhost:6379"),
+    ],
+)
+def test_flask_stops_with_one_line_and_no_traceback(
+    variable: str, value: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), variable: value}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "routes"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"ssi-sync: configuration error: {variable} ")
