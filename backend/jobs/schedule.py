@@ -1,0 +1,114 @@
+"""Periodic jobs, as data, and the job that queues the mailboxes that are due.
+
+RQ's own cron scheduler (``rq.cron.CronScheduler``) enqueues each periodic job; workers run
+them like any other job. The database decides what is due, so a Redis that lost its queues
+loses nothing: the next tick queues the same mailboxes again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redis import Redis
+from rq.cron import CronScheduler
+from rq.job import Job
+from sqlalchemy import and_, exists, or_, select
+
+from backend.db import utcnow
+from backend.jobs import maintenance, queues
+from backend.jobs.runtime import job_session
+from backend.jobs.single_flight import pending_job, sync_job_id
+from backend.models import Mailbox, MailboxItemState
+from backend.models.mailbox import Stage
+from backend.models.run import Trigger
+from backend.sync import status
+
+log = logging.getLogger(__name__)
+
+DUE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Periodic:
+    func: Callable[[], object]
+    every_seconds: int
+    queue: str = queues.DEFAULT
+
+
+def enqueue_sync(
+    connection: Redis, mailbox_id: int, trigger: Trigger, timeout: int
+) -> tuple[Job, bool]:
+    """Queue a run of ``mailbox_id`` unless one is already waiting or running.
+
+    Returns:
+        The job, and whether it was newly queued.
+    """
+    queue = queues.queue(queues.SYNC, connection)
+    job_id = sync_job_id(mailbox_id)
+    existing = pending_job(queue, job_id)
+    if existing is not None:
+        return existing, False
+    from backend.jobs.sync import sync_mailbox
+
+    job = queue.enqueue(
+        sync_mailbox,
+        mailbox_id,
+        str(trigger),
+        job_id=job_id,
+        job_timeout=timeout,
+        result_ttl=3600,
+        failure_ttl=7 * 86400,
+    )
+    return job, True
+
+
+def enqueue_due_mailboxes() -> int:
+    """Queue a run of every mailbox whose next sync time has come; returns how many."""
+    with job_session() as (found, session):
+        now = utcnow()
+        ongoing = exists().where(
+            MailboxItemState.mailbox_id == Mailbox.id, MailboxItemState.stage == Stage.ONGOING
+        )
+        due = session.scalars(
+            select(Mailbox)
+            .where(
+                Mailbox.status.in_(status.SYNCABLE),
+                or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now),
+                and_(~ongoing),
+            )
+            .order_by(Mailbox.next_sync_at)
+            .limit(DUE_BATCH)
+        ).all()
+        queued = 0
+        for mailbox in due:
+            status.mark_scheduled(mailbox, now)
+            session.commit()
+            _job, fresh = enqueue_sync(
+                found.redis, mailbox.id, Trigger.SCHEDULE, found.settings.sync_job_timeout_seconds
+            )
+            queued += fresh
+        if queued:
+            log.info("queued %d due mailbox run(s)", queued)
+        return queued
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic(enqueue_due_mailboxes, every_seconds=30),
+    Periodic(maintenance.sweep_stuck_runs, every_seconds=300),
+    Periodic(maintenance.purge_resolved_issues, every_seconds=86400),
+)
+
+
+def build_scheduler(connection: Redis) -> CronScheduler:
+    scheduler = CronScheduler(connection=connection)
+    for periodic in PERIODIC:
+        scheduler.register(
+            periodic.func,
+            periodic.queue,
+            interval=periodic.every_seconds,
+            job_timeout=600,
+            result_ttl=600,
+        )
+    return scheduler

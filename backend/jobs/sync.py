@@ -1,0 +1,51 @@
+"""The sync job: one run of one mailbox, under its single-flight lock."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from rq import get_current_job
+
+from backend.jobs.runtime import job_session
+from backend.jobs.single_flight import AlreadyRunning, MailboxLock
+from backend.logs import bind
+from backend.models import Mailbox
+from backend.models.run import Trigger
+from backend.sync import engine
+from backend.sync.runs import execute_run
+from backend.sync.status import TransitionError
+
+log = logging.getLogger(__name__)
+
+
+def sync_mailbox(mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> str:
+    """Run one sync of ``mailbox_id`` unless another worker is running it.
+
+    Returns:
+        The run's outcome, or why no run happened.
+    """
+    job = get_current_job()
+    job_id = job.id if job else None
+    with job_session() as (found, session), bind(mailbox=mailbox_id, job=job_id):
+        try:
+            with MailboxLock(found.redis, mailbox_id, found.settings.sync_lock_ttl_seconds):
+                mailbox = session.get(Mailbox, mailbox_id)
+                if mailbox is None:
+                    return "skipped: mailbox deleted"
+                run = execute_run(
+                    session,
+                    mailbox,
+                    engine.run,
+                    trigger=Trigger(trigger),
+                    interval=timedelta(seconds=found.settings.sync_interval_seconds),
+                    job_id=job_id,
+                )
+                log.info("run %s ended %s", run.id, run.outcome)
+                return run.outcome
+        except AlreadyRunning:
+            log.info("skipped: another worker is running this mailbox")
+            return "skipped: already running"
+        except TransitionError as error:
+            log.info("skipped: %s", error)
+            return f"skipped: {error}"

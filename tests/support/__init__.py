@@ -1,0 +1,1 @@
+"""Helpers the tests share: factories, and job functions for worker tests."""

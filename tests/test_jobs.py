@@ -1,0 +1,207 @@
+"""Jobs on Redis: single flight per mailbox across real workers, scheduling, the sweeper."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from rq import Queue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db import utcnow
+from backend.extensions import Resources
+from backend.jobs import queues
+from backend.jobs.maintenance import sweep_stuck_runs
+from backend.jobs.runtime import use_app
+from backend.jobs.schedule import PERIODIC, build_scheduler, enqueue_due_mailboxes, enqueue_sync
+from backend.jobs.single_flight import AlreadyRunning, MailboxLock, sync_job_id
+from backend.jobs.sync import sync_mailbox
+from backend.models import Mailbox, Run
+from backend.models.mailbox import HealthStatus, Stage
+from backend.models.run import RunOutcome, Trigger
+from backend.sync import status
+from tests.support import factories
+from tests.support.probe_jobs import guarded_probe
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def boxes(session: Session, resources: Resources) -> list[Mailbox]:
+    owner = factories.tenant(session, resources.cipher)
+    found = [
+        factories.mailbox(session, resources.cipher, owner, email=f"u{n}@contoso.test")
+        for n in range(3)
+    ]
+    session.commit()
+    return found
+
+
+@pytest.fixture
+def job_app(app: Flask) -> Flask:
+    use_app(app)
+    return app
+
+
+def test_lock_is_exclusive_and_freed(redis_conn, boxes: list[Mailbox]) -> None:
+    with MailboxLock(redis_conn, boxes[0].id, ttl=5):
+        with pytest.raises(AlreadyRunning), MailboxLock(redis_conn, boxes[0].id, ttl=5):
+            pass
+        with MailboxLock(redis_conn, boxes[1].id, ttl=5):
+            pass
+    with MailboxLock(redis_conn, boxes[0].id, ttl=5):
+        pass
+
+
+def test_heartbeat_keeps_a_long_run_locked(redis_conn, boxes: list[Mailbox]) -> None:
+    with MailboxLock(redis_conn, boxes[0].id, ttl=1) as held:
+        time.sleep(2.5)
+        with pytest.raises(AlreadyRunning), MailboxLock(redis_conn, boxes[0].id, ttl=1):
+            pass
+    assert not held.lost
+
+
+def test_enqueue_sync_never_queues_a_mailbox_twice(redis_conn, boxes: list[Mailbox]) -> None:
+    first, fresh = enqueue_sync(redis_conn, boxes[0].id, Trigger.FORCED, timeout=600)
+    second, again = enqueue_sync(redis_conn, boxes[0].id, Trigger.SCHEDULE, timeout=600)
+    assert (fresh, again) == (True, False)
+    assert first.id == second.id == sync_job_id(boxes[0].id)
+    assert Queue(queues.SYNC, connection=redis_conn).count == 1
+
+
+def _start_worker(app: Flask, name: str) -> subprocess.Popen:
+    found: Resources = app.extensions["ssi"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": found.settings.database_url,
+        "REDIS_URL": found.redis_url,
+        "INSTANCE_PATH": str(found.settings.instance_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "worker",
+            "--queue",
+            "sync",
+            "--name",
+            name,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def test_two_workers_never_run_one_mailbox_at_once(
+    app: Flask, redis_conn, boxes: list[Mailbox]
+) -> None:
+    queue = Queue(queues.SYNC, connection=redis_conn)
+    key = "probe"
+    same, other = boxes[0].id, boxes[1].id
+    plan = [same] * 6 + [other] * 2
+    for number, mailbox_id in enumerate(plan):
+        queue.enqueue(guarded_probe, mailbox_id, key, 0.4, job_id=f"probe-{number}")
+    workers = [_start_worker(app, f"w{n}-{os.getpid()}") for n in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = redis_conn.llen(f"{key}:ran") + redis_conn.llen(f"{key}:skipped")
+            if done == len(plan):
+                break
+            time.sleep(0.1)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+    ran = [entry.decode().split(",") for entry in redis_conn.lrange(f"{key}:ran", 0, -1)]
+    skipped = [entry.decode().split(",") for entry in redis_conn.lrange(f"{key}:skipped", 0, -1)]
+    assert len(ran) + len(skipped) == len(plan)
+    assert len({row[3] for row in ran} | {row[1] for row in skipped}) == 2, "both workers worked"
+    intervals = sorted((float(start), float(end)) for box, start, end, _ in ran if box == str(same))
+    for (_, end), (next_start, _) in itertools.pairwise(intervals):
+        assert next_start >= end, "two runs of one mailbox overlapped"
+    assert sum(1 for row in ran if row[0] == str(other)) >= 1
+
+
+def test_sync_job_skips_a_mailbox_another_worker_holds(
+    job_app: Flask, redis_conn, session: Session, boxes: list[Mailbox]
+) -> None:
+    with MailboxLock(redis_conn, boxes[0].id, ttl=5):
+        assert sync_mailbox(boxes[0].id) == "skipped: already running"
+    assert session.scalars(select(Run)).all() == []
+
+
+def test_sync_job_skips_a_paused_mailbox(
+    job_app: Flask, session: Session, boxes: list[Mailbox]
+) -> None:
+    status.pause(boxes[0], utcnow())
+    session.commit()
+    assert sync_mailbox(boxes[0].id).startswith("skipped: cannot run a mailbox in status PAUSED")
+    assert sync_mailbox(999_999) == "skipped: mailbox deleted"
+
+
+def test_due_mailboxes_are_queued_once(
+    job_app: Flask, redis_conn, session: Session, boxes: list[Mailbox]
+) -> None:
+    due, later, paused = boxes
+    later.next_sync_at = utcnow() + timedelta(minutes=10)
+    status.pause(paused, utcnow())
+    session.commit()
+
+    assert enqueue_due_mailboxes() == 1
+    assert enqueue_due_mailboxes() == 0
+    queue = Queue(queues.SYNC, connection=redis_conn)
+    assert queue.job_ids == [sync_job_id(due.id)]
+    session.expire_all()
+    assert {s.stage for s in session.get(Mailbox, due.id).item_states} == {Stage.SCHEDULED}
+
+
+def test_redis_losing_its_queue_loses_no_run(
+    job_app: Flask, redis_conn, boxes: list[Mailbox]
+) -> None:
+    assert enqueue_due_mailboxes() == 3
+    redis_conn.flushdb()
+    assert enqueue_due_mailboxes() == 3
+
+
+def test_sweeper_ends_dead_runs_only(
+    job_app: Flask, redis_conn, session: Session, boxes: list[Mailbox]
+) -> None:
+    dead, alive, _ = boxes
+    long_ago = utcnow() - timedelta(hours=2)
+    for box in (dead, alive):
+        status.mark_ongoing(box, long_ago)
+        session.add(Run(mailbox_id=box.id, trigger=Trigger.SCHEDULE, started_at=long_ago))
+    session.commit()
+    with MailboxLock(redis_conn, alive.id, ttl=30):
+        assert sweep_stuck_runs() == 1
+    session.expire_all()
+    assert not status.is_ongoing(session.get(Mailbox, dead.id))
+    assert status.is_ongoing(session.get(Mailbox, alive.id))
+    outcomes = {run.mailbox_id: run.outcome for run in session.scalars(select(Run))}
+    assert outcomes == {dead.id: RunOutcome.INTERRUPTED, alive.id: RunOutcome.RUNNING}
+    assert session.get(Mailbox, dead.id).status is HealthStatus.NOT_SYNCED
+
+
+def test_scheduler_enqueues_every_periodic_job(redis_conn) -> None:
+    scheduler = build_scheduler(redis_conn)
+    assert len(scheduler.get_jobs()) == len(PERIODIC)
+    scheduler.enqueue_jobs()
+    queued = Queue(queues.DEFAULT, connection=redis_conn).jobs
+    assert sorted(job.func_name for job in queued) == sorted(
+        f"{p.func.__module__}.{p.func.__name__}" for p in PERIODIC
+    )

@@ -1,0 +1,86 @@
+"""A run always ends with a recorded outcome and the matching status transition."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.extensions import Resources
+from backend.models import Mailbox, Run, SyncItem
+from backend.models.mailbox import HealthStatus, Stage
+from backend.models.run import RunOutcome, Trigger
+from backend.models.types import IssueCode, ItemType
+from backend.sync import status
+from backend.sync.errors import SyncError
+from backend.sync.runs import execute_run
+from tests.support import factories
+
+INTERVAL = timedelta(minutes=5)
+
+
+@pytest.fixture
+def box(session: Session, resources: Resources) -> Mailbox:
+    owner = factories.tenant(session, resources.cipher)
+    found = factories.mailbox(session, resources.cipher, owner)
+    session.commit()
+    return found
+
+
+def _run(session: Session, box: Mailbox, body) -> Run:
+    return execute_run(session, box, body, trigger=Trigger.CLI, interval=INTERVAL)
+
+
+def test_a_good_run_is_recorded_with_its_counts(session: Session, box: Mailbox) -> None:
+    def body(_session: Session, mailbox: Mailbox, run: Run) -> None:
+        assert status.is_ongoing(mailbox)
+        run.items_read, run.created = 12, 3
+
+    run = _run(session, box, body)
+    session.expire_all()
+    stored = session.get(Run, run.id)
+    assert (stored.outcome, stored.items_read, stored.created) == (RunOutcome.SUCCEEDED, 12, 3)
+    assert stored.finished_at is not None
+    mailbox = session.get(Mailbox, box.id)
+    assert mailbox.status is HealthStatus.ACTIVE
+    assert {state.stage for state in mailbox.item_states} == {Stage.PENDING}
+
+
+def test_an_auth_failure_stops_the_mailbox(session: Session, box: Mailbox) -> None:
+    def body(*_args: object) -> None:
+        raise SyncError.of(IssueCode.AUTH, "The password of the mailbox changed", http_status=401)
+
+    run = _run(session, box, body)
+    assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
+    session.expire_all()
+    mailbox = session.get(Mailbox, box.id)
+    assert mailbox.status is HealthStatus.FAILED_AUTH
+    assert mailbox.status_reason == "The password of the mailbox changed"
+    assert mailbox.next_sync_at is None
+
+
+def test_an_unexpected_error_rolls_back_the_body_and_is_recorded(
+    session: Session, box: Mailbox
+) -> None:
+    def body(session: Session, mailbox: Mailbox, _run: Run) -> None:
+        session.add(SyncItem(mailbox_id=mailbox.id, item_type=ItemType.CONTACT, external_id="x"))
+        session.flush()
+        raise ValueError("unexpected answer")
+
+    run = _run(session, box, body)
+    assert run.outcome is RunOutcome.FAILED
+    assert run.error_message == "ValueError: unexpected answer"
+    assert session.scalars(select(SyncItem)).all() == []
+    session.expire_all()
+    mailbox = session.get(Mailbox, box.id)
+    assert (mailbox.status, mailbox.consecutive_failures) == (HealthStatus.FAILED_UNKNOWN, 1)
+
+
+def test_a_mailbox_already_running_is_refused_without_a_run(session: Session, box: Mailbox) -> None:
+    status.mark_ongoing(box, box.created_at)
+    session.commit()
+    with pytest.raises(status.TransitionError):
+        _run(session, box, lambda *_args: None)
+    assert session.scalars(select(Run)).all() == []
