@@ -7,8 +7,9 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from backend.cli.db import db
+    from backend.cli.demo import demo, seed
     from backend.cli.jobs import scheduler, worker
     from backend.cli.keys import keys
 
-    for command in (db, keys, worker, scheduler):
+    for command in (db, keys, worker, scheduler, demo, seed):
         app.cli.add_command(command)

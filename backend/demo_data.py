@@ -1,0 +1,67 @@
+"""The demo tenant "Contoso": one key user and two sales people, each with a mailbox.
+
+Names, addresses and passwords are fixed (the README lists them) so that the demo's emulated
+mailboxes and C4C system can be seeded with the same accounts. Seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.auth.crypto import TokenCipher
+from backend.models import Tenant
+from backend.models.types import MailSystem
+from backend.models.user import Role
+from backend.onboarding import add_user, create_tenant
+
+C4C_URL = "http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/"
+EWS_URL = "http://127.0.0.1:8102/EWS/Exchange.asmx"
+C4C_USER = ("c4c-integration", "contoso-c4c")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    password: str
+    role: Role = Role.USER
+
+
+DEMO_USERS = (
+    DemoUser("kim.keyuser@contoso.test", "Kim Keyuser", "kim-demo", Role.KEY_USER),
+    DemoUser("anna.sales@contoso.test", "Anna Sales", "anna-demo"),
+    DemoUser("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
+)
+
+
+def seed_demo(session: Session, cipher: TokenCipher) -> Tenant:
+    """Create the Contoso tenant and its users unless it exists; returns it."""
+    existing = session.scalars(select(Tenant).where(Tenant.slug == "contoso")).one_or_none()
+    if existing is not None:
+        return existing
+    tenant = create_tenant(
+        session,
+        slug="contoso",
+        name="Contoso",
+        c4c_base_url=C4C_URL,
+        mail_system=MailSystem.EXCHANGE_SERVER,
+        mail_endpoint=EWS_URL,
+        cipher=cipher,
+        c4c_username=C4C_USER[0],
+        c4c_credentials={"password": C4C_USER[1]},
+    )
+    for person in DEMO_USERS:
+        add_user(
+            session,
+            tenant,
+            email=person.email,
+            name=person.name,
+            role=person.role,
+            cipher=cipher,
+            mailbox_credentials={"username": person.email, "password": person.password},
+        )
+    session.commit()
+    return tenant

@@ -1,0 +1,72 @@
+"""The demo: seeding is idempotent; ``flask demo`` serves, and stops every child on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.demo_data import DEMO_USERS, seed_demo
+from backend.extensions import Resources
+from backend.models import Mailbox, Tenant, User
+from backend.models.user import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_seed_makes_contoso_once(session: Session, resources: Resources) -> None:
+    seed_demo(session, resources.cipher)
+    seed_demo(session, resources.cipher)
+    assert [t.name for t in session.scalars(select(Tenant))] == ["Contoso"]
+    users = session.scalars(select(User).order_by(User.email)).all()
+    assert sorted(u.email for u in users) == sorted(u.email for u in DEMO_USERS)
+    assert [u.role for u in users].count(Role.KEY_USER) == 1
+    assert len(session.scalars(select(Mailbox)).all()) == 3
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["INSTANCE_PATH"] = str(tmp_path / "instance")
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        ready = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and ready is None:
+            try:
+                ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert ready is not None and ready.status_code == 200, "the web server never came up"
+    finally:
+        demo.send_signal(signal.SIGINT)
+        output, _ = demo.communicate(timeout=60)
+    assert demo.returncode == 0
+    assert "ssi-sync demo is running" in output
+    assert "anna.sales@contoso.test / anna-demo" in output
+    assert output.rstrip().endswith("demo: stopped")
+    leftovers = subprocess.run(
+        ["pgrep", "-f", f"--port {port}"], capture_output=True, text=True, check=False
+    )
+    assert leftovers.stdout.strip() == ""
