@@ -21,6 +21,7 @@ from backend import create_app, schema
 from backend.db import Base, make_engine
 from backend.embedded_redis import embedded_redis_url, stop_embedded_redis
 from backend.extensions import Resources
+from emulators.smtp import MailCatcher
 
 
 def pytest_report_header() -> list[str]:
@@ -53,12 +54,30 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stop_embedded_redis()
 
 
+@pytest.fixture(scope="session")
+def mail_server() -> Iterator[MailCatcher]:
+    catcher = MailCatcher().start()
+    yield catcher
+    catcher.stop()
+
+
 @pytest.fixture
-def app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
+def mail(mail_server: MailCatcher) -> MailCatcher:
+    """The SMTP server the app sends to, emptied for this test."""
+    mail_server.clear()
+    return mail_server
+
+
+@pytest.fixture
+def app(
+    database_url: str, redis_url: str, mail_server: MailCatcher, tmp_path: Path
+) -> Iterator[Flask]:
     app = create_app(
         {
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": mail_server.port,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "TESTING": True,
         }

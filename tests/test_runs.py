@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,8 +16,6 @@ from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from tests.support import factories
 
-INTERVAL = timedelta(minutes=5)
-
 
 @pytest.fixture
 def box(session: Session, resources: Resources) -> Mailbox:
@@ -29,11 +25,15 @@ def box(session: Session, resources: Resources) -> Mailbox:
     return found
 
 
-def _run(session: Session, box: Mailbox, body) -> Run:
-    return execute_run(session, box, body, trigger=Trigger.CLI, interval=INTERVAL)
+@pytest.fixture
+def _run(resources: Resources):
+    def run(session: Session, box: Mailbox, body) -> Run:
+        return execute_run(session, box, body, trigger=Trigger.CLI, settings=resources.settings)
+
+    return run
 
 
-def test_a_good_run_is_recorded_with_its_counts(session: Session, box: Mailbox) -> None:
+def test_a_good_run_is_recorded_with_its_counts(session: Session, box: Mailbox, _run) -> None:
     def body(_session: Session, mailbox: Mailbox, run: Run) -> None:
         assert status.is_ongoing(mailbox)
         run.items_read, run.created = 12, 3
@@ -48,7 +48,7 @@ def test_a_good_run_is_recorded_with_its_counts(session: Session, box: Mailbox) 
     assert {state.stage for state in mailbox.item_states} == {Stage.PENDING}
 
 
-def test_an_auth_failure_stops_the_mailbox(session: Session, box: Mailbox) -> None:
+def test_an_auth_failure_stops_the_mailbox(session: Session, box: Mailbox, _run) -> None:
     def body(*_args: object) -> None:
         raise SyncError.of(IssueCode.AUTH, "The password of the mailbox changed", http_status=401)
 
@@ -62,7 +62,7 @@ def test_an_auth_failure_stops_the_mailbox(session: Session, box: Mailbox) -> No
 
 
 def test_an_unexpected_error_rolls_back_the_body_and_is_recorded(
-    session: Session, box: Mailbox
+    session: Session, box: Mailbox, _run
 ) -> None:
     def body(session: Session, mailbox: Mailbox, _run: Run) -> None:
         session.add(SyncItem(mailbox_id=mailbox.id, item_type=ItemType.CONTACT, external_id="x"))
@@ -78,7 +78,9 @@ def test_an_unexpected_error_rolls_back_the_body_and_is_recorded(
     assert (mailbox.status, mailbox.consecutive_failures) == (HealthStatus.FAILED_UNKNOWN, 1)
 
 
-def test_a_mailbox_already_running_is_refused_without_a_run(session: Session, box: Mailbox) -> None:
+def test_a_mailbox_already_running_is_refused_without_a_run(
+    session: Session, box: Mailbox, _run
+) -> None:
     status.mark_ongoing(box, box.created_at)
     session.commit()
     with pytest.raises(status.TransitionError):

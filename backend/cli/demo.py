@@ -1,7 +1,7 @@
 """``flask demo``: the whole product on one machine; ``flask seed``: the demo tenant only.
 
-The demo applies migrations, seeds Contoso, then starts the web server, a worker and the
-scheduler as child processes sharing one Redis (the embedded one unless ``REDIS_URL`` is set),
+The demo applies migrations, seeds Contoso, then starts the web server, a worker, the
+scheduler and the emulators (today: the mail catcher) as child processes sharing one Redis (the embedded one unless ``REDIS_URL`` is set),
 prints where to look, and stops every child on Ctrl-C.
 """
 
@@ -37,6 +37,7 @@ def children(web_port: int) -> tuple[Child, ...]:
         Child("web", (*flask, "run", "--host", "127.0.0.1", "--port", str(web_port))),
         Child("worker", (*flask, "worker")),
         Child("scheduler", (*flask, "scheduler")),
+        Child("mail", (sys.executable, "-m", "emulators.smtp", "--port", "8125")),
     )
 
 
@@ -114,6 +115,7 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         f"  web          {base}/  (health: {base}/healthz, readiness: {base}/readyz)",
         f"  database     {database_url}",
         f"  redis        {redis_url}",
+        "  mail sent    http://127.0.0.1:8126/  (SMTP catcher on 127.0.0.1:8125)",
         "  tenant       Contoso",
         *(f"  user         {u.email} / {u.password} ({u.role.lower()})" for u in DEMO_USERS),
         "",

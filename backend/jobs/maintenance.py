@@ -13,6 +13,7 @@ from backend.jobs.single_flight import is_locked
 from backend.models import Issue, Mailbox, MailboxItemState, Run
 from backend.models.mailbox import Stage
 from backend.models.run import RunOutcome
+from backend.notify.deliver import retry_unsent
 from backend.sync import status
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,12 @@ def sweep_stuck_runs() -> int:
         if swept:
             log.warning("unstuck %d mailbox run(s) whose worker died", swept)
         return swept
+
+
+def retry_unsent_notifications() -> int:
+    """Send again the notifications whose first sending failed; returns how many went out."""
+    with job_session() as (found, session):
+        return retry_unsent(session, found.settings)
 
 
 def purge_resolved_issues() -> int:

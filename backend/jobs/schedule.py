@@ -97,6 +97,7 @@ def enqueue_due_mailboxes() -> int:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic(enqueue_due_mailboxes, every_seconds=30),
     Periodic(maintenance.sweep_stuck_runs, every_seconds=300),
+    Periodic(maintenance.retry_unsent_notifications, every_seconds=300),
     Periodic(maintenance.purge_resolved_issues, every_seconds=86400),
 )
 

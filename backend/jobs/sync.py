@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from rq import get_current_job
 
@@ -38,7 +37,7 @@ def sync_mailbox(mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> str:
                     mailbox,
                     engine.run,
                     trigger=Trigger(trigger),
-                    interval=timedelta(seconds=found.settings.sync_interval_seconds),
+                    settings=found.settings,
                     job_id=job_id,
                 )
                 log.info("run %s ended %s", run.id, run.outcome)

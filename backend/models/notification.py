@@ -35,6 +35,7 @@ class Notification(Base):
     incident_key: Mapped[str] = mapped_column(String(200))
     recipients: Mapped[list[str]] = mapped_column(default=list)
     subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

@@ -2,6 +2,7 @@
 
 The body (the engine) does the work and fills in the run's counters; whatever it raises is
 classified once and ends the run as failed, so a run always ends with a recorded outcome.
+Then :mod:`backend.sync.alerts` tells the people concerned, if anything calls for it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
 from backend.models import Mailbox, Run
 from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode
-from backend.sync import status
+from backend.settings import Settings
+from backend.sync import alerts, status
+from backend.sync.alerts import OUTAGE_WINDOW
 from backend.sync.errors import SyncError
 
 log = logging.getLogger(__name__)
@@ -30,7 +34,7 @@ def execute_run(
     body: RunBody,
     *,
     trigger: Trigger,
-    interval: timedelta,
+    settings: Settings,
     job_id: str | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> Run:
@@ -41,7 +45,7 @@ def execute_run(
         mailbox: the mailbox to sync.
         body: the work; it may commit as it goes and raises to fail the run.
         trigger: why the run happens.
-        interval: the mailbox's sync cadence, for the next run's time.
+        settings: cadence and notification thresholds.
         job_id: the RQ job, for the record.
         clock: the current time.
 
@@ -51,39 +55,58 @@ def execute_run(
     Raises:
         TransitionError: the mailbox cannot run now (paused, failed on credentials, ongoing).
     """
+    interval = timedelta(seconds=settings.sync_interval_seconds)
     status.mark_ongoing(mailbox, clock())
     run = Run(mailbox_id=mailbox.id, trigger=trigger, job_id=job_id, started_at=clock())
     session.add(run)
     session.commit()
+    outage = None
     try:
         body(session, mailbox, run)
     except SyncError as error:
         session.rollback()
-        _fail(run, mailbox, error.code, error.classification.message, interval, clock())
+        outage = _fail(session, run, mailbox, error, interval, clock())
     except Exception as error:
         session.rollback()
         log.exception("run %s of mailbox %s failed unexpectedly", run.id, mailbox.id)
-        _fail(
-            run, mailbox, IssueCode.UNKNOWN, f"{type(error).__name__}: {error}", interval, clock()
-        )
+        unexpected = SyncError.of(IssueCode.UNKNOWN, f"{type(error).__name__}: {error}")
+        outage = _fail(session, run, mailbox, unexpected, interval, clock())
     else:
         status.mark_completed(mailbox, clock(), interval)
         run.outcome = RunOutcome.SUCCEEDED
         run.finished_at = clock()
     session.commit()
+    alerts.after_run(session, settings, mailbox, run, clock(), outage)
     return run
 
 
 def _fail(
+    session: Session,
     run: Run,
     mailbox: Mailbox,
-    code: IssueCode,
-    message: str,
+    error: SyncError,
     interval: timedelta,
     now: datetime,
-) -> None:
-    status.mark_failed(mailbox, code, now, interval, message)
+) -> tuple[int, int] | None:
+    """End ``run`` as failed; returns (failing, total) when this looks like a provider outage."""
+    message = error.classification.message
+    outage = None
+    if error.code is IssueCode.AUTH:
+        outage = alerts.provider_outage(session, mailbox, now)
+    if outage is None:
+        status.mark_failed(mailbox, error.code, now, interval, message)
+    else:
+        status.mark_failed_in_outage(mailbox, now, interval, message)
+        for other in session.scalars(
+            select(Mailbox).where(
+                Mailbox.tenant_id == mailbox.tenant_id,
+                Mailbox.id != mailbox.id,
+                Mailbox.auth_failed_at >= now - OUTAGE_WINDOW,
+            )
+        ):
+            status.release_in_outage(other, now, interval)
     run.outcome = RunOutcome.FAILED
-    run.error_code = code
+    run.error_code = error.code
     run.error_message = message
     run.finished_at = now
+    return outage

@@ -95,6 +95,7 @@ def mark_completed(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool
     mailbox.status = HealthStatus.ACTIVE
     mailbox.status_reason = None
     mailbox.consecutive_failures = 0
+    mailbox.auth_failed_at = None
     mailbox.last_synced_at = now
     mailbox.next_sync_at = now + interval
     return recovered
@@ -122,6 +123,26 @@ def mark_failed(
         mailbox.status = HealthStatus.FAILED_UNKNOWN
         factor = min(2 ** (mailbox.consecutive_failures - 1), MAX_BACKOFF_FACTOR)
         mailbox.next_sync_at = now + interval * factor
+
+
+def mark_failed_in_outage(
+    mailbox: Mailbox, now: datetime, interval: timedelta, reason: str
+) -> None:
+    """Sign-in failed while most of the tenant's mailboxes fail too: retry, do not stop.
+
+    The failure time is kept so that the mailbox counts towards the outage.
+    """
+    mark_failed(mailbox, IssueCode.TEMPORARY, now, interval, reason)
+    mailbox.auth_failed_at = now
+
+
+def release_in_outage(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool:
+    """A mailbox stopped for sign-in shortly before an outage was seen: retry it instead."""
+    if mailbox.status is not HealthStatus.FAILED_AUTH:
+        return False
+    mailbox.status = HealthStatus.FAILED_UNKNOWN
+    mailbox.next_sync_at = now + interval
+    return True
 
 
 def pause(mailbox: Mailbox, now: datetime) -> None:

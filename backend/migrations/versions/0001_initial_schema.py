@@ -346,6 +346,7 @@ def upgrade() -> None:
         sa.Column("incident_key", sa.String(length=200), nullable=False),
         sa.Column("recipients", sa.JSON(), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),

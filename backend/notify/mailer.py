@@ -1,0 +1,34 @@
+"""Sending one plain-text e-mail over SMTP with the configured server and credentials."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from backend.settings import Settings
+
+
+class MailNotSent(Exception):
+    """The SMTP server could not be reached or refused the message."""
+
+
+def send_mail(settings: Settings, recipients: list[str], subject: str, body: str) -> None:
+    """Send ``body`` to ``recipients``.
+
+    Raises:
+        MailNotSent: the server was unreachable or refused the message.
+    """
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailNotSent(f"{type(error).__name__}: {error}") from error

@@ -1,0 +1,55 @@
+"""The words of each notification e-mail, written for the person who has to act."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.models import Mailbox
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    body: str
+
+
+def failing(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> Notice:
+    return Notice(
+        f"Sync of {mailbox.address} has failed {failures} times in a row",
+        f"The mailbox {mailbox.address} has not synced with SAP Cloud for Customer since "
+        f"{failures} attempts.\n\nLast error: {reason}\n\nWe keep trying. If the error "
+        f"persists, open the Synchronization Dashboard ({dashboard}) to see what is wrong, "
+        "or ask your key user to check the mailbox in the Admin panel.\n",
+    )
+
+
+def reminder(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> Notice:
+    notice = failing(mailbox, failures, reason, dashboard)
+    return Notice(f"Reminder: {notice.subject}", notice.body)
+
+
+def auth_failed(mailbox: Mailbox, reason: str, dashboard: str) -> Notice:
+    return Notice(
+        f"Sync of {mailbox.address} stopped: please re-activate",
+        f"We can no longer sign in to the mailbox {mailbox.address} ({reason}). Sync is "
+        "stopped until access is granted again; nothing is lost meanwhile.\n\n"
+        f"To re-activate: open the Synchronization Dashboard ({dashboard}), choose "
+        "Re-activate and sign in again.\n",
+    )
+
+
+def all_clear(mailbox: Mailbox) -> Notice:
+    return Notice(
+        f"Sync of {mailbox.address} works again",
+        f"The mailbox {mailbox.address} synced successfully again. Nothing more to do.\n",
+    )
+
+
+def provider_outage(tenant_name: str, failing_count: int, total: int) -> Notice:
+    return Notice(
+        f"{tenant_name}: sign-in failing for {failing_count} of {total} mailboxes",
+        f"Within the last hour, sign-in failed for {failing_count} of the {total} mailboxes of "
+        f"{tenant_name}. This looks like an outage of the mail or identity provider rather "
+        "than changed passwords, so we did not stop these mailboxes: we keep retrying. If it "
+        "continues, check the provider's status and the integration's credentials.\n",
+    )

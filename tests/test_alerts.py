@@ -1,0 +1,169 @@
+"""Notifications at the end of runs, received by a real SMTP server: once per incident."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db import utcnow
+from backend.extensions import Resources
+from backend.models import Mailbox, Notification, Tenant
+from backend.models.mailbox import HealthStatus
+from backend.models.notification import NotificationKind
+from backend.models.run import Trigger
+from backend.models.tenant import Reminder
+from backend.models.types import IssueCode
+from backend.models.user import Role
+from backend.notify.deliver import retry_unsent
+from backend.sync.errors import SyncError
+from backend.sync.runs import execute_run
+from emulators.smtp import MailCatcher
+from tests.support import factories
+
+
+def unreachable(*_args: object) -> None:
+    raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503 Service Unavailable", http_status=503)
+
+
+def password_changed(*_args: object) -> None:
+    raise SyncError.of(IssueCode.AUTH, "401 Unauthorized", http_status=401)
+
+
+def fine(*_args: object) -> None:
+    return None
+
+
+@pytest.fixture
+def tenant(session: Session, resources: Resources) -> Tenant:
+    owner = factories.tenant(session, resources.cipher)
+    factories.mailbox(session, resources.cipher, owner, "kim@contoso.test", Role.KEY_USER)
+    session.commit()
+    return owner
+
+
+@pytest.fixture
+def box(session: Session, resources: Resources, tenant: Tenant) -> Mailbox:
+    found = factories.mailbox(session, resources.cipher, tenant, "anna@contoso.test")
+    session.commit()
+    return found
+
+
+def run(session: Session, resources: Resources, box: Mailbox, body, at=None) -> None:
+    clock = (lambda: at) if at else utcnow
+    execute_run(
+        session, box, body, trigger=Trigger.SCHEDULE, settings=resources.settings, clock=clock
+    )
+
+
+def test_ten_failed_runs_send_one_mail_and_recovery_one_all_clear(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    for _ in range(9):
+        run(session, resources, box, unreachable)
+    assert mail.messages == []
+    run(session, resources, box, unreachable)
+    assert len(mail.messages) == 1
+    first = mail.messages[0]
+    assert first.subject == "Sync of anna@contoso.test has failed 10 times in a row"
+    assert set(first.recipients) == {"anna@contoso.test", "kim@contoso.test"}
+    assert "C4C answered 503" in first.body
+    for _ in range(5):
+        run(session, resources, box, unreachable)
+    assert len(mail.messages) == 1, "no second mail for the same incident"
+
+    run(session, resources, box, fine)
+    run(session, resources, box, fine)
+    assert [m.subject for m in mail.messages][1:] == ["Sync of anna@contoso.test works again"]
+    kinds = session.scalars(select(Notification.kind).order_by(Notification.id)).all()
+    assert kinds == [NotificationKind.FAILURE_THRESHOLD, NotificationKind.ALL_CLEAR]
+
+
+def test_a_new_incident_after_recovery_is_notified_again(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher, tenant: Tenant
+) -> None:
+    config = tenant.config
+    config.notify_failure_threshold = 2
+    tenant.config = config
+    session.commit()
+    for body in (unreachable, unreachable, fine, unreachable, unreachable):
+        run(session, resources, box, body)
+    subjects = [m.subject for m in mail.messages]
+    assert subjects == [
+        "Sync of anna@contoso.test has failed 2 times in a row",
+        "Sync of anna@contoso.test works again",
+        "Sync of anna@contoso.test has failed 2 times in a row",
+    ]
+
+
+def test_recovery_without_a_notified_incident_sends_nothing(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    for body in (unreachable, unreachable, fine):
+        run(session, resources, box, body)
+    assert mail.messages == []
+
+
+def test_daily_reminder_after_the_threshold(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher, tenant: Tenant
+) -> None:
+    config = tenant.config
+    config.notify_failure_threshold, config.reminder = 1, Reminder.DAILY
+    tenant.config = config
+    session.commit()
+    run(session, resources, box, unreachable)
+    run(session, resources, box, unreachable)
+    assert len(mail.messages) == 1
+    tomorrow = utcnow() + timedelta(days=1, minutes=1)
+    run(session, resources, box, unreachable, at=tomorrow)
+    run(session, resources, box, unreachable, at=tomorrow)
+    assert [m.subject.split(":")[0] for m in mail.messages] == [
+        ["Sync of anna@contoso.test has failed 1 times in a row"][0],
+        "Reminder",
+    ]
+
+
+def test_auth_failure_stops_the_mailbox_and_mails_a_reactivation_link_once(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    run(session, resources, box, password_changed)
+    session.refresh(box)
+    assert box.status is HealthStatus.FAILED_AUTH
+    assert len(mail.messages) == 1
+    message = mail.messages[0]
+    assert message.subject == "Sync of anna@contoso.test stopped: please re-activate"
+    assert resources.settings.public_base_url in message.body
+    assert "Re-activate" in message.body
+
+
+def test_most_mailboxes_failing_sign_in_is_an_outage_not_a_mass_disable(
+    session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
+) -> None:
+    boxes = [
+        factories.mailbox(session, resources.cipher, tenant, f"rep{n}@contoso.test")
+        for n in range(3)
+    ]
+    session.commit()
+    for box in boxes:
+        run(session, resources, box, password_changed)
+    statuses = [session.get(Mailbox, box.id).status for box in boxes]
+    assert HealthStatus.FAILED_AUTH not in statuses, statuses
+    outage = [m for m in mail.messages if "sign-in failing for 3 of 4 mailboxes" in m.subject]
+    assert len(outage) == 1
+    assert outage[0].recipients == ("kim@contoso.test",)
+
+
+def test_a_mail_server_that_is_down_loses_no_notification(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    down = dataclasses.replace(resources.settings, smtp_port=1)
+    execute_run(session, box, password_changed, trigger=Trigger.SCHEDULE, settings=down)
+    stored = session.scalars(select(Notification)).one()
+    assert stored.sent_at is None and "ConnectionRefusedError" in (stored.error or "")
+    assert mail.messages == []
+    assert retry_unsent(session, resources.settings) == 1
+    assert retry_unsent(session, resources.settings) == 0
+    assert len(mail.messages) == 1
