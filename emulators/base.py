@@ -38,6 +38,9 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    after_app: bool = False
+    """Let the app do the work first, then wait ``delay`` and drop the answer: the server acted
+    but the client never hears (a timeout or a reset after sending)."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method)) and re.search(self.path, path) is not None
@@ -214,9 +217,11 @@ class Emulator:
     def _answer_fault(
         self, fault: Fault, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
+        if fault.after_app:
+            list(self.app(environ, lambda *_args: None))
         if fault.delay:
             time.sleep(fault.delay)
-        if fault.drop:
+        if fault.drop or fault.after_app:
             connection = environ.get("werkzeug.socket")
             if connection is not None:
                 connection.shutdown(socket.SHUT_RDWR)

@@ -121,3 +121,14 @@ def client(app: Flask):
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def box(session: Session, resources: Resources):
+    """A mailbox of the tenant "contoso", owned by anna@contoso.test."""
+    from tests.support import factories
+
+    owner = factories.tenant(session, resources.cipher)
+    found = factories.mailbox(session, resources.cipher, owner)
+    session.commit()
+    return found

@@ -7,28 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from backend.extensions import Resources
 from backend.models import Issue, Mailbox
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync import issues
 from backend.sync.actions import marker_detail, recommended_action
 from backend.sync.errors import Classification
-from tests.support import factories
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MISSING = Classification(
     IssueCode.NEEDS_INPUT, "Mandatory field LastName is not filled", "CX_SAP", 400, ("LastName",)
 )
 CONTACT = issues.ItemRef(ItemType.CONTACT, "AAMkContact1", None, "Jane")
-
-
-@pytest.fixture
-def box(session: Session, resources: Resources) -> Mailbox:
-    owner = factories.tenant(session, resources.cipher)
-    found = factories.mailbox(session, resources.cipher, owner)
-    session.commit()
-    return found
 
 
 def _record(session: Session, box: Mailbox, item=CONTACT, found=MISSING, at=NOW) -> Issue:

@@ -9,12 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.extensions import Resources
 from backend.models import Issue, Mailbox, Tenant
 from backend.models.issue import Resolution, Source, item_key
 from backend.models.tenant import ConflictPolicy, TenantSettings
 from backend.models.types import Direction, IssueCode, ItemType
-from tests.support import factories
 
 
 def _issue(box: Mailbox, code: IssueCode = IssueCode.NEEDS_INPUT, item: str = "AAMk1") -> Issue:
@@ -29,14 +27,6 @@ def _issue(box: Mailbox, code: IssueCode = IssueCode.NEEDS_INPUT, item: str = "A
         source=Source.C4C,
         fields=["LastName"],
     )
-
-
-@pytest.fixture
-def box(session: Session, resources: Resources) -> Mailbox:
-    owner = factories.tenant(session, resources.cipher)
-    found = factories.mailbox(session, resources.cipher, owner)
-    session.commit()
-    return found
 
 
 def test_one_open_issue_per_item_and_code(session: Session, box: Mailbox) -> None:

@@ -14,15 +14,6 @@ from backend.models.types import IssueCode, ItemType
 from backend.sync import status
 from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
-from tests.support import factories
-
-
-@pytest.fixture
-def box(session: Session, resources: Resources) -> Mailbox:
-    owner = factories.tenant(session, resources.cipher)
-    found = factories.mailbox(session, resources.cipher, owner)
-    session.commit()
-    return found
 
 
 @pytest.fixture

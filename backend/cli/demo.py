@@ -1,8 +1,9 @@
 """``flask demo``: the whole product on one machine; ``flask seed``: the demo tenant only.
 
 The demo applies migrations, seeds Contoso, then starts the web server, a worker, the
-scheduler and the emulators (today: the mail catcher) as child processes sharing one Redis (the embedded one unless ``REDIS_URL`` is set),
-prints where to look, and stops every child on Ctrl-C.
+scheduler and the emulators (today: the mail catcher) as child processes sharing one Redis
+(the embedded one unless ``REDIS_URL`` is set), prints where to look, and stops every child
+on Ctrl-C.
 """
 
 from __future__ import annotations

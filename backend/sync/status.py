@@ -47,15 +47,22 @@ def is_ongoing(mailbox: Mailbox) -> bool:
     return any(state.stage is Stage.ONGOING for state in mailbox.item_states)
 
 
+def _idle_states(
+    mailbox: Mailbox, item_types: Iterable[ItemType] | None, action: str
+) -> list[MailboxItemState]:
+    """The stages to move, after checking the mailbox may ``action`` and none is ongoing."""
+    _require_syncable(mailbox, action)
+    states = _states(mailbox, item_types)
+    if any(state.stage is Stage.ONGOING for state in states):
+        raise TransitionError("a run of this mailbox is ongoing")
+    return states
+
+
 def mark_scheduled(
     mailbox: Mailbox, now: datetime, item_types: Iterable[ItemType] | None = None
 ) -> None:
     """A run was queued: ``PENDING`` stages become ``SCHEDULED`` (already scheduled ones stay)."""
-    _require_syncable(mailbox, "schedule")
-    states = _states(mailbox, item_types)
-    if any(state.stage is Stage.ONGOING for state in states):
-        raise TransitionError("a run of this mailbox is ongoing")
-    for state in states:
+    for state in _idle_states(mailbox, item_types, "schedule"):
         if state.stage is Stage.PENDING:
             state.stage = Stage.SCHEDULED
             state.stage_started_at = now
@@ -65,11 +72,7 @@ def mark_ongoing(
     mailbox: Mailbox, now: datetime, item_types: Iterable[ItemType] | None = None
 ) -> None:
     """A run starts: its stages become ``ONGOING``."""
-    _require_syncable(mailbox, "run")
-    states = _states(mailbox, item_types)
-    if any(state.stage is Stage.ONGOING for state in states):
-        raise TransitionError("a run of this mailbox is ongoing")
-    for state in states:
+    for state in _idle_states(mailbox, item_types, "run"):
         state.stage = Stage.ONGOING
         state.stage_started_at = now
 
