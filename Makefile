@@ -30,7 +30,8 @@ lint: venv
 bench: venv
 	@set -e; found=0; for script in bench/*_bench.py; do \
 		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; $(BIN)/python "$$script"; \
+		module=$$(basename "$$script" .py); \
+		echo "== bench.$$module"; $(BIN)/python -m "bench.$$module"; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "no benchmarks yet: bench/ holds none"; fi
 

@@ -1,0 +1,312 @@
+"""The C4C OData V2 client: one ``requests.Session`` with CSRF, ETags, paging, delta and batch.
+
+Reads follow C4C's server pages (``__next``); delta reads filter on ``EntityLastChangedOn``.
+Writes carry a CSRF token fetched once per session (fetched again once on ``Required``) and the
+entity's ETag in ``If-Match``. Every create carries our reference in ``ExternalID``: after an
+answer that may have been lost, the client looks the reference up before sending the create
+again, so a retry never makes a duplicate. 429/503 are retried after ``Retry-After`` (bounded,
+with jittered backoff).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from backend.crm.batch import BatchResult, BatchWrite, batch_results, encode_batch
+from backend.crm.bulk import create_chunk
+from backend.crm.errors import C4CConnectionError
+from backend.crm.transport import ODataTransport, RetryPolicy
+from backend.crm.values import entity_from_json, odata_quote, to_json_value
+
+
+class C4CClient:
+    """A client for one tenant's ``c4codataapi`` service.
+
+    Args:
+        base_url: the service root, ``https://<tenant>/sap/c4c/odata/v1/c4codataapi/``.
+        user: Basic-auth user (with ``password``), or ``None`` when ``token`` is used.
+        password: Basic-auth password.
+        token: an OAuth bearer token instead of Basic auth.
+        timeout: seconds to wait for connect and for each read.
+        batch_size: writes per ``$batch`` request.
+        retry: the retry policy for throttling and network errors.
+        session: the session to use (one is created otherwise).
+        sleep: how to wait (tests pass a recorder).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        timeout: float = 30.0,
+        batch_size: int = 100,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.timeout = timeout
+        self.batch_size = batch_size
+        self.retry = retry or RetryPolicy()
+        self.session = session or requests.Session()
+        self.session.headers["Accept"] = "application/json"
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        elif user is not None:
+            self.session.auth = (user, password or "")
+        self._sleep = sleep
+        self.transport = ODataTransport(self.session, self.base_url, timeout, self.retry, sleep)
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far (CSRF fetches and retries included)."""
+        return self.transport.requests_sent
+
+    def _url(self, entity_set: str, object_id: str) -> str:
+        return f"{self.base_url}{entity_set}({odata_quote(object_id)})"
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def read(
+        self,
+        entity_set: str,
+        *,
+        filter: str | None = None,
+        select: list[str] | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        expand: list[str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every entity matching the query, following C4C's server pages.
+
+        Args:
+            entity_set: e.g. ``ContactCollection``.
+            filter: a ``$filter`` expression in C4C's subset.
+            select: properties to return (``None`` for all).
+            orderby: an ``$orderby`` clause.
+            top: the most entities to return.
+            expand: navigations to expand.
+
+        Yields:
+            Entities, date-times as aware datetimes, ``__metadata`` kept.
+
+        Raises:
+            C4CError: when a page cannot be read.
+        """
+        params = {"$format": "json"}
+        for name, value in (("$filter", filter), ("$orderby", orderby)):
+            if value:
+                params[name] = value
+        if select:
+            params["$select"] = ",".join(select)
+        if expand:
+            params["$expand"] = ",".join(expand)
+        if top is not None:
+            params["$top"] = str(top)
+        url: str | None = self.base_url + entity_set
+        while url:
+            page = self.transport.send("GET", url, params=params).json()["d"]
+            yield from (entity_from_json(raw) for raw in page["results"])
+            url, params = page.get("__next"), {}
+
+    def changes(
+        self, entity_set: str, since: datetime | None, select: list[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Entities changed at or after ``since`` (all of them when ``None``), oldest first.
+
+        Args:
+            entity_set: the set to read.
+            since: the ``EntityLastChangedOn`` of the last change already seen.
+            select: the mapped properties; key, ETag and change time are always added.
+
+        Yields:
+            Changed entities.
+
+        Raises:
+            C4CError: when a page cannot be read.
+        """
+        wanted = None
+        if select:
+            wanted = list(dict.fromkeys([*select, "ObjectID", "ETag", "EntityLastChangedOn"]))
+        condition = None
+        if since is not None:
+            stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            condition = f"EntityLastChangedOn ge datetimeoffset'{stamp}'"
+        return self.read(
+            entity_set, filter=condition, select=wanted, orderby="EntityLastChangedOn asc"
+        )
+
+    def get(self, entity_set: str, object_id: str) -> dict[str, Any]:
+        """One entity by ``ObjectID``.
+
+        Args:
+            entity_set: the entity's set.
+            object_id: its ``ObjectID``.
+
+        Returns:
+            The entity, date-times converted.
+
+        Raises:
+            C4CHTTPError: 404 when it does not exist.
+        """
+        response = self.transport.send("GET", self._url(entity_set, object_id))
+        return entity_from_json(response.json()["d"])
+
+    def find_by_external_id(self, entity_set: str, external_id: str) -> dict[str, Any] | None:
+        """The entity carrying our reference, if any.
+
+        Args:
+            entity_set: the set to look in.
+            external_id: our reference (``ExternalID``).
+
+        Returns:
+            The entity, or ``None`` when C4C has none with that reference.
+        """
+        found = self.read(entity_set, filter=f"ExternalID eq {odata_quote(external_id)}", top=1)
+        return next(found, None)
+
+    def metadata_xml(self, language: str = "en") -> bytes:
+        """The service's ``$metadata`` with labels in ``language``.
+
+        Args:
+            language: the label language (``Accept-Language``).
+
+        Returns:
+            The EDMX document.
+        """
+        response = self.transport.send(
+            "GET",
+            self.base_url + "$metadata",
+            params={"sap-label": "true"},
+            headers={"Accept": "application/xml", "Accept-Language": language},
+        )
+        return response.content
+
+    def code_list(self, collection: str) -> dict[str, str]:
+        """The values of a code list.
+
+        Args:
+            collection: the code list's entity set (from ``c4c:value-help``).
+
+        Returns:
+            ``Code`` to ``Description``.
+        """
+        return {row["Code"]: row["Description"] for row in self.read(collection)}
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def create(self, entity_set: str, values: dict[str, Any], external_id: str) -> dict[str, Any]:
+        """Create an entity once, even when an answer is lost.
+
+        Args:
+            entity_set: the set to create in.
+            values: the properties to send.
+            external_id: our reference, stored in ``ExternalID``.
+
+        Returns:
+            The created (or, after a lost answer, the already existing) entity.
+
+        Raises:
+            C4CHTTPError: when C4C refuses the create.
+            C4CConnectionError: when C4C stays unreachable.
+        """
+        payload = {key: to_json_value(value) for key, value in values.items()}
+        payload["ExternalID"] = external_id
+        for attempt in range(self.retry.attempts):
+            try:
+                response = self.transport.send("POST", self.base_url + entity_set, json=payload)
+                return entity_from_json(response.json()["d"])
+            except C4CConnectionError as error:
+                if error.sent and (found := self.find_by_external_id(entity_set, external_id)):
+                    return found
+                if attempt + 1 >= self.retry.attempts:
+                    raise
+                self._sleep(self.retry.delay(attempt, None))
+        raise AssertionError("unreachable")
+
+    def update(
+        self, entity_set: str, object_id: str, values: dict[str, Any], etag: str | None
+    ) -> str | None:
+        """Change an entity (``PATCH``), guarded by its ETag.
+
+        Args:
+            entity_set: the entity's set.
+            object_id: its ``ObjectID``.
+            values: the properties to change.
+            etag: the ETag read with it; ``None`` updates unconditionally.
+
+        Returns:
+            The new ETag, when C4C sent one.
+
+        Raises:
+            C4CHTTPError: 412 when someone changed it since, 403 when it is read-only, ...
+        """
+        headers = {"If-Match": etag} if etag else {}
+        payload = {key: to_json_value(value) for key, value in values.items()}
+        url = self._url(entity_set, object_id)
+        response = self.transport.send("PATCH", url, json=payload, headers=headers)
+        return response.headers.get("ETag")
+
+    def delete(self, entity_set: str, object_id: str, etag: str | None = None) -> None:
+        """Delete an entity, guarded by its ETag when given.
+
+        Args:
+            entity_set: the entity's set.
+            object_id: its ``ObjectID``.
+            etag: the ETag read with it, or ``None``.
+
+        Raises:
+            C4CHTTPError: 404 when already gone, 403 when read-only, 412 when changed since.
+        """
+        headers = {"If-Match": etag} if etag else {}
+        self.transport.send("DELETE", self._url(entity_set, object_id), headers=headers)
+
+    def create_many(
+        self, entity_set: str, records: list[tuple[str, dict[str, Any]]]
+    ) -> list[BatchResult]:
+        """Create many entities in ``$batch`` requests, one changeset per record.
+
+        Args:
+            entity_set: the set to create in.
+            records: ``(external_id, values)`` pairs.
+
+        Returns:
+            One result per record, in order.
+
+        Raises:
+            C4CError: when a batch request itself fails after the retries; the records of
+                earlier requests are created (a new call finds them by ``ExternalID``).
+        """
+        results: list[BatchResult] = []
+        for start in range(0, len(records), self.batch_size):
+            chunk = records[start : start + self.batch_size]
+            results += create_chunk(self, entity_set, chunk)
+        return results
+
+    def batch(self, writes: list[BatchWrite]) -> list[BatchResult]:
+        """Send writes in one ``$batch`` request, each in its own changeset.
+
+        Args:
+            writes: the requests.
+
+        Returns:
+            One result per write, in order.
+
+        Raises:
+            C4CError: when the batch request itself fails.
+        """
+        content_type, body = encode_batch(writes)
+        response = self.transport.send(
+            "POST", self.base_url + "$batch", data=body, headers={"Content-Type": content_type}
+        )
+        return batch_results(
+            response.headers.get("Content-Type", ""), response.content, len(writes)
+        )

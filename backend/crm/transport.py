@@ -1,0 +1,144 @@
+"""How the C4C client talks HTTP: one session, CSRF tokens, and bounded retries.
+
+A write first fetches a CSRF token (``GET`` of the service root with ``x-csrf-token: Fetch``)
+and reuses it with the session's cookies; on 403 ``x-csrf-token: Required`` it fetches a new
+one and tries once more. 429 and 503 are retried after ``Retry-After`` or a jittered
+exponential backoff, both capped; reads are also retried after network errors.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from backend.crm.errors import C4CConnectionError, C4CError, C4CHTTPError
+
+_RETRYABLE = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait before trying a throttled or unreachable call again.
+
+    Attributes:
+        attempts: tries in all, the first included.
+        base_delay: first backoff in seconds, doubled on each try.
+        max_delay: cap on any single wait, ``Retry-After`` included.
+    """
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before the next try.
+
+        Args:
+            attempt: the failed try's number, from 0.
+            retry_after: what the server asked for, if anything.
+
+        Returns:
+            The larger of the jittered backoff and ``retry_after``, capped at ``max_delay``.
+        """
+        backoff = self.base_delay * (2**attempt) * random.uniform(0.5, 1.0)
+        return min(self.max_delay, max(backoff, retry_after or 0.0))
+
+
+def _may_have_arrived(error: requests.RequestException) -> bool:
+    """Whether a failed request may have reached C4C (not when the connection never opened)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return not isinstance(reason, NewConnectionError)
+
+
+class ODataTransport:
+    """Sends requests to one service root on one ``requests.Session``.
+
+    Args:
+        session: the session (keeps auth, cookies and the ``Accept`` header).
+        base_url: the service root (ends with ``/``).
+        timeout: seconds for connect and for each read.
+        retry: the retry policy.
+        sleep: how to wait between tries.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        timeout: float,
+        retry: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session = session
+        self.base_url = base_url
+        self.timeout = timeout
+        self.retry = retry
+        self.sleep = sleep
+        self.requests_sent = 0
+        self._csrf: str | None = None
+
+    def _fetch_csrf(self) -> str:
+        response = self.send("GET", self.base_url, headers={"x-csrf-token": "Fetch"})
+        token = response.headers.get("x-csrf-token")
+        if not token:
+            raise C4CError("C4C did not return a CSRF token")
+        return token
+
+    def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One logical request: CSRF for writes, bounded retries on 429/503 and network errors.
+
+        Args:
+            method: the HTTP method.
+            url: the absolute URL.
+            **kwargs: passed to ``requests.Session.request`` (``params``, ``json``, ``headers``...).
+
+        Returns:
+            The successful response.
+
+        Raises:
+            C4CHTTPError: on an error status that is not (or no longer) retried.
+            C4CConnectionError: on a network error that is not (or no longer) retried.
+
+        Writes other than creates are not retried after a network error (the create path looks
+        its reference up first, see :meth:`create`).
+        """
+        writing = method != "GET"
+        headers = dict(kwargs.pop("headers", {}))
+        csrf_refreshed = False
+        attempt = 0
+        while True:
+            if writing:
+                if self._csrf is None:
+                    self._csrf = self._fetch_csrf()
+                headers["x-csrf-token"] = self._csrf
+            try:
+                self.requests_sent += 1
+                response = self.session.request(
+                    method, url, headers=headers, timeout=self.timeout, **kwargs
+                )
+            except requests.RequestException as error:
+                sent = _may_have_arrived(error)
+                if writing or attempt + 1 >= self.retry.attempts:
+                    raise C4CConnectionError(f"{method} failed: {error}", sent=sent) from error
+                self.sleep(self.retry.delay(attempt, None))
+                attempt += 1
+                continue
+            if response.ok:
+                return response
+            error = C4CHTTPError.from_response(response)
+            if writing and error.status == 403 and error.csrf_required and not csrf_refreshed:
+                self._csrf, csrf_refreshed = None, True
+                continue
+            if error.status in _RETRYABLE and attempt + 1 < self.retry.attempts:
+                self.sleep(self.retry.delay(attempt, error.retry_after))
+                attempt += 1
+                continue
+            raise error

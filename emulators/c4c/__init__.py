@@ -1,0 +1,49 @@
+"""An emulated SAP Cloud for Customer OData V2 service (``c4codataapi``) for tests and the demo.
+
+``create_emulator()`` returns an :class:`emulators.base.Emulator` (request log, fault injection)
+whose ``service`` attribute gives tests direct access to the data and the security settings.
+"""
+
+from __future__ import annotations
+
+from emulators.base import Emulator
+from emulators.c4c.app import BASE_PATH, Service, create_app
+from emulators.c4c.security import Security
+from emulators.c4c.store import Store
+
+__all__ = ["BASE_PATH", "C4CEmulator", "create_emulator"]
+
+
+class C4CEmulator(Emulator):
+    """An :class:`Emulator` serving one C4C tenant; ``service`` holds its data and users."""
+
+    def __init__(self, service: Service) -> None:
+        super().__init__(create_app(service))
+        self.service = service
+
+    @property
+    def base_url(self) -> str:
+        """The service root clients are configured with (ends with ``/``)."""
+        return self.url + BASE_PATH
+
+
+def create_emulator(
+    users: dict[str, str] | None = None,
+    bearer_tokens: set[str] | None = None,
+    *,
+    csrf_lifetime: float = 1800.0,
+    page_size: int = 1000,
+) -> C4CEmulator:
+    """A C4C emulator with an empty store.
+
+    Args:
+        users: Basic-auth users (name to password).
+        bearer_tokens: accepted OAuth access tokens.
+        csrf_lifetime: seconds a CSRF token lives.
+        page_size: server page size (C4C uses 1000).
+
+    Returns:
+        The emulator, not yet started.
+    """
+    security = Security(users or {}, bearer_tokens or set(), csrf_lifetime)
+    return C4CEmulator(Service(Store(), security, page_size))

@@ -1,0 +1,86 @@
+"""Who may call the emulator: Basic/Bearer authentication and CSRF tokens bound to a session.
+
+As in SAP Gateway, ``GET`` with ``x-csrf-token: Fetch`` opens a session (cookie) and returns a
+token; every modifying request must send both the cookie and a live token, or it gets 403 with
+``x-csrf-token: Required``. Tokens expire after ``csrf_lifetime`` seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import time
+
+from flask import Request, Response
+
+SESSION_COOKIE = "SAP_SESSIONID_C4C_100"
+MODIFYING = frozenset({"POST", "PUT", "PATCH", "MERGE", "DELETE"})
+
+
+class Security:
+    """Users, bearer tokens and CSRF sessions of one emulated tenant.
+
+    Args:
+        users: user name to password, for Basic authentication.
+        bearer_tokens: access tokens accepted with ``Authorization: Bearer``.
+        csrf_lifetime: seconds a CSRF token stays valid.
+    """
+
+    def __init__(
+        self, users: dict[str, str], bearer_tokens: set[str], csrf_lifetime: float = 1800.0
+    ) -> None:
+        self.users = dict(users)
+        self.bearer_tokens = set(bearer_tokens)
+        self.csrf_lifetime = csrf_lifetime
+        self._sessions: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def authenticated(self, request: Request) -> bool:
+        """Whether the request carries a known Basic user or bearer token."""
+        header = request.headers.get("Authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() == "bearer":
+            return credentials in self.bearer_tokens
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, password = base64.b64decode(credentials).decode().partition(":")
+        except ValueError:
+            return False
+        return user in self.users and secrets.compare_digest(self.users[user], password)
+
+    def fetch_token(self, request: Request, response: Response) -> None:
+        """Answer ``x-csrf-token: Fetch``: reuse the session's live token or issue a new one."""
+        session = request.cookies.get(SESSION_COOKIE)
+        with self._lock:
+            current = self._sessions.get(session or "")
+            if current is None or current[1] < time.monotonic():
+                if current is None:
+                    session = secrets.token_hex(16)
+                    response.set_cookie(SESSION_COOKIE, session, path="/", httponly=True)
+                current = (secrets.token_urlsafe(18), time.monotonic() + self.csrf_lifetime)
+                self._sessions[session or ""] = current
+        response.headers["x-csrf-token"] = current[0]
+
+    def csrf_valid(self, request: Request) -> bool:
+        """Whether the request's token is the live token of its session cookie."""
+        session = request.cookies.get(SESSION_COOKIE, "")
+        token = request.headers.get("x-csrf-token", "")
+        with self._lock:
+            current = self._sessions.get(session)
+        return (
+            current is not None
+            and current[1] >= time.monotonic()
+            and secrets.compare_digest(current[0], token)
+        )
+
+    def expire_tokens(self) -> None:
+        """Make every issued CSRF token stale (as when a C4C session times out)."""
+        with self._lock:
+            self._sessions = {key: (token, 0.0) for key, (token, _) in self._sessions.items()}
+
+    def forget_sessions(self) -> None:
+        """Drop every session and its token."""
+        with self._lock:
+            self._sessions.clear()

@@ -1,0 +1,53 @@
+"""Seed data for the emulator: a small demo tenant, or any number of generated contacts."""
+
+from __future__ import annotations
+
+from emulators.c4c.store import Store
+
+_ACCOUNTS = [
+    ("Acme Corporation", "Berlin", "DE"),
+    ("Acme Logistics", "Hamburg", "DE"),
+    ("Globex", "Paris", "FR"),
+    ("Initech", "Austin", "US"),
+]
+_CONTACTS = [
+    ("Anna", "Schmidt", 0, "anna.schmidt@acme.example"),
+    ("Ben", "Meyer", 0, "ben.meyer@acme.example"),
+    ("Claire", "Dubois", 2, "claire.dubois@globex.example"),
+    ("Dan", "Porter", 3, "dan.porter@initech.example"),
+]
+
+
+def seed_demo(store: Store) -> None:
+    """Accounts and contacts a demo user recognises; one account is read-only."""
+    accounts = [
+        store.create(
+            "CorporateAccountCollection",
+            {"Name": name, "City": city, "CountryCode": country, "LifeCycleStatusCode": "2"},
+        )
+        for name, city, country in _ACCOUNTS
+    ]
+    store.read_only.add(accounts[-1]["ObjectID"])
+    for first, last, account, email in _CONTACTS:
+        store.create(
+            "ContactCollection",
+            {
+                "FirstName": first,
+                "LastName": last,
+                "AccountID": accounts[account]["AccountID"],
+                "Email": email,
+            },
+        )
+
+
+def seed_contacts(store: Store, count: int, prefix: str = "Contact") -> None:
+    """``count`` generated contacts (for paging tests and benchmarks)."""
+    for number in range(count):
+        store.create(
+            "ContactCollection",
+            {
+                "FirstName": f"{prefix}{number}",
+                "LastName": f"Generated{number:05d}",
+                "Email": f"{prefix.lower()}{number}@example.com",
+            },
+        )
