@@ -20,9 +20,25 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 StartResponse = Callable[..., Any]
+
+
+class _CloseHandler(WSGIRequestHandler):
+    """Werkzeug's handler, announcing its closed connections as ``Connection: Close``.
+
+    Werkzeug closes every connection after one response and says ``Connection: close``. Real
+    services (IIS in front of Exchange) keep connections alive and send no such header, and
+    exchangelib reads exactly ``close`` on an error answer as "server busy", hiding a 401. The
+    token is case-insensitive for HTTP, so clients still see the close and open a new
+    connection, while the status code stays what the client reacts to.
+    """
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value == "close":
+            value = "Close"
+        super().send_header(keyword, value)
 
 
 @dataclass
@@ -141,14 +157,14 @@ class Emulator:
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> Emulator:
         """Serve in a background thread; ``port=0`` picks a free port."""
-        self._server = make_server(host, port, self, threaded=True)
+        self._server = make_server(host, port, self, threaded=True, request_handler=_CloseHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self, port: int, host: str = "127.0.0.1") -> None:
         """Serve in the foreground (standalone mode) until interrupted."""
-        self._server = make_server(host, port, self, threaded=True)
+        self._server = make_server(host, port, self, threaded=True, request_handler=_CloseHandler)
         self._server.serve_forever()
 
     def stop(self) -> None:

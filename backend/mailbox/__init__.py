@@ -1,0 +1,1 @@
+"""Mailbox providers: one protocol (``base.MailboxProvider``), one module per mail system."""

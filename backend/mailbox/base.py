@@ -1,0 +1,234 @@
+"""The contract between the sync engine and a mailbox: item records, changes, the provider.
+
+A provider speaks one mail system's protocol (EWS, Gmail, Microsoft Graph) and nothing else: it
+never decides sync policy. It reads and writes plain records, reports what changed since an
+opaque cursor, and marks items that failed to sync. Errors of the underlying client library pass
+through unchanged; each backend's classifier (``backend.sync.classifiers``) maps them to the
+taxonomy. The provider's own errors are the :class:`ProviderError` hierarchy below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple, Protocol, runtime_checkable
+
+from backend.models.types import ItemType
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemRecord:
+    """What every synced item has: the mailbox's id and change key, and its categories/labels.
+
+    ``id``, ``change_key`` and ``modified`` are ``None`` for a record yet to be created.
+    """
+
+    id: str | None = None
+    change_key: str | None = None
+    categories: tuple[str, ...] = ()
+    modified: datetime | None = None
+    """When the item last changed in the mailbox (read only; the "newer wins" policy uses it)."""
+
+    @property
+    def title(self) -> str:
+        """A short human name for the item (issues and notifications show it)."""
+        return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactRecord(ItemRecord):
+    given_name: str | None = None
+    surname: str | None = None
+    display_name: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    emails: tuple[str, ...] = ()
+    business_phone: str | None = None
+    mobile_phone: str | None = None
+
+    @property
+    def title(self) -> str:
+        full = " ".join(part for part in (self.given_name, self.surname) if part)
+        return self.display_name or full or (self.emails[0] if self.emails else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountRecord(ItemRecord):
+    """A company: on Exchange a contact in the "SAP Accounts" folder."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.name or self.email or ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskRecord(ItemRecord):
+    subject: str | None = None
+    body: str | None = None
+    start: date | None = None
+    due: date | None = None
+    status: str | None = None
+    """One of NotStarted, InProgress, Completed, WaitingOnOthers, Deferred."""
+    importance: str | None = None
+    """One of Low, Normal, High."""
+
+    @property
+    def title(self) -> str:
+        return self.subject or ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentRecord(ItemRecord):
+    subject: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    location: str | None = None
+    body: str | None = None
+    attendees: tuple[str, ...] = ()
+    organizer: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.subject or ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailRecord(ItemRecord):
+    subject: str | None = None
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    sent: datetime | None = None
+    received: datetime | None = None
+    body: str | None = None
+    internet_message_id: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.subject or ""
+
+
+RECORD_TYPES: dict[ItemType, type[ItemRecord]] = {
+    ItemType.CONTACT: ContactRecord,
+    ItemType.ACCOUNT: AccountRecord,
+    ItemType.TASK: TaskRecord,
+    ItemType.APPOINTMENT: AppointmentRecord,
+    ItemType.EMAIL: EmailRecord,
+}
+
+
+class ItemRef(NamedTuple):
+    """Where a written item now stands: its id and new change key."""
+
+    id: str
+    change_key: str
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed for one item type since a cursor.
+
+    Attributes:
+        item_type: the item type read.
+        upserted: items created or changed that are selected for sync (all of them when ``full``).
+        deleted: ids of items deleted (or moved out of the synced folders) since the cursor.
+        deselected: ids of items that changed but are no longer selected (e.g. their "SAP"
+            category was removed); the engine decides what that means for the other side.
+        cursor: the cursor to pass next time; opaque, store it as is.
+        full: the cursor was absent or no longer valid, so ``upserted`` is everything there is
+            and ``deleted`` is empty: items the engine knows but did not see are gone.
+    """
+
+    item_type: ItemType
+    upserted: tuple[ItemRecord, ...]
+    deleted: tuple[str, ...]
+    cursor: str
+    full: bool
+    deselected: tuple[str, ...] = field(default=())
+
+
+class ProviderError(Exception):
+    """A failure a provider detects itself (not one of its client library's errors)."""
+
+    code = "ProviderError"
+
+
+class UnsupportedOperation(ProviderError):
+    """The item type does not allow this operation (e.g. creating e-mails in the mailbox)."""
+
+    code = "UnsupportedOperation"
+
+
+class InvalidRecord(ProviderError):
+    """The record lacks what the mail system requires (e.g. a contact without any name)."""
+
+    code = "InvalidRecord"
+
+    def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+@runtime_checkable
+class MailboxProvider(Protocol):
+    """What the sync engine needs from a mailbox; EWS, Gmail and Microsoft Graph implement it."""
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far (for benchmarks and request budgets)."""
+        ...
+
+    def activate(self) -> None:
+        """Prepare the mailbox: SAP folders/labels exist, marker definitions are in place."""
+        ...
+
+    def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        """Everything that changed for ``item_type`` since ``cursor`` (``None``: read all)."""
+        ...
+
+    def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
+        """One item as a record; the backend's not-found error if it is gone."""
+        ...
+
+    def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
+        """Create the item in its SAP folder (or with the SAP category/label)."""
+        ...
+
+    def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
+        """Write ``record`` over item ``record.id``, failing with a conflict if it changed since
+        ``change_key``. Categories are left to the markers and the user."""
+        ...
+
+    def delete(self, item_type: ItemType, item_id: str) -> None:
+        """Delete the item (recoverably where the system allows), never notifying attendees."""
+        ...
+
+    def set_markers(self, item_type: ItemType, item_id: str, detail: str) -> None:
+        """Show the item as failing: the "Sync Error" marker plus one detail marker."""
+        ...
+
+    def clear_markers(self, item_type: ItemType, item_id: str) -> None:
+        """Remove exactly the sync markers, leaving the user's own categories/labels."""
+        ...
+
+    def ensure_marker_definitions(self) -> None:
+        """Make the "Sync Error" marker red in the mailbox (idempotent)."""
+        ...
+
+    def deep_link(self, item_type: ItemType, item_id: str) -> str:
+        """A URL that opens the item in the mail system's web client."""
+        ...
+
+    def revoke(self) -> None:
+        """Give up this mailbox's access (revoke the token where there is one) and close."""
+        ...

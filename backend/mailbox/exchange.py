@@ -1,0 +1,340 @@
+"""The Exchange provider: a :class:`~backend.mailbox.base.MailboxProvider` over EWS (exchangelib).
+
+Cursors are SyncFolderItems states, one per synced folder, packed into one opaque string per item
+type. Contacts and accounts are whole folders ("SAP Contacts", "SAP Accounts" under Contacts);
+tasks and appointments are items with the "SAP" category; e-mails are messages in the "SAP Cloud
+for Customer" folder or with the "SAP" category in the inbox and sent items.
+
+Retries: exchangelib runs with ``FailFast``, so ``ErrorServerBusy`` reaches the caller at once with
+its ``back_off``; the engine waits (the classification carries ``retry_after``) and retries the
+step. Sleeping inside a worker for exchangelib's default of up to an hour would hide an outage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from exchangelib import (
+    DELEGATE,
+    IMPERSONATION,
+    Account,
+    Build,
+    Configuration,
+    FailFast,
+    Version,
+)
+from exchangelib.errors import (
+    ErrorInvalidSyncStateData,
+    ErrorIrresolvableConflict,
+    ErrorItemNotFound,
+)
+from exchangelib.folders import Folder
+from exchangelib.items import NEVER_OVERWRITE, SEND_TO_NONE, Item
+
+from backend.mailbox import category_list
+from backend.mailbox.base import (
+    Changes,
+    ItemRecord,
+    ItemRef,
+    UnsupportedOperation,
+)
+from backend.mailbox.ews_credentials import (
+    BasicAuth,
+    BearerToken,
+    Impersonation,
+    exchangelib_credentials,
+)
+from backend.mailbox.ews_records import (
+    ITEM_CLASSES,
+    READ_FIELDS,
+    WRITABLE_FIELDS,
+    item_values,
+    record_from_item,
+)
+from backend.mailbox.ews_selection import (
+    SAP_CATEGORY,
+    SELECTIONS,
+    Selection,
+    pack_cursor,
+    unpack_cursor,
+)
+from backend.mailbox.markers import with_markers, without_markers
+from backend.models.types import ItemType
+
+SYNC_PAGE = 512
+FETCH_CHUNK = 250
+MARKER_ATTEMPTS = 3
+
+
+class ExchangeProvider:
+    """A mailbox on Exchange Server reached through EWS.
+
+    Args:
+        endpoint: the EWS URL (``https://mail.example.com/EWS/Exchange.asmx``); ignored with
+            ``autodiscover``.
+        address: the mailbox's primary SMTP address.
+        credentials: Basic, a bearer token, or impersonation through a service account.
+        build: the Exchange build to speak to (fixed, so no version probing).
+        timeout: seconds to wait for one HTTP response.
+        autodiscover: find the endpoint through Autodiscover (real deployments only).
+        owa_url: the Outlook on the web base URL for deep links (default: next to the endpoint).
+        revoke_token: called with the access token by :meth:`revoke` (OAuth only).
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        address: str,
+        credentials: BasicAuth | BearerToken | Impersonation,
+        *,
+        build: tuple[int, int, int, int] = (15, 2, 1544, 4),
+        timeout: float = 30.0,
+        autodiscover: bool = False,
+        owa_url: str | None = None,
+        revoke_token: Callable[[str], None] | None = None,
+    ) -> None:
+        service = credentials.service if isinstance(credentials, Impersonation) else credentials
+        ews_credentials, auth_type = exchangelib_credentials(service)
+        config = Configuration(
+            service_endpoint=None if autodiscover else endpoint,
+            credentials=ews_credentials,
+            auth_type=auth_type,
+            version=Version(build=Build(*build)),
+            retry_policy=FailFast(),
+            max_connections=4,
+        )
+        self.account = Account(
+            address,
+            config=config,
+            autodiscover=autodiscover,
+            access_type=IMPERSONATION if isinstance(credentials, Impersonation) else DELEGATE,
+        )
+        self.account.protocol.TIMEOUT = timeout
+        self._credentials = service
+        self._revoke_token = revoke_token
+        self._owa_url = owa_url or endpoint.rsplit("/EWS/", 1)[0] + "/owa/"
+        self._folders: dict[str, Folder] = {}
+        self._markers_ensured = False
+        self._requests = 0
+        self._count_requests()
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _count_requests(self) -> None:
+        protocol = self.account.protocol
+        create_session = protocol.create_session
+
+        def counted_session() -> Any:
+            session = create_session()
+            session.hooks["response"].append(self._on_response)
+            return session
+
+        protocol.create_session = counted_session  # type: ignore[method-assign]
+
+    def _on_response(self, response: Any, *_args: Any, **_kwargs: Any) -> None:
+        self._requests += 1
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests this provider's sessions sent (shared if two providers share creds)."""
+        return self._requests
+
+    def _folder(self, selection: Selection, *, create: bool = False) -> Folder:
+        folder = self._folders.get(selection.key)
+        if folder is not None:
+            return folder
+        parent = getattr(self.account, selection.parent)
+        folder = parent
+        if selection.subfolder:
+            found = [f for f in parent.children if f.name == selection.subfolder]
+            if found:
+                folder = found[0]
+            elif create:
+                folder = Folder(parent=parent, name=selection.subfolder)
+                folder.folder_class = parent.folder_class or "IPF.Note"
+                folder.save()
+            else:
+                raise ErrorItemNotFound(f"The folder {selection.subfolder!r} does not exist")
+        self._folders[selection.key] = folder
+        return folder
+
+    # -- MailboxProvider ----------------------------------------------------------------------
+
+    def activate(self) -> None:
+        """Create missing SAP folders and make sure the marker category is red."""
+        for selections in SELECTIONS.values():
+            for selection in selections:
+                self._folder(selection, create=True)
+        self.ensure_marker_definitions()
+
+    def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        """Changes since ``cursor``; an absent or invalid cursor gives a full read."""
+        states = unpack_cursor(cursor)
+        full = states is None
+        try:
+            return self._changes(item_type, states or {}, full)
+        except ErrorInvalidSyncStateData:
+            return self._changes(item_type, {}, True)
+
+    def _changes(self, item_type: ItemType, states: dict[str, str], full: bool) -> Changes:
+        upserted: list[ItemRecord] = []
+        deleted: list[str] = []
+        deselected: list[str] = []
+        new_states: dict[str, str] = {}
+        for selection in SELECTIONS[item_type]:
+            folder = self._folder(selection)
+            changed: list[tuple[str, str]] = []
+            # exchangelib falls back to the folder's last state when given none: reset it.
+            folder.item_sync_state = states.get(selection.key)
+            for kind, item in folder.sync_items(
+                sync_state=folder.item_sync_state,
+                only_fields=["changekey"],
+                max_changes_returned=SYNC_PAGE,
+            ):
+                if kind in ("create", "update"):
+                    changed.append((item.id, item.changekey))
+                elif kind == "delete":
+                    deleted.append(item.id)
+            new_states[selection.key] = folder.item_sync_state
+            for item in self._fetch(item_type, changed):
+                if selection.needs_category and SAP_CATEGORY not in (item.categories or ()):
+                    if not full:
+                        deselected.append(item.id)
+                    continue
+                upserted.append(record_from_item(item_type, item))
+        return Changes(
+            item_type=item_type,
+            upserted=tuple(upserted),
+            deleted=tuple(deleted),
+            deselected=tuple(deselected),
+            cursor=pack_cursor(new_states),
+            full=full,
+        )
+
+    def _fetch(self, item_type: ItemType, ids: list[tuple[str, str]]) -> list[Item]:
+        if not ids:
+            return []
+        found = self.account.fetch(
+            ids=ids, only_fields=list(READ_FIELDS[item_type]), chunk_size=FETCH_CHUNK
+        )
+        # An item deleted between the sync and the fetch comes back as ErrorItemNotFound.
+        return [item for item in found if isinstance(item, Item)]
+
+    def _item(self, item_type: ItemType, item_id: str, fields: list[str]) -> Item:
+        item = next(iter(self.account.fetch(ids=[(item_id, None)], only_fields=fields)))
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
+        """One item as a record; exchangelib's ``ErrorItemNotFound`` if it is gone."""
+        return record_from_item(
+            item_type, self._item(item_type, item_id, list(READ_FIELDS[item_type]))
+        )
+
+    def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
+        """Create the item in its SAP folder, with the "SAP" category where that selects it."""
+        if item_type is ItemType.EMAIL:
+            raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+        selection = SELECTIONS[item_type][0]
+        categories = list(record.categories)
+        if selection.needs_category and SAP_CATEGORY not in categories:
+            categories.append(SAP_CATEGORY)
+        values = {k: v for k, v in item_values(item_type, record).items() if v is not None}
+        item = ITEM_CLASSES[item_type](
+            account=self.account,
+            folder=self._folder(selection),
+            categories=categories or None,
+            **values,
+        )
+        item.save(send_meeting_invitations=SEND_TO_NONE)
+        return ItemRef(item.id, item.changekey)
+
+    def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
+        """Overwrite the mapped fields; ``ErrorIrresolvableConflict`` if ``change_key`` is stale."""
+        if item_type is ItemType.EMAIL:
+            raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+        if record.id is None:
+            raise ValueError("update needs a record with an id")
+        item = ITEM_CLASSES[item_type](
+            account=self.account,
+            id=record.id,
+            changekey=change_key,
+            **item_values(item_type, record),
+        )
+        item.save(
+            update_fields=list(WRITABLE_FIELDS[item_type]),
+            conflict_resolution=NEVER_OVERWRITE,
+            send_meeting_invitations=SEND_TO_NONE,
+        )
+        return ItemRef(item.id, item.changekey)
+
+    def delete(self, item_type: ItemType, item_id: str) -> None:
+        """Move the item to Deleted Items; meeting cancellations are never sent."""
+        item = ITEM_CLASSES[item_type](account=self.account, id=item_id, changekey=None)
+        item.move_to_trash(send_meeting_cancellations=SEND_TO_NONE)
+
+    def set_markers(self, item_type: ItemType, item_id: str, detail: str) -> None:
+        """Add "Sync Error" and "Sync Error: <detail>", keeping the user's categories."""
+        self._edit_categories(item_type, item_id, lambda c: with_markers(c, detail))
+
+    def clear_markers(self, item_type: ItemType, item_id: str) -> None:
+        """Remove exactly our categories; the user's stay."""
+        self._edit_categories(item_type, item_id, without_markers)
+
+    def _edit_categories(
+        self, item_type: ItemType, item_id: str, edit: Callable[[list[str]], tuple[str, ...]]
+    ) -> None:
+        for attempt in range(MARKER_ATTEMPTS):
+            item = self._item(item_type, item_id, ["categories"])
+            current = list(item.categories or ())
+            wanted = list(edit(current))
+            if wanted == current:
+                return
+            item.categories = wanted or None
+            try:
+                item.save(update_fields=["categories"], conflict_resolution=NEVER_OVERWRITE)
+                return
+            except ErrorIrresolvableConflict:
+                # The user edited the item between our read and write: read again, keep theirs.
+                if attempt == MARKER_ATTEMPTS - 1:
+                    raise
+
+    def ensure_marker_definitions(self) -> None:
+        """Make "Sync Error" red in the master category list; once per provider instance."""
+        if self._markers_ensured:
+            return
+        calendar = self.account.calendar
+        try:
+            config = calendar.get_user_configuration(name=category_list.NAME, properties="All")
+            current: bytes | None = config.xml_data
+        except ErrorItemNotFound:
+            config, current = None, None
+        updated = category_list.ensure_marker_colours(current)
+        if updated is not None and config is None:
+            calendar.create_user_configuration(name=category_list.NAME, xml_data=updated)
+        elif updated is not None:
+            calendar.update_user_configuration(name=category_list.NAME, xml_data=updated)
+        self._markers_ensured = True
+
+    def deep_link(self, item_type: ItemType, item_id: str) -> str:
+        """An Outlook on the web URL that opens the item."""
+        view = {
+            ItemType.EMAIL: "ReadMessageItem",
+            ItemType.APPOINTMENT: "CalendarItemDetails",
+        }.get(item_type)
+        link = f"{self._owa_url}?ItemID={quote(item_id, safe='')}&exvsurl=1"
+        return f"{link}&viewmodel={view}" if view else link
+
+    def revoke(self) -> None:
+        """Forget this mailbox's access and close connections.
+
+        With Basic auth nothing exists server side to revoke: the password stays the user's and
+        the caller forgets it. With a bearer token, ``revoke_token`` (if given) revokes it at the
+        identity provider.
+        """
+        if isinstance(self._credentials, BearerToken) and self._revoke_token is not None:
+            self._revoke_token(self._credentials.access_token)
+        self.account.protocol.close()

@@ -1,0 +1,37 @@
+"""Run the EWS emulator standalone: ``python -m emulators.ews --port 8102 --user a@b.c:secret``."""
+
+from __future__ import annotations
+
+import argparse
+
+from emulators.ews import EwsEmulator
+from emulators.ews.seed import seed_demo
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line, create the mailboxes and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m emulators.ews", description=__doc__)
+    parser.add_argument("--port", type=int, default=8102)
+    parser.add_argument("--seed", choices=["demo"], help="add a demo mailbox with sample items")
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="ADDRESS:PASSWORD",
+        help="add a mailbox with Basic auth (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    emulator = EwsEmulator()
+    for user in args.user:
+        address, _, password = user.partition(":")
+        if not address or not password:
+            parser.error(f"--user expects ADDRESS:PASSWORD, got {user!r}")
+        emulator.store.add_mailbox(address, password)
+    if args.seed == "demo":
+        seed_demo(emulator.store)
+    print(f"EWS emulator on http://127.0.0.1:{args.port}/EWS/Exchange.asmx", flush=True)
+    emulator.serve_forever(args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""The Exchange provider reads changes per item type through SyncFolderItems states."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from exchangelib import CalendarItem, Contact, Message, Task
+from exchangelib.items import SEND_TO_NONE
+
+from backend.mailbox.base import (
+    AccountRecord,
+    AppointmentRecord,
+    ContactRecord,
+    EmailRecord,
+    ItemRecord,
+    TaskRecord,
+)
+from backend.mailbox.exchange import ExchangeProvider
+from backend.models.types import ItemType
+from emulators.ews import EwsEmulator, Mailbox
+from emulators.ews.seed import add_contact, add_message
+
+RECORDS: dict[ItemType, ItemRecord] = {
+    ItemType.CONTACT: ContactRecord(
+        given_name="Ada", surname="Lovelace", emails=("ada@example.com",), company="Analytical"
+    ),
+    ItemType.ACCOUNT: AccountRecord(name="Northwind", city="Berlin", country="DE"),
+    ItemType.TASK: TaskRecord(subject="Send quote", due=date(2026, 12, 1), importance="High"),
+    ItemType.APPOINTMENT: AppointmentRecord(
+        subject="Kick-off",
+        start=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        end=datetime(2026, 12, 1, 10, tzinfo=UTC),
+        attendees=("bob@example.com",),
+    ),
+}
+EDITS: dict[ItemType, dict[str, object]] = {
+    ItemType.CONTACT: {"surname": "King", "mobile_phone": "+49 170 1"},
+    ItemType.ACCOUNT: {"city": "Hamburg"},
+    ItemType.TASK: {"status": "Completed"},
+    ItemType.APPOINTMENT: {"location": "Room 1"},
+}
+
+
+@pytest.mark.parametrize("item_type", list(RECORDS))
+def test_initial_then_incremental_create_update_delete(
+    provider: ExchangeProvider, item_type: ItemType
+) -> None:
+    initial = provider.changes(item_type, None)
+    assert initial.full and initial.upserted == () and initial.deleted == ()
+
+    ref = provider.create(item_type, RECORDS[item_type])
+    created = provider.changes(item_type, initial.cursor)
+    assert not created.full
+    assert [r.id for r in created.upserted] == [ref.id]
+    assert created.upserted[0].title == RECORDS[item_type].title
+    assert created.upserted[0].modified is not None
+
+    edit = EDITS[item_type]
+    updated_ref = provider.update(item_type, replace(created.upserted[0], **edit), ref.change_key)
+    assert updated_ref.change_key != ref.change_key
+    updated = provider.changes(item_type, created.cursor)
+    assert [r.id for r in updated.upserted] == [ref.id]
+    for name, value in edit.items():
+        assert getattr(updated.upserted[0], name) == value
+
+    assert provider.changes(item_type, updated.cursor).upserted == ()
+
+    provider.delete(item_type, ref.id)
+    deleted = provider.changes(item_type, updated.cursor)
+    assert deleted.deleted == (ref.id,) and deleted.upserted == ()
+
+
+def test_update_with_a_stale_change_key_is_a_conflict(provider: ExchangeProvider) -> None:
+    from exchangelib.errors import ErrorIrresolvableConflict
+
+    ref = provider.create(ItemType.CONTACT, RECORDS[ItemType.CONTACT])
+    record = provider.get(ItemType.CONTACT, ref.id)
+    provider.update(ItemType.CONTACT, replace(record, job_title="CTO"), ref.change_key)
+    with pytest.raises(ErrorIrresolvableConflict):
+        provider.update(ItemType.CONTACT, replace(record, job_title="CEO"), ref.change_key)
+    assert provider.get(ItemType.CONTACT, ref.id).job_title == "CTO"
+
+
+def test_items_edited_by_the_user_show_up(
+    provider: ExchangeProvider, account, mailbox: Mailbox
+) -> None:
+    cursor = provider.changes(ItemType.TASK, None).cursor
+    task = Task(account=account, folder=account.tasks, subject="Own task", categories=["SAP"])
+    task.save()
+    Task(account=account, folder=account.tasks, subject="Private").save()
+    changes = provider.changes(ItemType.TASK, cursor)
+    assert [r.title for r in changes.upserted] == ["Own task"]
+
+    task.categories = ["Personal"]
+    task.save(update_fields=["categories"])
+    later = provider.changes(ItemType.TASK, changes.cursor)
+    assert later.upserted == () and later.deselected == (task.id,)
+
+
+def test_emails_by_category_or_sap_folder(provider: ExchangeProvider, mailbox: Mailbox) -> None:
+    tagged = add_message(mailbox, "Quote", "ada@example.com", categories=["SAP"])
+    add_message(mailbox, "Lunch", "friend@example.org")
+    filed = add_message(mailbox, "Contract", "bob@example.com", folder=("SAP Cloud for Customer",))
+    changes = provider.changes(ItemType.EMAIL, None)
+    records = {r.id: r for r in changes.upserted}
+    assert set(records) == {tagged.id, filed.id}
+    quote = records[tagged.id]
+    assert isinstance(quote, EmailRecord)
+    assert quote.sender == "ada@example.com" and quote.to == ("anna@example.com",)
+    assert quote.internet_message_id and quote.received is not None
+
+
+def test_invalid_sync_state_gives_a_full_resync(
+    provider: ExchangeProvider, ews: EwsEmulator, mailbox: Mailbox
+) -> None:
+    add_contact(mailbox, "Ada", "Lovelace")
+    first = provider.changes(ItemType.CONTACT, None)
+    mailbox.folder_by_path("Contacts", "SAP Contacts").epoch += 1  # e.g. the mailbox moved
+    add_contact(mailbox, "Grace", "Hopper")
+    ews.log.clear()
+    again = provider.changes(ItemType.CONTACT, first.cursor)
+    assert again.full
+    assert sorted(r.title for r in again.upserted) == ["Ada Lovelace", "Grace Hopper"]
+    sync_bodies = [e.body for e in ews.log.entries("POST") if b"SyncFolderItems" in e.body]
+    assert len(sync_bodies) == 2 and b"<m:SyncState>" in sync_bodies[0]
+    assert b"SyncState" not in sync_bodies[1]
+    assert not provider.changes(ItemType.CONTACT, again.cursor).full
+
+
+def test_garbled_cursor_gives_a_full_read(provider: ExchangeProvider, mailbox: Mailbox) -> None:
+    add_contact(mailbox, "Ada", "Lovelace")
+    assert provider.changes(ItemType.CONTACT, "not-a-cursor").full
+
+
+def test_five_thousand_contacts_are_paged(
+    provider: ExchangeProvider, ews: EwsEmulator, mailbox: Mailbox
+) -> None:
+    for n in range(5000):
+        add_contact(mailbox, f"Given{n}", f"Surname{n}", f"c{n}@example.com")
+    ews.log.clear()
+    changes = provider.changes(ItemType.CONTACT, None)
+    assert len(changes.upserted) == 5000
+    assert len({r.id for r in changes.upserted}) == 5000
+    bodies = [e.body for e in ews.log.entries("POST")]
+    syncs = sum(b"SyncFolderItems" in b for b in bodies)
+    fetches = sum(b"GetItem" in b for b in bodies)
+    assert syncs == 10  # 512 changes a page
+    assert fetches == 20  # 250 items a GetItem
+    assert provider.changes(ItemType.CONTACT, changes.cursor).upserted == ()
+
+
+def test_appointment_delete_never_sends_cancellations(
+    provider: ExchangeProvider, mailbox: Mailbox, account
+) -> None:
+    ref = provider.create(ItemType.APPOINTMENT, RECORDS[ItemType.APPOINTMENT])
+    provider.delete(ItemType.APPOINTMENT, ref.id)
+    assert mailbox.cancellations_sent == [] and mailbox.invitations_sent == []
+    # The emulator does notice when a client asks for cancellations.
+    item = CalendarItem(
+        account=account,
+        folder=account.calendar,
+        subject="x",
+        start=RECORDS[ItemType.APPOINTMENT].start,
+        end=RECORDS[ItemType.APPOINTMENT].end,
+        required_attendees=["bob@example.com"],
+    )
+    item.save(send_meeting_invitations=SEND_TO_NONE)
+    item_id = item.id
+    item.delete(send_meeting_cancellations="SendToAllAndSaveCopy")
+    assert mailbox.cancellations_sent == [item_id]
+
+
+def test_deleted_items_go_to_the_trash(provider: ExchangeProvider, account) -> None:
+    ref = provider.create(ItemType.CONTACT, RECORDS[ItemType.CONTACT])
+    provider.delete(ItemType.CONTACT, ref.id)
+    assert [c.id for c in account.trash.all()] == [ref.id]
+    assert isinstance(next(iter(account.trash.all())), Contact | Message)
