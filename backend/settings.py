@@ -101,7 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "sync_interval_seconds": env.integer("SYNC_INTERVAL_SECONDS", 300, minimum=30),
         "sync_lock_ttl_seconds": env.integer("SYNC_LOCK_TTL_SECONDS", 60, minimum=5),
         "sync_job_timeout_seconds": env.integer("SYNC_JOB_TIMEOUT_SECONDS", 3600, minimum=60),
-        "stuck_run_seconds": env.integer("STUCK_RUN_SECONDS", 3600, minimum=60),
+        "stuck_run_seconds": env.integer("STUCK_RUN_SECONDS", 3600, minimum=5),
         "force_sync_min_interval_seconds": env.integer(
             "FORCE_SYNC_MIN_INTERVAL_SECONDS", 60, minimum=0
         ),

@@ -11,7 +11,7 @@ from backend.jobs.single_flight import AlreadyRunning, MailboxLock
 from backend.logs import bind
 from backend.models import Mailbox
 from backend.models.run import Trigger
-from backend.sync import engine
+from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from backend.sync.status import TransitionError
 
@@ -35,7 +35,7 @@ def sync_mailbox(mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> str:
                 run = execute_run(
                     session,
                     mailbox,
-                    engine.run,
+                    Engine(found.cipher, found.settings),
                     trigger=Trigger(trigger),
                     settings=found.settings,
                     job_id=job_id,

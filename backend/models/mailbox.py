@@ -60,6 +60,7 @@ class Mailbox(Base):
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     auth_failed_at: Mapped[datetime | None]
     last_forced_at: Mapped[datetime | None]
+    mass_change_approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item_states: Mapped[list[MailboxItemState]] = relationship(

@@ -41,6 +41,10 @@ class SyncItem(Base):
     external_id: Mapped[str] = mapped_column(String(80))
     title: Mapped[str | None] = mapped_column(String(500))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    marker_detail: Mapped[str | None] = mapped_column(String(200))
+    """The marker words set on the mailbox item now (``None``: no markers); see ``markers``."""
+    missing_side: Mapped[str | None] = mapped_column(String(8))
+    """``MAILBOX`` or ``C4C`` once a run found that side gone; the copy waits one more run."""
     missed_runs: Mapped[int] = mapped_column(default=0)
     temporary_failures: Mapped[int] = mapped_column(default=0)
     last_synced_at: Mapped[datetime | None]

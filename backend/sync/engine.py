@@ -1,25 +1,190 @@
-"""One sync run of one mailbox.
+"""One sync run of one mailbox: read both sides, plan, guard, write, then reconcile markers.
 
-This version has no provider-specific engine yet: a run ends as failed with a reason that says
-so, which the dashboard and the CLI show as they would any other failure.
+For each enabled item type (accounts first, so others can link to them) the engine reads the
+mailbox's changes since its cursor and C4C's changes since the last run (the "since" time is
+taken *before* reading, so changes made during the run are read again next time), plans every
+write, and only then writes. Cursors advance after the writes of their type are stored.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Mailbox, Run
+from backend.auth.crypto import TokenCipher
+from backend.db import utcnow
+from backend.mailbox.base import Changes
+from backend.models import Mailbox, Run, SyncItem, Tenant
+from backend.models.issue import Resolution, Source
+from backend.models.mailbox import MailboxItemState, Provider
+from backend.models.run import RunOutcome
+from backend.models.tenant import ItemTypeSettings
 from backend.models.types import IssueCode
-from backend.sync.errors import SyncError
+from backend.settings import Settings
+from backend.sync import connect, issues, markers
+from backend.sync.context import RunContext
+from backend.sync.errors import Classification, SyncError
+from backend.sync.guards import GuardLimits, trips
+from backend.sync.linker import Linker
+from backend.sync.mapping import TypeMapping
+from backend.sync.mapping.registry import MAPPINGS
+from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
+from backend.sync.writer import TypeWriter
+
+log = logging.getLogger(__name__)
+
+C4C_OVERLAP = timedelta(minutes=2)
+"""Read C4C changes from a little before the last run, in case the two clocks differ."""
+
+MASS_CHANGE_CODE = "MassChangeHeld"
+
+SOURCES = {
+    Provider.EXCHANGE: Source.EXCHANGE,
+    Provider.GRAPH: Source.GRAPH,
+    Provider.GMAIL: Source.GMAIL,
+}
 
 
-def run(session: Session, mailbox: Mailbox, current: Run) -> None:
-    """Sync ``mailbox`` once.
+@dataclass
+class TypeWork:
+    mapping: TypeMapping
+    settings: ItemTypeSettings
+    state: MailboxItemState
+    changes: Changes
+    steps: list[Step]
+    since: Any
 
-    Raises:
-        SyncError: always, until a mailbox provider is installed.
-    """
-    raise SyncError.of(
-        IssueCode.UNKNOWN,
-        f"No sync engine is installed for {mailbox.provider} mailboxes in this version",
-    )
+
+class Engine:
+    """The run body: ``Engine(cipher, settings)(session, mailbox, run)``."""
+
+    def __init__(self, cipher: TokenCipher, settings: Settings) -> None:
+        self.cipher = cipher
+        self.settings = settings
+
+    def __call__(self, session: Session, mailbox: Mailbox, run: Run) -> None:
+        tenant = session.get(Tenant, mailbox.tenant_id)
+        assert tenant is not None
+        provider = connect.mailbox_provider(tenant, mailbox, self.cipher)
+        c4c = connect.c4c_client(tenant, self.cipher)
+        classify_mailbox = functools.partial(connect.classify_mailbox_error, mailbox)
+        ctx = RunContext(
+            session=session,
+            mailbox=mailbox,
+            tenant=tenant,
+            run=run,
+            provider=provider,
+            c4c=c4c,
+            linker=Linker(c4c),
+            classify_mailbox=classify_mailbox,
+            classify_c4c=connect.classify_c4c,
+            mailbox_source=SOURCES[mailbox.provider],
+            settings=self.settings,
+            now=utcnow(),
+        )
+        try:
+            self._run(ctx)
+        finally:
+            run.requests = provider.requests_sent + c4c.requests_sent
+
+    def _run(self, ctx: RunContext) -> None:
+        enabled = _enabled(ctx.tenant)
+        if any(ctx.mailbox.item_state(m.item_type).cursor is None for m, _settings in enabled):
+            _guarded(ctx.classify_mailbox, ctx.provider.activate)
+        work = [self._read(ctx, mapping, settings) for mapping, settings in enabled]
+        if not work:
+            return
+        if self._held(ctx, work):
+            return
+        for item in work:
+            TypeWriter(ctx, item.mapping, item.settings).apply(item.steps)
+            item.state.cursor = item.changes.cursor
+            item.state.c4c_since = item.since
+            ctx.session.commit()
+        markers.reconcile(ctx.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
+
+    def _read(self, ctx: RunContext, mapping: TypeMapping, settings: ItemTypeSettings) -> TypeWork:
+        state = ctx.mailbox.item_state(mapping.item_type)
+        since = utcnow() - C4C_OVERLAP
+        changes = self._mailbox_changes(ctx, mapping, state.cursor)
+        entities: list[dict[str, Any]] = []
+        if allows_down(settings.direction, mapping) and state.c4c_since is not None:
+            select_fields = [*mapping.fields, "ExternalID"]
+            entities = _guarded(
+                connect.classify_c4c,
+                lambda: list(ctx.c4c.changes(mapping.entity_set, state.c4c_since, select_fields)),
+            )
+        items = ctx.session.scalars(
+            select(SyncItem).where(
+                SyncItem.mailbox_id == ctx.mailbox.id, SyncItem.item_type == mapping.item_type
+            )
+        ).all()
+        ctx.run.items_read += len(changes.upserted) + len(entities)
+        steps = plan(mapping, settings.direction, changes, entities, items)
+        return TypeWork(mapping, settings, state, changes, steps, since)
+
+    def _mailbox_changes(
+        self, ctx: RunContext, mapping: TypeMapping, cursor: str | None
+    ) -> Changes:
+        try:
+            return ctx.provider.changes(mapping.item_type, cursor)
+        except Exception as error:
+            found = ctx.classify_mailbox(error)
+            if found.code is not IssueCode.CURSOR_INVALID or cursor is None:
+                raise SyncError(found) from error
+            log.info("cursor of %s no longer valid: reading it in full", mapping.item_type)
+        return _guarded(ctx.classify_mailbox, lambda: ctx.provider.changes(mapping.item_type, None))
+
+    def _held(self, ctx: RunContext, work: list[TypeWork]) -> bool:
+        """Whether the mass-change guard stops this run (and, if so, ask a key user)."""
+        destructive = sum(1 for item in work for step in item.steps if step.kind in DESTRUCTIVE)
+        synced = ctx.session.scalar(
+            select(func.count(SyncItem.id)).where(SyncItem.mailbox_id == ctx.mailbox.id)
+        )
+        config = ctx.tenant.config
+        limits = GuardLimits(config.mass_change_share, config.mass_change_minimum)
+        hold = issues.ItemRef()
+        if not trips(destructive, synced or 0, limits):
+            return False
+        if ctx.mailbox.mass_change_approved_at is not None:
+            ctx.mailbox.mass_change_approved_at = None
+            issues.resolve(ctx.session, ctx.mailbox, hold, how=Resolution.KEY_USER, now=utcnow())
+            ctx.session.commit()
+            return False
+        found = Classification(
+            IssueCode.NEEDS_INPUT,
+            f"This run would delete or overwrite {destructive} of {synced} synced items. "
+            "Nothing was written; a key user must approve before it goes ahead.",
+            backend_code=MASS_CHANGE_CODE,
+        )
+        issues.record(ctx.session, ctx.mailbox, hold, found, source=Source.ENGINE, now=utcnow())
+        ctx.run.outcome = RunOutcome.HELD
+        ctx.session.commit()
+        log.warning("mass change held: %d of %d items", destructive, synced)
+        return True
+
+
+def _enabled(tenant: Tenant) -> list[tuple[TypeMapping, ItemTypeSettings]]:
+    types = tenant.config.item_types
+    return [(m, types[t]) for t, m in MAPPINGS.items() if t in types and types[t].enabled]
+
+
+def _guarded(classify: Any, call: Any) -> Any:
+    """``call()``, with any failure classified into a ``SyncError`` that ends the run."""
+    try:
+        return call()
+    except SyncError:
+        raise
+    except Exception as error:
+        raise SyncError(classify(error)) from error
+
+
+def approve_mass_change(mailbox: Mailbox) -> None:
+    """A key user approved the held change: the next run writes it."""
+    mailbox.mass_change_approved_at = utcnow()

@@ -149,7 +149,7 @@ def resolve(
             Issue.resolved_at.is_(None),
         )
         .values(resolved_at=now, resolution=how)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     if codes is not None:
         statement = statement.where(Issue.code.in_(list(codes)))

@@ -73,7 +73,8 @@ def execute_run(
         outage = _fail(session, run, mailbox, unexpected, interval, clock())
     else:
         status.mark_completed(mailbox, clock(), interval)
-        run.outcome = RunOutcome.SUCCEEDED
+        if run.outcome is RunOutcome.RUNNING:
+            run.outcome = RunOutcome.SUCCEEDED
         run.finished_at = clock()
     session.commit()
     alerts.after_run(session, settings, mailbox, run, clock(), outage)

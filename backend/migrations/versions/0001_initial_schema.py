@@ -145,6 +145,7 @@ def upgrade() -> None:
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("auth_failed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_forced_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("mass_change_approved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -409,6 +410,8 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=80), nullable=False),
         sa.Column("title", sa.String(length=500), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
+        sa.Column("marker_detail", sa.String(length=200), nullable=True),
+        sa.Column("missing_side", sa.String(length=8), nullable=True),
         sa.Column("missed_runs", sa.Integer(), nullable=False),
         sa.Column("temporary_failures", sa.Integer(), nullable=False),
         sa.Column("last_synced_at", sa.DateTime(timezone=True), nullable=True),

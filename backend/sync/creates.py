@@ -1,0 +1,131 @@
+"""Creating mailbox items in C4C: pair with what C4C has, else create in ``$batch`` requests.
+
+Every new item gets its ``SyncItem`` row and our reference (``ExternalID``) committed before
+anything is sent. An item still ``PENDING`` from a run that was cut short is looked up by that
+reference first, so a worker killed mid-run never leaves a duplicate in C4C.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from backend.crm.values import etag_of
+from backend.mailbox.base import ItemRecord
+from backend.models import SyncItem
+from backend.models.issue import Operation, Source
+from backend.models.sync_item import SyncItemState
+from backend.models.types import Direction, IssueCode, ItemType
+from backend.sync.errors import Classification
+from backend.sync.planner import Step, down_hash, up_hash
+
+if TYPE_CHECKING:
+    from backend.sync.writer import TypeWriter
+
+LOOKUP_CHUNK = 40
+NO_LINK = Classification(
+    IssueCode.NEEDS_INPUT,
+    "No contact or account in SAP matches the sender or the recipients",
+    backend_code="NoRelatedObject",
+    fields=("AccountID",),
+)
+
+
+def new_reference(mailbox_id: int) -> str:
+    """Our ``ExternalID`` for a new C4C object: unique, at most 40 characters."""
+    return f"ssi-{mailbox_id}-{uuid.uuid4().hex[:24]}"
+
+
+def _row(writer: TypeWriter, step: Step) -> tuple[SyncItem, bool]:
+    """The item's row (made and added if new) and whether an earlier create may have landed."""
+    record = step.record
+    assert record is not None and record.id is not None
+    if step.item is not None:
+        item = step.item
+        uncertain = item.state is SyncItemState.PENDING
+    else:
+        item = SyncItem(
+            mailbox_id=writer.ctx.mailbox.id,
+            item_type=writer.mapping.item_type,
+            state=SyncItemState.PENDING,
+            mailbox_item_id=record.id,
+            external_id=new_reference(writer.ctx.mailbox.id),
+        )
+        writer.ctx.session.add(item)
+        uncertain = False
+    item.title = record.title or item.title
+    item.mailbox_change_key = record.change_key
+    return item, uncertain
+
+
+def create_all(writer: TypeWriter, steps: list[Step]) -> None:
+    """Pair or create every mailbox item of ``steps`` in C4C."""
+    ctx, mapping = writer.ctx, writer.mapping
+    rows = [(step.record, *_row(writer, step)) for step in steps if step.record is not None]
+    ctx.session.commit()
+    landed = _already_created(writer, [item for _r, item, uncertain in rows if uncertain])
+    ctx.linker.prefetch([mapping.hints(record) for record, _item, _u in rows])
+    to_send: list[tuple[SyncItem, ItemRecord, dict[str, Any]]] = []
+    for record, item, _uncertain in rows:
+        if item.external_id in landed:
+            _paired(writer, item, record, landed[item.external_id])
+            continue
+        links = ctx.linker.links(mapping.hints(record))
+        if mapping.needs_link and not (links.account_id or links.contact_id):
+            writer._fail(item, NO_LINK, Source.ENGINE, Direction.UP, Operation.CREATE)
+            continue
+        existing = ctx.linker.existing(record, links)
+        if existing is not None:
+            _paired(writer, item, record, existing)
+            continue
+        to_send.append((item, record, mapping.to_c4c(record, links)))
+    size = max(1, ctx.c4c.batch_size)
+    for start in range(0, len(to_send), size):
+        chunk = to_send[start : start + size]
+        results = ctx.c4c.create_many(
+            mapping.entity_set, [(item.external_id, values) for item, _r, values in chunk]
+        )
+        for (item, record, _values), result in zip(chunk, results, strict=True):
+            if result.entity is not None:
+                _linked(writer, item, record, result.entity)
+                ctx.run.created += 1
+            else:
+                found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
+                writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
+
+
+def _already_created(writer: TypeWriter, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
+    """C4C objects carrying the references of ``items`` (creates that landed before a crash)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        chunk = items[start : start + LOOKUP_CHUNK]
+        condition = " or ".join(f"ExternalID eq '{item.external_id}'" for item in chunk)
+        for entity in writer.ctx.c4c.read(writer.mapping.entity_set, filter=condition):
+            found[entity["ExternalID"]] = entity
+    return found
+
+
+def _linked(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict) -> None:
+    item.c4c_object_id = entity["ObjectID"]
+    item.c4c_etag = etag_of(entity)
+    _remember(writer, entity)
+    writer._synced(item, up_hash(writer.mapping, record))
+
+
+def _paired(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict) -> None:
+    """A new mailbox item turned out to be an object C4C already has: link, then reconcile."""
+    item.c4c_object_id = entity["ObjectID"]
+    item.c4c_etag = etag_of(entity)
+    _remember(writer, entity)
+    if down_hash(writer.mapping, entity) == up_hash(writer.mapping, record):
+        writer._synced(item, up_hash(writer.mapping, record))
+        return
+    item.content_hash = None
+    writer.conflict(item, record, entity)
+
+
+def _remember(writer: TypeWriter, entity: dict) -> None:
+    if writer.mapping.item_type is ItemType.CONTACT:
+        writer.ctx.linker.remember_contact(entity)
+    elif writer.mapping.item_type is ItemType.ACCOUNT:
+        writer.ctx.linker.remember_account(entity)

@@ -1,0 +1,110 @@
+"""Finding the C4C objects an item refers to: accounts by name, contacts by e-mail address.
+
+Look-ups are cached for one run, so a thousand e-mails from one customer cost one read.
+Also finds the existing C4C object a new mailbox item should pair with, so the first sync of a
+mailbox never creates a duplicate of what C4C already has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.crm.c4c import C4CClient
+from backend.mailbox.base import AccountRecord, ContactRecord, ItemRecord
+from backend.sync.mapping import LinkHints, Links
+
+ACCOUNTS = "CorporateAccountCollection"
+CONTACTS = "ContactCollection"
+PREFETCH_CHUNK = 40
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Linker:
+    """Resolves link hints against one tenant's C4C, caching what it read."""
+
+    def __init__(self, client: C4CClient) -> None:
+        self._client = client
+        self._accounts: dict[str, dict[str, Any] | None] = {}
+        self._contacts: dict[str, dict[str, Any] | None] = {}
+
+    def account_named(self, name: str) -> dict[str, Any] | None:
+        key = name.strip().lower()
+        if key not in self._accounts:
+            found = self._client.read(ACCOUNTS, filter=f"Name eq {_quote(name.strip())}", top=1)
+            self._accounts[key] = next(found, None)
+        return self._accounts[key]
+
+    def contact_with(self, address: str) -> dict[str, Any] | None:
+        key = address.strip().lower()
+        if key not in self._contacts:
+            found = self._client.read(CONTACTS, filter=f"Email eq {_quote(address.strip())}", top=1)
+            self._contacts[key] = next(found, None)
+        return self._contacts[key]
+
+    def prefetch(self, hints: list[LinkHints]) -> None:
+        """Read in few requests the contacts and accounts that ``hints`` will ask about."""
+        addresses = {address for hint in hints for address in hint.addresses}
+        names = {hint.account_name.strip() for hint in hints if hint.account_name}
+        self._prefetch(CONTACTS, "Email", addresses, self._contacts)
+        self._prefetch(ACCOUNTS, "Name", names, self._accounts)
+
+    def _prefetch(
+        self, entity_set: str, field: str, values: set[str], cache: dict[str, Any]
+    ) -> None:
+        wanted = sorted({v.strip() for v in values if v and v.strip().lower() not in cache})
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start : start + PREFETCH_CHUNK]
+            for value in chunk:
+                cache.setdefault(value.lower(), None)
+            condition = " or ".join(f"{field} eq {_quote(value)}" for value in chunk)
+            for entity in self._client.read(entity_set, filter=condition):
+                key = (entity.get(field) or "").lower()
+                if cache.get(key) is None:
+                    cache[key] = entity
+
+    def remember_contact(self, entity: dict[str, Any]) -> None:
+        """A contact we just created or paired is known by its address from now on."""
+        if entity.get("Email"):
+            self._contacts[entity["Email"].lower()] = entity
+
+    def remember_account(self, entity: dict[str, Any]) -> None:
+        if entity.get("Name"):
+            self._accounts[entity["Name"].lower()] = entity
+
+    def links(self, hints: LinkHints) -> Links:
+        """The account named in ``hints``, else the first address that is a C4C contact."""
+        account_id = None
+        if hints.account_name:
+            account = self.account_named(hints.account_name)
+            account_id = account.get("AccountID") if account else None
+        for address in hints.addresses:
+            contact = self.contact_with(address)
+            if contact is not None:
+                return Links(account_id or contact.get("AccountID") or None, contact["ContactID"])
+        return Links(account_id, None)
+
+    def existing(self, record: ItemRecord, links: Links) -> dict[str, Any] | None:
+        """The C4C object a new mailbox contact or account is the same as, if any.
+
+        Contacts match by any of their e-mail addresses, then by first and last name within the
+        same account; accounts by name. Other types are never matched (activities are unique).
+        """
+        if isinstance(record, AccountRecord) and record.name:
+            return self.account_named(record.name)
+        if not isinstance(record, ContactRecord):
+            return None
+        for address in record.emails:
+            contact = self.contact_with(address)
+            if contact is not None:
+                return contact
+        if record.surname and links.account_id:
+            condition = (
+                f"LastName eq {_quote(record.surname)} and AccountID eq {_quote(links.account_id)}"
+            )
+            for contact in self._client.read(CONTACTS, filter=condition):
+                if (contact.get("FirstName") or "") == (record.given_name or ""):
+                    return contact
+        return None

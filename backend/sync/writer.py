@@ -1,0 +1,276 @@
+"""Applying one item type's plan: writes to C4C and to the mailbox, one item at a time.
+
+Every write that fails is classified; a mailbox-level failure (``AUTH``...) ends the run, any
+other becomes an issue on that item and the run goes on. Each item's outcome is committed as
+soon as it is known, so a run cut short keeps what it did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.crm.values import etag_of
+from backend.db import utcnow
+from backend.mailbox.base import ItemRecord
+from backend.models import SyncItem
+from backend.models.issue import Operation, Resolution, Source
+from backend.models.sync_item import SyncItemState
+from backend.models.tenant import ForbiddenPolicy, ItemTypeSettings
+from backend.models.types import Direction, IssueCode
+from backend.sync import creates, deletes, issues
+from backend.sync.conflicts import Winner, decide
+from backend.sync.context import RunContext
+from backend.sync.errors import Classification, SyncError
+from backend.sync.mapping import TypeMapping
+from backend.sync.planner import C4C, MAILBOX, Step, StepKind, allows_down, down_hash, up_hash
+
+
+class TypeWriter:
+    """Writes for one item type of one run."""
+
+    def __init__(self, ctx: RunContext, mapping: TypeMapping, settings: ItemTypeSettings) -> None:
+        self.ctx = ctx
+        self.mapping = mapping
+        self.settings = settings
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _ref(self, item: SyncItem) -> issues.ItemRef:
+        return issues.ItemRef(
+            self.mapping.item_type, item.mailbox_item_id, item.c4c_object_id, item.title
+        )
+
+    def _commit(self) -> None:
+        self.ctx.session.commit()
+
+    def _synced(self, item: SyncItem, content_hash: str) -> None:
+        item.state = SyncItemState.SYNCED
+        item.content_hash = content_hash
+        item.missing_side = None
+        item.missed_runs = 0
+        item.temporary_failures = 0
+        item.last_synced_at = self.ctx.now
+        self.ctx.run.issues_resolved += issues.resolve(
+            self.ctx.session, self.ctx.mailbox, self._ref(item), how=Resolution.AUTO, now=utcnow()
+        )
+        self._commit()
+
+    def _issue(
+        self,
+        item: SyncItem,
+        found: Classification,
+        source: Source,
+        direction: Direction,
+        operation: Operation,
+        informational: bool = False,
+    ) -> None:
+        issue = issues.record(
+            self.ctx.session,
+            self.ctx.mailbox,
+            self._ref(item),
+            found,
+            source=source,
+            now=utcnow(),
+            direction=direction,
+            operation=operation,
+            informational=informational,
+        )
+        if issue.occurrences == 1:
+            self.ctx.run.issues_opened += 1
+
+    def _fail(
+        self,
+        item: SyncItem,
+        found: Classification,
+        source: Source,
+        direction: Direction,
+        operation: Operation,
+    ) -> None:
+        if found.is_mailbox_level:
+            raise SyncError(found)
+        item.state = SyncItemState.FAILED
+        self.ctx.run.failed += 1
+        if found.code is IssueCode.TEMPORARY:
+            item.temporary_failures += 1
+            if item.temporary_failures < self.ctx.settings.temporary_failures_before_issue:
+                self._commit()
+                return
+        self._issue(item, found, source, direction, operation)
+        self._commit()
+
+    # -- the steps -------------------------------------------------------------------------------
+
+    def apply(self, steps: list[Step]) -> None:
+        creates = [s for s in steps if s.kind is StepKind.CREATE_UP]
+        retries = [s for s in steps if s.kind is StepKind.RETRY]
+        for step in retries:
+            record = self._fetch(step.item)
+            if record is None:
+                continue
+            if step.item.c4c_object_id is None:
+                creates.append(Step(StepKind.CREATE_UP, step.item, record))
+            else:
+                self.update_up(step.item, record, None)
+        self.create_up(creates)
+        for step in steps:
+            handler = {
+                StepKind.UPDATE_UP: lambda s: self.update_up(s.item, s.record, s.entity),
+                StepKind.UPDATE_DOWN: lambda s: self.update_down(s.item, s.entity),
+                StepKind.CONFLICT: lambda s: self.conflict(s.item, s.record, s.entity),
+                StepKind.TOUCH: lambda s: self.touch(s.item, s.record, s.entity),
+                StepKind.GONE: lambda s: self.gone(s.item, s.side),
+                StepKind.RECHECK: lambda s: self.recheck(s.item, s.side),
+                StepKind.DESELECTED: lambda s: self.deselected(s.item),
+            }.get(step.kind)
+            if handler is not None:
+                handler(step)
+
+    def _fetch(self, item: SyncItem) -> ItemRecord | None:
+        try:
+            return self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id)
+        except Exception as error:
+            found = self.ctx.classify_mailbox(error)
+            if found.code is IssueCode.NOT_FOUND:
+                self.gone(item, MAILBOX)
+                return None
+            self._fail(item, found, self.ctx.mailbox_source, Direction.UP, Operation.READ)
+            return None
+
+    def touch(self, item: SyncItem, record: ItemRecord | None, entity: dict | None) -> None:
+        if record is not None:
+            item.mailbox_change_key = record.change_key
+        if entity is not None:
+            item.c4c_etag = etag_of(entity)
+        self._commit()
+
+    def create_up(self, steps: list[Step]) -> None:
+        creates.create_all(self, steps)
+
+    def update_up(
+        self,
+        item: SyncItem,
+        record: ItemRecord,
+        entity: dict[str, Any] | None,
+        *,
+        etag: str | None = None,
+        attempt: int = 0,
+    ) -> None:
+        """Write the mailbox's version of ``item`` to C4C."""
+        ctx = self.ctx
+        links = ctx.linker.links(self.mapping.hints(record))
+        values = self.mapping.to_c4c(record, links)
+        item.title = record.title or item.title
+        try:
+            new_etag = ctx.c4c.update(
+                self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
+            )
+        except Exception as error:
+            found = ctx.classify_c4c(error)
+            self._update_up_failed(item, record, found, attempt)
+            return
+        item.c4c_etag = new_etag or item.c4c_etag
+        item.mailbox_change_key = record.change_key
+        ctx.run.updated += 1
+        self._synced(item, up_hash(self.mapping, record))
+
+    def _update_up_failed(
+        self, item: SyncItem, record: ItemRecord, found: Classification, attempt: int
+    ) -> None:
+        ctx = self.ctx
+        if found.code is IssueCode.CONFLICT and attempt == 0:
+            fresh = ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+            if down_hash(self.mapping, fresh) == item.content_hash:
+                self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
+            else:
+                self.conflict(item, record, fresh)
+            return
+        if found.code is IssueCode.NOT_FOUND:
+            self.gone(item, C4C)
+            return
+        if found.code is IssueCode.FORBIDDEN:
+            self._forbidden(item, found, Operation.UPDATE)
+            return
+        self._fail(item, found, Source.C4C, Direction.UP, Operation.UPDATE)
+
+    def _forbidden(self, item: SyncItem, found: Classification, operation: Operation) -> None:
+        policy = ForbiddenPolicy(
+            self.ctx.tenant.config.forbidden_policy.get(str(operation), ForbiddenPolicy.RETRY)
+        )
+        if policy is ForbiddenPolicy.ROLL_BACK and operation is Operation.UPDATE:
+            fresh = self.ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+            self._issue(item, found, Source.C4C, Direction.UP, operation, informational=True)
+            self.update_down(item, fresh)
+            return
+        if policy is ForbiddenPolicy.IGNORE:
+            self._issue(item, found, Source.C4C, Direction.UP, operation, informational=True)
+            issues.resolve(
+                self.ctx.session, self.ctx.mailbox, self._ref(item), how=Resolution.IGNORED,
+                now=utcnow(), codes=[IssueCode.FORBIDDEN],
+            )  # fmt: skip
+            self._commit()
+            return
+        self._fail(item, found, Source.C4C, Direction.UP, operation)
+
+    def update_down(self, item: SyncItem, entity: dict[str, Any]) -> None:
+        """Write C4C's version of ``item`` into the mailbox."""
+        ctx = self.ctx
+        kind = self.mapping.item_type
+        try:
+            base = ctx.provider.get(kind, item.mailbox_item_id)
+            record = self.mapping.to_record(entity, base)  # type: ignore[misc]
+            written = ctx.provider.update(kind, record, base.change_key or "")
+        except Exception as error:
+            found = ctx.classify_mailbox(error)
+            if found.code is IssueCode.NOT_FOUND:
+                self.gone(item, MAILBOX)
+            elif found.code is IssueCode.CONFLICT:
+                self._commit()
+            else:
+                self._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.UPDATE)
+            return
+        item.mailbox_change_key = written.change_key
+        item.c4c_etag = etag_of(entity)
+        item.title = record.title or item.title
+        ctx.run.updated += 1
+        self._synced(item, down_hash(self.mapping, entity))
+
+    def conflict(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
+        """Both sides changed: apply the tenant's policy and log an informational issue."""
+        policy = self.settings.conflict_policy
+        modified = getattr(record, "modified", None)
+        winner = decide(policy, modified, entity.get("EntityLastChangedOn"))
+        found = Classification(
+            IssueCode.CONFLICT,
+            f"Changed in the mailbox and in SAP since the last sync; kept the "
+            f"{'mailbox' if winner is Winner.MAILBOX else 'SAP'} version ({policy})",
+            backend_code=str(policy),
+        )
+        self._issue(item, found, Source.ENGINE, Direction.BOTH, Operation.UPDATE, True)
+        if winner is Winner.MAILBOX or not allows_down(Direction.BOTH, self.mapping):
+            self.update_up(item, record, entity, etag=etag_of(entity), attempt=1)
+        else:
+            self.update_down(item, entity)
+        issues.resolve(
+            self.ctx.session, self.ctx.mailbox, self._ref(item), how=Resolution.AUTO,
+            now=utcnow(), codes=[IssueCode.CONFLICT],
+        )  # fmt: skip
+        self._commit()
+
+    def gone(self, item: SyncItem, side: str | None) -> None:
+        """One side of the pair disappeared: unlink now, decide about the copy next run."""
+        item.missing_side = side
+        item.missed_runs = 1
+        where = "mailbox" if side == MAILBOX else "SAP"
+        found = Classification(
+            IssueCode.NOT_FOUND,
+            f"Deleted in the {where}; the copy is removed if it is still missing next time",
+        )
+        source = self.ctx.mailbox_source if side == MAILBOX else Source.C4C
+        self._issue(item, found, source, Direction.BOTH, Operation.DELETE, informational=True)
+        self._commit()
+
+    def recheck(self, item: SyncItem, side: str | None) -> None:
+        deletes.recheck(self, item, side)
+
+    def deselected(self, item: SyncItem) -> None:
+        deletes.unlink(self, item, clear_markers=True)

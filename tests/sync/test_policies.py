@@ -1,0 +1,156 @@
+"""Conflicts, C4C refusals, deletes, lost cursors, the mass-change guard and sign-in failures."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from exchangelib import Account, Contact
+from exchangelib.indexed_properties import EmailAddress
+from sqlalchemy import select
+
+from backend.crm.c4c import C4CClient
+from backend.models import Issue, Mailbox, SyncItem, Tenant
+from backend.models.mailbox import HealthStatus
+from backend.models.run import RunOutcome
+from backend.models.tenant import ConflictPolicy
+from backend.models.types import IssueCode, ItemType
+from backend.sync import issues as issue_service
+from backend.sync.engine import approve_mass_change
+from emulators.c4c import C4CEmulator
+
+
+def sap_contacts(outlook: Account):
+    return outlook.contacts / "SAP Contacts"
+
+
+def synced_contact(outlook: Account, sync_now, surname: str = "Doe") -> Contact:
+    contact = new_contact(outlook, surname)
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    return contact
+
+
+def new_contact(outlook: Account, surname: str = "Doe") -> Contact:
+    address = EmailAddress(email=f"{surname.lower()}@fabrikam.test", label="EmailAddress1")
+    contact = Contact(
+        folder=sap_contacts(outlook), account=outlook, given_name="Jane", surname=surname,
+        display_name=f"Jane {surname}", email_addresses=[address],
+    )  # fmt: skip
+    contact.save()
+    return contact
+
+
+def object_id(session, contact: Contact) -> str:
+    return session.scalars(
+        select(SyncItem.c4c_object_id).where(SyncItem.mailbox_item_id == contact.id)
+    ).one()
+
+
+def set_policy(session, tenant: Tenant, policy: ConflictPolicy) -> None:
+    config = tenant.config
+    config.item_types[ItemType.CONTACT].conflict_policy = policy
+    tenant.config = config
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (ConflictPolicy.C4C_WINS, "FromC4C"),
+        (ConflictPolicy.MAILBOX_WINS, "FromMailbox"),
+        (ConflictPolicy.NEWER_WINS, "FromMailbox"),
+    ],
+)
+def test_conflict_follows_the_tenant_policy(
+    outlook, crm: C4CClient, sync_now, session, tenant, mailbox, policy, expected
+) -> None:
+    set_policy(session, tenant, policy)
+    contact = synced_contact(outlook, sync_now)
+    oid = object_id(session, contact)
+    crm.update("ContactCollection", oid, {"JobTitle": "FromC4C"}, None)
+    time.sleep(1.1)  # Exchange keeps change times to the second
+    contact.refresh()
+    contact.job_title = "FromMailbox"
+    contact.save(update_fields=["job_title"])
+
+    run = sync_now()
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert crm.get("ContactCollection", oid)["JobTitle"] == expected
+    contact.refresh()
+    assert contact.job_title == expected
+    logged = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).one()
+    assert logged.informational and logged.resolved_at is not None
+    assert issue_service.open_issues(session, mailbox.id) == []
+
+
+def test_c4c_forbids_the_edit(outlook, c4c: C4CEmulator, sync_now, session, mailbox) -> None:
+    contact = synced_contact(outlook, sync_now)
+    c4c.service.store.read_only.add(object_id(session, contact))
+    contact.refresh()
+    contact.job_title = "Boss"
+    contact.save(update_fields=["job_title"])
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    [issue] = issue_service.open_issues(session, mailbox.id)
+    assert (issue.code, issue.http_status) == (IssueCode.FORBIDDEN, 403)
+    contact.refresh()
+    assert "Sync Error: Not allowed in SAP" in contact.categories
+
+
+def test_a_deleted_contact_is_deleted_in_c4c_only_when_missed_twice(
+    outlook, crm: C4CClient, sync_now, session
+) -> None:
+    contact = synced_contact(outlook, sync_now)
+    oid = object_id(session, contact)
+    contact.delete()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert crm.get("ContactCollection", oid)["LastName"] == "Doe"
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert list(crm.read("ContactCollection")) == []
+    assert session.scalars(select(SyncItem)).all() == []
+
+
+def test_an_invalid_cursor_means_a_full_read_without_duplicates(
+    outlook, crm: C4CClient, sync_now, session, mailbox
+) -> None:
+    synced_contact(outlook, sync_now)
+    session.refresh(mailbox)
+    mailbox.item_state(ItemType.CONTACT).cursor = "bm90LWEtc3RhdGU="
+    session.commit()
+    run = sync_now()
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert len(list(crm.read("ContactCollection"))) == 1
+    assert issue_service.open_issues(session, mailbox.id) == []
+
+
+def test_the_mass_change_guard_holds_and_writes_nothing(
+    outlook, crm: C4CClient, sync_now, session, mailbox
+) -> None:
+    contacts = [new_contact(outlook, surname=f"Doe{n}") for n in range(30)]
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    for contact in contacts:
+        crm.update("ContactCollection", object_id(session, contact), {"JobTitle": "Mass"}, None)
+    run = sync_now()
+    assert run.outcome is RunOutcome.HELD
+    [hold] = issue_service.open_issues(session, mailbox.id)
+    assert hold.backend_code == "MassChangeHeld" and hold.item_key == ""
+    contacts[0].refresh()
+    assert contacts[0].job_title is None
+
+    approve_mass_change(session.get(Mailbox, mailbox.id))
+    session.commit()
+    run = sync_now()
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    contacts[0].refresh()
+    assert contacts[0].job_title == "Mass"
+    assert issue_service.open_issues(session, mailbox.id) == []
+
+
+def test_a_wrong_password_stops_the_mailbox(sync_now, session, mailbox, resources) -> None:
+    from backend.credentials import store_mailbox_credentials
+
+    store_mailbox_credentials(mailbox, {"password": "wrong"}, resources.cipher)
+    session.commit()
+    run = sync_now()
+    assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
+    session.refresh(mailbox)
+    assert mailbox.status is HealthStatus.FAILED_AUTH

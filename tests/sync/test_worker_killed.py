@@ -1,0 +1,99 @@
+"""A worker killed with SIGKILL in the middle of a large run: nothing lost, nothing duplicated."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import psutil
+from sqlalchemy import select
+
+from backend.extensions import Resources
+from backend.jobs.maintenance import sweep_stuck_runs
+from backend.jobs.runtime import use_app
+from backend.jobs.schedule import enqueue_sync
+from backend.models import Mailbox, SyncItem
+from backend.models.run import RunOutcome, Trigger
+from backend.sync import status
+from backend.sync.markers import wanted_markers
+from emulators.c4c import C4CEmulator
+from emulators.ews import EwsEmulator
+from emulators.ews.seed import add_contact
+from tests.sync.conftest import ADDRESS
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTACTS, WITHOUT_SURNAME = 2000, 20
+
+
+def _worker(resources: Resources) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": resources.settings.database_url,
+        "REDIS_URL": resources.redis_url,
+        "INSTANCE_PATH": str(resources.settings.instance_path),
+        "SYNC_LOCK_TTL_SECONDS": "5",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--queue", "sync"],
+        cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _kill_with_work_horse(pid: int) -> None:
+    """SIGKILL the worker and the work horse it forked (RQ puts that in a session of its own)."""
+    parent = psutil.Process(pid)
+    for process in [*parent.children(recursive=True), parent]:
+        process.send_signal(signal.SIGKILL)
+
+
+def test_killed_mid_run_then_the_next_run_completes_cleanly(
+    app, resources: Resources, ews: EwsEmulator, c4c: C4CEmulator, session, mailbox, sync_now
+) -> None:
+    box = ews.store.mailbox(ADDRESS)
+    for number in range(CONTACTS):
+        surname = "" if number < WITHOUT_SURNAME else f"Person{number:04d}"
+        add_contact(box, f"First{number:04d}", surname, f"p{number:04d}@customer.test")
+
+    worker = _worker(resources)
+    try:
+        enqueue_sync(resources.redis, mailbox.id, Trigger.SCHEDULE, timeout=600)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(c4c.service.store.all("ContactCollection")) < 400:
+            time.sleep(0.05)
+        _kill_with_work_horse(worker.pid)
+    finally:
+        worker.wait(timeout=30)
+    created_before = len(c4c.service.store.all("ContactCollection"))
+    assert 400 <= created_before < CONTACTS - WITHOUT_SURNAME, "killed in the middle"
+
+    session.expire_all()
+    assert status.is_ongoing(session.get(Mailbox, mailbox.id)), "the dead run left its stage"
+    use_app(app)
+    time.sleep(6)  # the dead worker's lock expires
+    resources.settings = dataclasses.replace(resources.settings, stuck_run_seconds=5)
+    assert sweep_stuck_runs() == 1
+
+    run = sync_now()
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    contacts = c4c.service.store.all("ContactCollection")
+    references = Counter(contact["ExternalID"] for contact in contacts)
+    emails = Counter(contact["Email"] for contact in contacts)
+    assert len(contacts) == CONTACTS - WITHOUT_SURNAME
+    assert max(references.values()) == 1 and max(emails.values()) == 1, "no duplicates"
+    items = session.scalars(select(SyncItem).where(SyncItem.mailbox_id == mailbox.id)).all()
+    assert len(items) == CONTACTS
+    wanted = wanted_markers(session, mailbox.id)
+    assert len(wanted) == WITHOUT_SURNAME
+    marked = {(i.item_type, i.mailbox_item_id): i.marker_detail for i in items if i.marker_detail}
+    assert marked == wanted
+    folder = box.folder_by_path("Contacts", "SAP Contacts")
+    tagged = [i for i in box.items_in(folder.id) if "Sync Error" in i.texts("Categories")]
+    assert len(tagged) == WITHOUT_SURNAME
