@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -35,6 +37,7 @@ from backend.sync.linker import Linker
 from backend.sync.mapping import TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
 from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
+from backend.sync.retrying import RetryingProvider
 from backend.sync.writer import TypeWriter
 
 log = logging.getLogger(__name__)
@@ -64,16 +67,26 @@ class TypeWork:
 class Engine:
     """The run body: ``Engine(cipher, settings)(session, mailbox, run)``."""
 
-    def __init__(self, cipher: TokenCipher, settings: Settings) -> None:
+    def __init__(
+        self,
+        cipher: TokenCipher,
+        settings: Settings,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.cipher = cipher
         self.settings = settings
+        self.sleep = sleep
 
     def __call__(self, session: Session, mailbox: Mailbox, run: Run) -> None:
         tenant = session.get(Tenant, mailbox.tenant_id)
         assert tenant is not None
-        provider = connect.mailbox_provider(tenant, mailbox, self.cipher)
-        c4c = connect.c4c_client(tenant, self.cipher)
         classify_mailbox = functools.partial(connect.classify_mailbox_error, mailbox)
+        provider = RetryingProvider(
+            connect.mailbox_provider(tenant, mailbox, self.cipher),
+            classify_mailbox,
+            sleep=self.sleep,
+        )
+        c4c = connect.c4c_client(tenant, self.cipher)
         ctx = RunContext(
             session=session,
             mailbox=mailbox,

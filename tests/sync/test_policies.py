@@ -154,3 +154,25 @@ def test_a_wrong_password_stops_the_mailbox(sync_now, session, mailbox, resource
     assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
     session.refresh(mailbox)
     assert mailbox.status is HealthStatus.FAILED_AUTH
+
+
+def test_a_busy_exchange_is_waited_for_as_it_asks(
+    ews, outlook, crm: C4CClient, session, mailbox, resources
+) -> None:
+    from backend.models.run import Trigger
+    from backend.sync.engine import Engine
+    from backend.sync.runs import execute_run
+    from emulators.ews import server_busy_fault
+
+    new_contact(outlook)
+    ews.faults.add(server_busy_fault(300, times=2))
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    engine = Engine(resources.cipher, resources.settings, sleep=sleep)
+    run = execute_run(session, mailbox, engine, trigger=Trigger.CLI, settings=resources.settings)
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert waits == [0.3, 0.3]
+    assert len(list(crm.read("ContactCollection"))) == 1

@@ -1,0 +1,95 @@
+"""Retrying what failed for a temporary reason, within a run, before it counts as a failure.
+
+The mailbox provider fails fast (so that ``ErrorServerBusy`` and its ``BackOffMilliseconds``
+reach us); :class:`RetryingProvider` waits what the server asked for, or an exponential back-off
+with jitter, and tries again a few times. A wait longer than ``max_wait`` is not done inside the
+run: the failure stands, and the item is tried again on the next run.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from backend.models.types import IssueCode
+from backend.sync.errors import Classification
+
+T = TypeVar("T")
+
+PROVIDER_CALLS = frozenset(
+    {
+        "activate",
+        "changes",
+        "get",
+        "create",
+        "update",
+        "delete",
+        "set_markers",
+        "clear_markers",
+        "ensure_marker_definitions",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    attempts: int = 3
+    base: float = 0.5
+    max_wait: float = 30.0
+
+    def delay(self, attempt: int, asked: float | None) -> float:
+        """Seconds to wait before try ``attempt + 1``: what was asked, else 2^n with jitter."""
+        if asked is not None:
+            return asked
+        return self.base * 2**attempt * (0.5 + random.random() / 2)
+
+
+def call_with_backoff(
+    call: Callable[[], T],
+    classify: Callable[[BaseException], Classification],
+    backoff: Backoff,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``call()``, retried while it fails with a ``TEMPORARY`` classification."""
+    for attempt in range(backoff.attempts):
+        try:
+            return call()
+        except Exception as error:
+            found = classify(error)
+            wait = backoff.delay(attempt, found.retry_after)
+            last = attempt + 1 >= backoff.attempts
+            if found.code is not IssueCode.TEMPORARY or last or wait > backoff.max_wait:
+                raise
+            sleep(wait)
+    raise AssertionError("unreachable")
+
+
+class RetryingProvider:
+    """A mailbox provider whose calls are retried on temporary failures."""
+
+    def __init__(
+        self,
+        provider: Any,
+        classify: Callable[[BaseException], Classification],
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._provider = provider
+        self._classify = classify
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._provider, name)
+        if name not in PROVIDER_CALLS:
+            return attribute
+
+        def retried(*args: Any, **kwargs: Any) -> Any:
+            return call_with_backoff(
+                lambda: attribute(*args, **kwargs), self._classify, self._backoff, self._sleep
+            )
+
+        return retried
