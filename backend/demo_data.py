@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.models import Tenant
-from backend.models.types import MailSystem
+from backend.models.tenant import ConflictPolicy
+from backend.models.types import ItemType, MailSystem
 from backend.models.user import Role
 from backend.onboarding import add_user, create_tenant
 
@@ -53,6 +54,9 @@ def seed_demo(session: Session, cipher: TokenCipher) -> Tenant:
         c4c_username=C4C_USER[0],
         c4c_credentials={"password": C4C_USER[1]},
     )
+    config = tenant.config
+    config.item_types[ItemType.ACCOUNT].conflict_policy = ConflictPolicy.MAILBOX_WINS
+    tenant.config = config
     for person in DEMO_USERS:
         add_user(
             session,

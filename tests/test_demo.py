@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from backend.db import make_engine
 from backend.demo_data import DEMO_USERS, seed_demo
 from backend.extensions import Resources
 from backend.models import Mailbox, Tenant, User
@@ -30,6 +31,26 @@ def test_seed_makes_contoso_once(session: Session, resources: Resources) -> None
     assert sorted(u.email for u in users) == sorted(u.email for u in DEMO_USERS)
     assert [u.role for u in users].count(Role.KEY_USER) == 1
     assert len(session.scalars(select(Mailbox)).all()) == 3
+
+
+def _wait_for_issues(database: Path, at_least: int) -> list[tuple[str, str]]:
+    """The open issues of the demo's first sync, once all three mailboxes have synced."""
+    engine = make_engine(f"sqlite:///{database}")
+    deadline = time.monotonic() + 90
+    found: list[tuple[str, str]] = []
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            found = [
+                (row.code, row.item_type)
+                for row in connection.execute(
+                    text("SELECT code, item_type FROM issue WHERE resolved_at IS NULL")
+                )
+            ]
+        if len(found) >= at_least:
+            break
+        time.sleep(0.5)
+    engine.dispose()
+    return found
 
 
 def _free_port() -> int:
@@ -59,6 +80,14 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             except requests.ConnectionError:
                 time.sleep(0.3)
         assert ready is not None and ready.status_code == 200, "the web server never came up"
+        open_issues = _wait_for_issues(tmp_path / "instance" / "ssi-sync.db", at_least=9)
+        assert {(code, item_type) for code, item_type in open_issues} == {
+            ("NEEDS_INPUT", "CONTACT"),
+            ("NEEDS_INPUT", "EMAIL"),
+            ("FORBIDDEN", "ACCOUNT"),
+        }
+        mails = requests.get("http://127.0.0.1:8126/", timeout=5)
+        assert "Mail catcher" in mails.text
     finally:
         demo.send_signal(signal.SIGINT)
         output, _ = demo.communicate(timeout=60)

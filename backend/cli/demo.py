@@ -1,7 +1,7 @@
 """``flask demo``: the whole product on one machine; ``flask seed``: the demo tenant only.
 
 The demo applies migrations, seeds Contoso, then starts the web server, a worker, the
-scheduler and the emulators (today: the mail catcher) as child processes sharing one Redis
+scheduler and the emulators (C4C, Exchange, mail catcher) as child processes sharing one Redis
 (the embedded one unless ``REDIS_URL`` is set), prints where to look, and stops every child
 on Ctrl-C.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import click
 from flask.cli import with_appcontext
 
 from backend import schema
-from backend.demo_data import DEMO_USERS, seed_demo
+from backend.demo_data import C4C_USER, DEMO_USERS, seed_demo
 from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
 
@@ -32,13 +33,29 @@ class Child:
     argv: tuple[str, ...]
 
 
-def children(web_port: int) -> tuple[Child, ...]:
+EMULATOR_PORTS = (8101, 8102, 8125)
+
+
+def emulators() -> tuple[Child, ...]:
+    """The stand-ins for the customer's systems, seeded with the Contoso scenario."""
+    python = sys.executable
+    mailboxes = [arg for u in DEMO_USERS for arg in ("--user", f"{u.email}:{u.password}")]
+    c4c_user = f"{C4C_USER[0]}:{C4C_USER[1]}"
+    return (
+        Child("c4c", (python, "-m", "emulators.c4c", "--port", "8101", "--seed", "contoso",
+                      "--user", c4c_user)),
+        Child("exchange", (python, "-m", "emulators.ews", "--port", "8102", "--seed", "contoso",
+                           *mailboxes)),
+        Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
+    )  # fmt: skip
+
+
+def services(web_port: int) -> tuple[Child, ...]:
     flask = (sys.executable, "-m", "flask", "--app", "app")
     return (
         Child("web", (*flask, "run", "--host", "127.0.0.1", "--port", str(web_port))),
         Child("worker", (*flask, "worker")),
         Child("scheduler", (*flask, "scheduler")),
-        Child("mail", (sys.executable, "-m", "emulators.smtp", "--port", "8125")),
     )
 
 
@@ -67,10 +84,9 @@ def demo(port: int) -> None:
     finally:
         session.close()
     env = {**os.environ, "REDIS_URL": found.redis_url, "FLASK_RUN_FROM_CLI": "true"}
-    started = [
-        (child, subprocess.Popen(child.argv, env=env, start_new_session=True))
-        for child in children(port)
-    ]
+    started = [_start(child, env) for child in emulators()]
+    _wait_for_ports(EMULATOR_PORTS, started)
+    started += [_start(child, env) for child in services(port)]
     _print_welcome(port, found.settings.database_url, found.redis_url)
     stopping = False
 
@@ -95,6 +111,26 @@ def demo(port: int) -> None:
     click.echo("demo: stopped")
 
 
+def _start(child: Child, env: dict[str, str]) -> tuple[Child, subprocess.Popen[bytes]]:
+    return child, subprocess.Popen(child.argv, env=env, start_new_session=True)
+
+
+def _wait_for_ports(
+    ports: tuple[int, ...], started: list[tuple[Child, subprocess.Popen[bytes]]]
+) -> None:
+    """Wait until every emulator listens, so the first sync finds them."""
+    deadline = time.monotonic() + 30
+    for port in ports:
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline or any(p.poll() is not None for _c, p in started):
+                _stop_children(started)
+                raise click.ClickException(f"an emulator did not start (port {port} in use?)")
+            time.sleep(0.2)
+
+
 def _stop_children(started: list[tuple[Child, subprocess.Popen[bytes]]]) -> None:
     for _child, process in started:
         if process.poll() is None:
@@ -117,6 +153,9 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         f"  database     {database_url}",
         f"  redis        {redis_url}",
         "  mail sent    http://127.0.0.1:8126/  (SMTP catcher on 127.0.0.1:8125)",
+        "  C4C          http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/  (emulated)",
+        "  Exchange     http://127.0.0.1:8102/EWS/Exchange.asmx  (emulated)",
+        "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
         "  tenant       Contoso",
         *(f"  user         {u.email} / {u.password} ({u.role.lower()})" for u in DEMO_USERS),
         "",

@@ -93,27 +93,32 @@ def list_issues(address: str | None, as_json: bool) -> None:
     found = resources()
     session = found.session_factory()
     try:
-        query = select(Issue).where(Issue.resolved_at.is_(None)).order_by(Issue.id.desc())
+        query = (
+            select(Issue, Mailbox.address)
+            .join(Mailbox, Mailbox.id == Issue.mailbox_id)
+            .where(Issue.resolved_at.is_(None))
+            .order_by(Issue.id.desc())
+        )
         if address:
             query = query.where(Issue.mailbox_id == _mailbox(session, address).id)
-        rows = session.scalars(query).all()
+        rows = session.execute(query).all()
     finally:
         session.close()
     if as_json:
-        click.echo(json.dumps([_as_dict(issue) for issue in rows], indent=2))
+        click.echo(json.dumps([_as_dict(issue, box) for issue, box in rows], indent=2))
         return
-    for issue in rows:
+    for issue, box in rows:
         click.echo(
-            f"{issue.id:>6}  {issue.code:<14} {issue.item_type or 'MAILBOX':<12} "
-            f"{(issue.title or '')[:40]:<40}  x{issue.occurrences}  {issue.action_title}"
+            f"{issue.id:>6}  {box:<28} {issue.code:<12} {issue.item_type or 'MAILBOX':<12}"
+            f"{(issue.title or '')[:30]:<30}  x{issue.occurrences}  {issue.action_title}"
         )
     click.echo(f"{len(rows)} open issue(s)")
 
 
-def _as_dict(issue: Issue) -> dict[str, object]:
+def _as_dict(issue: Issue, address: str) -> dict[str, object]:
     return {
         "id": issue.id,
-        "mailbox_id": issue.mailbox_id,
+        "mailbox": address,
         "item_type": issue.item_type,
         "mailbox_item_id": issue.mailbox_item_id,
         "c4c_object_id": issue.c4c_object_id,

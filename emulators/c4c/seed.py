@@ -51,3 +51,29 @@ def seed_contacts(store: Store, count: int, prefix: str = "Contact") -> None:
                 "Email": f"{prefix.lower()}{number}@example.com",
             },
         )
+
+
+CONTOSO_ACCOUNTS = (("Fabrikam", False), ("Northwind Traders", True))
+CONTOSO_CONTACTS = (
+    ("Jane", "Doe", "Fabrikam", "jane@fabrikam.test"),
+    ("Dan", "Porter", "Northwind Traders", "dan@northwind.test"),
+)
+
+
+def seed_contoso(store: Store) -> None:
+    """The C4C side of the Contoso demo: two customers (one read-only) and their contacts.
+
+    It matches the mailboxes ``emulators.ews.seed.seed_contoso`` fills, so that the first sync
+    pairs what both sides know and meets an issue of each kind a first sync can meet.
+    """
+    ids = {}
+    for name, read_only in CONTOSO_ACCOUNTS:
+        row = store.create("CorporateAccountCollection", {"Name": name})
+        ids[name] = row["AccountID"]
+        if read_only:
+            store.read_only.add(row["ObjectID"])
+    for first, last, account, email in CONTOSO_CONTACTS:
+        store.create(
+            "ContactCollection",
+            {"FirstName": first, "LastName": last, "AccountID": ids[account], "Email": email},
+        )

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 
 from emulators.ews import EwsEmulator
-from emulators.ews.seed import seed_demo
+from emulators.ews.seed import seed_contoso, seed_demo
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line, create the mailboxes and serve until interrupted."""
     parser = argparse.ArgumentParser(prog="python -m emulators.ews", description=__doc__)
     parser.add_argument("--port", type=int, default=8102)
-    parser.add_argument("--seed", choices=["demo"], help="add a demo mailbox with sample items")
+    parser.add_argument(
+        "--seed",
+        choices=["demo", "contoso"],
+        help="demo: add a demo mailbox with sample items; contoso: fill every --user mailbox",
+    )
     parser.add_argument(
         "--user",
         action="append",
@@ -26,7 +30,9 @@ def main(argv: list[str] | None = None) -> None:
         address, _, password = user.partition(":")
         if not address or not password:
             parser.error(f"--user expects ADDRESS:PASSWORD, got {user!r}")
-        emulator.store.add_mailbox(address, password)
+        mailbox = emulator.store.add_mailbox(address, password)
+        if args.seed == "contoso":
+            seed_contoso(mailbox)
     if args.seed == "demo":
         seed_demo(emulator.store)
     print(f"EWS emulator on http://127.0.0.1:{args.port}/EWS/Exchange.asmx", flush=True)

@@ -106,3 +106,22 @@ def seed_demo(store: Store, address: str = "demo@example.com", password: str = "
     add_message(mailbox, "Lunch?", "friend@example.org")
     add_message(mailbox, "Contract", "grace@example.com", folder=("SAP Cloud for Customer",))
     return mailbox
+
+
+def seed_contoso(mailbox: Mailbox) -> None:
+    """The mailbox side of the Contoso demo (see ``emulators.c4c.seed.seed_contoso``).
+
+    Synced cleanly: Fabrikam, Jane Doe, a new contact, a task and two e-mails from known
+    contacts. Issues: a contact without a last name, an e-mail whose sender C4C does not know,
+    and an edit of Northwind Traders, which C4C keeps read-only (after a logged conflict).
+    """
+    add_contact(mailbox, "Fabrikam", "", None, folder="SAP Accounts")
+    add_contact(mailbox, "Northwind Traders", "", "info@northwind.test", folder="SAP Accounts")
+    add_contact(mailbox, "Jane", "Doe", "jane@fabrikam.test", categories=["Customers"])
+    add_contact(mailbox, "Oscar", "Newman", "oscar@newco.test")
+    add_contact(mailbox, "Mia", "", "mia@fabrikam.test", categories=["Follow up"])
+    add_task(mailbox, "Send the offer to Fabrikam", categories=["SAP"])
+    add_message(mailbox, "Quote request", "jane@fabrikam.test", categories=["SAP"])
+    add_message(mailbox, "Partnership idea", "someone@unknown.test", categories=["SAP"])
+    add_message(mailbox, "Lunch on Friday?", "friend@example.org")
+    add_message(mailbox, "Contract draft", "dan@northwind.test", folder=("SAP Cloud for Customer",))
