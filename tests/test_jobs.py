@@ -22,7 +22,13 @@ from backend.extensions import Resources
 from backend.jobs import queues
 from backend.jobs.maintenance import sweep_stuck_runs
 from backend.jobs.runtime import use_app
-from backend.jobs.schedule import PERIODIC, build_scheduler, enqueue_due_mailboxes, enqueue_sync
+from backend.jobs.schedule import (
+    PERIODIC,
+    build_scheduler,
+    enqueue_due_mailboxes,
+    enqueue_sync,
+    force_sync,
+)
 from backend.jobs.single_flight import AlreadyRunning, MailboxLock, sync_job_id
 from backend.jobs.sync import sync_mailbox
 from backend.models import Mailbox, Run
@@ -205,3 +211,14 @@ def test_scheduler_enqueues_every_periodic_job(redis_conn) -> None:
     assert sorted(job.func_name for job in queued) == sorted(
         f"{p.func.__module__}.{p.func.__name__}" for p in PERIODIC
     )
+
+
+def test_force_sync_is_allowed_once_a_minute(
+    redis_conn, session: Session, resources: Resources, boxes: list[Mailbox]
+) -> None:
+    job = force_sync(session, redis_conn, boxes[0], resources.settings)
+    assert job.id == sync_job_id(boxes[0].id)
+    assert job.args == (boxes[0].id, "FORCED")
+    with pytest.raises(status.ForcedTooSoon) as raised:
+        force_sync(session, redis_conn, boxes[0], resources.settings)
+    assert 1 <= raised.value.seconds_left <= 60

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from redis import Redis
 from rq.cron import CronScheduler
 from rq.job import Job
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
 
 from backend.db import utcnow
 from backend.jobs import maintenance, queues
@@ -23,6 +25,7 @@ from backend.jobs.single_flight import pending_job, sync_job_id
 from backend.models import Mailbox, MailboxItemState
 from backend.models.mailbox import Stage
 from backend.models.run import Trigger
+from backend.settings import Settings
 from backend.sync import status
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,21 @@ def enqueue_sync(
         failure_ttl=7 * 86400,
     )
     return job, True
+
+
+def force_sync(session: Session, connection: Redis, mailbox: Mailbox, settings: Settings) -> Job:
+    """A person asked to sync ``mailbox`` now: queue it, at most once per minimum interval.
+
+    Raises:
+        ForcedTooSoon: a forced sync of this mailbox is more recent than the interval.
+        TransitionError: the mailbox is paused, failed on credentials or disabled.
+    """
+    status.force(mailbox, utcnow(), timedelta(seconds=settings.force_sync_min_interval_seconds))
+    session.commit()
+    job, _fresh = enqueue_sync(
+        connection, mailbox.id, Trigger.FORCED, settings.sync_job_timeout_seconds
+    )
+    return job
 
 
 def enqueue_due_mailboxes() -> int:
