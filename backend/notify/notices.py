@@ -53,3 +53,13 @@ def provider_outage(tenant_name: str, failing_count: int, total: int) -> Notice:
         "than changed passwords, so we did not stop these mailboxes: we keep retrying. If it "
         "continues, check the provider's status and the integration's credentials.\n",
     )
+
+
+def mass_change_held(mailbox: Mailbox, destructive: int, synced: int) -> Notice:
+    return Notice(
+        f"Approval needed: large change to {mailbox.address} held",
+        f"The next sync of {mailbox.address} would delete or overwrite {destructive} of its "
+        f"{synced} synced items. That is more than your company's limit, so nothing was "
+        "written. If the change is expected, approve it (operators: "
+        f"`flask sync approve --mailbox {mailbox.address}`); otherwise find out why first.\n",
+    )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Mailbox, Notification, Run, Tenant, User
+from backend.models import Issue, Mailbox, Notification, Run, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.models.notification import NotificationKind
 from backend.models.run import RunOutcome
@@ -152,6 +152,32 @@ def after_run(
                 people,
             )
     return [n for n in sent if n is not None]
+
+
+def mass_change_held(
+    session: Session,
+    settings: Settings,
+    mailbox: Mailbox,
+    hold: Issue,
+    destructive: int,
+    synced: int,
+) -> Notification | None:
+    """Ask the tenant's key users, once per hold, to approve a large change."""
+    key_users = session.scalars(
+        select(User.email).where(User.tenant_id == mailbox.tenant_id, User.role == Role.KEY_USER)
+    ).all()
+    notice = notices.mass_change_held(mailbox, destructive, synced)
+    return deliver_once(
+        session,
+        settings,
+        kind=NotificationKind.MASS_CHANGE_HELD,
+        incident_key=f"mailbox:{mailbox.id}:hold:{hold.id}",
+        tenant_id=mailbox.tenant_id,
+        mailbox_id=mailbox.id,
+        recipients=list(key_users),
+        subject=notice.subject,
+        body=notice.body,
+    )
 
 
 def _owner_email(session: Session, mailbox: Mailbox) -> str | None:

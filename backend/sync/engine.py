@@ -29,7 +29,7 @@ from backend.models.run import RunOutcome
 from backend.models.tenant import ItemTypeSettings
 from backend.models.types import IssueCode
 from backend.settings import Settings
-from backend.sync import connect, issues, markers
+from backend.sync import alerts, connect, issues, markers
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError
 from backend.sync.guards import GuardLimits, trips
@@ -176,9 +176,12 @@ class Engine:
             "Nothing was written; a key user must approve before it goes ahead.",
             backend_code=MASS_CHANGE_CODE,
         )
-        issues.record(ctx.session, ctx.mailbox, hold, found, source=Source.ENGINE, now=utcnow())
+        issue = issues.record(
+            ctx.session, ctx.mailbox, hold, found, source=Source.ENGINE, now=utcnow()
+        )
         ctx.run.outcome = RunOutcome.HELD
         ctx.session.commit()
+        alerts.mass_change_held(ctx.session, ctx.settings, ctx.mailbox, issue, destructive, synced)
         log.warning("mass change held: %d of %d items", destructive, synced)
         return True
 

@@ -123,7 +123,7 @@ def test_an_invalid_cursor_means_a_full_read_without_duplicates(
 
 
 def test_the_mass_change_guard_holds_and_writes_nothing(
-    outlook, crm: C4CClient, sync_now, session, mailbox
+    outlook, crm: C4CClient, sync_now, session, mailbox, mail
 ) -> None:
     contacts = [new_contact(outlook, surname=f"Doe{n}") for n in range(30)]
     assert sync_now().outcome is RunOutcome.SUCCEEDED
@@ -133,6 +133,9 @@ def test_the_mass_change_guard_holds_and_writes_nothing(
     assert run.outcome is RunOutcome.HELD
     [hold] = issue_service.open_issues(session, mailbox.id)
     assert hold.backend_code == "MassChangeHeld" and hold.item_key == ""
+    [asked] = mail.messages
+    assert asked.recipients == ("kim@contoso.test",)
+    assert "30 of its 30 synced items" in asked.body
     contacts[0].refresh()
     assert contacts[0].job_title is None
 
@@ -145,7 +148,9 @@ def test_the_mass_change_guard_holds_and_writes_nothing(
     assert issue_service.open_issues(session, mailbox.id) == []
 
 
-def test_a_wrong_password_stops_the_mailbox(sync_now, session, mailbox, resources) -> None:
+def test_a_wrong_password_stops_the_mailbox(
+    sync_now, session, mailbox, resources, mail, app
+) -> None:
     from backend.credentials import store_mailbox_credentials
 
     store_mailbox_credentials(mailbox, {"password": "wrong"}, resources.cipher)
@@ -154,6 +159,16 @@ def test_a_wrong_password_stops_the_mailbox(sync_now, session, mailbox, resource
     assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
     session.refresh(mailbox)
     assert mailbox.status is HealthStatus.FAILED_AUTH
+    assert [m.subject for m in mail.messages] == [
+        "Sync of anna@contoso.test stopped: please re-activate"
+    ]
+    from backend.jobs.runtime import use_app
+    from backend.jobs.schedule import enqueue_due_mailboxes
+
+    use_app(app)
+    session.query(Mailbox).update({"next_sync_at": None})
+    session.commit()
+    assert enqueue_due_mailboxes() == 1, "only the key user's mailbox; not the stopped one"
 
 
 def test_a_busy_exchange_is_waited_for_as_it_asks(
@@ -176,3 +191,33 @@ def test_a_busy_exchange_is_waited_for_as_it_asks(
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert waits == [0.3, 0.3]
     assert len(list(crm.read("ContactCollection"))) == 1
+
+
+def test_ten_failed_runs_against_a_broken_exchange_mail_once_then_all_clear(
+    ews, outlook, session, mailbox, resources, mail
+) -> None:
+    from backend.models.run import Trigger
+    from backend.sync.engine import Engine
+    from backend.sync.runs import execute_run
+    from emulators.base import Fault
+
+    engine = Engine(resources.cipher, resources.settings, sleep=lambda _seconds: None)
+
+    def run_once():
+        session.refresh(mailbox)
+        return execute_run(
+            session, mailbox, engine, trigger=Trigger.SCHEDULE, settings=resources.settings
+        )
+
+    ews.faults.add(Fault(path="/EWS/", status=503, body="Service Unavailable", times=10_000))
+    outcomes = [run_once().error_code for _ in range(10)]
+    assert outcomes == [IssueCode.TEMPORARY] * 10
+    assert [m.subject for m in mail.messages] == [
+        "Sync of anna@contoso.test has failed 10 times in a row"
+    ]
+    run_once()
+    assert len(mail.messages) == 1
+    ews.faults.clear()
+    assert run_once().outcome is RunOutcome.SUCCEEDED
+    assert mail.messages[-1].subject == "Sync of anna@contoso.test works again"
+    assert len(mail.messages) == 2
