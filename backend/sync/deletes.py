@@ -4,6 +4,7 @@ still missing on the next run (per the tenant's policy). Mailbox deletes never n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from backend.db import utcnow
@@ -11,6 +12,7 @@ from backend.models import SyncItem
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode
 from backend.sync import issues
+from backend.sync.errors import Classification
 from backend.sync.planner import C4C, MAILBOX, allows_down, allows_up
 
 if TYPE_CHECKING:
@@ -19,64 +21,81 @@ if TYPE_CHECKING:
 
 def recheck(writer: TypeWriter, item: SyncItem, side: str | None) -> None:
     """The ``side`` of ``item`` was missing last run: delete the copy if it still is."""
+    ctx, mapping = writer.ctx, writer.mapping
+    copies = ctx.tenant.config.delete_copies
     if side == MAILBOX:
-        _recheck_mailbox(writer, item)
+        _recheck(
+            writer, item,
+            probe=lambda: ctx.provider.get(mapping.item_type, item.mailbox_item_id),
+            probe_source=(ctx.classify_mailbox, ctx.mailbox_source),
+            delete=lambda: ctx.c4c.delete(mapping.entity_set, item.c4c_object_id),
+            delete_source=(ctx.classify_c4c, Source.C4C),
+            allowed=copies and allows_up(writer.settings.direction),
+            direction=Direction.UP,
+        )  # fmt: skip
     elif side == C4C:
-        _recheck_c4c(writer, item)
+        _recheck(
+            writer, item,
+            probe=lambda: ctx.c4c.get(mapping.entity_set, item.c4c_object_id),
+            probe_source=(ctx.classify_c4c, Source.C4C),
+            delete=lambda: ctx.provider.delete(mapping.item_type, item.mailbox_item_id),
+            delete_source=(ctx.classify_mailbox, ctx.mailbox_source),
+            allowed=copies and allows_down(writer.settings.direction, mapping),
+            direction=Direction.DOWN,
+        )  # fmt: skip
 
 
-def _recheck_mailbox(writer: TypeWriter, item: SyncItem) -> None:
-    ctx = writer.ctx
-    try:
-        ctx.provider.get(writer.mapping.item_type, item.mailbox_item_id)
-    except Exception as error:
-        found = ctx.classify_mailbox(error)
-        if found.code is not IssueCode.NOT_FOUND:
-            writer._fail(item, found, ctx.mailbox_source, Direction.UP, Operation.READ)
-            return
-    else:
-        _came_back(writer, item)
+Origin = tuple[Callable[[BaseException], Classification], Source]
+"""How to classify a failure of one side, and the source an issue names."""
+
+
+def _recheck(
+    writer: TypeWriter,
+    item: SyncItem,
+    *,
+    probe: Callable[[], object],
+    probe_source: Origin,
+    delete: Callable[[], object],
+    delete_source: Origin,
+    allowed: bool,
+    direction: Direction,
+) -> None:
+    """Probe the missing side; if it is still gone, delete the copy (when ``allowed``)."""
+    if _failed(writer, item, probe, probe_source, direction, Operation.READ, missing_ok=True):
         return
-    if not (ctx.tenant.config.delete_copies and allows_up(writer.settings.direction)):
-        unlink(writer, item)
+    if not allowed:
+        unlink(writer, item, clear_markers=direction is Direction.DOWN)
         return
-    try:
-        ctx.c4c.delete(writer.mapping.entity_set, item.c4c_object_id)
-    except Exception as error:
-        found = ctx.classify_c4c(error)
-        if found.code is not IssueCode.NOT_FOUND:
-            writer._fail(item, found, Source.C4C, Direction.UP, Operation.DELETE)
-            return
-    ctx.run.deleted += 1
+    if _failed(writer, item, delete, delete_source, direction, Operation.DELETE, missing_ok=True):
+        return
+    writer.ctx.run.deleted += 1
     unlink(writer, item)
 
 
-def _recheck_c4c(writer: TypeWriter, item: SyncItem) -> None:
-    ctx = writer.ctx
+def _failed(
+    writer: TypeWriter,
+    item: SyncItem,
+    call: Callable[[], object],
+    source: Origin,
+    direction: Direction,
+    operation: Operation,
+    *,
+    missing_ok: bool,
+) -> bool:
+    """Run ``call``; True when the recheck must stop (it failed, or the probed side is back)."""
+    classify, where = source
     try:
-        ctx.c4c.get(writer.mapping.entity_set, item.c4c_object_id)
+        call()
     except Exception as error:
-        found = ctx.classify_c4c(error)
-        if found.code is not IssueCode.NOT_FOUND:
-            writer._fail(item, found, Source.C4C, Direction.DOWN, Operation.READ)
-            return
-    else:
+        found = classify(error)
+        if found.code is IssueCode.NOT_FOUND and missing_ok:
+            return False
+        writer._fail(item, found, where, direction, operation)
+        return True
+    if operation is Operation.READ:
         _came_back(writer, item)
-        return
-    if not (
-        ctx.tenant.config.delete_copies and allows_down(writer.settings.direction, writer.mapping)
-    ):
-        unlink(writer, item, clear_markers=True)
-        return
-    try:
-        ctx.provider.delete(writer.mapping.item_type, item.mailbox_item_id)
-    except Exception as error:
-        found = ctx.classify_mailbox(error)
-        if found.code is not IssueCode.NOT_FOUND:
-            writer._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.DELETE)
-            return
-    ctx.run.deleted += 1
-    unlink(writer, item)
+        return True
+    return False
 
 
 def _came_back(writer: TypeWriter, item: SyncItem) -> None:

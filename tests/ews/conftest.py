@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
-from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, Version
+from exchangelib import Account
 
 from backend.mailbox.ews_credentials import BasicAuth, BearerToken, Impersonation
 from backend.mailbox.exchange import ExchangeProvider
 from emulators.ews import EwsEmulator, Mailbox
+from tests.support.outlook import bare_account
 
 ADDRESS = "anna@example.com"
 PASSWORD = "s3cret"
@@ -57,10 +58,4 @@ def provider(make_provider: Callable[..., ExchangeProvider]) -> ExchangeProvider
 @pytest.fixture
 def account(ews: EwsEmulator, mailbox: Mailbox) -> Account:
     """Bare exchangelib on the same mailbox, playing the user who edits items in Outlook."""
-    config = Configuration(
-        service_endpoint=ews.endpoint,
-        credentials=Credentials(ADDRESS, PASSWORD),
-        auth_type=BASIC,
-        version=Version(build=Build(15, 2, 1544, 4)),
-    )
-    return Account(ADDRESS, config=config, autodiscover=False, access_type=DELEGATE)
+    return bare_account(ews.endpoint, ADDRESS, PASSWORD)

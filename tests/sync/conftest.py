@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
-from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, Version
+from exchangelib import Account
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
@@ -21,6 +21,7 @@ from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
+from tests.support.outlook import bare_account
 
 ADDRESS, PASSWORD = "anna@contoso.test", "anna-pass"
 C4C_USER, C4C_PASSWORD = "SYNC_USER", "sync-pass"
@@ -88,13 +89,7 @@ def mailbox(session: Session, resources: Resources, tenant: Tenant) -> Mailbox:
 @pytest.fixture
 def outlook(ews: EwsEmulator) -> Account:
     """The mailbox as its owner edits it: bare exchangelib, no code of ours."""
-    config = Configuration(
-        service_endpoint=ews.endpoint,
-        credentials=Credentials(ADDRESS, PASSWORD),
-        auth_type=BASIC,
-        version=Version(build=Build(15, 2, 1544, 4)),
-    )
-    return Account(ADDRESS, config=config, autodiscover=False, access_type=DELEGATE)
+    return bare_account(ews.endpoint, ADDRESS, PASSWORD)
 
 
 @pytest.fixture

@@ -221,3 +221,18 @@ def test_ten_failed_runs_against_a_broken_exchange_mail_once_then_all_clear(
     assert run_once().outcome is RunOutcome.SUCCEEDED
     assert mail.messages[-1].subject == "Sync of anna@contoso.test works again"
     assert len(mail.messages) == 2
+
+
+def test_a_contact_deleted_in_c4c_leaves_the_mailbox_on_the_second_miss(
+    outlook, crm: C4CClient, sync_now, session
+) -> None:
+    contact = synced_contact(outlook, sync_now)
+    crm.delete("ContactCollection", object_id(session, contact))
+    contact.refresh()
+    contact.job_title = "Still here"
+    contact.save(update_fields=["job_title"])
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert [c.id for c in sap_contacts(outlook).all()] == [contact.id], "kept after one miss"
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert list(sap_contacts(outlook).all()) == []
+    assert session.scalars(select(SyncItem)).all() == []
