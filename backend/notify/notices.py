@@ -31,8 +31,9 @@ def reminder(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> No
 def auth_failed(mailbox: Mailbox, reason: str, dashboard: str) -> Notice:
     return Notice(
         f"Sync of {mailbox.address} stopped: please re-activate",
-        f"We can no longer sign in to the mailbox {mailbox.address} ({reason}). Sync is "
-        "stopped until access is granted again; nothing is lost meanwhile.\n\n"
+        f"The sync of {mailbox.address} can no longer sign in to the mailbox or to SAP "
+        f"({reason}). Sync is stopped until access is granted again; nothing is lost "
+        "meanwhile.\n\n"
         f"To re-activate: open the Synchronization Dashboard ({dashboard}), choose "
         "Re-activate and sign in again.\n",
     )
