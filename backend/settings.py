@@ -88,7 +88,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "secret_key": env.text("SECRET_KEY", "", required=production),
         "database_url": env.parse(
             "DATABASE_URL",
-            f"sqlite:///{instance_path / 'ssi-sync.db'}",
+            _default_database(instance_path),
             _database_url,
             required=production,
         ),
@@ -182,6 +182,15 @@ class _Env:
         if value not in allowed:
             raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {raw!r}")
         return value
+
+
+def _default_database(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'ssi-sync.db'}"
+
+
+def default_database_url(settings: Settings) -> str:
+    """The SQLite file a development machine uses when ``DATABASE_URL`` is unset."""
+    return _default_database(settings.instance_path)
 
 
 def _database_url(raw: str) -> str:

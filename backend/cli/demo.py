@@ -23,6 +23,7 @@ from backend import schema
 from backend.demo_data import C4C_USER, DEMO_USERS, seed_demo
 from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
+from backend.settings import default_database_url
 
 WEB_PORT = 8000
 
@@ -77,6 +78,9 @@ def seed() -> None:
 @with_appcontext
 def demo(port: int) -> None:
     found = resources()
+    if found.settings.database_url == default_database_url(found.settings):
+        # The emulators keep their data in memory: start the demo's database afresh too.
+        schema.downgrade(found.engine, "base")
     schema.upgrade(found.engine)
     session = found.session_factory()
     try:
