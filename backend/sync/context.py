@@ -6,14 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
 from backend.mailbox.base import MailboxProvider
-from backend.models import Mailbox, Run, Tenant
-from backend.models.issue import Source
+from backend.models import Issue, Mailbox, Run, Tenant
+from backend.models.issue import Source, item_key
 from backend.settings import Settings
 from backend.sync.errors import Classification
+from backend.sync.issues import ItemRef
 from backend.sync.linker import Linker
 
 
@@ -31,3 +33,24 @@ class RunContext:
     mailbox_source: Source
     settings: Settings
     now: datetime
+    _issue_keys: set[str] | None = None
+
+    def may_have_issues(self, item: ItemRef) -> bool:
+        """Whether ``item`` had an open issue when the run began, or got one since.
+
+        Saves one query per synced item: most items have no issue to resolve.
+        """
+        if self._issue_keys is None:
+            self._issue_keys = set(
+                self.session.scalars(
+                    select(Issue.item_key).where(
+                        Issue.mailbox_id == self.mailbox.id, Issue.resolved_at.is_(None)
+                    )
+                )
+            )
+        keys = {item.key, item_key(None, item.c4c_object_id)}
+        return bool(keys & self._issue_keys)
+
+    def issue_opened(self, item: ItemRef) -> None:
+        if self._issue_keys is not None:
+            self._issue_keys.add(item.key)

@@ -43,7 +43,7 @@ from backend.sync.writer import TypeWriter
 log = logging.getLogger(__name__)
 
 C4C_OVERLAP = timedelta(minutes=2)
-"""Read C4C changes from a little before the last run, in case the two clocks differ."""
+"""The first C4C delta starts this long before the run, in case the two clocks differ."""
 
 MASS_CHANGE_CODE = "MassChangeHeld"
 
@@ -124,7 +124,7 @@ class Engine:
 
     def _read(self, ctx: RunContext, mapping: TypeMapping, settings: ItemTypeSettings) -> TypeWork:
         state = ctx.mailbox.item_state(mapping.item_type)
-        since = utcnow() - C4C_OVERLAP
+        started = utcnow() - C4C_OVERLAP
         changes = self._mailbox_changes(ctx, mapping, state.cursor)
         entities: list[dict[str, Any]] = []
         if allows_down(settings.direction, mapping) and state.c4c_since is not None:
@@ -140,7 +140,9 @@ class Engine:
         ).all()
         ctx.run.items_read += len(changes.upserted) + len(entities)
         steps = plan(mapping, settings.direction, changes, entities, items)
-        return TypeWork(mapping, settings, state, changes, steps, since)
+        return TypeWork(
+            mapping, settings, state, changes, steps, _next_since(state, entities, started)
+        )
 
     def _mailbox_changes(
         self, ctx: RunContext, mapping: TypeMapping, cursor: str | None
@@ -184,6 +186,21 @@ class Engine:
         alerts.mass_change_held(ctx.session, ctx.settings, ctx.mailbox, issue, destructive, synced)
         log.warning("mass change held: %d of %d items", destructive, synced)
         return True
+
+
+def _next_since(state: MailboxItemState, entities: list[dict[str, Any]], started: Any) -> Any:
+    """Where the next C4C delta starts: the newest change read, by C4C's own clock.
+
+    Before anything was read, the time this run started reading (less a margin for the two
+    clocks), so nothing changed during the run is missed; ``ge`` reads the newest row again,
+    which the fingerprints recognise as unchanged.
+    """
+    stamps = [
+        entity["EntityLastChangedOn"] for entity in entities if entity.get("EntityLastChangedOn")
+    ]
+    if stamps:
+        return max(stamps)
+    return state.c4c_since or started
 
 
 def _enabled(tenant: Tenant) -> list[tuple[TypeMapping, ItemTypeSettings]]:

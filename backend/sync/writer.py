@@ -24,6 +24,8 @@ from backend.sync.errors import Classification, SyncError
 from backend.sync.mapping import TypeMapping
 from backend.sync.planner import C4C, MAILBOX, Step, StepKind, allows_down, down_hash, up_hash
 
+COMMIT_EVERY = 50
+
 
 class TypeWriter:
     """Writes for one item type of one run."""
@@ -32,6 +34,7 @@ class TypeWriter:
         self.ctx = ctx
         self.mapping = mapping
         self.settings = settings
+        self._uncommitted = 0
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -41,7 +44,15 @@ class TypeWriter:
         )
 
     def _commit(self) -> None:
-        self.ctx.session.commit()
+        """Store what was written, every ``COMMIT_EVERY`` items (and at the end of the plan).
+
+        Losing the last uncommitted items to a crash costs nothing but a repeat: creates are
+        found again by their ``ExternalID``, and updates are written again (same values).
+        """
+        self._uncommitted += 1
+        if self._uncommitted >= COMMIT_EVERY:
+            self.ctx.session.commit()
+            self._uncommitted = 0
 
     def _synced(self, item: SyncItem, content_hash: str) -> None:
         item.state = SyncItemState.SYNCED
@@ -50,9 +61,11 @@ class TypeWriter:
         item.missed_runs = 0
         item.temporary_failures = 0
         item.last_synced_at = self.ctx.now
-        self.ctx.run.issues_resolved += issues.resolve(
-            self.ctx.session, self.ctx.mailbox, self._ref(item), how=Resolution.AUTO, now=utcnow()
-        )
+        ref = self._ref(item)
+        if self.ctx.may_have_issues(ref):
+            self.ctx.run.issues_resolved += issues.resolve(
+                self.ctx.session, self.ctx.mailbox, ref, how=Resolution.AUTO, now=utcnow()
+            )
         self._commit()
 
     def _issue(
@@ -75,6 +88,7 @@ class TypeWriter:
             operation=operation,
             informational=informational,
         )
+        self.ctx.issue_opened(self._ref(item))
         if issue.occurrences == 1:
             self.ctx.run.issues_opened += 1
 
@@ -124,6 +138,7 @@ class TypeWriter:
             }.get(step.kind)
             if handler is not None:
                 handler(step)
+        self.ctx.session.commit()
 
     def _fetch(self, item: SyncItem) -> ItemRecord | None:
         try:
