@@ -5,26 +5,36 @@ e-mails (all selected for sync; e-mails come from the contacts, so they link), r
 sync, the next run (which reads C4C's side of the initial sync's own writes once more, as every
 delta starts at the newest change it saw), then a run with no change and one with 20 changes
 (10 contacts edited in the mailbox, 10 in C4C). For each run it prints items/s, requests per
-item per backend, peak Python memory (tracemalloc) and the ratio of the run's time to the
-floor: reading the same data bare (the mailbox's folders with exchangelib's SyncFolderItems +
-GetItem, C4C's entities with one paged read each). Everything is measured again on a mailbox a
-quarter the size, to show that an idle run's cost does not grow with the mailbox.
+item per backend (counted by the emulators' request logs), what the run wrote, peak Python
+memory and the ratio of the run's time to the floor: reading the same data bare (the mailbox's
+folders with exchangelib's SyncFolderItems + GetItem, C4C's entity sets with one paged read
+each; for the later runs the same bare reader reads incrementally, from its own sync states and
+change times). Everything is measured again on a mailbox a quarter the size, to show that an
+idle run's requests do not grow with the mailbox.
 
-Run: ``python -m bench.sync_bench [--scale 1.0]``. Never part of the test suite.
+Times come from runs without tracemalloc (it slows the engine about fivefold); peak memory
+(``tracemalloc``, Python allocations of the whole process, emulators included) comes from one
+extra pass of the same sequence. Figures are medians of ``--repeat`` passes.
+
+Run: ``python -m bench.sync_bench [--repeat 3] [--scale 1.0] [--no-memory]``. Never part of the
+test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import statistics
 import tempfile
 import time
 import tracemalloc
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from exchangelib import Account
+from exchangelib.folders import Folder
 from lxml import etree
 from sqlalchemy.orm import Session
 
@@ -53,6 +63,8 @@ from tests.support.outlook import bare_account
 ADDRESS, PASSWORD = "bench@contoso.test", "bench"
 C4C_USER, C4C_PASSWORD = "bench", "bench"
 SIZES = {"contacts": 2000, "accounts": 500, "tasks": 1000, "appointments": 1000, "emails": 2000}
+SMALL = 0.25
+CHANGES = 20
 C4C_SETS = (
     "ContactCollection",
     "CorporateAccountCollection",
@@ -60,11 +72,13 @@ C4C_SETS = (
     "AppointmentCollection",
     "EMailCollection",
 )
+PHASES = ("initial sync", "next run", "idle (0 changes)", f"{CHANGES} changes")
 
 
 def add_appointment(mailbox: EwsMailbox, subject: str, day: int) -> None:
+    """A CalendarItem tagged "SAP" in the calendar, as ``emulators.ews.seed`` adds other items."""
     start = now() + timedelta(days=day % 60, hours=9)
-    fields = {}
+    values = {}
     for name, value in (
         ("Subject", subject),
         ("Start", start.strftime("%Y-%m-%dT%H:%M:%SZ")),
@@ -72,11 +86,11 @@ def add_appointment(mailbox: EwsMailbox, subject: str, day: int) -> None:
     ):
         element = etree.Element(t(name))
         element.text = value
-        fields[name] = element
+        values[name] = element
     categories = etree.Element(t("Categories"))
     etree.SubElement(categories, t("String")).text = "SAP"
-    fields["Categories"] = categories
-    mailbox.add_item("CalendarItem", mailbox.distinguished("calendar").id, fields)
+    values["Categories"] = categories
+    mailbox.add_item("CalendarItem", mailbox.distinguished("calendar").id, values)
 
 
 def seed(mailbox: EwsMailbox, scale: float) -> int:
@@ -97,14 +111,60 @@ def seed(mailbox: EwsMailbox, scale: float) -> int:
 
 @dataclass
 class Figures:
-    label: str
-    items: int
+    """One run of the engine, and the bare read of the same data just before it."""
+
+    items: float
     seconds: float
-    ews_requests: int
-    c4c_requests: int
-    peak_mb: float
-    floor_seconds: float | None = None
-    issues: int = 0
+    ews_requests: float
+    c4c_requests: float
+    created: float = 0
+    updated: float = 0
+    failed: float = 0
+    issues: float = 0
+    floor_items: float = 0
+    floor_seconds: float = 0.0
+    floor_ews: float = 0
+    floor_c4c: float = 0
+    peak_mb: float | None = None
+
+
+class BareReader:
+    """The floor: the least a client can send to read the data, with no sync logic at all."""
+
+    def __init__(self, ews: EwsEmulator, c4c: C4CEmulator) -> None:
+        self.account: Account = bare_account(ews.endpoint, ADDRESS, PASSWORD)
+        # Folder look-ups happen here, before any clock starts.
+        self.folders: list[tuple[Folder, tuple[str, ...]]] = [
+            (self.account.contacts / "SAP Contacts", READ_FIELDS[ItemType.CONTACT]),
+            (self.account.contacts / "SAP Accounts", READ_FIELDS[ItemType.ACCOUNT]),
+            (self.account.tasks, READ_FIELDS[ItemType.TASK]),
+            (self.account.calendar, READ_FIELDS[ItemType.APPOINTMENT]),
+            (self.account.inbox, READ_FIELDS[ItemType.EMAIL]),
+        ]
+        self.client = C4CClient(c4c.base_url, user=C4C_USER, password=C4C_PASSWORD)
+        self.since: dict[str, datetime | None] = dict.fromkeys(C4C_SETS)
+
+    def read(self) -> int:
+        """Everything changed since the last call (everything on the first); items read."""
+        seen = 0
+        for folder, wanted in self.folders:
+            ids = [
+                (item.id, item.changekey)
+                for kind, item in folder.sync_items(
+                    only_fields=["changekey"], max_changes_returned=SYNC_PAGE
+                )
+                if kind in ("create", "update")
+            ]
+            if ids:
+                items = self.account.fetch(
+                    ids=ids, only_fields=list(wanted), chunk_size=FETCH_CHUNK
+                )
+                seen += sum(1 for _ in items)
+        for entity_set in C4C_SETS:
+            for row in self.client.changes(entity_set, self.since[entity_set]):
+                self.since[entity_set] = row["EntityLastChangedOn"]
+                seen += 1
+        return seen
 
 
 class Bench:
@@ -136,60 +196,52 @@ class Bench:
         session.commit()
         self.mailbox_id = session.query(Mailbox).filter_by(user_id=user.id).one().id
         session.close()
+        self.bare: BareReader | None = None
 
     def stop(self) -> None:
         self.c4c.stop()
         self.ews.stop()
 
-    def run(self, label: str) -> Figures:
+    def run(self, memory: bool) -> Figures:
+        """One ``execute_run``, as the CLI trigger does it."""
         self.c4c.log.clear()
         self.ews.log.clear()
         session: Session = self.sessions()
         mailbox = session.get(Mailbox, self.mailbox_id)
-        tracemalloc.start()
+        if memory:
+            tracemalloc.start()
         started = time.perf_counter()
         run: Run = execute_run(
             session, mailbox, Engine(self.cipher, self.settings),
             trigger=Trigger.CLI, settings=self.settings,
         )  # fmt: skip
         seconds = time.perf_counter() - started
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        peak = None
+        if memory:
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
         assert run.error_message is None, run.error_message
         figures = Figures(
-            label, run.items_read, seconds, self.ews.log.count(), self.c4c.log.count(),
-            peak / 2**20, issues=run.issues_opened,
+            run.items_read, seconds, self.ews.log.count(), self.c4c.log.count(),
+            run.created, run.updated, run.failed, run.issues_opened, peak_mb=peak,
         )  # fmt: skip
         session.close()
         return figures
 
-    def floor(self) -> float:
-        """Seconds to read the same data bare: the mailbox's folders, then C4C's entities."""
-        account: Account = bare_account(self.ews.endpoint, ADDRESS, PASSWORD)
-        folders = [
-            (account.contacts / "SAP Contacts", READ_FIELDS[ItemType.CONTACT]),
-            (account.contacts / "SAP Accounts", READ_FIELDS[ItemType.ACCOUNT]),
-            (account.tasks, READ_FIELDS[ItemType.TASK]),
-            (account.calendar, READ_FIELDS[ItemType.APPOINTMENT]),
-            (account.inbox, READ_FIELDS[ItemType.EMAIL]),
-        ]
-        client = C4CClient(self.c4c.base_url, user=C4C_USER, password=C4C_PASSWORD)
+    def floor(self) -> tuple[int, float, int, int]:
+        """The bare read (full the first time, then incremental): items, seconds, requests."""
+        if self.bare is None:
+            self.bare = BareReader(self.ews, self.c4c)
+        self.c4c.log.clear()
+        self.ews.log.clear()
         started = time.perf_counter()
-        for folder, fields in folders:
-            ids = [
-                (item.id, item.changekey)
-                for kind, item in folder.sync_items(
-                    only_fields=["changekey"], max_changes_returned=SYNC_PAGE
-                )
-                if kind == "create"
-            ]
-            list(account.fetch(ids=ids, only_fields=list(fields), chunk_size=FETCH_CHUNK))
-        for entity_set in C4C_SETS:
-            list(client.read(entity_set))
-        return time.perf_counter() - started
+        items = self.bare.read()
+        seconds = time.perf_counter() - started
+        return items, seconds, self.ews.log.count(), self.c4c.log.count()
 
     def change(self, count: int) -> None:
-        """Half the changes in the mailbox (contacts edited), half in C4C (job titles)."""
+        """Half the changes in the mailbox (contacts' job titles), half in C4C (the same)."""
+        time.sleep(0.01)  # past the last C4C change time any delta has seen
         mailbox = self.ews.store.mailbox(ADDRESS)
         folder = mailbox.folder_by_path("Contacts", "SAP Contacts")
         for item in mailbox.items_in(folder.id)[: count // 2]:
@@ -202,47 +254,104 @@ class Bench:
             store.update("ContactCollection", row["ObjectID"], {"JobTitle": "Changed in C4C"})
 
 
-def report(rows: list[Figures], items: int) -> None:
-    print(f"\nmailbox of {items} items")
-    print(
-        f"{'run':<22}{'items':>7}{'seconds':>9}{'items/s':>9}{'EWS req':>9}{'C4C req':>9}"
-        f"{'EWS/item':>10}{'C4C/item':>10}{'peak MB':>9}{'x floor':>9}"
-    )
-    for row in rows:
-        per = max(row.items, 1)
-        ratio = f"{row.seconds / row.floor_seconds:.1f}" if row.floor_seconds else "-"
-        print(
-            f"{row.label:<22}{row.items:>7}{row.seconds:>9.2f}{row.items / row.seconds:>9.0f}"
-            f"{row.ews_requests:>9}{row.c4c_requests:>9}{row.ews_requests / per:>10.3f}"
-            f"{row.c4c_requests / per:>10.3f}{row.peak_mb:>9.1f}{ratio:>9}"
-        )
-
-
-def measure(scale: float) -> None:
+def one_pass(scale: float, memory: bool) -> tuple[int, dict[str, Figures]]:
+    """Seed a fresh mailbox and run the four phases; with ``memory``, trace and skip floors."""
     with tempfile.TemporaryDirectory() as folder:
         bench = Bench(scale, Path(folder))
         try:
-            floor = bench.floor()
-            initial = bench.run("initial sync")
-            initial.floor_seconds = floor
-            settle = bench.run("next run (re-reads)")
-            idle = bench.run("idle (0 changes)")
-            bench.change(20)
-            changed = bench.run("20 changes")
-            report([initial, settle, idle, changed], bench.items)
-            print(f"floor (bare read of the same data): {floor:.2f} s")
+            results: dict[str, Figures] = {}
+            for phase in PHASES:
+                if phase == f"{CHANGES} changes":
+                    bench.change(CHANGES)
+                # The initial sync's floor is read after it, once C4C holds the data too.
+                if not memory and phase not in ("initial sync", "next run"):
+                    floor = bench.floor()
+                figures = bench.run(memory)
+                if not memory and phase == "initial sync":
+                    floor = bench.floor()
+                if not memory and phase != "next run":
+                    (
+                        figures.floor_items,
+                        figures.floor_seconds,
+                        figures.floor_ews,
+                        figures.floor_c4c,
+                    ) = floor
+                results[phase] = figures
+            return bench.items, results
         finally:
             bench.stop()
 
 
+def medians(passes: list[dict[str, Figures]]) -> dict[str, Figures]:
+    result = {}
+    for phase in PHASES:
+        values: dict[str, Any] = {}
+        for field in fields(Figures):
+            numbers = [getattr(p[phase], field.name) for p in passes]
+            present = [n for n in numbers if n is not None]
+            values[field.name] = statistics.median(present) if present else None
+        result[phase] = Figures(**values)
+    return result
+
+
+def report(items: int, figures: dict[str, Figures]) -> None:
+    print(f"\nmailbox of {items:,} items (medians)")
+    print(
+        f"{'run':<18}{'read':>6}{'creat':>6}{'updat':>6}{'fail':>5}{'issue':>6}{'sec':>8}"
+        f"{'items/s':>8}{'EWS':>5}{'C4C':>5}{'EWS/it':>8}{'C4C/it':>8}{'peakMB':>7}"
+        f"{'floor s':>8}{'fl EWS':>7}{'fl C4C':>7}{'x floor':>8}"
+    )
+    for phase, row in figures.items():
+        per = max(row.items, 1)
+        peak = f"{row.peak_mb:.1f}" if row.peak_mb is not None else "-"
+        if row.floor_seconds:
+            floor = f"{row.floor_seconds:>8.2f}{row.floor_ews:>7.0f}{row.floor_c4c:>7.0f}"
+            ratio = f"{row.seconds / row.floor_seconds:.1f}"
+        else:
+            floor, ratio = f"{'-':>8}{'-':>7}{'-':>7}", "-"
+        print(
+            f"{phase:<18}{row.items:>6.0f}{row.created:>6.0f}{row.updated:>6.0f}"
+            f"{row.failed:>5.0f}{row.issues:>6.0f}{row.seconds:>8.2f}"
+            f"{row.items / row.seconds:>8.0f}{row.ews_requests:>5.0f}{row.c4c_requests:>5.0f}"
+            f"{row.ews_requests / per:>8.3f}{row.c4c_requests / per:>8.3f}{peak:>7}"
+            f"{floor}{ratio:>8}"
+        )
+
+
+def measure(scale: float, repeat: int, memory: bool) -> tuple[int, Figures]:
+    passes = []
+    items = 0
+    for _ in range(repeat):
+        items, figures = one_pass(scale, memory=False)
+        passes.append(figures)
+    result = medians(passes)
+    if memory:
+        _, traced = one_pass(scale, memory=True)
+        for phase in PHASES:
+            result[phase].peak_mb = traced[phase].peak_mb
+    report(items, result)
+    return items, result["idle (0 changes)"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="passes per size (medians)")
     parser.add_argument("--scale", type=float, default=1.0, help="mailbox size factor")
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the extra tracemalloc pass per size"
+    )
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
-    measure(arguments.scale)
-    if arguments.scale == 1.0:
-        measure(0.25)
+    idle = [
+        measure(scale, arguments.repeat, not arguments.no_memory)
+        for scale in (arguments.scale, arguments.scale * SMALL)
+    ]
+    print("\nidle run requests (EWS + C4C) by mailbox size:")
+    for items, figures in idle:
+        print(
+            f"  {items:>6,} items: {figures.ews_requests:.0f} + {figures.c4c_requests:.0f}"
+            f" = {figures.ews_requests + figures.c4c_requests:.0f}"
+        )
 
 
 if __name__ == "__main__":
