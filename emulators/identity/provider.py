@@ -1,0 +1,156 @@
+"""The emulated identity service as tests see it: realms, users, clients, tokens and a clock.
+
+:class:`Provider` is what ``IdentityEmulator.provider`` returns. Everything time-dependent
+(code and token expiry, ``iat``/``exp``) reads :attr:`Provider.clock`, so tests can move time
+forward instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from emulators.identity.directory import Client, Directory, User
+from emulators.identity.keys import Keyring
+from emulators.identity.realms import REALMS, Realm
+from emulators.identity.tokens import TokenStore
+
+
+class Provider:
+    """Both realms (``microsoft`` and ``google``) with their users, clients and tokens.
+
+    Args:
+        clock: returns the current time in seconds since the epoch (defaults to ``time.time``).
+        base_url: the URL the service is reached at; issuers are ``base_url + realm path``.
+    """
+
+    def __init__(
+        self, clock: Callable[[], float] | None = None, base_url: str | None = None
+    ) -> None:
+        self.clock: Callable[[], float] = clock or time.time
+        self.base_url = base_url
+        self.realms: dict[str, Realm] = {realm.name: realm for realm in REALMS}
+        self.directory = Directory()
+        self.tokens = TokenStore()
+        self.keys: dict[str, Keyring] = {name: Keyring() for name in self.realms}
+        self._sessions: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        """The provider's current time."""
+        return float(self.clock())
+
+    def realm(self, name: str) -> Realm:
+        """The realm called ``name``.
+
+        Raises:
+            ValueError: there is no such realm.
+        """
+        try:
+            return self.realms[name]
+        except KeyError:
+            raise ValueError(f"unknown realm {name!r}; use one of {sorted(self.realms)}") from None
+
+    def issuer(self, realm: str) -> str:
+        """The realm's issuer: in discovery, in every id_token's ``iss``, and here alike.
+
+        Raises:
+            RuntimeError: the emulator has not been started (its URL is unknown).
+        """
+        if not self.base_url:
+            raise RuntimeError("the identity emulator has no base URL yet; start it first")
+        return self.base_url.rstrip("/") + self.realm(realm).path
+
+    def add_user(
+        self,
+        realm: str,
+        email: str,
+        name: str,
+        password: str,
+        *,
+        subject: str | None = None,
+        tenant_id: str | None = None,
+    ) -> User:
+        """Let a person sign in to ``realm``.
+
+        Args:
+            realm: ``"microsoft"`` or ``"google"``.
+            email: the sign-in name (matched case-insensitively).
+            name: the display name (``name`` claim).
+            password: what the sign-in form must be given.
+            subject: the ``sub`` claim; a stable value derived from the e-mail otherwise.
+            tenant_id: ``tid`` of a ``microsoft`` user (a fixed default otherwise).
+
+        Returns:
+            The user, with its generated ``subject`` (and ``object_id`` for ``microsoft``).
+        """
+        user = self.realm(realm).make_user(email, name, password, subject, tenant_id)
+        return self.directory.add_user(user)
+
+    def register_client(
+        self, realm: str, client_id: str, client_secret: str, redirect_uris: Iterable[str]
+    ) -> Client:
+        """Register a confidential client with ``realm``.
+
+        Args:
+            realm: ``"microsoft"`` or ``"google"``.
+            client_id: the application (client) id.
+            client_secret: its secret.
+            redirect_uris: the only URIs codes are sent to, compared exactly.
+
+        Returns:
+            The client.
+        """
+        self.realm(realm)
+        client = Client(realm, client_id, client_secret, tuple(redirect_uris))
+        return self.directory.register_client(client)
+
+    def is_token_active(self, token: str) -> bool:
+        """Whether an access or refresh token is known, unexpired and unrevoked."""
+        found = self.tokens.find(token)
+        return found is not None and found.active(self.now())
+
+    def rotate_key(self, realm: str) -> str:
+        """Sign ``realm``'s next id_tokens with a new key; returns its ``kid``."""
+        self.realm(realm)
+        return self.keys[realm].rotate()
+
+    def id_token(
+        self, realm: str, user: User, client_id: str, scope: list[str], **extra: Any
+    ) -> str:
+        """A signed id_token for ``user`` and ``client_id`` (``extra``: nonce, access_token)."""
+        claims = self.realm(realm).id_token_claims(
+            user, client_id, scope, int(self.now()), self.issuer(realm), **extra
+        )
+        return self.keys[realm].sign(claims)
+
+    # -- browser sign-in sessions ---------------------------------------------------------------
+
+    def start_session(self, realm: str, user: User) -> str:
+        """Remember that a browser signed in ``user``; returns the cookie value."""
+        session_id = secrets.token_urlsafe(24)
+        with self._lock:
+            self._sessions[session_id] = (realm, user.email)
+        return session_id
+
+    def session_user(self, realm: str, session_id: str | None) -> User | None:
+        """The user a sign-in cookie of ``realm`` stands for, if still valid."""
+        with self._lock:
+            found = self._sessions.get(session_id or "")
+        if found is None or found[0] != realm:
+            return None
+        return self.directory.user(realm, found[1])
+
+    def end_session(self, session_id: str | None) -> None:
+        """Forget a browser's sign-in."""
+        with self._lock:
+            self._sessions.pop(session_id or "", None)
+
+    def reset(self) -> None:
+        """Forget every code, token and browser sign-in (users and clients stay)."""
+        self.tokens.clear()
+        with self._lock:
+            self._sessions.clear()
