@@ -11,7 +11,7 @@ from flask import Flask
 from backend import extensions
 from backend.instance import with_development_secrets
 from backend.logs import configure_logging
-from backend.settings import load_settings
+from backend.settings import PROJECT_ROOT, load_settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,13 +31,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings = with_development_secrets(settings)
     configure_logging(settings.log_level)
 
-    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
     app.config.update(SECRET_KEY=settings.secret_key, **overrides)
     extensions.init_app(app, settings)
 
+    from backend.auth import signin
     from backend.cli import register_commands
-    from backend.web.health import health
+    from backend.web import register_blueprints, security
 
-    app.register_blueprint(health)
+    security.init_app(app, settings)
+    signin.init_app(app, settings.sign_in_providers)
+    register_blueprints(app)
     register_commands(app)
     return app

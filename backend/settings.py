@@ -34,6 +34,28 @@ class ConfigError(SystemExit):
 
 
 @dataclass(frozen=True)
+class SignInProvider:
+    """An OpenID Connect provider people sign in with (``microsoft`` or ``google``)."""
+
+    name: str
+    label: str
+    metadata_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+SIGN_IN_PROVIDERS = {
+    "microsoft": ("Microsoft", "https://login.microsoftonline.com/organizations/v2.0"),
+    "google": ("Google", "https://accounts.google.com"),
+}
+"""Provider name to its label and its real issuer (whose discovery document is used)."""
+
+IDENTITY_EMULATOR = "http://127.0.0.1:8104"
+DEMO_CLIENT = ("ssi-sync-demo", "ssi-sync-demo-secret")
+EMULATED_ISSUER_PATHS = {"microsoft": "/microsoft/v2.0", "google": "/google"}
+
+
+@dataclass(frozen=True)
 class Settings:
     """Typed configuration of one process. Defaults are for a developer's machine."""
 
@@ -59,6 +81,9 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_starttls: bool = False
     mail_from: str = "ssi-sync <no-reply@ssi-sync.local>"
+    support_email: str = "support@ssi-sync.local"
+    sign_in_providers: tuple[SignInProvider, ...] = ()
+    rate_limit_per_minute: int = 300
 
     @property
     def is_production(self) -> bool:
@@ -116,6 +141,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "smtp_password": env.text("SMTP_PASSWORD", "") or None,
         "smtp_starttls": env.boolean("SMTP_STARTTLS", False),
         "mail_from": env.text("MAIL_FROM", "ssi-sync <no-reply@ssi-sync.local>"),
+        "support_email": env.text("SUPPORT_EMAIL", "support@ssi-sync.local"),
+        "sign_in_providers": _sign_in_providers(env, production),
+        "rate_limit_per_minute": env.integer("RATE_LIMIT_PER_MINUTE", 300, minimum=1),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -182,6 +210,28 @@ class _Env:
         if value not in allowed:
             raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {raw!r}")
         return value
+
+
+def _sign_in_providers(env: _Env, production: bool) -> tuple[SignInProvider, ...]:
+    """The providers with a client id; in development, the identity emulator's demo client.
+
+    ``<NAME>_CLIENT_ID``, ``<NAME>_CLIENT_SECRET`` and ``<NAME>_ISSUER`` configure each one;
+    the issuer defaults to the real service in production and to the emulator otherwise.
+    """
+    found = []
+    for name, (label, real_issuer) in SIGN_IN_PROVIDERS.items():
+        prefix = name.upper()
+        emulated = IDENTITY_EMULATOR + EMULATED_ISSUER_PATHS[name]
+        issuer = env.parse(f"{prefix}_ISSUER", real_issuer if production else emulated, _http_url)
+        client_id = env.text(f"{prefix}_CLIENT_ID", "" if production else DEMO_CLIENT[0])
+        if not client_id:
+            continue
+        secret = env.text(
+            f"{prefix}_CLIENT_SECRET", "" if production else DEMO_CLIENT[1], required=production
+        )
+        metadata_url = f"{issuer}/.well-known/openid-configuration"
+        found.append(SignInProvider(name, label, metadata_url, client_id, secret))
+    return tuple(found)
 
 
 def _default_database(instance_path: Path) -> str:

@@ -69,11 +69,22 @@ def mail(mail_server: MailCatcher) -> MailCatcher:
 
 
 @pytest.fixture
+def app_config() -> dict[str, object]:
+    """Extra settings of the app under test; a test module overrides it to add its own."""
+    return {}
+
+
+@pytest.fixture
 def app(
-    database_url: str, redis_url: str, mail_server: MailCatcher, tmp_path: Path
+    database_url: str,
+    redis_url: str,
+    mail_server: MailCatcher,
+    tmp_path: Path,
+    app_config: dict[str, object],
 ) -> Iterator[Flask]:
     app = create_app(
         {
+            **app_config,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "SMTP_HOST": "127.0.0.1",

@@ -1,1 +1,39 @@
 """HTTP blueprints. Views are thin: they call services, jobs and the Save dialog."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from backend.auth.signin import login_manager
+
+
+def register_blueprints(app: Flask) -> None:
+    from backend.web.admin import admin
+    from backend.web.api import api
+    from backend.web.dashboard import dashboard
+    from backend.web.fix import fix
+    from backend.web.health import health
+    from backend.web.reactivation import reactivation
+
+    for blueprint in (health, dashboard, fix, reactivation, admin, api):
+        app.register_blueprint(blueprint)
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Response | tuple[Response, int]:
+        if request.path.startswith("/api/"):
+            return jsonify(error="unauthorized", message="Sign in first."), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def not_here(error: HTTPException) -> Response | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return jsonify(error="not_found" if error.code == 404 else "method_not_allowed",
+                           message=error.description), error.code  # fmt: skip
+        return error  # type: ignore[return-value]
+
+    @app.context_processor
+    def signed_in_user() -> dict[str, object]:
+        return {"current_user": current_user}

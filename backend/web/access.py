@@ -1,0 +1,72 @@
+"""Who may see what: the signed-in user, key-user-only views, and tenant-scoped lookups.
+
+Every lookup by id goes through :func:`tenant_row_or_404` or :func:`visible_issue_or_404`, so an
+id of another tenant (or another user's item, for a plain user) answers 404, never data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from backend.extensions import db_session
+from backend.models import Issue, Mailbox, Tenant, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M")
+
+signed_in = login_required
+
+
+def key_user_required(view: F) -> F:
+    """Only key users of the tenant; a plain user gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_key_user:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def me() -> User:
+    """The signed-in user's row."""
+    return current_user.row
+
+
+def my_tenant() -> Tenant:
+    tenant = db_session().get(Tenant, current_user.tenant_id)
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+def my_mailbox() -> Mailbox | None:
+    return (
+        db_session()
+        .scalars(select(Mailbox).where(Mailbox.user_id == current_user.id))
+        .one_or_none()
+    )
+
+
+def tenant_row_or_404(model: type[M], ident: int) -> M:
+    """The row of ``model`` with this id in the signed-in user's tenant, else 404."""
+    row = db_session().get(model, ident)
+    if row is None or row.tenant_id != current_user.tenant_id:  # type: ignore[attr-defined]
+        abort(404)
+    return row
+
+
+def visible_issue_or_404(issue_id: int) -> Issue:
+    """An issue the signed-in user may see: any of the tenant for key users, else their own."""
+    issue = tenant_row_or_404(Issue, issue_id)
+    if not current_user.is_key_user and issue.user_id != current_user.id:
+        abort(404)
+    return issue

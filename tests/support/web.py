@@ -1,0 +1,43 @@
+"""Signing a test client in as a user, the way flask-login keeps a signed-in session.
+
+The sign-in itself (OpenID Connect against the identity emulator) is tested end to end in
+``tests/web/test_signin.py``; other web tests start from its result to stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
+
+from backend.models import User
+
+
+def sign_in(app: Flask, client: FlaskClient, user: User) -> FlaskClient:
+    """Give ``client`` a session signed in as ``user`` (session protection included)."""
+    agent = client.environ_base.get("HTTP_USER_AGENT", f"Werkzeug/{_werkzeug_version()}")
+    with app.test_request_context(
+        environ_base={"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": agent}
+    ):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+        session["_id"] = identifier
+    return client
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token of ``client``'s session, read from a page's meta tag."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def _werkzeug_version() -> str:
+    from importlib.metadata import version
+
+    return version("werkzeug")
