@@ -114,7 +114,7 @@ class ExchangeProvider:
         self.account.protocol.TIMEOUT = timeout
         self._credentials = service
         self._revoke_token = revoke_token
-        self._owa_url = owa_url or endpoint.rsplit("/EWS/", 1)[0] + "/owa/"
+        self._owa_url = owa_url or owa_url_of(endpoint)
         self._folders: dict[str, Folder] = {}
         self._markers_ensured = False
         self._requests = 0
@@ -321,12 +321,7 @@ class ExchangeProvider:
 
     def deep_link(self, item_type: ItemType, item_id: str) -> str:
         """An Outlook on the web URL that opens the item."""
-        view = {
-            ItemType.EMAIL: "ReadMessageItem",
-            ItemType.APPOINTMENT: "CalendarItemDetails",
-        }.get(item_type)
-        link = f"{self._owa_url}?ItemID={quote(item_id, safe='')}&exvsurl=1"
-        return f"{link}&viewmodel={view}" if view else link
+        return owa_link(self._owa_url, item_type, item_id)
 
     def revoke(self) -> None:
         """Forget this mailbox's access and close connections.
@@ -338,3 +333,18 @@ class ExchangeProvider:
         if isinstance(self._credentials, BearerToken) and self._revoke_token is not None:
             self._revoke_token(self._credentials.access_token)
         self.account.protocol.close()
+
+
+def owa_url_of(endpoint: str) -> str:
+    """Outlook on the web of the server whose EWS endpoint is ``endpoint``."""
+    return endpoint.rsplit("/EWS/", 1)[0] + "/owa/"
+
+
+def owa_link(owa_url: str, item_type: ItemType, item_id: str) -> str:
+    """An Outlook on the web URL that opens one item (no connection needed)."""
+    view = {
+        ItemType.EMAIL: "ReadMessageItem",
+        ItemType.APPOINTMENT: "CalendarItemDetails",
+    }.get(item_type)
+    link = f"{owa_url}?ItemID={quote(item_id, safe='')}&exvsurl=1"
+    return f"{link}&viewmodel={view}" if view else link

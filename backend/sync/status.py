@@ -148,6 +148,18 @@ def release_in_outage(mailbox: Mailbox, now: datetime, interval: timedelta) -> b
     return True
 
 
+def mark_revoked(mailbox: Mailbox, reason: str) -> None:
+    """A person revoked the mailbox's access: stop until it is re-activated.
+
+    Unlike a sign-in failure this is no incident: it neither counts as a failed run nor
+    towards an outage.
+    """
+    mailbox.status = HealthStatus.FAILED_AUTH
+    mailbox.status_reason = reason
+    mailbox.paused_at = None
+    mailbox.next_sync_at = None
+
+
 def pause(mailbox: Mailbox, now: datetime) -> None:
     """Stop scheduling the mailbox until :func:`resume`; pausing twice changes nothing."""
     if mailbox.status is HealthStatus.PAUSED:

@@ -1,0 +1,182 @@
+"""What people do to a mailbox connection from the web: each action checked and audited.
+
+Users act on their own mailbox (pause, resume, force, re-activate, revoke); key users on any
+mailbox of their tenant (also reset, relaunch, enable and approve a held mass change). Status
+changes go through :mod:`backend.sync.status`; this module adds the audit and the side effects
+(queueing a run, revoking a token at the provider).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from backend.audit import record_audit
+from backend.auth.crypto import TokenCipher
+from backend.auth.revocation import RevocationFailed
+from backend.credentials import mailbox_credentials, store_mailbox_credentials
+from backend.db import utcnow
+from backend.jobs.schedule import enqueue_sync
+from backend.models import Issue, Mailbox, User
+from backend.models.mailbox import HealthStatus
+from backend.models.run import Trigger
+from backend.settings import Settings
+from backend.sync import status
+from backend.sync.engine import MASS_CHANGE_CODE, approve_mass_change
+
+REVOKED = "revoked"
+"""``status_reason`` of a mailbox whose access a person revoked."""
+
+Revoker = Callable[[dict[str, Any]], bool]
+"""Revokes stored OAuth credentials at their provider; True when a token was revoked.
+May raise :class:`RevocationFailed`."""
+
+
+class ActionRefused(Exception):
+    """The action does not apply to the mailbox in its current state; the message says why."""
+
+
+def _audit(session: Session, mailbox: Mailbox, actor: User, action: str, **details: Any) -> None:
+    record_audit(
+        session,
+        tenant_id=mailbox.tenant_id,
+        actor=actor,
+        action=f"mailbox.{action}",
+        target_type="mailbox",
+        target_id=str(mailbox.id),
+        details={"address": mailbox.address, **details},
+    )
+
+
+def pause(session: Session, mailbox: Mailbox, actor: User) -> None:
+    try:
+        status.pause(mailbox, utcnow())
+    except status.TransitionError as error:
+        raise ActionRefused(str(error)) from None
+    _audit(session, mailbox, actor, "pause")
+
+
+def resume(session: Session, mailbox: Mailbox, actor: User) -> None:
+    try:
+        status.resume(mailbox, utcnow())
+    except status.TransitionError as error:
+        raise ActionRefused(str(error)) from None
+    _audit(session, mailbox, actor, "resume")
+
+
+def force(
+    session: Session, connection: Redis, mailbox: Mailbox, actor: User, settings: Settings
+) -> None:
+    """Queue a run now; at most once per ``FORCE_SYNC_MIN_INTERVAL_SECONDS`` per mailbox.
+
+    Raises:
+        ActionRefused: too soon after the last one (the message says how long to wait), or the
+            mailbox is paused or needs re-activation.
+    """
+    interval = timedelta(seconds=settings.force_sync_min_interval_seconds)
+    try:
+        status.force(mailbox, utcnow(), interval)
+    except status.ForcedTooSoon as error:
+        raise ActionRefused(
+            f"A sync was started less than a minute ago; try again in {error.seconds_left} s."
+        ) from None
+    except status.TransitionError as error:
+        raise ActionRefused(str(error)) from None
+    _audit(session, mailbox, actor, "force_sync")
+    session.commit()
+    enqueue_sync(connection, mailbox.id, Trigger.FORCED, settings.sync_job_timeout_seconds)
+
+
+def reset(session: Session, mailbox: Mailbox, actor: User) -> None:
+    try:
+        status.reset(mailbox, utcnow())
+    except status.TransitionError as error:
+        raise ActionRefused(str(error)) from None
+    _audit(session, mailbox, actor, "reset")
+
+
+def relaunch(session: Session, mailbox: Mailbox, actor: User) -> None:
+    if not status.relaunch(mailbox, utcnow()):
+        raise ActionRefused("Only mailboxes whose sync failed can be relaunched.")
+    _audit(session, mailbox, actor, "relaunch")
+
+
+def enable(session: Session, mailbox: Mailbox, actor: User) -> None:
+    """Let a disabled mailbox sync again (a key user fixed its licence or account)."""
+    if mailbox.status is not HealthStatus.DISABLED:
+        raise ActionRefused("Only disabled mailboxes can be enabled.")
+    status.reactivate(mailbox, utcnow())
+    _audit(session, mailbox, actor, "enable")
+
+
+def mass_change_held(session: Session, mailbox: Mailbox) -> bool:
+    """Whether a run of the mailbox stopped before a mass change and waits for approval."""
+    held = exists().where(
+        Issue.mailbox_id == mailbox.id,
+        Issue.backend_code == MASS_CHANGE_CODE,
+        Issue.resolved_at.is_(None),
+    )
+    return bool(session.scalar(select(held)))
+
+
+def approve(session: Session, mailbox: Mailbox, actor: User) -> None:
+    """Let a held mass change go ahead on the next run.
+
+    Raises:
+        ActionRefused: no mass change is held (approving now would wave through the next one).
+    """
+    if not mass_change_held(session, mailbox):
+        raise ActionRefused("no mass change is held for approval")
+    approve_mass_change(mailbox)
+    mailbox.next_sync_at = utcnow()
+    _audit(session, mailbox, actor, "approve_mass_change")
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """What a revoke did at the provider: whether a token was revoked there, or why not."""
+
+    at_provider: bool
+    provider_error: str | None = None
+
+
+def revoke(
+    session: Session, mailbox: Mailbox, actor: User, cipher: TokenCipher, revoker: Revoker
+) -> Revoked:
+    """Give up the mailbox's data access: revoke the token at its provider, forget it, stop.
+
+    The stored credentials are deleted even when the provider refuses or cannot be reached
+    (the audit records its answer), so access ends on our side in every case.
+
+    Raises:
+        ActionRefused: the access is already revoked.
+    """
+    if mailbox.credentials_encrypted is None:
+        raise ActionRefused("its access is already revoked")
+    credentials = mailbox_credentials(mailbox, cipher) or {}
+    try:
+        outcome = Revoked(revoker(credentials))
+    except RevocationFailed as error:
+        outcome = Revoked(False, str(error))
+    store_mailbox_credentials(mailbox, None, cipher)
+    status.mark_revoked(mailbox, REVOKED)
+    _audit(
+        session, mailbox, actor, "revoke",
+        at_provider=outcome.at_provider, provider_error=outcome.provider_error,
+    )  # fmt: skip
+    return outcome
+
+
+def reactivate(
+    session: Session, mailbox: Mailbox, actor: User, cipher: TokenCipher, credentials: dict
+) -> None:
+    """Store newly granted credentials and sync at once."""
+    store_mailbox_credentials(mailbox, credentials, cipher)
+    status.reactivate(mailbox, utcnow())
+    _audit(session, mailbox, actor, "reactivate", kind=credentials.get("kind", "password"))

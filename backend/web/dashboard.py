@@ -1,0 +1,170 @@
+"""Synchronization Dashboard: a user's sync status, their issues, and the fixes they can make."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import exists, func, select
+from werkzeug.wrappers import Response
+
+from backend import mailbox_actions
+from backend.db import utcnow
+from backend.extensions import db_session, resources
+from backend.jobs.schedule import enqueue_sync
+from backend.models import Issue, Mailbox, Run, SyncItem
+from backend.models.issue import Source
+from backend.models.run import Trigger
+from backend.models.types import IssueCode, ItemType
+from backend.savedialog import can_fix
+from backend.sync.retry import request_retry
+from backend.web import presenters
+from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_issue_or_404
+
+dashboard = Blueprint("dashboard", __name__)
+
+C4C_FAILING_WINDOW = timedelta(hours=1)
+RUNS_SHOWN = 10
+
+
+def _mailbox_or_404() -> Mailbox:
+    mailbox = my_mailbox()
+    if mailbox is None:
+        abort(404)
+    return mailbox
+
+
+def _c4c_unreachable(tenant_id: int) -> bool:
+    since = utcnow() - C4C_FAILING_WINDOW
+    return db_session().scalar(
+        select(
+            exists().where(
+                Issue.tenant_id == tenant_id,
+                Issue.source == Source.C4C,
+                Issue.code == IssueCode.TEMPORARY,
+                Issue.resolved_at.is_(None),
+                Issue.last_seen_at >= since,
+            )
+        )
+    )
+
+
+def _open_counts(mailbox_id: int) -> dict[ItemType | None, int]:
+    rows = db_session().execute(
+        select(Issue.item_type, func.count())
+        .where(Issue.mailbox_id == mailbox_id, Issue.resolved_at.is_(None))
+        .group_by(Issue.item_type)
+    )
+    return {item_type: count for item_type, count in rows}
+
+
+@dashboard.get("/")
+@signed_in
+def home() -> str:
+    tenant, mailbox = my_tenant(), my_mailbox()
+    if mailbox is None:
+        return render_template("dashboard/no_mailbox.html")
+    session = db_session()
+    synced = dict(
+        session.execute(
+            select(SyncItem.item_type, func.count())
+            .where(SyncItem.mailbox_id == mailbox.id, SyncItem.c4c_object_id.is_not(None))
+            .group_by(SyncItem.item_type)
+        ).all()
+    )
+    runs = session.scalars(
+        select(Run)
+        .where(Run.mailbox_id == mailbox.id)
+        .order_by(Run.started_at.desc())
+        .limit(RUNS_SHOWN)
+    ).all()
+    enabled = {t for t, s in tenant.config.item_types.items() if s.enabled}
+    return render_template(
+        "dashboard/status.html",
+        tenant=tenant,
+        mailbox=mailbox,
+        mailbox_pill=presenters.mailbox_pill(mailbox),
+        c4c_pill=presenters.c4c_pill(_c4c_unreachable(tenant.id)),
+        provider=presenters.provider_label(mailbox.provider),
+        types=[(t, label) for t, label in presenters.ITEM_TYPE_LABELS.items() if t in enabled],
+        synced=synced,
+        open_counts=_open_counts(mailbox.id),
+        runs=runs,
+    )
+
+
+@dashboard.get("/issues")
+@signed_in
+def issues() -> str:
+    tenant, mailbox = my_tenant(), _mailbox_or_404()
+    rows = (
+        db_session()
+        .scalars(
+            select(Issue)
+            .where(Issue.mailbox_id == mailbox.id, Issue.resolved_at.is_(None))
+            .order_by(Issue.last_seen_at.desc(), Issue.id.desc())
+        )
+        .all()
+    )
+    groups: dict[ItemType | None, list[Issue]] = {}
+    for issue in rows:
+        groups.setdefault(issue.item_type, []).append(issue)
+    return render_template(
+        "dashboard/issues.html",
+        tenant=tenant,
+        mailbox=mailbox,
+        mailbox_pill=presenters.mailbox_pill(mailbox),
+        groups=groups,
+        labels=presenters.ITEM_TYPE_LABELS,
+        total=len(rows),
+        links={
+            issue.id: (
+                presenters.c4c_item_link(tenant, issue.item_type, issue.c4c_object_id),
+                presenters.mailbox_item_link(
+                    tenant, mailbox, issue.item_type, issue.mailbox_item_id
+                ),
+                presenters.help_mailto(issue, me(), resources().settings.support_email),
+            )
+            for issue in rows
+        },
+        fixable={issue.id for issue in rows if can_fix(issue)},
+    )
+
+
+@dashboard.post("/mailbox/<action>")
+@signed_in
+def mailbox_action(action: str) -> Response:
+    mailbox, session, found = _mailbox_or_404(), db_session(), resources()
+    try:
+        if action == "pause":
+            mailbox_actions.pause(session, mailbox, me())
+            flash("Synchronization is paused.", "success")
+        elif action == "resume":
+            mailbox_actions.resume(session, mailbox, me())
+            flash("Synchronization resumed.", "success")
+        elif action == "force":
+            mailbox_actions.force(session, found.redis, mailbox, me(), found.settings)
+            flash("A sync has started. This page shows its result when it ends.", "success")
+        else:
+            abort(404)
+    except mailbox_actions.ActionRefused as refused:
+        session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("dashboard.home"))
+    session.commit()
+    return redirect(url_for("dashboard.home"))
+
+
+@dashboard.post("/issues/<int:issue_id>/retry")
+@signed_in
+def retry(issue_id: int) -> Response:
+    issue, session, found = visible_issue_or_404(issue_id), db_session(), resources()
+    if not request_retry(session, issue):
+        flash("This issue is about the whole mailbox; it clears when the mailbox syncs.", "error")
+        return redirect(url_for("dashboard.issues"))
+    session.commit()
+    enqueue_sync(
+        found.redis, issue.mailbox_id, Trigger.FORCED, found.settings.sync_job_timeout_seconds
+    )
+    flash(f"“{issue.title or 'The item'}” will be tried again in a moment.", "success")
+    return redirect(url_for("dashboard.issues") + f"#issue-{issue.id}")

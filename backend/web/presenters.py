@@ -1,0 +1,123 @@
+"""How the web pages name and colour things: status pills, item type labels, item links.
+
+Pure functions of rows, shared by the dashboard and the admin panel, tested table-driven.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
+
+from backend.mailbox.exchange import owa_link, owa_url_of
+from backend.models import Issue, Mailbox, Tenant, User
+from backend.models.mailbox import HealthStatus, Provider, Stage
+from backend.models.types import ItemType
+
+ITEM_TYPE_LABELS = {
+    ItemType.CONTACT: "Contacts",
+    ItemType.ACCOUNT: "Accounts",
+    ItemType.TASK: "Tasks",
+    ItemType.EMAIL: "E-Mails",
+    ItemType.APPOINTMENT: "Appointments",
+}
+"""Labels in the order the Issues tab shows the groups."""
+
+C4C_THING_TYPES = {
+    ItemType.CONTACT: "COD_CONTACT_PERSON_TT",
+    ItemType.ACCOUNT: "COD_ACCOUNT_TT",
+    ItemType.TASK: "COD_TASK",
+    ItemType.EMAIL: "COD_EMAIL",
+    ItemType.APPOINTMENT: "COD_APPOINTMENT",
+}
+"""C4C's thing types, which its UI opens by ID through ``OnExtInspect``."""
+
+
+@dataclass(frozen=True)
+class Pill:
+    label: str
+    tone: str
+    """``ok``, ``busy``, ``warn``, ``error`` or ``muted``: a CSS class suffix."""
+
+
+def mailbox_pill(mailbox: Mailbox) -> Pill:
+    """The mailbox connection's state in the words of the dashboard."""
+    match mailbox.status:
+        case HealthStatus.PAUSED:
+            return Pill("Paused", "muted")
+        case HealthStatus.FAILED_AUTH:
+            return Pill("Needs re-activation", "error")
+        case HealthStatus.FAILED_UNKNOWN | HealthStatus.DISABLED:
+            return Pill("Sync failed", "error")
+        case HealthStatus.NOT_SYNCED:
+            return Pill("Importing", "busy")
+    if any(state.stage is Stage.ONGOING for state in mailbox.item_states) and not (
+        mailbox.last_synced_at
+    ):
+        return Pill("Importing", "busy")
+    return Pill("Synced", "ok")
+
+
+def c4c_pill(c4c_unreachable: bool) -> Pill:
+    """SAP's side: failing when C4C kept failing for items of the tenant recently."""
+    return Pill("Sync failed", "error") if c4c_unreachable else Pill("Connected", "ok")
+
+
+def provider_label(provider: Provider) -> str:
+    return {
+        Provider.EXCHANGE: "Exchange",
+        Provider.GRAPH: "Exchange Online",
+        Provider.GMAIL: "Gmail",
+    }[provider]
+
+
+def c4c_item_link(tenant: Tenant, item_type: ItemType | None, object_id: str | None) -> str | None:
+    """A link that opens the object in the C4C web client, if it has an id there."""
+    if not object_id or item_type is None:
+        return None
+    parts = urlsplit(tenant.c4c_base_url)
+    query = urlencode(
+        {
+            "bo_ns": "http://sap.com/thingTypes",
+            "bo": "COD_GENERIC",
+            "node": "Root",
+            "operation": "OnExtInspect",
+            "param.InternalID": object_id,
+            "param.Type": C4C_THING_TYPES[item_type],
+            "sapbyd-agent": "TAB",
+        }
+    )
+    return f"{parts.scheme}://{parts.netloc}/sap/public/byd/runtime?{query}"
+
+
+def mailbox_item_link(
+    tenant: Tenant, mailbox: Mailbox, item_type: ItemType | None, item_id: str | None
+) -> str | None:
+    """A link that opens the item in the mail system's web client."""
+    if not item_id or item_type is None:
+        return None
+    if mailbox.provider is Provider.EXCHANGE and tenant.mail_endpoint:
+        return owa_link(owa_url_of(tenant.mail_endpoint), item_type, item_id)
+    if mailbox.provider is Provider.GMAIL and item_type is ItemType.EMAIL:
+        return f"https://mail.google.com/mail/u/{quote(mailbox.address)}/#all/{quote(item_id)}"
+    return None
+
+
+def help_mailto(issue: Issue, user: User, support_email: str) -> str:
+    """A mail to support with what they need to help: codes, ids and times of the issue."""
+    subject = f"Sync issue {issue.code} ({issue.backend_code or 'no backend code'})"
+    lines = [
+        "Hello support,",
+        "",
+        "I need help with this synchronization issue:",
+        f"- Item: {issue.title or '(no title)'} ({issue.item_type or 'mailbox'})",
+        f"- Code: {issue.code}, source {issue.source}, backend code {issue.backend_code or '-'}",
+        f"- HTTP status: {issue.http_status or '-'}",
+        f"- Message: {issue.backend_message or '-'}",
+        f"- Issue id: {issue.id}, C4C id: {issue.c4c_object_id or '-'}",
+        f"- First seen: {issue.first_seen_at:%Y-%m-%d %H:%M} UTC, occurrences: {issue.occurrences}",
+        f"- Mailbox: {user.email}",
+    ]
+    body = "\r\n".join(lines)
+    return f"mailto:{support_email}?" + urlencode(
+        {"subject": subject, "body": body}, quote_via=quote
+    )

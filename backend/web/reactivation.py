@@ -1,0 +1,147 @@
+"""Re-activation: a user grants access to their mailbox again after it stopped or was revoked.
+
+Exchange Server mailboxes reached with the user's own password get it again, checked against the
+server before it is stored. Mailboxes reached with OAuth tokens run the provider's consent again
+(the same sign-in provider, asking for offline access to the mailbox).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.base_client.errors import OAuthError
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from backend import mailbox_actions
+from backend.auth.signin import oauth_client
+from backend.credentials import mailbox_credentials, store_mailbox_credentials
+from backend.extensions import db_session, resources
+from backend.models import Mailbox, Tenant
+from backend.models.mailbox import Provider
+from backend.models.types import IssueCode
+from backend.sync.connect import classify_mailbox_error, mailbox_provider
+from backend.sync.errors import SyncError
+from backend.web.access import me, my_mailbox, my_tenant, signed_in
+from backend.web.security import limiter
+
+reactivation = Blueprint("reactivation", __name__, url_prefix="/reactivate")
+
+MAILBOX_SCOPES = {
+    "microsoft": "openid email offline_access https://outlook.office365.com/EWS.AccessAsUser.All",
+    "google": "openid email https://mail.google.com/ https://www.googleapis.com/auth/contacts "
+    "https://www.googleapis.com/auth/calendar https://www.googleapis.com/auth/tasks",
+}
+OAUTH_PROVIDER_OF = {Provider.GRAPH: "microsoft", Provider.GMAIL: "google"}
+
+
+def _mailbox() -> Mailbox:
+    mailbox = my_mailbox()
+    if mailbox is None:
+        abort(404)
+    return mailbox
+
+
+def _oauth_provider(mailbox: Mailbox) -> str | None:
+    """The sign-in provider whose consent grants this mailbox's access, if it uses tokens."""
+    stored = mailbox_credentials(mailbox, resources().cipher) or {}
+    return stored.get("provider") or OAUTH_PROVIDER_OF.get(mailbox.provider)
+
+
+@reactivation.get("/")
+@signed_in
+def form() -> str:
+    mailbox = _mailbox()
+    return render_template(
+        "dashboard/reactivate.html", mailbox=mailbox, oauth_provider=_oauth_provider(mailbox)
+    )
+
+
+@reactivation.post("/")
+@signed_in
+@limiter.limit("10 per minute")
+def with_password() -> str | Response | tuple[str, int]:
+    mailbox, tenant, session, found = _mailbox(), my_tenant(), db_session(), resources()
+    password = request.form.get("password", "")
+    username = request.form.get("username", "").strip() or mailbox.address
+    credentials: dict[str, Any] = {"username": username, "password": password}
+    problem = None
+    if not password:
+        problem = "Enter your mailbox password."
+    else:
+        problem = _check(tenant, mailbox, credentials)
+    if problem:
+        page = render_template(
+            "dashboard/reactivate.html", mailbox=mailbox, oauth_provider=None,
+            problem=problem, username=username,
+        )  # fmt: skip
+        return page, 422
+    mailbox_actions.reactivate(session, mailbox, me(), found.cipher, credentials)
+    session.commit()
+    flash("Your mailbox is connected again. Synchronization starts now.", "success")
+    return redirect(url_for("dashboard.home"))
+
+
+def _check(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> str | None:
+    """Try the credentials against the mail server; a sentence for the user if they fail."""
+    probe = Mailbox(
+        tenant_id=mailbox.tenant_id, user_id=mailbox.user_id, provider=mailbox.provider,
+        address=mailbox.address,
+    )  # fmt: skip
+    store_mailbox_credentials(probe, credentials, resources().cipher)
+    try:
+        mailbox_provider(tenant, probe, resources().cipher).activate()
+    except SyncError as error:
+        return error.classification.message
+    except Exception as error:  # any failure of the server is the user's answer
+        code = classify_mailbox_error(mailbox, error)
+        if code.code is IssueCode.AUTH:
+            return "The mail server did not accept this user name and password."
+        return f"The mail server could not be reached ({code.message}). Try again later."
+    return None
+
+
+@reactivation.post("/consent")
+@signed_in
+def consent() -> Response:
+    provider = _oauth_provider(_mailbox())
+    if provider is None:
+        return redirect(url_for("reactivation.form"))
+    client = oauth_client(provider)
+    extra = {"access_type": "offline", "prompt": "consent"} if provider == "google" else {}
+    return client.authorize_redirect(
+        url_for("reactivation.callback", name=provider, _external=True),
+        scope=MAILBOX_SCOPES[provider],
+        login_hint=_mailbox().address,
+        **extra,
+    )
+
+
+@reactivation.get("/callback/<name>")
+@signed_in
+def callback(name: str) -> Response:
+    mailbox, session, found = _mailbox(), db_session(), resources()
+    if _oauth_provider(mailbox) != name:
+        flash("That consent was for another provider.", "error")
+        return redirect(url_for("reactivation.form"))
+    try:
+        token = oauth_client(name).authorize_access_token()
+    except OAuthError as error:
+        flash(f"Access was not granted: {error.description or error.error}", "error")
+        return redirect(url_for("reactivation.form"))
+    claims = token.get("userinfo") or {}
+    if (claims.get("email") or "").lower() != mailbox.address:
+        flash(f"Sign in as {mailbox.address} to grant access to that mailbox.", "error")
+        return redirect(url_for("reactivation.form"))
+    credentials = {
+        "kind": "oauth",
+        "provider": name,
+        "access_token": token["access_token"],
+        "refresh_token": token.get("refresh_token"),
+        "expires_at": token.get("expires_at"),
+        "scope": token.get("scope"),
+    }
+    mailbox_actions.reactivate(session, mailbox, me(), found.cipher, credentials)
+    session.commit()
+    flash("Access granted again. Synchronization starts now.", "success")
+    return redirect(url_for("dashboard.home"))

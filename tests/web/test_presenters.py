@@ -1,0 +1,90 @@
+"""How pages name and colour states, and the links they build (pure, table-driven)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from backend.models import Issue, Mailbox, MailboxItemState, Tenant, User
+from backend.models.issue import Source
+from backend.models.mailbox import HealthStatus, Provider, Stage
+from backend.models.types import IssueCode, ItemType, MailSystem
+from backend.web import presenters
+
+NOW = datetime(2026, 11, 28, 12, 0)
+
+
+def _mailbox(status: HealthStatus, stage: Stage = Stage.PENDING, synced: bool = False) -> Mailbox:
+    mailbox = Mailbox(provider=Provider.EXCHANGE, address="anna@contoso.test", status=status)
+    mailbox.last_synced_at = NOW if synced else None
+    mailbox.item_states = [MailboxItemState(item_type=ItemType.CONTACT, stage=stage)]
+    return mailbox
+
+
+@pytest.mark.parametrize(
+    ("status", "stage", "synced", "label", "tone"),
+    [
+        (HealthStatus.ACTIVE, Stage.PENDING, True, "Synced", "ok"),
+        (HealthStatus.ACTIVE, Stage.ONGOING, True, "Synced", "ok"),
+        (HealthStatus.ACTIVE, Stage.ONGOING, False, "Importing", "busy"),
+        (HealthStatus.NOT_SYNCED, Stage.PENDING, False, "Importing", "busy"),
+        (HealthStatus.PAUSED, Stage.PENDING, True, "Paused", "muted"),
+        (HealthStatus.FAILED_AUTH, Stage.PENDING, True, "Needs re-activation", "error"),
+        (HealthStatus.FAILED_UNKNOWN, Stage.PENDING, True, "Sync failed", "error"),
+        (HealthStatus.DISABLED, Stage.PENDING, True, "Sync failed", "error"),
+    ],
+)
+def test_mailbox_pill(status, stage, synced, label, tone) -> None:
+    pill = presenters.mailbox_pill(_mailbox(status, stage, synced))
+    assert (pill.label, pill.tone) == (label, tone)
+
+
+def test_c4c_pill_says_failed_only_when_c4c_keeps_failing() -> None:
+    assert presenters.c4c_pill(False).label == "Connected"
+    assert presenters.c4c_pill(True) == presenters.Pill("Sync failed", "error")
+
+
+TENANT = Tenant(
+    c4c_base_url="https://my123.crm.ondemand.com/sap/c4c/odata/v1/c4codataapi/",
+    mail_system=MailSystem.EXCHANGE_SERVER,
+    mail_endpoint="https://mail.contoso.test/EWS/Exchange.asmx",
+)
+
+
+def test_c4c_link_opens_the_object_by_its_id_and_type() -> None:
+    link = presenters.c4c_item_link(TENANT, ItemType.CONTACT, "1000123")
+    parts = urlsplit(link)
+    query = parse_qs(parts.query)
+    assert parts.netloc == "my123.crm.ondemand.com"
+    assert parts.path == "/sap/public/byd/runtime"
+    assert query["param.InternalID"] == ["1000123"]
+    assert query["param.Type"] == ["COD_CONTACT_PERSON_TT"]
+    assert presenters.c4c_item_link(TENANT, ItemType.CONTACT, None) is None
+
+
+def test_mailbox_link_opens_outlook_on_the_web_at_the_item() -> None:
+    mailbox = _mailbox(HealthStatus.ACTIVE)
+    link = presenters.mailbox_item_link(TENANT, mailbox, ItemType.EMAIL, "AAMk+/=")
+    assert link.startswith("https://mail.contoso.test/owa/?ItemID=AAMk%2B%2F%3D")
+    assert link.endswith("viewmodel=ReadMessageItem")
+    assert presenters.mailbox_item_link(TENANT, mailbox, ItemType.EMAIL, None) is None
+
+
+def test_help_mail_carries_the_codes_support_needs() -> None:
+    issue = Issue(
+        id=42, code=IssueCode.NEEDS_INPUT, source=Source.C4C, item_type=ItemType.CONTACT,
+        title="Jane & Co?", backend_code="CX_MANDATORY", http_status=400,
+        backend_message="Mandatory field LastName is not filled", c4c_object_id=None,
+        first_seen_at=NOW, occurrences=3,
+    )  # fmt: skip
+    user = User(email="anna@contoso.test", name="Anna")
+    link = presenters.help_mailto(issue, user, "help@contoso.test")
+    address, _, query = link.partition("?")
+    fields = {key: unquote(value) for key, value in (p.split("=", 1) for p in query.split("&"))}
+    assert address == "mailto:help@contoso.test"
+    assert "NEEDS_INPUT" in fields["subject"] and "CX_MANDATORY" in fields["subject"]
+    assert "Jane & Co?" in fields["body"]
+    assert "Issue id: 42" in fields["body"]
+    assert "occurrences: 3" in fields["body"]
