@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from backend.auth.crypto import TokenCipher
 from backend.credentials import c4c_credentials, mailbox_credentials
 from backend.crm.c4c import C4CClient
+from backend.crm.transport import RetryPolicy
 from backend.mailbox.base import MailboxProvider
 from backend.mailbox.ews_credentials import BasicAuth, BearerToken
 from backend.mailbox.exchange import ExchangeProvider
@@ -50,12 +52,27 @@ def classify_mailbox_error(mailbox: Mailbox, error: BaseException) -> Classifica
     return MAILBOX_CLASSIFIERS[mailbox.provider](error)
 
 
-def c4c_client(tenant: Tenant, cipher: TokenCipher) -> C4CClient:
-    """The C4C client of ``tenant`` (Basic with the technical user, or a bearer token)."""
+def c4c_client(
+    tenant: Tenant,
+    cipher: TokenCipher,
+    *,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+) -> C4CClient:
+    """The C4C client of ``tenant`` (Basic with the technical user, or a bearer token).
+
+    ``retry`` and ``timeout`` override the client's defaults, e.g. shorter waits while a person
+    waits for an answer.
+    """
     secret = c4c_credentials(tenant, cipher) or {}
+    options: dict[str, Any] = {"retry": retry}
+    if timeout is not None:
+        options["timeout"] = timeout
     if "access_token" in secret:
-        return C4CClient(tenant.c4c_base_url, token=secret["access_token"])
-    return C4CClient(tenant.c4c_base_url, user=tenant.c4c_username, password=secret.get("password"))
+        return C4CClient(tenant.c4c_base_url, token=secret["access_token"], **options)
+    return C4CClient(
+        tenant.c4c_base_url, user=tenant.c4c_username, password=secret.get("password"), **options
+    )
 
 
 def classify_c4c(error: BaseException) -> Classification:

@@ -7,6 +7,7 @@ soon as it is known, so a run cut short keeps what it did.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from backend.crm.values import etag_of
@@ -25,6 +26,19 @@ from backend.sync.mapping import TypeMapping
 from backend.sync.planner import C4C, MAILBOX, Step, StepKind, allows_down, down_hash, up_hash
 
 COMMIT_EVERY = 50
+
+
+def mark_synced(item: SyncItem, content_hash: str, now: datetime) -> None:
+    """Record that both sides of ``item`` now hold the values fingerprinted by ``content_hash``.
+
+    The next run compares each side with that fingerprint, so it sees no change to write.
+    """
+    item.state = SyncItemState.SYNCED
+    item.content_hash = content_hash
+    item.missing_side = None
+    item.missed_runs = 0
+    item.temporary_failures = 0
+    item.last_synced_at = now
 
 
 class TypeWriter:
@@ -55,12 +69,7 @@ class TypeWriter:
             self._uncommitted = 0
 
     def _synced(self, item: SyncItem, content_hash: str) -> None:
-        item.state = SyncItemState.SYNCED
-        item.content_hash = content_hash
-        item.missing_side = None
-        item.missed_runs = 0
-        item.temporary_failures = 0
-        item.last_synced_at = self.ctx.now
+        mark_synced(item, content_hash, self.ctx.now)
         ref = self._ref(item)
         if self.ctx.may_have_issues(ref):
             self.ctx.run.issues_resolved += issues.resolve(

@@ -1,0 +1,80 @@
+"""What a submit changes: the new mailbox record and the values sent to C4C (pure).
+
+The item type's own mapping does the work both ways, so the dialog never maps a field itself:
+the typed values are laid over the item's C4C values, the mapping's ``to_record`` turns that
+back into a record, and only the record attributes the typed values actually move are taken
+(a round trip through C4C's codes may lose nuance the person did not touch, e.g. a task
+"Deferred" that C4C calls "Open"). The values sent to C4C are then ``to_c4c`` of that record,
+exactly what the next run would compute, so it sees nothing to push again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import Any
+
+from backend.mailbox.base import ItemRecord
+from backend.sync.mapping import Links, TypeMapping
+
+
+def writable(mapping: TypeMapping) -> bool:
+    """Whether the mailbox copy of items of this type can be changed (e-mails cannot)."""
+    return mapping.to_record is not None
+
+
+def updated_record(
+    mapping: TypeMapping,
+    record: ItemRecord,
+    links: Links,
+    changed: Mapping[str, Any],
+    related: Mapping[str, Any] | None = None,
+) -> ItemRecord:
+    """``record`` with the typed values (and the picked related object) applied.
+
+    Args:
+        mapping: the item type's mapping.
+        record: the mailbox item as read.
+        links: its current links (for its C4C values).
+        changed: C4C values of the fields the person changed.
+        related: C4C properties that describe a newly picked related object (e.g. the
+            account's name in ``AccountFormattedName``), where the mapping keeps it.
+
+    Returns:
+        The record to write; ``record`` itself when the type cannot be written or nothing
+        the mailbox holds changed.
+    """
+    if mapping.to_record is None:
+        return record
+    current = mapping.to_c4c(record, links)
+    before = mapping.to_record(current, record)
+    after = mapping.to_record({**current, **changed, **(related or {})}, record)
+    moved = {
+        item.name: getattr(after, item.name)
+        for item in fields(record)
+        if getattr(before, item.name) != getattr(after, item.name)
+    }
+    return replace(record, **moved) if moved else record
+
+
+def c4c_values(
+    mapping: TypeMapping, record: ItemRecord, links: Links, changed: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The values to send to C4C for the (updated) ``record``.
+
+    Args:
+        mapping: the item type's mapping.
+        record: the record as it now is in the mailbox (see :func:`updated_record`).
+        links: the links to write.
+        changed: the C4C values the person changed.
+
+    Returns:
+        ``to_c4c`` of the record; typed values the mailbox has no place for (properties the
+        mapping does not write, or any property of a type that cannot be written) on top.
+    """
+    values = mapping.to_c4c(record, links)
+    if writable(mapping):
+        extra = {name: value for name, value in changed.items() if name not in mapping.fields}
+    else:
+        extra = dict(changed)
+    return {**values, **extra}

@@ -1,0 +1,81 @@
+"""Why the Save dialog cannot do what was asked, in words a sales person can act on."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DialogErrorCode(StrEnum):
+    NOT_FIXABLE = "NOT_FIXABLE"
+    """The issue is not one a form can fix (mailbox-level, resolved, informational...)."""
+    NOT_ALLOWED = "NOT_ALLOWED"
+    """The person may not fix this issue (another user's, another tenant's)."""
+    GONE = "GONE"
+    """The item is no longer in the mailbox."""
+    UNAVAILABLE = "UNAVAILABLE"
+    """The mailbox or SAP cannot be reached now; trying again later helps."""
+
+
+class SaveDialogError(Exception):
+    """The Save dialog cannot open, search or save; ``str(error)`` is fit to show.
+
+    Args:
+        message: what happened and what to do.
+        code: the kind of failure, for views that react differently (e.g. a retry button).
+    """
+
+    def __init__(self, message: str, code: DialogErrorCode = DialogErrorCode.NOT_FIXABLE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+NOT_FIXABLE = (
+    "This issue cannot be fixed in a form: it is resolved, only informational, or about the "
+    "whole mailbox. Follow the recommended action shown with it."
+)
+NOT_ALLOWED = "You can only fix your own items. Ask the owner of this mailbox or a key user."
+GONE = (
+    "This item is no longer in your mailbox, so there is nothing to save. If you deleted it by "
+    "mistake, restore it from Deleted Items; the issue clears with the next sync."
+)
+MAILBOX_UNAVAILABLE = (
+    "We cannot reach your mailbox right now. Nothing you typed is lost: try again in a few "
+    "minutes; if this stays, re-activate sync on the Synchronization Dashboard."
+)
+MAILBOX_SIGN_IN = (
+    "We can no longer sign in to your mailbox. Re-activate sync on the Synchronization "
+    "Dashboard, then save again; nothing you typed is lost."
+)
+C4C_UNAVAILABLE = (
+    "SAP Cloud for Customer is not reachable right now. Nothing you typed is lost: try again "
+    "in a few minutes."
+)
+C4C_SIGN_IN = (
+    "SAP Cloud for Customer refused our sign-in, so nothing can be saved there now. Tell your "
+    "key user; nothing you typed is lost."
+)
+C4C_UNAVAILABLE_AFTER_MAILBOX = (
+    "SAP Cloud for Customer is not reachable right now. Your changes are saved in your "
+    "mailbox and are sent to SAP with the next sync; you can also save again in a few minutes."
+)
+SYNC_RUNNING = (
+    "Your mailbox is being synchronised right now. Nothing you typed is lost: save again in a "
+    "minute."
+)
+MAILBOX_CHANGED = (
+    "The item was changed in your mailbox while you were saving. Check the values and save again."
+)
+MAILBOX_REFUSED = "Your mailbox refused the change: {message}. Check the values and save again."
+C4C_REJECTED = "SAP Cloud for Customer did not accept the item: {message}"
+C4C_CHANGED = "The item was changed in SAP Cloud for Customer while you were saving. Save again."
+C4C_DELETED = (
+    "This item was deleted in SAP Cloud for Customer; the next sync takes care of it. Nothing "
+    "you typed is lost."
+)
+RELATED_REQUIRED = "Pick the account or contact this item belongs to."
+RELATED_GONE = "The {kind} you picked no longer exists in SAP. Search again and pick another."
+FIX_FIELDS = "Some values need your attention; nothing was saved yet."
+MARKERS_LATER = (
+    "Saved. The sync markers on the item in your mailbox are removed with the next sync."
+)

@@ -1,0 +1,252 @@
+"""The item behind an issue with both sides open: what opening, searching and saving start from.
+
+:func:`open_item` reads the mailbox item through its provider, the C4C definition of its entity
+from the metadata cache, its ``SyncItem`` pairing and, when C4C has it already, C4C's copy
+(whose links win over the ones the engine would guess, so a link picked earlier is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.crm.c4c import C4CClient
+from backend.crm.metadata import EntityDefinition
+from backend.extensions import Resources
+from backend.mailbox.base import ItemRecord, MailboxProvider
+from backend.models import Issue, Mailbox, SyncItem, Tenant
+from backend.models.types import IssueCode
+from backend.savedialog import errors, sides
+from backend.savedialog.changes import writable
+from backend.savedialog.errors import DialogErrorCode, SaveDialogError
+from backend.savedialog.form import (
+    RELATED,
+    FormField,
+    RelatedLink,
+    SaveForm,
+    build_fields,
+    can_fix,
+    related_link,
+)
+from backend.savedialog.related import RelatedCandidate, describe, search
+from backend.sync import connect
+from backend.sync.errors import Classification
+from backend.sync.linker import Linker
+from backend.sync.mapping import Links, TypeMapping
+from backend.sync.mapping.registry import MAPPINGS
+
+
+@dataclass
+class ItemContext:
+    """One issue's item, read from both sides.
+
+    Attributes:
+        link: the linked object's ``(ObjectID, name)``.
+    """
+
+    session: Session
+    issue: Issue
+    tenant: Tenant
+    mailbox: Mailbox
+    mapping: TypeMapping
+    definition: EntityDefinition
+    c4c: C4CClient
+    provider: MailboxProvider
+    record: ItemRecord
+    item: SyncItem | None
+    linked: dict[str, Any] | None
+    links: Links
+    link: tuple[str | None, str | None]
+
+    def classify_mailbox(self, error: BaseException) -> Classification:
+        return connect.classify_mailbox_error(self.mailbox, error)
+
+    def current(self) -> dict[str, Any]:
+        """The item's C4C values: the mailbox's for mapped properties, C4C's for the others."""
+        return {**(self.linked or {}), **self.mapping.to_c4c(self.record, self.links)}
+
+    def fields(self, flagged: Sequence[str], message: str | None) -> tuple[FormField, ...]:
+        return build_fields(
+            self.definition,
+            self.mapping,
+            self.current(),
+            flagged,
+            message,
+            writable=writable(self.mapping),
+            linked=bool(self.item and self.item.c4c_object_id),
+        )
+
+    def related(
+        self,
+        flagged: Sequence[str],
+        message: str | None,
+        link: tuple[str | None, str | None] | None = None,
+    ) -> RelatedLink | None:
+        object_id, display = link or self.link
+        return related_link(
+            self.mapping.item_type, self.mapping, object_id, display, flagged, message
+        )
+
+    def form(
+        self,
+        fields: tuple[FormField, ...],
+        related: RelatedLink | None,
+        message: str | None,
+        form_errors: Sequence[str] = (),
+    ) -> SaveForm:
+        return SaveForm(
+            issue_id=self.issue.id,
+            item_type=self.mapping.item_type,
+            entity_set=self.mapping.entity_set,
+            title=self.record.title or self.issue.title or "",
+            message=message,
+            fields=fields,
+            related=related,
+            errors=tuple(form_errors),
+        )
+
+
+def _parts(session: Session, issue: Issue) -> tuple[Tenant, Mailbox, TypeMapping]:
+    if not can_fix(issue) or issue.item_type is None or not issue.mailbox_item_id:
+        raise SaveDialogError(errors.NOT_FIXABLE)
+    tenant = session.get(Tenant, issue.tenant_id)
+    mailbox = session.get(Mailbox, issue.mailbox_id)
+    if tenant is None or mailbox is None:
+        raise SaveDialogError(errors.NOT_FIXABLE)
+    return tenant, mailbox, MAPPINGS[issue.item_type]
+
+
+def _linked(
+    client: C4CClient, mapping: TypeMapping, item: SyncItem | None
+) -> dict[str, Any] | None:
+    if item is None or not item.c4c_object_id:
+        return None
+    try:
+        return client.get(mapping.entity_set, item.c4c_object_id)
+    except Exception as error:
+        found = connect.classify_c4c(error)
+        if found.code is IssueCode.NOT_FOUND:
+            return None
+        raise sides.c4c_failure(found) from error
+
+
+def _guessed_links(client: C4CClient, mapping: TypeMapping, record: ItemRecord) -> Links:
+    """The links the engine would give the item (its company, its addresses)."""
+    linker, hints = Linker(client), mapping.hints(record)
+    linker.prefetch([hints])
+    return linker.links(hints)
+
+
+def open_item(session: Session, resources: Resources, issue: Issue, language: str) -> ItemContext:
+    """Read the item of ``issue`` from both sides.
+
+    Raises:
+        SaveDialogError: ``NOT_FIXABLE`` for an issue no form fixes, ``GONE`` when the item left
+            the mailbox, ``UNAVAILABLE`` when the mailbox or C4C cannot be reached.
+    """
+    tenant, mailbox, mapping = _parts(session, issue)
+    client = sides.c4c_client(tenant, resources.cipher)
+    definition = sides.definition(tenant, client, mapping.entity_set, language)
+    provider = sides.mailbox_provider(tenant, mailbox, resources.cipher)
+    record = sides.read_record(provider, mailbox, mapping.item_type, issue.mailbox_item_id or "")
+    item = session.scalars(
+        select(SyncItem).where(
+            SyncItem.mailbox_id == mailbox.id,
+            SyncItem.item_type == mapping.item_type,
+            SyncItem.mailbox_item_id == record.id,
+        )
+    ).first()
+    linked = _linked(client, mapping, item)
+    if linked is not None:
+        links = Links(linked.get("AccountID") or None, linked.get("PrimaryContactID") or None)
+    else:
+        links = sides.on_c4c(lambda: _guessed_links(client, mapping, record))
+    kind = RELATED.get(mapping.item_type, ("", ""))[0]
+    link = sides.on_c4c(lambda: describe(client, links, kind)) if kind else (None, None)
+    return ItemContext(
+        session, issue, tenant, mailbox, mapping, definition, client, provider, record, item,
+        linked, links, link,
+    )  # fmt: skip
+
+
+def open_form(
+    session: Session, resources: Resources, issue: Issue, *, language: str = "en"
+) -> SaveForm:
+    """The Save dialog for ``issue``: pre-filled from the item, the issue's fields highlighted.
+
+    Args:
+        session: the database session.
+        resources: the app's resources (settings, cipher).
+        issue: an issue :func:`~backend.savedialog.form.can_fix` accepts.
+        language: the language of the labels (``en``, ``de``...).
+
+    Returns:
+        The form.
+
+    Raises:
+        SaveDialogError: the issue is not fixable in a form, the item is gone, or the mailbox
+            or C4C cannot be reached (``code`` tells which).
+    """
+    ctx = open_item(session, resources, issue, language)
+    flagged = list(issue.fields or [])
+    return ctx.form(
+        ctx.fields(flagged, issue.backend_message),
+        ctx.related(flagged, issue.backend_message),
+        issue.backend_message,
+    )
+
+
+def search_related(
+    session: Session, resources: Resources, issue: Issue, query: str, limit: int = 10
+) -> list[RelatedCandidate]:
+    """C4C accounts (and, for e-mails and appointments, contacts) the item could link to.
+
+    Args:
+        session: the database session.
+        resources: the app's resources.
+        issue: the issue whose item is being fixed.
+        query: the start of a name (or, for contacts, an exact e-mail address).
+        limit: the most candidates to return.
+
+    Returns:
+        Candidates, accounts first; none for a query shorter than two characters or for item
+        types without a related object.
+
+    Raises:
+        SaveDialogError: ``NOT_FIXABLE`` for an issue no form fixes, ``UNAVAILABLE`` when C4C
+            cannot be reached.
+    """
+    tenant, _mailbox, mapping = _parts(session, issue)
+    if mapping.item_type not in RELATED:
+        return []
+    client = sides.c4c_client(tenant, resources.cipher)
+    kind = RELATED[mapping.item_type][0]
+    return sides.on_c4c(lambda: search(client, kind, query, limit))
+
+
+def fallback_form(issue: Issue, values: Mapping[str, str], message: str) -> SaveForm:
+    """A form made of the submitted values alone, when the item could not even be read.
+
+    Labels are the property names; what the person typed comes back unchanged.
+    """
+    if issue.item_type is None:
+        raise SaveDialogError(errors.NOT_FIXABLE, DialogErrorCode.NOT_FIXABLE)
+    mapping = MAPPINGS[issue.item_type]
+    fields = tuple(
+        FormField(str(name), str(name), "text", False, None, (), str(value), None)
+        for name, value in values.items()
+    )
+    return SaveForm(
+        issue_id=issue.id,
+        item_type=issue.item_type,
+        entity_set=mapping.entity_set,
+        title=issue.title or "",
+        message=issue.backend_message,
+        fields=fields,
+        related=None,
+        errors=(message,),
+    )

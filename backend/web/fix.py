@@ -1,0 +1,60 @@
+"""The Save dialog on the dashboard: fix an item in a form and sync it at once."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from backend import savedialog
+from backend.extensions import db_session, resources
+from backend.web.access import me, signed_in, visible_issue_or_404
+from backend.web.security import limiter
+
+fix = Blueprint("fix", __name__)
+
+
+def _render(form: savedialog.SaveForm, candidates: list | None = None, query: str = "") -> str:
+    return render_template(
+        "dashboard/fix.html", form=form, candidates=candidates, query=query, issue_id=form.issue_id
+    )
+
+
+@fix.get("/issues/<int:issue_id>/fix")
+@signed_in
+def form(issue_id: int) -> str | Response:
+    issue = visible_issue_or_404(issue_id)
+    try:
+        found = savedialog.open_form(db_session(), resources(), issue)
+    except savedialog.SaveDialogError as error:
+        flash(str(error), "error")
+        return redirect(url_for("dashboard.issues"))
+    return _render(found)
+
+
+@fix.post("/issues/<int:issue_id>/fix")
+@signed_in
+@limiter.limit("30 per minute")
+def submit(issue_id: int) -> str | Response | tuple[str, int]:
+    issue = visible_issue_or_404(issue_id)
+    session, found = db_session(), resources()
+    values = {
+        key[len("field-") :]: value
+        for key, value in request.form.items()
+        if key.startswith("field-")
+    }
+    related_id = request.form.get("related_id") or None
+    try:
+        if request.form.get("action") == "search":
+            query = request.form.get("related_query", "").strip()
+            current = savedialog.open_form(session, found, issue)
+            typed = savedialog.with_values(current, values)
+            candidates = savedialog.search_related(session, found, issue, query) if query else []
+            return _render(typed, candidates, query)
+        result = savedialog.submit(session, found, issue, values, me(), related_id=related_id)
+    except savedialog.SaveDialogError as error:
+        flash(str(error), "error")
+        return redirect(url_for("dashboard.issues"))
+    if result.ok:
+        flash(f"“{result.form.title}” is saved and in sync.", "success")
+        return redirect(url_for("dashboard.issues"))
+    return _render(result.form), 422

@@ -1,0 +1,413 @@
+"""The Save dialog end to end: a real sync makes the issue, the dialog fixes it in both systems.
+
+The mailbox is the EWS emulator edited with bare exchangelib (as Outlook would), C4C is the C4C
+emulator; the dialog goes through the same provider and client as the engine.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from exchangelib import Account, CalendarItem, Contact, EWSDate, EWSDateTime, EWSTimeZone, Task
+from exchangelib.indexed_properties import EmailAddress
+from sqlalchemy import select
+
+from backend.crm.c4c import C4CClient
+from backend.db import utcnow
+from backend.extensions import Resources
+from backend.models import AuditEvent, Issue, Mailbox, User
+from backend.models.issue import Resolution, Source
+from backend.models.run import RunOutcome
+from backend.models.types import IssueCode, ItemType
+from backend.models.user import Role
+from backend.savedialog import (
+    DialogErrorCode,
+    SaveDialogError,
+    can_fix,
+    open_form,
+    search_related,
+    submit,
+)
+from backend.savedialog import errors as texts
+from backend.sync import issues as issue_service
+from backend.sync.errors import Classification
+from emulators.base import Fault
+from emulators.c4c import C4CEmulator
+from emulators.ews import EwsEmulator
+from emulators.ews.seed import add_message
+from tests.sync.conftest import ADDRESS
+
+WRITES = ("POST", "PATCH", "MERGE", "PUT", "DELETE")
+
+
+def add_contact(outlook: Account, **fields) -> Contact:
+    contact = Contact(folder=outlook.contacts / "SAP Contacts", account=outlook, **fields)
+    contact.save()
+    return contact
+
+
+def c4c_writes(c4c: C4CEmulator) -> list[str]:
+    return [f"{e.method} {e.path}" for e in c4c.log.entries() if e.method in WRITES]
+
+
+def owner(session, mailbox: Mailbox) -> User:
+    return session.get(User, mailbox.user_id)
+
+
+def the_issue(session, mailbox: Mailbox) -> Issue:
+    [issue] = issue_service.open_issues(session, mailbox.id)
+    return issue
+
+
+def audit_outcomes(session) -> list[tuple[str, list[str], str]]:
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    return [(e.action, e.details["fields"], e.details["outcome"]) for e in events]
+
+
+def test_a_missing_last_name_is_fixed_in_the_dialog(
+    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources: Resources, mailbox
+) -> None:
+    contact = add_contact(
+        outlook, given_name="Nolast", display_name="Nolast", job_title="Buyer",
+        categories=["Customer VIP"],
+        email_addresses=[EmailAddress(email="nolast@fabrikam.test", label="EmailAddress1")],
+    )  # fmt: skip
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    contact.refresh()
+    assert "Sync Error: Last name missing" in contact.categories
+    assert can_fix(issue)
+
+    form = open_form(session, resources, issue)
+    last = form.field("LastName")
+    assert (last.label, last.required, last.max_length, last.value) == ("Last Name", True, 40, "")
+    assert last.error == "Mandatory field 'LastName' is not filled" == form.message
+    assert [(f.name, f.value, f.error) for f in form.fields if f.name != "LastName"] == [
+        ("FirstName", "Nolast", None),
+        ("JobTitle", "Buyer", None),
+        ("Email", "nolast@fabrikam.test", None),
+    ]
+    assert form.field("Email").kind == "email"
+    assert (form.related.kind, form.related.object_id) == ("account", None)
+    assert form.title == "Nolast"
+
+    c4c.log.clear()
+    typed = {"LastName": "S" * 41, "FirstName": "Nola"}
+    too_long = submit(session, resources, issue, typed, owner(session, mailbox))
+    assert (too_long.ok, too_long.status) == (False, "NEEDS_INPUT")
+    assert too_long.form.field("LastName").value == "S" * 41
+    assert "at most 40 characters" in too_long.form.field("LastName").error
+    assert too_long.form.field("FirstName").value == "Nola"
+    assert c4c_writes(c4c) == []
+    contact.refresh()
+    assert (contact.given_name, contact.surname) == ("Nolast", None)
+
+    saved = submit(session, resources, issue, {"LastName": " Smith "}, owner(session, mailbox))
+    assert (saved.ok, saved.status, saved.form.errors) == (True, "SYNCED", ())
+    assert saved.form.field("LastName").value == "Smith"
+    [created] = c4c.service.store.all("ContactCollection")
+    assert (created["FirstName"], created["LastName"], created["Email"]) == (
+        "Nolast", "Smith", "nolast@fabrikam.test",
+    )  # fmt: skip
+    session.refresh(issue)
+    assert (issue.resolution, issue.is_open) == (Resolution.USER_FIX, False)
+    contact.refresh()
+    assert (contact.surname, contact.display_name) == ("Smith", "Nolast Smith")
+    assert contact.categories == ["Customer VIP"]
+    assert audit_outcomes(session) == [
+        ("savedialog.submit", ["FirstName", "LastName"], "INVALID"),
+        ("savedialog.submit", ["LastName"], "SYNCED"),
+    ]
+
+    c4c.log.clear()
+    run = sync_now()
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert c4c_writes(c4c) == []
+    assert issue_service.open_issues(session, mailbox.id) == []
+    assert len(c4c.service.store.all("ContactCollection")) == 1
+
+
+def test_the_account_is_searched_and_linked_from_the_dialog(
+    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox
+) -> None:
+    fabrikam = crm.create(
+        "CorporateAccountCollection", {"Name": "Fabrikam", "City": "Berlin", "CountryCode": "DE"},
+        "seed-1",
+    )  # fmt: skip
+    crm.create("CorporateAccountCollection", {"Name": "Fabrikam Logistics"}, "seed-2")
+    crm.create("CorporateAccountCollection", {"Name": "Northwind"}, "seed-3")
+    contact = add_contact(outlook, given_name="Lin", display_name="Lin")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+
+    assert search_related(session, resources, issue, "f") == []
+    found = search_related(session, resources, issue, "fabri")
+    assert [(c.name, c.detail, c.kind) for c in found] == [
+        ("Fabrikam", "Berlin, DE", "account"),
+        ("Fabrikam Logistics", "", "account"),
+    ]
+    saved = submit(
+        session, resources, issue, {"LastName": "Lee"}, owner(session, mailbox),
+        related_id=found[0].object_id,
+    )  # fmt: skip
+    assert saved.ok, saved.form
+    assert (saved.form.related.object_id, saved.form.related.display) == (
+        fabrikam["ObjectID"],
+        "Fabrikam",
+    )
+    [created] = c4c.service.store.all("ContactCollection")
+    assert (created["LastName"], created["AccountID"]) == ("Lee", fabrikam["AccountID"])
+    contact.refresh()
+    assert (contact.surname, contact.company_name) == ("Lee", "Fabrikam")
+    reopened = session.scalars(select(AuditEvent)).one().details
+    assert (reopened["related_changed"], reopened["mailbox_written"]) == (True, True)
+
+    c4c.log.clear()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert c4c_writes(c4c) == []
+    assert c4c.service.store.all("ContactCollection")[0]["AccountID"] == fabrikam["AccountID"]
+
+
+def test_c4c_unreachable_keeps_what_was_typed_and_the_next_run_sends_it(
+    outlook, c4c: C4CEmulator, sync_now, session, resources, mailbox
+) -> None:
+    contact = add_contact(outlook, given_name="Nolast", display_name="Nolast")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    open_form(session, resources, issue)  # the definitions are cached from here on
+
+    c4c.faults.add(Fault(path=r"ContactCollection$", method="POST", status=503, times=10))
+    result = submit(session, resources, issue, {"LastName": "Smith"}, owner(session, mailbox))
+    assert (result.ok, result.status) == (False, "UNAVAILABLE")
+    assert result.form.errors == (texts.C4C_UNAVAILABLE_AFTER_MAILBOX,)
+    assert result.form.field("LastName").value == "Smith"
+    session.refresh(issue)
+    assert issue.is_open and issue.occurrences == 1
+    assert c4c.service.store.all("ContactCollection") == []
+    contact.refresh()
+    assert contact.surname == "Smith"
+    assert audit_outcomes(session)[-1][2] == "UNAVAILABLE"
+
+    c4c.faults.clear()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert [c["LastName"] for c in c4c.service.store.all("ContactCollection")] == ["Smith"]
+    session.refresh(issue)
+    assert issue.resolution is Resolution.AUTO
+
+
+def test_a_rejection_by_c4c_comes_back_as_field_errors_and_counts_on_the_issue(
+    outlook, c4c: C4CEmulator, sync_now, session, resources, mailbox
+) -> None:
+    add_contact(outlook, given_name="Nolast", display_name="Nolast", job_title="Boss")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    text = "Value 'Boss' is not valid for field 'JobTitle'"
+    envelope = {"error": {"code": "CM_BO_CONSISTENCY/014", "message": {"lang": "en", "value": text},
+                          "innererror": {"errordetails": [
+                              {"code": "CM_BO_CONSISTENCY/014", "message": text,
+                               "target": "JobTitle", "severity": "error"}]}}}  # fmt: skip
+    c4c.faults.add(
+        Fault(path=r"ContactCollection$", method="POST", status=400, body=json.dumps(envelope))
+    )
+    result = submit(session, resources, issue, {"LastName": "Smith"}, owner(session, mailbox))
+    assert (result.ok, result.status) == (False, "NEEDS_INPUT")
+    assert result.form.field("JobTitle").error == text == result.form.message
+    assert (result.form.field("LastName").value, result.form.field("LastName").error) == (
+        "Smith",
+        None,
+    )
+    session.refresh(issue)
+    assert (issue.occurrences, issue.fields, issue.backend_message) == (2, ["JobTitle"], text)
+    assert issue.is_open
+    assert audit_outcomes(session)[-1][2] == "REJECTED"
+
+
+def test_an_email_without_account_is_linked_from_the_dialog(
+    ews: EwsEmulator, outlook: Account, c4c: C4CEmulator, crm: C4CClient, sync_now, session,
+    resources, mailbox,
+) -> None:  # fmt: skip
+    nowhere = crm.create("CorporateAccountCollection", {"Name": "Nowhere Inc"}, "seed-1")
+    box = ews.store.mailbox(ADDRESS)
+    add_message(box, "Hello from nowhere", "x@nowhere.test", categories=["SAP"])
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    assert (issue.fields, issue.source) == (["AccountID"], Source.ENGINE)
+
+    form = open_form(session, resources, issue)
+    assert (form.related.kind, form.related.required) == ("account_or_contact", True)
+    assert form.related.error == issue.backend_message
+    subject, sender = form.field("Subject"), form.field("FromEmailURI")
+    assert (subject.value, subject.required, subject.read_only) == (issue.title, True, False)
+    assert (sender.value, sender.read_only) == ("x@nowhere.test", True)
+
+    unlinked = submit(session, resources, issue, {}, owner(session, mailbox))
+    assert (unlinked.ok, unlinked.form.related.error) == (False, texts.RELATED_REQUIRED)
+
+    [candidate] = search_related(session, resources, issue, "Nowhere")
+    saved = submit(
+        session, resources, issue, {"FromEmailURI": "ignored@example.org"}, owner(session, mailbox),
+        related_id=candidate.object_id,
+    )  # fmt: skip
+    assert saved.ok, saved.form
+    [email] = c4c.service.store.all("EMailCollection")
+    assert (email["Subject"], email["AccountID"], email["FromEmailURI"]) == (
+        "Hello from nowhere", nowhere["AccountID"], "x@nowhere.test",
+    )  # fmt: skip
+    message = outlook.inbox.get(subject="Hello from nowhere")
+    assert message.categories == ["SAP"]
+
+    c4c.log.clear()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert c4c_writes(c4c) == []
+    assert issue_service.open_issues(session, mailbox.id) == []
+
+
+def test_issues_a_form_cannot_fix_are_refused(
+    outlook, c4c: C4CEmulator, sync_now, session, resources, mailbox
+) -> None:
+    contact = add_contact(
+        outlook, given_name="Jane", surname="Doe", display_name="Jane Doe",
+        email_addresses=[EmailAddress(email="jane@fabrikam.test", label="EmailAddress1")],
+    )  # fmt: skip
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    [row] = c4c.service.store.all("ContactCollection")
+    c4c.service.store.read_only.add(row["ObjectID"])
+    contact.refresh()
+    contact.job_title = "Boss"
+    contact.save(update_fields=["job_title"])
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    forbidden = the_issue(session, mailbox)
+    held = issue_service.record(
+        session, mailbox, issue_service.MAILBOX,
+        Classification(IssueCode.NEEDS_INPUT, "A key user must approve"), source=Source.ENGINE,
+        now=utcnow(),
+    )  # fmt: skip
+    conflict = issue_service.record(
+        session, mailbox, issue_service.ItemRef(ItemType.CONTACT, contact.id, None, "Jane Doe"),
+        Classification(IssueCode.CONFLICT, "Changed on both sides"), source=Source.ENGINE,
+        now=utcnow(), informational=True,
+    )  # fmt: skip
+    session.commit()
+    person = owner(session, mailbox)
+    for issue in (forbidden, held, conflict):
+        assert not can_fix(issue)
+        with pytest.raises(SaveDialogError) as refused:
+            open_form(session, resources, issue)
+        assert refused.value.code is DialogErrorCode.NOT_FIXABLE
+        with pytest.raises(SaveDialogError):
+            submit(session, resources, issue, {"JobTitle": "Boss"}, person)
+    assert [outcome for _a, _f, outcome in audit_outcomes(session)] == ["NOT_FIXABLE"] * 3
+
+    stranger = session.scalars(select(User).where(User.id != person.id)).first()
+    stranger.role = Role.USER
+    contact_issue = forbidden
+    with pytest.raises(SaveDialogError) as refused:
+        submit(session, resources, contact_issue, {}, stranger)
+    assert refused.value.code is DialogErrorCode.NOT_ALLOWED
+
+
+def test_a_deleted_item_and_a_signed_out_mailbox_say_what_to_do(
+    outlook, sync_now, session, resources, mailbox, ews: EwsEmulator
+) -> None:
+    contact = add_contact(outlook, given_name="Nolast", display_name="Nolast")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    open_form(session, resources, issue)
+
+    ews.store.mailbox(ADDRESS).password = "changed"
+    result = submit(session, resources, issue, {"LastName": "Smith"}, owner(session, mailbox))
+    assert (result.ok, result.status, result.form.errors) == (
+        False, "UNAVAILABLE", (texts.MAILBOX_SIGN_IN,),
+    )  # fmt: skip
+    assert result.form.field("LastName").value == "Smith"
+
+    ews.store.mailbox(ADDRESS).password = "anna-pass"
+    contact.delete()
+    with pytest.raises(SaveDialogError) as gone:
+        open_form(session, resources, issue)
+    assert gone.value.code is DialogErrorCode.GONE
+
+
+def test_a_task_without_subject_keeps_what_c4c_cannot_say(
+    outlook, c4c: C4CEmulator, sync_now, session, resources, mailbox
+) -> None:
+    task = Task(
+        folder=outlook.tasks, account=outlook, categories=["SAP"], status="Deferred",
+        importance="High", due_date=EWSDate(2026, 3, 31),
+    )  # fmt: skip
+    task.save()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    form = open_form(session, resources, issue)
+    assert [(f.name, f.kind, f.value) for f in form.fields] == [
+        ("Subject", "text", ""),
+        ("DueDateTime", "datetime", "2026-03-31T00:00"),
+        ("LifeCycleStatusCode", "code", "1"),
+        ("PriorityCode", "code", "2"),
+    ]
+    assert ("4", "Canceled") in form.field("LifeCycleStatusCode").options
+    assert form.related is None
+
+    wrong = submit(session, resources, issue, {"Subject": "Call", "PriorityCode": "9"},
+                   owner(session, mailbox))  # fmt: skip
+    assert wrong.form.field("PriorityCode").error.startswith("Pick one of the listed values")
+    saved = submit(session, resources, issue, {"Subject": "Call back"}, owner(session, mailbox))
+    assert saved.ok, saved.form
+    [created] = c4c.service.store.all("TasksCollection")
+    assert (created["Subject"], created["PriorityCode"]) == ("Call back", "2")
+    task.refresh()
+    assert (task.subject, task.status, task.categories) == ("Call back", "Deferred", ["SAP"])
+
+    c4c.log.clear()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert c4c_writes(c4c) == []
+
+
+def test_an_appointment_is_linked_to_a_contact_picked_by_address(
+    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox
+) -> None:
+    account = crm.create("CorporateAccountCollection", {"Name": "Fabrikam"}, "seed-1")
+    jane = crm.create(
+        "ContactCollection",
+        {"FirstName": "Jane", "LastName": "Doe", "Email": "jane@fabrikam.test",
+         "AccountID": account["AccountID"]},
+        "seed-2",
+    )  # fmt: skip
+    start = EWSDateTime(2026, 4, 1, 9, 0, tzinfo=EWSTimeZone("UTC"))
+    meeting = CalendarItem(
+        folder=outlook.calendar, account=outlook, start=start, end=start + timedelta(hours=1),
+        categories=["SAP"],
+    )  # fmt: skip
+    meeting.save(send_meeting_invitations="SendToNone")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    form = open_form(session, resources, issue)
+    assert form.field("StartDateTime").value == "2026-04-01T09:00"
+    assert (form.related.kind, form.related.object_id) == ("account_or_contact", None)
+
+    [candidate] = search_related(session, resources, issue, "jane@fabrikam.test")
+    assert (candidate.name, candidate.kind, candidate.detail) == (
+        "Jane Doe", "contact", "jane@fabrikam.test",
+    )  # fmt: skip
+    saved = submit(
+        session, resources, issue, {"Subject": "Kick-off", "StartDateTime": "2026-04-01T10:00",
+                                    "EndDateTime": "2026-04-01 11:00"},
+        owner(session, mailbox), related_id=candidate.object_id,
+    )  # fmt: skip
+    assert saved.ok, saved.form
+    assert saved.form.related.display == "Jane Doe"
+    [created] = c4c.service.store.all("AppointmentCollection")
+    assert (created["Subject"], created["PrimaryContactID"], created["AccountID"]) == (
+        "Kick-off", jane["ContactID"], account["AccountID"],
+    )  # fmt: skip
+    assert created["StartDateTime"] == datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
+    meeting.refresh()
+    assert (meeting.subject, meeting.start.hour, meeting.required_attendees) == (
+        "Kick-off", 10, None,
+    )  # fmt: skip
+
+    c4c.log.clear()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert c4c_writes(c4c) == []
