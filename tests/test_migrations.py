@@ -6,6 +6,7 @@ import os
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from backend import schema
@@ -23,7 +24,7 @@ def test_upgrade_downgrade_upgrade(tmp_path) -> None:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         context = MigrationContext.configure(connection)
         differences = compare_metadata(context, Base.metadata)
-    assert version == "0001"
+    assert version == ScriptDirectory.from_config(schema.alembic_config(engine)).get_current_head()
     assert differences == []
     engine.dispose()
 

@@ -65,6 +65,23 @@ class Issue(Base):
         ),
         Index("ix_issue_tenant_open", "tenant_id", "resolved_at", "item_type"),
         Index("ix_issue_mailbox_open", "mailbox_id", "resolved_at"),
+        # The open listings (API, dashboard, admin panel) in their order, newest first.
+        Index(
+            "ix_issue_tenant_open_last_seen",
+            "tenant_id",
+            "last_seen_at",
+            "id",
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+        Index(
+            "ix_issue_user_open_last_seen",
+            "user_id",
+            "last_seen_at",
+            "id",
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,154 @@
+"""Which issues a viewer may list, filtered: one query for the JSON API, the dashboard and the
+admin panel (its table and CSV export), so all of them show the same rows for the same filters.
+
+:func:`issue_query` builds the listing (newest ``last_seen_at`` first, ties by id) with the
+owner's name and the mailbox address joined in one statement; :func:`issue_count_query` counts
+the same rows; :func:`after` continues a listing past a position (keyset paging). Visibility is
+part of every statement: a key user sees the issues of their tenant, a user only their own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
+
+from backend.models import Issue, Mailbox, User
+from backend.models.types import IssueCode, ItemType
+
+Status = Literal["open", "resolved", "all"]
+
+
+class IssueFilter(BaseModel):
+    """Filters of an issue listing, as a query string or a form gives them (strings welcome).
+
+    Empty values count as not given, so a filter form's blank fields filter nothing. ``user`` is
+    a user id or e-mail address; ``since`` keeps the issues last seen after that time (a time
+    without a zone is UTC).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: Status = "open"
+    type: ItemType | None = None
+    code: IssueCode | None = None
+    user: int | str | None = None
+    mailbox: int | None = Field(default=None, ge=1)
+    since: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {name: value for name, value in values.items() if value not in ("", None)}
+        return values
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("type", "code", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("user", mode="before")
+    @classmethod
+    def _user(cls, value: Any) -> int | str:
+        text = str(value).strip()
+        if text.isdigit() and int(text) > 0:
+            return int(text)
+        if "@" in text[1:-1]:
+            return text.lower()
+        raise ValueError("give a user id (a number) or an e-mail address")
+
+    @field_validator("since")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Position(NamedTuple):
+    """Where a listing page ended: the last row's ``last_seen_at`` and id."""
+
+    last_seen_at: datetime
+    issue_id: int
+
+
+def issue_conditions(
+    viewer_tenant_id: int, viewer_user_id: int, is_key_user: bool, filters: IssueFilter
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a listing: the viewer's visibility, then the filters."""
+    conditions: list[ColumnElement[bool]] = [Issue.tenant_id == viewer_tenant_id]
+    if not is_key_user:
+        conditions.append(Issue.user_id == viewer_user_id)
+    if filters.status == "open":
+        conditions.append(Issue.resolved_at.is_(None))
+    elif filters.status == "resolved":
+        conditions.append(Issue.resolved_at.is_not(None))
+    if filters.type is not None:
+        conditions.append(Issue.item_type == filters.type)
+    if filters.code is not None:
+        conditions.append(Issue.code == filters.code)
+    if isinstance(filters.user, int):
+        conditions.append(Issue.user_id == filters.user)
+    elif filters.user is not None:
+        owner = select(User.id).where(
+            User.tenant_id == viewer_tenant_id, User.email == filters.user
+        )
+        conditions.append(Issue.user_id == owner.scalar_subquery())
+    if filters.mailbox is not None:
+        conditions.append(Issue.mailbox_id == filters.mailbox)
+    if filters.since is not None:
+        conditions.append(Issue.last_seen_at > filters.since)
+    return conditions
+
+
+def issue_query(
+    viewer_tenant_id: int, viewer_user_id: int, is_key_user: bool, filters: IssueFilter
+) -> Select[Any]:
+    """The issues the viewer may see that match ``filters``, newest first.
+
+    Args:
+        viewer_tenant_id: the signed-in user's tenant.
+        viewer_user_id: the signed-in user; a plain user sees only issues of their own.
+        is_key_user: whether the viewer sees every issue of the tenant.
+        filters: the checked filters.
+
+    Returns:
+        A statement whose rows are ``(Issue, user_email, user_name, mailbox_address)``
+        (the user columns are null for an issue whose user is gone), ordered by
+        ``last_seen_at`` then id, both descending. Add ``.limit()`` and :func:`after` to page.
+    """
+    return (
+        select(
+            Issue,
+            User.email.label("user_email"),
+            User.name.label("user_name"),
+            Mailbox.address.label("mailbox_address"),
+        )
+        .join(Mailbox, Mailbox.id == Issue.mailbox_id)
+        .outerjoin(User, User.id == Issue.user_id)
+        .where(*issue_conditions(viewer_tenant_id, viewer_user_id, is_key_user, filters))
+        .order_by(Issue.last_seen_at.desc(), Issue.id.desc())
+    )
+
+
+def issue_count_query(
+    viewer_tenant_id: int, viewer_user_id: int, is_key_user: bool, filters: IssueFilter
+) -> Select[tuple[int]]:
+    """How many rows :func:`issue_query` gives for the same arguments (no joins needed)."""
+    conditions = issue_conditions(viewer_tenant_id, viewer_user_id, is_key_user, filters)
+    return select(func.count()).select_from(Issue).where(*conditions)
+
+
+def after(statement: Select[Any], position: Position) -> Select[Any]:
+    """``statement`` (ordered as :func:`issue_query` orders) continued past ``position``."""
+    return statement.where(
+        tuple_(Issue.last_seen_at, Issue.id) < (position.last_seen_at, position.issue_id)
+    )

@@ -1,0 +1,196 @@
+"""JSON API for issues (``/api/v1``), described in ``docs/openapi.yaml``.
+
+A key user lists the issues of their tenant, a user their own; filters and visibility come from
+:mod:`backend.issue_queries`, as for the admin panel's list and CSV export. Pages follow the
+listing order (``last_seen_at``, then id, newest first) with an opaque cursor: a signed
+position that also carries the total counted on the first page and a fingerprint of the
+filters, so a page is one indexed query whatever its depth and a cursor cannot be replayed with
+other filters. Every answer is JSON, errors included; responses are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import Field, ValidationError
+from sqlalchemy import Row
+from werkzeug.exceptions import HTTPException
+
+from backend.extensions import db_session, resources
+from backend.issue_queries import IssueFilter, Position, after, issue_count_query, issue_query
+from backend.models import Issue
+from backend.web.access import my_tenant, signed_in, visible_issue_or_404
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+CURSOR_SALT = "api.issues.cursor"
+
+
+class ListQuery(IssueFilter):
+    """The query string of ``GET /issues``: the filters, and the page wanted."""
+
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = None
+
+    def filters(self) -> IssueFilter:
+        return IssueFilter(**self.model_dump(exclude={"limit", "cursor"}, exclude_unset=True))
+
+
+class InvalidRequest(Exception):
+    """A query the API cannot answer; ``fields`` says what is wrong with each parameter."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(fields)
+        self.fields = fields
+
+
+@api.errorhandler(InvalidRequest)
+def _invalid(error: InvalidRequest) -> tuple[Response, int]:
+    problems = "; ".join(f"{name}: {text}" for name, text in error.fields.items())
+    return jsonify(
+        error="invalid_request", message=f"Check the query: {problems}.", fields=error.fields
+    ), 400
+
+
+@api.errorhandler(404)
+def _not_found(error: HTTPException) -> tuple[Response, int]:
+    return jsonify(error="not_found", message="No such issue, or not one you may see."), 404
+
+
+def _parse_query() -> ListQuery:
+    repeated = {
+        name: "give this parameter once"
+        for name in request.args
+        if len(request.args.getlist(name)) > 1
+    }
+    if repeated:
+        raise InvalidRequest(repeated)
+    try:
+        return ListQuery.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "query"
+            if problem["type"] == "extra_forbidden":
+                fields[name] = "unknown parameter"
+            else:
+                fields.setdefault(name, problem["msg"].removeprefix("Value error, "))
+        raise InvalidRequest(fields) from None
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=CURSOR_SALT)
+
+
+def _fingerprint(filters: IssueFilter) -> str:
+    return hashlib.sha256(filters.model_dump_json().encode()).hexdigest()[:16]
+
+
+def _read_cursor(cursor: str, filters: IssueFilter) -> tuple[Position, int]:
+    """The position and first-page total a cursor carries, or a 400."""
+    try:
+        last_seen, issue_id, total, fingerprint = _signer().loads(cursor)
+        position = Position(datetime.fromisoformat(last_seen), int(issue_id))
+    except (BadSignature, ValueError, TypeError):
+        raise InvalidRequest({"cursor": "not a cursor this API gave out"}) from None
+    if fingerprint != _fingerprint(filters):
+        raise InvalidRequest(
+            {"cursor": "this cursor belongs to a listing with other filters; keep the filters"}
+        )
+    return position, int(total)
+
+
+def _make_cursor(issue: Issue, total: int, filters: IssueFilter) -> str:
+    payload = [issue.last_seen_at.isoformat(), issue.id, total, _fingerprint(filters)]
+    return _signer().dumps(payload)
+
+
+@api.get("/issues")
+@signed_in
+def issues() -> Response:
+    query = _parse_query()
+    filters = query.filters()
+    viewer = (current_user.tenant_id, current_user.id, current_user.is_key_user)
+    statement = issue_query(*viewer, filters)
+    session = db_session()
+    if query.cursor:
+        position, total = _read_cursor(query.cursor, filters)
+        statement = after(statement, position)
+    else:
+        total = session.scalar(issue_count_query(*viewer, filters)) or 0
+    rows = session.execute(statement.limit(query.limit + 1)).all()
+    page = rows[: query.limit]
+    hide_titles = my_tenant().config.hide_other_users_titles
+    next_cursor = _make_cursor(page[-1].Issue, total, filters) if len(rows) > query.limit else None
+    base = _base_url()
+    return jsonify(
+        items=[_issue_json(row, hide_titles, base) for row in page],
+        next_cursor=next_cursor,
+        total=total,
+    )
+
+
+@api.get("/issues/<issue_id>")
+@signed_in
+def issue(issue_id: str) -> Response:
+    if not issue_id.isdigit():
+        abort(404)
+    found = visible_issue_or_404(int(issue_id))
+    viewer = (current_user.tenant_id, current_user.id, current_user.is_key_user)
+    statement = issue_query(*viewer, IssueFilter(status="all")).where(Issue.id == found.id)
+    row = db_session().execute(statement).one()
+    return jsonify(_issue_json(row, my_tenant().config.hide_other_users_titles, _base_url()))
+
+
+def _base_url() -> str:
+    """Where links point: the public address, not the one this request happened to use."""
+    return resources().settings.public_base_url.rstrip("/")
+
+
+def _issue_json(row: Row[Any], hide_other_users_titles: bool, base: str) -> dict[str, Any]:
+    issue: Issue = row.Issue
+    hidden = hide_other_users_titles and issue.user_id != current_user.id
+    owner = (
+        {"id": issue.user_id, "email": row.user_email, "name": row.user_name}
+        if issue.user_id is not None and row.user_email is not None
+        else None
+    )
+    return {
+        "id": issue.id,
+        "type": issue.item_type,
+        "code": issue.code,
+        "title": None if hidden else issue.title,
+        "source": issue.source,
+        "direction": issue.direction,
+        "operation": issue.operation,
+        "message": issue.backend_message,
+        "backend_code": issue.backend_code,
+        "http_status": issue.http_status,
+        "fields": list(issue.fields or []),
+        "recommended_action": {"title": issue.action_title, "text": issue.action_text},
+        "informational": issue.informational,
+        "occurrences": issue.occurrences,
+        "first_seen": _utc(issue.first_seen_at),
+        "last_seen": _utc(issue.last_seen_at),
+        "resolved_at": _utc(issue.resolved_at),
+        "resolution": issue.resolution,
+        "mailbox": {"id": issue.mailbox_id, "address": row.mailbox_address},
+        "user": owner,
+        "c4c_object_id": issue.c4c_object_id,
+        "mailbox_item_id": issue.mailbox_item_id,
+        "links": {
+            "self": f"{base}/api/v1/issues/{issue.id}",
+            "dashboard": f"{base}/issues#issue-{issue.id}",
+        },
+    }
+
+
+def _utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

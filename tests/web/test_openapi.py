@@ -1,0 +1,192 @@
+"""``docs/openapi.yaml`` describes the API as it answers: real responses of the app are checked
+against the document's own response schemas (JSON Schema 2020-12), and every API route is in it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from backend.models import Issue, Mailbox, User
+from backend.models.issue import Operation, Resolution, Source
+from backend.models.types import Direction, IssueCode, ItemType
+from backend.models.user import Role
+from backend.web.api import ListQuery
+from tests.support import factories
+from tests.support.web import sign_in
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+BASE = "urn:ssi-sync:openapi"
+PREFIX = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return yaml.safe_load(DOCUMENT.read_text())
+
+
+def _pointer(*parts: str) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _resolve(spec: dict[str, Any], pointer: str) -> Any:
+    found: Any = spec
+    for part in pointer.lstrip("/").split("/"):
+        found = found[part.replace("~1", "/").replace("~0", "~")]
+    return found
+
+
+def check(spec: dict[str, Any], answer, path: str, status: int) -> Any:
+    """Validate ``answer`` against the schema the document gives ``GET path`` for ``status``."""
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    pointer = _pointer("paths", path, "get", "responses", str(status))
+    response = _resolve(spec, pointer)
+    if "$ref" in response:
+        pointer = response["$ref"].removeprefix("#")
+        response = _resolve(spec, pointer)
+    media = answer.mimetype
+    assert media in response["content"], f"{media} not documented for {path} {status}"
+    registry = Registry().with_resource(
+        BASE, Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    schema = {"$ref": f"{BASE}#{pointer}{_pointer('content', media, 'schema')}"}
+    body = answer.get_json()
+    Draft202012Validator(schema, registry=registry).validate(body)
+    for header, described in response.get("headers", {}).items():
+        described = _resolve(spec, described["$ref"].removeprefix("#"))
+        assert answer.headers[header] == described["schema"]["const"]
+    return body
+
+
+@pytest.fixture
+def seeded(session, resources) -> dict[str, Any]:
+    """Two users and a key user of one tenant with varied issues, and a user of another."""
+    contoso = factories.tenant(session, resources.cipher)
+    anna = factories.mailbox(session, resources.cipher, contoso, "anna@contoso.test")
+    ken = factories.mailbox(
+        session, resources.cipher, contoso, "ken@contoso.test", role=Role.KEY_USER
+    )
+    fabrikam = factories.tenant(session, resources.cipher, slug="fabrikam")
+    eve = factories.mailbox(session, resources.cipher, fabrikam, "eve@fabrikam.test")
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    made = []
+    for n in range(6):
+        made.append(
+            _issue(
+                session, anna if n % 2 else ken, n, start,
+                item_type=ItemType.TASK if n % 3 else ItemType.CONTACT,
+                direction=Direction.UP if n % 2 else None, http_status=400 if n else None,
+                resolved_at=start + timedelta(hours=2) if n == 5 else None,
+                resolution=Resolution.USER_FIX if n == 5 else None,
+            )
+        )  # fmt: skip
+    mailbox_level = dict(item_type=None, item_key="", mailbox_item_id=None, title=None, fields=[])
+    made.append(_issue(session, anna, 9, start, code=IssueCode.AUTH, **mailbox_level))
+    foreign = _issue(session, eve, 0, start)
+    session.commit()
+    return {"anna": anna, "ken": ken, "issues": made, "foreign": foreign}
+
+
+def _issue(session, box: Mailbox, n: int, start: datetime, **values) -> Issue:
+    defaults = dict(
+        tenant_id=box.tenant_id, user_id=box.user_id, mailbox_id=box.id,
+        item_type=ItemType.CONTACT, item_key=f"mbx:X{n}", mailbox_item_id=f"X{n}",
+        title=f"Item {n}", code=IssueCode.NEEDS_INPUT, source=Source.C4C,
+        backend_message="Mandatory field LastName is not filled", fields=["LastName"],
+        action_title="Add the missing last name", action_text="Open the item and add it.",
+        first_seen_at=start, last_seen_at=start + timedelta(minutes=n),
+    )  # fmt: skip
+    issue = Issue(**{**defaults, **values})
+    session.add(issue)
+    session.flush()
+    return issue
+
+
+def _sign_in(app, client, session, box: Mailbox):
+    return sign_in(app, client, session.get(User, box.user_id))
+
+
+def test_the_document_is_openapi_3_1_with_valid_schemas(spec) -> None:
+    assert spec["openapi"].startswith("3.1.")
+    for schema in spec["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_every_api_route_is_documented(app, spec) -> None:
+    assert spec["servers"] == [{"url": PREFIX}]
+    routes = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIX + "/")]
+    assert routes, "no API routes found"
+    for rule in routes:
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
+        assert path in spec["paths"], f"{rule.rule} is not in docs/openapi.yaml"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in spec["paths"][path], f"{method} {rule.rule} undocumented"
+
+
+def test_documented_query_parameters_are_the_ones_the_api_reads(spec) -> None:
+    operation = spec["paths"]["/issues"]["get"]
+    names = {_resolve(spec, p["$ref"].removeprefix("#"))["name"] for p in operation["parameters"]}
+    assert names == set(ListQuery.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("schema", "enum"),
+    [
+        ("ItemType", ItemType),
+        ("IssueCode", IssueCode),
+        ("Source", Source),
+        ("Direction", Direction),
+        ("Operation", Operation),
+        ("Resolution", Resolution),
+    ],
+)
+def test_documented_enumerations_match_the_model(spec, schema, enum) -> None:
+    assert spec["components"]["schemas"][schema]["enum"] == [member.value for member in enum]
+
+
+def test_the_session_cookie_is_the_documented_security_scheme(app, spec) -> None:
+    scheme = spec["components"]["securitySchemes"]["session"]
+    assert (scheme["in"], scheme["name"]) == ("cookie", app.config["SESSION_COOKIE_NAME"])
+
+
+def test_lists_match_the_schema(app, client, session, spec, seeded) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    everything = check(spec, client.get("/api/v1/issues?status=all"), "/issues", 200)
+    assert len(everything["items"]) == 7
+    assert any(item["type"] is None for item in everything["items"])
+    filtered = check(
+        spec, client.get("/api/v1/issues?type=task&code=NEEDS_INPUT&limit=2"), "/issues", 200
+    )
+    assert filtered["next_cursor"] and len(filtered["items"]) == 2
+    cursor = filtered["next_cursor"]
+    following = client.get(f"/api/v1/issues?type=task&code=NEEDS_INPUT&limit=2&cursor={cursor}")
+    assert check(spec, following, "/issues", 200)["total"] == filtered["total"] == 3
+    _sign_in(app, client, session, seeded["anna"])
+    own = check(spec, client.get(f"/api/v1/issues?user={seeded['anna'].user_id}"), "/issues", 200)
+    assert own["total"] == 3
+
+
+def test_one_issue_matches_the_schema(app, client, session, spec, seeded) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    for issue in seeded["issues"]:
+        body = check(spec, client.get(f"/api/v1/issues/{issue.id}"), "/issues/{issue_id}", 200)
+        assert body["id"] == issue.id
+
+
+def test_errors_match_the_schema(app, client, session, spec, seeded) -> None:
+    unauthorized = check(spec, client.get("/api/v1/issues"), "/issues", 401)
+    assert unauthorized["error"] == "unauthorized"
+    check(spec, client.get("/api/v1/issues/1"), "/issues/{issue_id}", 401)
+    _sign_in(app, client, session, seeded["anna"])
+    invalid = check(spec, client.get("/api/v1/issues?limit=500&status=x"), "/issues", 400)
+    assert set(invalid["fields"]) == {"limit", "status"}
+    foreign = f"/api/v1/issues/{seeded['foreign'].id}"
+    assert check(spec, client.get(foreign), "/issues/{issue_id}", 404)["error"] == "not_found"
