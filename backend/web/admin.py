@@ -1,0 +1,244 @@
+"""Admin panel for key users: users and their mailboxes, all issues, settings, audit log.
+
+Every route is for key users of the tenant (a plain user gets 403) and sees only that tenant:
+ids of another tenant answer 404. The work happens in :mod:`backend.mailbox_actions` and the
+``admin_*`` modules next to this one; the views read the request and pick the template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from pydantic import ValidationError
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from backend.audit import record_audit
+from backend.extensions import db_session, resources
+from backend.issue_queries import issue_count_query, issue_query
+from backend.models import Issue, Mailbox
+from backend.models.mailbox import HealthStatus
+from backend.models.types import IssueCode
+from backend.web import admin_audit, admin_forms, admin_issues, admin_users
+from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
+from backend.web.admin_bulk import ACTIONS, apply_bulk
+from backend.web.admin_csv import csv_lines
+from backend.web.admin_paging import Page
+from backend.web.admin_users import UsersFilter
+from backend.web.presenters import ITEM_TYPE_LABELS
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+CSV_BATCH = 500
+
+
+@admin.get("/")
+@key_user_required
+def users() -> str | BaseResponse:
+    try:
+        filters, problem = UsersFilter.model_validate(request.args.to_dict()), None
+    except ValidationError:
+        filters, problem = UsersFilter(), "The filters were not understood; showing all users."
+    rows = db_session().execute(admin_users.users_query(current_user.tenant_id, filters)).all()
+    if not rows and filters.page > 1:
+        return redirect(url_for("admin.users", **filters.query_args(page=1)))
+    lines, total = admin_users.user_rows(rows)
+    return render_template(
+        "admin/users.html",
+        rows=lines,
+        filters=filters,
+        problem=problem,
+        page=Page(filters.page, total),
+        statuses=[(status, admin_users.status_pill(status).label) for status in HealthStatus],
+        actions=ACTIONS.values(),
+    )
+
+
+@admin.post("/bulk")
+@key_user_required
+def bulk() -> BaseResponse:
+    """Apply one action to the selected mailboxes and say in one message what happened.
+
+    Every id must be a mailbox of the key user's tenant: if one is not, the answer is 404 and
+    nothing changes (the same answer as for an id that does not exist).
+    """
+    action = ACTIONS.get(request.form.get("action", ""))
+    if action is None:
+        abort(400)
+    back = url_for("admin.users", **_users_filter(request.form.get("back", "")).query_args())
+    raw_ids = request.form.getlist("mailbox_id")
+    if not all(raw.isdigit() for raw in raw_ids):
+        abort(400)
+    ids = {int(raw) for raw in raw_ids}
+    if not ids:
+        flash("Select at least one mailbox first.", "error")
+        return redirect(back)
+    session = db_session()
+    mailboxes = session.scalars(
+        select(Mailbox).where(Mailbox.id.in_(ids), Mailbox.tenant_id == current_user.tenant_id)
+    ).all()
+    if len(mailboxes) != len(ids):
+        abort(404)
+    outcome = apply_bulk(session, action, list(mailboxes), me(), resources())
+    session.commit()
+    flash(outcome.summary, outcome.category)
+    return redirect(back)
+
+
+@admin.get("/issues")
+@key_user_required
+def issues() -> str:
+    filters, problem = admin_issues.read_filters(request.args)
+    viewer = (current_user.tenant_id, current_user.id, True)
+    session = db_session()
+    total = session.scalar(issue_count_query(*viewer, filters)) or 0
+    page = Page.within(admin_issues.page_number(request.args), total)
+    rows = session.execute(issue_query(*viewer, filters).limit(page.size).offset(page.offset))
+    return render_template(
+        "admin/issues.html",
+        rows=rows.all(),
+        page=page,
+        filters=filters,
+        filter_args=admin_issues.filter_args(filters),
+        problem=problem,
+        hide_titles=my_tenant().config.hide_other_users_titles,
+        people_options=[
+            (person.id, f"{person.name} ({person.email})")
+            for person in admin_issues.people(session, current_user.tenant_id)
+        ],
+        item_types=ITEM_TYPE_LABELS,
+        code_options=[(code.value, code.value) for code in IssueCode],
+    )
+
+
+@admin.get("/issues.csv")
+@key_user_required
+def issues_csv() -> Response:
+    filters, problem = admin_issues.read_filters(request.args)
+    if problem:
+        abort(400)
+    tenant, viewer_id = my_tenant(), current_user.id
+    statement = issue_query(tenant.id, viewer_id, True, filters)
+    hide_titles = tenant.config.hide_other_users_titles
+
+    @stream_with_context
+    def lines() -> Iterator[str]:
+        # Read in the generator: the view's session is closed once the view returns.
+        rows = db_session().execute(statement.execution_options(yield_per=CSV_BATCH))
+        yield from csv_lines(rows, viewer_id, hide_titles)
+
+    name = f"issues-{tenant.slug}-{datetime.now(UTC):%Y%m%d-%H%M}.csv"
+    return Response(
+        lines(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@admin.post("/issues/<int:issue_id>/ignore")
+@key_user_required
+def ignore_issue(issue_id: int) -> BaseResponse:
+    issue, session = tenant_row_or_404(Issue, issue_id), db_session()
+    if admin_issues.ignore(session, issue, me()):
+        session.commit()
+        flash("The issue is resolved as ignored. It opens again if the failure comes back.")
+    else:
+        flash("This issue was already resolved.", "error")
+    back = admin_issues.filter_args(admin_issues.read_filters(request.form)[0])
+    page = admin_issues.page_number(request.form)
+    return redirect(url_for("admin.issues", **back, **({"page": page} if page > 1 else {})))
+
+
+@admin.get("/settings")
+@key_user_required
+def settings() -> str:
+    return _settings_page(admin_forms.values_of(my_tenant().config), {})
+
+
+@admin.post("/settings")
+@key_user_required
+def save_settings() -> tuple[str, int] | BaseResponse:
+    values = admin_forms.submitted_values(request.form)
+    new, errors = admin_forms.parse_settings(values)
+    if new is None:
+        return _settings_page(values, errors), 422
+    tenant, session = my_tenant(), db_session()
+    changed = admin_forms.changes(tenant.config, new)
+    if not changed:
+        flash("Nothing changed.")
+        return redirect(url_for("admin.settings"))
+    tenant.config = new
+    record_audit(
+        session,
+        tenant_id=tenant.id,
+        actor=me(),
+        action="tenant.settings",
+        target_type="tenant",
+        target_id=str(tenant.id),
+        details={"changes": changed},
+    )
+    session.commit()
+    flash(f"Settings saved ({len(changed)} changed).", "success")
+    return redirect(url_for("admin.settings"))
+
+
+@admin.get("/audit")
+@key_user_required
+def audit() -> str | BaseResponse:
+    try:
+        filters, problem = admin_audit.AuditFilter.model_validate(request.args.to_dict()), None
+    except ValidationError:
+        filters, problem = admin_audit.AuditFilter(), "The filters were not understood."
+    session = db_session()
+    rows = session.execute(admin_audit.audit_query(current_user.tenant_id, filters)).all()
+    if not rows and filters.page > 1:
+        return redirect(url_for("admin.audit", **filters.query_args(page=1)))
+    return render_template(
+        "admin/audit.html",
+        events=[row.AuditEvent for row in rows],
+        page=Page(filters.page, rows[0].total if rows else 0),
+        filters=filters,
+        problem=problem,
+        action_options=[
+            (action, action)
+            for action in session.scalars(admin_audit.actions_query(current_user.tenant_id))
+        ],
+        detail_lines=admin_audit.detail_lines,
+    )
+
+
+def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> str:
+    return render_template(
+        "admin/settings.html",
+        values=values,
+        errors=errors,
+        item_types=ITEM_TYPE_LABELS,
+        directions=admin_forms.DIRECTION_LABELS,
+        conflicts=admin_forms.CONFLICT_LABELS,
+        forbidden=admin_forms.FORBIDDEN_LABELS,
+        reminders=admin_forms.REMINDER_LABELS,
+        operations=admin_forms.OPERATIONS,
+        default_threshold=resources().settings.notify_failure_threshold,
+    )
+
+
+def _users_filter(query_string: str) -> UsersFilter:
+    """The users table's filters a bulk form came from, to go back to the same view."""
+    try:
+        return UsersFilter.model_validate(dict(parse_qsl(query_string)))
+    except ValidationError:
+        return UsersFilter()

@@ -1,0 +1,150 @@
+"""Bulk actions of the admin users table: one action applied to each selected mailbox.
+
+Each mailbox goes through :mod:`backend.mailbox_actions` (checked and audited there); a
+mailbox the action does not apply to is refused with the reason, and the others still change.
+The outcome reads as one sentence: ``3 paused; 1 refused: ben@contoso.test: ...``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from backend import mailbox_actions
+from backend.auth.revocation import revoke_credentials
+from backend.extensions import Resources
+from backend.mailbox_actions import ActionRefused
+from backend.models import Mailbox, User
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    name: str
+    label: str
+    done: str
+    """What the summary says of the mailboxes it changed: ``3 paused``."""
+    hint: str
+    """What the action does, shown when it is chosen."""
+
+
+ACTIONS = {
+    action.name: action
+    for action in (
+        BulkAction("force", "Force sync", "queued for a sync", "Sync now (at most once a minute)."),
+        BulkAction("pause", "Pause", "paused", "Stop syncing until resumed."),
+        BulkAction("resume", "Resume", "resumed", "Sync paused mailboxes again."),
+        BulkAction("enable", "Enable", "enabled", "Let disabled mailboxes sync again."),
+        BulkAction(
+            "relaunch", "Relaunch failed", "relaunched", "Retry mailboxes whose sync failed now."
+        ),
+        BulkAction(
+            "approve",
+            "Approve held mass change",
+            "approved",
+            "Let a held mass change be written on the next run.",
+        ),
+        BulkAction(
+            "reset",
+            "Reset mailbox",
+            "reset",
+            "Forget all progress: the next sync reads everything again.",
+        ),
+        BulkAction(
+            "revoke",
+            "Revoke access",
+            "revoked",
+            "Revoke the token at the provider and forget it; the user must re-activate.",
+        ),
+    )
+}
+
+
+@dataclass
+class BulkOutcome:
+    action: BulkAction
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    not_revoked: list[tuple[str, str]] = field(default_factory=list)
+    """Mailboxes whose token was forgotten here but which the provider did not confirm."""
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{len(self.done)} {self.action.done}"]
+        if self.refused:
+            reasons = "; ".join(f"{address}: {reason}" for address, reason in self.refused)
+            parts.append(f"{len(self.refused)} refused: {reasons}")
+        if self.not_revoked:
+            reasons = "; ".join(f"{address}: {reason}" for address, reason in self.not_revoked)
+            parts.append(f"deleted here but not revoked at the provider: {reasons}")
+        return "; ".join(parts) + "."
+
+    @property
+    def category(self) -> str:
+        """The flash category: success, error (nothing changed) or info (some refused)."""
+        if not self.refused and not self.not_revoked:
+            return "success"
+        return "error" if not self.done else "info"
+
+
+def apply_bulk(
+    session: Session, action: BulkAction, mailboxes: list[Mailbox], actor: User, found: Resources
+) -> BulkOutcome:
+    """Apply ``action`` to each mailbox; the caller commits.
+
+    Args:
+        session: holds the mailboxes; audit events are added to it.
+        action: one of :data:`ACTIONS`.
+        mailboxes: mailboxes of the actor's tenant (the caller checked).
+        actor: the key user acting.
+        found: the app's resources (Redis for force, the cipher for revoke).
+
+    Returns:
+        Which mailboxes changed, which were refused and why.
+    """
+    outcome = BulkOutcome(action)
+    for mailbox in sorted(mailboxes, key=lambda box: box.address):
+        try:
+            _apply(session, action.name, mailbox, actor, found, outcome)
+        except ActionRefused as refused:
+            outcome.refused.append((mailbox.address, _sentence(str(refused))))
+        else:
+            outcome.done.append(mailbox.address)
+    return outcome
+
+
+def _apply(
+    session: Session,
+    name: str,
+    mailbox: Mailbox,
+    actor: User,
+    found: Resources,
+    outcome: BulkOutcome,
+) -> None:
+    match name:
+        case "force":
+            mailbox_actions.force(session, found.redis, mailbox, actor, found.settings)
+        case "pause":
+            mailbox_actions.pause(session, mailbox, actor)
+        case "resume":
+            mailbox_actions.resume(session, mailbox, actor)
+        case "enable":
+            mailbox_actions.enable(session, mailbox, actor)
+        case "relaunch":
+            mailbox_actions.relaunch(session, mailbox, actor)
+        case "approve":
+            mailbox_actions.approve(session, mailbox, actor)
+        case "reset":
+            mailbox_actions.reset(session, mailbox, actor)
+        case "revoke":
+            revoked = mailbox_actions.revoke(
+                session, mailbox, actor, found.cipher, revoke_credentials
+            )
+            if revoked.provider_error:
+                outcome.not_revoked.append((mailbox.address, revoked.provider_error))
+        case _:
+            raise ValueError(f"unknown bulk action {name!r}")
+
+
+def _sentence(reason: str) -> str:
+    return reason.rstrip(".")

@@ -1,0 +1,225 @@
+"""The tenant settings form: its fields as the page names them, parsing, checks and the diff.
+
+Field names are dotted paths (``item_types.CONTACT.direction``, ``forbidden_policy.DELETE``) so
+a validation error's location is the name of the field it belongs to. The form shows the
+mass-change share in percent and the extra recipients as text; everything else maps one to one
+onto :class:`TenantSettings`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from backend.models.tenant import (
+    ConflictPolicy,
+    ForbiddenPolicy,
+    ItemTypeSettings,
+    Reminder,
+    TenantSettings,
+)
+from backend.models.types import Direction, ItemType
+
+FormValues = dict[str, str | bool]
+"""What the form shows: text per field, True/False per checkbox."""
+
+OPERATIONS = ("UPDATE", "DELETE")
+DIRECTION_LABELS = {
+    Direction.BOTH: "Both ways",
+    Direction.UP: "Mailbox → SAP",
+    Direction.DOWN: "SAP → mailbox",
+}
+CONFLICT_LABELS = {
+    ConflictPolicy.NEWER_WINS: "Newer change wins",
+    ConflictPolicy.C4C_WINS: "SAP wins",
+    ConflictPolicy.MAILBOX_WINS: "Mailbox wins",
+}
+FORBIDDEN_LABELS = {
+    ForbiddenPolicy.RETRY: "Retry every run",
+    ForbiddenPolicy.ROLL_BACK: "Roll back the mailbox copy",
+    ForbiddenPolicy.IGNORE: "Ignore",
+}
+REMINDER_LABELS = {
+    Reminder.NONE: "No reminder",
+    Reminder.DAILY: "Daily",
+    Reminder.WEEKLY: "Weekly",
+}
+CHECKBOXES = (
+    *(f"item_types.{item_type}.enabled" for item_type in ItemType),
+    "delete_copies",
+    "hide_other_users_titles",
+)
+TEXT_FIELDS = (
+    *(
+        f"item_types.{item_type}.{name}"
+        for item_type in ItemType
+        for name in ("direction", "conflict_policy")
+    ),
+    "notify_failure_threshold",
+    "reminder",
+    "extra_recipients",
+    "mass_change_percent",
+    "mass_change_minimum",
+    *(f"forbidden_policy.{operation}" for operation in OPERATIONS),
+)
+_ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class SettingsForm(BaseModel):
+    """The submitted form, checked; :meth:`settings` turns it into :class:`TenantSettings`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_types: dict[ItemType, ItemTypeSettings]
+    notify_failure_threshold: int | None = Field(default=None, ge=1, le=1000)
+    reminder: Reminder
+    extra_recipients: list[str]
+    mass_change_percent: float = Field(gt=0, le=100)
+    mass_change_minimum: int = Field(ge=1, le=1_000_000)
+    forbidden_policy: dict[Literal["UPDATE", "DELETE"], ForbiddenPolicy]
+    delete_copies: bool
+    hide_other_users_titles: bool
+
+    @field_validator("notify_failure_threshold", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("extra_recipients", mode="before")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        addresses = [part.lower() for part in _SEPARATORS.split(value) if part]
+        wrong = [address for address in addresses if not _ADDRESS.match(address)]
+        if wrong:
+            raise ValueError(f"not an e-mail address: {', '.join(wrong)}")
+        return list(dict.fromkeys(addresses))
+
+    def settings(self) -> TenantSettings:
+        values = self.model_dump(exclude={"mass_change_percent"})
+        values["mass_change_share"] = round(self.mass_change_percent / 100, 4)
+        return TenantSettings.model_validate(values)
+
+
+def values_of(settings: TenantSettings) -> FormValues:
+    """The form filled in with ``settings``."""
+    values: FormValues = {}
+    for item_type in ItemType:
+        # A type missing from stored settings does not sync; show it off, not at its default.
+        current = settings.item_types.get(item_type, ItemTypeSettings(enabled=False))
+        values[f"item_types.{item_type}.enabled"] = current.enabled
+        values[f"item_types.{item_type}.direction"] = current.direction.value
+        values[f"item_types.{item_type}.conflict_policy"] = current.conflict_policy.value
+    for operation in OPERATIONS:
+        policy = settings.forbidden_policy.get(operation, ForbiddenPolicy.RETRY)
+        values[f"forbidden_policy.{operation}"] = policy.value
+    threshold = settings.notify_failure_threshold
+    values.update(
+        {
+            "notify_failure_threshold": "" if threshold is None else str(threshold),
+            "reminder": settings.reminder.value,
+            "extra_recipients": "\n".join(settings.extra_recipients),
+            "mass_change_percent": f"{round(settings.mass_change_share * 100, 2):g}",
+            "mass_change_minimum": str(settings.mass_change_minimum),
+            "delete_copies": settings.delete_copies,
+            "hide_other_users_titles": settings.hide_other_users_titles,
+        }
+    )
+    return values
+
+
+def submitted_values(form: Mapping[str, str]) -> FormValues:
+    """What the user typed and ticked, as the form shows it again."""
+    values: FormValues = {name: form.get(name, "").strip() for name in TEXT_FIELDS}
+    values["extra_recipients"] = form.get("extra_recipients", "")
+    values.update({name: name in form for name in CHECKBOXES})
+    return values
+
+
+def parse_settings(values: FormValues) -> tuple[TenantSettings | None, dict[str, str]]:
+    """The settings the form gives, or None and a message per field that is wrong."""
+    try:
+        return SettingsForm.model_validate(_nested(values)).settings(), {}
+    except ValidationError as error:
+        return None, _messages(error)
+
+
+def changes(old: TenantSettings, new: TenantSettings) -> dict[str, dict[str, Any]]:
+    """The settings that differ, by dotted key, as ``{"old": ..., "new": ...}``."""
+    before, after = _flat(old.model_dump(mode="json")), _flat(new.model_dump(mode="json"))
+    return {
+        key: {"old": before.get(key), "new": after.get(key)}
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    }
+
+
+def _nested(values: FormValues) -> dict[str, Any]:
+    return {
+        "item_types": {
+            item_type.value: {
+                name: values[f"item_types.{item_type}.{name}"]
+                for name in ("enabled", "direction", "conflict_policy")
+            }
+            for item_type in ItemType
+        },
+        "forbidden_policy": {
+            operation: values[f"forbidden_policy.{operation}"] for operation in OPERATIONS
+        },
+        **{
+            name: values[name]
+            for name in (
+                "notify_failure_threshold",
+                "reminder",
+                "extra_recipients",
+                "mass_change_percent",
+                "mass_change_minimum",
+                "delete_copies",
+                "hide_other_users_titles",
+            )
+        },
+    }
+
+
+def _messages(error: ValidationError) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"])
+        messages.setdefault(field, _message(problem))
+    return messages
+
+
+def _message(problem: Any) -> str:
+    limits = problem.get("ctx") or {}
+    match problem["type"]:
+        case "int_parsing" | "int_from_float":
+            return "Enter a whole number."
+        case "float_parsing":
+            return "Enter a number."
+        case "greater_than_equal":
+            return f"Enter {limits['ge']} or more."
+        case "greater_than":
+            return f"Enter more than {limits['gt']}."
+        case "less_than_equal":
+            return f"Enter at most {limits['le']}."
+        case "enum" | "literal_error":
+            return "Choose one of the options."
+        case "value_error":
+            text = str(problem["msg"]).removeprefix("Value error, ")
+            return text[:1].upper() + text[1:] + "."
+    return str(problem["msg"])
+
+
+def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

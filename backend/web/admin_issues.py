@@ -1,0 +1,76 @@
+"""The admin issues listing: its filters as the query string gives them, and ignoring an issue.
+
+The rows themselves come from :func:`backend.issue_queries.issue_query`, the same listing the
+JSON API and the CSV export use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.audit import record_audit
+from backend.db import utcnow
+from backend.issue_queries import IssueFilter
+from backend.models import Issue, User
+from backend.models.issue import Resolution
+
+FILTER_NAMES = ("status", "type", "code", "user")
+
+
+def read_filters(args: Mapping[str, str]) -> tuple[IssueFilter, str | None]:
+    """The filters of the query string, or the default ones and why the given ones are wrong."""
+    try:
+        return IssueFilter.model_validate({name: args.get(name, "") for name in FILTER_NAMES}), None
+    except ValidationError as error:
+        wrong = ", ".join(sorted({str(problem["loc"][0]) for problem in error.errors()}))
+        return IssueFilter(), f"The filter {wrong} was not understood; showing open issues."
+
+
+def page_number(args: Mapping[str, str]) -> int:
+    raw = args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def filter_args(filters: IssueFilter) -> dict[str, str]:
+    """The filters as query arguments (only those that differ from the default)."""
+    args = {name: getattr(filters, name) for name in FILTER_NAMES}
+    args["status"] = None if filters.status == "open" else filters.status
+    return {name: str(value) for name, value in args.items() if value is not None}
+
+
+def people(session: Session, tenant_id: int) -> list[Any]:
+    """The tenant's users for the user filter: ``(id, name, email)`` rows, by name."""
+    return list(
+        session.execute(
+            select(User.id, User.name, User.email)
+            .where(User.tenant_id == tenant_id)
+            .order_by(func.lower(User.name), User.id)
+        )
+    )
+
+
+def ignore(session: Session, issue: Issue, actor: User) -> bool:
+    """Resolve an open issue as ignored (it opens again if the failure comes back).
+
+    Returns:
+        False when the issue was already resolved (nothing changes).
+    """
+    if issue.resolved_at is not None:
+        return False
+    issue.resolved_at = utcnow()
+    issue.resolution = Resolution.IGNORED
+    record_audit(
+        session,
+        tenant_id=issue.tenant_id,
+        actor=actor,
+        action="issue.ignore",
+        target_type="issue",
+        target_id=str(issue.id),
+        details={"code": issue.code.value, "mailbox_id": issue.mailbox_id},
+    )
+    return True

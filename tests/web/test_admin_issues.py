@@ -1,0 +1,180 @@
+"""The admin issues page and its CSV export: filters, paging, privacy, escaping, ignoring."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from backend.db import utcnow
+from backend.models import AuditEvent, Issue, Mailbox
+from backend.models.issue import Resolution, Source
+from backend.models.types import IssueCode, ItemType
+from backend.web.admin_csv import HEADER, neutralise
+from tests.support import factories
+from tests.support.web import csrf_token
+
+
+@pytest.fixture
+def anna_box(session, resources, tenant) -> Mailbox:
+    box = factories.mailbox(session, resources.cipher, tenant, "anna@contoso.test")
+    session.commit()
+    return box
+
+
+def _issue(session, box: Mailbox, key: str, **values) -> Issue:
+    defaults = dict(
+        tenant_id=box.tenant_id, user_id=box.user_id, mailbox_id=box.id,
+        item_type=ItemType.CONTACT, item_key=key, mailbox_item_id=key, title=f"Item {key}",
+        code=IssueCode.NEEDS_INPUT, source=Source.C4C, backend_message="LastName is missing",
+    )  # fmt: skip
+    issue = Issue(**{**defaults, **values})
+    session.add(issue)
+    session.commit()
+    return issue
+
+
+def _ids(page: str) -> list[int]:
+    return [int(found) for found in re.findall(r'<tr id="issue-(\d+)">', page)]
+
+
+def _csv(client, query: str = "") -> list[list[str]]:
+    answer = client.get(f"/admin/issues.csv{query}")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert answer.headers["Content-Disposition"].startswith('attachment; filename="issues-')
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+
+
+def test_issues_of_the_whole_tenant_and_only_of_it(
+    client, session, resources, kim_box, anna_box
+) -> None:
+    mine = _issue(session, kim_box, "K1")
+    annas = _issue(session, anna_box, "A1", item_type=ItemType.TASK, code=IssueCode.FORBIDDEN)
+    resolved = _issue(session, anna_box, "A2", resolved_at=utcnow(), resolution=Resolution.AUTO)
+    fabrikam = factories.tenant(session, resources.cipher, "fabrikam")
+    olga = factories.mailbox(session, resources.cipher, fabrikam, "olga@fabrikam.test")
+    session.commit()
+    foreign = _issue(session, olga, "O1")
+
+    page = client.get("/admin/issues").get_data(as_text=True)
+    assert set(_ids(page)) == {mine.id, annas.id}
+    assert "olga@fabrikam.test" not in page
+    assert set(_ids(client.get("/admin/issues?status=all").get_data(as_text=True))) == {
+        mine.id, annas.id, resolved.id
+    }  # fmt: skip
+    assert _ids(client.get("/admin/issues?status=resolved").get_data(as_text=True)) == [resolved.id]
+    assert _ids(client.get("/admin/issues?type=task").get_data(as_text=True)) == [annas.id]
+    assert _ids(client.get("/admin/issues?code=FORBIDDEN").get_data(as_text=True)) == [annas.id]
+    assert _ids(client.get(f"/admin/issues?user={kim_box.user_id}").get_data(as_text=True)) == [
+        mine.id
+    ]
+    assert _ids(client.get(f"/admin/issues?user={olga.user_id}").get_data(as_text=True)) == []
+    assert foreign.id not in _ids(client.get("/admin/issues?status=all").get_data(as_text=True))
+    assert "not understood" in client.get("/admin/issues?code=NOPE").get_data(as_text=True)
+
+
+def test_issues_are_paged_fifty_at_a_time_newest_first(client, session, kim_box) -> None:
+    start = utcnow() - timedelta(days=1)
+    made = [_issue(session, kim_box, f"K{n}", last_seen_at=start + timedelta(minutes=n))
+            for n in range(55)]  # fmt: skip
+    first = client.get("/admin/issues").get_data(as_text=True)
+    assert _ids(first) == [issue.id for issue in reversed(made)][:50]
+    assert "1\N{EN DASH}50 of 55" in first and 'rel="next"' in first
+    second = client.get("/admin/issues?page=2").get_data(as_text=True)
+    assert _ids(second) == [issue.id for issue in reversed(made[:5])]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert _ids(client.get("/admin/issues?page=9").get_data(as_text=True)) == _ids(second)
+
+
+def test_titles_are_escaped(client, session, kim_box) -> None:
+    _issue(session, kim_box, "K1", title="<script>alert(1)</script>")
+    page = client.get("/admin/issues").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_privacy_hides_titles_of_other_users_but_not_ones_own(
+    client, session, tenant, kim_box, anna_box
+) -> None:
+    _issue(session, kim_box, "K1", title="Kim's contact")
+    _issue(session, anna_box, "A1", title="Anna's secret deal")
+    config = tenant.config
+    config.hide_other_users_titles = True
+    tenant.config = config
+    session.commit()
+
+    page = client.get("/admin/issues").get_data(as_text=True)
+    assert "Kim&#39;s contact" in page
+    assert "Anna&#39;s secret deal" not in page and ">Hidden<" in page
+    rows = {row[1]: row for row in _csv(client)[1:]}
+    assert rows["kim@contoso.test"][HEADER.index("title")] == "Kim's contact"
+    assert rows["anna@contoso.test"][HEADER.index("title")] == ""
+
+
+def test_csv_has_a_header_a_row_per_issue_the_same_filters_and_no_formulas(
+    client, session, kim_box, anna_box
+) -> None:
+    first = _issue(session, anna_box, "A1", title="=HYPERLINK(\"http://evil\")",
+                   backend_message="@SUM(A1)", http_status=400)  # fmt: skip
+    _issue(session, kim_box, "K1", title="-2+3", code=IssueCode.FORBIDDEN)
+    _issue(session, kim_box, "K2", resolved_at=utcnow())
+
+    rows = _csv(client)
+    assert rows[0] == list(HEADER)
+    assert len(rows) == 3
+    by_id = {row[0]: dict(zip(HEADER, row, strict=True)) for row in rows[1:]}
+    anna = by_id[str(first.id)]
+    assert anna["title"] == '\'=HYPERLINK("http://evil")'
+    assert anna["message"] == "'@SUM(A1)"
+    assert anna["user_email"] == "anna@contoso.test" and anna["mailbox"] == "anna@contoso.test"
+    assert anna["code"] == "NEEDS_INPUT" and anna["item_type"] == "CONTACT"
+    assert anna["http_status"] == "400" and anna["resolved_at_utc"] == ""
+    assert [row[HEADER.index("title")] for row in rows[1:] if row[0] != str(first.id)] == ["'-2+3"]
+    filtered = _csv(client, "?code=FORBIDDEN")
+    assert len(filtered) == 2 and filtered[1][HEADER.index("code")] == "FORBIDDEN"
+    assert len(_csv(client, "?status=all")) == 4
+    assert client.get("/admin/issues.csv?type=nope").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"),
+     ("plain", "plain"), ("a=b", "a=b"), ("", ""), (-1, -1), (None, None)],
+)  # fmt: skip
+def test_neutralise(value, expected) -> None:
+    assert neutralise(value) == expected
+
+
+def test_a_key_user_resolves_an_issue_as_ignored(client, session, kim_box, anna_box) -> None:
+    issue = _issue(session, anna_box, "A1")
+    token = csrf_token(client, "/admin/issues")
+    answer = client.post(f"/admin/issues/{issue.id}/ignore",
+                         data={"csrf_token": token, "code": "NEEDS_INPUT"})  # fmt: skip
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/admin/issues?code=NEEDS_INPUT"
+    session.refresh(issue)
+    assert issue.resolution is Resolution.IGNORED and issue.resolved_at is not None
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "issue.ignore"))
+    assert event.target_id == str(issue.id) and event.actor == "kim@contoso.test"
+    again = client.post(f"/admin/issues/{issue.id}/ignore", data={"csrf_token": token},
+                        follow_redirects=True)  # fmt: skip
+    assert "already resolved" in again.get_data(as_text=True)
+
+
+def test_ignoring_an_issue_of_another_tenant_answers_404(
+    client, session, resources, kim_box
+) -> None:
+    fabrikam = factories.tenant(session, resources.cipher, "fabrikam")
+    olga = factories.mailbox(session, resources.cipher, fabrikam, "olga@fabrikam.test")
+    session.commit()
+    foreign = _issue(session, olga, "O1")
+    token = csrf_token(client, "/admin/issues")
+    answer = client.post(f"/admin/issues/{foreign.id}/ignore", data={"csrf_token": token})
+    assert answer.status_code == 404
+    session.refresh(foreign)
+    assert foreign.resolved_at is None

@@ -1,0 +1,183 @@
+"""The admin settings form (round trip, checks, audit of changes) and the audit log page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend.audit import record_audit
+from backend.db import utcnow
+from backend.models import AuditEvent, User
+from backend.models.tenant import ConflictPolicy, ForbiddenPolicy, Reminder, TenantSettings
+from backend.models.types import Direction, ItemType
+from backend.web.admin_audit import detail_lines
+from backend.web.admin_forms import parse_settings, values_of
+from tests.support import factories
+from tests.support.web import csrf_token
+
+
+def _form(client) -> dict[str, str | list[str]]:
+    """What the settings page would post as it is shown (ticked boxes send "on")."""
+    page = client.get("/admin/settings").get_data(as_text=True)
+    data: dict[str, str | list[str]] = {"csrf_token": csrf_token(client, "/admin/settings")}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or name.group(1) == "csrf_token":
+            continue
+        if 'type="checkbox"' in tag:
+            if "checked" in tag:
+                data[name.group(1)] = "on"
+        else:
+            data[name.group(1)] = re.search(r'value="([^"]*)"', tag).group(1)
+    for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        data[name] = re.search(r'<option value="([^"]*)" selected', body).group(1)
+    data["extra_recipients"] = re.search(r"<textarea [^>]*>(.*?)</textarea>", page, re.S).group(1)
+    return data
+
+
+def test_the_form_shows_the_defaults_and_saving_them_changes_nothing(client, kim, session):
+    data = _form(client)
+    assert data["item_types.EMAIL.direction"] == "UP"
+    assert data["item_types.CONTACT.enabled"] == "on"
+    assert data["mass_change_percent"] == "20" and data["mass_change_minimum"] == "25"
+    assert data["notify_failure_threshold"] == "" and data["forbidden_policy.DELETE"] == "RETRY"
+    answer = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "Nothing changed" in answer.get_data(as_text=True)
+    assert session.scalars(select(AuditEvent)).all() == []
+
+
+def test_settings_round_trip_and_the_audit_names_each_change(client, kim, session, tenant):
+    data = _form(client)
+    data.pop("item_types.TASK.enabled")
+    data.pop("delete_copies")
+    data.update({
+        "item_types.CONTACT.direction": "DOWN",
+        "item_types.APPOINTMENT.conflict_policy": "C4C_WINS",
+        "notify_failure_threshold": "5",
+        "reminder": "WEEKLY",
+        "extra_recipients": "IT@contoso.test, boss@contoso.test\nit@contoso.test",
+        "mass_change_percent": "12.5",
+        "mass_change_minimum": "40",
+        "forbidden_policy.UPDATE": "ROLL_BACK",
+        "forbidden_policy.DELETE": "IGNORE",
+        "hide_other_users_titles": "on",
+    })  # fmt: skip
+    answer = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "Settings saved (12 changed)" in answer.get_data(as_text=True)
+
+    session.refresh(tenant)
+    config = tenant.config
+    assert config.item_types[ItemType.CONTACT].direction is Direction.DOWN
+    assert config.item_types[ItemType.APPOINTMENT].conflict_policy is ConflictPolicy.C4C_WINS
+    assert config.item_types[ItemType.TASK].enabled is False
+    assert config.notify_failure_threshold == 5 and config.reminder is Reminder.WEEKLY
+    assert config.extra_recipients == ["it@contoso.test", "boss@contoso.test"]
+    assert config.mass_change_share == 0.125 and config.mass_change_minimum == 40
+    assert config.forbidden_policy == {"UPDATE": ForbiddenPolicy.ROLL_BACK,
+                                       "DELETE": ForbiddenPolicy.IGNORE}  # fmt: skip
+    assert config.delete_copies is False and config.hide_other_users_titles is True
+
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "tenant.settings"))
+    assert event.actor == "kim@contoso.test" and event.target_id == str(tenant.id)
+    changes = event.details["changes"]
+    assert changes["item_types.CONTACT.direction"] == {"old": "BOTH", "new": "DOWN"}
+    assert changes["mass_change_share"] == {"old": 0.2, "new": 0.125}
+    assert changes["notify_failure_threshold"] == {"old": None, "new": 5}
+    assert len(changes) == 12
+
+    shown = _form(client)
+    assert shown["mass_change_percent"] == "12.5"
+    assert shown["item_types.CONTACT.direction"] == "DOWN"
+    assert "item_types.TASK.enabled" not in shown
+    assert shown["extra_recipients"] == "it@contoso.test\nboss@contoso.test"
+
+
+def test_invalid_input_is_kept_and_explained_next_to_each_field(client, kim, session, tenant):
+    data = _form(client)
+    data.update({
+        "mass_change_percent": "abc",
+        "mass_change_minimum": "0",
+        "notify_failure_threshold": "-3",
+        "extra_recipients": "boss@contoso.test, not-an-address",
+        "item_types.TASK.direction": "SIDEWAYS",
+    })  # fmt: skip
+    data.pop("delete_copies")
+    answer = client.post("/admin/settings", data=data)
+    page = answer.get_data(as_text=True)
+
+    assert answer.status_code == 422
+    assert "were not saved" in page
+    assert re.search(r'id="error-mass_change_percent">Enter a number\.<', page)
+    assert re.search(r'id="error-mass_change_minimum">Enter 1 or more\.<', page)
+    assert re.search(r'id="error-notify_failure_threshold">Enter 1 or more\.<', page)
+    assert re.search(r'id="error-extra_recipients">Not an e-mail address: not-an-address\.<', page)
+    assert re.search(r'id="error-item_types-TASK-direction">Choose one of the options\.<', page)
+    assert 'name="mass_change_percent" value="abc"' in page
+    assert "boss@contoso.test, not-an-address</textarea>" in page
+    assert re.search(r'name="delete_copies" value="on" >', page)
+    session.refresh(tenant)
+    assert tenant.config == TenantSettings()
+    assert session.scalars(select(AuditEvent)).all() == []
+
+
+def test_settings_post_without_csrf_token_changes_nothing(client, kim, session, tenant):
+    data = _form(client)
+    data.pop("csrf_token")
+    data["reminder"] = "DAILY"
+    assert client.post("/admin/settings", data=data).status_code == 400
+    session.refresh(tenant)
+    assert tenant.config.reminder is Reminder.NONE
+
+
+def test_form_values_parse_back_to_the_same_settings() -> None:
+    settings = TenantSettings(mass_change_share=0.333, extra_recipients=["a@b.test"],
+                              notify_failure_threshold=7, reminder=Reminder.DAILY)  # fmt: skip
+    parsed, errors = parse_settings(values_of(settings))
+    assert errors == {} and parsed == settings
+    only_contacts = TenantSettings.model_validate({"item_types": {"CONTACT": {}}})
+    shown = values_of(only_contacts)
+    assert shown["item_types.CONTACT.enabled"] is True
+    assert shown["item_types.TASK.enabled"] is False
+
+
+def test_the_audit_log_lists_the_tenants_events_newest_first_with_filters(
+    client, kim, session, resources, tenant
+) -> None:
+    fabrikam = factories.tenant(session, resources.cipher, "fabrikam")
+    anna = factories.mailbox(session, resources.cipher, tenant, "anna@contoso.test")
+    session.commit()
+    anna_user = session.get(User, anna.user_id)
+    moments = iter(utcnow() - timedelta(minutes=n) for n in range(10, 0, -1))
+    for actor, action, owner, details in (
+        (kim, "mailbox.pause", tenant, {"address": "anna@contoso.test"}),
+        (anna_user, "mailbox.resume", tenant, {"address": "anna@contoso.test"}),
+        (kim, "tenant.settings", tenant, {"changes": {"reminder": {"old": "NONE",
+                                                                   "new": "DAILY"}}}),
+        (None, "mailbox.pause", fabrikam, {"address": "olga@fabrikam.test"}),
+    ):  # fmt: skip
+        made = record_audit(session, tenant_id=owner.id, actor=actor, action=action,
+                            target_type="mailbox", target_id="1", details=details)  # fmt: skip
+        made.created_at = next(moments)
+    session.commit()
+
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert re.findall(r"<code>([\w.]+)</code>", page) == [
+        "tenant.settings", "mailbox.resume", "mailbox.pause"
+    ]  # fmt: skip
+    assert "reminder:</span> NONE → DAILY" in page
+    assert "olga@fabrikam.test" not in page
+    filtered = client.get("/admin/audit?action=mailbox.pause").get_data(as_text=True)
+    assert re.findall(r"<code>([\w.]+)</code>", filtered) == ["mailbox.pause"]
+    by_anna = client.get("/admin/audit?actor=ANNA@").get_data(as_text=True)
+    assert re.findall(r"<code>([\w.]+)</code>", by_anna) == ["mailbox.resume"]
+
+
+def test_detail_lines_read_as_words() -> None:
+    assert detail_lines({"at_provider": False, "address": "a@b.test", "n": None}) == [
+        ("at_provider", "no"), ("address", "a@b.test"), ("n", "—")
+    ]  # fmt: skip
+    assert detail_lines({"changes": {"x": {"old": [1], "new": {"a": True}}}}) == [
+        ("x", '[1] → {"a": true}')
+    ]
