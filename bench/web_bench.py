@@ -1,0 +1,434 @@
+"""Issue listings over HTTP: the JSON API, the dashboard's Issues tab and the admin list.
+
+Seeds 100,000 issues across 1,000 mailboxes (10 tenants of 100 users, one key user each; 60 %
+of the issues open, last seen over the past 90 days) into a database of its own on the local
+PostgreSQL (``ssi_bench_web``, created and dropped here; SQLite in a scratch folder when
+PostgreSQL cannot be reached), starts the real app (``create_app``) in a threaded werkzeug
+server on 127.0.0.1 in a child process (so the clients do not compete with it for the GIL),
+signs 16 sessions in by building the signed session cookie with the app's own session
+interface, and sends each scenario's requests from 16 concurrent clients (threads with a
+``requests.Session`` each). Prints p50/p99 latency and throughput per scenario, medians of
+``--repeat`` passes, and the query plans of the API's listing.
+
+Run: ``python -m bench.web_bench [--repeat 3] [--requests 400] [--sqlite]``. Never part of the
+test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import random
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import cycle
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import requests
+from flask import Flask
+from flask_login.utils import _create_identifier
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.exc import OperationalError
+from werkzeug.serving import make_server
+
+from backend import create_app
+from backend.db import make_engine
+from backend.issue_queries import IssueFilter, Position, after, issue_count_query, issue_query
+from backend.models import Issue, Mailbox, Tenant, User
+from backend.models.issue import Operation, Resolution, Source
+from backend.models.mailbox import HealthStatus, Provider
+from backend.models.types import Direction, IssueCode, ItemType, MailSystem
+from backend.models.user import Role
+from backend.schema import upgrade
+
+SERVER_URL = "postgresql://postgres@127.0.0.1:5432/"
+DATABASE = "ssi_bench_web"
+TENANTS, USERS_PER_TENANT, ISSUES_PER_MAILBOX = 10, 100, 100
+OPEN_SHARE = 0.6
+CLIENTS = 16
+ALONE = 50
+"""Requests of the one-client measurement of each scenario."""
+DEEP_ROWS = 5000
+"""How far into a key user's listing the deep page starts (of about 6,000 open issues)."""
+AGENT = "ssi-web-bench"
+CODES = (IssueCode.NEEDS_INPUT, IssueCode.FORBIDDEN, IssueCode.UNKNOWN, IssueCode.TEMPORARY)
+FILTER = "type=CONTACT&code=NEEDS_INPUT"
+
+
+@dataclass
+class Population:
+    key_users: list[int]
+    users: list[int]
+    tenant_of: dict[int, int]
+
+
+@dataclass
+class Figures:
+    p50_ms: float
+    p99_ms: float
+    per_second: float
+    rows: float
+    errors: int = 0
+    alone_ms: float = 0.0
+    """p50 with one client: the time the app spends on one request, no queueing."""
+
+
+@dataclass
+class Scenario:
+    name: str
+    who: str
+    """``key`` or ``user``: whose sessions send it."""
+    paths: dict[int, str] = field(default_factory=dict)
+    """Path per user id; a user without an entry uses ``default``."""
+    default: str = ""
+
+
+def database(use_sqlite: bool, folder: Path) -> tuple[str, str | None]:
+    """The URL of a fresh bench database, and a note when it is not PostgreSQL."""
+    sqlite_url = f"sqlite:///{folder / 'bench.db'}"
+    if use_sqlite:
+        return sqlite_url, "SQLite (asked for with --sqlite)"
+    server = make_engine(SERVER_URL + "postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        return sqlite_url, f"SQLite: PostgreSQL at {SERVER_URL} is unreachable ({reason})"
+    finally:
+        server.dispose()
+    return SERVER_URL + DATABASE, None
+
+
+def drop_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    server = make_engine(SERVER_URL + "postgres", isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+    server.dispose()
+
+
+def seed(engine: Engine) -> Population:
+    """Tenants, users, mailboxes and issues, inserted with Core executemany."""
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Tenant),
+            [
+                {"slug": f"t{n:02d}", "name": f"Tenant {n}", "c4c_base_url": "http://c4c.test/",
+                 "mail_system": MailSystem.EXCHANGE_SERVER, "settings": {}}
+                for n in range(TENANTS)
+            ],
+        )  # fmt: skip
+        tenant_ids = connection.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+        connection.execute(
+            insert(User),
+            [
+                {"tenant_id": tenant_id, "email": f"u{u:03d}@t{t:02d}.test",
+                 "name": f"User {u} of {t}", "role": Role.KEY_USER if u == 0 else Role.USER}
+                for t, tenant_id in enumerate(tenant_ids)
+                for u in range(USERS_PER_TENANT)
+            ],
+        )  # fmt: skip
+        users = connection.execute(select(User.id, User.tenant_id, User.email, User.role)).all()
+        connection.execute(
+            insert(Mailbox),
+            [
+                {"tenant_id": user.tenant_id, "user_id": user.id, "address": user.email,
+                 "provider": Provider.EXCHANGE, "status": HealthStatus.ACTIVE}
+                for user in users
+            ],
+        )  # fmt: skip
+        mailboxes = connection.execute(select(Mailbox.id, Mailbox.tenant_id, Mailbox.user_id)).all()
+        rows: list[dict[str, Any]] = []
+        for mailbox in mailboxes:
+            for n in range(ISSUES_PER_MAILBOX):
+                rows.append(_issue_row(rng, now, mailbox, n))
+                if len(rows) == 10_000:
+                    connection.execute(insert(Issue), rows)
+                    rows.clear()
+        if rows:
+            connection.execute(insert(Issue), rows)
+    if engine.dialect.name == "postgresql":
+        # As autovacuum would soon. SQLite keeps no statistics unless asked, and the app never
+        # asks: with them, it takes `resolved_at IS NULL` for a rare value and sorts instead.
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    key_users = [user.id for user in users if user.role == Role.KEY_USER]
+    plain = [user.id for user in users if user.role != Role.KEY_USER]
+    return Population(key_users, plain, {user.id: user.tenant_id for user in users})
+
+
+def _issue_row(rng: random.Random, now: datetime, mailbox: Any, n: int) -> dict[str, Any]:
+    item_type = rng.choice(list(ItemType))
+    last_seen = now - timedelta(seconds=rng.randrange(90 * 86400))
+    resolved = rng.random() >= OPEN_SHARE
+    return {
+        "tenant_id": mailbox.tenant_id, "user_id": mailbox.user_id, "mailbox_id": mailbox.id,
+        "item_type": item_type, "item_key": f"mbx:{n}", "mailbox_item_id": f"AAMk{n:06d}",
+        "c4c_object_id": f"{n:032X}", "title": f"{item_type.title()} {n}",
+        "code": rng.choice(CODES), "source": Source.C4C, "direction": Direction.UP,
+        "operation": Operation.UPDATE, "backend_code": "C4C/400",
+        "backend_message": "Mandatory field LastName is not filled", "http_status": 400,
+        "fields": ["LastName"], "action_title": "Add the missing last name",
+        "action_text": "Open the item, fill in the field and save it.",
+        "informational": False, "first_seen_at": last_seen - timedelta(days=rng.randrange(30)),
+        "last_seen_at": last_seen, "occurrences": rng.randrange(1, 20),
+        "resolved_at": last_seen + timedelta(hours=1) if resolved else None,
+        "resolution": Resolution.AUTO if resolved else None,
+    }  # fmt: skip
+
+
+def serve(config: dict[str, Any], channel: Connection) -> None:
+    """The child process: the real app in werkzeug's threaded server, until terminated."""
+    logging.disable(logging.CRITICAL)
+    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    channel.send(server.server_port)
+    server.serve_forever()
+
+
+def session_cookie(app: Flask, user_id: int) -> str:
+    """The signed session cookie of a signed-in ``user_id`` (flask-login, strong protection)."""
+    with app.test_request_context(
+        environ_base={"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": AGENT}
+    ):
+        identifier = _create_identifier()
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return serializer.dumps({"_user_id": str(user_id), "_fresh": True, "_id": identifier})
+
+
+def client(base: str, app: Flask, user_id: int) -> requests.Session:
+    browser = requests.Session()
+    browser.headers["User-Agent"] = AGENT
+    browser.cookies.set(app.config["SESSION_COOKIE_NAME"], session_cookie(app, user_id))
+    browser.base = base  # type: ignore[attr-defined]
+    browser.user_id = user_id  # type: ignore[attr-defined]
+    return browser
+
+
+def deep_cursors(sessions: list[requests.Session]) -> dict[int, str]:
+    """A cursor ``DEEP_ROWS`` into each key user's open listing, found by walking to it."""
+    cursors: dict[int, str] = {}
+    for browser in sessions:
+        user_id = browser.user_id  # type: ignore[attr-defined]
+        if user_id in cursors:
+            continue
+        cursor, seen = None, 0
+        while seen < DEEP_ROWS:
+            page = browser.get(
+                f"{browser.base}/api/v1/issues",  # type: ignore[attr-defined]
+                params={"limit": 200, **({"cursor": cursor} if cursor else {})},
+            ).json()
+            seen += len(page["items"])
+            cursor = page["next_cursor"]
+        cursors[user_id] = cursor
+    return cursors
+
+
+def load(sessions: list[requests.Session], scenario: Scenario, count: int) -> Figures:
+    """``count`` requests from ``len(sessions)`` concurrent clients, after a warm-up round."""
+    latencies: list[float] = []
+    rows: list[int] = []
+    errors = 0
+    lock = threading.Lock()
+    remaining = iter(range(count))
+    start = threading.Barrier(len(sessions) + 1)
+
+    def one(browser: requests.Session) -> tuple[float, int, int]:
+        user_id = browser.user_id  # type: ignore[attr-defined]
+        path = scenario.paths.get(user_id, scenario.default)
+        began = time.perf_counter()
+        answer = browser.get(browser.base + path)  # type: ignore[attr-defined]
+        elapsed = time.perf_counter() - began
+        listed = answer.status_code == 200 and path.startswith("/api/")
+        return elapsed, answer.status_code, len(answer.json()["items"]) if listed else -1
+
+    def work(browser: requests.Session) -> None:
+        nonlocal errors
+        for _ in range(2):
+            one(browser)
+        start.wait()
+        while True:
+            with lock:
+                if next(remaining, None) is None:
+                    return
+            elapsed, status, found = one(browser)
+            with lock:
+                latencies.append(elapsed)
+                rows.append(found)
+                errors += status != 200
+
+    threads = [threading.Thread(target=work, args=(browser,)) for browser in sessions]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return Figures(
+        p50_ms=statistics.median(ordered) * 1000,
+        p99_ms=ordered[min(len(ordered) - 1, round(0.99 * len(ordered)))] * 1000,
+        per_second=len(ordered) / seconds,
+        rows=statistics.median(rows),
+        errors=errors,
+    )
+
+
+def scenarios(
+    app: Flask, cursors: dict[int, str], key_user: requests.Session, user: requests.Session
+) -> tuple[list[Scenario], list[str]]:
+    """What to measure, and which pages were left out (not in the app yet, or failing)."""
+    routes = {rule.rule for rule in app.url_map.iter_rules()}
+    chosen = [
+        Scenario("API, key user, first page", "key", default="/api/v1/issues"),
+        Scenario(
+            f"API, key user, {DEEP_ROWS:,} rows deep",
+            "key",
+            paths={user: f"/api/v1/issues?cursor={cursor}" for user, cursor in cursors.items()},
+        ),
+        Scenario(f"API, key user, {FILTER}", "key", default=f"/api/v1/issues?{FILTER}"),
+        Scenario("API, plain user", "user", default="/api/v1/issues"),
+    ]
+    missing = []
+    for path, name, who in (
+        ("/issues", "dashboard Issues tab, plain user", "user"),
+        ("/admin/issues", "admin issues, key user", "key"),
+    ):
+        browser = key_user if who == "key" else user
+        if path not in routes:
+            missing.append(f"{path} ({name}): not in the app yet, not measured")
+        elif (status := browser.get(browser.base + path).status_code) != 200:  # type: ignore[attr-defined]
+            missing.append(f"{path} ({name}): answers {status} for now, not measured")
+        else:
+            chosen.append(Scenario(name, who, default=path))
+    return chosen, missing
+
+
+def explain(engine: Engine, population: Population) -> None:
+    """The plans of a key user's first page, deep page and count, and a plain user's page."""
+    key_user = population.key_users[0]
+    tenant = population.tenant_of[key_user]
+    everything = IssueFilter()
+    listing = issue_query(tenant, key_user, True, everything).limit(51)
+    with engine.connect() as connection:
+        deep = connection.execute(listing.offset(DEEP_ROWS).limit(1)).one()
+        plans = {
+            "key user, first page": listing,
+            f"key user, {DEEP_ROWS:,} rows deep": after(
+                listing, Position(deep.last_seen_at, deep.id)
+            ),
+            "key user, count": issue_count_query(tenant, key_user, True, everything),
+            "plain user, first page": issue_query(
+                tenant, population.users[0], False, everything
+            ).limit(51),
+        }
+        for name, statement in plans.items():
+            compiled = statement.compile(dialect=engine.dialect)
+            if engine.dialect.name == "postgresql":
+                sql, params = "EXPLAIN ANALYZE " + compiled.string, compiled.params
+            else:
+                sql = "EXPLAIN QUERY PLAN " + compiled.string
+                params = tuple(compiled.params[key] for key in compiled.positiontup or ())
+            print(f"\n{name}:")
+            for line in connection.exec_driver_sql(sql, params):
+                print("  " + str(line[-1]))
+
+
+def report(results: dict[str, Figures]) -> None:
+    print(
+        f"\n{'scenario':<46}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>7}{'1 client p50':>14}"
+        f"{'rows':>6}{'errors':>7}"
+    )
+    for name, row in results.items():
+        print(
+            f"{name:<46}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.per_second:>7.0f}"
+            f"{row.alone_ms:>14.1f}{f'{row.rows:.0f}' if row.rows >= 0 else '-':>6}{row.errors:>7}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="passes (medians)")
+    parser.add_argument("--requests", type=int, default=400, help="requests per scenario")
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
+    arguments = parser.parse_args()
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as folder:
+        url, note = database(arguments.sqlite, Path(folder))
+        try:
+            bench(url, note, Path(folder), arguments.repeat, arguments.requests)
+        finally:
+            drop_database(url)
+
+
+def bench(url: str, note: str | None, folder: Path, repeat: int, count: int) -> None:
+    print(f"database: {note or 'PostgreSQL ' + url}")
+    engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    upgrade(engine)
+    began = time.perf_counter()
+    population = seed(engine)
+    print(
+        f"seeded {TENANTS * USERS_PER_TENANT * ISSUES_PER_MAILBOX:,} issues in "
+        f"{time.perf_counter() - began:.1f} s"
+    )
+    config = {
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(folder / "instance"),
+        "RATELIMIT_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+    }
+    app = create_app(config)
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    server = context.Process(target=serve, args=(config, child), daemon=True)
+    server.start()
+    try:
+        base = f"http://127.0.0.1:{parent.recv()}"
+        keys = [
+            client(base, app, user) for user, _ in zip(cycle(population.key_users), range(CLIENTS))
+        ]
+        spread = population.users[:: len(population.users) // CLIENTS][:CLIENTS]
+        users = [client(base, app, user) for user in spread]
+        chosen, missing = scenarios(app, deep_cursors(keys), keys[0], users[0])
+        passes: list[dict[str, Figures]] = []
+        for _ in range(repeat):
+            figures = {}
+            for scenario in chosen:
+                sessions = keys if scenario.who == "key" else users
+                figures[scenario.name] = load(sessions, scenario, count)
+                figures[scenario.name].alone_ms = load(sessions[:1], scenario, ALONE).p50_ms
+            passes.append(figures)
+        results = {
+            s.name: Figures(
+                *(statistics.median(getattr(p[s.name], name) for p in passes)
+                  for name in ("p50_ms", "p99_ms", "per_second", "rows")),
+                errors=sum(p[s.name].errors for p in passes),
+                alone_ms=statistics.median(p[s.name].alone_ms for p in passes),
+            )
+            for s in chosen
+        }  # fmt: skip
+        print(f"{CLIENTS} concurrent clients, {count} requests per scenario, medians of {repeat}")
+        report(results)
+        for line in missing:
+            print(line)
+        explain(engine, population)
+    finally:
+        server.terminate()
+        server.join()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
