@@ -1,0 +1,126 @@
+"""Browser tests: the real app served on a loopback port, driven by Debian's Chromium.
+
+The app signs people in through the identity emulator and syncs against the C4C and EWS
+emulators (the engine tests' fixtures). Screenshots of every page land in
+``test-artifacts/screenshots`` (not committed) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from emulators.identity import IdentityEmulator, create_emulator
+from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
+    c4c,
+    c4c_service,
+    crm,
+    ews,
+    mailbox,
+    outlook,
+    sync_now,
+    tenant,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CLIENT_ID, CLIENT_SECRET = "ssi-sync-browser", "ssi-sync-browser-secret"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+
+class LiveServer:
+    """The app under test on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app: Flask) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def identity_service() -> Iterator[IdentityEmulator]:
+    emulator = create_emulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def app_config(identity_service: IdentityEmulator) -> dict[str, object]:
+    identity_service.provider.reset()
+    return {
+        "MICROSOFT_ISSUER": identity_service.provider.issuer("microsoft"),
+        "MICROSOFT_CLIENT_ID": CLIENT_ID,
+        "MICROSOFT_CLIENT_SECRET": CLIENT_SECRET,
+        "GOOGLE_CLIENT_ID": "",
+    }
+
+
+@pytest.fixture
+def live(app: Flask, identity_service: IdentityEmulator) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    identity_service.provider.register_client(
+        "microsoft", CLIENT_ID, CLIENT_SECRET, [f"{server.url}/auth/callback/microsoft"]
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield found
+        found.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator:
+    """Pages in fresh browser contexts (separate cookies), closed after the test."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page: Page, live: LiveServer, email: str, password: str) -> None:
+    """Sign in the way a person does: the button, the provider's form, back to the dashboard."""
+    page.goto(f"{live.url}/login")
+    page.click("#sign-in-microsoft")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_url(f"{live.url}/")
