@@ -1,9 +1,9 @@
 """``flask demo``: the whole product on one machine; ``flask seed``: the demo tenant only.
 
 The demo applies migrations, seeds Contoso, then starts the web server, a worker, the
-scheduler and the emulators (C4C, Exchange, mail catcher) as child processes sharing one Redis
-(the embedded one unless ``REDIS_URL`` is set), prints where to look, and stops every child
-on Ctrl-C.
+scheduler and the emulators (C4C, Exchange, identity provider, mail catcher) as child
+processes sharing one Redis (the embedded one unless ``REDIS_URL`` is set), prints where to
+look, and stops every child on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Child:
     argv: tuple[str, ...]
 
 
-EMULATOR_PORTS = (8101, 8102, 8125)
+EMULATOR_PORTS = (8101, 8102, 8104, 8125)
 
 
 def emulators() -> tuple[Child, ...]:
@@ -47,6 +47,8 @@ def emulators() -> tuple[Child, ...]:
                       "--user", c4c_user)),
         Child("exchange", (python, "-m", "emulators.ews", "--port", "8102", "--seed", "contoso",
                            *mailboxes)),
+        Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
+                           "--seed", "contoso")),
         Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
     )  # fmt: skip
 
@@ -153,12 +155,15 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
     lines = [
         "",
         "ssi-sync demo is running (Ctrl-C stops everything)",
-        f"  web          {base}/  (health: {base}/healthz, readiness: {base}/readyz)",
+        f"  dashboard    {base}/  (sign in with Microsoft or Google, as a user below)",
+        f"  admin        {base}/admin/  (as the key user)",
+        f"  health       {base}/healthz, readiness: {base}/readyz",
         f"  database     {database_url}",
         f"  redis        {redis_url}",
         "  mail sent    http://127.0.0.1:8126/  (SMTP catcher on 127.0.0.1:8125)",
         "  C4C          http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/  (emulated)",
         "  Exchange     http://127.0.0.1:8102/EWS/Exchange.asmx  (emulated)",
+        "  sign-in      http://127.0.0.1:8104/  (emulated Microsoft Entra ID and Google)",
         "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
         "  tenant       Contoso",
         *(f"  user         {u.email} / {u.password} ({u.role.lower()})" for u in DEMO_USERS),
