@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from backend.auth.signin import login_manager
+from backend.web.security import limiter
 
 
 def register_blueprints(app: Flask) -> None:
@@ -17,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.health import health
     from backend.web.reactivation import reactivation
 
+    limiter.exempt(health)
     for blueprint in (health, dashboard, fix, reactivation, admin, api):
         app.register_blueprint(blueprint)
 

@@ -64,6 +64,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         REMEMBER_COOKIE_SECURE=settings.is_production,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down must not take the site down: count in memory until it is back.
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage(settings.redis_url))
     app.config.setdefault("RATELIMIT_DEFAULT", f"{settings.rate_limit_per_minute} per minute")
