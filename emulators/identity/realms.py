@@ -100,7 +100,12 @@ class MicrosoftRealm(Realm):
     name = "microsoft"
     path = "/microsoft/v2.0"
     title = "Microsoft"
-    scopes = ("openid", "profile", "email", "offline_access", "User.Read")
+    scopes = (
+        "openid", "profile", "email", "offline_access", "User.Read",
+        # Data access to mailboxes: EWS (Exchange Online) and Microsoft Graph.
+        "https://outlook.office365.com/EWS.AccessAsUser.All",
+        "Mail.ReadWrite", "Contacts.ReadWrite", "Calendars.ReadWrite", "Tasks.ReadWrite",
+    )  # fmt: skip
     rotates_refresh_tokens = True
     id_token_on_refresh = True
     entra_style = True
@@ -163,6 +168,14 @@ class GoogleRealm(Realm):
     name = "google"
     path = "/google"
     title = "Google"
+    scopes = (
+        "openid", "profile", "email",
+        # Data access to a Gmail mailbox: Gmail, People, Calendar and Tasks.
+        "https://mail.google.com/",
+        "https://www.googleapis.com/auth/contacts",
+        "https://www.googleapis.com/auth/calendar",
+        "https://www.googleapis.com/auth/tasks",
+    )  # fmt: skip
     revocation_without_client_auth = True
     revoking_access_ends_grant = True
 

@@ -1,0 +1,63 @@
+"""Re-activation: the consent again for a token mailbox, a password again for Exchange Server."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from backend.credentials import mailbox_credentials
+from backend.models import User
+from backend.models.mailbox import HealthStatus
+from tests.support import factories
+from tests.support.web import csrf_token, sign_in
+
+
+def _revoked_token_mailbox(session, resources, tenant):
+    token = {"kind": "oauth", "provider": "microsoft", "access_token": "old", "refresh_token": "r"}
+    box = factories.mailbox(session, resources.cipher, tenant, "anna@x.test", credentials=token)
+    box.status, box.status_reason = HealthStatus.FAILED_AUTH, "revoked"
+    session.commit()
+    return box
+
+
+def _consent(client, identity, email: str, password: str):
+    start = client.post("/reactivate/consent", data={"csrf_token": csrf_token(client)})
+    authorize = start.headers["Location"]
+    query = parse_qs(urlsplit(authorize).query)
+    assert "offline_access" in query["scope"][0]
+    assert query["login_hint"] == ["anna@x.test"]
+    answer = requests.post(authorize, data={"email": email, "password": password},
+                           allow_redirects=False, timeout=10)  # fmt: skip
+    back = urlsplit(answer.headers["Location"])
+    return client.get(f"{back.path}?{back.query}", follow_redirects=True)
+
+
+def test_consent_again_stores_a_new_token_and_syncs_at_once(
+    app, client, session, resources, tenant, identity
+) -> None:
+    box = _revoked_token_mailbox(session, resources, tenant)
+    identity.provider.add_user("microsoft", "anna@x.test", "Anna", "pw")
+    sign_in(app, client, session.get(User, box.user_id))
+    page = client.get("/reactivate/").get_data(as_text=True)
+    assert 'id="grant-access"' in page
+    answer = _consent(client, identity, "anna@x.test", "pw")
+    assert "Access granted again" in answer.get_data(as_text=True)
+    session.refresh(box)
+    stored = mailbox_credentials(box, resources.cipher)
+    assert box.status is HealthStatus.NOT_SYNCED and box.next_sync_at is not None
+    assert stored["provider"] == "microsoft" and stored["refresh_token"]
+    assert identity.provider.is_token_active(stored["access_token"])
+
+
+def test_consent_as_another_person_is_refused(
+    app, client, session, resources, tenant, identity
+) -> None:
+    box = _revoked_token_mailbox(session, resources, tenant)
+    identity.provider.add_user("microsoft", "ben@contoso.test", "Ben", "pw")
+    sign_in(app, client, session.get(User, box.user_id))
+    answer = _consent(client, identity, "ben@contoso.test", "pw")
+    assert "Sign in as anna@x.test" in answer.get_data(as_text=True)
+    session.refresh(box)
+    assert box.status is HealthStatus.FAILED_AUTH
+    assert mailbox_credentials(box, resources.cipher)["access_token"] == "old"
