@@ -43,7 +43,6 @@ from backend.crm.c4c import C4CClient
 from backend.db import make_engine, make_session_factory
 from backend.instance import with_development_secrets
 from backend.mailbox.ews_records import READ_FIELDS
-from backend.mailbox.exchange import FETCH_CHUNK, SYNC_PAGE
 from backend.models import Mailbox, Run
 from backend.models.run import Trigger
 from backend.models.types import ItemType, MailSystem
@@ -52,6 +51,7 @@ from backend.schema import upgrade
 from backend.settings import load_settings
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
+from bench.exchange_bench import read_bare
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
 from emulators.ews import Mailbox as EwsMailbox
@@ -146,20 +146,7 @@ class BareReader:
 
     def read(self) -> int:
         """Everything changed since the last call (everything on the first); items read."""
-        seen = 0
-        for folder, wanted in self.folders:
-            ids = [
-                (item.id, item.changekey)
-                for kind, item in folder.sync_items(
-                    only_fields=["changekey"], max_changes_returned=SYNC_PAGE
-                )
-                if kind in ("create", "update")
-            ]
-            if ids:
-                items = self.account.fetch(
-                    ids=ids, only_fields=list(wanted), chunk_size=FETCH_CHUNK
-                )
-                seen += sum(1 for _ in items)
+        seen = read_bare(self.account, self.folders)
         for entity_set in C4C_SETS:
             for row in self.client.changes(entity_set, self.since[entity_set]):
                 self.since[entity_set] = row["EntityLastChangedOn"]
