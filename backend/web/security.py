@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from backend.settings import Settings
@@ -29,8 +30,17 @@ MAIL_CLIENT_HOSTS = (
 )
 """The only origins that may frame a page (task pane, add-on side panel)."""
 
+
+def _client_key() -> str:
+    """Who a rate limit counts: the signed-in user, else the address (a whole office behind
+    one NAT address must not share one budget once signed in)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{get_remote_address()}"
+
+
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=_client_key)
 
 
 def framed_by_mail_clients(view: F) -> F:

@@ -178,3 +178,17 @@ def test_unknown_api_paths_and_methods_answer_json(client, anna) -> None:
     wrong = client.delete("/api/v1/issues")
     assert wrong.status_code == 405 and wrong.json["error"] == "method_not_allowed"
     assert client.get("/nothing").mimetype == "text/html"
+
+
+def test_rate_limits_count_per_signed_in_user_not_per_address(
+    app, client, anna, session, resources, box
+) -> None:
+    token = csrf_token(client)
+    for _ in range(11):
+        client.post("/reactivate/", data={"csrf_token": token, "password": ""})
+    other = factories.tenant(session, resources.cipher, slug="other")
+    colleague_box = factories.mailbox(session, resources.cipher, other, email="ben@other.test")
+    session.commit()
+    colleague = sign_in(app, app.test_client(), session.get(User, colleague_box.user_id))
+    form = {"csrf_token": csrf_token(colleague), "password": ""}
+    assert colleague.post("/reactivate/", data=form).status_code == 422
