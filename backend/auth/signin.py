@@ -105,10 +105,8 @@ def start(name: str) -> Response:
     next_page = _safe_next(request.form.get("next"))
     if next_page:
         web_session["after_sign_in"] = next_page
-    client = oauth_client(provider.name)
-    hint = request.form.get("login_hint") or None
-    return client.authorize_redirect(
-        url_for("auth.callback", name=provider.name, _external=True), login_hint=hint
+    return oauth_client(provider.name).authorize_redirect(
+        url_for("auth.callback", name=provider.name, _external=True)
     )
 
 

@@ -34,6 +34,15 @@ def mailbox_provider(tenant: Tenant, mailbox: Mailbox, cipher: TokenCipher) -> M
     credentials = mailbox_credentials(mailbox, cipher)
     if not credentials:
         raise SyncError.of(IssueCode.AUTH, "No credentials are stored for this mailbox")
+    return provider_with(tenant, mailbox, credentials)
+
+
+def provider_with(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> MailboxProvider:
+    """The provider of ``mailbox`` logging in with ``credentials`` (stored or just typed).
+
+    Raises:
+        SyncError: ``UNKNOWN`` for a mail system this version cannot reach.
+    """
     if mailbox.provider is Provider.EXCHANGE:
         if not tenant.mail_endpoint:
             raise SyncError.of(IssueCode.UNKNOWN, "The tenant has no Exchange endpoint configured")

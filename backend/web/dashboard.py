@@ -113,7 +113,6 @@ def issues() -> str:
         "dashboard/issues.html",
         tenant=tenant,
         mailbox=mailbox,
-        mailbox_pill=presenters.mailbox_pill(mailbox),
         groups=groups,
         labels=presenters.ITEM_TYPE_LABELS,
         total=len(rows),

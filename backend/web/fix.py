@@ -14,9 +14,7 @@ fix = Blueprint("fix", __name__)
 
 
 def _render(form: savedialog.SaveForm, candidates: list | None = None, query: str = "") -> str:
-    return render_template(
-        "dashboard/fix.html", form=form, candidates=candidates, query=query, issue_id=form.issue_id
-    )
+    return render_template("dashboard/fix.html", form=form, candidates=candidates, query=query)
 
 
 @fix.get("/issues/<int:issue_id>/fix")

@@ -15,12 +15,12 @@ from werkzeug.wrappers import Response
 
 from backend import mailbox_actions
 from backend.auth.signin import oauth_client
-from backend.credentials import mailbox_credentials, store_mailbox_credentials
+from backend.credentials import mailbox_credentials
 from backend.extensions import db_session, resources
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
-from backend.sync.connect import classify_mailbox_error, mailbox_provider
+from backend.sync.connect import classify_mailbox_error, provider_with
 from backend.sync.errors import SyncError
 from backend.web.access import me, my_mailbox, my_tenant, signed_in
 from backend.web.security import limiter
@@ -84,13 +84,8 @@ def with_password() -> str | Response | tuple[str, int]:
 
 def _check(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> str | None:
     """Try the credentials against the mail server; a sentence for the user if they fail."""
-    probe = Mailbox(
-        tenant_id=mailbox.tenant_id, user_id=mailbox.user_id, provider=mailbox.provider,
-        address=mailbox.address,
-    )  # fmt: skip
-    store_mailbox_credentials(probe, credentials, resources().cipher)
     try:
-        mailbox_provider(tenant, probe, resources().cipher).activate()
+        provider_with(tenant, mailbox, credentials).activate()
     except SyncError as error:
         return error.classification.message
     except Exception as error:  # any failure of the server is the user's answer
