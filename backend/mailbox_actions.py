@@ -8,7 +8,8 @@ changes go through :mod:`backend.sync.status`; this module adds the audit and th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -54,19 +55,26 @@ def _audit(session: Session, mailbox: Mailbox, actor: User, action: str, **detai
     )
 
 
-def pause(session: Session, mailbox: Mailbox, actor: User) -> None:
+@contextmanager
+def _refused_as_action() -> Iterator[None]:
+    """A transition the mailbox's state does not allow becomes a refusal a person can read."""
     try:
-        status.pause(mailbox, utcnow())
+        yield
+    except status.ForcedTooSoon:
+        raise
     except status.TransitionError as error:
         raise ActionRefused(str(error)) from None
+
+
+def pause(session: Session, mailbox: Mailbox, actor: User) -> None:
+    with _refused_as_action():
+        status.pause(mailbox, utcnow())
     _audit(session, mailbox, actor, "pause")
 
 
 def resume(session: Session, mailbox: Mailbox, actor: User) -> None:
-    try:
+    with _refused_as_action():
         status.resume(mailbox, utcnow())
-    except status.TransitionError as error:
-        raise ActionRefused(str(error)) from None
     _audit(session, mailbox, actor, "resume")
 
 
@@ -81,23 +89,20 @@ def force(
     """
     interval = timedelta(seconds=settings.force_sync_min_interval_seconds)
     try:
-        status.force(mailbox, utcnow(), interval)
+        with _refused_as_action():
+            status.force(mailbox, utcnow(), interval)
     except status.ForcedTooSoon as error:
         raise ActionRefused(
             f"A sync was started less than a minute ago; try again in {error.seconds_left} s."
         ) from None
-    except status.TransitionError as error:
-        raise ActionRefused(str(error)) from None
     _audit(session, mailbox, actor, "force_sync")
     session.commit()
     enqueue_sync(connection, mailbox.id, Trigger.FORCED, settings.sync_job_timeout_seconds)
 
 
 def reset(session: Session, mailbox: Mailbox, actor: User) -> None:
-    try:
+    with _refused_as_action():
         status.reset(mailbox, utcnow())
-    except status.TransitionError as error:
-        raise ActionRefused(str(error)) from None
     _audit(session, mailbox, actor, "reset")
 
 
