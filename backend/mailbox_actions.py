@@ -19,6 +19,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from backend.audit import record_audit
+from backend.auth import addin_tokens
 from backend.auth.crypto import TokenCipher
 from backend.auth.revocation import RevocationFailed
 from backend.credentials import mailbox_credentials, store_mailbox_credentials
@@ -171,9 +172,11 @@ def revoke(
         outcome = Revoked(False, str(error))
     store_mailbox_credentials(mailbox, None, cipher)
     status.mark_revoked(mailbox, REVOKED)
+    addin_sign_ins = addin_tokens.revoke_all(session, mailbox.user_id)
     _audit(
         session, mailbox, actor, "revoke",
         at_provider=outcome.at_provider, provider_error=outcome.provider_error,
+        addin_sign_ins_ended=addin_sign_ins,
     )  # fmt: skip
     return outcome
 

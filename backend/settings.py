@@ -8,6 +8,7 @@ variable, so the CLI, the web server and the workers all print that line instead
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,9 @@ SIGN_IN_PROVIDERS = {
 
 IDENTITY_EMULATOR = "http://127.0.0.1:8104"
 DEMO_CLIENT = ("ssi-sync-demo", "ssi-sync-demo-secret")
+OFFICE_JS_URL = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
+"""Where Outlook add-in pages load Office.js from (Microsoft's CDN; the demo points it at the
+emulated Outlook's copy, because the demo runs offline)."""
 EMULATED_ISSUER_PATHS = {"microsoft": "/microsoft/v2.0", "google": "/google"}
 
 
@@ -84,6 +88,10 @@ class Settings:
     support_email: str = "support@ssi-sync.local"
     sign_in_providers: tuple[SignInProvider, ...] = ()
     rate_limit_per_minute: int = 300
+    addin_token_minutes: int = 60
+    addin_min_version: str = "1.0.0"
+    office_js_url: str = OFFICE_JS_URL
+    mail_client_origins: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -144,6 +152,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "support_email": env.text("SUPPORT_EMAIL", "support@ssi-sync.local"),
         "sign_in_providers": _sign_in_providers(env, production),
         "rate_limit_per_minute": env.integer("RATE_LIMIT_PER_MINUTE", 300, minimum=1),
+        "addin_token_minutes": env.integer("ADDIN_TOKEN_MINUTES", 60, minimum=5, maximum=1440),
+        "addin_min_version": env.parse("ADDIN_MIN_VERSION", "1.0.0", _version),
+        "office_js_url": env.parse("OFFICE_JS_URL", OFFICE_JS_URL, _http_url),
+        "mail_client_origins": env.parse("MAIL_CLIENT_ORIGINS", (), _origins),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -269,6 +281,20 @@ def _http_url(raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{raw!r} is not an http(s) URL")
     return raw.rstrip("/")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    found = tuple(_http_url(part.strip()) for part in raw.split(",") if part.strip())
+    for url in found:
+        if urlsplit(url).path:
+            raise ValueError(f"{url!r} is not an origin (scheme://host[:port] only)")
+    return found
+
+
+def _version(raw: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+){0,3}", raw.strip()):
+        raise ValueError("expected a dotted version such as 1.2.0")
+    return raw.strip()
 
 
 def _fernet_keys(raw: str) -> tuple[str, ...]:

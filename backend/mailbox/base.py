@@ -225,6 +225,12 @@ class MailboxProvider(Protocol):
         """Make the "Sync Error" marker red in the mailbox (idempotent)."""
         ...
 
+    def select_for_sync(self, item_type: ItemType, item_id: str) -> None:
+        """Select an item the user picked ("Track in SAP"): the "SAP" category (Exchange), the
+        "SAP E-Mails" label or the sync mark (Google), leaving everything else of the item;
+        idempotent. ``UnsupportedOperation`` for item types selected by folder alone."""
+        ...
+
     def deep_link(self, item_type: ItemType, item_id: str) -> str:
         """A URL that opens the item in the mail system's web client."""
         ...

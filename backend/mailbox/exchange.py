@@ -284,6 +284,14 @@ class ExchangeProvider:
         """Remove exactly our categories; the user's stay."""
         self._edit_categories(item_type, item_id, without_markers)
 
+    def select_for_sync(self, item_type: ItemType, item_id: str) -> None:
+        """Add the "SAP" category to a task, appointment or e-mail (inbox or sent items)."""
+        if not any(selection.needs_category for selection in SELECTIONS[item_type]):
+            raise UnsupportedOperation(f"{item_type.value} items are selected by their folder")
+        self._edit_categories(
+            item_type, item_id, lambda c: tuple(c) if SAP_CATEGORY in c else (*c, SAP_CATEGORY)
+        )
+
     def _edit_categories(
         self, item_type: ItemType, item_id: str, edit: Callable[[list[str]], tuple[str, ...]]
     ) -> None:

@@ -1,5 +1,6 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
+from backend.models.addin_token import AddinToken
 from backend.models.audit import AuditEvent
 from backend.models.issue import Issue
 from backend.models.mailbox import Mailbox, MailboxItemState
@@ -10,6 +11,7 @@ from backend.models.tenant import Tenant
 from backend.models.user import User
 
 __all__ = [
+    "AddinToken",
     "AuditEvent",
     "Issue",
     "Mailbox",

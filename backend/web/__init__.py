@@ -7,10 +7,12 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from backend.auth.signin import login_manager
-from backend.web.security import limiter
+from backend.web.security import API_PREFIXES, limiter
 
 
 def register_blueprints(app: Flask) -> None:
+    from backend.web.addin import addin
+    from backend.web.addin_api import addin_api
     from backend.web.admin import admin
     from backend.web.api import api
     from backend.web.dashboard import dashboard
@@ -19,19 +21,19 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.reactivation import reactivation
 
     limiter.exempt(health)
-    for blueprint in (health, dashboard, fix, reactivation, admin, api):
+    for blueprint in (health, dashboard, fix, reactivation, admin, api, addin, addin_api):
         app.register_blueprint(blueprint)
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response | tuple[Response, int]:
-        if request.path.startswith("/api/"):
+        if request.path.startswith(API_PREFIXES):
             return jsonify(error="unauthorized", message="Sign in first."), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @app.errorhandler(404)
     @app.errorhandler(405)
     def not_here(error: HTTPException) -> Response | tuple[str, int]:
-        if request.path.startswith("/api/"):
+        if request.path.startswith(API_PREFIXES):
             return jsonify(error="not_found" if error.code == 404 else "method_not_allowed",
                            message=error.description), error.code  # fmt: skip
         return error  # type: ignore[return-value]

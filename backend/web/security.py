@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from backend.extensions import resources
 from backend.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -29,6 +30,8 @@ MAIL_CLIENT_HOSTS = (
     "https://mail.google.com",
 )
 """The only origins that may frame a page (task pane, add-on side panel)."""
+API_PREFIXES = ("/api/", "/addin/api/")
+"""Paths that answer JSON, errors included."""
 
 
 def _client_key() -> str:
@@ -48,7 +51,7 @@ def framed_by_mail_clients(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: object, **kwargs: object) -> object:
-        g.frame_ancestors = MAIL_CLIENT_HOSTS
+        g.frame_ancestors = MAIL_CLIENT_HOSTS + resources().settings.mail_client_origins
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -83,7 +86,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     form_targets = " ".join(
-        ["'self'", *sorted({_origin(p.metadata_url) for p in settings.sign_in_providers})]
+        ["'self'", *sorted({origin(p.metadata_url) for p in settings.sign_in_providers})]
     )
 
     def security_headers(response: Response) -> Response:
@@ -94,7 +97,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.register_error_handler(429, _too_many)
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, as CSP source lists name origins."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -102,8 +106,9 @@ def _origin(url: str) -> str:
 def _security_headers(response: Response, form_targets: str) -> Response:
     """Forms post here or to a sign-in provider (a redirect after a post counts as its target)."""
     ancestors = " ".join(g.get("frame_ancestors", ())) or "'none'"
+    scripts = " ".join(["'self'", *g.get("script_origins", ())])
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self'; form-action {form_targets}; base-uri 'none'; object-src 'none'; "
         f"frame-ancestors {ancestors}"
     )
@@ -112,13 +117,15 @@ def _security_headers(response: Response, form_targets: str) -> Response:
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if not g.get("frame_ancestors"):
         response.headers["X-Frame-Options"] = "DENY"
-    if request.path.startswith(("/api/", "/auth/")) or response.mimetype == "text/html":
+    if request.path.startswith((*API_PREFIXES, "/auth/")) or response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(API_PREFIXES) or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:

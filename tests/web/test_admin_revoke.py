@@ -82,6 +82,7 @@ def test_revoking_a_password_forgets_it(client, kim, session, resources, tenant)
         "address": "anna@contoso.test",
         "at_provider": False,
         "provider_error": None,
+        "addin_sign_ins_ended": 0,
     }
     assert event.actor == "kim@contoso.test"
     answer = client.get("/admin/?status=FAILED_AUTH").get_data(as_text=True)

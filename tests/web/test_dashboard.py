@@ -7,6 +7,7 @@ import re
 import pytest
 from rq import Queue
 
+from backend.auth import addin_tokens
 from backend.jobs import queues
 from backend.models import Issue, Mailbox, SyncItem, User
 from backend.models.issue import Source
@@ -154,8 +155,14 @@ def test_another_tenants_ids_answer_404_on_every_route(app, client, session, res
     intruder_box = factories.mailbox(session, resources.cipher, other_tenant,
                                      email="eve@fabrikam.test", role=Role.KEY_USER)  # fmt: skip
     session.commit()
-    sign_in(app, client, session.get(User, intruder_box.user_id))
+    intruder = session.get(User, intruder_box.user_id)
+    sign_in(app, client, intruder)
     token = csrf_token(client)
+    # The add-in API takes a bearer token instead of the session: the intruder has one too.
+    bearer = {
+        "Authorization": "Bearer " + addin_tokens.issue(session, intruder, "outlook", 5).secret
+    }
+    session.commit()
     checked = 0
     for rule in app.url_map.iter_rules():
         ids = {"issue_id": theirs.id, "mailbox_id": box.id, "user_id": box.user_id}
@@ -165,7 +172,7 @@ def test_another_tenants_ids_answer_404_on_every_route(app, client, session, res
         for name, value in ids.items():
             path = re.sub(rf"<(?:int:)?{name}>", str(value), path)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            answer = client.open(path, method=method, data={"csrf_token": token})
+            answer = client.open(path, method=method, data={"csrf_token": token}, headers=bearer)
             assert answer.status_code == 404, (method, path, answer.status_code)
             assert "Jane" not in answer.get_data(as_text=True)
             checked += 1

@@ -1,0 +1,97 @@
+"""Add-in tokens: what the Outlook task pane sends as ``Authorization: Bearer ...``.
+
+The pane gets one after an OpenID Connect sign-in in an Office dialog. A token is random (256
+bits), short-lived (``ADDIN_TOKEN_MINUTES``), opens the add-in API only, and can be revoked:
+by the user signing out of the pane, by a refresh (the old one ends), and, for every token of
+a user, when a key user revokes that user's mailbox. Only its SHA-256 digest is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.db import utcnow
+from backend.models import AddinToken, User
+
+PREFIX = "ssa_"
+
+
+class TokenRefused(Exception):
+    """The bearer token does not open the add-in API.
+
+    Attributes:
+        error: the RFC 6750 error code, ``invalid_token`` (unknown, malformed, revoked) or
+            ``token_expired`` (it was good; sign in again or refresh earlier).
+    """
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new token: the secret (shown once, to the pane) and when it ends."""
+
+    secret: str
+    expires_at: datetime
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue(session: Session, user: User, client: str, minutes: int) -> Issued:
+    """Add a new token for ``user`` to ``session`` (the caller commits)."""
+    secret = PREFIX + secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(minutes=minutes)
+    session.add(
+        AddinToken(
+            user_id=user.id, token_hash=_digest(secret), client=client, expires_at=expires_at
+        )
+    )
+    return Issued(secret, expires_at)
+
+
+def verify(session: Session, secret: str) -> AddinToken:
+    """The live token row for ``secret``.
+
+    Raises:
+        TokenRefused: unknown, malformed, revoked or expired.
+    """
+    if not secret.startswith(PREFIX) or len(secret) > 100:
+        raise TokenRefused("invalid_token", "This is not an add-in token. Sign in again.")
+    row = session.scalars(
+        select(AddinToken).where(AddinToken.token_hash == _digest(secret))
+    ).one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise TokenRefused("invalid_token", "This sign-in has ended. Sign in again.")
+    if row.expires_at <= utcnow():
+        raise TokenRefused("token_expired", "This sign-in has expired. Sign in again.")
+    return row
+
+
+def refresh(session: Session, row: AddinToken, user: User, minutes: int) -> Issued:
+    """Swap a live token for a new one (the old one ends now)."""
+    row.revoked_at = utcnow()
+    return issue(session, user, row.client, minutes)
+
+
+def revoke(row: AddinToken) -> None:
+    row.revoked_at = row.revoked_at or utcnow()
+
+
+def revoke_all(session: Session, user_id: int) -> int:
+    """End every live token of a user; how many there were."""
+    result = session.execute(
+        update(AddinToken)
+        .where(AddinToken.user_id == user_id, AddinToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0

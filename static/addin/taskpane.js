@@ -1,0 +1,445 @@
+/* The Outlook task pane: the open item's sync state, its issue, the Save dialog, Retry and
+   "Track in SAP". Plain DOM code, no build step; every value from the server is set as text,
+   never as HTML. Talks to the add-in API with a bearer add-in token kept in localStorage. */
+"use strict";
+
+(function () {
+  var pane = document.getElementById("pane");
+  var body = document.getElementById("pane-body");
+  var live = document.getElementById("pane-live");
+  var API = pane.dataset.api;
+  var VERSION = pane.dataset.version;
+  var TOKEN_KEY = "ssi-sync.addin.token";
+  var REFRESH_BEFORE_MS = 10 * 60 * 1000;
+
+  var STATES = {
+    synced: { label: "In sync with SAP", tone: "ok" },
+    issue: { label: "Sync issue", tone: "error" },
+    pending: { label: "Waiting for the next sync", tone: "busy" },
+    not_tracked: { label: "Not tracked in SAP", tone: "muted" }
+  };
+
+  // -- small DOM helpers ------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === "text") node.textContent = value;
+      else if (name === "onclick") node.addEventListener("click", value);
+      else if (name === "onsubmit") node.addEventListener("submit", value);
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function show(nodes, focus) {
+    body.replaceChildren.apply(body, nodes.filter(Boolean));
+    var heading = body.querySelector("h1, h2");
+    if (focus !== false && heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+  }
+
+  function announce(text) {
+    live.textContent = text;
+  }
+
+  function message(text, tone) {
+    return el("p", { class: "message message-" + (tone || "info"), role: tone === "error" ? "alert" : null, text: text });
+  }
+
+  function button(label, onclick, kind, id) {
+    return el("button", { type: "button", class: "btn btn-" + (kind || "secondary"), id: id, onclick: onclick, text: label });
+  }
+
+  function openInBrowser(url) {
+    if (Office.context.ui.openBrowserWindow) Office.context.ui.openBrowserWindow(url);
+    else window.open(url, "_blank", "noopener");
+  }
+
+  // -- token --------------------------------------------------------------------------------
+
+  function storedToken() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(TOKEN_KEY) || "null");
+      return saved && saved.token && saved.expiresAt ? saved : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function storeToken(token, expiresAt) {
+    window.localStorage.setItem(TOKEN_KEY, JSON.stringify({ token: token, expiresAt: expiresAt }));
+  }
+
+  function forgetToken() {
+    window.localStorage.removeItem(TOKEN_KEY);
+  }
+
+  function msLeft(saved) {
+    return Date.parse(saved.expiresAt) - Date.now();
+  }
+
+  // -- API ----------------------------------------------------------------------------------
+
+  function ApiError(status, payload) {
+    this.status = status;
+    this.code = (payload && payload.error) || "unavailable";
+    this.message = (payload && payload.message) || "SAP Sync cannot be reached. Try again in a moment.";
+    this.payload = payload || {};
+  }
+
+  function api(method, path, payload) {
+    var saved = storedToken();
+    var headers = { "X-Addin-Version": VERSION, "Accept": "application/json" };
+    if (saved) headers.Authorization = "Bearer " + saved.token;
+    if (payload !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(API + path, {
+      method: method,
+      headers: headers,
+      body: payload === undefined ? undefined : JSON.stringify(payload),
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 204) return {};
+      return response.json().catch(function () { return null; }).then(function (data) {
+        if (response.ok) return data;
+        throw new ApiError(response.status, data);
+      });
+    }, function () {
+      throw new ApiError(0, null);
+    });
+  }
+
+  function failed(error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 401) {
+      forgetToken();
+      signInView(error.code === "token_expired" ? "Your sign-in has expired. Sign in again." : error.message);
+    } else if (error.status === 426) {
+      updateView(error.payload.minimum);
+    } else {
+      show([message(error.message, "error"), button("Try again", start, "primary", "try-again")]);
+    }
+  }
+
+  // -- views --------------------------------------------------------------------------------
+
+  function updateView(minimum) {
+    show([
+      el("h1", { text: "Please update the add-in" }),
+      message("This version of SAP Sync (" + VERSION + ") is too old for the server" +
+        (minimum ? ", which needs " + minimum + " or newer" : "") +
+        ". Close and reopen Outlook, or ask your administrator to update the add-in.", "warn")
+    ]);
+  }
+
+  function signInView(reason) {
+    show([
+      el("h1", { text: "Sign in to SAP Sync" }),
+      reason ? message(reason, "warn") : null,
+      el("p", { text: "Sign in with your work account to see how this item syncs with SAP Cloud for Customer." }),
+      button("Sign in", signIn, "primary", "sign-in")
+    ]);
+  }
+
+  function signIn() {
+    var url = window.location.origin + pane.dataset.signin;
+    Office.context.ui.displayDialogAsync(url, { height: 60, width: 30, promptBeforeOpen: false }, function (result) {
+      if (result.status !== Office.AsyncResultStatus.Succeeded) {
+        signInView("The sign-in window could not open (" + (result.error && result.error.message) + ").");
+        return;
+      }
+      var dialog = result.value;
+      dialog.addEventHandler(Office.EventType.DialogMessageReceived, function (arg) {
+        var data = null;
+        try { data = JSON.parse(arg.message); } catch (error) { data = null; }
+        dialog.close();
+        if (!data || data.kind !== "ssi-sync-token") {
+          signInView("The sign-in did not finish. Try again.");
+          return;
+        }
+        storeToken(data.token, data.expiresAt);
+        announce("Signed in.");
+        start();
+      });
+      dialog.addEventHandler(Office.EventType.DialogEventReceived, function () {
+        signInView("The sign-in window was closed before you were signed in.");
+      });
+    });
+  }
+
+  function currentItem() {
+    var item = Office.context.mailbox && Office.context.mailbox.item;
+    if (!item || !item.itemId) return null;
+    return { id: item.itemId, type: String(item.itemType) };
+  }
+
+  function mailboxBanner(mailbox) {
+    if (!mailbox || !mailbox.sync_stopped) return null;
+    var text = mailbox.needs_reactivation
+      ? "Sync of your mailbox is stopped: SAP Sync needs your permission again."
+      : "Sync of your mailbox has failed. Your key user has been told.";
+    return el("div", { class: "banner banner-error", role: "alert", id: "mailbox-banner" }, [
+      el("p", { text: text }),
+      mailbox.needs_reactivation
+        ? button("Re-activate sync", function () { openInBrowser(mailbox.reactivate_url); }, "primary", "reactivate")
+        : null
+    ]);
+  }
+
+  function statusView(data, notice) {
+    var item = data.item;
+    var state = STATES[item.state] || STATES.not_tracked;
+    var nodes = [
+      notice ? message(notice, "success") : null,
+      mailboxBanner(data.mailbox),
+      el("h1", { class: "visually-hidden", text: "Sync status" }),
+      el("section", { class: "card", "aria-label": "This item" }, [
+        el("div", { class: "state state-" + state.tone, id: "item-state", "data-state": item.state }, [
+          el("span", { class: "dot", "aria-hidden": "true" }), state.label
+        ]),
+        item.last_synced_at ? el("p", { class: "muted", text: "Last synced " + new Date(item.last_synced_at).toLocaleString() }) : null,
+        item.state === "pending" ? el("p", { class: "muted", text: "SAP Sync picks it up within a minute." }) : null,
+        item.c4c_link ? el("p", {}, [el("a", { href: item.c4c_link, target: "_blank", rel: "noopener", text: "Open in SAP" })]) : null,
+        item.can_track ? el("p", { class: "muted", text: "Track this item to keep a copy in SAP Cloud for Customer." }) : null,
+        item.can_track ? button("Track in SAP", function () { track(); }, "primary", "track") : null
+      ])
+    ];
+    data.issues.forEach(function (issue) { nodes.push(issueCard(issue)); });
+    show(nodes, !notice);
+  }
+
+  function issueCard(issue) {
+    var action = issue.recommended_action || {};
+    return el("section", { class: "card issue", id: "issue-" + issue.id, "aria-labelledby": "issue-title-" + issue.id }, [
+      el("h2", { id: "issue-title-" + issue.id, text: action.title || "This item did not sync" }),
+      issue.message ? el("p", { class: "issue-message", text: issue.message }) : null,
+      action.text ? el("p", { class: "issue-action", text: action.text }) : null,
+      el("p", { class: "muted small", text: "Code " + issue.code + (issue.occurrences > 1 ? " · seen " + issue.occurrences + " times" : "") }),
+      el("div", { class: "actions" }, [
+        issue.can_fix ? button("Fix", function () { openForm(issue.id); }, "primary", "fix-" + issue.id) : null,
+        issue.can_retry ? button("Retry", function () { retry(issue.id); }, "secondary", "retry-" + issue.id) : null
+      ])
+    ]);
+  }
+
+  // -- the Save dialog ----------------------------------------------------------------------
+
+  function fieldInput(field) {
+    var id = "field-" + field.name;
+    var described = field.error ? id + "-error" : null;
+    var common = { id: id, name: field.name, "aria-describedby": described, "aria-invalid": field.error ? "true" : null,
+                   required: field.required, disabled: field.read_only };
+    var input;
+    if (field.kind === "code") {
+      input = el("select", common, [el("option", { value: "", text: "—" })].concat(field.options.map(function (option) {
+        return el("option", { value: option.code, selected: option.code === field.value, text: option.text || option.code });
+      })));
+    } else if (field.kind === "boolean") {
+      input = el("input", Object.assign({ type: "checkbox", value: "true", checked: field.value === "true" }, common));
+    } else {
+      var types = { email: "email", number: "text", date: "date", datetime: "datetime-local" };
+      input = el("input", Object.assign({ type: types[field.kind] || "text", value: field.value || "",
+        maxlength: field.max_length || null, inputmode: field.kind === "number" ? "decimal" : null }, common));
+    }
+    return el("div", { class: "field" + (field.error ? " field-invalid" : "") }, [
+      el("label", { for: id }, [field.label, field.required ? el("span", { class: "required", "aria-hidden": "true", text: " *" }) : null]),
+      input,
+      field.error ? el("p", { class: "field-error", id: id + "-error", text: field.error }) : null
+    ]);
+  }
+
+  function relatedBlock(form) {
+    var related = form.related;
+    if (!related) return null;
+    return el("fieldset", { class: "related" + (related.error ? " field-invalid" : "") }, [
+      el("legend", { text: related.label + (related.required ? " *" : "") }),
+      el("p", { id: "related-current", text: related.display ? "Linked to " + related.display : "Not linked yet" }),
+      el("input", { type: "hidden", name: "related_id", id: "related_id", value: related.object_id || "" }),
+      related.error ? el("p", { class: "field-error", text: related.error }) : null,
+      el("div", { class: "search" }, [
+        el("label", { for: "related-query", class: "visually-hidden", text: "Search " + related.label }),
+        el("input", { type: "search", id: "related-query", placeholder: "Search SAP by name", "aria-label": "Search " + related.label }),
+        button("Search", function () { searchRelated(form.issue_id); }, "secondary", "related-search")
+      ]),
+      el("div", { id: "related-results", role: "group", "aria-label": "Search results" })
+    ]);
+  }
+
+  function formView(form, notice) {
+    var errors = form.errors.map(function (text) { return message(text, "error"); });
+    var fields = form.fields.map(fieldInput);
+    var formNode = el("form", { id: "save-form", novalidate: true, onsubmit: function (event) { event.preventDefault(); save(form.issue_id); } },
+      fields.concat([
+        relatedBlock(form),
+        el("div", { class: "actions" }, [
+          el("button", { type: "submit", class: "btn btn-primary", id: "save", text: "Save and sync" }),
+          button("Cancel", function () { start(); }, "secondary", "cancel")
+        ])
+      ]));
+    show([
+      el("h1", { text: "Fix “" + form.title + "”" }),
+      form.message ? el("p", { class: "muted", text: form.message }) : null,
+      notice ? message(notice, "error") : null
+    ].concat(errors, [formNode]));
+  }
+
+  function typedValues() {
+    var values = {};
+    document.querySelectorAll("#save-form [name]").forEach(function (input) {
+      if (input.name === "related_id" || input.disabled) return;
+      values[input.name] = input.type === "checkbox" ? (input.checked ? "true" : "false") : input.value;
+    });
+    return values;
+  }
+
+  function openForm(issueId) {
+    show([el("p", { class: "pane-loading", text: "Opening the form…" })], false);
+    api("GET", "/issues/" + issueId + "/form").then(function (form) { formView(form); }, failed);
+  }
+
+  function setBusy(busy) {
+    document.querySelectorAll("#save-form button").forEach(function (node) { node.disabled = busy; });
+  }
+
+  function save(issueId) {
+    var payload = { values: typedValues(), related_id: document.getElementById("related_id")
+      ? document.getElementById("related_id").value || null : null };
+    setBusy(true);
+    announce("Saving…");
+    api("POST", "/issues/" + issueId + "/form", payload).then(function (result) {
+      start("Saved. “" + result.form.title + "” is in sync with SAP.");
+    }, function (error) {
+      if (error instanceof ApiError && error.status === 422) {
+        formView(error.payload.form, "SAP did not accept this yet. Check the marked fields.");
+      } else if (error instanceof ApiError && (error.status === 503 || error.status === 0)) {
+        // Keep everything typed: only say what happened.
+        setBusy(false);
+        var old = document.getElementById("save-problem");
+        if (old) old.remove();
+        var note = message(error.message, "error");
+        note.id = "save-problem";
+        document.getElementById("save-form").prepend(note);
+        announce(error.message);
+      } else {
+        failed(error);
+      }
+    });
+  }
+
+  function searchRelated(issueId) {
+    var query = document.getElementById("related-query").value.trim();
+    var results = document.getElementById("related-results");
+    if (query.length < 2) {
+      results.replaceChildren(message("Type at least two letters.", "warn"));
+      return;
+    }
+    results.replaceChildren(el("p", { class: "muted", text: "Searching…" }));
+    api("GET", "/issues/" + issueId + "/related?q=" + encodeURIComponent(query)).then(function (data) {
+      if (!data.candidates.length) {
+        results.replaceChildren(el("p", { class: "muted", text: "Nothing found in SAP for “" + query + "”." }));
+        return;
+      }
+      results.replaceChildren.apply(results, data.candidates.map(function (candidate) {
+        return el("button", { type: "button", class: "candidate", "data-id": candidate.object_id, onclick: function () {
+          document.getElementById("related_id").value = candidate.object_id;
+          document.getElementById("related-current").textContent = "Linked to " + candidate.name + " (saved with the form)";
+          results.querySelectorAll(".candidate").forEach(function (node) { node.setAttribute("aria-pressed", "false"); });
+          this.setAttribute("aria-pressed", "true");
+        } }, [el("strong", { text: candidate.name }), el("span", { class: "muted", text: candidate.detail || candidate.kind })]);
+      }));
+      announce(data.candidates.length + " found.");
+    }, function (error) {
+      if (error instanceof ApiError && error.status !== 401 && error.status !== 426) {
+        results.replaceChildren(message(error.message, "error"));
+      } else {
+        failed(error);
+      }
+    });
+  }
+
+  // -- actions ------------------------------------------------------------------------------
+
+  function retry(issueId) {
+    api("POST", "/issues/" + issueId + "/retry").then(function () {
+      start("It will be tried again in a moment.");
+    }, failed);
+  }
+
+  function track() {
+    var item = currentItem();
+    var trackButton = document.getElementById("track");
+    if (trackButton) trackButton.disabled = true;
+    api("POST", "/item/track", { id: item.id, type: item.type }).then(function (data) {
+      statusView(data, "Tracked. SAP Sync copies it to SAP now.");
+    }, function (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        show([message(error.message, "error"), button("Back", function () { start(); }, "secondary", "back")]);
+      } else {
+        failed(error);
+      }
+    });
+  }
+
+  // -- start ----------------------------------------------------------------------------------
+
+  function refreshIfDue(saved) {
+    if (msLeft(saved) > REFRESH_BEFORE_MS) return Promise.resolve();
+    return api("POST", "/token/refresh").then(function (fresh) {
+      storeToken(fresh.token, fresh.expires_at);
+    });
+  }
+
+  function start(notice) {
+    var saved = storedToken();
+    if (!saved || msLeft(saved) <= 0) {
+      if (saved) forgetToken();
+      signInView(saved ? "Your sign-in has expired. Sign in again." : null);
+      return;
+    }
+    var item = currentItem();
+    refreshIfDue(saved)
+      .then(function () { return api("GET", "/me"); })
+      .then(function (me) {
+        document.getElementById("pane-user").textContent = me.user.name;
+        if (!item) {
+          show([mailboxBanner(me.mailbox), el("h1", { text: "Open an e-mail or appointment" }),
+                el("p", { text: "SAP Sync shows how the open item syncs with SAP." })]);
+          return null;
+        }
+        return api("GET", "/item?id=" + encodeURIComponent(item.id) + "&type=" + encodeURIComponent(item.type))
+          .then(function (data) { statusView(data, typeof notice === "string" ? notice : null); });
+      })
+      .catch(failed);
+  }
+
+  Office.onReady(function () {
+    api("GET", "/version").then(function (version) {
+      if (compareVersions(VERSION, version.minimum) < 0) {
+        updateView(version.minimum);
+        return;
+      }
+      if (Office.context.mailbox && Office.context.mailbox.addHandlerAsync && Office.EventType.ItemChanged) {
+        Office.context.mailbox.addHandlerAsync(Office.EventType.ItemChanged, function () { start(); });
+      }
+      start();
+    }, failed);
+  });
+
+  function compareVersions(a, b) {
+    var left = String(a).split(".").map(Number);
+    var right = String(b).split(".").map(Number);
+    for (var i = 0; i < 4; i += 1) {
+      var diff = (left[i] || 0) - (right[i] || 0);
+      if (diff) return diff < 0 ? -1 : 1;
+    }
+    return 0;
+  }
+})();
