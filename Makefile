@@ -5,10 +5,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The add-in manifest checks use Microsoft's npm tools; without Node they are skipped.
+NPM_STAMP := addin/node_modules/.installed
 
 .PHONY: demo test lint bench venv clean
 
-venv: $(STAMP)
+venv: $(STAMP) $(NPM_STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("ssi-sync needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -16,6 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $(STAMP)
+
+$(NPM_STAMP): addin/package.json addin/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix addin --no-audit --no-fund --loglevel=error && touch $(NPM_STAMP); \
+	else echo "npm not found: the add-in manifest's npm checks will be skipped"; fi
 
 demo: venv
 	$(BIN)/flask --app app demo
@@ -36,4 +43,4 @@ bench: venv
 	if [ $$found -eq 0 ]; then echo "no benchmarks yet: bench/ holds none"; fi
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) instance *.egg-info addin/node_modules

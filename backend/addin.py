@@ -35,6 +35,8 @@ from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
 from backend.sync import connect
 
+ADDIN_VERSION = "1.0.0"
+"""The version of the add-in this server ships (task pane in ``static/addin``, manifest)."""
 TRACK_ACTION = "item.track"
 TRACK_PENDING_FOR = timedelta(minutes=15)
 """How long a tracked item shows ``pending`` while no run has paired it yet."""

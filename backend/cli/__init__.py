@@ -6,11 +6,12 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from backend.cli.addin import addin
     from backend.cli.db import db
     from backend.cli.demo import demo, seed
     from backend.cli.jobs import scheduler, worker
     from backend.cli.keys import keys
     from backend.cli.sync import issues_group, sync
 
-    for command in (db, keys, worker, scheduler, demo, seed, sync, issues_group):
+    for command in (addin, db, keys, worker, scheduler, demo, seed, sync, issues_group):
         app.cli.add_command(command)

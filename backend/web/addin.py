@@ -16,10 +16,11 @@ from typing import TypeVar
 from flask import Blueprint, Response, g, redirect, render_template, url_for
 from flask_login import current_user
 
+from backend.addin import ADDIN_VERSION
+from backend.addin_manifest import render_manifest
 from backend.auth import addin_tokens
 from backend.extensions import db_session, resources
 from backend.web.access import me, signed_in
-from backend.web.addin_api import ADDIN_VERSION
 from backend.web.security import framed_by_mail_clients, origin
 
 addin = Blueprint("addin", __name__, url_prefix="/addin")
@@ -51,6 +52,14 @@ def _page(template: str, **values: object) -> str:
 @loads_office_js
 def taskpane() -> str:
     return _page("addin/taskpane.html", api_base=url_for("addin_api.version").rsplit("/", 1)[0])
+
+
+@addin.get("/manifest.xml")
+def manifest() -> Response:
+    """The manifest for this deployment's public base URL, to sideload or upload."""
+    settings = resources().settings
+    text = render_manifest(settings.public_base_url, require_https=settings.is_production)
+    return Response(text, mimetype="application/xml")
 
 
 @addin.get("/signin")

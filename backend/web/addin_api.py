@@ -37,8 +37,6 @@ from backend.web.security import csrf, limiter
 addin_api = Blueprint("addin_api", __name__, url_prefix="/addin/api/v1")
 csrf.exempt(addin_api)
 
-ADDIN_VERSION = "1.0.0"
-"""The version of the task pane this server ships (``static/addin``)."""
 VERSION_HEADER = "X-Addin-Version"
 USE_RECORDED_EVERY = timedelta(minutes=1)
 PUBLIC_ENDPOINTS = frozenset({"addin_api.version"})
@@ -304,7 +302,7 @@ def _dialog_error(error: savedialog.SaveDialogError) -> ApiError:
 @addin_api.get("/version")
 def version() -> Response:
     """The add-in version this server ships and the oldest it still serves."""
-    return jsonify(current=ADDIN_VERSION, minimum=resources().settings.addin_min_version)
+    return jsonify(current=addin.ADDIN_VERSION, minimum=resources().settings.addin_min_version)
 
 
 @addin_api.get("/me")
