@@ -35,9 +35,11 @@ class Child:
 
 
 EMULATOR_PORTS = (8101, 8102, 8104, 8125)
+OUTLOOK = "http://127.0.0.1:8102"
+"""The Exchange emulator, which also serves the mail client preview (``/owa/``)."""
 
 
-def emulators() -> tuple[Child, ...]:
+def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     """The stand-ins for the customer's systems, seeded with the Contoso scenario."""
     python = sys.executable
     mailboxes = [arg for u in DEMO_USERS for arg in ("--user", f"{u.email}:{u.password}")]
@@ -46,6 +48,7 @@ def emulators() -> tuple[Child, ...]:
         Child("c4c", (python, "-m", "emulators.c4c", "--port", "8101", "--seed", "contoso",
                       "--user", c4c_user)),
         Child("exchange", (python, "-m", "emulators.ews", "--port", "8102", "--seed", "contoso",
+                           "--addin-url", f"http://127.0.0.1:{web_port}/addin/taskpane",
                            *mailboxes)),
         Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
                            "--seed", "contoso")),
@@ -89,8 +92,15 @@ def demo(port: int) -> None:
         seed_demo(session, found.cipher)
     finally:
         session.close()
-    env = {**os.environ, "REDIS_URL": found.redis_url, "FLASK_RUN_FROM_CLI": "true"}
-    started = [_start(child, env) for child in emulators()]
+    env = {
+        # The task pane runs inside the emulated Outlook, which also serves its Office.js.
+        "OFFICE_JS_URL": f"{OUTLOOK}/owa/office.js",
+        "MAIL_CLIENT_ORIGINS": OUTLOOK,
+        **os.environ,
+        "REDIS_URL": found.redis_url,
+        "FLASK_RUN_FROM_CLI": "true",
+    }
+    started = [_start(child, env) for child in emulators(port)]
     _wait_for_ports(EMULATOR_PORTS, started)
     started += [_start(child, env) for child in services(port)]
     _print_welcome(port, found.settings.database_url, found.redis_url)
@@ -163,6 +173,8 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         "  mail sent    http://127.0.0.1:8126/  (SMTP catcher on 127.0.0.1:8125)",
         "  C4C          http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/  (emulated)",
         "  Exchange     http://127.0.0.1:8102/EWS/Exchange.asmx  (emulated)",
+        f"  Outlook      {OUTLOOK}/owa/  (emulated, with the SAP Sync task pane beside each item)",
+        f"  add-in       {base}/addin/manifest.xml  (the manifest for PUBLIC_BASE_URL)",
         "  sign-in      http://127.0.0.1:8104/  (emulated Microsoft Entra ID and Google)",
         "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
         "  tenant       Contoso",

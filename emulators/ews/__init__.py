@@ -14,9 +14,9 @@ __all__ = ["EwsEmulator", "Mailbox", "Store", "server_busy_fault"]
 class EwsEmulator(Emulator):
     """The EWS emulator over a :class:`Store` (a new empty one by default); call ``start()``."""
 
-    def __init__(self, store: Store | None = None) -> None:
+    def __init__(self, store: Store | None = None, addin_url: str | None = None) -> None:
         self.store = store or Store()
-        super().__init__(create_app(self.store))
+        super().__init__(create_app(self.store, addin_url))
 
     @property
     def endpoint(self) -> str:

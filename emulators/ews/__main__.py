@@ -24,8 +24,12 @@ def main(argv: list[str] | None = None) -> None:
         metavar="ADDRESS:PASSWORD",
         help="add a mailbox with Basic auth (repeatable)",
     )
+    parser.add_argument(
+        "--addin-url",
+        help="the Outlook add-in's task pane URL: the mail client preview at /owa/ opens it",
+    )
     args = parser.parse_args(argv)
-    emulator = EwsEmulator()
+    emulator = EwsEmulator(addin_url=args.addin_url)
     for user in args.user:
         address, _, password = user.partition(":")
         if not address or not password:
@@ -36,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.seed == "demo":
         seed_demo(emulator.store)
     print(f"EWS emulator on http://127.0.0.1:{args.port}/EWS/Exchange.asmx", flush=True)
+    print(f"mail client preview on http://127.0.0.1:{args.port}/owa/", flush=True)
     emulator.serve_forever(args.port)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from lxml import etree
 
-from emulators.ews import folder_operations, item_operations
+from emulators.ews import folder_operations, item_operations, owa
 from emulators.ews.context import Context
 from emulators.ews.soap import (
     XML_CONTENT_TYPE,
@@ -101,9 +101,11 @@ def _target_mailbox(
     return mailbox
 
 
-def create_app(store: Store) -> Flask:
-    """The Flask app serving ``/EWS/Exchange.asmx`` over ``store``."""
+def create_app(store: Store, addin_url: str | None = None) -> Flask:
+    """The Flask app serving ``/EWS/Exchange.asmx`` over ``store``, and the mail client preview
+    (``/owa/``) that opens the add-in task pane at ``addin_url`` beside an item."""
     app = Flask("emulators.ews")
+    owa.install(app, store, addin_url)
 
     @app.post("/EWS/Exchange.asmx")
     def exchange() -> Response:

@@ -157,6 +157,11 @@
         return;
       }
       var dialog = result.value;
+      show([
+        el("h1", { text: "Signing in…" }),
+        el("p", { text: "Finish signing in in the window that opened." }),
+        button("Cancel", function () { dialog.close(); signInView(); }, "secondary", "cancel-sign-in")
+      ]);
       dialog.addEventHandler(Office.EventType.DialogMessageReceived, function (arg) {
         var data = null;
         try { data = JSON.parse(arg.message); } catch (error) { data = null; }
@@ -178,7 +183,7 @@
   function currentItem() {
     var item = Office.context.mailbox && Office.context.mailbox.item;
     if (!item || !item.itemId) return null;
-    return { id: item.itemId, type: String(item.itemType) };
+    return { id: item.itemId, type: String(item.itemType), subject: typeof item.subject === "string" ? item.subject : "" };
   }
 
   function mailboxBanner(mailbox) {
@@ -202,6 +207,7 @@
       mailboxBanner(data.mailbox),
       el("h1", { class: "visually-hidden", text: "Sync status" }),
       el("section", { class: "card", "aria-label": "This item" }, [
+        currentItem() && currentItem().subject ? el("p", { class: "item-subject", text: currentItem().subject }) : null,
         el("div", { class: "state state-" + state.tone, id: "item-state", "data-state": item.state }, [
           el("span", { class: "dot", "aria-hidden": "true" }), state.label
         ]),
