@@ -4,66 +4,29 @@ against the document's own response schemas (JSON Schema 2020-12), and every API
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from backend.models import Issue, Mailbox, User
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.models.user import Role
 from backend.web.api import ListQuery
-from tests.support import factories
+from tests.support import factories, openapi
+from tests.support.openapi import check
 from tests.support.web import sign_in
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
-BASE = "urn:ssi-sync:openapi"
 PREFIX = "/api/v1"
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(DOCUMENT.read_text())
-
-
-def _pointer(*parts: str) -> str:
-    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def _resolve(spec: dict[str, Any], pointer: str) -> Any:
-    found: Any = spec
-    for part in pointer.lstrip("/").split("/"):
-        found = found[part.replace("~1", "/").replace("~0", "~")]
-    return found
-
-
-def check(spec: dict[str, Any], answer, path: str, status: int) -> Any:
-    """Validate ``answer`` against the schema the document gives ``GET path`` for ``status``."""
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    pointer = _pointer("paths", path, "get", "responses", str(status))
-    response = _resolve(spec, pointer)
-    if "$ref" in response:
-        pointer = response["$ref"].removeprefix("#")
-        response = _resolve(spec, pointer)
-    media = answer.mimetype
-    assert media in response["content"], f"{media} not documented for {path} {status}"
-    registry = Registry().with_resource(
-        BASE, Resource.from_contents(spec, default_specification=DRAFT202012)
-    )
-    schema = {"$ref": f"{BASE}#{pointer}{_pointer('content', media, 'schema')}"}
-    body = answer.get_json()
-    Draft202012Validator(schema, registry=registry).validate(body)
-    for header, described in response.get("headers", {}).items():
-        described = _resolve(spec, described["$ref"].removeprefix("#"))
-        assert answer.headers[header] == described["schema"]["const"]
-    return body
+    return openapi.load(DOCUMENT)
 
 
 @pytest.fixture
@@ -122,18 +85,14 @@ def test_the_document_is_openapi_3_1_with_valid_schemas(spec) -> None:
 
 def test_every_api_route_is_documented(app, spec) -> None:
     assert spec["servers"] == [{"url": PREFIX}]
-    routes = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIX + "/")]
-    assert routes, "no API routes found"
-    for rule in routes:
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
-        assert path in spec["paths"], f"{rule.rule} is not in docs/openapi.yaml"
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            assert method.lower() in spec["paths"][path], f"{method} {rule.rule} undocumented"
+    assert openapi.undocumented(app, spec, PREFIX) == []
 
 
 def test_documented_query_parameters_are_the_ones_the_api_reads(spec) -> None:
     operation = spec["paths"]["/issues"]["get"]
-    names = {_resolve(spec, p["$ref"].removeprefix("#"))["name"] for p in operation["parameters"]}
+    names = {
+        openapi.resolve(spec, p["$ref"].removeprefix("#"))["name"] for p in operation["parameters"]
+    }
     assert names == set(ListQuery.model_fields)
 
 
