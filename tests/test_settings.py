@@ -43,6 +43,11 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
         ("PUBLIC_BASE_URL", "ftp://example", "is not an http(s) URL"),
         ("LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR"),
         ("SSI_ENV", "staging", "must be one of development, production"),
+        ("ADDIN_MIN_VERSION", "1.x", "expected a dotted version"),
+        ("ADDIN_TOKEN_MINUTES", "2", "must be between 5 and 1440"),
+        ("OFFICE_JS_URL", "appsforoffice.microsoft.com/office.js", "is not an http(s) URL"),
+        ("MAIL_CLIENT_ORIGINS", "http://a.test/owa", "is not an origin"),
+        ("MAIL_CLIENT_ORIGINS", "http://a.test, mail.test", "is not an http(s) URL"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> None:
@@ -51,6 +56,11 @@ def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> 
     assert raised.value.name == name
     assert str(raised.value.code).startswith(f"ssi-sync: configuration error: {name} ")
     assert message in str(raised.value.code)
+
+
+def test_mail_client_origins_are_a_list() -> None:
+    found = load_settings({"MAIL_CLIENT_ORIGINS": "http://127.0.0.1:8102, https://owa.test/"})
+    assert found.mail_client_origins == ("http://127.0.0.1:8102", "https://owa.test")
 
 
 def test_production_requires_its_secrets() -> None:
