@@ -1,5 +1,5 @@
-"""Which issues a viewer may list, filtered: one query for the JSON API, the dashboard and the
-admin panel (its table and CSV export), so all of them show the same rows for the same filters.
+"""Which issues a viewer may list, filtered: one query for the JSON API and the admin panel (its
+table and CSV export), so all of them show the same rows for the same filters.
 
 :func:`issue_query` builds the listing (newest ``last_seen_at`` first, ties by id) with the
 owner's name and the mailbox address joined in one statement; :func:`issue_count_query` counts

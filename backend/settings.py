@@ -97,6 +97,10 @@ class Settings:
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    def sign_in_provider(self, name: object) -> SignInProvider | None:
+        """The configured sign-in provider called ``name``, if there is one."""
+        return next((p for p in self.sign_in_providers if p.name == name), None)
+
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Read and check every setting.

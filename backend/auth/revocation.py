@@ -13,6 +13,7 @@ from typing import Any
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from backend.auth.signin import oauth_client
 from backend.extensions import resources
 from backend.settings import SignInProvider
 
@@ -74,20 +75,19 @@ def revoke_credentials(credentials: dict[str, Any]) -> bool:
 
 
 def _sign_in_provider(name: object) -> SignInProvider:
-    for provider in resources().settings.sign_in_providers:
-        if provider.name == name:
-            return provider
-    raise RevocationFailed(
-        f"The credentials name the provider {name!r}, which is not configured here; "
-        "revoke the app's access in the provider's own console."
-    )
+    provider = resources().settings.sign_in_provider(name)
+    if provider is None:
+        raise RevocationFailed(
+            f"The credentials name the provider {name!r}, which is not configured here; "
+            "revoke the app's access in the provider's own console."
+        )
+    return provider
 
 
 def _revocation_endpoint(provider: SignInProvider) -> str | None:
+    """From the provider's discovery document, which the sign-in client reads once and keeps."""
     try:
-        answer = requests.get(provider.metadata_url, timeout=TIMEOUT_SECONDS)
-        answer.raise_for_status()
-        document = answer.json()
+        document = oauth_client(provider.name).load_server_metadata()
     except (requests.RequestException, ValueError) as error:
         raise RevocationFailed(
             f"The discovery document of {provider.label} could not be read "

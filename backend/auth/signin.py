@@ -82,10 +82,10 @@ def oauth_client(name: str) -> Any:
 
 
 def _provider(name: str) -> SignInProvider:
-    for provider in resources().settings.sign_in_providers:
-        if provider.name == name:
-            return provider
-    abort(404)
+    provider = resources().settings.sign_in_provider(name)
+    if provider is None:
+        abort(404)
+    return provider
 
 
 @signin.get("/login")

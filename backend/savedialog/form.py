@@ -98,14 +98,6 @@ class SaveForm:
         """The field called ``name``, if the form has one."""
         return next((item for item in self.fields if item.name == name), None)
 
-    @property
-    def has_errors(self) -> bool:
-        return (
-            bool(self.errors)
-            or any(item.error for item in self.fields)
-            or bool(self.related and self.related.error)
-        )
-
 
 @dataclass(frozen=True)
 class SaveResult:

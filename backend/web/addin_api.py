@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
@@ -190,12 +190,6 @@ def _body(model: type[Strict]) -> Any:
     return _parse(model, request.get_json(silent=True))
 
 
-def _utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 # -- answers ------------------------------------------------------------------------------------
 
 
@@ -210,7 +204,7 @@ def _mailbox_json(mailbox: Mailbox) -> dict[str, Any]:
         "needs_reactivation": mailbox.status is HealthStatus.FAILED_AUTH,
         "sync_stopped": stopped,
         "reason": mailbox.status_reason,
-        "last_synced_at": _utc(mailbox.last_synced_at),
+        "last_synced_at": presenters.utc_iso(mailbox.last_synced_at),
         "reactivate_url": url_for("reactivation.form", _external=True),
         "dashboard_url": url_for("dashboard.home", _external=True),
     }
@@ -218,17 +212,7 @@ def _mailbox_json(mailbox: Mailbox) -> dict[str, Any]:
 
 def _issue_json(issue: Issue, tenant: Tenant) -> dict[str, Any]:
     return {
-        "id": issue.id,
-        "type": issue.item_type,
-        "code": issue.code,
-        "title": issue.title,
-        "message": issue.backend_message,
-        "fields": list(issue.fields or []),
-        "recommended_action": {"title": issue.action_title, "text": issue.action_text},
-        "informational": issue.informational,
-        "first_seen": _utc(issue.first_seen_at),
-        "last_seen": _utc(issue.last_seen_at),
-        "occurrences": issue.occurrences,
+        **presenters.issue_core(issue),
         "can_fix": savedialog.can_fix(issue),
         "can_retry": issue.item_type is not None and bool(issue.mailbox_item_id),
         "c4c_link": presenters.c4c_item_link(tenant, issue.item_type, issue.c4c_object_id),
@@ -243,7 +227,7 @@ def _status_json(found: addin.ItemStatus, mailbox: Mailbox) -> dict[str, Any]:
             "id": found.item_id,
             "type": found.item_type,
             "state": found.state,
-            "last_synced_at": _utc(paired.last_synced_at) if paired else None,
+            "last_synced_at": presenters.utc_iso(paired.last_synced_at) if paired else None,
             "c4c_object_id": paired.c4c_object_id if paired else None,
             "c4c_link": presenters.c4c_item_link(
                 tenant, found.item_type, paired.c4c_object_id if paired else None
@@ -312,7 +296,7 @@ def whoami() -> Response:
     return jsonify(
         user={"name": call.user.name, "email": call.user.email, "key_user": call.user.is_key_user},
         mailbox=_mailbox_json(mailbox) if mailbox is not None else None,
-        token={"expires_at": _utc(call.token.expires_at)},
+        token={"expires_at": presenters.utc_iso(call.token.expires_at)},
     )
 
 
@@ -323,7 +307,7 @@ def refresh_token() -> Response:
         session, call.token, call.user, resources().settings.addin_token_minutes
     )
     session.commit()
-    return jsonify(token=issued.secret, expires_at=_utc(issued.expires_at))
+    return jsonify(token=issued.secret, expires_at=presenters.utc_iso(issued.expires_at))
 
 
 @addin_api.delete("/token")

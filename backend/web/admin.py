@@ -39,7 +39,7 @@ from backend.web.admin_bulk import ACTIONS, apply_bulk
 from backend.web.admin_csv import csv_lines
 from backend.web.admin_paging import Page
 from backend.web.admin_users import UsersFilter
-from backend.web.presenters import ITEM_TYPE_LABELS
+from backend.web.presenters import ITEM_TYPE_LABELS, title_hidden
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -107,15 +107,18 @@ def issues() -> str:
     session = db_session()
     total = session.scalar(issue_count_query(*viewer, filters)) or 0
     page = Page.within(admin_issues.page_number(request.args), total)
-    rows = session.execute(issue_query(*viewer, filters).limit(page.size).offset(page.offset))
+    rows = session.execute(issue_query(*viewer, filters).limit(page.size).offset(page.offset)).all()
+    hide_titles = my_tenant().config.hide_other_users_titles
     return render_template(
         "admin/issues.html",
-        rows=rows.all(),
+        rows=rows,
         page=page,
         filters=filters,
         filter_args=admin_issues.filter_args(filters),
         problem=problem,
-        hide_titles=my_tenant().config.hide_other_users_titles,
+        hidden_titles={
+            row.Issue.id for row in rows if title_hidden(row.Issue, current_user.id, hide_titles)
+        },
         people_options=[
             (person.id, f"{person.name} ({person.email})")
             for person in admin_issues.people(session, current_user.tenant_id)

@@ -90,7 +90,8 @@ class BulkOutcome:
 def apply_bulk(
     session: Session, action: BulkAction, mailboxes: list[Mailbox], actor: User, found: Resources
 ) -> BulkOutcome:
-    """Apply ``action`` to each mailbox; the caller commits.
+    """Apply ``action`` to each mailbox; the caller commits (force commits each mailbox itself,
+    before it queues the run, so the worker finds the change).
 
     Args:
         session: holds the mailboxes; audit events are added to it.

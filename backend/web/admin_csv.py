@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.models import Issue
+from backend.web.presenters import title_hidden
 
 HEADER = (
     "id",
@@ -87,7 +88,7 @@ def csv_lines(rows: Iterable[Any], viewer_id: int, hide_other_users_titles: bool
 
     yield line(HEADER)
     for row in rows:
-        hidden = hide_other_users_titles and row.Issue.user_id != viewer_id
+        hidden = title_hidden(row.Issue, viewer_id, hide_other_users_titles)
         yield line(issue_cells(row, hidden))
 
 
@@ -99,6 +100,4 @@ def _plain(value: object) -> object:
 def _utc(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

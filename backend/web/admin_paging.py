@@ -16,10 +16,10 @@ class Page:
     size: int = PAGE_SIZE
 
     @classmethod
-    def within(cls, number: int, total: int) -> Page:
+    def within(cls, number: int, total: int, size: int = PAGE_SIZE) -> Page:
         """Page ``number``, or the last page if the listing has fewer."""
-        last = max(1, -(-total // PAGE_SIZE))
-        return cls(min(number, last), total)
+        last = max(1, -(-total // size))
+        return cls(min(number, last), total, size)
 
     @property
     def offset(self) -> int:

@@ -11,7 +11,7 @@ other filters. Every answer is JSON, errors included; responses are never cached
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -24,7 +24,8 @@ from werkzeug.exceptions import HTTPException
 from backend.extensions import db_session, resources
 from backend.issue_queries import IssueFilter, Position, after, issue_count_query, issue_query
 from backend.models import Issue
-from backend.web.access import my_tenant, signed_in, visible_issue_or_404
+from backend.web import presenters
+from backend.web.access import my_tenant, signed_in
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -140,10 +141,12 @@ def issues() -> Response:
 def issue(issue_id: str) -> Response:
     if not issue_id.isdigit():
         abort(404)
-    found = visible_issue_or_404(int(issue_id))
     viewer = (current_user.tenant_id, current_user.id, current_user.is_key_user)
-    statement = issue_query(*viewer, IssueFilter(status="all")).where(Issue.id == found.id)
-    row = db_session().execute(statement).one()
+    # The listing's query scopes to what the viewer may see: another tenant's id finds nothing.
+    statement = issue_query(*viewer, IssueFilter(status="all")).where(Issue.id == int(issue_id))
+    row = db_session().execute(statement).one_or_none()
+    if row is None:
+        abort(404)
     return jsonify(_issue_json(row, my_tenant().config.hide_other_users_titles, _base_url()))
 
 
@@ -154,30 +157,21 @@ def _base_url() -> str:
 
 def _issue_json(row: Row[Any], hide_other_users_titles: bool, base: str) -> dict[str, Any]:
     issue: Issue = row.Issue
-    hidden = hide_other_users_titles and issue.user_id != current_user.id
+    hidden = presenters.title_hidden(issue, current_user.id, hide_other_users_titles)
     owner = (
         {"id": issue.user_id, "email": row.user_email, "name": row.user_name}
         if issue.user_id is not None and row.user_email is not None
         else None
     )
     return {
-        "id": issue.id,
-        "type": issue.item_type,
-        "code": issue.code,
+        **presenters.issue_core(issue),
         "title": None if hidden else issue.title,
         "source": issue.source,
         "direction": issue.direction,
         "operation": issue.operation,
-        "message": issue.backend_message,
         "backend_code": issue.backend_code,
         "http_status": issue.http_status,
-        "fields": list(issue.fields or []),
-        "recommended_action": {"title": issue.action_title, "text": issue.action_text},
-        "informational": issue.informational,
-        "occurrences": issue.occurrences,
-        "first_seen": _utc(issue.first_seen_at),
-        "last_seen": _utc(issue.last_seen_at),
-        "resolved_at": _utc(issue.resolved_at),
+        "resolved_at": presenters.utc_iso(issue.resolved_at),
         "resolution": issue.resolution,
         "mailbox": {"id": issue.mailbox_id, "address": row.mailbox_address},
         "user": owner,
@@ -188,9 +182,3 @@ def _issue_json(row: Row[Any], hide_other_users_titles: bool, base: str) -> dict
             "dashboard": f"{base}/issues#issue-{issue.id}",
         },
     }
-
-
-def _utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -6,6 +6,8 @@ Pure functions of rows, shared by the dashboard and the admin panel, tested tabl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from backend.mailbox.exchange import owa_link, owa_url_of
@@ -121,3 +123,33 @@ def help_mailto(issue: Issue, user: User, support_email: str) -> str:
     return f"mailto:{support_email}?" + urlencode(
         {"subject": subject, "body": body}, quote_via=quote
     )
+
+
+def title_hidden(issue: Issue, viewer_id: int, hide_other_users_titles: bool) -> bool:
+    """The tenant's privacy setting: a key user sees other users' issues without their titles
+    (API, admin page and CSV alike)."""
+    return hide_other_users_titles and issue.user_id != viewer_id
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """A time as the JSON APIs send it: ISO 8601 in UTC, ending in ``Z``."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def issue_core(issue: Issue) -> dict[str, Any]:
+    """What both JSON APIs say about an issue; each adds its own fields."""
+    return {
+        "id": issue.id,
+        "type": issue.item_type,
+        "code": issue.code,
+        "title": issue.title,
+        "message": issue.backend_message,
+        "fields": list(issue.fields or []),
+        "recommended_action": {"title": issue.action_title, "text": issue.action_text},
+        "informational": issue.informational,
+        "occurrences": issue.occurrences,
+        "first_seen": utc_iso(issue.first_seen_at),
+        "last_seen": utc_iso(issue.last_seen_at),
+    }

@@ -141,18 +141,23 @@ def test_revoke_credentials_says_what_went_wrong(app, identity) -> None:
     with app.app_context():
         with pytest.raises(RevocationFailed, match="'yahoo', which is not configured"):
             revoke_credentials({"provider": "yahoo", "access_token": "at.x"})
-        identity.faults.add(Fault(path="/revoke$", method="POST", drop=True))
-        try:
-            with pytest.raises(RevocationFailed, match="Google could not be reached"):
-                revoke_credentials({"provider": "google", "access_token": "at.x"})
-        finally:
-            identity.faults.clear()
+        # The discovery document is read once per app and kept: fail its first read.
         identity.faults.add(Fault(path="openid-configuration$", status=500))
         try:
             with pytest.raises(RevocationFailed, match="discovery document of Google"):
                 revoke_credentials({"provider": "google", "refresh_token": "rt.x"})
         finally:
             identity.faults.clear()
+        identity.faults.add(Fault(path="/revoke$", method="POST", drop=True))
+        try:
+            with pytest.raises(RevocationFailed, match="Google could not be reached"):
+                revoke_credentials({"provider": "google", "access_token": "at.x"})
+        finally:
+            identity.faults.clear()
+        discovery = "/google/.well-known/openid-configuration"
+        read_so_far = identity.log.count(path=discovery)
+        revoke_credentials({"provider": "google", "access_token": "at.y"})
+        assert identity.log.count(path=discovery) == read_so_far > 0
 
 
 def test_revoke_credentials_with_a_wrong_client_secret_is_refused(app, resources, identity):
