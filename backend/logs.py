@@ -27,6 +27,8 @@ def configure_logging(level: str) -> None:
     """Send records to stderr with their bound context; safe to call more than once."""
     root = logging.getLogger()
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO on every start; keep its migrations' lines.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if any(getattr(handler, "ssi", False) for handler in root.handlers):
         return
     handler = logging.StreamHandler()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.audit import record_audit
@@ -57,13 +57,20 @@ def people(session: Session, tenant_id: int) -> list[Any]:
 def ignore(session: Session, issue: Issue, actor: User) -> bool:
     """Resolve an open issue as ignored (it opens again if the failure comes back).
 
+    One conditional UPDATE: a run or a Save dialog that resolves the issue meanwhile keeps its
+    own resolution.
+
     Returns:
         False when the issue was already resolved (nothing changes).
     """
-    if issue.resolved_at is not None:
+    resolved = session.execute(
+        update(Issue)
+        .where(Issue.id == issue.id, Issue.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolution=Resolution.IGNORED)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not resolved.rowcount:
         return False
-    issue.resolved_at = utcnow()
-    issue.resolution = Resolution.IGNORED
     record_audit(
         session,
         tenant_id=issue.tenant_id,

@@ -270,3 +270,24 @@ def test_item_ids_in_both_formats() -> None:
     ews = "AAMkAGI2+TItMzk1/MS00NDk3=="
     assert ews_item_id(ews) == ews
     assert ews_item_id(rest_id(ews)) == ews
+
+
+def test_a_key_user_fixes_another_users_item_and_the_audit_names_them(
+    pane, outlook, sync_now, session, mailbox
+) -> None:
+    from exchangelib import Contact
+
+    Contact(folder=outlook.contacts / "SAP Contacts", account=outlook, given_name="Nolast",
+            display_name="Nolast").save()  # fmt: skip
+    sync_now()
+    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id)).all()
+    kim = session.scalars(select(User).where(User.role == Role.KEY_USER)).one()
+    pane.token = token_for(session, kim)
+
+    saved = pane.call("POST", f"/issues/{issue.id}/form", json={"values": {"LastName": "Smith"}})
+
+    assert (saved.status_code, saved.json["status"]) == (200, "SYNCED")
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "savedialog.submit"))
+    assert (event.actor, event.details["outcome"]) == (kim.email, "SYNCED")
+    [seen] = outlook.contacts.glob("SAP Contacts").all()
+    assert seen.surname == "Smith"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.db import utcnow
-from backend.models import AuditEvent, Issue, Mailbox
+from backend.models import AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution, Source
 from backend.models.types import IssueCode, ItemType
 from backend.web.admin_csv import HEADER, neutralise
@@ -178,3 +178,22 @@ def test_ignoring_an_issue_of_another_tenant_answers_404(
     assert answer.status_code == 404
     session.refresh(foreign)
     assert foreign.resolved_at is None
+
+
+def test_ignoring_keeps_a_resolution_made_meanwhile(session, resources, kim_box, anna_box) -> None:
+    """The page was loaded while the issue was open; a run resolved it before the click."""
+    from backend.web.admin_issues import ignore
+
+    issue = _issue(session, anna_box, "A2")
+    seen_by_key_user = resources.session_factory()
+    stale = seen_by_key_user.get(Issue, issue.id)
+    assert stale.resolved_at is None
+    issue.resolved_at, issue.resolution = utcnow(), Resolution.USER_FIX
+    session.commit()
+
+    assert ignore(seen_by_key_user, stale, seen_by_key_user.get(User, kim_box.user_id)) is False
+    seen_by_key_user.commit()
+    seen_by_key_user.close()
+    session.refresh(issue)
+    assert issue.resolution is Resolution.USER_FIX
+    assert session.scalars(select(AuditEvent)).all() == []
