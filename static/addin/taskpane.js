@@ -199,6 +199,12 @@
     ]);
   }
 
+  function pendingNote(mailbox) {
+    if (mailbox.sync_stopped) return "It syncs once sync of your mailbox runs again.";
+    if (mailbox.status === "PAUSED") return "Sync is paused: it syncs when you resume it on the dashboard.";
+    return "SAP Sync picks it up within a minute.";
+  }
+
   function statusView(data, notice) {
     var item = data.item;
     var state = STATES[item.state] || STATES.not_tracked;
@@ -212,7 +218,7 @@
           el("span", { class: "dot", "aria-hidden": "true" }), state.label
         ]),
         item.last_synced_at ? el("p", { class: "muted", text: "Last synced " + new Date(item.last_synced_at).toLocaleString() }) : null,
-        item.state === "pending" ? el("p", { class: "muted", text: "SAP Sync picks it up within a minute." }) : null,
+        item.state === "pending" ? el("p", { class: "muted", text: pendingNote(data.mailbox) }) : null,
         item.c4c_link ? el("p", {}, [el("a", { href: item.c4c_link, target: "_blank", rel: "noopener", text: "Open in SAP" })]) : null,
         item.can_track ? el("p", { class: "muted", text: "Track this item to keep a copy in SAP Cloud for Customer." }) : null,
         item.can_track ? button("Track in SAP", function () { track(); }, "primary", "track") : null

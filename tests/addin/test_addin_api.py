@@ -291,3 +291,35 @@ def test_a_key_user_fixes_another_users_item_and_the_audit_names_them(
     assert (event.actor, event.details["outcome"]) == (kim.email, "SYNCED")
     [seen] = outlook.contacts.glob("SAP Contacts").all()
     assert seen.surname == "Smith"
+
+
+def test_an_appointment_is_tracked_by_its_category(pane, outlook, sync_now) -> None:
+    from exchangelib import CalendarItem, EWSDateTime, EWSTimeZone
+
+    start = EWSDateTime.now(tz=EWSTimeZone("UTC")).replace(microsecond=0)
+    meeting = CalendarItem(folder=outlook.calendar, account=outlook, subject="Visit Fabrikam",
+                           start=start, end=start + timedelta(hours=1))  # fmt: skip
+    meeting.save(send_meeting_invitations="SendToNone")
+    sync_now()
+    assert pane.item(meeting.id, "appointment")["state"] == "not_tracked"
+
+    tracked = pane.call("POST", "/item/track", json={"id": meeting.id, "type": "appointment"})
+
+    assert tracked.status_code == 202
+    meeting.refresh()
+    assert meeting.categories == ["SAP"]
+    sync_now()
+    assert pane.item(meeting.id, "appointment")["state"] == "synced"
+
+
+def test_a_mailbox_that_needs_reactivation_says_so_with_every_item(
+    pane, ews, sync_now, session, mailbox
+) -> None:
+    message = add_message(ews.store.mailbox(ADDRESS), "Lunch?", "friend@example.org")
+    sync_now()
+    mailbox.status, mailbox.status_reason = HealthStatus.FAILED_AUTH, "revoked"
+    session.commit()
+    shown = pane.call("GET", "/item", query_string={"id": message.id, "type": "message"}).json
+    assert shown["mailbox"]["needs_reactivation"] and shown["mailbox"]["sync_stopped"]
+    assert shown["mailbox"]["reactivate_url"] == "http://localhost/reactivate/"
+    assert shown["mailbox"]["label"] == "Needs re-activation"

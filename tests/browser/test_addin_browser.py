@@ -11,6 +11,7 @@ from backend.auth import addin_tokens
 from backend.db import utcnow
 from backend.models import AddinToken, Issue, User
 from backend.models.issue import Resolution
+from backend.models.mailbox import HealthStatus
 from emulators.ews.seed import add_message
 from tests.browser.addin import host_the_pane, office_calls, rest_id, sign_in_through_dialog
 from tests.browser.conftest import screenshot
@@ -110,3 +111,12 @@ def test_track_in_sap_from_the_pane(
     screenshot(page, "25-taskpane-tracked")
     [seen] = [m for m in outlook.inbox.all() if m.subject == "Order 4711"]
     assert seen.categories == ["SAP"]
+
+    mailbox.status = HealthStatus.FAILED_AUTH
+    session.commit()
+    page.reload()
+    banner = page.wait_for_selector("#mailbox-banner")
+    assert "needs your permission again" in banner.text_content()
+    assert page.is_visible("#reactivate")
+    assert page.is_visible("text=It syncs once sync of your mailbox runs again.")
+    screenshot(page, "26-taskpane-reactivate-banner")

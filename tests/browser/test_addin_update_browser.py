@@ -20,5 +20,5 @@ def test_an_outdated_pane_asks_to_be_updated(live, browser) -> None:
     page.goto(f"{live.url}/addin/taskpane")
     page.wait_for_selector("text=Please update the add-in")
     assert "needs 2.0 or newer" in page.text_content("#pane-body")
-    screenshot(page, "26-taskpane-update")
+    screenshot(page, "27-taskpane-update")
     context.close()

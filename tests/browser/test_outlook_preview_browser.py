@@ -57,7 +57,7 @@ def test_a_person_fixes_an_item_beside_it_in_the_emulated_outlook(
     pane.locator("#sign-in").wait_for()
     sign_in_through_dialog(pane, frame_host=page)
     pane.locator("#item-state[data-state=issue]").wait_for()
-    screenshot(page, "27-outlook-preview-issue")
+    screenshot(page, "28-outlook-preview-issue")
 
     pane.locator(f"#fix-{issue.id}").click()
     pane.locator("#related-query").fill("Nowhere")
@@ -69,7 +69,7 @@ def test_a_person_fixes_an_item_beside_it_in_the_emulated_outlook(
         "document.querySelectorAll('#reading-chips .chip').length === 1", timeout=10_000
     )
     assert chips(page, "#reading-chips") == ["SAP"]
-    screenshot(page, "28-outlook-preview-fixed")
+    screenshot(page, "29-outlook-preview-fixed")
     session.refresh(issue)
     assert issue.resolution is Resolution.USER_FIX
     [seen] = [m for m in outlook.inbox.all() if m.id == message.id]
