@@ -1,4 +1,5 @@
-"""Issue listings over HTTP: the JSON API, the dashboard's Issues tab and the admin list.
+"""Issue listings over HTTP: the JSON API, the dashboard's Issues tab and the admin list, and
+what the Outlook task pane asks when an item opens (the add-in API's item state).
 
 Seeds 100,000 issues across 1,000 mailboxes (10 tenants of 100 users, one key user each; 60 %
 of the issues open, last seen over the past 90 days) into a database of its own on the local
@@ -6,9 +7,10 @@ PostgreSQL (``ssi_bench_web``, created and dropped here; SQLite in a scratch fol
 PostgreSQL cannot be reached), starts the real app (``create_app``) in a threaded werkzeug
 server on 127.0.0.1 in a child process (so the clients do not compete with it for the GIL),
 signs 16 sessions in by building the signed session cookie with the app's own session
-interface, and sends each scenario's requests from 16 concurrent clients (threads with a
-``requests.Session`` each). Prints p50/p99 latency and throughput per scenario, medians of
-``--repeat`` passes, and the query plans of the API's listing.
+interface (and gives each plain user an add-in token for the task pane's calls), and sends each
+scenario's requests from 16 concurrent clients (threads with a ``requests.Session`` each).
+Prints p50/p99 latency and throughput per scenario, medians of ``--repeat`` passes, and the
+query plans of the API's listing.
 
 Run: ``python -m bench.web_bench [--repeat 3] [--requests 400] [--sqlite]``. Never part of the
 test suite.
@@ -36,9 +38,11 @@ from flask import Flask
 from flask_login.utils import _create_identifier
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from backend import create_app
+from backend.auth import addin_tokens
 from backend.db import make_engine
 from backend.issue_queries import IssueFilter, Position, after, issue_count_query, issue_query
 from backend.models import Issue, Mailbox, Tenant, User
@@ -216,6 +220,27 @@ def client(base: str, app: Flask, user_id: int) -> requests.Session:
     return browser
 
 
+def addin_items(engine: Engine, sessions: list[requests.Session]) -> dict[int, str]:
+    """Give each plain user's client an add-in token; the item with an open issue to ask about."""
+    paths: dict[int, str] = {}
+    with Session(engine) as session:
+        for browser in sessions:
+            user_id = browser.user_id  # type: ignore[attr-defined]
+            issue = session.scalars(
+                select(Issue)
+                .where(Issue.user_id == user_id, Issue.resolved_at.is_(None))
+                .order_by(Issue.id)
+                .limit(1)
+            ).one()
+            token = addin_tokens.issue(session, session.get(User, user_id), "outlook", 600)
+            browser.headers["Authorization"] = f"Bearer {token.secret}"
+            paths[user_id] = (
+                f"/addin/api/v1/item?id={issue.mailbox_item_id}&type={issue.item_type.value}"
+            )
+        session.commit()
+    return paths
+
+
 def deep_cursors(sessions: list[requests.Session]) -> dict[int, str]:
     """A cursor ``DEEP_ROWS`` into each key user's open listing, found by walking to it."""
     cursors: dict[int, str] = {}
@@ -287,7 +312,11 @@ def load(sessions: list[requests.Session], scenario: Scenario, count: int) -> Fi
 
 
 def scenarios(
-    app: Flask, cursors: dict[int, str], key_user: requests.Session, user: requests.Session
+    app: Flask,
+    cursors: dict[int, str],
+    items: dict[int, str],
+    key_user: requests.Session,
+    user: requests.Session,
 ) -> tuple[list[Scenario], list[str]]:
     """What to measure, and which pages were left out (not in the app yet, or failing)."""
     routes = {rule.rule for rule in app.url_map.iter_rules()}
@@ -300,6 +329,7 @@ def scenarios(
         ),
         Scenario(f"API, key user, {FILTER}", "key", default=f"/api/v1/issues?{FILTER}"),
         Scenario("API, plain user", "user", default="/api/v1/issues"),
+        Scenario("add-in: state of an item with an issue", "user", paths=items),
     ]
     missing = []
     for path, name, who in (
@@ -401,7 +431,8 @@ def bench(url: str, note: str | None, folder: Path, repeat: int, count: int) -> 
         ]
         spread = population.users[:: len(population.users) // CLIENTS][:CLIENTS]
         users = [client(base, app, user) for user in spread]
-        chosen, missing = scenarios(app, deep_cursors(keys), keys[0], users[0])
+        items = addin_items(engine, users)
+        chosen, missing = scenarios(app, deep_cursors(keys), items, keys[0], users[0])
         passes: list[dict[str, Figures]] = []
         for _ in range(repeat):
             figures = {}
