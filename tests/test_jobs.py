@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -66,6 +67,18 @@ def test_lock_is_exclusive_and_freed(redis_conn, boxes: list[Mailbox]) -> None:
             pass
     with MailboxLock(redis_conn, boxes[0].id, ttl=5):
         pass
+
+
+def test_a_waiting_lock_gets_it_when_the_holder_lets_go(redis_conn, boxes: list[Mailbox]) -> None:
+    holder = MailboxLock(redis_conn, boxes[0].id, ttl=5).__enter__()
+    threading.Timer(0.3, holder.__exit__, args=(None, None, None)).start()
+    began = time.monotonic()
+    with MailboxLock(redis_conn, boxes[0].id, ttl=5, wait=5):
+        assert 0.2 < time.monotonic() - began < 5
+        began = time.monotonic()
+        with pytest.raises(AlreadyRunning), MailboxLock(redis_conn, boxes[0].id, ttl=5, wait=0.3):
+            pass
+        assert time.monotonic() - began >= 0.2  # Redis polls every 0.1 s: about the wait
 
 
 def test_heartbeat_keeps_a_long_run_locked(redis_conn, boxes: list[Mailbox]) -> None:

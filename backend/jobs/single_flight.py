@@ -54,20 +54,23 @@ class MailboxLock:
         connection: Redis.
         mailbox_id: the mailbox.
         ttl: seconds the lock outlives a silent holder; renewed every ``ttl / 3`` seconds.
+        wait: seconds to wait on entry for another holder to let go (0: do not wait).
 
     Raises:
-        AlreadyRunning: on entry, when another holder has the lock.
+        AlreadyRunning: on entry, when another holder has the lock (after ``wait``).
     """
 
-    def __init__(self, connection: Redis, mailbox_id: int, ttl: int) -> None:
+    def __init__(self, connection: Redis, mailbox_id: int, ttl: int, wait: float = 0) -> None:
         self._ttl = ttl
+        self._wait = wait
         self._lock = connection.lock(lock_name(mailbox_id), timeout=ttl, thread_local=False)
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self.lost = False
 
     def __enter__(self) -> MailboxLock:
-        if not self._lock.acquire(blocking=False):
+        waiting = {"blocking_timeout": self._wait} if self._wait else {"blocking": False}
+        if not self._lock.acquire(**waiting):
             raise AlreadyRunning
         self._heartbeat = threading.Thread(target=self._renew, daemon=True)
         self._heartbeat.start()

@@ -9,7 +9,6 @@ Every failure is classified with the engine's classifiers and turned into a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -35,7 +34,6 @@ INTERACTIVE_TIMEOUT = 20.0
 DEFINITIONS = MetadataCache()
 """Entity definitions per tenant and language, shared by every request of this process."""
 LOCK_WAIT_SECONDS = 5.0
-LOCK_POLL_SECONDS = 0.2
 
 
 def unavailable(message: str) -> SaveDialogError:
@@ -121,17 +119,13 @@ def mailbox_lock(resources: Resources, mailbox_id: int) -> Iterator[None]:
     Raises:
         SaveDialogError: ``UNAVAILABLE`` when a run still holds it after a few seconds.
     """
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    ttl = resources.settings.sync_lock_ttl_seconds
-    while True:
-        lock = MailboxLock(resources.redis, mailbox_id, ttl)
-        try:
-            lock.__enter__()
-            break
-        except AlreadyRunning:
-            if time.monotonic() >= deadline:
-                raise unavailable(errors.SYNC_RUNNING) from None
-            time.sleep(LOCK_POLL_SECONDS)
+    lock = MailboxLock(
+        resources.redis, mailbox_id, resources.settings.sync_lock_ttl_seconds, LOCK_WAIT_SECONDS
+    )
+    try:
+        lock.__enter__()
+    except AlreadyRunning:
+        raise unavailable(errors.SYNC_RUNNING) from None
     try:
         yield
     finally:
