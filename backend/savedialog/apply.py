@@ -192,7 +192,9 @@ class _Submit:
         self.session.commit()
         notes = []
         try:
-            markers.reconcile(self.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
+            markers.reconcile(
+                self.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox, record.id
+            )
         except SyncError as error:
             log.warning("markers not reconciled after a save: %s", error.classification.message)
             notes.append(errors.MARKERS_LATER)

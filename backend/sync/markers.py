@@ -41,17 +41,21 @@ class MarkerStats:
     failed: int = 0
 
 
-def wanted_markers(session: Session, mailbox_id: int) -> dict[tuple[ItemType, str], str]:
-    """The marker words each mailbox item should carry, from its open issues."""
-    rows = session.execute(
-        select(Issue.item_type, Issue.mailbox_item_id, Issue.code, Issue.fields).where(
-            Issue.mailbox_id == mailbox_id,
-            Issue.resolved_at.is_(None),
-            Issue.informational.is_(False),
-            Issue.mailbox_item_id.is_not(None),
-            Issue.item_type.is_not(None),
-        )
-    ).all()
+def wanted_markers(
+    session: Session, mailbox_id: int, item_id: str | None = None
+) -> dict[tuple[ItemType, str], str]:
+    """The marker words each mailbox item (or only ``item_id``) should carry, from its open
+    issues."""
+    query = select(Issue.item_type, Issue.mailbox_item_id, Issue.code, Issue.fields).where(
+        Issue.mailbox_id == mailbox_id,
+        Issue.resolved_at.is_(None),
+        Issue.informational.is_(False),
+        Issue.mailbox_item_id.is_not(None),
+        Issue.item_type.is_not(None),
+    )
+    if item_id is not None:
+        query = query.where(Issue.mailbox_item_id == item_id)
+    rows = session.execute(query).all()
     best: dict[tuple[ItemType, str], tuple[int, str]] = {}
     for item_type, item_id, code, fields in rows:
         rank = PRECEDENCE.index(code) if code in PRECEDENCE else len(PRECEDENCE)
@@ -66,20 +70,23 @@ def reconcile(
     mailbox: Mailbox,
     provider: MailboxProvider,
     classify: Callable[[BaseException], Classification],
+    item_id: str | None = None,
 ) -> MarkerStats:
-    """Set and clear markers until the mailbox shows exactly the open issues.
+    """Set and clear markers until the mailbox (or only item ``item_id``, after a Save dialog
+    submit) shows exactly the open issues.
 
     Raises:
         SyncError: the mailbox refused us as a whole (``AUTH``, ``ACCOUNT_DISABLED``).
     """
-    wanted = wanted_markers(session, mailbox.id)
-    ids = [item_id for (_type, item_id) in wanted]
-    rows = session.scalars(
-        select(SyncItem).where(
-            SyncItem.mailbox_id == mailbox.id,
-            or_(SyncItem.marker_detail.is_not(None), SyncItem.mailbox_item_id.in_(ids)),
-        )
-    ).all()
+    wanted = wanted_markers(session, mailbox.id, item_id)
+    ids = [wanted_id for (_type, wanted_id) in wanted]
+    query = select(SyncItem).where(
+        SyncItem.mailbox_id == mailbox.id,
+        or_(SyncItem.marker_detail.is_not(None), SyncItem.mailbox_item_id.in_(ids)),
+    )
+    if item_id is not None:
+        query = query.where(SyncItem.mailbox_item_id == item_id)
+    rows = session.scalars(query).all()
     stats = MarkerStats()
     for row in rows:
         if row.mailbox_item_id is None:

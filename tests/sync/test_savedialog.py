@@ -411,3 +411,25 @@ def test_an_appointment_is_linked_to_a_contact_picked_by_address(
     c4c.log.clear()
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     assert c4c_writes(c4c) == []
+
+
+def test_a_save_reconciles_the_markers_of_its_own_item_only(
+    outlook, sync_now, session, resources, mailbox
+) -> None:
+    from backend.models import SyncItem
+
+    add_contact(outlook, given_name="Nolast", display_name="Nolast")
+    add_contact(outlook, given_name="Other", display_name="Other")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    first, second = sorted(issue_service.open_issues(session, mailbox.id), key=lambda i: i.title)
+    other = session.scalars(
+        select(SyncItem).where(SyncItem.mailbox_item_id == second.mailbox_item_id)
+    ).one()
+    other.marker_detail = None  # as if its journal were behind: a mailbox-wide pass would write
+    session.commit()
+
+    saved = submit(session, resources, first, {"LastName": "Smith"}, owner(session, mailbox))
+
+    assert saved.ok
+    session.refresh(other)
+    assert other.marker_detail is None
