@@ -76,6 +76,15 @@ class C4CHTTPError(C4CError):
         """Names of the properties the error is about, in order, without repeats."""
         return tuple(dict.fromkeys(detail.target for detail in self.details if detail.target))
 
+    @property
+    def field_messages(self) -> dict[str, str]:
+        """C4C's first message per property it complained about."""
+        found: dict[str, str] = {}
+        for detail in self.details:
+            if detail.target and detail.message:
+                found.setdefault(detail.target, detail.message)
+        return found
+
     @classmethod
     def from_parts(cls, status: int, headers: dict[str, str], body: str) -> C4CHTTPError:
         """Build from a raw answer (also used for the parts of a ``$batch`` response).

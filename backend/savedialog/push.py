@@ -53,13 +53,7 @@ class WriteFailed(Exception):
     @property
     def messages(self) -> dict[str, str]:
         """C4C's own message per property it complained about."""
-        if not isinstance(self.error, C4CHTTPError):
-            return {}
-        found: dict[str, str] = {}
-        for detail in self.error.details:
-            if detail.target and detail.message:
-                found.setdefault(detail.target, detail.message)
-        return found
+        return self.error.field_messages if isinstance(self.error, C4CHTTPError) else {}
 
 
 def write_mailbox(

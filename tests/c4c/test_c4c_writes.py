@@ -130,6 +130,8 @@ def test_business_rules_name_the_field(
     assert raised.value.status == 400
     assert raised.value.fields == (field,)
     assert field in raised.value.message
+    assert list(raised.value.field_messages) == [field]
+    assert field in raised.value.field_messages[field]
 
 
 def test_emptying_a_required_field_on_update_is_400(c4c_client: C4CClient) -> None:
