@@ -24,8 +24,7 @@ from backend.models.types import IssueCode
 from backend.savedialog import sides
 from backend.savedialog.changes import c4c_values, updated_record
 from backend.savedialog.item import ItemContext
-from backend.sync import connect
-from backend.sync.creates import new_reference
+from backend.sync import connect, creates
 from backend.sync.errors import Classification
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links
@@ -98,19 +97,8 @@ def pairing_row(ctx: ItemContext, record: ItemRecord) -> SyncItem:
     Our reference (``ExternalID``) is stored before a create is sent, as the engine does, so a
     create whose answer is lost is found again instead of made twice.
     """
-    item = ctx.item
-    if item is None:
-        item = SyncItem(
-            mailbox_id=ctx.mailbox.id,
-            item_type=ctx.mapping.item_type,
-            state=SyncItemState.PENDING,
-            mailbox_item_id=record.id,
-            external_id=new_reference(ctx.mailbox.id),
-        )
-        ctx.session.add(item)
-        ctx.item = item
-    item.title = record.title or item.title
-    item.mailbox_change_key = record.change_key
+    item = creates.pairing_row(ctx.session, ctx.mailbox.id, ctx.mapping.item_type, record, ctx.item)
+    ctx.item = item
     ctx.session.commit()
     return item
 

@@ -20,6 +20,8 @@ from backend.sync.errors import Classification
 from backend.sync.planner import Step, down_hash, up_hash
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from backend.sync.writer import TypeWriter
 
 LOOKUP_CHUNK = 40
@@ -36,25 +38,38 @@ def new_reference(mailbox_id: int) -> str:
     return f"ssi-{mailbox_id}-{uuid.uuid4().hex[:24]}"
 
 
+def pairing_row(
+    session: Session,
+    mailbox_id: int,
+    item_type: ItemType,
+    record: ItemRecord,
+    item: SyncItem | None,
+) -> SyncItem:
+    """The mailbox item's row, made with a fresh reference (``ExternalID``) and added if it has
+    none yet; the caller commits it before anything goes to C4C, so a create whose answer is
+    lost is found again by that reference instead of made twice."""
+    if item is None:
+        item = SyncItem(
+            mailbox_id=mailbox_id,
+            item_type=item_type,
+            state=SyncItemState.PENDING,
+            mailbox_item_id=record.id,
+            external_id=new_reference(mailbox_id),
+        )
+        session.add(item)
+    item.title = record.title or item.title
+    item.mailbox_change_key = record.change_key
+    return item
+
+
 def _row(writer: TypeWriter, step: Step) -> tuple[SyncItem, bool]:
     """The item's row (made and added if new) and whether an earlier create may have landed."""
     record = step.record
     assert record is not None and record.id is not None
-    if step.item is not None:
-        item = step.item
-        uncertain = item.state is SyncItemState.PENDING
-    else:
-        item = SyncItem(
-            mailbox_id=writer.ctx.mailbox.id,
-            item_type=writer.mapping.item_type,
-            state=SyncItemState.PENDING,
-            mailbox_item_id=record.id,
-            external_id=new_reference(writer.ctx.mailbox.id),
-        )
-        writer.ctx.session.add(item)
-        uncertain = False
-    item.title = record.title or item.title
-    item.mailbox_change_key = record.change_key
+    uncertain = step.item is not None and step.item.state is SyncItemState.PENDING
+    item = pairing_row(
+        writer.ctx.session, writer.ctx.mailbox.id, writer.mapping.item_type, record, step.item
+    )
     return item, uncertain
 
 
