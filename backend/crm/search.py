@@ -8,6 +8,9 @@ from backend.crm.c4c import C4CClient
 from backend.crm.values import odata_quote
 
 
+ACCOUNTS = "CorporateAccountCollection"
+
+
 def search_accounts(client: C4CClient, prefix: str, limit: int = 20) -> list[dict[str, Any]]:
     """Corporate accounts whose name starts with ``prefix`` (for the Save dialog).
 
@@ -20,7 +23,10 @@ def search_accounts(client: C4CClient, prefix: str, limit: int = 20) -> list[dic
         The matching accounts.
     """
     condition = f"startswith(Name,{odata_quote(prefix)})"
-    return list(client.read("CorporateAccountCollection", filter=condition, top=limit))
+    accounts = client.read(
+        "CorporateAccountCollection", filter=condition, orderby="Name", top=limit
+    )
+    return list(accounts)
 
 
 def search_contacts(client: C4CClient, term: str, limit: int = 20) -> list[dict[str, Any]]:

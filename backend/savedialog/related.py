@@ -12,7 +12,7 @@ from typing import Any
 
 from backend.crm.c4c import C4CClient
 from backend.crm.errors import C4CHTTPError
-from backend.crm.search import search_contacts
+from backend.crm.search import search_accounts, search_contacts
 from backend.crm.values import odata_quote
 from backend.sync.linker import ACCOUNTS, CONTACTS
 from backend.sync.mapping import Links
@@ -152,9 +152,7 @@ def search(client: C4CClient, kind: str, query: str, limit: int) -> list[Related
         return []
     found: list[RelatedCandidate] = []
     if "@" not in query:
-        condition = f"startswith(Name,{odata_quote(query)})"
-        accounts = client.read(ACCOUNTS, filter=condition, orderby="Name", top=limit)
-        found += [account_candidate(entity) for entity in accounts]
+        found += [account_candidate(entity) for entity in search_accounts(client, query, limit)]
     if kind != "account" and len(found) < limit:
         contacts = [contact_candidate(e) for e in search_contacts(client, query, limit)]
         found += sorted(contacts, key=lambda candidate: candidate.name.lower())
