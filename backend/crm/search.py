@@ -7,7 +7,6 @@ from typing import Any
 from backend.crm.c4c import C4CClient
 from backend.crm.values import odata_quote
 
-
 ACCOUNTS = "CorporateAccountCollection"
 
 
