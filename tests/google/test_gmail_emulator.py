@@ -1,0 +1,178 @@
+"""The Gmail part of the Google emulator, driven by google-api-python-client as the provider
+will drive it; every answer is checked against the discovery document's schema."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+import requests
+from google.auth.exceptions import RefreshError
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from emulators.google import GoogleEmulator
+from tests.support.discovery import check_response
+
+ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
+RED = {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
+
+
+@pytest.fixture
+def google() -> Iterator[GoogleEmulator]:
+    emulator = GoogleEmulator()
+    emulator.add_mailbox(ADDRESS, TOKEN)
+    with emulator:
+        yield emulator
+
+
+def gmail_for(google: GoogleEmulator, token: str = TOKEN):
+    return build(
+        "gmail", "v1", credentials=Credentials(token=token), static_discovery=True,
+        cache_discovery=False, client_options={"api_endpoint": google.url + "/"},
+    ).users()  # fmt: skip
+
+
+@pytest.fixture
+def gmail(google: GoogleEmulator):
+    return gmail_for(google)
+
+
+def checked(method: str, request) -> dict:
+    return check_response("gmail.v1", method, request.execute())
+
+
+def raw_mail(subject: str, sender: str = "jane@fabrikam.test", body: str = "Hello") -> str:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = sender, ADDRESS, subject
+    mail["Date"] = "Mon, 23 Nov 2026 09:30:00 +0000"
+    mail.set_content(body)
+    return base64.urlsafe_b64encode(mail.as_bytes()).decode()
+
+
+def new_label(gmail, name: str, **fields):
+    return gmail.labels().create(userId="me", body={"name": name, **fields})
+
+
+def new_message(gmail, subject: str, labels: list[str], sender: str = "jane@fabrikam.test"):
+    return gmail.messages().insert(
+        userId="me", body={"raw": raw_mail(subject, sender), "labelIds": labels}
+    )
+
+
+def reason(error: HttpError) -> tuple[int, str]:
+    return error.resp.status, error.error_details[0]["reason"]
+
+
+def test_labels_nest_by_slash_with_palette_colours_and_unique_names(gmail) -> None:
+    parent = checked("users.labels.create", new_label(gmail, "SAP E-Mails"))
+    child = checked("users.labels.create", new_label(gmail, "SAP E-Mails/Sync Error", color=RED))
+    assert child["color"] == RED and child["type"] == "user"
+    listed = checked("users.labels.list", gmail.labels().list(userId="me"))
+    names = {label["name"] for label in listed["labels"]}
+    assert {"INBOX", "SAP E-Mails", "SAP E-Mails/Sync Error"} <= names
+    checked("users.labels.get", gmail.labels().get(userId="me", id=parent["id"]))
+
+    refused = {
+        "duplicate in another case": ({"name": "sap e-mails"}, (409, "aborted")),
+        "no parent": ({"name": "Other/Child"}, (400, "invalidArgument")),
+        "off the palette": (
+            {"name": "Blue", "color": {"backgroundColor": "#0000ff", "textColor": "#ffffff"}},
+            (400, "invalidArgument"),
+        ),
+        "system name": ({"name": "Inbox"}, (400, "invalidArgument")),
+    }
+    for why, (body, expected) in refused.items():
+        with pytest.raises(HttpError) as raised:
+            gmail.labels().create(userId="me", body=body).execute()
+        assert reason(raised.value) == expected, why
+
+
+def test_messages_insert_list_get_and_modify(gmail) -> None:
+    sap = gmail.labels().create(userId="me", body={"name": "SAP E-Mails"}).execute()
+    quote = checked("users.messages.insert", new_message(gmail, "Quote", ["INBOX", sap["id"]]))
+    new_message(gmail, "Lunch", ["INBOX"], "friend@x.test").execute()
+
+    tagged = checked(
+        "users.messages.list", gmail.messages().list(userId="me", labelIds=[sap["id"]])
+    )
+    assert [m["id"] for m in tagged["messages"]] == [quote["id"]]
+    by_query = gmail.messages().list(userId="me", q='label:"SAP E-Mails" from:jane').execute()
+    assert [m["id"] for m in by_query["messages"]] == [quote["id"]]
+    assert "messages" not in gmail.messages().list(userId="me", q="nothing-like-this").execute()
+
+    for shape in ("full", "metadata", "minimal", "raw"):
+        found = checked("users.messages.get", gmail.messages().get(
+            userId="me", id=quote["id"], format=shape, metadataHeaders=["Subject"]))  # fmt: skip
+        assert found["id"] == quote["id"]
+    full = gmail.messages().get(userId="me", id=quote["id"]).execute()
+    headers = {h["name"]: h["value"] for h in full["payload"]["headers"]}
+    assert headers["Subject"] == "Quote"
+    assert base64.urlsafe_b64decode(full["payload"]["body"]["data"]).decode().strip() == "Hello"
+
+    modified = checked("users.messages.modify", gmail.messages().modify(
+        userId="me", id=quote["id"], body={"removeLabelIds": [sap["id"]]}))  # fmt: skip
+    assert modified["labelIds"] == ["INBOX"]
+    with pytest.raises(HttpError) as raised:
+        gmail.messages().modify(userId="me", id=quote["id"],
+                                body={"addLabelIds": ["Label_999"]}).execute()  # fmt: skip
+    assert reason(raised.value) == (400, "invalidArgument")
+    with pytest.raises(HttpError) as raised:
+        gmail.messages().get(userId="me", id="0123456789abcdef").execute()
+    assert reason(raised.value) == (404, "notFound")
+    with pytest.raises(HttpError) as raised:
+        gmail.messages().insert(userId="me", body={"labelIds": ["INBOX"]}).execute()
+    assert reason(raised.value) == (400, "invalidArgument")
+
+
+def test_history_lists_changes_since_an_id_and_a_stale_id_is_404(google, gmail) -> None:
+    start = checked("users.getProfile", gmail.getProfile(userId="me"))["historyId"]
+    sap = gmail.labels().create(userId="me", body={"name": "SAP E-Mails"}).execute()
+    message = new_message(gmail, "Quote", ["INBOX"]).execute()
+    gmail.messages().modify(userId="me", id=message["id"],
+                            body={"addLabelIds": [sap["id"]]}).execute()  # fmt: skip
+
+    changes = checked("users.history.list", gmail.history().list(userId="me",
+                      startHistoryId=start))  # fmt: skip
+    kinds = [next(k for k in entry if k not in ("id", "messages")) for entry in changes["history"]]
+    assert kinds == ["messagesAdded", "labelsAdded"]
+    assert changes["history"][1]["labelsAdded"][0]["labelIds"] == [sap["id"]]
+    only_labels = gmail.history().list(userId="me", startHistoryId=start,
+                                       historyTypes=["labelAdded"]).execute()  # fmt: skip
+    assert len(only_labels["history"]) == 1
+    latest = changes["historyId"]
+    assert "history" not in gmail.history().list(userId="me", startHistoryId=latest).execute()
+
+    google.store.mailboxes[ADDRESS].forget_history()
+    with pytest.raises(HttpError) as raised:
+        gmail.history().list(userId="me", startHistoryId=start).execute()
+    assert reason(raised.value) == (404, "notFound")
+
+
+def test_a_bad_token_is_401_and_another_users_mailbox_is_403(google) -> None:
+    answer = requests.get(f"{google.url}/gmail/v1/users/me/labels",
+                          headers={"Authorization": "Bearer ya29.forged"}, timeout=5)  # fmt: skip
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.json()["error"]["errors"][0]["reason"] == "authError"
+    assert answer.json()["error"]["status"] == "UNAUTHENTICATED"
+    # google-auth answers a 401 by refreshing; these credentials cannot, as a revoked grant.
+    with pytest.raises(RefreshError):
+        gmail_for(google, "ya29.forged").labels().list(userId="me").execute()
+    google.add_mailbox("olga@contoso.test", "ya29.olga")
+    with pytest.raises(HttpError) as raised:
+        gmail_for(google).labels().list(userId="olga@contoso.test").execute()
+    assert reason(raised.value) == (403, "forbidden")
+
+
+def test_the_schema_check_refuses_what_the_discovery_document_does_not_describe() -> None:
+    from jsonschema import ValidationError
+
+    check_response("gmail.v1", "users.labels.list", {"labels": [{"id": "L1", "name": "A"}]})
+    for wrong in ({"labels": [{"id": "L1", "colour": {}}]}, {"labels": [{"id": 1}]},
+                  {"labels": [{"id": "L1", "type": "shared"}]}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            check_response("gmail.v1", "users.labels.list", wrong)

@@ -1,0 +1,67 @@
+"""Google's discovery documents (shipped with google-api-python-client) as JSON Schemas, so an
+emulator's answers can be checked against the schema the real API documents for each method.
+
+Checks are strict: an object may hold only the properties its schema names (a misspelt or
+invented field fails), and 64-bit integers are strings, as Google sends them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import googleapiclient
+from jsonschema import Draft202012Validator
+
+DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+
+
+@cache
+def document(api: str) -> dict[str, Any]:
+    """The discovery document, e.g. ``document("gmail.v1")``."""
+    return json.loads((DOCUMENTS / f"{api}.json").read_text())
+
+
+def _convert(node: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in node:
+        return {"$ref": f"#/$defs/{node['$ref']}"}
+    kind = node.get("type")
+    if kind == "object":
+        converted: dict[str, Any] = {
+            "type": "object",
+            "properties": {k: _convert(v) for k, v in node.get("properties", {}).items()},
+        }
+        extra = node.get("additionalProperties")
+        converted["additionalProperties"] = _convert(extra) if extra else False
+        return converted
+    if kind == "array":
+        return {"type": "array", "items": _convert(node.get("items", {}))}
+    if kind in ("string", "integer", "number", "boolean"):
+        converted = {"type": kind}
+        if "enum" in node:
+            converted["enum"] = node["enum"]
+        return converted
+    return {}
+
+
+def _method(api: str, method_id: str) -> dict[str, Any]:
+    """The method ``users.labels.list`` of ``api`` (resources walked by the id's parts)."""
+    found: dict[str, Any] = document(api)
+    *resources, name = method_id.split(".")
+    for resource in resources:
+        found = found["resources"][resource]
+    return found["methods"][name]
+
+
+def check_response(api: str, method_id: str, body: Any) -> Any:
+    """Validate ``body`` against the response schema of ``method_id``; returns it."""
+    doc = document(api)
+    reference = _method(api, method_id)["response"]["$ref"]
+    schema = {
+        "$defs": {name: _convert(value) for name, value in doc["schemas"].items()},
+        "$ref": f"#/$defs/{reference}",
+    }
+    Draft202012Validator(schema).validate(body)
+    return body
