@@ -7,24 +7,26 @@ import threading
 
 from flask import Flask, Response, g, request
 
-from emulators.google import gmail
+from emulators.google import calendar, gmail
+from emulators.google.calendar import Calendar
 from emulators.google.errors import GoogleError, envelope, unauthenticated
 from emulators.google.gmail_store import GmailMailbox
 
 
 class GoogleStore:
-    """Mailboxes by address, and which access token opens which mailbox."""
+    """Each user's Gmail mailbox and primary calendar, and which access token opens them."""
 
     def __init__(self) -> None:
         self.mailboxes: dict[str, GmailMailbox] = {}
+        self.calendars: dict[str, Calendar] = {}
         self.tokens: dict[str, str] = {}
         self.lock = threading.RLock()
 
     def add_mailbox(self, address: str, token: str) -> GmailMailbox:
         address = address.lower()
         with self.lock:
-            mailbox = self.mailboxes.get(address) or GmailMailbox(address)
-            self.mailboxes[address] = mailbox
+            mailbox = self.mailboxes.setdefault(address, GmailMailbox(address))
+            self.calendars.setdefault(address, Calendar(address))
             self.tokens[token] = address
         return mailbox
 
@@ -54,6 +56,7 @@ def create_app(store: GoogleStore) -> Flask:
         return store.mailboxes[caller]
 
     app.register_blueprint(gmail.create_blueprint(mailbox_of))
+    app.register_blueprint(calendar.create_blueprint(lambda: store.calendars[g.caller]))
 
     @app.errorhandler(GoogleError)
     def google_error(error: GoogleError) -> Response:
