@@ -7,10 +7,11 @@ import threading
 
 from flask import Flask, Response, g, request
 
-from emulators.google import calendar, gmail
+from emulators.google import calendar, gmail, tasks
 from emulators.google.calendar import Calendar
 from emulators.google.errors import GoogleError, envelope, unauthenticated
 from emulators.google.gmail_store import GmailMailbox
+from emulators.google.tasks import TaskStore
 
 
 class GoogleStore:
@@ -19,6 +20,7 @@ class GoogleStore:
     def __init__(self) -> None:
         self.mailboxes: dict[str, GmailMailbox] = {}
         self.calendars: dict[str, Calendar] = {}
+        self.tasks: dict[str, TaskStore] = {}
         self.tokens: dict[str, str] = {}
         self.lock = threading.RLock()
 
@@ -27,6 +29,7 @@ class GoogleStore:
         with self.lock:
             mailbox = self.mailboxes.setdefault(address, GmailMailbox(address))
             self.calendars.setdefault(address, Calendar(address))
+            self.tasks.setdefault(address, TaskStore())
             self.tokens[token] = address
         return mailbox
 
@@ -57,6 +60,7 @@ def create_app(store: GoogleStore) -> Flask:
 
     app.register_blueprint(gmail.create_blueprint(mailbox_of))
     app.register_blueprint(calendar.create_blueprint(lambda: store.calendars[g.caller]))
+    app.register_blueprint(tasks.create_blueprint(lambda: store.tasks[g.caller]))
 
     @app.errorhandler(GoogleError)
     def google_error(error: GoogleError) -> Response:

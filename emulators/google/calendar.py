@@ -23,6 +23,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from emulators.google.errors import GoogleError, invalid, not_found
+from emulators.google.params import bounded_int, json_body, page_start
 
 COLOR_IDS = frozenset(str(n) for n in range(1, 12))
 """Event colours "1" to "11" ("11" is Tomato, the red)."""
@@ -183,8 +184,8 @@ def create_blueprint(calendar_of: Callable[[], Calendar]) -> Blueprint:
         token = request.args.get("syncToken")
         if token and any(name in request.args for name in NOT_WITH_SYNC_TOKEN):
             raise invalid("Sync token cannot be used with other filtering parameters.")
-        size = min(int(request.args.get("maxResults", "250") or 250), 2500)
-        start = int(request.args.get("pageToken", "0") or 0)
+        size = bounded_int("maxResults", 250, 1, 2500)
+        start = page_start()
         marked = request.args.getlist("privateExtendedProperty")
         with found.lock:
             since = found.since(token) if token else None
@@ -223,13 +224,13 @@ def create_blueprint(calendar_of: Callable[[], Calendar]) -> Blueprint:
     def insert_event() -> Response:
         found = calendar()
         with found.lock:
-            return jsonify(event_json(found, found.insert(_body())))
+            return jsonify(event_json(found, found.insert(json_body())))
 
     @api.patch("/events/<event_id>")
     def patch_event(event_id: str) -> Response:
         found = calendar()
         with found.lock:
-            return jsonify(event_json(found, found.patch(event_id, _body())))
+            return jsonify(event_json(found, found.patch(event_id, json_body())))
 
     @api.delete("/events/<event_id>")
     def delete_event(event_id: str) -> tuple[str, int]:
@@ -245,10 +246,3 @@ def _has_private(event: CalendarEvent, pair: str) -> bool:
     name, _, value = pair.partition("=")
     private = (event.fields.get("extendedProperties") or {}).get("private") or {}
     return private.get(name) == value
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise invalid("Invalid JSON payload received.")
-    return body

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from emulators.google.errors import GoogleError, invalid
 from emulators.google.gmail_store import GmailLabel, GmailMailbox, GmailMessage, urlsafe
+from emulators.google.params import bounded_int, json_body, page_start
 
 FORMATS = ("full", "metadata", "minimal", "raw")
 MAX_RESULTS = 500
@@ -285,31 +286,6 @@ def _touches(mailbox: GmailMailbox, record: Any, label_id: str) -> bool:
 
 
 # -- requests -------------------------------------------------------------------------------------
-
-
-def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise invalid("Invalid JSON payload received.")
-    return body
-
-
-def bounded_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise invalid(f"Invalid value at '{name}' ({raw})")
-    return max(low, min(high, int(raw)))
-
-
-def page_start() -> int:
-    token = request.args.get("pageToken", "")
-    if not token:
-        return 0
-    if not token.isdigit():
-        raise invalid("Invalid pageToken")
-    return int(token)
 
 
 def query_matcher(mailbox: GmailMailbox, query: str) -> Callable[[GmailMessage], bool]:
