@@ -7,10 +7,11 @@ import threading
 
 from flask import Flask, Response, g, request
 
-from emulators.google import calendar, gmail, tasks
+from emulators.google import calendar, gmail, people, tasks
 from emulators.google.calendar import Calendar
 from emulators.google.errors import GoogleError, envelope, unauthenticated
 from emulators.google.gmail_store import GmailMailbox
+from emulators.google.people import PeopleStore
 from emulators.google.tasks import TaskStore
 
 
@@ -21,6 +22,7 @@ class GoogleStore:
         self.mailboxes: dict[str, GmailMailbox] = {}
         self.calendars: dict[str, Calendar] = {}
         self.tasks: dict[str, TaskStore] = {}
+        self.people: dict[str, PeopleStore] = {}
         self.tokens: dict[str, str] = {}
         self.lock = threading.RLock()
 
@@ -30,6 +32,7 @@ class GoogleStore:
             mailbox = self.mailboxes.setdefault(address, GmailMailbox(address))
             self.calendars.setdefault(address, Calendar(address))
             self.tasks.setdefault(address, TaskStore())
+            self.people.setdefault(address, PeopleStore())
             self.tokens[token] = address
         return mailbox
 
@@ -61,6 +64,7 @@ def create_app(store: GoogleStore) -> Flask:
     app.register_blueprint(gmail.create_blueprint(mailbox_of))
     app.register_blueprint(calendar.create_blueprint(lambda: store.calendars[g.caller]))
     app.register_blueprint(tasks.create_blueprint(lambda: store.tasks[g.caller]))
+    app.register_blueprint(people.create_blueprint(lambda: store.people[g.caller]))
 
     @app.errorhandler(GoogleError)
     def google_error(error: GoogleError) -> Response:
