@@ -3,20 +3,26 @@ error envelope for every failure."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 
 from flask import Flask, Response, g, request
 
-from emulators.google import calendar, gmail, people, tasks
+from emulators.google import calendar, gmail, oauth, people, tasks
 from emulators.google.calendar import Calendar
 from emulators.google.errors import GoogleError, envelope, unauthenticated
 from emulators.google.gmail_store import GmailMailbox
+from emulators.google.oauth import OAuthServer
 from emulators.google.people import PeopleStore
 from emulators.google.tasks import TaskStore
 
+PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/")
+"""Paths that take no bearer token (the OAuth endpoints and the emulator's own)."""
+
 
 class GoogleStore:
-    """Each user's Gmail mailbox and primary calendar, and which access token opens them."""
+    """Each user's Gmail mailbox, primary calendar, tasks and contacts; which access token opens
+    them; and the OAuth server that hands tokens out."""
 
     def __init__(self) -> None:
         self.mailboxes: dict[str, GmailMailbox] = {}
@@ -25,6 +31,7 @@ class GoogleStore:
         self.people: dict[str, PeopleStore] = {}
         self.tokens: dict[str, str] = {}
         self.lock = threading.RLock()
+        self.oauth = OAuthServer(self.new_access_token)
 
     def add_mailbox(self, address: str, token: str) -> GmailMailbox:
         address = address.lower()
@@ -36,6 +43,13 @@ class GoogleStore:
             self.tokens[token] = address
         return mailbox
 
+    def new_access_token(self, address: str) -> str:
+        """A fresh access token for an existing user (the token endpoint hands these out)."""
+        token = "ya29." + secrets.token_urlsafe(32)
+        with self.lock:
+            self.tokens[token] = address
+        return token
+
     def revoke(self, token: str) -> bool:
         with self.lock:
             return self.tokens.pop(token, None) is not None
@@ -46,7 +60,7 @@ def create_app(store: GoogleStore) -> Flask:
 
     @app.before_request
     def authenticate() -> None:
-        if request.path.startswith("/_emulator/"):
+        if request.path.startswith(PUBLIC_PATHS):
             return
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         address = store.tokens.get(token) if scheme.lower() == "bearer" else None
@@ -61,6 +75,7 @@ def create_app(store: GoogleStore) -> Flask:
             raise GoogleError(403, "forbidden", f"Delegation denied for {caller}")
         return store.mailboxes[caller]
 
+    app.register_blueprint(oauth.create_blueprint(store.oauth, store.revoke))
     app.register_blueprint(gmail.create_blueprint(mailbox_of))
     app.register_blueprint(calendar.create_blueprint(lambda: store.calendars[g.caller]))
     app.register_blueprint(tasks.create_blueprint(lambda: store.tasks[g.caller]))
