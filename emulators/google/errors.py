@@ -7,7 +7,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, jsonify
+
+from emulators.base import Fault
 
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -40,8 +44,8 @@ class GoogleError(Exception):
         self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
 
 
-def envelope(error: GoogleError) -> Response:
-    body = {
+def _body(error: GoogleError) -> dict:
+    return {
         "error": {
             "code": error.code,
             "message": error.message,
@@ -49,7 +53,10 @@ def envelope(error: GoogleError) -> Response:
             "status": error.status,
         }
     }
-    response = jsonify(body)
+
+
+def envelope(error: GoogleError) -> Response:
+    response = jsonify(_body(error))
     response.status_code = error.code
     if error.code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/"'
@@ -71,3 +78,30 @@ def unauthenticated() -> GoogleError:
         "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
         "cookie or other valid authentication credential.",
     )
+
+
+FAULT_MESSAGES = {
+    "rateLimitExceeded": (429, "Rate Limit Exceeded"),
+    "userRateLimitExceeded": (403, "User Rate Limit Exceeded"),
+    "quotaExceeded": (403, "Quota exceeded for quota metric 'Queries'."),
+    "backendError": (500, "Backend Error"),
+    "serviceUnavailable": (503, "The service is currently unavailable."),
+    "forbidden": (403, "Forbidden"),
+    "notFound": (404, "Requested entity was not found."),
+}
+"""The failures tests inject most, by reason: (HTTP status, Google's message)."""
+
+
+def google_fault(
+    reason: str,
+    *,
+    path: str = ".*",
+    method: str = "*",
+    times: int = 1,
+    retry_after: int | None = None,
+) -> Fault:
+    """A fault answered in Google's envelope, e.g. ``google_fault("rateLimitExceeded")``."""
+    code, message = FAULT_MESSAGES[reason]
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    body = json.dumps(_body(GoogleError(code, reason, message)))
+    return Fault(path=path, method=method, times=times, status=code, body=body, headers=headers)

@@ -176,3 +176,19 @@ def test_the_schema_check_refuses_what_the_discovery_document_does_not_describe(
                   {"labels": [{"id": "L1", "type": "shared"}]}):  # fmt: skip
         with pytest.raises(ValidationError):
             check_response("gmail.v1", "users.labels.list", wrong)
+
+
+def test_injected_failures_come_in_googles_envelope(google, gmail) -> None:
+    from emulators.google.errors import google_fault
+
+    google.faults.add(google_fault("rateLimitExceeded", path="/labels$", retry_after=7))
+    with pytest.raises(HttpError) as raised:
+        gmail.labels().list(userId="me").execute()
+    assert reason(raised.value) == (429, "rateLimitExceeded")
+    assert raised.value.resp["retry-after"] == "7"
+    google.faults.add(google_fault("backendError", path="/profile$"))
+    with pytest.raises(HttpError) as raised:
+        gmail.getProfile(userId="me").execute()
+    assert reason(raised.value) == (500, "backendError")
+    assert gmail.getProfile(userId="me").execute()["emailAddress"] == ADDRESS
+    assert [entry.status for entry in google.log.entries(path="/profile$")] == [500, 200]
