@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
-from tests.support.discovery import check_response
+from tests.support.discovery import check_response, service
 
 ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
 MARK = {"private": {"ssiSync": "1"}}
@@ -27,10 +25,7 @@ def google() -> Iterator[GoogleEmulator]:
 
 @pytest.fixture
 def events(google: GoogleEmulator):
-    return build(
-        "calendar", "v3", credentials=Credentials(token=TOKEN), static_discovery=True,
-        cache_discovery=False, client_options={"api_endpoint": google.url + "/calendar/v3/"},
-    ).events()  # fmt: skip
+    return service(google.url, "calendar", "v3", TOKEN).events()
 
 
 def checked(method: str, request) -> dict:

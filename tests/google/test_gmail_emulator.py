@@ -10,12 +10,10 @@ from email.message import EmailMessage
 import pytest
 import requests
 from google.auth.exceptions import RefreshError
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
-from tests.support.discovery import check_response
+from tests.support.discovery import check_response, service
 
 ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
 RED = {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
@@ -30,10 +28,7 @@ def google() -> Iterator[GoogleEmulator]:
 
 
 def gmail_for(google: GoogleEmulator, token: str = TOKEN):
-    return build(
-        "gmail", "v1", credentials=Credentials(token=token), static_discovery=True,
-        cache_discovery=False, client_options={"api_endpoint": google.url + "/"},
-    ).users()  # fmt: skip
+    return service(google.url, "gmail", "v1", token).users()
 
 
 @pytest.fixture

@@ -76,17 +76,13 @@ def test_rate_limits_carry_retry_after_and_the_reason_is_the_backend_code() -> N
 
 
 def test_a_stale_history_id_from_the_emulator_is_a_stale_cursor() -> None:
-    from google.oauth2.credentials import Credentials
-    from googleapiclient.discovery import build
-
     from emulators.google import GoogleEmulator
+    from tests.support.discovery import service
 
     emulator = GoogleEmulator()
     emulator.add_mailbox("gina@contoso.test", "ya29.t").forget_history()
     with emulator:
-        endpoint = {"api_endpoint": emulator.url + "/"}
-        gmail = build("gmail", "v1", credentials=Credentials(token="ya29.t"),
-                      static_discovery=True, cache_discovery=False, client_options=endpoint)  # fmt: skip
+        gmail = service(emulator.url, "gmail", "v1", "ya29.t")
         with pytest.raises(HttpError) as raised:
             gmail.users().history().list(userId="me", startHistoryId="1").execute()
     assert classify_google_error(raised.value).code is IssueCode.CURSOR_INVALID

@@ -9,11 +9,11 @@ import requests
 from google.auth.exceptions import RefreshError
 from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from emulators.google import GoogleEmulator
+from tests.support.discovery import service
 
 ADDRESS, CLIENT, SECRET = "gina@contoso.test", "ssi-sync.apps.googleusercontent.com", "s3cret"
 
@@ -39,9 +39,7 @@ def stored_grant(google: GoogleEmulator, refresh_token: str) -> Credentials:
 
 def test_an_expired_access_token_is_refreshed_and_the_call_goes_through(google) -> None:
     credentials = stored_grant(google, google.store.oauth.grant(ADDRESS, CLIENT))
-    endpoint = {"api_endpoint": google.url + "/"}
-    gmail = build("gmail", "v1", credentials=credentials, static_discovery=True,
-                  cache_discovery=False, client_options=endpoint)  # fmt: skip
+    gmail = service(google.url, "gmail", "v1", credentials)
     assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ADDRESS
     assert credentials.token.startswith("ya29.") and credentials.token != "ya29.expired"
 

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
-from tests.support.discovery import check_response
+from tests.support.discovery import check_response, service
 
 ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
 
@@ -28,10 +26,7 @@ def google() -> Iterator[GoogleEmulator]:
 
 @pytest.fixture
 def api(google: GoogleEmulator):
-    return build(
-        "tasks", "v1", credentials=Credentials(token=TOKEN), static_discovery=True,
-        cache_discovery=False, client_options={"api_endpoint": google.url + "/"},
-    )  # fmt: skip
+    return service(google.url, "tasks", "v1", TOKEN)
 
 
 def checked(method: str, request) -> dict:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import googleapiclient
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
 from jsonschema import Draft202012Validator
 
 DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
@@ -65,3 +67,21 @@ def check_response(api: str, method_id: str, body: Any) -> Any:
     }
     Draft202012Validator(schema).validate(body)
     return body
+
+
+ENDPOINTS = {"gmail": "/", "calendar": "/calendar/v3/", "people": "/", "tasks": "/"}
+"""Where each API's paths start on an emulator (``api_endpoint`` replaces root and service
+path, and only Calendar's paths leave its service path out)."""
+
+
+def service(base_url: str, api: str, version: str, token: str | Credentials) -> Any:
+    """A google-api-python-client service for ``api`` on an emulator at ``base_url``, with an
+    access token or full credentials."""
+    return build(
+        api,
+        version,
+        credentials=Credentials(token=token) if isinstance(token, str) else token,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": base_url + ENDPOINTS[api]},
+    )
