@@ -10,9 +10,7 @@ answers a token it no longer honours. Answers follow the discovery document's ``
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import itertools
 import secrets
 import threading
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from emulators.google.changes import ChangeLog
 from emulators.google.errors import GoogleError, invalid, not_found
 from emulators.google.params import bounded_int, json_body, page_start
 
@@ -57,11 +56,9 @@ class Calendar:
 
     owner: str
     events: dict[str, CalendarEvent] = field(default_factory=dict)
-    token_epoch: int = 0
 
     def __post_init__(self) -> None:
-        self._changes = itertools.count(1)
-        self.last_change = 0
+        self.changes = ChangeLog(GoogleError(410, "fullSyncRequired", SYNC_TOKEN_GONE, "GONE"))
         self.lock = threading.RLock()
 
     def insert(self, body: dict[str, Any]) -> CalendarEvent:
@@ -99,28 +96,10 @@ class Calendar:
 
     def expire_sync_tokens(self) -> None:
         """Every sync token handed out so far is refused from now on (410)."""
-        self.token_epoch += 1
-
-    def sync_token(self) -> str:
-        raw = f"{self.token_epoch}:{self.last_change}".encode()
-        return base64.urlsafe_b64encode(raw).decode()
-
-    def since(self, token: str) -> int:
-        """The change number a sync token stands for.
-
-        Raises:
-            GoogleError: 410 ``fullSyncRequired`` for an expired or unknown token.
-        """
-        try:
-            epoch, change = base64.urlsafe_b64decode(token.encode()).decode().split(":")
-            if int(epoch) == self.token_epoch:
-                return int(change)
-        except ValueError:
-            pass
-        raise GoogleError(410, "fullSyncRequired", SYNC_TOKEN_GONE, "GONE")
+        self.changes.expire()
 
     def _touch(self, event: CalendarEvent) -> None:
-        event.change = self.last_change = next(self._changes)
+        event.change = self.changes.next()
 
 
 def _writable(body: dict[str, Any]) -> dict[str, Any]:
@@ -188,7 +167,7 @@ def create_blueprint(calendar_of: Callable[[], Calendar]) -> Blueprint:
         start = page_start()
         marked = request.args.getlist("privateExtendedProperty")
         with found.lock:
-            since = found.since(token) if token else None
+            since = found.changes.since(token) if token else None
             show_deleted = since is not None or request.args.get("showDeleted") == "true"
             chosen = [
                 event
@@ -200,7 +179,7 @@ def create_blueprint(calendar_of: Callable[[], Calendar]) -> Blueprint:
             page = chosen[start : start + size]
             answer: dict[str, Any] = {
                 "kind": "calendar#events",
-                "etag": f'"{found.last_change}"',
+                "etag": f'"{found.changes.last}"',
                 "summary": found.owner,
                 "updated": _now(),
                 "timeZone": "UTC",
@@ -211,7 +190,7 @@ def create_blueprint(calendar_of: Callable[[], Calendar]) -> Blueprint:
             if start + size < len(chosen):
                 answer["nextPageToken"] = str(start + size)
             else:
-                answer["nextSyncToken"] = found.sync_token()
+                answer["nextSyncToken"] = found.changes.token()
         return jsonify(answer)
 
     @api.get("/events/<event_id>")

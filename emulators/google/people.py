@@ -12,7 +12,6 @@ document's ``Person``, ``ListConnectionsResponse`` and ``ContactGroup`` schemas.
 from __future__ import annotations
 
 import base64
-import itertools
 import secrets
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from emulators.google.changes import ChangeLog
 from emulators.google.errors import GoogleError, invalid, not_found
 from emulators.google.params import bounded_int, json_body, page_start
 
@@ -66,30 +66,18 @@ class ContactGroup:
 class PeopleStore:
     contacts: dict[str, Contact] = field(default_factory=dict)
     groups: dict[str, ContactGroup] = field(default_factory=dict)
-    token_epoch: int = 0
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
-        self._changes = itertools.count(1)
-        self.last_change = 0
+        self.changes = ChangeLog(
+            GoogleError(400, "failedPrecondition", EXPIRED_TOKEN, "FAILED_PRECONDITION")
+        )
         for group_id, name in SYSTEM_GROUPS.items():
             self.groups[group_id] = ContactGroup(group_id, name, system=True)
 
     def expire(self) -> None:
-        """Sync tokens handed out so far are refused from now on."""
-        self.token_epoch += 1
-
-    def token(self) -> str:
-        return base64.urlsafe_b64encode(f"{self.token_epoch}:{self.last_change}".encode()).decode()
-
-    def since(self, token: str) -> int:
-        try:
-            epoch, change = base64.urlsafe_b64decode(token.encode()).decode().split(":")
-            if int(epoch) == self.token_epoch:
-                return int(change)
-        except ValueError:
-            pass
-        raise GoogleError(400, "failedPrecondition", EXPIRED_TOKEN, "FAILED_PRECONDITION")
+        """Sync tokens handed out so far are refused from now on (400)."""
+        self.changes.expire()
 
     def contact(self, resource_name: str) -> Contact:
         found = self.contacts.get(resource_name.removeprefix("people/"))
@@ -155,7 +143,7 @@ class PeopleStore:
 
     def _touch(self, contact: Contact) -> None:
         contact.version += 1
-        contact.change = self.last_change = next(self._changes)
+        contact.change = self.changes.next()
 
 
 def _group_id(membership: dict[str, Any]) -> str:
@@ -229,7 +217,7 @@ def create_blueprint(store_of: Callable[[], PeopleStore]) -> Blueprint:
         start = page_start()
         token = request.args.get("syncToken")
         with store.lock:
-            since = store.since(token) if token else None
+            since = store.changes.since(token) if token else None
             chosen = sorted(
                 (c for c in store.contacts.values()
                  if (since is None and not c.deleted) or (since is not None and c.change > since)),
@@ -244,7 +232,7 @@ def create_blueprint(store_of: Callable[[], PeopleStore]) -> Blueprint:
             if start + size < len(chosen):
                 answer["nextPageToken"] = str(start + size)
             elif request.args.get("requestSyncToken") == "true" or token:
-                answer["nextSyncToken"] = store.token()
+                answer["nextSyncToken"] = store.changes.token()
         if not answer["connections"]:
             del answer["connections"]
         return jsonify(answer)

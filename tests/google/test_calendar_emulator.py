@@ -3,24 +3,14 @@ against the discovery document's schemas."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
+from tests.google.conftest import ADDRESS, TOKEN, reason
 from tests.support.discovery import check_response, service
 
-ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
 MARK = {"private": {"ssiSync": "1"}}
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleEmulator]:
-    emulator = GoogleEmulator()
-    emulator.add_mailbox(ADDRESS, TOKEN)
-    with emulator:
-        yield emulator
 
 
 @pytest.fixture
@@ -35,10 +25,6 @@ def checked(method: str, request) -> dict:
 def meeting(summary: str, **extra) -> dict:
     return {"summary": summary, "start": {"dateTime": "2026-12-01T10:00:00Z"},
             "end": {"dateTime": "2026-12-01T11:00:00Z"}, **extra}  # fmt: skip
-
-
-def reason(error: HttpError) -> tuple[int, str]:
-    return error.resp.status, error.error_details[0]["reason"]
 
 
 def test_events_are_created_read_coloured_and_listed_by_mark(events) -> None:

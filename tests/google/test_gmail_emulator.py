@@ -4,7 +4,6 @@ will drive it; every answer is checked against the discovery document's schema."
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
@@ -13,18 +12,10 @@ from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
+from tests.google.conftest import ADDRESS, TOKEN, reason
 from tests.support.discovery import check_response, service
 
-ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
 RED = {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleEmulator]:
-    emulator = GoogleEmulator()
-    emulator.add_mailbox(ADDRESS, TOKEN)
-    with emulator:
-        yield emulator
 
 
 def gmail_for(google: GoogleEmulator, token: str = TOKEN):
@@ -56,10 +47,6 @@ def new_message(gmail, subject: str, labels: list[str], sender: str = "jane@fabr
     return gmail.messages().insert(
         userId="me", body={"raw": raw_mail(subject, sender), "labelIds": labels}
     )
-
-
-def reason(error: HttpError) -> tuple[int, str]:
-    return error.resp.status, error.error_details[0]["reason"]
 
 
 def test_labels_nest_by_slash_with_palette_colours_and_unique_names(gmail) -> None:

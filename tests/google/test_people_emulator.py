@@ -3,24 +3,14 @@ answers checked against the discovery document's schemas."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
+from tests.google.conftest import ADDRESS, TOKEN, reason
 from tests.support.discovery import check_response, service
 
-ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
 FIELDS = "names,emailAddresses,organizations,memberships"
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleEmulator]:
-    emulator = GoogleEmulator()
-    emulator.add_mailbox(ADDRESS, TOKEN)
-    with emulator:
-        yield emulator
 
 
 @pytest.fixture
@@ -30,10 +20,6 @@ def api(google: GoogleEmulator):
 
 def checked(method: str, request) -> dict:
     return check_response("people.v1", method, request.execute())
-
-
-def reason(error: HttpError) -> tuple[int, str]:
-    return error.resp.status, error.error_details[0]["reason"]
 
 
 def person(given: str, family: str | None = None, email: str | None = None) -> dict:

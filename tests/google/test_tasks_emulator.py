@@ -4,24 +4,14 @@ the discovery document's schemas."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
+from tests.google.conftest import TOKEN, reason
 from tests.support.discovery import check_response, service
-
-ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleEmulator]:
-    emulator = GoogleEmulator()
-    emulator.add_mailbox(ADDRESS, TOKEN)
-    with emulator:
-        yield emulator
 
 
 @pytest.fixture
@@ -31,10 +21,6 @@ def api(google: GoogleEmulator):
 
 def checked(method: str, request) -> dict:
     return check_response("tasks.v1", method, request.execute())
-
-
-def reason(error: HttpError) -> tuple[int, str]:
-    return error.resp.status, error.error_details[0]["reason"]
 
 
 def test_a_list_of_tasks_changes_and_updated_min_shows_what_changed(api) -> None:

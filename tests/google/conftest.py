@@ -1,0 +1,25 @@
+"""The Google emulator with one user, Gina, whose access token is ``TOKEN``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from googleapiclient.errors import HttpError
+
+from emulators.google import GoogleEmulator
+
+ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
+
+
+@pytest.fixture
+def google() -> Iterator[GoogleEmulator]:
+    emulator = GoogleEmulator()
+    emulator.add_mailbox(ADDRESS, TOKEN)
+    with emulator:
+        yield emulator
+
+
+def reason(error: HttpError) -> tuple[int, str]:
+    """The HTTP status and Google's ``reason`` of a refused call."""
+    return error.resp.status, error.error_details[0]["reason"]
