@@ -17,10 +17,12 @@ from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
 from backend.sync.classifiers.c4c import classify_c4c_error
 from backend.sync.classifiers.ews import classify_ews_error
+from backend.sync.classifiers.google import classify_google_error
 from backend.sync.errors import Classification, SyncError
 
 MAILBOX_CLASSIFIERS: dict[Provider, Callable[[BaseException], Classification]] = {
     Provider.EXCHANGE: classify_ews_error,
+    Provider.GMAIL: classify_google_error,
 }
 
 

@@ -1,0 +1,283 @@
+"""The Gmail provider: a Gmail mailbox through Google's APIs (google-api-python-client).
+
+E-mails are the messages labelled "SAP E-Mails"; a failing one also gets "SAP E-Mails/Sync
+Error", red from Gmail's palette (the parent label is created first, as Gmail nests by "/").
+The cursor is Gmail's ``historyId``: a stale one (404) gives a full read, as the Exchange
+provider does for an invalid sync state.
+
+Clients are built from the discovery documents shipped with the library (no network for
+discovery), with ``api_endpoint`` from settings, and never batch (batches would go to Google's
+public batch URL). Credentials are google-auth's, refreshed by the library; a refused refresh
+surfaces as ``RefreshError`` for the classifier.
+
+Contacts, accounts, tasks and appointments are not synced by this provider yet.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest
+
+from backend.mailbox.base import (
+    Changes,
+    EmailRecord,
+    ItemRecord,
+    ItemRef,
+    UnsupportedOperation,
+)
+from backend.models.types import ItemType
+
+SAP_LABEL = "SAP E-Mails"
+ERROR_LABEL = f"{SAP_LABEL}/Sync Error"
+RED = {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
+"""Gmail's palette red, with white text."""
+PAGE = 500
+WEB_URL = "https://mail.google.com/mail/u/0/"
+
+
+class _CountedRequest(HttpRequest):
+    """googleapiclient's request, counting what it sends (for request budgets and benchmarks)."""
+
+    counter: list[int]
+
+    def execute(self, http: Any = None, num_retries: int = 0) -> Any:
+        self.counter[0] += 1
+        return super().execute(http=http, num_retries=num_retries)
+
+
+class GmailProvider:
+    """One Gmail mailbox.
+
+    Args:
+        api_base: where Google's APIs are (``https://www.googleapis.com`` in production, an
+            emulator in tests), without a trailing slash.
+        credentials: google-auth credentials, with refresh fields in production.
+        revoke_token: called with the refresh (or access) token by :meth:`revoke`.
+    """
+
+    def __init__(
+        self,
+        api_base: str,
+        credentials: Credentials,
+        revoke_token: Callable[[str], None] | None = None,
+    ) -> None:
+        self._sent = [0]
+        counted = type("CountedRequest", (_CountedRequest,), {"counter": self._sent})
+        self._gmail = build(
+            "gmail",
+            "v1",
+            credentials=credentials,
+            static_discovery=True,
+            cache_discovery=False,
+            client_options={"api_endpoint": api_base.rstrip("/") + "/"},
+            requestBuilder=counted,
+        ).users()
+        self._credentials = credentials
+        self._revoke_token = revoke_token
+        self._labels: dict[str, str] | None = None
+
+    @property
+    def requests_sent(self) -> int:
+        return self._sent[0]
+
+    # -- labels -----------------------------------------------------------------------------
+
+    def _label_ids(self) -> dict[str, str]:
+        """Label name → id, read once per provider instance."""
+        if self._labels is None:
+            found = self._gmail.labels().list(userId="me").execute().get("labels", [])
+            self._labels = {label["name"]: label["id"] for label in found}
+        return self._labels
+
+    def _ensure_label(self, name: str, **fields: Any) -> str:
+        labels = self._label_ids()
+        if name not in labels:
+            body = {"name": name, "labelListVisibility": "labelShow",
+                    "messageListVisibility": "show", **fields}  # fmt: skip
+            labels[name] = self._gmail.labels().create(userId="me", body=body).execute()["id"]
+        return labels[name]
+
+    def activate(self) -> None:
+        """Create the "SAP E-Mails" labels; the error label red."""
+        self.ensure_marker_definitions()
+
+    def ensure_marker_definitions(self) -> None:
+        self._ensure_label(SAP_LABEL)
+        self._ensure_label(ERROR_LABEL, color=RED)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        """E-mails changed since ``cursor`` (a ``historyId``); none or a stale one reads all."""
+        self._only_emails(item_type)
+        sap = self._ensure_label(SAP_LABEL)
+        if cursor and cursor.isdigit():
+            try:
+                return self._since(sap, cursor)
+            except HttpError as error:
+                if error.resp.status != 404:
+                    raise
+        return self._everything(sap)
+
+    def _everything(self, sap: str) -> Changes:
+        # The history id first: whatever changes while we read shows in the next run.
+        start = self._gmail.getProfile(userId="me").execute()["historyId"]
+        records = tuple(
+            record for record in map(self._read, self._labelled(sap)) if record is not None
+        )
+        return Changes(ItemType.EMAIL, records, (), str(start), True)
+
+    def _since(self, sap: str, cursor: str) -> Changes:
+        touched: dict[str, None] = {}
+        deleted: list[str] = []
+        latest = cursor
+        request = self._gmail.history().list(userId="me", startHistoryId=cursor, maxResults=PAGE)
+        while request is not None:
+            answer = request.execute()
+            latest = answer.get("historyId", latest)
+            for entry in answer.get("history", []):
+                for removed in entry.get("messagesDeleted", []):
+                    deleted.append(removed["message"]["id"])
+                    touched.pop(removed["message"]["id"], None)
+                for kind in ("messagesAdded", "labelsAdded", "labelsRemoved"):
+                    for change in entry.get(kind, []):
+                        if change["message"]["id"] not in deleted:
+                            touched[change["message"]["id"]] = None
+            request = self._gmail.history().list_next(request, answer)
+        upserted, deselected = [], []
+        for message_id in touched:
+            message = self._message(message_id)
+            if message is None:
+                deleted.append(message_id)
+            elif sap in message.get("labelIds", []):
+                upserted.append(record_from_message(message, self._names()))
+            else:
+                deselected.append(message_id)
+        return Changes(ItemType.EMAIL, tuple(upserted), tuple(deleted), str(latest), False,
+                       tuple(deselected))  # fmt: skip
+
+    def _labelled(self, label_id: str) -> Iterator[str]:
+        """Ids of every message with the label, page by page."""
+        messages = self._gmail.messages()
+        request = messages.list(userId="me", labelIds=[label_id], maxResults=PAGE)
+        while request is not None:
+            answer = request.execute()
+            yield from (message["id"] for message in answer.get("messages", []))
+            request = messages.list_next(request, answer)
+
+    def _message(self, message_id: str) -> dict[str, Any] | None:
+        try:
+            return self._gmail.messages().get(userId="me", id=message_id, format="full").execute()
+        except HttpError as error:
+            if error.resp.status == 404:
+                return None
+            raise
+
+    def _read(self, message_id: str) -> EmailRecord | None:
+        message = self._message(message_id)
+        return record_from_message(message, self._names()) if message is not None else None
+
+    def _names(self) -> dict[str, str]:
+        return {label_id: name for name, label_id in self._label_ids().items()}
+
+    def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
+        """One e-mail; googleapiclient's ``HttpError`` 404 if it is gone."""
+        self._only_emails(item_type)
+        message = self._gmail.messages().get(userId="me", id=item_id, format="full").execute()
+        return record_from_message(message, self._names())
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
+        raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+
+    def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
+        raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+
+    def delete(self, item_type: ItemType, item_id: str) -> None:
+        raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+
+    def set_markers(self, item_type: ItemType, item_id: str, detail: str) -> None:
+        """Label the e-mail "SAP E-Mails/Sync Error" (Gmail has no second, detail marker)."""
+        self._only_emails(item_type)
+        self._relabel(item_id, add=(self._ensure_label(ERROR_LABEL, color=RED),))
+
+    def clear_markers(self, item_type: ItemType, item_id: str) -> None:
+        """Remove the error label; the user's labels stay."""
+        self._only_emails(item_type)
+        self._relabel(item_id, remove=(self._ensure_label(ERROR_LABEL, color=RED),))
+
+    def select_for_sync(self, item_type: ItemType, item_id: str) -> None:
+        """Label the e-mail "SAP E-Mails"."""
+        self._only_emails(item_type)
+        self._relabel(item_id, add=(self._ensure_label(SAP_LABEL),))
+
+    def _relabel(
+        self, item_id: str, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()
+    ) -> None:
+        body = {"addLabelIds": list(add), "removeLabelIds": list(remove)}
+        self._gmail.messages().modify(userId="me", id=item_id, body=body).execute()
+
+    def deep_link(self, item_type: ItemType, item_id: str) -> str:
+        return f"{WEB_URL}#all/{item_id}"
+
+    def revoke(self) -> None:
+        """Revoke the grant at Google (the refresh token ends every access token of it)."""
+        token = self._credentials.refresh_token or self._credentials.token
+        if self._revoke_token is not None and token:
+            self._revoke_token(token)
+
+    @staticmethod
+    def _only_emails(item_type: ItemType) -> None:
+        if item_type is not ItemType.EMAIL:
+            raise UnsupportedOperation(f"{item_type.value} items of Gmail are not synced yet")
+
+
+def record_from_message(message: dict[str, Any], label_names: dict[str, str]) -> EmailRecord:
+    """A Gmail message (``format=full``) as an e-mail record; its labels are its categories."""
+    payload = message.get("payload", {})
+    headers = {h["name"].lower(): h["value"] for h in payload.get("headers", [])}
+    sender = getaddresses([headers.get("from", "")])
+    internal = datetime.fromtimestamp(int(message.get("internalDate", "0")) / 1000, UTC)
+    try:
+        sent = parsedate_to_datetime(headers["date"]).astimezone(UTC) if "date" in headers else None
+    except (TypeError, ValueError):
+        sent = None
+    return EmailRecord(
+        id=message["id"],
+        change_key=message.get("historyId"),
+        categories=tuple(label_names.get(label, label) for label in message.get("labelIds", [])),
+        modified=internal,
+        subject=headers.get("subject"),
+        sender=sender[0][1].lower() if sender and sender[0][1] else None,
+        to=_addresses(headers.get("to")),
+        cc=_addresses(headers.get("cc")),
+        sent=sent or internal,
+        received=internal,
+        body=_text(payload),
+        internet_message_id=headers.get("message-id"),
+    )
+
+
+def _addresses(value: str | None) -> tuple[str, ...]:
+    return tuple(address.lower() for _name, address in getaddresses([value or ""]) if address)
+
+
+def _text(part: dict[str, Any]) -> str | None:
+    """The first plain-text body of a message part tree."""
+    if part.get("mimeType", "").startswith("text/plain") and part.get("body", {}).get("data"):
+        data = part["body"]["data"]
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode(errors="replace")
+    for child in part.get("parts", []) or []:
+        found = _text(child)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,127 @@
+"""The Gmail provider against the Google emulator: labels, reads by history, markers."""
+
+from __future__ import annotations
+
+import base64
+from email.message import EmailMessage
+
+import pytest
+from google.oauth2.credentials import Credentials
+
+from backend.mailbox.base import EmailRecord, MailboxProvider, UnsupportedOperation
+from backend.mailbox.gmail import ERROR_LABEL, RED, SAP_LABEL, GmailProvider
+from backend.models.types import IssueCode, ItemType
+from backend.sync.classifiers.google import classify_google_error
+from tests.google.conftest import ADDRESS, TOKEN
+from tests.support.discovery import service
+
+
+@pytest.fixture
+def provider(google) -> GmailProvider:
+    return GmailProvider(google.url, Credentials(token=TOKEN))
+
+
+@pytest.fixture
+def gmail(google):
+    """The mailbox as its owner uses it: the plain client, no code of ours."""
+    return service(google.url, "gmail", "v1", TOKEN).users()
+
+
+def deliver(gmail, subject: str, labels: list[str], sender: str = "Jane <Jane@Fabrikam.test>"):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Cc"] = sender, ADDRESS, "boss@contoso.test"
+    mail["Subject"], mail["Date"] = subject, "Mon, 23 Nov 2026 09:30:00 +0000"
+    mail["Message-ID"] = f"<{subject.replace(' ', '.')}@fabrikam.test>"
+    mail.set_content(f"About {subject}.")
+    raw = base64.urlsafe_b64encode(mail.as_bytes()).decode()
+    return gmail.messages().insert(userId="me", body={"raw": raw, "labelIds": labels}).execute()
+
+
+def label_id(gmail, name: str) -> str:
+    labels = gmail.labels().list(userId="me").execute()["labels"]
+    return next(label["id"] for label in labels if label["name"] == name)
+
+
+def test_it_is_a_mailbox_provider_and_activation_makes_the_labels_once(
+    google, provider, gmail
+) -> None:
+    assert isinstance(provider, MailboxProvider)
+    provider.activate()
+    labels = {
+        label["name"]: label for label in gmail.labels().list(userId="me").execute()["labels"]
+    }
+    assert labels[ERROR_LABEL]["color"] == RED and SAP_LABEL in labels
+    again = GmailProvider(google.url, Credentials(token=TOKEN))
+    again.activate()
+    assert again.requests_sent == 1  # the label list, nothing created twice
+
+
+def test_a_full_read_then_changes_by_history(provider, gmail) -> None:
+    provider.activate()
+    sap = label_id(gmail, SAP_LABEL)
+    quote = deliver(gmail, "Quote", ["INBOX", sap])
+    lunch = deliver(gmail, "Lunch", ["INBOX"], "friend@example.org")
+
+    full = provider.changes(ItemType.EMAIL, None)
+    assert full.full and [r.id for r in full.upserted] == [quote["id"]]
+    [record] = full.upserted
+    assert isinstance(record, EmailRecord)
+    assert (record.subject, record.sender, record.to, record.cc) == (
+        "Quote", "jane@fabrikam.test", (ADDRESS,), ("boss@contoso.test",),
+    )  # fmt: skip
+    assert record.body.strip() == "About Quote." and "SAP E-Mails" in record.categories
+    assert record.internet_message_id == "<Quote@fabrikam.test>"
+
+    order = deliver(gmail, "Order", ["INBOX", sap])
+    provider.select_for_sync(ItemType.EMAIL, lunch["id"])
+    gmail.messages().modify(userId="me", id=quote["id"], body={"removeLabelIds": [sap]}).execute()
+    changed = provider.changes(ItemType.EMAIL, full.cursor)
+    assert not changed.full
+    assert {r.id for r in changed.upserted} == {order["id"], lunch["id"]}
+    assert changed.deselected == (quote["id"],)
+
+    gmail.messages().delete(userId="me", id=order["id"]).execute()
+    before = provider.requests_sent
+    gone = provider.changes(ItemType.EMAIL, changed.cursor)
+    assert (gone.upserted, gone.deleted) == ((), (order["id"],))
+    assert provider.requests_sent - before == 1  # one history page
+    assert provider.changes(ItemType.EMAIL, gone.cursor).upserted == ()
+
+
+def test_a_stale_history_id_reads_everything_again(google, provider, gmail) -> None:
+    provider.activate()
+    quote = deliver(gmail, "Quote", ["INBOX", label_id(gmail, SAP_LABEL)])
+    cursor = provider.changes(ItemType.EMAIL, None).cursor
+    google.store.mailboxes[ADDRESS].forget_history()
+    again = provider.changes(ItemType.EMAIL, str(int(cursor) - 1))
+    assert again.full and [r.id for r in again.upserted] == [quote["id"]]
+
+
+def test_markers_come_and_go_and_the_users_labels_stay(provider, gmail) -> None:
+    provider.activate()
+    mine = gmail.labels().create(userId="me", body={"name": "Customers"}).execute()["id"]
+    sap = label_id(gmail, SAP_LABEL)
+    quote = deliver(gmail, "Quote", ["INBOX", sap, mine])
+    provider.set_markers(ItemType.EMAIL, quote["id"], "Account missing")
+    marked = gmail.messages().get(userId="me", id=quote["id"], format="minimal").execute()
+    assert set(marked["labelIds"]) == {"INBOX", sap, mine, label_id(gmail, ERROR_LABEL)}
+    provider.clear_markers(ItemType.EMAIL, quote["id"])
+    cleared = gmail.messages().get(userId="me", id=quote["id"], format="minimal").execute()
+    assert set(cleared["labelIds"]) == {"INBOX", sap, mine}
+    assert provider.deep_link(ItemType.EMAIL, quote["id"]).endswith(f"#all/{quote['id']}")
+
+
+def test_what_it_refuses_and_how_failures_classify(google, provider) -> None:
+    for call in (lambda: provider.changes(ItemType.CONTACT, None),
+                 lambda: provider.create(ItemType.EMAIL, EmailRecord(subject="x")),
+                 lambda: provider.set_markers(ItemType.TASK, "t", "x")):  # fmt: skip
+        with pytest.raises(UnsupportedOperation) as refused:
+            call()
+        assert classify_google_error(refused.value).code is IssueCode.FORBIDDEN
+    forged = GmailProvider(google.url, Credentials(token="ya29.forged"))
+    with pytest.raises(Exception) as raised:
+        forged.activate()
+    assert classify_google_error(raised.value).code is IssueCode.AUTH
+    with pytest.raises(Exception) as raised:
+        provider.get(ItemType.EMAIL, "0000000000000000")
+    assert classify_google_error(raised.value).code is IssueCode.NOT_FOUND
