@@ -1,16 +1,21 @@
-"""The Gmail provider: a Gmail mailbox through Google's APIs (google-api-python-client).
+"""The Gmail provider: a Google Workspace mailbox through Google's APIs (google-api-python-client).
 
 E-mails are the messages labelled "SAP E-Mails"; a failing one also gets "SAP E-Mails/Sync
 Error", red from Gmail's palette (the parent label is created first, as Gmail nests by "/").
 The cursor is Gmail's ``historyId``: a stale one (404) gives a full read, as the Exchange
 provider does for an invalid sync state.
 
+Contacts and accounts are the people in the contact groups "SAP Contacts" and "SAP Accounts"
+(People API); a failing one is also put in the group "SAP Sync Error". Their cursor is the
+People sync token; an expired one gives a full read. Writes carry the person's etag, so an edit
+made meanwhile is refused as a conflict.
+
 Clients are built from the discovery documents shipped with the library (no network for
 discovery), with ``api_endpoint`` from settings, and never batch (batches would go to Google's
 public batch URL). Credentials are google-auth's, refreshed by the library; a refused refresh
 surfaces as ``RefreshError`` for the classifier.
 
-Contacts, accounts, tasks and appointments are not synced by this provider yet.
+Tasks and appointments are not synced by this provider yet.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
+from backend.mailbox import google_records
 from backend.mailbox.base import (
+    AccountRecord,
     Changes,
+    ContactRecord,
     EmailRecord,
     ItemRecord,
     ItemRef,
@@ -39,8 +47,15 @@ SAP_LABEL = "SAP E-Mails"
 ERROR_LABEL = f"{SAP_LABEL}/Sync Error"
 RED = {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
 """Gmail's palette red, with white text."""
+GROUPS = {ItemType.CONTACT: "SAP Contacts", ItemType.ACCOUNT: "SAP Accounts"}
+ERROR_GROUP = "SAP Sync Error"
+PEOPLE_FIELDS = {
+    ItemType.CONTACT: google_records.CONTACT_FIELDS,
+    ItemType.ACCOUNT: google_records.ACCOUNT_FIELDS,
+}
 PAGE = 500
 WEB_URL = "https://mail.google.com/mail/u/0/"
+CONTACTS_URL = "https://contacts.google.com/person/"
 
 
 class _CountedRequest(HttpRequest):
@@ -71,18 +86,24 @@ class GmailProvider:
     ) -> None:
         self._sent = [0]
         counted = type("CountedRequest", (_CountedRequest,), {"counter": self._sent})
-        self._gmail = build(
-            "gmail",
-            "v1",
-            credentials=credentials,
-            static_discovery=True,
-            cache_discovery=False,
-            client_options={"api_endpoint": api_base.rstrip("/") + "/"},
-            requestBuilder=counted,
-        ).users()
+
+        def client(api: str, version: str) -> Any:
+            return build(
+                api,
+                version,
+                credentials=credentials,
+                static_discovery=True,
+                cache_discovery=False,
+                client_options={"api_endpoint": api_base.rstrip("/") + "/"},
+                requestBuilder=counted,
+            )
+
+        self._gmail = client("gmail", "v1").users()
+        self._people = client("people", "v1")
         self._credentials = credentials
         self._revoke_token = revoke_token
         self._labels: dict[str, str] | None = None
+        self._groups: dict[str, str] | None = None
 
     @property
     def requests_sent(self) -> int:
@@ -105,9 +126,22 @@ class GmailProvider:
             labels[name] = self._gmail.labels().create(userId="me", body=body).execute()["id"]
         return labels[name]
 
+    def _group(self, name: str) -> str:
+        """The resource name of contact group ``name``, created when missing."""
+        if self._groups is None:
+            found = self._people.contactGroups().list().execute().get("contactGroups", [])
+            self._groups = {group["name"]: group["resourceName"] for group in found}
+        if name not in self._groups:
+            body = {"contactGroup": {"name": name}}
+            created = self._people.contactGroups().create(body=body).execute()
+            self._groups[name] = created["resourceName"]
+        return self._groups[name]
+
     def activate(self) -> None:
-        """Create the "SAP E-Mails" labels; the error label red."""
+        """Create the "SAP E-Mails" labels (the error label red) and the contact groups."""
         self.ensure_marker_definitions()
+        for name in (*GROUPS.values(), ERROR_GROUP):
+            self._group(name)
 
     def ensure_marker_definitions(self) -> None:
         self._ensure_label(SAP_LABEL)
@@ -116,7 +150,9 @@ class GmailProvider:
     # -- reading ------------------------------------------------------------------------------
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
-        """E-mails changed since ``cursor`` (a ``historyId``); none or a stale one reads all."""
+        """What changed since ``cursor``; none, or a stale one, reads everything."""
+        if item_type in GROUPS:
+            return self._people_changes(item_type, cursor)
         self._only_emails(item_type)
         sap = self._ensure_label(SAP_LABEL)
         if cursor and cursor.isdigit():
@@ -164,6 +200,51 @@ class GmailProvider:
         return Changes(ItemType.EMAIL, tuple(upserted), tuple(deleted), str(latest), False,
                        tuple(deselected))  # fmt: skip
 
+    def _people_changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        group = self._group(GROUPS[item_type])
+        if cursor:
+            try:
+                people = list(self._connections(item_type, cursor))
+            except HttpError as error:
+                if error.resp.status != 400:
+                    raise
+            else:
+                return self._people_delta(item_type, group, people)
+        everyone = list(self._connections(item_type, None))
+        cursor = self._sync_token
+        chosen = tuple(
+            _record(item_type, person) for person in everyone if group in _groups_of(person)
+        )
+        return Changes(item_type, chosen, (), cursor, True)
+
+    def _people_delta(self, item_type: ItemType, group: str, people: list[dict]) -> Changes:
+        upserted, deleted, deselected = [], [], []
+        for person in people:
+            if person.get("metadata", {}).get("deleted"):
+                deleted.append(person["resourceName"])
+            elif group in _groups_of(person):
+                upserted.append(_record(item_type, person))
+            else:
+                deselected.append(person["resourceName"])
+        return Changes(item_type, tuple(upserted), tuple(deleted), self._sync_token, False,
+                       tuple(deselected))  # fmt: skip
+
+    def _connections(self, item_type: ItemType, sync_token: str | None) -> Iterator[dict]:
+        """Every connection (or every one changed since ``sync_token``); keeps the next token
+        in ``self._sync_token``."""
+        fields = ",".join((*PEOPLE_FIELDS[item_type], "memberships"))
+        connections = self._people.people().connections()
+        params: dict[str, Any] = {"resourceName": "people/me", "personFields": fields,
+                                  "pageSize": 1000, "requestSyncToken": True}  # fmt: skip
+        if sync_token:
+            params["syncToken"] = sync_token
+        request = connections.list(**params)
+        while request is not None:
+            answer = request.execute()
+            yield from answer.get("connections", [])
+            self._sync_token = answer.get("nextSyncToken", "")
+            request = connections.list_next(request, answer)
+
     def _labelled(self, label_id: str) -> Iterator[str]:
         """Ids of every message with the label, page by page."""
         messages = self._gmail.messages()
@@ -189,7 +270,11 @@ class GmailProvider:
         return {label_id: name for name, label_id in self._label_ids().items()}
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
-        """One e-mail; googleapiclient's ``HttpError`` 404 if it is gone."""
+        """One item; googleapiclient's ``HttpError`` 404 if it is gone."""
+        if item_type in GROUPS:
+            fields = ",".join(PEOPLE_FIELDS[item_type])
+            person = self._people.people().get(resourceName=item_id, personFields=fields).execute()
+            return _record(item_type, person)
         self._only_emails(item_type)
         message = self._gmail.messages().get(userId="me", id=item_id, format="full").execute()
         return record_from_message(message, self._names())
@@ -197,23 +282,56 @@ class GmailProvider:
     # -- writing ------------------------------------------------------------------------------
 
     def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
-        raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+        """Create a contact or account in its group."""
+        body = {**_person(item_type, record), "memberships": [
+            {"contactGroupMembership": {"contactGroupResourceName": self._group(GROUPS[item_type])}}
+        ]}  # fmt: skip
+        fields = ",".join(PEOPLE_FIELDS[item_type])
+        person = self._people.people().createContact(body=body, personFields=fields).execute()
+        return ItemRef(person["resourceName"], person["etag"])
 
     def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
-        raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+        """Write the mapped fields with the etag ``change_key``; Google refuses a stale one
+        (400 ``failedPrecondition``, a conflict)."""
+        if record.id is None:
+            raise ValueError("update needs a record with an id")
+        fields = ",".join(PEOPLE_FIELDS[item_type])
+        body = {**_person(item_type, record), "etag": change_key}
+        person = (
+            self._people.people()
+            .updateContact(
+                resourceName=record.id, updatePersonFields=fields, personFields=fields, body=body
+            )
+            .execute()
+        )
+        return ItemRef(person["resourceName"], person["etag"])
 
     def delete(self, item_type: ItemType, item_id: str) -> None:
-        raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+        if item_type not in GROUPS:
+            raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+        self._people.people().deleteContact(resourceName=item_id).execute()
 
     def set_markers(self, item_type: ItemType, item_id: str, detail: str) -> None:
-        """Label the e-mail "SAP E-Mails/Sync Error" (Gmail has no second, detail marker)."""
+        """An e-mail gets "SAP E-Mails/Sync Error", a contact or account the group "SAP Sync
+        Error" (Google has no place for the detail words)."""
+        if item_type in GROUPS:
+            self._regroup(item_id, "resourceNamesToAdd")
+            return
         self._only_emails(item_type)
         self._relabel(item_id, add=(self._ensure_label(ERROR_LABEL, color=RED),))
 
     def clear_markers(self, item_type: ItemType, item_id: str) -> None:
-        """Remove the error label; the user's labels stay."""
+        """Remove exactly our marker; the user's labels and groups stay."""
+        if item_type in GROUPS:
+            self._regroup(item_id, "resourceNamesToRemove")
+            return
         self._only_emails(item_type)
         self._relabel(item_id, remove=(self._ensure_label(ERROR_LABEL, color=RED),))
+
+    def _regroup(self, item_id: str, change: str) -> None:
+        members = self._people.contactGroups().members()
+        group = self._group(ERROR_GROUP)
+        members.modify(resourceName=group, body={change: [item_id]}).execute()
 
     def select_for_sync(self, item_type: ItemType, item_id: str) -> None:
         """Label the e-mail "SAP E-Mails"."""
@@ -227,6 +345,8 @@ class GmailProvider:
         self._gmail.messages().modify(userId="me", id=item_id, body=body).execute()
 
     def deep_link(self, item_type: ItemType, item_id: str) -> str:
+        if item_type in GROUPS:
+            return CONTACTS_URL + item_id.removeprefix("people/")
         return f"{WEB_URL}#all/{item_id}"
 
     def revoke(self) -> None:
@@ -239,6 +359,28 @@ class GmailProvider:
     def _only_emails(item_type: ItemType) -> None:
         if item_type is not ItemType.EMAIL:
             raise UnsupportedOperation(f"{item_type.value} items of Gmail are not synced yet")
+
+
+def _groups_of(person: dict[str, Any]) -> set[str]:
+    return {
+        m["contactGroupMembership"].get("contactGroupResourceName", "")
+        for m in person.get("memberships", [])
+        if "contactGroupMembership" in m
+    }
+
+
+def _record(item_type: ItemType, person: dict[str, Any]) -> ItemRecord:
+    if item_type is ItemType.ACCOUNT:
+        return google_records.account_record(person)
+    return google_records.contact_record(person)
+
+
+def _person(item_type: ItemType, record: ItemRecord) -> dict[str, Any]:
+    if isinstance(record, AccountRecord):
+        return google_records.account_person(record)
+    if isinstance(record, ContactRecord):
+        return google_records.contact_person(record)
+    raise UnsupportedOperation(f"{item_type.value} items of Gmail are not synced yet")
 
 
 def record_from_message(message: dict[str, Any], label_names: dict[str, str]) -> EmailRecord:

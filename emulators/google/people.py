@@ -24,7 +24,8 @@ from emulators.google.changes import ChangeLog
 from emulators.google.errors import GoogleError, invalid, not_found
 from emulators.google.params import bounded_int, json_body, page_start
 
-FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations", "memberships")
+FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations", "addresses", "urls",
+          "memberships")  # fmt: skip
 SYSTEM_GROUPS = {"myContacts": "My Contacts", "starred": "Starred"}
 STALE_ETAG = (
     "Request person.etag is different than the current person.etag. Clear local cache and get "

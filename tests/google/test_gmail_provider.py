@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from email.message import EmailMessage
 
 import pytest
 from google.oauth2.credentials import Credentials
 
-from backend.mailbox.base import EmailRecord, MailboxProvider, UnsupportedOperation
+from backend.mailbox.base import (
+    AccountRecord,
+    ContactRecord,
+    EmailRecord,
+    MailboxProvider,
+    UnsupportedOperation,
+)
 from backend.mailbox.gmail import ERROR_LABEL, RED, SAP_LABEL, GmailProvider
 from backend.models.types import IssueCode, ItemType
 from backend.sync.classifiers.google import classify_google_error
@@ -53,7 +60,7 @@ def test_it_is_a_mailbox_provider_and_activation_makes_the_labels_once(
     assert labels[ERROR_LABEL]["color"] == RED and SAP_LABEL in labels
     again = GmailProvider(google.url, Credentials(token=TOKEN))
     again.activate()
-    assert again.requests_sent == 1  # the label list, nothing created twice
+    assert again.requests_sent == 2  # the label and group lists: nothing is created twice
 
 
 def test_a_full_read_then_changes_by_history(provider, gmail) -> None:
@@ -112,7 +119,7 @@ def test_markers_come_and_go_and_the_users_labels_stay(provider, gmail) -> None:
 
 
 def test_what_it_refuses_and_how_failures_classify(google, provider) -> None:
-    for call in (lambda: provider.changes(ItemType.CONTACT, None),
+    for call in (lambda: provider.changes(ItemType.TASK, None),
                  lambda: provider.create(ItemType.EMAIL, EmailRecord(subject="x")),
                  lambda: provider.set_markers(ItemType.TASK, "t", "x")):  # fmt: skip
         with pytest.raises(UnsupportedOperation) as refused:
@@ -125,3 +132,47 @@ def test_what_it_refuses_and_how_failures_classify(google, provider) -> None:
     with pytest.raises(Exception) as raised:
         provider.get(ItemType.EMAIL, "0000000000000000")
     assert classify_google_error(raised.value).code is IssueCode.NOT_FOUND
+
+
+def test_contacts_and_accounts_by_group_with_sync_tokens(google, provider) -> None:
+    provider.activate()
+    jane = ContactRecord(
+        given_name="Jane", surname="Doe", emails=("jane@fabrikam.test",), company="Fabrikam",
+        job_title="Buyer", mobile_phone="+49 170 1",
+    )  # fmt: skip
+    made = provider.create(ItemType.CONTACT, jane)
+    fabrikam = AccountRecord(name="Fabrikam", city="Berlin", country="DE",
+                             website="https://fabrikam.test")  # fmt: skip
+    account = provider.create(ItemType.ACCOUNT, fabrikam)
+    people = service(google.url, "people", "v1", TOKEN)
+    people.people().createContact(body={"names": [{"givenName": "Private"}]}).execute()
+
+    contacts = provider.changes(ItemType.CONTACT, None)
+    assert contacts.full and [r.id for r in contacts.upserted] == [made.id]
+    [read] = contacts.upserted
+    assert (read.given_name, read.surname, read.company, read.job_title, read.mobile_phone) == (
+        "Jane", "Doe", "Fabrikam", "Buyer", "+49 170 1",
+    )  # fmt: skip
+    [company] = provider.changes(ItemType.ACCOUNT, None).upserted
+    assert (company.id, company.name, company.city, company.website) == (
+        account.id, "Fabrikam", "Berlin", "https://fabrikam.test",
+    )  # fmt: skip
+
+    provider.update(ItemType.CONTACT, replace(read, surname="Smith"), made.change_key)
+    with pytest.raises(Exception) as raised:
+        provider.update(ItemType.CONTACT, replace(read, surname="Late"), made.change_key)
+    assert classify_google_error(raised.value).code is IssueCode.CONFLICT
+    provider.set_markers(ItemType.CONTACT, made.id, "Last name missing")
+    delta = provider.changes(ItemType.CONTACT, contacts.cursor)
+    assert not delta.full and [r.surname for r in delta.upserted] == ["Smith"]
+    assert provider.get(ItemType.CONTACT, made.id).surname == "Smith"
+    groups = people.contactGroups().list().execute()["contactGroups"]
+    assert {g["name"]: g["memberCount"] for g in groups}["SAP Sync Error"] == 1
+    provider.clear_markers(ItemType.CONTACT, made.id)
+    provider.delete(ItemType.CONTACT, made.id)
+    gone = provider.changes(ItemType.CONTACT, delta.cursor)
+    assert gone.deleted == (made.id,)
+
+    google.store.people[ADDRESS].expire()
+    again = provider.changes(ItemType.ACCOUNT, gone.cursor)
+    assert again.full and [r.id for r in again.upserted] == [account.id]

@@ -1,0 +1,101 @@
+"""Google People contacts as records and back (pure).
+
+A contact is a person in the "SAP Contacts" group; an account (a company) is a person in the
+"SAP Accounts" group whose organisation names the company. Only the fields below are written;
+whatever else the person has (birthdays, notes, photos...) is the user's and stays.
+
+| record field | People field |
+|---|---|
+| ``given_name``, ``surname``, ``display_name`` | ``names[0]`` |
+| ``emails`` | ``emailAddresses[].value`` |
+| ``business_phone``, ``mobile_phone`` | ``phoneNumbers[]`` of type ``work``, ``mobile`` |
+| ``company``, ``job_title``, ``department`` | ``organizations[0]`` |
+| account ``name`` | ``organizations[0].name`` (else the display name) |
+| account ``street``, ``city``, ``postal_code``, ``country`` | ``addresses[0]`` |
+| account ``website`` | ``urls[0]`` |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.mailbox.base import AccountRecord, ContactRecord
+
+CONTACT_FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations")
+ACCOUNT_FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations", "addresses", "urls")
+
+
+def _first(person: dict[str, Any], name: str) -> dict[str, Any]:
+    values = person.get(name) or []
+    return values[0] if values else {}
+
+
+def _phone(person: dict[str, Any], kind: str) -> str | None:
+    return next((p.get("value") for p in person.get("phoneNumbers", []) if p.get("type") == kind),
+                None)  # fmt: skip
+
+
+def contact_record(person: dict[str, Any]) -> ContactRecord:
+    name, organization = _first(person, "names"), _first(person, "organizations")
+    return ContactRecord(
+        id=person["resourceName"],
+        change_key=person.get("etag"),
+        given_name=name.get("givenName"),
+        surname=name.get("familyName"),
+        display_name=name.get("displayName"),
+        company=organization.get("name"),
+        job_title=organization.get("title"),
+        department=organization.get("department"),
+        emails=tuple(e["value"] for e in person.get("emailAddresses", []) if e.get("value")),
+        business_phone=_phone(person, "work"),
+        mobile_phone=_phone(person, "mobile"),
+    )
+
+
+def account_record(person: dict[str, Any]) -> AccountRecord:
+    name, organization = _first(person, "names"), _first(person, "organizations")
+    address = _first(person, "addresses")
+    return AccountRecord(
+        id=person["resourceName"],
+        change_key=person.get("etag"),
+        name=organization.get("name") or name.get("displayName"),
+        email=_first(person, "emailAddresses").get("value"),
+        phone=_phone(person, "work"),
+        website=_first(person, "urls").get("value"),
+        street=address.get("streetAddress"),
+        city=address.get("city"),
+        postal_code=address.get("postalCode"),
+        country=address.get("countryCode"),
+    )
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value}
+
+
+def contact_person(record: ContactRecord) -> dict[str, Any]:
+    """The People fields of a contact record (``CONTACT_FIELDS``)."""
+    phones = [_present(value=record.business_phone, type="work"),
+              _present(value=record.mobile_phone, type="mobile")]  # fmt: skip
+    organization = _present(name=record.company, title=record.job_title,
+                            department=record.department)  # fmt: skip
+    return {
+        "names": [_present(givenName=record.given_name, familyName=record.surname)],
+        "emailAddresses": [{"value": email} for email in record.emails],
+        "phoneNumbers": [phone for phone in phones if "value" in phone],
+        "organizations": [organization] if organization else [],
+    }
+
+
+def account_person(record: AccountRecord) -> dict[str, Any]:
+    """The People fields of an account record (``ACCOUNT_FIELDS``)."""
+    address = _present(streetAddress=record.street, city=record.city,
+                       postalCode=record.postal_code, countryCode=record.country)  # fmt: skip
+    return {
+        "names": [_present(givenName=record.name)],
+        "emailAddresses": [{"value": record.email}] if record.email else [],
+        "phoneNumbers": [{"value": record.phone, "type": "work"}] if record.phone else [],
+        "organizations": [{"name": record.name}] if record.name else [],
+        "addresses": [address] if address else [],
+        "urls": [{"value": record.website}] if record.website else [],
+    }
