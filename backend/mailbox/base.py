@@ -169,6 +169,13 @@ class UnsupportedOperation(ProviderError):
     code = "UnsupportedOperation"
 
 
+class ChangedMeanwhile(ProviderError):
+    """The item changed in the mailbox since the change key the write was based on (for mail
+    systems that do not check change keys themselves)."""
+
+    code = "ChangedMeanwhile"
+
+
 class InvalidRecord(ProviderError):
     """The record lacks what the mail system requires (e.g. a contact without any name)."""
 

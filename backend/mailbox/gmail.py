@@ -15,7 +15,12 @@ discovery), with ``api_endpoint`` from settings, and never batch (batches would 
 public batch URL). Credentials are google-auth's, refreshed by the library; a refused refresh
 surfaces as ``RefreshError`` for the classifier.
 
-Tasks and appointments are not synced by this provider yet.
+Tasks are the tasks of the list "SAP Tasks" (cursor: the newest ``updated`` seen). Appointments
+are the events of the primary calendar marked with the private property ``ssiSync=1`` (cursor:
+the Calendar sync token; an expired one, 410, gives a full read); a failing one turns Tomato
+(``colorId`` "11") and keeps its own colour in a private property, restored when it is fixed.
+Google checks no change key for tasks and events: an update reads the item first and refuses
+with :class:`ChangedMeanwhile` when its etag moved. Tasks have nowhere to show a marker.
 """
 
 from __future__ import annotations
@@ -34,11 +39,14 @@ from googleapiclient.http import HttpRequest
 from backend.mailbox import google_records
 from backend.mailbox.base import (
     AccountRecord,
+    AppointmentRecord,
+    ChangedMeanwhile,
     Changes,
     ContactRecord,
     EmailRecord,
     ItemRecord,
     ItemRef,
+    TaskRecord,
     UnsupportedOperation,
 )
 from backend.models.types import ItemType
@@ -53,6 +61,9 @@ PEOPLE_FIELDS = {
     ItemType.CONTACT: google_records.CONTACT_FIELDS,
     ItemType.ACCOUNT: google_records.ACCOUNT_FIELDS,
 }
+TASK_LIST = "SAP Tasks"
+MARK, COLOUR_KEPT, TOMATO = "ssiSync", "ssiSyncColor", "11"
+"""The private event property that selects an event, the one keeping its colour, and red."""
 PAGE = 500
 WEB_URL = "https://mail.google.com/mail/u/0/"
 CONTACTS_URL = "https://contacts.google.com/person/"
@@ -100,6 +111,13 @@ class GmailProvider:
 
         self._gmail = client("gmail", "v1").users()
         self._people = client("people", "v1")
+        self._tasks = client("tasks", "v1")
+        self._events = build(
+            "calendar", "v3", credentials=credentials, static_discovery=True,
+            cache_discovery=False, requestBuilder=counted,
+            client_options={"api_endpoint": api_base.rstrip("/") + "/calendar/v3/"},
+        ).events()  # fmt: skip
+        self._task_list: str | None = None
         self._credentials = credentials
         self._revoke_token = revoke_token
         self._labels: dict[str, str] | None = None
@@ -137,11 +155,23 @@ class GmailProvider:
             self._groups[name] = created["resourceName"]
         return self._groups[name]
 
+    def _sap_tasks(self) -> str:
+        """The id of the task list "SAP Tasks", created when missing."""
+        if self._task_list is None:
+            lists = self._tasks.tasklists().list(maxResults=100).execute().get("items", [])
+            found = next((t["id"] for t in lists if t.get("title") == TASK_LIST), None)
+            if found is None:
+                found = self._tasks.tasklists().insert(body={"title": TASK_LIST}).execute()["id"]
+            self._task_list = found
+        return self._task_list
+
     def activate(self) -> None:
-        """Create the "SAP E-Mails" labels (the error label red) and the contact groups."""
+        """Create the "SAP E-Mails" labels (the error label red), the contact groups and the
+        task list."""
         self.ensure_marker_definitions()
         for name in (*GROUPS.values(), ERROR_GROUP):
             self._group(name)
+        self._sap_tasks()
 
     def ensure_marker_definitions(self) -> None:
         self._ensure_label(SAP_LABEL)
@@ -153,6 +183,10 @@ class GmailProvider:
         """What changed since ``cursor``; none, or a stale one, reads everything."""
         if item_type in GROUPS:
             return self._people_changes(item_type, cursor)
+        if item_type is ItemType.TASK:
+            return self._task_changes(cursor)
+        if item_type is ItemType.APPOINTMENT:
+            return self._event_changes(cursor)
         self._only_emails(item_type)
         sap = self._ensure_label(SAP_LABEL)
         if cursor and cursor.isdigit():
@@ -245,6 +279,61 @@ class GmailProvider:
             self._sync_token = answer.get("nextSyncToken", "")
             request = connections.list_next(request, answer)
 
+    def _task_changes(self, cursor: str | None) -> Changes:
+        params: dict[str, Any] = {"tasklist": self._sap_tasks(), "maxResults": 100}
+        if cursor:
+            params.update(updatedMin=cursor, showDeleted=True, showHidden=True)
+        tasks = self._tasks.tasks()
+        found: list[dict[str, Any]] = []
+        request = tasks.list(**params)
+        while request is not None:
+            answer = request.execute()
+            found += answer.get("items", [])
+            request = tasks.list_next(request, answer)
+        newest = max((task["updated"] for task in found), default=cursor or "")
+        upserted = tuple(google_records.task_record(t) for t in found if not t.get("deleted"))
+        deleted = tuple(task["id"] for task in found if task.get("deleted"))
+        return Changes(ItemType.TASK, upserted, deleted, newest, not cursor)
+
+    def _event_changes(self, cursor: str | None) -> Changes:
+        if cursor:
+            try:
+                return self._events_since(cursor)
+            except HttpError as error:
+                if error.resp.status != 410:
+                    raise
+        events, token = self._event_pages({})
+        marked = tuple(
+            google_records.appointment_record(event)
+            for event in events
+            if event.get("status") != "cancelled" and _marked(event)
+        )
+        return Changes(ItemType.APPOINTMENT, marked, (), token, True)
+
+    def _events_since(self, cursor: str) -> Changes:
+        events, token = self._event_pages({"syncToken": cursor})
+        upserted, deleted, deselected = [], [], []
+        for event in events:
+            if event.get("status") == "cancelled":
+                deleted.append(event["id"])
+            elif _marked(event):
+                upserted.append(google_records.appointment_record(event))
+            else:
+                deselected.append(event["id"])
+        return Changes(ItemType.APPOINTMENT, tuple(upserted), tuple(deleted), token, False,
+                       tuple(deselected))  # fmt: skip
+
+    def _event_pages(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+        found: list[dict[str, Any]] = []
+        token = ""
+        request = self._events.list(calendarId="primary", maxResults=250, **params)
+        while request is not None:
+            answer = request.execute()
+            found += answer.get("items", [])
+            token = answer.get("nextSyncToken", token)
+            request = self._events.list_next(request, answer)
+        return found, token
+
     def _labelled(self, label_id: str) -> Iterator[str]:
         """Ids of every message with the label, page by page."""
         messages = self._gmail.messages()
@@ -275,6 +364,12 @@ class GmailProvider:
             fields = ",".join(PEOPLE_FIELDS[item_type])
             person = self._people.people().get(resourceName=item_id, personFields=fields).execute()
             return _record(item_type, person)
+        if item_type is ItemType.TASK:
+            task = self._tasks.tasks().get(tasklist=self._sap_tasks(), task=item_id).execute()
+            return google_records.task_record(task)
+        if item_type is ItemType.APPOINTMENT:
+            event = self._events.get(calendarId="primary", eventId=item_id).execute()
+            return google_records.appointment_record(event)
         self._only_emails(item_type)
         message = self._gmail.messages().get(userId="me", id=item_id, format="full").execute()
         return record_from_message(message, self._names())
@@ -282,7 +377,17 @@ class GmailProvider:
     # -- writing ------------------------------------------------------------------------------
 
     def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
-        """Create a contact or account in its group."""
+        """Create the item in its group, list or (marked) in the primary calendar."""
+        if isinstance(record, TaskRecord):
+            body = google_records.task_body(record)
+            task = self._tasks.tasks().insert(tasklist=self._sap_tasks(), body=body).execute()
+            return ItemRef(task["id"], task["etag"])
+        if isinstance(record, AppointmentRecord):
+            body = {**google_records.event_body(record),
+                    "extendedProperties": {"private": {MARK: "1"}}}  # fmt: skip
+            event = self._events.insert(calendarId="primary", body=body, sendUpdates="none")
+            created = event.execute()
+            return ItemRef(created["id"], created["etag"])
         body = {**_person(item_type, record), "memberships": [
             {"contactGroupMembership": {"contactGroupResourceName": self._group(GROUPS[item_type])}}
         ]}  # fmt: skip
@@ -295,6 +400,8 @@ class GmailProvider:
         (400 ``failedPrecondition``, a conflict)."""
         if record.id is None:
             raise ValueError("update needs a record with an id")
+        if isinstance(record, TaskRecord | AppointmentRecord):
+            return self._checked_patch(record, change_key)
         fields = ",".join(PEOPLE_FIELDS[item_type])
         body = {**_person(item_type, record), "etag": change_key}
         person = (
@@ -306,27 +413,75 @@ class GmailProvider:
         )
         return ItemRef(person["resourceName"], person["etag"])
 
+    def _checked_patch(self, record: TaskRecord | AppointmentRecord, change_key: str) -> ItemRef:
+        """Patch a task or event unless it changed since ``change_key`` (Google checks none)."""
+        assert record.id is not None
+        if isinstance(record, TaskRecord):
+            tasks, list_id = self._tasks.tasks(), self._sap_tasks()
+            current = tasks.get(tasklist=list_id, task=record.id).execute()
+            if current.get("etag") != change_key:
+                raise ChangedMeanwhile(f"the task {record.id} changed since it was read")
+            body = google_records.task_body(record)
+            done = tasks.patch(tasklist=list_id, task=record.id, body=body).execute()
+            return ItemRef(done["id"], done["etag"])
+        current = self._events.get(calendarId="primary", eventId=record.id).execute()
+        if current.get("etag") != change_key:
+            raise ChangedMeanwhile(f"the event {record.id} changed since it was read")
+        body = google_records.event_body(record)
+        done = self._events.patch(
+            calendarId="primary", eventId=record.id, body=body, sendUpdates="none"
+        ).execute()
+        return ItemRef(done["id"], done["etag"])
+
     def delete(self, item_type: ItemType, item_id: str) -> None:
-        if item_type not in GROUPS:
+        """Delete the item; attendees of an event are never told."""
+        if item_type is ItemType.TASK:
+            self._tasks.tasks().delete(tasklist=self._sap_tasks(), task=item_id).execute()
+        elif item_type is ItemType.APPOINTMENT:
+            self._events.delete(calendarId="primary", eventId=item_id, sendUpdates="none").execute()
+        elif item_type in GROUPS:
+            self._people.people().deleteContact(resourceName=item_id).execute()
+        else:
             raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
-        self._people.people().deleteContact(resourceName=item_id).execute()
 
     def set_markers(self, item_type: ItemType, item_id: str, detail: str) -> None:
         """An e-mail gets "SAP E-Mails/Sync Error", a contact or account the group "SAP Sync
         Error" (Google has no place for the detail words)."""
         if item_type in GROUPS:
             self._regroup(item_id, "resourceNamesToAdd")
-            return
-        self._only_emails(item_type)
-        self._relabel(item_id, add=(self._ensure_label(ERROR_LABEL, color=RED),))
+        elif item_type is ItemType.APPOINTMENT:
+            self._recolour(item_id, mark=True)
+        elif item_type is not ItemType.TASK:  # a task has nowhere to show a marker
+            self._only_emails(item_type)
+            self._relabel(item_id, add=(self._ensure_label(ERROR_LABEL, color=RED),))
 
     def clear_markers(self, item_type: ItemType, item_id: str) -> None:
         """Remove exactly our marker; the user's labels and groups stay."""
         if item_type in GROUPS:
             self._regroup(item_id, "resourceNamesToRemove")
+        elif item_type is ItemType.APPOINTMENT:
+            self._recolour(item_id, mark=False)
+        elif item_type is not ItemType.TASK:
+            self._only_emails(item_type)
+            self._relabel(item_id, remove=(self._ensure_label(ERROR_LABEL, color=RED),))
+
+    def _recolour(self, item_id: str, *, mark: bool) -> None:
+        """Tomato while failing, keeping the event's own colour (or none) to restore later."""
+        event = self._events.get(calendarId="primary", eventId=item_id).execute()
+        private = dict((event.get("extendedProperties") or {}).get("private") or {})
+        if mark == (COLOUR_KEPT in private):
             return
-        self._only_emails(item_type)
-        self._relabel(item_id, remove=(self._ensure_label(ERROR_LABEL, color=RED),))
+        if mark:
+            private[COLOUR_KEPT] = event.get("colorId") or "none"
+            colour: str | None = TOMATO
+        else:
+            kept = private.pop(COLOUR_KEPT)
+            colour = None if kept == "none" else kept
+        shared = (event.get("extendedProperties") or {}).get("shared")
+        properties = {"private": private, **({"shared": shared} if shared else {})}
+        body = {"colorId": colour, "extendedProperties": properties}
+        self._events.patch(calendarId="primary", eventId=item_id, body=body,
+                           sendUpdates="none").execute()  # fmt: skip
 
     def _regroup(self, item_id: str, change: str) -> None:
         members = self._people.contactGroups().members()
@@ -334,7 +489,14 @@ class GmailProvider:
         members.modify(resourceName=group, body={change: [item_id]}).execute()
 
     def select_for_sync(self, item_type: ItemType, item_id: str) -> None:
-        """Label the e-mail "SAP E-Mails"."""
+        """Label the e-mail "SAP E-Mails", or mark the event; other types go by group or list."""
+        if item_type is ItemType.APPOINTMENT:
+            event = self._events.get(calendarId="primary", eventId=item_id).execute()
+            properties = dict(event.get("extendedProperties") or {})
+            properties["private"] = {**(properties.get("private") or {}), MARK: "1"}
+            self._events.patch(calendarId="primary", eventId=item_id, sendUpdates="none",
+                               body={"extendedProperties": properties}).execute()  # fmt: skip
+            return
         self._only_emails(item_type)
         self._relabel(item_id, add=(self._ensure_label(SAP_LABEL),))
 
@@ -347,6 +509,10 @@ class GmailProvider:
     def deep_link(self, item_type: ItemType, item_id: str) -> str:
         if item_type in GROUPS:
             return CONTACTS_URL + item_id.removeprefix("people/")
+        if item_type is ItemType.APPOINTMENT:
+            return f"https://calendar.google.com/calendar/r/eventedit/{item_id}"
+        if item_type is ItemType.TASK:
+            return f"https://tasks.google.com/task/{item_id}"
         return f"{WEB_URL}#all/{item_id}"
 
     def revoke(self) -> None:
@@ -359,6 +525,11 @@ class GmailProvider:
     def _only_emails(item_type: ItemType) -> None:
         if item_type is not ItemType.EMAIL:
             raise UnsupportedOperation(f"{item_type.value} items of Gmail are not synced yet")
+
+
+def _marked(event: dict[str, Any]) -> bool:
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    return private.get(MARK) == "1"
 
 
 def _groups_of(person: dict[str, Any]) -> set[str]:

@@ -1,4 +1,4 @@
-"""Google People contacts as records and back (pure).
+"""Google contacts, tasks and events as records and back (pure).
 
 A contact is a person in the "SAP Contacts" group; an account (a company) is a person in the
 "SAP Accounts" group whose organisation names the company. Only the fields below are written;
@@ -17,9 +17,10 @@ whatever else the person has (birthdays, notes, photos...) is the user's and sta
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
-from backend.mailbox.base import AccountRecord, ContactRecord
+from backend.mailbox.base import AccountRecord, AppointmentRecord, ContactRecord, TaskRecord
 
 CONTACT_FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations")
 ACCOUNT_FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations", "addresses", "urls")
@@ -98,4 +99,73 @@ def account_person(record: AccountRecord) -> dict[str, Any]:
         "organizations": [{"name": record.name}] if record.name else [],
         "addresses": [address] if address else [],
         "urls": [{"value": record.website}] if record.website else [],
+    }
+
+
+TASK_STATUSES = {"needsAction": "NotStarted", "completed": "Completed"}
+
+
+def _rfc3339_date(value: str | None) -> date | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).date() if value else None
+
+
+def task_record(task: dict[str, Any]) -> TaskRecord:
+    """A Google task; Google keeps no start date or importance, and only two statuses."""
+    return TaskRecord(
+        id=task["id"],
+        change_key=task.get("etag"),
+        modified=datetime.fromisoformat(task["updated"].replace("Z", "+00:00")),
+        subject=task.get("title"),
+        body=task.get("notes"),
+        due=_rfc3339_date(task.get("due")),
+        status=TASK_STATUSES.get(task.get("status", ""), "NotStarted"),
+    )
+
+
+def task_body(record: TaskRecord) -> dict[str, Any]:
+    return {
+        "title": record.subject or "",
+        "notes": record.body,
+        "due": f"{record.due.isoformat()}T00:00:00.000Z" if record.due else None,
+        "status": "completed" if record.status == "Completed" else "needsAction",
+    }
+
+
+def _moment(value: dict[str, Any] | None) -> datetime | None:
+    if not value:
+        return None
+    if "dateTime" in value:
+        return datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+    return datetime.fromisoformat(value["date"]).replace(tzinfo=UTC)
+
+
+def appointment_record(event: dict[str, Any]) -> AppointmentRecord:
+    return AppointmentRecord(
+        id=event["id"],
+        change_key=event.get("etag"),
+        modified=datetime.fromisoformat(event["updated"].replace("Z", "+00:00")),
+        subject=event.get("summary"),
+        start=_moment(event.get("start")),
+        end=_moment(event.get("end")),
+        location=event.get("location"),
+        body=event.get("description"),
+        attendees=tuple(a["email"].lower() for a in event.get("attendees", []) if a.get("email")),
+        organizer=(event.get("organizer") or {}).get("email"),
+    )
+
+
+def _when(moment: datetime | None) -> dict[str, str] | None:
+    if moment is None:
+        return None
+    return {"dateTime": moment.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+
+
+def event_body(record: AppointmentRecord) -> dict[str, Any]:
+    return {
+        "summary": record.subject,
+        "description": record.body,
+        "location": record.location,
+        "start": _when(record.start),
+        "end": _when(record.end),
+        "attendees": [{"email": email} for email in record.attendees],
     }

@@ -78,7 +78,11 @@ class Calendar:
     def patch(self, event_id: str, body: dict[str, Any]) -> CalendarEvent:
         event = self.get(event_id)
         _check(body, creating=False)
-        event.fields.update(_writable(body))
+        for key, value in _writable(body).items():
+            if value is None:  # null clears a field, as in Google's patch semantics
+                event.fields.pop(key, None)
+            else:
+                event.fields[key] = value
         event.sequence += 1
         event.updated = _now()
         self._touch(event)

@@ -113,7 +113,9 @@ class TaskStore:
         if "due" in body and body["due"] is not None:
             _parse_time(str(body["due"]), "due")
         for key in ("title", "notes", "due"):
-            if key in body:
+            if key in body and body[key] is None:
+                task.fields.pop(key, None)
+            elif key in body:
                 task.fields[key] = body[key]
         if status == "completed" and task.fields.get("status") != "completed":
             task.completed = _now()

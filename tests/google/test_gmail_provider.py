@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -11,9 +12,11 @@ from google.oauth2.credentials import Credentials
 
 from backend.mailbox.base import (
     AccountRecord,
+    AppointmentRecord,
     ContactRecord,
     EmailRecord,
     MailboxProvider,
+    TaskRecord,
     UnsupportedOperation,
 )
 from backend.mailbox.gmail import ERROR_LABEL, RED, SAP_LABEL, GmailProvider
@@ -60,7 +63,7 @@ def test_it_is_a_mailbox_provider_and_activation_makes_the_labels_once(
     assert labels[ERROR_LABEL]["color"] == RED and SAP_LABEL in labels
     again = GmailProvider(google.url, Credentials(token=TOKEN))
     again.activate()
-    assert again.requests_sent == 2  # the label and group lists: nothing is created twice
+    assert again.requests_sent == 3  # labels, groups and task lists read, nothing made twice
 
 
 def test_a_full_read_then_changes_by_history(provider, gmail) -> None:
@@ -119,9 +122,9 @@ def test_markers_come_and_go_and_the_users_labels_stay(provider, gmail) -> None:
 
 
 def test_what_it_refuses_and_how_failures_classify(google, provider) -> None:
-    for call in (lambda: provider.changes(ItemType.TASK, None),
+    for call in (lambda: provider.select_for_sync(ItemType.CONTACT, "people/c1"),
                  lambda: provider.create(ItemType.EMAIL, EmailRecord(subject="x")),
-                 lambda: provider.set_markers(ItemType.TASK, "t", "x")):  # fmt: skip
+                 lambda: provider.delete(ItemType.EMAIL, "m1")):  # fmt: skip
         with pytest.raises(UnsupportedOperation) as refused:
             call()
         assert classify_google_error(refused.value).code is IssueCode.FORBIDDEN
@@ -176,3 +179,59 @@ def test_contacts_and_accounts_by_group_with_sync_tokens(google, provider) -> No
     google.store.people[ADDRESS].expire()
     again = provider.changes(ItemType.ACCOUNT, gone.cursor)
     assert again.full and [r.id for r in again.upserted] == [account.id]
+
+
+def test_tasks_in_the_sap_list_and_changes_since_the_newest_seen(google, provider) -> None:
+    provider.activate()
+    made = provider.create(ItemType.TASK, TaskRecord(subject="Call Jane", body="Quote",
+                                                     due=date(2026, 12, 2)))  # fmt: skip
+    first = provider.changes(ItemType.TASK, None)
+    [task] = first.upserted
+    assert (task.subject, task.body, task.due, task.status) == (
+        "Call Jane", "Quote", date(2026, 12, 2), "NotStarted",
+    )  # fmt: skip
+    done = provider.update(ItemType.TASK, replace(task, status="Completed"), made.change_key)
+    with pytest.raises(Exception) as raised:
+        provider.update(ItemType.TASK, replace(task, subject="Late"), made.change_key)
+    assert classify_google_error(raised.value).code is IssueCode.CONFLICT
+    later = provider.changes(ItemType.TASK, first.cursor)
+    assert [(t.id, t.status) for t in later.upserted] == [(made.id, "Completed")]
+    assert later.upserted[0].change_key == done.change_key
+    provider.set_markers(ItemType.TASK, made.id, "x")  # nowhere to show it: nothing changes
+    provider.delete(ItemType.TASK, made.id)
+    assert provider.changes(ItemType.TASK, later.cursor).deleted == (made.id,)
+
+
+def test_marked_events_turn_tomato_and_get_their_colour_back(google, provider) -> None:
+    provider.activate()
+    calendar = service(google.url, "calendar", "v3", TOKEN).events()
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    visit = provider.create(ItemType.APPOINTMENT, AppointmentRecord(
+        subject="Visit", start=start, end=start + timedelta(hours=1),
+        attendees=("jane@fabrikam.test",)))  # fmt: skip
+    lunch = calendar.insert(calendarId="primary", body={
+        "summary": "Lunch", "colorId": "5", "start": {"dateTime": "2026-12-01T12:00:00Z"},
+        "end": {"dateTime": "2026-12-01T13:00:00Z"}}).execute()  # fmt: skip
+
+    full = provider.changes(ItemType.APPOINTMENT, None)
+    assert [(r.id, r.attendees, r.start) for r in full.upserted] == [
+        (visit.id, ("jane@fabrikam.test",), start),
+    ]  # fmt: skip
+    provider.select_for_sync(ItemType.APPOINTMENT, lunch["id"])
+    provider.set_markers(ItemType.APPOINTMENT, lunch["id"], "Account missing")
+    red = calendar.get(calendarId="primary", eventId=lunch["id"]).execute()
+    assert red["colorId"] == "11"
+    provider.clear_markers(ItemType.APPOINTMENT, lunch["id"])
+    back = calendar.get(calendarId="primary", eventId=lunch["id"]).execute()
+    assert back["colorId"] == "5"
+    assert back["extendedProperties"]["private"] == {"ssiSync": "1"}
+    provider.set_markers(ItemType.APPOINTMENT, visit.id, "x")
+    provider.clear_markers(ItemType.APPOINTMENT, visit.id)
+    assert "colorId" not in calendar.get(calendarId="primary", eventId=visit.id).execute()
+
+    delta = provider.changes(ItemType.APPOINTMENT, full.cursor)
+    assert {r.id for r in delta.upserted} == {visit.id, lunch["id"]}
+    provider.delete(ItemType.APPOINTMENT, visit.id)
+    google.store.calendars[ADDRESS].expire_sync_tokens()
+    again = provider.changes(ItemType.APPOINTMENT, delta.cursor)
+    assert again.full and [r.id for r in again.upserted] == [lunch["id"]]

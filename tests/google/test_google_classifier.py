@@ -10,7 +10,7 @@ import pytest
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
-from backend.mailbox.base import InvalidRecord, UnsupportedOperation
+from backend.mailbox.base import ChangedMeanwhile, InvalidRecord, UnsupportedOperation
 from backend.models.types import IssueCode
 from backend.sync.classifiers.google import classify_google_error
 
@@ -54,6 +54,7 @@ CASES = [
     (ConnectionResetError(), IssueCode.TEMPORARY),
     (InvalidRecord("no name", ("names",)), IssueCode.NEEDS_INPUT),
     (UnsupportedOperation("no"), IssueCode.FORBIDDEN),
+    (ChangedMeanwhile("edited"), IssueCode.CONFLICT),
     (ValueError("odd"), IssueCode.UNKNOWN),
 ]  # fmt: skip
 

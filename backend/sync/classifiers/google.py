@@ -15,7 +15,12 @@ import requests
 from google.auth import exceptions as auth_errors
 from googleapiclient.errors import HttpError
 
-from backend.mailbox.base import InvalidRecord, ProviderError, UnsupportedOperation
+from backend.mailbox.base import (
+    ChangedMeanwhile,
+    InvalidRecord,
+    ProviderError,
+    UnsupportedOperation,
+)
 from backend.models.types import IssueCode
 from backend.sync.errors import Classification
 
@@ -129,6 +134,8 @@ def classify_google_error(error: BaseException) -> Classification:
         return Classification(IssueCode.NEEDS_INPUT, message, error.code, fields=error.fields)
     if isinstance(error, UnsupportedOperation):
         return Classification(IssueCode.FORBIDDEN, message, error.code)
+    if isinstance(error, ChangedMeanwhile):
+        return Classification(IssueCode.CONFLICT, message, error.code)
     if isinstance(error, ProviderError):
         return Classification(IssueCode.UNKNOWN, message, error.code)
     if isinstance(error, _NETWORK):
