@@ -17,7 +17,7 @@ whatever else the person has (birthdays, notes, photos...) is the user's and sta
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.mailbox.base import AccountRecord, AppointmentRecord, ContactRecord, TaskRecord
@@ -105,8 +105,8 @@ def account_person(record: AccountRecord) -> dict[str, Any]:
 TASK_STATUSES = {"needsAction": "NotStarted", "completed": "Completed"}
 
 
-def _rfc3339_date(value: str | None) -> date | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).date() if value else None
+def _rfc3339(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def task_record(task: dict[str, Any]) -> TaskRecord:
@@ -114,10 +114,10 @@ def task_record(task: dict[str, Any]) -> TaskRecord:
     return TaskRecord(
         id=task["id"],
         change_key=task.get("etag"),
-        modified=datetime.fromisoformat(task["updated"].replace("Z", "+00:00")),
+        modified=_rfc3339(task["updated"]),
         subject=task.get("title"),
         body=task.get("notes"),
-        due=_rfc3339_date(task.get("due")),
+        due=_rfc3339(task["due"]).date() if task.get("due") else None,
         status=TASK_STATUSES.get(task.get("status", ""), "NotStarted"),
     )
 
@@ -135,7 +135,7 @@ def _moment(value: dict[str, Any] | None) -> datetime | None:
     if not value:
         return None
     if "dateTime" in value:
-        return datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+        return _rfc3339(value["dateTime"])
     return datetime.fromisoformat(value["date"]).replace(tzinfo=UTC)
 
 
@@ -143,7 +143,7 @@ def appointment_record(event: dict[str, Any]) -> AppointmentRecord:
     return AppointmentRecord(
         id=event["id"],
         change_key=event.get("etag"),
-        modified=datetime.fromisoformat(event["updated"].replace("Z", "+00:00")),
+        modified=_rfc3339(event["updated"]),
         subject=event.get("summary"),
         start=_moment(event.get("start")),
         end=_moment(event.get("end")),
