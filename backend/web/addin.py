@@ -13,8 +13,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import Blueprint, Response, g, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
 
 from backend.addin import ADDIN_VERSION
 from backend.addin_manifest import render_manifest
@@ -64,10 +64,18 @@ def manifest() -> Response:
 
 @addin.get("/signin")
 def signin() -> Response:
-    """Start of the Office dialog: sign in unless the browser already is, then hand a token."""
+    """Start of the Office dialog: sign in unless the browser already is, as the mailbox's
+    owner (``?mailbox=`` from Office.js), then hand a token.
+
+    A browser signed in as someone else (a colleague's dashboard session on a shared machine)
+    is signed out first, so the pane never shows one person's sync beside another's mailbox.
+    """
     done = url_for("addin.signin_done")
+    expected = request.args.get("mailbox", "").strip().lower()
     if current_user.is_authenticated:
-        return redirect(done)
+        if not expected or current_user.email.lower() == expected:
+            return redirect(done)
+        logout_user()
     return redirect(url_for("auth.login", next=done))
 
 

@@ -150,7 +150,9 @@
   }
 
   function signIn() {
-    var url = window.location.origin + pane.dataset.signin;
+    var profile = Office.context.mailbox && Office.context.mailbox.userProfile;
+    var owner = profile && profile.emailAddress ? "?mailbox=" + encodeURIComponent(profile.emailAddress) : "";
+    var url = window.location.origin + pane.dataset.signin + owner;
     Office.context.ui.displayDialogAsync(url, { height: 60, width: 30, promptBeforeOpen: false }, function (result) {
       if (result.status !== Office.AsyncResultStatus.Succeeded) {
         signInView("The sign-in window could not open (" + (result.error && result.error.message) + ").");

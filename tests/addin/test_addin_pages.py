@@ -44,3 +44,12 @@ def test_the_task_pane_may_be_framed_by_outlook_only_and_loads_office_js(client)
     assert "X-Frame-Options" not in page.headers
     assert f'<script src="{OFFICE_JS_URL}"></script>' in page.get_data(as_text=True)
     assert "X-Frame-Options" in client.get("/login").headers
+
+
+def test_a_browser_signed_in_as_someone_else_signs_in_again(app, client, anna, session) -> None:
+    sign_in(app, client, anna)
+    same = client.get(f"/addin/signin?mailbox={anna.email.upper()}")
+    assert same.headers["Location"] == "/addin/signin/done"
+    other = client.get("/addin/signin?mailbox=ben@contoso.test")
+    assert other.headers["Location"] == "/login?next=/addin/signin/done"
+    assert client.get("/addin/signin/done").status_code == 302  # signed out
