@@ -4,9 +4,12 @@ an add-in token for Anna, issued the way the sign-in dialog issues it."""
 from __future__ import annotations
 
 import pytest
+from exchangelib import Contact
+from sqlalchemy import select
 
 from backend.auth import addin_tokens
-from backend.models import Mailbox, User
+from backend.models import Issue, Mailbox, User
+from backend.models.types import ItemType
 from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
     c4c,
     c4c_service,
@@ -17,6 +20,17 @@ from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engin
     sync_now,
     tenant,
 )
+
+
+def contact_missing_last_name(owner, run_sync, session, box: Mailbox) -> Issue:
+    """A contact the owner saved in Outlook (``owner``: the ``outlook`` fixture) without a last
+    name, synced by ``run_sync``: its NEEDS_INPUT issue."""
+    Contact(folder=owner.contacts / "SAP Contacts", account=owner, given_name="Nolast",
+            display_name="Nolast").save()  # fmt: skip
+    run_sync()
+    return session.scalars(
+        select(Issue).where(Issue.mailbox_id == box.id, Issue.item_type == ItemType.CONTACT)
+    ).one()
 
 
 def token_for(session, user: User, minutes: int = 60) -> str:

@@ -15,7 +15,7 @@ from backend.models.mailbox import HealthStatus
 from backend.models.user import Role
 from backend.onboarding import add_user
 from emulators.ews.seed import add_message
-from tests.addin.conftest import token_for
+from tests.addin.conftest import contact_missing_last_name, token_for
 from tests.sync.conftest import ADDRESS
 
 
@@ -138,12 +138,7 @@ def test_the_save_dialog_links_the_account_and_resolves_the_issue(
 def test_a_refused_save_answers_422_with_the_form_and_what_was_typed(
     pane, outlook, sync_now, session, mailbox
 ) -> None:
-    from exchangelib import Contact
-
-    Contact(folder=outlook.contacts / "SAP Contacts", account=outlook, given_name="Nolast",
-            display_name="Nolast").save()  # fmt: skip
-    sync_now()
-    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id)).all()
+    issue = contact_missing_last_name(outlook, sync_now, session, mailbox)
 
     refused = pane.call("POST", f"/issues/{issue.id}/form",
                         json={"values": {"LastName": "S" * 41, "FirstName": "Nola"}})  # fmt: skip
@@ -275,12 +270,7 @@ def test_item_ids_in_both_formats() -> None:
 def test_a_key_user_fixes_another_users_item_and_the_audit_names_them(
     pane, outlook, sync_now, session, mailbox
 ) -> None:
-    from exchangelib import Contact
-
-    Contact(folder=outlook.contacts / "SAP Contacts", account=outlook, given_name="Nolast",
-            display_name="Nolast").save()  # fmt: skip
-    sync_now()
-    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id)).all()
+    issue = contact_missing_last_name(outlook, sync_now, session, mailbox)
     kim = session.scalars(select(User).where(User.role == Role.KEY_USER)).one()
     pane.token = token_for(session, kim)
 

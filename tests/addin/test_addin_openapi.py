@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exchangelib import Contact
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from backend.models import Issue
+from backend.models.types import ItemType
 from emulators.ews.seed import add_message
+from tests.addin.conftest import contact_missing_last_name
 from tests.support import openapi
 from tests.support.openapi import check
 from tests.sync.conftest import ADDRESS
@@ -39,11 +40,8 @@ def test_answers_match_the_schemas(
     account = crm.create("CorporateAccountCollection", {"Name": "Nowhere Ltd"}, "seed-1")
     message = add_message(ews.store.mailbox(ADDRESS), "Hi", "who@nowhere.test", categories=["SAP"])
     private = add_message(ews.store.mailbox(ADDRESS), "Lunch?", "friend@example.org")
-    Contact(folder=outlook.contacts / "SAP Contacts", account=outlook, given_name="Nolast",
-            display_name="Nolast").save()  # fmt: skip
-    sync_now()
-    issues = {i.item_type.value: i for i in session.scalars(select(Issue)).all()}
-    mail, contact = issues["EMAIL"].id, issues["CONTACT"].id
+    contact = contact_missing_last_name(outlook, sync_now, session, mailbox).id
+    mail = session.scalars(select(Issue.id).where(Issue.item_type == ItemType.EMAIL)).one()
 
     check(spec, client.get(f"{PREFIX}/version"), "/version", 200)
     assert check(spec, pane.call("GET", "/me"), "/me", 200)["mailbox"]["address"] == ADDRESS
