@@ -1,7 +1,11 @@
 """Run the Google emulator standalone: ``python -m emulators.google --port 8103``.
 
 ``--token ACCESS_TOKEN:ADDRESS`` adds a Gmail mailbox reachable with that bearer token (repeat
-it for more mailboxes or more tokens of one mailbox).
+it for more mailboxes or more tokens of one mailbox). ``--seed contoso`` fills each of them with
+the Contoso demo's items; ``--seed demo`` adds ``demo@example.com`` (token ``ya29.demo``).
+``--trust-introspection URL`` with ``--trust-client ID:SECRET`` makes the APIs accept the access
+tokens of another OAuth server too (the identity emulator's Google realm, where people consent),
+asking its RFC 7662 introspection endpoint about each one.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import argparse
 
 from emulators.google import GoogleEmulator
+from emulators.google.app import TrustedIssuer
+from emulators.google.seed import seed_contoso, seed_demo
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,13 +28,30 @@ def main(argv: list[str] | None = None) -> None:
         metavar="ACCESS_TOKEN:ADDRESS",
         help="add a mailbox reachable with this bearer token (repeatable)",
     )
+    parser.add_argument(
+        "--seed",
+        choices=["demo", "contoso"],
+        help="demo: add a demo mailbox with sample items; contoso: fill every --token mailbox",
+    )
+    parser.add_argument("--trust-introspection", metavar="URL")
+    parser.add_argument("--trust-client", metavar="ID:SECRET")
     args = parser.parse_args(argv)
     emulator = GoogleEmulator()
+    if bool(args.trust_introspection) != bool(args.trust_client):
+        parser.error("--trust-introspection and --trust-client go together")
+    if args.trust_client:
+        client_id, _, secret = args.trust_client.partition(":")
+        emulator.store.trusted = TrustedIssuer(args.trust_introspection, client_id, secret)
     for entry in args.token:
         token, _, address = entry.partition(":")
         if not token or "@" not in address:
             parser.error(f"--token expects ACCESS_TOKEN:ADDRESS, got {entry!r}")
-        emulator.add_mailbox(address, token)
+        if args.seed == "contoso":
+            seed_contoso(emulator.store, address, token)
+        else:
+            emulator.add_mailbox(address, token)
+    if args.seed == "demo":
+        seed_demo(emulator.store)
     print(f"Google emulator on http://127.0.0.1:{args.port}/gmail/v1/", flush=True)
     emulator.serve_forever(args.port)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+from dataclasses import dataclass
 
+import requests
 from flask import Flask, Response, g, request
 
 from emulators.google import calendar, gmail, oauth, people, tasks
@@ -20,6 +22,31 @@ PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/")
 """Paths that take no bearer token (the OAuth endpoints and the emulator's own)."""
 
 
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """An OAuth server whose access tokens the APIs accept too, asked by RFC 7662 introspection
+    (the identity emulator's ``google`` realm, where people sign in and consent in the demo)."""
+
+    introspection_url: str
+    client_id: str
+    client_secret: str
+
+    def address_of(self, token: str) -> str | None:
+        """The e-mail of the token's user while the token is active; None otherwise."""
+        try:
+            answer = requests.post(
+                self.introspection_url,
+                data={"token": token},
+                auth=(self.client_id, self.client_secret),
+                timeout=5,
+            )
+            claims = answer.json() if answer.ok else {}
+        except (requests.RequestException, ValueError):
+            return None
+        username = claims.get("username") if claims.get("active") is True else None
+        return username.lower() if isinstance(username, str) else None
+
+
 class GoogleStore:
     """Each user's Gmail mailbox, primary calendar, tasks and contacts; which access token opens
     them; and the OAuth server that hands tokens out."""
@@ -30,6 +57,7 @@ class GoogleStore:
         self.tasks: dict[str, TaskStore] = {}
         self.people: dict[str, PeopleStore] = {}
         self.tokens: dict[str, str] = {}
+        self.trusted: TrustedIssuer | None = None
         self.lock = threading.RLock()
         self.oauth = OAuthServer(self.new_access_token)
 
@@ -50,6 +78,17 @@ class GoogleStore:
             self.tokens[token] = address
         return token
 
+    def address_of(self, token: str) -> str | None:
+        """Whose mailboxes ``token`` opens: one of ours, or an active token of the trusted
+        issuer for a user who has a mailbox here (asked on every request, so a revoked token
+        stops working at once, as at Google)."""
+        with self.lock:
+            found = self.tokens.get(token)
+        if found is not None or self.trusted is None or not token:
+            return found
+        address = self.trusted.address_of(token)
+        return address if address in self.mailboxes else None
+
     def revoke(self, token: str) -> bool:
         with self.lock:
             return self.tokens.pop(token, None) is not None
@@ -63,7 +102,7 @@ def create_app(store: GoogleStore) -> Flask:
         if request.path.startswith(PUBLIC_PATHS):
             return
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        address = store.tokens.get(token) if scheme.lower() == "bearer" else None
+        address = store.address_of(token) if scheme.lower() == "bearer" else None
         if address is None:
             raise unauthenticated()
         g.caller = address

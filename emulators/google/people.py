@@ -16,6 +16,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -25,7 +26,9 @@ from emulators.google.errors import GoogleError, invalid, not_found
 from emulators.google.params import bounded_int, json_body, page_start
 
 FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations", "addresses", "urls",
-          "memberships")  # fmt: skip
+          "memberships", "metadata")  # fmt: skip
+UPDATABLE = FIELDS[:-1]
+"""What ``updatePersonFields`` may name (the metadata is the server's)."""
 SYSTEM_GROUPS = {"myContacts": "My Contacts", "starred": "Starred"}
 STALE_ETAG = (
     "Request person.etag is different than the current person.etag. Clear local cache and get "
@@ -42,6 +45,7 @@ class Contact:
     version: int = 1
     deleted: bool = False
     change: int = 0
+    updated: str = ""
 
     @property
     def resource_name(self) -> str:
@@ -94,7 +98,7 @@ class PeopleStore:
 
     def create(self, body: dict[str, Any]) -> Contact:
         contact = Contact(f"c{secrets.randbits(60)}", {}, ["myContacts"])
-        self._write(contact, body, FIELDS)
+        self._write(contact, body, UPDATABLE)
         self.contacts[contact.id] = contact
         return contact
 
@@ -129,7 +133,7 @@ class PeopleStore:
 
     def _write(self, contact: Contact, body: dict[str, Any], fields: list[str] | tuple[str, ...]):
         for name in fields:
-            if name not in FIELDS:
+            if name not in UPDATABLE:
                 raise invalid(f'Invalid updatePersonFields mask path: "{name}".')
             values = body.get(name) or []
             if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
@@ -145,6 +149,7 @@ class PeopleStore:
     def _touch(self, contact: Contact) -> None:
         contact.version += 1
         contact.change = self.changes.next()
+        contact.updated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _group_id(membership: dict[str, Any]) -> str:
@@ -159,14 +164,18 @@ def _plain(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def person_json(contact: Contact, fields: list[str]) -> dict[str, Any]:
-    source = {"type": "CONTACT", "id": contact.id, "etag": contact.etag}
+    source = {"type": "CONTACT", "id": contact.id, "etag": contact.etag,
+              "updateTime": contact.updated}  # fmt: skip
     shown: dict[str, Any] = {"resourceName": contact.resource_name, "etag": contact.etag}
     if contact.deleted:
         shown["metadata"] = {"sources": [source], "deleted": True}
         return shown
-    shown["metadata"] = {"sources": [source], "objectType": "PERSON"}
+    if "metadata" in fields:
+        shown["metadata"] = {"sources": [source], "objectType": "PERSON"}
     meta = {"primary": True, "source": {"type": "CONTACT", "id": contact.id}}
     for name in fields:
+        if name == "metadata":
+            continue
         if name == "memberships":
             shown[name] = [
                 {"metadata": {"source": meta["source"]}, "contactGroupMembership": {
@@ -182,8 +191,9 @@ def person_json(contact: Contact, fields: list[str]) -> dict[str, Any]:
     return shown
 
 
-def group_json(store: PeopleStore, group: ContactGroup) -> dict[str, Any]:
+def group_json(store: PeopleStore, group: ContactGroup, max_members: int = 0) -> dict[str, Any]:
     members = [c for c in store.contacts.values() if not c.deleted and group.id in c.groups]
+    shown = {"memberResourceNames": [c.resource_name for c in members[:max_members]]}
     return {
         "resourceName": group.resource_name,
         "etag": base64.b64encode(f"{group.id}:{len(members)}".encode()).decode(),
@@ -192,6 +202,7 @@ def group_json(store: PeopleStore, group: ContactGroup) -> dict[str, Any]:
         "name": group.name,
         "formattedName": group.name,
         "memberCount": len(members),
+        **(shown if max_members and members else {}),
     }
 
 
@@ -274,6 +285,13 @@ def create_blueprint(store_of: Callable[[], PeopleStore]) -> Blueprint:
         with store.lock:
             groups = [group_json(store, group) for group in store.groups.values()]
         return jsonify(contactGroups=groups, totalItems=len(groups))
+
+    @api.get("/contactGroups/<group_id>")
+    def get_group(group_id: str) -> Response:
+        store = store_of()
+        max_members = bounded_int("maxMembers", 0, 0, 1_000_000)
+        with store.lock:
+            return jsonify(group_json(store, store.group(group_id), max_members))
 
     @api.post("/contactGroups")
     def create_group() -> Response:

@@ -39,6 +39,11 @@ def test_contacts_in_a_group_and_connections_with_a_sync_token(api) -> None:
         body={"resourceNamesToAdd": [jane["resourceName"], mia["resourceName"]]}))  # fmt: skip
     groups = checked("contactGroups.list", api.contactGroups().list())["contactGroups"]
     assert {g["name"]: g["memberCount"] for g in groups}["SAP Contacts"] == 2
+    members = checked("contactGroups.get", api.contactGroups().get(
+        resourceName=group["resourceName"], maxMembers=10))["memberResourceNames"]  # fmt: skip
+    assert members == [jane["resourceName"], mia["resourceName"]]
+    bare = api.contactGroups().get(resourceName=group["resourceName"]).execute()
+    assert "memberResourceNames" not in bare, "members only when asked for"
 
     full = checked("people.connections.list", api.people().connections().list(
         resourceName="people/me", personFields=FIELDS, requestSyncToken=True))  # fmt: skip
@@ -53,9 +58,15 @@ def test_contacts_in_a_group_and_connections_with_a_sync_token(api) -> None:
 
     changed = checked("people.connections.list", api.people().connections().list(
         resourceName="people/me", personFields=FIELDS, syncToken=token))  # fmt: skip
-    assert [(p["resourceName"], p["metadata"].get("deleted", False))
+    assert [(p["resourceName"], p.get("metadata", {}).get("deleted", False))
             for p in changed["connections"]] == [(mia["resourceName"], False),
                                                  (jane["resourceName"], True)]  # fmt: skip
+    assert "metadata" not in changed["connections"][0], "metadata only when asked for"
+    with_metadata = checked("people.get", api.people().get(
+        resourceName=mia["resourceName"], personFields="names,metadata"))  # fmt: skip
+    [source] = with_metadata["metadata"]["sources"]
+    assert (source["type"], source["etag"]) == ("CONTACT", with_metadata["etag"])
+    assert source["updateTime"].endswith("Z")
 
 
 def test_stale_etags_expired_tokens_and_bad_masks_are_refused(google, api) -> None:
