@@ -178,7 +178,7 @@ def track(
     tenant = session.get(Tenant, mailbox.tenant_id)
     assert tenant is not None
     try:
-        provider = connect.mailbox_provider(tenant, mailbox, found.cipher)
+        provider = connect.mailbox_provider(tenant, mailbox, found.cipher, found.settings)
         provider.select_for_sync(item_type, item_id)
     except UnsupportedOperation as error:
         raise TrackRefused(str(error)) from error

@@ -57,15 +57,20 @@ def add_user(
     cipher: TokenCipher,
     role: Role = Role.USER,
     mailbox_credentials: dict[str, Any] | None = None,
+    provider: Provider | None = None,
 ) -> User:
-    """Add a user and the connection of their mailbox, with a progress row per enabled type."""
+    """Add a user and the connection of their mailbox, with a progress row per enabled type.
+
+    The mailbox is on the tenant's mail system unless ``provider`` says otherwise (a company
+    moving from Exchange to Google Workspace has people on both for a while).
+    """
     user = User(tenant_id=tenant.id, email=email.lower(), name=name, role=role)
     session.add(user)
     session.flush()
     mailbox = Mailbox(
         tenant_id=tenant.id,
         user_id=user.id,
-        provider=PROVIDER_OF[tenant.mail_system],
+        provider=provider or PROVIDER_OF[tenant.mail_system],
         address=email.lower(),
         next_sync_at=utcnow(),
     )

@@ -92,6 +92,7 @@ class Settings:
     addin_min_version: str = "1.0.0"
     office_js_url: str = OFFICE_JS_URL
     mail_client_origins: tuple[str, ...] = ()
+    google_api_base: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -160,6 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "addin_min_version": env.parse("ADDIN_MIN_VERSION", "1.0.0", _version),
         "office_js_url": env.parse("OFFICE_JS_URL", OFFICE_JS_URL, _http_url),
         "mail_client_origins": env.parse("MAIL_CLIENT_ORIGINS", (), _origins),
+        "google_api_base": env.parse("GOOGLE_API_BASE", None, _http_url),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

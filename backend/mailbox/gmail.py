@@ -83,40 +83,37 @@ class GmailProvider:
     """One Gmail mailbox.
 
     Args:
-        api_base: where Google's APIs are (``https://www.googleapis.com`` in production, an
-            emulator in tests), without a trailing slash.
+        api_base: where Google's APIs are when not at Google (an emulator); None for each
+            API's own address from its discovery document.
         credentials: google-auth credentials, with refresh fields in production.
         revoke_token: called with the refresh (or access) token by :meth:`revoke`.
     """
 
     def __init__(
         self,
-        api_base: str,
+        api_base: str | None,
         credentials: Credentials,
         revoke_token: Callable[[str], None] | None = None,
     ) -> None:
         self._sent = [0]
         counted = type("CountedRequest", (_CountedRequest,), {"counter": self._sent})
 
-        def client(api: str, version: str) -> Any:
+        def client(api: str, version: str, path: str = "") -> Any:
+            options = {"api_endpoint": api_base.rstrip("/") + path + "/"} if api_base else None
             return build(
                 api,
                 version,
                 credentials=credentials,
                 static_discovery=True,
                 cache_discovery=False,
-                client_options={"api_endpoint": api_base.rstrip("/") + "/"},
+                client_options=options,
                 requestBuilder=counted,
             )
 
         self._gmail = client("gmail", "v1").users()
         self._people = client("people", "v1")
         self._tasks = client("tasks", "v1")
-        self._events = build(
-            "calendar", "v3", credentials=credentials, static_discovery=True,
-            cache_discovery=False, requestBuilder=counted,
-            client_options={"api_endpoint": api_base.rstrip("/") + "/calendar/v3/"},
-        ).events()  # fmt: skip
+        self._events = client("calendar", "v3", "/calendar/v3").events()
         self._task_list: str | None = None
         self._credentials = credentials
         self._revoke_token = revoke_token
@@ -266,7 +263,7 @@ class GmailProvider:
     def _connections(self, item_type: ItemType, sync_token: str | None) -> Iterator[dict]:
         """Every connection (or every one changed since ``sync_token``); keeps the next token
         in ``self._sync_token``."""
-        fields = ",".join((*PEOPLE_FIELDS[item_type], "memberships"))
+        fields = ",".join((*PEOPLE_FIELDS[item_type], "memberships", "metadata"))
         connections = self._people.people().connections()
         params: dict[str, Any] = {"resourceName": "people/me", "personFields": fields,
                                   "pageSize": 1000, "requestSyncToken": True}  # fmt: skip
@@ -361,7 +358,7 @@ class GmailProvider:
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item; googleapiclient's ``HttpError`` 404 if it is gone."""
         if item_type in GROUPS:
-            fields = ",".join(PEOPLE_FIELDS[item_type])
+            fields = ",".join((*PEOPLE_FIELDS[item_type], "metadata"))
             person = self._people.people().get(resourceName=item_id, personFields=fields).execute()
             return _record(item_type, person)
         if item_type is ItemType.TASK:

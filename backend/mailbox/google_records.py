@@ -24,6 +24,8 @@ from backend.mailbox.base import AccountRecord, AppointmentRecord, ContactRecord
 
 CONTACT_FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations")
 ACCOUNT_FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations", "addresses", "urls")
+"""The fields written; reads also ask for ``metadata``, whose contact source says when the
+person last changed."""
 
 
 def _first(person: dict[str, Any], name: str) -> dict[str, Any]:
@@ -36,11 +38,19 @@ def _phone(person: dict[str, Any], kind: str) -> str | None:
                 None)  # fmt: skip
 
 
+def _changed(person: dict[str, Any]) -> datetime | None:
+    """When the contact itself (its ``CONTACT`` source) last changed."""
+    sources = (person.get("metadata") or {}).get("sources") or []
+    stamp = next((s.get("updateTime") for s in sources if s.get("type") == "CONTACT"), None)
+    return _rfc3339(stamp) if stamp else None
+
+
 def contact_record(person: dict[str, Any]) -> ContactRecord:
     name, organization = _first(person, "names"), _first(person, "organizations")
     return ContactRecord(
         id=person["resourceName"],
         change_key=person.get("etag"),
+        modified=_changed(person),
         given_name=name.get("givenName"),
         surname=name.get("familyName"),
         display_name=name.get("displayName"),
@@ -59,6 +69,7 @@ def account_record(person: dict[str, Any]) -> AccountRecord:
     return AccountRecord(
         id=person["resourceName"],
         change_key=person.get("etag"),
+        modified=_changed(person),
         name=organization.get("name") or name.get("displayName"),
         email=_first(person, "emailAddresses").get("value"),
         phone=_phone(person, "work"),

@@ -151,7 +151,7 @@ def open_item(session: Session, resources: Resources, issue: Issue, language: st
     tenant, mailbox, mapping = _parts(session, issue)
     client = sides.c4c_client(tenant, resources.cipher)
     definition = sides.definition(tenant, client, mapping.entity_set, language)
-    provider = sides.mailbox_provider(tenant, mailbox, resources.cipher)
+    provider = sides.mailbox_provider(tenant, mailbox, resources)
     record = sides.read_record(provider, mailbox, mapping.item_type, issue.mailbox_item_id or "")
     item = session.scalars(
         select(SyncItem).where(

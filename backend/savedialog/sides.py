@@ -82,7 +82,7 @@ def definition(
     return found[entity_set]
 
 
-def mailbox_provider(tenant: Tenant, mailbox: Mailbox, cipher: TokenCipher) -> MailboxProvider:
+def mailbox_provider(tenant: Tenant, mailbox: Mailbox, resources: Resources) -> MailboxProvider:
     """The mailbox's provider.
 
     Raises:
@@ -90,7 +90,7 @@ def mailbox_provider(tenant: Tenant, mailbox: Mailbox, cipher: TokenCipher) -> M
             cannot reach.
     """
     try:
-        return connect.mailbox_provider(tenant, mailbox, cipher)
+        return connect.mailbox_provider(tenant, mailbox, resources.cipher, resources.settings)
     except SyncError as error:
         if error.code is IssueCode.AUTH:
             raise unavailable(errors.MAILBOX_SIGN_IN) from error

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+import requests
+from google.auth.exceptions import TransportError
+
 from backend.auth.crypto import TokenCipher
-from backend.credentials import c4c_credentials, mailbox_credentials
+from backend.credentials import c4c_credentials, mailbox_credentials, store_mailbox_credentials
 from backend.crm.c4c import C4CClient
 from backend.crm.transport import RetryPolicy
 from backend.mailbox.base import MailboxProvider
 from backend.mailbox.ews_credentials import BasicAuth, BearerToken
 from backend.mailbox.exchange import ExchangeProvider
+from backend.mailbox.gmail import GmailProvider
+from backend.mailbox.google_credentials import StoredCredentials
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
+from backend.settings import Settings
 from backend.sync.classifiers.c4c import classify_c4c_error
 from backend.sync.classifiers.ews import classify_ews_error
 from backend.sync.classifiers.google import classify_google_error
@@ -26,8 +33,12 @@ MAILBOX_CLASSIFIERS: dict[Provider, Callable[[BaseException], Classification]] =
 }
 
 
-def mailbox_provider(tenant: Tenant, mailbox: Mailbox, cipher: TokenCipher) -> MailboxProvider:
+def mailbox_provider(
+    tenant: Tenant, mailbox: Mailbox, cipher: TokenCipher, settings: Settings
+) -> MailboxProvider:
     """The provider of ``mailbox`` with its stored credentials.
+
+    OAuth tokens the provider refreshes are stored back on ``mailbox`` (the caller commits).
 
     Raises:
         SyncError: ``AUTH`` without credentials (revoked); ``UNKNOWN`` for a mail system this
@@ -36,11 +47,24 @@ def mailbox_provider(tenant: Tenant, mailbox: Mailbox, cipher: TokenCipher) -> M
     credentials = mailbox_credentials(mailbox, cipher)
     if not credentials:
         raise SyncError.of(IssueCode.AUTH, "No credentials are stored for this mailbox")
-    return provider_with(tenant, mailbox, credentials)
+
+    def keep(refreshed: dict[str, Any]) -> None:
+        store_mailbox_credentials(mailbox, refreshed, cipher)
+
+    return provider_with(tenant, mailbox, credentials, settings, on_refresh=keep)
 
 
-def provider_with(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> MailboxProvider:
+def provider_with(
+    tenant: Tenant,
+    mailbox: Mailbox,
+    credentials: dict[str, Any],
+    settings: Settings,
+    on_refresh: Callable[[dict[str, Any]], None] | None = None,
+) -> MailboxProvider:
     """The provider of ``mailbox`` logging in with ``credentials`` (stored or just typed).
+
+    Args:
+        on_refresh: given the credentials with a refreshed access token (OAuth providers).
 
     Raises:
         SyncError: ``UNKNOWN`` for a mail system this version cannot reach.
@@ -54,9 +78,46 @@ def provider_with(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any])
             else BasicAuth(credentials.get("username", mailbox.address), credentials["password"])
         )
         return ExchangeProvider(tenant.mail_endpoint, mailbox.address, login)
+    if mailbox.provider is Provider.GMAIL:
+        return _gmail(credentials, settings, on_refresh or (lambda _refreshed: None))
     raise SyncError.of(
         IssueCode.UNKNOWN, f"{mailbox.provider} mailboxes cannot be synced by this version"
     )
+
+
+def _gmail(
+    stored: dict[str, Any], settings: Settings, on_refresh: Callable[[dict[str, Any]], None]
+) -> GmailProvider:
+    """Google's APIs with the mailbox's OAuth tokens, refreshed with the Google sign-in client."""
+    if "access_token" not in stored:
+        raise SyncError.of(IssueCode.AUTH, "No Google access is stored for this mailbox")
+    client = settings.sign_in_provider("google")
+    credentials = StoredCredentials(
+        stored,
+        client_id=client.client_id if client else None,
+        client_secret=client.client_secret if client else None,
+        token_uri=lambda: google_token_endpoint(client.metadata_url if client else None),
+        on_refresh=on_refresh,
+    )
+    return GmailProvider(settings.google_api_base, credentials)
+
+
+@functools.lru_cache(maxsize=4)
+def google_token_endpoint(metadata_url: str | None) -> str:
+    """The token endpoint named by the Google sign-in provider's discovery document.
+
+    Raises:
+        TransportError: no Google sign-in provider is configured, or its document cannot be
+            read (google-auth's error, so the classifier sees a refresh that could not happen).
+    """
+    if metadata_url is None:
+        raise TransportError("No Google sign-in client is configured to refresh tokens with")
+    try:
+        answer = requests.get(metadata_url, timeout=10)
+        answer.raise_for_status()
+        return str(answer.json()["token_endpoint"])
+    except (requests.RequestException, ValueError, KeyError) as error:
+        raise TransportError(f"Google's token endpoint could not be found: {error}") from error
 
 
 def classify_mailbox_error(mailbox: Mailbox, error: BaseException) -> Classification:

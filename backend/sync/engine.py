@@ -82,7 +82,7 @@ class Engine:
         assert tenant is not None
         classify_mailbox = functools.partial(connect.classify_mailbox_error, mailbox)
         provider = RetryingProvider(
-            connect.mailbox_provider(tenant, mailbox, self.cipher),
+            connect.mailbox_provider(tenant, mailbox, self.cipher, self.settings),
             classify_mailbox,
             sleep=self.sleep,
         )

@@ -85,7 +85,7 @@ def with_password() -> str | Response | tuple[str, int]:
 def _check(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> str | None:
     """Try the credentials against the mail server; a sentence for the user if they fail."""
     try:
-        provider_with(tenant, mailbox, credentials).activate()
+        provider_with(tenant, mailbox, credentials, resources().settings).activate()
     except SyncError as error:
         return error.classification.message
     except Exception as error:  # any failure of the server is the user's answer

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.models import Mailbox, Tenant
+from backend.models.mailbox import Provider
 from backend.models.types import MailSystem
 from backend.models.user import Role
 from backend.onboarding import add_user, create_tenant
@@ -31,6 +32,7 @@ def mailbox(
     email: str = "anna@contoso.test",
     role: Role = Role.USER,
     credentials: dict | None = None,
+    provider: Provider | None = None,
 ) -> Mailbox:
     user = add_user(
         session,
@@ -40,6 +42,7 @@ def mailbox(
         cipher=cipher,
         role=role,
         mailbox_credentials=credentials or {"password": "mailbox-secret-password"},
+        provider=provider,
     )
     found = session.query(Mailbox).filter_by(user_id=user.id).one()
     return found
