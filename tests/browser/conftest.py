@@ -23,6 +23,7 @@ from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engin
     c4c_service,
     crm,
     ews,
+    kind,
     mailbox,
     outlook,
     sync_now,

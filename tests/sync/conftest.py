@@ -1,5 +1,10 @@
-"""Fixtures for engine tests: a tenant whose C4C and Exchange are the emulators, a person who
-edits the mailbox with plain exchangelib (as Outlook would), and a C4C user who edits C4C."""
+"""Fixtures for engine tests: a tenant whose C4C and mail systems are the emulators, the owner of
+the mailbox editing it with the plain client of Outlook or Gmail, and a C4C user who edits C4C.
+
+Anna's mailbox is on Exchange unless a test asks for ``kind`` "gmail"; a module marked with
+:data:`both_mail_systems` runs every test for both (a Contoso tenant on Exchange where Anna has
+moved to Google Workspace, as companies do one person at a time).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.crm.c4c import C4CClient
 from backend.extensions import Resources
 from backend.models import Mailbox, Run, Tenant
+from backend.models.mailbox import Provider
 from backend.models.run import Trigger
 from backend.models.types import MailSystem
 from backend.models.user import Role
@@ -21,10 +27,14 @@ from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
+from emulators.google import GoogleEmulator
 from tests.support.outlook import bare_account
+from tests.support.owners import GmailOwner, MailboxOwner, OutlookOwner
 
-ADDRESS, PASSWORD = "anna@contoso.test", "anna-pass"
+ADDRESS, PASSWORD, TOKEN = "anna@contoso.test", "anna-pass", "ya29.anna"
 C4C_USER, C4C_PASSWORD = "SYNC_USER", "sync-pass"
+KINDS = ("exchange", "gmail")
+both_mail_systems = pytest.mark.parametrize("kind", KINDS)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -58,6 +68,27 @@ def ews() -> Iterator[EwsEmulator]:
 
 
 @pytest.fixture
+def google() -> Iterator[GoogleEmulator]:
+    emulator = GoogleEmulator()
+    emulator.add_mailbox(ADDRESS, TOKEN)
+    with emulator:
+        yield emulator
+
+
+@pytest.fixture
+def kind() -> str:
+    """Anna's mail system ("exchange" or "gmail")."""
+    return "exchange"
+
+
+@pytest.fixture
+def app_config(request: pytest.FixtureRequest, kind: str) -> dict[str, object]:
+    if kind == "gmail":
+        return {"GOOGLE_API_BASE": request.getfixturevalue("google").url}
+    return {}
+
+
+@pytest.fixture
 def tenant(session: Session, resources: Resources, c4c: C4CEmulator, ews: EwsEmulator) -> Tenant:
     found = create_tenant(
         session,
@@ -77,11 +108,14 @@ def tenant(session: Session, resources: Resources, c4c: C4CEmulator, ews: EwsEmu
 
 
 @pytest.fixture
-def mailbox(session: Session, resources: Resources, tenant: Tenant) -> Mailbox:
-    user = add_user(
-        session, tenant, email=ADDRESS, name="Anna", cipher=resources.cipher,
-        mailbox_credentials={"username": ADDRESS, "password": PASSWORD},
-    )  # fmt: skip
+def mailbox(session: Session, resources: Resources, tenant: Tenant, kind: str) -> Mailbox:
+    if kind == "gmail":
+        provider, secret = Provider.GMAIL, {"kind": "oauth", "provider": "google",
+                                            "access_token": TOKEN}  # fmt: skip
+    else:
+        provider, secret = Provider.EXCHANGE, {"username": ADDRESS, "password": PASSWORD}
+    user = add_user(session, tenant, email=ADDRESS, name="Anna", cipher=resources.cipher,
+                    mailbox_credentials=secret, provider=provider)  # fmt: skip
     session.commit()
     return session.query(Mailbox).filter_by(user_id=user.id).one()
 
@@ -90,6 +124,14 @@ def mailbox(session: Session, resources: Resources, tenant: Tenant) -> Mailbox:
 def outlook(ews: EwsEmulator) -> Account:
     """The mailbox as its owner edits it: bare exchangelib, no code of ours."""
     return bare_account(ews.endpoint, ADDRESS, PASSWORD)
+
+
+@pytest.fixture
+def owner(request: pytest.FixtureRequest, kind: str) -> MailboxOwner:
+    """Anna at work in Outlook or in Gmail."""
+    if kind == "gmail":
+        return GmailOwner(request.getfixturevalue("google"), ADDRESS, TOKEN)
+    return OutlookOwner(request.getfixturevalue("ews"), ADDRESS, PASSWORD)
 
 
 @pytest.fixture

@@ -1,48 +1,42 @@
-"""Conflicts, C4C refusals, deletes, lost cursors, the mass-change guard and sign-in failures."""
+"""Conflicts, C4C refusals, deletes, lost cursors, the mass-change guard and sign-in failures,
+for a mailbox on Exchange and one on Gmail."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from exchangelib import Account, Contact
-from exchangelib.indexed_properties import EmailAddress
 from sqlalchemy import select
 
 from backend.crm.c4c import C4CClient
 from backend.models import Issue, Mailbox, SyncItem, Tenant
 from backend.models.mailbox import HealthStatus
-from backend.models.run import RunOutcome
+from backend.models.run import RunOutcome, Trigger
 from backend.models.tenant import ConflictPolicy
 from backend.models.types import IssueCode, ItemType
 from backend.sync import issues as issue_service
-from backend.sync.engine import approve_mass_change
+from backend.sync.engine import Engine, approve_mass_change
+from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator
+from tests.support.owners import MailboxOwner
+from tests.sync.conftest import both_mail_systems
+
+pytestmark = both_mail_systems
 
 
-def sap_contacts(outlook: Account):
-    return outlook.contacts / "SAP Contacts"
-
-
-def synced_contact(outlook: Account, sync_now, surname: str = "Doe") -> Contact:
-    contact = new_contact(outlook, surname)
+def synced_contact(owner: MailboxOwner, sync_now, surname: str = "Doe") -> str:
+    contact = new_contact(owner, surname)
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     return contact
 
 
-def new_contact(outlook: Account, surname: str = "Doe") -> Contact:
-    address = EmailAddress(email=f"{surname.lower()}@fabrikam.test", label="EmailAddress1")
-    contact = Contact(
-        folder=sap_contacts(outlook), account=outlook, given_name="Jane", surname=surname,
-        display_name=f"Jane {surname}", email_addresses=[address],
-    )  # fmt: skip
-    contact.save()
-    return contact
+def new_contact(owner: MailboxOwner, surname: str = "Doe") -> str:
+    return owner.add_contact("Jane", surname, email=f"{surname.lower()}@fabrikam.test")
 
 
-def object_id(session, contact: Contact) -> str:
+def object_id(session, contact: str) -> str:
     return session.scalars(
-        select(SyncItem.c4c_object_id).where(SyncItem.mailbox_item_id == contact.id)
+        select(SyncItem.c4c_object_id).where(SyncItem.mailbox_item_id == contact)
     ).one()
 
 
@@ -62,46 +56,41 @@ def set_policy(session, tenant: Tenant, policy: ConflictPolicy) -> None:
     ],
 )
 def test_conflict_follows_the_tenant_policy(
-    outlook, crm: C4CClient, sync_now, session, tenant, mailbox, policy, expected
+    owner, crm: C4CClient, sync_now, session, tenant, mailbox, policy, expected
 ) -> None:
     set_policy(session, tenant, policy)
-    contact = synced_contact(outlook, sync_now)
+    contact = synced_contact(owner, sync_now)
     oid = object_id(session, contact)
     crm.update("ContactCollection", oid, {"JobTitle": "FromC4C"}, None)
     time.sleep(1.1)  # Exchange keeps change times to the second
-    contact.refresh()
-    contact.job_title = "FromMailbox"
-    contact.save(update_fields=["job_title"])
+    owner.edit_contact(contact, job_title="FromMailbox")
 
     run = sync_now()
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert crm.get("ContactCollection", oid)["JobTitle"] == expected
-    contact.refresh()
-    assert contact.job_title == expected
+    assert owner.contact(contact).job_title == expected
     logged = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).one()
     assert logged.informational and logged.resolved_at is not None
     assert issue_service.open_issues(session, mailbox.id) == []
 
 
-def test_c4c_forbids_the_edit(outlook, c4c: C4CEmulator, sync_now, session, mailbox) -> None:
-    contact = synced_contact(outlook, sync_now)
+def test_c4c_forbids_the_edit(owner, c4c: C4CEmulator, sync_now, session, mailbox) -> None:
+    contact = synced_contact(owner, sync_now)
     c4c.service.store.read_only.add(object_id(session, contact))
-    contact.refresh()
-    contact.job_title = "Boss"
-    contact.save(update_fields=["job_title"])
+    owner.edit_contact(contact, job_title="Boss")
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     [issue] = issue_service.open_issues(session, mailbox.id)
     assert (issue.code, issue.http_status) == (IssueCode.FORBIDDEN, 403)
-    contact.refresh()
-    assert "Sync Error: Not allowed in SAP" in contact.categories
+    marked = owner.error_tags(ItemType.CONTACT, "Not allowed in SAP")
+    assert owner.contact(contact).tags == marked
 
 
 def test_a_deleted_contact_is_deleted_in_c4c_only_when_missed_twice(
-    outlook, crm: C4CClient, sync_now, session
+    owner, crm: C4CClient, sync_now, session
 ) -> None:
-    contact = synced_contact(outlook, sync_now)
+    contact = synced_contact(owner, sync_now)
     oid = object_id(session, contact)
-    contact.delete()
+    owner.delete_contact(contact)
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     assert crm.get("ContactCollection", oid)["LastName"] == "Doe"
     assert sync_now().outcome is RunOutcome.SUCCEEDED
@@ -110,9 +99,9 @@ def test_a_deleted_contact_is_deleted_in_c4c_only_when_missed_twice(
 
 
 def test_an_invalid_cursor_means_a_full_read_without_duplicates(
-    outlook, crm: C4CClient, sync_now, session, mailbox
+    owner, crm: C4CClient, sync_now, session, mailbox
 ) -> None:
-    synced_contact(outlook, sync_now)
+    synced_contact(owner, sync_now)
     session.refresh(mailbox)
     mailbox.item_state(ItemType.CONTACT).cursor = "bm90LWEtc3RhdGU="
     session.commit()
@@ -123,9 +112,9 @@ def test_an_invalid_cursor_means_a_full_read_without_duplicates(
 
 
 def test_the_mass_change_guard_holds_and_writes_nothing(
-    outlook, crm: C4CClient, sync_now, session, mailbox, mail
+    owner, crm: C4CClient, sync_now, session, mailbox, mail
 ) -> None:
-    contacts = [new_contact(outlook, surname=f"Doe{n}") for n in range(30)]
+    contacts = [new_contact(owner, surname=f"Doe{n}") for n in range(30)]
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     for contact in contacts:
         crm.update("ContactCollection", object_id(session, contact), {"JobTitle": "Mass"}, None)
@@ -136,24 +125,22 @@ def test_the_mass_change_guard_holds_and_writes_nothing(
     [asked] = mail.messages
     assert asked.recipients == ("kim@contoso.test",)
     assert "30 of its 30 synced items" in asked.body
-    contacts[0].refresh()
-    assert contacts[0].job_title is None
+    assert owner.contact(contacts[0]).job_title is None
 
     approve_mass_change(session.get(Mailbox, mailbox.id))
     session.commit()
     run = sync_now()
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
-    contacts[0].refresh()
-    assert contacts[0].job_title == "Mass"
+    assert owner.contact(contacts[0]).job_title == "Mass"
     assert issue_service.open_issues(session, mailbox.id) == []
 
 
-def test_a_wrong_password_stops_the_mailbox(
-    sync_now, session, mailbox, resources, mail, app
+def test_wrong_credentials_stop_the_mailbox(
+    owner, sync_now, session, mailbox, resources, mail, app
 ) -> None:
     from backend.credentials import store_mailbox_credentials
 
-    store_mailbox_credentials(mailbox, {"password": "wrong"}, resources.cipher)
+    store_mailbox_credentials(mailbox, owner.wrong_credentials(), resources.cipher)
     session.commit()
     run = sync_now()
     assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
@@ -171,36 +158,23 @@ def test_a_wrong_password_stops_the_mailbox(
     assert enqueue_due_mailboxes() == 1, "only the key user's mailbox; not the stopped one"
 
 
-def test_a_busy_exchange_is_waited_for_as_it_asks(
-    ews, outlook, crm: C4CClient, session, mailbox, resources
+def test_a_busy_mail_system_is_waited_for_as_it_asks(
+    owner, crm: C4CClient, session, mailbox, resources
 ) -> None:
-    from backend.models.run import Trigger
-    from backend.sync.engine import Engine
-    from backend.sync.runs import execute_run
-    from emulators.ews import server_busy_fault
-
-    new_contact(outlook)
-    ews.faults.add(server_busy_fault(300, times=2))
+    new_contact(owner)
+    owner.make_busy(times=2)
     waits: list[float] = []
 
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    engine = Engine(resources.cipher, resources.settings, sleep=sleep)
+    engine = Engine(resources.cipher, resources.settings, sleep=waits.append)
     run = execute_run(session, mailbox, engine, trigger=Trigger.CLI, settings=resources.settings)
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
-    assert waits == [0.3, 0.3]
+    assert waits == [owner.busy_wait] * 2
     assert len(list(crm.read("ContactCollection"))) == 1
 
 
-def test_ten_failed_runs_against_a_broken_exchange_mail_once_then_all_clear(
-    ews, outlook, session, mailbox, resources, mail
+def test_ten_failed_runs_against_a_broken_mail_system_mail_once_then_all_clear(
+    owner, session, mailbox, resources, mail
 ) -> None:
-    from backend.models.run import Trigger
-    from backend.sync.engine import Engine
-    from backend.sync.runs import execute_run
-    from emulators.base import Fault
-
     engine = Engine(resources.cipher, resources.settings, sleep=lambda _seconds: None)
 
     def run_once():
@@ -209,7 +183,7 @@ def test_ten_failed_runs_against_a_broken_exchange_mail_once_then_all_clear(
             session, mailbox, engine, trigger=Trigger.SCHEDULE, settings=resources.settings
         )
 
-    ews.faults.add(Fault(path="/EWS/", status=503, body="Service Unavailable", times=10_000))
+    owner.take_down()
     outcomes = [run_once().error_code for _ in range(10)]
     assert outcomes == [IssueCode.TEMPORARY] * 10
     assert [m.subject for m in mail.messages] == [
@@ -217,22 +191,20 @@ def test_ten_failed_runs_against_a_broken_exchange_mail_once_then_all_clear(
     ]
     run_once()
     assert len(mail.messages) == 1
-    ews.faults.clear()
+    owner.bring_up()
     assert run_once().outcome is RunOutcome.SUCCEEDED
     assert mail.messages[-1].subject == "Sync of anna@contoso.test works again"
     assert len(mail.messages) == 2
 
 
 def test_a_contact_deleted_in_c4c_leaves_the_mailbox_on_the_second_miss(
-    outlook, crm: C4CClient, sync_now, session
+    owner, crm: C4CClient, sync_now, session
 ) -> None:
-    contact = synced_contact(outlook, sync_now)
+    contact = synced_contact(owner, sync_now)
     crm.delete("ContactCollection", object_id(session, contact))
-    contact.refresh()
-    contact.job_title = "Still here"
-    contact.save(update_fields=["job_title"])
+    owner.edit_contact(contact, job_title="Still here")
     assert sync_now().outcome is RunOutcome.SUCCEEDED
-    assert [c.id for c in sap_contacts(outlook).all()] == [contact.id], "kept after one miss"
+    assert owner.contact_ids() == [contact], "kept after one miss"
     assert sync_now().outcome is RunOutcome.SUCCEEDED
-    assert list(sap_contacts(outlook).all()) == []
+    assert owner.contact_ids() == []
     assert session.scalars(select(SyncItem)).all() == []

@@ -1,0 +1,352 @@
+"""A mailbox as its owner uses it, in Outlook (bare exchangelib) or in Gmail (the plain Google
+client): no code of ours in between. The engine's scenario tests run against either.
+
+Both speak of the same things: contacts with their own tags (Outlook categories, Gmail contact
+groups), received e-mails picked for sync, tasks, meetings, and what the mail system does when
+it is busy or down. Markers are part of the tags, so a test states what the owner would see.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from exchangelib import Account, CalendarItem, Contact, EWSDateTime, Task
+from exchangelib.indexed_properties import EmailAddress
+from exchangelib.properties import Attendee
+from exchangelib.properties import Mailbox as Address
+
+from backend.models.types import ItemType
+from emulators.base import Fault
+from emulators.ews import EwsEmulator, server_busy_fault
+from emulators.ews.seed import add_message
+from emulators.google import GoogleEmulator
+from emulators.google.errors import google_fault
+from tests.support.discovery import service
+from tests.support.outlook import bare_account
+
+PRIVATE_GROUPS = {"myContacts", "starred", "all", "chatBuddies", "friends", "family", "coworkers"}
+
+
+@dataclass(frozen=True)
+class OwnedContact:
+    """A contact as its owner sees it."""
+
+    id: str
+    first: str | None
+    last: str | None
+    job_title: str | None
+    tags: frozenset[str]
+
+
+class MailboxOwner(Protocol):
+    kind: str
+    picked: frozenset[str]
+    """The tags of an e-mail picked for sync."""
+    busy_wait: float
+    """The wait, in seconds, that :meth:`make_busy` asks for."""
+
+    def error_tags(self, item_type: ItemType, detail: str) -> frozenset[str]: ...
+    def add_contact(self, first: str | None = None, last: str | None = None, *,
+                    email: str | None = None, job_title: str | None = None,
+                    tags: tuple[str, ...] = ()) -> str: ...  # fmt: skip
+    def contact(self, contact_id: str) -> OwnedContact: ...
+    def edit_contact(self, contact_id: str, **fields: str) -> None: ...
+    def delete_contact(self, contact_id: str) -> None: ...
+    def contact_ids(self) -> list[str]: ...
+    def receive(self, subject: str, sender: str, *, picked: bool) -> str: ...
+    def email_tags(self, email_id: str) -> frozenset[str]: ...
+    def add_task(self, subject: str) -> str: ...
+    def task_done(self, task_id: str) -> bool: ...
+    def add_meeting(self, subject: str, attendee: str) -> str: ...
+    def meeting_subject(self, meeting_id: str) -> str: ...
+    def invitations_sent(self) -> int: ...
+    def forget_requests(self) -> None: ...
+    def wrong_credentials(self) -> dict[str, Any]: ...
+    def make_busy(self, times: int) -> None: ...
+    def take_down(self) -> None: ...
+    def bring_up(self) -> None: ...
+
+
+class OutlookOwner:
+    """The owner in Outlook: contacts in "SAP Contacts", items picked by the "SAP" category."""
+
+    kind = "exchange"
+    picked = frozenset({"SAP"})
+    busy_wait = 0.3
+
+    def __init__(self, ews: EwsEmulator, address: str, password: str) -> None:
+        self.ews, self.address = ews, address
+        self.account: Account = bare_account(ews.endpoint, address, password)
+
+    def error_tags(self, item_type: ItemType, detail: str) -> frozenset[str]:
+        return frozenset({"Sync Error", f"Sync Error: {detail}"})
+
+    @property
+    def _folder(self):
+        return self.account.contacts / "SAP Contacts"
+
+    def add_contact(self, first=None, last=None, *, email=None, job_title=None, tags=()) -> str:
+        name = " ".join(part for part in (first, last) if part)
+        addresses = [EmailAddress(email=email, label="EmailAddress1")] if email else None
+        contact = Contact(
+            folder=self._folder, account=self.account, given_name=first, surname=last,
+            display_name=name, job_title=job_title, email_addresses=addresses,
+            categories=list(tags) or None,
+        )  # fmt: skip
+        contact.save()
+        return contact.id
+
+    def _contact(self, contact_id: str) -> Contact:
+        return self._folder.get(id=contact_id)
+
+    def contact(self, contact_id: str) -> OwnedContact:
+        found = self._contact(contact_id)
+        return OwnedContact(
+            found.id, found.given_name, found.surname, found.job_title,
+            frozenset(found.categories or ()),
+        )  # fmt: skip
+
+    def edit_contact(self, contact_id: str, **fields: str) -> None:
+        names = {"first": "given_name", "last": "surname", "job_title": "job_title"}
+        found = self._contact(contact_id)
+        for name, value in fields.items():
+            setattr(found, names[name], value)
+        found.save(update_fields=[names[name] for name in fields])
+
+    def delete_contact(self, contact_id: str) -> None:
+        self._contact(contact_id).delete()
+
+    def contact_ids(self) -> list[str]:
+        return [contact.id for contact in self._folder.all()]
+
+    def receive(self, subject: str, sender: str, *, picked: bool) -> str:
+        box = self.ews.store.mailbox(self.address)
+        categories = list(self.picked) if picked else None
+        return add_message(box, subject, sender, categories=categories).id
+
+    def email_tags(self, email_id: str) -> frozenset[str]:
+        return frozenset(self.account.inbox.get(id=email_id).categories or ())
+
+    def add_task(self, subject: str) -> str:
+        task = Task(folder=self.account.tasks, account=self.account, subject=subject,
+                    categories=["SAP"])  # fmt: skip
+        task.save()
+        return task.id
+
+    def task_done(self, task_id: str) -> bool:
+        return self.account.tasks.get(id=task_id).status == "Completed"
+
+    def add_meeting(self, subject: str, attendee: str) -> str:
+        zone = self.account.default_timezone
+        start = EWSDateTime.now(tz=zone).replace(microsecond=0) + timedelta(days=1)
+        meeting = CalendarItem(
+            folder=self.account.calendar, account=self.account, subject=subject, start=start,
+            end=start + timedelta(hours=1), categories=["SAP"],
+            required_attendees=[Attendee(mailbox=Address(email_address=attendee))],
+        )  # fmt: skip
+        meeting.save(send_meeting_invitations="SendToNone")
+        return meeting.id
+
+    def meeting_subject(self, meeting_id: str) -> str:
+        return self.account.calendar.get(id=meeting_id).subject
+
+    def invitations_sent(self) -> int:
+        """Calendar writes that did not say "send to none"."""
+        return sum(
+            1
+            for entry in self.ews.log.entries("POST")
+            if b"CalendarItem" in entry.body
+            and (b"UpdateItem" in entry.body or b"CreateItem" in entry.body)
+            and b'SendMeetingInvitations="SendToNone"' not in entry.body
+            and b'SendMeetingInvitationsOrCancellations="SendToNone"' not in entry.body
+        )
+
+    def forget_requests(self) -> None:
+        self.ews.log.clear()
+
+    def wrong_credentials(self) -> dict[str, Any]:
+        return {"password": "wrong"}
+
+    def make_busy(self, times: int) -> None:
+        self.ews.faults.add(server_busy_fault(int(self.busy_wait * 1000), times=times))
+
+    def take_down(self) -> None:
+        self.ews.faults.add(
+            Fault(path="/EWS/", status=503, body="Service Unavailable", times=10_000)
+        )
+
+    def bring_up(self) -> None:
+        self.ews.faults.clear()
+
+
+class GmailOwner:
+    """The owner in Gmail: contacts in the group "SAP Contacts", e-mails labelled "SAP E-Mails",
+    tasks in the list "SAP Tasks", meetings marked by the add-on's private property."""
+
+    kind = "gmail"
+    picked = frozenset({"SAP E-Mails"})
+    busy_wait = 1.0
+
+    def __init__(self, google: GoogleEmulator, address: str, token: str) -> None:
+        self.google, self.address, self.token = google, address, token
+        self.gmail = service(google.url, "gmail", "v1", token).users()
+        self.people = service(google.url, "people", "v1", token)
+        self.tasks = service(google.url, "tasks", "v1", token)
+        self.events = service(google.url, "calendar", "v3", token).events()
+
+    def error_tags(self, item_type: ItemType, detail: str) -> frozenset[str]:
+        if item_type is ItemType.EMAIL:
+            return frozenset({"SAP E-Mails/Sync Error"})
+        return frozenset({"SAP Sync Error"})
+
+    def _group(self, name: str) -> str:
+        groups = self.people.contactGroups().list().execute().get("contactGroups", [])
+        found = next((g["resourceName"] for g in groups if g["name"] == name), None)
+        if found:
+            return found
+        made = self.people.contactGroups().create(body={"contactGroup": {"name": name}}).execute()
+        return made["resourceName"]
+
+    def add_contact(self, first=None, last=None, *, email=None, job_title=None, tags=()) -> str:
+        groups = [self._group(name) for name in ("SAP Contacts", *tags)]
+        body: dict[str, Any] = {
+            "names": [{"givenName": first, "familyName": last}],
+            "memberships": [
+                {"contactGroupMembership": {"contactGroupResourceName": group}} for group in groups
+            ],
+        }
+        if email:
+            body["emailAddresses"] = [{"value": email}]
+        if job_title:
+            body["organizations"] = [{"title": job_title}]
+        return self.people.people().createContact(body=body).execute()["resourceName"]
+
+    def _person(self, contact_id: str) -> dict[str, Any]:
+        fields = "names,organizations,memberships"
+        return self.people.people().get(resourceName=contact_id, personFields=fields).execute()
+
+    def _group_names(self) -> dict[str, str]:
+        groups = self.people.contactGroups().list().execute().get("contactGroups", [])
+        return {g["resourceName"]: g["name"] for g in groups}
+
+    def contact(self, contact_id: str) -> OwnedContact:
+        person, names = self._person(contact_id), self._group_names()
+        name = (person.get("names") or [{}])[0]
+        title = (person.get("organizations") or [{}])[0].get("title")
+        groups = {
+            names.get(m["contactGroupMembership"]["contactGroupResourceName"], "")
+            for m in person.get("memberships", [])
+            if "contactGroupMembership" in m
+        }
+        tags = groups - PRIVATE_GROUPS - {"SAP Contacts", "SAP Accounts", ""}
+        return OwnedContact(
+            contact_id, name.get("givenName"), name.get("familyName"), title, frozenset(tags)
+        )
+
+    def edit_contact(self, contact_id: str, **fields: str) -> None:
+        person = self._person(contact_id)
+        name = dict((person.get("names") or [{}])[0])
+        name.pop("metadata", None)
+        body: dict[str, Any] = {"etag": person["etag"]}
+        changed = []
+        if "first" in fields or "last" in fields:
+            name["givenName"] = fields.get("first", name.get("givenName"))
+            name["familyName"] = fields.get("last", name.get("familyName"))
+            body["names"] = [name]
+            changed.append("names")
+        if "job_title" in fields:
+            body["organizations"] = [{"title": fields["job_title"]}]
+            changed.append("organizations")
+        self.people.people().updateContact(
+            resourceName=contact_id, updatePersonFields=",".join(changed), body=body
+        ).execute()
+
+    def delete_contact(self, contact_id: str) -> None:
+        self.people.people().deleteContact(resourceName=contact_id).execute()
+
+    def contact_ids(self) -> list[str]:
+        group = self._group("SAP Contacts")
+        found = self.people.contactGroups().get(resourceName=group, maxMembers=1000).execute()
+        return list(found.get("memberResourceNames", []))
+
+    def _label(self, name: str) -> str:
+        labels = self.gmail.labels().list(userId="me").execute()["labels"]
+        found = next((label["id"] for label in labels if label["name"] == name), None)
+        if found:
+            return found
+        return self.gmail.labels().create(userId="me", body={"name": name}).execute()["id"]
+
+    def receive(self, subject: str, sender: str, *, picked: bool) -> str:
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = sender, self.address, subject
+        mail["Date"] = "Mon, 23 Nov 2026 09:30:00 +0000"
+        mail.set_content(f"About {subject}.")
+        labels = ["INBOX", *([self._label("SAP E-Mails")] if picked else [])]
+        raw = base64.urlsafe_b64encode(mail.as_bytes()).decode()
+        body = {"raw": raw, "labelIds": labels}
+        return self.gmail.messages().insert(userId="me", body=body).execute()["id"]
+
+    def email_tags(self, email_id: str) -> frozenset[str]:
+        labels = self.gmail.labels().list(userId="me").execute()["labels"]
+        own = {label["id"]: label["name"] for label in labels if label["type"] == "user"}
+        message = self.gmail.messages().get(userId="me", id=email_id, format="minimal").execute()
+        return frozenset(own[i] for i in message.get("labelIds", []) if i in own)
+
+    def _task_list(self) -> str:
+        lists = self.tasks.tasklists().list().execute().get("items", [])
+        found = next((item["id"] for item in lists if item["title"] == "SAP Tasks"), None)
+        if found:
+            return found
+        return self.tasks.tasklists().insert(body={"title": "SAP Tasks"}).execute()["id"]
+
+    def add_task(self, subject: str) -> str:
+        made = self.tasks.tasks().insert(tasklist=self._task_list(), body={"title": subject})
+        return made.execute()["id"]
+
+    def task_done(self, task_id: str) -> bool:
+        task = self.tasks.tasks().get(tasklist=self._task_list(), task=task_id).execute()
+        return task["status"] == "completed"
+
+    def add_meeting(self, subject: str, attendee: str) -> str:
+        start = datetime.now().astimezone().replace(microsecond=0) + timedelta(days=1)
+        body = {
+            "summary": subject,
+            "start": {"dateTime": start.isoformat()},
+            "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+            "attendees": [{"email": attendee}],
+            "extendedProperties": {"private": {"ssiSync": "1"}},
+        }
+        made = self.events.insert(calendarId="primary", body=body, sendUpdates="none")
+        return made.execute()["id"]
+
+    def meeting_subject(self, meeting_id: str) -> str:
+        return self.events.get(calendarId="primary", eventId=meeting_id).execute()["summary"]
+
+    def invitations_sent(self) -> int:
+        """Event writes that did not ask Google to send no updates."""
+        writes = [
+            entry
+            for method in ("POST", "PATCH", "PUT", "DELETE")
+            for entry in self.google.log.entries(method, "/calendar/v3/")
+        ]
+        return sum(1 for entry in writes if "sendUpdates=none" not in entry.query)
+
+    def forget_requests(self) -> None:
+        self.google.log.clear()
+
+    def wrong_credentials(self) -> dict[str, Any]:
+        return {"kind": "oauth", "provider": "google", "access_token": "ya29.wrong"}
+
+    def make_busy(self, times: int) -> None:
+        fault = google_fault("rateLimitExceeded", times=times, retry_after=int(self.busy_wait))
+        self.google.faults.add(fault)
+
+    def take_down(self) -> None:
+        self.google.faults.add(google_fault("backendError", times=10_000))
+
+    def bring_up(self) -> None:
+        self.google.faults.clear()
