@@ -1,7 +1,10 @@
-"""The demo tenant "Contoso": one key user and two sales people, each with a mailbox.
+"""The demo tenant "Contoso": one key user and three sales people, each with a mailbox.
 
-Names, addresses and passwords are fixed (the README lists them) so that the demo's emulated
-mailboxes and C4C system can be seeded with the same accounts. Seeding twice changes nothing.
+Contoso runs Exchange; Gina has moved to Google Workspace already, so her mailbox is a Gmail
+one, reached through Google's APIs with an OAuth access token (the demo's Google emulator
+knows it). Names, addresses and passwords are fixed (the README lists them) so that the demo's
+emulated mailboxes and C4C system can be seeded with the same accounts. Seeding twice changes
+nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.models import Tenant
+from backend.models.mailbox import Provider
 from backend.models.tenant import ConflictPolicy
 from backend.models.types import ItemType, MailSystem
 from backend.models.user import Role
@@ -20,6 +24,7 @@ from backend.onboarding import add_user, create_tenant
 
 C4C_URL = "http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/"
 EWS_URL = "http://127.0.0.1:8102/EWS/Exchange.asmx"
+GOOGLE_URL = "http://127.0.0.1:8103"
 C4C_USER = ("c4c-integration", "contoso-c4c")
 
 
@@ -29,12 +34,24 @@ class DemoUser:
     name: str
     password: str
     role: Role = Role.USER
+    provider: Provider = Provider.EXCHANGE
+
+    @property
+    def google_token(self) -> str:
+        """The access token the demo's Google emulator opens this person's Gmail with."""
+        return "ya29.demo-" + self.email.split("@")[0].replace(".", "-")
+
+    def mailbox_credentials(self) -> dict[str, str]:
+        if self.provider is Provider.GMAIL:
+            return {"kind": "oauth", "provider": "google", "access_token": self.google_token}
+        return {"username": self.email, "password": self.password}
 
 
 DEMO_USERS = (
     DemoUser("kim.keyuser@contoso.test", "Kim Keyuser", "kim-demo", Role.KEY_USER),
     DemoUser("anna.sales@contoso.test", "Anna Sales", "anna-demo"),
     DemoUser("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
+    DemoUser("gina.sales@contoso.test", "Gina Sales", "gina-demo", provider=Provider.GMAIL),
 )
 
 
@@ -65,7 +82,8 @@ def seed_demo(session: Session, cipher: TokenCipher) -> Tenant:
             name=person.name,
             role=person.role,
             cipher=cipher,
-            mailbox_credentials={"username": person.email, "password": person.password},
+            mailbox_credentials=person.mailbox_credentials(),
+            provider=person.provider,
         )
     session.commit()
     return tenant

@@ -30,11 +30,12 @@ def test_seed_makes_contoso_once(session: Session, resources: Resources) -> None
     users = session.scalars(select(User).order_by(User.email)).all()
     assert sorted(u.email for u in users) == sorted(u.email for u in DEMO_USERS)
     assert [u.role for u in users].count(Role.KEY_USER) == 1
-    assert len(session.scalars(select(Mailbox)).all()) == 3
+    providers = sorted(m.provider.value for m in session.scalars(select(Mailbox)))
+    assert providers == ["EXCHANGE", "EXCHANGE", "EXCHANGE", "GMAIL"]
 
 
 def _wait_for_issues(database: Path, at_least: int) -> list[tuple[str, str]]:
-    """The open issues of the demo's first sync, once all three mailboxes have synced."""
+    """The open issues of the demo's first sync, once every mailbox has synced."""
     engine = make_engine(f"sqlite:///{database}")
     deadline = time.monotonic() + 90
     found: list[tuple[str, str]] = []
@@ -80,10 +81,13 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             except requests.ConnectionError:
                 time.sleep(0.3)
         assert ready is not None and ready.status_code == 200, "the web server never came up"
-        open_issues = _wait_for_issues(tmp_path / "instance" / "ssi-sync.db", at_least=9)
+        open_issues = _wait_for_issues(tmp_path / "instance" / "ssi-sync.db", at_least=14)
+        assert len(open_issues) == 14, "three in each Exchange mailbox, five in Gina's Gmail"
         assert {(code, item_type) for code, item_type in open_issues} == {
             ("NEEDS_INPUT", "CONTACT"),
             ("NEEDS_INPUT", "EMAIL"),
+            ("NEEDS_INPUT", "TASK"),
+            ("NEEDS_INPUT", "APPOINTMENT"),
             ("FORBIDDEN", "ACCOUNT"),
         }
         mails = requests.get("http://127.0.0.1:8126/", timeout=5)
@@ -93,7 +97,8 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         output, _ = demo.communicate(timeout=60)
     assert demo.returncode == 0
     assert "ssi-sync demo is running" in output
-    assert "anna.sales@contoso.test / anna-demo" in output
+    assert "anna.sales@contoso.test / anna-demo (user, Exchange)" in output
+    assert "gina.sales@contoso.test / gina-demo (user, Gmail)" in output
     assert output.rstrip().endswith("demo: stopped")
     leftovers = subprocess.run(
         ["pgrep", "-f", f"--port {port}"], capture_output=True, text=True, check=False

@@ -1,7 +1,7 @@
 """``flask demo``: the whole product on one machine; ``flask seed``: the demo tenant only.
 
 The demo applies migrations, seeds Contoso, then starts the web server, a worker, the
-scheduler and the emulators (C4C, Exchange, identity provider, mail catcher) as child
+scheduler and the emulators (C4C, Exchange, Google, identity provider, mail catcher) as child
 processes sharing one Redis (the embedded one unless ``REDIS_URL`` is set), prints where to
 look, and stops every child on Ctrl-C.
 """
@@ -20,10 +20,11 @@ import click
 from flask.cli import with_appcontext
 
 from backend import schema
-from backend.demo_data import C4C_USER, DEMO_USERS, seed_demo
+from backend.demo_data import C4C_USER, DEMO_USERS, GOOGLE_URL, DemoUser, seed_demo
 from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
-from backend.settings import default_database_url
+from backend.models.mailbox import Provider
+from backend.settings import DEMO_CLIENT, default_database_url
 
 WEB_PORT = 8000
 
@@ -34,15 +35,26 @@ class Child:
     argv: tuple[str, ...]
 
 
-EMULATOR_PORTS = (8101, 8102, 8104, 8125)
+EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8125)
 OUTLOOK = "http://127.0.0.1:8102"
 """The Exchange emulator, which also serves the mail client preview (``/owa/``)."""
+IDENTITY = "http://127.0.0.1:8104"
 
 
 def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     """The stand-ins for the customer's systems, seeded with the Contoso scenario."""
     python = sys.executable
-    mailboxes = [arg for u in DEMO_USERS for arg in ("--user", f"{u.email}:{u.password}")]
+    exchange = [u for u in DEMO_USERS if u.provider is Provider.EXCHANGE]
+    gmail = [u for u in DEMO_USERS if u.provider is Provider.GMAIL]
+    mailboxes = [arg for u in exchange for arg in ("--user", f"{u.email}:{u.password}")]
+    tokens = [arg for u in gmail for arg in ("--token", f"{u.google_token}:{u.email}")]
+    # Tokens from a consent given in the demo come from the identity emulator's Google realm.
+    trust = (
+        "--trust-introspection",
+        f"{IDENTITY}/google/introspect",
+        "--trust-client",
+        f"{DEMO_CLIENT[0]}:{DEMO_CLIENT[1]}",
+    )
     c4c_user = f"{C4C_USER[0]}:{C4C_USER[1]}"
     return (
         Child("c4c", (python, "-m", "emulators.c4c", "--port", "8101", "--seed", "contoso",
@@ -50,6 +62,8 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
         Child("exchange", (python, "-m", "emulators.ews", "--port", "8102", "--seed", "contoso",
                            "--addin-url", f"http://127.0.0.1:{web_port}/addin/taskpane",
                            *mailboxes)),
+        Child("google", (python, "-m", "emulators.google", "--port", "8103", "--seed", "contoso",
+                         *trust, *tokens)),
         Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
                            "--seed", "contoso")),
         Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
@@ -96,6 +110,7 @@ def demo(port: int) -> None:
         # The task pane runs inside the emulated Outlook, which also serves its Office.js.
         "OFFICE_JS_URL": f"{OUTLOOK}/owa/office.js",
         "MAIL_CLIENT_ORIGINS": OUTLOOK,
+        "GOOGLE_API_BASE": GOOGLE_URL,
         **os.environ,
         "REDIS_URL": found.redis_url,
         "FLASK_RUN_FROM_CLI": "true",
@@ -160,6 +175,11 @@ def _stop_children(started: list[tuple[Child, subprocess.Popen[bytes]]]) -> None
             process.wait()
 
 
+def _describe(user: DemoUser) -> str:
+    mailbox = "Gmail" if user.provider is Provider.GMAIL else "Exchange"
+    return f"{user.role.lower()}, {mailbox}"
+
+
 def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
@@ -175,10 +195,11 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         "  Exchange     http://127.0.0.1:8102/EWS/Exchange.asmx  (emulated)",
         f"  Outlook      {OUTLOOK}/owa/  (emulated, with the SAP Sync task pane beside each item)",
         f"  add-in       {base}/addin/manifest.xml  (the manifest for PUBLIC_BASE_URL)",
+        f"  Google       {GOOGLE_URL}/gmail/v1/  (emulated Gmail, Calendar, Tasks, People APIs)",
         "  sign-in      http://127.0.0.1:8104/  (emulated Microsoft Entra ID and Google)",
         "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
         "  tenant       Contoso",
-        *(f"  user         {u.email} / {u.password} ({u.role.lower()})" for u in DEMO_USERS),
+        *(f"  user         {u.email} / {u.password} ({_describe(u)})" for u in DEMO_USERS),
         "",
     ]
     click.echo("\n".join(lines), nl=True)

@@ -20,6 +20,7 @@ CONTOSO_PEOPLE = (
     ("kim.keyuser@contoso.test", "Kim Keyuser", "kim-demo"),
     ("anna.sales@contoso.test", "Anna Sales", "anna-demo"),
     ("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
+    ("gina.sales@contoso.test", "Gina Sales", "gina-demo"),
 )
 """E-mail, name and password of each seeded person."""
 
