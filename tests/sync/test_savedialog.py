@@ -37,7 +37,8 @@ from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_message
-from tests.sync.conftest import ADDRESS
+from tests.support.owners import MailboxOwner
+from tests.sync.conftest import ADDRESS, both_mail_systems
 
 WRITES = ("POST", "PATCH", "MERGE", "PUT", "DELETE")
 
@@ -52,7 +53,7 @@ def c4c_writes(c4c: C4CEmulator) -> list[str]:
     return [f"{e.method} {e.path}" for e in c4c.log.entries() if e.method in WRITES]
 
 
-def owner(session, mailbox: Mailbox) -> User:
+def user_of(session, mailbox: Mailbox) -> User:
     return session.get(User, mailbox.user_id)
 
 
@@ -66,18 +67,17 @@ def audit_outcomes(session) -> list[tuple[str, list[str], str]]:
     return [(e.action, e.details["fields"], e.details["outcome"]) for e in events]
 
 
+@both_mail_systems
 def test_a_missing_last_name_is_fixed_in_the_dialog(
-    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources: Resources, mailbox
-) -> None:
-    contact = add_contact(
-        outlook, given_name="Nolast", display_name="Nolast", job_title="Buyer",
-        categories=["Customer VIP"],
-        email_addresses=[EmailAddress(email="nolast@fabrikam.test", label="EmailAddress1")],
-    )  # fmt: skip
+    owner: MailboxOwner, c4c: C4CEmulator, crm: C4CClient, sync_now, session,
+    resources: Resources, mailbox,
+) -> None:  # fmt: skip
+    contact = owner.add_contact("Nolast", email="nolast@fabrikam.test", job_title="Buyer",
+                                tags=("Customer VIP",))  # fmt: skip
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     issue = the_issue(session, mailbox)
-    contact.refresh()
-    assert "Sync Error: Last name missing" in contact.categories
+    marked = owner.error_tags(ItemType.CONTACT, "Last name missing")
+    assert owner.contact(contact).tags == {"Customer VIP"} | marked
     assert can_fix(issue)
 
     form = open_form(session, resources, issue)
@@ -95,16 +95,15 @@ def test_a_missing_last_name_is_fixed_in_the_dialog(
 
     c4c.log.clear()
     typed = {"LastName": "S" * 41, "FirstName": "Nola"}
-    too_long = submit(session, resources, issue, typed, owner(session, mailbox))
+    too_long = submit(session, resources, issue, typed, user_of(session, mailbox))
     assert (too_long.ok, too_long.status) == (False, "NEEDS_INPUT")
     assert too_long.form.field("LastName").value == "S" * 41
     assert "at most 40 characters" in too_long.form.field("LastName").error
     assert too_long.form.field("FirstName").value == "Nola"
     assert c4c_writes(c4c) == []
-    contact.refresh()
-    assert (contact.given_name, contact.surname) == ("Nolast", None)
+    assert (owner.contact(contact).first, owner.contact(contact).last) == ("Nolast", None)
 
-    saved = submit(session, resources, issue, {"LastName": " Smith "}, owner(session, mailbox))
+    saved = submit(session, resources, issue, {"LastName": " Smith "}, user_of(session, mailbox))
     assert (saved.ok, saved.status, saved.form.errors) == (True, "SYNCED", ())
     assert saved.form.field("LastName").value == "Smith"
     [created] = c4c.service.store.all("ContactCollection")
@@ -113,9 +112,8 @@ def test_a_missing_last_name_is_fixed_in_the_dialog(
     )  # fmt: skip
     session.refresh(issue)
     assert (issue.resolution, issue.is_open) == (Resolution.USER_FIX, False)
-    contact.refresh()
-    assert (contact.surname, contact.display_name) == ("Smith", "Nolast Smith")
-    assert contact.categories == ["Customer VIP"]
+    fixed = owner.contact(contact)
+    assert (fixed.first, fixed.last, fixed.tags) == ("Nolast", "Smith", {"Customer VIP"})
     assert audit_outcomes(session) == [
         ("savedialog.submit", ["FirstName", "LastName"], "INVALID"),
         ("savedialog.submit", ["LastName"], "SYNCED"),
@@ -149,7 +147,7 @@ def test_the_account_is_searched_and_linked_from_the_dialog(
         ("Fabrikam Logistics", "", "account"),
     ]
     saved = submit(
-        session, resources, issue, {"LastName": "Lee"}, owner(session, mailbox),
+        session, resources, issue, {"LastName": "Lee"}, user_of(session, mailbox),
         related_id=found[0].object_id,
     )  # fmt: skip
     assert saved.ok, saved.form
@@ -179,7 +177,7 @@ def test_c4c_unreachable_keeps_what_was_typed_and_the_next_run_sends_it(
     open_form(session, resources, issue)  # the definitions are cached from here on
 
     c4c.faults.add(Fault(path=r"ContactCollection$", method="POST", status=503, times=10))
-    result = submit(session, resources, issue, {"LastName": "Smith"}, owner(session, mailbox))
+    result = submit(session, resources, issue, {"LastName": "Smith"}, user_of(session, mailbox))
     assert (result.ok, result.status) == (False, "UNAVAILABLE")
     assert result.form.errors == (texts.C4C_UNAVAILABLE_AFTER_MAILBOX,)
     assert result.form.field("LastName").value == "Smith"
@@ -211,7 +209,7 @@ def test_a_rejection_by_c4c_comes_back_as_field_errors_and_counts_on_the_issue(
     c4c.faults.add(
         Fault(path=r"ContactCollection$", method="POST", status=400, body=json.dumps(envelope))
     )
-    result = submit(session, resources, issue, {"LastName": "Smith"}, owner(session, mailbox))
+    result = submit(session, resources, issue, {"LastName": "Smith"}, user_of(session, mailbox))
     assert (result.ok, result.status) == (False, "NEEDS_INPUT")
     assert result.form.field("JobTitle").error == text == result.form.message
     assert (result.form.field("LastName").value, result.form.field("LastName").error) == (
@@ -242,13 +240,13 @@ def test_an_email_without_account_is_linked_from_the_dialog(
     assert (subject.value, subject.required, subject.read_only) == (issue.title, True, False)
     assert (sender.value, sender.read_only) == ("x@nowhere.test", True)
 
-    unlinked = submit(session, resources, issue, {}, owner(session, mailbox))
+    unlinked = submit(session, resources, issue, {}, user_of(session, mailbox))
     assert (unlinked.ok, unlinked.form.related.error) == (False, texts.RELATED_REQUIRED)
 
     [candidate] = search_related(session, resources, issue, "Nowhere")
     saved = submit(
-        session, resources, issue, {"FromEmailURI": "ignored@example.org"}, owner(session, mailbox),
-        related_id=candidate.object_id,
+        session, resources, issue, {"FromEmailURI": "ignored@example.org"},
+        user_of(session, mailbox), related_id=candidate.object_id,
     )  # fmt: skip
     assert saved.ok, saved.form
     [email] = c4c.service.store.all("EMailCollection")
@@ -290,7 +288,7 @@ def test_issues_a_form_cannot_fix_are_refused(
         now=utcnow(), informational=True,
     )  # fmt: skip
     session.commit()
-    person = owner(session, mailbox)
+    person = user_of(session, mailbox)
     for issue in (forbidden, held, conflict):
         assert not can_fix(issue)
         with pytest.raises(SaveDialogError) as refused:
@@ -317,7 +315,7 @@ def test_a_deleted_item_and_a_signed_out_mailbox_say_what_to_do(
     open_form(session, resources, issue)
 
     ews.store.mailbox(ADDRESS).password = "changed"
-    result = submit(session, resources, issue, {"LastName": "Smith"}, owner(session, mailbox))
+    result = submit(session, resources, issue, {"LastName": "Smith"}, user_of(session, mailbox))
     assert (result.ok, result.status, result.form.errors) == (
         False, "UNAVAILABLE", (texts.MAILBOX_SIGN_IN,),
     )  # fmt: skip
@@ -351,9 +349,9 @@ def test_a_task_without_subject_keeps_what_c4c_cannot_say(
     assert form.related is None
 
     wrong = submit(session, resources, issue, {"Subject": "Call", "PriorityCode": "9"},
-                   owner(session, mailbox))  # fmt: skip
+                   user_of(session, mailbox))  # fmt: skip
     assert wrong.form.field("PriorityCode").error.startswith("Pick one of the listed values")
-    saved = submit(session, resources, issue, {"Subject": "Call back"}, owner(session, mailbox))
+    saved = submit(session, resources, issue, {"Subject": "Call back"}, user_of(session, mailbox))
     assert saved.ok, saved.form
     [created] = c4c.service.store.all("TasksCollection")
     assert (created["Subject"], created["PriorityCode"]) == ("Call back", "2")
@@ -394,7 +392,7 @@ def test_an_appointment_is_linked_to_a_contact_picked_by_address(
     saved = submit(
         session, resources, issue, {"Subject": "Kick-off", "StartDateTime": "2026-04-01T10:00",
                                     "EndDateTime": "2026-04-01 11:00"},
-        owner(session, mailbox), related_id=candidate.object_id,
+        user_of(session, mailbox), related_id=candidate.object_id,
     )  # fmt: skip
     assert saved.ok, saved.form
     assert saved.form.related.display == "Jane Doe"
@@ -428,7 +426,7 @@ def test_a_save_reconciles_the_markers_of_its_own_item_only(
     other.marker_detail = None  # as if its journal were behind: a mailbox-wide pass would write
     session.commit()
 
-    saved = submit(session, resources, first, {"LastName": "Smith"}, owner(session, mailbox))
+    saved = submit(session, resources, first, {"LastName": "Smith"}, user_of(session, mailbox))
 
     assert saved.ok
     session.refresh(other)
