@@ -12,12 +12,17 @@ from emulators.google import GoogleEmulator
 ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
 
 
-@pytest.fixture
-def google() -> Iterator[GoogleEmulator]:
+def running_google(address: str, token: str) -> Iterator[GoogleEmulator]:
+    """A started emulator with one mailbox, for a fixture to ``yield from``."""
     emulator = GoogleEmulator()
-    emulator.add_mailbox(ADDRESS, TOKEN)
+    emulator.add_mailbox(address, token)
     with emulator:
         yield emulator
+
+
+@pytest.fixture
+def google() -> Iterator[GoogleEmulator]:
+    yield from running_google(ADDRESS, TOKEN)
 
 
 def reason(error: HttpError) -> tuple[int, str]:

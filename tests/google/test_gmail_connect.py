@@ -17,21 +17,13 @@ from backend.sync import connect
 from backend.sync.classifiers.google import classify_google_error
 from emulators.google import GoogleEmulator
 from emulators.google.app import TrustedIssuer
-from emulators.identity import IdentityEmulator, create_emulator
-from emulators.identity.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seed_contoso
+from emulators.identity import IdentityEmulator
+from emulators.identity.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from tests.identity.conftest import clock, identity, identity_server  # noqa: F401 - fixtures
 from tests.identity.flows import ANNA, signed_in
 from tests.support import factories
 
 ADDRESS = ANNA[0]
-
-
-@pytest.fixture(scope="module")
-def identity() -> Iterator[IdentityEmulator]:
-    emulator = create_emulator()
-    seed_contoso(emulator.provider)
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture
@@ -58,7 +50,6 @@ def app_config(identity: IdentityEmulator, google: GoogleEmulator) -> dict[str, 
 @pytest.fixture
 def consented(identity: IdentityEmulator) -> dict:
     """What the consent flow stores for Anna's mailbox."""
-    identity.provider.reset()
     _flow, token = signed_in(identity, "google", ANNA)
     return {
         "kind": "oauth",

@@ -28,6 +28,7 @@ from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
 from emulators.google import GoogleEmulator
+from tests.google.conftest import running_google
 from tests.support.outlook import bare_account
 from tests.support.owners import GmailOwner, MailboxOwner, OutlookOwner
 
@@ -69,10 +70,7 @@ def ews() -> Iterator[EwsEmulator]:
 
 @pytest.fixture
 def google() -> Iterator[GoogleEmulator]:
-    emulator = GoogleEmulator()
-    emulator.add_mailbox(ADDRESS, TOKEN)
-    with emulator:
-        yield emulator
+    yield from running_google(ADDRESS, TOKEN)
 
 
 @pytest.fixture
