@@ -1,23 +1,24 @@
-"""The sync engine end to end: one mailbox against the C4C and EWS emulators.
+"""The sync engine end to end: one mailbox against the C4C and EWS (or Google) emulators.
 
-Seeds a mailbox with 2,000 contacts, 500 accounts, 1,000 tasks, 1,000 appointments and 2,000
-e-mails (all selected for sync; e-mails come from the contacts, so they link), runs the initial
-sync, the next run (which reads C4C's side of the initial sync's own writes once more, as every
-delta starts at the newest change it saw), then a run with no change and one with 20 changes
-(10 contacts edited in the mailbox, 10 in C4C). For each run it prints items/s, requests per
-item per backend (counted by the emulators' request logs), what the run wrote, peak Python
-memory and the ratio of the run's time to the floor: reading the same data bare (the mailbox's
-folders with exchangelib's SyncFolderItems + GetItem, C4C's entity sets with one paged read
-each; for the later runs the same bare reader reads incrementally, from its own sync states and
-change times). Everything is measured again on a mailbox a quarter the size, to show that an
-idle run's requests do not grow with the mailbox.
+Seeds a mailbox (Exchange, or Gmail with ``--mail gmail``: see ``bench.gmail_side``) with 2,000
+contacts, 500 accounts, 1,000 tasks, 1,000 appointments and 2,000 e-mails (all selected for sync;
+e-mails come from the contacts, so they link), runs the initial sync, the next run (which reads
+C4C's side of the initial sync's own writes once more, as every delta starts at the newest change it
+saw), then a run with no change and one with 20 changes (10 contacts edited in the mailbox, 10 in
+C4C). For each run it prints items/s, requests per item per backend (counted by the emulators'
+request logs; the mailbox's column is "EWS", or "GAPI" for Google's APIs), what the run wrote, peak
+Python memory and the ratio of the run's time to the floor: reading the same data bare (the
+mailbox's folders with exchangelib's SyncFolderItems + GetItem, or Gmail's data with the plain
+Google client, C4C's entity sets with one paged read each; for the later runs the same bare reader
+reads incrementally, from its own sync states and change times). Everything is measured again on a
+mailbox a quarter the size, to show that an idle run's requests do not grow with the mailbox.
 
 Times come from runs without tracemalloc (it slows the engine about fivefold); peak memory
 (``tracemalloc``, Python allocations of the whole process, emulators included) comes from one
 extra pass of the same sequence. Figures are medians of ``--repeat`` passes.
 
-Run: ``python -m bench.sync_bench [--repeat 3] [--scale 1.0] [--no-memory]``. Never part of the
-test suite.
+Run: ``python -m bench.sync_bench [--mail exchange|gmail] [--repeat 3] [--scale 1.0]
+[--no-memory]``. Never part of the test suite.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import tracemalloc
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from exchangelib import Account
 from exchangelib.folders import Folder
@@ -52,6 +53,8 @@ from backend.settings import load_settings
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from bench.exchange_bench import read_bare
+from bench.gmail_side import GmailSide
+from emulators.base import Emulator
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
 from emulators.ews import Mailbox as EwsMailbox
@@ -93,46 +96,41 @@ def add_appointment(mailbox: EwsMailbox, subject: str, day: int) -> None:
     mailbox.add_item("CalendarItem", mailbox.distinguished("calendar").id, values)
 
 
-def seed(mailbox: EwsMailbox, scale: float) -> int:
-    sizes = {name: max(1, int(count * scale)) for name, count in SIZES.items()}
-    for n in range(sizes["accounts"]):
-        add_contact(mailbox, f"Customer {n:04d}", "", None, folder="SAP Accounts")
-    for n in range(sizes["contacts"]):
-        add_contact(mailbox, f"Given{n:04d}", f"Surname{n:04d}", f"c{n}@customer.test")
-    for n in range(sizes["tasks"]):
-        add_task(mailbox, f"Follow up {n}", categories=["SAP"])
-    for n in range(sizes["appointments"]):
-        add_appointment(mailbox, f"Visit {n}", n)
-    for n in range(sizes["emails"]):
-        sender = f"c{n % sizes['contacts']}@customer.test"
-        add_message(mailbox, f"Quote {n}", sender, categories=["SAP"])
-    return sum(sizes.values())
+class MailReader(Protocol):
+    def read(self) -> int:
+        """What changed in the mailbox since the last call (everything on the first); items."""
+        ...
 
 
-@dataclass
-class Figures:
-    """One run of the engine, and the bare read of the same data just before it."""
+class MailSide(Protocol):
+    """The mail system of the benchmark's mailbox, on its emulator."""
 
-    items: float
-    seconds: float
-    ews_requests: float
-    c4c_requests: float
-    created: float = 0
-    updated: float = 0
-    failed: float = 0
-    issues: float = 0
-    floor_items: float = 0
-    floor_seconds: float = 0.0
-    floor_ews: float = 0
-    floor_c4c: float = 0
-    peak_mb: float | None = None
+    label: str
+    """The table's name for the mailbox's requests."""
+    emulator: Emulator
+    """Its request log counts the mailbox's requests."""
+    settings: dict[str, str]
+    """Settings overrides the product needs to reach the mail system."""
+    tenant: dict[str, Any]
+    """``create_tenant`` arguments for the mail system."""
+    user: dict[str, Any]
+    """``add_user`` arguments for the mailbox."""
+
+    def seed(self, sizes: dict[str, int]) -> None: ...
+    def reader(self) -> MailReader:
+        """The floor's mailbox half (built before any clock starts)."""
+        ...
+
+    def change(self, count: int) -> None:
+        """Edit ``count`` synced contacts' job titles in the mailbox."""
+        ...
+
+    def stop(self) -> None: ...
 
 
-class BareReader:
-    """The floor: the least a client can send to read the data, with no sync logic at all."""
-
-    def __init__(self, ews: EwsEmulator, c4c: C4CEmulator) -> None:
-        self.account: Account = bare_account(ews.endpoint, ADDRESS, PASSWORD)
+class EwsReader:
+    def __init__(self, endpoint: str) -> None:
+        self.account: Account = bare_account(endpoint, ADDRESS, PASSWORD)
         # Folder look-ups happen here, before any clock starts.
         self.folders: list[tuple[Folder, tuple[str, ...]]] = [
             (self.account.contacts / "SAP Contacts", READ_FIELDS[ItemType.CONTACT]),
@@ -141,12 +139,93 @@ class BareReader:
             (self.account.calendar, READ_FIELDS[ItemType.APPOINTMENT]),
             (self.account.inbox, READ_FIELDS[ItemType.EMAIL]),
         ]
+
+    def read(self) -> int:
+        return read_bare(self.account, self.folders)
+
+
+class ExchangeSide:
+    """An Exchange mailbox on the EWS emulator; the bare reader is exchangelib's."""
+
+    label = "EWS"
+
+    def __init__(self) -> None:
+        self.emulator = EwsEmulator().start()
+        self.mailbox = self.emulator.store.add_mailbox(ADDRESS, PASSWORD)
+        self.settings: dict[str, str] = {}
+        self.tenant: dict[str, Any] = {
+            "mail_system": MailSystem.EXCHANGE_SERVER,
+            "mail_endpoint": self.emulator.endpoint,
+        }
+        self.user: dict[str, Any] = {
+            "mailbox_credentials": {"username": ADDRESS, "password": PASSWORD}
+        }
+
+    def stop(self) -> None:
+        self.emulator.stop()
+
+    def seed(self, sizes: dict[str, int]) -> None:
+        mailbox = self.mailbox
+        for n in range(sizes["accounts"]):
+            add_contact(mailbox, f"Customer {n:04d}", "", None, folder="SAP Accounts")
+        for n in range(sizes["contacts"]):
+            add_contact(mailbox, f"Given{n:04d}", f"Surname{n:04d}", f"c{n}@customer.test")
+        for n in range(sizes["tasks"]):
+            add_task(mailbox, f"Follow up {n}", categories=["SAP"])
+        for n in range(sizes["appointments"]):
+            add_appointment(mailbox, f"Visit {n}", n)
+        for n in range(sizes["emails"]):
+            sender = f"c{n % sizes['contacts']}@customer.test"
+            add_message(mailbox, f"Quote {n}", sender, categories=["SAP"])
+
+    def reader(self) -> EwsReader:
+        return EwsReader(self.emulator.endpoint)
+
+    def change(self, count: int) -> None:
+        folder = self.mailbox.folder_by_path("Contacts", "SAP Contacts")
+        for item in self.mailbox.items_in(folder.id)[:count]:
+            element = etree.Element(t("JobTitle"))
+            element.text = "Changed in Outlook"
+            item.fields["JobTitle"] = element
+            self.mailbox.changed(item)
+
+
+SIDES: dict[str, type[MailSide]] = {
+    "exchange": ExchangeSide,
+    "gmail": GmailSide,
+}
+
+
+@dataclass
+class Figures:
+    """One run of the engine, and the bare read of the same data just before it."""
+
+    items: float
+    seconds: float
+    mail_requests: float
+    c4c_requests: float
+    created: float = 0
+    updated: float = 0
+    failed: float = 0
+    issues: float = 0
+    floor_items: float = 0
+    floor_seconds: float = 0.0
+    floor_mail: float = 0
+    floor_c4c: float = 0
+    peak_mb: float | None = None
+
+
+class BareReader:
+    """The floor: the least a client can send to read the data, with no sync logic at all."""
+
+    def __init__(self, mail: MailReader, c4c: C4CEmulator) -> None:
+        self.mail = mail
         self.client = C4CClient(c4c.base_url, user=C4C_USER, password=C4C_PASSWORD)
         self.since: dict[str, datetime | None] = dict.fromkeys(C4C_SETS)
 
     def read(self) -> int:
         """Everything changed since the last call (everything on the first); items read."""
-        seen = read_bare(self.account, self.folders)
+        seen = self.mail.read()
         for entity_set in C4C_SETS:
             for row in self.client.changes(entity_set, self.since[entity_set]):
                 self.since[entity_set] = row["EntityLastChangedOn"]
@@ -157,29 +236,27 @@ class BareReader:
 class Bench:
     """One tenant, one mailbox, both emulators, a scratch database."""
 
-    def __init__(self, scale: float, folder: Path) -> None:
+    def __init__(self, mail: MailSide, scale: float, folder: Path) -> None:
         self.c4c: C4CEmulator = create_emulator({C4C_USER: C4C_PASSWORD}).start()
-        self.ews = EwsEmulator().start()
-        self.items = seed(self.ews.store.add_mailbox(ADDRESS, PASSWORD), scale)
+        self.mail = mail
+        sizes = {name: max(1, int(count * scale)) for name, count in SIZES.items()}
+        mail.seed(sizes)
+        self.items = sum(sizes.values())
         url = f"sqlite:///{folder / 'bench.db'}"
-        self.settings = with_development_secrets(
-            load_settings({"INSTANCE_PATH": str(folder), "DATABASE_URL": url, "SMTP_PORT": "9"})
-        )
+        overrides = {"INSTANCE_PATH": str(folder), "DATABASE_URL": url, "SMTP_PORT": "9"}
+        self.settings = with_development_secrets(load_settings({**overrides, **mail.settings}))
         engine = make_engine(url)
         upgrade(engine)
         self.sessions = make_session_factory(engine)
         self.cipher = TokenCipher(self.settings.token_encryption_keys)
         session = self.sessions()
         tenant = create_tenant(
-            session, slug="bench", name="Bench", c4c_base_url=self.c4c.base_url,
-            mail_system=MailSystem.EXCHANGE_SERVER, mail_endpoint=self.ews.endpoint,
+            session, slug="bench", name="Bench", c4c_base_url=self.c4c.base_url, **mail.tenant,
             cipher=self.cipher, c4c_username=C4C_USER, c4c_credentials={"password": C4C_PASSWORD},
         )  # fmt: skip
-        login = {"username": ADDRESS, "password": PASSWORD}
         user = add_user(
-            session, tenant, email=ADDRESS, name="Bench", cipher=self.cipher,
-            mailbox_credentials=login,
-        )  # fmt: skip
+            session, tenant, email=ADDRESS, name="Bench", cipher=self.cipher, **mail.user
+        )
         session.commit()
         self.mailbox_id = session.query(Mailbox).filter_by(user_id=user.id).one().id
         session.close()
@@ -187,12 +264,12 @@ class Bench:
 
     def stop(self) -> None:
         self.c4c.stop()
-        self.ews.stop()
+        self.mail.stop()
 
     def run(self, memory: bool) -> Figures:
         """One ``execute_run``, as the CLI trigger does it."""
         self.c4c.log.clear()
-        self.ews.log.clear()
+        self.mail.emulator.log.clear()
         session: Session = self.sessions()
         mailbox = session.get(Mailbox, self.mailbox_id)
         if memory:
@@ -209,7 +286,7 @@ class Bench:
             tracemalloc.stop()
         assert run.error_message is None, run.error_message
         figures = Figures(
-            run.items_read, seconds, self.ews.log.count(), self.c4c.log.count(),
+            run.items_read, seconds, self.mail.emulator.log.count(), self.c4c.log.count(),
             run.created, run.updated, run.failed, run.issues_opened, peak_mb=peak,
         )  # fmt: skip
         session.close()
@@ -218,33 +295,27 @@ class Bench:
     def floor(self) -> tuple[int, float, int, int]:
         """The bare read (full the first time, then incremental): items, seconds, requests."""
         if self.bare is None:
-            self.bare = BareReader(self.ews, self.c4c)
+            self.bare = BareReader(self.mail.reader(), self.c4c)
         self.c4c.log.clear()
-        self.ews.log.clear()
+        self.mail.emulator.log.clear()
         started = time.perf_counter()
         items = self.bare.read()
         seconds = time.perf_counter() - started
-        return items, seconds, self.ews.log.count(), self.c4c.log.count()
+        return items, seconds, self.mail.emulator.log.count(), self.c4c.log.count()
 
     def change(self, count: int) -> None:
         """Half the changes in the mailbox (contacts' job titles), half in C4C (the same)."""
         time.sleep(0.01)  # past the last C4C change time any delta has seen
-        mailbox = self.ews.store.mailbox(ADDRESS)
-        folder = mailbox.folder_by_path("Contacts", "SAP Contacts")
-        for item in mailbox.items_in(folder.id)[: count // 2]:
-            element = etree.Element(t("JobTitle"))
-            element.text = "Changed in Outlook"
-            item.fields["JobTitle"] = element
-            mailbox.changed(item)
+        self.mail.change(count // 2)
         store = self.c4c.service.store
         for row in store.all("ContactCollection")[-(count - count // 2) :]:
             store.update("ContactCollection", row["ObjectID"], {"JobTitle": "Changed in C4C"})
 
 
-def one_pass(scale: float, memory: bool) -> tuple[int, dict[str, Figures]]:
+def one_pass(mail: str, scale: float, memory: bool) -> tuple[int, dict[str, Figures]]:
     """Seed a fresh mailbox and run the four phases; with ``memory``, trace and skip floors."""
     with tempfile.TemporaryDirectory() as folder:
-        bench = Bench(scale, Path(folder))
+        bench = Bench(SIDES[mail](), scale, Path(folder))
         try:
             results: dict[str, Figures] = {}
             for phase in PHASES:
@@ -260,7 +331,7 @@ def one_pass(scale: float, memory: bool) -> tuple[int, dict[str, Figures]]:
                     (
                         figures.floor_items,
                         figures.floor_seconds,
-                        figures.floor_ews,
+                        figures.floor_mail,
                         figures.floor_c4c,
                     ) = floor
                 results[phase] = figures
@@ -281,47 +352,51 @@ def medians(passes: list[dict[str, Figures]]) -> dict[str, Figures]:
     return result
 
 
-def report(items: int, figures: dict[str, Figures]) -> None:
+def report(label: str, items: int, figures: dict[str, Figures]) -> None:
     print(f"\nmailbox of {items:,} items (medians)")
+    wide = max(7, len(label) + 4)  # the floor's mailbox column, "fl EWS" and the like
     print(
         f"{'run':<18}{'read':>6}{'creat':>6}{'updat':>6}{'fail':>5}{'issue':>6}{'sec':>8}"
-        f"{'items/s':>8}{'EWS':>5}{'C4C':>5}{'EWS/it':>8}{'C4C/it':>8}{'peakMB':>7}"
-        f"{'floor s':>8}{'fl EWS':>7}{'fl C4C':>7}{'x floor':>8}"
+        f"{'items/s':>8}{label:>5}{'C4C':>5}{label + '/it':>8}{'C4C/it':>8}{'peakMB':>7}"
+        f"{'floor s':>8}{'fl ' + label:>{wide}}{'fl C4C':>7}{'x floor':>8}"
     )
     for phase, row in figures.items():
         per = max(row.items, 1)
         peak = f"{row.peak_mb:.1f}" if row.peak_mb is not None else "-"
         if row.floor_seconds:
-            floor = f"{row.floor_seconds:>8.2f}{row.floor_ews:>7.0f}{row.floor_c4c:>7.0f}"
+            floor = f"{row.floor_seconds:>8.2f}{row.floor_mail:>{wide}.0f}{row.floor_c4c:>7.0f}"
             ratio = f"{row.seconds / row.floor_seconds:.1f}"
         else:
-            floor, ratio = f"{'-':>8}{'-':>7}{'-':>7}", "-"
+            floor, ratio = f"{'-':>8}{'-':>{wide}}{'-':>7}", "-"
         print(
             f"{phase:<18}{row.items:>6.0f}{row.created:>6.0f}{row.updated:>6.0f}"
             f"{row.failed:>5.0f}{row.issues:>6.0f}{row.seconds:>8.2f}"
-            f"{row.items / row.seconds:>8.0f}{row.ews_requests:>5.0f}{row.c4c_requests:>5.0f}"
-            f"{row.ews_requests / per:>8.3f}{row.c4c_requests / per:>8.3f}{peak:>7}"
+            f"{row.items / row.seconds:>8.0f}{row.mail_requests:>5.0f}{row.c4c_requests:>5.0f}"
+            f"{row.mail_requests / per:>8.3f}{row.c4c_requests / per:>8.3f}{peak:>7}"
             f"{floor}{ratio:>8}"
         )
 
 
-def measure(scale: float, repeat: int, memory: bool) -> tuple[int, Figures]:
+def measure(mail: str, scale: float, repeat: int, memory: bool) -> tuple[int, Figures]:
     passes = []
     items = 0
     for _ in range(repeat):
-        items, figures = one_pass(scale, memory=False)
+        items, figures = one_pass(mail, scale, memory=False)
         passes.append(figures)
     result = medians(passes)
     if memory:
-        _, traced = one_pass(scale, memory=True)
+        _, traced = one_pass(mail, scale, memory=True)
         for phase in PHASES:
             result[phase].peak_mb = traced[phase].peak_mb
-    report(items, result)
+    report(SIDES[mail].label, items, result)
     return items, result["idle (0 changes)"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--mail", choices=sorted(SIDES), default="exchange", help="the mailbox's mail system"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="passes per size (medians)")
     parser.add_argument("--scale", type=float, default=1.0, help="mailbox size factor")
     parser.add_argument(
@@ -330,14 +405,14 @@ def main() -> None:
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
     idle = [
-        measure(scale, arguments.repeat, not arguments.no_memory)
+        measure(arguments.mail, scale, arguments.repeat, not arguments.no_memory)
         for scale in (arguments.scale, arguments.scale * SMALL)
     ]
-    print("\nidle run requests (EWS + C4C) by mailbox size:")
+    print(f"\nidle run requests ({SIDES[arguments.mail].label} + C4C) by mailbox size:")
     for items, figures in idle:
         print(
-            f"  {items:>6,} items: {figures.ews_requests:.0f} + {figures.c4c_requests:.0f}"
-            f" = {figures.ews_requests + figures.c4c_requests:.0f}"
+            f"  {items:>6,} items: {figures.mail_requests:.0f} + {figures.c4c_requests:.0f}"
+            f" = {figures.mail_requests + figures.c4c_requests:.0f}"
         )
 
 
