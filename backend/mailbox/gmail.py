@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
@@ -65,8 +66,6 @@ TASK_LIST = "SAP Tasks"
 MARK, COLOUR_KEPT, TOMATO = "ssiSync", "ssiSyncColor", "11"
 """The private event property that selects an event, the one keeping its colour, and red."""
 PAGE = 500
-WEB_URL = "https://mail.google.com/mail/u/0/"
-CONTACTS_URL = "https://contacts.google.com/person/"
 
 
 class _CountedRequest(HttpRequest):
@@ -87,6 +86,8 @@ class GmailProvider:
             API's own address from its discovery document.
         credentials: google-auth credentials, with refresh fields in production.
         revoke_token: called with the refresh (or access) token by :meth:`revoke`.
+        address: the mailbox's address, which picks the account in Google's web links (the
+            first signed-in account when not given).
     """
 
     def __init__(
@@ -94,7 +95,9 @@ class GmailProvider:
         api_base: str | None,
         credentials: Credentials,
         revoke_token: Callable[[str], None] | None = None,
+        address: str = "0",
     ) -> None:
+        self._address = address
         self._sent = [0]
         counted = type("CountedRequest", (_CountedRequest,), {"counter": self._sent})
 
@@ -504,13 +507,7 @@ class GmailProvider:
         self._gmail.messages().modify(userId="me", id=item_id, body=body).execute()
 
     def deep_link(self, item_type: ItemType, item_id: str) -> str:
-        if item_type in GROUPS:
-            return CONTACTS_URL + item_id.removeprefix("people/")
-        if item_type is ItemType.APPOINTMENT:
-            return f"https://calendar.google.com/calendar/r/eventedit/{item_id}"
-        if item_type is ItemType.TASK:
-            return f"https://tasks.google.com/task/{item_id}"
-        return f"{WEB_URL}#all/{item_id}"
+        return web_link(self._address, item_type, item_id)
 
     def revoke(self) -> None:
         """Revoke the grant at Google (the refresh token ends every access token of it)."""
@@ -522,6 +519,24 @@ class GmailProvider:
     def _only_emails(item_type: ItemType) -> None:
         if item_type is not ItemType.EMAIL:
             raise UnsupportedOperation(f"{item_type.value} items of Gmail are not synced yet")
+
+
+def web_link(address: str, item_type: ItemType, item_id: str) -> str:
+    """Where Google's web apps open an item of the mailbox ``address``.
+
+    Calendar's event id in links is the event id and the calendar's id (the primary calendar is
+    the address), base64url without padding, as the ``htmlLink`` of an event has it.
+    """
+    account = quote(address)
+    if item_type in GROUPS:
+        person = quote(item_id.removeprefix("people/"))
+        return f"https://contacts.google.com/person/{person}?authuser={account}"
+    if item_type is ItemType.APPOINTMENT:
+        eid = base64.urlsafe_b64encode(f"{item_id} {address}".encode()).decode().rstrip("=")
+        return f"https://calendar.google.com/calendar/event?eid={eid}&authuser={account}"
+    if item_type is ItemType.TASK:
+        return f"https://tasks.google.com/task/{quote(item_id)}?authuser={account}"
+    return f"https://mail.google.com/mail/u/{account}/#all/{quote(item_id)}"
 
 
 def _marked(event: dict[str, Any]) -> bool:

@@ -79,14 +79,18 @@ def provider_with(
         )
         return ExchangeProvider(tenant.mail_endpoint, mailbox.address, login)
     if mailbox.provider is Provider.GMAIL:
-        return _gmail(credentials, settings, on_refresh or (lambda _refreshed: None))
+        keep = on_refresh or (lambda _refreshed: None)
+        return _gmail(mailbox.address, credentials, settings, keep)
     raise SyncError.of(
         IssueCode.UNKNOWN, f"{mailbox.provider} mailboxes cannot be synced by this version"
     )
 
 
 def _gmail(
-    stored: dict[str, Any], settings: Settings, on_refresh: Callable[[dict[str, Any]], None]
+    address: str,
+    stored: dict[str, Any],
+    settings: Settings,
+    on_refresh: Callable[[dict[str, Any]], None],
 ) -> GmailProvider:
     """Google's APIs with the mailbox's OAuth tokens, refreshed with the Google sign-in client."""
     if "access_token" not in stored:
@@ -99,7 +103,7 @@ def _gmail(
         token_uri=lambda: google_token_endpoint(client.metadata_url if client else None),
         on_refresh=on_refresh,
     )
-    return GmailProvider(settings.google_api_base, credentials)
+    return GmailProvider(settings.google_api_base, credentials, address=address)
 
 
 @functools.lru_cache(maxsize=4)

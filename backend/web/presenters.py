@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from backend.mailbox import gmail
 from backend.mailbox.exchange import owa_link, owa_url_of
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus, Provider, Stage
@@ -99,8 +100,8 @@ def mailbox_item_link(
         return None
     if mailbox.provider is Provider.EXCHANGE and tenant.mail_endpoint:
         return owa_link(owa_url_of(tenant.mail_endpoint), item_type, item_id)
-    if mailbox.provider is Provider.GMAIL and item_type is ItemType.EMAIL:
-        return f"https://mail.google.com/mail/u/{quote(mailbox.address)}/#all/{quote(item_id)}"
+    if mailbox.provider is Provider.GMAIL:
+        return gmail.web_link(mailbox.address, item_type, item_id)
     return None
 
 

@@ -10,6 +10,7 @@ answers a token it no longer honours. Answers follow the discovery document's ``
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import threading
@@ -24,6 +25,7 @@ from emulators.google.changes import ChangeLog
 from emulators.google.errors import GoogleError, invalid, not_found
 from emulators.google.params import bounded_int, json_body, page_start
 
+CALENDAR_LINK = "https://www.google.com/calendar/event?eid="
 COLOR_IDS = frozenset(str(n) for n in range(1, 12))
 """Event colours "1" to "11" ("11" is Tomato, the red)."""
 WRITABLE = frozenset(
@@ -123,6 +125,11 @@ def _check(body: dict[str, Any], *, creating: bool) -> None:
             raise invalid(f"Invalid {edge} time.")
 
 
+def event_link_id(event_id: str, calendar_id: str) -> str:
+    """The ``eid`` of Calendar's web links: event and calendar id, base64url, unpadded."""
+    return base64.urlsafe_b64encode(f"{event_id} {calendar_id}".encode()).decode().rstrip("=")
+
+
 def event_json(calendar: Calendar, event: CalendarEvent) -> dict[str, Any]:
     etag = hashlib.sha1(f"{event.id}:{event.change}".encode()).hexdigest()[:16]
     shown: dict[str, Any] = {
@@ -135,7 +142,7 @@ def event_json(calendar: Calendar, event: CalendarEvent) -> dict[str, Any]:
         return shown
     return {
         **shown,
-        "htmlLink": f"https://www.google.com/calendar/event?eid={event.id}",
+        "htmlLink": CALENDAR_LINK + event_link_id(event.id, calendar.owner),
         "created": event.created,
         "updated": event.updated,
         "creator": {"email": calendar.owner, "self": True},

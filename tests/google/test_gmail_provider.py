@@ -6,6 +6,7 @@ import base64
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from google.oauth2.credentials import Credentials
@@ -235,3 +236,21 @@ def test_marked_events_turn_tomato_and_get_their_colour_back(google, provider) -
     google.store.calendars[ADDRESS].expire_sync_tokens()
     again = provider.changes(ItemType.APPOINTMENT, delta.cursor)
     assert again.full and [r.id for r in again.upserted] == [lunch["id"]]
+
+
+def test_links_open_each_item_in_googles_web_apps_for_the_right_account(google) -> None:
+    provider = GmailProvider(google.url, Credentials(token=TOKEN), address=ADDRESS)
+    provider.activate()
+    calendar = service(google.url, "calendar", "v3", TOKEN).events()
+    event = calendar.insert(calendarId="primary", body={
+        "summary": "Visit", "start": {"dateTime": "2026-12-01T10:00:00Z"},
+        "end": {"dateTime": "2026-12-01T11:00:00Z"}}).execute()  # fmt: skip
+    link = urlsplit(provider.deep_link(ItemType.APPOINTMENT, event["id"]))
+    eid = parse_qs(link.query)["eid"][0]
+    assert eid == parse_qs(urlsplit(event["htmlLink"]).query)["eid"][0], "as Calendar links it"
+    assert parse_qs(link.query)["authuser"] == [ADDRESS]
+    assert provider.deep_link(ItemType.CONTACT, "people/c42") == (
+        "https://contacts.google.com/person/c42?authuser=gina%40contoso.test"
+    )
+    assert provider.deep_link(ItemType.EMAIL, "18c1f").endswith("/u/gina%40contoso.test/#all/18c1f")
+    assert provider.deep_link(ItemType.TASK, "t1").startswith("https://tasks.google.com/task/t1?")

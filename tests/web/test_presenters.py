@@ -88,3 +88,19 @@ def test_help_mail_carries_the_codes_support_needs() -> None:
     assert "Jane & Co?" in fields["body"]
     assert "Issue id: 42" in fields["body"]
     assert "occurrences: 3" in fields["body"]
+
+
+def test_a_gmail_mailbox_links_each_item_to_googles_web_app() -> None:
+    mailbox = _mailbox(HealthStatus.ACTIVE)
+    mailbox.provider, mailbox.address = Provider.GMAIL, "gina@contoso.test"
+    links = {
+        item_type: urlsplit(presenters.mailbox_item_link(TENANT, mailbox, item_type, "x1"))
+        for item_type in (ItemType.EMAIL, ItemType.CONTACT, ItemType.APPOINTMENT, ItemType.TASK)
+    }
+    assert {t: link.netloc for t, link in links.items()} == {
+        ItemType.EMAIL: "mail.google.com",
+        ItemType.CONTACT: "contacts.google.com",
+        ItemType.APPOINTMENT: "calendar.google.com",
+        ItemType.TASK: "tasks.google.com",
+    }
+    assert links[ItemType.EMAIL].path == "/mail/u/gina%40contoso.test/"
