@@ -3,8 +3,9 @@
 Items are put straight into the emulator's stores (the API's own shapes, far quicker than 6,500
 HTTP calls): contacts and accounts are people in the contact groups "SAP Contacts" and "SAP
 Accounts" (an account's organisation names the company), tasks are in the list "SAP Tasks"
-(updated a second apart), appointments are primary-calendar events with the private property
-``ssiSync=1`` and e-mails are messages labelled "SAP E-Mails", sent by the contacts.
+(many in one millisecond, as an import writes them), appointments are primary-calendar events
+with the private property ``ssiSync=1`` and e-mails are messages labelled "SAP E-Mails", sent
+by the contacts.
 
 The floor reads the same data with the plain Google client and no sync logic, with the
 provider's fields, formats and page sizes where they are the fewest requests: People
@@ -190,10 +191,7 @@ class GmailSide:
         now = datetime.now(UTC)
         due = (now + timedelta(days=7)).strftime("%Y-%m-%dT00:00:00.000Z")
         for n in range(sizes["tasks"]):
-            task = tasks.insert(task_list, {"title": f"Follow up {n}", "due": due})
-            # Written a second apart, as by a person: not hundreds in the newest millisecond,
-            # which the provider's (inclusive) updatedMin would read again on every run.
-            task.updated = now - timedelta(seconds=sizes["tasks"] - n)
+            tasks.insert(task_list, {"title": f"Follow up {n}", "due": due})
         calendar = store.calendars[ADDRESS]
         for n in range(sizes["appointments"]):
             start = now.replace(microsecond=0) + timedelta(days=n % 60, hours=9)

@@ -15,7 +15,8 @@ discovery), with ``api_endpoint`` from settings, and never batch (batches would 
 public batch URL). Credentials are google-auth's, refreshed by the library; a refused refresh
 surfaces as ``RefreshError`` for the classifier.
 
-Tasks are the tasks of the list "SAP Tasks" (cursor: the newest ``updated`` seen). Appointments
+Tasks are the tasks of the list "SAP Tasks" (cursor: the newest ``updated`` seen, with the
+ids of the tasks updated at that time, so they are not read again). Appointments
 are the events of the primary calendar marked with the private property ``ssiSync=1`` (cursor:
 the Calendar sync token; an expired one, 410, gives a full read); a failing one turns Tomato
 (``colorId`` "11") and keeps its own colour in a private property, restored when it is fixed.
@@ -280,20 +281,30 @@ class GmailProvider:
             request = connections.list_next(request, answer)
 
     def _task_changes(self, cursor: str | None) -> Changes:
+        """Tasks changed since the cursor: the newest ``updated`` seen and the ids updated at
+        that very time, which ``updatedMin`` (inclusive) hands out again and are left out."""
+        newest, _, ids = (cursor or "").partition("|")
+        seen = set(ids.split(",")) if ids else set()
         params: dict[str, Any] = {"tasklist": self._sap_tasks(), "maxResults": 100}
-        if cursor:
-            params.update(updatedMin=cursor, showDeleted=True, showHidden=True)
+        if newest:
+            params.update(updatedMin=newest, showDeleted=True, showHidden=True)
         tasks = self._tasks.tasks()
         found: list[dict[str, Any]] = []
         request = tasks.list(**params)
         while request is not None:
             answer = request.execute()
-            found += answer.get("items", [])
+            found += [t for t in answer.get("items", [])
+                      if not (t["updated"] == newest and t["id"] in seen)]  # fmt: skip
             request = tasks.list_next(request, answer)
-        newest = max((task["updated"] for task in found), default=cursor or "")
+        if found:
+            latest = max(task["updated"] for task in found)
+            at_latest = {task["id"] for task in found if task["updated"] == latest}
+            seen = seen | at_latest if latest == newest else at_latest
+            newest = latest
         upserted = tuple(google_records.task_record(t) for t in found if not t.get("deleted"))
         deleted = tuple(task["id"] for task in found if task.get("deleted"))
-        return Changes(ItemType.TASK, upserted, deleted, newest, not cursor)
+        next_cursor = f"{newest}|{','.join(sorted(seen))}" if newest else ""
+        return Changes(ItemType.TASK, upserted, deleted, next_cursor, not cursor)
 
     def _event_changes(self, cursor: str | None) -> Changes:
         if cursor:

@@ -254,3 +254,22 @@ def test_links_open_each_item_in_googles_web_apps_for_the_right_account(google) 
     )
     assert provider.deep_link(ItemType.EMAIL, "18c1f").endswith("/u/gina%40contoso.test/#all/18c1f")
     assert provider.deep_link(ItemType.TASK, "t1").startswith("https://tasks.google.com/task/t1?")
+
+
+def test_tasks_changed_in_the_same_millisecond_are_read_once(google, provider) -> None:
+    provider.activate()
+    made = [provider.create(ItemType.TASK, TaskRecord(subject=f"Call {n}")) for n in range(3)]
+    store = google.store.tasks[ADDRESS]
+    [sap] = [task_list for task_list in store.lists.values() if task_list.title == "SAP Tasks"]
+    moment = datetime(2026, 11, 29, 8, 0, 0, 123000, tzinfo=UTC)
+    for ref in made[:2]:
+        sap.tasks[ref.id].updated = moment
+    sap.tasks[made[2].id].updated = moment - timedelta(seconds=1)
+
+    first = provider.changes(ItemType.TASK, None)
+    assert len(first.upserted) == 3
+    assert provider.changes(ItemType.TASK, first.cursor).upserted == ()
+    sap.tasks[made[2].id].updated = moment  # a third task changed in that same millisecond
+    later = provider.changes(ItemType.TASK, first.cursor)
+    assert [t.id for t in later.upserted] == [made[2].id]
+    assert provider.changes(ItemType.TASK, later.cursor).upserted == ()
