@@ -123,4 +123,8 @@ def create_blueprint(server: OAuthServer, forget_access_token: Callable[[str], b
     def certs() -> Response:
         return jsonify(server.keys.jwks())
 
+    @oauth.get("/oauth2/v1/certs")
+    def certificates() -> Response:
+        return jsonify(server.keys.certificates())
+
     return oauth

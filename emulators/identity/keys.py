@@ -8,8 +8,13 @@ id_token names a key id it has not seen.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -21,6 +26,24 @@ def _generate() -> RSAKey:
     return RSAKey.generate_key(
         KEY_SIZE, parameters={"alg": ALGORITHM, "use": "sig"}, private=True, auto_kid=True
     )
+
+
+def _certificate(key: RSAKey) -> str:
+    private = key.private_key
+    assert isinstance(private, rsa.RSAPrivateKey)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "emulated signing key")])
+    start = datetime.now(UTC) - timedelta(days=1)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=30))
+        .sign(private, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 class Keyring:
@@ -57,6 +80,13 @@ class Keyring:
         with self._lock:
             keys = list(self._keys)
         return {"keys": [dict(key.as_dict(private=False)) for key in reversed(keys)]}
+
+    def certificates(self) -> dict[str, str]:
+        """Each published key as a self-signed X.509 certificate in PEM, by key id (the form of
+        Google's ``/oauth2/v1/certs``)."""
+        with self._lock:
+            keys = list(self._keys)
+        return {key.kid or "": _certificate(key) for key in reversed(keys)}
 
     def sign(self, claims: dict[str, Any]) -> str:
         """``claims`` as a compact JWS, header ``{"alg": "RS256", "kid": ..., "typ": "JWT"}``."""
