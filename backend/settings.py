@@ -56,6 +56,13 @@ DEMO_CLIENT = ("ssi-sync-demo", "ssi-sync-demo-secret")
 OFFICE_JS_URL = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
 """Where Outlook add-in pages load Office.js from (Microsoft's CDN; the demo points it at the
 emulated Outlook's copy, because the demo runs offline)."""
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+"""Google's signing certificates (PEM by key id), which verify the Gmail add-on's ID tokens."""
+DEMO_ADDON = (
+    "service-123456789012@gcp-sa-gsuiteaddons.iam.gserviceaccount.com",
+    "ssi-sync-gmail-addon.apps.googleusercontent.com",
+)
+"""The Gmail add-on's system service account and OAuth client in development and the demo."""
 EMULATED_ISSUER_PATHS = {"microsoft": "/microsoft/v2.0", "google": "/google"}
 
 
@@ -93,6 +100,9 @@ class Settings:
     office_js_url: str = OFFICE_JS_URL
     mail_client_origins: tuple[str, ...] = ()
     google_api_base: str | None = None
+    google_certs_url: str = GOOGLE_CERTS_URL
+    gmail_addon_service_account: str | None = None
+    gmail_addon_client_id: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -162,6 +172,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "office_js_url": env.parse("OFFICE_JS_URL", OFFICE_JS_URL, _http_url),
         "mail_client_origins": env.parse("MAIL_CLIENT_ORIGINS", (), _origins),
         "google_api_base": env.parse("GOOGLE_API_BASE", None, _http_url),
+        "google_certs_url": env.parse("GOOGLE_CERTS_URL", GOOGLE_CERTS_URL, _http_url),
+        "gmail_addon_service_account": env.text(
+            "GMAIL_ADDON_SERVICE_ACCOUNT", "" if production else DEMO_ADDON[0]
+        )
+        or None,
+        "gmail_addon_client_id": env.text(
+            "GMAIL_ADDON_CLIENT_ID", "" if production else DEMO_ADDON[1]
+        )
+        or None,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

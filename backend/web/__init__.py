@@ -17,11 +17,13 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.api import api
     from backend.web.dashboard import dashboard
     from backend.web.fix import fix
+    from backend.web.gmail_addon import gmail_addon
     from backend.web.health import health
     from backend.web.reactivation import reactivation
 
     limiter.exempt(health)
-    for blueprint in (health, dashboard, fix, reactivation, admin, api, addin, addin_api):
+    blueprints = (health, dashboard, fix, reactivation, admin, api, addin, addin_api, gmail_addon)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     @login_manager.unauthorized_handler

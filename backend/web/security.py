@@ -30,7 +30,7 @@ MAIL_CLIENT_HOSTS = (
     "https://mail.google.com",
 )
 """The only origins that may frame a page (task pane, add-on side panel)."""
-API_PREFIXES = ("/api/", "/addin/api/")
+API_PREFIXES = ("/api/", "/addin/api/", "/gmail-addon/")
 """Paths that answer JSON, errors included."""
 
 

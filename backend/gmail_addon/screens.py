@@ -1,0 +1,166 @@
+"""What the Gmail add-on shows, as cards: home, the open message, an issue, the Save dialog,
+re-activation. Pure: views gather the data and hand each button an :class:`Action`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+
+from backend import addin, savedialog
+from backend.gmail_addon.cards import (
+    Action,
+    Button,
+    Buttons,
+    Card,
+    Choice,
+    Choices,
+    Labelled,
+    OpenLink,
+    Paragraph,
+    Section,
+    TextField,
+)
+from backend.models import Issue, Mailbox
+from backend.models.mailbox import HealthStatus
+from backend.savedialog import RelatedCandidate, SaveForm
+from backend.web import presenters
+
+ActionFor = Callable[..., Action]
+"""``action_for(name, **state)``: a button's callback to the handler ``name`` with that state."""
+
+LABEL_EXPLAINED = (
+    "The red label <b>SAP E-Mails/Sync Error</b> marks e-mails that could not be saved in SAP. "
+    "It goes away by itself once the problem is fixed."
+)
+RELATED_QUERY, RELATED_CHOICE = "related_query", "related_id"
+"""Form input names of the account search and the picked account (not C4C property names)."""
+
+
+def _title(text: str | None) -> str:
+    return escape(text or "(no title)")
+
+
+def _red(text: str) -> str:
+    return f'<font color="#d93025">{escape(text)}</font>'
+
+
+def _mailbox_section(mailbox: Mailbox) -> Section:
+    pill = presenters.mailbox_pill(mailbox)
+    synced = presenters.utc_iso(mailbox.last_synced_at) or "not yet"
+    return Section((Labelled("Mailbox", f"{escape(mailbox.address)}: {escape(pill.label)}",
+                             f"Last sync {synced}"),))  # fmt: skip
+
+
+def reactivation(mailbox: Mailbox, url: str) -> Card:
+    """Sync is stopped until the user grants access again (consent or password)."""
+    why = mailbox.status_reason or "Your mailbox no longer accepts the sync's sign-in."
+    widgets = (
+        Paragraph(f"{escape(why)} Nothing is synced until you re-activate it."),
+        Buttons((Button("Re-activate", OpenLink(url), filled=True),)),
+    )
+    return Card("Sync is stopped", (Section(widgets),), subtitle=mailbox.address,
+                name="reactivation")  # fmt: skip
+
+
+def home(mailbox: Mailbox, issues: Sequence[Issue], action_for: ActionFor, dashboard: str) -> Card:
+    """The user's sync status and open issues."""
+    rows: list[Labelled | Buttons | Paragraph] = []
+    for issue in issues:
+        kind = (
+            presenters.ITEM_TYPE_LABELS.get(issue.item_type, "Mailbox")
+            if issue.item_type
+            else "Mailbox"
+        )
+        rows.append(Labelled(kind, _title(issue.title), issue.action_title))
+        rows.append(Buttons((Button("Open", action_for("issue", issue=issue.id)),)))
+    if not rows:
+        rows.append(Paragraph("Everything is in sync: no item of your mailbox has an issue."))
+    more = Buttons((Button("Open the dashboard", OpenLink(dashboard)),))
+    return Card(
+        "SAP Sync",
+        (_mailbox_section(mailbox), Section((*rows, more), header=f"Open issues ({len(issues)})")),
+        name="home",
+    )
+
+
+def message(found: addin.ItemStatus, action_for: ActionFor) -> Card:
+    """The open message: its sync state, its issue, the label explained, Track in SAP."""
+    state = found.state
+    if state is addin.ItemState.ISSUE:
+        issue = next(issue for issue in found.issues if not issue.informational)
+        return issue_card(issue, action_for)
+    if state is addin.ItemState.SYNCED:
+        text = "This e-mail is in SAP Cloud for Customer."
+    elif state is addin.ItemState.PENDING:
+        text = "This e-mail is waiting for the next sync (within a few minutes)."
+    else:
+        text = ('This e-mail is not tracked in SAP. <b>Track in SAP</b> gives it the label '
+                '"SAP E-Mails" and syncs it now.')  # fmt: skip
+    widgets: list[Paragraph | Buttons] = [Paragraph(text)]
+    if state is addin.ItemState.NOT_TRACKED:
+        widgets.append(Buttons((Button("Track in SAP", action_for("track"), filled=True),)))
+    return Card("SAP Sync", (Section(tuple(widgets)),), subtitle="This e-mail", name="message")
+
+
+def issue_card(issue: Issue, action_for: ActionFor) -> Card:
+    """One issue: what is wrong, what to do, the label explained, Fix and Retry."""
+    buttons = []
+    if savedialog.can_fix(issue):
+        buttons.append(Button("Fix", action_for("form", issue=issue.id), filled=True))
+    if issue.item_type is not None and issue.mailbox_item_id:
+        buttons.append(Button("Retry", action_for("retry", issue=issue.id)))
+    what = Section((
+        Labelled("What is wrong", escape(issue.backend_message or issue.code.value)),
+        Labelled("What to do", f"<b>{escape(issue.action_title or '')}</b> "
+                               f"{escape(issue.action_text or '')}"),
+        Paragraph(LABEL_EXPLAINED),
+        *([Buttons(tuple(buttons))] if buttons else []),
+    ))  # fmt: skip
+    return Card(_title(issue.title), (what,), subtitle=issue.code.value, name="issue")
+
+
+def form(
+    found: SaveForm,
+    action_for: ActionFor,
+    candidates: Sequence[RelatedCandidate] = (),
+    query: str = "",
+) -> Card:
+    """The Save dialog: one input per field (missing ones marked), the account to link, Save."""
+    inputs: list[TextField | Labelled | Paragraph] = []
+    if found.message:
+        inputs.append(Paragraph(_red(found.message)))
+    for field in found.fields:
+        label = f"{field.label} *" if field.required else field.label
+        if field.read_only:
+            inputs.append(Labelled(escape(label), escape(field.value) or "-"))
+        else:
+            inputs.append(TextField(field.name, label, field.value, field.error))
+    sections = [Section(tuple(inputs), header="Fill in what SAP needs")]
+    related = found.related
+    if related is not None:
+        current = escape(related.display or "none yet")
+        rows: list[Labelled | TextField | Choices | Buttons] = [
+            Labelled(escape(related.label), current, related.error),
+            TextField(RELATED_QUERY, "Search by name", query),
+            Buttons((Button("Search", action_for("search", issue=found.issue_id)),)),
+        ]
+        if candidates:
+            rows.append(Choices(RELATED_CHOICE, "Link to", tuple(
+                Choice(f"{c.name} ({c.detail})" if c.detail else c.name, c.object_id)
+                for c in candidates
+            ), radio=True))  # fmt: skip
+        sections.append(Section(tuple(rows), header=escape(related.label)))
+    save = Button("Save and sync", action_for("save", issue=found.issue_id), filled=True)
+    sections.append(Section((Buttons((save,)),)))
+    return Card(f"Fix: {_title(found.title)}", tuple(sections), name="form")
+
+
+def saved(title: str | None, action_for: ActionFor) -> Card:
+    """After a save that synced: done, and the way home."""
+    done = f"{_title(title)} is saved in SAP and in your mailbox. The red label is gone."
+    widgets = (Paragraph(done), Buttons((Button("Back to my issues", action_for("home")),)))
+    return Card("In sync", (Section(widgets),), name="saved")
+
+
+def stopped_mailbox(mailbox: Mailbox) -> bool:
+    return mailbox.status in (HealthStatus.FAILED_AUTH, HealthStatus.DISABLED)

@@ -1,0 +1,118 @@
+"""Who is calling the Gmail add-on's endpoints: Google, on behalf of which user.
+
+Google signs two ID tokens per request: the system ID token in ``Authorization: Bearer`` (its
+audience is the URL of the endpoint called, its ``email`` the project's add-on service account)
+and the user's ID token in ``authorizationEventObject.userIdToken`` (its audience is the
+add-on's OAuth client). Both must be signed by Google's current keys (``GOOGLE_CERTS_URL``,
+kept for five minutes and fetched again when a token names a key not seen yet), issued by
+``accounts.google.com``, unexpired and for a verified e-mail. Anything else is refused, with
+the reason kept for the log only.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from google.auth import exceptions as auth_errors
+from google.auth import jwt
+
+from backend.settings import Settings
+
+ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+CERTS_KEPT_SECONDS = 300
+
+
+class Refused(Exception):
+    """The request is not Google's, or not for this endpoint; the message is for the log."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The user Google vouches for."""
+
+    email: str
+    subject: str
+
+
+class _Certificates:
+    """Google's signing certificates by key id, fetched at most every few minutes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def get(self, url: str, *, fresh: bool = False) -> dict[str, str]:
+        with self._lock:
+            kept = self._kept.get(url)
+            if kept and not fresh and time.monotonic() - kept[0] < CERTS_KEPT_SECONDS:
+                return kept[1]
+        try:
+            answer = requests.get(url, timeout=10)
+            answer.raise_for_status()
+            certs = answer.json()
+        except (requests.RequestException, ValueError) as error:
+            raise Refused(f"Google's certificates could not be read: {error}") from error
+        if not isinstance(certs, dict):
+            raise Refused("Google's certificates are not a key id map")
+        with self._lock:
+            self._kept[url] = (time.monotonic(), certs)
+        return certs
+
+
+CERTIFICATES = _Certificates()
+
+
+def _decode(token: str, audience: str, certs_url: str) -> dict[str, Any]:
+    try:
+        try:
+            claims = jwt.decode(token, certs=CERTIFICATES.get(certs_url), audience=audience)
+        except ValueError as error:
+            if "Certificate for key id" not in str(error):
+                raise
+            claims = jwt.decode(
+                token, certs=CERTIFICATES.get(certs_url, fresh=True), audience=audience
+            )
+    except (ValueError, auth_errors.GoogleAuthError) as error:
+        raise Refused(f"token refused: {error}") from error
+    if claims.get("iss") not in ISSUERS:
+        raise Refused(f"token from another issuer: {claims.get('iss')!r}")
+    if claims.get("email_verified") is not True or not claims.get("email"):
+        raise Refused("token without a verified e-mail")
+    return claims
+
+
+def verify(
+    authorization: str, event: dict[str, Any], endpoint_url: str, settings: Settings
+) -> Caller:
+    """Check both of Google's tokens of one add-on request.
+
+    Args:
+        authorization: the request's ``Authorization`` header.
+        event: the event object Google posted.
+        endpoint_url: the public URL of the endpoint called (the system token's audience).
+        settings: the add-on's service account, OAuth client and Google's certificates URL.
+
+    Raises:
+        Refused: a token is missing, forged, expired, for another audience or another account.
+    """
+    account, client_id = settings.gmail_addon_service_account, settings.gmail_addon_client_id
+    if not account or not client_id:
+        raise Refused("the Gmail add-on is not configured")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Refused("no system ID token")
+    system = _decode(token.strip(), endpoint_url, settings.google_certs_url)
+    if system["email"] != account:
+        raise Refused(f"system token of another service account: {system['email']!r}")
+    authorization_event = event.get("authorizationEventObject")
+    user_token = (
+        authorization_event.get("userIdToken") if isinstance(authorization_event, dict) else None
+    )
+    if not isinstance(user_token, str) or not user_token:
+        raise Refused("no user ID token")
+    user = _decode(user_token, client_id, settings.google_certs_url)
+    return Caller(str(user["email"]).lower(), str(user.get("sub", "")))

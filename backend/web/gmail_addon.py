@@ -1,0 +1,283 @@
+"""The Gmail add-on's endpoints (``/gmail-addon/``): Google posts an event object, we answer cards.
+
+- ``POST /gmail-addon/home``: the homepage trigger, the user's sync status and open issues;
+- ``POST /gmail-addon/message``: the contextual trigger of an open message, its sync state;
+- ``POST /gmail-addon/action``: every button. ``parameters.action`` names a handler of
+  :data:`HANDLERS` (nothing else is called) and ``parameters.state`` carries the card's state,
+  signed and bound to the user, so a button cannot be replayed by someone else or altered.
+
+Each request is verified first (:mod:`backend.gmail_addon.verify`): Google's system ID token for
+this endpoint's public URL and the user's ID token, whose e-mail must be one of our users. A
+request that fails answers 401 with no data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from backend import addin, savedialog
+from backend.auth.signin import SignedInUser
+from backend.extensions import db_session, resources
+from backend.gmail_addon import screens
+from backend.gmail_addon.cards import Action, Json, notify, push, update
+from backend.gmail_addon.verify import Refused, verify
+from backend.jobs.schedule import enqueue_sync
+from backend.models import Issue, Mailbox, User
+from backend.models.run import Trigger
+from backend.models.types import ItemType
+from backend.sync import issues as issue_service
+from backend.sync.retry import request_retry
+from backend.web.access import visible_issue_or_404
+from backend.web.security import csrf, limiter
+
+log = logging.getLogger(__name__)
+
+gmail_addon = Blueprint("gmail_addon", __name__, url_prefix="/gmail-addon")
+csrf.exempt(gmail_addon)
+
+STATE_SALT = "gmail-addon-card-state"
+STATE_SECONDS = 3600
+"""A card's buttons work for an hour; then the user opens the add-on again."""
+HOME_ISSUES = 20
+UNAVAILABLE = "SAP or your mailbox cannot be reached now. What you typed is kept: try again soon."
+
+
+class Unauthorised(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Call:
+    """One verified request: the event, our user and their mailbox, the card state."""
+
+    event: dict[str, Any]
+    user: User
+    mailbox: Mailbox
+    state: dict[str, Any]
+
+    def inputs(self) -> dict[str, str]:
+        """The card's form values: ``formInputs[name].stringInputs.value[0]``."""
+        raw = (self.event.get("commonEventObject") or {}).get("formInputs") or {}
+        values = {}
+        for name, given in raw.items() if isinstance(raw, dict) else ():
+            strings = (
+                (given or {}).get("stringInputs", {}).get("value")
+                if isinstance(given, dict)
+                else None
+            )
+            if isinstance(strings, list) and strings and isinstance(strings[0], str):
+                values[str(name)] = strings[0]
+        return values
+
+
+@gmail_addon.errorhandler(Unauthorised)
+def _unauthorised(_error: Unauthorised) -> tuple[Response, int]:
+    return Response(status=401), 401  # type: ignore[return-value]
+
+
+def _public_url(path: str) -> str:
+    return resources().settings.public_base_url + path
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(resources().settings.secret_key, salt=STATE_SALT)
+
+
+def _action_for(call_user: User, message_id: str | None) -> Callable[..., Action]:
+    def action_for(name: str, **state: Any) -> Action:
+        signed = _serializer().dumps({"u": call_user.id, "m": message_id, **state})
+        return Action(_public_url("/gmail-addon/action"), {"action": name, "state": signed})
+
+    return action_for
+
+
+@gmail_addon.before_request
+def _verify() -> None:
+    event = request.get_json(silent=True)
+    if not isinstance(event, dict):
+        raise Unauthorised
+    try:
+        caller = verify(
+            request.headers.get("Authorization", ""),
+            event,
+            _public_url(request.path),
+            resources().settings,
+        )
+    except Refused as refused:
+        log.info("Gmail add-on request refused: %s", refused)
+        raise Unauthorised from None
+    session = db_session()
+    user = session.scalars(select(User).where(User.email == caller.email)).one_or_none()
+    mailbox = (
+        session.scalars(select(Mailbox).where(Mailbox.user_id == user.id)).one_or_none()
+        if user is not None
+        else None
+    )
+    if user is None or mailbox is None:
+        log.info("Gmail add-on request of %s, who has no mailbox here", caller.email)
+        raise Unauthorised
+    g.gmail_call = Call(event, user, mailbox, {})
+    # Tenant-scoped lookups (``backend.web.access``) read flask-login's user: this one.
+    g._login_user = SignedInUser(user)
+
+
+def _call() -> Call:
+    return g.gmail_call
+
+
+def _message_id(call: Call) -> str | None:
+    found = (call.event.get("gmail") or {}).get("messageId")
+    return found if isinstance(found, str) and found else None
+
+
+def _stopped(call: Call) -> Json | None:
+    if screens.stopped_mailbox(call.mailbox):
+        return push(screens.reactivation(call.mailbox, _public_url("/reactivate/")))
+    return None
+
+
+@gmail_addon.post("/home")
+def home() -> Response:
+    call = _call()
+    return jsonify(_stopped(call) or push(_home_card(call)))
+
+
+def _home_card(call: Call) -> Any:
+    issues = issue_service.open_issues(db_session(), call.mailbox.id)
+    shown = [issue for issue in issues if not issue.informational][:HOME_ISSUES]
+    return screens.home(call.mailbox, shown, _action_for(call.user, None), _public_url("/"))
+
+
+@gmail_addon.post("/message")
+def message() -> Response:
+    call, message_id = _call(), _message_id(_call())
+    if message_id is None:
+        return jsonify(push(_home_card(call)))
+    stopped = _stopped(call)
+    if stopped:
+        return jsonify(stopped)
+    found = addin.item_status(db_session(), call.mailbox, ItemType.EMAIL, message_id)
+    return jsonify(push(screens.message(found, _action_for(call.user, message_id))))
+
+
+# -- buttons ---------------------------------------------------------------------------------
+
+Handler = Callable[[Call], Json]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[name] = function
+        return function
+
+    return register
+
+
+@gmail_addon.post("/action")
+@limiter.limit("60 per minute", key_func=lambda: f"gmail-addon:{_call().user.id}")
+def action() -> Response:
+    call = _call()
+    parameters = (call.event.get("commonEventObject") or {}).get("parameters") or {}
+    name, signed = parameters.get("action"), parameters.get("state")
+    chosen = HANDLERS.get(name) if isinstance(name, str) else None
+    if chosen is None or not isinstance(signed, str):
+        return jsonify(notify("That button is not known. Open the add-on again.")), 400
+    try:
+        state = _serializer().loads(signed, max_age=STATE_SECONDS)
+    except BadSignature:
+        raise Unauthorised from None
+    if not isinstance(state, dict) or state.get("u") != call.user.id:
+        raise Unauthorised
+    return jsonify(chosen(Call(call.event, call.user, call.mailbox, state)))
+
+
+def _issue(call: Call) -> Issue:
+    return visible_issue_or_404(int(call.state["issue"]))
+
+
+def _actions(call: Call) -> Callable[..., Action]:
+    return _action_for(call.user, call.state.get("m"))
+
+
+@handler("home")
+def _go_home(call: Call) -> Json:
+    return update(_home_card(call))
+
+
+@handler("issue")
+def _show_issue(call: Call) -> Json:
+    return update(screens.issue_card(_issue(call), _actions(call)))
+
+
+@handler("form")
+def _open_form(call: Call) -> Json:
+    try:
+        form = savedialog.open_form(db_session(), resources(), _issue(call))
+    except savedialog.SaveDialogError as error:
+        return notify(error.message)
+    return update(screens.form(form, _actions(call)))
+
+
+@handler("search")
+def _search(call: Call) -> Json:
+    issue, inputs = _issue(call), call.inputs()
+    query = inputs.get(screens.RELATED_QUERY, "").strip()
+    try:
+        form = savedialog.with_values(
+            savedialog.open_form(db_session(), resources(), issue), inputs
+        )
+        found = savedialog.search_related(db_session(), resources(), issue, query) if query else []
+    except savedialog.SaveDialogError as error:
+        return notify(error.message)
+    notice = None if found else "Nothing found in SAP by that name."
+    return update(screens.form(form, _actions(call), found, query), notice)
+
+
+@handler("save")
+def _save(call: Call) -> Json:
+    issue, inputs = _issue(call), call.inputs()
+    related_id = inputs.pop(screens.RELATED_CHOICE, None) or None
+    inputs.pop(screens.RELATED_QUERY, None)
+    try:
+        result = savedialog.submit(
+            db_session(), resources(), issue, inputs, call.user, related_id=related_id
+        )
+    except savedialog.SaveDialogError as error:
+        return notify(error.message)
+    if result.ok:
+        return update(screens.saved(issue.title, _actions(call)), "Saved and synced.")
+    notice = UNAVAILABLE if result.status == "UNAVAILABLE" else "SAP needs more: see the fields."
+    return update(screens.form(result.form, _actions(call)), notice)
+
+
+@handler("retry")
+def _retry(call: Call) -> Json:
+    session, found, issue = db_session(), resources(), _issue(call)
+    if not request_retry(session, issue):
+        return notify("This issue is about the whole mailbox; it clears when it syncs.")
+    session.commit()
+    enqueue_sync(found.redis, issue.mailbox_id, Trigger.FORCED,
+                 found.settings.sync_job_timeout_seconds)  # fmt: skip
+    return notify("It will be tried again in a moment.")
+
+
+@handler("track")
+def _track(call: Call) -> Json:
+    message_id = call.state.get("m")
+    if not isinstance(message_id, str):
+        return notify("Open an e-mail to track it.")
+    session = db_session()
+    try:
+        found = addin.track(session, resources(), call.mailbox, call.user, ItemType.EMAIL,
+                            message_id)  # fmt: skip
+    except addin.TrackRefused as refused:
+        return notify(str(refused))
+    return update(screens.message(found, _actions(call)), "Tracked: it syncs now.")

@@ -1,0 +1,43 @@
+"""Fixtures for the Gmail add-on: Anna on Gmail (the engine tests' fixtures with ``kind``
+"gmail"), the Google emulator playing Google's signing keys, and Gmail calling the add-on."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulators.google import GoogleEmulator
+from tests.support.cards import CLIENT_ID, PUBLIC, SERVICE_ACCOUNT, GmailHost
+from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
+    ADDRESS,
+    c4c,
+    c4c_service,
+    crm,
+    ews,
+    google,
+    mailbox,
+    owner,
+    sync_now,
+    tenant,
+)
+
+
+@pytest.fixture
+def kind() -> str:
+    return "gmail"
+
+
+@pytest.fixture
+def app_config(google: GoogleEmulator) -> dict[str, object]:  # noqa: F811 - the fixture above
+    return {
+        "GOOGLE_API_BASE": google.url,
+        "GOOGLE_CERTS_URL": f"{google.url}/oauth2/v1/certs",
+        "GMAIL_ADDON_SERVICE_ACCOUNT": SERVICE_ACCOUNT,
+        "GMAIL_ADDON_CLIENT_ID": CLIENT_ID,
+        "PUBLIC_BASE_URL": PUBLIC,
+    }
+
+
+@pytest.fixture
+def gmail(client, google: GoogleEmulator, mailbox) -> GmailHost:  # noqa: F811
+    """Gmail with Anna signed in, calling the add-on."""
+    return GmailHost(client, google, ADDRESS)

@@ -1,0 +1,231 @@
+"""Typed models of the Google Workspace add-on card format (the part the Gmail add-on uses), and
+a Gmail stand-in that posts event objects with Google-signed ID tokens, as Gmail does.
+
+The models forbid unknown fields and require exactly one widget kind per widget, so an answer
+that Gmail would not render fails validation here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask.testing import FlaskClient
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from emulators.google import GoogleEmulator
+
+SERVICE_ACCOUNT = "service-123456789012@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
+CLIENT_ID = "ssi-sync-gmail-addon.apps.googleusercontent.com"
+PUBLIC = "https://sync.contoso.test"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Parameter(Strict):
+    key: str
+    value: str
+
+
+class CallbackAction(Strict):
+    function: str
+    parameters: list[Parameter] = []
+
+
+class OpenLink(Strict):
+    url: str
+
+
+class OnClick(Strict):
+    action: CallbackAction | None = None
+    openLink: OpenLink | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> OnClick:
+        assert (self.action is None) != (self.openLink is None), "one of action, openLink"
+        return self
+
+
+class Button(Strict):
+    text: str
+    onClick: OnClick
+    type: Literal["FILLED", "OUTLINED", "BORDERLESS"] | None = None
+
+
+class ButtonList(Strict):
+    buttons: list[Button]
+
+
+class TextParagraph(Strict):
+    text: str
+
+
+class DecoratedText(Strict):
+    topLabel: str | None = None
+    text: str
+    bottomLabel: str | None = None
+    wrapText: bool | None = None
+
+
+class TextInput(Strict):
+    name: str
+    label: str
+    value: str | None = None
+    hintText: str | None = None
+
+
+class SelectionItem(Strict):
+    text: str
+    value: str
+    selected: bool = False
+
+
+class SelectionInput(Strict):
+    name: str
+    label: str
+    type: Literal["CHECK_BOX", "RADIO_BUTTON", "SWITCH", "DROPDOWN"]
+    items: list[SelectionItem]
+
+
+class Widget(Strict):
+    textParagraph: TextParagraph | None = None
+    decoratedText: DecoratedText | None = None
+    textInput: TextInput | None = None
+    selectionInput: SelectionInput | None = None
+    buttonList: ButtonList | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Widget:
+        kinds = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        assert len(kinds) == 1, f"a widget has exactly one kind, not {kinds}"
+        return self
+
+
+class Section(Strict):
+    header: str | None = None
+    widgets: list[Widget]
+
+
+class CardHeader(Strict):
+    title: str
+    subtitle: str | None = None
+
+
+class Card(Strict):
+    header: CardHeader
+    sections: list[Section]
+    name: str | None = None
+
+    def texts(self) -> str:
+        """Every text of the card, one per line (for asserting what a person reads)."""
+        lines = [self.header.title, self.header.subtitle or ""]
+        for section in self.sections:
+            lines.append(section.header or "")
+            for widget in section.widgets:
+                for part in (widget.textParagraph, widget.decoratedText):
+                    if part is not None:
+                        lines += [getattr(part, "topLabel", None) or "", part.text,
+                                  getattr(part, "bottomLabel", None) or ""]  # fmt: skip
+        return "\n".join(line for line in lines if line)
+
+    def _widgets(self, kind: str) -> list[Any]:
+        return [
+            getattr(widget, kind)
+            for section in self.sections
+            for widget in section.widgets
+            if getattr(widget, kind) is not None
+        ]
+
+    def buttons(self) -> dict[str, Button]:
+        return {b.text: b for listed in self._widgets("buttonList") for b in listed.buttons}
+
+    def inputs(self) -> dict[str, TextInput]:
+        return {found.name: found for found in self._widgets("textInput")}
+
+    def choices(self) -> dict[str, SelectionInput]:
+        return {found.name: found for found in self._widgets("selectionInput")}
+
+
+class Navigation(Strict):
+    pushCard: Card | None = None
+    updateCard: Card | None = None
+    popCard: bool | None = None
+
+
+class Notification(Strict):
+    text: str
+
+
+class Action(Strict):
+    navigations: list[Navigation] | None = None
+    notification: Notification | None = None
+
+
+class RenderActions(Strict):
+    action: Action
+
+    @property
+    def card(self) -> Card:
+        [navigation] = self.action.navigations or []
+        found = navigation.pushCard or navigation.updateCard
+        assert found is not None
+        return found
+
+
+class GmailHost:
+    """Gmail calling the add-on: event objects with Google's ID tokens, signed by the Google
+    emulator's keys (published at its ``/oauth2/v1/certs``)."""
+
+    def __init__(self, client: FlaskClient, google: GoogleEmulator, user: str) -> None:
+        self.client, self.google, self.user = client, google, user
+
+    def token(self, audience: str, **claims: Any) -> str:
+        subject = "10" + str(sum(self.user.encode()))
+        identity = {"aud": audience, "sub": subject, "email": self.user, "email_verified": True}
+        return self.google.store.oauth.sign_id_token({**identity, **claims})
+
+    def event(self, message_id: str | None = None, **common: Any) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "commonEventObject": {"hostApp": "GMAIL", "platform": "WEB", **common},
+            "authorizationEventObject": {
+                "userOAuthToken": "ya29.user",
+                "userIdToken": self.token(CLIENT_ID),
+                "systemIdToken": "unused",
+            },
+        }
+        if message_id:
+            event["gmail"] = {"messageId": message_id, "threadId": message_id,
+                              "accessToken": "gmail-access"}  # fmt: skip
+        return event
+
+    def post(self, url: str, event: dict[str, Any], **system: Any):
+        """The raw answer to ``event`` posted to ``url`` (absolute, under the public URL)."""
+        headers = {"Authorization": f"Bearer {self.system_token(url, **system)}"}
+        return self.client.post(url.removeprefix(PUBLIC), json=event, headers=headers)
+
+    def system_token(self, url: str, **claims: Any) -> str:
+        return self.google.store.oauth.sign_id_token(
+            {"aud": url, "sub": "109", "email": SERVICE_ACCOUNT, "email_verified": True, **claims}
+        )
+
+    def render(self, url: str, event: dict[str, Any]) -> RenderActions:
+        answer = self.post(url, event)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return RenderActions.model_validate(answer.get_json())
+
+    def home(self) -> Card:
+        return self.render(f"{PUBLIC}/gmail-addon/home", self.event()).card
+
+    def open(self, message_id: str) -> Card:
+        return self.render(f"{PUBLIC}/gmail-addon/message", self.event(message_id)).card
+
+    def click(self, card: Card, text: str, inputs: dict[str, str] | None = None) -> RenderActions:
+        """Press the button ``text`` of ``card`` with ``inputs`` typed into its form."""
+        action = card.buttons()[text].onClick.action
+        assert action is not None, f"{text} opens a link"
+        parameters = {p.key: p.value for p in action.parameters}
+        typed = inputs or {}
+        form = {name: {"stringInputs": {"value": [value]}} for name, value in typed.items()}
+        event = self.event(parameters=parameters, formInputs=form)
+        return self.render(action.function, event)
