@@ -18,8 +18,9 @@ from emulators.google.oauth import OAuthServer
 from emulators.google.people import PeopleStore
 from emulators.google.tasks import TaskStore
 
-PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/")
-"""Paths that take no bearer token (the OAuth endpoints and the emulator's own)."""
+PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/", "/mail/")
+"""Paths that take no bearer token (the OAuth endpoints, the mail client preview and the
+emulator's own)."""
 
 
 @dataclass(frozen=True)

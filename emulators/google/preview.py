@@ -1,0 +1,166 @@
+"""The mail client preview: a small Gmail over the emulated mailboxes (``/mail/``), with the
+Gmail add-on's side panel.
+
+It is for a person trying the demo in a browser. Choose an account, see the inbox with each
+message's own labels as chips (in their label colour, as Gmail shows them), open a message, and
+the panel beside it shows the add-on's card, got the way Gmail gets it: an event object posted to
+the add-on's trigger URL with a system ID token for that URL and the user's ID token, both
+signed with this emulator's Google keys (``/oauth2/v1/certs``). Buttons post their action back
+through this page, form inputs as ``formInputs``; links open in a new tab. Cards are rendered
+from their JSON here, with Google's small HTML subset for text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import requests
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from markupsafe import Markup
+
+from emulators.google.app import GoogleStore
+from emulators.google.gmail_store import GmailMailbox, GmailMessage
+
+ALLOWED_TAGS = re.compile(r"&lt;(/?(?:b|i|u|br)|font color=&quot;#[0-9a-fA-F]{6}&quot;|/font)&gt;")
+
+
+@dataclass(frozen=True)
+class AddonDeployment:
+    """Where the add-on is and whom Google's tokens name: its trigger URLs (from the deployment
+    descriptor), its system service account and its OAuth client."""
+
+    home_url: str
+    message_url: str
+    service_account: str
+    client_id: str
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    sender: str
+    subject: str
+    chips: list[tuple[str, str | None]]
+
+
+def card_text(text: str) -> Markup:
+    """Card text with Google's formatting subset kept and everything else escaped."""
+    escaped = escape(text)
+    kept = ALLOWED_TAGS.sub(lambda m: "<" + m.group(1).replace("&quot;", '"') + ">", escaped)
+    return Markup(kept)
+
+
+def _chips(mailbox: GmailMailbox, message: GmailMessage) -> list[tuple[str, str | None]]:
+    labels = {label.id: label for label in mailbox.labels.values() if label.type == "user"}
+    return [
+        (labels[i].name, (labels[i].color or {}).get("backgroundColor"))
+        for i in message.label_ids
+        if i in labels
+    ]
+
+
+class Host:
+    """Gmail calling the add-on for one user."""
+
+    def __init__(self, store: GoogleStore, deployment: AddonDeployment, address: str) -> None:
+        self.store, self.deployment, self.address = store, deployment, address
+
+    def event(self, message_id: str | None, **common: Any) -> dict[str, Any]:
+        user_token = self.store.oauth.sign_id_token({
+            "aud": self.deployment.client_id, "sub": "1" + str(sum(self.address.encode())),
+            "email": self.address, "email_verified": True,
+        })  # fmt: skip
+        event: dict[str, Any] = {
+            "commonEventObject": {"hostApp": "GMAIL", "platform": "WEB", **common},
+            "authorizationEventObject": {"userIdToken": user_token},
+        }
+        if message_id:
+            event["gmail"] = {"messageId": message_id, "threadId": message_id}
+        return event
+
+    def call(self, url: str, event: dict[str, Any]) -> dict[str, Any]:
+        system_token = self.store.oauth.sign_id_token({
+            "aud": url, "sub": "100", "email": self.deployment.service_account,
+            "email_verified": True,
+        })  # fmt: skip
+        try:
+            answer = requests.post(
+                url, json=event, headers={"Authorization": f"Bearer {system_token}"}, timeout=60
+            )
+        except requests.RequestException as error:
+            return {"error": f"The add-on could not be reached: {type(error).__name__}"}
+        if answer.status_code != 200:
+            return {"error": f"The add-on answered HTTP {answer.status_code}."}
+        return answer.json()
+
+
+def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Blueprint:
+    preview = Blueprint("gmail_preview", __name__, url_prefix="/mail",
+                        template_folder="templates", static_folder="static",
+                        static_url_path="/static")  # fmt: skip
+    panels: dict[str, dict[str, Any]] = {}
+    """The add-on's last answer to a button, per account, shown once by the next page."""
+
+    def host() -> Host | None:
+        address = session.get("gmail_address")
+        return Host(store, deployment, address) if address in store.mailboxes else None
+
+    @preview.get("/")
+    def inbox() -> Any:
+        found = host()
+        if found is None:
+            return render_template("gmail/choose.html", addresses=sorted(store.mailboxes))
+        mailbox, chosen = store.mailboxes[found.address], request.args.get("message")
+        with store.lock:
+            messages = sorted(
+                (m for m in mailbox.messages.values() if "INBOX" in m.label_ids),
+                key=lambda m: m.internal_date, reverse=True,
+            )  # fmt: skip
+            rows = [Row(m.id, m.header("From"), m.header("Subject"), _chips(mailbox, m))
+                    for m in messages]  # fmt: skip
+        selected = next((row for row in rows if row.id == chosen), None)
+        answer = panels.pop(found.address, None)
+        if answer is None:
+            url = deployment.message_url if selected else deployment.home_url
+            answer = found.call(url, found.event(selected.id if selected else None))
+        return render_template("gmail/inbox.html", address=found.address, rows=rows,
+                               selected=selected, answer=answer, text=card_text,
+                               dumps=json.dumps)  # fmt: skip
+
+    @preview.post("/choose")
+    def choose() -> Any:
+        session["gmail_address"] = request.form.get("address", "").lower()
+        return redirect(url_for("gmail_preview.inbox"))
+
+    @preview.post("/sign-out")
+    def sign_out() -> Any:
+        session.pop("gmail_address", None)
+        return redirect(url_for("gmail_preview.inbox"))
+
+    @preview.post("/click")
+    def click() -> Any:
+        found = host()
+        if found is None:
+            return redirect(url_for("gmail_preview.inbox"))
+        action = json.loads(request.form.get("click", "{}"))
+        message = request.form.get("message") or None
+        inputs = {name: {"stringInputs": {"value": [value]}}
+                  for name, value in request.form.items()
+                  if name not in ("click", "message")}  # fmt: skip
+        parameters = {p["key"]: p["value"] for p in action.get("parameters", [])}
+        event = found.event(message, parameters=parameters, formInputs=inputs)
+        panels[found.address] = found.call(str(action.get("function", "")), event)
+        return redirect(url_for("gmail_preview.inbox", message=message))
+
+    return preview
+
+
+def install(app: Flask, store: GoogleStore, deployment: AddonDeployment) -> None:
+    """Serve the preview from the emulator's app."""
+    app.secret_key = app.secret_key or secrets.token_hex(16)
+    app.register_blueprint(create_blueprint(store, deployment))
