@@ -24,7 +24,7 @@ from backend.demo_data import C4C_USER, DEMO_USERS, GOOGLE_URL, DemoUser, seed_d
 from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
 from backend.models.mailbox import Provider
-from backend.settings import DEMO_CLIENT, default_database_url
+from backend.settings import DEMO_ADDON, DEMO_CLIENT, default_database_url
 
 WEB_PORT = 8000
 
@@ -63,7 +63,9 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
                            "--addin-url", f"http://127.0.0.1:{web_port}/addin/taskpane",
                            *mailboxes)),
         Child("google", (python, "-m", "emulators.google", "--port", "8103", "--seed", "contoso",
-                         *trust, *tokens)),
+                         "--addon-url", f"http://127.0.0.1:{web_port}",
+                         "--addon-service-account", DEMO_ADDON[0],
+                         "--addon-client-id", DEMO_ADDON[1], *trust, *tokens)),
         Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
                            "--seed", "contoso")),
         Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
@@ -111,6 +113,9 @@ def demo(port: int) -> None:
         "OFFICE_JS_URL": f"{OUTLOOK}/owa/office.js",
         "MAIL_CLIENT_ORIGINS": OUTLOOK,
         "GOOGLE_API_BASE": GOOGLE_URL,
+        # The emulated Gmail signs the add-on's ID tokens with the Google emulator's keys.
+        "GOOGLE_CERTS_URL": f"{GOOGLE_URL}/oauth2/v1/certs",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         **os.environ,
         "REDIS_URL": found.redis_url,
         "FLASK_RUN_FROM_CLI": "true",
@@ -196,6 +201,7 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         f"  Outlook      {OUTLOOK}/owa/  (emulated, with the SAP Sync task pane beside each item)",
         f"  add-in       {base}/addin/manifest.xml  (the manifest for PUBLIC_BASE_URL)",
         f"  Google       {GOOGLE_URL}/gmail/v1/  (emulated Gmail, Calendar, Tasks, People APIs)",
+        f"  Gmail        {GOOGLE_URL}/mail/  (emulated, with the SAP Sync add-on beside messages)",
         "  sign-in      http://127.0.0.1:8104/  (emulated Microsoft Entra ID and Google)",
         "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
         "  tenant       Contoso",

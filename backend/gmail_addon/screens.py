@@ -46,7 +46,8 @@ def _red(text: str) -> str:
 
 def _mailbox_section(mailbox: Mailbox) -> Section:
     pill = presenters.mailbox_pill(mailbox)
-    synced = presenters.utc_iso(mailbox.last_synced_at) or "not yet"
+    moment = mailbox.last_synced_at
+    synced = moment.strftime("%d %b %Y, %H:%M UTC") if moment else "not yet"
     return Section((Labelled("Mailbox", f"{escape(mailbox.address)}: {escape(pill.label)}",
                              f"Last sync {synced}"),))  # fmt: skip
 
@@ -111,7 +112,7 @@ def issue_card(issue: Issue, action_for: ActionFor) -> Card:
         buttons.append(Button("Retry", action_for("retry", issue=issue.id)))
     what = Section((
         Labelled("What is wrong", escape(issue.backend_message or issue.code.value)),
-        Labelled("What to do", f"<b>{escape(issue.action_title or '')}</b> "
+        Labelled("What to do", f"<b>{escape(issue.action_title or '')}.</b> "
                                f"{escape(issue.action_text or '')}"),
         Paragraph(LABEL_EXPLAINED),
         *([Buttons(tuple(buttons))] if buttons else []),

@@ -26,6 +26,7 @@ from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engin
     kind,
     mailbox,
     outlook,
+    owner,
     sync_now,
     tenant,
 )
@@ -40,9 +41,9 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 class LiveServer:
     """The app under test on 127.0.0.1 in a background thread."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, port: int = 0) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

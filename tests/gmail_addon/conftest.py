@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from emulators.google import GoogleEmulator
-from tests.support.cards import CLIENT_ID, PUBLIC, SERVICE_ACCOUNT, GmailHost
+from tests.support.cards import GmailHost, addon_settings
 from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
     ADDRESS,
     c4c,
@@ -28,13 +28,7 @@ def kind() -> str:
 
 @pytest.fixture
 def app_config(google: GoogleEmulator) -> dict[str, object]:  # noqa: F811 - the fixture above
-    return {
-        "GOOGLE_API_BASE": google.url,
-        "GOOGLE_CERTS_URL": f"{google.url}/oauth2/v1/certs",
-        "GMAIL_ADDON_SERVICE_ACCOUNT": SERVICE_ACCOUNT,
-        "GMAIL_ADDON_CLIENT_ID": CLIENT_ID,
-        "PUBLIC_BASE_URL": PUBLIC,
-    }
+    return addon_settings(google)
 
 
 @pytest.fixture

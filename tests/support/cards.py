@@ -19,6 +19,17 @@ CLIENT_ID = "ssi-sync-gmail-addon.apps.googleusercontent.com"
 PUBLIC = "https://sync.contoso.test"
 
 
+def addon_settings(google: GoogleEmulator, public_base_url: str = PUBLIC) -> dict[str, object]:
+    """The app's settings for the add-on with ``google`` playing Google (APIs and keys)."""
+    return {
+        "GOOGLE_API_BASE": google.url,
+        "GOOGLE_CERTS_URL": f"{google.url}/oauth2/v1/certs",
+        "GMAIL_ADDON_SERVICE_ACCOUNT": SERVICE_ACCOUNT,
+        "GMAIL_ADDON_CLIENT_ID": CLIENT_ID,
+        "PUBLIC_BASE_URL": public_base_url,
+    }
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
