@@ -163,5 +163,13 @@ def saved(title: str | None, action_for: ActionFor) -> Card:
     return Card("In sync", (Section(widgets),), name="saved")
 
 
+def elsewhere(mailbox: Mailbox) -> Card:
+    """The user's synced mailbox is not this Gmail: nothing here is synced."""
+    system = presenters.provider_label(mailbox.provider)
+    text = (f"Your synced mailbox is {escape(mailbox.address)} on {escape(system)}: messages in "
+            "this Gmail are not synced. Use the SAP Sync add-in of that mail system.")  # fmt: skip
+    return Card("SAP Sync", (Section((Paragraph(text),)),), name="elsewhere")
+
+
 def stopped_mailbox(mailbox: Mailbox) -> bool:
     return mailbox.status in (HealthStatus.FAILED_AUTH, HealthStatus.DISABLED)

@@ -24,6 +24,8 @@ from backend.settings import Settings
 
 ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 CERTS_KEPT_SECONDS = 300
+CLOCK_SKEW_SECONDS = 30
+"""Tolerance for ``iat`` and ``exp`` between Google's clock and ours."""
 
 
 class Refused(Exception):
@@ -66,16 +68,19 @@ class _Certificates:
 CERTIFICATES = _Certificates()
 
 
+def _signed(token: str, audience: str, certs: dict[str, str]) -> dict[str, Any]:
+    return dict(jwt.decode(token, certs=certs, audience=audience,
+                           clock_skew_in_seconds=CLOCK_SKEW_SECONDS))  # fmt: skip
+
+
 def _decode(token: str, audience: str, certs_url: str) -> dict[str, Any]:
     try:
         try:
-            claims = jwt.decode(token, certs=CERTIFICATES.get(certs_url), audience=audience)
+            claims = _signed(token, audience, CERTIFICATES.get(certs_url))
         except ValueError as error:
             if "Certificate for key id" not in str(error):
                 raise
-            claims = jwt.decode(
-                token, certs=CERTIFICATES.get(certs_url, fresh=True), audience=audience
-            )
+            claims = _signed(token, audience, CERTIFICATES.get(certs_url, fresh=True))
     except (ValueError, auth_errors.GoogleAuthError) as error:
         raise Refused(f"token refused: {error}") from error
     if claims.get("iss") not in ISSUERS:

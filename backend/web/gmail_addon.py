@@ -31,6 +31,7 @@ from backend.gmail_addon.cards import Action, Json, notify, push, update
 from backend.gmail_addon.verify import Refused, verify
 from backend.jobs.schedule import enqueue_sync
 from backend.models import Issue, Mailbox, User
+from backend.models.mailbox import Provider
 from backend.models.run import Trigger
 from backend.models.types import ItemType
 from backend.sync import issues as issue_service
@@ -177,6 +178,8 @@ def message() -> Response:
     stopped = _stopped(call)
     if stopped:
         return jsonify(stopped)
+    if call.mailbox.provider is not Provider.GMAIL:
+        return jsonify(push(screens.elsewhere(call.mailbox)))
     found = addin.item_status(db_session(), call.mailbox, ItemType.EMAIL, message_id)
     return jsonify(push(screens.message(found, _action_for(call.user, message_id))))
 
