@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import requests
 from flask import Flask, Response, g, request
 
-from emulators.google import calendar, gmail, oauth, people, tasks
+from emulators.google import batch, calendar, gmail, oauth, people, tasks
 from emulators.google.calendar import Calendar
 from emulators.google.errors import GoogleError, envelope, unauthenticated
 from emulators.google.gmail_store import GmailMailbox
@@ -18,9 +18,9 @@ from emulators.google.oauth import OAuthServer
 from emulators.google.people import PeopleStore
 from emulators.google.tasks import TaskStore
 
-PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/", "/mail/")
-"""Paths that take no bearer token (the OAuth endpoints, the mail client preview and the
-emulator's own)."""
+PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/", "/mail/", "/batch/")
+"""Paths that take no bearer token (the OAuth endpoints, the mail client preview, batches,
+whose parts carry their own, and the emulator's own)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ def create_app(store: GoogleStore) -> Flask:
 
     app.register_blueprint(oauth.create_blueprint(store.oauth, store.revoke))
     app.register_blueprint(gmail.create_blueprint(mailbox_of))
+    app.register_blueprint(batch.create_blueprint())
     app.register_blueprint(calendar.create_blueprint(lambda: store.calendars[g.caller]))
     app.register_blueprint(tasks.create_blueprint(lambda: store.tasks[g.caller]))
     app.register_blueprint(people.create_blueprint(lambda: store.people[g.caller]))

@@ -10,6 +10,7 @@ import pytest
 import requests
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
 
 from emulators.google import GoogleEmulator
 from tests.google.conftest import ADDRESS, TOKEN, reason
@@ -174,3 +175,48 @@ def test_injected_failures_come_in_googles_envelope(google, gmail) -> None:
     assert reason(raised.value) == (500, "backendError")
     assert gmail.getProfile(userId="me").execute()["emailAddress"] == ADDRESS
     assert [entry.status for entry in google.log.entries(path="/profile$")] == [500, 200]
+
+
+def test_a_batch_answers_each_part_as_gmail_would_alone(google, gmail) -> None:
+    ids = [new_message(gmail, f"Quote {n}", ["INBOX"]).execute()["id"] for n in range(3)]
+    answers: dict[str, tuple] = {}
+
+    def took(request_id, response, error) -> None:
+        answers[request_id] = (response, error)
+
+    batch = BatchHttpRequest(callback=took, batch_uri=f"{google.url}/batch/gmail/v1")
+    for message_id in [*ids, "0000000000000000"]:
+        batch.add(gmail.messages().get(userId="me", id=message_id, format="full"),
+                  request_id=message_id)  # fmt: skip
+    google.log.clear()
+    batch.execute()
+    assert [(e.method, e.path) for e in google.log.entries()] == [("POST", "/batch/gmail/v1")]
+    for message_id in ids:
+        response, error = answers[message_id]
+        assert error is None
+        check_response("gmail.v1", "users.messages.get", response)
+    assert reason(answers["0000000000000000"][1]) == (404, "notFound")
+
+
+def test_a_batch_takes_at_most_100_calls_of_gmail_only(google) -> None:
+    def part(n: int, target: str, token: str = TOKEN) -> str:
+        return (f"--b\r\nContent-Type: application/http\r\nContent-ID: <x + {n}>\r\n\r\n"
+                f"GET {target} HTTP/1.1\r\nAuthorization: Bearer {token}\r\n\r\n")  # fmt: skip
+
+    def post(parts: list[str]) -> requests.Response:
+        return requests.post(f"{google.url}/batch/gmail/v1", data="".join(parts) + "--b--\r\n",
+                             headers={"Content-Type": "multipart/mixed; boundary=b"},
+                             timeout=10)  # fmt: skip
+
+    too_many = post([part(n, "/gmail/v1/users/me/profile") for n in range(101)])
+    assert too_many.status_code == 400
+    assert too_many.json()["error"]["status"] == "INVALID_ARGUMENT"
+    other_api = post([part(1, "/calendar/v3/calendars/primary/events")])
+    assert other_api.status_code == 200 and "HTTP/1.1 404 Not Found" in other_api.text
+    mixed = post([part(1, "/gmail/v1/users/me/profile"),
+                  part(2, "/gmail/v1/users/me/profile", "ya29.not-ours")])  # fmt: skip
+    assert mixed.status_code == 200, "the batch needs no token: each part carries its own"
+    assert "<response-x + 1>" in mixed.text and "HTTP/1.1 200 OK" in mixed.text
+    assert "HTTP/1.1 401 Unauthorized" in mixed.text
+    not_multipart = requests.post(f"{google.url}/batch/gmail/v1", json={}, timeout=10)
+    assert not_multipart.status_code == 400
