@@ -23,6 +23,7 @@ from backend.mailbox.base import (
 from backend.mailbox.gmail import ERROR_LABEL, RED, SAP_LABEL, GmailProvider
 from backend.models.types import IssueCode, ItemType
 from backend.sync.classifiers.google import classify_google_error
+from emulators.google.errors import google_fault
 from tests.google.conftest import ADDRESS, TOKEN
 from tests.support.discovery import service
 
@@ -273,3 +274,26 @@ def test_tasks_changed_in_the_same_millisecond_are_read_once(google, provider) -
     later = provider.changes(ItemType.TASK, first.cursor)
     assert [t.id for t in later.upserted] == [made[2].id]
     assert provider.changes(ItemType.TASK, later.cursor).upserted == ()
+
+
+def test_messages_are_read_fifty_per_batch_request(google, provider, gmail) -> None:
+    provider.activate()
+    sap = label_id(gmail, SAP_LABEL)
+    store = google.store.mailboxes[ADDRESS]
+    for n in range(120):
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = "jane@fabrikam.test", ADDRESS, f"Quote {n}"
+        mail.set_content("Hello")
+        store.insert(mail.as_bytes(), ["INBOX", sap])
+    google.log.clear()
+    full = provider.changes(ItemType.EMAIL, None)
+    assert len(full.upserted) == 120 and {r.subject for r in full.upserted} >= {"Quote 119"}
+    batches = google.log.entries("POST", "/batch/gmail/v1")
+    assert len(batches) == 3, "50 + 50 + 20"
+    assert len(google.log.entries()) == 5, "profile, one page of ids, three batches"
+
+    google.faults.add(google_fault("rateLimitExceeded", path="/batch/", retry_after=2))
+    with pytest.raises(Exception) as raised:
+        provider.changes(ItemType.EMAIL, None)
+    classified = classify_google_error(raised.value)
+    assert (classified.code, classified.retry_after) == (IssueCode.TEMPORARY, 2)
