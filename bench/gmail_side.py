@@ -11,8 +11,9 @@ The floor reads the same data with the plain Google client and no sync logic, wi
 provider's fields, formats and page sizes where they are the fewest requests: People
 ``connections.list`` once for both groups (then its sync token), Tasks ``tasks.list`` of the
 list (then ``updatedMin``), Calendar ``events.list`` filtered by the private property in pages
-of 2,500 (then its sync token) and Gmail ``messages.list`` by label with a ``messages.get``
-(``format=full``) per message (then ``history.list`` by label from the last history id).
+of 2,500 (then its sync token) and Gmail ``messages.list`` by label with the messages read
+(``format=full``) 50 per batch request (then ``history.list`` by label from the last history
+id).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
 
 from backend.mailbox import google_records
-from backend.mailbox.gmail import GROUPS, MARK, PAGE, SAP_LABEL, TASK_LIST
+from backend.mailbox.gmail import BATCH, GROUPS, MARK, PAGE, SAP_LABEL, TASK_LIST
 from backend.models.mailbox import Provider
 from backend.models.types import ItemType, MailSystem
 from emulators.google import GoogleEmulator
@@ -60,6 +62,7 @@ class GmailReader:
     """The bare Google client: everything selected, then what changed since the last read."""
 
     def __init__(self, url: str) -> None:
+        self.batch_uri = f"{url}/batch/gmail/v1"
         self.gmail = service(url, "gmail", "v1", TOKEN).users()
         self.people = service(url, "people", "v1", TOKEN).people().connections()
         self.tasks = service(url, "tasks", "v1", TOKEN)
@@ -130,16 +133,21 @@ class GmailReader:
             ids = [m["id"] for answer in pages for m in answer.get("messages", [])]
         else:
             ids = self._history()
-        seen = 0
-        for message_id in ids:
-            try:
-                messages.get(userId="me", id=message_id, format="full").execute()
-            except HttpError as error:
-                if error.resp.status != 404:
-                    raise
-            else:
-                seen += 1
-        return seen
+        found: list[str] = []
+
+        def took(request_id: str, _response: Any, error: HttpError | None) -> None:
+            if error is None:
+                found.append(request_id)
+            elif error.resp.status != 404:
+                raise error
+
+        for start in range(0, len(ids), BATCH):
+            batch = BatchHttpRequest(callback=took, batch_uri=self.batch_uri)
+            for message_id in ids[start : start + BATCH]:
+                batch.add(messages.get(userId="me", id=message_id, format="full"),
+                          request_id=message_id)  # fmt: skip
+            batch.execute()
+        return len(found)
 
     def _history(self) -> list[str]:
         """Messages added to, or labelled with, "SAP E-Mails" since the last read."""
