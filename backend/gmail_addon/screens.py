@@ -22,7 +22,8 @@ from backend.gmail_addon.cards import (
 )
 from backend.models import Issue, Mailbox
 from backend.models.mailbox import HealthStatus
-from backend.savedialog import RelatedCandidate, SaveForm
+from backend.models.types import ItemType
+from backend.savedialog import FormField, RelatedCandidate, SaveForm
 from backend.web import presenters
 
 ActionFor = Callable[..., Action]
@@ -37,7 +38,13 @@ RELATED_QUERY, RELATED_CHOICE = "related_query", "related_id"
 
 
 def _title(text: str | None) -> str:
+    """An item's title for formatted text (escaped)."""
     return escape(text or "(no title)")
+
+
+def _plain_title(text: str | None) -> str:
+    """An item's title for plain text (card headers)."""
+    return text or "(no title)"
 
 
 def _red(text: str) -> str:
@@ -63,8 +70,10 @@ def reactivation(mailbox: Mailbox, url: str) -> Card:
                 name="reactivation")  # fmt: skip
 
 
-def home(mailbox: Mailbox, issues: Sequence[Issue], action_for: ActionFor, dashboard: str) -> Card:
-    """The user's sync status and open issues."""
+def home(
+    mailbox: Mailbox, issues: Sequence[Issue], total: int, action_for: ActionFor, dashboard: str
+) -> Card:
+    """The user's sync status and open issues (``total`` of them, the first ``issues`` shown)."""
     rows: list[Labelled | Buttons | Paragraph] = []
     for issue in issues:
         kind = (
@@ -72,14 +81,14 @@ def home(mailbox: Mailbox, issues: Sequence[Issue], action_for: ActionFor, dashb
             if issue.item_type
             else "Mailbox"
         )
-        rows.append(Labelled(kind, _title(issue.title), issue.action_title))
+        rows.append(Labelled(kind, _title(issue.title), escape(issue.action_title or "")))
         rows.append(Buttons((Button("Open", action_for("issue", issue=issue.id)),)))
     if not rows:
         rows.append(Paragraph("Everything is in sync: no item of your mailbox has an issue."))
     more = Buttons((Button("Open the dashboard", OpenLink(dashboard)),))
     return Card(
         "SAP Sync",
-        (_mailbox_section(mailbox), Section((*rows, more), header=f"Open issues ({len(issues)})")),
+        (_mailbox_section(mailbox), Section((*rows, more), header=f"Open issues ({total})")),
         name="home",
     )
 
@@ -110,14 +119,15 @@ def issue_card(issue: Issue, action_for: ActionFor) -> Card:
         buttons.append(Button("Fix", action_for("form", issue=issue.id), filled=True))
     if issue.item_type is not None and issue.mailbox_item_id:
         buttons.append(Button("Retry", action_for("retry", issue=issue.id)))
+    explained = [Paragraph(LABEL_EXPLAINED)] if issue.item_type is ItemType.EMAIL else []
     what = Section((
         Labelled("What is wrong", escape(issue.backend_message or issue.code.value)),
         Labelled("What to do", f"<b>{escape(issue.action_title or '')}.</b> "
                                f"{escape(issue.action_text or '')}"),
-        Paragraph(LABEL_EXPLAINED),
+        *explained,
         *([Buttons(tuple(buttons))] if buttons else []),
     ))  # fmt: skip
-    return Card(_title(issue.title), (what,), subtitle=issue.code.value, name="issue")
+    return Card(_plain_title(issue.title), (what,), subtitle=issue.code.value, name="issue")
 
 
 def form(
@@ -127,13 +137,16 @@ def form(
     query: str = "",
 ) -> Card:
     """The Save dialog: one input per field (missing ones marked), the account to link, Save."""
-    inputs: list[TextField | Labelled | Paragraph] = []
-    if found.message:
-        inputs.append(Paragraph(_red(found.message)))
+    notes = (*found.errors, *([found.message] if found.message else []))
+    inputs: list[TextField | Labelled | Paragraph | Choices] = [
+        Paragraph(_red(text)) for text in notes
+    ]
     for field in found.fields:
         label = f"{field.label} *" if field.required else field.label
         if field.read_only:
             inputs.append(Labelled(escape(label), escape(field.value) or "-"))
+        elif field.kind in ("code", "boolean"):
+            inputs.append(_dropdown(field, label))
         else:
             inputs.append(TextField(field.name, label, field.value, field.error))
     sections = [Section(tuple(inputs), header="Fill in what SAP needs")]
@@ -141,7 +154,7 @@ def form(
     if related is not None:
         current = escape(related.display or "none yet")
         rows: list[Labelled | TextField | Choices | Buttons] = [
-            Labelled(escape(related.label), current, related.error),
+            Labelled(escape(related.label), current, escape(related.error or "") or None),
             TextField(RELATED_QUERY, "Search by name", query),
             Buttons((Button("Search", action_for("search", issue=found.issue_id)),)),
         ]
@@ -151,9 +164,22 @@ def form(
                 for c in candidates
             ), radio=True))  # fmt: skip
         sections.append(Section(tuple(rows), header=escape(related.label)))
-    save = Button("Save and sync", action_for("save", issue=found.issue_id), filled=True)
+    linked = {"related": related.object_id} if related is not None and related.object_id else {}
+    save = Button("Save and sync", action_for("save", issue=found.issue_id, **linked), filled=True)
     sections.append(Section((Buttons((save,)),)))
-    return Card(f"Fix: {_title(found.title)}", tuple(sections), name="form")
+    return Card(f"Fix: {_plain_title(found.title)}", tuple(sections), name="form")
+
+
+def _dropdown(field: FormField, label: str) -> Choices:
+    """A code list (or yes/no) to pick from, with an empty choice while nothing is picked or
+    when the field may stay empty."""
+    boolean = field.kind == "boolean"
+    options = (("true", "Yes"), ("false", "No")) if boolean else field.options
+    current = field.value.lower() if boolean else field.value
+    choices = [Choice(text, code, code == current) for code, text in options]
+    if not field.required or not current:
+        choices.insert(0, Choice("(none)" if not field.required else "Choose…", "", not current))
+    return Choices(field.name, label, tuple(choices))
 
 
 def saved(title: str | None, action_for: ActionFor) -> Card:

@@ -6,7 +6,8 @@ and the user's ID token in ``authorizationEventObject.userIdToken`` (its audienc
 add-on's OAuth client). Both must be signed by Google's current keys (``GOOGLE_CERTS_URL``,
 kept for five minutes and fetched again when a token names a key not seen yet), issued by
 ``accounts.google.com``, unexpired and for a verified e-mail. Anything else is refused, with
-the reason kept for the log only.
+the reason kept for the log only. Certificates for a new key id are fetched at most once a
+minute.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from backend.settings import Settings
 
 ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 CERTS_KEPT_SECONDS = 300
+REFETCH_AFTER_SECONDS = 60
 CLOCK_SKEW_SECONDS = 30
 """Tolerance for ``iat`` and ``exp`` between Google's clock and ours."""
 
@@ -41,27 +43,34 @@ class Caller:
 
 
 class _Certificates:
-    """Google's signing certificates by key id, fetched at most every few minutes."""
+    """Google's signing certificates by key id: kept five minutes, fetched again early for a key
+    id not seen yet but at most once a minute (so tokens naming made-up keys cannot make us
+    call Google on every request), and kept when Google cannot be reached."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: dict[str, tuple[float, dict[str, str]]] = {}
 
     def get(self, url: str, *, fresh: bool = False) -> dict[str, str]:
+        now = time.monotonic()
         with self._lock:
             kept = self._kept.get(url)
-            if kept and not fresh and time.monotonic() - kept[0] < CERTS_KEPT_SECONDS:
+        if kept:
+            age = now - kept[0]
+            if age < (REFETCH_AFTER_SECONDS if fresh else CERTS_KEPT_SECONDS):
                 return kept[1]
         try:
             answer = requests.get(url, timeout=10)
             answer.raise_for_status()
             certs = answer.json()
+            if not isinstance(certs, dict):
+                raise ValueError("not a key id map")
         except (requests.RequestException, ValueError) as error:
+            if kept:
+                return kept[1]
             raise Refused(f"Google's certificates could not be read: {error}") from error
-        if not isinstance(certs, dict):
-            raise Refused("Google's certificates are not a key id map")
         with self._lock:
-            self._kept[url] = (time.monotonic(), certs)
+            self._kept[url] = (now, certs)
         return certs
 
 

@@ -4,7 +4,8 @@
 - ``POST /gmail-addon/message``: the contextual trigger of an open message, its sync state;
 - ``POST /gmail-addon/action``: every button. ``parameters.action`` names a handler of
   :data:`HANDLERS` (nothing else is called) and ``parameters.state`` carries the card's state,
-  signed and bound to the user, so a button cannot be replayed by someone else or altered.
+  signed and bound to the user and to that handler, so a button cannot be replayed by someone
+  else, pointed at another handler or altered. A card older than an hour gets the home card.
 
 Each request is verified first (:mod:`backend.gmail_addon.verify`): Google's system ID token for
 this endpoint's public URL and the user's ID token, whose e-mail must be one of our users. A
@@ -19,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import Blueprint, Response, abort, g, jsonify, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import parse as parse_limit
 from sqlalchemy import select
 
 from backend import addin, savedialog
@@ -94,7 +96,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _action_for(call_user: User, message_id: str | None) -> Callable[..., Action]:
     def action_for(name: str, **state: Any) -> Action:
-        signed = _serializer().dumps({"u": call_user.id, "m": message_id, **state})
+        signed = _serializer().dumps({"u": call_user.id, "m": message_id, "a": name, **state})
         return Action(_public_url("/gmail-addon/action"), {"action": name, "state": signed})
 
     return action_for
@@ -138,9 +140,22 @@ def _verify() -> None:
     if user is None or mailbox is None:
         log.info("Gmail add-on request of %s, who has no mailbox here", caller.email)
         raise Unauthorised
+    _count_for(user)
     g.gmail_call = Call(event, user, mailbox, {})
     # Tenant-scoped lookups (``backend.web.access``) read flask-login's user: this one.
     g._login_user = SignedInUser(user)
+
+
+def _count_for(user: User) -> None:
+    """The verified user's own budget: Google may send a fresh user ID token on every call."""
+    per_minute = parse_limit(f"{resources().settings.rate_limit_per_minute} per minute")
+    try:
+        allowed = limiter.limiter.hit(per_minute, "gmail-addon-user", str(user.id))
+    except Exception:  # the limiter's store is down: as the other limits, let it through
+        log.warning("rate limit store unavailable", exc_info=True)
+        return
+    if not allowed:
+        abort(429)
 
 
 def _call() -> Call:
@@ -166,18 +181,19 @@ def home() -> Response:
 
 def _home_card(call: Call) -> Any:
     issues = issue_service.open_issues(db_session(), call.mailbox.id)
-    shown = [issue for issue in issues if not issue.informational][:HOME_ISSUES]
-    return screens.home(call.mailbox, shown, _action_for(call.user, None), _public_url("/"))
+    actionable = [issue for issue in issues if not issue.informational]
+    return screens.home(call.mailbox, actionable[:HOME_ISSUES], len(actionable),
+                        _action_for(call.user, None), _public_url("/"))  # fmt: skip
 
 
 @gmail_addon.post("/message")
 def message() -> Response:
     call, message_id = _call(), _message_id(_call())
-    if message_id is None:
-        return jsonify(push(_home_card(call)))
     stopped = _stopped(call)
     if stopped:
         return jsonify(stopped)
+    if message_id is None:
+        return jsonify(push(_home_card(call)))
     if call.mailbox.provider is not Provider.GMAIL:
         return jsonify(push(screens.elsewhere(call.mailbox)))
     found = addin.item_status(db_session(), call.mailbox, ItemType.EMAIL, message_id)
@@ -203,20 +219,25 @@ def action() -> Response:
     call = _call()
     parameters = (call.event.get("commonEventObject") or {}).get("parameters") or {}
     name, signed = parameters.get("action"), parameters.get("state")
-    chosen = HANDLERS.get(name) if isinstance(name, str) else None
-    if chosen is None or not isinstance(signed, str):
-        return jsonify(notify("That button is not known. Open the add-on again.")), 400
+    if not isinstance(signed, str):
+        raise Unauthorised
     try:
         state = _serializer().loads(signed, max_age=STATE_SECONDS)
+    except SignatureExpired:
+        return jsonify(update(_home_card(call), "That card was out of date: here is the latest."))
     except BadSignature:
         raise Unauthorised from None
     if not isinstance(state, dict) or state.get("u") != call.user.id:
         raise Unauthorised
+    chosen = HANDLERS.get(name) if isinstance(name, str) and name == state.get("a") else None
+    if chosen is None:
+        return jsonify(notify("That button is not known. Open the add-on again.")), 400
     return jsonify(chosen(Call(call.event, call.user, call.mailbox, state)))
 
 
 def _issue(call: Call) -> Issue:
-    return visible_issue_or_404(int(call.state["issue"]))
+    found = call.state.get("issue")
+    return visible_issue_or_404(found if isinstance(found, int) else 0)
 
 
 def _actions(call: Call) -> Callable[..., Action]:
@@ -253,14 +274,18 @@ def _search(call: Call) -> Json:
         found = savedialog.search_related(db_session(), resources(), issue, query) if query else []
     except savedialog.SaveDialogError as error:
         return notify(error.message)
-    notice = None if found else "Nothing found in SAP by that name."
+    notice = "Type a name to search for." if not query else None
+    notice = notice or (None if found else "Nothing found in SAP by that name.")
     return update(screens.form(form, _actions(call), found, query), notice)
 
 
 @handler("save")
 def _save(call: Call) -> Json:
     issue, inputs = _issue(call), call.inputs()
-    related_id = inputs.pop(screens.RELATED_CHOICE, None) or None
+    linked = call.state.get("related")
+    related_id = inputs.pop(screens.RELATED_CHOICE, None) or (
+        linked if isinstance(linked, str) else None
+    )
     inputs.pop(screens.RELATED_QUERY, None)
     try:
         result = savedialog.submit(
@@ -270,7 +295,10 @@ def _save(call: Call) -> Json:
         return notify(error.message)
     if result.ok:
         return update(screens.saved(issue.title, _actions(call)), "Saved and synced.")
-    notice = UNAVAILABLE if result.status == "UNAVAILABLE" else "SAP needs more: see the fields."
+    if result.status == "UNAVAILABLE":
+        notice = UNAVAILABLE
+    else:
+        notice = result.form.errors[0] if result.form.errors else "SAP needs more: see the fields."
     return update(screens.form(result.form, _actions(call)), notice)
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import time
 
 from backend.crm.c4c import C4CClient
+from backend.gmail_addon import verify
 from backend.models import Issue
 from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome
 from backend.sync import issues as issue_service
+from backend.web import gmail_addon
 from emulators.base import Fault
 from emulators.identity.keys import Keyring
 from tests.support.cards import PUBLIC, SERVICE_ACCOUNT, GmailHost, RenderActions
@@ -125,10 +127,11 @@ def test_the_users_token_must_be_googles_and_name_one_of_our_users(gmail: GmailH
 
 
 def test_a_new_google_key_is_fetched_and_a_key_google_never_published_is_refused(
-    gmail: GmailHost, google
+    gmail: GmailHost, google, monkeypatch
 ) -> None:
     assert gmail.post(HOME, gmail.event()).status_code == 200
-    google.store.oauth.keys.rotate()  # a key id not seen yet: the certificates are read again
+    google.store.oauth.keys.rotate()  # a key id not seen for a minute: the certificates again
+    monkeypatch.setattr(verify, "REFETCH_AFTER_SECONDS", 0)
     assert gmail.post(HOME, gmail.event()).status_code == 200
     now = int(time.time())
     claims = {"aud": HOME, "iss": "https://accounts.google.com", "sub": "109", "iat": now,
@@ -137,6 +140,20 @@ def test_a_new_google_key_is_fetched_and_a_key_google_never_published_is_refused
     answer = gmail.client.post("/gmail-addon/home", json=gmail.event(),
                                headers={"Authorization": f"Bearer {forged}"})  # fmt: skip
     assert refused(answer)
+
+
+def test_made_up_key_ids_do_not_make_us_call_google_each_time(gmail: GmailHost, google) -> None:
+    assert gmail.post(HOME, gmail.event()).status_code == 200
+    google.log.clear()
+    now = int(time.time())
+    for _ in range(5):
+        forged = Keyring().sign({"aud": HOME, "iss": "https://accounts.google.com", "iat": now,
+                                 "exp": now + 300, "email": SERVICE_ACCOUNT,
+                                 "email_verified": True})  # fmt: skip
+        answer = gmail.client.post("/gmail-addon/home", json=gmail.event(),
+                                   headers={"Authorization": f"Bearer {forged}"})  # fmt: skip
+        assert refused(answer)
+    assert google.log.entries("GET", "/oauth2/v1/certs") == [], "kept for a minute"
 
 
 def test_buttons_only_work_with_their_own_signed_state(
@@ -150,6 +167,8 @@ def test_buttons_only_work_with_their_own_signed_state(
     unknown = gmail.post(ACTION, gmail.event(parameters={**parameters, "action": "delete_all"}))
     assert unknown.status_code == 400
     assert RenderActions.model_validate(unknown.get_json()).action.notification is not None
+    other = gmail.post(ACTION, gmail.event(parameters={**parameters, "action": "retry"}))
+    assert other.status_code == 400, "a state is for its own button only"
     tampered = {**parameters, "state": parameters["state"][:-2] + "xx"}
     assert refused(gmail.post(ACTION, gmail.event(parameters=tampered)))
     kim = GmailHost(gmail.client, gmail.google, "kim@contoso.test")
@@ -195,3 +214,47 @@ def test_a_user_whose_mailbox_is_on_exchange_is_told_so(gmail: GmailHost, mailbo
     kim = GmailHost(gmail.client, gmail.google, "kim@contoso.test")
     card = kim.render(MESSAGE, kim.event("18c1f0a")).card
     assert card.name == "elsewhere" and "on Exchange" in card.texts()
+
+
+def test_a_card_left_open_too_long_shows_the_latest_instead(
+    gmail: GmailHost, owner, sync_now, session, mailbox, monkeypatch
+) -> None:
+    unknown_sender(owner, sync_now, session, mailbox)
+    card = gmail.click(gmail.home(), "Open").card
+    monkeypatch.setattr(gmail_addon, "STATE_SECONDS", -1)
+    later = gmail.click(card, "Fix")
+    assert later.card.name == "home" and "out of date" in later.action.notification.text
+
+
+def test_code_lists_are_picked_from_a_list_in_the_card(
+    gmail: GmailHost, owner, crm: C4CClient, sync_now
+) -> None:
+    owner.add_task("")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    form = gmail.click(gmail.click(gmail.home(), "Open").card, "Fix").card
+    status = form.choices()["LifeCycleStatusCode"]
+    assert status.type == "DROPDOWN" and ("Canceled", "4") in {
+        (item.text, item.value) for item in status.items
+    }
+    assert [item.value for item in status.items if item.selected] == ["1"]
+    assert "Subject" in form.inputs() and "LifeCycleStatusCode" not in form.inputs()
+    saved = gmail.click(form, "Save and sync", {"Subject": "Call back", "LifeCycleStatusCode": "3"})
+    assert saved.card.name == "saved"
+    [task] = crm.read("TasksCollection")
+    assert (task["Subject"], task["LifeCycleStatusCode"]) == ("Call back", "3")
+
+
+def test_an_account_picked_before_a_refused_save_stays_picked(
+    gmail: GmailHost, owner, crm: C4CClient, sync_now, session, mailbox
+) -> None:
+    fabrikam = crm.create("CorporateAccountCollection", {"Name": "Fabrikam"}, "seed-1")
+    message, _issue = unknown_sender(owner, sync_now, session, mailbox)
+    form = gmail.click(gmail.open(message), "Fix").card
+    searched = gmail.click(form, "Search", {"related_query": "Fabrikam"}).card
+    refused = gmail.click(searched, "Save and sync",
+                          {"related_id": fabrikam["ObjectID"], "Subject": ""})  # fmt: skip
+    assert refused.card.name == "form" and "Fabrikam" in refused.card.texts()
+    saved = gmail.click(refused.card, "Save and sync", {"Subject": "Trade fair leads"})
+    assert saved.card.name == "saved"
+    [email] = crm.read("EMailCollection")
+    assert email["AccountID"] == fabrikam["AccountID"]
