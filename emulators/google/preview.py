@@ -16,17 +16,18 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import requests
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from emulators.google.app import GoogleStore
 from emulators.google.gmail_store import GmailMailbox, GmailMessage
 
-ALLOWED_TAGS = re.compile(r"&lt;(/?(?:b|i|u|br)|font color=&quot;#[0-9a-fA-F]{6}&quot;|/font)&gt;")
+TAG = re.compile(r"<[^<>]*>")
+ALLOWED_TAG = re.compile(r'</?(?:b|i|u)>|<br\s*/?>|<font color="#[0-9a-fA-F]{6}">|</font>')
+BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,22 @@ class Row:
     chips: list[tuple[str, str | None]]
 
 
+def _plain(text: str) -> str:
+    """Text between tags: entities the sender wrote kept, anything else escaped."""
+    escaped = BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace('"', "&quot;")
+
+
 def card_text(text: str) -> Markup:
-    """Card text with Google's formatting subset kept and everything else escaped."""
-    escaped = escape(text)
-    kept = ALLOWED_TAGS.sub(lambda m: "<" + m.group(1).replace("&quot;", '"') + ">", escaped)
-    return Markup(kept)
+    """Formatted card text as Gmail shows it: the tags of Google's subset kept, any other tag
+    shown as text, entities kept."""
+    shown, position = [], 0
+    for tag in TAG.finditer(text):
+        shown.append(_plain(text[position : tag.start()]))
+        shown.append(tag.group(0) if ALLOWED_TAG.fullmatch(tag.group(0)) else _plain(tag.group(0)))
+        position = tag.end()
+    shown.append(_plain(text[position:]))
+    return Markup("".join(shown))
 
 
 def _chips(mailbox: GmailMailbox, message: GmailMessage) -> list[tuple[str, str | None]]:
@@ -105,6 +117,8 @@ def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Bluepri
                         static_url_path="/static")  # fmt: skip
     panels: dict[str, dict[str, Any]] = {}
     """The add-on's last answer to a button, per account, shown once by the next page."""
+    cards: dict[str, dict[str, Any]] = {}
+    """The card each account sees, kept under a notice that changes no card (as Gmail does)."""
 
     def host() -> Host | None:
         address = session.get("gmail_address")
@@ -128,6 +142,11 @@ def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Bluepri
         if answer is None:
             url = deployment.message_url if selected else deployment.home_url
             answer = found.call(url, found.event(selected.id if selected else None))
+        navigations = (answer.get("action") or {}).get("navigations")
+        if navigations:
+            cards[found.address] = navigations[-1]
+        elif "action" in answer and found.address in cards:
+            answer = {"action": {**answer["action"], "navigations": [cards[found.address]]}}
         return render_template("gmail/inbox.html", address=found.address, rows=rows,
                                selected=selected, answer=answer, text=card_text,
                                dumps=json.dumps)  # fmt: skip
@@ -147,7 +166,12 @@ def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Bluepri
         found = host()
         if found is None:
             return redirect(url_for("gmail_preview.inbox"))
-        action = json.loads(request.form.get("click", "{}"))
+        try:
+            action = json.loads(request.form.get("click", "{}"))
+        except ValueError:
+            abort(400)
+        if not isinstance(action, dict):
+            abort(400)
         message = request.form.get("message") or None
         inputs = {name: {"stringInputs": {"value": [value]}}
                   for name, value in request.form.items()
