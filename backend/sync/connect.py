@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from google.auth.exceptions import TransportError
+from google.auth.exceptions import RefreshError, TransportError
 
 from backend.auth.crypto import TokenCipher
 from backend.credentials import c4c_credentials, mailbox_credentials, store_mailbox_credentials
@@ -111,11 +111,13 @@ def google_token_endpoint(metadata_url: str | None) -> str:
     """The token endpoint named by the Google sign-in provider's discovery document.
 
     Raises:
-        TransportError: no Google sign-in provider is configured, or its document cannot be
-            read (google-auth's error, so the classifier sees a refresh that could not happen).
+        RefreshError: no Google sign-in client is configured (the token can never be refreshed:
+            a sign-in failure).
+        TransportError: its document cannot be read (google-auth's error, so the classifier
+            sees a refresh that could not happen now: temporary).
     """
     if metadata_url is None:
-        raise TransportError("No Google sign-in client is configured to refresh tokens with")
+        raise RefreshError("No Google sign-in client is configured to refresh tokens with")
     try:
         answer = requests.get(metadata_url, timeout=10)
         answer.raise_for_status()
