@@ -93,7 +93,7 @@ def _gmail(
     on_refresh: Callable[[dict[str, Any]], None],
 ) -> GmailProvider:
     """Google's APIs with the mailbox's OAuth tokens, refreshed with the Google sign-in client."""
-    if "access_token" not in stored:
+    if not stored.get("access_token") and not stored.get("refresh_token"):
         raise SyncError.of(IssueCode.AUTH, "No Google access is stored for this mailbox")
     client = settings.sign_in_provider("google")
     credentials = StoredCredentials(

@@ -106,6 +106,13 @@ def test_an_expired_access_token_is_refreshed_once_and_the_new_one_kept(
     assert token_requests(identity) == 1, "the stored token is used, not refreshed again"
 
 
+def test_a_refresh_token_alone_is_enough(identity, consented, gmail_box, resources) -> None:
+    alone = {key: value for key, value in consented.items() if key != "access_token"}
+    tenant, box = gmail_box(alone)
+    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
+    assert mailbox_credentials(box, resources.cipher)["access_token"]
+
+
 def test_a_revoked_grant_is_a_sign_in_failure(
     identity, consented, gmail_box, resources, session
 ) -> None:
