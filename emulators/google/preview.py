@@ -76,34 +76,42 @@ def _chips(mailbox: GmailMailbox, message: GmailMessage) -> list[tuple[str, str 
     ]
 
 
+def form_inputs(typed: dict[str, str]) -> dict[str, Any]:
+    """Typed values as an event object carries them (``formInputs``)."""
+    return {name: {"stringInputs": {"value": [value]}} for name, value in typed.items()}
+
+
 class Host:
-    """Gmail calling the add-on for one user."""
+    """Gmail calling the add-on for one user: its event objects and Google's ID tokens."""
 
     def __init__(self, store: GoogleStore, deployment: AddonDeployment, address: str) -> None:
         self.store, self.deployment, self.address = store, deployment, address
 
-    def event(self, message_id: str | None, **common: Any) -> dict[str, Any]:
-        user_token = self.store.oauth.sign_id_token({
-            "aud": self.deployment.client_id, "sub": "1" + str(sum(self.address.encode())),
-            "email": self.address, "email_verified": True,
-        })  # fmt: skip
+    def user_token(self, **claims: Any) -> str:
+        """The user's ID token for the add-on's OAuth client (``claims`` override)."""
+        identity = {"aud": self.deployment.client_id, "sub": "1" + str(sum(self.address.encode())),
+                    "email": self.address, "email_verified": True}  # fmt: skip
+        return self.store.oauth.sign_id_token({**identity, **claims})
+
+    def system_token(self, url: str, **claims: Any) -> str:
+        """The add-on service account's ID token for the endpoint ``url`` (``claims`` override)."""
+        identity = {"aud": url, "sub": "100", "email": self.deployment.service_account,
+                    "email_verified": True}  # fmt: skip
+        return self.store.oauth.sign_id_token({**identity, **claims})
+
+    def event(self, message_id: str | None = None, **common: Any) -> dict[str, Any]:
         event: dict[str, Any] = {
             "commonEventObject": {"hostApp": "GMAIL", "platform": "WEB", **common},
-            "authorizationEventObject": {"userIdToken": user_token},
+            "authorizationEventObject": {"userIdToken": self.user_token()},
         }
         if message_id:
             event["gmail"] = {"messageId": message_id, "threadId": message_id}
         return event
 
     def call(self, url: str, event: dict[str, Any]) -> dict[str, Any]:
-        system_token = self.store.oauth.sign_id_token({
-            "aud": url, "sub": "100", "email": self.deployment.service_account,
-            "email_verified": True,
-        })  # fmt: skip
+        headers = {"Authorization": f"Bearer {self.system_token(url)}"}
         try:
-            answer = requests.post(
-                url, json=event, headers={"Authorization": f"Bearer {system_token}"}, timeout=60
-            )
+            answer = requests.post(url, json=event, headers=headers, timeout=60)
         except requests.RequestException as error:
             return {"error": f"The add-on could not be reached: {type(error).__name__}"}
         if answer.status_code != 200:
@@ -173,9 +181,8 @@ def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Bluepri
         if not isinstance(action, dict):
             abort(400)
         message = request.form.get("message") or None
-        inputs = {name: {"stringInputs": {"value": [value]}}
-                  for name, value in request.form.items()
-                  if name not in ("click", "message")}  # fmt: skip
+        inputs = form_inputs({name: value for name, value in request.form.items()
+                              if name not in ("click", "message")})  # fmt: skip
         parameters = {p["key"]: p["value"] for p in action.get("parameters", [])}
         event = found.event(message, parameters=parameters, formInputs=inputs)
         panels[found.address] = found.call(str(action.get("function", "")), event)

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from emulators.google import GoogleEmulator
+from emulators.google.preview import AddonDeployment, Host, form_inputs
 
 SERVICE_ACCOUNT = "service-123456789012@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
 CLIENT_ID = "ssi-sync-gmail-addon.apps.googleusercontent.com"
@@ -185,40 +186,28 @@ class RenderActions(Strict):
 
 
 class GmailHost:
-    """Gmail calling the add-on: event objects with Google's ID tokens, signed by the Google
-    emulator's keys (published at its ``/oauth2/v1/certs``)."""
+    """Gmail calling the add-on through the test client, as the emulated Gmail does
+    (:class:`Host`): event objects with Google's ID tokens, signed by the Google emulator's keys
+    (published at its ``/oauth2/v1/certs``)."""
 
     def __init__(self, client: FlaskClient, google: GoogleEmulator, user: str) -> None:
         self.client, self.google, self.user = client, google, user
+        deployment = AddonDeployment(
+            f"{PUBLIC}/gmail-addon/home", f"{PUBLIC}/gmail-addon/message", SERVICE_ACCOUNT,
+            CLIENT_ID,
+        )  # fmt: skip
+        self.host = Host(google.store, deployment, user)
 
     def token(self, audience: str, **claims: Any) -> str:
-        subject = "10" + str(sum(self.user.encode()))
-        identity = {"aud": audience, "sub": subject, "email": self.user, "email_verified": True}
-        return self.google.store.oauth.sign_id_token({**identity, **claims})
+        return self.host.user_token(aud=audience, **claims)
 
     def event(self, message_id: str | None = None, **common: Any) -> dict[str, Any]:
-        event: dict[str, Any] = {
-            "commonEventObject": {"hostApp": "GMAIL", "platform": "WEB", **common},
-            "authorizationEventObject": {
-                "userOAuthToken": "ya29.user",
-                "userIdToken": self.token(CLIENT_ID),
-                "systemIdToken": "unused",
-            },
-        }
-        if message_id:
-            event["gmail"] = {"messageId": message_id, "threadId": message_id,
-                              "accessToken": "gmail-access"}  # fmt: skip
-        return event
+        return self.host.event(message_id, **common)
 
     def post(self, url: str, event: dict[str, Any], **system: Any):
         """The raw answer to ``event`` posted to ``url`` (absolute, under the public URL)."""
-        headers = {"Authorization": f"Bearer {self.system_token(url, **system)}"}
+        headers = {"Authorization": f"Bearer {self.host.system_token(url, **system)}"}
         return self.client.post(url.removeprefix(PUBLIC), json=event, headers=headers)
-
-    def system_token(self, url: str, **claims: Any) -> str:
-        return self.google.store.oauth.sign_id_token(
-            {"aud": url, "sub": "109", "email": SERVICE_ACCOUNT, "email_verified": True, **claims}
-        )
 
     def render(self, url: str, event: dict[str, Any]) -> RenderActions:
         answer = self.post(url, event)
@@ -236,7 +225,5 @@ class GmailHost:
         action = card.buttons()[text].onClick.action
         assert action is not None, f"{text} opens a link"
         parameters = {p.key: p.value for p in action.parameters}
-        typed = inputs or {}
-        form = {name: {"stringInputs": {"value": [value]}} for name, value in typed.items()}
-        event = self.event(parameters=parameters, formInputs=form)
+        event = self.event(parameters=parameters, formInputs=form_inputs(inputs or {}))
         return self.render(action.function, event)
