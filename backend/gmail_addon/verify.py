@@ -51,6 +51,11 @@ class _Certificates:
         self._lock = threading.Lock()
         self._kept: dict[str, tuple[float, dict[str, str]]] = {}
 
+    def forget(self) -> None:
+        """Drop what is kept (another Google behind the same address, in tests)."""
+        with self._lock:
+            self._kept.clear()
+
     def get(self, url: str, *, fresh: bool = False) -> dict[str, str]:
         now = time.monotonic()
         with self._lock:

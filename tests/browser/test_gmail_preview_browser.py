@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from backend.crm.c4c import C4CClient
+from backend.gmail_addon.verify import CERTIFICATES
 from backend.models.run import RunOutcome
 from emulators.google import GoogleEmulator
 from emulators.google.preview import AddonDeployment, install
@@ -38,6 +39,7 @@ def google(port: int) -> Iterator[GoogleEmulator]:
     base = f"http://127.0.0.1:{port}/gmail-addon"
     deployment = AddonDeployment(f"{base}/home", f"{base}/message", SERVICE_ACCOUNT, CLIENT_ID)
     install(emulator.app, emulator.store, deployment)
+    CERTIFICATES.forget()  # its keys are new, maybe on a port an earlier emulator had
     with emulator:
         yield emulator
 

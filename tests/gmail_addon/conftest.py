@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.gmail_addon.verify import CERTIFICATES
 from emulators.google import GoogleEmulator
 from tests.support.cards import GmailHost, addon_settings
 from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
@@ -19,6 +20,12 @@ from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engin
     sync_now,
     tenant,
 )
+
+
+@pytest.fixture(autouse=True)
+def _googles_certificates_read_afresh() -> None:
+    """Each test's Google emulator has its own keys, maybe on a port an earlier one had."""
+    CERTIFICATES.forget()
 
 
 @pytest.fixture
