@@ -31,6 +31,7 @@ from backend.models.run import Trigger
 from backend.settings import Settings
 from backend.sync import status
 from backend.sync.engine import MASS_CHANGE_CODE, approve_mass_change
+from backend.sync.retry import request_retry
 
 REVOKED = "revoked"
 """``status_reason`` of a mailbox whose access a person revoked."""
@@ -99,6 +100,19 @@ def force(
     _audit(session, mailbox, actor, "force_sync")
     session.commit()
     enqueue_sync(connection, mailbox.id, Trigger.FORCED, settings.sync_job_timeout_seconds)
+
+
+def retry_item(session: Session, connection: Redis, issue: Issue, settings: Settings) -> bool:
+    """ "Retry" on an issue: its item goes back to the states the planner retries and a run is
+    queued at once; False (nothing changed) when the issue is about no item.
+
+    The Save dialog's three homes (dashboard, Outlook pane, Gmail card) all call this.
+    """
+    if not request_retry(session, issue):
+        return False
+    session.commit()
+    enqueue_sync(connection, issue.mailbox_id, Trigger.FORCED, settings.sync_job_timeout_seconds)
+    return True
 
 
 def reset(session: Session, mailbox: Mailbox, actor: User) -> None:

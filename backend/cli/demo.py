@@ -25,6 +25,7 @@ from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
 from backend.models.mailbox import Provider
 from backend.settings import DEMO_ADDON, DEMO_CLIENT, default_database_url
+from backend.web.presenters import provider_label
 
 WEB_PORT = 8000
 
@@ -181,8 +182,7 @@ def _stop_children(started: list[tuple[Child, subprocess.Popen[bytes]]]) -> None
 
 
 def _describe(user: DemoUser) -> str:
-    mailbox = "Gmail" if user.provider is Provider.GMAIL else "Exchange"
-    return f"{user.role.lower()}, {mailbox}"
+    return f"{user.role.lower()}, {provider_label(user.provider)}"
 
 
 def _print_welcome(port: int, database_url: str, redis_url: str) -> None:

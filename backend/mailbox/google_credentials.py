@@ -7,7 +7,8 @@ values to ``on_refresh`` so the caller stores them and the next run does not ref
 
 The token endpoint is looked up only when a refresh is due (most runs never need it), through
 ``token_uri``, a callable; it may raise google-auth's ``TransportError`` when the endpoint
-cannot be found, which the classifier takes as temporary.
+cannot be found (the classifier takes it as temporary) or ``RefreshError`` when there is no
+client to refresh with (a sign-in failure).
 """
 
 from __future__ import annotations

@@ -20,16 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from backend import addin, savedialog
+from backend import addin, mailbox_actions, savedialog
 from backend.auth import addin_tokens
 from backend.auth.signin import SignedInUser
 from backend.db import utcnow
 from backend.extensions import db_session, resources
-from backend.jobs.schedule import enqueue_sync
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
-from backend.models.run import Trigger
-from backend.sync.retry import request_retry
 from backend.web import presenters
 from backend.web.access import visible_issue_or_404
 from backend.web.security import csrf, limiter
@@ -384,13 +381,9 @@ def related(issue_id: int) -> Response:
 
 @addin_api.post("/issues/<int:issue_id>/retry")
 def retry(issue_id: int) -> tuple[Response, int]:
-    issue, session, found = visible_issue_or_404(issue_id), db_session(), resources()
-    if not request_retry(session, issue):
+    issue, found = visible_issue_or_404(issue_id), resources()
+    if not mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings):
         raise ApiError(
             409, "not_retryable", "This issue is about the whole mailbox; it clears when it syncs."
         )
-    session.commit()
-    enqueue_sync(
-        found.redis, issue.mailbox_id, Trigger.FORCED, found.settings.sync_job_timeout_seconds
-    )
     return jsonify(queued=True), 202

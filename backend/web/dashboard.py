@@ -11,13 +11,10 @@ from werkzeug.wrappers import Response
 from backend import mailbox_actions
 from backend.db import utcnow
 from backend.extensions import db_session, resources
-from backend.jobs.schedule import enqueue_sync
 from backend.models import Issue, Mailbox, Run, SyncItem
 from backend.models.issue import Source
-from backend.models.run import Trigger
 from backend.models.types import IssueCode, ItemType
 from backend.savedialog import can_fix
-from backend.sync.retry import request_retry
 from backend.web import presenters
 from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_issue_or_404
 
@@ -157,13 +154,9 @@ def mailbox_action(action: str) -> Response:
 @dashboard.post("/issues/<int:issue_id>/retry")
 @signed_in
 def retry(issue_id: int) -> Response:
-    issue, session, found = visible_issue_or_404(issue_id), db_session(), resources()
-    if not request_retry(session, issue):
+    issue, found = visible_issue_or_404(issue_id), resources()
+    if not mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings):
         flash("This issue is about the whole mailbox; it clears when the mailbox syncs.", "error")
         return redirect(url_for("dashboard.issues"))
-    session.commit()
-    enqueue_sync(
-        found.redis, issue.mailbox_id, Trigger.FORCED, found.settings.sync_job_timeout_seconds
-    )
     flash(f"“{issue.title or 'The item'}” will be tried again in a moment.", "success")
     return redirect(url_for("dashboard.issues") + f"#issue-{issue.id}")

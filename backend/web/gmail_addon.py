@@ -25,19 +25,16 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import parse as parse_limit
 from sqlalchemy import select
 
-from backend import addin, savedialog
+from backend import addin, mailbox_actions, savedialog
 from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
 from backend.gmail_addon import screens
 from backend.gmail_addon.cards import Action, Json, notify, push, update
 from backend.gmail_addon.verify import Refused, verify
-from backend.jobs.schedule import enqueue_sync
 from backend.models import Issue, Mailbox, User
 from backend.models.mailbox import Provider
-from backend.models.run import Trigger
 from backend.models.types import ItemType
 from backend.sync import issues as issue_service
-from backend.sync.retry import request_retry
 from backend.web.access import visible_issue_or_404
 from backend.web.security import csrf, limiter
 
@@ -304,12 +301,9 @@ def _save(call: Call) -> Json:
 
 @handler("retry")
 def _retry(call: Call) -> Json:
-    session, found, issue = db_session(), resources(), _issue(call)
-    if not request_retry(session, issue):
+    found = resources()
+    if not mailbox_actions.retry_item(db_session(), found.redis, _issue(call), found.settings):
         return notify("This issue is about the whole mailbox; it clears when it syncs.")
-    session.commit()
-    enqueue_sync(found.redis, issue.mailbox_id, Trigger.FORCED,
-                 found.settings.sync_job_timeout_seconds)  # fmt: skip
     return notify("It will be tried again in a moment.")
 
 
