@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 
 from emulators.google import GoogleEmulator
-from emulators.google.app import TrustedIssuer
 from emulators.google.preview import AddonDeployment, install
 from emulators.google.seed import seed_contoso, seed_demo
+from emulators.oauth_trust import add_trust_arguments, trusted_issuer
 
 ADDON_ACCOUNT = "service-123456789012@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
 ADDON_CLIENT = "ssi-sync-gmail-addon.apps.googleusercontent.com"
@@ -46,15 +46,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--addon-service-account", default=ADDON_ACCOUNT)
     parser.add_argument("--addon-client-id", default=ADDON_CLIENT)
-    parser.add_argument("--trust-introspection", metavar="URL")
-    parser.add_argument("--trust-client", metavar="ID:SECRET")
+    add_trust_arguments(parser)
     args = parser.parse_args(argv)
     emulator = GoogleEmulator()
-    if bool(args.trust_introspection) != bool(args.trust_client):
-        parser.error("--trust-introspection and --trust-client go together")
-    if args.trust_client:
-        client_id, _, secret = args.trust_client.partition(":")
-        emulator.store.trusted = TrustedIssuer(args.trust_introspection, client_id, secret)
+    emulator.store.trusted = trusted_issuer(parser, args)
     for entry in args.token:
         token, _, address = entry.partition(":")
         if not token or "@" not in address:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass
 
-import requests
 from flask import Flask, Response, g, request
 
 from emulators.google import batch, calendar, gmail, oauth, people, tasks
@@ -17,35 +15,11 @@ from emulators.google.gmail_store import GmailMailbox
 from emulators.google.oauth import OAuthServer
 from emulators.google.people import PeopleStore
 from emulators.google.tasks import TaskStore
+from emulators.oauth_trust import TrustedIssuer
 
 PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/", "/mail/", "/batch/")
 """Paths that take no bearer token (the OAuth endpoints, the mail client preview, batches,
 whose parts carry their own, and the emulator's own)."""
-
-
-@dataclass(frozen=True)
-class TrustedIssuer:
-    """An OAuth server whose access tokens the APIs accept too, asked by RFC 7662 introspection
-    (the identity emulator's ``google`` realm, where people sign in and consent in the demo)."""
-
-    introspection_url: str
-    client_id: str
-    client_secret: str
-
-    def address_of(self, token: str) -> str | None:
-        """The e-mail of the token's user while the token is active; None otherwise."""
-        try:
-            answer = requests.post(
-                self.introspection_url,
-                data={"token": token},
-                auth=(self.client_id, self.client_secret),
-                timeout=5,
-            )
-            claims = answer.json() if answer.ok else {}
-        except (requests.RequestException, ValueError):
-            return None
-        username = claims.get("username") if claims.get("active") is True else None
-        return username.lower() if isinstance(username, str) else None
 
 
 class GoogleStore:
