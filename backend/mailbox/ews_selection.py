@@ -7,9 +7,10 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from backend.mailbox.markers import SAP_CATEGORY
 from backend.models.types import ItemType
 
-SAP_CATEGORY = "SAP"
+__all__ = ["SAP_CATEGORY", "SELECTIONS", "Selection", "pack_cursor", "unpack_cursor"]
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ from backend.mailbox.ews_selection import (
     pack_cursor,
     unpack_cursor,
 )
-from backend.mailbox.markers import with_markers, without_markers
+from backend.mailbox.markers import CategoryMarkers
 from backend.models.types import ItemType
 
 SYNC_PAGE = 512
@@ -68,7 +68,7 @@ FETCH_CHUNK = 250
 MARKER_ATTEMPTS = 3
 
 
-class ExchangeProvider:
+class ExchangeProvider(CategoryMarkers):
     """A mailbox on Exchange Server reached through EWS.
 
     Args:
@@ -276,21 +276,8 @@ class ExchangeProvider:
         item = ITEM_CLASSES[item_type](account=self.account, id=item_id, changekey=None)
         item.move_to_trash(send_meeting_cancellations=SEND_TO_NONE)
 
-    def set_markers(self, item_type: ItemType, item_id: str, detail: str) -> None:
-        """Add "Sync Error" and "Sync Error: <detail>", keeping the user's categories."""
-        self._edit_categories(item_type, item_id, lambda c: with_markers(c, detail))
-
-    def clear_markers(self, item_type: ItemType, item_id: str) -> None:
-        """Remove exactly our categories; the user's stay."""
-        self._edit_categories(item_type, item_id, without_markers)
-
-    def select_for_sync(self, item_type: ItemType, item_id: str) -> None:
-        """Add the "SAP" category to a task, appointment or e-mail (inbox or sent items)."""
-        if not any(selection.needs_category for selection in SELECTIONS[item_type]):
-            raise UnsupportedOperation(f"{item_type.value} items are selected by their folder")
-        self._edit_categories(
-            item_type, item_id, lambda c: tuple(c) if SAP_CATEGORY in c else (*c, SAP_CATEGORY)
-        )
+    def _selected_by_category(self, item_type: ItemType) -> bool:
+        return any(selection.needs_category for selection in SELECTIONS[item_type])
 
     def _edit_categories(
         self, item_type: ItemType, item_id: str, edit: Callable[[list[str]], tuple[str, ...]]

@@ -1,7 +1,8 @@
 """What we tell a sales person to do about an issue, and the few words on its marker.
 
 One recommended action (title + text) per taxonomy code, with the missing or invalid fields
-named in words a person knows ("last name", not ``LastName``).
+named in words a person knows ("last name", not ``LastName``). A few mail-system refusals need
+words of their own, looked up by their backend code.
 """
 
 from __future__ import annotations
@@ -45,12 +46,30 @@ def field_words(fields: tuple[str, ...] | list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+BY_BACKEND_CODE = {
+    "WouldNotifyAttendees": (
+        Action(
+            "Make the change in Outlook",
+            "This meeting changed in SAP, and you organise it in Outlook. Exchange Online would "
+            "send every attendee a message if we changed or cancelled it for you, so we left it "
+            "as it is: make the change in Outlook, where you choose whom to tell, or undo it in "
+            "SAP.",
+        ),
+        "Change it in Outlook",
+    ),
+}
+"""Refusals whose taxonomy code alone would say the wrong thing: the action and marker words."""
+
+
 def recommended_action(
     code: IssueCode,
     fields: tuple[str, ...] | list[str] = (),
     operation: Operation | None = None,
+    backend_code: str | None = None,
 ) -> Action:
     """The action to show next to an issue with ``code``."""
+    if backend_code in BY_BACKEND_CODE:
+        return BY_BACKEND_CODE[backend_code][0]
     if code is IssueCode.NEEDS_INPUT:
         what = field_words(fields)
         return Action(
@@ -106,8 +125,12 @@ _ACTIONS = {
 }
 
 
-def marker_detail(code: IssueCode, fields: tuple[str, ...] | list[str] = ()) -> str:
+def marker_detail(
+    code: IssueCode, fields: tuple[str, ...] | list[str] = (), backend_code: str | None = None
+) -> str:
     """The few words after "Sync Error: " on the item's second category."""
+    if backend_code in BY_BACKEND_CODE:
+        return BY_BACKEND_CODE[backend_code][1]
     if code is IssueCode.NEEDS_INPUT:
         return f"{field_words(fields).capitalize()} missing"
     return {

@@ -87,7 +87,9 @@ def record(
     existing.http_status = classification.http_status
     existing.fields = list(classification.fields)
     existing.title = item.title or existing.title
-    action = recommended_action(classification.code, classification.fields, operation)
+    action = recommended_action(
+        classification.code, classification.fields, operation, classification.backend_code
+    )
     existing.action_title, existing.action_text = action.title, action.text
     session.flush()
     return existing
@@ -102,7 +104,9 @@ def _new_issue(
     direction: Direction | None,
     operation: Operation | None,
 ) -> Issue:
-    action = recommended_action(classification.code, classification.fields, operation)
+    action = recommended_action(
+        classification.code, classification.fields, operation, classification.backend_code
+    )
     return Issue(
         tenant_id=mailbox.tenant_id,
         user_id=mailbox.user_id,

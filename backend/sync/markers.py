@@ -46,7 +46,9 @@ def wanted_markers(
 ) -> dict[tuple[ItemType, str], str]:
     """The marker words each mailbox item (or only ``item_id``) should carry, from its open
     issues."""
-    query = select(Issue.item_type, Issue.mailbox_item_id, Issue.code, Issue.fields).where(
+    query = select(
+        Issue.item_type, Issue.mailbox_item_id, Issue.code, Issue.fields, Issue.backend_code
+    ).where(
         Issue.mailbox_id == mailbox_id,
         Issue.resolved_at.is_(None),
         Issue.informational.is_(False),
@@ -57,11 +59,11 @@ def wanted_markers(
         query = query.where(Issue.mailbox_item_id == item_id)
     rows = session.execute(query).all()
     best: dict[tuple[ItemType, str], tuple[int, str]] = {}
-    for item_type, item_id, code, fields in rows:
+    for item_type, item_id, code, fields, backend_code in rows:
         rank = PRECEDENCE.index(code) if code in PRECEDENCE else len(PRECEDENCE)
         key = (item_type, item_id)
         if key not in best or rank < best[key][0]:
-            best[key] = (rank, marker_detail(code, fields or []))
+            best[key] = (rank, marker_detail(code, fields or [], backend_code))
     return {key: detail for key, (_rank, detail) in best.items()}
 
 

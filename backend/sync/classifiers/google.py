@@ -15,13 +15,8 @@ import requests
 from google.auth import exceptions as auth_errors
 from googleapiclient.errors import HttpError
 
-from backend.mailbox.base import (
-    ChangedMeanwhile,
-    InvalidRecord,
-    ProviderError,
-    UnsupportedOperation,
-)
 from backend.models.types import IssueCode
+from backend.sync.classifiers.common import classify_plain
 from backend.sync.errors import Classification
 
 RATE_LIMIT_REASONS = frozenset(
@@ -130,14 +125,4 @@ def classify_google_error(error: BaseException) -> Classification:
         retryable = bool(getattr(error, "retryable", False))
         code = IssueCode.TEMPORARY if retryable else IssueCode.AUTH
         return Classification(code, message, backend_code="RefreshError")
-    if isinstance(error, InvalidRecord):
-        return Classification(IssueCode.NEEDS_INPUT, message, error.code, fields=error.fields)
-    if isinstance(error, UnsupportedOperation):
-        return Classification(IssueCode.FORBIDDEN, message, error.code)
-    if isinstance(error, ChangedMeanwhile):
-        return Classification(IssueCode.CONFLICT, message, error.code)
-    if isinstance(error, ProviderError):
-        return Classification(IssueCode.UNKNOWN, message, error.code)
-    if isinstance(error, _NETWORK):
-        return Classification(IssueCode.TEMPORARY, message, backend_code=type(error).__name__)
-    return Classification(IssueCode.UNKNOWN, message, backend_code=type(error).__name__)
+    return classify_plain(error, _NETWORK)
