@@ -63,6 +63,11 @@ DEMO_ADDON = (
     "ssi-sync-gmail-addon.apps.googleusercontent.com",
 )
 """The Gmail add-on's system service account and OAuth client in development and the demo."""
+GRAPH_API_BASE = "https://graph.microsoft.com"
+GRAPH_LOGIN_BASE = "https://login.microsoftonline.com"
+"""Where Exchange Online mailboxes are read (Microsoft Graph), and where a tenant that granted
+application permissions gets its app tokens (``{GRAPH_LOGIN_BASE}/{tenant}/oauth2/v2.0/token``).
+"""
 EMULATED_ISSUER_PATHS = {"microsoft": "/microsoft/v2.0", "google": "/google"}
 
 
@@ -103,6 +108,11 @@ class Settings:
     google_certs_url: str = GOOGLE_CERTS_URL
     gmail_addon_service_account: str | None = None
     gmail_addon_client_id: str | None = None
+    graph_api_base: str = GRAPH_API_BASE
+    graph_login_base: str = GRAPH_LOGIN_BASE
+    graph_page_size: int = 250
+    graph_batch_size: int = 20
+    graph_concurrency: int = 4
 
     @property
     def is_production(self) -> bool:
@@ -181,6 +191,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             "GMAIL_ADDON_CLIENT_ID", "" if production else DEMO_ADDON[1]
         )
         or None,
+        "graph_api_base": env.parse("GRAPH_API_BASE", GRAPH_API_BASE, _http_url),
+        "graph_login_base": env.parse("GRAPH_LOGIN_BASE", GRAPH_LOGIN_BASE, _http_url),
+        "graph_page_size": env.integer("GRAPH_PAGE_SIZE", 250, minimum=10, maximum=1000),
+        "graph_batch_size": env.integer("GRAPH_BATCH_SIZE", 20, minimum=1, maximum=20),
+        "graph_concurrency": env.integer("GRAPH_CONCURRENCY", 4, minimum=1, maximum=4),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

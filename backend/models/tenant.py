@@ -69,6 +69,10 @@ class TenantSettings(BaseModel):
     )
     delete_copies: bool = True
     hide_other_users_titles: bool = False
+    graph_app_tenant_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z.-]{1,64}$")
+    """Exchange Online with application permissions: the company's Microsoft Entra tenant (id
+    or domain), whose administrator granted our app access to the mailboxes; unset, each user
+    consents for their own mailbox."""
 
 
 class Tenant(Base):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from authlib.integrations.base_client.errors import OAuthError
 from google.auth.exceptions import RefreshError, TransportError
 
 from backend.auth.crypto import TokenCipher
@@ -18,6 +19,8 @@ from backend.mailbox.ews_credentials import BasicAuth, BearerToken
 from backend.mailbox.exchange import ExchangeProvider
 from backend.mailbox.gmail import GmailProvider
 from backend.mailbox.google_credentials import StoredCredentials
+from backend.mailbox.graph import GraphProvider
+from backend.mailbox.graph_session import GraphSession, stored_token
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
@@ -25,11 +28,13 @@ from backend.settings import Settings
 from backend.sync.classifiers.c4c import classify_c4c_error
 from backend.sync.classifiers.ews import classify_ews_error
 from backend.sync.classifiers.google import classify_google_error
+from backend.sync.classifiers.graph import classify_graph_error
 from backend.sync.errors import Classification, SyncError
 
 MAILBOX_CLASSIFIERS: dict[Provider, Callable[[BaseException], Classification]] = {
     Provider.EXCHANGE: classify_ews_error,
     Provider.GMAIL: classify_google_error,
+    Provider.GRAPH: classify_graph_error,
 }
 
 
@@ -44,8 +49,10 @@ def mailbox_provider(
         SyncError: ``AUTH`` without credentials (revoked); ``UNKNOWN`` for a mail system this
             version cannot reach.
     """
-    credentials = mailbox_credentials(mailbox, cipher)
-    if not credentials:
+    credentials = mailbox_credentials(mailbox, cipher) or {}
+    # With application permissions the tenant's grant opens the mailbox, not the user's.
+    granted = mailbox.provider is Provider.GRAPH and tenant.config.graph_app_tenant_id
+    if not credentials and not granted:
         raise SyncError.of(IssueCode.AUTH, "No credentials are stored for this mailbox")
 
     def keep(refreshed: dict[str, Any]) -> None:
@@ -81,6 +88,9 @@ def provider_with(
     if mailbox.provider is Provider.GMAIL:
         keep = on_refresh or (lambda _refreshed: None)
         return _gmail(mailbox.address, credentials, settings, keep)
+    if mailbox.provider is Provider.GRAPH:
+        keep = on_refresh or (lambda _refreshed: None)
+        return _graph(tenant, mailbox.address, credentials, settings, keep)
     raise SyncError.of(
         IssueCode.UNKNOWN, f"{mailbox.provider} mailboxes cannot be synced by this version"
     )
@@ -106,7 +116,62 @@ def _gmail(
     return GmailProvider(settings.google_api_base, credentials, address=address)
 
 
-@functools.lru_cache(maxsize=4)
+def _graph(
+    tenant: Tenant,
+    address: str,
+    stored: dict[str, Any],
+    settings: Settings,
+    on_refresh: Callable[[dict[str, Any]], None],
+) -> GraphProvider:
+    """Microsoft Graph with the tenant's application permissions when it granted them, else with
+    the mailbox's delegated tokens, refreshed with the Microsoft sign-in client."""
+    client = settings.sign_in_provider("microsoft")
+    client_id = client.client_id if client else None
+    client_secret = client.client_secret if client else None
+    app_tenant = tenant.config.graph_app_tenant_id
+
+    def endpoint() -> str:
+        if client is None:
+            raise OAuthError("invalid_client", "No Microsoft sign-in client is configured")
+        if app_tenant:
+            return f"{settings.graph_login_base}/{app_tenant}/oauth2/v2.0/token"
+        return token_endpoint_of(client.metadata_url)
+
+    if app_tenant:
+        session = GraphSession(client_id, client_secret, token_endpoint=endpoint)
+    elif stored.get("access_token") or stored.get("refresh_token"):
+
+        def keep(token: dict[str, Any]) -> None:
+            fields = ("access_token", "refresh_token", "expires_at")
+            on_refresh({**stored, **{k: token[k] for k in fields if token.get(k)}})
+
+        session = GraphSession(client_id, client_secret, token_endpoint=endpoint,
+                               token=stored_token(stored), on_refresh=keep)  # fmt: skip
+    else:
+        raise SyncError.of(IssueCode.AUTH, "No Microsoft access is stored for this mailbox")
+    return GraphProvider(
+        session,
+        address,
+        api_base=settings.graph_api_base,
+        app=bool(app_tenant),
+        page_size=settings.graph_page_size,
+        batch_size=settings.graph_batch_size,
+        concurrency=settings.graph_concurrency,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def token_endpoint_of(metadata_url: str) -> str:
+    """The token endpoint named by a sign-in provider's discovery document.
+
+    Raises:
+        requests.RequestException, ValueError, KeyError: the document cannot be read.
+    """
+    answer = requests.get(metadata_url, timeout=10)
+    answer.raise_for_status()
+    return str(answer.json()["token_endpoint"])
+
+
 def google_token_endpoint(metadata_url: str | None) -> str:
     """The token endpoint named by the Google sign-in provider's discovery document.
 
@@ -119,9 +184,7 @@ def google_token_endpoint(metadata_url: str | None) -> str:
     if metadata_url is None:
         raise RefreshError("No Google sign-in client is configured to refresh tokens with")
     try:
-        answer = requests.get(metadata_url, timeout=10)
-        answer.raise_for_status()
-        return str(answer.json()["token_endpoint"])
+        return token_endpoint_of(metadata_url)
     except (requests.RequestException, ValueError, KeyError) as error:
         raise TransportError(f"Google's token endpoint could not be found: {error}") from error
 

@@ -64,6 +64,7 @@ TEXT_FIELDS = (
     "mass_change_percent",
     "mass_change_minimum",
     *(f"forbidden_policy.{operation}" for operation in OPERATIONS),
+    "graph_app_tenant_id",
 )
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -83,8 +84,9 @@ class SettingsForm(BaseModel):
     forbidden_policy: dict[Literal["UPDATE", "DELETE"], ForbiddenPolicy]
     delete_copies: bool
     hide_other_users_titles: bool
+    graph_app_tenant_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z.-]{1,64}$")
 
-    @field_validator("notify_failure_threshold", mode="before")
+    @field_validator("notify_failure_threshold", "graph_app_tenant_id", mode="before")
     @classmethod
     def _blank_is_default(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -128,6 +130,7 @@ def values_of(settings: TenantSettings) -> FormValues:
             "mass_change_minimum": str(settings.mass_change_minimum),
             "delete_copies": settings.delete_copies,
             "hide_other_users_titles": settings.hide_other_users_titles,
+            "graph_app_tenant_id": settings.graph_app_tenant_id or "",
         }
     )
     return values
@@ -181,6 +184,7 @@ def _nested(values: FormValues) -> dict[str, Any]:
                 "mass_change_minimum",
                 "delete_copies",
                 "hide_other_users_titles",
+                "graph_app_tenant_id",
             )
         },
     }
@@ -209,6 +213,8 @@ def _message(problem: Any) -> str:
             return f"Enter at most {limits['le']}."
         case "enum" | "literal_error":
             return "Choose one of the options."
+        case "string_pattern_mismatch":
+            return "Enter a tenant id or domain: letters, digits, dots and dashes."
         case "value_error":
             text = str(problem["msg"]).removeprefix("Value error, ")
             return text[:1].upper() + text[1:] + "."

@@ -28,10 +28,16 @@ from backend.web.security import limiter
 reactivation = Blueprint("reactivation", __name__, url_prefix="/reactivate")
 
 MAILBOX_SCOPES = {
-    "microsoft": "openid email offline_access https://outlook.office365.com/EWS.AccessAsUser.All",
-    "google": "openid email https://mail.google.com/ https://www.googleapis.com/auth/contacts "
-    "https://www.googleapis.com/auth/calendar https://www.googleapis.com/auth/tasks",
+    Provider.EXCHANGE: "openid email offline_access "
+    "https://outlook.office365.com/EWS.AccessAsUser.All",
+    Provider.GRAPH: "openid email offline_access Mail.ReadWrite Contacts.ReadWrite "
+    "Calendars.ReadWrite Tasks.ReadWrite MailboxSettings.ReadWrite",
+    Provider.GMAIL: "openid email https://mail.google.com/ "
+    "https://www.googleapis.com/auth/contacts https://www.googleapis.com/auth/calendar "
+    "https://www.googleapis.com/auth/tasks",
 }
+"""What the consent asks for, by the mailbox's mail system (Graph's master categories need
+MailboxSettings)."""
 OAUTH_PROVIDER_OF = {Provider.GRAPH: "microsoft", Provider.GMAIL: "google"}
 
 
@@ -99,15 +105,16 @@ def _check(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> str
 @reactivation.post("/consent")
 @signed_in
 def consent() -> Response:
-    provider = _oauth_provider(_mailbox())
+    mailbox = _mailbox()
+    provider = _oauth_provider(mailbox)
     if provider is None:
         return redirect(url_for("reactivation.form"))
     client = oauth_client(provider)
     extra = {"access_type": "offline", "prompt": "consent"} if provider == "google" else {}
     return client.authorize_redirect(
         url_for("reactivation.callback", name=provider, _external=True),
-        scope=MAILBOX_SCOPES[provider],
-        login_hint=_mailbox().address,
+        scope=MAILBOX_SCOPES[mailbox.provider],
+        login_hint=mailbox.address,
         **extra,
     )
 

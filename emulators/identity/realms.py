@@ -105,6 +105,7 @@ class MicrosoftRealm(Realm):
         # Data access to mailboxes: EWS (Exchange Online) and Microsoft Graph.
         "https://outlook.office365.com/EWS.AccessAsUser.All",
         "Mail.ReadWrite", "Contacts.ReadWrite", "Calendars.ReadWrite", "Tasks.ReadWrite",
+        "MailboxSettings.ReadWrite",
     )  # fmt: skip
     rotates_refresh_tokens = True
     id_token_on_refresh = True

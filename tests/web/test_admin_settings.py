@@ -122,6 +122,28 @@ def test_invalid_input_is_kept_and_explained_next_to_each_field(client, kim, ses
     assert session.scalars(select(AuditEvent)).all() == []
 
 
+def test_application_permissions_for_exchange_online_are_one_tenant_id(
+    client, kim, session, tenant
+):
+    data = {**_form(client), "graph_app_tenant_id": "contoso.onmicrosoft.com "}
+    answer = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "Settings saved (1 changed)" in answer.get_data(as_text=True)
+    session.refresh(tenant)
+    assert tenant.config.graph_app_tenant_id == "contoso.onmicrosoft.com"
+    assert _form(client)["graph_app_tenant_id"] == "contoso.onmicrosoft.com"
+
+    refused = client.post("/admin/settings", data={**data, "graph_app_tenant_id": "x/../y"})
+    assert refused.status_code == 422
+    assert re.search(
+        r'id="error-graph_app_tenant_id">Enter a tenant id or domain',
+        refused.get_data(as_text=True),
+    )
+
+    client.post("/admin/settings", data={**data, "graph_app_tenant_id": ""})
+    session.refresh(tenant)
+    assert tenant.config.graph_app_tenant_id is None, "empty: each user consents"
+
+
 def test_settings_post_without_csrf_token_changes_nothing(client, kim, session, tenant):
     data = _form(client)
     data.pop("csrf_token")

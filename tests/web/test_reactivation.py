@@ -8,7 +8,7 @@ import requests
 
 from backend.credentials import mailbox_credentials
 from backend.models import User
-from backend.models.mailbox import HealthStatus
+from backend.models.mailbox import HealthStatus, Provider
 from tests.support import factories
 from tests.support.web import csrf_token, sign_in
 
@@ -61,3 +61,22 @@ def test_consent_as_another_person_is_refused(
     session.refresh(box)
     assert box.status is HealthStatus.FAILED_AUTH
     assert mailbox_credentials(box, resources.cipher)["access_token"] == "old"
+
+
+def test_an_exchange_online_mailbox_asks_for_graphs_scopes_and_gets_them(
+    app, client, session, resources, tenant, identity
+) -> None:
+    box = _revoked_token_mailbox(session, resources, tenant)
+    box.provider = Provider.GRAPH
+    session.commit()
+    identity.provider.add_user("microsoft", "anna@x.test", "Anna", "pw")
+    sign_in(app, client, session.get(User, box.user_id))
+    start = client.post("/reactivate/consent", data={"csrf_token": csrf_token(client)})
+    scope = parse_qs(urlsplit(start.headers["Location"]).query)["scope"][0].split()
+    assert {"Mail.ReadWrite", "Contacts.ReadWrite", "Calendars.ReadWrite", "Tasks.ReadWrite",
+            "MailboxSettings.ReadWrite", "offline_access"} <= set(scope)  # fmt: skip
+    assert not any("EWS" in part for part in scope)
+    answer = _consent(client, identity, "anna@x.test", "pw")
+    assert "Access granted again" in answer.get_data(as_text=True)
+    session.refresh(box)
+    assert "MailboxSettings.ReadWrite" in mailbox_credentials(box, resources.cipher)["scope"]
