@@ -1,5 +1,6 @@
-"""A mailbox as its owner uses it, in Outlook (bare exchangelib) or in Gmail (the plain Google
-client): no code of ours in between. The engine's scenario tests run against either.
+"""A mailbox as its owner uses it, in Outlook (bare exchangelib for Exchange Server, plain
+requests to Graph for Exchange Online) or in Gmail (the plain Google client): no code of ours
+in between. The engine's scenario tests run against either.
 
 Both speak of the same things: contacts with their own tags (Outlook categories, Gmail contact
 groups), received e-mails picked for sync, tasks, meetings, and what the mail system does when
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
+import requests
 from exchangelib import Account, CalendarItem, Contact, EWSDateTime, Task
 from exchangelib.indexed_properties import EmailAddress
 from exchangelib.properties import Attendee
@@ -25,6 +27,8 @@ from emulators.ews import EwsEmulator, server_busy_fault
 from emulators.ews.seed import add_message
 from emulators.google import GoogleEmulator
 from emulators.google.errors import google_fault
+from emulators.graph import GraphEmulator
+from emulators.graph.errors import graph_fault
 from tests.support.discovery import service
 from tests.support.outlook import bare_account
 
@@ -350,3 +354,119 @@ class GmailOwner:
 
     def bring_up(self) -> None:
         self.google.faults.clear()
+
+
+class GraphOwner:
+    """The owner in Outlook on Exchange Online, seen through Graph with plain requests: contacts
+    in the folder "SAP Contacts", items picked by the "SAP" category, tasks in To Do."""
+
+    kind = "graph"
+    picked = frozenset({"SAP"})
+    busy_wait = 1.0
+
+    def __init__(self, graph: GraphEmulator, address: str, token: str) -> None:
+        self.graph, self.address = graph, address
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self._notified = 0
+
+    def _call(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        answer = self.http.request(method, f"{self.graph.url}/v1.0/me/{path}", timeout=10,
+                                   **options)  # fmt: skip
+        answer.raise_for_status()
+        return answer.json() if answer.content else {}
+
+    def error_tags(self, item_type: ItemType, detail: str) -> frozenset[str]:
+        return frozenset({"Sync Error", f"Sync Error: {detail}"})
+
+    def _folder(self) -> str:
+        folders = self._call("GET", "contactFolders")["value"]
+        found = next((f["id"] for f in folders if f["displayName"] == "SAP Contacts"), None)
+        if found:
+            return found
+        return self._call("POST", "contactFolders", json={"displayName": "SAP Contacts"})["id"]
+
+    def add_contact(self, first=None, last=None, *, email=None, job_title=None, tags=()) -> str:
+        body: dict[str, Any] = {
+            "givenName": first, "surname": last, "jobTitle": job_title, "categories": list(tags),
+            "displayName": " ".join(part for part in (first, last) if part),
+            "emailAddresses": [{"address": email, "name": email}] if email else [],
+        }  # fmt: skip
+        return self._call("POST", f"contactFolders/{self._folder()}/contacts", json=body)["id"]
+
+    def contact(self, contact_id: str) -> OwnedContact:
+        found = self._call("GET", f"contacts/{contact_id}")
+        return OwnedContact(
+            found["id"], found.get("givenName"), found.get("surname"), found.get("jobTitle"),
+            frozenset(found.get("categories") or ()),
+        )  # fmt: skip
+
+    def edit_contact(self, contact_id: str, **fields: str) -> None:
+        names = {"first": "givenName", "last": "surname", "job_title": "jobTitle"}
+        body = {names[name]: value for name, value in fields.items()}
+        self._call("PATCH", f"contacts/{contact_id}", json=body)
+
+    def delete_contact(self, contact_id: str) -> None:
+        self._call("DELETE", f"contacts/{contact_id}")
+
+    def contact_ids(self) -> list[str]:
+        path = f"contactFolders/{self._folder()}/contacts?$top=1000&$select=id"
+        return [contact["id"] for contact in self._call("GET", path)["value"]]
+
+    def receive(self, subject: str, sender: str, *, picked: bool) -> str:
+        box = self.graph.store.mailboxes[self.address]
+        return box.receive(subject, sender, categories=tuple(self.picked) if picked else ()).id
+
+    def email_tags(self, email_id: str) -> frozenset[str]:
+        return frozenset(self._call("GET", f"messages/{email_id}")["categories"])
+
+    def _task_list(self) -> str:
+        lists = self._call("GET", "todo/lists")["value"]
+        return next(t["id"] for t in lists if t.get("wellknownListName") == "defaultList")
+
+    def add_task(self, subject: str) -> str:
+        body = {"title": subject, "categories": ["SAP"]}
+        return self._call("POST", f"todo/lists/{self._task_list()}/tasks", json=body)["id"]
+
+    def task_done(self, task_id: str) -> bool:
+        task = self._call("GET", f"todo/lists/{self._task_list()}/tasks/{task_id}")
+        return task["status"] == "completed"
+
+    def add_meeting(self, subject: str, attendee: str) -> str:
+        start = datetime.now(UTC).replace(microsecond=0, tzinfo=None) + timedelta(days=1)
+        body = {
+            "subject": subject, "categories": ["SAP"],
+            "start": {"dateTime": start.isoformat(), "timeZone": "UTC"},
+            "end": {"dateTime": (start + timedelta(hours=1)).isoformat(), "timeZone": "UTC"},
+            "attendees": [{"type": "required", "emailAddress": {"address": attendee}}],
+        }  # fmt: skip
+        return self._call("POST", "events", json=body)["id"]
+
+    def meeting_subject(self, meeting_id: str) -> str:
+        return self._call("GET", f"events/{meeting_id}")["subject"]
+
+    def meeting_tags(self, meeting_id: str) -> frozenset[str]:
+        return frozenset(self._call("GET", f"events/{meeting_id}")["categories"])
+
+    def invitations_sent(self) -> int:
+        """Invitations, updates and cancellations Exchange Online sent since the owner last
+        forgot the requests (Graph sends them for every organiser's write)."""
+        return len(self.graph.store.notifications) - self._notified
+
+    def forget_requests(self) -> None:
+        self.graph.log.clear()
+        self._notified = len(self.graph.store.notifications)
+
+    def wrong_credentials(self) -> dict[str, Any]:
+        return {"kind": "oauth", "provider": "microsoft", "access_token": "eyJ.wrong"}
+
+    def make_busy(self, times: int) -> None:
+        fault = graph_fault("ApplicationThrottled", 429, retry_after=int(self.busy_wait),
+                            times=times)  # fmt: skip
+        self.graph.faults.add(fault)
+
+    def take_down(self) -> None:
+        self.graph.faults.add(graph_fault("ServiceUnavailable", 503, times=10_000))
+
+    def bring_up(self) -> None:
+        self.graph.faults.clear()

@@ -1,9 +1,10 @@
 """Fixtures for engine tests: a tenant whose C4C and mail systems are the emulators, the owner of
 the mailbox editing it with the plain client of Outlook or Gmail, and a C4C user who edits C4C.
 
-Anna's mailbox is on Exchange unless a test asks for ``kind`` "gmail"; a module marked with
-:data:`both_mail_systems` runs every test for both (a Contoso tenant on Exchange where Anna has
-moved to Google Workspace, as companies do one person at a time).
+Anna's mailbox is on Exchange Server unless a test asks for ``kind`` "graph" (Exchange Online)
+or "gmail"; a module marked with :data:`both_mail_systems` runs every test for each of them (a
+Contoso tenant on Exchange Server where Anna has moved to Exchange Online or to Google
+Workspace, as companies do one person at a time).
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
 from emulators.google import GoogleEmulator
+from emulators.graph import GraphEmulator
 from tests.google.conftest import running_google
 from tests.support.outlook import bare_account
-from tests.support.owners import GmailOwner, MailboxOwner, OutlookOwner
+from tests.support.owners import GmailOwner, GraphOwner, MailboxOwner, OutlookOwner
 
 ADDRESS, PASSWORD, TOKEN = "anna@contoso.test", "anna-pass", "ya29.anna"
+GRAPH_TOKEN = "eyJ0eXAiOiJKV1QiLCJub25jZSI6ImFubmEifQ.anna"
 C4C_USER, C4C_PASSWORD = "SYNC_USER", "sync-pass"
-KINDS = ("exchange", "gmail")
+KINDS = ("exchange", "graph", "gmail")
 both_mail_systems = pytest.mark.parametrize("kind", KINDS)
 
 
@@ -74,8 +77,16 @@ def google() -> Iterator[GoogleEmulator]:
 
 
 @pytest.fixture
+def graph() -> Iterator[GraphEmulator]:
+    emulator = GraphEmulator()
+    emulator.add_mailbox(ADDRESS, GRAPH_TOKEN)
+    with emulator:
+        yield emulator
+
+
+@pytest.fixture
 def kind() -> str:
-    """Anna's mail system ("exchange" or "gmail")."""
+    """Anna's mail system ("exchange", "graph" or "gmail")."""
     return "exchange"
 
 
@@ -83,6 +94,8 @@ def kind() -> str:
 def app_config(request: pytest.FixtureRequest, kind: str) -> dict[str, object]:
     if kind == "gmail":
         return {"GOOGLE_API_BASE": request.getfixturevalue("google").url}
+    if kind == "graph":
+        return {"GRAPH_API_BASE": request.getfixturevalue("graph").url}
     return {}
 
 
@@ -110,6 +123,9 @@ def mailbox(session: Session, resources: Resources, tenant: Tenant, kind: str) -
     if kind == "gmail":
         provider, secret = Provider.GMAIL, {"kind": "oauth", "provider": "google",
                                             "access_token": TOKEN}  # fmt: skip
+    elif kind == "graph":
+        provider, secret = Provider.GRAPH, {"kind": "oauth", "provider": "microsoft",
+                                            "access_token": GRAPH_TOKEN}  # fmt: skip
     else:
         provider, secret = Provider.EXCHANGE, {"username": ADDRESS, "password": PASSWORD}
     user = add_user(session, tenant, email=ADDRESS, name="Anna", cipher=resources.cipher,
@@ -126,9 +142,11 @@ def outlook(ews: EwsEmulator) -> Account:
 
 @pytest.fixture
 def owner(request: pytest.FixtureRequest, kind: str) -> MailboxOwner:
-    """Anna at work in Outlook or in Gmail."""
+    """Anna at work in Outlook (on Exchange Server or Online) or in Gmail."""
     if kind == "gmail":
         return GmailOwner(request.getfixturevalue("google"), ADDRESS, TOKEN)
+    if kind == "graph":
+        return GraphOwner(request.getfixturevalue("graph"), ADDRESS, GRAPH_TOKEN)
     return OutlookOwner(request.getfixturevalue("ews"), ADDRESS, PASSWORD)
 
 

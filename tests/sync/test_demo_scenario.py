@@ -12,7 +12,8 @@ from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_contoso as seed_c4c
 from emulators.ews.seed import seed_contoso as seed_exchange
 from emulators.google.seed import seed_contoso as seed_gmail
-from tests.sync.conftest import ADDRESS, TOKEN
+from emulators.graph.seed import seed_contoso as seed_graph
+from tests.sync.conftest import ADDRESS, GRAPH_TOKEN, TOKEN
 
 
 @pytest.mark.parametrize(
@@ -21,6 +22,9 @@ from tests.sync.conftest import ADDRESS, TOKEN
         ("exchange", {("NEEDS_INPUT", "CONTACT", "Mia"),
                       ("NEEDS_INPUT", "EMAIL", "Partnership idea"),
                       ("FORBIDDEN", "ACCOUNT", "Northwind Traders")}),
+        ("graph", {("NEEDS_INPUT", "CONTACT", "Lena"),
+                   ("NEEDS_INPUT", "EMAIL", "Trade fair leads"),
+                   ("FORBIDDEN", "ACCOUNT", "Northwind Traders")}),
         ("gmail", {("NEEDS_INPUT", "CONTACT", "Lena"),
                    ("NEEDS_INPUT", "EMAIL", "Trade fair leads"),
                    ("NEEDS_INPUT", "TASK", None),
@@ -38,6 +42,8 @@ def test_the_first_sync_of_the_demo_meets_an_issue_of_each_kind(
     seed_c4c(c4c.service.store)
     if kind == "gmail":
         seed_gmail(request.getfixturevalue("google").store, ADDRESS, TOKEN)
+    elif kind == "graph":
+        seed_graph(request.getfixturevalue("graph").store, ADDRESS, GRAPH_TOKEN)
     else:
         seed_exchange(request.getfixturevalue("ews").store.mailbox(ADDRESS))
     run = sync_now()
