@@ -1,9 +1,11 @@
-"""The demo tenant "Contoso": one key user and three sales people, each with a mailbox.
+"""The demo tenant "Contoso": one key user and four sales people, each with a mailbox.
 
-Contoso runs Exchange; Gina has moved to Google Workspace already, so her mailbox is a Gmail
-one, reached through Google's APIs with an OAuth access token (the demo's Google emulator
-knows it). Names, addresses and passwords are fixed (the README lists them) so that the demo's
-emulated mailboxes and C4C system can be seeded with the same accounts. Seeding twice changes
+Contoso runs Exchange Server; Gina has moved to Google Workspace already, so her mailbox is a
+Gmail one, reached through Google's APIs with an OAuth access token (the demo's Google emulator
+knows it), and Olivia to Exchange Online, reached through Microsoft Graph with a Microsoft
+access token (the demo's Graph emulator knows it). Names, addresses and passwords are fixed
+(the README lists them) so that the demo's emulated mailboxes and C4C system can be seeded
+with the same accounts. Seeding twice changes
 nothing.
 """
 
@@ -25,6 +27,7 @@ from backend.onboarding import add_user, create_tenant
 C4C_URL = "http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/"
 EWS_URL = "http://127.0.0.1:8102/EWS/Exchange.asmx"
 GOOGLE_URL = "http://127.0.0.1:8103"
+GRAPH_URL = "http://127.0.0.1:8105"
 C4C_USER = ("c4c-integration", "contoso-c4c")
 
 
@@ -41,9 +44,16 @@ class DemoUser:
         """The access token the demo's Google emulator opens this person's Gmail with."""
         return "ya29.demo-" + self.email.split("@")[0].replace(".", "-")
 
+    @property
+    def graph_token(self) -> str:
+        """The access token the demo's Graph emulator opens this person's mailbox with."""
+        return "eyJ0.demo-" + self.email.split("@")[0].replace(".", "-")
+
     def mailbox_credentials(self) -> dict[str, str]:
         if self.provider is Provider.GMAIL:
             return {"kind": "oauth", "provider": "google", "access_token": self.google_token}
+        if self.provider is Provider.GRAPH:
+            return {"kind": "oauth", "provider": "microsoft", "access_token": self.graph_token}
         return {"username": self.email, "password": self.password}
 
 
@@ -52,6 +62,7 @@ DEMO_USERS = (
     DemoUser("anna.sales@contoso.test", "Anna Sales", "anna-demo"),
     DemoUser("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
     DemoUser("gina.sales@contoso.test", "Gina Sales", "gina-demo", provider=Provider.GMAIL),
+    DemoUser("olivia.sales@contoso.test", "Olivia Sales", "olivia-demo", provider=Provider.GRAPH),
 )
 
 

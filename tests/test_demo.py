@@ -31,7 +31,7 @@ def test_seed_makes_contoso_once(session: Session, resources: Resources) -> None
     assert sorted(u.email for u in users) == sorted(u.email for u in DEMO_USERS)
     assert [u.role for u in users].count(Role.KEY_USER) == 1
     providers = sorted(m.provider.value for m in session.scalars(select(Mailbox)))
-    assert providers == ["EXCHANGE", "EXCHANGE", "EXCHANGE", "GMAIL"]
+    assert providers == ["EXCHANGE", "EXCHANGE", "EXCHANGE", "GMAIL", "GRAPH"]
 
 
 def _wait_for_issues(database: Path, at_least: int) -> list[tuple[str, str]]:
@@ -81,8 +81,11 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             except requests.ConnectionError:
                 time.sleep(0.3)
         assert ready is not None and ready.status_code == 200, "the web server never came up"
-        open_issues = _wait_for_issues(tmp_path / "instance" / "ssi-sync.db", at_least=14)
-        assert len(open_issues) == 14, "three in each Exchange mailbox, five in Gina's Gmail"
+        open_issues = _wait_for_issues(tmp_path / "instance" / "ssi-sync.db", at_least=17)
+        assert len(open_issues) == 17, (
+            "three in each Exchange Server mailbox, five in Gina's Gmail, three in Olivia's "
+            "Exchange Online mailbox"
+        )
         assert {(code, item_type) for code, item_type in open_issues} == {
             ("NEEDS_INPUT", "CONTACT"),
             ("NEEDS_INPUT", "EMAIL"),
@@ -99,6 +102,7 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert "ssi-sync demo is running" in output
     assert "anna.sales@contoso.test / anna-demo (user, Exchange)" in output
     assert "gina.sales@contoso.test / gina-demo (user, Gmail)" in output
+    assert "olivia.sales@contoso.test / olivia-demo (user, Exchange Online)" in output
     assert output.rstrip().endswith("demo: stopped")
     leftovers = subprocess.run(
         ["pgrep", "-f", f"--port {port}"], capture_output=True, text=True, check=False

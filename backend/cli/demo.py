@@ -20,7 +20,7 @@ import click
 from flask.cli import with_appcontext
 
 from backend import schema
-from backend.demo_data import C4C_USER, DEMO_USERS, GOOGLE_URL, DemoUser, seed_demo
+from backend.demo_data import C4C_USER, DEMO_USERS, GOOGLE_URL, GRAPH_URL, DemoUser, seed_demo
 from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
 from backend.models.mailbox import Provider
@@ -36,7 +36,7 @@ class Child:
     argv: tuple[str, ...]
 
 
-EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8125)
+EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8105, 8125)
 OUTLOOK = "http://127.0.0.1:8102"
 """The Exchange emulator, which also serves the mail client preview (``/owa/``)."""
 IDENTITY = "http://127.0.0.1:8104"
@@ -47,15 +47,16 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     python = sys.executable
     exchange = [u for u in DEMO_USERS if u.provider is Provider.EXCHANGE]
     gmail = [u for u in DEMO_USERS if u.provider is Provider.GMAIL]
+    online = [u for u in DEMO_USERS if u.provider is Provider.GRAPH]
     mailboxes = [arg for u in exchange for arg in ("--user", f"{u.email}:{u.password}")]
     tokens = [arg for u in gmail for arg in ("--token", f"{u.google_token}:{u.email}")]
-    # Tokens from a consent given in the demo come from the identity emulator's Google realm.
-    trust = (
-        "--trust-introspection",
-        f"{IDENTITY}/google/introspect",
-        "--trust-client",
-        f"{DEMO_CLIENT[0]}:{DEMO_CLIENT[1]}",
-    )
+    graph_tokens = [arg for u in online for arg in ("--token", f"{u.graph_token}:{u.email}")]
+
+    def trust(realm: str) -> tuple[str, ...]:
+        """Tokens from a consent given in the demo come from the identity emulator's realm."""
+        return ("--trust-introspection", f"{IDENTITY}/{realm}/introspect",
+                "--trust-client", f"{DEMO_CLIENT[0]}:{DEMO_CLIENT[1]}")  # fmt: skip
+
     c4c_user = f"{C4C_USER[0]}:{C4C_USER[1]}"
     return (
         Child("c4c", (python, "-m", "emulators.c4c", "--port", "8101", "--seed", "contoso",
@@ -66,7 +67,9 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
         Child("google", (python, "-m", "emulators.google", "--port", "8103", "--seed", "contoso",
                          "--addon-url", f"http://127.0.0.1:{web_port}",
                          "--addon-service-account", DEMO_ADDON[0],
-                         "--addon-client-id", DEMO_ADDON[1], *trust, *tokens)),
+                         "--addon-client-id", DEMO_ADDON[1], *trust("google"), *tokens)),
+        Child("graph", (python, "-m", "emulators.graph", "--port", "8105", "--seed", "contoso",
+                        *trust("microsoft/v2.0"), *graph_tokens)),
         Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
                            "--seed", "contoso")),
         Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
@@ -114,6 +117,7 @@ def demo(port: int) -> None:
         "OFFICE_JS_URL": f"{OUTLOOK}/owa/office.js",
         "MAIL_CLIENT_ORIGINS": OUTLOOK,
         "GOOGLE_API_BASE": GOOGLE_URL,
+        "GRAPH_API_BASE": GRAPH_URL,
         # The emulated Gmail signs the add-on's ID tokens with the Google emulator's keys.
         "GOOGLE_CERTS_URL": f"{GOOGLE_URL}/oauth2/v1/certs",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -202,6 +206,7 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         f"  add-in       {base}/addin/manifest.xml  (the manifest for PUBLIC_BASE_URL)",
         f"  Google       {GOOGLE_URL}/gmail/v1/  (emulated Gmail, Calendar, Tasks, People APIs)",
         f"  Gmail        {GOOGLE_URL}/mail/  (emulated, with the SAP Sync add-on beside messages)",
+        f"  Graph        {GRAPH_URL}/v1.0/  (emulated Microsoft Graph: Exchange Online mailboxes)",
         "  sign-in      http://127.0.0.1:8104/  (emulated Microsoft Entra ID and Google)",
         "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
         "  tenant       Contoso",

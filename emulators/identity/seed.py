@@ -21,6 +21,7 @@ CONTOSO_PEOPLE = (
     ("anna.sales@contoso.test", "Anna Sales", "anna-demo"),
     ("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
     ("gina.sales@contoso.test", "Gina Sales", "gina-demo"),
+    ("olivia.sales@contoso.test", "Olivia Sales", "olivia-demo"),
 )
 """E-mail, name and password of each seeded person."""
 
