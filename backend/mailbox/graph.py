@@ -96,6 +96,12 @@ def is_lost_cursor(error: GraphError) -> bool:
     return error.status == 410 or error.code.casefold() == "errorinvalidsyncstatedata"
 
 
+def outlook_web_link(item_type: ItemType, item_id: str, owa_url: str = OUTLOOK_WEB) -> str:
+    """Outlook on the web's link to an item, which names it by its EWS id: Graph's id is the
+    same bytes in URL-safe base64."""
+    return owa_link(owa_url, item_type, item_id.replace("-", "/").replace("_", "+"))
+
+
 class WouldNotifyAttendees(UnsupportedOperation):
     """Changing or deleting this meeting would make Exchange Online notify its attendees."""
 
@@ -467,7 +473,7 @@ class GraphProvider(CategoryMarkers):
 
     def deep_link(self, item_type: ItemType, item_id: str) -> str:
         """An Outlook on the web URL that opens the item."""
-        return owa_link(self._owa_url, item_type, item_id)
+        return outlook_web_link(item_type, item_id, self._owa_url)
 
     def revoke(self) -> None:
         """Give up the mailbox's access (``revoke_token`` if given) and close connections."""

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from backend.mailbox import gmail
 from backend.mailbox.exchange import owa_link, owa_url_of
-from backend.mailbox.graph import OUTLOOK_WEB
+from backend.mailbox.graph import outlook_web_link
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import ItemType
@@ -102,7 +102,7 @@ def mailbox_item_link(
     if mailbox.provider is Provider.EXCHANGE and tenant.mail_endpoint:
         return owa_link(owa_url_of(tenant.mail_endpoint), item_type, item_id)
     if mailbox.provider is Provider.GRAPH:
-        return owa_link(OUTLOOK_WEB, item_type, item_id)
+        return outlook_web_link(item_type, item_id)
     if mailbox.provider is Provider.GMAIL:
         return gmail.web_link(mailbox.address, item_type, item_id)
     return None

@@ -290,9 +290,9 @@ def test_emails_from_the_sap_folder_and_picked_ones_from_inbox_and_sent_items(
         provider.create(ItemType.EMAIL, EmailRecord(subject="x"))
     with pytest.raises(UnsupportedOperation):
         provider.select_for_sync(ItemType.CONTACT, filed.id)
-    assert provider.deep_link(ItemType.EMAIL, picked.id).startswith(
-        "https://outlook.office365.com/owa/?ItemID="
-    )
+    link = provider.deep_link(ItemType.EMAIL, "AAMkAG-x_y=")
+    opened = "https://outlook.office365.com/owa/?ItemID=AAMkAG%2Fx%2By%3D&exvsurl=1"
+    assert link == f"{opened}&viewmodel=ReadMessageItem", "the EWS id Outlook on the web opens"
 
 
 def test_an_idle_run_costs_one_delta_read_per_source_and_no_folder_look_up(graph) -> None:

@@ -104,3 +104,11 @@ def test_a_gmail_mailbox_links_each_item_to_googles_web_app() -> None:
         ItemType.TASK: "tasks.google.com",
     }
     assert links[ItemType.EMAIL].path == "/mail/u/gina%40contoso.test/"
+
+
+def test_an_exchange_online_mailbox_links_to_outlook_on_the_web_by_ews_id() -> None:
+    mailbox = _mailbox(HealthStatus.ACTIVE)
+    mailbox.provider = Provider.GRAPH
+    link = urlsplit(presenters.mailbox_item_link(TENANT, mailbox, ItemType.APPOINTMENT, "AA-b_"))
+    assert (link.netloc, link.path) == ("outlook.office365.com", "/owa/")
+    assert "ItemID=AA%2Fb%2B" in link.query and "viewmodel=CalendarItemDetails" in link.query
