@@ -1,23 +1,25 @@
-"""The sync engine end to end: one mailbox against the C4C and EWS (or Google) emulators.
+"""The sync engine end to end: one mailbox against the C4C and the mail system's emulators.
 
-Seeds a mailbox (Exchange, or Gmail with ``--mail gmail``: see ``bench.gmail_side``) with 2,000
-contacts, 500 accounts, 1,000 tasks, 1,000 appointments and 2,000 e-mails (all selected for sync;
-e-mails come from the contacts, so they link), runs the initial sync, the next run (which reads
-C4C's side of the initial sync's own writes once more, as every delta starts at the newest change it
-saw), then a run with no change and one with 20 changes (10 contacts edited in the mailbox, 10 in
-C4C). For each run it prints items/s, requests per item per backend (counted by the emulators'
-request logs; the mailbox's column is "EWS", or "GAPI" for Google's APIs), what the run wrote, peak
-Python memory and the ratio of the run's time to the floor: reading the same data bare (the
-mailbox's folders with exchangelib's SyncFolderItems + GetItem, or Gmail's data with the plain
-Google client, C4C's entity sets with one paged read each; for the later runs the same bare reader
-reads incrementally, from its own sync states and change times). Everything is measured again on a
+Seeds a mailbox (Exchange Server; Exchange Online with ``--mail graph``, see
+``bench.graph_side``; Gmail with ``--mail gmail``, see ``bench.gmail_side``) with 2,000
+contacts, 500 accounts, 1,000 tasks, 1,000 appointments and 2,000 e-mails (all selected for
+sync; e-mails come from the contacts, so they link), runs the initial sync, the next run (which
+reads C4C's side of the initial sync's own writes once more, as every delta starts at the newest
+change it saw), then a run with no change and one with 20 changes (10 contacts edited in the
+mailbox, 10 in C4C). For each run it prints items/s, requests per item per backend (counted by
+the emulators' request logs; the mailbox's column is "EWS", "Graph", or "GAPI" for Google's
+APIs), what the run wrote, peak Python memory and the ratio of the run's time to the floor:
+reading the same data bare (the mailbox's folders with exchangelib's SyncFolderItems + GetItem,
+Graph's delta queries with plain requests, or Gmail's data with the plain Google client, C4C's
+entity sets with one paged read each; for the later runs the same bare reader reads
+incrementally, from its own sync states and change times). Everything is measured again on a
 mailbox a quarter the size, to show that an idle run's requests do not grow with the mailbox.
 
 Times come from runs without tracemalloc (it slows the engine about fivefold); peak memory
 (``tracemalloc``, Python allocations of the whole process, emulators included) comes from one
 extra pass of the same sequence. Figures are medians of ``--repeat`` passes.
 
-Run: ``python -m bench.sync_bench [--mail exchange|gmail] [--repeat 3] [--scale 1.0]
+Run: ``python -m bench.sync_bench [--mail exchange|graph|gmail] [--repeat 3] [--scale 1.0]
 [--no-memory]``. Never part of the test suite.
 """
 
@@ -54,6 +56,7 @@ from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from bench.exchange_bench import read_bare
 from bench.gmail_side import GmailSide
+from bench.graph_side import GraphSide
 from emulators.base import Emulator
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
@@ -193,6 +196,7 @@ class ExchangeSide:
 SIDES: dict[str, type[MailSide]] = {
     "exchange": ExchangeSide,
     "gmail": GmailSide,
+    "graph": GraphSide,
 }
 
 
