@@ -29,7 +29,7 @@ from backend.extensions import Resources
 from backend.jobs.schedule import enqueue_sync
 from backend.mailbox.base import UnsupportedOperation
 from backend.models import AuditEvent, Issue, Mailbox, SyncItem, Tenant, User
-from backend.models.mailbox import HealthStatus
+from backend.models.mailbox import HealthStatus, Provider
 from backend.models.run import Trigger
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
@@ -87,6 +87,14 @@ def ews_item_id(raw: str) -> str:
     if not _ITEM_ID.fullmatch(value):
         raise ValueError("not a mailbox item id")
     return value.replace("-", "/").replace("_", "+")
+
+
+def stored_item_id(mailbox: Mailbox, ews_id: str) -> str:
+    """The id the sync keeps for the item Office.js names by ``ews_id``: the EWS id itself, or
+    for an Exchange Online mailbox (reached through Graph) its URL-safe REST form."""
+    if mailbox.provider is Provider.GRAPH:
+        return ews_id.replace("/", "-").replace("+", "_")
+    return ews_id
 
 
 def item_type_of(raw: str) -> ItemType:

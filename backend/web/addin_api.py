@@ -318,7 +318,8 @@ def sign_out() -> tuple[str, int]:
 def item() -> Response:
     ref = _parse(ItemRef, request.args.to_dict())
     mailbox = _mailbox()
-    found = addin.item_status(db_session(), mailbox, addin.item_type_of(ref.type), ref.id)
+    item_id = addin.stored_item_id(mailbox, ref.id)
+    found = addin.item_status(db_session(), mailbox, addin.item_type_of(ref.type), item_id)
     return jsonify(_status_json(found, mailbox))
 
 
@@ -328,9 +329,8 @@ def track() -> tuple[Response, int]:
     ref = _body(ItemRef)
     mailbox, session = _mailbox(), db_session()
     try:
-        found = addin.track(
-            session, resources(), mailbox, _caller().user, addin.item_type_of(ref.type), ref.id
-        )
+        item_type, item_id = addin.item_type_of(ref.type), addin.stored_item_id(mailbox, ref.id)
+        found = addin.track(session, resources(), mailbox, _caller().user, item_type, item_id)
     except addin.TrackRefused as refused:
         session.rollback()
         raise ApiError(409, "track_refused", str(refused)) from None

@@ -11,10 +11,12 @@ from backend.auth import addin_tokens
 from backend.models import Issue, Mailbox, User
 from backend.models.types import ItemType
 from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
+    app_config,
     c4c,
     c4c_service,
     crm,
     ews,
+    graph,
     kind,
     mailbox,
     outlook,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from backend.addin import ews_item_id
@@ -313,3 +314,26 @@ def test_a_mailbox_that_needs_reactivation_says_so_with_every_item(
     assert shown["mailbox"]["needs_reactivation"] and shown["mailbox"]["sync_stopped"]
     assert shown["mailbox"]["reactivate_url"] == "http://localhost/reactivate/"
     assert shown["mailbox"]["label"] == "Needs re-activation"
+
+
+@pytest.mark.parametrize("kind", ["graph"])
+def test_an_exchange_online_item_is_found_and_tracked_by_the_id_office_js_gives(
+    pane, graph, sync_now
+) -> None:
+    box = graph.store.mailboxes[ADDRESS]
+    stranger = box.receive("Hello from nowhere", "stranger@nowhere.test", categories=["SAP"])
+    private = box.receive("Lunch?", "friend@example.org", categories=["Blue"])
+    sync_now()
+
+    # Office.js names items by their EWS id; Graph by the same bytes in URL-safe base64.
+    ews_form = stranger.id.replace("-", "/").replace("_", "+")
+    for given in (ews_form, stranger.id):
+        found = pane.item(given)
+        assert (found["state"], found["id"]) == ("issue", stranger.id)
+
+    ews_private = private.id.replace("-", "/").replace("_", "+")
+    tracked = pane.call("POST", "/item/track", json={"id": ews_private, "type": "message"})
+    assert tracked.status_code == 202, tracked.json
+    assert box.items[private.id].fields["categories"] == ["Blue", "SAP"]
+    sync_now()
+    assert pane.item(ews_private)["state"] == "issue", "tracked, synced, and its sender unknown"
