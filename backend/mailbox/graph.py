@@ -61,6 +61,8 @@ OUTLOOK_WEB = "https://outlook.office365.com/owa/"
 RED = "preset0"
 MARKER_ATTEMPTS = 3
 CALENDAR_PAST, CALENDAR_AHEAD = timedelta(days=365), timedelta(days=730)
+INVALID_ANSWER = "InvalidAnswer"
+"""Our code for a 2xx answer that is not Graph's (not JSON, or a delta page without links)."""
 MAX_BATCH, MAX_CONCURRENCY = 20, 4
 """Graph's limits: 20 requests per JSON batch, 4 concurrent requests per mailbox."""
 
@@ -202,10 +204,15 @@ class GraphProvider(CategoryMarkers):
         try:
             body = answer.json() if answer.content else {}
         except ValueError:
-            body = {}
+            body = None
         if answer.status_code >= 400:
             raise GraphError.of(answer.status_code, answer.headers, body, url)
-        return body if isinstance(body, dict) else {}
+        if not isinstance(body, dict):
+            # A proxy's or a captive portal's page: nothing of it may be taken for Graph's.
+            kind = answer.headers.get("Content-Type", "no type")
+            message = f"Graph's answer is not a JSON object ({kind})"
+            raise GraphError(answer.status_code, INVALID_ANSWER, message, url=url)
+        return body
 
     def _batch(self, paths: dict[str, str]) -> dict[str, dict[str, Any]]:
         """GET each of ``paths`` (relative to the mailbox) in JSON batches; the bodies by key.
@@ -356,8 +363,10 @@ class GraphProvider(CategoryMarkers):
             params = None
             yield from page.get("value", [])
             url = page.get("@odata.nextLink")
+            if url is None and not page.get("@odata.deltaLink"):
+                raise GraphError(200, INVALID_ANSWER, "A delta page without a next or delta link")
             if url is None:
-                new_links[source.key] = str(page.get("@odata.deltaLink", ""))
+                new_links[source.key] = str(page["@odata.deltaLink"])
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item as a record; ``GraphError`` 404 ``ErrorItemNotFound`` if it is gone."""

@@ -39,6 +39,7 @@ CASES = [
     (answered(400, "ErrorMailboxMoveInProgress"), IssueCode.TEMPORARY),
     (answered(403, "ErrorSendAsDenied"), IssueCode.FORBIDDEN),
     (answered(400, "BadRequest"), IssueCode.UNKNOWN),
+    (GraphError(200, "InvalidAnswer", "a portal page"), IssueCode.TEMPORARY),
     (OAuthError("invalid_grant", "AADSTS70008: The refresh token has expired"), IssueCode.AUTH),
     (OAuthError("invalid_client", "AADSTS7000215: Invalid client secret"), IssueCode.AUTH),
     (OAuthError("temporarily_unavailable", "AADSTS50196"), IssueCode.TEMPORARY),

@@ -26,6 +26,7 @@ from backend.mailbox.graph import GraphError, GraphProvider, WouldNotifyAttendee
 from backend.mailbox.graph_session import GraphSession, stored_token
 from backend.models.types import IssueCode, ItemType
 from backend.sync.classifiers.graph import classify_graph_error
+from emulators.base import Fault
 from emulators.graph import GraphEmulator
 from emulators.graph.errors import graph_fault
 
@@ -375,3 +376,22 @@ def test_an_expired_delegated_token_is_refreshed_once_and_the_new_tokens_kept(gr
     with pytest.raises(Exception) as refused:
         GraphProvider(dead, ADDRESS, api_base=graph.url).activate()
     assert classify_graph_error(refused.value).code is IssueCode.AUTH
+
+
+def test_an_answer_that_is_not_graphs_fails_the_read_and_keeps_the_cursor(graph, provider) -> None:
+    provider.activate()
+    made = provider.create(ItemType.CONTACT, ContactRecord(given_name="Kept", surname="Safe"))
+    first = provider.changes(ItemType.CONTACT, None)
+    owner_edit = {"jobTitle": "Edited meanwhile"}
+    bearer().patch(f"{graph.url}/v1.0/me/contacts/{made.id}", json=owner_edit, timeout=5)
+    portal = Fault(path="/delta", status=200, body="<html>Sign in to the Wi-Fi</html>",
+                   content_type="text/html")  # fmt: skip
+    graph.faults.add(portal)
+    with pytest.raises(GraphError) as refused:
+        provider.changes(ItemType.CONTACT, first.cursor)
+    assert classify_graph_error(refused.value).code is IssueCode.TEMPORARY
+    graph.faults.add(Fault(path="/delta", status=200, body='{"value": []}'))
+    with pytest.raises(GraphError):
+        provider.changes(ItemType.CONTACT, first.cursor)
+    later = provider.changes(ItemType.CONTACT, first.cursor)
+    assert [r.job_title for r in later.upserted] == ["Edited meanwhile"], "nothing was lost"

@@ -14,7 +14,7 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError as ClientOAuthError
 from authlib.oauth2.base import OAuth2Error
 
-from backend.mailbox.graph import GraphError
+from backend.mailbox.graph import INVALID_ANSWER, GraphError
 from backend.models.types import IssueCode
 from backend.sync.classifiers.common import classify_plain
 from backend.sync.errors import Classification
@@ -27,6 +27,7 @@ _RULES: tuple[tuple[int | None, str | None, IssueCode], ...] = (
     (None, "MailboxNotEnabledForRESTAPI", IssueCode.ACCOUNT_DISABLED),
     (None, "MailboxNotSupportedForRESTAPI", IssueCode.ACCOUNT_DISABLED),
     (None, "ErrorMailboxMoveInProgress", IssueCode.TEMPORARY),
+    (None, INVALID_ANSWER, IssueCode.TEMPORARY),
     (None, "ErrorInvalidUser", IssueCode.ACCOUNT_DISABLED),
     (403, "ErrorAccessDenied", IssueCode.AUTH),
     (403, "Authorization_RequestDenied", IssueCode.AUTH),
