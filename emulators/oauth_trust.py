@@ -7,7 +7,6 @@ at once.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Container
 from dataclasses import dataclass
 
@@ -42,29 +41,3 @@ class TrustedIssuer:
         """The token's user if the token is active and the user is one of ``addresses``."""
         address = self.address_of(token) if token else None
         return address if address is not None and address in addresses else None
-
-
-def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--trust-introspection URL`` and ``--trust-client ID:SECRET`` for a standalone runner."""
-    parser.add_argument(
-        "--trust-introspection",
-        metavar="URL",
-        help="also accept the tokens this RFC 7662 endpoint says are active",
-    )
-    parser.add_argument(
-        "--trust-client",
-        metavar="ID:SECRET",
-        help="the client credentials to ask the introspection endpoint with",
-    )
-
-
-def trusted_issuer(
-    parser: argparse.ArgumentParser, args: argparse.Namespace
-) -> TrustedIssuer | None:
-    """The issuer the trust arguments name, None without them (an error if only one is given)."""
-    if bool(args.trust_introspection) != bool(args.trust_client):
-        parser.error("--trust-introspection and --trust-client go together")
-    if not args.trust_client:
-        return None
-    client_id, _, secret = args.trust_client.partition(":")
-    return TrustedIssuer(args.trust_introspection, client_id, secret)

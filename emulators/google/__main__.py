@@ -16,7 +16,7 @@ import argparse
 from emulators.google import GoogleEmulator
 from emulators.google.preview import AddonDeployment, install
 from emulators.google.seed import seed_contoso, seed_demo
-from emulators.oauth_trust import add_trust_arguments, trusted_issuer
+from emulators.runner import add_mailbox_arguments, open_mailboxes, trusted_issuer
 
 ADDON_ACCOUNT = "service-123456789012@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
 ADDON_CLIENT = "ssi-sync-gmail-addon.apps.googleusercontent.com"
@@ -27,18 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     """Parse the command line, create the mailboxes and serve until interrupted."""
     parser = argparse.ArgumentParser(prog="python -m emulators.google", description=__doc__)
     parser.add_argument("--port", type=int, default=8103)
-    parser.add_argument(
-        "--token",
-        action="append",
-        default=[],
-        metavar="ACCESS_TOKEN:ADDRESS",
-        help="add a mailbox reachable with this bearer token (repeatable)",
-    )
-    parser.add_argument(
-        "--seed",
-        choices=["demo", "contoso"],
-        help="demo: add a demo mailbox with sample items; contoso: fill every --token mailbox",
-    )
+    add_mailbox_arguments(parser)
     parser.add_argument(
         "--addon-url",
         metavar="BASE_URL",
@@ -46,20 +35,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--addon-service-account", default=ADDON_ACCOUNT)
     parser.add_argument("--addon-client-id", default=ADDON_CLIENT)
-    add_trust_arguments(parser)
     args = parser.parse_args(argv)
     emulator = GoogleEmulator()
     emulator.store.trusted = trusted_issuer(parser, args)
-    for entry in args.token:
-        token, _, address = entry.partition(":")
-        if not token or "@" not in address:
-            parser.error(f"--token expects ACCESS_TOKEN:ADDRESS, got {entry!r}")
-        if args.seed == "contoso":
-            seed_contoso(emulator.store, address, token)
-        else:
-            emulator.add_mailbox(address, token)
-    if args.seed == "demo":
-        seed_demo(emulator.store)
+    open_mailboxes(args, emulator.store, emulator.add_mailbox, seed_contoso, seed_demo)
     if args.addon_url:
         base = args.addon_url.rstrip("/")
         deployment = AddonDeployment(f"{base}/gmail-addon/home", f"{base}/gmail-addon/message",
