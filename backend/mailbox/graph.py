@@ -34,7 +34,6 @@ refused (:class:`WouldNotifyAttendees`) so the user makes it in Outlook and deci
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -173,7 +172,6 @@ class GraphProvider(CategoryMarkers):
         self._page_size = page_size
         self._batch_size = max(1, min(batch_size, MAX_BATCH))
         self._concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
-        self._in_flight = threading.BoundedSemaphore(self._concurrency)
         self._timeout = timeout
         self._owa_url = owa_url
         self._revoke_token = revoke_token
@@ -196,11 +194,10 @@ class GraphProvider(CategoryMarkers):
         self, method: str, url: str, *, json: Any = None, params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        with self._in_flight:
-            self._sent += 1
-            answer = self._session.request(
-                method, url, json=json, params=params, headers=headers, timeout=self._timeout
-            )
+        self._sent += 1
+        answer = self._session.request(
+            method, url, json=json, params=params, headers=headers, timeout=self._timeout
+        )
         try:
             body = answer.json() if answer.content else {}
         except ValueError:
@@ -288,11 +285,19 @@ class GraphProvider(CategoryMarkers):
             named[source.folder] = made["id"]
         return named[source.folder]
 
+    def _collection(self, source: Source) -> str:
+        """Where ``source``'s items are, relative to the mailbox."""
+        if source.kind == "events":
+            return "calendar/events"
+        parent = {"contacts": "contactFolders", "messages": "mailFolders",
+                  "tasks": "todo/lists"}[source.kind]  # fmt: skip
+        return f"{parent}/{quote(self._folder(source), safe='')}/{source.kind}"
+
     def _item_url(self, item_type: ItemType, item_id: str) -> str:
-        kind = SOURCES[item_type][0].kind
-        if kind == "tasks":
-            return self._url(f"todo/lists/{self._folder(SOURCES[item_type][0])}/tasks/{item_id}")
-        return self._url(f"{kind}/{quote(item_id, safe='')}")
+        source = SOURCES[item_type][0]
+        # Contacts, events and messages have a mailbox-wide address; To Do tasks only their list's.
+        where = self._collection(source) if source.kind == "tasks" else source.kind
+        return self._url(f"{where}/{quote(item_id, safe='')}")
 
     # -- MailboxProvider ----------------------------------------------------------------------
 
@@ -343,7 +348,6 @@ class GraphProvider(CategoryMarkers):
         ``new_links``."""
         params: dict[str, str] | None = None
         if link is None:
-            folder = self._folder(source)
             if source.kind == "events":
                 now = datetime.now(UTC).replace(microsecond=0)
                 link = self._url("calendarView/delta")
@@ -352,9 +356,7 @@ class GraphProvider(CategoryMarkers):
                     "endDateTime": (now + CALENDAR_AHEAD).isoformat().replace("+00:00", "Z"),
                 }
             else:
-                parent = {"contacts": "contactFolders", "messages": "mailFolders",
-                          "tasks": "todo/lists"}[source.kind]  # fmt: skip
-                link = self._url(f"{parent}/{quote(folder, safe='')}/{source.kind}/delta")
+                link = self._url(f"{self._collection(source)}/delta")
                 if item_type in SELECT:
                     params = {"$select": SELECT[item_type]}
         url: str | None = link
@@ -388,13 +390,9 @@ class GraphProvider(CategoryMarkers):
         if source.needs_category and SAP_CATEGORY not in categories:
             categories.append(SAP_CATEGORY)
         body["categories"] = categories
-        folder = self._folder(source)
-        path = {
-            "contacts": f"contactFolders/{folder}/contacts",
-            "tasks": f"todo/lists/{folder}/tasks",
-            "events": "calendar/events",
-        }[source.kind]
-        made = self._send("POST", self._url(path), json=body, headers=self._prefer())
+        made = self._send(
+            "POST", self._url(self._collection(source)), json=body, headers=self._prefer()
+        )
         return ItemRef(made["id"], made.get("@odata.etag", ""))
 
     def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
