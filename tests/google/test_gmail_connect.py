@@ -22,6 +22,7 @@ from emulators.identity.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from tests.identity.conftest import clock, identity, identity_server  # noqa: F401 - fixtures
 from tests.identity.flows import ANNA, signed_in
 from tests.support import factories
+from tests.support.consent import StoredConsent
 
 ADDRESS = ANNA[0]
 
@@ -62,7 +63,7 @@ def consented(identity: IdentityEmulator) -> dict:
 
 
 @pytest.fixture
-def gmail_box(session, resources):
+def oauth_box(session, resources):
     def make(credentials: dict):
         tenant = factories.tenant(session, resources.cipher)
         box = factories.mailbox(session, resources.cipher, tenant, ADDRESS,
@@ -73,51 +74,15 @@ def gmail_box(session, resources):
     return make
 
 
-def token_requests(identity: IdentityEmulator) -> int:
-    return len(identity.log.entries("POST", "/google/token"))
-
-
-def test_consented_tokens_open_the_mailbox_without_a_refresh(
-    identity, consented, gmail_box, resources
-) -> None:
-    tenant, box = gmail_box(consented)
-    identity.log.clear()
-    provider = connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
-    provider.activate()
-    assert token_requests(identity) == 0
-    assert mailbox_credentials(box, resources.cipher) == consented
-
-
-def test_an_expired_access_token_is_refreshed_once_and_the_new_one_kept(
-    identity, consented, gmail_box, resources, session
-) -> None:
-    tenant, box = gmail_box({**consented, "expires_at": int(time.time()) - 60})
-    identity.log.clear()
-    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
-    assert token_requests(identity) == 1
-    session.commit()
-    session.refresh(box)
-    kept = mailbox_credentials(box, resources.cipher)
-    assert kept["access_token"] != consented["access_token"]
-    assert kept["refresh_token"] and kept["expires_at"] > time.time() + 600
-    assert kept["provider"] == "google"
-
-    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
-    assert token_requests(identity) == 1, "the stored token is used, not refreshed again"
-
-
-def test_a_refresh_token_alone_is_enough(identity, consented, gmail_box, resources) -> None:
-    alone = {key: value for key, value in consented.items() if key != "access_token"}
-    tenant, box = gmail_box(alone)
-    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
-    assert mailbox_credentials(box, resources.cipher)["access_token"]
+class TestStoredConsent(StoredConsent):
+    token_path, provider = "/google/token", "google"
 
 
 def test_a_revoked_grant_is_a_sign_in_failure(
-    identity, consented, gmail_box, resources, session
+    identity, consented, oauth_box, resources, session
 ) -> None:
     expired = {**consented, "expires_at": int(time.time()) - 60}
-    tenant, box = gmail_box(expired)
+    tenant, box = oauth_box(expired)
     revoked = requests.post(
         identity.provider.issuer("google") + "/revoke",
         data={"token": consented["refresh_token"]},
@@ -134,9 +99,9 @@ def test_a_revoked_grant_is_a_sign_in_failure(
 
 
 def test_a_token_the_api_no_longer_accepts_without_refresh_token_is_a_sign_in_failure(
-    google, gmail_box, resources
+    google, oauth_box, resources
 ) -> None:
-    tenant, box = gmail_box({"kind": "oauth", "provider": "google", "access_token": "ya29.gone"})
+    tenant, box = oauth_box({"kind": "oauth", "provider": "google", "access_token": "ya29.gone"})
     provider = connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
     with pytest.raises(Exception) as raised:
         provider.activate()
@@ -162,8 +127,8 @@ def test_revoking_at_the_sign_in_provider_closes_the_apis_at_once(
     assert refused.json()["error"]["status"] == "UNAUTHENTICATED"
 
 
-def test_a_mailbox_without_google_access_cannot_be_opened(gmail_box, resources) -> None:
-    tenant, box = gmail_box({"password": "not a token"})
+def test_a_mailbox_without_google_access_cannot_be_opened(oauth_box, resources) -> None:
+    tenant, box = oauth_box({"password": "not a token"})
     with pytest.raises(Exception) as raised:
         connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
     assert raised.value.classification.code is IssueCode.AUTH

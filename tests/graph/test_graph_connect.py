@@ -23,6 +23,7 @@ from emulators.oauth_trust import TrustedIssuer
 from tests.identity.conftest import clock, identity, identity_server  # noqa: F401 - fixtures
 from tests.identity.flows import ANNA, signed_in
 from tests.support import factories
+from tests.support.consent import StoredConsent
 
 ADDRESS = ANNA[0]
 ENTRA_TENANT = "contoso.onmicrosoft.com"
@@ -65,7 +66,7 @@ def consented(identity: IdentityEmulator) -> dict:
 
 
 @pytest.fixture
-def online_box(session, resources):
+def oauth_box(session, resources):
     def make(credentials: dict | None, app_tenant: str | None = None):
         tenant = factories.tenant(session, resources.cipher)
         config = tenant.config
@@ -79,51 +80,15 @@ def online_box(session, resources):
     return make
 
 
-def token_requests(identity: IdentityEmulator) -> int:
-    return len(identity.log.entries("POST", "/microsoft/v2.0/token"))
-
-
-def test_consented_tokens_open_the_mailbox_without_a_refresh(
-    identity, consented, online_box, resources
-) -> None:
-    tenant, box = online_box(consented)
-    identity.log.clear()
-    provider = connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
-    provider.activate()
-    assert token_requests(identity) == 0
-    assert mailbox_credentials(box, resources.cipher) == consented
-
-
-def test_an_expired_token_is_refreshed_once_and_the_new_tokens_kept(
-    identity, consented, online_box, resources, session
-) -> None:
-    tenant, box = online_box({**consented, "expires_at": int(time.time()) - 60})
-    identity.log.clear()
-    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
-    assert token_requests(identity) == 1
-    session.commit()
-    session.refresh(box)
-    kept = mailbox_credentials(box, resources.cipher)
-    assert kept["access_token"] != consented["access_token"]
-    assert kept["refresh_token"] and kept["expires_at"] > time.time() + 600
-    assert kept["provider"] == "microsoft"
-
-    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
-    assert token_requests(identity) == 1, "the stored token is used, not refreshed again"
-
-
-def test_a_refresh_token_alone_is_enough(identity, consented, online_box, resources) -> None:
-    alone = {key: value for key, value in consented.items() if key != "access_token"}
-    tenant, box = online_box(alone)
-    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
-    assert mailbox_credentials(box, resources.cipher)["access_token"]
+class TestStoredConsent(StoredConsent):
+    token_path, provider = "/microsoft/v2.0/token", "microsoft"
 
 
 def test_a_refused_refresh_is_a_sign_in_failure_and_nothing_is_stored(
-    identity, consented, online_box, resources
+    identity, consented, oauth_box, resources
 ) -> None:
     expired = {**consented, "expires_at": int(time.time()) - 60, "refresh_token": "0.forged"}
-    tenant, box = online_box(expired)
+    tenant, box = oauth_box(expired)
     provider = connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
     with pytest.raises(Exception) as raised:
         provider.activate()
@@ -133,9 +98,9 @@ def test_a_refused_refresh_is_a_sign_in_failure_and_nothing_is_stored(
 
 
 def test_a_token_graph_no_longer_accepts_is_a_sign_in_failure_after_one_401(
-    graph, online_box, resources
+    graph, oauth_box, resources
 ) -> None:
-    tenant, box = online_box({"kind": "oauth", "provider": "microsoft", "access_token": "eyJ0.x"})
+    tenant, box = oauth_box({"kind": "oauth", "provider": "microsoft", "access_token": "eyJ0.x"})
     provider = connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
     with pytest.raises(GraphError) as raised:
         provider.activate()
@@ -143,8 +108,8 @@ def test_a_token_graph_no_longer_accepts_is_a_sign_in_failure_after_one_401(
     assert len([e for e in graph.log.entries() if e.status == 401]) == 1
 
 
-def test_application_permissions_need_no_consent_of_the_user(graph, online_box, resources) -> None:
-    tenant, box = online_box(None, app_tenant=ENTRA_TENANT)
+def test_application_permissions_need_no_consent_of_the_user(graph, oauth_box, resources) -> None:
+    tenant, box = oauth_box(None, app_tenant=ENTRA_TENANT)
     for _run in range(2):
         provider = connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
         provider.activate()
@@ -153,8 +118,8 @@ def test_application_permissions_need_no_consent_of_the_user(graph, online_box, 
     assert graph.log.count("GET", "/v1.0/me/") == 0
 
 
-def test_a_mailbox_without_microsoft_access_cannot_be_opened(online_box, resources) -> None:
-    tenant, box = online_box({"password": "not a token"})
+def test_a_mailbox_without_microsoft_access_cannot_be_opened(oauth_box, resources) -> None:
+    tenant, box = oauth_box({"password": "not a token"})
     with pytest.raises(Exception) as raised:
         connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
     assert raised.value.classification.code is IssueCode.AUTH
