@@ -53,6 +53,10 @@ def _default_item_types() -> dict[ItemType, ItemTypeSettings]:
     return types
 
 
+ENTRA_TENANT = r"^[0-9A-Za-z.-]{1,64}$"
+"""A Microsoft Entra tenant as a token endpoint's path names it: its id or a domain."""
+
+
 class TenantSettings(BaseModel):
     """Key-user settings of a tenant (PRODUCT.md section 8); unset thresholds use the defaults."""
 
@@ -69,7 +73,7 @@ class TenantSettings(BaseModel):
     )
     delete_copies: bool = True
     hide_other_users_titles: bool = False
-    graph_app_tenant_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z.-]{1,64}$")
+    graph_app_tenant_id: str | None = Field(default=None, pattern=ENTRA_TENANT)
     """Exchange Online with application permissions: the company's Microsoft Entra tenant (id
     or domain), whose administrator granted our app access to the mailboxes; unset, each user
     consents for their own mailbox."""

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backend.models.tenant import (
+    ENTRA_TENANT,
     ConflictPolicy,
     ForbiddenPolicy,
     ItemTypeSettings,
@@ -84,7 +85,7 @@ class SettingsForm(BaseModel):
     forbidden_policy: dict[Literal["UPDATE", "DELETE"], ForbiddenPolicy]
     delete_copies: bool
     hide_other_users_titles: bool
-    graph_app_tenant_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z.-]{1,64}$")
+    graph_app_tenant_id: str | None = Field(default=None, pattern=ENTRA_TENANT)
 
     @field_validator("notify_failure_threshold", "graph_app_tenant_id", mode="before")
     @classmethod
