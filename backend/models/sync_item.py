@@ -41,6 +41,11 @@ class SyncItem(Base):
     external_id: Mapped[str] = mapped_column(String(80))
     title: Mapped[str | None] = mapped_column(String(500))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    """The fingerprint both sides held when they last agreed (``None``: they never have)."""
+    mailbox_hash: Mapped[str | None] = mapped_column(String(64))
+    """The fingerprint of the mailbox's version as last read or written."""
+    c4c_hash: Mapped[str | None] = mapped_column(String(64))
+    """The fingerprint of C4C's version as last read or written."""
     marker_detail: Mapped[str | None] = mapped_column(String(200))
     """The marker words set on the mailbox item now (``None``: no markers); see ``markers``."""
     missing_side: Mapped[str | None] = mapped_column(String(8))

@@ -256,6 +256,7 @@ class _Submit:
             direction=Direction.UP, operation=failure.operation,
         )  # fmt: skip
         item.state = SyncItemState.FAILED
+        item.mailbox_hash = up_hash(ctx.mapping, record)  # refused as it is: no resend by itself
         self.session.commit()
         flagged, messages = list(found.fields), failure.messages
         fields = ctx.fields(flagged, found.message)

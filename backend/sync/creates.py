@@ -70,6 +70,7 @@ def _row(writer: TypeWriter, step: Step) -> tuple[SyncItem, bool]:
     item = pairing_row(
         writer.ctx.session, writer.ctx.mailbox.id, writer.mapping.item_type, record, step.item
     )
+    item.mailbox_hash = up_hash(writer.mapping, record)
     return item, uncertain
 
 
@@ -130,12 +131,13 @@ def _linked(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict
 def _paired(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict) -> None:
     """A new mailbox item turned out to be an object C4C already has: link, then reconcile."""
     item.c4c_object_id = entity["ObjectID"]
-    item.c4c_etag = etag_of(entity)
     _remember(writer, entity)
     if down_hash(writer.mapping, entity) == up_hash(writer.mapping, record):
+        item.c4c_etag = etag_of(entity)
         writer._synced(item, up_hash(writer.mapping, record))
         return
     item.content_hash = None
+    writer.note_versions(item, record, entity)
     writer.conflict(item, record, entity)
 
 

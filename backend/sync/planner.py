@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from backend.crm.values import etag_of
 from backend.mailbox.base import Changes, ItemRecord
 from backend.models import SyncItem
 from backend.models.sync_item import SyncItemState
@@ -30,7 +31,10 @@ class StepKind(StrEnum):
     CONFLICT = "CONFLICT"
     """Both sides changed since the last sync; the tenant's policy picks the winner."""
     TOUCH = "TOUCH"
-    """The item changed in neither mapped field (e.g. only its categories): remember its key."""
+    """Nothing to write (e.g. only its categories changed): remember what each side holds."""
+    SETTLED = "SETTLED"
+    """The two sides hold the same values again (e.g. a refused edit undone): nothing to write,
+    the pair is in sync."""
     GONE = "GONE"
     """One side of a linked pair disappeared: unlink now, delete the copy next run."""
     RECHECK = "RECHECK"
@@ -93,20 +97,14 @@ def plan(
         if item is not None:
             handled.add(item.id)
         if item is None or item.c4c_object_id is None:
-            if up:
+            if up and not _refused_as_it_is(mapping, item, record):
                 steps.append(Step(StepKind.CREATE_UP, item, record))
+            elif item is not None:
+                steps.append(Step(StepKind.TOUCH, item, record))
             continue
         entity = entities.pop(item.c4c_object_id, None)
-        mailbox_changed = up_hash(mapping, record) != item.content_hash
-        c4c_changed = entity is not None and down_hash(mapping, entity) != item.content_hash
-        if mailbox_changed and c4c_changed and up and down:
-            steps.append(Step(StepKind.CONFLICT, item, record, entity))
-        elif mailbox_changed and up:
-            steps.append(Step(StepKind.UPDATE_UP, item, record, entity))
-        elif c4c_changed and down:
-            steps.append(Step(StepKind.UPDATE_DOWN, item, record, entity))
-        else:
-            steps.append(Step(StepKind.TOUCH, item, record, entity))
+        kind = linked_step(mapping, item, record, entity, up, down)
+        steps.append(Step(kind or StepKind.TOUCH, item, record, entity))
     gone = set(changes.deleted)
     if changes.full:
         seen = {record.id for record in changes.upserted}
@@ -125,9 +123,10 @@ def plan(
         item = by_c4c.get(object_id)
         if item is None or item.id in handled or item.missing_side or not down:
             continue
-        if down_hash(mapping, entity) != item.content_hash:
+        kind = linked_step(mapping, item, None, entity, up, down)
+        if kind is not None:
             handled.add(item.id)
-            steps.append(Step(StepKind.UPDATE_DOWN, item, None, entity))
+            steps.append(Step(kind, item, None, entity))
     for item in by_mailbox.values():
         if item.id in handled:
             continue
@@ -136,6 +135,69 @@ def plan(
         elif _interrupted(item, up) or _temporarily_failed(item):
             steps.append(Step(StepKind.RETRY, item))
     return steps
+
+
+def linked_step(
+    mapping: TypeMapping,
+    item: SyncItem,
+    record: ItemRecord | None,
+    entity: dict[str, Any] | None,
+    up: bool,
+    down: bool,
+    *,
+    again: bool = False,
+) -> StepKind | None:
+    """What a linked item needs, given what each side sent this run (``None``: nothing at all).
+
+    Each side is compared with what it held when last read or written, so a row C4C sends
+    again, or our own write coming back, is no change. Only a side that really changed calls
+    for a write, and then the pair's agreed version says which sides are ahead of it: a
+    mailbox edit that C4C refused stays ahead, so a later change in C4C meets it as a conflict
+    (settled by the tenant's policy) instead of overwriting it. ``again`` retries a write that
+    failed for a passing reason: the sides are compared with the agreed version even though
+    neither sent anything new.
+    """
+    mailbox_seen = up_hash(mapping, record) if record is not None else item.mailbox_hash
+    c4c_seen = item.c4c_hash
+    if entity is not None and not _same_version(item, entity):
+        c4c_seen = down_hash(mapping, entity)
+    mailbox_new = record is not None and mailbox_seen != item.mailbox_hash
+    c4c_new = entity is not None and c4c_seen != item.c4c_hash
+    if not (mailbox_new or c4c_new or again):
+        if record is not None or (entity is not None and not _same_version(item, entity)):
+            return StepKind.TOUCH
+        return None
+    mailbox_ahead = mailbox_seen != item.content_hash
+    c4c_ahead = c4c_seen != item.content_hash
+    if mailbox_seen == c4c_seen:
+        return StepKind.SETTLED
+    if mailbox_ahead and c4c_ahead and up and down:
+        return StepKind.CONFLICT
+    if mailbox_ahead and up:
+        return StepKind.UPDATE_UP
+    if c4c_ahead and down:
+        return StepKind.UPDATE_DOWN
+    return StepKind.TOUCH
+
+
+def _same_version(item: SyncItem, entity: dict[str, Any]) -> bool:
+    """Whether ``entity`` is the version of the object this pair last read or wrote."""
+    etag = etag_of(entity)
+    return etag is not None and etag == item.c4c_etag
+
+
+def _refused_as_it_is(mapping: TypeMapping, item: SyncItem | None, record: ItemRecord) -> bool:
+    """Whether C4C (or the engine) refused to create this very version of the item already.
+
+    Such an item waits for a change of its own, or a person's Retry, before it is sent again:
+    its markers being set is no reason to fail once more.
+    """
+    return (
+        item is not None
+        and item.state is SyncItemState.FAILED
+        and item.temporary_failures == 0
+        and item.mailbox_hash == up_hash(mapping, record)
+    )
 
 
 def _interrupted(item: SyncItem, up: bool) -> bool:

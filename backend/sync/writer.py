@@ -7,6 +7,7 @@ soon as it is known, so a run cut short keeps what it did.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +24,23 @@ from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError
 from backend.sync.mapping import TypeMapping
-from backend.sync.planner import C4C, MAILBOX, Step, StepKind, allows_down, down_hash, up_hash
+from backend.sync.planner import (
+    C4C,
+    MAILBOX,
+    Step,
+    StepKind,
+    allows_down,
+    allows_up,
+    down_hash,
+    linked_step,
+    up_hash,
+)
 
 COMMIT_EVERY = 50
+SEEN_FIRST = frozenset(
+    {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
+)
+"""Steps that carry a side's current version: it is remembered before anything is written."""
 
 
 def mark_synced(item: SyncItem, content_hash: str, now: datetime) -> None:
@@ -34,7 +49,7 @@ def mark_synced(item: SyncItem, content_hash: str, now: datetime) -> None:
     The next run compares each side with that fingerprint, so it sees no change to write.
     """
     item.state = SyncItemState.SYNCED
-    item.content_hash = content_hash
+    item.content_hash = item.mailbox_hash = item.c4c_hash = content_hash
     item.missing_side = None
     item.missed_runs = 0
     item.temporary_failures = 0
@@ -124,23 +139,21 @@ class TypeWriter:
     # -- the steps -------------------------------------------------------------------------------
 
     def apply(self, steps: list[Step]) -> None:
-        creates = [s for s in steps if s.kind is StepKind.CREATE_UP]
-        retries = [s for s in steps if s.kind is StepKind.RETRY]
-        for step in retries:
-            record = self._fetch(step.item)
-            if record is None:
-                continue
-            if step.item.c4c_object_id is None:
-                creates.append(Step(StepKind.CREATE_UP, step.item, record))
-            else:
-                self.update_up(step.item, record, None)
-        self.create_up(creates)
+        retried = [self._retry(step.item) for step in steps if step.kind is StepKind.RETRY]
+        steps = [
+            *(step for step in retried if step is not None),
+            *(step for step in steps if step.kind is not StepKind.RETRY),
+        ]
+        self.create_up([step for step in steps if step.kind is StepKind.CREATE_UP])
         for step in steps:
+            if step.kind in SEEN_FIRST:
+                self.note_versions(step.item, step.record, step.entity)
             handler = {
-                StepKind.UPDATE_UP: lambda s: self.update_up(s.item, s.record, s.entity),
-                StepKind.UPDATE_DOWN: lambda s: self.update_down(s.item, s.entity),
-                StepKind.CONFLICT: lambda s: self.conflict(s.item, s.record, s.entity),
-                StepKind.TOUCH: lambda s: self.touch(s.item, s.record, s.entity),
+                StepKind.UPDATE_UP: self._update_up_step,
+                StepKind.UPDATE_DOWN: self._update_down_step,
+                StepKind.CONFLICT: self._conflict_step,
+                StepKind.TOUCH: lambda s: self._commit(),
+                StepKind.SETTLED: lambda s: self._synced(s.item, s.item.mailbox_hash or ""),
                 StepKind.GONE: lambda s: self.gone(s.item, s.side),
                 StepKind.RECHECK: lambda s: self.recheck(s.item, s.side),
                 StepKind.DESELECTED: lambda s: self.deselected(s.item),
@@ -149,23 +162,72 @@ class TypeWriter:
                 handler(step)
         self.ctx.session.commit()
 
-    def _fetch(self, item: SyncItem) -> ItemRecord | None:
-        try:
-            return self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id)
-        except Exception as error:
-            found = self.ctx.classify_mailbox(error)
-            if found.code is IssueCode.NOT_FOUND:
-                self.gone(item, MAILBOX)
-                return None
-            self._fail(item, found, self.ctx.mailbox_source, Direction.UP, Operation.READ)
-            return None
-
-    def touch(self, item: SyncItem, record: ItemRecord | None, entity: dict | None) -> None:
+    def note_versions(self, item: SyncItem, record: ItemRecord | None, entity: dict | None) -> None:
+        """Remember what each side holds now, written or not, so it is no news next run."""
         if record is not None:
+            item.mailbox_hash = up_hash(self.mapping, record)
             item.mailbox_change_key = record.change_key
-        if entity is not None:
+        if entity is not None and etag_of(entity) != item.c4c_etag:
+            item.c4c_hash = down_hash(self.mapping, entity)
             item.c4c_etag = etag_of(entity)
-        self._commit()
+
+    def _retry(self, item: SyncItem) -> Step | None:
+        """The step that retries ``item``'s failed write, with the mailbox item read again."""
+        record = self._fetch(item)
+        if record is None:
+            return None
+        if item.c4c_object_id is None:
+            return Step(StepKind.CREATE_UP, item, record)
+        up, down = (
+            allows_up(self.settings.direction),
+            allows_down(self.settings.direction, self.mapping),
+        )
+        kind = linked_step(self.mapping, item, record, None, up, down, again=True)
+        return Step(kind, item, record) if kind is not None else None
+
+    def _update_up_step(self, step: Step) -> None:
+        record = step.record or self._fetch(step.item)
+        if record is not None:
+            self.update_up(step.item, record, step.entity)
+
+    def _update_down_step(self, step: Step) -> None:
+        entity = step.entity or self._fetch_entity(step.item)
+        if entity is not None:
+            self.update_down(step.item, entity)
+
+    def _conflict_step(self, step: Step) -> None:
+        record = step.record or self._fetch(step.item)
+        entity = step.entity or (record and self._fetch_entity(step.item))
+        if record is not None and entity is not None:
+            self.conflict(step.item, record, entity)
+
+    def _fetch(self, item: SyncItem) -> ItemRecord | None:
+        """The mailbox item as it is now (``None`` when it cannot be read: handled)."""
+        return self._read(
+            item,
+            MAILBOX,
+            lambda: self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id),
+        )
+
+    def _fetch_entity(self, item: SyncItem) -> dict[str, Any] | None:
+        """The C4C object as it is now (``None`` when it cannot be read: handled)."""
+        return self._read(
+            item, C4C, lambda: self.ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+        )
+
+    def _read(self, item: SyncItem, side: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except Exception as error:
+            on_mailbox = side == MAILBOX
+            found = (self.ctx.classify_mailbox if on_mailbox else self.ctx.classify_c4c)(error)
+            if found.code is IssueCode.NOT_FOUND:
+                self.gone(item, side)
+                return None
+            source = self.ctx.mailbox_source if on_mailbox else Source.C4C
+            direction = Direction.UP if on_mailbox else Direction.DOWN
+            self._fail(item, found, source, direction, Operation.READ)
+            return None
 
     def create_up(self, steps: list[Step]) -> None:
         creates.create_all(self, steps)
@@ -203,7 +265,7 @@ class TypeWriter:
         ctx = self.ctx
         if found.code is IssueCode.CONFLICT and attempt == 0:
             fresh = ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
-            if down_hash(self.mapping, fresh) == item.content_hash:
+            if down_hash(self.mapping, fresh) == item.c4c_hash:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
             else:
                 self.conflict(item, record, fresh)

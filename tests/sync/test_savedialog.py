@@ -220,6 +220,11 @@ def test_a_rejection_by_c4c_comes_back_as_field_errors_and_counts_on_the_issue(
     assert (issue.occurrences, issue.fields, issue.backend_message) == (2, ["JobTitle"], text)
     assert issue.is_open
     assert audit_outcomes(session)[-1][2] == "REJECTED"
+    c4c.log.clear()
+    run = sync_now()
+    assert (run.failed, c4c_writes(c4c)) == (0, []), "refused as it is: not sent again unasked"
+    session.refresh(issue)
+    assert (issue.occurrences, issue.is_open) == (2, True)
 
 
 def test_an_email_without_account_is_linked_from_the_dialog(

@@ -1,0 +1,89 @@
+"""What the planner makes of a linked item, given what each side sent and what the pair
+remembers: table-driven, one case a line.
+
+Versions are named by the surname they carry: ``agreed`` is what both sides held when last in
+sync, ``m``/``c`` what the mailbox/C4C held when last read, ``record``/``entity`` what arrives
+now (``None``: that side sent nothing this run).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.mailbox.base import ContactRecord
+from backend.models import SyncItem
+from backend.models.sync_item import SyncItemState
+from backend.sync.mapping.contacts import MAPPING
+from backend.sync.planner import StepKind, down_hash, linked_step, up_hash
+
+K = StepKind
+
+
+def _record(surname: str) -> ContactRecord:
+    return ContactRecord(id="m-1", change_key="ck", given_name="Ann", surname=surname)
+
+
+def _entity(surname: str, etag: str) -> dict:
+    return {"ObjectID": "c-1", "FirstName": "Ann", "LastName": surname,
+            "__metadata": {"etag": etag}}  # fmt: skip
+
+
+def _hash(surname: str | None) -> str | None:
+    return up_hash(MAPPING, _record(surname)) if surname else None
+
+
+def _item(agreed: str | None, m: str, c: str, etag: str = "E1") -> SyncItem:
+    return SyncItem(mailbox_item_id="m-1", c4c_object_id="c-1", c4c_etag=etag,
+                    content_hash=_hash(agreed), mailbox_hash=_hash(m), c4c_hash=_hash(c),
+                    state=SyncItemState.SYNCED)  # fmt: skip
+
+
+CASES = [
+    # agreed, m, c, record, (entity, etag), up, down, expected
+    ("A", "A", "A", None, ("A", "E1"), True, True, None),  # C4C sends the same row again
+    ("A", "A", "A", None, ("A", "E2"), True, True, K.TOUCH),  # a field we do not map changed
+    ("A", "A", "A", "A", None, True, True, K.TOUCH),  # only categories changed
+    ("A", "A", "A", "B", None, True, True, K.UPDATE_UP),
+    ("A", "A", "A", None, ("B", "E2"), True, True, K.UPDATE_DOWN),
+    ("A", "A", "A", "B", ("C", "E2"), True, True, K.CONFLICT),
+    ("A", "A", "A", "B", ("B", "E2"), True, True, K.SETTLED),  # the same change on both sides
+    ("A", "A", "A", None, ("B", "E2"), True, False, K.TOUCH),  # C4C to mailbox switched off
+    ("A", "A", "A", "B", None, False, True, K.TOUCH),  # mailbox to C4C switched off
+    ("A", "B", "A", None, ("A", "E1"), True, True, None),  # refused edit, C4C row sent again
+    ("A", "B", "A", None, ("A", "E2"), True, True, K.TOUCH),  # ... with a new ETag only
+    ("A", "B", "A", None, ("C", "E2"), True, True, K.CONFLICT),  # ... and C4C really changed
+    ("A", "B", "A", None, ("C", "E2"), False, True, K.UPDATE_DOWN),  # ... C4C only flows down
+    ("A", "B", "A", "A", None, True, True, K.SETTLED),  # the refused edit undone
+    ("A", "B", "A", "C", None, True, True, K.UPDATE_UP),  # edited again: try it
+    ("A", "B", "A", None, ("B", "E2"), True, True, K.SETTLED),  # C4C took the same values
+    (None, "B", "A", None, ("A", "E1"), True, True, None),  # paired, never agreed, row again
+    (None, "B", "A", None, ("C", "E2"), True, True, K.CONFLICT),
+    ("A", "A", "B", "C", None, True, True, K.CONFLICT),  # C4C's change not yet written down
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("agreed", "m", "c", "record", "entity", "up", "down", "expected"), CASES)
+def test_linked_step(agreed, m, c, record, entity, up, down, expected) -> None:
+    item = _item(agreed, m, c)
+    sent = _record(record) if record else None
+    row = _entity(*entity) if entity else None
+    assert linked_step(MAPPING, item, sent, row, up, down) == expected
+
+
+@pytest.mark.parametrize(
+    ("agreed", "m", "c", "expected"),
+    [
+        ("A", "B", "A", K.UPDATE_UP),  # a temporary failure going up
+        ("A", "A", "B", K.UPDATE_DOWN),  # ... going down: never pushed up instead
+        ("A", "B", "C", K.CONFLICT),
+        ("A", "A", "A", K.SETTLED),
+    ],
+)
+def test_a_retry_compares_the_sides_with_the_agreed_version(agreed, m, c, expected) -> None:
+    item = _item(agreed, m, c)
+    again = linked_step(MAPPING, item, _record(m), None, True, True, again=True)
+    assert again == expected
+
+
+def test_down_and_up_fingerprints_agree_on_the_same_values() -> None:
+    assert down_hash(MAPPING, _entity("A", "E1")) == up_hash(MAPPING, _record("A"))
