@@ -66,8 +66,17 @@ DEMO_USERS = (
 )
 
 
-def seed_demo(session: Session, cipher: TokenCipher) -> Tenant:
-    """Create the Contoso tenant and its users unless it exists; returns it."""
+def seed_demo(
+    session: Session, cipher: TokenCipher, *, c4c_url: str = C4C_URL, ews_url: str = EWS_URL
+) -> Tenant:
+    """Create the Contoso tenant and its users unless it exists; returns it.
+
+    Args:
+        session: where to create them (committed).
+        cipher: encrypts the stored credentials.
+        c4c_url: the C4C service root (the demo's emulator unless given).
+        ews_url: the Exchange server (the demo's emulator unless given).
+    """
     existing = session.scalars(select(Tenant).where(Tenant.slug == "contoso")).one_or_none()
     if existing is not None:
         return existing
@@ -75,9 +84,9 @@ def seed_demo(session: Session, cipher: TokenCipher) -> Tenant:
         session,
         slug="contoso",
         name="Contoso",
-        c4c_base_url=C4C_URL,
+        c4c_base_url=c4c_url,
         mail_system=MailSystem.EXCHANGE_SERVER,
-        mail_endpoint=EWS_URL,
+        mail_endpoint=ews_url,
         cipher=cipher,
         c4c_username=C4C_USER[0],
         c4c_credentials={"password": C4C_USER[1]},

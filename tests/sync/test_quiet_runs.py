@@ -1,0 +1,155 @@
+"""A run after a quiet period writes nothing, on either side, and leaves every issue as it was.
+
+The world is the demo's: its emulators seeded as ``flask demo`` seeds them and Contoso made by
+the demo's seed, five mailboxes on three mail systems sharing one C4C. The first sync meets the
+demo's issues; every later run with nothing changed must be a no-op, whatever order the
+mailboxes run in, because C4C sends its newest rows again on every delta read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from exchangelib import Contact
+from exchangelib.indexed_properties import PhoneNumber
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.demo_data import DEMO_USERS
+from backend.extensions import Resources
+from backend.models import Issue, Mailbox, Run
+from backend.models.run import RunOutcome, Trigger
+from backend.models.types import IssueCode, ItemType
+from backend.sync.engine import Engine
+from backend.sync.runs import execute_run
+from tests.support.demo_world import DemoWorld, demo_world, mailbox_of
+from tests.support.outlook import bare_account
+from tests.support.writes import writes
+
+QUIET_ROUNDS = 4
+BEN = next(person for person in DEMO_USERS if person.email.startswith("ben."))
+COUNTERS = ("created", "updated", "deleted", "failed", "issues_opened", "issues_resolved")
+
+
+@pytest.fixture
+def world() -> Iterator[DemoWorld]:
+    with demo_world() as running:
+        yield running
+
+
+@pytest.fixture
+def app_config(world: DemoWorld) -> dict[str, object]:
+    return world.app_config()
+
+
+@pytest.fixture
+def sync(session: Session, resources: Resources, world: DemoWorld) -> Callable[[str], Run]:
+    world.seed_tenant(session, resources.cipher)
+
+    def run(email: str) -> Run:
+        mailbox = mailbox_of(session, email)
+        return execute_run(
+            session, mailbox, Engine(resources.cipher, resources.settings),
+            trigger=Trigger.SCHEDULE, settings=resources.settings,
+        )  # fmt: skip
+
+    return run
+
+
+def _issues(session: Session) -> set[tuple]:
+    session.expire_all()
+    return {
+        (i.id, i.mailbox_id, i.code, i.occurrences, i.last_seen_at, i.resolved_at)
+        for i in session.scalars(select(Issue))
+    }
+
+
+def _clear_logs(world: DemoWorld) -> None:
+    for emulator in world.emulators().values():
+        emulator.log.clear()
+
+
+def _first_sync(world: DemoWorld, sync: Callable[[str], Run]) -> None:
+    for person in DEMO_USERS:
+        run = sync(person.email)
+        assert run.outcome is RunOutcome.SUCCEEDED, (person.email, run.error_message)
+
+
+def test_quiet_runs_after_the_first_sync_write_nothing_and_change_no_issue(
+    world: DemoWorld, sync: Callable[[str], Run], session: Session
+) -> None:
+    _first_sync(world, sync)
+    opened = _issues(session)
+    assert len([i for i in opened if i[5] is None]) == 17, "the demo's issues are open"
+    people = [person.email for person in DEMO_USERS]
+    for round_number in range(QUIET_ROUNDS):
+        _clear_logs(world)
+        order = people[round_number:] + people[:round_number]
+        if round_number % 2:
+            order.reverse()
+        for email in order:
+            run = sync(email)
+            assert run.outcome is RunOutcome.SUCCEEDED, (email, run.error_message)
+            figures = {name: getattr(run, name) for name in COUNTERS}
+            assert figures == dict.fromkeys(COUNTERS, 0), (round_number, email, figures)
+        written = {name: writes(emulator) for name, emulator in world.emulators().items()}
+        assert written == {name: [] for name in written}, f"round {round_number} wrote"
+        assert _issues(session) == opened, f"round {round_number} changed an issue"
+
+
+def _northwind_in(world: DemoWorld) -> Contact:
+    account = bare_account(world.ews.endpoint, BEN.email, BEN.password)
+    folder = account.contacts / "SAP Accounts"
+    [found] = [c for c in folder.all() if c.display_name == "Northwind Traders"]
+    return found
+
+
+def _forbidden(session: Session, mailbox: Mailbox) -> Issue:
+    session.expire_all()
+    return session.scalars(
+        select(Issue).where(
+            Issue.mailbox_id == mailbox.id,
+            Issue.item_type == ItemType.ACCOUNT,
+            Issue.code == IssueCode.FORBIDDEN,
+        )
+    ).one()
+
+
+def test_a_refused_edit_of_a_read_only_account_is_kept_until_something_really_changes(
+    world: DemoWorld, sync: Callable[[str], Run], session: Session
+) -> None:
+    """Ben's Northwind Traders: the mailbox wins for accounts, C4C refuses the change."""
+    _first_sync(world, sync)
+    ben = mailbox_of(session, BEN.email)
+    issue = _forbidden(session, ben)
+    assert issue.resolved_at is None
+    seen = issue.occurrences
+    for _ in range(QUIET_ROUNDS):
+        for person in DEMO_USERS:
+            sync(person.email)
+    northwind = _northwind_in(world)
+    assert [e.email for e in northwind.email_addresses or []] == ["info@northwind.test"]
+    assert "Sync Error" in (northwind.categories or [])
+    still = _forbidden(session, ben)
+    assert (still.resolved_at, still.occurrences) == (None, seen)
+
+    store = world.c4c.service.store
+    [row] = [r for r in store.all("CorporateAccountCollection") if r["Name"] == "Northwind Traders"]
+    store.read_only.discard(row["ObjectID"])
+    store.update("CorporateAccountCollection", row["ObjectID"], {"Phone": "+49 30 1234"})
+    store.read_only.add(row["ObjectID"])
+    run = sync(BEN.email)
+    assert run.updated == 0, "the mailbox's edit wins for accounts, and C4C refuses it again"
+    assert [e.email for e in _northwind_in(world).email_addresses or []] == ["info@northwind.test"]
+    again = _forbidden(session, ben)
+    assert (again.resolved_at, again.occurrences) == (None, seen + 1)
+
+    undone = _northwind_in(world)
+    undone.email_addresses = None
+    undone.phone_numbers = [PhoneNumber(label="BusinessPhone", phone_number="+49 30 1234")]
+    undone.save(update_fields=["email_addresses", "phone_numbers"])
+    run = sync(BEN.email)
+    assert run.outcome is RunOutcome.SUCCEEDED and run.issues_resolved == 1
+    assert _forbidden(session, ben).resolved_at is not None, "Ben undid his edit: in sync"
+    assert "Sync Error" not in (_northwind_in(world).categories or [])
