@@ -18,6 +18,10 @@ NAMING_CONVENTION = {
 }
 
 
+MAX_ID = 2**63 - 1
+"""The largest id a row can have: PostgreSQL's BIGINT and SQLite's INTEGER stop there."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
