@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import BaseConverter
 
 from backend.db import MAX_ID
 from backend.extensions import db_session
@@ -36,7 +37,9 @@ class RowId(BaseConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         if not 1 <= number <= MAX_ID:
-            raise ValidationError()
+            # Not ValidationError: werkzeug would then try the path's rules for other methods
+            # and answer 405 where no such row can exist.
+            raise NotFound()
         return number
 
     def to_url(self, value: object) -> str:

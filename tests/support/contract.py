@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,13 @@ HOSTILE_BODIES = (
 """JSON bodies (and some that are not): wrong types, unknown members, deep and large ones."""
 
 Observed = dict[tuple[str, str], set[int]]
+Headers = Mapping[str, str] | Callable[[], Mapping[str, str]] | None
+"""Sent with every request, or a function giving them anew for each (a fresh token when some
+operations end the token they are sent with)."""
+
+
+def _headers(headers: Headers) -> dict[str, str]:
+    return dict(headers() if callable(headers) else headers or {})
 
 
 Query = dict[str, str | list[str]]
@@ -130,7 +137,7 @@ def walk(
     spec: dict[str, Any],
     client: FlaskClient,
     good: Mapping[str, str | None],
-    headers: Mapping[str, str] | None = None,
+    headers: Headers = None,
     extra_query: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Observed:
     """Send every hostile variant of every operation; fail on the first answer the document
@@ -142,7 +149,8 @@ def walk(
         good: a valid value for every path parameter (an existing issue's id...) and for the
             query parameters to send by default (``None`` leaves one out), and ``body`` for
             operations that take one.
-        headers: sent with every request (a bearer token, the add-in version).
+        headers: sent with every request (a bearer token, the add-in version), see
+            :data:`Headers`.
         extra_query: more values to try per query parameter (an existing user's id...).
 
     Returns:
@@ -166,7 +174,7 @@ def walk(
                 query_string=query,
                 data=body,
                 content_type="application/json" if body is not None else None,
-                headers=dict(headers or {}),
+                headers=_headers(headers),
             )
             openapi.conforms(spec, answer, path, method)
             seen[(path, method)].add(answer.status_code)
@@ -177,14 +185,15 @@ def fuzz(
     document: Path,
     spec: dict[str, Any],
     client: FlaskClient,
-    headers: Mapping[str, str] | None = None,
+    headers: Headers = None,
     examples: int = 25,
 ) -> Observed:
     """Schemathesis requests for every operation of ``document``: ``examples`` valid ones, and
     as many that break the schemas where there is something to break; each answer must be one
     the document describes.
 
-    ``headers`` replace generated ones of the same name (a real token instead of a random one).
+    ``headers`` (see :data:`Headers`) replace generated ones of the same name (a real token
+    instead of a random one).
     """
     import schemathesis
     from schemathesis import GenerationMode
@@ -211,7 +220,7 @@ def _fuzz_one(
     spec: dict[str, Any],
     client: FlaskClient,
     operation: tuple[str, str],
-    headers: Mapping[str, str] | None,
+    headers: Headers,
     examples: int,
 ) -> set[int]:
     from schemathesis.transport.wsgi import WSGI_TRANSPORT
@@ -227,7 +236,7 @@ def _fuzz_one(
     )
     @given(case=strategy)
     def call(case: Any) -> None:
-        request = WSGI_TRANSPORT.serialize_case(case, headers=dict(headers or {}))
+        request = WSGI_TRANSPORT.serialize_case(case, headers=_headers(headers))
         # The test client's own agent: a signed-in session is bound to it.
         request["headers"].pop("User-Agent", None)
         answer = client.open(**request)
