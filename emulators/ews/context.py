@@ -30,10 +30,12 @@ class Context:
             return self.mailbox.distinguished(element.get("Id") or "")
         raise SoapFault("ErrorSchemaValidation", f"'{name}' is not a folder id.")
 
-    def folders(self, container: etree._Element | None) -> list[Folder]:
+    def folder_ids(self, container: etree._Element | None) -> list[etree._Element]:
+        """The folder id elements of a ``ParentFolderIds``-like container, resolved one by one
+        by the caller so that an unknown one fails its own response message."""
         if container is None or len(container) == 0:
             raise SoapFault("ErrorSchemaValidation", "A folder id is required.")
-        return [self.folder(element) for element in container]
+        return list(container)
 
 
 def folder_element(folder: Folder, mailbox: Mailbox) -> etree._Element:

@@ -36,7 +36,12 @@ def find_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
     offset = int(view.get("Offset", "0")) if view is not None else 0
     limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
     messages = []
-    for parent in ctx.folders(op.find(m("ParentFolderIds"))):
+    for parent_id in ctx.folder_ids(op.find(m("ParentFolderIds"))):
+        try:
+            parent = ctx.folder(parent_id)
+        except EwsError as failure:
+            messages.append(error("FindFolder", failure))
+            continue
         found = ctx.mailbox.children(parent.id, deep=traversal == "Deep")
         page = found[offset : offset + limit]
         message = success("FindFolder")
@@ -57,9 +62,15 @@ def create_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
     parent_holder = op.find(m("ParentFolderId"))
     if parent_holder is None or len(parent_holder) != 1:
         raise SoapFault("ErrorSchemaValidation", "The element 'ParentFolderId' is missing.")
-    parent = ctx.folder(parent_holder[0])
+    folders = op.find(m("Folders"))
+    if folders is None or len(folders) == 0:
+        raise SoapFault("ErrorSchemaValidation", "The element 'Folders' is missing or empty.")
+    try:
+        parent = ctx.folder(parent_holder[0])
+    except EwsError as failure:
+        return [error("CreateFolder", failure) for _ in folders]
     messages = []
-    for element in op.find(m("Folders")) if op.find(m("Folders")) is not None else []:
+    for element in folders:
         name = element.findtext(t("DisplayName"))
         folder_class = element.findtext(t("FolderClass")) or {
             "ContactsFolder": "IPF.Contact",
