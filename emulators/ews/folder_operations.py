@@ -9,7 +9,7 @@ from lxml import etree
 
 from emulators.ews.context import Context, folder_element
 from emulators.ews.soap import EwsError, SoapFault, error, m, success, t
-from emulators.ews.store import new_id
+from emulators.ews.store import Folder, new_id
 
 
 def get_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
@@ -35,13 +35,8 @@ def find_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
     view = op.find(m("IndexedPageFolderView"))
     offset = int(view.get("Offset", "0")) if view is not None else 0
     limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
-    messages = []
-    for parent_id in ctx.folder_ids(op.find(m("ParentFolderIds"))):
-        try:
-            parent = ctx.folder(parent_id)
-        except EwsError as failure:
-            messages.append(error("FindFolder", failure))
-            continue
+
+    def answer(parent: Folder) -> etree._Element:
         found = ctx.mailbox.children(parent.id, deep=traversal == "Deep")
         page = found[offset : offset + limit]
         message = success("FindFolder")
@@ -54,8 +49,9 @@ def find_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
         )
         container = etree.SubElement(root, t("Folders"))
         container.extend(folder_element(folder, ctx.mailbox) for folder in page)
-        messages.append(message)
-    return messages
+        return message
+
+    return ctx.per_folder(op.find(m("ParentFolderIds")), "FindFolder", answer)
 
 
 def create_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:

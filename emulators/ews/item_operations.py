@@ -17,7 +17,7 @@ from emulators.ews.items import (
 )
 from emulators.ews.schema import ITEM_CLASSES
 from emulators.ews.soap import EwsError, SoapFault, error, m, success, t
-from emulators.ews.store import DELETE, Item
+from emulators.ews.store import DELETE, Folder, Item
 
 MAX_SYNC_CHANGES = 512
 FIND_LIMIT = 1000
@@ -35,13 +35,8 @@ def find_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
         raise SoapFault("ErrorSchemaValidation", "The attribute 'Traversal' is missing or invalid.")
     shape = Shape.from_xml(op.find(m("ItemShape")))
     restriction = op.find(m("Restriction"))
-    messages = []
-    for folder_id in ctx.folder_ids(op.find(m("ParentFolderIds"))):
-        try:
-            folder = ctx.folder(folder_id)
-        except EwsError as failure:
-            messages.append(error("FindItem", failure))
-            continue
+
+    def answer(folder: Folder) -> etree._Element:
         found = ctx.mailbox.items_in(folder.id)
         if restriction is not None and len(restriction):
             found = [item for item in found if matches(item, restriction[0])]
@@ -56,8 +51,9 @@ def find_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
         root = etree.SubElement(message, m("RootFolder"), attributes)
         container = etree.SubElement(root, t("Items"))
         container.extend(render(item, shape, streamed=False) for item in page)
-        messages.append(message)
-    return messages
+        return message
+
+    return ctx.per_folder(op.find(m("ParentFolderIds")), "FindItem", answer)
 
 
 def _page(op: etree._Element, found: list[Item]) -> tuple[dict[str, str], list[Item]]:
