@@ -18,8 +18,8 @@ NAMING_CONVENTION = {
 }
 
 
-MAX_ID = 2**63 - 1
-"""The largest id a row can have: PostgreSQL's BIGINT and SQLite's INTEGER stop there."""
+MAX_ID = 2**31 - 1
+"""The largest id a row can have: ids are PostgreSQL INTEGER columns (SQLite's go further)."""
 
 
 def utcnow() -> datetime:

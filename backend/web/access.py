@@ -32,7 +32,7 @@ class RowId(BaseConverter):
     """A row id in a path: 1 to :data:`~backend.db.MAX_ID` in ASCII digits (``\\d`` would also
     take other scripts' digits, which ``int()`` reads)."""
 
-    regex = "[0-9]{1,19}"
+    regex = "[0-9]{1,10}"
 
     def to_python(self, value: str) -> int:
         number = int(value)

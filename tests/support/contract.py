@@ -3,7 +3,7 @@ against the document (:func:`tests.support.openapi.conforms`): an undocumented s
 
 Two sources of requests:
 
-- :func:`walk`, a fixed list of inputs that broke or could break the APIs: ids beyond 64 bits,
+- :func:`walk`, a fixed list of inputs that broke or could break the APIs: ids beyond 32 or 64 bits,
   other scripts' digits, dates at the ends of the calendar, bodies that are not objects,
   unknown and repeated parameters;
 - :func:`fuzz`, Schemathesis generating requests from the document's own schemas (valid ones
@@ -29,6 +29,7 @@ from tests.support import openapi
 HOSTILE_IDS = (
     "0",
     "-1",
+    "2147483648",
     "9223372036854775808",
     "18446744073709551616",
     "99999999999999999999999999",
@@ -42,13 +43,14 @@ HOSTILE_IDS = (
     "abc",
     "%00",
 )
-"""Path ids: out of the 64-bit range, superscript and full-width and Arabic-Indic digits..."""
+"""Path ids: beyond 32 and 64 bits, superscript and full-width and Arabic-Indic digits..."""
 
 HOSTILE_VALUES = (
     "",
     " ",
     "0",
     "-1",
+    "2147483648",
     "9223372036854775808",
     "99999999999999999999999999",
     "\u00b2",
@@ -187,13 +189,16 @@ def fuzz(
     client: FlaskClient,
     headers: Headers = None,
     examples: int = 25,
+    path_values: Mapping[str, str] | None = None,
 ) -> Observed:
     """Schemathesis requests for every operation of ``document``: ``examples`` valid ones, and
     as many that break the schemas where there is something to break; each answer must be one
     the document describes.
 
     ``headers`` (see :data:`Headers`) replace generated ones of the same name (a real token
-    instead of a random one).
+    instead of a random one). ``path_values`` replace generated path parameters in the valid
+    requests (an existing issue's id, so that their queries and bodies reach the view; the
+    schema-breaking ones keep their generated ids).
     """
     import schemathesis
     from schemathesis import GenerationMode
@@ -210,7 +215,8 @@ def fuzz(
         modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if breakable else [])
         for mode in modes:
             strategy = operation.as_strategy(generation_mode=mode)
-            statuses = _fuzz_one(strategy, spec, client, (path, method), headers, examples)
+            fixed = path_values if mode is GenerationMode.POSITIVE else None
+            statuses = _fuzz_one(strategy, spec, client, (path, method), headers, examples, fixed)
             seen[(path, method)] |= statuses
     return seen
 
@@ -222,6 +228,7 @@ def _fuzz_one(
     operation: tuple[str, str],
     headers: Headers,
     examples: int,
+    path_values: Mapping[str, str] | None,
 ) -> set[int]:
     from schemathesis.transport.wsgi import WSGI_TRANSPORT
 
@@ -236,6 +243,9 @@ def _fuzz_one(
     )
     @given(case=strategy)
     def call(case: Any) -> None:
+        if path_values and case.path_parameters:
+            known = {k: v for k, v in path_values.items() if k in case.path_parameters}
+            case.path_parameters = {**case.path_parameters, **known}
         request = WSGI_TRANSPORT.serialize_case(case, headers=_headers(headers))
         # The test client's own agent: a signed-in session is bound to it.
         request["headers"].pop("User-Agent", None)
