@@ -18,6 +18,10 @@ NAMING_CONVENTION = {
 }
 
 
+MAX_ID = 2**31 - 1
+"""The largest id a row can have: ids are PostgreSQL INTEGER columns (SQLite's go further)."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

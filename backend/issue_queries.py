@@ -12,21 +12,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
+from backend.db import MAX_ID
 from backend.models import Issue, Mailbox, User
 from backend.models.types import IssueCode, ItemType
 
 Status = Literal["open", "resolved", "all"]
 
 
+def row_id(text: str) -> int | None:
+    """``text`` as a row id (ASCII digits, 1 to :data:`~backend.db.MAX_ID`), else ``None``."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 class IssueFilter(BaseModel):
     """Filters of an issue listing, as a query string or a form gives them (strings welcome).
 
     Empty values count as not given, so a filter form's blank fields filter nothing. ``user`` is
-    a user id or e-mail address; ``since`` keeps the issues last seen after that time (a time
-    without a zone is UTC).
+    a user id or e-mail address; ids are ASCII digits within the range a row id can have.
+    ``since`` keeps the issues last seen after that time (a time without a zone is UTC; one whose
+    UTC equivalent falls outside the years 1 to 9999 counts as the first or last moment there).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -35,7 +45,7 @@ class IssueFilter(BaseModel):
     type: ItemType | None = None
     code: IssueCode | None = None
     user: int | str | None = None
-    mailbox: int | None = Field(default=None, ge=1)
+    mailbox: int | None = None
     since: datetime | None = None
 
     @model_validator(mode="before")
@@ -59,18 +69,34 @@ class IssueFilter(BaseModel):
     @classmethod
     def _user(cls, value: Any) -> int | str:
         text = str(value).strip()
-        if text.isdigit() and int(text) > 0:
+        if row_id(text) is not None:
             return int(text)
         if "@" in text[1:-1]:
             return text.lower()
         raise ValueError("give a user id (a number) or an e-mail address")
+
+    @field_validator("mailbox", mode="before")
+    @classmethod
+    def _mailbox(cls, value: Any) -> int:
+        found = row_id(str(value).strip())
+        if found is None:
+            raise ValueError("give a mailbox id (a number)")
+        return found
 
     @field_validator("since")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            # 9999-12-31T23:59:59-01:00 is after the last moment a datetime holds, and
+            # 0001-01-01T00:00:00+01:00 before the first: keep the meaning, not the overflow.
+            edge = datetime.max if value.year == datetime.max.year else datetime.min
+            return edge.replace(tzinfo=UTC)
 
 
 class Position(NamedTuple):

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from backend.auth.signin import login_manager
+from backend.web.access import RowId
 from backend.web.security import API_PREFIXES, limiter
 
 
@@ -21,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.health import health
     from backend.web.reactivation import reactivation
 
+    app.url_map.converters["id"] = RowId
     limiter.exempt(health)
     blueprints = (health, dashboard, fix, reactivation, admin, api, addin, addin_api, gmail_addon)
     for blueprint in blueprints:

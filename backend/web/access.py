@@ -1,7 +1,9 @@
 """Who may see what: the signed-in user, key-user-only views, and tenant-scoped lookups.
 
 Every lookup by id goes through :func:`tenant_row_or_404` or :func:`visible_issue_or_404`, so an
-id of another tenant (or another user's item, for a plain user) answers 404, never data.
+id of another tenant (or another user's item, for a plain user) answers 404, never data. Ids in
+URLs are read by :class:`RowId` (``<id:issue_id>``): ASCII digits within the range a database
+row id can have, so anything else is no route (404) rather than a failed query.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import BaseConverter
 
+from backend.db import MAX_ID
 from backend.extensions import db_session
 from backend.models import Issue, Mailbox, Tenant, User
 
@@ -21,6 +26,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M")
 
 signed_in = login_required
+
+
+class RowId(BaseConverter):
+    """A row id in a path: 1 to :data:`~backend.db.MAX_ID` in ASCII digits (``\\d`` would also
+    take other scripts' digits, which ``int()`` reads)."""
+
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            # Not ValidationError: werkzeug would then try the path's rules for other methods
+            # and answer 405 where no such row can exist.
+            raise NotFound()
+        return number
+
+    def to_url(self, value: object) -> str:
+        return str(int(value))  # type: ignore[call-overload]
 
 
 def key_user_required(view: F) -> F:

@@ -3,9 +3,10 @@
 Requests carry ``Authorization: Bearer <add-in token>`` (see :mod:`backend.auth.addin_tokens`)
 and ``X-Addin-Version``; cookies are ignored, so the dashboard's session opens nothing here and
 an add-in token opens nothing else. Bodies and query strings are validated with pydantic and
-every answer is JSON: ``{"error": code, "message": text}`` on failure (401 with a
-``WWW-Authenticate: Bearer`` challenge, 426 when the add-in is older than
-``ADDIN_MIN_VERSION``).
+every answer is JSON: ``{"error": code, "message": text}`` on failure (400 with ``fields``
+saying what is wrong, 401 with a ``WWW-Authenticate: Bearer`` challenge, 426 when the add-in is
+older than ``ADDIN_MIN_VERSION``, 429 past the rate limit). ``docs/addin-api.yaml`` lists every
+status each operation answers.
 """
 
 from __future__ import annotations
@@ -169,7 +170,9 @@ class SearchQuery(Strict):
 
 def _parse(model: type[Strict], data: Any) -> Any:
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_request", "Send a JSON object.")
+        raise ApiError(
+            400, "invalid_request", "Send a JSON object.", fields={"body": "send a JSON object"}
+        )
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -337,7 +340,7 @@ def track() -> tuple[Response, int]:
     return jsonify(_status_json(found, mailbox)), 202
 
 
-@addin_api.get("/issues/<int:issue_id>/form")
+@addin_api.get("/issues/<id:issue_id>/form")
 def open_form(issue_id: int) -> Response:
     issue = visible_issue_or_404(issue_id)
     try:
@@ -347,7 +350,7 @@ def open_form(issue_id: int) -> Response:
     return jsonify(_form_json(form))
 
 
-@addin_api.post("/issues/<int:issue_id>/form")
+@addin_api.post("/issues/<id:issue_id>/form")
 @limiter.limit("30 per minute", key_func=_token_key)
 def save(issue_id: int) -> tuple[Response, int]:
     issue = visible_issue_or_404(issue_id)
@@ -363,7 +366,7 @@ def save(issue_id: int) -> tuple[Response, int]:
     return answer, 200 if result.ok else 422
 
 
-@addin_api.get("/issues/<int:issue_id>/related")
+@addin_api.get("/issues/<id:issue_id>/related")
 def related(issue_id: int) -> Response:
     issue = visible_issue_or_404(issue_id)
     query = _parse(SearchQuery, request.args.to_dict())
@@ -379,7 +382,7 @@ def related(issue_id: int) -> Response:
     )
 
 
-@addin_api.post("/issues/<int:issue_id>/retry")
+@addin_api.post("/issues/<id:issue_id>/retry")
 def retry(issue_id: int) -> tuple[Response, int]:
     issue, found = visible_issue_or_404(issue_id), resources()
     if not mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings):

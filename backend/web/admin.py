@@ -152,7 +152,7 @@ def issues_csv() -> Response:
     )
 
 
-@admin.post("/issues/<int:issue_id>/ignore")
+@admin.post("/issues/<id:issue_id>/ignore")
 @key_user_required
 def ignore_issue(issue_id: int) -> BaseResponse:
     issue, session = tenant_row_or_404(Issue, issue_id), db_session()

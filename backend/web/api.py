@@ -5,7 +5,8 @@ A key user lists the issues of their tenant, a user their own; filters and visib
 listing order (``last_seen_at``, then id, newest first) with an opaque cursor: a signed
 position that also carries the total counted on the first page and a fingerprint of the
 filters, so a page is one indexed query whatever its depth and a cursor cannot be replayed with
-other filters. Every answer is JSON, errors included; responses are never cached.
+other filters. Every answer is JSON, errors included; responses are never cached. Requests
+count against ``RATE_LIMIT_PER_MINUTE`` per signed-in user (per address before signing in).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from backend.issue_queries import IssueFilter, Position, after, issue_count_quer
 from backend.models import Issue
 from backend.web import presenters
 from backend.web.access import my_tenant, signed_in
+from backend.web.security import limiter
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+# Read per request, so each app counts with its own RATE_LIMIT_PER_MINUTE.
+limiter.limit(lambda: f"{resources().settings.rate_limit_per_minute} per minute")(api)
 
 CURSOR_SALT = "api.issues.cursor"
 
@@ -136,14 +140,12 @@ def issues() -> Response:
     )
 
 
-@api.get("/issues/<issue_id>")
+@api.get("/issues/<id:issue_id>")
 @signed_in
-def issue(issue_id: str) -> Response:
-    if not issue_id.isdigit():
-        abort(404)
+def issue(issue_id: int) -> Response:
     viewer = (current_user.tenant_id, current_user.id, current_user.is_key_user)
     # The listing's query scopes to what the viewer may see: another tenant's id finds nothing.
-    statement = issue_query(*viewer, IssueFilter(status="all")).where(Issue.id == int(issue_id))
+    statement = issue_query(*viewer, IssueFilter(status="all")).where(Issue.id == issue_id)
     row = db_session().execute(statement).one_or_none()
     if row is None:
         abort(404)

@@ -151,7 +151,7 @@ def mailbox_action(action: str) -> Response:
     return redirect(url_for("dashboard.home"))
 
 
-@dashboard.post("/issues/<int:issue_id>/retry")
+@dashboard.post("/issues/<id:issue_id>/retry")
 @signed_in
 def retry(issue_id: int) -> Response:
     issue, found = visible_issue_or_404(issue_id), resources()

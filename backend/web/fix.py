@@ -17,7 +17,7 @@ def _render(form: savedialog.SaveForm, candidates: list | None = None, query: st
     return render_template("dashboard/fix.html", form=form, candidates=candidates, query=query)
 
 
-@fix.get("/issues/<int:issue_id>/fix")
+@fix.get("/issues/<id:issue_id>/fix")
 @signed_in
 def form(issue_id: int) -> str | Response:
     issue = visible_issue_or_404(issue_id)
@@ -29,7 +29,7 @@ def form(issue_id: int) -> str | Response:
     return _render(found)
 
 
-@fix.post("/issues/<int:issue_id>/fix")
+@fix.post("/issues/<id:issue_id>/fix")
 @signed_in
 @limiter.limit("30 per minute")
 def submit(issue_id: int) -> str | Response | tuple[str, int]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
 
-from emulators.ews.soap import EwsError, SoapFault, t
+from emulators.ews.soap import EwsError, SoapFault, error, t
 from emulators.ews.store import Folder, Mailbox, Store
 
 
@@ -30,10 +31,25 @@ class Context:
             return self.mailbox.distinguished(element.get("Id") or "")
         raise SoapFault("ErrorSchemaValidation", f"'{name}' is not a folder id.")
 
-    def folders(self, container: etree._Element | None) -> list[Folder]:
+    def per_folder(
+        self,
+        container: etree._Element | None,
+        operation: str,
+        answer: Callable[[Folder], etree._Element],
+    ) -> list[etree._Element]:
+        """One response message per folder id of a ``ParentFolderIds``-like container:
+        ``answer(folder)``, or the operation's error message for an id that resolves to none."""
         if container is None or len(container) == 0:
             raise SoapFault("ErrorSchemaValidation", "A folder id is required.")
-        return [self.folder(element) for element in container]
+        messages = []
+        for element in container:
+            try:
+                folder = self.folder(element)
+            except EwsError as failure:
+                messages.append(error(operation, failure))
+                continue
+            messages.append(answer(folder))
+        return messages
 
 
 def folder_element(folder: Folder, mailbox: Mailbox) -> etree._Element:

@@ -9,7 +9,7 @@ from lxml import etree
 
 from emulators.ews.context import Context, folder_element
 from emulators.ews.soap import EwsError, SoapFault, error, m, success, t
-from emulators.ews.store import new_id
+from emulators.ews.store import Folder, new_id
 
 
 def get_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
@@ -35,8 +35,8 @@ def find_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
     view = op.find(m("IndexedPageFolderView"))
     offset = int(view.get("Offset", "0")) if view is not None else 0
     limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
-    messages = []
-    for parent in ctx.folders(op.find(m("ParentFolderIds"))):
+
+    def answer(parent: Folder) -> etree._Element:
         found = ctx.mailbox.children(parent.id, deep=traversal == "Deep")
         page = found[offset : offset + limit]
         message = success("FindFolder")
@@ -49,17 +49,24 @@ def find_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
         )
         container = etree.SubElement(root, t("Folders"))
         container.extend(folder_element(folder, ctx.mailbox) for folder in page)
-        messages.append(message)
-    return messages
+        return message
+
+    return ctx.per_folder(op.find(m("ParentFolderIds")), "FindFolder", answer)
 
 
 def create_folder(ctx: Context, op: etree._Element) -> list[etree._Element]:
     parent_holder = op.find(m("ParentFolderId"))
     if parent_holder is None or len(parent_holder) != 1:
         raise SoapFault("ErrorSchemaValidation", "The element 'ParentFolderId' is missing.")
-    parent = ctx.folder(parent_holder[0])
+    folders = op.find(m("Folders"))
+    if folders is None or len(folders) == 0:
+        raise SoapFault("ErrorSchemaValidation", "The element 'Folders' is missing or empty.")
+    try:
+        parent = ctx.folder(parent_holder[0])
+    except EwsError as failure:
+        return [error("CreateFolder", failure) for _ in folders]
     messages = []
-    for element in op.find(m("Folders")) if op.find(m("Folders")) is not None else []:
+    for element in folders:
         name = element.findtext(t("DisplayName"))
         folder_class = element.findtext(t("FolderClass")) or {
             "ContactsFolder": "IPF.Contact",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from emulators.ews.computed import stamp
 from emulators.ews.context import Context
 from emulators.ews.items import (
     Shape,
@@ -16,7 +17,7 @@ from emulators.ews.items import (
 )
 from emulators.ews.schema import ITEM_CLASSES
 from emulators.ews.soap import EwsError, SoapFault, error, m, success, t
-from emulators.ews.store import DELETE, Item, new_id
+from emulators.ews.store import DELETE, Folder, Item
 
 MAX_SYNC_CHANGES = 512
 FIND_LIMIT = 1000
@@ -34,8 +35,8 @@ def find_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
         raise SoapFault("ErrorSchemaValidation", "The attribute 'Traversal' is missing or invalid.")
     shape = Shape.from_xml(op.find(m("ItemShape")))
     restriction = op.find(m("Restriction"))
-    messages = []
-    for folder in ctx.folders(op.find(m("ParentFolderIds"))):
+
+    def answer(folder: Folder) -> etree._Element:
         found = ctx.mailbox.items_in(folder.id)
         if restriction is not None and len(restriction):
             found = [item for item in found if matches(item, restriction[0])]
@@ -50,8 +51,9 @@ def find_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
         root = etree.SubElement(message, m("RootFolder"), attributes)
         container = etree.SubElement(root, t("Items"))
         container.extend(render(item, shape, streamed=False) for item in page)
-        messages.append(message)
-    return messages
+        return message
+
+    return ctx.per_folder(op.find(m("ParentFolderIds")), "FindItem", answer)
 
 
 def _page(op: etree._Element, found: list[Item]) -> tuple[dict[str, str], list[Item]]:
@@ -108,9 +110,14 @@ def get_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
 
 def create_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
     saved = op.find(m("SavedItemFolderId"))
-    target = ctx.folder(saved[0]) if saved is not None and len(saved) else None
+    elements = _ids(op, "Items")
+    try:
+        target = ctx.folder(saved[0]) if saved is not None and len(saved) else None
+    except EwsError as failure:
+        # Nothing can be saved in a folder that is not there: every item fails alike.
+        return [error("CreateItem", failure) for _ in elements]
     messages = []
-    for element in _ids(op, "Items"):
+    for element in elements:
         kind = local(element)
         try:
             if kind not in ITEM_CLASSES:
@@ -127,7 +134,7 @@ def create_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
                     "ErrorMessageDispositionRequired",
                     "MessageDisposition attribute is required.",
                 )
-            _stamp_identifiers(kind, fields)
+            stamp(kind, fields, ctx.mailbox, op.get("MessageDisposition"))
             item = ctx.mailbox.add_item(kind, folder.id, fields)
             invitations = op.get("SendMeetingInvitations", "SendToNone")
             if kind == "CalendarItem" and invitations != "SendToNone":
@@ -146,18 +153,6 @@ def _default_folder(kind: str, op: etree._Element) -> str:
     if kind == "Message":
         return "sentitems" if op.get("MessageDisposition") == "SendAndSaveCopy" else "drafts"
     return {"CalendarItem": "calendar", "Contact": "contacts", "Task": "tasks"}[kind]
-
-
-def _stamp_identifiers(kind: str, fields: dict[str, etree._Element]) -> None:
-    """Give new messages an Internet message id and new appointments a UID, as Exchange does."""
-    if kind == "Message" and "InternetMessageId" not in fields:
-        element = etree.Element(t("InternetMessageId"))
-        element.text = f"<{new_id(b'MSG')[:20]}@emulator.local>"
-        fields["InternetMessageId"] = element
-    if kind == "CalendarItem" and "UID" not in fields:
-        element = etree.Element(t("UID"))
-        element.text = new_id(b"UID")
-        fields["UID"] = element
 
 
 def update_item(ctx: Context, op: etree._Element) -> list[etree._Element]:
@@ -246,7 +241,10 @@ def sync_folder_items(ctx: Context, op: etree._Element) -> list[etree._Element]:
     limit = int(op.findtext(m("MaxChangesReturned")) or "0")
     if not 1 <= limit <= MAX_SYNC_CHANGES:
         raise SoapFault("ErrorSchemaValidation", "MaxChangesReturned must be between 1 and 512.")
-    folder = ctx.folder(holder[0])
+    try:
+        folder = ctx.folder(holder[0])
+    except EwsError as failure:
+        return [_sync_error(failure)]
     state = op.findtext(m("SyncState"))
     log = ctx.mailbox.change_log[folder.id]
     try:

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from lxml import etree
 
+from emulators.ews.computed import canonical, computed, computed_element
 from emulators.ews.schema import (
+    COMPUTED_FIELDS,
     DATETIME_FIELDS,
-    ITEM_CLASSES,
     ORDER,
     SERVER_FIELDS,
     STREAMED_FIELDS,
@@ -26,10 +27,6 @@ DEFAULT_SHAPE = frozenset(
 
 def local(element: etree._Element) -> str:
     return etree.QName(element).localname
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -67,32 +64,13 @@ class Shape:
         return name in self.names or (self.base == "Default" and name in DEFAULT_SHAPE)
 
 
-def computed(item: Item, name: str) -> str | None:
-    """The text of a server-computed element, or ``None`` if the server keeps none."""
-    if name == "ItemClass" and "ItemClass" not in item.fields:
-        return ITEM_CLASSES[item.kind]
-    if name == "DateTimeCreated":
-        return iso(item.created)
-    if name == "LastModifiedTime":
-        return iso(item.modified)
-    if name == "DateTimeReceived" and "DateTimeReceived" not in item.fields:
-        return iso(item.created)
-    if name == "Size":
-        return str(sum(len(etree.tostring(e)) for e in item.fields.values()))
-    if name == "HasAttachments":
-        return "false"
-    return None
-
-
 def render(item: Item, shape: Shape, *, streamed: bool = True) -> etree._Element:
     """``t:{kind}`` with the ItemId and the elements ``shape`` asks for, in schema order."""
     element = etree.Element(t(item.kind))
     etree.SubElement(element, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
     order = ORDER[item.kind]
     candidates = set(item.fields) | {"ItemClass", "DateTimeCreated", "LastModifiedTime", "Size"}
-    candidates |= {"ParentFolderId", "HasAttachments"}
-    if item.kind == "Message":
-        candidates.add("DateTimeReceived")
+    candidates |= {"ParentFolderId", "HasAttachments", *COMPUTED_FIELDS[item.kind]}
     for name in sorted(candidates, key=lambda n: order.get(n, len(order))):
         if name == "ItemId" or not shape.wants(item, name):
             continue
@@ -103,9 +81,9 @@ def render(item: Item, shape: Shape, *, streamed: bool = True) -> etree._Element
         elif name in item.fields:
             element.append(copy.deepcopy(item.fields[name]))
         else:
-            value = computed(item, name)
-            if value is not None:
-                etree.SubElement(element, t(name)).text = value
+            found = computed_element(item, name)
+            if found is not None:
+                element.append(found)
     return element
 
 
@@ -129,6 +107,7 @@ def fields_from_xml(kind: str, element: etree._Element) -> dict[str, etree._Elem
         if name in DATETIME_FIELDS and child.text:
             parse_time(child.text)
         fields[name] = copy.deepcopy(child)
+        canonical(name, fields[name])
     return fields
 
 

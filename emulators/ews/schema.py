@@ -201,9 +201,67 @@ INDEXED_CONTAINERS = {
 """Indexed field URIs (``contacts:PhoneNumber`` + ``FieldIndex``) and the element holding them."""
 
 SERVER_FIELDS = frozenset(
-    ["ItemId", "ParentFolderId", "DateTimeCreated", "LastModifiedTime", "Size", "HasAttachments"]
+    [
+        "ItemId",
+        "ParentFolderId",
+        "DateTimeCreated",
+        "LastModifiedTime",
+        "Size",
+        "HasAttachments",
+        "DisplayTo",
+        "DisplayCc",
+        "ConversationId",
+        "ConversationTopic",
+        "Organizer",
+        "MyResponseType",
+        "IsMeeting",
+        "CalendarItemType",
+    ]
 )
-"""Elements the server computes; a client may not set them."""
+"""Elements the server computes; a client may not set them (``ErrorInvalidPropertySet``)."""
+
+COMPUTED_FIELDS = {
+    "Message": (
+        "DateTimeReceived",
+        "DisplayTo",
+        "DisplayCc",
+        "ConversationId",
+        "ConversationTopic",
+    ),
+    "CalendarItem": ("IsMeeting", "CalendarItemType"),
+    "Contact": ("FileAs",),
+    "Task": (),
+}
+"""Per kind, the elements the server derives from others when it keeps none of its own."""
+
+BOOLEAN_FIELDS = frozenset(
+    [
+        "IsSubmitted",
+        "IsDraft",
+        "IsFromMe",
+        "IsResend",
+        "IsUnmodified",
+        "ReminderIsSet",
+        "HasAttachments",
+        "IsAssociated",
+        "IsReadReceiptRequested",
+        "IsDeliveryReceiptRequested",
+        "IsRead",
+        "IsResponseRequested",
+        "IsAllDayEvent",
+        "IsMeeting",
+        "IsCancelled",
+        "IsRecurring",
+        "MeetingRequestWasSent",
+        "AllowNewTimeProposal",
+        "IsOnlineMeeting",
+        "HasPicture",
+        "IsComplete",
+        "IsTeamTask",
+        "IsAssignmentEditable",
+    ]
+)
+"""``xs:boolean`` elements: a client may send ``1``/``0``, Exchange answers ``true``/``false``."""
 
 STREAMED_FIELDS = frozenset(["Body", "TextBody", "UniqueBody", "MimeContent", "Attachments"])
 """Elements FindItem and SyncFolderItems never return (GetItem does)."""

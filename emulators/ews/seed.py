@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
+from emulators.ews.computed import recipient
 from emulators.ews.soap import t
 from emulators.ews.store import Item, Mailbox, Store, new_id, now
 
@@ -93,6 +94,43 @@ def add_task(mailbox: Mailbox, subject: str, *, categories: list[str] | None = N
     if categories:
         fields["Categories"] = _strings("Categories", categories)
     return mailbox.add_item("Task", mailbox.distinguished("tasks").id, fields)
+
+
+def add_meeting(
+    mailbox: Mailbox,
+    subject: str,
+    start: datetime,
+    organizer: tuple[str, str],
+    *,
+    minutes: int = 60,
+    categories: list[str] | None = None,
+) -> Item:
+    """A meeting someone else organises, as Exchange puts an accepted invitation in the calendar.
+
+    Args:
+        mailbox: the invited mailbox.
+        subject: the meeting's subject.
+        start: when it starts (aware).
+        organizer: the organiser's (name, address).
+        minutes: how long it lasts.
+        categories: the owner's categories on it.
+    """
+    name, address = organizer
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    attendees = etree.Element(t("RequiredAttendees"))
+    attendees.append(recipient("Attendee", mailbox.address, mailbox.display_name))
+    fields = {
+        "Subject": _text("Subject", subject),
+        "Start": _text("Start", start.strftime(stamp)),
+        "End": _text("End", (start + timedelta(minutes=minutes)).strftime(stamp)),
+        "UID": _text("UID", new_id(b"UID")),
+        "Organizer": recipient("Organizer", address, name),
+        "MyResponseType": _text("MyResponseType", "Accept"),
+        "RequiredAttendees": attendees,
+    }
+    if categories:
+        fields["Categories"] = _strings("Categories", categories)
+    return mailbox.add_item("CalendarItem", mailbox.distinguished("calendar").id, fields)
 
 
 def seed_demo(store: Store, address: str = "demo@example.com", password: str = "demo") -> Mailbox:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from lxml import etree
 
-from emulators.ews import folder_operations, item_operations, owa
+from emulators.ews import folder_operations, item_operations, lookup_operations, owa
 from emulators.ews.context import Context
 from emulators.ews.soap import (
     XML_CONTENT_TYPE,
@@ -37,6 +37,8 @@ OPERATIONS: dict[str, Operation] = {
     "UpdateItem": item_operations.update_item,
     "DeleteItem": item_operations.delete_item,
     "SyncFolderItems": item_operations.sync_folder_items,
+    "ResolveNames": lookup_operations.resolve_names,
+    "ConvertId": lookup_operations.convert_id,
 }
 
 

@@ -143,10 +143,17 @@ def success(operation: str) -> etree._Element:
     return message
 
 
+ITEM_INFO_OPERATIONS = frozenset(["GetItem", "CreateItem", "UpdateItem"])
+"""Their messages are ``m:ItemInfoResponseMessageType``, whose ``m:Items`` is required: an error
+message carries it empty, as Exchange sends it."""
+
+
 def error(operation: str, failure: EwsError) -> etree._Element:
     """A ``ResponseClass="Error"`` message for one failed id or request."""
     message = etree.Element(m(f"{operation}ResponseMessage"), ResponseClass="Error")
     etree.SubElement(message, m("MessageText")).text = failure.message
     etree.SubElement(message, m("ResponseCode")).text = failure.code
     etree.SubElement(message, m("DescriptiveLinkKey")).text = "0"
+    if operation in ITEM_INFO_OPERATIONS:
+        etree.SubElement(message, m("Items"))
     return message

@@ -106,6 +106,8 @@ class Item:
 class Mailbox:
     address: str
     password: str | None = None
+    name: str = ""
+    """The owner's display name, as the directory gives it (the address when unknown)."""
     tokens: set[str] = field(default_factory=set)
     disabled: bool = False
     folders: dict[str, Folder] = field(default_factory=dict)
@@ -114,6 +116,10 @@ class Mailbox:
     user_configurations: dict[tuple[str, str], dict[str, bytes | str]] = field(default_factory=dict)
     cancellations_sent: list[str] = field(default_factory=list)
     invitations_sent: list[str] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.address
 
     def __post_init__(self) -> None:
         self._seq = itertools.count(1)
@@ -153,6 +159,15 @@ class Mailbox:
             raise EwsError(
                 "ErrorFolderNotFound", "The specified folder could not be found in the store."
             ) from None
+
+    def remove_folder(self, folder_id: str) -> None:
+        """Delete a folder with its items and subfolders (a user emptying it from Outlook)."""
+        for child in self.children(folder_id):
+            self.remove_folder(child.id)
+        for item in self.items_in(folder_id):
+            del self.items[item.id]
+        del self.folders[folder_id]
+        del self.change_log[folder_id]
 
     def folder_by_path(self, *names: str) -> Folder:
         """A folder below ``msgfolderroot`` by display names: ``("Contacts", "SAP Contacts")``."""
@@ -254,9 +269,13 @@ class Store:
         self.lock = threading.RLock()
 
     def add_mailbox(
-        self, address: str, password: str | None = None, token: str | None = None
+        self,
+        address: str,
+        password: str | None = None,
+        token: str | None = None,
+        name: str = "",
     ) -> Mailbox:
-        mailbox = Mailbox(address.lower(), password=password)
+        mailbox = Mailbox(address.lower(), password=password, name=name)
         if token:
             mailbox.tokens.add(token)
         self.mailboxes[mailbox.address] = mailbox

@@ -31,7 +31,7 @@ def ews() -> Iterator[EwsEmulator]:
 
 @pytest.fixture
 def mailbox(ews: EwsEmulator) -> Mailbox:
-    return ews.store.add_mailbox(ADDRESS, PASSWORD, token="token-anna")
+    return ews.store.add_mailbox(ADDRESS, PASSWORD, token="token-anna", name="Anna Lindqvist")
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """Checking real answers against an OpenAPI 3.1 document's own schemas (JSON Schema 2020-12),
-and that every route under a prefix is in the document."""
+and that every route under a prefix is in the document.
+
+:func:`check` expects one status; :func:`conforms` takes whatever status came and fails when the
+operation does not document it, or when the body or a documented header does not match.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,40 @@ def _follow(spec: dict[str, Any], at: str) -> tuple[str, Any]:
 def check(spec: dict[str, Any], answer, path: str, status: int, method: str = "get") -> Any:
     """Validate ``answer`` against what the document gives ``method path`` for ``status``."""
     assert answer.status_code == status, answer.get_data(as_text=True)
+    return conforms(spec, answer, path, method)
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every ``(path, method)`` the document describes."""
+    return [
+        (path, method)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "put", "post", "delete", "patch"}
+    ]
+
+
+def statuses(spec: dict[str, Any], path: str, method: str) -> set[int]:
+    """The statuses the document says ``method path`` answers."""
+    return {int(code) for code in spec["paths"][path][method]["responses"]}
+
+
+def parameters(spec: dict[str, Any], path: str, method: str) -> list[dict[str, Any]]:
+    """The parameters of ``method path``, the path's own included, references resolved."""
+    item = spec["paths"][path]
+    found = [*item.get("parameters", []), *item[method].get("parameters", [])]
+    return [resolve(spec, p["$ref"].removeprefix("#")) if "$ref" in p else p for p in found]
+
+
+def conforms(spec: dict[str, Any], answer, path: str, method: str = "get") -> Any:
+    """Validate ``answer`` (a test client's response) against ``method path`` in the document,
+    whatever its status: an undocumented status, body or header fails."""
+    status = answer.status_code
+    documented = statuses(spec, path, method)
+    assert status in documented, (
+        f"{method.upper()} {path} answered {status}, which the document does not list "
+        f"({sorted(documented)}): {answer.get_data(as_text=True)[:300]}"
+    )
     at, response = _follow(spec, pointer("paths", path, method, "responses", str(status)))
     for header, described in response.get("headers", {}).items():
         schema = described["schema"] if "$ref" not in described else (

@@ -1,5 +1,9 @@
 """``docs/openapi.yaml`` describes the API as it answers: real responses of the app are checked
 against the document's own response schemas (JSON Schema 2020-12), and every API route is in it.
+
+The contract tests walk every operation with hostile input (:mod:`tests.support.contract`) and
+fail on any status the document does not list for that operation, on SQLite and PostgreSQL alike
+(the suite runs on both).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.models.user import Role
 from backend.web.api import ListQuery
-from tests.support import factories, openapi
+from tests.support import contract, factories, openapi
 from tests.support.openapi import check
 from tests.support.web import sign_in
 
@@ -27,6 +31,13 @@ PREFIX = "/api/v1"
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     return openapi.load(DOCUMENT)
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, object], request) -> dict[str, object]:
+    """The web tests' settings with a rate limit the walks stay under (a test passes its own
+    through ``indirect`` parametrisation)."""
+    return {**app_config, "RATE_LIMIT_PER_MINUTE": getattr(request, "param", 100_000)}
 
 
 @pytest.fixture
@@ -149,3 +160,102 @@ def test_errors_match_the_schema(app, client, session, spec, seeded) -> None:
     assert set(invalid["fields"]) == {"limit", "status"}
     foreign = f"/api/v1/issues/{seeded['foreign'].id}"
     assert check(spec, client.get(foreign), "/issues/{issue_id}", 404)["error"] == "not_found"
+
+
+def _good(seeded: dict[str, Any]) -> dict[str, str | None]:
+    ken = seeded["ken"]
+    return {
+        "issue_id": str(seeded["issues"][0].id),
+        "status": "all",
+        "type": "task",
+        "code": "NEEDS_INPUT",
+        "user": str(ken.user_id),
+        "mailbox": str(ken.id),
+        "since": "2026-01-01T00:00:00Z",
+        "limit": "10",
+        "cursor": None,
+    }
+
+
+def test_every_operation_answers_only_what_the_document_lists(
+    app, client, session, spec, seeded
+) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    seen = contract.walk(
+        spec, client, _good(seeded), extra_query={"user": ("KEN@contoso.test", "nobody@x.test")}
+    )
+    assert seen[("/issues", "get")] == {200, 400}
+    assert seen[("/issues/{issue_id}", "get")] == {200, 404}
+    signed_out = app.test_client()
+    seen = contract.walk(spec, signed_out, _good(seeded))
+    assert seen[("/issues", "get")] == {401}
+    assert seen[("/issues/{issue_id}", "get")] == {401, 404}
+
+
+def test_generated_requests_get_documented_answers(app, client, session, spec, seeded) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    ids = {"issue_id": str(seeded["issues"][0].id)}
+    seen = contract.fuzz(DOCUMENT, spec, client, examples=30, path_values=ids)
+    assert seen[("/issues", "get")] >= {200, 400}
+    assert seen[("/issues/{issue_id}", "get")] == {200, 404}
+
+
+@pytest.mark.parametrize("app_config", [2], indirect=True)
+def test_past_the_rate_limit_every_operation_answers_the_documented_429(
+    app, client, session, spec, seeded
+) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    one = f"/issues/{seeded['issues'][0].id}"
+    for path, operation in (("/issues", "/issues"), (one, "/issues/{issue_id}")):
+        answers = [client.get(PREFIX + path) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert check(spec, answers[-1], operation, 429)["error"] == "rate_limited"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/issues/2147483648",
+        "/issues/9223372036854775808",
+        "/issues/18446744073709551617",
+        "/issues/%C2%B2",
+        "/issues/%EF%BC%91",
+        "/issues/0",
+    ],
+)
+def test_ids_that_are_not_row_ids_answer_404(app, client, session, spec, seeded, path) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    assert check(spec, client.get(PREFIX + path), "/issues/{issue_id}", 404)["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("user=2147483648", "user"),
+        ("user=9223372036854775808", "user"),
+        ("user=%EF%BC%91", "user"),
+        ("mailbox=2147483648", "mailbox"),
+        ("mailbox=9223372036854775808", "mailbox"),
+        ("mailbox=%C2%B2", "mailbox"),
+        ("mailbox=1_0", "mailbox"),
+        ("since=10000-01-01T00:00:00Z", "since"),
+    ],
+)
+def test_filters_out_of_range_answer_400_naming_the_field(
+    app, client, session, spec, seeded, query, field
+) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    body = check(spec, client.get(f"{PREFIX}/issues?{query}"), "/issues", 400)
+    assert set(body["fields"]) == {field}
+
+
+@pytest.mark.parametrize(
+    ("since", "count"),
+    [("9999-12-31T23:59:59-01:00", 0), ("0001-01-01T00:00:00%2B01:00", 7)],
+)
+def test_since_at_the_ends_of_the_calendar_keeps_its_meaning(
+    app, client, session, spec, seeded, since, count
+) -> None:
+    _sign_in(app, client, session, seeded["ken"])
+    answer = client.get(f"{PREFIX}/issues?status=all&since={since}")
+    assert check(spec, answer, "/issues", 200)["total"] == count
