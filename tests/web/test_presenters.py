@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -53,15 +53,49 @@ TENANT = Tenant(
 )
 
 
-def test_c4c_link_opens_the_object_by_its_id_and_type() -> None:
-    link = presenters.c4c_item_link(TENANT, ItemType.CONTACT, "1000123")
+@pytest.mark.parametrize(
+    ("item_type", "thing_type"),
+    [
+        (ItemType.CONTACT, "COD_CONTACT_TT"),
+        (ItemType.ACCOUNT, "COD_ACCOUNT_TT"),
+        (ItemType.TASK, "COD_TASK"),
+        (ItemType.APPOINTMENT, "COD_APPOINTMENT"),
+    ],
+)
+def test_c4c_deep_link_is_c4cs_own_form_with_the_business_id(item_type, thing_type) -> None:
+    link = presenters.c4c_deep_link(TENANT, item_type, "1000123")
     parts = urlsplit(link)
-    query = parse_qs(parts.query)
-    assert parts.netloc == "my123.crm.ondemand.com"
+    assert (parts.scheme, parts.netloc) == ("https", "my123.crm.ondemand.com")
     assert parts.path == "/sap/public/byd/runtime"
-    assert query["param.InternalID"] == ["1000123"]
-    assert query["param.Type"] == ["COD_CONTACT_PERSON_TT"]
-    assert presenters.c4c_item_link(TENANT, ItemType.CONTACT, None) is None
+    assert parse_qs(parts.query) == {
+        "bo_ns": ["http://sap.com/thingTypes"],
+        "bo": ["COD_GENERIC"],
+        "node": ["Root"],
+        "operation": ["OnExtInspect"],
+        "param.InternalID": ["1000123"],
+        "param.Type": [thing_type],
+        "sapbyd-agent": ["TAB"],
+    }
+
+
+def test_c4c_item_link_goes_through_our_lookup_of_the_business_id(app) -> None:
+    with app.test_request_context():
+        link = presenters.c4c_item_link(TENANT, ItemType.CONTACT, "00163E0ABC")
+        assert presenters.c4c_item_link(TENANT, ItemType.CONTACT, None) is None
+    assert urlsplit(link).path == "/open/sap/contact/00163E0ABC"
+
+
+@pytest.mark.parametrize(
+    ("source", "label"),
+    [(Source.C4C, "SAP Cloud for Customer"), (Source.GMAIL, "Gmail"), ("GRAPH", "Exchange Online")],
+)
+def test_issue_sources_read_as_words(source, label) -> None:
+    assert presenters.source_label(source) == label
+
+
+def test_times_are_iso_8601_in_utc_with_one_zone() -> None:
+    moment = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    assert presenters.utc_iso(moment) == "2026-11-28T12:00:00Z"
 
 
 def test_mailbox_link_opens_outlook_on_the_web_at_the_item() -> None:
