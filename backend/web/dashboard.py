@@ -155,7 +155,12 @@ def mailbox_action(action: str) -> Response:
 @signed_in
 def retry(issue_id: int) -> Response:
     issue, found = visible_issue_or_404(issue_id), resources()
-    if not mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings):
+    try:
+        queued = mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings)
+    except mailbox_actions.AlreadyResolved as resolved:
+        flash(str(resolved), "success")
+        return redirect(url_for("dashboard.issues"))
+    if not queued:
         flash("This issue is about the whole mailbox; it clears when the mailbox syncs.", "error")
         return redirect(url_for("dashboard.issues"))
     flash(f"“{issue.title or 'The item'}” will be tried again in a moment.", "success")
