@@ -26,6 +26,13 @@ class BulkAction:
     """What the summary says of the mailboxes it changed: ``3 paused``."""
     hint: str
     """What the action does, shown when it is chosen."""
+    warning: str = ""
+    """For actions that cannot simply be undone: what happens to each mailbox, asked to
+    confirm first (empty: no confirmation)."""
+
+    def question(self, count: int) -> str:
+        """The confirmation's question: the action and how many mailboxes."""
+        return f"{self.label} for {count} mailbox{'es' if count != 1 else ''}?"
 
 
 ACTIONS = {
@@ -43,18 +50,24 @@ ACTIONS = {
             "Approve held mass change",
             "approved",
             "Let a held mass change be written on the next run.",
+            "The next sync writes every held update and deletion, in the mailbox and in SAP. "
+            "This cannot be undone.",
         ),
         BulkAction(
             "reset",
             "Reset mailbox",
             "reset",
             "Forget all progress: the next sync reads everything again.",
+            "Sync progress is forgotten: the next sync reads every item of the mailbox and of "
+            "SAP again, which takes longer. Items already paired stay paired.",
         ),
         BulkAction(
             "revoke",
             "Revoke access",
             "revoked",
             "Revoke the token at the provider and forget it; the user must re-activate.",
+            "Access is revoked at the provider and the stored sign-in deleted. Nothing syncs "
+            "until each user re-activates; their add-in sign-ins end now.",
         ),
     )
 }
