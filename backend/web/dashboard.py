@@ -117,7 +117,7 @@ def issues() -> str:
             issue.id: (
                 presenters.c4c_item_link(tenant, issue.item_type, issue.c4c_object_id),
                 presenters.mailbox_item_link(
-                    tenant, mailbox, issue.item_type, issue.mailbox_item_id
+                    tenant, mailbox, issue.item_type, issue.mailbox_item_id, resources().settings
                 ),
                 presenters.help_mailto(issue, me(), resources().settings.support_email),
             )

@@ -19,6 +19,7 @@ from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import ItemType
+from backend.settings import Settings
 
 ITEM_TYPE_LABELS = {
     ItemType.CONTACT: "Contacts",
@@ -124,17 +125,23 @@ def source_label(source: Source | str) -> str:
 
 
 def mailbox_item_link(
-    tenant: Tenant, mailbox: Mailbox, item_type: ItemType | None, item_id: str | None
+    tenant: Tenant,
+    mailbox: Mailbox,
+    item_type: ItemType | None,
+    item_id: str | None,
+    settings: Settings,
 ) -> str | None:
-    """A link that opens the item in the mail system's web client."""
+    """A link that opens the item in the mail system's web client: Outlook on the web of the
+    tenant's Exchange server, Outlook on the web of Exchange Online (``OUTLOOK_WEB_URL``), or
+    Google's web apps (at ``GOOGLE_API_BASE`` when that names an emulator)."""
     if not item_id or item_type is None:
         return None
     if mailbox.provider is Provider.EXCHANGE and tenant.mail_endpoint:
         return owa_link(owa_url_of(tenant.mail_endpoint), item_type, item_id)
     if mailbox.provider is Provider.GRAPH:
-        return outlook_web_link(item_type, item_id)
+        return outlook_web_link(item_type, item_id, settings.outlook_web_url.rstrip("/") + "/")
     if mailbox.provider is Provider.GMAIL:
-        return gmail.web_link(mailbox.address, item_type, item_id)
+        return gmail.web_link(mailbox.address, item_type, item_id, settings.google_api_base)
     return None
 
 
