@@ -56,7 +56,8 @@ from backend.models.types import ItemType
 
 SAP_LABEL = "SAP E-Mails"
 ERROR_LABEL = f"{SAP_LABEL}/Sync Error"
-RED = {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
+RED = {"backgroundColor": "#cc3a21", "textColor": "#ffffff"}
+"""The error label's colour: the red of Gmail's palette that white text reads on (WCAG AA)."""
 """Gmail's palette red, with white text."""
 GROUPS = {ItemType.CONTACT: "SAP Contacts", ItemType.ACCOUNT: "SAP Accounts"}
 ERROR_GROUP = "SAP Sync Error"

@@ -52,7 +52,7 @@ class Row:
     id: str
     sender: str
     subject: str
-    chips: list[tuple[str, str | None]]
+    chips: list[tuple[str, str | None, str]]
 
 
 def _plain(text: str) -> str:
@@ -73,13 +73,15 @@ def card_text(text: str) -> Markup:
     return Markup("".join(shown))
 
 
-def _chips(mailbox: GmailMailbox, message: GmailMessage) -> list[tuple[str, str | None]]:
+def _chips(mailbox: GmailMailbox, message: GmailMessage) -> list[tuple[str, str | None, str]]:
+    """Each user label of the message: its name, background and text colour, as Gmail shows it."""
     labels = {label.id: label for label in mailbox.labels.values() if label.type == "user"}
     return [
-        (labels[i].name, (labels[i].color or {}).get("backgroundColor"))
+        (labels[i].name, (labels[i].color or {}).get("backgroundColor"),
+         (labels[i].color or {}).get("textColor") or "#ffffff")
         for i in message.label_ids
         if i in labels
-    ]
+    ]  # fmt: skip
 
 
 PICKER_PREFIX = "picker:"
