@@ -47,8 +47,9 @@
 
   function ask(option, chosen) {
     var label = option.textContent;
+    var mailboxes = chosen + " mailbox" + (chosen === 1 ? "" : "es");
     document.getElementById("bulk-confirm-title").textContent =
-      label + " for " + chosen + " mailbox" + (chosen === 1 ? "" : "es") + "?";
+      option.getAttribute("data-question").replace("{mailboxes}", mailboxes);
     document.getElementById("bulk-confirm-what").textContent = option.getAttribute("data-warning");
     document.getElementById("bulk-confirm-go").textContent = label;
     dialog.showModal();

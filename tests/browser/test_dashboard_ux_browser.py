@@ -161,3 +161,25 @@ def test_revoke_asks_first_and_is_answered_from_the_keyboard(
     session.refresh(mailbox)
     assert mailbox.status is HealthStatus.FAILED_AUTH
     assert session.get(Mailbox, mailbox.id).credentials_encrypted is None
+
+
+def test_without_the_dialog_the_server_asks_on_a_page_of_its_own(
+    live, new_page, identity_service, session, mailbox, tenant, sync_now
+) -> None:
+    identity_service.provider.add_user("microsoft", "kim@contoso.test", "Kim", "kim-pw")
+    sync_now()
+    admin = new_page()
+    sign_in(admin, live, "kim@contoso.test", "kim-pw")
+    admin.route("**/static/js/admin.js",  # the page as without its script
+                lambda route: route.fulfill(body="", content_type="text/javascript"))  # fmt: skip
+    admin.goto(f"{live.url}/admin/")
+    admin.check(f"input[name=mailbox_id][value='{mailbox.id}']")
+    admin.select_option("#bulk-action", "reset")
+    admin.click("#apply-bulk")
+    admin.wait_for_selector("#confirm-title")
+    assert admin.inner_text("#confirm-title") == "Reset 1 mailbox?"
+    assert mailbox.address in admin.inner_text("ul.details")
+    check_accessibility(admin, "confirmation page")
+    screenshot(admin, "ux-05-admin-confirm-page")
+    admin.click("#confirm-bulk")
+    admin.wait_for_selector("text=1 reset")
