@@ -124,14 +124,24 @@ def test_back_to_a_saved_form_says_already_fixed_and_keeps_what_was_typed(
     assert ews.store.mailbox(ADDRESS).items[mia.id].texts("Surname") == ["Smith"]
 
 
-def test_revoke_asks_first_and_is_answered_from_the_keyboard(
-    live, new_page, identity_service, session, mailbox, tenant, sync_now
-) -> None:
+def kim_signed_in(live, new_page, identity_service, sync_now, script: bool = True):
+    """Kim, the key user, signed in after a first sync of Anna's mailbox, on the users page
+    (``script=False``: as a browser that does not run the page's script)."""
     identity_service.provider.add_user("microsoft", "kim@contoso.test", "Kim", "kim-pw")
     sync_now()
     admin = new_page()
     sign_in(admin, live, "kim@contoso.test", "kim-pw")
+    if not script:
+        empty = {"body": "", "content_type": "text/javascript"}
+        admin.route("**/static/js/admin.js", lambda route: route.fulfill(**empty))
     admin.goto(f"{live.url}/admin/")
+    return admin
+
+
+def test_revoke_asks_first_and_is_answered_from_the_keyboard(
+    live, new_page, identity_service, session, mailbox, tenant, sync_now
+) -> None:
+    admin = kim_signed_in(live, new_page, identity_service, sync_now)
     check_accessibility(admin, "admin users")
     admin.focus(f"input[name=mailbox_id][value='{mailbox.id}']")
     admin.keyboard.press("Space")
@@ -166,13 +176,7 @@ def test_revoke_asks_first_and_is_answered_from_the_keyboard(
 def test_without_the_dialog_the_server_asks_on_a_page_of_its_own(
     live, new_page, identity_service, session, mailbox, tenant, sync_now
 ) -> None:
-    identity_service.provider.add_user("microsoft", "kim@contoso.test", "Kim", "kim-pw")
-    sync_now()
-    admin = new_page()
-    sign_in(admin, live, "kim@contoso.test", "kim-pw")
-    admin.route("**/static/js/admin.js",  # the page as without its script
-                lambda route: route.fulfill(body="", content_type="text/javascript"))  # fmt: skip
-    admin.goto(f"{live.url}/admin/")
+    admin = kim_signed_in(live, new_page, identity_service, sync_now, script=False)
     admin.check(f"input[name=mailbox_id][value='{mailbox.id}']")
     admin.select_option("#bulk-action", "reset")
     admin.click("#apply-bulk")
