@@ -41,6 +41,8 @@ TRACK_ACTION = "item.track"
 TRACK_PENDING_FOR = timedelta(minutes=15)
 """How long a tracked item shows ``pending`` while no run has paired it yet."""
 TRACKABLE = (ItemType.EMAIL, ItemType.APPOINTMENT, ItemType.TASK)
+USE_RECORDED_EVERY = timedelta(minutes=1)
+"""How often a user's "last add-in use" is written (not on every call)."""
 
 MAILBOX_UNREACHABLE = "We cannot reach your mailbox right now. Try again in a few minutes."
 TRACK_FAILURES = {
@@ -107,6 +109,15 @@ def item_type_of(raw: str) -> ItemType:
         return OFFICE_ITEM_TYPES[raw.strip().lower()]
     except KeyError:
         raise ValueError(f"unknown item type {raw!r}") from None
+
+
+def record_use(session: Session, user: User) -> None:
+    """Remember that ``user`` used an add-in (the Outlook pane or the Gmail add-on) now, for the
+    admin panel's "Last add-in use"; written at most once a minute."""
+    now = utcnow()
+    if user.last_addin_use_at is None or now - user.last_addin_use_at >= USE_RECORDED_EVERY:
+        user.last_addin_use_at = now
+        session.commit()
 
 
 def item_status(

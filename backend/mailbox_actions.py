@@ -102,12 +102,24 @@ def force(
     enqueue_sync(connection, mailbox.id, Trigger.FORCED, settings.sync_job_timeout_seconds)
 
 
+class AlreadyResolved(ActionRefused):
+    """Retry on an issue that is resolved already."""
+
+
+ALREADY_RESOLVED = "This issue is already resolved: the item is in sync, nothing to retry."
+
+
 def retry_item(session: Session, connection: Redis, issue: Issue, settings: Settings) -> bool:
     """ "Retry" on an issue: its item goes back to the states the planner retries and a run is
     queued at once; False (nothing changed) when the issue is about no item.
 
     The Save dialog's three homes (dashboard, Outlook pane, Gmail card) all call this.
+
+    Raises:
+        AlreadyResolved: the issue was resolved meanwhile (an old card or page); nothing changes.
     """
+    if issue.resolved_at is not None:
+        raise AlreadyResolved(ALREADY_RESOLVED)
     if not request_retry(session, issue):
         return False
     session.commit()

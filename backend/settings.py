@@ -64,6 +64,7 @@ DEMO_ADDON = (
 )
 """The Gmail add-on's system service account and OAuth client in development and the demo."""
 GRAPH_API_BASE = "https://graph.microsoft.com"
+OUTLOOK_WEB_URL = "https://outlook.office365.com/owa/"
 GRAPH_LOGIN_BASE = "https://login.microsoftonline.com"
 """Where Exchange Online mailboxes are read (Microsoft Graph), and where a tenant that granted
 application permissions gets its app tokens (``{GRAPH_LOGIN_BASE}/{tenant}/oauth2/v2.0/token``).
@@ -109,6 +110,7 @@ class Settings:
     gmail_addon_service_account: str | None = None
     gmail_addon_client_id: str | None = None
     graph_api_base: str = GRAPH_API_BASE
+    outlook_web_url: str = OUTLOOK_WEB_URL
     graph_login_base: str = GRAPH_LOGIN_BASE
     graph_page_size: int = 250
     graph_batch_size: int = 20
@@ -192,6 +194,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         )
         or None,
         "graph_api_base": env.parse("GRAPH_API_BASE", GRAPH_API_BASE, _http_url),
+        "outlook_web_url": env.parse("OUTLOOK_WEB_URL", OUTLOOK_WEB_URL, _http_url),
         "graph_login_base": env.parse("GRAPH_LOGIN_BASE", GRAPH_LOGIN_BASE, _http_url),
         "graph_page_size": env.integer("GRAPH_PAGE_SIZE", 250, minimum=10, maximum=1000),
         "graph_batch_size": env.integer("GRAPH_BATCH_SIZE", 20, minimum=1, maximum=20),

@@ -1,4 +1,5 @@
-"""The demo: seeding is idempotent; ``flask demo`` serves, and stops every child on Ctrl-C."""
+"""The demo: seeding is idempotent; ``flask demo`` serves, starts again a child that was killed
+(the rest goes on), and stops every child on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -95,9 +96,21 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         }
         mails = requests.get("http://127.0.0.1:8126/", timeout=5)
         assert "Mail catcher" in mails.text
+
+        c4c = _child(demo.pid, "emulators.c4c")
+        os.kill(c4c, signal.SIGKILL)
+        restarted = _wait_for(lambda: _child(demo.pid, "emulators.c4c") not in (None, c4c))
+        assert restarted, "the C4C emulator was started again"
+        answered = _wait_for(
+            lambda: _answers("http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/")
+        )
+        assert answered == 401, "the new C4C emulator serves (and asks for credentials)"
+        assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        assert demo.poll() is None, "the demo goes on"
     finally:
         demo.send_signal(signal.SIGINT)
-        output, _ = demo.communicate(timeout=60)
+        output, errors = demo.communicate(timeout=60)
+    assert "demo: c4c stopped (exit code -9); starting it again" in errors
     assert demo.returncode == 0
     assert "ssi-sync demo is running" in output
     assert "anna.sales@contoso.test / anna-demo (user, Exchange)" in output
@@ -108,3 +121,28 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         ["pgrep", "-f", f"--port {port}"], capture_output=True, text=True, check=False
     )
     assert leftovers.stdout.strip() == ""
+
+
+def _child(parent: int, module: str) -> int | None:
+    """The process id of the demo's child running ``module``, if one runs."""
+    found = subprocess.run(["pgrep", "-P", str(parent), "-f", f"{module} --port"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    pids = [int(pid) for pid in found.stdout.split()]
+    return pids[0] if pids else None
+
+
+def _answers(url: str) -> int | None:
+    try:
+        return requests.get(url, timeout=2).status_code
+    except requests.ConnectionError:
+        return None
+
+
+def _wait_for(probe, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.3)
+    return None

@@ -1,9 +1,9 @@
 """``flask demo``: the whole product on one machine; ``flask seed``: the demo tenant only.
 
 The demo applies migrations, seeds Contoso, then starts the web server, a worker, the
-scheduler and the emulators (C4C, Exchange, Google, identity provider, mail catcher) as child
-processes sharing one Redis (the embedded one unless ``REDIS_URL`` is set), prints where to
-look, and stops every child on Ctrl-C.
+scheduler and the emulators (C4C, Exchange, Google, Graph, identity provider, mail catcher) as
+child processes sharing one Redis (the embedded one unless ``REDIS_URL`` is set), prints where to
+look, starts again any child that exits (``supervisor.py``), and stops every child on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import click
 from flask.cli import with_appcontext
 
 from backend import schema
+from backend.cli.supervisor import Supervisor
 from backend.demo_data import C4C_USER, DEMO_USERS, GOOGLE_URL, GRAPH_URL, DemoUser, seed_demo
 from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
@@ -40,6 +40,7 @@ EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8105, 8125)
 OUTLOOK = "http://127.0.0.1:8102"
 """The Exchange emulator, which also serves the mail client preview (``/owa/``)."""
 IDENTITY = "http://127.0.0.1:8104"
+C4C_URL = "http://127.0.0.1:8101"
 
 
 def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
@@ -51,6 +52,8 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     mailboxes = [arg for u in exchange for arg in ("--user", f"{u.email}:{u.password}")]
     tokens = [arg for u in gmail for arg in ("--token", f"{u.google_token}:{u.email}")]
     graph_tokens = [arg for u in online for arg in ("--token", f"{u.graph_token}:{u.email}")]
+    graph_users = [arg for u in online for arg in ("--user", f"{u.email}:{u.password}")]
+    pane = f"http://127.0.0.1:{web_port}/addin/taskpane"
 
     def trust(realm: str) -> tuple[str, ...]:
         """Tokens from a consent given in the demo come from the identity emulator's realm."""
@@ -62,14 +65,14 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
         Child("c4c", (python, "-m", "emulators.c4c", "--port", "8101", "--seed", "contoso",
                       "--user", c4c_user)),
         Child("exchange", (python, "-m", "emulators.ews", "--port", "8102", "--seed", "contoso",
-                           "--addin-url", f"http://127.0.0.1:{web_port}/addin/taskpane",
-                           *mailboxes)),
+                           "--addin-url", pane, *mailboxes)),
         Child("google", (python, "-m", "emulators.google", "--port", "8103", "--seed", "contoso",
                          "--addon-url", f"http://127.0.0.1:{web_port}",
                          "--addon-service-account", DEMO_ADDON[0],
                          "--addon-client-id", DEMO_ADDON[1], *trust("google"), *tokens)),
         Child("graph", (python, "-m", "emulators.graph", "--port", "8105", "--seed", "contoso",
-                        *trust("microsoft/v2.0"), *graph_tokens)),
+                        "--addin-url", pane, *trust("microsoft/v2.0"), *graph_tokens,
+                        *graph_users)),
         Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
                            "--seed", "contoso")),
         Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
@@ -113,11 +116,13 @@ def demo(port: int) -> None:
     finally:
         session.close()
     env = {
-        # The task pane runs inside the emulated Outlook, which also serves its Office.js.
+        # The task pane runs inside the emulated Outlooks, which also serve its Office.js.
         "OFFICE_JS_URL": f"{OUTLOOK}/owa/office.js",
-        "MAIL_CLIENT_ORIGINS": OUTLOOK,
+        "MAIL_CLIENT_ORIGINS": f"{OUTLOOK},{GRAPH_URL}",
         "GOOGLE_API_BASE": GOOGLE_URL,
         "GRAPH_API_BASE": GRAPH_URL,
+        # Olivia's "open in Outlook" links go to the Graph emulator's Outlook on the web.
+        "OUTLOOK_WEB_URL": f"{GRAPH_URL}/owa/",
         # The emulated Gmail signs the add-on's ID tokens with the Google emulator's keys.
         "GOOGLE_CERTS_URL": f"{GOOGLE_URL}/oauth2/v1/certs",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -125,9 +130,10 @@ def demo(port: int) -> None:
         "REDIS_URL": found.redis_url,
         "FLASK_RUN_FROM_CLI": "true",
     }
-    started = [_start(child, env) for child in emulators(port)]
-    _wait_for_ports(EMULATOR_PORTS, started)
-    started += [_start(child, env) for child in services(port)]
+    children = Supervisor(env, lambda line: click.echo(line, err=True))
+    children.start(emulators(port))
+    _wait_for_ports(EMULATOR_PORTS, children)
+    children.start(services(port))
     _print_welcome(port, found.settings.database_url, found.redis_url)
     stopping = False
 
@@ -139,26 +145,15 @@ def demo(port: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     try:
         while not stopping:
-            ended = [child.name for child, process in started if process.poll() is not None]
-            if ended:
-                click.echo(
-                    f"demo: {', '.join(ended)} stopped unexpectedly; shutting down", err=True
-                )
-                break
+            children.check()
             time.sleep(0.5)
     finally:
-        _stop_children(started)
+        children.stop()
         stop_embedded_redis()
     click.echo("demo: stopped")
 
 
-def _start(child: Child, env: dict[str, str]) -> tuple[Child, subprocess.Popen[bytes]]:
-    return child, subprocess.Popen(child.argv, env=env, start_new_session=True)
-
-
-def _wait_for_ports(
-    ports: tuple[int, ...], started: list[tuple[Child, subprocess.Popen[bytes]]]
-) -> None:
+def _wait_for_ports(ports: tuple[int, ...], children: Supervisor) -> None:
     """Wait until every emulator listens, so the first sync finds them."""
     deadline = time.monotonic() + 30
     for port in ports:
@@ -166,23 +161,10 @@ def _wait_for_ports(
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
-            if time.monotonic() > deadline or any(p.poll() is not None for _c, p in started):
-                _stop_children(started)
+            if time.monotonic() > deadline or children.exited():
+                children.stop()
                 raise click.ClickException(f"an emulator did not start (port {port} in use?)")
             time.sleep(0.2)
-
-
-def _stop_children(started: list[tuple[Child, subprocess.Popen[bytes]]]) -> None:
-    for _child, process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for _child, process in started:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def _describe(user: DemoUser) -> str:
@@ -200,13 +182,15 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         f"  database     {database_url}",
         f"  redis        {redis_url}",
         "  mail sent    http://127.0.0.1:8126/  (SMTP catcher on 127.0.0.1:8125)",
-        "  C4C          http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/  (emulated)",
+        f'  C4C          {C4C_URL}/sap/c4c/odata/v1/c4codataapi/  (emulated; "Open in SAP" '
+        "opens its records)",
         "  Exchange     http://127.0.0.1:8102/EWS/Exchange.asmx  (emulated)",
         f"  Outlook      {OUTLOOK}/owa/  (emulated, with the SAP Sync task pane beside each item)",
         f"  add-in       {base}/addin/manifest.xml  (the manifest for PUBLIC_BASE_URL)",
         f"  Google       {GOOGLE_URL}/gmail/v1/  (emulated Gmail, Calendar, Tasks, People APIs)",
         f"  Gmail        {GOOGLE_URL}/mail/  (emulated, with the SAP Sync add-on beside messages)",
         f"  Graph        {GRAPH_URL}/v1.0/  (emulated Microsoft Graph: Exchange Online mailboxes)",
+        f"  Outlook 365  {GRAPH_URL}/owa/  (emulated Outlook on the web of Exchange Online)",
         "  sign-in      http://127.0.0.1:8104/  (emulated Microsoft Entra ID and Google)",
         "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
         "  tenant       Contoso",

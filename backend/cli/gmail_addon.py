@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import with_appcontext
 
+from backend.extensions import resources
 from backend.gmail_addon.deployment import render
 
 
@@ -16,8 +18,10 @@ def gmail_addon() -> None:
 
 @gmail_addon.command(help="Print the deployment descriptor with every URL under --base-url.")
 @click.option("--base-url", required=True, help="Public https URL of this server.")
+@with_appcontext
 def deployment(base_url: str) -> None:
+    development = not resources().settings.is_production
     try:
-        click.echo(json.dumps(render(base_url), indent=2))
+        click.echo(json.dumps(render(base_url, allow_http=development), indent=2))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--base-url") from None

@@ -33,16 +33,23 @@ class OpenLink:
         return {"openLink": {"url": self.url}}
 
 
+MAIN_COLOUR = {"red": 26 / 255, "green": 115 / 255, "blue": 232 / 255}
+"""Gmail's blue (#1a73e8) for the card's main button."""
+
+
 @dataclass(frozen=True)
 class Button:
+    """A button; ``main`` gives it a colour, which makes an add-on button filled (``Button.type``
+    is for Chat apps only), its text in a contrasting colour."""
+
     text: str
     on_click: Action | OpenLink
-    filled: bool = False
+    main: bool = False
 
     def to_json(self) -> Json:
         shown: Json = {"text": self.text, "onClick": self.on_click.to_json()}
-        if self.filled:
-            shown["type"] = "FILLED"
+        if self.main:
+            shown["color"] = dict(MAIN_COLOUR)
         return shown
 
 
@@ -94,6 +101,29 @@ class TextField:
 
 
 @dataclass(frozen=True)
+class DateTimePicker:
+    """A date (``DATE_ONLY``) or date and time (``DATE_AND_TIME``) picker.
+
+    ``value_ms`` is the instant in milliseconds since the epoch (a date: its midnight UTC);
+    ``offset_minutes`` shows a date and time in the user's zone (``None``: Gmail's setting).
+    """
+
+    name: str
+    label: str
+    kind: str
+    value_ms: int | None = None
+    offset_minutes: int | None = None
+
+    def to_json(self) -> Json:
+        shown: Json = {"name": self.name, "label": self.label, "type": self.kind}
+        if self.value_ms is not None:
+            shown["valueMsEpoch"] = str(self.value_ms)
+        if self.offset_minutes is not None and self.kind == "DATE_AND_TIME":
+            shown["timezoneOffsetDate"] = self.offset_minutes
+        return {"dateTimePicker": shown}
+
+
+@dataclass(frozen=True)
 class Choice:
     text: str
     value: str
@@ -116,7 +146,7 @@ class Choices:
                                    "items": items}}  # fmt: skip
 
 
-Widget = Paragraph | Labelled | TextField | Choices | Buttons
+Widget = Paragraph | Labelled | TextField | DateTimePicker | Choices | Buttons
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,24 @@ from urllib.parse import urlsplit
 TEMPLATE = Path(__file__).resolve().parents[2] / "gmail_addon" / "deployment.json"
 
 
-def render(base_url: str) -> dict[str, Any]:
-    """The descriptor with every URL under ``base_url`` (https, no trailing slash kept).
+def render(base_url: str, *, allow_http: bool = False) -> dict[str, Any]:
+    """The descriptor with every URL under ``base_url`` (no trailing slash kept).
+
+    Args:
+        base_url: the server's public address.
+        allow_http: accept ``http://`` (a development machine talking to the emulated Gmail);
+            Google itself calls add-ons only over https.
 
     Raises:
-        ValueError: ``base_url`` is not an absolute http(s) URL.
+        ValueError: ``base_url`` is not an absolute https URL (or http, when allowed).
     """
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
         raise ValueError(f"{base_url!r} is not an absolute http(s) URL")
+    if parts.scheme == "http" and not allow_http:
+        raise ValueError(
+            f"{base_url!r} is http: Google calls add-ons only over https (http is for "
+            "SSI_ENV=development)"
+        )
     text = Template(TEMPLATE.read_text()).substitute(base_url=base_url.rstrip("/"))
     return json.loads(text)

@@ -1,9 +1,16 @@
 """What the Gmail add-on shows, as cards: home, the open message, an issue, the Save dialog,
-re-activation. Pure: views gather the data and hand each button an :class:`Action`."""
+re-activation. Pure: views gather the data and hand each button an :class:`Action`.
+
+Times read in the user's time zone (from the event object, :class:`UserTime`); dates and
+times in the Save dialog are Google's date-time pickers; an issue's subtitle is what to do,
+never an internal code.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from html import escape
 
 from backend import addin, savedialog
@@ -14,6 +21,7 @@ from backend.gmail_addon.cards import (
     Card,
     Choice,
     Choices,
+    DateTimePicker,
     Labelled,
     OpenLink,
     Paragraph,
@@ -24,6 +32,7 @@ from backend.models import Issue, Mailbox
 from backend.models.mailbox import HealthStatus
 from backend.models.types import ItemType
 from backend.savedialog import FormField, RelatedCandidate, SaveForm
+from backend.savedialog.values import parse_date, parse_datetime
 from backend.web import presenters
 
 ActionFor = Callable[..., Action]
@@ -35,6 +44,18 @@ LABEL_EXPLAINED = (
 )
 RELATED_QUERY, RELATED_CHOICE = "related_query", "related_id"
 """Form input names of the account search and the picked account (not C4C property names)."""
+
+
+@dataclass(frozen=True)
+class UserTime:
+    """The user's time zone, as Gmail's event object gives it (``timeZone``)."""
+
+    zone: tzinfo = UTC
+    offset_minutes: int | None = None
+
+    def text(self, moment: datetime) -> str:
+        """``moment`` as the user reads it: ``11 Dec 2026, 10:00 CET``."""
+        return moment.astimezone(self.zone).strftime("%d %b %Y, %H:%M %Z")
 
 
 def _title(text: str | None) -> str:
@@ -51,12 +72,12 @@ def _red(text: str) -> str:
     return f'<font color="#d93025">{escape(text)}</font>'
 
 
-def _mailbox_section(mailbox: Mailbox) -> Section:
+def _mailbox_section(mailbox: Mailbox, time: UserTime) -> Section:
     pill = presenters.mailbox_pill(mailbox)
     moment = mailbox.last_synced_at
-    synced = moment.strftime("%d %b %Y, %H:%M UTC") if moment else "not yet"
+    synced = time.text(moment) if moment else "not yet"
     return Section((Labelled("Mailbox", f"{escape(mailbox.address)}: {escape(pill.label)}",
-                             f"Last sync {synced}"),))  # fmt: skip
+                             f"Last sync {escape(synced)}"),))  # fmt: skip
 
 
 def reactivation(mailbox: Mailbox, url: str) -> Card:
@@ -64,14 +85,19 @@ def reactivation(mailbox: Mailbox, url: str) -> Card:
     why = mailbox.status_reason or "Your mailbox no longer accepts the sync's sign-in."
     widgets = (
         Paragraph(f"{escape(why)} Nothing is synced until you re-activate it."),
-        Buttons((Button("Re-activate", OpenLink(url), filled=True),)),
+        Buttons((Button("Re-activate", OpenLink(url), main=True),)),
     )
     return Card("Sync is stopped", (Section(widgets),), subtitle=mailbox.address,
                 name="reactivation")  # fmt: skip
 
 
 def home(
-    mailbox: Mailbox, issues: Sequence[Issue], total: int, action_for: ActionFor, dashboard: str
+    mailbox: Mailbox,
+    issues: Sequence[Issue],
+    total: int,
+    action_for: ActionFor,
+    dashboard: str,
+    time: UserTime,
 ) -> Card:
     """The user's sync status and open issues (``total`` of them, the first ``issues`` shown)."""
     rows: list[Labelled | Buttons | Paragraph] = []
@@ -88,7 +114,7 @@ def home(
     more = Buttons((Button("Open the dashboard", OpenLink(dashboard)),))
     return Card(
         "SAP Sync",
-        (_mailbox_section(mailbox), Section((*rows, more), header=f"Open issues ({total})")),
+        (_mailbox_section(mailbox, time), Section((*rows, more), header=f"Open issues ({total})")),
         name="home",
     )
 
@@ -108,7 +134,7 @@ def message(found: addin.ItemStatus, action_for: ActionFor) -> Card:
                 '"SAP E-Mails" and syncs it now.')  # fmt: skip
     widgets: list[Paragraph | Buttons] = [Paragraph(text)]
     if state is addin.ItemState.NOT_TRACKED:
-        widgets.append(Buttons((Button("Track in SAP", action_for("track"), filled=True),)))
+        widgets.append(Buttons((Button("Track in SAP", action_for("track"), main=True),)))
     return Card("SAP Sync", (Section(tuple(widgets)),), subtitle="This e-mail", name="message")
 
 
@@ -116,39 +142,36 @@ def issue_card(issue: Issue, action_for: ActionFor) -> Card:
     """One issue: what is wrong, what to do, the label explained, Fix and Retry."""
     buttons = []
     if savedialog.can_fix(issue):
-        buttons.append(Button("Fix", action_for("form", issue=issue.id), filled=True))
+        buttons.append(Button("Fix", action_for("form", issue=issue.id), main=True))
     if issue.item_type is not None and issue.mailbox_item_id:
         buttons.append(Button("Retry", action_for("retry", issue=issue.id)))
     explained = [Paragraph(LABEL_EXPLAINED)] if issue.item_type is ItemType.EMAIL else []
+    wrong = issue.backend_message or "SAP Sync could not sync this item."
     what = Section((
-        Labelled("What is wrong", escape(issue.backend_message or issue.code.value)),
+        Labelled("What is wrong", escape(wrong)),
         Labelled("What to do", f"<b>{escape(issue.action_title or '')}.</b> "
                                f"{escape(issue.action_text or '')}"),
         *explained,
         *([Buttons(tuple(buttons))] if buttons else []),
     ))  # fmt: skip
-    return Card(_plain_title(issue.title), (what,), subtitle=issue.code.value, name="issue")
+    return Card(_plain_title(issue.title), (what,), subtitle=issue.action_title or None,
+                name="issue")  # fmt: skip
 
 
 def form(
     found: SaveForm,
     action_for: ActionFor,
+    time: UserTime,
     candidates: Sequence[RelatedCandidate] = (),
     query: str = "",
 ) -> Card:
     """The Save dialog: one input per field (missing ones marked), the account to link, Save."""
     notes = (*found.errors, *([found.message] if found.message else []))
-    inputs: list[TextField | Labelled | Paragraph | Choices] = [
+    inputs: list[TextField | Labelled | Paragraph | Choices | DateTimePicker] = [
         Paragraph(_red(text)) for text in notes
     ]
     for field in found.fields:
-        label = f"{field.label} *" if field.required else field.label
-        if field.read_only:
-            inputs.append(Labelled(escape(label), escape(field.value) or "-"))
-        elif field.kind in ("code", "boolean"):
-            inputs.append(_dropdown(field, label))
-        else:
-            inputs.append(TextField(field.name, label, field.value, field.error))
+        inputs.extend(_input(field, time))
     sections = [Section(tuple(inputs), header="Fill in what SAP needs")]
     related = found.related
     if related is not None:
@@ -165,9 +188,39 @@ def form(
             ), radio=True))  # fmt: skip
         sections.append(Section(tuple(rows), header=escape(related.label)))
     linked = {"related": related.object_id} if related is not None and related.object_id else {}
-    save = Button("Save and sync", action_for("save", issue=found.issue_id, **linked), filled=True)
+    save = Button("Save and sync", action_for("save", issue=found.issue_id, **linked), main=True)
     sections.append(Section((Buttons((save,)),)))
     return Card(f"Fix: {_plain_title(found.title)}", tuple(sections), name="form")
+
+
+def _moment(field: FormField) -> datetime | None:
+    """The field's date (midnight UTC) or date and time, if it holds one."""
+    try:
+        return parse_date(field.value) if field.kind == "date" else parse_datetime(field.value)
+    except ValueError:
+        return None
+
+
+def _input(
+    field: FormField, time: UserTime
+) -> list[TextField | Labelled | Paragraph | Choices | DateTimePicker]:
+    """The widgets of one field: read-only values as text, dates and times as pickers."""
+    label = f"{field.label} *" if field.required and not field.read_only else field.label
+    dated = field.kind in ("date", "datetime")
+    moment = _moment(field) if dated and field.value else None
+    if field.read_only:
+        shown = field.value
+        if moment is not None:
+            shown = moment.strftime("%d %b %Y") if field.kind == "date" else time.text(moment)
+        return [Labelled(escape(label), escape(shown) or "-")]
+    if field.kind in ("code", "boolean"):
+        return [_dropdown(field, label)]
+    if dated:
+        kind = "DATE_ONLY" if field.kind == "date" else "DATE_AND_TIME"
+        value = int(moment.timestamp() * 1000) if moment is not None else None
+        picker = DateTimePicker(field.name, label, kind, value, time.offset_minutes)
+        return [picker, *([Paragraph(_red(field.error))] if field.error else [])]
+    return [TextField(field.name, label, field.value, field.error)]
 
 
 def _dropdown(field: FormField, label: str) -> Choices:

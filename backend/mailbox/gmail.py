@@ -56,7 +56,8 @@ from backend.models.types import ItemType
 
 SAP_LABEL = "SAP E-Mails"
 ERROR_LABEL = f"{SAP_LABEL}/Sync Error"
-RED = {"backgroundColor": "#fb4c2f", "textColor": "#ffffff"}
+RED = {"backgroundColor": "#cc3a21", "textColor": "#ffffff"}
+"""The error label's colour: the red of Gmail's palette that white text reads on (WCAG AA)."""
 """Gmail's palette red, with white text."""
 GROUPS = {ItemType.CONTACT: "SAP Contacts", ItemType.ACCOUNT: "SAP Accounts"}
 ERROR_GROUP = "SAP Sync Error"
@@ -568,22 +569,36 @@ class GmailProvider:
             raise UnsupportedOperation(f"{item_type.value} items of Gmail are not synced yet")
 
 
-def web_link(address: str, item_type: ItemType, item_id: str) -> str:
+GOOGLE_WEB = {
+    "mail": "https://mail.google.com",
+    "contacts": "https://contacts.google.com",
+    "calendar": "https://calendar.google.com",
+    "tasks": "https://tasks.google.com",
+}
+"""Where Google's web apps are."""
+
+
+def web_link(address: str, item_type: ItemType, item_id: str, web_base: str | None = None) -> str:
     """Where Google's web apps open an item of the mailbox ``address``.
 
     Calendar's event id in links is the event id and the calendar's id (the primary calendar is
     the address), base64url without padding, as the ``htmlLink`` of an event has it.
+    ``web_base`` puts every app at one address (an emulator serving Google's web apps).
     """
+
+    def at(app: str) -> str:
+        return web_base.rstrip("/") if web_base else GOOGLE_WEB[app]
+
     account = quote(address)
     if item_type in GROUPS:
         person = quote(item_id.removeprefix("people/"))
-        return f"https://contacts.google.com/person/{person}?authuser={account}"
+        return f"{at('contacts')}/person/{person}?authuser={account}"
     if item_type is ItemType.APPOINTMENT:
         eid = base64.urlsafe_b64encode(f"{item_id} {address}".encode()).decode().rstrip("=")
-        return f"https://calendar.google.com/calendar/event?eid={eid}&authuser={account}"
+        return f"{at('calendar')}/calendar/event?eid={eid}&authuser={account}"
     if item_type is ItemType.TASK:
-        return f"https://tasks.google.com/task/{quote(item_id)}?authuser={account}"
-    return f"https://mail.google.com/mail/u/{account}/#all/{quote(item_id)}"
+        return f"{at('tasks')}/task/{quote(item_id)}?authuser={account}"
+    return f"{at('mail')}/mail/u/{account}/#all/{quote(item_id)}"
 
 
 def _marked(event: dict[str, Any]) -> bool:

@@ -14,10 +14,12 @@ class Notice:
 
 
 def failing(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> Notice:
+    attempts = "attempt" if failures == 1 else f"{failures} attempts"
+    times = "once" if failures == 1 else f"{failures} times in a row"
     return Notice(
-        f"Sync of {mailbox.address} has failed {failures} times in a row",
-        f"The mailbox {mailbox.address} has not synced with SAP Cloud for Customer since "
-        f"{failures} attempts.\n\nLast error: {reason}\n\nWe keep trying. If the error "
+        f"Sync of {mailbox.address} has failed {times}",
+        f"The last {attempts} to sync the mailbox {mailbox.address} with SAP Cloud for "
+        f"Customer failed.\n\nLast error: {reason}\n\nWe keep trying. If the error "
         f"persists, open the Synchronization Dashboard ({dashboard}) to see what is wrong, "
         "or ask your key user to check the mailbox in the Admin panel.\n",
     )

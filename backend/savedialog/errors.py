@@ -14,6 +14,8 @@ class DialogErrorCode(StrEnum):
     """The item is no longer in the mailbox."""
     UNAVAILABLE = "UNAVAILABLE"
     """The mailbox or SAP cannot be reached now; trying again later helps."""
+    ALREADY_FIXED = "ALREADY_FIXED"
+    """The issue was resolved meanwhile (saved in another tab, Back to an old form...)."""
 
 
 class SaveDialogError(Exception):
@@ -28,6 +30,8 @@ class SaveDialogError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.saved: tuple = ()
+        """For ``ALREADY_FIXED``: the values the item holds now (``fixed.SavedField``)."""
 
 
 NOT_FIXABLE = (

@@ -115,18 +115,20 @@ class SaveResult:
     form: SaveForm
 
 
-def can_fix(issue: Issue) -> bool:
+def can_fix(issue: Issue, *, resolved_too: bool = False) -> bool:
     """Whether a Fix button makes sense: an open, item-level issue a form can resolve.
 
     Args:
         issue: the issue.
+        resolved_too: whether a form could fix it had it not been resolved (a form opened
+            before it was resolved then says it is already fixed).
 
     Returns:
         True for open, non-informational ``NEEDS_INPUT`` issues of a mailbox item on its way to
         C4C, and for ``UNKNOWN`` ones that C4C raised; False for mailbox-level, resolved,
         informational, ``FORBIDDEN``, temporary and download issues.
     """
-    if issue.resolved_at is not None or issue.informational:
+    if (issue.resolved_at is not None and not resolved_too) or issue.informational:
         return False
     if issue.item_type is None or not issue.mailbox_item_id:
         return False

@@ -20,7 +20,7 @@ from backend.extensions import Resources
 from backend.mailbox.base import ItemRecord, MailboxProvider
 from backend.models import Issue, Mailbox, SyncItem, Tenant
 from backend.models.types import IssueCode
-from backend.savedialog import errors, sides
+from backend.savedialog import errors, fixed, sides
 from backend.savedialog.changes import writable
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.savedialog.form import (
@@ -110,8 +110,11 @@ class ItemContext:
         )
 
 
-def _parts(session: Session, issue: Issue) -> tuple[Tenant, Mailbox, TypeMapping]:
-    if not can_fix(issue) or issue.item_type is None or not issue.mailbox_item_id:
+def _parts(
+    session: Session, issue: Issue, *, resolved: bool = False
+) -> tuple[Tenant, Mailbox, TypeMapping]:
+    fixable = can_fix(issue, resolved_too=resolved)
+    if not fixable or issue.item_type is None or not issue.mailbox_item_id:
         raise SaveDialogError(errors.NOT_FIXABLE)
     tenant = session.get(Tenant, issue.tenant_id)
     mailbox = session.get(Mailbox, issue.mailbox_id)
@@ -141,14 +144,34 @@ def _guessed_links(client: C4CClient, mapping: TypeMapping, record: ItemRecord) 
     return linker.links(hints)
 
 
+def refuse_if_fixed(session: Session, resources: Resources, issue: Issue, language: str) -> None:
+    """Raise ``ALREADY_FIXED``, with the values the item holds now, for an issue a form could
+    fix that was resolved meanwhile."""
+    if issue.resolved_at is None or not can_fix(issue, resolved_too=True):
+        return
+    try:
+        ctx = _read(session, resources, issue, language, resolved=True)
+    except SaveDialogError:
+        raise fixed.refusal(session, issue, None) from None
+    raise fixed.refusal(session, issue, ctx.fields([], None), ctx.related([], None))
+
+
 def open_item(session: Session, resources: Resources, issue: Issue, language: str) -> ItemContext:
     """Read the item of ``issue`` from both sides.
 
     Raises:
-        SaveDialogError: ``NOT_FIXABLE`` for an issue no form fixes, ``GONE`` when the item left
-            the mailbox, ``UNAVAILABLE`` when the mailbox or C4C cannot be reached.
+        SaveDialogError: ``ALREADY_FIXED`` for an issue resolved meanwhile, ``NOT_FIXABLE`` for
+            an issue no form fixes, ``GONE`` when the item left the mailbox, ``UNAVAILABLE`` when
+            the mailbox or C4C cannot be reached.
     """
-    tenant, mailbox, mapping = _parts(session, issue)
+    refuse_if_fixed(session, resources, issue, language)
+    return _read(session, resources, issue, language)
+
+
+def _read(
+    session: Session, resources: Resources, issue: Issue, language: str, *, resolved: bool = False
+) -> ItemContext:
+    tenant, mailbox, mapping = _parts(session, issue, resolved=resolved)
     client = sides.c4c_client(tenant, resources.cipher)
     definition = sides.definition(tenant, client, mapping.entity_set, language)
     provider = sides.mailbox_provider(tenant, mailbox, resources)
@@ -217,9 +240,10 @@ def search_related(
         types without a related object.
 
     Raises:
-        SaveDialogError: ``NOT_FIXABLE`` for an issue no form fixes, ``UNAVAILABLE`` when C4C
-            cannot be reached.
+        SaveDialogError: ``ALREADY_FIXED`` for an issue resolved meanwhile, ``NOT_FIXABLE`` for
+            an issue no form fixes, ``UNAVAILABLE`` when C4C cannot be reached.
     """
+    refuse_if_fixed(session, resources, issue, "en")
     tenant, _mailbox, mapping = _parts(session, issue)
     if mapping.item_type not in RELATED:
         return []

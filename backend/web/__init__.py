@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from backend.auth.signin import login_manager
+from backend.web import presenters
 from backend.web.access import RowId
 from backend.web.security import API_PREFIXES, limiter
 
@@ -20,13 +21,17 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.fix import fix
     from backend.web.gmail_addon import gmail_addon
     from backend.web.health import health
+    from backend.web.links import links
     from backend.web.reactivation import reactivation
 
     app.url_map.converters["id"] = RowId
     limiter.exempt(health)
-    blueprints = (health, dashboard, fix, reactivation, admin, api, addin, addin_api, gmail_addon)
+    blueprints = (health, dashboard, fix, reactivation, admin, api, addin, addin_api, gmail_addon,
+                  links)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    app.add_template_filter(presenters.utc_iso, "utc_iso")
+    app.add_template_filter(presenters.source_label, "source_label")
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response | tuple[Response, int]:

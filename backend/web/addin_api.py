@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
@@ -24,7 +23,6 @@ from werkzeug.exceptions import HTTPException
 from backend import addin, mailbox_actions, savedialog
 from backend.auth import addin_tokens
 from backend.auth.signin import SignedInUser
-from backend.db import utcnow
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
@@ -36,7 +34,6 @@ addin_api = Blueprint("addin_api", __name__, url_prefix="/addin/api/v1")
 csrf.exempt(addin_api)
 
 VERSION_HEADER = "X-Addin-Version"
-USE_RECORDED_EVERY = timedelta(minutes=1)
 PUBLIC_ENDPOINTS = frozenset({"addin_api.version"})
 
 
@@ -113,10 +110,7 @@ def _authenticate() -> None:
     user = session.get(User, token.user_id)
     if user is None:
         raise ApiError(401, "invalid_token", "This sign-in has ended. Sign in again.")
-    now = utcnow()
-    if user.last_addin_use_at is None or now - user.last_addin_use_at >= USE_RECORDED_EVERY:
-        user.last_addin_use_at = now
-        session.commit()
+    addin.record_use(session, user)
     g.addin = AddinCall(token, user)
     # The tenant-scoped lookups of ``backend.web.access`` read flask-login's user: make it the
     # token's user for this request (the session cookie is never consulted here).
@@ -276,7 +270,9 @@ def _form_json(form: savedialog.SaveForm) -> dict[str, Any]:
 
 
 def _dialog_error(error: savedialog.SaveDialogError) -> ApiError:
-    status = {"GONE": 410, "NOT_ALLOWED": 403, "NOT_FIXABLE": 409}.get(error.code.value, 503)
+    status = {"GONE": 410, "NOT_ALLOWED": 403, "NOT_FIXABLE": 409, "ALREADY_FIXED": 409}.get(
+        error.code.value, 503
+    )
     return ApiError(status, error.code.value.lower(), str(error))
 
 
@@ -385,7 +381,11 @@ def related(issue_id: int) -> Response:
 @addin_api.post("/issues/<id:issue_id>/retry")
 def retry(issue_id: int) -> tuple[Response, int]:
     issue, found = visible_issue_or_404(issue_id), resources()
-    if not mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings):
+    try:
+        queued = mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings)
+    except mailbox_actions.AlreadyResolved as resolved:
+        raise ApiError(409, "already_resolved", str(resolved)) from None
+    if not queued:
         raise ApiError(
             409, "not_retryable", "This issue is about the whole mailbox; it clears when it syncs."
         )

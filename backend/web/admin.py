@@ -74,7 +74,9 @@ def bulk() -> BaseResponse:
     """Apply one action to the selected mailboxes and say in one message what happened.
 
     Every id must be a mailbox of the key user's tenant: if one is not, the answer is 404 and
-    nothing changes (the same answer as for an id that does not exist).
+    nothing changes (the same answer as for an id that does not exist). An action with a
+    warning (revoke, reset, approve) changes nothing until it is confirmed (``confirmed=yes``,
+    sent by the page's dialog or by the confirmation page answered here otherwise).
     """
     action = ACTIONS.get(request.form.get("action", ""))
     if action is None:
@@ -93,6 +95,11 @@ def bulk() -> BaseResponse:
     ).all()
     if len(mailboxes) != len(ids):
         abort(404)
+    if action.warning and request.form.get("confirmed") != "yes":
+        return render_template(  # type: ignore[return-value]
+            "admin/confirm.html", action=action, mailboxes=sorted(m.address for m in mailboxes),
+            ids=sorted(ids), back=request.form.get("back", ""), cancel=back,
+        )  # fmt: skip
     outcome = apply_bulk(session, action, list(mailboxes), me(), resources())
     session.commit()
     flash(outcome.summary, outcome.category)

@@ -26,6 +26,15 @@ class BulkAction:
     """What the summary says of the mailboxes it changed: ``3 paused``."""
     hint: str
     """What the action does, shown when it is chosen."""
+    warning: str = ""
+    """For actions that cannot simply be undone: what happens to each mailbox, asked to
+    confirm first (empty: no confirmation)."""
+    ask: str = ""
+    """The confirmation's question, ``{mailboxes}`` standing for ``3 mailboxes``."""
+
+    def question(self, count: int) -> str:
+        """The confirmation's question: the action and how many mailboxes."""
+        return self.ask.format(mailboxes=f"{count} mailbox{'es' if count != 1 else ''}")
 
 
 ACTIONS = {
@@ -43,18 +52,27 @@ ACTIONS = {
             "Approve held mass change",
             "approved",
             "Let a held mass change be written on the next run.",
+            "The next sync writes every held update and deletion, in the mailbox and in SAP. "
+            "This cannot be undone.",
+            "Approve the held mass change of {mailboxes}?",
         ),
         BulkAction(
             "reset",
             "Reset mailbox",
             "reset",
             "Forget all progress: the next sync reads everything again.",
+            "Sync progress is forgotten: the next sync reads every item of the mailbox and of "
+            "SAP again, which takes longer. Items already paired stay paired.",
+            "Reset {mailboxes}?",
         ),
         BulkAction(
             "revoke",
             "Revoke access",
             "revoked",
             "Revoke the token at the provider and forget it; the user must re-activate.",
+            "Access is revoked at the provider and the stored sign-in deleted. Nothing syncs "
+            "until each user re-activates; their add-in sign-ins end now.",
+            "Revoke access for {mailboxes}?",
         ),
     )
 }

@@ -207,11 +207,11 @@ def _message(problem: Any) -> str:
         case "float_parsing":
             return "Enter a number."
         case "greater_than_equal":
-            return f"Enter {limits['ge']} or more."
+            return f"Enter {_number(limits['ge'])} or more."
         case "greater_than":
-            return f"Enter more than {limits['gt']}."
+            return f"Enter more than {_number(limits['gt'])}."
         case "less_than_equal":
-            return f"Enter at most {limits['le']}."
+            return f"Enter at most {_number(limits['le'])}."
         case "enum" | "literal_error":
             return "Choose one of the options."
         case "string_pattern_mismatch":
@@ -220,6 +220,13 @@ def _message(problem: Any) -> str:
             text = str(problem["msg"]).removeprefix("Value error, ")
             return text[:1].upper() + text[1:] + "."
     return str(problem["msg"])
+
+
+def _number(limit: Any) -> str:
+    """A limit as people write it: ``100``, not ``100.0``."""
+    if isinstance(limit, float) and limit.is_integer():
+        return str(int(limit))
+    return str(limit)
 
 
 def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -117,7 +117,7 @@ def issues() -> str:
             issue.id: (
                 presenters.c4c_item_link(tenant, issue.item_type, issue.c4c_object_id),
                 presenters.mailbox_item_link(
-                    tenant, mailbox, issue.item_type, issue.mailbox_item_id
+                    tenant, mailbox, issue.item_type, issue.mailbox_item_id, resources().settings
                 ),
                 presenters.help_mailto(issue, me(), resources().settings.support_email),
             )
@@ -155,7 +155,12 @@ def mailbox_action(action: str) -> Response:
 @signed_in
 def retry(issue_id: int) -> Response:
     issue, found = visible_issue_or_404(issue_id), resources()
-    if not mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings):
+    try:
+        queued = mailbox_actions.retry_item(db_session(), found.redis, issue, found.settings)
+    except mailbox_actions.AlreadyResolved as resolved:
+        flash(str(resolved), "success")
+        return redirect(url_for("dashboard.issues"))
+    if not queued:
         flash("This issue is about the whole mailbox; it clears when the mailbox syncs.", "error")
         return redirect(url_for("dashboard.issues"))
     flash(f"“{issue.title or 'The item'}” will be tried again in a moment.", "success")

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from backend import savedialog
 from backend.extensions import db_session, resources
+from backend.models import Issue
 from backend.web.access import me, signed_in, visible_issue_or_404
 from backend.web.security import limiter
 
@@ -17,6 +18,20 @@ def _render(form: savedialog.SaveForm, candidates: list | None = None, query: st
     return render_template("dashboard/fix.html", form=form, candidates=candidates, query=query)
 
 
+def _already_fixed(
+    issue: Issue, error: savedialog.SaveDialogError, typed: dict[str, str] | None = None
+) -> str:
+    """The issue was resolved meanwhile: say so, with what is saved and what was typed."""
+    saved = {field.name: field for field in error.saved}
+    not_saved = [
+        (saved[name].label, text.strip())
+        for name, text in (typed or {}).items()
+        if name in saved and text.strip() and text.strip() != saved[name].value.strip()
+    ]
+    return render_template("dashboard/fixed.html", issue=issue, message=error.message,
+                           saved=error.saved, not_saved=not_saved)  # fmt: skip
+
+
 @fix.get("/issues/<id:issue_id>/fix")
 @signed_in
 def form(issue_id: int) -> str | Response:
@@ -24,6 +39,8 @@ def form(issue_id: int) -> str | Response:
     try:
         found = savedialog.open_form(db_session(), resources(), issue)
     except savedialog.SaveDialogError as error:
+        if error.code is savedialog.DialogErrorCode.ALREADY_FIXED:
+            return _already_fixed(issue, error)
         flash(str(error), "error")
         return redirect(url_for("dashboard.issues"))
     return _render(found)
@@ -50,6 +67,8 @@ def submit(issue_id: int) -> str | Response | tuple[str, int]:
             return _render(typed, candidates, query)
         result = savedialog.submit(session, found, issue, values, me(), related_id=related_id)
     except savedialog.SaveDialogError as error:
+        if error.code is savedialog.DialogErrorCode.ALREADY_FIXED:
+            return _already_fixed(issue, error, values), 409
         flash(str(error), "error")
         return redirect(url_for("dashboard.issues"))
     if result.ok:

@@ -9,7 +9,9 @@
 
 Each request is verified first (:mod:`backend.gmail_addon.verify`): Google's system ID token for
 this endpoint's public URL and the user's ID token, whose e-mail must be one of our users. A
-request that fails answers 401 with no data.
+request that fails answers 401 with no data. Anything else Gmail could not show as a card (an
+unknown button, too many requests, an issue that is gone) answers 200 with a notification, so
+the person reads a sentence rather than Gmail's generic error.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from flask import Blueprint, Response, abort, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import parse as parse_limit
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from backend import addin, mailbox_actions, savedialog
 from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
-from backend.gmail_addon import screens
+from backend.gmail_addon import events, screens
 from backend.gmail_addon.cards import Action, Json, notify, push, update
 from backend.gmail_addon.verify import Refused, verify
 from backend.models import Issue, Mailbox, User
@@ -48,6 +51,9 @@ STATE_SECONDS = 3600
 """A card's buttons work for an hour; then the user opens the add-on again."""
 HOME_ISSUES = 20
 UNAVAILABLE = "SAP or your mailbox cannot be reached now. What you typed is kept: try again soon."
+TOO_MANY = "Too many clicks in a short time. Wait a minute, then try again."
+GONE = "That issue is no longer there (resolved, or not one of yours). Here are your open issues."
+UNKNOWN_BUTTON = "That button is out of date. Here are your open issues."
 
 
 class Unauthorised(Exception):
@@ -64,23 +70,30 @@ class Call:
     state: dict[str, Any]
 
     def inputs(self) -> dict[str, str]:
-        """The card's form values: ``formInputs[name].stringInputs.value[0]``."""
-        raw = (self.event.get("commonEventObject") or {}).get("formInputs") or {}
-        values = {}
-        for name, given in raw.items() if isinstance(raw, dict) else ():
-            strings = (
-                (given or {}).get("stringInputs", {}).get("value")
-                if isinstance(given, dict)
-                else None
-            )
-            if isinstance(strings, list) and strings and isinstance(strings[0], str):
-                values[str(name)] = strings[0]
-        return values
+        """The card's form values, as the Save dialog's text."""
+        return events.form_values(self.event)
+
+    def time(self) -> screens.UserTime:
+        """The user's time zone."""
+        return events.user_time(self.event)
 
 
 @gmail_addon.errorhandler(Unauthorised)
 def _unauthorised(_error: Unauthorised) -> tuple[Response, int]:
     return Response(status=401), 401  # type: ignore[return-value]
+
+
+@gmail_addon.errorhandler(429)
+def _too_many(_error: HTTPException) -> Response:
+    return jsonify(notify(TOO_MANY))
+
+
+@gmail_addon.errorhandler(404)
+def _gone(_error: HTTPException) -> Response:
+    call = g.get("gmail_call")
+    if call is None:
+        return jsonify(notify(GONE))
+    return jsonify(update(_home_card(call), GONE))
 
 
 def _public_url(path: str) -> str:
@@ -138,6 +151,7 @@ def _verify() -> None:
         log.info("Gmail add-on request of %s, who has no mailbox here", caller.email)
         raise Unauthorised
     _count_for(user)
+    addin.record_use(session, user)
     g.gmail_call = Call(event, user, mailbox, {})
     # Tenant-scoped lookups (``backend.web.access``) read flask-login's user: this one.
     g._login_user = SignedInUser(user)
@@ -180,7 +194,7 @@ def _home_card(call: Call) -> Any:
     issues = issue_service.open_issues(db_session(), call.mailbox.id)
     actionable = [issue for issue in issues if not issue.informational]
     return screens.home(call.mailbox, actionable[:HOME_ISSUES], len(actionable),
-                        _action_for(call.user, None), _public_url("/"))  # fmt: skip
+                        _action_for(call.user, None), _public_url("/"), call.time())  # fmt: skip
 
 
 @gmail_addon.post("/message")
@@ -228,7 +242,7 @@ def action() -> Response:
         raise Unauthorised
     chosen = HANDLERS.get(name) if isinstance(name, str) and name == state.get("a") else None
     if chosen is None:
-        return jsonify(notify("That button is not known. Open the add-on again.")), 400
+        return jsonify(update(_home_card(call), UNKNOWN_BUTTON))
     return jsonify(chosen(Call(call.event, call.user, call.mailbox, state)))
 
 
@@ -251,13 +265,20 @@ def _show_issue(call: Call) -> Json:
     return update(screens.issue_card(_issue(call), _actions(call)))
 
 
+def _refused(call: Call, error: savedialog.SaveDialogError) -> Json:
+    """A Save dialog that cannot go on: an issue fixed meanwhile shows the open issues."""
+    if error.code is savedialog.DialogErrorCode.ALREADY_FIXED:
+        return update(_home_card(call), error.message)
+    return notify(error.message)
+
+
 @handler("form")
 def _open_form(call: Call) -> Json:
     try:
         form = savedialog.open_form(db_session(), resources(), _issue(call))
     except savedialog.SaveDialogError as error:
-        return notify(error.message)
-    return update(screens.form(form, _actions(call)))
+        return _refused(call, error)
+    return update(screens.form(form, _actions(call), call.time()))
 
 
 @handler("search")
@@ -270,10 +291,10 @@ def _search(call: Call) -> Json:
         )
         found = savedialog.search_related(db_session(), resources(), issue, query) if query else []
     except savedialog.SaveDialogError as error:
-        return notify(error.message)
+        return _refused(call, error)
     notice = "Type a name to search for." if not query else None
     notice = notice or (None if found else "Nothing found in SAP by that name.")
-    return update(screens.form(form, _actions(call), found, query), notice)
+    return update(screens.form(form, _actions(call), call.time(), found, query), notice)
 
 
 @handler("save")
@@ -289,20 +310,24 @@ def _save(call: Call) -> Json:
             db_session(), resources(), issue, inputs, call.user, related_id=related_id
         )
     except savedialog.SaveDialogError as error:
-        return notify(error.message)
+        return _refused(call, error)
     if result.ok:
         return update(screens.saved(issue.title, _actions(call)), "Saved and synced.")
     if result.status == "UNAVAILABLE":
         notice = UNAVAILABLE
     else:
         notice = result.form.errors[0] if result.form.errors else "SAP needs more: see the fields."
-    return update(screens.form(result.form, _actions(call)), notice)
+    return update(screens.form(result.form, _actions(call), call.time()), notice)
 
 
 @handler("retry")
 def _retry(call: Call) -> Json:
     found = resources()
-    if not mailbox_actions.retry_item(db_session(), found.redis, _issue(call), found.settings):
+    try:
+        queued = mailbox_actions.retry_item(db_session(), found.redis, _issue(call), found.settings)
+    except mailbox_actions.AlreadyResolved as resolved:
+        return update(_home_card(call), str(resolved))
+    if not queued:
         return notify("This issue is about the whole mailbox; it clears when it syncs.")
     return notify("It will be tried again in a moment.")
 

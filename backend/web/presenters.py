@@ -10,12 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from flask import url_for
+
 from backend.mailbox import gmail
 from backend.mailbox.exchange import owa_link, owa_url_of
 from backend.mailbox.graph import outlook_web_link
 from backend.models import Issue, Mailbox, Tenant, User
+from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import ItemType
+from backend.settings import Settings
 
 ITEM_TYPE_LABELS = {
     ItemType.CONTACT: "Contacts",
@@ -27,13 +31,23 @@ ITEM_TYPE_LABELS = {
 """Labels in the order the Issues tab shows the groups."""
 
 C4C_THING_TYPES = {
-    ItemType.CONTACT: "COD_CONTACT_PERSON_TT",
-    ItemType.ACCOUNT: "COD_ACCOUNT_TT",
-    ItemType.TASK: "COD_TASK",
-    ItemType.EMAIL: "COD_EMAIL",
-    ItemType.APPOINTMENT: "COD_APPOINTMENT",
+    ItemType.CONTACT: ("COD_CONTACT_TT", "ContactID"),
+    ItemType.ACCOUNT: ("COD_ACCOUNT_TT", "AccountID"),
+    ItemType.TASK: ("COD_TASK", "ID"),
+    ItemType.EMAIL: ("COD_EMAIL", "ID"),
+    ItemType.APPOINTMENT: ("COD_APPOINTMENT", "ID"),
 }
-"""C4C's thing types, which its UI opens by ID through ``OnExtInspect``."""
+"""C4C's thing type per item type, which its UI opens through ``OnExtInspect``, and the
+property holding the business ID that deep link names (``ContactID``, not the ``ObjectID``)."""
+
+SOURCE_LABELS = {
+    Source.C4C: "SAP Cloud for Customer",
+    Source.EXCHANGE: "Exchange",
+    Source.GRAPH: "Exchange Online",
+    Source.GMAIL: "Gmail",
+    Source.ENGINE: "SAP Sync",
+}
+"""Where an issue came from, in the words of the pages."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +89,21 @@ def provider_label(provider: Provider) -> str:
 
 
 def c4c_item_link(tenant: Tenant, item_type: ItemType | None, object_id: str | None) -> str | None:
-    """A link that opens the object in the C4C web client, if it has an id there."""
-    if not object_id or item_type is None:
+    """Our link that opens the object in the C4C web client, if it is in C4C.
+
+    C4C's deep link names the object by its business ID (``ContactID``...), which only C4C
+    knows: the link points at :mod:`backend.web.links`, which asks C4C for it and redirects.
+    ``tenant`` is the object's tenant (links are for its users only).
+    """
+    if not object_id or item_type is None or item_type not in C4C_THING_TYPES:
         return None
+    return url_for("links.open_in_sap", item_type=item_type.value.lower(),
+                   object_id=object_id, _external=True)  # fmt: skip
+
+
+def c4c_deep_link(tenant: Tenant, item_type: ItemType, internal_id: str) -> str:
+    """C4C's own deep link that opens one object in its web client (``OnExtInspect`` of the
+    generic thing type, with the object's business ID and thing type)."""
     parts = urlsplit(tenant.c4c_base_url)
     query = urlencode(
         {
@@ -85,26 +111,37 @@ def c4c_item_link(tenant: Tenant, item_type: ItemType | None, object_id: str | N
             "bo": "COD_GENERIC",
             "node": "Root",
             "operation": "OnExtInspect",
-            "param.InternalID": object_id,
-            "param.Type": C4C_THING_TYPES[item_type],
+            "param.InternalID": internal_id,
+            "param.Type": C4C_THING_TYPES[item_type][0],
             "sapbyd-agent": "TAB",
         }
     )
     return f"{parts.scheme}://{parts.netloc}/sap/public/byd/runtime?{query}"
 
 
+def source_label(source: Source | str) -> str:
+    """``C4C`` → "SAP Cloud for Customer", and so on."""
+    return SOURCE_LABELS.get(Source(source), str(source))
+
+
 def mailbox_item_link(
-    tenant: Tenant, mailbox: Mailbox, item_type: ItemType | None, item_id: str | None
+    tenant: Tenant,
+    mailbox: Mailbox,
+    item_type: ItemType | None,
+    item_id: str | None,
+    settings: Settings,
 ) -> str | None:
-    """A link that opens the item in the mail system's web client."""
+    """A link that opens the item in the mail system's web client: Outlook on the web of the
+    tenant's Exchange server, Outlook on the web of Exchange Online (``OUTLOOK_WEB_URL``), or
+    Google's web apps (at ``GOOGLE_API_BASE`` when that names an emulator)."""
     if not item_id or item_type is None:
         return None
     if mailbox.provider is Provider.EXCHANGE and tenant.mail_endpoint:
         return owa_link(owa_url_of(tenant.mail_endpoint), item_type, item_id)
     if mailbox.provider is Provider.GRAPH:
-        return outlook_web_link(item_type, item_id)
+        return outlook_web_link(item_type, item_id, settings.outlook_web_url.rstrip("/") + "/")
     if mailbox.provider is Provider.GMAIL:
-        return gmail.web_link(mailbox.address, item_type, item_id)
+        return gmail.web_link(mailbox.address, item_type, item_id, settings.google_api_base)
     return None
 
 
@@ -136,7 +173,8 @@ def title_hidden(issue: Issue, viewer_id: int, hide_other_users_titles: bool) ->
 
 
 def utc_iso(moment: datetime | None) -> str | None:
-    """A time as the JSON APIs send it: ISO 8601 in UTC, ending in ``Z``."""
+    """A time as the JSON APIs and ``<time datetime>`` attributes give it: ISO 8601 in UTC,
+    ending in ``Z``."""
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

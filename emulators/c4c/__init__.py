@@ -2,6 +2,7 @@
 
 ``create_emulator()`` returns an :class:`emulators.base.Emulator` (request log, fault injection)
 whose ``service`` attribute gives tests direct access to the data and the security settings.
+It also answers the C4C web client's deep links with a page for the object (``ui.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from emulators.base import Emulator
 from emulators.c4c.app import BASE_PATH, Service, create_app
 from emulators.c4c.security import Security
 from emulators.c4c.store import Store
+from emulators.c4c.ui import install
 
 __all__ = ["BASE_PATH", "C4CEmulator", "create_emulator"]
 
@@ -18,7 +20,9 @@ class C4CEmulator(Emulator):
     """An :class:`Emulator` serving one C4C tenant; ``service`` holds its data and users."""
 
     def __init__(self, service: Service) -> None:
-        super().__init__(create_app(service))
+        app = create_app(service)
+        install(app, service)
+        super().__init__(app)
         self.service = service
 
     @property

@@ -17,9 +17,10 @@ from emulators.google.people import PeopleStore
 from emulators.google.tasks import TaskStore
 from emulators.oauth_trust import TrustedIssuer
 
-PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/", "/mail/", "/batch/")
-"""Paths that take no bearer token (the OAuth endpoints, the mail client preview, batches,
-whose parts carry their own, and the emulator's own)."""
+PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/", "/mail/", "/batch/", "/person/",
+                "/calendar/event", "/task/")  # fmt: skip
+"""Paths that take no bearer token (the OAuth endpoints, the mail client preview and Google's
+web links, batches, whose parts carry their own, and the emulator's own)."""
 
 
 class GoogleStore:

@@ -6,8 +6,11 @@ message's own labels as chips (in their label colour, as Gmail shows them), open
 the panel beside it shows the add-on's card, got the way Gmail gets it: an event object posted to
 the add-on's trigger URL with a system ID token for that URL and the user's ID token, both
 signed with this emulator's Google keys (``/oauth2/v1/certs``). Buttons post their action back
-through this page, form inputs as ``formInputs``; links open in a new tab. Cards are rendered
-from their JSON here, with Google's small HTML subset for text.
+through this page, form inputs as ``formInputs`` (a date-time picker's as ``dateInput`` or
+``dateTimeInput``, milliseconds since the epoch); links open in a new tab. Cards are rendered
+from their JSON here, with Google's small HTML subset for text; a button with a ``color`` is
+filled. The user's time zone (``commonEventObject.timeZone``) is the host's, Europe/Berlin
+unless given. Google's own web links to the user's items are answered too (``web_links``).
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
+from emulators.google import web_links
 from emulators.google.app import GoogleStore
 from emulators.google.gmail_store import GmailMailbox, GmailMessage
 
@@ -46,7 +52,7 @@ class Row:
     id: str
     sender: str
     subject: str
-    chips: list[tuple[str, str | None]]
+    chips: list[tuple[str, str | None, str]]
 
 
 def _plain(text: str) -> str:
@@ -67,25 +73,74 @@ def card_text(text: str) -> Markup:
     return Markup("".join(shown))
 
 
-def _chips(mailbox: GmailMailbox, message: GmailMessage) -> list[tuple[str, str | None]]:
+def _chips(mailbox: GmailMailbox, message: GmailMessage) -> list[tuple[str, str | None, str]]:
+    """Each user label of the message: its name, background and text colour, as Gmail shows it."""
     labels = {label.id: label for label in mailbox.labels.values() if label.type == "user"}
     return [
-        (labels[i].name, (labels[i].color or {}).get("backgroundColor"))
+        (labels[i].name, (labels[i].color or {}).get("backgroundColor"),
+         (labels[i].color or {}).get("textColor") or "#ffffff")
         for i in message.label_ids
         if i in labels
-    ]
+    ]  # fmt: skip
 
 
-def form_inputs(typed: dict[str, str]) -> dict[str, Any]:
-    """Typed values as an event object carries them (``formInputs``)."""
-    return {name: {"stringInputs": {"value": [value]}} for name, value in typed.items()}
+PICKER_PREFIX = "picker:"
+"""A hidden form field naming a date-time picker's kind: ``picker:<name>=DATE_ONLY``."""
+TIME_ZONE = "Europe/Berlin"
+
+
+def form_inputs(
+    typed: dict[str, str], pickers: dict[str, str] | None = None, zone: str = TIME_ZONE
+) -> dict[str, Any]:
+    """Typed values as an event object carries them (``formInputs``): text as ``stringInputs``;
+    a date picker's ``YYYY-MM-DD`` as ``dateInput`` (midnight UTC) and a date-time picker's
+    ``YYYY-MM-DDTHH:MM`` (in ``zone``) as ``dateTimeInput``; an empty picker sends nothing."""
+    inputs: dict[str, Any] = {}
+    for name, value in typed.items():
+        kind = (pickers or {}).get(name)
+        if kind is None:
+            inputs[name] = {"stringInputs": {"value": [value]}}
+        elif value and kind == "DATE_ONLY":
+            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+            inputs[name] = {"dateInput": {"msSinceEpoch": str(int(moment.timestamp() * 1000))}}
+        elif value:
+            moment = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(zone))
+            inputs[name] = {"dateTimeInput": {"msSinceEpoch": str(int(moment.timestamp() * 1000)),
+                                              "hasDate": True, "hasTime": True}}  # fmt: skip
+    return inputs
+
+
+def picker_value(picker: dict[str, Any], zone: str = TIME_ZONE) -> str:
+    """A picker's ``valueMsEpoch`` as the browser's date or datetime-local input shows it: a
+    date as is (UTC), a date and time in ``timezoneOffsetDate`` or else the user's zone."""
+    millis = picker.get("valueMsEpoch")
+    if not isinstance(millis, str) or not millis.lstrip("-").isdigit():
+        return ""
+    moment = datetime.fromtimestamp(int(millis) / 1000, UTC)
+    if picker.get("type") == "DATE_ONLY":
+        return moment.date().isoformat()
+    offset = picker.get("timezoneOffsetDate")
+    if isinstance(offset, int):
+        return (moment + timedelta(minutes=offset)).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def button_colour(button: dict[str, Any]) -> str | None:
+    """A button's ``color`` (0 to 1 per channel) as CSS, if it has one."""
+    colour = button.get("color")
+    if not isinstance(colour, dict):
+        return None
+    channels = [round(float(colour.get(name) or 0) * 255) for name in ("red", "green", "blue")]
+    return "rgb({}, {}, {})".format(*channels)
 
 
 class Host:
     """Gmail calling the add-on for one user: its event objects and Google's ID tokens."""
 
-    def __init__(self, store: GoogleStore, deployment: AddonDeployment, address: str) -> None:
-        self.store, self.deployment, self.address = store, deployment, address
+    def __init__(
+        self, store: GoogleStore, deployment: AddonDeployment, address: str, zone: str = TIME_ZONE
+    ) -> None:
+        self.store, self.deployment, self.address, self.zone = store, deployment, address, zone
 
     def user_token(self, **claims: Any) -> str:
         """The user's ID token for the add-on's OAuth client (``claims`` override)."""
@@ -100,8 +155,12 @@ class Host:
         return self.store.oauth.sign_id_token({**identity, **claims})
 
     def event(self, message_id: str | None = None, **common: Any) -> dict[str, Any]:
+        offset = datetime.now(ZoneInfo(self.zone)).utcoffset()
+        time_zone = {"id": self.zone, "offset": int(offset.total_seconds() * 1000) if offset else 0}
+        common = {"hostApp": "GMAIL", "platform": "WEB", "userLocale": "en",
+                  "timeZone": time_zone, **common}  # fmt: skip
         event: dict[str, Any] = {
-            "commonEventObject": {"hostApp": "GMAIL", "platform": "WEB", **common},
+            "commonEventObject": common,
             "authorizationEventObject": {"userIdToken": self.user_token()},
         }
         if message_id:
@@ -156,8 +215,9 @@ def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Bluepri
         elif "action" in answer and found.address in cards:
             answer = {"action": {**answer["action"], "navigations": [cards[found.address]]}}
         return render_template("gmail/inbox.html", address=found.address, rows=rows,
-                               selected=selected, answer=answer, text=card_text,
-                               dumps=json.dumps)  # fmt: skip
+                               selected=selected, answer=answer, text=card_text, dumps=json.dumps,
+                               picked=lambda p: picker_value(p, found.zone),
+                               colour=button_colour)  # fmt: skip
 
     @preview.post("/choose")
     def choose() -> Any:
@@ -181,8 +241,17 @@ def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Bluepri
         if not isinstance(action, dict):
             abort(400)
         message = request.form.get("message") or None
-        inputs = form_inputs({name: value for name, value in request.form.items()
-                              if name not in ("click", "message")})  # fmt: skip
+        pickers = {name.removeprefix(PICKER_PREFIX): kind for name, kind in request.form.items()
+                   if name.startswith(PICKER_PREFIX)}  # fmt: skip
+        typed = {
+            name: value
+            for name, value in request.form.items()
+            if name not in ("click", "message") and not name.startswith(PICKER_PREFIX)
+        }
+        try:
+            inputs = form_inputs(typed, pickers, found.zone)
+        except ValueError:
+            abort(400)
         parameters = {p["key"]: p["value"] for p in action.get("parameters", [])}
         event = found.event(message, parameters=parameters, formInputs=inputs)
         panels[found.address] = found.call(str(action.get("function", "")), event)
@@ -192,6 +261,7 @@ def create_blueprint(store: GoogleStore, deployment: AddonDeployment) -> Bluepri
 
 
 def install(app: Flask, store: GoogleStore, deployment: AddonDeployment) -> None:
-    """Serve the preview from the emulator's app."""
+    """Serve the preview, and Google's web links to the users' items, from the emulator's app."""
     app.secret_key = app.secret_key or secrets.token_hex(16)
     app.register_blueprint(create_blueprint(store, deployment))
+    web_links.install(app, store)

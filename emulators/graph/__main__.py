@@ -7,6 +7,8 @@ Contoso demo's items; ``--seed demo`` adds ``demo@example.com`` (token ``graph.d
 ``--trust-introspection URL`` with ``--trust-client ID:SECRET`` makes the API accept the access
 tokens of another OAuth server too (the identity emulator's Microsoft realm, e.g.
 ``http://127.0.0.1:8104/microsoft/v2.0/introspect``), asking it about each one.
+``--user ADDRESS:PASSWORD`` lets that mailbox sign in to the emulated Outlook on the web at
+``/owa/``, which opens the add-in task pane at ``--addin-url`` beside messages and meetings.
 """
 
 from __future__ import annotations
@@ -31,13 +33,25 @@ def main(argv: list[str] | None = None) -> None:
         help="register an app that may use client credentials (repeatable)",
     )
     add_mailbox_arguments(parser)
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        type=pair,
+        metavar="ADDRESS:PASSWORD",
+        help="a mailbox's password for the emulated Outlook on the web at /owa/ (repeatable)",
+    )
+    parser.add_argument("--addin-url", help="the task pane /owa/ opens beside an item")
     args = parser.parse_args(argv)
-    emulator = GraphEmulator()
+    emulator = GraphEmulator(addin_url=args.addin_url)
     emulator.store.trusted = trusted_issuer(parser, args)
     for client_id, secret in args.app:
         emulator.store.add_app(client_id, secret)
     open_mailboxes(args, emulator.store, emulator.add_mailbox, seed_contoso, seed_demo)
+    for address, password in args.user:
+        emulator.store.web_passwords[address.lower()] = password
     print(f"Graph emulator on http://127.0.0.1:{args.port}/v1.0/", flush=True)
+    print(f"Outlook on the web (emulated) on http://127.0.0.1:{args.port}/owa/", flush=True)
     emulator.serve_forever(args.port)
 
 

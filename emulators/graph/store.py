@@ -26,6 +26,8 @@ class GraphStore:
             ``{"kind": "invitation"|"update"|"cancellation", "mailbox", "event_id", "to"}``.
         mailbox_concurrency: requests one mailbox serves at once before answering 429.
         trusted: another OAuth server whose users' tokens open their mailboxes here too.
+        web_passwords: address to password, for signing in to the emulated Outlook on the web
+            (``/owa/``), where Microsoft's sign-in page would ask.
     """
 
     def __init__(self) -> None:
@@ -35,6 +37,7 @@ class GraphStore:
         self.notifications: list[dict[str, Any]] = []
         self.mailbox_concurrency = 4
         self.trusted: TrustedIssuer | None = None
+        self.web_passwords: dict[str, str] = {}
         self.delta_secret = secrets.token_bytes(32)
         self.delta_generation = 1
         self.oauth = EntraTokens(self.issue_token)

@@ -11,6 +11,8 @@
   var VERSION = pane.dataset.version;
   var TOKEN_KEY = "ssi-sync.addin.token";
   var REFRESH_BEFORE_MS = 10 * 60 * 1000;
+  var POLL_MS = 3000;
+  var POLLS = 100; // about five minutes of "Waiting for the next sync"
 
   var STATES = {
     synced: { label: "In sync with SAP", tone: "ok" },
@@ -29,6 +31,7 @@
       if (name === "text") node.textContent = value;
       else if (name === "onclick") node.addEventListener("click", value);
       else if (name === "onsubmit") node.addEventListener("submit", value);
+      else if (name === "onkeydown") node.addEventListener("keydown", value);
       else node.setAttribute(name, value === true ? "" : value);
     });
     (children || []).forEach(function (child) {
@@ -37,7 +40,10 @@
     return node;
   }
 
+  var view = 0; // bumped by every new view: a poll of an older view stops
+
   function show(nodes, focus) {
+    view += 1;
     body.replaceChildren.apply(body, nodes.filter(Boolean));
     var heading = body.querySelector("h1, h2");
     if (focus !== false && heading) {
@@ -228,6 +234,30 @@
     ];
     data.issues.forEach(function (issue) { nodes.push(issueCard(issue)); });
     show(nodes, !notice);
+    if (item.state === "pending") waitForSync(view, POLLS);
+  }
+
+  // While the item waits for its sync, ask again now and then and show the new state when the
+  // run has taken it (no reload needed).
+  function waitForSync(shown, left) {
+    var item = currentItem();
+    if (!item) return;
+    window.setTimeout(function () {
+      if (shown !== view) return;
+      api("GET", "/item?id=" + encodeURIComponent(item.id) + "&type=" + encodeURIComponent(item.type))
+        .then(function (data) {
+          if (shown !== view) return;
+          if (data.item.state === "pending") {
+            if (left > 1) waitForSync(shown, left - 1);
+            return;
+          }
+          var after = STATES[data.item.state] || STATES.not_tracked;
+          statusView(data, "Sync finished: " + after.label.charAt(0).toLowerCase() + after.label.slice(1) + ".");
+          announce(after.label + ".");
+        }, function () {
+          if (shown === view && left > 1) waitForSync(shown, left - 1);
+        });
+    }, POLL_MS);
   }
 
   function issueCard(issue) {
@@ -249,23 +279,28 @@
   function fieldInput(field) {
     var id = "field-" + field.name;
     var described = field.error ? id + "-error" : null;
-    var common = { id: id, name: field.name, "aria-describedby": described, "aria-invalid": field.error ? "true" : null,
-                   required: field.required, disabled: field.read_only };
+    var readOnly = field.read_only;
+    var note = readOnly ? id + "-readonly" : null;
+    var common = { id: id, name: field.name, "aria-describedby": [described, note].filter(Boolean).join(" ") || null,
+                   "aria-invalid": field.error ? "true" : null, required: field.required && !readOnly,
+                   "data-read-only": readOnly ? "true" : null };
     var input;
     if (field.kind === "code") {
-      input = el("select", common, [el("option", { value: "", text: "—" })].concat(field.options.map(function (option) {
+      input = el("select", Object.assign({ disabled: readOnly }, common), [el("option", { value: "", text: "—" })].concat(field.options.map(function (option) {
         return el("option", { value: option.code, selected: option.code === field.value, text: option.text || option.code });
       })));
     } else if (field.kind === "boolean") {
-      input = el("input", Object.assign({ type: "checkbox", value: "true", checked: field.value === "true" }, common));
+      input = el("input", Object.assign({ type: "checkbox", value: "true", checked: field.value === "true", disabled: readOnly }, common));
     } else {
       var types = { email: "email", number: "text", date: "date", datetime: "datetime-local" };
-      input = el("input", Object.assign({ type: types[field.kind] || "text", value: field.value || "",
-        maxlength: field.max_length || null, inputmode: field.kind === "number" ? "decimal" : null }, common));
+      input = el("input", Object.assign({ type: types[field.kind] || "text", value: field.value || "", readonly: readOnly,
+        maxlength: readOnly ? null : field.max_length || null, inputmode: field.kind === "number" ? "decimal" : null }, common));
     }
-    return el("div", { class: "field" + (field.error ? " field-invalid" : "") }, [
-      el("label", { for: id }, [field.label, field.required ? el("span", { class: "required", "aria-hidden": "true", text: " *" }) : null]),
+    return el("div", { class: "field" + (field.error ? " field-invalid" : "") + (readOnly ? " field-read-only" : "") }, [
+      el("label", { for: id }, [field.label, field.required && !readOnly ? el("span", { class: "required", "aria-hidden": "true", text: " *" }) : null,
+        readOnly ? el("span", { class: "read-only-note", id: note, text: "cannot be changed here" }) : null]),
       input,
+      field.kind === "datetime" && !readOnly ? el("p", { class: "field-hint", text: "Time in UTC" }) : null,
       field.error ? el("p", { class: "field-error", id: id + "-error", text: field.error }) : null
     ]);
   }
@@ -280,7 +315,14 @@
       related.error ? el("p", { class: "field-error", text: related.error }) : null,
       el("div", { class: "search" }, [
         el("label", { for: "related-query", class: "visually-hidden", text: "Search " + related.label }),
-        el("input", { type: "search", id: "related-query", placeholder: "Search SAP by name", "aria-label": "Search " + related.label }),
+        el("input", { type: "search", id: "related-query", placeholder: "Search SAP by name", autocomplete: "off",
+          onkeydown: function (event) {
+            // Enter searches; in the form it would submit it as a Save.
+            if (event.key === "Enter" && !event.isComposing) {
+              event.preventDefault();
+              searchRelated(form.issue_id);
+            }
+          } }),
         button("Search", function () { searchRelated(form.issue_id); }, "secondary", "related-search")
       ]),
       el("div", { id: "related-results", role: "group", "aria-label": "Search results" })
@@ -308,7 +350,7 @@
   function typedValues() {
     var values = {};
     document.querySelectorAll("#save-form [name]").forEach(function (input) {
-      if (input.name === "related_id" || input.disabled) return;
+      if (input.name === "related_id" || input.disabled || input.readOnly) return;
       values[input.name] = input.type === "checkbox" ? (input.checked ? "true" : "false") : input.value;
     });
     return values;
@@ -316,7 +358,13 @@
 
   function openForm(issueId) {
     show([el("p", { class: "pane-loading", text: "Opening the form…" })], false);
-    api("GET", "/issues/" + issueId + "/form").then(function (form) { formView(form); }, failed);
+    api("GET", "/issues/" + issueId + "/form").then(function (form) { formView(form); }, function (error) {
+      if (error instanceof ApiError && error.code === "already_fixed") {
+        show([el("h1", { text: "Already fixed" }), message(error.message, "success"), button("Back", function () { start(); }, "secondary", "back")]);
+      } else {
+        failed(error);
+      }
+    });
   }
 
   function setBusy(busy) {
@@ -333,6 +381,8 @@
     }, function (error) {
       if (error instanceof ApiError && error.status === 422) {
         formView(error.payload.form, "SAP did not accept this yet. Check the marked fields.");
+      } else if (error instanceof ApiError && error.code === "already_fixed") {
+        alreadyFixed(error.message);
       } else if (error instanceof ApiError && (error.status === 503 || error.status === 0)) {
         // Keep everything typed: only say what happened.
         setBusy(false);
@@ -346,6 +396,22 @@
         failed(error);
       }
     });
+  }
+
+  // The issue was fixed meanwhile (another tab, an old pane): say so above the form, keep what
+  // was typed where it is (not saved), and offer the way back.
+  function alreadyFixed(text) {
+    var formNode = document.getElementById("save-form");
+    var old = document.getElementById("save-problem");
+    if (old) old.remove();
+    var note = el("div", { id: "save-problem", class: "message message-success", role: "alert" }, [
+      el("p", { text: text }),
+      el("p", { text: "What you typed below was not saved; copy it if you still need it." }),
+      button("Back to the item", function () { start(); }, "secondary", "back")
+    ]);
+    formNode.prepend(note);
+    document.getElementById("save").disabled = true;
+    announce(text);
   }
 
   function searchRelated(issueId) {
@@ -384,7 +450,10 @@
   function retry(issueId) {
     api("POST", "/issues/" + issueId + "/retry").then(function () {
       start("It will be tried again in a moment.");
-    }, failed);
+    }, function (error) {
+      if (error instanceof ApiError && error.code === "already_resolved") start(error.message);
+      else failed(error);
+    });
   }
 
   function track() {

@@ -1,4 +1,6 @@
-// Admin users table: select all, the selection count and the chosen action's hint.
+// Admin users table: select all, the selection count, the chosen action's hint, and a
+// confirmation dialog (how many mailboxes, what happens) before an action that cannot simply be
+// undone. The server asks again on its own page when this script does not run.
 (function () {
   "use strict";
   var form = document.getElementById("bulk-form");
@@ -39,11 +41,45 @@
     var option = action.options[action.selectedIndex];
     hint.textContent = (option && option.getAttribute("data-hint")) || "";
   });
+  var dialog = document.getElementById("bulk-confirm");
+  var confirmed = document.getElementById("bulk-confirmed");
+  var apply = document.getElementById("apply-bulk");
+
+  function ask(option, chosen) {
+    var label = option.textContent;
+    var mailboxes = chosen + " mailbox" + (chosen === 1 ? "" : "es");
+    document.getElementById("bulk-confirm-title").textContent =
+      option.getAttribute("data-question").replace("{mailboxes}", mailboxes);
+    document.getElementById("bulk-confirm-what").textContent = option.getAttribute("data-warning");
+    document.getElementById("bulk-confirm-go").textContent = label;
+    dialog.showModal();
+    document.getElementById("bulk-cancel").focus();
+  }
+
+  if (dialog) {
+    document.getElementById("bulk-cancel").addEventListener("click", function () { dialog.close(); });
+    document.getElementById("bulk-confirm-go").addEventListener("click", function () {
+      confirmed.value = "yes";
+      dialog.close();
+      form.submit();
+    });
+    dialog.addEventListener("close", function () {
+      if (confirmed.value !== "yes") apply.focus();
+    });
+  }
+
   form.addEventListener("submit", function (event) {
-    if (!boxes().some(function (box) { return box.checked; })) {
+    var chosen = boxes().filter(function (box) { return box.checked; }).length;
+    if (!chosen) {
       event.preventDefault();
       count.textContent = "Select at least one mailbox first";
       count.classList.add("error-text");
+      return;
+    }
+    var option = action.options[action.selectedIndex];
+    if (dialog && option && option.hasAttribute("data-warning") && confirmed.value !== "yes") {
+      event.preventDefault();
+      ask(option, chosen);
     }
   });
   update();

@@ -160,6 +160,20 @@ def test_retry_queues_the_item(pane, ews, sync_now, session, mailbox, redis_conn
     assert (answer.status_code, answer.json) == (202, {"queued": True})
 
 
+def test_retry_and_the_form_of_a_resolved_issue_say_so(
+    pane, ews, sync_now, session, mailbox, redis_conn
+) -> None:
+    stranger_mail(ews, sync_now)
+    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id)).all()
+    issue.resolved_at = utcnow()
+    session.commit()
+    retried = pane.call("POST", f"/issues/{issue.id}/retry")
+    assert (retried.status_code, retried.json["error"]) == (409, "already_resolved")
+    opened = pane.call("GET", f"/issues/{issue.id}/form")
+    assert (opened.status_code, opened.json["error"]) == (409, "already_fixed")
+    assert opened.json["message"].startswith("This issue is already fixed")
+
+
 def test_bad_requests_get_a_clear_400(pane) -> None:
     known = "id=QUJDREVGR0g%3D"
     for query in ("", "?id=x&type=message", f"?{known}&type=fax", f"?{known}&type=message&x=1",

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from backend.settings import OFFICE_JS_URL
 
-OFFICE_HOST = Path(__file__).resolve().parents[2] / "emulators/ews/static/owa/office.js"
+OFFICE_HOST = Path(__file__).resolve().parents[2] / "emulators/owa/static/owa/office.js"
 
 
 def rest_id(ews_id: str) -> str:

@@ -15,10 +15,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from backend.models import Issue
+from emulators.ews.seed import add_message
 from emulators.identity import IdentityEmulator, create_emulator
 from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
+    ADDRESS,
     c4c,
     c4c_service,
     crm,
@@ -139,3 +143,15 @@ def sign_in(page: Page, live: LiveServer, email: str, password: str) -> None:
     page.fill("#password", password)
     page.click("#sign-in")
     page.wait_for_url(f"{live.url}/")
+
+
+def unknown_sender_issue(exchange, c4c_client, run_sync, session) -> tuple[Issue, dict, str]:
+    """An e-mail from someone C4C does not know, synced: its issue, the account "Nowhere Ltd" a
+    person can link it to, and the message's id (the arguments: the ``ews``, ``crm`` and
+    ``sync_now`` fixtures and the session)."""
+    nowhere = c4c_client.create("CorporateAccountCollection", {"Name": "Nowhere Ltd"}, "seed-1")
+    box = exchange.store.mailbox(ADDRESS)
+    message = add_message(box, "Hello from nowhere", "stranger@nowhere.test", categories=["SAP"])
+    run_sync()
+    [issue] = session.scalars(select(Issue)).all()
+    return issue, nowhere, message.id

@@ -73,7 +73,8 @@ def test_a_key_user_revokes_a_mailbox_and_its_user_reactivates_it(
     admin.check(f"input[name=mailbox_id][value='{mailbox.id}']")
     admin.select_option("select[name=action]", "revoke")
     admin.click("#apply-bulk")
-    admin.wait_for_load_state()
+    admin.click("#bulk-confirm-go")  # "Revoke access for 1 mailbox?"
+    admin.wait_for_selector("text=1 revoked")
     screenshot(admin, "07-admin-revoked")
     session.refresh(mailbox)
     assert mailbox.status is HealthStatus.FAILED_AUTH

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -14,9 +16,12 @@ from backend.gmail_addon.verify import CERTIFICATES
 from backend.models.run import RunOutcome
 from emulators.google import GoogleEmulator
 from emulators.google.preview import AddonDeployment, install
+from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import LiveServer, screenshot
 from tests.support.cards import CLIENT_ID, SERVICE_ACCOUNT, addon_settings
 from tests.sync.conftest import ADDRESS, TOKEN
+
+DUE = datetime(2026, 12, 11, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -99,3 +104,34 @@ def test_anna_fixes_an_email_in_the_gmail_add_on(
     panel.get_by_role("button", name="Track in SAP").click()
     assert page.get_by_role("status").inner_text() == "Tracked: it syncs now."
     assert page.locator("#reading-chips").inner_text() == "SAP E-Mails"
+
+
+def test_dates_are_pickers_in_the_users_zone_and_gmails_links_open_the_message(
+    new_page, live, google, owner, sync_now
+) -> None:
+    body = {"title": "", "due": DUE.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    owner.tasks.tasks().insert(tasklist=owner._task_list(), body=body).execute()
+    message = owner.receive("Trade fair leads", "someone@unknown.test", picked=True)
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+
+    page = new_page()
+    page.goto(f"{google.url}/mail/")
+    page.get_by_role("button", name=ADDRESS).click()
+    panel = page.get_by_role("complementary", name="SAP Sync add-on")
+    assert "UTC" not in panel.inner_text(), "times in the user's zone (Europe/Berlin)"
+    check_accessibility(page, "Gmail with the add-on's home card")
+    panel.get_by_role("button", name="Open").first.click()
+    panel.get_by_role("button", name="Fix").click()
+    due = panel.get_by_label("Due Date")
+    assert due.get_attribute("type") == "datetime-local"
+    berlin = DUE.astimezone(ZoneInfo("Europe/Berlin"))
+    assert due.input_value() == berlin.strftime("%Y-%m-%dT%H:%M")
+    assert "2026-12-11T00:00" not in panel.inner_text()
+    check_accessibility(page, "Gmail with the add-on's Save dialog")
+    screenshot(page, "ux-22-gmail-date-picker")
+
+    page.goto(f"{google.url}/mail/u/{ADDRESS}/#all/{message}")
+    page.wait_for_url(f"{google.url}/mail/?message={message}")
+    assert page.inner_text("h1") == "Trade fair leads"
+    assert "Fill in the account." in panel.inner_text()
+    screenshot(page, "ux-23-gmail-link-opened")

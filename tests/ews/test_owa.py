@@ -1,14 +1,17 @@
-"""The mail client preview of the EWS emulator: sign-in, the item view, Office host endpoints."""
+"""The mail client preview of the EWS emulator: sign-in, the item view, contact cards, Office host
+endpoints."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 
+from backend.mailbox.exchange import owa_link
+from backend.models.types import ItemType
 from emulators.ews import EwsEmulator
-from emulators.ews.owa import rest_id
-from emulators.ews.seed import add_message
+from emulators.ews.seed import add_contact, add_message
+from emulators.owa import rest_id
 from tests.support.outlook import bare_account
 
 ADDRESS, PASSWORD = "anna@contoso.test", "anna-pass"
@@ -68,3 +71,25 @@ def test_categories_are_read_and_edited_as_outlook_would(owa) -> None:
     with emulator:
         [seen] = bare_account(emulator.endpoint, ADDRESS, PASSWORD).inbox.all()
         assert seen.categories == ["SAP", "Red"]
+
+
+def test_contacts_and_accounts_open_as_contact_cards_by_the_products_link(owa) -> None:
+    emulator, client, _message = owa
+    box = emulator.store.mailbox(ADDRESS)
+    jane = add_contact(box, "Jane", "Doe", "jane@fabrikam.test", categories=["Customers"])
+    northwind = add_contact(box, "Northwind Traders", "", "info@northwind.test",
+                            folder="SAP Accounts")  # fmt: skip
+    signed_in(client)
+    link = urlsplit(owa_link("http://localhost/owa/", ItemType.CONTACT, jane.id))
+    page = client.get(f"{link.path}?{link.query}").get_data(as_text=True)
+    assert 'id="contact-card"' in page and '<h1 id="reading-subject">Jane Doe</h1>' in page
+    assert "jane@fabrikam.test" in page and ">Customers<" in page
+    assert "(no subject)" not in page and 'id="taskpane"' not in page, "no add-in on contacts"
+    assert 'aria-current="page">SAP Contacts<' in page
+
+    accounts = client.get("/owa/?folder=sap-accounts").get_data(as_text=True)
+    assert "Northwind Traders" in accounts and "Jane Doe" not in accounts
+    opened = client.get(f"/owa/?ItemID={quote(northwind.id, safe='')}&exvsurl=1")
+    assert "info@northwind.test" in opened.get_data(as_text=True)
+    for group in ("Mail", "Calendar", "People"):
+        assert f'<h2 class="owa-group">{group}</h2>' in accounts

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 
+from backend import create_app
 from backend.gmail_addon.deployment import render
 
 BASE = "https://sync.contoso.test"
@@ -51,3 +53,29 @@ def test_the_command_prints_it_and_refuses_a_relative_url(runner) -> None:
 def test_only_absolute_http_urls(bad: str) -> None:
     with pytest.raises(ValueError, match="not an absolute"):
         render(bad)
+
+
+def test_http_only_on_a_development_machine(
+    runner, database_url, redis_url, tmp_path, monkeypatch
+) -> None:
+    with pytest.raises(ValueError, match="only over https"):
+        render("http://sync.contoso.test")
+    assert render("http://127.0.0.1:8000", allow_http=True)
+    development = runner.invoke(args=["gmail-addon", "deployment", "--base-url",
+                                      "http://127.0.0.1:8000"])  # fmt: skip
+    assert development.exit_code == 0, development.output
+
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    production = create_app({
+        "SSI_ENV": "production", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    })  # fmt: skip
+    refused = production.test_cli_runner().invoke(
+        args=["gmail-addon", "deployment", "--base-url", "http://sync.contoso.test"]
+    )
+    assert refused.exit_code != 0 and "only over https" in refused.output
+    fine = production.test_cli_runner().invoke(
+        args=["gmail-addon", "deployment", "--base-url", BASE]
+    )
+    assert fine.exit_code == 0, fine.output

@@ -2,7 +2,11 @@
 a Gmail stand-in that posts event objects with Google-signed ID tokens, as Gmail does.
 
 The models forbid unknown fields and require exactly one widget kind per widget, so an answer
-that Gmail would not render fails validation here.
+that Gmail would not render fails validation here. Every card is also checked against Google's
+own card schema (``GoogleAppsCardV1Card`` of the Chat API's discovery document, which defines
+the cards add-ons and Chat apps share), with what Google documents as Chat-only refused:
+``Button.type`` ("available for Google Chat apps and unavailable for Google Workspace add-ons";
+an add-on emphasises a button with ``color``, which makes it filled).
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from emulators.google import GoogleEmulator
 from emulators.google.preview import AddonDeployment, Host, form_inputs
+from tests.support.discovery import convert, document
 
 SERVICE_ACCOUNT = "service-123456789012@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
 CLIENT_ID = "ssi-sync-gmail-addon.apps.googleusercontent.com"
@@ -59,10 +65,23 @@ class OnClick(Strict):
         return self
 
 
+class Color(Strict):
+    red: float
+    green: float
+    blue: float
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Color:
+        assert all(0 <= v <= 1 for v in (self.red, self.green, self.blue)), "0 to 1 each"
+        return self
+
+
 class Button(Strict):
+    """No ``type``: Chat apps only."""
+
     text: str
     onClick: OnClick
-    type: Literal["FILLED", "OUTLINED", "BORDERLESS"] | None = None
+    color: Color | None = None
 
 
 class ButtonList(Strict):
@@ -87,6 +106,19 @@ class TextInput(Strict):
     hintText: str | None = None
 
 
+class DateTimePicker(Strict):
+    name: str
+    label: str
+    type: Literal["DATE_AND_TIME", "DATE_ONLY", "TIME_ONLY"]
+    valueMsEpoch: str | None = None
+    timezoneOffsetDate: int | None = None
+
+    @model_validator(mode="after")
+    def _epoch(self) -> DateTimePicker:
+        assert self.valueMsEpoch is None or self.valueMsEpoch.lstrip("-").isdigit(), "int64"
+        return self
+
+
 class SelectionItem(Strict):
     text: str
     value: str
@@ -104,6 +136,7 @@ class Widget(Strict):
     textParagraph: TextParagraph | None = None
     decoratedText: DecoratedText | None = None
     textInput: TextInput | None = None
+    dateTimePicker: DateTimePicker | None = None
     selectionInput: SelectionInput | None = None
     buttonList: ButtonList | None = None
 
@@ -155,6 +188,9 @@ class Card(Strict):
     def inputs(self) -> dict[str, TextInput]:
         return {found.name: found for found in self._widgets("textInput")}
 
+    def pickers(self) -> dict[str, DateTimePicker]:
+        return {found.name: found for found in self._widgets("dateTimePicker")}
+
     def choices(self) -> dict[str, SelectionInput]:
         return {found.name: found for found in self._widgets("selectionInput")}
 
@@ -177,12 +213,35 @@ class Action(Strict):
 class RenderActions(Strict):
     action: Action
 
+    @model_validator(mode="before")
+    @classmethod
+    def _googles_schema(cls, data: Any) -> Any:
+        """Each card as Google's discovery document defines a card."""
+        for navigation in ((data or {}).get("action") or {}).get("navigations") or []:
+            for card in (navigation.get("pushCard"), navigation.get("updateCard")):
+                if card is not None:
+                    check_card(card)
+        return data
+
     @property
     def card(self) -> Card:
         [navigation] = self.action.navigations or []
         found = navigation.pushCard or navigation.updateCard
         assert found is not None
         return found
+
+
+def check_card(card: dict[str, Any]) -> None:
+    """Validate ``card`` against ``GoogleAppsCardV1Card`` (strict: no property the schema does
+    not name), then refuse what Google marks as Chat-only."""
+    schemas = document("chat.v1")["schemas"]
+    schema = {"$defs": {name: convert(value) for name, value in schemas.items()},
+              "$ref": "#/$defs/GoogleAppsCardV1Card"}  # fmt: skip
+    Draft202012Validator(schema).validate(card)
+    for section in card.get("sections", []):
+        for widget in section.get("widgets", []):
+            for button in (widget.get("buttonList") or {}).get("buttons", []):
+                assert "type" not in button, "Button.type is for Google Chat apps only"
 
 
 class GmailHost:
@@ -221,9 +280,12 @@ class GmailHost:
         return self.render(f"{PUBLIC}/gmail-addon/message", self.event(message_id)).card
 
     def click(self, card: Card, text: str, inputs: dict[str, str] | None = None) -> RenderActions:
-        """Press the button ``text`` of ``card`` with ``inputs`` typed into its form."""
+        """Press the button ``text`` of ``card`` with ``inputs`` typed into its form (into a
+        date-time picker as the browser gives it: ``YYYY-MM-DD[THH:MM]``, in the user's zone)."""
         action = card.buttons()[text].onClick.action
         assert action is not None, f"{text} opens a link"
         parameters = {p.key: p.value for p in action.parameters}
-        event = self.event(parameters=parameters, formInputs=form_inputs(inputs or {}))
+        pickers = {name: picker.type for name, picker in card.pickers().items()}
+        typed = form_inputs(inputs or {}, pickers, self.host.zone)
+        event = self.event(parameters=parameters, formInputs=typed)
         return self.render(action.function, event)

@@ -26,20 +26,21 @@ def document(api: str) -> dict[str, Any]:
     return json.loads((DOCUMENTS / f"{api}.json").read_text())
 
 
-def _convert(node: dict[str, Any]) -> dict[str, Any]:
+def convert(node: dict[str, Any]) -> dict[str, Any]:
+    """One discovery schema as JSON Schema (objects closed, ``$ref`` into ``$defs``)."""
     if "$ref" in node:
         return {"$ref": f"#/$defs/{node['$ref']}"}
     kind = node.get("type")
     if kind == "object":
         converted: dict[str, Any] = {
             "type": "object",
-            "properties": {k: _convert(v) for k, v in node.get("properties", {}).items()},
+            "properties": {k: convert(v) for k, v in node.get("properties", {}).items()},
         }
         extra = node.get("additionalProperties")
-        converted["additionalProperties"] = _convert(extra) if extra else False
+        converted["additionalProperties"] = convert(extra) if extra else False
         return converted
     if kind == "array":
-        return {"type": "array", "items": _convert(node.get("items", {}))}
+        return {"type": "array", "items": convert(node.get("items", {}))}
     if kind in ("string", "integer", "number", "boolean"):
         converted = {"type": kind}
         if "enum" in node:
@@ -62,7 +63,7 @@ def check_response(api: str, method_id: str, body: Any) -> Any:
     doc = document(api)
     reference = _method(api, method_id)["response"]["$ref"]
     schema = {
-        "$defs": {name: _convert(value) for name, value in doc["schemas"].items()},
+        "$defs": {name: convert(value) for name, value in doc["schemas"].items()},
         "$ref": f"#/$defs/{reference}",
     }
     Draft202012Validator(schema).validate(body)

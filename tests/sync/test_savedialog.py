@@ -436,3 +436,45 @@ def test_a_save_reconciles_the_markers_of_its_own_item_only(
     assert saved.ok
     session.refresh(other)
     assert other.marker_detail is None
+
+
+def test_a_second_save_of_a_fixed_issue_says_already_fixed_with_what_was_saved(
+    owner: MailboxOwner, c4c: C4CEmulator, sync_now, session, resources: Resources, mailbox
+) -> None:
+    owner.add_contact("Nolast")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    anna = user_of(session, mailbox)
+    assert submit(session, resources, issue, {"LastName": "Smith"}, anna).ok
+    c4c.log.clear()
+
+    for again in (
+        lambda: open_form(session, resources, issue),
+        lambda: search_related(session, resources, issue, "Fab"),
+        lambda: submit(session, resources, issue, {"LastName": "Smyth"}, anna),
+    ):
+        with pytest.raises(SaveDialogError) as refused:
+            again()
+        error = refused.value
+        assert error.code is DialogErrorCode.ALREADY_FIXED
+        assert error.message.startswith("This issue is already fixed: Anna saved it on ")
+        assert "Last Name: “Smith”" in error.message
+        assert {f.name: f.value for f in error.saved}["LastName"] == "Smith"
+    assert c4c_writes(c4c) == [], "nothing was written again"
+    assert audit_outcomes(session)[-1] == ("savedialog.submit", [], "ALREADY_FIXED")
+
+
+def test_an_issue_a_later_sync_resolved_says_so(
+    owner: MailboxOwner, sync_now, session, resources: Resources, mailbox
+) -> None:
+    contact = owner.add_contact("Nolast")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+    owner.edit_contact(contact, last="Smith")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    session.refresh(issue)
+    assert issue.resolution is Resolution.AUTO
+    with pytest.raises(SaveDialogError) as refused:
+        open_form(session, resources, issue)
+    assert refused.value.code is DialogErrorCode.ALREADY_FIXED
+    assert "A later sync found the item in order" in refused.value.message

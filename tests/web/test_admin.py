@@ -32,7 +32,9 @@ def _mailbox(session, resources, tenant, email: str, **state) -> Mailbox:
 
 
 def _bulk(client, action: str, *boxes: Mailbox, **extra):
-    data = {"csrf_token": csrf_token(client, "/admin/"), "action": action, **extra}
+    """The bulk form as the page sends it, confirmed in its dialog when the action asks."""
+    data = {"csrf_token": csrf_token(client, "/admin/"), "action": action, "confirmed": "yes",
+            **extra}  # fmt: skip
     data["mailbox_id"] = [str(box.id) for box in boxes]
     return client.post("/admin/bulk", data=data, follow_redirects=True)
 
@@ -312,3 +314,46 @@ def test_a_bulk_post_without_csrf_token_is_refused(client, kim, session, resourc
     session.refresh(anna)
     assert anna.status is HealthStatus.ACTIVE
     assert session.scalars(select(AuditEvent)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("action", "question", "words"),
+    [
+        ("revoke", "Revoke access for 2 mailboxes?", "Access is revoked at the provider"),
+        ("reset", "Reset 2 mailboxes?", "Sync progress is forgotten"),
+        ("approve", "Approve the held mass change of 2 mailboxes?", "This cannot be undone"),
+    ],
+)
+def test_destructive_bulk_actions_ask_first_saying_how_many_and_what_happens(
+    client, kim, session, resources, tenant, action, question, words
+) -> None:
+    anna, ben = (_mailbox(session, resources, tenant, name) for name in ("anna", "ben"))
+    before = [(box.status, box.credentials_encrypted) for box in (anna, ben)]
+    data = {"csrf_token": csrf_token(client, "/admin/"), "action": action,
+            "mailbox_id": [str(anna.id), str(ben.id)], "back": "status=ACTIVE"}  # fmt: skip
+    asked = client.post("/admin/bulk", data=data)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert f'id="confirm-title">{question}<' in page
+    assert words in page
+    assert f"<li>{anna.address}</li>" in page and f"<li>{ben.address}</li>" in page
+    assert 'href="/admin/?status=ACTIVE"' in page, "Cancel goes back to the same view"
+    session.expire_all()
+    assert [(box.status, box.credentials_encrypted) for box in (anna, ben)] == before
+    assert _audit(session, f"mailbox.{action}") == []
+
+    confirm = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page))
+    assert confirm["confirmed"] == "yes" and confirm["action"] == action
+    ids = re.findall(r'name="mailbox_id" value="(\d+)"', page)
+    assert sorted(ids) == sorted([str(anna.id), str(ben.id)])
+    answered = client.post("/admin/bulk", data={**confirm, "mailbox_id": ids},
+                           follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert re.search(r'class="toast toast-\w+" role="status">\d+ ', answered), "it ran"
+    assert 'id="confirm-title"' not in answered
+
+
+def test_the_users_page_offers_the_confirmation_dialog(client, kim) -> None:
+    page = client.get("/admin/").get_data(as_text=True)
+    assert '<dialog class="confirm" id="bulk-confirm"' in page
+    assert re.search(r'value="revoke"[^>]*data-warning="Access is revoked', page)
+    assert not re.search(r'value="pause"[^>]*data-warning', page)

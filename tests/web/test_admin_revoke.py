@@ -53,7 +53,7 @@ def _granted(identity: IdentityEmulator, realm: str, email: str) -> dict:
 
 def _revoke(client, box: Mailbox) -> str:
     data = {"csrf_token": csrf_token(client, "/admin/"), "action": "revoke",
-            "mailbox_id": str(box.id)}  # fmt: skip
+            "mailbox_id": str(box.id), "confirmed": "yes"}  # fmt: skip
     return client.post("/admin/bulk", data=data, follow_redirects=True).get_data(as_text=True)
 
 

@@ -122,6 +122,14 @@ def test_invalid_input_is_kept_and_explained_next_to_each_field(client, kim, ses
     assert session.scalars(select(AuditEvent)).all() == []
 
 
+def test_limits_read_like_numbers(client, kim, session, tenant) -> None:
+    data = _form(client)
+    data["mass_change_percent"] = "250"
+    page = client.post("/admin/settings", data=data).get_data(as_text=True)
+    assert re.search(r'id="error-mass_change_percent">Enter at most 100\.<', page)
+    assert "100.0" not in page
+
+
 def test_application_permissions_for_exchange_online_are_one_tenant_id(
     client, kim, session, tenant
 ):

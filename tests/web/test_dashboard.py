@@ -8,6 +8,7 @@ import pytest
 from rq import Queue
 
 from backend.auth import addin_tokens
+from backend.db import utcnow
 from backend.jobs import queues
 from backend.models import Issue, Mailbox, SyncItem, User
 from backend.models.issue import Source
@@ -116,6 +117,21 @@ def test_retry_puts_a_failed_item_back_in_line(client, anna, session, box, redis
     session.refresh(item)
     assert item.temporary_failures == 1
     assert Queue(queues.SYNC, connection=redis_conn).count == 1
+
+
+def test_retry_on_a_resolved_issue_says_so_and_changes_nothing(
+    client, anna, session, box, redis_conn
+) -> None:
+    item = SyncItem(mailbox_id=box.id, item_type=ItemType.CONTACT, mailbox_item_id="A1",
+                    c4c_object_id="C1", external_id="x1", state=SyncItemState.SYNCED)  # fmt: skip
+    session.add(item)
+    issue = _issue(session, box, resolved_at=utcnow())
+    answer = client.post(f"/issues/{issue.id}/retry", data={"csrf_token": csrf_token(client)},
+                         follow_redirects=True)  # fmt: skip
+    assert "This issue is already resolved" in answer.get_data(as_text=True)
+    session.refresh(item)
+    assert (item.state, item.temporary_failures) == (SyncItemState.SYNCED, 0)
+    assert Queue(queues.SYNC, connection=redis_conn).count == 0
 
 
 def test_pages_are_never_framed_and_cookies_are_guarded(app, client, anna) -> None:

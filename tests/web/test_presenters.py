@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -11,6 +11,7 @@ from backend.models import Issue, Mailbox, MailboxItemState, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import IssueCode, ItemType, MailSystem
+from backend.settings import Settings
 from backend.web import presenters
 
 NOW = datetime(2026, 11, 28, 12, 0)
@@ -53,23 +54,60 @@ TENANT = Tenant(
 )
 
 
-def test_c4c_link_opens_the_object_by_its_id_and_type() -> None:
-    link = presenters.c4c_item_link(TENANT, ItemType.CONTACT, "1000123")
+@pytest.mark.parametrize(
+    ("item_type", "thing_type"),
+    [
+        (ItemType.CONTACT, "COD_CONTACT_TT"),
+        (ItemType.ACCOUNT, "COD_ACCOUNT_TT"),
+        (ItemType.TASK, "COD_TASK"),
+        (ItemType.APPOINTMENT, "COD_APPOINTMENT"),
+    ],
+)
+def test_c4c_deep_link_is_c4cs_own_form_with_the_business_id(item_type, thing_type) -> None:
+    link = presenters.c4c_deep_link(TENANT, item_type, "1000123")
     parts = urlsplit(link)
-    query = parse_qs(parts.query)
-    assert parts.netloc == "my123.crm.ondemand.com"
+    assert (parts.scheme, parts.netloc) == ("https", "my123.crm.ondemand.com")
     assert parts.path == "/sap/public/byd/runtime"
-    assert query["param.InternalID"] == ["1000123"]
-    assert query["param.Type"] == ["COD_CONTACT_PERSON_TT"]
-    assert presenters.c4c_item_link(TENANT, ItemType.CONTACT, None) is None
+    assert parse_qs(parts.query) == {
+        "bo_ns": ["http://sap.com/thingTypes"],
+        "bo": ["COD_GENERIC"],
+        "node": ["Root"],
+        "operation": ["OnExtInspect"],
+        "param.InternalID": ["1000123"],
+        "param.Type": [thing_type],
+        "sapbyd-agent": ["TAB"],
+    }
+
+
+def test_c4c_item_link_goes_through_our_lookup_of_the_business_id(app) -> None:
+    with app.test_request_context():
+        link = presenters.c4c_item_link(TENANT, ItemType.CONTACT, "00163E0ABC")
+        assert presenters.c4c_item_link(TENANT, ItemType.CONTACT, None) is None
+    assert urlsplit(link).path == "/open/sap/contact/00163E0ABC"
+
+
+@pytest.mark.parametrize(
+    ("source", "label"),
+    [(Source.C4C, "SAP Cloud for Customer"), (Source.GMAIL, "Gmail"), ("GRAPH", "Exchange Online")],
+)
+def test_issue_sources_read_as_words(source, label) -> None:
+    assert presenters.source_label(source) == label
+
+
+def test_times_are_iso_8601_in_utc_with_one_zone() -> None:
+    moment = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    assert presenters.utc_iso(moment) == "2026-11-28T12:00:00Z"
+
+
+SETTINGS = Settings()
 
 
 def test_mailbox_link_opens_outlook_on_the_web_at_the_item() -> None:
     mailbox = _mailbox(HealthStatus.ACTIVE)
-    link = presenters.mailbox_item_link(TENANT, mailbox, ItemType.EMAIL, "AAMk+/=")
+    link = presenters.mailbox_item_link(TENANT, mailbox, ItemType.EMAIL, "AAMk+/=", SETTINGS)
     assert link.startswith("https://mail.contoso.test/owa/?ItemID=AAMk%2B%2F%3D")
     assert link.endswith("viewmodel=ReadMessageItem")
-    assert presenters.mailbox_item_link(TENANT, mailbox, ItemType.EMAIL, None) is None
+    assert presenters.mailbox_item_link(TENANT, mailbox, ItemType.EMAIL, None, SETTINGS) is None
 
 
 def test_help_mail_carries_the_codes_support_needs() -> None:
@@ -94,7 +132,9 @@ def test_a_gmail_mailbox_links_each_item_to_googles_web_app() -> None:
     mailbox = _mailbox(HealthStatus.ACTIVE)
     mailbox.provider, mailbox.address = Provider.GMAIL, "gina@contoso.test"
     links = {
-        item_type: urlsplit(presenters.mailbox_item_link(TENANT, mailbox, item_type, "x1"))
+        item_type: urlsplit(
+            presenters.mailbox_item_link(TENANT, mailbox, item_type, "x1", SETTINGS)
+        )
         for item_type in (ItemType.EMAIL, ItemType.CONTACT, ItemType.APPOINTMENT, ItemType.TASK)
     }
     assert {t: link.netloc for t, link in links.items()} == {
@@ -109,6 +149,25 @@ def test_a_gmail_mailbox_links_each_item_to_googles_web_app() -> None:
 def test_an_exchange_online_mailbox_links_to_outlook_on_the_web_by_ews_id() -> None:
     mailbox = _mailbox(HealthStatus.ACTIVE)
     mailbox.provider = Provider.GRAPH
-    link = urlsplit(presenters.mailbox_item_link(TENANT, mailbox, ItemType.APPOINTMENT, "AA-b_"))
+    link = urlsplit(
+        presenters.mailbox_item_link(TENANT, mailbox, ItemType.APPOINTMENT, "AA-b_", SETTINGS)
+    )
     assert (link.netloc, link.path) == ("outlook.office365.com", "/owa/")
     assert "ItemID=AA%2Fb%2B" in link.query and "viewmodel=CalendarItemDetails" in link.query
+
+
+def test_with_emulators_every_mail_link_stays_on_this_machine() -> None:
+    """The demo: Google's web apps and Outlook on the web of Exchange Online are emulated."""
+    demo = Settings(google_api_base="http://127.0.0.1:8103",
+                    outlook_web_url="http://127.0.0.1:8105/owa")  # fmt: skip
+    gmail_box = _mailbox(HealthStatus.ACTIVE)
+    gmail_box.provider, gmail_box.address = Provider.GMAIL, "gina@contoso.test"
+    for item_type in (ItemType.EMAIL, ItemType.CONTACT, ItemType.APPOINTMENT, ItemType.TASK):
+        link = urlsplit(presenters.mailbox_item_link(TENANT, gmail_box, item_type, "x1", demo))
+        assert link.netloc == "127.0.0.1:8103"
+    mail = urlsplit(presenters.mailbox_item_link(TENANT, gmail_box, ItemType.EMAIL, "x1", demo))
+    assert (mail.path, mail.fragment) == ("/mail/u/gina%40contoso.test/", "all/x1")
+    online = _mailbox(HealthStatus.ACTIVE)
+    online.provider = Provider.GRAPH
+    link = presenters.mailbox_item_link(TENANT, online, ItemType.EMAIL, "AA-b_", demo)
+    assert link.startswith("http://127.0.0.1:8105/owa/?ItemID=AA%2Fb%2B&exvsurl=1")

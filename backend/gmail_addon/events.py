@@ -1,0 +1,60 @@
+"""What Gmail's event objects say besides who calls: the card's form values and the user's time
+zone (``commonEventObject.formInputs`` and ``.timeZone``). Pure, and lenient: a value of the
+wrong shape is left out, never an error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from backend.gmail_addon.screens import UserTime
+
+PICKED = (("dateInput", "%Y-%m-%d"), ("dateTimeInput", "%Y-%m-%dT%H:%M"))
+"""A date-time picker's inputs and the Save dialog's text for each (UTC)."""
+
+
+def _common(event: dict[str, Any]) -> dict[str, Any]:
+    found = event.get("commonEventObject")
+    return found if isinstance(found, dict) else {}
+
+
+def _text(given: dict[str, Any]) -> str | None:
+    strings = given.get("stringInputs")
+    listed = strings.get("value") if isinstance(strings, dict) else None
+    if isinstance(listed, list) and listed and isinstance(listed[0], str):
+        return listed[0]
+    for kind, shape in PICKED:
+        picked = given.get(kind)
+        millis = picked.get("msSinceEpoch") if isinstance(picked, dict) else None
+        if isinstance(millis, str | int) and str(millis).lstrip("-").isdigit():
+            try:
+                return datetime.fromtimestamp(int(millis) / 1000, UTC).strftime(shape)
+            except (OverflowError, OSError, ValueError):
+                return None
+    return None
+
+
+def form_values(event: dict[str, Any]) -> dict[str, str]:
+    """The card's inputs as text: ``stringInputs.value[0]``, and a picker's ``dateInput`` /
+    ``dateTimeInput`` (milliseconds since the epoch) as ``YYYY-MM-DD[THH:MM]`` in UTC."""
+    raw = _common(event).get("formInputs")
+    values = {}
+    for name, given in raw.items() if isinstance(raw, dict) else ():
+        found = _text(given) if isinstance(given, dict) else None
+        if found is not None:
+            values[str(name)] = found
+    return values
+
+
+def user_time(event: dict[str, Any]) -> UserTime:
+    """The user's time zone (IANA id and offset in milliseconds); UTC when not given."""
+    given = _common(event).get("timeZone")
+    given = given if isinstance(given, dict) else {}
+    offset = given.get("offset")
+    minutes = offset // 60_000 if isinstance(offset, int) else None
+    try:
+        zone = ZoneInfo(str(given["id"])) if isinstance(given.get("id"), str) else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return UserTime(zone, minutes)

@@ -1,0 +1,189 @@
+"""What a person notices on the dashboard, in Chromium: Enter in "Search by name" searches, a form
+saved in another tab (or reached with Back) says it is already fixed without losing what was
+typed, destructive bulk actions ask first from the keyboard; and every page passes axe-core."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend.models import Issue, Mailbox
+from backend.models.issue import Resolution
+from backend.models.mailbox import HealthStatus
+from emulators.ews.seed import add_contact
+from tests.browser.a11y import check_accessibility
+from tests.browser.conftest import screenshot, sign_in, unknown_sender_issue
+from tests.sync.conftest import ADDRESS
+
+
+def signed_in_with_an_issue(live, new_page, identity_service, ews, crm, sync_now, session):
+    """Anna signed in on the dashboard, with an e-mail whose sender C4C does not know."""
+    identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
+    issue, nowhere, _message = unknown_sender_issue(ews, crm, sync_now, session)
+    page = new_page()
+    sign_in(page, live, ADDRESS, "anna-pw")
+    return page, issue, nowhere
+
+
+def test_enter_in_search_searches_and_the_pages_pass_axe(
+    live, new_page, identity_service, ews, crm, sync_now, session, mailbox
+) -> None:
+    page, issue, nowhere = signed_in_with_an_issue(
+        live, new_page, identity_service, ews, crm, sync_now, session
+    )
+    check_accessibility(page, "status")
+    assert page.locator("time").first.get_attribute("datetime").endswith("Z")
+    assert "+00:00Z" not in page.content()
+    page.click("text=Issues")
+    check_accessibility(page, "issues")
+    card = page.inner_text(f"#issue-{issue.id}")
+    assert "from SAP Sync" in card and "C4c" not in card
+    screenshot(page, "ux-01-dashboard-issues")
+
+    page.click(f"#fix-{issue.id}")
+    sender = page.locator("#field-FromEmailURI")
+    assert sender.get_attribute("readonly") is not None
+    assert "cannot be changed here" in page.inner_text("label[for=field-FromEmailURI]")
+    assert page.locator("#hint-Subject").inner_text() == "Up to 255 characters"
+    assert not page.locator("#hint-FromEmailURI").count(), "no 'Up to ...' on a read-only field"
+    assert page.eval_on_selector("#field-FromEmailURI", "e => getComputedStyle(e).backgroundColor")
+    assert page.locator("#field-SentOn").get_attribute("type") == "datetime-local"
+    check_accessibility(page, "Save dialog")
+    page.fill("#related-query", "Nowhere")
+    page.press("#related-query", "Enter")
+    page.wait_for_selector(".search-results")
+    assert page.input_value("#related-query") == "Nowhere", "the query stays"
+    assert "Pick the account" not in page.content(), "it was not submitted as a Save"
+    assert page.evaluate("document.activeElement.name") == "related_id", "focus on the results"
+    session.refresh(issue)
+    assert issue.is_open
+    check_accessibility(page, "Save dialog with results")
+    screenshot(page, "ux-02-save-dialog-search")
+
+    page.keyboard.press("Space")
+    page.click("#save")
+    page.wait_for_url(f"{live.url}/issues")
+    session.refresh(issue)
+    assert issue.resolution is Resolution.USER_FIX
+    assert nowhere["Name"] in page.content() or page.is_visible("#no-issues")
+
+
+def test_a_form_saved_in_another_tab_or_reached_with_back_says_already_fixed(
+    live, new_page, identity_service, ews, crm, sync_now, session, mailbox
+) -> None:
+    first, issue, nowhere = signed_in_with_an_issue(
+        live, new_page, identity_service, ews, crm, sync_now, session
+    )
+    first.goto(f"{live.url}/issues/{issue.id}/fix")
+    second = first.context.new_page()
+    second.goto(f"{live.url}/issues/{issue.id}/fix")
+
+    first.fill("#related-query", "Nowhere")
+    first.press("#related-query", "Enter")
+    first.check(f"input[name=related_id][value='{nowhere['ObjectID']}']")
+    first.click("#save")
+    first.wait_for_url(f"{live.url}/issues")
+
+    second.fill("#field-Subject", "Hello from nowhere, again")
+    second.click("#save")
+    second.wait_for_selector("#already-fixed")
+    assert "Hello from nowhere, again" in second.inner_text("#typed-values"), (
+        "nothing typed is lost"
+    )
+    fixed = second.inner_text("#already-fixed")
+    assert fixed.startswith("This issue is already fixed: Anna saved it on ")
+    assert "Account or contact: “Nowhere Ltd”" in fixed
+    check_accessibility(second, "already fixed")
+    screenshot(second, "ux-03-already-fixed")
+
+    session.refresh(issue)
+    assert issue.resolution is Resolution.USER_FIX
+
+
+def test_back_to_a_saved_form_says_already_fixed_and_keeps_what_was_typed(
+    live, new_page, identity_service, ews, sync_now, session, mailbox
+) -> None:
+    identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
+    mia = add_contact(ews.store.mailbox(ADDRESS), "Mia", "", "mia@fabrikam.test")
+    sync_now()
+    [issue] = session.scalars(select(Issue)).all()
+    page = new_page()
+    sign_in(page, live, ADDRESS, "anna-pw")
+    page.goto(f"{live.url}/issues/{issue.id}/fix")
+    page.fill("#field-LastName", "Smith")
+    page.click("#save")
+    page.wait_for_url(f"{live.url}/issues")
+
+    page.go_back()
+    page.wait_for_selector("#already-fixed")
+    assert page.url.endswith(f"/issues/{issue.id}/fix")
+    assert "Anna saved it on" in page.inner_text("#already-fixed")
+    assert "Last Name: “Smith”" in page.inner_text("#already-fixed")
+    assert "Smith" in page.inner_text("#saved-values")
+    session.refresh(issue)
+    assert issue.resolution is Resolution.USER_FIX
+    assert ews.store.mailbox(ADDRESS).items[mia.id].texts("Surname") == ["Smith"]
+
+
+def kim_signed_in(live, new_page, identity_service, sync_now, script: bool = True):
+    """Kim, the key user, signed in after a first sync of Anna's mailbox, on the users page
+    (``script=False``: as a browser that does not run the page's script)."""
+    identity_service.provider.add_user("microsoft", "kim@contoso.test", "Kim", "kim-pw")
+    sync_now()
+    admin = new_page()
+    sign_in(admin, live, "kim@contoso.test", "kim-pw")
+    if not script:
+        empty = {"body": "", "content_type": "text/javascript"}
+        admin.route("**/static/js/admin.js", lambda route: route.fulfill(**empty))
+    admin.goto(f"{live.url}/admin/")
+    return admin
+
+
+def test_revoke_asks_first_and_is_answered_from_the_keyboard(
+    live, new_page, identity_service, session, mailbox, tenant, sync_now
+) -> None:
+    admin = kim_signed_in(live, new_page, identity_service, sync_now)
+    check_accessibility(admin, "admin users")
+    admin.focus(f"input[name=mailbox_id][value='{mailbox.id}']")
+    admin.keyboard.press("Space")
+    admin.select_option("#bulk-action", "revoke")
+    admin.focus("#apply-bulk")
+    admin.keyboard.press("Enter")
+    dialog = admin.locator("#bulk-confirm")
+    dialog.wait_for(state="visible")
+    assert admin.inner_text("#bulk-confirm-title") == "Revoke access for 1 mailbox?"
+    assert "Nothing syncs until each user re-activates" in admin.inner_text("#bulk-confirm-what")
+    assert admin.evaluate("document.activeElement.id") == "bulk-cancel"
+    check_accessibility(admin, "revoke confirmation")
+    screenshot(admin, "ux-04-admin-confirm-revoke")
+
+    admin.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert admin.evaluate("document.activeElement.id") == "apply-bulk"
+    session.refresh(mailbox)
+    assert mailbox.status is not HealthStatus.FAILED_AUTH, "Escape changed nothing"
+
+    admin.keyboard.press("Enter")
+    dialog.wait_for(state="visible")
+    admin.keyboard.press("Tab")
+    assert admin.evaluate("document.activeElement.id") == "bulk-confirm-go"
+    admin.keyboard.press("Enter")
+    admin.wait_for_selector("text=1 revoked")
+    session.refresh(mailbox)
+    assert mailbox.status is HealthStatus.FAILED_AUTH
+    assert session.get(Mailbox, mailbox.id).credentials_encrypted is None
+
+
+def test_without_the_dialog_the_server_asks_on_a_page_of_its_own(
+    live, new_page, identity_service, session, mailbox, tenant, sync_now
+) -> None:
+    admin = kim_signed_in(live, new_page, identity_service, sync_now, script=False)
+    admin.check(f"input[name=mailbox_id][value='{mailbox.id}']")
+    admin.select_option("#bulk-action", "reset")
+    admin.click("#apply-bulk")
+    admin.wait_for_selector("#confirm-title")
+    assert admin.inner_text("#confirm-title") == "Reset 1 mailbox?"
+    assert mailbox.address in admin.inner_text("ul.details")
+    check_accessibility(admin, "confirmation page")
+    screenshot(admin, "ux-05-admin-confirm-page")
+    admin.click("#confirm-bulk")
+    admin.wait_for_selector("text=1 reset")
