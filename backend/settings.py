@@ -44,6 +44,11 @@ class SignInProvider:
     client_id: str
     client_secret: str = field(repr=False)
 
+    @property
+    def issuer_url(self) -> str:
+        """The address its discovery document is under (``<NAME>_ISSUER``)."""
+        return self.metadata_url.removesuffix("/.well-known/openid-configuration")
+
 
 SIGN_IN_PROVIDERS = {
     "microsoft": ("Microsoft", "https://login.microsoftonline.com/organizations/v2.0"),

@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.addin import addin
     from backend.web.addin_api import addin_api
     from backend.web.admin import admin
+    from backend.web.admin_consent import admin_consent
     from backend.web.api import api
     from backend.web.dashboard import dashboard
     from backend.web.fix import fix
@@ -22,7 +23,8 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.reactivation import reactivation
 
     limiter.exempt(health)
-    blueprints = (health, dashboard, fix, reactivation, admin, api, addin, addin_api, gmail_addon)
+    blueprints = (health, dashboard, fix, reactivation, admin, admin_consent, api, addin,
+                  addin_api, gmail_addon)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

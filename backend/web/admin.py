@@ -176,10 +176,10 @@ def settings() -> str:
 @key_user_required
 def save_settings() -> tuple[str, int] | BaseResponse:
     values = admin_forms.submitted_values(request.form)
-    new, errors = admin_forms.parse_settings(values)
+    tenant, session = my_tenant(), db_session()
+    new, errors = admin_forms.parse_settings(values, tenant.config, me().oidc_directory)
     if new is None:
         return _settings_page(values, errors), 422
-    tenant, session = my_tenant(), db_session()
     changed = admin_forms.changes(tenant.config, new)
     if not changed:
         flash("Nothing changed.")
@@ -236,6 +236,8 @@ def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> st
         reminders=admin_forms.REMINDER_LABELS,
         operations=admin_forms.OPERATIONS,
         default_threshold=resources().settings.notify_failure_threshold,
+        graph_app_tenant_id=my_tenant().config.graph_app_tenant_id,
+        microsoft_sign_in=resources().settings.sign_in_provider("microsoft") is not None,
     )
 
 
