@@ -12,7 +12,9 @@ by signing in, and a sign-in from any other directory is refused with a page tha
 from __future__ import annotations
 
 import logging
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
@@ -208,7 +210,15 @@ def _refused(reason: str) -> tuple[str, int]:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """A local path to return to after sign-in; anything else (another host) is dropped."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to return to after sign-in; anything else is dropped.
+
+    Browsers and Werkzeug drop tabs and line breaks from a ``Location`` (``/<tab>/evil.test``
+    becomes ``//evil.test``, another host), so a target with any whitespace or control
+    character is refused outright, and what is left must parse as a path of this site.
+    """
+    if not target or any(char.isspace() or unicodedata.category(char)[0] == "C" for char in target):
         return None
-    return target
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return None if "\\" in target else target

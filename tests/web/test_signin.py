@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
@@ -23,9 +23,12 @@ OTHER_DIRECTORY = "7e1f0c2d-9a4b-4c3d-8e5f-6a7b8c9d0e1f"
 KIM = "kim@contoso.test"
 
 
-def _sign_in(client, identity: IdentityEmulator, realm: str, email: str, password: str):
+def _sign_in(
+    client, identity: IdentityEmulator, realm: str, email: str, password: str, **form: str
+):
     """Click "Sign in with ...", fill the provider's form, follow the redirect back."""
-    start = client.post(f"/auth/login/{realm}", data={"csrf_token": csrf_token(client, "/login")})
+    data = {"csrf_token": csrf_token(client, "/login"), **form}
+    start = client.post(f"/auth/login/{realm}", data=data)
     assert start.status_code == 302
     authorize = start.headers["Location"]
     assert authorize.startswith(identity.provider.issuer(realm))
@@ -116,6 +119,30 @@ def test_an_unknown_provider_is_404(client) -> None:
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%09/evil.test", "/%0A/evil.test", "/%0D%0A/evil.test", "/%20/evil.test",
+     "/%0B/evil.test", "/%00/evil.test", "/%E2%80%A8/evil.test", "//evil.test",
+     "/%5C/evil.test", "https://evil.test/", "javascript:alert(1)", "/x%09y"],
+)  # fmt: skip
+def test_a_next_page_that_could_leave_the_site_is_dropped(client, identity, anna, target) -> None:
+    """Werkzeug strips tabs and line breaks when it writes ``Location``: ``/<tab>/evil.test``
+    would become ``//evil.test``, another site."""
+    page = client.get(f"/login?next={target}").get_data(as_text=True)
+    assert 'name="next"' not in page
+    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
+                      next=unquote(target))  # fmt: skip
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+def test_a_next_page_on_this_site_is_where_sign_in_ends(client, identity, anna) -> None:
+    page = client.get("/login?next=/issues%3Ftype%3DCONTACT").get_data(as_text=True)
+    assert 'name="next" value="/issues?type=CONTACT"' in page
+    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
+                      next="/issues?type=CONTACT")  # fmt: skip
+    assert answer.headers["Location"] == "/issues?type=CONTACT"
 
 
 def test_next_page_is_kept_but_only_on_this_site(client, identity, anna) -> None:
