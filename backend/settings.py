@@ -105,6 +105,7 @@ class Settings:
     support_email: str = "support@ssi-sync.local"
     sign_in_providers: tuple[SignInProvider, ...] = ()
     rate_limit_per_minute: int = 300
+    session_lifetime_hours: int = 12
     addin_token_minutes: int = 60
     addin_min_version: str = "1.0.0"
     office_js_url: str = OFFICE_JS_URL
@@ -182,6 +183,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "support_email": env.text("SUPPORT_EMAIL", "support@ssi-sync.local"),
         "sign_in_providers": _sign_in_providers(env, production),
         "rate_limit_per_minute": env.integer("RATE_LIMIT_PER_MINUTE", 300, minimum=1),
+        "session_lifetime_hours": env.integer("SESSION_LIFETIME_HOURS", 12, minimum=1, maximum=720),
         "addin_token_minutes": env.integer("ADDIN_TOKEN_MINUTES", 60, minimum=5, maximum=1440),
         "addin_min_version": env.parse("ADDIN_MIN_VERSION", "1.0.0", _version),
         "office_js_url": env.parse("OFFICE_JS_URL", OFFICE_JS_URL, _http_url),

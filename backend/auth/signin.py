@@ -58,17 +58,24 @@ class SignedInUser:
         self.email = user.email
         self.name = user.name
         self.is_key_user = user.is_key_user
+        self.generation = user.session_generation or 0
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the user's id and session generation (``12.3``)."""
+        return f"{self.id}.{self.generation}"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> SignedInUser | None:
-    if not user_id.isdigit():
+def load_user(session_id: str) -> SignedInUser | None:
+    """The signed-in user of a session, unless their sessions ended since (a raised
+    generation: sign-out, revoked access), whatever the cookie says."""
+    user_id, _, generation = session_id.partition(".")
+    if not user_id.isdigit() or not generation.isdigit():
         return None
     user = db_session().get(User, int(user_id))
-    return SignedInUser(user) if user is not None else None
+    if user is None or (user.session_generation or 0) != int(generation):
+        return None
+    return SignedInUser(user)
 
 
 def init_app(app: Flask, providers: tuple[SignInProvider, ...]) -> None:
@@ -145,7 +152,12 @@ def callback(name: str) -> str | Response | tuple[str, int]:
 
 @signin.post("/logout")
 def logout() -> Response:
+    """Sign out: every session of the user ends, so a copy of the cookie opens nothing."""
+    if current_user.is_authenticated:
+        current_user.row.end_sessions()
+        db_session().commit()
     logout_user()
+    web_session.clear()
     return redirect(url_for("auth.login"))
 
 

@@ -38,3 +38,7 @@ class User(Base):
     @property
     def is_key_user(self) -> bool:
         return self.role is Role.KEY_USER
+
+    def end_sessions(self) -> None:
+        """End every signed-in session of the user, on every device (they sign in again)."""
+        self.session_generation = (self.session_generation or 0) + 1
