@@ -33,6 +33,8 @@ MAIL_CLIENT_HOSTS = (
 """The only origins that may frame a page (task pane, add-on side panel)."""
 API_PREFIXES = ("/api/", "/addin/api/", "/gmail-addon/")
 """Paths that answer JSON, errors included."""
+HSTS = "max-age=31536000; includeSubDomains"
+"""``Strict-Transport-Security`` of production answers: https only, for a year."""
 
 
 def _client_key() -> str:
@@ -93,6 +95,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
 
     def security_headers(response: Response) -> Response:
+        if settings.is_production:
+            # Production is served over https only: browsers must never try plain http.
+            response.headers["Strict-Transport-Security"] = HSTS
         return _security_headers(response, form_targets)
 
     app.after_request(security_headers)
