@@ -39,6 +39,7 @@ from backend.web.admin_bulk import ACTIONS, apply_bulk
 from backend.web.admin_csv import csv_lines
 from backend.web.admin_paging import Page
 from backend.web.admin_users import UsersFilter
+from backend.web.health import dependency_problems
 from backend.web.presenters import ITEM_TYPE_LABELS, title_hidden
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -222,6 +223,13 @@ def audit() -> str | BaseResponse:
         ],
         detail_lines=admin_audit.detail_lines,
     )
+
+
+@admin.get("/system")
+@key_user_required
+def system() -> str:
+    """What ``/readyz`` says only as ok or failing, with the servers' own words."""
+    return render_template("admin/system.html", problems=dependency_problems(resources()))
 
 
 def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> str:
