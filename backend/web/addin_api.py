@@ -29,6 +29,7 @@ from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.web import presenters
 from backend.web.access import visible_issue_or_404
+from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
 
 addin_api = Blueprint("addin_api", __name__, url_prefix="/addin/api/v1")
@@ -86,6 +87,7 @@ def _token_key() -> str:
 
 limiter.limit(lambda: f"{resources().settings.rate_limit_per_minute} per minute",
               key_func=_token_key)(addin_api)  # fmt: skip
+count_refusals_per_address(addin_api)
 
 
 @addin_api.before_request

@@ -8,13 +8,13 @@
   else, pointed at another handler or altered. A card older than an hour gets the home card.
 
 Each request is verified first (:mod:`backend.gmail_addon.verify`): Google's system ID token for
-this endpoint's public URL and the user's ID token, whose e-mail must be one of our users. A
-request that fails answers 401 with no data.
+this endpoint's public URL, from the header, before the body is read; then the user's ID token
+in the body, whose e-mail must be one of our users. A request that fails answers 401 with no
+data; a body that is not a JSON object, 400.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,12 +30,13 @@ from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
 from backend.gmail_addon import screens
 from backend.gmail_addon.cards import Action, Json, notify, push, update
-from backend.gmail_addon.verify import Refused, verify
+from backend.gmail_addon.verify import Refused, verify_system, verify_user
 from backend.models import Issue, Mailbox, User
 from backend.models.mailbox import Provider
 from backend.models.types import ItemType
 from backend.sync import issues as issue_service
 from backend.web.access import visible_issue_or_404
+from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
 
 log = logging.getLogger(__name__)
@@ -99,31 +100,31 @@ def _action_for(call_user: User, message_id: str | None) -> Callable[..., Action
     return action_for
 
 
-def _user_token_key() -> str:
-    """Rate limits count per user ID token (Google reuses one for a while; the limiter runs
-    before the tokens are checked, and a token nobody else holds cannot spend anyone's budget)."""
-    event = request.get_json(silent=True)
-    authorization = event.get("authorizationEventObject") if isinstance(event, dict) else None
-    token = authorization.get("userIdToken") if isinstance(authorization, dict) else None
-    return "gmail-addon:" + hashlib.sha256(str(token).encode()).hexdigest()[:24]
+def _not_from_google(_answer: Response) -> bool:
+    return not g.get("from_google", False)
 
 
-limiter.limit(lambda: f"{resources().settings.rate_limit_per_minute} per minute",
-              key_func=_user_token_key)(gmail_addon)  # fmt: skip
+# Every call comes from Google's servers: what counts per address before the tokens are checked
+# is only the refusals of callers that are not Google. Each user has a budget once Google
+# vouches for them (``_count_for``).
+count_refusals_per_address(gmail_addon, _not_from_google)
 
 
 @gmail_addon.before_request
 def _verify() -> None:
-    event = request.get_json(silent=True)
-    if not isinstance(event, dict):
-        raise Unauthorised
+    settings = resources().settings
     try:
-        caller = verify(
-            request.headers.get("Authorization", ""),
-            event,
-            _public_url(request.path),
-            resources().settings,
-        )
+        verify_system(request.headers.get("Authorization", ""), _public_url(request.path),
+                      settings)  # fmt: skip
+    except Refused as refused:
+        log.info("Gmail add-on request refused: %s", refused)
+        raise Unauthorised from None
+    g.from_google = True
+    event = request.get_json()
+    if not isinstance(event, dict):
+        abort(400)
+    try:
+        caller = verify_user(event, settings)
     except Refused as refused:
         log.info("Gmail add-on request refused: %s", refused)
         raise Unauthorised from None
