@@ -30,7 +30,7 @@ from backend.models import Issue, SyncItem, User
 from backend.models.issue import Resolution, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode
-from backend.savedialog import errors, push, sides
+from backend.savedialog import errors, offered, push, sides
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.savedialog.form import RELATED, RelatedLink, SaveForm, SaveResult
 from backend.savedialog.item import ItemContext, fallback_form, open_item
@@ -156,8 +156,12 @@ class _Submit:
         related_error = None
         kind = RELATED.get(ctx.mapping.item_type, ("", ""))[0]
         if self.related_id and kind:
-            self.picked = sides.on_c4c(lambda: pick(ctx.c4c, kind, self.related_id or ""))
-            if self.picked is None:
+            redis, linked = self.resources.redis, ctx.link[0]
+            if not offered.may_link(redis, self.issue.id, self.related_id, linked):
+                related_error = errors.RELATED_NOT_OFFERED
+            else:
+                self.picked = sides.on_c4c(lambda: pick(ctx.c4c, kind, self.related_id or ""))
+            if self.picked is None and not related_error:
                 related_error = errors.RELATED_GONE.format(kind=kind.replace("_or_", " or "))
         links = self.picked.links if self.picked else ctx.links
         if ctx.mapping.needs_link and not (links.account_id or links.contact_id):

@@ -75,6 +75,7 @@ C4C_DELETED = (
 )
 RELATED_REQUIRED = "Pick the account or contact this item belongs to."
 RELATED_GONE = "The {kind} you picked no longer exists in SAP. Search again and pick another."
+RELATED_NOT_OFFERED = "Search for the account or contact again and pick it from the list."
 FIX_FIELDS = "Some values need your attention; nothing was saved yet."
 MARKERS_LATER = (
     "Saved. The sync markers on the item in your mailbox are removed with the next sync."

@@ -20,7 +20,7 @@ from backend.extensions import Resources
 from backend.mailbox.base import ItemRecord, MailboxProvider
 from backend.models import Issue, Mailbox, SyncItem, Tenant
 from backend.models.types import IssueCode
-from backend.savedialog import errors, sides
+from backend.savedialog import errors, offered, sides
 from backend.savedialog.changes import writable
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.savedialog.form import (
@@ -225,7 +225,9 @@ def search_related(
         return []
     client = sides.c4c_client(tenant, resources.cipher)
     kind = RELATED[mapping.item_type][0]
-    return sides.on_c4c(lambda: search(client, kind, query, limit))
+    found = sides.on_c4c(lambda: search(client, kind, query, limit))
+    offered.remember(resources.redis, issue.id, [candidate.object_id for candidate in found])
+    return found
 
 
 def fallback_form(issue: Issue, values: Mapping[str, str], message: str) -> SaveForm:
