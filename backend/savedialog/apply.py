@@ -36,6 +36,7 @@ from backend.savedialog.form import RELATED, RelatedLink, SaveForm, SaveResult
 from backend.savedialog.item import ItemContext, fallback_form, open_item
 from backend.savedialog.related import Picked, pick
 from backend.savedialog.validate import Checked, validate, with_input
+from backend.savedialog.viewer import authorise
 from backend.sync import issues, markers
 from backend.sync.errors import SyncError
 from backend.sync.mapping import Links
@@ -74,13 +75,13 @@ def submit(
         and the issue code now open or ``UNAVAILABLE``.
 
     Raises:
-        SaveDialogError: the actor may not fix this issue, no form fixes it, or the item left
-            the mailbox.
+        SaveDialogError: the actor may not fix this issue (another user's, or one their tenant
+            keeps private), no form fixes it, or the item left the mailbox.
     """
     typed = {str(name): "" if value is None else str(value) for name, value in values.items()}
     attempt = _Submit(session, resources, issue, typed, related_id, language)
     try:
-        _authorise(issue, actor)
+        authorise(session, issue, actor)
         result = attempt.run()
     except SaveDialogError as error:
         attempt.audit(actor, str(error.code))
@@ -94,11 +95,6 @@ def submit(
     attempt.audit(actor, attempt.outcome)
     session.commit()
     return result
-
-
-def _authorise(issue: Issue, actor: User) -> None:
-    if actor.tenant_id != issue.tenant_id or (issue.user_id != actor.id and not actor.is_key_user):
-        raise SaveDialogError(errors.NOT_ALLOWED, DialogErrorCode.NOT_ALLOWED)
 
 
 class _Submit:

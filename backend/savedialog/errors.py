@@ -35,6 +35,10 @@ NOT_FIXABLE = (
     "whole mailbox. Follow the recommended action shown with it."
 )
 NOT_ALLOWED = "You can only fix your own items. Ask the owner of this mailbox or a key user."
+HIDDEN = (
+    "Your company keeps the items of other users private, so only the owner of this mailbox "
+    "can open and fix this one."
+)
 GONE = (
     "This item is no longer in your mailbox, so there is nothing to save. If you deleted it by "
     "mistake, restore it from Deleted Items; the issue clears with the next sync."

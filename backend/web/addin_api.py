@@ -343,7 +343,7 @@ def track() -> tuple[Response, int]:
 def open_form(issue_id: int) -> Response:
     issue = visible_issue_or_404(issue_id)
     try:
-        form = savedialog.open_form(db_session(), resources(), issue)
+        form = savedialog.open_form(db_session(), resources(), issue, viewer=_caller().user)
     except savedialog.SaveDialogError as error:
         raise _dialog_error(error) from None
     return jsonify(_form_json(form))
@@ -370,7 +370,9 @@ def related(issue_id: int) -> Response:
     issue = visible_issue_or_404(issue_id)
     query = _parse(SearchQuery, request.args.to_dict())
     try:
-        found = savedialog.search_related(db_session(), resources(), issue, query.q)
+        found = savedialog.search_related(
+            db_session(), resources(), issue, query.q, viewer=_caller().user
+        )
     except savedialog.SaveDialogError as error:
         raise _dialog_error(error) from None
     return jsonify(

@@ -255,7 +255,7 @@ def _show_issue(call: Call) -> Json:
 @handler("form")
 def _open_form(call: Call) -> Json:
     try:
-        form = savedialog.open_form(db_session(), resources(), _issue(call))
+        form = savedialog.open_form(db_session(), resources(), _issue(call), viewer=call.user)
     except savedialog.SaveDialogError as error:
         return notify(error.message)
     return update(screens.form(form, _actions(call)))
@@ -267,9 +267,13 @@ def _search(call: Call) -> Json:
     query = inputs.get(screens.RELATED_QUERY, "").strip()
     try:
         form = savedialog.with_values(
-            savedialog.open_form(db_session(), resources(), issue), inputs
+            savedialog.open_form(db_session(), resources(), issue, viewer=call.user), inputs
         )
-        found = savedialog.search_related(db_session(), resources(), issue, query) if query else []
+        found = (
+            savedialog.search_related(db_session(), resources(), issue, query, viewer=call.user)
+            if query
+            else []
+        )
     except savedialog.SaveDialogError as error:
         return notify(error.message)
     notice = "Type a name to search for." if not query else None

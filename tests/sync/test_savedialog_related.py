@@ -49,7 +49,7 @@ def test_a_path_posing_as_the_related_id_never_reaches_c4c(
     c4c, crm, session, resources, mailbox, mail_issue, hidden
 ) -> None:
     crm.create("CorporateAccountCollection", {"Name": "Nowhere Inc"}, "seed-1")
-    search_related(session, resources, mail_issue, "Nowhere")
+    search_related(session, resources, mail_issue, "Nowhere", viewer=_anna(session, mailbox))
     c4c.log.clear()
     attack = f"x/../IndividualCustomerCollection('{hidden['ObjectID']}')?a="
 
@@ -71,7 +71,9 @@ def test_an_id_no_search_offered_is_refused_until_a_search_offers_it(
     assert (refused.ok, refused.form.related.error) == (False, texts.RELATED_NOT_OFFERED)
     assert _reached(c4c, other["ObjectID"]) == []
 
-    [candidate] = search_related(session, resources, mail_issue, "Unrelated")
+    [candidate] = search_related(
+        session, resources, mail_issue, "Unrelated", viewer=_anna(session, mailbox)
+    )
     saved = submit(session, resources, mail_issue, {}, _anna(session, mailbox),
                    related_id=candidate.object_id)  # fmt: skip
     assert saved.ok, saved.form
