@@ -9,7 +9,9 @@ from authlib.oidc.core import IDToken
 from joserfc.errors import InvalidClaimError
 
 from backend.auth.directories import directory_of, issuer_claims_options, verified_email
+from backend.models import AuditEvent, Tenant
 from backend.models.tenant import TenantSettings
+from tests.support import factories
 
 TID = "3c0a8d1e-5b7f-4e2a-9d64-0c0a7050e7e5"
 OTHER = "7e1f0c2d-9a4b-4c3d-8e5f-6a7b8c9d0e1f"
@@ -96,3 +98,24 @@ def test_a_tenant_allows_only_the_directories_it_names() -> None:
     assert config.allows_any_directory("contoso.test") and not config.allows_any_directory(None)
     with pytest.raises(ValueError, match="not a Microsoft Entra tenant id"):
         TenantSettings(entra_tenant_ids=["contoso.onmicrosoft.com"])
+
+
+def test_the_operator_names_a_tenants_directories(runner, session, resources) -> None:
+    found = factories.tenant(session, resources.cipher)
+    session.commit()
+    command = ["tenant", "directories", "contoso", "--entra-tenant-id", OTHER,
+               "--google-domain", "Contoso.com", "--google-domain", "x.org"]  # fmt: skip
+    answer = runner.invoke(args=command)
+    assert answer.exit_code == 0, answer.output
+    assert f"Microsoft Entra tenant ids: {OTHER}; Google Workspace domains: contoso.com, x.org" in (
+        answer.output
+    )
+    session.refresh(found)
+    assert found.config.entra_tenant_ids == [OTHER]
+    assert session.query(AuditEvent).one().action == "tenant.directories"
+    shown = runner.invoke(args=["tenant", "directories", "contoso"])
+    assert "contoso.com, x.org" in shown.output
+    wrong = runner.invoke(args=["tenant", "directories", "contoso", "--entra-tenant-id", "x/y"])
+    assert wrong.exit_code != 0 and "not a Microsoft Entra tenant id: x/y" in wrong.output
+    assert runner.invoke(args=["tenant", "directories", "nobody"]).exit_code != 0
+    assert session.get(Tenant, found.id).config.google_domains == ["contoso.com", "x.org"]
