@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -60,6 +61,70 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _csrf(page: requests.Response) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, f"no CSRF token on {page.url}"
+    return found.group(1)
+
+
+def _through_the_provider(browser: requests.Session, start: requests.Response, email: str,
+                          password: str) -> requests.Response:  # fmt: skip
+    """Follow a redirect to the emulated provider, sign in if it asks, come back; the answer
+    of the product's callback."""
+    authorize = start.headers["Location"]
+    answer = browser.get(authorize, allow_redirects=False, timeout=10)
+    if answer.status_code == 200:
+        assert 'id="sign-in"' in answer.text, answer.text[:500]
+        answer = browser.post(authorize, data={"email": email, "password": password},
+                              allow_redirects=False, timeout=10)  # fmt: skip
+    assert answer.status_code == 302, answer.text[:500]
+    return browser.get(answer.headers["Location"], allow_redirects=False, timeout=10)
+
+
+def _signed_in(base: str, email: str, password: str) -> requests.Session:
+    browser = requests.Session()
+    token = _csrf(browser.get(f"{base}/login", timeout=10))
+    start = browser.post(f"{base}/auth/login/microsoft", data={"csrf_token": token},
+                         allow_redirects=False, timeout=10)  # fmt: skip
+    done = _through_the_provider(browser, start, email, password)
+    assert (done.status_code, done.headers.get("Location")) == (302, "/"), done.text[:500]
+    return browser
+
+
+def _revoke_and_reactivate(base: str, database: Path, person: str, password: str) -> None:
+    """The key user revokes a token mailbox; its owner grants access again through the
+    emulated provider's consent, registered by the identity emulator's own seed; it syncs."""
+    address = f"{person}.sales@contoso.test"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        box = connection.execute(text("SELECT id FROM mailbox WHERE address = :a"),
+                                 {"a": address}).scalar_one()  # fmt: skip
+    kim = _signed_in(base, "kim.keyuser@contoso.test", "kim-demo")
+    data = {"csrf_token": _csrf(kim.get(f"{base}/admin/", timeout=10)), "action": "revoke",
+            "mailbox_id": str(box)}  # fmt: skip
+    assert "1 revoked." in kim.post(f"{base}/admin/bulk", data=data, timeout=30).text
+    owner = _signed_in(base, address, password)
+    token = _csrf(owner.get(f"{base}/reactivate/", timeout=10))
+    start = owner.post(f"{base}/reactivate/consent", data={"csrf_token": token},
+                       allow_redirects=False, timeout=10)  # fmt: skip
+    last = text("SELECT id, outcome FROM sync_run WHERE mailbox_id = :m ORDER BY id DESC LIMIT 1")
+    with engine.connect() as connection:
+        before = (connection.execute(last, {"m": box}).first() or (0, None))[0]
+    back = _through_the_provider(owner, start, address, password)
+    assert back.headers.get("Location") == "/", back.text[:500]
+    assert "Access granted again" in owner.get(f"{base}/", timeout=10).text
+    deadline, found = time.monotonic() + 90, None
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            found = connection.execute(last, {"m": box}).first()
+        if found is not None and found[0] > before and found[1] not in ("RUNNING", None):
+            break
+        time.sleep(1)
+    engine.dispose()
+    assert found is not None and found[0] > before, f"{person}'s mailbox did not sync again"
+    assert found[1] == "SUCCEEDED", f"{person}'s run after re-activation: {found[1]}"
+
+
 def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -95,6 +160,9 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         }
         mails = requests.get("http://127.0.0.1:8126/", timeout=5)
         assert "Mail catcher" in mails.text
+        database = tmp_path / "instance" / "ssi-sync.db"
+        for person, password in (("gina", "gina-demo"), ("olivia", "olivia-demo")):
+            _revoke_and_reactivate(f"http://127.0.0.1:{port}", database, person, password)
     finally:
         demo.send_signal(signal.SIGINT)
         output, _ = demo.communicate(timeout=60)
