@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from backend.db import make_engine
@@ -107,22 +107,60 @@ def _revoke_and_reactivate(base: str, database: Path, person: str, password: str
     token = _csrf(owner.get(f"{base}/reactivate/", timeout=10))
     start = owner.post(f"{base}/reactivate/consent", data={"csrf_token": token},
                        allow_redirects=False, timeout=10)  # fmt: skip
-    last = text("SELECT id, outcome FROM sync_run WHERE mailbox_id = :m ORDER BY id DESC LIMIT 1")
-    with engine.connect() as connection:
-        before = (connection.execute(last, {"m": box}).first() or (0, None))[0]
+    before = _last_run(engine, box)[0]
     back = _through_the_provider(owner, start, address, password)
     assert back.headers.get("Location") == "/", back.text[:500]
     assert "Access granted again" in owner.get(f"{base}/", timeout=10).text
-    deadline, found = time.monotonic() + 90, None
-    while time.monotonic() < deadline:
-        with engine.connect() as connection:
-            found = connection.execute(last, {"m": box}).first()
-        if found is not None and found[0] > before and found[1] not in ("RUNNING", None):
-            break
-        time.sleep(1)
+    assert _next_run(engine, box, before) == "SUCCEEDED", f"{person} after re-activation"
     engine.dispose()
-    assert found is not None and found[0] > before, f"{person}'s mailbox did not sync again"
-    assert found[1] == "SUCCEEDED", f"{person}'s run after re-activation: {found[1]}"
+
+
+def _last_run(engine: Engine, box: int) -> tuple[int, str | None]:
+    last = text("SELECT id, outcome FROM sync_run WHERE mailbox_id = :m ORDER BY id DESC LIMIT 1")
+    with engine.connect() as connection:
+        found = connection.execute(last, {"m": box}).first()
+    return (found[0], found[1]) if found is not None else (0, None)
+
+
+def _next_run(engine: Engine, box: int, after: int) -> str | None:
+    """The outcome of the first run of ``box`` after run ``after`` (None if none ends soon)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        run, outcome = _last_run(engine, box)
+        if run > after and outcome not in ("RUNNING", None):
+            return outcome
+        time.sleep(1)
+    return None
+
+
+def _grant_application_permissions(base: str, database: Path) -> None:
+    """Kim, administrator of Contoso's emulated directory, grants the app access to every
+    mailbox; Olivia's Exchange Online mailbox then syncs with the app's own token."""
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        box = connection.execute(text("SELECT id FROM mailbox WHERE address = :a"),
+                                 {"a": "olivia.sales@contoso.test"}).scalar_one()  # fmt: skip
+    kim = _signed_in(base, "kim.keyuser@contoso.test", "kim-demo")
+    token = _csrf(kim.get(f"{base}/admin/settings", timeout=10))
+    start = kim.post(f"{base}/admin/consent/microsoft", data={"csrf_token": token},
+                     allow_redirects=False, timeout=10)  # fmt: skip
+    back = _through_the_provider(kim, start, "kim.keyuser@contoso.test", "kim-demo")
+    assert back.headers.get("Location") == "/admin/settings", back.text[:500]
+    settings = kim.get(f"{base}/admin/settings", timeout=10).text
+    assert "Your administrator granted access" in settings
+    assert "<code>3c0a8d1e-5b7f-4e2a-9d64-0c0a7050e7e5</code>" in settings
+    before = _last_run(engine, box)[0]
+    data = {"csrf_token": _csrf(kim.get(f"{base}/admin/", timeout=10)), "action": "force",
+            "mailbox_id": str(box)}  # fmt: skip
+    assert "1 queued for a sync" in kim.post(f"{base}/admin/bulk", data=data, timeout=30).text
+    outcome = _next_run(engine, box, before)
+    with engine.connect() as connection:
+        error = connection.execute(
+            text("SELECT error_message FROM sync_run WHERE mailbox_id = :m ORDER BY id DESC"),
+            {"m": box},
+        ).first()
+    assert outcome == "SUCCEEDED", f"Olivia with the app's permission: {error}"
+    engine.dispose()
 
 
 def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
@@ -161,8 +199,10 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         mails = requests.get("http://127.0.0.1:8126/", timeout=5)
         assert "Mail catcher" in mails.text
         database = tmp_path / "instance" / "ssi-sync.db"
+        base = f"http://127.0.0.1:{port}"
         for person, password in (("gina", "gina-demo"), ("olivia", "olivia-demo")):
-            _revoke_and_reactivate(f"http://127.0.0.1:{port}", database, person, password)
+            _revoke_and_reactivate(base, database, person, password)
+        _grant_application_permissions(base, database)
     finally:
         demo.send_signal(signal.SIGINT)
         output, _ = demo.communicate(timeout=60)
