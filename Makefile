@@ -8,14 +8,14 @@ STAMP  := $(VENV)/.installed
 # The add-in manifest checks use Microsoft's npm tools; without Node they are skipped.
 NPM_STAMP := addin/node_modules/.installed
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench audit venv clean
 
 venv: $(STAMP) $(NPM_STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("ssi-sync needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $(STAMP)
 
@@ -41,6 +41,21 @@ bench: venv
 		echo "== bench.$$module"; $(BIN)/python -m "bench.$$module"; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "no benchmarks yet: bench/ holds none"; fi
+
+# pip-audit asks PyPI which releases have published advisories. Where PyPI does not answer
+# that (an offline mirror), the audit says so and is skipped rather than reporting "no known
+# vulnerabilities" for packages it could not check.
+AUDIT_PROBE := https://pypi.org/pypi/requests/2.31.0/json
+
+audit: venv
+	@$(BIN)/python -m pip install --quiet 'pip-audit>=2.7'
+	@if $(BIN)/python -c 'import json, sys, urllib.request; \
+		answer = json.load(urllib.request.urlopen(sys.argv[1], timeout=20)); \
+		sys.exit(0 if answer.get("vulnerabilities") else 1)' "$(AUDIT_PROBE)" 2>/dev/null; then \
+		$(BIN)/pip-audit --skip-editable --progress-spinner off; \
+	else \
+		echo "audit skipped: PyPI's advisory data (pip-audit's database) is not reachable from here"; \
+	fi
 
 clean:
 	rm -rf $(VENV) instance *.egg-info addin/node_modules

@@ -41,9 +41,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from backend.auth import signin
     from backend.cli import register_commands
-    from backend.web import register_blueprints, security
+    from backend.web import register_blueprints, request_limits, security
 
     security.init_app(app, settings)
+    request_limits.init_app(app, settings)
     signin.init_app(app, settings.sign_in_providers)
     register_blueprints(app)
     register_commands(app)

@@ -29,6 +29,10 @@ EWS_URL = "http://127.0.0.1:8102/EWS/Exchange.asmx"
 GOOGLE_URL = "http://127.0.0.1:8103"
 GRAPH_URL = "http://127.0.0.1:8105"
 C4C_USER = ("c4c-integration", "contoso-c4c")
+CONTOSO_ENTRA_TENANT_ID = "3c0a8d1e-5b7f-4e2a-9d64-0c0a7050e7e5"
+CONTOSO_GOOGLE_DOMAINS = ("contoso.test",)
+"""The directories Contoso's people sign in from: its Microsoft Entra tenant and its Google
+Workspace domain (the demo's identity emulator has the same)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def seed_demo(
         cipher=cipher,
         c4c_username=C4C_USER[0],
         c4c_credentials={"password": C4C_USER[1]},
+        entra_tenant_ids=(CONTOSO_ENTRA_TENANT_ID,),
+        google_domains=CONTOSO_GOOGLE_DOMAINS,
     )
     config = tenant.config
     config.item_types[ItemType.ACCOUNT].conflict_policy = ConflictPolicy.MAILBOX_WINS

@@ -1,19 +1,67 @@
-"""Logging through the standard library, with context (tenant, mailbox, job) bound once.
+"""Logging through the standard library, with context (tenant, mailbox, job) bound once, and
+never a secret.
 
 ``bind(mailbox=12, job="sync:12")`` adds fields to every record logged in the current context;
 the formatter prints them as ``key=value``. Never bind a token, password or message body.
+
+Two guards keep secrets out whatever ``LOG_LEVEL`` says: the HTTP client libraries' loggers
+(exchangelib, urllib3, requests-oauthlib, authlib, Google's clients), which print request
+headers and bodies at DEBUG, stay at INFO or above; and every record is redacted when it is
+made (:func:`redact`: ``Authorization`` headers, tokens, secrets and passwords), so no
+handler, ours or another's, ever sees one.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+QUIET_LIBRARIES = (
+    "exchangelib",
+    "urllib3",
+    "requests",
+    "requests_oauthlib",
+    "requests_ntlm",
+    "oauthlib",
+    "authlib",
+    "googleapiclient",
+    "google_auth_httplib2",
+    "google.auth",
+    "httplib2",
+)
+"""Loggers that print HTTP requests (headers with credentials, bodies) at DEBUG."""
+REDACTED = "[redacted]"
+_HEADER = re.compile(
+    r"(?i)\b((?:proxy-)?authorization|x-goog-gmail-access-token)(['\"]?\s*[:=]\s*['\"]?)"
+    r"((?:basic|bearer|ntlm|negotiate|digest)\s+)?(?!\[redacted\])[^\s'\",;}\]]+"
+)
+_SECRET = re.compile(
+    r"(?i)\b(access_token|refresh_token|id_token|client_secret|password|passwd|"
+    r"code_verifier|assertion|token|secret)(['\"]?\s*[:=]\s*['\"]?)(?!\[redacted\])"
+    r"[^\s'\",&;}\]]+"
+)
 
 _context: contextvars.ContextVar[tuple[tuple[str, object], ...]] = contextvars.ContextVar(
     "ssi_log_context", default=()
 )
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials replaced by ``[redacted]``.
+
+    Args:
+        text: a log message or a formatted traceback.
+
+    Returns:
+        The text without the values of ``Authorization`` headers, of tokens, secrets and
+        passwords (``name: value``, ``name=value``, ``"name": "value"``).
+    """
+    text = _HEADER.sub(lambda m: f"{m[1]}{m[2]}{m[3] or ''}{REDACTED}", text)
+    return _SECRET.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
 
 
 class _ContextFilter(logging.Filter):
@@ -23,12 +71,33 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+_make_record = logging.getLogRecordFactory()
+
+
+def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """Every record as made, its message (and traceback) redacted before any handler sees it."""
+    record = _make_record(*args, **kwargs)
+    try:
+        message = record.getMessage()
+    except Exception:  # a record whose arguments do not fit its message: keep it as it is
+        return record
+    record.msg, record.args = redact(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    return record
+
+
 def configure_logging(level: str) -> None:
-    """Send records to stderr with their bound context; safe to call more than once."""
+    """Send records to stderr with their bound context, redacted; safe to call more than once."""
     root = logging.getLogger()
     root.setLevel(level)
     # Alembic announces each of its plugins at INFO on every start; keep its migrations' lines.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    quiet = max(logging.INFO, logging.getLevelName(level))
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(quiet)
+    if logging.getLogRecordFactory() is not _redacted_record:
+        logging.setLogRecordFactory(_redacted_record)
     if any(getattr(handler, "ssi", False) for handler in root.handlers):
         return
     handler = logging.StreamHandler()

@@ -181,7 +181,8 @@ class Revoked:
 def revoke(
     session: Session, mailbox: Mailbox, actor: User, cipher: TokenCipher, revoker: Revoker
 ) -> Revoked:
-    """Give up the mailbox's data access: revoke the token at its provider, forget it, stop.
+    """Give up the mailbox's data access: revoke the token at its provider, forget it, stop,
+    and end its owner's signed-in sessions and add-in sign-ins.
 
     The stored credentials are deleted even when the provider refuses or cannot be reached
     (the audit records its answer), so access ends on our side in every case.
@@ -199,6 +200,9 @@ def revoke(
     store_mailbox_credentials(mailbox, None, cipher)
     status.mark_revoked(mailbox, REVOKED)
     addin_sign_ins = addin_tokens.revoke_all(session, mailbox.user_id)
+    owner = session.get(User, mailbox.user_id) if mailbox.user_id is not None else None
+    if owner is not None:
+        owner.end_sessions()
     _audit(
         session, mailbox, actor, "revoke",
         at_provider=outcome.at_provider, provider_error=outcome.provider_error,

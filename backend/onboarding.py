@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from backend.credentials import store_c4c_credentials, store_mailbox_credentials
 from backend.db import utcnow
 from backend.models import Mailbox, Tenant, User
 from backend.models.mailbox import Provider
+from backend.models.tenant import TenantSettings
 from backend.models.types import MailSystem
 from backend.models.user import Role
 
@@ -32,7 +34,23 @@ def create_tenant(
     c4c_username: str | None = None,
     c4c_credentials: dict[str, Any] | None = None,
     mail_endpoint: str | None = None,
+    entra_tenant_ids: Sequence[str] = (),
+    google_domains: Sequence[str] = (),
 ) -> Tenant:
+    """Create a tenant with default settings.
+
+    Args:
+        entra_tenant_ids: the Microsoft Entra directories (``tid``) its people sign in from.
+        google_domains: the Google Workspace domains (``hd``) its people sign in from.
+
+    Without a directory nobody of the tenant can sign in; key users add more in the settings.
+
+    Raises:
+        pydantic.ValidationError: a directory is not a tenant id or a domain.
+    """
+    directories = TenantSettings(
+        entra_tenant_ids=list(entra_tenant_ids), google_domains=list(google_domains)
+    )
     tenant = Tenant(
         slug=slug,
         name=name,
@@ -40,7 +58,9 @@ def create_tenant(
         c4c_username=c4c_username,
         mail_system=mail_system,
         mail_endpoint=mail_endpoint,
-        settings={},
+        settings=directories.model_dump(
+            mode="json", include={"entra_tenant_ids", "google_domains"}
+        ),
     )
     store_c4c_credentials(tenant, c4c_credentials, cipher)
     session.add(tenant)

@@ -7,6 +7,7 @@ variable, so the CLI, the web server and the workers all print that line instead
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 T = TypeVar("T")
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(SystemExit):
@@ -43,6 +45,11 @@ class SignInProvider:
     metadata_url: str
     client_id: str
     client_secret: str = field(repr=False)
+
+    @property
+    def issuer_url(self) -> str:
+        """The address its discovery document is under (``<NAME>_ISSUER``)."""
+        return self.metadata_url.removesuffix("/.well-known/openid-configuration")
 
 
 SIGN_IN_PROVIDERS = {
@@ -101,6 +108,10 @@ class Settings:
     support_email: str = "support@ssi-sync.local"
     sign_in_providers: tuple[SignInProvider, ...] = ()
     rate_limit_per_minute: int = 300
+    rate_limit_refused_per_minute: int = 30
+    session_lifetime_hours: int = 12
+    max_request_bytes: int = 1_048_576
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     addin_token_minutes: int = 60
     addin_min_version: str = "1.0.0"
     office_js_url: str = OFFICE_JS_URL
@@ -179,6 +190,14 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "support_email": env.text("SUPPORT_EMAIL", "support@ssi-sync.local"),
         "sign_in_providers": _sign_in_providers(env, production),
         "rate_limit_per_minute": env.integer("RATE_LIMIT_PER_MINUTE", 300, minimum=1),
+        "rate_limit_refused_per_minute": env.integer(
+            "RATE_LIMIT_REFUSED_PER_MINUTE", 30, minimum=1
+        ),
+        "max_request_bytes": env.integer(
+            "MAX_REQUEST_BYTES", 1_048_576, minimum=65_536, maximum=104_857_600
+        ),
+        "trusted_proxies": env.parse("TRUSTED_PROXIES", (), _networks),
+        "session_lifetime_hours": env.integer("SESSION_LIFETIME_HOURS", 12, minimum=1, maximum=720),
         "addin_token_minutes": env.integer("ADDIN_TOKEN_MINUTES", 60, minimum=5, maximum=1440),
         "addin_min_version": env.parse("ADDIN_MIN_VERSION", "1.0.0", _version),
         "office_js_url": env.parse("OFFICE_JS_URL", OFFICE_JS_URL, _http_url),
@@ -332,6 +351,18 @@ def _origins(raw: str) -> tuple[str, ...]:
         if urlsplit(url).path:
             raise ValueError(f"{url!r} is not an origin (scheme://host[:port] only)")
     return found
+
+
+def _networks(raw: str) -> tuple[IPNetwork, ...]:
+    found = []
+    for part in (piece.strip() for piece in raw.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not an address or network (e.g. 10.0.0.0/8)") from None
+    return tuple(found)
 
 
 def _version(raw: str) -> str:

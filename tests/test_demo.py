@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from backend.db import make_engine
@@ -61,6 +62,108 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _csrf(page: requests.Response) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, f"no CSRF token on {page.url}"
+    return found.group(1)
+
+
+def _through_the_provider(browser: requests.Session, start: requests.Response, email: str,
+                          password: str) -> requests.Response:  # fmt: skip
+    """Follow a redirect to the emulated provider, sign in if it asks, come back; the answer
+    of the product's callback."""
+    authorize = start.headers["Location"]
+    answer = browser.get(authorize, allow_redirects=False, timeout=10)
+    if answer.status_code == 200:
+        assert 'id="sign-in"' in answer.text, answer.text[:500]
+        answer = browser.post(authorize, data={"email": email, "password": password},
+                              allow_redirects=False, timeout=10)  # fmt: skip
+    assert answer.status_code == 302, answer.text[:500]
+    return browser.get(answer.headers["Location"], allow_redirects=False, timeout=10)
+
+
+def _signed_in(base: str, email: str, password: str) -> requests.Session:
+    browser = requests.Session()
+    token = _csrf(browser.get(f"{base}/login", timeout=10))
+    start = browser.post(f"{base}/auth/login/microsoft", data={"csrf_token": token},
+                         allow_redirects=False, timeout=10)  # fmt: skip
+    done = _through_the_provider(browser, start, email, password)
+    assert (done.status_code, done.headers.get("Location")) == (302, "/"), done.text[:500]
+    return browser
+
+
+def _revoke_and_reactivate(base: str, database: Path, person: str, password: str) -> None:
+    """The key user revokes a token mailbox; its owner grants access again through the
+    emulated provider's consent, registered by the identity emulator's own seed; it syncs."""
+    address = f"{person}.sales@contoso.test"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        box = connection.execute(text("SELECT id FROM mailbox WHERE address = :a"),
+                                 {"a": address}).scalar_one()  # fmt: skip
+    kim = _signed_in(base, "kim.keyuser@contoso.test", "kim-demo")
+    data = {"csrf_token": _csrf(kim.get(f"{base}/admin/", timeout=10)), "action": "revoke",
+            "mailbox_id": str(box), "confirmed": "yes"}  # fmt: skip
+    assert "1 revoked." in kim.post(f"{base}/admin/bulk", data=data, timeout=30).text
+    owner = _signed_in(base, address, password)
+    token = _csrf(owner.get(f"{base}/reactivate/", timeout=10))
+    start = owner.post(f"{base}/reactivate/consent", data={"csrf_token": token},
+                       allow_redirects=False, timeout=10)  # fmt: skip
+    before = _last_run(engine, box)[0]
+    back = _through_the_provider(owner, start, address, password)
+    assert back.headers.get("Location") == "/", back.text[:500]
+    assert "Access granted again" in owner.get(f"{base}/", timeout=10).text
+    assert _next_run(engine, box, before) == "SUCCEEDED", f"{person} after re-activation"
+    engine.dispose()
+
+
+def _last_run(engine: Engine, box: int) -> tuple[int, str | None]:
+    last = text("SELECT id, outcome FROM sync_run WHERE mailbox_id = :m ORDER BY id DESC LIMIT 1")
+    with engine.connect() as connection:
+        found = connection.execute(last, {"m": box}).first()
+    return (found[0], found[1]) if found is not None else (0, None)
+
+
+def _next_run(engine: Engine, box: int, after: int) -> str | None:
+    """The outcome of the first run of ``box`` after run ``after`` (None if none ends soon)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        run, outcome = _last_run(engine, box)
+        if run > after and outcome not in ("RUNNING", None):
+            return outcome
+        time.sleep(1)
+    return None
+
+
+def _grant_application_permissions(base: str, database: Path) -> None:
+    """Kim, administrator of Contoso's emulated directory, grants the app access to every
+    mailbox; Olivia's Exchange Online mailbox then syncs with the app's own token."""
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        box = connection.execute(text("SELECT id FROM mailbox WHERE address = :a"),
+                                 {"a": "olivia.sales@contoso.test"}).scalar_one()  # fmt: skip
+    kim = _signed_in(base, "kim.keyuser@contoso.test", "kim-demo")
+    token = _csrf(kim.get(f"{base}/admin/settings", timeout=10))
+    start = kim.post(f"{base}/admin/consent/microsoft", data={"csrf_token": token},
+                     allow_redirects=False, timeout=10)  # fmt: skip
+    back = _through_the_provider(kim, start, "kim.keyuser@contoso.test", "kim-demo")
+    assert back.headers.get("Location") == "/admin/settings", back.text[:500]
+    settings = kim.get(f"{base}/admin/settings", timeout=10).text
+    assert "Your administrator granted access" in settings
+    assert "<code>3c0a8d1e-5b7f-4e2a-9d64-0c0a7050e7e5</code>" in settings
+    before = _last_run(engine, box)[0]
+    data = {"csrf_token": _csrf(kim.get(f"{base}/admin/", timeout=10)), "action": "force",
+            "mailbox_id": str(box)}  # fmt: skip
+    assert "1 queued for a sync" in kim.post(f"{base}/admin/bulk", data=data, timeout=30).text
+    outcome = _next_run(engine, box, before)
+    with engine.connect() as connection:
+        error = connection.execute(
+            text("SELECT error_message FROM sync_run WHERE mailbox_id = :m ORDER BY id DESC"),
+            {"m": box},
+        ).first()
+    assert outcome == "SUCCEEDED", f"Olivia with the app's permission: {error}"
+    engine.dispose()
+
+
 def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -96,6 +199,11 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         }
         mails = requests.get("http://127.0.0.1:8126/", timeout=5)
         assert "Mail catcher" in mails.text
+        database = tmp_path / "instance" / "ssi-sync.db"
+        base = f"http://127.0.0.1:{port}"
+        for person, password in (("gina", "gina-demo"), ("olivia", "olivia-demo")):
+            _revoke_and_reactivate(base, database, person, password)
+        _grant_application_permissions(base, database)
 
         c4c = _child(demo.pid, "emulators.c4c")
         os.kill(c4c, signal.SIGKILL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from alembic.autogenerate import compare_metadata
@@ -26,6 +27,28 @@ def test_upgrade_downgrade_upgrade(tmp_path) -> None:
         differences = compare_metadata(context, Base.metadata)
     assert version == ScriptDirectory.from_config(schema.alembic_config(engine)).get_current_head()
     assert differences == []
+    engine.dispose()
+
+
+def test_a_tenants_google_domain_moves_into_its_sign_in_directories(tmp_path) -> None:
+    engine = _scratch_engine(tmp_path)
+    schema.upgrade(engine, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO tenant (slug, name, c4c_base_url, c4c_auth, mail_system, "
+                "google_domain, settings, created_at) VALUES ('contoso', 'Contoso', 'http://c4c/', "
+                "'BASIC', 'GMAIL', ' Contoso.com ', :settings, CURRENT_TIMESTAMP)"
+            ),
+            {"settings": '{"reminder": "DAILY"}'},
+        )
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        settings = connection.execute(text("SELECT settings FROM tenant")).scalar_one()
+    if isinstance(settings, str):
+        settings = json.loads(settings)
+    assert settings == {"reminder": "DAILY", "google_domains": ["contoso.com"]}
+    assert "google_domain" not in {c["name"] for c in inspect(engine).get_columns("tenant")}
     engine.dispose()
 
 

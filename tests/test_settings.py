@@ -48,6 +48,10 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
         ("OFFICE_JS_URL", "appsforoffice.microsoft.com/office.js", "is not an http(s) URL"),
         ("MAIL_CLIENT_ORIGINS", "http://a.test/owa", "is not an origin"),
         ("MAIL_CLIENT_ORIGINS", "http://a.test, mail.test", "is not an http(s) URL"),
+        ("TRUSTED_PROXIES", "10.0.0.1, lb.internal", "'lb.internal' is not an address"),
+        ("MAX_REQUEST_BYTES", "1000", "must be between 65536 and 104857600"),
+        ("SESSION_LIFETIME_HOURS", "0", "must be between 1 and 720"),
+        ("RATE_LIMIT_REFUSED_PER_MINUTE", "0", "must be at least 1"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> None:
@@ -61,6 +65,14 @@ def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> 
 def test_mail_client_origins_are_a_list() -> None:
     found = load_settings({"MAIL_CLIENT_ORIGINS": "http://127.0.0.1:8102, https://owa.test/"})
     assert found.mail_client_origins == ("http://127.0.0.1:8102", "https://owa.test")
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    found = load_settings({"TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,fd00::/8"})
+    assert [str(network) for network in found.trusted_proxies] == [
+        "10.0.0.1/32", "192.168.0.0/16", "fd00::/8"
+    ]  # fmt: skip
+    assert load_settings({}).trusted_proxies == (), "nobody's X-Forwarded-For unless told"
 
 
 def test_production_requires_its_secrets() -> None:

@@ -1,4 +1,4 @@
-"""``flask`` commands: database, keys, jobs and demo data."""
+"""``flask`` commands: database, keys, jobs, tenants and demo data."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ def register_commands(app: Flask) -> None:
     from backend.cli.jobs import scheduler, worker
     from backend.cli.keys import keys
     from backend.cli.sync import issues_group, sync
+    from backend.cli.tenants import tenant
 
-    commands = (addin, gmail_addon, db, keys, worker, scheduler, demo, seed, sync, issues_group)
+    commands = (addin, gmail_addon, db, keys, worker, scheduler, demo, seed, sync, issues_group,
+                tenant)  # fmt: skip
     for command in commands:
         app.cli.add_command(command)

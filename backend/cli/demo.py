@@ -20,7 +20,15 @@ from flask.cli import with_appcontext
 
 from backend import schema
 from backend.cli.supervisor import Supervisor
-from backend.demo_data import C4C_USER, DEMO_USERS, GOOGLE_URL, GRAPH_URL, DemoUser, seed_demo
+from backend.demo_data import (
+    C4C_USER,
+    CONTOSO_ENTRA_TENANT_ID,
+    DEMO_USERS,
+    GOOGLE_URL,
+    GRAPH_URL,
+    DemoUser,
+    seed_demo,
+)
 from backend.embedded_redis import stop_embedded_redis
 from backend.extensions import resources
 from backend.models.mailbox import Provider
@@ -71,10 +79,16 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
                          "--addon-service-account", DEMO_ADDON[0],
                          "--addon-client-id", DEMO_ADDON[1], *trust("google"), *tokens)),
         Child("graph", (python, "-m", "emulators.graph", "--port", "8105", "--seed", "contoso",
-                        "--addin-url", pane, *trust("microsoft/v2.0"), *graph_tokens,
-                        *graph_users)),
+                        "--addin-url", pane,
+                        # After Contoso's administrator consents in the admin panel, Exchange
+                        # Online mailboxes sync with app-only tokens of Contoso's directory.
+                        "--app", f"{DEMO_CLIENT[0]}:{DEMO_CLIENT[1]}",
+                        "--app-tenant", CONTOSO_ENTRA_TENANT_ID,
+                        *trust("microsoft/v2.0"), *graph_tokens, *graph_users)),
         Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
-                           "--seed", "contoso")),
+                           "--seed", "contoso",
+                           *(arg for host in ("127.0.0.1", "localhost")
+                             for arg in ("--app-url", f"http://{host}:{web_port}")))),
         Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
     )  # fmt: skip
 
@@ -123,6 +137,8 @@ def demo(port: int) -> None:
         "GRAPH_API_BASE": GRAPH_URL,
         # Olivia's "open in Outlook" links go to the Graph emulator's Outlook on the web.
         "OUTLOOK_WEB_URL": f"{GRAPH_URL}/owa/",
+        # App-only tokens (after an administrator's consent) come from the emulated Entra.
+        "GRAPH_LOGIN_BASE": GRAPH_URL,
         # The emulated Gmail signs the add-on's ID tokens with the Google emulator's keys.
         "GOOGLE_CERTS_URL": f"{GOOGLE_URL}/oauth2/v1/certs",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -22,6 +23,9 @@ from backend.crm.bulk import create_chunk
 from backend.crm.errors import C4CConnectionError
 from backend.crm.transport import ODataTransport, RetryPolicy
 from backend.crm.values import entity_from_json, odata_quote, to_json_value
+
+KEY_SAFE = "'"
+"""Characters a key literal keeps unencoded in a URL: only OData's string quotes."""
 
 
 class C4CClient:
@@ -71,7 +75,9 @@ class C4CClient:
         return self.transport.requests_sent
 
     def _url(self, entity_set: str, object_id: str) -> str:
-        return f"{self.base_url}{entity_set}({odata_quote(object_id)})"
+        """The entity's URL, its key literal percent-encoded: whatever the key holds (``/``,
+        ``?``, ``#``, ``%``...), the URL names that one entity and nothing else."""
+        return f"{self.base_url}{entity_set}({quote(odata_quote(object_id), safe=KEY_SAFE)})"
 
     # -- reads ---------------------------------------------------------------------------------
 

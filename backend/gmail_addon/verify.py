@@ -104,19 +104,17 @@ def _decode(token: str, audience: str, certs_url: str) -> dict[str, Any]:
     return claims
 
 
-def verify(
-    authorization: str, event: dict[str, Any], endpoint_url: str, settings: Settings
-) -> Caller:
-    """Check both of Google's tokens of one add-on request.
+def verify_system(authorization: str, endpoint_url: str, settings: Settings) -> None:
+    """Check Google's system ID token, which comes in a header: the body is not read before.
 
     Args:
         authorization: the request's ``Authorization`` header.
-        event: the event object Google posted.
-        endpoint_url: the public URL of the endpoint called (the system token's audience).
-        settings: the add-on's service account, OAuth client and Google's certificates URL.
+        endpoint_url: the public URL of the endpoint called (the token's audience).
+        settings: the add-on's service account and Google's certificates URL.
 
     Raises:
-        Refused: a token is missing, forged, expired, for another audience or another account.
+        Refused: the add-on is not configured, or the token is missing, forged, expired, for
+            another endpoint or of another service account.
     """
     account, client_id = settings.gmail_addon_service_account, settings.gmail_addon_client_id
     if not account or not client_id:
@@ -127,11 +125,20 @@ def verify(
     system = _decode(token.strip(), endpoint_url, settings.google_certs_url)
     if system["email"] != account:
         raise Refused(f"system token of another service account: {system['email']!r}")
+
+
+def verify_user(event: dict[str, Any], settings: Settings) -> Caller:
+    """Check the user's ID token of an event object Google posted (after
+    :func:`verify_system`).
+
+    Raises:
+        Refused: the token is missing, forged, expired or for another client.
+    """
     authorization_event = event.get("authorizationEventObject")
     user_token = (
         authorization_event.get("userIdToken") if isinstance(authorization_event, dict) else None
     )
     if not isinstance(user_token, str) or not user_token:
         raise Refused("no user ID token")
-    user = _decode(user_token, client_id, settings.google_certs_url)
+    user = _decode(user_token, settings.gmail_addon_client_id or "", settings.google_certs_url)
     return Caller(str(user["email"]).lower(), str(user.get("sub", "")))

@@ -309,8 +309,12 @@ class GraphProvider(CategoryMarkers):
         self.ensure_marker_definitions()
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
-        """Changes since ``cursor``; an absent or expired one reads everything."""
+        """Changes since ``cursor``; an absent or expired one reads everything, and so does one
+        whose delta links name the mailbox another way (``/me`` before the company granted
+        application permissions, ``/users/...`` after, or back): they are bound to that path."""
         links = unpack_cursor(cursor)
+        if links and not all(link.startswith(self._url("")) for link in links.values()):
+            links = None
         try:
             return self._changes(item_type, links or {}, links is None)
         except GraphError as error:

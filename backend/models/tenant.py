@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +56,35 @@ def _default_item_types() -> dict[ItemType, ItemTypeSettings]:
 
 ENTRA_TENANT = r"^[0-9A-Za-z.-]{1,64}$"
 """A Microsoft Entra tenant as a token endpoint's path names it: its id or a domain."""
+ENTRA_TENANT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+"""A Microsoft Entra tenant's id (a GUID, lower case), as ID tokens name it in ``tid``."""
+SIGN_IN_KINDS = ("microsoft", "google")
+GOOGLE_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+"""A Google Workspace domain, as ID tokens name it in ``hd``."""
+
+
+def listed(value: Any, pattern: re.Pattern[str], what: str) -> Any:
+    """Text or a list of values as a list of distinct lower-case values matching ``pattern``."""
+    if isinstance(value, str):
+        value = re.split(r"[\s,;]+", value)
+    if not isinstance(value, list):
+        return value
+    found = [str(part).strip().lower() for part in value if str(part).strip()]
+    wrong = [part for part in found if not pattern.match(part)]
+    if wrong:
+        raise ValueError(f"not {what}: {', '.join(wrong)}")
+    return list(dict.fromkeys(found))
+
+
+EntraTenantIds = Annotated[
+    list[str],
+    BeforeValidator(lambda value: listed(value, ENTRA_TENANT_ID, "a Microsoft Entra tenant id")),
+]
+"""Tenant ids, as a list or as text separated by commas or spaces."""
+GoogleDomains = Annotated[
+    list[str], BeforeValidator(lambda value: listed(value, GOOGLE_DOMAIN, "a domain"))
+]
+"""Domains, as a list or as text separated by commas or spaces."""
 
 
 class TenantSettings(BaseModel):
@@ -74,9 +104,29 @@ class TenantSettings(BaseModel):
     delete_copies: bool = True
     hide_other_users_titles: bool = False
     graph_app_tenant_id: str | None = Field(default=None, pattern=ENTRA_TENANT)
-    """Exchange Online with application permissions: the company's Microsoft Entra tenant (id
-    or domain), whose administrator granted our app access to the mailboxes; unset, each user
-    consents for their own mailbox."""
+    """Exchange Online with application permissions: the company's Microsoft Entra tenant,
+    whose administrator granted our app access to the mailboxes (recorded from the admin
+    consent's answer, never typed); unset, each user consents for their own mailbox."""
+    entra_tenant_ids: EntraTenantIds = Field(default_factory=list)
+    """The Microsoft Entra directories (``tid``) the company's people sign in from."""
+    google_domains: GoogleDomains = Field(default_factory=list)
+    """The Google Workspace domains (``hd``) the company's people sign in from."""
+
+    def allows_directory(self, provider: str, directory: str | None) -> bool:
+        """Whether people may sign in from ``directory`` (an Entra ``tid`` for ``microsoft``,
+        a Workspace domain ``hd`` for ``google``)."""
+        if not directory:
+            return False
+        if provider == "microsoft":
+            return directory.lower() in self.entra_tenant_ids
+        if provider == "google":
+            return directory.lower() in self.google_domains
+        return False
+
+    def allows_any_directory(self, directory: str | None) -> bool:
+        """Whether ``directory`` is one of the tenant's, of either provider (tenant ids and
+        domains never look alike)."""
+        return any(self.allows_directory(provider, directory) for provider in SIGN_IN_KINDS)
 
 
 class Tenant(Base):
@@ -93,7 +143,6 @@ class Tenant(Base):
     c4c_credentials_encrypted: Mapped[str | None] = mapped_column(String(4000))
     mail_system: Mapped[MailSystem] = mapped_column(Enum(MailSystem, native_enum=False, length=32))
     mail_endpoint: Mapped[str | None] = mapped_column(String(500))
-    google_domain: Mapped[str | None] = mapped_column(String(200))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

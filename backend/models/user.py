@@ -27,6 +27,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16), default=Role.USER)
     oidc_issuer: Mapped[str | None] = mapped_column(String(500))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    oidc_directory: Mapped[str | None] = mapped_column(String(255))
+    """The directory the bound identity signed in from (Entra ``tid`` or Google ``hd``)."""
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Raised to end every signed-in session of the user (sign-out, revoked access)."""
     last_login_at: Mapped[datetime | None]
     last_addin_use_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -34,3 +38,7 @@ class User(Base):
     @property
     def is_key_user(self) -> bool:
         return self.role is Role.KEY_USER
+
+    def end_sessions(self) -> None:
+        """End every signed-in session of the user, on every device (they sign in again)."""
+        self.session_generation = (self.session_generation or 0) + 1

@@ -30,12 +30,13 @@ from backend.models import Issue, SyncItem, User
 from backend.models.issue import Resolution, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode
-from backend.savedialog import errors, push, sides
+from backend.savedialog import errors, offered, push, sides
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.savedialog.form import RELATED, RelatedLink, SaveForm, SaveResult
 from backend.savedialog.item import ItemContext, fallback_form, open_item
 from backend.savedialog.related import Picked, pick
 from backend.savedialog.validate import Checked, validate, with_input
+from backend.savedialog.viewer import authorise
 from backend.sync import issues, markers
 from backend.sync.errors import SyncError
 from backend.sync.mapping import Links
@@ -74,13 +75,13 @@ def submit(
         and the issue code now open or ``UNAVAILABLE``.
 
     Raises:
-        SaveDialogError: the actor may not fix this issue, no form fixes it, or the item left
-            the mailbox.
+        SaveDialogError: the actor may not fix this issue (another user's, or one their tenant
+            keeps private), no form fixes it, or the item left the mailbox.
     """
     typed = {str(name): "" if value is None else str(value) for name, value in values.items()}
     attempt = _Submit(session, resources, issue, typed, related_id, language)
     try:
-        _authorise(issue, actor)
+        authorise(session, issue, actor)
         result = attempt.run()
     except SaveDialogError as error:
         attempt.audit(actor, str(error.code))
@@ -94,11 +95,6 @@ def submit(
     attempt.audit(actor, attempt.outcome)
     session.commit()
     return result
-
-
-def _authorise(issue: Issue, actor: User) -> None:
-    if actor.tenant_id != issue.tenant_id or (issue.user_id != actor.id and not actor.is_key_user):
-        raise SaveDialogError(errors.NOT_ALLOWED, DialogErrorCode.NOT_ALLOWED)
 
 
 class _Submit:
@@ -156,8 +152,12 @@ class _Submit:
         related_error = None
         kind = RELATED.get(ctx.mapping.item_type, ("", ""))[0]
         if self.related_id and kind:
-            self.picked = sides.on_c4c(lambda: pick(ctx.c4c, kind, self.related_id or ""))
-            if self.picked is None:
+            redis, linked = self.resources.redis, ctx.link[0]
+            if not offered.may_link(redis, self.issue.id, self.related_id, linked):
+                related_error = errors.RELATED_NOT_OFFERED
+            else:
+                self.picked = sides.on_c4c(lambda: pick(ctx.c4c, kind, self.related_id or ""))
+            if self.picked is None and not related_error:
                 related_error = errors.RELATED_GONE.format(kind=kind.replace("_or_", " or "))
         links = self.picked.links if self.picked else ctx.links
         if ctx.mapping.needs_link and not (links.account_id or links.contact_id):

@@ -39,6 +39,10 @@ NOT_FIXABLE = (
     "whole mailbox. Follow the recommended action shown with it."
 )
 NOT_ALLOWED = "You can only fix your own items. Ask the owner of this mailbox or a key user."
+HIDDEN = (
+    "Your company keeps the items of other users private, so only the owner of this mailbox "
+    "can open and fix this one."
+)
 GONE = (
     "This item is no longer in your mailbox, so there is nothing to save. If you deleted it by "
     "mistake, restore it from Deleted Items; the issue clears with the next sync."
@@ -79,6 +83,7 @@ C4C_DELETED = (
 )
 RELATED_REQUIRED = "Pick the account or contact this item belongs to."
 RELATED_GONE = "The {kind} you picked no longer exists in SAP. Search again and pick another."
+RELATED_NOT_OFFERED = "Search for the account or contact again and pick it from the list."
 FIX_FIELDS = "Some values need your attention; nothing was saved yet."
 MARKERS_LATER = (
     "Saved. The sync markers on the item in your mailbox are removed with the next sync."

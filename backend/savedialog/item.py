@@ -18,9 +18,9 @@ from backend.crm.c4c import C4CClient
 from backend.crm.metadata import EntityDefinition
 from backend.extensions import Resources
 from backend.mailbox.base import ItemRecord, MailboxProvider
-from backend.models import Issue, Mailbox, SyncItem, Tenant
+from backend.models import Issue, Mailbox, SyncItem, Tenant, User
 from backend.models.types import IssueCode
-from backend.savedialog import errors, fixed, sides
+from backend.savedialog import errors, fixed, offered, sides
 from backend.savedialog.changes import writable
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.savedialog.form import (
@@ -33,6 +33,7 @@ from backend.savedialog.form import (
     related_link,
 )
 from backend.savedialog.related import RelatedCandidate, describe, search
+from backend.savedialog.viewer import authorise
 from backend.sync import connect
 from backend.sync.errors import Classification
 from backend.sync.linker import Linker
@@ -197,7 +198,7 @@ def _read(
 
 
 def open_form(
-    session: Session, resources: Resources, issue: Issue, *, language: str = "en"
+    session: Session, resources: Resources, issue: Issue, *, viewer: User, language: str = "en"
 ) -> SaveForm:
     """The Save dialog for ``issue``: pre-filled from the item, the issue's fields highlighted.
 
@@ -205,15 +206,17 @@ def open_form(
         session: the database session.
         resources: the app's resources (settings, cipher).
         issue: an issue :func:`~backend.savedialog.form.can_fix` accepts.
+        viewer: who opens it (see :func:`~backend.savedialog.viewer.authorise`).
         language: the language of the labels (``en``, ``de``...).
 
     Returns:
         The form.
 
     Raises:
-        SaveDialogError: the issue is not fixable in a form, the item is gone, or the mailbox
-            or C4C cannot be reached (``code`` tells which).
+        SaveDialogError: the viewer may not see this item, the issue is not fixable in a form,
+            the item is gone, or the mailbox or C4C cannot be reached (``code`` tells which).
     """
+    authorise(session, issue, viewer)
     ctx = open_item(session, resources, issue, language)
     flagged = list(issue.fields or [])
     return ctx.form(
@@ -224,7 +227,13 @@ def open_form(
 
 
 def search_related(
-    session: Session, resources: Resources, issue: Issue, query: str, limit: int = 10
+    session: Session,
+    resources: Resources,
+    issue: Issue,
+    query: str,
+    *,
+    viewer: User,
+    limit: int = 10,
 ) -> list[RelatedCandidate]:
     """C4C accounts (and, for e-mails and appointments, contacts) the item could link to.
 
@@ -233,6 +242,7 @@ def search_related(
         resources: the app's resources.
         issue: the issue whose item is being fixed.
         query: the start of a name (or, for contacts, an exact e-mail address).
+        viewer: who searches (see :func:`~backend.savedialog.viewer.authorise`).
         limit: the most candidates to return.
 
     Returns:
@@ -240,16 +250,20 @@ def search_related(
         types without a related object.
 
     Raises:
-        SaveDialogError: ``ALREADY_FIXED`` for an issue resolved meanwhile, ``NOT_FIXABLE`` for
-            an issue no form fixes, ``UNAVAILABLE`` when C4C cannot be reached.
+        SaveDialogError: ``NOT_ALLOWED`` for a viewer who may not see the item,
+            ``ALREADY_FIXED`` for an issue resolved meanwhile, ``NOT_FIXABLE`` for an issue no
+            form fixes, ``UNAVAILABLE`` when C4C cannot be reached.
     """
+    authorise(session, issue, viewer)
     refuse_if_fixed(session, resources, issue, "en")
     tenant, _mailbox, mapping = _parts(session, issue)
     if mapping.item_type not in RELATED:
         return []
     client = sides.c4c_client(tenant, resources.cipher)
     kind = RELATED[mapping.item_type][0]
-    return sides.on_c4c(lambda: search(client, kind, query, limit))
+    found = sides.on_c4c(lambda: search(client, kind, query, limit))
+    offered.remember(resources.redis, issue.id, [candidate.object_id for candidate in found])
+    return found
 
 
 def fallback_form(issue: Issue, values: Mapping[str, str], message: str) -> SaveForm:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from backend.addin import ADDIN_VERSION
@@ -63,20 +63,30 @@ def manifest() -> Response:
 
 
 @addin.get("/signin")
-def signin() -> Response:
+def signin() -> Response | str:
     """Start of the Office dialog: sign in unless the browser already is, as the mailbox's
     owner (``?mailbox=`` from Office.js), then hand a token.
 
     A browser signed in as someone else (a colleague's dashboard session on a shared machine)
-    is signed out first, so the pane never shows one person's sync beside another's mailbox.
+    is asked whether to sign in as the mailbox's owner instead: signing out is a ``POST`` of
+    that page (with its CSRF token), never this ``GET``, which any site could make a browser
+    send.
     """
     done = url_for("addin.signin_done")
     expected = request.args.get("mailbox", "").strip().lower()
     if current_user.is_authenticated:
         if not expected or current_user.email.lower() == expected:
             return redirect(done)
-        logout_user()
+        return _page("addin/signin_switch.html", mailbox=expected)
     return redirect(url_for("auth.login", next=done))
+
+
+@addin.post("/signin/switch")
+def signin_switch() -> Response:
+    """Sign this browser out, then in again as the mailbox's owner."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login", next=url_for("addin.signin_done")))
 
 
 @addin.get("/signin/done")

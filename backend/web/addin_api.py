@@ -28,6 +28,7 @@ from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.web import presenters
 from backend.web.access import visible_issue_or_404
+from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
 
 addin_api = Blueprint("addin_api", __name__, url_prefix="/addin/api/v1")
@@ -84,6 +85,7 @@ def _token_key() -> str:
 
 limiter.limit(lambda: f"{resources().settings.rate_limit_per_minute} per minute",
               key_func=_token_key)(addin_api)  # fmt: skip
+count_refusals_per_address(addin_api)
 
 
 @addin_api.before_request
@@ -340,7 +342,7 @@ def track() -> tuple[Response, int]:
 def open_form(issue_id: int) -> Response:
     issue = visible_issue_or_404(issue_id)
     try:
-        form = savedialog.open_form(db_session(), resources(), issue)
+        form = savedialog.open_form(db_session(), resources(), issue, viewer=_caller().user)
     except savedialog.SaveDialogError as error:
         raise _dialog_error(error) from None
     return jsonify(_form_json(form))
@@ -367,7 +369,9 @@ def related(issue_id: int) -> Response:
     issue = visible_issue_or_404(issue_id)
     query = _parse(SearchQuery, request.args.to_dict())
     try:
-        found = savedialog.search_related(db_session(), resources(), issue, query.q)
+        found = savedialog.search_related(
+            db_session(), resources(), issue, query.q, viewer=_caller().user
+        )
     except savedialog.SaveDialogError as error:
         raise _dialog_error(error) from None
     return jsonify(

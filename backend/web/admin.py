@@ -39,6 +39,7 @@ from backend.web.admin_bulk import ACTIONS, apply_bulk
 from backend.web.admin_csv import csv_lines
 from backend.web.admin_paging import Page
 from backend.web.admin_users import UsersFilter
+from backend.web.health import dependency_problems
 from backend.web.presenters import ITEM_TYPE_LABELS, title_hidden
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -183,10 +184,10 @@ def settings() -> str:
 @key_user_required
 def save_settings() -> tuple[str, int] | BaseResponse:
     values = admin_forms.submitted_values(request.form)
-    new, errors = admin_forms.parse_settings(values)
+    tenant, session = my_tenant(), db_session()
+    new, errors = admin_forms.parse_settings(values, tenant.config, me().oidc_directory)
     if new is None:
         return _settings_page(values, errors), 422
-    tenant, session = my_tenant(), db_session()
     changed = admin_forms.changes(tenant.config, new)
     if not changed:
         flash("Nothing changed.")
@@ -231,6 +232,13 @@ def audit() -> str | BaseResponse:
     )
 
 
+@admin.get("/system")
+@key_user_required
+def system() -> str:
+    """What ``/readyz`` says only as ok or failing, with the servers' own words."""
+    return render_template("admin/system.html", problems=dependency_problems(resources()))
+
+
 def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> str:
     return render_template(
         "admin/settings.html",
@@ -243,6 +251,8 @@ def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> st
         reminders=admin_forms.REMINDER_LABELS,
         operations=admin_forms.OPERATIONS,
         default_threshold=resources().settings.notify_failure_threshold,
+        graph_app_tenant_id=my_tenant().config.graph_app_tenant_id,
+        microsoft_sign_in=resources().settings.sign_in_provider("microsoft") is not None,
     )
 
 

@@ -48,7 +48,8 @@ def neutralise(value: object) -> object:
 
 
 def issue_cells(row: Any, hide_title: bool) -> list[object]:
-    """The cells of one row of ``issue_query`` (title blank when hidden)."""
+    """The cells of one row of ``issue_query`` (title and message blank when hidden: SAP's
+    message may quote the item's values)."""
     issue: Issue = row.Issue
     cells: list[object] = [
         issue.id,
@@ -58,7 +59,7 @@ def issue_cells(row: Any, hide_title: bool) -> list[object]:
         issue.item_type or "",
         issue.code,
         "" if hide_title else issue.title or "",
-        issue.backend_message or "",
+        "" if hide_title else issue.backend_message or "",
         issue.source,
         issue.direction or "",
         issue.operation or "",

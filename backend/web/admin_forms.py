@@ -15,9 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backend.models.tenant import (
-    ENTRA_TENANT,
     ConflictPolicy,
+    EntraTenantIds,
     ForbiddenPolicy,
+    GoogleDomains,
     ItemTypeSettings,
     Reminder,
     TenantSettings,
@@ -65,7 +66,8 @@ TEXT_FIELDS = (
     "mass_change_percent",
     "mass_change_minimum",
     *(f"forbidden_policy.{operation}" for operation in OPERATIONS),
-    "graph_app_tenant_id",
+    "entra_tenant_ids",
+    "google_domains",
 )
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -85,9 +87,10 @@ class SettingsForm(BaseModel):
     forbidden_policy: dict[Literal["UPDATE", "DELETE"], ForbiddenPolicy]
     delete_copies: bool
     hide_other_users_titles: bool
-    graph_app_tenant_id: str | None = Field(default=None, pattern=ENTRA_TENANT)
+    entra_tenant_ids: EntraTenantIds
+    google_domains: GoogleDomains
 
-    @field_validator("notify_failure_threshold", "graph_app_tenant_id", mode="before")
+    @field_validator("notify_failure_threshold", mode="before")
     @classmethod
     def _blank_is_default(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -103,9 +106,11 @@ class SettingsForm(BaseModel):
             raise ValueError(f"not an e-mail address: {', '.join(wrong)}")
         return list(dict.fromkeys(addresses))
 
-    def settings(self) -> TenantSettings:
+    def settings(self, kept: TenantSettings) -> TenantSettings:
+        """The settings this form gives; what it does not show is ``kept``'s."""
         values = self.model_dump(exclude={"mass_change_percent"})
         values["mass_change_share"] = round(self.mass_change_percent / 100, 4)
+        values["graph_app_tenant_id"] = kept.graph_app_tenant_id
         return TenantSettings.model_validate(values)
 
 
@@ -131,7 +136,8 @@ def values_of(settings: TenantSettings) -> FormValues:
             "mass_change_minimum": str(settings.mass_change_minimum),
             "delete_copies": settings.delete_copies,
             "hide_other_users_titles": settings.hide_other_users_titles,
-            "graph_app_tenant_id": settings.graph_app_tenant_id or "",
+            "entra_tenant_ids": ", ".join(settings.entra_tenant_ids),
+            "google_domains": ", ".join(settings.google_domains),
         }
     )
     return values
@@ -145,12 +151,26 @@ def submitted_values(form: Mapping[str, str]) -> FormValues:
     return values
 
 
-def parse_settings(values: FormValues) -> tuple[TenantSettings | None, dict[str, str]]:
-    """The settings the form gives, or None and a message per field that is wrong."""
+def parse_settings(
+    values: FormValues, kept: TenantSettings | None = None, own_directory: str | None = None
+) -> tuple[TenantSettings | None, dict[str, str]]:
+    """The settings the form gives, or None and a message per field that is wrong.
+
+    Args:
+        values: what the form sent.
+        kept: the current settings, whose values the form does not show are kept.
+        own_directory: the directory the saving key user signed in from: removing it would
+            lock them out, so it is refused.
+    """
     try:
-        return SettingsForm.model_validate(_nested(values)).settings(), {}
+        new = SettingsForm.model_validate(_nested(values)).settings(kept or TenantSettings())
     except ValidationError as error:
         return None, _messages(error)
+    if own_directory and not new.allows_any_directory(own_directory):
+        field = "google_domains" if "." in own_directory else "entra_tenant_ids"
+        return None, {field: f"You signed in from {own_directory}: keep it, or you could not "
+                             "sign in again."}  # fmt: skip
+    return new, {}
 
 
 def changes(old: TenantSettings, new: TenantSettings) -> dict[str, dict[str, Any]]:
@@ -185,7 +205,8 @@ def _nested(values: FormValues) -> dict[str, Any]:
                 "mass_change_minimum",
                 "delete_copies",
                 "hide_other_users_titles",
-                "graph_app_tenant_id",
+                "entra_tenant_ids",
+                "google_domains",
             )
         },
     }
@@ -214,8 +235,6 @@ def _message(problem: Any) -> str:
             return f"Enter at most {_number(limits['le'])}."
         case "enum" | "literal_error":
             return "Choose one of the options."
-        case "string_pattern_mismatch":
-            return "Enter a tenant id or domain: letters, digits, dots and dashes."
         case "value_error":
             text = str(problem["msg"]).removeprefix("Value error, ")
             return text[:1].upper() + text[1:] + "."

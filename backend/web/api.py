@@ -168,6 +168,7 @@ def _issue_json(row: Row[Any], hide_other_users_titles: bool, base: str) -> dict
     return {
         **presenters.issue_core(issue),
         "title": None if hidden else issue.title,
+        "message": None if hidden else issue.backend_message,
         "source": issue.source,
         "direction": issue.direction,
         "operation": issue.operation,

@@ -163,5 +163,7 @@ def retry(issue_id: int) -> Response:
     if not queued:
         flash("This issue is about the whole mailbox; it clears when the mailbox syncs.", "error")
         return redirect(url_for("dashboard.issues"))
-    flash(f"“{issue.title or 'The item'}” will be tried again in a moment.", "success")
+    hidden = presenters.title_hidden(issue, me().id, my_tenant().config.hide_other_users_titles)
+    named = f"“{issue.title}”" if issue.title and not hidden else "The item"
+    flash(f"{named} will be tried again in a moment.", "success")
     return redirect(url_for("dashboard.issues") + f"#issue-{issue.id}")

@@ -37,7 +37,7 @@ def _already_fixed(
 def form(issue_id: int) -> str | Response:
     issue = visible_issue_or_404(issue_id)
     try:
-        found = savedialog.open_form(db_session(), resources(), issue)
+        found = savedialog.open_form(db_session(), resources(), issue, viewer=me())
     except savedialog.SaveDialogError as error:
         if error.code is savedialog.DialogErrorCode.ALREADY_FIXED:
             return _already_fixed(issue, error)
@@ -61,9 +61,13 @@ def submit(issue_id: int) -> str | Response | tuple[str, int]:
     try:
         if request.form.get("action") == "search":
             query = request.form.get("related_query", "").strip()
-            current = savedialog.open_form(session, found, issue)
+            current = savedialog.open_form(session, found, issue, viewer=me())
             typed = savedialog.with_values(current, values)
-            candidates = savedialog.search_related(session, found, issue, query) if query else []
+            candidates = (
+                savedialog.search_related(session, found, issue, query, viewer=me())
+                if query
+                else []
+            )
             return _render(typed, candidates, query)
         result = savedialog.submit(session, found, issue, values, me(), related_id=related_id)
     except savedialog.SaveDialogError as error:

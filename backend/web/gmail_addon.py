@@ -8,15 +8,15 @@
   else, pointed at another handler or altered. A card older than an hour gets the home card.
 
 Each request is verified first (:mod:`backend.gmail_addon.verify`): Google's system ID token for
-this endpoint's public URL and the user's ID token, whose e-mail must be one of our users. A
-request that fails answers 401 with no data. Anything else Gmail could not show as a card (an
+this endpoint's public URL, from the header, before the body is read; then the user's ID token
+in the body, whose e-mail must be one of our users. A request that fails answers 401 with no
+data; a body that is not a JSON object, 400. Anything else Gmail could not show as a card (an
 unknown button, too many requests, an issue that is gone) answers 200 with a notification, so
 the person reads a sentence rather than Gmail's generic error.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,12 +33,13 @@ from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
 from backend.gmail_addon import events, screens
 from backend.gmail_addon.cards import Action, Json, notify, push, update
-from backend.gmail_addon.verify import Refused, verify
+from backend.gmail_addon.verify import Refused, verify_system, verify_user
 from backend.models import Issue, Mailbox, User
 from backend.models.mailbox import Provider
 from backend.models.types import ItemType
 from backend.sync import issues as issue_service
 from backend.web.access import visible_issue_or_404
+from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ def _unauthorised(_error: Unauthorised) -> tuple[Response, int]:
 
 @gmail_addon.errorhandler(429)
 def _too_many(_error: HTTPException) -> Response:
+    """A person Google vouches for reads a sentence; anyone else is turned away with no data."""
+    if not g.get("from_google", False):
+        return Response(status=429)
     return jsonify(notify(TOO_MANY))
 
 
@@ -112,31 +116,31 @@ def _action_for(call_user: User, message_id: str | None) -> Callable[..., Action
     return action_for
 
 
-def _user_token_key() -> str:
-    """Rate limits count per user ID token (Google reuses one for a while; the limiter runs
-    before the tokens are checked, and a token nobody else holds cannot spend anyone's budget)."""
-    event = request.get_json(silent=True)
-    authorization = event.get("authorizationEventObject") if isinstance(event, dict) else None
-    token = authorization.get("userIdToken") if isinstance(authorization, dict) else None
-    return "gmail-addon:" + hashlib.sha256(str(token).encode()).hexdigest()[:24]
+def _not_from_google(_answer: Response) -> bool:
+    return not g.get("from_google", False)
 
 
-limiter.limit(lambda: f"{resources().settings.rate_limit_per_minute} per minute",
-              key_func=_user_token_key)(gmail_addon)  # fmt: skip
+# Every call comes from Google's servers: what counts per address before the tokens are checked
+# is only the refusals of callers that are not Google. Each user has a budget once Google
+# vouches for them (``_count_for``).
+count_refusals_per_address(gmail_addon, _not_from_google)
 
 
 @gmail_addon.before_request
 def _verify() -> None:
-    event = request.get_json(silent=True)
-    if not isinstance(event, dict):
-        raise Unauthorised
+    settings = resources().settings
     try:
-        caller = verify(
-            request.headers.get("Authorization", ""),
-            event,
-            _public_url(request.path),
-            resources().settings,
-        )
+        verify_system(request.headers.get("Authorization", ""), _public_url(request.path),
+                      settings)  # fmt: skip
+    except Refused as refused:
+        log.info("Gmail add-on request refused: %s", refused)
+        raise Unauthorised from None
+    g.from_google = True
+    event = request.get_json()
+    if not isinstance(event, dict):
+        abort(400)
+    try:
+        caller = verify_user(event, settings)
     except Refused as refused:
         log.info("Gmail add-on request refused: %s", refused)
         raise Unauthorised from None
@@ -275,7 +279,7 @@ def _refused(call: Call, error: savedialog.SaveDialogError) -> Json:
 @handler("form")
 def _open_form(call: Call) -> Json:
     try:
-        form = savedialog.open_form(db_session(), resources(), _issue(call))
+        form = savedialog.open_form(db_session(), resources(), _issue(call), viewer=call.user)
     except savedialog.SaveDialogError as error:
         return _refused(call, error)
     return update(screens.form(form, _actions(call), call.time()))
@@ -287,9 +291,13 @@ def _search(call: Call) -> Json:
     query = inputs.get(screens.RELATED_QUERY, "").strip()
     try:
         form = savedialog.with_values(
-            savedialog.open_form(db_session(), resources(), issue), inputs
+            savedialog.open_form(db_session(), resources(), issue, viewer=call.user), inputs
         )
-        found = savedialog.search_related(db_session(), resources(), issue, query) if query else []
+        found = (
+            savedialog.search_related(db_session(), resources(), issue, query, viewer=call.user)
+            if query
+            else []
+        )
     except savedialog.SaveDialogError as error:
         return _refused(call, error)
     notice = "Type a name to search for." if not query else None

@@ -1,13 +1,22 @@
-"""Liveness (``/healthz``) and readiness (``/readyz``: database and Redis reachable)."""
+"""Liveness (``/healthz``) and readiness (``/readyz``: database and Redis reachable).
+
+Both are public, so they say only ``ok`` or ``failing`` per dependency: what failed, with
+the server's own words (hosts, ports, user names), goes to the log and to key users on the
+admin panel's System page (:func:`dependency_problems`).
+"""
 
 from __future__ import annotations
+
+import logging
 
 import redis
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.extensions import resources
+from backend.extensions import Resources, resources
+
+log = logging.getLogger(__name__)
 
 health = Blueprint("health", __name__)
 
@@ -19,8 +28,18 @@ def healthz() -> Response:
 
 @health.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    found = resources()
-    problems: dict[str, str] = {}
+    problems = dependency_problems(resources())
+    checks = {name: "failing" if problem else "ok" for name, problem in problems.items()}
+    failing = {name: problem for name, problem in problems.items() if problem}
+    if failing:
+        log.warning("not ready: %s", "; ".join(f"{n}: {p}" for n, p in failing.items()))
+        return jsonify(status="unavailable", checks=checks), 503
+    return jsonify(status="ready", checks=checks), 200
+
+
+def dependency_problems(found: Resources) -> dict[str, str | None]:
+    """Each dependency's problem in the first line of its error, ``None`` when it answers."""
+    problems: dict[str, str | None] = {"database": None, "redis": None}
     try:
         with found.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -32,9 +51,7 @@ def readyz() -> tuple[Response, int]:
         probe.close()
     except (redis.RedisError, OSError) as error:
         problems["redis"] = _first_line(error)
-    if problems:
-        return jsonify(status="unavailable", problems=problems), 503
-    return jsonify(status="ready", checks={"database": "ok", "redis": "ok"}), 200
+    return problems
 
 
 def _first_line(error: BaseException) -> str:

@@ -11,10 +11,12 @@ from typing import Any
 
 from authlib.integrations.base_client.errors import OAuthError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from backend import mailbox_actions
-from backend.auth.signin import oauth_client
+from backend.auth.directories import directory_of, verified_email
+from backend.auth.signin import authorize_access_token, oauth_client
 from backend.credentials import mailbox_credentials
 from backend.extensions import db_session, resources
 from backend.models import Mailbox, Tenant
@@ -127,12 +129,16 @@ def callback(name: str) -> Response:
         flash("That consent was for another provider.", "error")
         return redirect(url_for("reactivation.form"))
     try:
-        token = oauth_client(name).authorize_access_token()
+        token = authorize_access_token(oauth_client(name))
     except OAuthError as error:
         flash(f"Access was not granted: {error.description or error.error}", "error")
         return redirect(url_for("reactivation.form"))
+    except JoseError:
+        flash("The sign-in provider's answer could not be checked. Try again.", "error")
+        return redirect(url_for("reactivation.form"))
     claims = token.get("userinfo") or {}
-    if (claims.get("email") or "").lower() != mailbox.address:
+    from_company = my_tenant().config.allows_directory(name, directory_of(name, claims))
+    if verified_email(name, claims) != mailbox.address or not from_company:
         flash(f"Sign in as {mailbox.address} to grant access to that mailbox.", "error")
         return redirect(url_for("reactivation.form"))
     credentials = {

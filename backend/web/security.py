@@ -8,6 +8,7 @@ mail client: those are marked with :func:`framed_by_mail_clients`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ MAIL_CLIENT_HOSTS = (
 """The only origins that may frame a page (task pane, add-on side panel)."""
 API_PREFIXES = ("/api/", "/addin/api/", "/gmail-addon/")
 """Paths that answer JSON, errors included."""
+HSTS = "max-age=31536000; includeSubDomains"
+"""``Strict-Transport-Security`` of production answers: https only, for a year."""
 
 
 def _client_key() -> str:
@@ -73,6 +76,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
         SESSION_COOKIE_NAME="ssi_session",
+        # A signed-in session lasts this long after sign-in, whatever the cookie says.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_lifetime_hours),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.is_production,
         WTF_CSRF_TIME_LIMIT=None,
@@ -90,6 +95,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
 
     def security_headers(response: Response) -> Response:
+        if settings.is_production:
+            # Production is served over https only: browsers must never try plain http.
+            response.headers["Strict-Transport-Security"] = HSTS
         return _security_headers(response, form_targets)
 
     app.after_request(security_headers)

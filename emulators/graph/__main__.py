@@ -2,8 +2,10 @@
 
 ``--token ACCESS_TOKEN:ADDRESS`` adds a mailbox reachable with that delegated bearer token
 (repeat it for more). ``--app CLIENT_ID:SECRET`` registers an app that may get app-only tokens
-at ``/contoso/oauth2/v2.0/token``. ``--seed contoso`` fills each ``--token`` mailbox with the
-Contoso demo's items; ``--seed demo`` adds ``demo@example.com`` (token ``graph.demo``).
+at ``/<tenant>/oauth2/v2.0/token``, the tenant being ``--app-tenant`` (``contoso`` unless given:
+a directory's id, as its administrator's consent names it). ``--seed contoso`` fills each
+``--token`` mailbox with the Contoso demo's items; ``--seed demo`` adds ``demo@example.com``
+(token ``graph.demo``).
 ``--trust-introspection URL`` with ``--trust-client ID:SECRET`` makes the API accept the access
 tokens of another OAuth server too (the identity emulator's Microsoft realm, e.g.
 ``http://127.0.0.1:8104/microsoft/v2.0/introspect``), asking it about each one.
@@ -32,6 +34,10 @@ def main(argv: list[str] | None = None) -> None:
         metavar="CLIENT_ID:SECRET",
         help="register an app that may use client credentials (repeatable)",
     )
+    parser.add_argument(
+        "--app-tenant", default="contoso", metavar="TENANT",
+        help="the directory whose administrator consented to the --app apps",
+    )  # fmt: skip
     add_mailbox_arguments(parser)
     parser.add_argument(
         "--user",
@@ -46,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     emulator = GraphEmulator(addin_url=args.addin_url)
     emulator.store.trusted = trusted_issuer(parser, args)
     for client_id, secret in args.app:
-        emulator.store.add_app(client_id, secret)
+        emulator.store.add_app(client_id, secret, args.app_tenant)
     open_mailboxes(args, emulator.store, emulator.add_mailbox, seed_contoso, seed_demo)
     for address, password in args.user:
         emulator.store.web_passwords[address.lower()] = password

@@ -1,6 +1,8 @@
 """Run the identity emulator standalone: ``python -m emulators.identity --port 8104``.
 
-``--seed contoso`` adds the Contoso people and the demo client.
+``--seed contoso`` adds the Contoso directory and people, and registers the demo client for
+every callback of the product at each ``--app-url`` (default: ``http://127.0.0.1:8000`` and
+``http://localhost:8000``).
 
 ``--client ID:SECRET:REDIRECT_URI`` registers a client in both realms (repeat it to give the
 same client more redirect URIs); ``--user REALM:EMAIL:PASSWORD:NAME`` adds a user.
@@ -15,7 +17,7 @@ import re
 from emulators.identity import create_emulator
 from emulators.identity.app import DISCOVERY
 from emulators.identity.provider import Provider
-from emulators.identity.seed import seed_contoso
+from emulators.identity.seed import DEMO_BASE_URLS, seed_contoso
 
 _CLIENT = re.compile(r"^([^:]+):(.*):(https?://.+)$")
 """``ID:SECRET:REDIRECT_URI``; the secret may contain colons, the id may not."""
@@ -48,6 +50,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--seed", choices=["contoso", "none"], default="none")
     parser.add_argument(
+        "--app-url", action="append", default=[], metavar="URL",
+        help="where the product's web server is reached, for --seed contoso (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
         "--client", action="append", default=[], metavar="ID:SECRET:REDIRECT_URI",
         help="a client registered in both realms (repeatable)",
     )  # fmt: skip
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     emulator = create_emulator(public_url=args.public_url)
     provider = emulator.provider
     if args.seed == "contoso":
-        seed_contoso(provider)
+        seed_contoso(provider, args.app_url or DEMO_BASE_URLS)
     try:
         _register_clients(provider, args.client)
         for entry in args.user:

@@ -2,7 +2,8 @@
 
 Every realm serves ``.well-known/openid-configuration``, ``authorize``, ``token``,
 ``userinfo``, ``jwks``, ``revoke``, ``introspect`` and ``logout`` below its path
-(``/microsoft/v2.0`` or ``/google``); ``/`` lists the realms' discovery documents.
+(``/microsoft/v2.0`` or ``/google``), and ``microsoft`` also ``adminconsent``; ``/`` lists the
+realms' discovery documents.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
+from emulators.identity.admin_consent import admin_consent
 from emulators.identity.authorize import authorize, with_query
 from emulators.identity.keys import ALGORITHM
 from emulators.identity.pages import signed_out_page
@@ -33,7 +35,7 @@ def discovery_document(provider: Provider, realm: Realm) -> dict[str, Any]:
     """The realm's OpenID Provider metadata (OpenID Connect Discovery 1.0, RFC 8414)."""
     issuer = provider.issuer(realm.name)
     document: dict[str, Any] = {
-        "issuer": issuer,
+        "issuer": realm.advertised_issuer(issuer),
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "userinfo_endpoint": f"{issuer}/userinfo",
@@ -126,6 +128,11 @@ def realm_blueprint(provider: Provider, realm: Realm) -> Blueprint:
     routes.add_url_rule(
         "/logout", "logout", lambda: logout(provider, realm), methods=["GET", "POST"]
     )
+    if realm.entra_style:
+        routes.add_url_rule(
+            "/adminconsent", "adminconsent", lambda: admin_consent(provider, realm),
+            methods=["GET", "POST"],
+        )  # fmt: skip
     return routes
 
 

@@ -27,11 +27,28 @@ class User:
     """``tid`` (``microsoft`` realm only)."""
     object_id: str | None = None
     """``oid`` (``microsoft`` realm only)."""
+    mail: str | None = None
+    """The ``email`` claim: the sign-in name unless set. In Entra it is the user's mail
+    attribute, which the directory's administrators may set to any address; ``""`` means none
+    (no ``email`` claim)."""
+    email_verified: bool = True
+    """Whether Google has verified the address (``email_verified``, ``google`` realm)."""
+    hosted_domain: str | None = None
+    """``hd``, the Google Workspace domain (``google`` realm; ``None`` for a consumer
+    account)."""
+    admin: bool = False
+    """An administrator of its directory, who may grant consent for the whole organisation
+    (``microsoft`` realm)."""
 
     @property
     def domain(self) -> str:
         """The part of the e-mail address after ``@``."""
         return self.email.rsplit("@", 1)[-1]
+
+    @property
+    def email_claim(self) -> str | None:
+        """What the ``email`` claim says, if anything."""
+        return self.email if self.mail is None else (self.mail or None)
 
     @property
     def given_name(self) -> str:

@@ -11,11 +11,12 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from emulators.identity.directory import Client, Directory, User
 from emulators.identity.keys import Keyring
-from emulators.identity.realms import REALMS, Realm
+from emulators.identity.realms import DEFAULT_TENANT_ID, REALMS, Realm
 from emulators.identity.tokens import TokenStore
 
 
@@ -37,6 +38,9 @@ class Provider:
         self.tokens = TokenStore()
         self.keys: dict[str, Keyring] = {name: Keyring() for name in self.realms}
         self._sessions: dict[str, tuple[str, str]] = {}
+        self._domains: dict[str, str] = {}
+        self.admin_consents: set[tuple[str, str]] = set()
+        """``(tid, client_id)`` of every consent an administrator granted for a directory."""
         self._lock = threading.Lock()
 
     def now(self) -> float:
@@ -55,7 +59,9 @@ class Provider:
             raise ValueError(f"unknown realm {name!r}; use one of {sorted(self.realms)}") from None
 
     def issuer(self, realm: str) -> str:
-        """The realm's issuer: in discovery, in every id_token's ``iss``, and here alike.
+        """The realm's URL, under which its discovery document and endpoints are; also the
+        ``iss`` of its tokens, except in ``microsoft``, whose tokens name the user's directory
+        (:meth:`token_issuer`).
 
         Raises:
             RuntimeError: the emulator has not been started (its URL is unknown).
@@ -63,6 +69,18 @@ class Provider:
         if not self.base_url:
             raise RuntimeError("the identity emulator has no base URL yet; start it first")
         return self.base_url.rstrip("/") + self.realm(realm).path
+
+    def add_directory(self, tenant_id: str, domains: Iterable[str]) -> None:
+        """An Entra directory (``tid``) with its verified domains: a ``microsoft`` user added
+        later with an address in one of them belongs to it.
+
+        Args:
+            tenant_id: the directory's id, a GUID.
+            domains: e-mail domains the directory has verified.
+        """
+        with self._lock:
+            for domain in domains:
+                self._domains[domain.lower()] = tenant_id
 
     def add_user(
         self,
@@ -73,6 +91,10 @@ class Provider:
         *,
         subject: str | None = None,
         tenant_id: str | None = None,
+        mail: str | None = None,
+        email_verified: bool = True,
+        consumer: bool = False,
+        admin: bool = False,
     ) -> User:
         """Let a person sign in to ``realm``.
 
@@ -82,12 +104,25 @@ class Provider:
             name: the display name (``name`` claim).
             password: what the sign-in form must be given.
             subject: the ``sub`` claim; a stable value derived from the e-mail otherwise.
-            tenant_id: ``tid`` of a ``microsoft`` user (a fixed default otherwise).
+            tenant_id: ``tid`` of a ``microsoft`` user; otherwise the directory that verified
+                the address's domain, else a fixed default.
+            mail: the ``email`` claim of a ``microsoft`` user when it is not the sign-in name
+                (``""``: none); a directory's administrators may set it to anything.
+            email_verified: ``email_verified`` of a ``google`` user.
+            consumer: a personal ``google`` account (no ``hd``) whatever its address.
+            admin: an administrator of its ``microsoft`` directory (may grant admin consent).
 
         Returns:
             The user, with its generated ``subject`` (and ``object_id`` for ``microsoft``).
         """
-        user = self.realm(realm).make_user(email, name, password, subject, tenant_id)
+        found = self.realm(realm)
+        if found.entra_style and tenant_id is None:
+            with self._lock:
+                tenant_id = self._domains.get(email.rsplit("@", 1)[-1].lower(), DEFAULT_TENANT_ID)
+        user = found.make_user(email, name, password, subject, tenant_id)
+        user = replace(user, mail=mail, email_verified=email_verified, admin=admin)
+        if consumer:
+            user = replace(user, hosted_domain=None)
         return self.directory.add_user(user)
 
     def register_client(
@@ -123,9 +158,14 @@ class Provider:
     ) -> str:
         """A signed id_token for ``user`` and ``client_id`` (``extra``: nonce, access_token)."""
         claims = self.realm(realm).id_token_claims(
-            user, client_id, scope, int(self.now()), self.issuer(realm), **extra
+            user, client_id, scope, int(self.now()), self.token_issuer(realm, user), **extra
         )
         return self.keys[realm].sign(claims)
+
+    def token_issuer(self, realm: str, user: User) -> str:
+        """The ``iss`` of ``user``'s tokens: the realm's issuer, or for ``microsoft`` that of
+        the user's own directory."""
+        return self.realm(realm).token_issuer(self.issuer(realm), user)
 
     # -- browser sign-in sessions ---------------------------------------------------------------
 
@@ -150,7 +190,9 @@ class Provider:
             self._sessions.pop(session_id or "", None)
 
     def reset(self) -> None:
-        """Forget every code, token and browser sign-in (users and clients stay)."""
+        """Forget every code, token, browser sign-in and admin consent (users, directories and
+        clients stay)."""
         self.tokens.clear()
         with self._lock:
             self._sessions.clear()
+            self.admin_consents.clear()

@@ -1,9 +1,11 @@
 """The two emulated providers: what each accepts and the shape of the claims it answers with.
 
 A :class:`Realm` is one OpenID provider under its own path. :class:`MicrosoftRealm` behaves
-like the Entra ID v2.0 endpoint of one tenant, :class:`GoogleRealm` like Google's accounts
-service. Claims follow the granted scopes as the real ones do: ``email`` needs the ``email``
-scope, names need ``profile``.
+like Entra ID's v2.0 endpoint for work accounts of any directory (``organizations``): its
+discovery document names the issuer ``.../{tenantid}/v2.0`` and each id_token's ``iss`` carries
+the user's own directory (``tid``), as Entra's multi-tenant endpoints do. :class:`GoogleRealm`
+behaves like Google's accounts service. Claims follow the granted scopes as the real ones do:
+``email`` needs the ``email`` scope, names need ``profile``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 from emulators.identity.directory import User
 
 DEFAULT_TENANT_ID = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
-"""``tid`` of ``microsoft`` users added without a tenant."""
+"""``tid`` of ``microsoft`` users whose domain no directory has verified, added without one."""
+TENANT_TEMPLATE = "{tenantid}"
+"""What the multi-tenant discovery document's issuer holds in place of a directory's id."""
 
 _GOOGLE_SCOPE_URLS = {
     "https://www.googleapis.com/auth/userinfo.email": "email",
@@ -30,6 +34,12 @@ _CONSUMER_DOMAINS = {"gmail.com", "googlemail.com"}
 
 def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
+
+
+def _in_directory(issuer: str, tenant: str) -> str:
+    """``<base>/microsoft/v2.0`` as the issuer of directory ``tenant``:
+    ``<base>/microsoft/<tenant>/v2.0`` (Entra: ``login.microsoftonline.com/<tid>/v2.0``)."""
+    return f"{issuer.removesuffix('/v2.0')}/{tenant}/v2.0"
 
 
 def at_hash(access_token: str) -> str:
@@ -62,6 +72,14 @@ class Realm:
     ) -> User:
         """A user of this realm with stable generated ids where none are given."""
         raise NotImplementedError
+
+    def advertised_issuer(self, issuer: str) -> str:
+        """The ``issuer`` of the discovery document (``issuer``: the realm's URL)."""
+        return issuer
+
+    def token_issuer(self, issuer: str, user: User) -> str:
+        """The ``iss`` of ``user``'s tokens (``issuer``: the realm's URL)."""
+        return issuer
 
     def normalize_scope(self, scope: list[str]) -> list[str]:
         """Scopes with provider aliases replaced by their OpenID names."""
@@ -123,6 +141,12 @@ class MicrosoftRealm(Realm):
     def wants_refresh_token(self, scope: list[str], args: Mapping[str, str]) -> bool:
         return "offline_access" in scope
 
+    def advertised_issuer(self, issuer: str) -> str:
+        return _in_directory(issuer, TENANT_TEMPLATE)
+
+    def token_issuer(self, issuer: str, user: User) -> str:
+        return _in_directory(issuer, user.tenant_id or DEFAULT_TENANT_ID)
+
     def id_token_claims(
         self, user: User, client_id: str, scope: list[str], now: int, issuer: str, **extra: Any
     ) -> dict[str, Any]:
@@ -142,16 +166,16 @@ class MicrosoftRealm(Realm):
         if "profile" in scope:
             claims["name"] = user.name
             claims["preferred_username"] = user.email
-        if "email" in scope:
-            claims["email"] = user.email
+        if "email" in scope and user.email_claim:
+            claims["email"] = user.email_claim
         return claims
 
     def userinfo(self, user: User, scope: list[str]) -> dict[str, Any]:
         info: dict[str, Any] = {"sub": user.subject}
         if "profile" in scope:
             info.update(name=user.name, given_name=user.given_name, family_name=user.family_name)
-        if "email" in scope:
-            info["email"] = user.email
+        if "email" in scope and user.email_claim:
+            info["email"] = user.email_claim
         return info
 
     def redirect_extras(self, scope: list[str], interactive: bool) -> dict[str, str]:
@@ -187,7 +211,9 @@ class GoogleRealm(Realm):
             raise ValueError("Google users have no tenant_id")
         number = int.from_bytes(_digest(f"google:{email.lower()}")[:12], "big") % (9 * 10**20)
         sub = subject or str(10**20 + number)
-        return User(self.name, email, name, password, sub)
+        domain = email.rsplit("@", 1)[-1].lower()
+        hosted = None if domain in _CONSUMER_DOMAINS else domain
+        return User(self.name, email, name, password, sub, hosted_domain=hosted)
 
     def normalize_scope(self, scope: list[str]) -> list[str]:
         normalized: list[str] = []
@@ -220,27 +246,27 @@ class GoogleRealm(Realm):
             "iat": now,
             "exp": now + 3600,
         }
-        if user.domain not in _CONSUMER_DOMAINS:
-            claims["hd"] = user.domain
+        if user.hosted_domain:
+            claims["hd"] = user.hosted_domain
         if extra.get("access_token"):
             claims["at_hash"] = at_hash(extra["access_token"])
         if extra.get("nonce"):
             claims["nonce"] = extra["nonce"]
         if "email" in scope:
             claims["email"] = user.email
-            claims["email_verified"] = True
+            claims["email_verified"] = user.email_verified
         if "profile" in scope:
             claims.update(name=user.name, given_name=user.given_name, family_name=user.family_name)
         return claims
 
     def userinfo(self, user: User, scope: list[str]) -> dict[str, Any]:
         info: dict[str, Any] = {"sub": user.subject}
-        if user.domain not in _CONSUMER_DOMAINS:
-            info["hd"] = user.domain
+        if user.hosted_domain:
+            info["hd"] = user.hosted_domain
         if "profile" in scope:
             info.update(name=user.name, given_name=user.given_name, family_name=user.family_name)
         if "email" in scope:
-            info.update(email=user.email, email_verified=True)
+            info.update(email=user.email, email_verified=user.email_verified)
         return info
 
     def redirect_extras(self, scope: list[str], interactive: bool) -> dict[str, str]:

@@ -260,7 +260,7 @@ def introspect(provider: Provider, realm: Realm) -> Response:
                 "username": found.grant.user.email,
                 "sub": found.grant.user.subject,
                 "aud": client.client_id,
-                "iss": provider.issuer(realm.name),
+                "iss": provider.token_issuer(realm.name, found.grant.user),
                 "iat": int(found.issued_at),
                 "exp": int(found.expires_at),
             }

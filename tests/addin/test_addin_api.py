@@ -351,3 +351,22 @@ def test_an_exchange_online_item_is_found_and_tracked_by_the_id_office_js_gives(
     assert box.items[private.id].fields["categories"] == ["Blue", "SAP"]
     sync_now()
     assert pane.item(ews_private)["state"] == "issue", "tracked, synced, and its sender unknown"
+
+
+def test_the_save_dialog_links_only_an_account_a_search_offered(
+    pane, ews, c4c, sync_now, crm, session, mailbox
+) -> None:
+    private = crm.create("IndividualCustomerCollection", {"FirstName": "Pat", "LastName": "P"},
+                         "seed-private")  # fmt: skip
+    guessed = crm.create("CorporateAccountCollection", {"Name": "Not Offered"}, "seed-2")
+    stranger_mail(ews, sync_now)
+    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id)).all()
+    c4c.log.clear()
+    for related_id in (f"x/../IndividualCustomerCollection('{private['ObjectID']}')",
+                       guessed["ObjectID"]):  # fmt: skip
+        saved = pane.call("POST", f"/issues/{issue.id}/form",
+                          json={"values": {}, "related_id": related_id})  # fmt: skip
+        assert saved.status_code == 422 and saved.json["ok"] is False
+        assert saved.json["form"]["related"]["error"].startswith("Search for the account")
+    assert not [e for e in c4c.log.entries() if "IndividualCustomer" in e.path]
+    assert not [e for e in c4c.log.entries() if guessed["ObjectID"] in e.path]

@@ -32,9 +32,10 @@ def spec() -> dict[str, Any]:
 
 @pytest.fixture
 def app_config(app_config: dict[str, object], request) -> dict[str, object]:
-    """The engine world's settings with a rate limit the walks stay under (a test passes its
-    own through ``indirect`` parametrisation)."""
-    return {**app_config, "RATE_LIMIT_PER_MINUTE": getattr(request, "param", 100_000)}
+    """The engine world's settings with rate limits the walks stay under (a test passes its
+    own through ``indirect`` parametrisation); refused requests are limited per address."""
+    limit = getattr(request, "param", 100_000)
+    return {**app_config, "RATE_LIMIT_PER_MINUTE": limit, "RATE_LIMIT_REFUSED_PER_MINUTE": limit}
 
 
 @pytest.fixture

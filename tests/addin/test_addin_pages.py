@@ -46,10 +46,27 @@ def test_the_task_pane_may_be_framed_by_outlook_only_and_loads_office_js(client)
     assert "X-Frame-Options" in client.get("/login").headers
 
 
-def test_a_browser_signed_in_as_someone_else_signs_in_again(app, client, anna, session) -> None:
+def test_a_browser_signed_in_as_someone_else_is_asked_before_signing_out(
+    app, client, anna, session
+) -> None:
     sign_in(app, client, anna)
     same = client.get(f"/addin/signin?mailbox={anna.email.upper()}")
     assert same.headers["Location"] == "/addin/signin/done"
     other = client.get("/addin/signin?mailbox=ben@contoso.test")
-    assert other.headers["Location"] == "/login?next=/addin/signin/done"
+    page = other.get_data(as_text=True)
+    assert other.status_code == 200 and 'id="switch-account"' in page
+    assert "ben@contoso.test" in page and anna.email in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    switched = client.post("/addin/signin/switch", data={"csrf_token": token})
+
+    assert switched.headers["Location"] == "/login?next=/addin/signin/done"
     assert client.get("/addin/signin/done").status_code == 302  # signed out
+
+
+def test_a_cross_site_get_signs_nobody_out(app, client, anna) -> None:
+    sign_in(app, client, anna)
+    client.get("/addin/signin?mailbox=other@x.test")
+    assert client.get("/").status_code == 200
+    assert client.post("/addin/signin/switch").status_code == 400, "needs the page's CSRF token"
+    assert client.get("/").status_code == 200

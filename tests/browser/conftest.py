@@ -21,12 +21,15 @@ from werkzeug.serving import make_server
 from backend.models import Issue
 from emulators.ews.seed import add_message
 from emulators.identity import IdentityEmulator, create_emulator
+from emulators.identity.seed import register_app, seed_directory
 from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
     ADDRESS,
     c4c,
     c4c_service,
     crm,
     ews,
+    google,
+    graph,
     kind,
     mailbox,
     outlook,
@@ -75,28 +78,39 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def identity_service() -> Iterator[IdentityEmulator]:
+    """Microsoft and Google sign-in, with the Contoso directory as the demo has it."""
     emulator = create_emulator().start()
+    seed_directory(emulator.provider)
     yield emulator
     emulator.stop()
 
 
 @pytest.fixture
-def app_config(identity_service: IdentityEmulator) -> dict[str, object]:
+def app_config(
+    request: pytest.FixtureRequest, identity_service: IdentityEmulator, kind: str
+) -> dict[str, object]:
+    """Both sign-in providers, as in the demo, and the API of Anna's mail system."""
     identity_service.provider.reset()
-    return {
-        "MICROSOFT_ISSUER": identity_service.provider.issuer("microsoft"),
-        "MICROSOFT_CLIENT_ID": CLIENT_ID,
-        "MICROSOFT_CLIENT_SECRET": CLIENT_SECRET,
-        "GOOGLE_CLIENT_ID": "",
-    }
+    config: dict[str, object] = {}
+    for realm in ("microsoft", "google"):
+        prefix = realm.upper()
+        config[f"{prefix}_ISSUER"] = identity_service.provider.issuer(realm)
+        config[f"{prefix}_CLIENT_ID"] = CLIENT_ID
+        config[f"{prefix}_CLIENT_SECRET"] = CLIENT_SECRET
+    if kind == "gmail":
+        config["GOOGLE_API_BASE"] = request.getfixturevalue("google").url
+    if kind == "graph":
+        config["GRAPH_API_BASE"] = request.getfixturevalue("graph").url
+    return config
 
 
 @pytest.fixture
 def live(app: Flask, identity_service: IdentityEmulator) -> Iterator[LiveServer]:
+    """The app on a loopback port, registered with the identity emulator exactly as the demo
+    registers it (:func:`emulators.identity.seed.register_app`): every callback the product
+    has, so a callback the demo lacks fails here too."""
     server = LiveServer(app).start()
-    identity_service.provider.register_client(
-        "microsoft", CLIENT_ID, CLIENT_SECRET, [f"{server.url}/auth/callback/microsoft"]
-    )
+    register_app(identity_service.provider, [server.url], CLIENT_ID, CLIENT_SECRET)
     yield server
     server.stop()
 

@@ -88,7 +88,9 @@ def test_a_save_after_the_issue_was_fixed_elsewhere_keeps_what_was_typed(
     page.fill("#field-Subject", "Typed in the pane")
 
     anna = session.get(User, mailbox.user_id)
-    done = savedialog.submit(session, resources, issue, {}, anna, related_id=nowhere["ObjectID"])
+    [offered] = savedialog.search_related(session, resources, issue, "Nowhere", viewer=anna)
+    assert offered.object_id == nowhere["ObjectID"]
+    done = savedialog.submit(session, resources, issue, {}, anna, related_id=offered.object_id)
     assert done.ok  # fixed on the dashboard meanwhile
     page.click("#save")
     note = page.wait_for_selector("#save-problem")

@@ -355,6 +355,26 @@ def test_a_wrong_token_is_auth_and_an_app_token_reads_the_users_mailbox(graph) -
     assert classify_graph_error(secret_refused.value).code is IssueCode.AUTH
 
 
+def test_granting_application_permissions_reads_everything_once_through_users(graph) -> None:
+    """A delegated cursor names ``/me``, which an app token may not read: the first run with
+    the company's permission reads the mailbox again through ``/users/...``."""
+    delegated = GraphProvider(bearer(), ADDRESS, api_base=graph.url)
+    delegated.create(ItemType.CONTACT, ContactRecord(given_name="Before", surname="Grant"))
+    cursor = delegated.changes(ItemType.CONTACT, None).cursor
+    graph.store.add_app(APP, SECRET, tenant="contoso")
+    endpoint = f"{graph.url}/contoso/oauth2/v2.0/token"
+    app = GraphProvider(GraphSession(APP, SECRET, token_endpoint=lambda: endpoint), ADDRESS,
+                        api_base=graph.url, app=True)  # fmt: skip
+    graph.log.clear()
+
+    changes = app.changes(ItemType.CONTACT, cursor)
+
+    assert changes.full and [r.given_name for r in changes.upserted] == ["Before"]
+    assert graph.log.count("GET", "/v1.0/me/") == 0
+    again = delegated.changes(ItemType.CONTACT, changes.cursor)
+    assert again.full, "and back: the app's /users/ links are not the user's"
+
+
 def test_an_expired_delegated_token_is_refreshed_once_and_the_new_tokens_kept(graph) -> None:
     graph.store.add_app(APP, SECRET, tenant="contoso")
     refresh = graph.store.oauth.grant(ADDRESS, APP)

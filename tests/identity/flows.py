@@ -122,11 +122,15 @@ def signed_in(
 def verify_id_token(
     meta: dict[str, Any], id_token: str, *, nonce: str | None, now: float
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Check signature, ``iss``, ``aud``, ``exp``, ``iat`` (and ``nonce``); header and claims."""
+    """Check signature, ``iss``, ``aud``, ``exp``, ``iat`` (and ``nonce``); header and claims.
+
+    A multi-tenant issuer (``.../{tenantid}/v2.0``) is checked with the token's own ``tid``.
+    """
     jwks = requests.get(meta["jwks_uri"], timeout=5).json()
     token = jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=["RS256"])
+    issuer = meta["issuer"].replace("{tenantid}", str(token.claims.get("tid")))
     expected: dict[str, Any] = {
-        "iss": {"essential": True, "value": meta["issuer"]},
+        "iss": {"essential": True, "value": issuer},
         "aud": {"essential": True, "value": DEMO_CLIENT_ID},
         "sub": {"essential": True},
         "exp": {"essential": True},

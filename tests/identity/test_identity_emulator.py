@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ from tests.identity.flows import (
 )
 
 REALM_PATHS = {"microsoft": "/microsoft/v2.0", "google": "/google"}
+ADVERTISED_ISSUERS = {"microsoft": "/microsoft/{tenantid}/v2.0", "google": "/google"}
+"""Entra's multi-tenant endpoints name the issuer with a placeholder for the directory."""
 
 
 @pytest.mark.parametrize("realm", ["microsoft", "google"])
@@ -39,7 +42,8 @@ def test_discovery_advertises_every_endpoint_under_one_issuer(
 ) -> None:
     meta = metadata(identity, realm)
     issuer = identity.url + REALM_PATHS[realm]
-    assert meta["issuer"] == identity.provider.issuer(realm) == issuer
+    assert identity.provider.issuer(realm) == issuer
+    assert meta["issuer"] == identity.url + ADVERTISED_ISSUERS[realm]
     endpoints = ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
                  "revocation_endpoint", "introspection_endpoint"]  # fmt: skip
     assert all(meta[name].startswith(issuer + "/") for name in endpoints)
@@ -137,8 +141,15 @@ def test_userinfo_describes_the_signed_in_user(identity: IdentityEmulator, realm
         assert (info["email"], info["name"], info["given_name"]) == (ANNA[0], "Anna Sales", "Anna")
 
 
+def _issuer_of_the_directory(claims: dict[str, Any], value: str, template: str) -> bool:
+    return value == template.replace("{tenantid}", str(claims.get("tid")))
+
+
 @pytest.mark.parametrize("realm", ["microsoft", "google"])
-def test_authlib_flask_client_signs_in_unchanged(identity: IdentityEmulator, realm: str) -> None:
+def test_authlib_flask_client_signs_in(identity: IdentityEmulator, realm: str) -> None:
+    """Google's issuer is checked by authlib as it comes; Entra's multi-tenant one names no
+    directory, so the relying party checks ``iss`` against the token's ``tid`` (as it must
+    with Entra's ``organizations`` endpoint)."""
     app = Flask("relying_party")
     app.secret_key = "relying-party-secret"
     oauth = OAuth(app)
@@ -156,7 +167,13 @@ def test_authlib_flask_client_signs_in_unchanged(identity: IdentityEmulator, rea
 
     @app.get(f"/auth/callback/{realm}")
     def callback() -> dict[str, Any]:
-        token = oauth.create_client(realm).authorize_access_token()
+        client = oauth.create_client(realm)
+        options = None
+        if realm == "microsoft":
+            template = client.load_server_metadata()["issuer"]
+            check = functools.partial(_issuer_of_the_directory, template=template)
+            options = {"iss": {"essential": True, "validate": check}}
+        token = client.authorize_access_token(claims_options=options)
         return {"claims": dict(token["userinfo"]), "access_token": token["access_token"]}
 
     web = app.test_client()

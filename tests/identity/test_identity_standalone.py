@@ -16,6 +16,8 @@ from authlib.integrations.requests_client import OAuth2Session
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLBACK = "http://localhost:9999/cb"
+APP_URL = "http://127.0.0.1:9000"
+"""Where ``flask demo --port 9000`` serves: the seed registers the demo client for it."""
 
 
 def _free_port() -> int:
@@ -30,6 +32,7 @@ def standalone() -> Iterator[tuple[str, str]]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "emulators.identity", "--port", str(port), "--seed", "contoso",
+         "--app-url", "http://localhost:8000", "--app-url", APP_URL,
          "--client", f"extra-app:s3cr:et:{CALLBACK}",
          "--user", "google:gina@gmail.com:gina-pw:Gina Example"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -75,3 +78,24 @@ def test_standalone_serves_seed_and_command_line_users(standalone: tuple[str, st
     form = {"email": "kim.keyuser@contoso.test", "password": "kim-demo"}
     answer = requests.post(authorize_url, data=form, allow_redirects=False, timeout=5)
     assert "code=" in answer.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("realm", "path", "registered"),
+    [
+        ("google", "/reactivate/callback/google", True),
+        ("microsoft", "/reactivate/callback/microsoft", True),
+        ("microsoft", "/auth/callback/microsoft", True),
+        ("microsoft", "/somewhere/else", False),
+    ],
+)
+def test_the_seed_registers_the_demo_client_for_every_callback_at_each_app_url(
+    standalone: tuple[str, str], realm: str, path: str, registered: bool
+) -> None:
+    meta = requests.get(requests.get(standalone[0] + "/", timeout=5).json()[realm], timeout=5)
+    demo = OAuth2Session("ssi-sync-demo", "ssi-sync-demo-secret", scope="openid email",
+                         redirect_uri=APP_URL + path)  # fmt: skip
+    url, _ = demo.create_authorization_url(meta.json()["authorization_endpoint"])
+    page = requests.get(url, timeout=5)
+    assert ('id="sign-in"' in page.text) is registered
+    assert ("redirect_uri_mismatch" in page.text) is not registered

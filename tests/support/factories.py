@@ -5,11 +5,20 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
+from backend.demo_data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
+from backend.models.tenant import TenantSettings
 from backend.models.types import MailSystem
 from backend.models.user import Role
 from backend.onboarding import add_user, create_tenant
+
+
+def tenant_settings() -> TenantSettings:
+    """What :func:`tenant` makes: default settings and the Contoso directories."""
+    return TenantSettings(
+        entra_tenant_ids=[CONTOSO_ENTRA_TENANT_ID], google_domains=list(CONTOSO_GOOGLE_DOMAINS)
+    )
 
 
 def tenant(session: Session, cipher: TokenCipher, slug: str = "contoso") -> Tenant:
@@ -22,6 +31,8 @@ def tenant(session: Session, cipher: TokenCipher, slug: str = "contoso") -> Tena
         cipher=cipher,
         c4c_username="technical",
         c4c_credentials={"password": "c4c-secret-password"},
+        entra_tenant_ids=(CONTOSO_ENTRA_TENANT_ID,),
+        google_domains=CONTOSO_GOOGLE_DOMAINS,
     )
 
 

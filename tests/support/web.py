@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
 
+from backend.auth.signin import SignedInUser
 from backend.models import User
 
 
@@ -23,7 +24,7 @@ def sign_in(app: Flask, client: FlaskClient, user: User) -> FlaskClient:
     ):
         identifier = _create_identifier()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = SignedInUser(user).get_id()
         session["_fresh"] = True
         session["_id"] = identifier
     return client

@@ -17,6 +17,7 @@ from exchangelib import Account
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
+from backend.demo_data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
 from backend.extensions import Resources
 from backend.models import Mailbox, Run, Tenant
 from backend.models.mailbox import Provider
@@ -111,6 +112,8 @@ def tenant(session: Session, resources: Resources, c4c: C4CEmulator, ews: EwsEmu
         cipher=resources.cipher,
         c4c_username=C4C_USER,
         c4c_credentials={"password": C4C_PASSWORD},
+        entra_tenant_ids=(CONTOSO_ENTRA_TENANT_ID,),
+        google_domains=CONTOSO_GOOGLE_DOMAINS,
     )
     add_user(session, found, email="kim@contoso.test", name="Kim", cipher=resources.cipher,
              role=Role.KEY_USER, mailbox_credentials={"password": "x"})  # fmt: skip

@@ -80,7 +80,7 @@ def test_a_missing_last_name_is_fixed_in_the_dialog(
     assert owner.contact(contact).tags == {"Customer VIP"} | marked
     assert can_fix(issue)
 
-    form = open_form(session, resources, issue)
+    form = open_form(session, resources, issue, viewer=user_of(session, mailbox))
     last = form.field("LastName")
     assert (last.label, last.required, last.max_length, last.value) == ("Last Name", True, 40, "")
     assert last.error == "Mandatory field 'LastName' is not filled" == form.message
@@ -140,8 +140,8 @@ def test_the_account_is_searched_and_linked_from_the_dialog(
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     issue = the_issue(session, mailbox)
 
-    assert search_related(session, resources, issue, "f") == []
-    found = search_related(session, resources, issue, "fabri")
+    assert search_related(session, resources, issue, "f", viewer=user_of(session, mailbox)) == []
+    found = search_related(session, resources, issue, "fabri", viewer=user_of(session, mailbox))
     assert [(c.name, c.detail, c.kind) for c in found] == [
         ("Fabrikam", "Berlin, DE", "account"),
         ("Fabrikam Logistics", "", "account"),
@@ -174,7 +174,9 @@ def test_c4c_unreachable_keeps_what_was_typed_and_the_next_run_sends_it(
     contact = add_contact(outlook, given_name="Nolast", display_name="Nolast")
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     issue = the_issue(session, mailbox)
-    open_form(session, resources, issue)  # the definitions are cached from here on
+    open_form(
+        session, resources, issue, viewer=user_of(session, mailbox)
+    )  # the definitions are cached from here on
 
     c4c.faults.add(Fault(path=r"ContactCollection$", method="POST", status=503, times=10))
     result = submit(session, resources, issue, {"LastName": "Smith"}, user_of(session, mailbox))
@@ -238,7 +240,7 @@ def test_an_email_without_account_is_linked_from_the_dialog(
     issue = the_issue(session, mailbox)
     assert (issue.fields, issue.source) == (["AccountID"], Source.ENGINE)
 
-    form = open_form(session, resources, issue)
+    form = open_form(session, resources, issue, viewer=user_of(session, mailbox))
     assert (form.related.kind, form.related.required) == ("account_or_contact", True)
     assert form.related.error == issue.backend_message
     subject, sender = form.field("Subject"), form.field("FromEmailURI")
@@ -248,7 +250,9 @@ def test_an_email_without_account_is_linked_from_the_dialog(
     unlinked = submit(session, resources, issue, {}, user_of(session, mailbox))
     assert (unlinked.ok, unlinked.form.related.error) == (False, texts.RELATED_REQUIRED)
 
-    [candidate] = search_related(session, resources, issue, "Nowhere")
+    [candidate] = search_related(
+        session, resources, issue, "Nowhere", viewer=user_of(session, mailbox)
+    )
     saved = submit(
         session, resources, issue, {"FromEmailURI": "ignored@example.org"},
         user_of(session, mailbox), related_id=candidate.object_id,
@@ -297,7 +301,7 @@ def test_issues_a_form_cannot_fix_are_refused(
     for issue in (forbidden, held, conflict):
         assert not can_fix(issue)
         with pytest.raises(SaveDialogError) as refused:
-            open_form(session, resources, issue)
+            open_form(session, resources, issue, viewer=user_of(session, mailbox))
         assert refused.value.code is DialogErrorCode.NOT_FIXABLE
         with pytest.raises(SaveDialogError):
             submit(session, resources, issue, {"JobTitle": "Boss"}, person)
@@ -317,7 +321,7 @@ def test_a_deleted_item_and_a_signed_out_mailbox_say_what_to_do(
     contact = add_contact(outlook, given_name="Nolast", display_name="Nolast")
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     issue = the_issue(session, mailbox)
-    open_form(session, resources, issue)
+    open_form(session, resources, issue, viewer=user_of(session, mailbox))
 
     ews.store.mailbox(ADDRESS).password = "changed"
     result = submit(session, resources, issue, {"LastName": "Smith"}, user_of(session, mailbox))
@@ -329,7 +333,7 @@ def test_a_deleted_item_and_a_signed_out_mailbox_say_what_to_do(
     ews.store.mailbox(ADDRESS).password = "anna-pass"
     contact.delete()
     with pytest.raises(SaveDialogError) as gone:
-        open_form(session, resources, issue)
+        open_form(session, resources, issue, viewer=user_of(session, mailbox))
     assert gone.value.code is DialogErrorCode.GONE
 
 
@@ -343,7 +347,7 @@ def test_a_task_without_subject_keeps_what_c4c_cannot_say(
     task.save()
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     issue = the_issue(session, mailbox)
-    form = open_form(session, resources, issue)
+    form = open_form(session, resources, issue, viewer=user_of(session, mailbox))
     assert [(f.name, f.kind, f.value) for f in form.fields] == [
         ("Subject", "text", ""),
         ("DueDateTime", "datetime", "2026-03-31T00:00"),
@@ -386,11 +390,13 @@ def test_an_appointment_is_linked_to_a_contact_picked_by_address(
     meeting.save(send_meeting_invitations="SendToNone")
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     issue = the_issue(session, mailbox)
-    form = open_form(session, resources, issue)
+    form = open_form(session, resources, issue, viewer=user_of(session, mailbox))
     assert form.field("StartDateTime").value == "2026-04-01T09:00"
     assert (form.related.kind, form.related.object_id) == ("account_or_contact", None)
 
-    [candidate] = search_related(session, resources, issue, "jane@fabrikam.test")
+    [candidate] = search_related(
+        session, resources, issue, "jane@fabrikam.test", viewer=user_of(session, mailbox)
+    )
     assert (candidate.name, candidate.kind, candidate.detail) == (
         "Jane Doe", "contact", "jane@fabrikam.test",
     )  # fmt: skip
@@ -449,8 +455,8 @@ def test_a_second_save_of_a_fixed_issue_says_already_fixed_with_what_was_saved(
     c4c.log.clear()
 
     for again in (
-        lambda: open_form(session, resources, issue),
-        lambda: search_related(session, resources, issue, "Fab"),
+        lambda: open_form(session, resources, issue, viewer=anna),
+        lambda: search_related(session, resources, issue, "Fab", viewer=anna),
         lambda: submit(session, resources, issue, {"LastName": "Smyth"}, anna),
     ):
         with pytest.raises(SaveDialogError) as refused:
@@ -475,6 +481,6 @@ def test_an_issue_a_later_sync_resolved_says_so(
     session.refresh(issue)
     assert issue.resolution is Resolution.AUTO
     with pytest.raises(SaveDialogError) as refused:
-        open_form(session, resources, issue)
+        open_form(session, resources, issue, viewer=user_of(session, mailbox))
     assert refused.value.code is DialogErrorCode.ALREADY_FIXED
     assert "A later sync found the item in order" in refused.value.message

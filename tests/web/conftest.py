@@ -9,26 +9,23 @@ import pytest
 from backend.models import Mailbox, Tenant, User
 from backend.models.user import Role
 from emulators.identity import IdentityEmulator, create_emulator
+from emulators.identity.seed import register_app, seed_directory
 from tests.support import factories
 from tests.support.web import sign_in
 
 CLIENT_ID, CLIENT_SECRET = "ssi-sync-test", "ssi-sync-test-secret"
 REALMS = ("microsoft", "google")
+TEST_CLIENT_BASE = "http://localhost"
+"""Where Flask's test client makes the app's external URLs point."""
 
 
 @pytest.fixture(scope="session")
 def identity_service() -> Iterator[IdentityEmulator]:
+    """The identity emulator with the Contoso directory, and the app registered as the demo
+    registers it (every callback of the product), for the test client's ``http://localhost``."""
     emulator = create_emulator().start()
-    for realm in REALMS:
-        emulator.provider.register_client(
-            realm,
-            CLIENT_ID,
-            CLIENT_SECRET,
-            [
-                f"http://localhost/auth/callback/{realm}",
-                f"http://localhost/reactivate/callback/{realm}",
-            ],
-        )
+    seed_directory(emulator.provider)
+    register_app(emulator.provider, [TEST_CLIENT_BASE], CLIENT_ID, CLIENT_SECRET)
     yield emulator
     emulator.stop()
 

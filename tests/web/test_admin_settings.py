@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backend.audit import record_audit
 from backend.db import utcnow
+from backend.demo_data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import AuditEvent, User
 from backend.models.tenant import ConflictPolicy, ForbiddenPolicy, Reminder, TenantSettings
 from backend.models.types import Direction, ItemType
@@ -118,7 +119,7 @@ def test_invalid_input_is_kept_and_explained_next_to_each_field(client, kim, ses
     assert "boss@contoso.test, not-an-address</textarea>" in page
     assert re.search(r'name="delete_copies" value="on" >', page)
     session.refresh(tenant)
-    assert tenant.config == TenantSettings()
+    assert tenant.config == factories.tenant_settings()
     assert session.scalars(select(AuditEvent)).all() == []
 
 
@@ -130,26 +131,53 @@ def test_limits_read_like_numbers(client, kim, session, tenant) -> None:
     assert "100.0" not in page
 
 
-def test_application_permissions_for_exchange_online_are_one_tenant_id(
+def test_the_sign_in_directories_are_lists_of_tenant_ids_and_domains(client, kim, session, tenant):
+    other = "7E1F0C2D-9A4B-4C3D-8E5F-6A7B8C9D0E1F"
+    shown = _form(client)
+    assert shown["entra_tenant_ids"] == CONTOSO_ENTRA_TENANT_ID
+    assert shown["google_domains"] == "contoso.test"
+    data = {**shown, "entra_tenant_ids": f"{CONTOSO_ENTRA_TENANT_ID}, {other}",
+            "google_domains": "contoso.test fabrikam.test"}  # fmt: skip
+    answer = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "Settings saved (2 changed)" in answer.get_data(as_text=True)
+    session.refresh(tenant)
+    assert tenant.config.entra_tenant_ids == [CONTOSO_ENTRA_TENANT_ID, other.lower()]
+    assert tenant.config.google_domains == ["contoso.test", "fabrikam.test"]
+
+    refused = client.post("/admin/settings", data={**data, "entra_tenant_ids": "contoso.test",
+                                                   "google_domains": "x/../y"})  # fmt: skip
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(r'id="error-entra_tenant_ids">Not a Microsoft Entra tenant id', page)
+    assert re.search(r'id="error-google_domains">Not a domain: x/../y', page)
+
+
+def test_a_key_user_cannot_remove_the_directory_they_signed_in_from(client, kim, session, tenant):
+    kim.oidc_directory = CONTOSO_ENTRA_TENANT_ID
+    session.commit()
+    data = {**_form(client), "entra_tenant_ids": ""}
+    refused = client.post("/admin/settings", data=data)
+    assert refused.status_code == 422
+    assert "You signed in from " + CONTOSO_ENTRA_TENANT_ID in refused.get_data(as_text=True)
+    session.refresh(tenant)
+    assert tenant.config.entra_tenant_ids == [CONTOSO_ENTRA_TENANT_ID]
+
+
+def test_saving_the_form_keeps_the_application_permissions_it_does_not_show(
     client, kim, session, tenant
 ):
-    data = {**_form(client), "graph_app_tenant_id": "contoso.onmicrosoft.com "}
+    config = tenant.config
+    config.graph_app_tenant_id = CONTOSO_ENTRA_TENANT_ID
+    tenant.config = config
+    session.commit()
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'name="graph_app_tenant_id"' not in page, "never typed"
+    assert f"<code>{CONTOSO_ENTRA_TENANT_ID}</code>" in page
+    data = {**_form(client), "reminder": "DAILY", "graph_app_tenant_id": "evil.onmicrosoft.com"}
     answer = client.post("/admin/settings", data=data, follow_redirects=True)
     assert "Settings saved (1 changed)" in answer.get_data(as_text=True)
     session.refresh(tenant)
-    assert tenant.config.graph_app_tenant_id == "contoso.onmicrosoft.com"
-    assert _form(client)["graph_app_tenant_id"] == "contoso.onmicrosoft.com"
-
-    refused = client.post("/admin/settings", data={**data, "graph_app_tenant_id": "x/../y"})
-    assert refused.status_code == 422
-    assert re.search(
-        r'id="error-graph_app_tenant_id">Enter a tenant id or domain',
-        refused.get_data(as_text=True),
-    )
-
-    client.post("/admin/settings", data={**data, "graph_app_tenant_id": ""})
-    session.refresh(tenant)
-    assert tenant.config.graph_app_tenant_id is None, "empty: each user consents"
+    assert tenant.config.graph_app_tenant_id == CONTOSO_ENTRA_TENANT_ID
 
 
 def test_settings_post_without_csrf_token_changes_nothing(client, kim, session, tenant):

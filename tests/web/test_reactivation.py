@@ -11,11 +11,16 @@ from backend.models import User
 from backend.models.mailbox import HealthStatus, Provider
 from tests.support import factories
 from tests.support.web import csrf_token, sign_in
+from tests.web.test_signin import OTHER_DIRECTORY
+
+ADDRESS = "anna@contoso.test"
 
 
 def _revoked_token_mailbox(session, resources, tenant):
     token = {"kind": "oauth", "provider": "microsoft", "access_token": "old", "refresh_token": "r"}
-    box = factories.mailbox(session, resources.cipher, tenant, "anna@x.test", credentials=token)
+    box = factories.mailbox(
+        session, resources.cipher, tenant, "anna@contoso.test", credentials=token
+    )
     box.status, box.status_reason = HealthStatus.FAILED_AUTH, "revoked"
     session.commit()
     return box
@@ -26,7 +31,7 @@ def _consent(client, identity, email: str, password: str):
     authorize = start.headers["Location"]
     query = parse_qs(urlsplit(authorize).query)
     assert "offline_access" in query["scope"][0]
-    assert query["login_hint"] == ["anna@x.test"]
+    assert query["login_hint"] == ["anna@contoso.test"]
     answer = requests.post(authorize, data={"email": email, "password": password},
                            allow_redirects=False, timeout=10)  # fmt: skip
     back = urlsplit(answer.headers["Location"])
@@ -37,11 +42,11 @@ def test_consent_again_stores_a_new_token_and_syncs_at_once(
     app, client, session, resources, tenant, identity
 ) -> None:
     box = _revoked_token_mailbox(session, resources, tenant)
-    identity.provider.add_user("microsoft", "anna@x.test", "Anna", "pw")
+    identity.provider.add_user("microsoft", "anna@contoso.test", "Anna", "pw")
     sign_in(app, client, session.get(User, box.user_id))
     page = client.get("/reactivate/").get_data(as_text=True)
     assert 'id="grant-access"' in page
-    answer = _consent(client, identity, "anna@x.test", "pw")
+    answer = _consent(client, identity, "anna@contoso.test", "pw")
     assert "Access granted again" in answer.get_data(as_text=True)
     session.refresh(box)
     stored = mailbox_credentials(box, resources.cipher)
@@ -57,9 +62,23 @@ def test_consent_as_another_person_is_refused(
     identity.provider.add_user("microsoft", "ben@contoso.test", "Ben", "pw")
     sign_in(app, client, session.get(User, box.user_id))
     answer = _consent(client, identity, "ben@contoso.test", "pw")
-    assert "Sign in as anna@x.test" in answer.get_data(as_text=True)
+    assert "Sign in as anna@contoso.test" in answer.get_data(as_text=True)
     session.refresh(box)
     assert box.status is HealthStatus.FAILED_AUTH
+    assert mailbox_credentials(box, resources.cipher)["access_token"] == "old"
+
+
+def test_consent_from_another_directory_claiming_the_address_is_refused(
+    app, client, session, resources, tenant, identity
+) -> None:
+    box = _revoked_token_mailbox(session, resources, tenant)
+    identity.provider.add_directory(OTHER_DIRECTORY, ["evil.test"])
+    identity.provider.add_user("microsoft", "mallory@evil.test", "Mallory", "pw",
+                               mail="anna@contoso.test")  # fmt: skip
+    sign_in(app, client, session.get(User, box.user_id))
+    answer = _consent(client, identity, "mallory@evil.test", "pw")
+    assert "Sign in as anna@contoso.test" in answer.get_data(as_text=True)
+    session.refresh(box)
     assert mailbox_credentials(box, resources.cipher)["access_token"] == "old"
 
 
@@ -69,14 +88,14 @@ def test_an_exchange_online_mailbox_asks_for_graphs_scopes_and_gets_them(
     box = _revoked_token_mailbox(session, resources, tenant)
     box.provider = Provider.GRAPH
     session.commit()
-    identity.provider.add_user("microsoft", "anna@x.test", "Anna", "pw")
+    identity.provider.add_user("microsoft", "anna@contoso.test", "Anna", "pw")
     sign_in(app, client, session.get(User, box.user_id))
     start = client.post("/reactivate/consent", data={"csrf_token": csrf_token(client)})
     scope = parse_qs(urlsplit(start.headers["Location"]).query)["scope"][0].split()
     assert {"Mail.ReadWrite", "Contacts.ReadWrite", "Calendars.ReadWrite", "Tasks.ReadWrite",
             "MailboxSettings.ReadWrite", "offline_access"} <= set(scope)  # fmt: skip
     assert not any("EWS" in part for part in scope)
-    answer = _consent(client, identity, "anna@x.test", "pw")
+    answer = _consent(client, identity, "anna@contoso.test", "pw")
     assert "Access granted again" in answer.get_data(as_text=True)
     session.refresh(box)
     assert "MailboxSettings.ReadWrite" in mailbox_credentials(box, resources.cipher)["scope"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
+
+from backend import create_app
 from backend.web.security import MAIL_CLIENT_HOSTS, framed_by_mail_clients
 
 
@@ -21,3 +24,25 @@ def test_forms_may_post_only_here_and_to_the_sign_in_providers(app, identity_ser
     policy = app.test_client().get("/login").headers["Content-Security-Policy"]
     targets = policy.split("form-action ", 1)[1].split(";")[0].split()
     assert targets == ["'self'", identity_service.url]
+
+
+def test_production_answers_tell_browsers_to_use_https_only(
+    database_url, redis_url, tmp_path, monkeypatch
+) -> None:
+    for name, value in {
+        "SSI_ENV": "production", "SECRET_KEY": "s" * 32, "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url, "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "INSTANCE_PATH": str(tmp_path), "PUBLIC_BASE_URL": "https://sync.example.com",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    app = create_app()
+    client = app.test_client()
+    for path in ("/login", "/healthz", "/addin/api/v1/version", "/no-such-page"):
+        assert client.get(path).headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains"
+        ), path
+    app.extensions["ssi"].engine.dispose()
+
+
+def test_development_over_plain_http_sends_no_hsts(client) -> None:
+    assert "Strict-Transport-Security" not in client.get("/login").headers

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
 from sqlalchemy import select
 
-from backend.models import User
+from backend.demo_data import CONTOSO_ENTRA_TENANT_ID
+from backend.models import Tenant, User
+from backend.models.user import Role
 from emulators.identity import IdentityEmulator
+from emulators.identity.seed import CALLBACKS
 from tests.support import factories
 from tests.support.web import csrf_token
 
+DIRECTORIES = {"microsoft": CONTOSO_ENTRA_TENANT_ID, "google": "contoso.test"}
+"""Where the test tenant's people sign in from (the identity emulator's Contoso directory)."""
+OTHER_DIRECTORY = "7e1f0c2d-9a4b-4c3d-8e5f-6a7b8c9d0e1f"
+"""Another company's Entra directory, whose administrators set its users' attributes."""
+KIM = "kim@contoso.test"
 
-def _sign_in(client, identity: IdentityEmulator, realm: str, email: str, password: str):
+
+def _sign_in(
+    client, identity: IdentityEmulator, realm: str, email: str, password: str, **form: str
+):
     """Click "Sign in with ...", fill the provider's form, follow the redirect back."""
-    start = client.post(f"/auth/login/{realm}", data={"csrf_token": csrf_token(client, "/login")})
+    data = {"csrf_token": csrf_token(client, "/login"), **form}
+    start = client.post(f"/auth/login/{realm}", data=data)
     assert start.status_code == 302
     authorize = start.headers["Location"]
     assert authorize.startswith(identity.provider.issuer(realm))
@@ -50,7 +62,9 @@ def test_sign_in_binds_the_provider_identity_and_opens_the_dashboard(
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
     assert client.get("/").status_code == 200
     session.refresh(anna)
-    assert anna.oidc_issuer == identity.provider.issuer(realm)
+    user = identity.provider.directory.user(realm, "anna@contoso.test")
+    assert anna.oidc_issuer == identity.provider.token_issuer(realm, user)
+    assert anna.oidc_directory == DIRECTORIES[realm]
     assert anna.oidc_subject and anna.last_login_at is not None
     assert identity.log.count("POST", f"{urlsplit(identity.provider.issuer(realm)).path}/token")
 
@@ -107,8 +121,140 @@ def test_an_unknown_provider_is_404(client) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["/%09/evil.test", "/%0A/evil.test", "/%0D%0A/evil.test", "/%20/evil.test",
+     "/%0B/evil.test", "/%00/evil.test", "/%E2%80%A8/evil.test", "//evil.test",
+     "/%5C/evil.test", "https://evil.test/", "javascript:alert(1)", "/x%09y"],
+)  # fmt: skip
+def test_a_next_page_that_could_leave_the_site_is_dropped(client, identity, anna, target) -> None:
+    """Werkzeug strips tabs and line breaks when it writes ``Location``: ``/<tab>/evil.test``
+    would become ``//evil.test``, another site."""
+    page = client.get(f"/login?next={target}").get_data(as_text=True)
+    assert 'name="next"' not in page
+    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
+                      next=unquote(target))  # fmt: skip
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+def test_a_next_page_on_this_site_is_where_sign_in_ends(client, identity, anna) -> None:
+    page = client.get("/login?next=/issues%3Ftype%3DCONTACT").get_data(as_text=True)
+    assert 'name="next" value="/issues?type=CONTACT"' in page
+    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
+                      next="/issues?type=CONTACT")  # fmt: skip
+    assert answer.headers["Location"] == "/issues?type=CONTACT"
+
+
 def test_next_page_is_kept_but_only_on_this_site(client, identity, anna) -> None:
     token = csrf_token(client, "/login")
     client.post("/auth/login/microsoft", data={"csrf_token": token, "next": "//evil.test/x"})
     with client.session_transaction() as session:
         assert "after_sign_in" not in session
+
+
+# -- sign-in bound to the company's own directories ------------------------------------------
+
+
+@pytest.fixture
+def kim(session, resources):
+    """A key user who has never signed in."""
+    tenant = factories.tenant(session, resources.cipher)
+    box = factories.mailbox(session, resources.cipher, tenant, email=KIM, role=Role.KEY_USER)
+    session.commit()
+    return session.get(User, box.user_id)
+
+
+def _refused_for_directory(answer) -> None:
+    assert answer.status_code == 403
+    page = answer.get_data(as_text=True)
+    assert 'id="refused-directory"' in page and "another organisation" in page
+
+
+def test_another_directorys_account_claiming_a_key_users_address_is_refused(
+    client, session, identity, kim
+) -> None:
+    identity.provider.add_directory(OTHER_DIRECTORY, ["evil.test"])
+    identity.provider.add_user("microsoft", "mallory@evil.test", "Mallory", "pw", mail=KIM)
+
+    answer = _sign_in(client, identity, "microsoft", "mallory@evil.test", "pw")
+
+    _refused_for_directory(answer)
+    assert client.get("/admin/").status_code == 302
+    session.refresh(kim)
+    assert kim.oidc_subject is None and kim.last_login_at is None
+    identity.provider.add_user("microsoft", KIM, "Kim", "kim-pw")
+    assert _sign_in(client, identity, "microsoft", KIM, "kim-pw").status_code == 302
+    assert client.get("/admin/").status_code == 200, "the real key user is not locked out"
+
+
+@pytest.mark.parametrize("directory", [CONTOSO_ENTRA_TENANT_ID, OTHER_DIRECTORY])
+def test_preferred_username_never_binds(client, session, identity, kim, directory) -> None:
+    identity.provider.add_user("microsoft", KIM, "Kim", "pw", tenant_id=directory, mail="")
+    answer = _sign_in(client, identity, "microsoft", KIM, "pw")
+    assert answer.status_code == 403
+    session.refresh(kim)
+    assert kim.oidc_subject is None
+
+
+def test_a_personal_google_account_with_a_company_address_is_refused(
+    client, session, identity, kim
+) -> None:
+    identity.provider.add_user("google", KIM, "Kim", "pw", consumer=True)
+    _refused_for_directory(_sign_in(client, identity, "google", KIM, "pw"))
+    session.refresh(kim)
+    assert kim.oidc_subject is None
+
+
+def test_an_unverified_google_address_is_refused(client, session, identity, kim) -> None:
+    identity.provider.add_user("google", KIM, "Kim", "pw", email_verified=False)
+    answer = _sign_in(client, identity, "google", KIM, "pw")
+    assert answer.status_code == 403
+    assert 'id="refused-unverified"' in answer.get_data(as_text=True)
+    session.refresh(kim)
+    assert kim.oidc_subject is None
+
+
+def test_an_address_nobody_has_from_another_directory_reads_the_same_as_a_taken_one(
+    client, identity, kim
+) -> None:
+    """A stranger cannot tell whether an address is one of our users."""
+    identity.provider.add_directory(OTHER_DIRECTORY, ["evil.test"])
+    identity.provider.add_user("microsoft", "m@evil.test", "M", "pw", mail="nobody@contoso.test")
+    _refused_for_directory(_sign_in(client, identity, "microsoft", "m@evil.test", "pw"))
+
+
+def test_a_bound_user_is_refused_once_their_directory_is_no_longer_the_companys(
+    client, session, identity, anna
+) -> None:
+    assert _sign_in(client, identity, "google", "anna@contoso.test", "anna-pw").status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    tenant = session.get(Tenant, anna.tenant_id)
+    config = tenant.config
+    config.google_domains = []
+    tenant.config = config
+    session.commit()
+    _refused_for_directory(_sign_in(client, identity, "google", "anna@contoso.test", "anna-pw"))
+    assert client.get("/").status_code == 302
+
+
+def test_a_binding_from_another_directory_gives_way_to_the_real_person(
+    client, session, identity, kim
+) -> None:
+    """A takeover made before directories were checked is undone by the real sign-in."""
+    kim.oidc_issuer, kim.oidc_subject = "https://login.example/evil/v2.0", "taken-over"
+    session.commit()
+    identity.provider.add_user("microsoft", KIM, "Kim", "kim-pw")
+    assert _sign_in(client, identity, "microsoft", KIM, "kim-pw").status_code == 302
+    session.refresh(kim)
+    assert kim.oidc_subject != "taken-over"
+    assert kim.oidc_directory == CONTOSO_ENTRA_TENANT_ID
+
+
+def test_every_callback_of_the_product_is_registered_by_the_identity_emulators_seed(app) -> None:
+    """The demo registers :data:`CALLBACKS`; a callback missing there would fail in the demo."""
+    routes = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.endswith(".callback")}
+    wanted = {
+        route.replace("<name>", realm) for route in routes for realm in ("microsoft", "google")
+    }
+    registered = {path for paths in CALLBACKS.values() for path in paths}
+    assert wanted == registered
