@@ -149,7 +149,7 @@ def open_item(session: Session, resources: Resources, issue: Issue, language: st
             the mailbox, ``UNAVAILABLE`` when the mailbox or C4C cannot be reached.
     """
     tenant, mailbox, mapping = _parts(session, issue)
-    client = sides.c4c_client(tenant, resources.cipher)
+    client = sides.c4c_client(tenant, resources)
     definition = sides.definition(tenant, client, mapping.entity_set, language)
     provider = sides.mailbox_provider(tenant, mailbox, resources)
     record = sides.read_record(provider, mailbox, mapping.item_type, issue.mailbox_item_id or "")
@@ -223,7 +223,7 @@ def search_related(
     tenant, _mailbox, mapping = _parts(session, issue)
     if mapping.item_type not in RELATED:
         return []
-    client = sides.c4c_client(tenant, resources.cipher)
+    client = sides.c4c_client(tenant, resources)
     kind = RELATED[mapping.item_type][0]
     return sides.on_c4c(lambda: search(client, kind, query, limit))
 

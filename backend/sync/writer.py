@@ -1,8 +1,9 @@
 """Applying one item type's plan: writes to C4C and to the mailbox, one item at a time.
 
-Every write that fails is classified; a mailbox-level failure (``AUTH``...) ends the run, any
-other becomes an issue on that item and the run goes on. Each item's outcome is committed as
-soon as it is known, so a run cut short keeps what it did.
+Every write that fails is classified, C4C's reads on the way (links, a fresh copy) included; a
+failure that ends the run (``AUTH``..., or a service that stopped answering) ends it after
+storing what was done, any other becomes an issue on that item and the run goes on. Each item's
+outcome is committed as soon as it is known, so a run cut short keeps what it did.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ class TypeWriter:
         direction: Direction,
         operation: Operation,
     ) -> None:
-        if found.is_mailbox_level:
+        if found.ends_run:
+            self.ctx.session.commit()
             raise SyncError(found)
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
@@ -181,10 +183,10 @@ class TypeWriter:
     ) -> None:
         """Write the mailbox's version of ``item`` to C4C."""
         ctx = self.ctx
-        links = ctx.linker.links(self.mapping.hints(record))
-        values = self.mapping.to_c4c(record, links)
         item.title = record.title or item.title
         try:
+            links = ctx.linker.links(self.mapping.hints(record))
+            values = self.mapping.to_c4c(record, links)
             new_etag = ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
@@ -200,9 +202,10 @@ class TypeWriter:
     def _update_up_failed(
         self, item: SyncItem, record: ItemRecord, found: Classification, attempt: int
     ) -> None:
-        ctx = self.ctx
         if found.code is IssueCode.CONFLICT and attempt == 0:
-            fresh = ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+            fresh = self._c4c_copy(item, Operation.UPDATE)
+            if fresh is None:
+                return
             if down_hash(self.mapping, fresh) == item.content_hash:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
             else:
@@ -221,7 +224,9 @@ class TypeWriter:
             self.ctx.tenant.config.forbidden_policy.get(str(operation), ForbiddenPolicy.RETRY)
         )
         if policy is ForbiddenPolicy.ROLL_BACK and operation is Operation.UPDATE:
-            fresh = self.ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+            fresh = self._c4c_copy(item, operation)
+            if fresh is None:
+                return
             self._issue(item, found, Source.C4C, Direction.UP, operation, informational=True)
             self.update_down(item, fresh)
             return
@@ -234,6 +239,19 @@ class TypeWriter:
             self._commit()
             return
         self._fail(item, found, Source.C4C, Direction.UP, operation)
+
+    def _c4c_copy(self, item: SyncItem, operation: Operation) -> dict[str, Any] | None:
+        """C4C's current copy of ``item``; ``None`` when it could not be read (a failure is
+        recorded for the item, or the run ends)."""
+        try:
+            return self.ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+        except Exception as error:
+            found = self.ctx.classify_c4c(error)
+            if found.code is IssueCode.NOT_FOUND:
+                self.gone(item, C4C)
+            else:
+                self._fail(item, found, Source.C4C, Direction.UP, operation)
+            return None
 
     def update_down(self, item: SyncItem, entity: dict[str, Any]) -> None:
         """Write C4C's version of ``item`` into the mailbox."""
