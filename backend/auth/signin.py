@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from backend.db import utcnow
 from backend.extensions import db_session, resources
 from backend.models import User
+from backend.outbound import Timeouts
 from backend.settings import SignInProvider
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ def load_user(user_id: str) -> SignedInUser | None:
     return SignedInUser(user) if user is not None else None
 
 
-def init_app(app: Flask, providers: tuple[SignInProvider, ...]) -> None:
+def init_app(app: Flask, providers: tuple[SignInProvider, ...], timeouts: Timeouts) -> None:
+    """Sign-in with ``providers``; every call to them (discovery, tokens, keys) is bounded by
+    ``timeouts``, as a person waits for the answer."""
     login_manager.init_app(app)
     oauth = OAuth(app)
     app.extensions["ssi_oauth"] = oauth
@@ -71,7 +74,11 @@ def init_app(app: Flask, providers: tuple[SignInProvider, ...]) -> None:
             client_id=provider.client_id,
             client_secret=provider.client_secret,
             server_metadata_url=provider.metadata_url,
-            client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+            client_kwargs={
+                "scope": "openid email profile",
+                "code_challenge_method": "S256",
+                "default_timeout": timeouts.pair,
+            },
         )
     app.register_blueprint(signin)
 

@@ -56,6 +56,8 @@ def run_now(address: str) -> None:
     )
     if run.error_message:
         click.echo(f"error: {run.error_code}: {run.error_message}")
+    if run.error_detail:
+        click.echo(f"detail: {run.error_detail}")
 
 
 @sync.command("relaunch-failed", help="Run every FAILED_UNKNOWN mailbox at the next tick.")

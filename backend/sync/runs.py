@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
@@ -44,8 +44,8 @@ DATABASE_LOST = (
 
 def _unexpected(error: Exception) -> Classification:
     """A failure no classifier knows, in words for people, its text kept as the detail."""
-    words = DATABASE_LOST if isinstance(error, SQLAlchemyError) else UNEXPECTED
-    code = IssueCode.TEMPORARY if isinstance(error, SQLAlchemyError) else IssueCode.UNKNOWN
+    lost = isinstance(error, OperationalError | InterfaceError)
+    words, code = (DATABASE_LOST, IssueCode.TEMPORARY) if lost else (UNEXPECTED, IssueCode.UNKNOWN)
     return Classification(
         code,
         words,
