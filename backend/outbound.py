@@ -14,6 +14,7 @@ import socket
 from dataclasses import dataclass
 from enum import StrEnum
 
+import httplib2
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProtocolError
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
@@ -76,6 +77,8 @@ def _kind(error: BaseException) -> NoAnswer | None:
     if isinstance(error, ConnectionRefusedError):
         return NoAnswer.REFUSED
     if isinstance(error, socket.gaierror | ConnectionError | ProtocolError):
+        return NoAnswer.UNREACHABLE
+    if isinstance(error, httplib2.ServerNotFoundError):
         return NoAnswer.UNREACHABLE
     return None
 

@@ -81,6 +81,7 @@ class Engine:
         settings: timeouts, give-up and back-off limits.
         redis: where the tenants' circuits are (``None``: each run watches only itself).
         sleep: how to wait between tries.
+        clock: the current time in seconds since the epoch, for the circuits' back-off.
     """
 
     def __init__(
@@ -89,18 +90,22 @@ class Engine:
         settings: Settings,
         redis: Redis | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.cipher = cipher
         self.settings = settings
         self.redis = redis
         self.sleep = sleep
+        self.clock = clock
         self.observed: list[Observation] = []
 
     def _guard(self, service: Service, tenant: Tenant) -> ServiceGuard:
         settings = self.settings
         circuit = None
         if service.shared and self.redis is not None:
-            circuit = Circuit(self.redis, tenant.id, service.key, settings.circuit_open_seconds)
+            circuit = Circuit(
+                self.redis, tenant.id, service.key, settings.circuit_open_seconds, self.clock
+            )
         return ServiceGuard(service, circuit, settings.timeouts, settings.service_give_up_seconds)
 
     def __call__(self, session: Session, mailbox: Mailbox, run: Run) -> None:

@@ -51,9 +51,10 @@ def record(
         row = _row(session, tenant_id, seen.service)
         row.checked_at = now
         if seen.gave_up is not None:
-            row.failing_since = row.failing_since or now
-            row.problem = seen.gave_up.message[:500]
-            row.detail = seen.gave_up.detail
+            if row.failing_since is None:  # the run that found the outage words it best
+                row.failing_since = now
+                row.problem = seen.gave_up.message[:500]
+                row.detail = seen.gave_up.detail
         else:
             row.last_ok_at = now
             row.failing_since = row.problem = row.detail = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -58,12 +58,10 @@ def register_blueprints(app: Flask) -> None:
         resources().scoped.remove()
         if request.path.startswith(API_PREFIXES):
             return jsonify(error="unavailable", message=DATABASE_LOST), 503
-        page = render_template(
-            "error.html",
-            title="Temporarily unavailable",
-            message=DATABASE_LOST,
-            current_user=AnonymousUserMixin(),
-        )
+        # The page must not look the signed-in user up again: flask-login keeps the current
+        # user in ``g._login_user``, so an anonymous one there stops it from asking the database.
+        g._login_user = AnonymousUserMixin()
+        page = render_template("error.html", title="Temporarily unavailable", message=DATABASE_LOST)
         return page, 503
 
     @app.context_processor
