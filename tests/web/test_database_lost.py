@@ -10,7 +10,10 @@ from flask import Flask
 from backend import create_app
 from backend.models import User
 from backend.web.security import API_PREFIXES
+from tests.support import openapi
 from tests.support.web import sign_in
+
+SPEC = openapi.load(Path(__file__).parents[2] / "docs" / "openapi.yaml")
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def test_an_api_answers_json_with_the_same_words(cut_off: Flask) -> None:
     assert "/api/" in API_PREFIXES
     answer = _signed_in(cut_off).get("/api/v1/issues")
     assert answer.status_code == 503
+    openapi.check(SPEC, answer, "/issues", 503)
     assert answer.get_json() == {
         "error": "unavailable",
         "message": "The service cannot reach its database right now. Nothing was changed; "
