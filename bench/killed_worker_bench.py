@@ -37,7 +37,6 @@ from pathlib import Path
 import psutil
 from sqlalchemy import select
 
-from backend import create_app, schema
 from backend.extensions import Resources
 from backend.models import Mailbox, Run, SyncItem, Tenant
 from backend.models.mailbox import Provider
@@ -45,6 +44,7 @@ from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
 from backend.models.types import MailSystem
 from backend.onboarding import add_user, create_tenant
+from bench.scratch import scratch_app
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_contact
@@ -214,17 +214,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as folder:
-        config = {
-            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.db",
-            "INSTANCE_PATH": f"{folder}/instance",
-            "LOG_LEVEL": "WARNING",
-        }
-        if os.environ.get("REDIS_URL"):
-            config["REDIS_URL"] = os.environ["REDIS_URL"]
-        app = create_app(config)
+        app = scratch_app(Path(folder), log_level="WARNING")
         found: Resources = app.extensions["ssi"]
-        schema.upgrade(found.engine)
-        found.redis.flushdb()
         c4c = create_emulator({C4C_USER: C4C_PASSWORD}).start()
         ews = EwsEmulator().start()
         session = found.session_factory()
@@ -237,7 +228,13 @@ def main() -> None:
         session.commit()
         tenant_id = tenant.id
         session.close()
-        env = {**os.environ, **config, "REDIS_URL": found.redis_url}
+        env = {
+            **os.environ,
+            "DATABASE_URL": found.settings.database_url,
+            "INSTANCE_PATH": str(found.settings.instance_path),
+            "REDIS_URL": found.redis_url,
+            "LOG_LEVEL": "WARNING",
+        }
         processes = Processes(env)
         rounds: list[Round] = []
         try:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import tempfile
 import time
 from collections import Counter
@@ -31,7 +30,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from backend import create_app
 from backend.extensions import Resources
 from backend.jobs.runtime import use_app
 from backend.jobs.sync import sync_mailbox
@@ -39,6 +37,7 @@ from backend.models import Mailbox, Run
 from backend.models.mailbox import Provider
 from backend.models.types import MailSystem
 from backend.onboarding import add_user, create_tenant
+from bench.scratch import scratch_app
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
@@ -49,19 +48,7 @@ CONTACTS = 5
 
 
 def _app(folder: Path) -> Flask:
-    config = {
-        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "LOG_LEVEL": "ERROR",
-    }
-    if os.environ.get("REDIS_URL"):
-        config["REDIS_URL"] = os.environ["REDIS_URL"]
-    app = create_app(config)
-    found: Resources = app.extensions["ssi"]
-    from backend import schema
-
-    schema.upgrade(found.engine)
-    found.redis.flushdb()
+    app = scratch_app(folder)
     use_app(app)
     return app
 

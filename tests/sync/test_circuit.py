@@ -17,22 +17,15 @@ from backend.sync.circuit import Circuit
 from backend.sync.errors import ServiceUnavailable
 from backend.sync.guard import ServiceGuard
 from backend.sync.services import C4C
+from tests.support.clock import Clock
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC).timestamp()
 LIMITS = Timeouts(5, 30)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -27,21 +27,12 @@ from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_contact
+from tests.support.clock import Clock
 from tests.support.owners import OutlookOwner
 from tests.support.web import sign_in
 
 COLLEAGUES = ("ben", "carla", "dirk")
 BACK_OFF = 300
-
-
-class Clock:
-    """Seconds since the epoch, moved by the test instead of waited for."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
