@@ -38,7 +38,7 @@ class C4CClient:
         session: the session to use (one is created otherwise).
         sleep: how to wait (tests pass a recorder).
         guard: sees every request, and may stop the client talking to a C4C that does not
-            answer (``backend.sync.guard``).
+            answer (``backend.sync.service_guard``).
     """
 
     def __init__(

@@ -7,7 +7,7 @@ exponential backoff, both capped; reads are also retried after 502, 504 and netw
 
 Each request is bounded (``timeout``: seconds to connect, seconds for the answer), and an optional
 :class:`CallGuard` sees every attempt: it may refuse one before it is sent, and it hears whether
-C4C answered, so a caller can stop talking to a C4C that does not (``backend.sync.guard``).
+C4C answered, so a caller can stop talking to a C4C that does not (``backend.sync.service_guard``).
 """
 
 from __future__ import annotations

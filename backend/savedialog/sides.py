@@ -31,8 +31,8 @@ from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.sync import connect
 from backend.sync.circuit import Circuit
 from backend.sync.errors import Classification, SyncError
-from backend.sync.guard import ServiceGuard
 from backend.sync.retrying import Backoff, RetryingProvider
+from backend.sync.service_guard import ServiceGuard
 from backend.sync.services import C4C, MAIL, Service
 
 T = TypeVar("T")

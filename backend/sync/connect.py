@@ -230,7 +230,7 @@ def c4c_client(
     Args:
         timeouts: the limits of each request (shorter while a person waits for an answer).
         retry: overrides the client's retry policy (fewer tries while a person waits).
-        guard: watches every request (see ``backend.sync.guard``).
+        guard: watches every request (see ``backend.sync.service_guard``).
     """
     secret = c4c_credentials(tenant, cipher) or {}
     options: dict[str, Any] = {"retry": retry, "timeout": timeouts.pair, "guard": guard}

@@ -5,7 +5,7 @@ mailbox's changes since its cursor and C4C's changes since the last run (the "si
 taken *before* reading, so changes made during the run are read again next time), plans every
 write, and only then writes. Cursors advance after the writes of their type are stored.
 
-Both sides are watched by a :class:`~backend.sync.guard.ServiceGuard`: a service that stops
+Both sides are watched by a :class:`~backend.sync.service_guard.ServiceGuard`: a service that stops
 answering ends the run as failed-temporary (what was not written waits for the next run), and a
 shared one (C4C, the Exchange server) is skipped by the tenant's other runs for a while. What
 the guards saw is kept in :attr:`Engine.observed` for the services' health.
@@ -39,13 +39,13 @@ from backend.sync import alerts, connect, issues, markers
 from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, ServiceUnavailable, SyncError
-from backend.sync.guard import Observation, ServiceGuard
 from backend.sync.guards import GuardLimits, trips
 from backend.sync.linker import Linker
 from backend.sync.mapping import TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
 from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
 from backend.sync.retrying import RetryingProvider
+from backend.sync.service_guard import Observation, ServiceGuard
 from backend.sync.services import C4C, MAIL, Service
 from backend.sync.writer import TypeWriter
 

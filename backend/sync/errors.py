@@ -72,4 +72,4 @@ class SyncError(Exception):
 
 
 class ServiceUnavailable(SyncError):
-    """A service stopped answering: the run gives up on it (see ``backend.sync.guard``)."""
+    """A service stopped answering: the run gives up on it (see ``backend.sync.service_guard``)."""

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.models import ServiceHealth
-from backend.sync.guard import Observation
+from backend.sync.service_guard import Observation
 from backend.sync.services import Service
 
 

@@ -4,8 +4,8 @@ The mailbox provider fails fast (so that ``ErrorServerBusy`` and its ``BackOffMi
 reach us); :class:`RetryingProvider` waits what the server asked for, or an exponential back-off
 with jitter, and tries again a few times. A wait longer than ``max_wait`` is not done inside the
 run: the failure stands, and the item is tried again on the next run. Each try passes the
-run's guard of the mail service (:mod:`backend.sync.guard`), which stops the retries, and the
-run, when the service does not answer.
+run's guard of the mail service (:mod:`backend.sync.service_guard`), which stops the retries,
+and the run, when the service does not answer.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from backend.models.types import IssueCode
 from backend.sync.errors import Classification
-from backend.sync.guard import ServiceGuard
+from backend.sync.service_guard import ServiceGuard
 
 T = TypeVar("T")
 

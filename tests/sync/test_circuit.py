@@ -15,7 +15,7 @@ from backend.models.types import IssueCode
 from backend.outbound import Timeouts
 from backend.sync.circuit import Circuit
 from backend.sync.errors import ServiceUnavailable
-from backend.sync.guard import ServiceGuard
+from backend.sync.service_guard import ServiceGuard
 from backend.sync.services import C4C
 from tests.support.clock import Clock
 
