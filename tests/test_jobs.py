@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from backend.db import utcnow
 from backend.extensions import Resources
 from backend.jobs import queues
-from backend.jobs.maintenance import sweep_dead_runs
+from backend.jobs.maintenance import sweep_dead
 from backend.jobs.runtime import use_app
 from backend.jobs.schedule import (
     PERIODIC,
@@ -216,7 +216,7 @@ def test_sweeper_ends_dead_runs_only(
         session.add(Run(mailbox_id=box.id, trigger=Trigger.SCHEDULE, started_at=just_now))
     session.commit()
     with MailboxLock(redis_conn, alive.id, ttl=30):
-        assert sweep_dead_runs() == 1
+        assert sweep_dead(session, redis_conn, lock_ttl=30, now=utcnow()) == 1
     session.expire_all()
     assert not status.is_ongoing(session.get(Mailbox, dead.id))
     assert status.is_ongoing(session.get(Mailbox, alive.id))

@@ -59,12 +59,6 @@ def sweep_dead(session: Session, connection: Redis, lock_ttl: int, now: datetime
     return swept
 
 
-def sweep_dead_runs() -> int:
-    """The sweeper as a job of its own (the scheduler's tick also runs it); returns how many."""
-    with job_session() as (found, session):
-        return sweep_dead(session, found.redis, found.settings.sync_lock_ttl_seconds, utcnow())
-
-
 def retry_unsent_notifications() -> int:
     """Send again the notifications whose first sending failed; returns how many went out."""
     with job_session() as (found, session):
