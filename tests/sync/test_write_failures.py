@@ -139,3 +139,21 @@ def test_a_failed_link_read_fails_the_item_not_the_run(
     assert (again.outcome, again.updated, again.failed) == (RunOutcome.SUCCEEDED, 1, 0)
     titles = sorted(c["JobTitle"] for c in crm.read("ContactCollection"))
     assert titles == ["Buyer", "Head of Sales"]
+
+
+def test_a_failed_link_prefetch_never_makes_a_duplicate_of_what_c4c_has(
+    owner: MailboxOwner, crm: C4CClient, c4c: C4CEmulator, session, tenant, sync_now
+) -> None:
+    """The prefetch of addresses fails: the contacts are then looked up one by one, so the new
+    mailbox contact pairs with the colleague's C4C contact instead of being created again."""
+    _contacts_go_up_only(session, tenant)
+    crm.create("ContactCollection", {"FirstName": "Ann", "LastName": "Customer",
+                                     "Email": "ann@fabrikam.test"}, "colleague-1")  # fmt: skip
+    owner.add_contact("Ann", "Customer", email="ann@fabrikam.test")
+    c4c.faults.add(Fault(path="ContactCollection$", method="GET", status=500, body=DUMP["body"]))
+
+    run = sync_now()
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert (run.created, run.failed) == (0, 0)
+    assert [c["Email"] for c in crm.read("ContactCollection")] == ["ann@fabrikam.test"]
