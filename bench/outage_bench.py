@@ -5,7 +5,7 @@ few contacts, first synced while C4C answers. Then each mailbox gets one new con
 waiting for C4C) and C4C dies in one of two ways:
 
 - ``hang``: C4C accepts every connection and never answers (the emulator's ``hang`` fault);
-- ``refused``: nothing listens on C4C's port any more (the emulator stopped).
+- ``refused``: nothing listens on C4C's port any more (the emulator went down).
 
 One cycle then runs every mailbox once, one after the other, through the real sync job
 (``backend.jobs.sync.sync_mailbox``), as one worker does when the scheduler queued them all. The
@@ -124,17 +124,16 @@ def measure(app: Flask, fault: str, count: int) -> dict[str, object]:
         for number in range(count):
             box = ews.store.mailbox(f"user{number}@{fault}co.test")
             add_contact(box, "Waiting", f"Writer{number}", f"w{number}@{fault}co-customer.test")
-        port = c4c.port
         if fault == "hang":
             c4c.faults.add(Fault(hang=True, times=10**9))
         else:
-            c4c.stop()
+            c4c.go_down()
         c4c.log.clear()
         seconds, each = _cycle(ids)
         statuses, codes, messages = _outcomes(found, ids)
         reached = c4c.log.count()
         if fault == "refused":
-            c4c.start(port=port)
+            c4c.come_back()
         return {
             "fault": fault,
             "mailboxes": count,

@@ -3,8 +3,9 @@
 Each emulator is a Flask app wrapped by :class:`Emulator`, which records every request and can
 answer the next N requests that match a method and path with a fault instead of the real answer:
 a status (with ``Retry-After`` or a body), a delay, a dropped connection, or a request taken in
-and never answered (as a server that accepts connections but whose application hangs). Tests
-use the Python API; a standalone emulator exposes the same through ``/_emulator/faults`` and
+and never answered (as a server that accepts connections but whose application hangs). It can
+also go down (its port refuses connections) and come back. Tests use the Python API; a
+standalone emulator exposes the faults and the log through ``/_emulator/faults`` and
 ``/_emulator/requests``.
 """
 
@@ -159,16 +160,13 @@ class Emulator:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._held: socket.socket | None = None
         self._register_admin(app)
 
     # -- serving -----------------------------------------------------------------------------
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> Emulator:
-        """Serve in a background thread; ``port=0`` picks a free port.
-
-        Stopping and starting again on the same port stands for a server that went down and came
-        back: while stopped, connections are refused.
-        """
+        """Serve in a background thread; ``port=0`` picks a free port."""
         self._stopping.clear()
         self._server = make_server(host, port, self, threaded=True, request_handler=_CloseHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -186,6 +184,25 @@ class Emulator:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def go_down(self) -> None:
+        """A server that went down: connections to its port are refused until
+        :meth:`come_back`. The port stays bound meanwhile (without listening), so nothing else
+        takes it."""
+        port = self.port
+        self.stop()
+        held = socket.socket()
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", port))
+        self._held = held
+
+    def come_back(self) -> None:
+        """Serve again on the port :meth:`go_down` kept."""
+        assert self._held is not None, "the emulator is not down"
+        port = self._held.getsockname()[1]
+        self._held.close()
+        self._held = None
+        self.start(port=port)
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -104,12 +104,13 @@ def test_real_clients_against_a_server_that_never_answers(hanging: C4CEmulator) 
 
 
 def test_real_clients_against_a_server_that_is_down() -> None:
-    emulator = create_emulator({"u": "p"}).start()
-    address = emulator.base_url
-    emulator.stop()
-    with pytest.raises(requests.RequestException) as by_requests:
-        requests.get(address, timeout=(2, 2))
-    with pytest.raises(OSError) as by_httplib2:
-        httplib2.Http(timeout=2).request(address)
+    """A port bound and not listened on refuses connections (and nobody else can take it)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        address = f"http://127.0.0.1:{held.getsockname()[1]}/"
+        with pytest.raises(requests.RequestException) as by_requests:
+            requests.get(address, timeout=(2, 2))
+        with pytest.raises(OSError) as by_httplib2:
+            httplib2.Http(timeout=2).request(address)
     assert no_answer(by_requests.value) is NoAnswer.REFUSED
     assert no_answer(by_httplib2.value) is NoAnswer.REFUSED

@@ -119,16 +119,11 @@ def _one_each_in_c4c(c4c: C4CEmulator, count: int) -> None:
 
 
 @pytest.fixture
-def c4c_down(c4c: C4CEmulator) -> Iterator[Callable[[], None]]:
-    """Stops C4C (connections refused) when called; it is back on its port after the test."""
-    port = c4c.port
-
-    def stop() -> None:
-        c4c.stop()
-
-    yield stop
-    if c4c._server is None:
-        c4c.start(port=port)
+def c4c_down(c4c: C4CEmulator) -> Iterator[C4CEmulator]:
+    """C4C, to take down (connections refused) and bring back; it is back after the test."""
+    yield c4c
+    if c4c._held is not None:
+        c4c.come_back()
 
 
 def test_a_tenant_against_a_c4c_that_never_answers_costs_one_give_up_not_every_timeout(
@@ -183,13 +178,13 @@ def test_a_tenant_against_a_c4c_that_never_answers_costs_one_give_up_not_every_t
 
 
 def test_a_tenant_against_a_c4c_that_is_down_fails_fast_and_recovers_on_the_first_answer(
-    session, c4c: C4CEmulator, c4c_down, ews: EwsEmulator, team, cycle, clock: Clock
+    session, c4c_down: C4CEmulator, ews: EwsEmulator, team, cycle, clock: Clock
 ) -> None:
+    c4c = c4c_down
     _seconds, first = cycle(team)
     _all_succeeded(first)
     _new_contact_each(ews, team)
-    port = c4c.port
-    c4c_down()
+    c4c.go_down()
 
     seconds, runs = cycle(team)
 
@@ -202,7 +197,7 @@ def test_a_tenant_against_a_c4c_that_is_down_fails_fast_and_recovers_on_the_firs
     )
     assert HealthStatus.FAILED_AUTH not in _statuses(session, team)
 
-    c4c.start(port=port)
+    c4c.come_back()
     clock.now += BACK_OFF + 1
     _seconds, back = cycle(team)
     _all_succeeded(back)
