@@ -45,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app, settings)
     request_limits.init_app(app, settings)
-    signin.init_app(app, settings.sign_in_providers)
+    signin.init_app(app, settings.sign_in_providers, settings.dialog_timeouts)
     register_blueprints(app)
     register_commands(app)
     return app

@@ -20,6 +20,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from backend.outbound import Timeouts
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -94,7 +96,11 @@ class Settings:
     sync_interval_seconds: int = 300
     sync_lock_ttl_seconds: int = 60
     sync_job_timeout_seconds: int = 3600
-    stuck_run_seconds: int = 3600
+    connect_timeout_seconds: float = 5
+    read_timeout_seconds: float = 30
+    dialog_timeout_seconds: float = 15
+    circuit_open_seconds: float = 300
+    service_give_up_seconds: float = 60
     force_sync_min_interval_seconds: int = 60
     temporary_failures_before_issue: int = 5
     notify_failure_threshold: int = 10
@@ -130,6 +136,16 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """The limits of every outgoing call a background run makes."""
+        return Timeouts(self.connect_timeout_seconds, self.read_timeout_seconds)
+
+    @property
+    def dialog_timeouts(self) -> Timeouts:
+        """The limits of a call made while a person waits (the Save dialog, sign-in)."""
+        return Timeouts(self.connect_timeout_seconds, self.dialog_timeout_seconds)
 
     def sign_in_provider(self, name: object) -> SignInProvider | None:
         """The configured sign-in provider called ``name``, if there is one."""
@@ -172,7 +188,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "sync_interval_seconds": env.integer("SYNC_INTERVAL_SECONDS", 300, minimum=30),
         "sync_lock_ttl_seconds": env.integer("SYNC_LOCK_TTL_SECONDS", 60, minimum=5),
         "sync_job_timeout_seconds": env.integer("SYNC_JOB_TIMEOUT_SECONDS", 3600, minimum=60),
-        "stuck_run_seconds": env.integer("STUCK_RUN_SECONDS", 3600, minimum=5),
+        "connect_timeout_seconds": env.integer("CONNECT_TIMEOUT_SECONDS", 5, minimum=1, maximum=60),
+        "read_timeout_seconds": env.integer("READ_TIMEOUT_SECONDS", 30, minimum=5, maximum=600),
+        "dialog_timeout_seconds": env.integer("DIALOG_TIMEOUT_SECONDS", 15, minimum=2, maximum=60),
+        "circuit_open_seconds": env.integer("CIRCUIT_OPEN_SECONDS", 300, minimum=10),
+        "service_give_up_seconds": env.integer("SERVICE_GIVE_UP_SECONDS", 60, minimum=5),
         "force_sync_min_interval_seconds": env.integer(
             "FORCE_SYNC_MIN_INTERVAL_SECONDS", 60, minimum=0
         ),

@@ -2,16 +2,20 @@
 
 Each emulator is a Flask app wrapped by :class:`Emulator`, which records every request and can
 answer the next N requests that match a method and path with a fault instead of the real answer:
-a status (with ``Retry-After`` or a body), a delay, or a dropped connection. Tests use the Python
-API; a standalone emulator exposes the same through ``/_emulator/faults`` and
+a status (with ``Retry-After`` or a body), a delay, a dropped connection, or a request taken in
+and never answered (as a server that accepts connections but whose application hangs). It can
+also go down (its port refuses connections) and come back. Tests use the Python API; a
+standalone emulator exposes the faults and the log through ``/_emulator/faults`` and
 ``/_emulator/requests``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
+import select
 import socket
 import threading
 import time
@@ -57,6 +61,10 @@ class Fault:
     after_app: bool = False
     """Let the app do the work first, then wait ``delay`` and drop the answer: the server acted
     but the client never hears (a timeout or a reset after sending)."""
+    hang: bool = False
+    """Take the request in and never answer: the connection stays open and silent until the
+    client gives up and closes it, or the emulator stops. With ``after_app`` the app does the
+    work first (the server acted, the answer never comes)."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method)) and re.search(self.path, path) is not None
@@ -151,12 +159,15 @@ class Emulator:
         self.log_bodies = log_bodies
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._held: socket.socket | None = None
         self._register_admin(app)
 
     # -- serving -----------------------------------------------------------------------------
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> Emulator:
         """Serve in a background thread; ``port=0`` picks a free port."""
+        self._stopping.clear()
         self._server = make_server(host, port, self, threaded=True, request_handler=_CloseHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -168,10 +179,30 @@ class Emulator:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def go_down(self) -> None:
+        """A server that went down: connections to its port are refused until
+        :meth:`come_back`. The port stays bound meanwhile (without listening), so nothing else
+        takes it."""
+        port = self.port
+        self.stop()
+        held = socket.socket()
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", port))
+        self._held = held
+
+    def come_back(self) -> None:
+        """Serve again on the port :meth:`go_down` kept."""
+        assert self._held is not None, "the emulator is not down"
+        port = self._held.getsockname()[1]
+        self._held.close()
+        self._held = None
+        self.start(port=port)
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -235,6 +266,9 @@ class Emulator:
     ) -> Iterable[bytes]:
         if fault.after_app:
             list(self.app(environ, lambda *_args: None))
+        if fault.hang:
+            self._hold(environ.get("werkzeug.socket"))
+            raise ConnectionAbortedError("held without an answer")  # the server's quiet path
         if fault.delay:
             time.sleep(fault.delay)
         if fault.drop or fault.after_app:
@@ -249,6 +283,17 @@ class Emulator:
         for name, value in fault.headers.items():
             response.headers[name] = value
         return response(environ, start_response)
+
+    def _hold(self, connection: socket.socket | None) -> None:
+        """Keep ``connection`` open and silent until the client closes it or the emulator stops,
+        then close it without an answer."""
+        while not self._stopping.wait(0.05):
+            if connection is None or _closed_by_peer(connection):
+                break
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
 
     # -- admin endpoints (standalone mode) -----------------------------------------------------
 
@@ -289,6 +334,15 @@ class Emulator:
         def clear_requests() -> Response:
             self.log.clear()
             return Response(status=204)
+
+
+def _closed_by_peer(connection: socket.socket) -> bool:
+    """Whether the other end closed ``connection`` (it reads as end of file, or was reset)."""
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from rq import Queue
+from rq import Queue, Worker
+from rq.job import JobStatus
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
 from backend.extensions import Resources
 from backend.jobs import queues
-from backend.jobs.maintenance import sweep_stuck_runs
+from backend.jobs.maintenance import sweep_dead
 from backend.jobs.runtime import use_app
 from backend.jobs.schedule import (
     PERIODIC,
@@ -30,7 +32,13 @@ from backend.jobs.schedule import (
     enqueue_sync,
     force_sync,
 )
-from backend.jobs.single_flight import AlreadyRunning, MailboxLock, sync_job_id
+from backend.jobs.single_flight import (
+    HEARTBEAT_STALE,
+    AlreadyRunning,
+    MailboxLock,
+    pending_job,
+    sync_job_id,
+)
 from backend.jobs.sync import sync_mailbox
 from backend.models import Mailbox, Run
 from backend.models.mailbox import HealthStatus, Stage
@@ -156,6 +164,21 @@ def test_two_workers_never_run_one_mailbox_at_once(
     assert sum(1 for row in ran if row[0] == str(other)) >= 1
 
 
+def test_an_idle_worker_stops_within_seconds_of_sigterm(app: Flask, redis_conn) -> None:
+    """A deployment stops workers with SIGTERM: each goes at once, not after a minute."""
+    for attempt in range(3):
+        workers = [_start_worker(app, f"stop{attempt}-{n}-{os.getpid()}") for n in range(2)]
+        deadline = time.monotonic() + 30
+        while len(Worker.all(connection=redis_conn)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started = time.monotonic()
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            assert worker.wait(timeout=30) == 0
+        assert time.monotonic() - started < 5, "a warm shut-down waited for the listener"
+
+
 def test_sync_job_skips_a_mailbox_another_worker_holds(
     job_app: Flask, redis_conn, session: Session, boxes: list[Mailbox]
 ) -> None:
@@ -200,20 +223,71 @@ def test_redis_losing_its_queue_loses_no_run(
 def test_sweeper_ends_dead_runs_only(
     job_app: Flask, redis_conn, session: Session, boxes: list[Mailbox]
 ) -> None:
+    """A run whose lock is free is dead however recent: no waiting an hour for it."""
     dead, alive, _ = boxes
-    long_ago = utcnow() - timedelta(hours=2)
+    just_now = utcnow() - timedelta(seconds=1)
     for box in (dead, alive):
-        status.mark_ongoing(box, long_ago)
-        session.add(Run(mailbox_id=box.id, trigger=Trigger.SCHEDULE, started_at=long_ago))
+        status.mark_ongoing(box, just_now)
+        session.add(Run(mailbox_id=box.id, trigger=Trigger.SCHEDULE, started_at=just_now))
     session.commit()
     with MailboxLock(redis_conn, alive.id, ttl=30):
-        assert sweep_stuck_runs() == 1
+        assert sweep_dead(session, redis_conn, lock_ttl=30, now=utcnow()) == 1
     session.expire_all()
     assert not status.is_ongoing(session.get(Mailbox, dead.id))
     assert status.is_ongoing(session.get(Mailbox, alive.id))
     outcomes = {run.mailbox_id: run.outcome for run in session.scalars(select(Run))}
     assert outcomes == {dead.id: RunOutcome.INTERRUPTED, alive.id: RunOutcome.RUNNING}
     assert session.get(Mailbox, dead.id).status is HealthStatus.NOT_SYNCED
+
+
+def test_the_tick_sweeps_a_dead_run_and_queues_its_mailbox_at_once(
+    job_app: Flask, redis_conn, session: Session, boxes: list[Mailbox]
+) -> None:
+    dead = boxes[0]
+    for box in boxes[1:]:
+        status.pause(box, utcnow())
+    status.mark_ongoing(dead, utcnow())
+    session.commit()
+    assert enqueue_due_mailboxes() == 1
+    assert Queue(queues.SYNC, connection=redis_conn).job_ids == [sync_job_id(dead.id)]
+
+
+def _started(redis_conn, mailbox_id: int, heartbeat_age: timedelta):
+    """A sync job as a worker leaves it while running it: STARTED, in the started registry,
+    with its last heartbeat ``heartbeat_age`` ago and its registry entry expiring 90 s later."""
+    queue = Queue(queues.SYNC, connection=redis_conn)
+    job, _fresh = enqueue_sync(redis_conn, mailbox_id, Trigger.SCHEDULE, timeout=600)
+    queue.remove(job.id)
+    beat = utcnow() - heartbeat_age
+    job.set_status(JobStatus.STARTED)
+    job.heartbeat(beat, ttl=90)
+    registry = StartedJobRegistry(queue=queue)
+    expires = beat.timestamp() + 90
+    redis_conn.zadd(registry.key, {f"{job.id}:execution-1": expires})
+    return queue, job
+
+
+def test_a_started_job_whose_heartbeat_stopped_is_dead_and_failed_as_rq_would(
+    redis_conn, boxes: list[Mailbox]
+) -> None:
+    dead, alive = boxes[0], boxes[1]
+    queue, dead_job = _started(redis_conn, dead.id, HEARTBEAT_STALE + timedelta(seconds=5))
+    _queue, live_job = _started(redis_conn, alive.id, timedelta(seconds=20))
+
+    assert pending_job(queue, live_job.id) is not None, "a live job is still running"
+    assert pending_job(queue, dead_job.id) is None
+    assert dead_job.id in FailedJobRegistry(queue=queue).get_job_ids()
+    assert live_job.id not in FailedJobRegistry(queue=queue).get_job_ids()
+    assert pending_job(queue, live_job.id) is not None
+    job, fresh = enqueue_sync(redis_conn, dead.id, Trigger.SCHEDULE, timeout=600)
+    assert fresh and queue.job_ids == [job.id]
+
+
+def test_a_heartbeat_is_judged_by_the_clock_given(redis_conn, boxes: list[Mailbox]) -> None:
+    queue, job = _started(redis_conn, boxes[0].id, timedelta(seconds=10))
+    assert pending_job(queue, job.id, now=utcnow()) is not None
+    later = utcnow() + HEARTBEAT_STALE
+    assert pending_job(queue, job.id, now=later) is None
 
 
 def test_scheduler_enqueues_every_periodic_job(redis_conn) -> None:

@@ -24,6 +24,27 @@ def test_defaults_need_no_environment(tmp_path: Path) -> None:
     assert settings.sync_interval_seconds == 300
 
 
+def test_every_outgoing_call_is_bounded_by_default() -> None:
+    settings = load_settings({})
+    assert settings.timeouts.pair == (5, 30), "a few seconds to connect, tens for an answer"
+    assert settings.dialog_timeouts.pair == (5, 15), "a person waits less"
+    assert (settings.circuit_open_seconds, settings.service_give_up_seconds) == (300, 60)
+
+
+def test_timeouts_and_the_circuit_are_read_from_the_environment() -> None:
+    settings = load_settings(
+        {
+            "CONNECT_TIMEOUT_SECONDS": "3",
+            "READ_TIMEOUT_SECONDS": "20",
+            "DIALOG_TIMEOUT_SECONDS": "10",
+            "CIRCUIT_OPEN_SECONDS": "120",
+            "SERVICE_GIVE_UP_SECONDS": "45",
+        }
+    )
+    assert (settings.timeouts.pair, settings.dialog_timeouts.pair) == ((3, 20), (3, 10))
+    assert (settings.circuit_open_seconds, settings.service_give_up_seconds) == (120, 45)
+
+
 def test_postgresql_urls_use_the_psycopg_driver() -> None:
     settings = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"})
     assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -52,6 +73,11 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
         ("MAX_REQUEST_BYTES", "1000", "must be between 65536 and 104857600"),
         ("SESSION_LIFETIME_HOURS", "0", "must be between 1 and 720"),
         ("RATE_LIMIT_REFUSED_PER_MINUTE", "0", "must be at least 1"),
+        ("CONNECT_TIMEOUT_SECONDS", "0", "must be between 1 and 60"),
+        ("READ_TIMEOUT_SECONDS", "1000", "must be between 5 and 600"),
+        ("DIALOG_TIMEOUT_SECONDS", "1", "must be between 2 and 60"),
+        ("CIRCUIT_OPEN_SECONDS", "5", "must be at least 10"),
+        ("SERVICE_GIVE_UP_SECONDS", "soon", "must be a whole number"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> None:

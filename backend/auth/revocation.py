@@ -19,7 +19,6 @@ from backend.settings import SignInProvider
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 10
 TOKEN_HINTS = ("refresh_token", "access_token")
 """Revoked in this order: a refresh token ends the whole grant at most providers."""
 
@@ -51,6 +50,7 @@ def revoke_credentials(credentials: dict[str, Any]) -> bool:
     if endpoint is None:
         log.info("%s offers no revocation endpoint; its tokens expire on their own", provider.name)
         return False
+    waiting = resources().settings.dialog_timeouts.pair
     client = OAuth2Session(
         provider.client_id,
         provider.client_secret,
@@ -59,9 +59,7 @@ def revoke_credentials(credentials: dict[str, Any]) -> bool:
     with client:
         for hint, token in tokens:
             try:
-                answer = client.revoke_token(
-                    endpoint, token, token_type_hint=hint, timeout=TIMEOUT_SECONDS
-                )
+                answer = client.revoke_token(endpoint, token, token_type_hint=hint, timeout=waiting)
             except requests.RequestException as error:
                 raise RevocationFailed(
                     f"{provider.label} could not be reached to revoke the token "

@@ -30,6 +30,7 @@ from backend.db import utcnow
 from backend.extensions import db_session, resources
 from backend.models import Tenant, User
 from backend.models.tenant import TenantSettings
+from backend.outbound import Timeouts
 from backend.settings import SignInProvider
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,9 @@ def load_user(session_id: str) -> SignedInUser | None:
     return SignedInUser(user)
 
 
-def init_app(app: Flask, providers: tuple[SignInProvider, ...]) -> None:
+def init_app(app: Flask, providers: tuple[SignInProvider, ...], timeouts: Timeouts) -> None:
+    """Sign-in with ``providers``; every call to them (discovery, tokens, keys) is bounded by
+    ``timeouts``, as a person waits for the answer."""
     login_manager.init_app(app)
     oauth = OAuth(app)
     app.extensions["ssi_oauth"] = oauth
@@ -88,7 +91,11 @@ def init_app(app: Flask, providers: tuple[SignInProvider, ...]) -> None:
             client_id=provider.client_id,
             client_secret=provider.client_secret,
             server_metadata_url=provider.metadata_url,
-            client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+            client_kwargs={
+                "scope": "openid email profile",
+                "code_challenge_method": "S256",
+                "default_timeout": timeouts.pair,
+            },
         )
     app.register_blueprint(signin)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import Worker
 
 from backend.extensions import resources
 from backend.jobs import queues
 from backend.jobs.runtime import use_app
 from backend.jobs.schedule import build_scheduler
+from backend.jobs.worker import SyncWorker
 
 
 @click.command(help="Run jobs from the queues (default: all) until stopped.")
@@ -22,9 +22,10 @@ def worker(queue_names: tuple[str, ...], burst: bool, name: str | None) -> None:
     use_app(current_app._get_current_object())  # type: ignore[attr-defined]
     connection = resources().redis
     names = queue_names or queues.ALL
-    Worker([queues.queue(n, connection) for n in names], connection=connection, name=name).work(
-        burst=burst, with_scheduler=True
-    )
+    # No job is queued for later (``enqueue_in``, ``Retry``): the periodic jobs come from
+    # ``flask scheduler``, so the worker runs no RQ scheduler of its own.
+    queued = [queues.queue(n, connection) for n in names]
+    SyncWorker(queued, connection=connection, name=name).work(burst=burst)
 
 
 @click.command(help="Enqueue the periodic jobs (due mailboxes, sweeper, retention) on time.")

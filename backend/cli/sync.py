@@ -36,7 +36,7 @@ def run_now(address: str) -> None:
     try:
         mailbox = _mailbox(session, address)
         with MailboxLock(found.redis, mailbox.id, found.settings.sync_lock_ttl_seconds):
-            engine = Engine(found.cipher, found.settings)
+            engine = Engine(found.cipher, found.settings, found.redis)
             with click.progressbar(length=1, label=f"syncing {mailbox.address}") as bar:
                 run = execute_run(
                     session, mailbox, engine, trigger=Trigger.CLI, settings=found.settings
@@ -56,6 +56,8 @@ def run_now(address: str) -> None:
     )
     if run.error_message:
         click.echo(f"error: {run.error_code}: {run.error_message}")
+    if run.error_detail:
+        click.echo(f"detail: {run.error_detail}")
 
 
 @sync.command("relaunch-failed", help="Run every FAILED_UNKNOWN mailbox at the next tick.")

@@ -2,7 +2,9 @@
 
 Each record goes in its own changeset (one rejected record fails only itself). When the answer
 to a batch may have been lost after sending, the records' references are looked up by
-``ExternalID`` and only the ones C4C does not have are sent again.
+``ExternalID`` and only the ones C4C does not have are sent again. A batch refused as a whole
+with a server error (500, 502, 504) is sent again only when C4C says when (``Retry-After``), the
+same way; otherwise the error goes to the caller.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from backend.crm.batch import BatchResult, BatchWrite
-from backend.crm.errors import C4CConnectionError
+from backend.crm.errors import C4CConnectionError, C4CHTTPError
 from backend.crm.values import odata_quote, to_json_value
 
 if TYPE_CHECKING:
@@ -57,6 +59,13 @@ def create_chunk(
             if error.sent:
                 done.update(_already_created(client, entity_set, [ref for ref, _ in pending]))
             client.transport.sleep(client.retry.delay(attempt, None))
+            continue
+        except C4CHTTPError as error:
+            asked = error.status >= 500 and error.retry_after is not None
+            if not asked or attempt + 1 >= client.retry.attempts:
+                raise
+            done.update(_already_created(client, entity_set, [ref for ref, _ in pending]))
+            client.transport.sleep(client.retry.delay(attempt, error.retry_after))
             continue
         for (ref, _), answer in zip(pending, answers, strict=True):
             done[ref] = BatchResult(ref, answer.entity, answer.error)

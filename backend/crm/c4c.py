@@ -21,7 +21,7 @@ import requests
 from backend.crm.batch import BatchResult, BatchWrite, batch_results, encode_batch
 from backend.crm.bulk import create_chunk
 from backend.crm.errors import C4CConnectionError
-from backend.crm.transport import ODataTransport, RetryPolicy
+from backend.crm.transport import CallGuard, ODataTransport, RetryPolicy
 from backend.crm.values import entity_from_json, odata_quote, to_json_value
 
 KEY_SAFE = "'"
@@ -36,11 +36,13 @@ class C4CClient:
         user: Basic-auth user (with ``password``), or ``None`` when ``token`` is used.
         password: Basic-auth password.
         token: an OAuth bearer token instead of Basic auth.
-        timeout: seconds to wait for connect and for each read.
+        timeout: seconds to connect and to wait for each answer, or ``(connect, read)``.
         batch_size: writes per ``$batch`` request.
         retry: the retry policy for throttling and network errors.
         session: the session to use (one is created otherwise).
         sleep: how to wait (tests pass a recorder).
+        guard: sees every request, and may stop the client talking to a C4C that does not
+            answer (``backend.sync.service_guard``).
     """
 
     def __init__(
@@ -50,11 +52,12 @@ class C4CClient:
         user: str | None = None,
         password: str | None = None,
         token: str | None = None,
-        timeout: float = 30.0,
+        timeout: float | tuple[float, float] = (5.0, 30.0),
         batch_size: int = 100,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        guard: CallGuard | None = None,
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.timeout = timeout
@@ -67,7 +70,9 @@ class C4CClient:
         elif user is not None:
             self.session.auth = (user, password or "")
         self._sleep = sleep
-        self.transport = ODataTransport(self.session, self.base_url, timeout, self.retry, sleep)
+        self.transport = ODataTransport(
+            self.session, self.base_url, timeout, self.retry, sleep, guard
+        )
 
     @property
     def requests_sent(self) -> int:

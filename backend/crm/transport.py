@@ -3,7 +3,11 @@
 A write first fetches a CSRF token (``GET`` of the service root with ``x-csrf-token: Fetch``)
 and reuses it with the session's cookies; on 403 ``x-csrf-token: Required`` it fetches a new
 one and tries once more. 429 and 503 are retried after ``Retry-After`` or a jittered
-exponential backoff, both capped; reads are also retried after network errors.
+exponential backoff, both capped; reads are also retried after 502, 504 and network errors.
+
+Each request is bounded (``timeout``: seconds to connect, seconds for the answer), and an optional
+:class:`CallGuard` sees every attempt: it may refuse one before it is sent, and it hears whether
+C4C answered, so a caller can stop talking to a C4C that does not (``backend.sync.service_guard``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -20,6 +24,20 @@ from urllib3.exceptions import NewConnectionError
 from backend.crm.errors import C4CConnectionError, C4CError, C4CHTTPError
 
 _RETRYABLE = frozenset({429, 503})
+_RETRYABLE_READS = _RETRYABLE | {502, 504}
+
+
+class CallGuard(Protocol):
+    """Sees every attempt of a client to reach its service."""
+
+    def before(self) -> None:
+        """Called before each attempt; raises to stop the call before it is sent."""
+
+    def answered(self) -> None:
+        """The service answered (whatever the status)."""
+
+    def unanswered(self, error: BaseException, seconds: float) -> None:
+        """The attempt got no answer after ``seconds``; raises to stop trying."""
 
 
 @dataclass(frozen=True)
@@ -64,20 +82,23 @@ class ODataTransport:
     Args:
         session: the session (keeps auth, cookies and the ``Accept`` header).
         base_url: the service root (ends with ``/``).
-        timeout: seconds for connect and for each read.
+        timeout: seconds for connect and for each read, or ``(connect, read)``.
         retry: the retry policy.
         sleep: how to wait between tries.
+        guard: sees every attempt (``None``: nobody watches).
     """
 
     def __init__(
         self,
         session: requests.Session,
         base_url: str,
-        timeout: float,
+        timeout: float | tuple[float, float],
         retry: RetryPolicy,
         sleep: Callable[[float], None] = time.sleep,
+        guard: CallGuard | None = None,
     ) -> None:
         self.session = session
+        self.guard = guard
         self.base_url = base_url
         self.timeout = timeout
         self.retry = retry
@@ -119,25 +140,33 @@ class ODataTransport:
                 if self._csrf is None:
                     self._csrf = self._fetch_csrf()
                 headers["x-csrf-token"] = self._csrf
+            if self.guard is not None:
+                self.guard.before()
+            started = time.monotonic()
             try:
                 self.requests_sent += 1
                 response = self.session.request(
                     method, url, headers=headers, timeout=self.timeout, **kwargs
                 )
             except requests.RequestException as error:
+                if self.guard is not None:
+                    self.guard.unanswered(error, time.monotonic() - started)
                 sent = _may_have_arrived(error)
                 if writing or attempt + 1 >= self.retry.attempts:
                     raise C4CConnectionError(f"{method} failed: {error}", sent=sent) from error
                 self.sleep(self.retry.delay(attempt, None))
                 attempt += 1
                 continue
+            if self.guard is not None:
+                self.guard.answered()
             if response.ok:
                 return response
             error = C4CHTTPError.from_response(response)
             if writing and error.status == 403 and error.csrf_required and not csrf_refreshed:
                 self._csrf, csrf_refreshed = None, True
                 continue
-            if error.status in _RETRYABLE and attempt + 1 < self.retry.attempts:
+            retryable = _RETRYABLE if writing else _RETRYABLE_READS
+            if error.status in retryable and attempt + 1 < self.retry.attempts:
                 self.sleep(self.retry.delay(attempt, error.retry_after))
                 attempt += 1
                 continue

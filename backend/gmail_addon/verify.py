@@ -21,6 +21,7 @@ import requests
 from google.auth import exceptions as auth_errors
 from google.auth import jwt
 
+from backend.outbound import Timeouts
 from backend.settings import Settings
 
 ISSUERS = ("accounts.google.com", "https://accounts.google.com")
@@ -56,7 +57,7 @@ class _Certificates:
         with self._lock:
             self._kept.clear()
 
-    def get(self, url: str, *, fresh: bool = False) -> dict[str, str]:
+    def get(self, url: str, timeouts: Timeouts, *, fresh: bool = False) -> dict[str, str]:
         now = time.monotonic()
         with self._lock:
             kept = self._kept.get(url)
@@ -65,7 +66,7 @@ class _Certificates:
             if age < (REFETCH_AFTER_SECONDS if fresh else CERTS_KEPT_SECONDS):
                 return kept[1]
         try:
-            answer = requests.get(url, timeout=10)
+            answer = requests.get(url, timeout=timeouts.pair)
             answer.raise_for_status()
             certs = answer.json()
             if not isinstance(certs, dict):
@@ -87,14 +88,16 @@ def _signed(token: str, audience: str, certs: dict[str, str]) -> dict[str, Any]:
                            clock_skew_in_seconds=CLOCK_SKEW_SECONDS))  # fmt: skip
 
 
-def _decode(token: str, audience: str, certs_url: str) -> dict[str, Any]:
+def _decode(token: str, audience: str, settings: Settings) -> dict[str, Any]:
+    certs_url, timeouts = settings.google_certs_url, settings.dialog_timeouts
     try:
         try:
-            claims = _signed(token, audience, CERTIFICATES.get(certs_url))
+            claims = _signed(token, audience, CERTIFICATES.get(certs_url, timeouts))
         except ValueError as error:
             if "Certificate for key id" not in str(error):
                 raise
-            claims = _signed(token, audience, CERTIFICATES.get(certs_url, fresh=True))
+            fresh = CERTIFICATES.get(certs_url, timeouts, fresh=True)
+            claims = _signed(token, audience, fresh)
     except (ValueError, auth_errors.GoogleAuthError) as error:
         raise Refused(f"token refused: {error}") from error
     if claims.get("iss") not in ISSUERS:
@@ -122,7 +125,7 @@ def verify_system(authorization: str, endpoint_url: str, settings: Settings) -> 
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Refused("no system ID token")
-    system = _decode(token.strip(), endpoint_url, settings.google_certs_url)
+    system = _decode(token.strip(), endpoint_url, settings)
     if system["email"] != account:
         raise Refused(f"system token of another service account: {system['email']!r}")
 
@@ -140,5 +143,5 @@ def verify_user(event: dict[str, Any], settings: Settings) -> Caller:
     )
     if not isinstance(user_token, str) or not user_token:
         raise Refused("no user ID token")
-    user = _decode(user_token, settings.gmail_addon_client_id or "", settings.google_certs_url)
+    user = _decode(user_token, settings.gmail_addon_client_id or "", settings)
     return Caller(str(user["email"]).lower(), str(user.get("sub", "")))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from redis import Redis
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from backend.db import utcnow
 from backend.jobs.runtime import job_session
-from backend.jobs.single_flight import is_locked
+from backend.jobs.single_flight import AlreadyRunning, MailboxLock
 from backend.models import Issue, Mailbox, MailboxItemState, Run
 from backend.models.mailbox import Stage
 from backend.models.run import RunOutcome
@@ -19,39 +21,42 @@ from backend.sync import status
 log = logging.getLogger(__name__)
 
 
-def sweep_stuck_runs() -> int:
-    """End runs stuck in ``ONGOING`` for too long whose worker no longer holds the lock.
+def sweep_dead(session: Session, connection: Redis, lock_ttl: int, now: datetime) -> int:
+    """End the runs whose worker died: their mailbox is ``ONGOING`` but its run lock is free.
+
+    A live run holds the lock from before ``ONGOING`` until after it ends, renewing it while
+    it works; a killed worker stops renewing it, so it frees itself one lock TTL after the
+    death. The sweeper takes the lock itself before it touches the mailbox, so it never ends a
+    run that is alive.
 
     Returns:
-        How many mailboxes were unstuck.
+        How many mailboxes were unstuck (each is due at once).
     """
-    with job_session() as (found, session):
-        now = utcnow()
-        max_age = timedelta(seconds=found.settings.stuck_run_seconds)
-        candidates = session.scalars(
-            select(Mailbox)
-            .join(MailboxItemState)
-            .where(
-                MailboxItemState.stage == Stage.ONGOING,
-                MailboxItemState.stage_started_at < now - max_age,
-            )
-            .distinct()
-        ).all()
-        swept = 0
-        for mailbox in candidates:
-            if is_locked(found.redis, mailbox.id):
-                continue
-            if status.sweep_stuck(mailbox, now, max_age):
+    candidates = session.scalars(
+        select(MailboxItemState.mailbox_id)
+        .where(MailboxItemState.stage == Stage.ONGOING)
+        .distinct()
+    ).all()
+    swept = 0
+    for mailbox_id in candidates:
+        try:
+            with MailboxLock(connection, mailbox_id, lock_ttl):
+                session.expire_all()
+                mailbox = session.get(Mailbox, mailbox_id)
+                if mailbox is None or not status.sweep_dead(mailbox, now):
+                    continue
                 session.execute(
                     update(Run)
-                    .where(Run.mailbox_id == mailbox.id, Run.outcome == RunOutcome.RUNNING)
+                    .where(Run.mailbox_id == mailbox_id, Run.outcome == RunOutcome.RUNNING)
                     .values(outcome=RunOutcome.INTERRUPTED, finished_at=now)
                 )
+                session.commit()
                 swept += 1
-        session.commit()
-        if swept:
-            log.warning("unstuck %d mailbox run(s) whose worker died", swept)
-        return swept
+        except AlreadyRunning:
+            continue
+    if swept:
+        log.warning("unstuck %d mailbox run(s) whose worker died", swept)
+    return swept
 
 
 def retry_unsent_notifications() -> int:

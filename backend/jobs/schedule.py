@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis import Redis
 from rq.cron import CronScheduler
@@ -41,16 +41,23 @@ class Periodic:
 
 
 def enqueue_sync(
-    connection: Redis, mailbox_id: int, trigger: Trigger, timeout: int
+    connection: Redis,
+    mailbox_id: int,
+    trigger: Trigger,
+    timeout: int,
+    now: datetime | None = None,
 ) -> tuple[Job, bool]:
     """Queue a run of ``mailbox_id`` unless one is already waiting or running.
+
+    Args:
+        now: the current time, which tells a job a dead worker left from a running one.
 
     Returns:
         The job, and whether it was newly queued.
     """
     queue = queues.queue(queues.SYNC, connection)
     job_id = sync_job_id(mailbox_id)
-    existing = pending_job(queue, job_id)
+    existing = pending_job(queue, job_id, now)
     if existing is not None:
         return existing, False
     from backend.jobs.sync import sync_mailbox
@@ -82,10 +89,14 @@ def force_sync(session: Session, connection: Redis, mailbox: Mailbox, settings: 
     return job
 
 
-def enqueue_due_mailboxes() -> int:
-    """Queue a run of every mailbox whose next sync time has come; returns how many."""
+def enqueue_due_mailboxes(clock: Callable[[], datetime] = utcnow) -> int:
+    """Queue a run of every mailbox whose next sync time has come; returns how many.
+
+    Runs whose worker died are swept first, so their mailboxes are due again in this tick.
+    """
     with job_session() as (found, session):
-        now = utcnow()
+        now = clock()
+        maintenance.sweep_dead(session, found.redis, found.settings.sync_lock_ttl_seconds, now)
         ongoing = exists().where(
             MailboxItemState.mailbox_id == Mailbox.id, MailboxItemState.stage == Stage.ONGOING
         )
@@ -104,7 +115,11 @@ def enqueue_due_mailboxes() -> int:
             status.mark_scheduled(mailbox, now)
             session.commit()
             _job, fresh = enqueue_sync(
-                found.redis, mailbox.id, Trigger.SCHEDULE, found.settings.sync_job_timeout_seconds
+                found.redis,
+                mailbox.id,
+                Trigger.SCHEDULE,
+                found.settings.sync_job_timeout_seconds,
+                now,
             )
             queued += fresh
         if queued:
@@ -114,7 +129,6 @@ def enqueue_due_mailboxes() -> int:
 
 PERIODIC: tuple[Periodic, ...] = (
     Periodic(enqueue_due_mailboxes, every_seconds=30),
-    Periodic(maintenance.sweep_stuck_runs, every_seconds=300),
     Periodic(maintenance.retry_unsent_notifications, every_seconds=300),
     Periodic(maintenance.purge_resolved_issues, every_seconds=86400),
 )

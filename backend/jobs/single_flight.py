@@ -4,22 +4,35 @@ The job id ``sync-mailbox-<id>`` keeps a mailbox from being queued twice; the lo
 whole run and kept alive by a heartbeat thread, keeps two workers from running it at once even
 when a job was queued twice anyway. A worker killed mid-run stops renewing the lock, so it frees
 itself after ``ttl`` seconds.
+
+A killed worker's job also stays ``STARTED`` in RQ, and RQ's own registry cleanup would fail it
+only about 90 s after its last heartbeat, when a worker gets round to cleaning. A running job's
+heartbeat is renewed by its worker every 30 s (RQ's job monitoring interval): :func:`pending_job`
+takes a ``STARTED`` job whose heartbeat is older than twice that for dead, runs RQ's cleanup of
+the started registry up to that job's entry (which fails the dead job as RQ would, and touches
+no live job, whose entries all expire later) and lets the next run be queued.
 """
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from redis import Redis
 from redis.exceptions import LockError
+from rq.defaults import DEFAULT_JOB_MONITORING_INTERVAL
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.queue import Queue
+from rq.registry import StartedJobRegistry
+from rq.utils import parse_composite_key
 
 WAITING_OR_RUNNING = frozenset(
     {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 )
+HEARTBEAT_STALE = timedelta(seconds=2 * DEFAULT_JOB_MONITORING_INTERVAL)
+"""A started job whose worker has not renewed its heartbeat for this long is dead."""
 
 
 class AlreadyRunning(Exception):
@@ -34,17 +47,42 @@ def lock_name(mailbox_id: int) -> str:
     return f"ssi:lock:mailbox:{mailbox_id}"
 
 
-def pending_job(queue: Queue, job_id: str) -> Job | None:
-    """The job with ``job_id`` if it is still waiting or running."""
+def pending_job(queue: Queue, job_id: str, now: datetime | None = None) -> Job | None:
+    """The job with ``job_id`` if it is still waiting or running; ``None`` if a dead worker
+    left it ``STARTED`` (it is failed then, as RQ's registry cleanup does).
+
+    Args:
+        queue: the job's queue.
+        job_id: the job.
+        now: the current time (UTC), for the heartbeat's age.
+    """
     try:
         job = Job.fetch(job_id, connection=queue.connection)
     except NoSuchJobError:
         return None
-    return job if job.get_status(refresh=False) in WAITING_OR_RUNNING else None
+    state = job.get_status(refresh=False)
+    if state == JobStatus.STARTED and _heartbeat_stopped(job, now or datetime.now(UTC)):
+        _clean_up_to(queue, job_id)
+        return None
+    return job if state in WAITING_OR_RUNNING else None
 
 
-def is_locked(connection: Redis, mailbox_id: int) -> bool:
-    return bool(connection.exists(lock_name(mailbox_id)))
+def _heartbeat_stopped(job: Job, now: datetime) -> bool:
+    beat = job.last_heartbeat or job.started_at
+    if beat is None:
+        return False
+    if beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    return now - beat > HEARTBEAT_STALE
+
+
+def _clean_up_to(queue: Queue, job_id: str) -> None:
+    """RQ's cleanup of the started registry, up to the expiry of ``job_id``'s entries."""
+    registry = StartedJobRegistry(queue=queue)
+    entries = queue.connection.zrange(registry.key, 0, -1, withscores=True)
+    scores = [score for entry, score in entries if parse_composite_key(entry.decode())[0] == job_id]
+    if scores:
+        registry.cleanup(timestamp=max(scores))
 
 
 class MailboxLock:

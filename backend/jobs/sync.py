@@ -35,7 +35,7 @@ def sync_mailbox(mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> str:
                 run = execute_run(
                     session,
                     mailbox,
-                    Engine(found.cipher, found.settings),
+                    Engine(found.cipher, found.settings, found.redis),
                     trigger=Trigger(trigger),
                     settings=found.settings,
                     job_id=job_id,

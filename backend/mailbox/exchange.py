@@ -77,7 +77,7 @@ class ExchangeProvider(CategoryMarkers):
         address: the mailbox's primary SMTP address.
         credentials: Basic, a bearer token, or impersonation through a service account.
         build: the Exchange build to speak to (fixed, so no version probing).
-        timeout: seconds to wait for one HTTP response.
+        timeout: seconds to wait for one HTTP response, or ``(connect, read)``.
         autodiscover: find the endpoint through Autodiscover (real deployments only).
         owa_url: the Outlook on the web base URL for deep links (default: next to the endpoint).
         revoke_token: called with the access token by :meth:`revoke` (OAuth only).
@@ -90,7 +90,7 @@ class ExchangeProvider(CategoryMarkers):
         credentials: BasicAuth | BearerToken | Impersonation,
         *,
         build: tuple[int, int, int, int] = (15, 2, 1544, 4),
-        timeout: float = 30.0,
+        timeout: float | tuple[float, float] = (5.0, 30.0),
         autodiscover: bool = False,
         owa_url: str | None = None,
         revoke_token: Callable[[str], None] | None = None,

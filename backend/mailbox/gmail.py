@@ -34,7 +34,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
+import httplib2
 from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
@@ -94,6 +96,8 @@ class GmailProvider:
         revoke_token: called with the refresh (or access) token by :meth:`revoke`.
         address: the mailbox's address, which picks the account in Google's web links (the
             first signed-in account when not given).
+        timeout: seconds any request (token refreshes included) may wait on the network;
+            httplib2 has one limit for connecting and reading.
     """
 
     def __init__(
@@ -102,18 +106,20 @@ class GmailProvider:
         credentials: Credentials,
         revoke_token: Callable[[str], None] | None = None,
         address: str = "0",
+        timeout: float = 30.0,
     ) -> None:
         self._address = address
         self._batch_uri = f"{api_base.rstrip('/')}/batch/gmail/v1" if api_base else GMAIL_BATCH
         self._sent = [0]
         counted = type("CountedRequest", (_CountedRequest,), {"counter": self._sent})
+        http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
 
         def client(api: str, version: str, path: str = "") -> Any:
             options = {"api_endpoint": api_base.rstrip("/") + path + "/"} if api_base else None
             return build(
                 api,
                 version,
-                credentials=credentials,
+                http=http,
                 static_discovery=True,
                 cache_discovery=False,
                 client_options=options,

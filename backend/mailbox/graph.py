@@ -147,7 +147,7 @@ class GraphProvider(CategoryMarkers):
         page_size: items per delta page (``Prefer: odata.maxpagesize``).
         batch_size: requests per JSON batch (at most 20).
         concurrency: batch parts Graph may run at once for this mailbox (at most 4).
-        timeout: seconds to wait for one answer.
+        timeout: seconds to wait for one answer, or ``(connect, read)``.
         owa_url: Outlook on the web, for links to items.
         revoke_token: called by :meth:`revoke` (e.g. to revoke the refresh token).
     """
@@ -162,7 +162,7 @@ class GraphProvider(CategoryMarkers):
         page_size: int = 250,
         batch_size: int = MAX_BATCH,
         concurrency: int = MAX_CONCURRENCY,
-        timeout: float = 30.0,
+        timeout: float | tuple[float, float] = (5.0, 30.0),
         owa_url: str = OUTLOOK_WEB,
         revoke_token: Callable[[], None] | None = None,
     ) -> None:

@@ -33,6 +33,7 @@ class GraphSession(OAuth2Session):
         token: the stored delegated token (``access_token``, ``refresh_token``, ``expires_at``);
             ``None`` for application permissions.
         on_refresh: given each new token (delegated: to store it on the mailbox).
+        default_timeout: the limit of every request, token requests included.
     """
 
     def __init__(
@@ -43,6 +44,7 @@ class GraphSession(OAuth2Session):
         token_endpoint: Callable[[], str],
         token: dict[str, Any] | None = None,
         on_refresh: Callable[[dict[str, Any]], None] | None = None,
+        default_timeout: float | tuple[float, float] | None = None,
     ) -> None:
         def update_token(new: dict[str, Any], **_previous: Any) -> None:
             if on_refresh is not None:
@@ -56,6 +58,7 @@ class GraphSession(OAuth2Session):
             scope=GRAPH_SCOPE if application else None,
             update_token=update_token,
             grant_type="client_credentials" if application else None,
+            default_timeout=default_timeout,
         )
         self._find_token_endpoint = token_endpoint
 

@@ -6,6 +6,7 @@ from backend.models.issue import Issue
 from backend.models.mailbox import Mailbox, MailboxItemState
 from backend.models.notification import Notification
 from backend.models.run import Run
+from backend.models.service_health import ServiceHealth
 from backend.models.sync_item import SyncItem
 from backend.models.tenant import Tenant
 from backend.models.user import User
@@ -18,6 +19,7 @@ __all__ = [
     "MailboxItemState",
     "Notification",
     "Run",
+    "ServiceHealth",
     "SyncItem",
     "Tenant",
     "User",

@@ -13,6 +13,7 @@ from sqlalchemy import Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, utcnow
+from backend.models.issue import Source
 from backend.models.types import ItemType
 
 
@@ -58,6 +59,12 @@ class Mailbox(Base):
     last_synced_at: Mapped[datetime | None]
     next_sync_at: Mapped[datetime | None] = mapped_column(index=True)
     consecutive_failures: Mapped[int] = mapped_column(default=0)
+    failing_since: Mapped[datetime | None]
+    """When the runs began to fail (the first failed run since the last good one)."""
+    failing_source: Mapped[Source | None] = mapped_column(
+        Enum(Source, native_enum=False, length=16)
+    )
+    """The side the last failed run blamed: C4C, the mail system, or the engine."""
     auth_failed_at: Mapped[datetime | None]
     last_forced_at: Mapped[datetime | None]
     mass_change_approved_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, utcnow
+from backend.models.issue import Source
 from backend.models.types import IssueCode
 
 
@@ -42,6 +43,11 @@ class Run(Base):
         Enum(IssueCode, native_enum=False, length=20)
     )
     error_message: Mapped[str | None] = mapped_column(Text)
+    """What went wrong, in words people read (no exception text)."""
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    """The technical detail behind ``error_message``, for the log and the admin panel."""
+    error_source: Mapped[Source | None] = mapped_column(Enum(Source, native_enum=False, length=16))
+    """The side that failed the run: C4C, the mail system, or the engine itself."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     items_read: Mapped[int] = mapped_column(default=0)

@@ -24,7 +24,9 @@ def send_mail(settings: Settings, recipients: list[str], subject: str, body: str
     message["Subject"] = subject
     message.set_content(body)
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+        # smtplib has one limit for connecting and for each answer of the server.
+        timeout = settings.read_timeout_seconds
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls()
             if settings.smtp_username:

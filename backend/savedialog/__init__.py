@@ -18,7 +18,7 @@ type's mapping (pure), ``item``, ``related``, ``push`` and ``apply`` do the I/O.
 from backend.savedialog.apply import submit
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.savedialog.form import FormField, RelatedLink, SaveForm, SaveResult, can_fix
-from backend.savedialog.item import open_form, search_related
+from backend.savedialog.item import fallback_form, open_form, search_related
 from backend.savedialog.related import RelatedCandidate
 from backend.savedialog.validate import with_values
 
@@ -31,6 +31,7 @@ __all__ = [
     "SaveForm",
     "SaveResult",
     "can_fix",
+    "fallback_form",
     "open_form",
     "search_related",
     "submit",

@@ -173,7 +173,7 @@ def _read(
     session: Session, resources: Resources, issue: Issue, language: str, *, resolved: bool = False
 ) -> ItemContext:
     tenant, mailbox, mapping = _parts(session, issue, resolved=resolved)
-    client = sides.c4c_client(tenant, resources.cipher)
+    client = sides.c4c_client(tenant, resources)
     definition = sides.definition(tenant, client, mapping.entity_set, language)
     provider = sides.mailbox_provider(tenant, mailbox, resources)
     record = sides.read_record(provider, mailbox, mapping.item_type, issue.mailbox_item_id or "")
@@ -259,7 +259,7 @@ def search_related(
     tenant, _mailbox, mapping = _parts(session, issue)
     if mapping.item_type not in RELATED:
         return []
-    client = sides.c4c_client(tenant, resources.cipher)
+    client = sides.c4c_client(tenant, resources)
     kind = RELATED[mapping.item_type][0]
     found = sides.on_c4c(lambda: search(client, kind, query, limit))
     offered.remember(resources.redis, issue.id, [candidate.object_id for candidate in found])

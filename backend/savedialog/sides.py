@@ -1,7 +1,11 @@
 """Opening both sides of an item for one dialog request, and naming their failures for people.
 
-A dialog request waits for a person, so C4C calls retry briefly (not the minutes a background
-run may wait), and a save waits only a few seconds for a running sync of the mailbox to end.
+A dialog request waits for a person, so its calls wait at most ``DIALOG_TIMEOUT_SECONDS`` for an
+answer and retry briefly (not the minutes a background run may wait): a C4C (or Exchange
+server) that does not answer is given up at the first timeout, which opens the tenant's circuit
+as a run would, and while that circuit is open the dialog answers at once that the service is
+not reachable, keeping what the person typed. A save waits only a few seconds for a running
+sync of the mailbox to end.
 Definitions from ``$metadata`` are cached per tenant for the whole process.
 Every failure is classified with the engine's classifiers and turned into a
 :class:`~backend.savedialog.errors.SaveDialogError` whose message says what to do.
@@ -11,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TypeVar
 
-from backend.auth.crypto import TokenCipher
 from backend.crm.c4c import C4CClient
 from backend.crm.metadata import EntityDefinition, MetadataCache
 from backend.crm.transport import RetryPolicy
@@ -25,12 +29,15 @@ from backend.models.types import IssueCode, ItemType
 from backend.savedialog import errors
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.sync import connect
+from backend.sync.circuit import Circuit
 from backend.sync.errors import Classification, SyncError
+from backend.sync.retrying import Backoff, RetryingProvider
+from backend.sync.service_guard import ServiceGuard
+from backend.sync.services import C4C, MAIL, Service
 
 T = TypeVar("T")
 
 INTERACTIVE_RETRY = RetryPolicy(attempts=2, base_delay=0.25, max_delay=2.0)
-INTERACTIVE_TIMEOUT = 20.0
 DEFINITIONS = MetadataCache()
 """Entity definitions per tenant and language, shared by every request of this process."""
 LOCK_WAIT_SECONDS = 5.0
@@ -64,9 +71,25 @@ def on_c4c(call: Callable[[], T]) -> T:
         raise c4c_failure(connect.classify_c4c(error)) from error
 
 
-def c4c_client(tenant: Tenant, cipher: TokenCipher) -> C4CClient:
-    """The tenant's C4C client, with retries short enough for a person waiting."""
-    return connect.c4c_client(tenant, cipher, retry=INTERACTIVE_RETRY, timeout=INTERACTIVE_TIMEOUT)
+def _guard(tenant: Tenant, resources: Resources, service: Service) -> ServiceGuard:
+    """A guard that gives ``service`` one timeout, and respects the tenant's circuit for it."""
+    settings = resources.settings
+    circuit = None
+    if service.shared:
+        circuit = Circuit(resources.redis, tenant.id, service.key, settings.circuit_open_seconds)
+    limits = settings.dialog_timeouts
+    return ServiceGuard(service, circuit, limits, give_up_seconds=limits.read)
+
+
+def c4c_client(tenant: Tenant, resources: Resources) -> C4CClient:
+    """The tenant's C4C client, with waits and retries short enough for a person waiting."""
+    return connect.c4c_client(
+        tenant,
+        resources.cipher,
+        resources.settings.dialog_timeouts,
+        retry=INTERACTIVE_RETRY,
+        guard=_guard(tenant, resources, C4C),
+    )
 
 
 def definition(
@@ -89,12 +112,20 @@ def mailbox_provider(tenant: Tenant, mailbox: Mailbox, resources: Resources) -> 
         SaveDialogError: ``UNAVAILABLE`` without credentials or for a mail system this version
             cannot reach.
     """
+    settings = resources.settings
+    waiting = replace(settings, read_timeout_seconds=settings.dialog_timeout_seconds)
     try:
-        return connect.mailbox_provider(tenant, mailbox, resources.cipher, resources.settings)
+        provider = connect.mailbox_provider(tenant, mailbox, resources.cipher, waiting)
     except SyncError as error:
         if error.code is IssueCode.AUTH:
             raise unavailable(errors.MAILBOX_SIGN_IN) from error
         raise unavailable(errors.MAILBOX_UNAVAILABLE) from error
+    return RetryingProvider(  # type: ignore[return-value]
+        provider,
+        lambda error: connect.classify_mailbox_error(mailbox, error, settings.dialog_timeouts),
+        backoff=Backoff(attempts=1),
+        guard=_guard(tenant, resources, MAIL[mailbox.provider]),
+    )
 
 
 def read_record(

@@ -1,4 +1,8 @@
-"""Opening the two sides of a mailbox's sync: its mail provider and its tenant's C4C client."""
+"""Opening the two sides of a mailbox's sync: its mail provider and its tenant's C4C client.
+
+Every client is opened with the settings' timeouts, and every failure the engine classifies is
+finished by :func:`backend.sync.services.finished` (its side, plain words for a missing answer).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from backend.auth.crypto import TokenCipher
 from backend.credentials import c4c_credentials, mailbox_credentials, store_mailbox_credentials
 from backend.crm.c4c import C4CClient
-from backend.crm.transport import RetryPolicy
+from backend.crm.transport import CallGuard, RetryPolicy
 from backend.mailbox.base import MailboxProvider
 from backend.mailbox.ews_credentials import BasicAuth, BearerToken
 from backend.mailbox.exchange import ExchangeProvider
@@ -24,12 +28,14 @@ from backend.mailbox.graph_session import GraphSession, stored_token
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
+from backend.outbound import Timeouts
 from backend.settings import Settings
 from backend.sync.classifiers.c4c import classify_c4c_error
 from backend.sync.classifiers.ews import classify_ews_error
 from backend.sync.classifiers.google import classify_google_error
 from backend.sync.classifiers.graph import classify_graph_error
 from backend.sync.errors import Classification, SyncError
+from backend.sync.services import C4C, MAIL, finished
 
 MAILBOX_CLASSIFIERS: dict[Provider, Callable[[BaseException], Classification]] = {
     Provider.EXCHANGE: classify_ews_error,
@@ -84,7 +90,9 @@ def provider_with(
             if "access_token" in credentials
             else BasicAuth(credentials.get("username", mailbox.address), credentials["password"])
         )
-        return ExchangeProvider(tenant.mail_endpoint, mailbox.address, login)
+        return ExchangeProvider(
+            tenant.mail_endpoint, mailbox.address, login, timeout=settings.timeouts.pair
+        )
     if mailbox.provider is Provider.GMAIL:
         keep = on_refresh or (lambda _refreshed: None)
         return _gmail(mailbox.address, credentials, settings, keep)
@@ -110,10 +118,17 @@ def _gmail(
         stored,
         client_id=client.client_id if client else None,
         client_secret=client.client_secret if client else None,
-        token_uri=lambda: google_token_endpoint(client.metadata_url if client else None),
+        token_uri=lambda: google_token_endpoint(
+            client.metadata_url if client else None, settings.timeouts
+        ),
         on_refresh=on_refresh,
     )
-    return GmailProvider(settings.google_api_base, credentials, address=address)
+    return GmailProvider(
+        settings.google_api_base,
+        credentials,
+        address=address,
+        timeout=settings.timeouts.read,
+    )
 
 
 def _graph(
@@ -135,10 +150,13 @@ def _graph(
             raise OAuthError("invalid_client", "No Microsoft sign-in client is configured")
         if app_tenant:
             return f"{settings.graph_login_base}/{app_tenant}/oauth2/v2.0/token"
-        return token_endpoint_of(client.metadata_url)
+        return token_endpoint_of(client.metadata_url, settings.timeouts)
 
+    bounded = settings.timeouts.pair
     if app_tenant:
-        session = GraphSession(client_id, client_secret, token_endpoint=endpoint)
+        session = GraphSession(
+            client_id, client_secret, token_endpoint=endpoint, default_timeout=bounded
+        )
     elif stored.get("access_token") or stored.get("refresh_token"):
 
         def keep(token: dict[str, Any]) -> None:
@@ -146,7 +164,8 @@ def _graph(
             on_refresh({**stored, **{k: token[k] for k in fields if token.get(k)}})
 
         session = GraphSession(client_id, client_secret, token_endpoint=endpoint,
-                               token=stored_token(stored), on_refresh=keep)  # fmt: skip
+                               token=stored_token(stored), on_refresh=keep,
+                               default_timeout=bounded)  # fmt: skip
     else:
         raise SyncError.of(IssueCode.AUTH, "No Microsoft access is stored for this mailbox")
     return GraphProvider(
@@ -157,22 +176,23 @@ def _graph(
         page_size=settings.graph_page_size,
         batch_size=settings.graph_batch_size,
         concurrency=settings.graph_concurrency,
+        timeout=bounded,
     )
 
 
 @functools.lru_cache(maxsize=8)
-def token_endpoint_of(metadata_url: str) -> str:
+def token_endpoint_of(metadata_url: str, timeouts: Timeouts) -> str:
     """The token endpoint named by a sign-in provider's discovery document.
 
     Raises:
         requests.RequestException, ValueError, KeyError: the document cannot be read.
     """
-    answer = requests.get(metadata_url, timeout=10)
+    answer = requests.get(metadata_url, timeout=timeouts.pair)
     answer.raise_for_status()
     return str(answer.json()["token_endpoint"])
 
 
-def google_token_endpoint(metadata_url: str | None) -> str:
+def google_token_endpoint(metadata_url: str | None, timeouts: Timeouts) -> str:
     """The token endpoint named by the Google sign-in provider's discovery document.
 
     Raises:
@@ -184,31 +204,36 @@ def google_token_endpoint(metadata_url: str | None) -> str:
     if metadata_url is None:
         raise RefreshError("No Google sign-in client is configured to refresh tokens with")
     try:
-        return token_endpoint_of(metadata_url)
+        return token_endpoint_of(metadata_url, timeouts)
     except (requests.RequestException, ValueError, KeyError) as error:
         raise TransportError(f"Google's token endpoint could not be found: {error}") from error
 
 
-def classify_mailbox_error(mailbox: Mailbox, error: BaseException) -> Classification:
-    return MAILBOX_CLASSIFIERS[mailbox.provider](error)
+def classify_mailbox_error(
+    mailbox: Mailbox, error: BaseException, timeouts: Timeouts | None = None
+) -> Classification:
+    """``error`` of ``mailbox``'s provider in the taxonomy, its words fit for people."""
+    found = MAILBOX_CLASSIFIERS[mailbox.provider](error)
+    return finished(found, error, MAIL[mailbox.provider], timeouts or Timeouts())
 
 
 def c4c_client(
     tenant: Tenant,
     cipher: TokenCipher,
+    timeouts: Timeouts,
     *,
     retry: RetryPolicy | None = None,
-    timeout: float | None = None,
+    guard: CallGuard | None = None,
 ) -> C4CClient:
     """The C4C client of ``tenant`` (Basic with the technical user, or a bearer token).
 
-    ``retry`` and ``timeout`` override the client's defaults, e.g. shorter waits while a person
-    waits for an answer.
+    Args:
+        timeouts: the limits of each request (shorter while a person waits for an answer).
+        retry: overrides the client's retry policy (fewer tries while a person waits).
+        guard: watches every request (see ``backend.sync.service_guard``).
     """
     secret = c4c_credentials(tenant, cipher) or {}
-    options: dict[str, Any] = {"retry": retry}
-    if timeout is not None:
-        options["timeout"] = timeout
+    options: dict[str, Any] = {"retry": retry, "timeout": timeouts.pair, "guard": guard}
     if "access_token" in secret:
         return C4CClient(tenant.c4c_base_url, token=secret["access_token"], **options)
     return C4CClient(
@@ -216,5 +241,6 @@ def c4c_client(
     )
 
 
-def classify_c4c(error: BaseException) -> Classification:
-    return classify_c4c_error(error)
+def classify_c4c(error: BaseException, timeouts: Timeouts | None = None) -> Classification:
+    """``error`` of the C4C client in the taxonomy, its words fit for people."""
+    return finished(classify_c4c_error(error), error, C4C, timeouts or Timeouts())

@@ -3,6 +3,11 @@
 Every new item gets its ``SyncItem`` row and our reference (``ExternalID``) committed before
 anything is sent. An item still ``PENDING`` from a run that was cut short is looked up by that
 reference first, so a worker killed mid-run never leaves a duplicate in C4C.
+
+C4C's failures on the way are classified like those of reads: a look-up or link read that fails
+marks its item (or ends the run when C4C stopped answering); a ``$batch`` that fails as a whole
+(a 500, no answer) leaves its items ``PENDING`` with the failure counted, so the next run looks
+their references up before sending them again, and the run goes on with the other batches.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from backend.models import SyncItem
 from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode, ItemType
-from backend.sync.errors import Classification
+from backend.sync.errors import Classification, SyncError
 from backend.sync.planner import Step, down_hash, up_hash
 
 if TYPE_CHECKING:
@@ -70,7 +75,7 @@ def _row(writer: TypeWriter, step: Step) -> tuple[SyncItem, bool]:
     item = pairing_row(
         writer.ctx.session, writer.ctx.mailbox.id, writer.mapping.item_type, record, step.item
     )
-    item.mailbox_hash = up_hash(writer.mapping, record)
+    writer.carry(item, record, None)
     return item, uncertain
 
 
@@ -79,18 +84,32 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
     ctx, mapping = writer.ctx, writer.mapping
     rows = [(step.record, *_row(writer, step)) for step in steps if step.record is not None]
     ctx.session.commit()
-    landed = _already_created(writer, [item for _r, item, uncertain in rows if uncertain])
-    ctx.linker.prefetch([mapping.hints(record) for record, _item, _u in rows])
+    uncertain = [item for _r, item, unsure in rows if unsure]
+    try:
+        landed = _already_created(writer, uncertain)
+    except Exception as error:
+        found = ctx.classify_c4c(error)
+        for item in uncertain:
+            _unsent(writer, item, found)
+        rows, landed = [row for row in rows if not row[2]], {}
+    try:
+        ctx.linker.prefetch([mapping.hints(record) for record, _item, _u in rows])
+    except Exception as error:
+        _ends_run(writer, ctx.classify_c4c(error))  # else each item reads its links alone
     to_send: list[tuple[SyncItem, ItemRecord, dict[str, Any]]] = []
     for record, item, _uncertain in rows:
         if item.external_id in landed:
             _paired(writer, item, record, landed[item.external_id])
             continue
-        links = ctx.linker.links(mapping.hints(record))
+        try:
+            links = ctx.linker.links(mapping.hints(record))
+            existing = ctx.linker.existing(record, links)
+        except Exception as error:
+            writer._fail(item, ctx.classify_c4c(error), Source.C4C, Direction.UP, Operation.READ)
+            continue
         if mapping.needs_link and not (links.account_id or links.contact_id):
             writer._fail(item, NO_LINK, Source.ENGINE, Direction.UP, Operation.CREATE)
             continue
-        existing = ctx.linker.existing(record, links)
         if existing is not None:
             _paired(writer, item, record, existing)
             continue
@@ -98,9 +117,15 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
     size = max(1, ctx.c4c.batch_size)
     for start in range(0, len(to_send), size):
         chunk = to_send[start : start + size]
-        results = ctx.c4c.create_many(
-            mapping.entity_set, [(item.external_id, values) for item, _r, values in chunk]
-        )
+        try:
+            results = ctx.c4c.create_many(
+                mapping.entity_set, [(item.external_id, values) for item, _r, values in chunk]
+            )
+        except Exception as error:
+            found = ctx.classify_c4c(error)
+            for item, _record, _values in chunk:
+                _unsent(writer, item, found)
+            continue
         for (item, record, _values), result in zip(chunk, results, strict=True):
             if result.entity is not None:
                 _linked(writer, item, record, result.entity)
@@ -108,6 +133,23 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
             else:
                 found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
                 writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
+
+
+def _ends_run(writer: TypeWriter, found: Classification) -> None:
+    """Stop the run (after storing what it did) when ``found`` leaves nothing else to do."""
+    if found.ends_run:
+        writer.ctx.session.commit()
+        raise SyncError(found)
+
+
+def _unsent(writer: TypeWriter, item: SyncItem, found: Classification) -> None:
+    """A create whose outcome is unknown failed: count the failure, and, when it may pass later,
+    keep the item ``PENDING`` so the next run looks its reference up before sending it again."""
+    _ends_run(writer, found)
+    writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
+    if found.code is IssueCode.TEMPORARY:
+        item.state = SyncItemState.PENDING
+        writer.ctx.session.commit()
 
 
 def _already_created(writer: TypeWriter, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
@@ -137,7 +179,7 @@ def _paired(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict
         writer._synced(item, up_hash(writer.mapping, record))
         return
     item.content_hash = None
-    writer.note_versions(item, record, entity)
+    writer.carry(item, record, entity)
     writer.conflict(item, record, entity)
 
 

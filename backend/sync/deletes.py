@@ -12,7 +12,7 @@ from backend.models import SyncItem
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode
 from backend.sync import issues
-from backend.sync.errors import Classification
+from backend.sync.errors import Classification, SyncError
 from backend.sync.planner import C4C, MAILBOX, allows_down, allows_up
 
 if TYPE_CHECKING:
@@ -116,8 +116,8 @@ def unlink(writer: TypeWriter, item: SyncItem, *, clear_markers: bool = False) -
             ctx.provider.clear_markers(writer.mapping.item_type, item.mailbox_item_id)
         except Exception as error:
             found = ctx.classify_mailbox(error)
-            if found.is_mailbox_level:
-                raise
+            if found.ends_run:
+                raise SyncError(found) from error
     ctx.run.issues_resolved += issues.resolve(
         ctx.session, ctx.mailbox, writer._ref(item), how=Resolution.AUTO, now=utcnow()
     )

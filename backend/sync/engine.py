@@ -4,6 +4,11 @@ For each enabled item type (accounts first, so others can link to them) the engi
 mailbox's changes since its cursor and C4C's changes since the last run (the "since" time is
 taken *before* reading, so changes made during the run are read again next time), plans every
 write, and only then writes. Cursors advance after the writes of their type are stored.
+
+Both sides are watched by a :class:`~backend.sync.service_guard.ServiceGuard`: a service that stops
+answering ends the run as failed-temporary (what was not written waits for the next run), and a
+shared one (C4C, the Exchange server) is skipped by the tenant's other runs for a while. What
+the guards saw is kept in :attr:`Engine.observed` for the services' health.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,14 +36,17 @@ from backend.models.tenant import ItemTypeSettings
 from backend.models.types import IssueCode
 from backend.settings import Settings
 from backend.sync import alerts, connect, issues, markers
+from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import Classification, ServiceUnavailable, SyncError
 from backend.sync.guards import GuardLimits, trips
 from backend.sync.linker import Linker
 from backend.sync.mapping import TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
 from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
 from backend.sync.retrying import RetryingProvider
+from backend.sync.service_guard import Observation, ServiceGuard
+from backend.sync.services import C4C, MAIL, Service
 from backend.sync.writer import TypeWriter
 
 log = logging.getLogger(__name__)
@@ -65,28 +74,56 @@ class TypeWork:
 
 
 class Engine:
-    """The run body: ``Engine(cipher, settings)(session, mailbox, run)``."""
+    """The run body: ``Engine(cipher, settings, redis)(session, mailbox, run)``.
+
+    Args:
+        cipher: decrypts the stored credentials.
+        settings: timeouts, give-up and back-off limits.
+        redis: where the tenants' circuits are (``None``: each run watches only itself).
+        sleep: how to wait between tries.
+        clock: the current time in seconds since the epoch, for the circuits' back-off.
+    """
 
     def __init__(
         self,
         cipher: TokenCipher,
         settings: Settings,
+        redis: Redis | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.cipher = cipher
         self.settings = settings
+        self.redis = redis
         self.sleep = sleep
+        self.clock = clock
+        self.observed: list[Observation] = []
+
+    def _guard(self, service: Service, tenant: Tenant) -> ServiceGuard:
+        settings = self.settings
+        circuit = None
+        if service.shared and self.redis is not None:
+            circuit = Circuit(
+                self.redis, tenant.id, service.key, settings.circuit_open_seconds, self.clock
+            )
+        return ServiceGuard(service, circuit, settings.timeouts, settings.service_give_up_seconds)
 
     def __call__(self, session: Session, mailbox: Mailbox, run: Run) -> None:
         tenant = session.get(Tenant, mailbox.tenant_id)
         assert tenant is not None
-        classify_mailbox = functools.partial(connect.classify_mailbox_error, mailbox)
+        timeouts = self.settings.timeouts
+        self.observed = []
+        guards = (self._guard(MAIL[mailbox.provider], tenant), self._guard(C4C, tenant))
+        classify_mailbox = functools.partial(
+            connect.classify_mailbox_error, mailbox, timeouts=timeouts
+        )
         provider = RetryingProvider(
             connect.mailbox_provider(tenant, mailbox, self.cipher, self.settings),
             classify_mailbox,
             sleep=self.sleep,
+            guard=guards[0],
         )
-        c4c = connect.c4c_client(tenant, self.cipher)
+        c4c = connect.c4c_client(tenant, self.cipher, timeouts, guard=guards[1])
         ctx = RunContext(
             session=session,
             mailbox=mailbox,
@@ -96,15 +133,19 @@ class Engine:
             c4c=c4c,
             linker=Linker(c4c),
             classify_mailbox=classify_mailbox,
-            classify_c4c=connect.classify_c4c,
+            classify_c4c=functools.partial(connect.classify_c4c, timeouts=timeouts),
             mailbox_source=SOURCES[mailbox.provider],
             settings=self.settings,
             now=utcnow(),
         )
         try:
             self._run(ctx)
+            for guard in guards:
+                if guard.gave_up is not None:
+                    raise ServiceUnavailable(guard.gave_up)
         finally:
             run.requests = provider.requests_sent + c4c.requests_sent
+            self.observed = [guard.observation() for guard in guards]
 
     def _run(self, ctx: RunContext) -> None:
         enabled = _enabled(ctx.tenant)
@@ -130,7 +171,7 @@ class Engine:
         if allows_down(settings.direction, mapping) and state.c4c_since is not None:
             select_fields = [*mapping.fields, "ExternalID"]
             entities = _guarded(
-                connect.classify_c4c,
+                ctx.classify_c4c,
                 lambda: list(ctx.c4c.changes(mapping.entity_set, state.c4c_since, select_fields)),
             )
         items = ctx.session.scalars(

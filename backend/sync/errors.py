@@ -2,13 +2,16 @@
 
 Classifiers are pure functions per backend (``backend.sync.classifiers``); they turn a raw
 error of a client library into a :class:`Classification`. :class:`SyncError` carries a
-classification through the engine so that one ``except`` handles every backend.
+classification through the engine so that one ``except`` handles every backend;
+:class:`ServiceUnavailable` is the one a run meets when it stopped talking to a service that does
+not answer (its own give-up, or the tenant's open circuit): it ends the run, never an item.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from backend.models.issue import Source
 from backend.models.types import IssueCode
 
 MAILBOX_LEVEL_CODES = frozenset({IssueCode.AUTH, IssueCode.ACCOUNT_DISABLED})
@@ -26,6 +29,10 @@ class Classification:
         http_status: the HTTP status, when there was one.
         fields: names of the missing or invalid fields, for the Save dialog.
         retry_after: seconds the backend asked us to wait before trying again.
+        detail: the technical text behind ``message`` (exception text), for the log and the
+            admin panel's detail view; never shown to the mailbox's owner.
+        source: the side that failed (C4C, the mail system), when known.
+        service_down: the service gave no answer and the run stops talking to it.
     """
 
     code: IssueCode
@@ -34,10 +41,18 @@ class Classification:
     http_status: int | None = None
     fields: tuple[str, ...] = field(default_factory=tuple)
     retry_after: float | None = None
+    detail: str | None = None
+    source: Source | None = None
+    service_down: bool = False
 
     @property
     def is_mailbox_level(self) -> bool:
         return self.code in MAILBOX_LEVEL_CODES
+
+    @property
+    def ends_run(self) -> bool:
+        """Whether no other item can sync either: stop the run rather than mark the item."""
+        return self.is_mailbox_level or self.service_down
 
 
 class SyncError(Exception):
@@ -54,3 +69,7 @@ class SyncError(Exception):
     @classmethod
     def of(cls, code: IssueCode, message: str, **details: object) -> SyncError:
         return cls(Classification(code, message, **details))  # type: ignore[arg-type]
+
+
+class ServiceUnavailable(SyncError):
+    """A service stopped answering: the run gives up on it (see ``backend.sync.service_guard``)."""

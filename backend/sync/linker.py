@@ -57,11 +57,15 @@ class Linker:
         wanted = sorted({v.strip() for v in values if v and v.strip().lower() not in cache})
         for start in range(0, len(wanted), PREFETCH_CHUNK):
             chunk = wanted[start : start + PREFETCH_CHUNK]
-            for value in chunk:
-                cache.setdefault(value.lower(), None)
             condition = " or ".join(f"{field} eq {_quote(value)}" for value in chunk)
+            found: dict[str, dict[str, Any] | None] = {value.lower(): None for value in chunk}
             for entity in self._client.read(entity_set, filter=condition):
                 key = (entity.get(field) or "").lower()
+                if found.get(key) is None:
+                    found[key] = entity
+            # Only a read that came through says what C4C lacks: a failed one leaves the values
+            # to be looked up one by one.
+            for key, entity in found.items():
                 if cache.get(key) is None:
                     cache[key] = entity
 

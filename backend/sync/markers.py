@@ -105,7 +105,7 @@ def reconcile(
                 stats.set += 1
         except Exception as error:
             found = classify(error)
-            if found.is_mailbox_level:
+            if found.ends_run:
                 raise SyncError(found) from error
             if found.code is not IssueCode.NOT_FOUND:
                 log.warning("markers of item %s not changed: %s", row.id, found.message)

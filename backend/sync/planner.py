@@ -103,7 +103,7 @@ def plan(
                 steps.append(Step(StepKind.TOUCH, item, record))
             continue
         entity = entities.pop(item.c4c_object_id, None)
-        kind = linked_step(mapping, item, record, entity, up, down)
+        kind = linked_step(mapping, item, record, entity, up, down, again=_temporarily_failed(item))
         steps.append(Step(kind or StepKind.TOUCH, item, record, entity))
     gone = set(changes.deleted)
     if changes.full:
@@ -123,7 +123,7 @@ def plan(
         item = by_c4c.get(object_id)
         if item is None or item.id in handled or item.missing_side or not down:
             continue
-        kind = linked_step(mapping, item, None, entity, up, down)
+        kind = linked_step(mapping, item, None, entity, up, down, again=_temporarily_failed(item))
         if kind is not None:
             handled.add(item.id)
             steps.append(Step(kind, item, None, entity))

@@ -3,7 +3,9 @@
 The mailbox provider fails fast (so that ``ErrorServerBusy`` and its ``BackOffMilliseconds``
 reach us); :class:`RetryingProvider` waits what the server asked for, or an exponential back-off
 with jitter, and tries again a few times. A wait longer than ``max_wait`` is not done inside the
-run: the failure stands, and the item is tried again on the next run.
+run: the failure stands, and the item is tried again on the next run. Each try passes the
+run's guard of the mail service (:mod:`backend.sync.service_guard`), which stops the retries,
+and the run, when the service does not answer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, TypeVar
 
 from backend.models.types import IssueCode
 from backend.sync.errors import Classification
+from backend.sync.service_guard import ServiceGuard
 
 T = TypeVar("T")
 
@@ -61,7 +64,8 @@ def call_with_backoff(
             found = classify(error)
             wait = backoff.delay(attempt, found.retry_after)
             last = attempt + 1 >= backoff.attempts
-            if found.code is not IssueCode.TEMPORARY or last or wait > backoff.max_wait:
+            given_up = found.code is not IssueCode.TEMPORARY or found.service_down
+            if given_up or last or wait > backoff.max_wait:
                 raise
             sleep(wait)
     raise AssertionError("unreachable")
@@ -76,20 +80,29 @@ class RetryingProvider:
         classify: Callable[[BaseException], Classification],
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        guard: ServiceGuard | None = None,
     ) -> None:
         self._provider = provider
         self._classify = classify
         self._backoff = backoff or Backoff()
         self._sleep = sleep
+        self._guard = guard
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._provider, name)
         if name not in PROVIDER_CALLS:
             return attribute
 
+        guard = self._guard
+
+        def attempt(*args: Any, **kwargs: Any) -> Any:
+            if guard is None:
+                return attribute(*args, **kwargs)
+            return guard.call(attribute, *args, **kwargs)
+
         def retried(*args: Any, **kwargs: Any) -> Any:
             return call_with_backoff(
-                lambda: attribute(*args, **kwargs), self._classify, self._backoff, self._sleep
+                lambda: attempt(*args, **kwargs), self._classify, self._backoff, self._sleep
             )
 
         return retried

@@ -1,8 +1,12 @@
 """The life of one run: its ``Run`` row, the status transitions around it, its outcome.
 
 The body (the engine) does the work and fills in the run's counters; whatever it raises is
-classified once and ends the run as failed, so a run always ends with a recorded outcome.
-Then :mod:`backend.sync.alerts` tells the people concerned, if anything calls for it.
+classified once and ends the run as failed, so a run always ends with a recorded outcome. What
+a person reads about a failed run is always plain words: an unexpected error or a lost database
+connection is named, never quoted; its technical text goes to the log and to the run's
+``error_detail`` (the admin panel's detail view). What the body saw of the tenant's shared
+services (``body.observed``) feeds their health. Then :mod:`backend.sync.alerts` tells the
+people concerned, if anything calls for it.
 """
 
 from __future__ import annotations
@@ -12,20 +16,43 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
 from backend.models import Mailbox, Run
+from backend.models.issue import Source
 from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode
 from backend.settings import Settings
-from backend.sync import alerts, status
+from backend.sync import alerts, health, status
 from backend.sync.alerts import OUTAGE_WINDOW
-from backend.sync.errors import SyncError
+from backend.sync.errors import Classification, SyncError
 
 log = logging.getLogger(__name__)
 
 RunBody = Callable[[Session, Mailbox, Run], None]
+
+UNEXPECTED = (
+    "The sync stopped on an unexpected error; it is tried again with the next sync. Your key "
+    "user can see the details in the admin panel."
+)
+DATABASE_LOST = (
+    "The sync lost its connection to its database; it is tried again with the next sync."
+)
+
+
+def _unexpected(error: Exception) -> Classification:
+    """A failure no classifier knows, in words for people, its text kept as the detail."""
+    lost = isinstance(error, OperationalError | InterfaceError)
+    words, code = (DATABASE_LOST, IssueCode.TEMPORARY) if lost else (UNEXPECTED, IssueCode.UNKNOWN)
+    return Classification(
+        code,
+        words,
+        backend_code=type(error).__name__,
+        detail=f"{type(error).__name__}: {error}"[:4000],
+        source=Source.ENGINE,
+    )
 
 
 def execute_run(
@@ -65,17 +92,20 @@ def execute_run(
         body(session, mailbox, run)
     except SyncError as error:
         session.rollback()
-        outage = _fail(session, run, mailbox, error, interval, clock())
+        found = error.classification
+        log.warning("run %s failed: %s [%s]", run.id, found.message, found.detail or found.code)
+        outage = _fail(session, run, mailbox, found, interval, clock())
     except Exception as error:
         session.rollback()
         log.exception("run %s of mailbox %s failed unexpectedly", run.id, mailbox.id)
-        unexpected = SyncError.of(IssueCode.UNKNOWN, f"{type(error).__name__}: {error}")
-        outage = _fail(session, run, mailbox, unexpected, interval, clock())
+        outage = _fail(session, run, mailbox, _unexpected(error), interval, clock())
     else:
         status.mark_completed(mailbox, clock(), interval)
         if run.outcome is RunOutcome.RUNNING:
             run.outcome = RunOutcome.SUCCEEDED
         run.finished_at = clock()
+    session.commit()
+    health.record(session, mailbox.tenant_id, getattr(body, "observed", ()), clock())
     session.commit()
     alerts.after_run(session, settings, mailbox, run, clock(), outage)
     return run
@@ -85,19 +115,19 @@ def _fail(
     session: Session,
     run: Run,
     mailbox: Mailbox,
-    error: SyncError,
+    found: Classification,
     interval: timedelta,
     now: datetime,
 ) -> tuple[int, int] | None:
     """End ``run`` as failed; returns (failing, total) when this looks like a provider outage."""
-    message = error.classification.message
+    message, source = found.message, found.source
     outage = None
-    if error.code is IssueCode.AUTH:
+    if found.code is IssueCode.AUTH:
         outage = alerts.provider_outage(session, mailbox, now)
     if outage is None:
-        status.mark_failed(mailbox, error.code, now, interval, message)
+        status.mark_failed(mailbox, found.code, now, interval, message, source)
     else:
-        status.mark_failed_in_outage(mailbox, now, interval, message)
+        status.mark_failed_in_outage(mailbox, now, interval, message, source)
         for other in session.scalars(
             select(Mailbox).where(
                 Mailbox.tenant_id == mailbox.tenant_id,
@@ -107,7 +137,9 @@ def _fail(
         ):
             status.release_in_outage(other, now, interval)
     run.outcome = RunOutcome.FAILED
-    run.error_code = error.code
+    run.error_code = found.code
     run.error_message = message
+    run.error_detail = found.detail
+    run.error_source = source
     run.finished_at = now
     return outage

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Mailbox, MailboxItemState, Stage
 from backend.models.types import IssueCode, ItemType
 
@@ -99,15 +100,26 @@ def mark_completed(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool
     mailbox.status_reason = None
     mailbox.consecutive_failures = 0
     mailbox.auth_failed_at = None
+    _not_failing(mailbox)
     mailbox.last_synced_at = now
     mailbox.next_sync_at = now + interval
     return recovered
 
 
+def _not_failing(mailbox: Mailbox) -> None:
+    mailbox.failing_since = None
+    mailbox.failing_source = None
+
+
 def mark_failed(
-    mailbox: Mailbox, code: IssueCode, now: datetime, interval: timedelta, reason: str
+    mailbox: Mailbox,
+    code: IssueCode,
+    now: datetime,
+    interval: timedelta,
+    reason: str,
+    source: Source | None = None,
 ) -> None:
-    """A run failed as a whole with ``code``.
+    """A run failed as a whole with ``code``, blaming ``source`` (C4C, the mail system...).
 
     ``AUTH`` and ``ACCOUNT_DISABLED`` stop the mailbox until it is re-activated; any other code
     leaves it ``FAILED_UNKNOWN`` and retries with a back-off that grows with each failure.
@@ -115,6 +127,8 @@ def mark_failed(
     _end_stages(mailbox, now)
     mailbox.consecutive_failures += 1
     mailbox.status_reason = reason[:500]
+    mailbox.failing_since = mailbox.failing_since or now
+    mailbox.failing_source = source
     if code is IssueCode.AUTH:
         mailbox.status = HealthStatus.FAILED_AUTH
         mailbox.auth_failed_at = now
@@ -129,13 +143,13 @@ def mark_failed(
 
 
 def mark_failed_in_outage(
-    mailbox: Mailbox, now: datetime, interval: timedelta, reason: str
+    mailbox: Mailbox, now: datetime, interval: timedelta, reason: str, source: Source | None = None
 ) -> None:
     """Sign-in failed while most of the tenant's mailboxes fail too: retry, do not stop.
 
     The failure time is kept so that the mailbox counts towards the outage.
     """
-    mark_failed(mailbox, IssueCode.TEMPORARY, now, interval, reason)
+    mark_failed(mailbox, IssueCode.TEMPORARY, now, interval, reason, source)
     mailbox.auth_failed_at = now
 
 
@@ -185,6 +199,7 @@ def reactivate(mailbox: Mailbox, now: datetime) -> None:
     mailbox.auth_failed_at = None
     mailbox.consecutive_failures = 0
     mailbox.status_reason = None
+    _not_failing(mailbox)
     if mailbox.status in (HealthStatus.FAILED_AUTH, HealthStatus.DISABLED):
         mailbox.status = HealthStatus.ACTIVE if mailbox.last_synced_at else HealthStatus.NOT_SYNCED
     if mailbox.status is not HealthStatus.PAUSED:
@@ -206,6 +221,7 @@ def reset(mailbox: Mailbox, now: datetime) -> None:
     mailbox.paused_at = None
     mailbox.auth_failed_at = None
     mailbox.consecutive_failures = 0
+    _not_failing(mailbox)
     mailbox.last_synced_at = None
     mailbox.next_sync_at = now
 
@@ -233,18 +249,15 @@ def force(mailbox: Mailbox, now: datetime, min_interval: timedelta) -> None:
     mailbox.next_sync_at = now
 
 
-def sweep_stuck(mailbox: Mailbox, now: datetime, max_age: timedelta) -> bool:
-    """Put stages stuck in ``ONGOING`` for longer than ``max_age`` back to ``PENDING``.
+def sweep_dead(mailbox: Mailbox, now: datetime) -> bool:
+    """Put stages left ``ONGOING`` by a run whose worker died back to ``PENDING``, due at once.
+
+    The caller holds the mailbox's run lock, so no live run owns these stages.
 
     Returns:
-        True when a stuck stage was found (its run died without ending).
+        True when such a stage was found.
     """
-    stuck = [
-        state
-        for state in mailbox.item_states
-        if state.stage is Stage.ONGOING
-        and (state.stage_started_at is None or now - state.stage_started_at > max_age)
-    ]
+    stuck = [state for state in mailbox.item_states if state.stage is Stage.ONGOING]
     for state in stuck:
         state.stage = Stage.PENDING
         state.stage_started_at = now

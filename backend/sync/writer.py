@@ -1,13 +1,13 @@
 """Applying one item type's plan: writes to C4C and to the mailbox, one item at a time.
 
-Every write that fails is classified; a mailbox-level failure (``AUTH``...) ends the run, any
-other becomes an issue on that item and the run goes on. Each item's outcome is committed as
-soon as it is known, so a run cut short keeps what it did.
+Every write that fails is classified, C4C's reads on the way (links, a fresh copy) included; a
+failure that ends the run (``AUTH``..., or a service that stopped answering) ends it after
+storing what was done, any other becomes an issue on that item and the run goes on. Each item's
+outcome is committed as soon as it is known, so a run cut short keeps what it did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -37,10 +37,10 @@ from backend.sync.planner import (
 )
 
 COMMIT_EVERY = 50
-SEEN_FIRST = frozenset(
+CARRY_VERSIONS = frozenset(
     {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
 )
-"""Steps that carry a side's current version: it is remembered before anything is written."""
+"""Steps that bring a side's current version, to be remembered once the item's outcome is known."""
 
 
 def mark_synced(item: SyncItem, content_hash: str, now: datetime) -> None:
@@ -64,6 +64,7 @@ class TypeWriter:
         self.mapping = mapping
         self.settings = settings
         self._uncommitted = 0
+        self._carried: dict[SyncItem, tuple[ItemRecord | None, dict[str, Any] | None]] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -84,6 +85,7 @@ class TypeWriter:
             self._uncommitted = 0
 
     def _synced(self, item: SyncItem, content_hash: str) -> None:
+        self._carried.pop(item, None)
         mark_synced(item, content_hash, self.ctx.now)
         ref = self._ref(item)
         if self.ctx.may_have_issues(ref):
@@ -124,8 +126,10 @@ class TypeWriter:
         direction: Direction,
         operation: Operation,
     ) -> None:
-        if found.is_mailbox_level:
+        if found.ends_run:
+            self.ctx.session.commit()
             raise SyncError(found)
+        self.saw(item)
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
         if found.code is IssueCode.TEMPORARY:
@@ -146,14 +150,14 @@ class TypeWriter:
         ]
         self.create_up([step for step in steps if step.kind is StepKind.CREATE_UP])
         for step in steps:
-            if step.kind in SEEN_FIRST:
-                self.note_versions(step.item, step.record, step.entity)
+            if step.kind in CARRY_VERSIONS:
+                self.carry(step.item, step.record, step.entity)
             handler = {
                 StepKind.UPDATE_UP: self._update_up_step,
                 StepKind.UPDATE_DOWN: self._update_down_step,
                 StepKind.CONFLICT: self._conflict_step,
-                StepKind.TOUCH: lambda s: self._commit(),
-                StepKind.SETTLED: lambda s: self._synced(s.item, s.item.mailbox_hash or ""),
+                StepKind.TOUCH: lambda s: (self.saw(s.item), self._commit()),
+                StepKind.SETTLED: self._settled,
                 StepKind.GONE: lambda s: self.gone(s.item, s.side),
                 StepKind.RECHECK: lambda s: self.recheck(s.item, s.side),
                 StepKind.DESELECTED: lambda s: self.deselected(s.item),
@@ -162,14 +166,29 @@ class TypeWriter:
                 handler(step)
         self.ctx.session.commit()
 
-    def note_versions(self, item: SyncItem, record: ItemRecord | None, entity: dict | None) -> None:
-        """Remember what each side holds now, written or not, so it is no news next run."""
+    def carry(self, item: SyncItem, record: ItemRecord | None, entity: dict | None) -> None:
+        """What each side sent for ``item`` this run, remembered once its outcome is known.
+
+        Only a settled outcome (synced, refused, nothing to write) makes a version old news;
+        a write cut short (the run gave up on a service, the worker died) leaves the pair as it
+        was, so the next run sends it again.
+        """
+        self._carried[item] = (record, entity)
+
+    def saw(self, item: SyncItem) -> None:
+        """Remember the versions carried for ``item``: they are no news next run."""
+        record, entity = self._carried.pop(item, (None, None))
         if record is not None:
             item.mailbox_hash = up_hash(self.mapping, record)
             item.mailbox_change_key = record.change_key
         if entity is not None and etag_of(entity) != item.c4c_etag:
             item.c4c_hash = down_hash(self.mapping, entity)
             item.c4c_etag = etag_of(entity)
+
+    def _settled(self, step: Step) -> None:
+        """Both sides hold the same values again: in sync, with nothing to write."""
+        self.saw(step.item)
+        self._synced(step.item, step.item.mailbox_hash or step.item.c4c_hash or "")
 
     def _retry(self, item: SyncItem) -> Step | None:
         """The step that retries ``item``'s failed write, with the mailbox item read again."""
@@ -191,42 +210,27 @@ class TypeWriter:
             self.update_up(step.item, record, step.entity)
 
     def _update_down_step(self, step: Step) -> None:
-        entity = step.entity or self._fetch_entity(step.item)
+        entity = step.entity or self._c4c_copy(step.item, Operation.READ)
         if entity is not None:
             self.update_down(step.item, entity)
 
     def _conflict_step(self, step: Step) -> None:
         record = step.record or self._fetch(step.item)
-        entity = step.entity or (record and self._fetch_entity(step.item))
+        entity = step.entity or (record and self._c4c_copy(step.item, Operation.READ))
         if record is not None and entity is not None:
             self.conflict(step.item, record, entity)
 
     def _fetch(self, item: SyncItem) -> ItemRecord | None:
-        """The mailbox item as it is now (``None`` when it cannot be read: handled)."""
-        return self._read(
-            item,
-            MAILBOX,
-            lambda: self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id),
-        )
-
-    def _fetch_entity(self, item: SyncItem) -> dict[str, Any] | None:
-        """The C4C object as it is now (``None`` when it cannot be read: handled)."""
-        return self._read(
-            item, C4C, lambda: self.ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
-        )
-
-    def _read(self, item: SyncItem, side: str, call: Callable[[], Any]) -> Any:
+        """The mailbox item as it is now; ``None`` when it could not be read (a failure is
+        recorded for the item, or the run ends)."""
         try:
-            return call()
+            return self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id)
         except Exception as error:
-            on_mailbox = side == MAILBOX
-            found = (self.ctx.classify_mailbox if on_mailbox else self.ctx.classify_c4c)(error)
+            found = self.ctx.classify_mailbox(error)
             if found.code is IssueCode.NOT_FOUND:
-                self.gone(item, side)
+                self.gone(item, MAILBOX)
                 return None
-            source = self.ctx.mailbox_source if on_mailbox else Source.C4C
-            direction = Direction.UP if on_mailbox else Direction.DOWN
-            self._fail(item, found, source, direction, Operation.READ)
+            self._fail(item, found, self.ctx.mailbox_source, Direction.UP, Operation.READ)
             return None
 
     def create_up(self, steps: list[Step]) -> None:
@@ -243,10 +247,10 @@ class TypeWriter:
     ) -> None:
         """Write the mailbox's version of ``item`` to C4C."""
         ctx = self.ctx
-        links = ctx.linker.links(self.mapping.hints(record))
-        values = self.mapping.to_c4c(record, links)
         item.title = record.title or item.title
         try:
+            links = ctx.linker.links(self.mapping.hints(record))
+            values = self.mapping.to_c4c(record, links)
             new_etag = ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
@@ -262,9 +266,10 @@ class TypeWriter:
     def _update_up_failed(
         self, item: SyncItem, record: ItemRecord, found: Classification, attempt: int
     ) -> None:
-        ctx = self.ctx
         if found.code is IssueCode.CONFLICT and attempt == 0:
-            fresh = ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+            fresh = self._c4c_copy(item, Operation.UPDATE)
+            if fresh is None:
+                return
             if down_hash(self.mapping, fresh) == item.c4c_hash:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
             else:
@@ -283,11 +288,14 @@ class TypeWriter:
             self.ctx.tenant.config.forbidden_policy.get(str(operation), ForbiddenPolicy.RETRY)
         )
         if policy is ForbiddenPolicy.ROLL_BACK and operation is Operation.UPDATE:
-            fresh = self.ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+            fresh = self._c4c_copy(item, operation)
+            if fresh is None:
+                return
             self._issue(item, found, Source.C4C, Direction.UP, operation, informational=True)
             self.update_down(item, fresh)
             return
         if policy is ForbiddenPolicy.IGNORE:
+            self.saw(item)
             self._issue(item, found, Source.C4C, Direction.UP, operation, informational=True)
             issues.resolve(
                 self.ctx.session, self.ctx.mailbox, self._ref(item), how=Resolution.IGNORED,
@@ -296,6 +304,19 @@ class TypeWriter:
             self._commit()
             return
         self._fail(item, found, Source.C4C, Direction.UP, operation)
+
+    def _c4c_copy(self, item: SyncItem, operation: Operation) -> dict[str, Any] | None:
+        """C4C's current copy of ``item``; ``None`` when it could not be read (a failure is
+        recorded for the item, or the run ends)."""
+        try:
+            return self.ctx.c4c.get(self.mapping.entity_set, item.c4c_object_id)
+        except Exception as error:
+            found = self.ctx.classify_c4c(error)
+            if found.code is IssueCode.NOT_FOUND:
+                self.gone(item, C4C)
+            else:
+                self._fail(item, found, Source.C4C, Direction.UP, operation)
+            return None
 
     def update_down(self, item: SyncItem, entity: dict[str, Any]) -> None:
         """Write C4C's version of ``item`` into the mailbox."""

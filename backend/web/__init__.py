@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, redirect, request, url_for
-from flask_login import current_user
+import logging
+
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from backend.auth.signin import login_manager
+from backend.extensions import resources
 from backend.web import presenters
 from backend.web.access import RowId
 from backend.web.security import API_PREFIXES, limiter
+
+log = logging.getLogger(__name__)
+
+DATABASE_LOST = (
+    "The service cannot reach its database right now. Nothing was changed; try again in a minute."
+)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -47,6 +57,20 @@ def register_blueprints(app: Flask) -> None:
             return jsonify(error="not_found" if error.code == 404 else "method_not_allowed",
                            message=error.description), error.code  # fmt: skip
         return error  # type: ignore[return-value]
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_lost(error: DBAPIError) -> tuple[Response | str, int]:
+        """A lost database connection reads as plain words; its text goes to the log only."""
+        log.error("database error on %s: %s", request.path, error)
+        resources().scoped.remove()
+        if request.path.startswith(API_PREFIXES):
+            return jsonify(error="unavailable", message=DATABASE_LOST), 503
+        # The page must not look the signed-in user up again: flask-login keeps the current
+        # user in ``g._login_user``, so an anonymous one there stops it from asking the database.
+        g._login_user = AnonymousUserMixin()
+        page = render_template("error.html", title="Temporarily unavailable", message=DATABASE_LOST)
+        return page, 503
 
     @app.context_processor
     def signed_in_user() -> dict[str, object]:

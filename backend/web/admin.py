@@ -30,7 +30,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from backend.audit import record_audit
 from backend.extensions import db_session, resources
 from backend.issue_queries import issue_count_query, issue_query
-from backend.models import Issue, Mailbox
+from backend.models import Issue, Mailbox, User
+from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
 from backend.web import admin_audit, admin_forms, admin_issues, admin_users
@@ -45,6 +46,14 @@ from backend.web.presenters import ITEM_TYPE_LABELS, title_hidden
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
 CSV_BATCH = 500
+SIDES = {
+    Source.C4C: "SAP",
+    Source.EXCHANGE: "Exchange",
+    Source.GRAPH: "Exchange Online",
+    Source.GMAIL: "Gmail",
+    Source.ENGINE: "Sync service",
+}
+"""What a run's failing side is called in the detail view."""
 
 
 @admin.get("/")
@@ -60,12 +69,29 @@ def users() -> str | BaseResponse:
     lines, total = admin_users.user_rows(rows)
     return render_template(
         "admin/users.html",
+        outages=admin_users.outages(db_session(), current_user.tenant_id),
         rows=lines,
         filters=filters,
         problem=problem,
         page=Page(filters.page, total),
         statuses=[(status, admin_users.status_pill(status).label) for status in HealthStatus],
         actions=ACTIONS.values(),
+    )
+
+
+@admin.get("/mailboxes/<int:mailbox_id>")
+@key_user_required
+def mailbox(mailbox_id: int) -> str:
+    """One mailbox's recent runs, with the technical detail behind each failure."""
+    found = tenant_row_or_404(Mailbox, mailbox_id)
+    session = db_session()
+    return render_template(
+        "admin/mailbox.html",
+        mailbox=found,
+        owner=session.get(User, found.user_id),
+        pill=admin_users.pill_of(found),
+        runs=admin_users.recent_runs(session, found.id),
+        sides=SIDES,
     )
 
 

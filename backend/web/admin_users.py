@@ -2,7 +2,8 @@
 
 :func:`users_query` reads a page of the table in one statement (open issues counted in a
 grouped subquery, the total as a window count); :func:`status_pill` names and colours a
-mailbox's health in the key user's words.
+mailbox's health in the key user's words; :func:`outages` names the tenant's shared services
+that do not answer, and :func:`recent_runs` feeds a mailbox's detail view.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session
 
-from backend.models import Issue, Mailbox, MailboxItemState, User
+from backend.models import Issue, Mailbox, MailboxItemState, Run, User
 from backend.models.mailbox import HealthStatus, Stage
 from backend.sync.engine import MASS_CHANGE_CODE
+from backend.sync.health import health_of
+from backend.sync.services import SHARED
 from backend.web.admin_paging import PAGE_SIZE
-from backend.web.presenters import Pill, provider_label
+from backend.web.presenters import Pill, mailbox_pill, provider_label, service_pill
+
+RUNS_SHOWN = 20
 
 
 class UsersFilter(BaseModel):
@@ -71,13 +77,19 @@ class UserRow:
 
     @property
     def pill(self) -> Pill | None:
-        if self.mailbox is None:
-            return None
-        return status_pill(self.mailbox.status, self.importing)
+        return None if self.mailbox is None else pill_of(self.mailbox, self.importing)
 
     @property
     def provider(self) -> str:
         return provider_label(self.mailbox.provider) if self.mailbox else "—"
+
+
+def pill_of(mailbox: Mailbox, importing: bool = False) -> Pill:
+    """A mailbox's health for key users: a failing one says why, since when (and does not
+    blame the mailbox when SAP is the one not answering)."""
+    if mailbox.status is HealthStatus.FAILED_UNKNOWN:
+        return mailbox_pill(mailbox)
+    return status_pill(mailbox.status, importing)
 
 
 def status_pill(status: HealthStatus, importing: bool = False) -> Pill:
@@ -156,3 +168,25 @@ def user_rows(rows: list[Any]) -> tuple[list[UserRow], int]:
         UserRow(row.User, row.Mailbox, row.open_issues, bool(row.importing), bool(row.held))
         for row in rows
     ], total
+
+
+def outages(session: Session, tenant_id: int) -> list[str]:
+    """One sentence per shared service of the tenant that does not answer (C4C, Exchange)."""
+    found = []
+    for service in SHARED:
+        pill = service_pill(health_of(session, tenant_id, service), service.name)
+        if pill.tone == "error":
+            found.append(f"{service.name} is not reachable. {pill.note}")
+    return found
+
+
+def recent_runs(session: Session, mailbox_id: int) -> list[Run]:
+    """The mailbox's latest runs, newest first."""
+    return list(
+        session.scalars(
+            select(Run)
+            .where(Run.mailbox_id == mailbox_id)
+            .order_by(Run.started_at.desc(), Run.id.desc())
+            .limit(RUNS_SHOWN)
+        )
+    )

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from backend import mailbox_actions
-from backend.db import utcnow
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
-from backend.models.issue import Source
-from backend.models.types import IssueCode, ItemType
+from backend.models.types import ItemType
 from backend.savedialog import can_fix
+from backend.sync import services
+from backend.sync.health import health_of
 from backend.web import presenters
 from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_issue_or_404
 
 dashboard = Blueprint("dashboard", __name__)
 
-C4C_FAILING_WINDOW = timedelta(hours=1)
 RUNS_SHOWN = 10
 
 
@@ -29,21 +26,6 @@ def _mailbox_or_404() -> Mailbox:
     if mailbox is None:
         abort(404)
     return mailbox
-
-
-def _c4c_unreachable(tenant_id: int) -> bool:
-    since = utcnow() - C4C_FAILING_WINDOW
-    return db_session().scalar(
-        select(
-            exists().where(
-                Issue.tenant_id == tenant_id,
-                Issue.source == Source.C4C,
-                Issue.code == IssueCode.TEMPORARY,
-                Issue.resolved_at.is_(None),
-                Issue.last_seen_at >= since,
-            )
-        )
-    )
 
 
 def _open_counts(mailbox_id: int) -> dict[ItemType | None, int]:
@@ -81,7 +63,7 @@ def home() -> str:
         tenant=tenant,
         mailbox=mailbox,
         mailbox_pill=presenters.mailbox_pill(mailbox),
-        c4c_pill=presenters.c4c_pill(_c4c_unreachable(tenant.id)),
+        c4c_pill=presenters.c4c_pill(health_of(session, tenant.id, services.C4C)),
         provider=presenters.provider_label(mailbox.provider),
         types=[(t, label) for t, label in presenters.ITEM_TYPE_LABELS.items() if t in enabled],
         synced=synced,

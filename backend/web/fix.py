@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -12,6 +14,15 @@ from backend.web.access import me, signed_in, visible_issue_or_404
 from backend.web.security import limiter
 
 fix = Blueprint("fix", __name__)
+
+
+def _kept(
+    form: savedialog.SaveForm | None, issue: Issue, values: dict[str, str], message: str
+) -> savedialog.SaveForm:
+    """The form again with what was typed and ``message`` on top (a side could not be reached)."""
+    if form is None:
+        return savedialog.fallback_form(issue, values, message)
+    return replace(form, errors=(*form.errors, message))
 
 
 def _render(form: savedialog.SaveForm, candidates: list | None = None, query: str = "") -> str:
@@ -58,11 +69,13 @@ def submit(issue_id: int) -> str | Response | tuple[str, int]:
         if key.startswith("field-")
     }
     related_id = request.form.get("related_id") or None
+    typed: savedialog.SaveForm | None = None
     try:
         if request.form.get("action") == "search":
             query = request.form.get("related_query", "").strip()
-            current = savedialog.open_form(session, found, issue, viewer=me())
-            typed = savedialog.with_values(current, values)
+            typed = savedialog.with_values(
+                savedialog.open_form(session, found, issue, viewer=me()), values
+            )
             candidates = (
                 savedialog.search_related(session, found, issue, query, viewer=me())
                 if query
@@ -73,6 +86,8 @@ def submit(issue_id: int) -> str | Response | tuple[str, int]:
     except savedialog.SaveDialogError as error:
         if error.code is savedialog.DialogErrorCode.ALREADY_FIXED:
             return _already_fixed(issue, error, values), 409
+        if error.code is savedialog.DialogErrorCode.UNAVAILABLE:
+            return _render(_kept(typed, issue, values, str(error))), 503
         flash(str(error), "error")
         return redirect(url_for("dashboard.issues"))
     if result.ok:

@@ -60,7 +60,7 @@ def open_in_sap(item_type: str, object_id: str) -> Response | tuple[str, int]:
     if found is None or len(object_id) > 70 or not _visible(found, object_id):
         abort(404)
     tenant = my_tenant()
-    client = sides.c4c_client(tenant, resources().cipher)
+    client = sides.c4c_client(tenant, resources())
     try:
         row = client.get(MAPPINGS[found].entity_set, object_id)
     except Exception as error:

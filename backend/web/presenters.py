@@ -15,7 +15,7 @@ from flask import url_for
 from backend.mailbox import gmail
 from backend.mailbox.exchange import owa_link, owa_url_of
 from backend.mailbox.graph import outlook_web_link
-from backend.models import Issue, Mailbox, Tenant, User
+from backend.models import Issue, Mailbox, ServiceHealth, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import ItemType
@@ -55,17 +55,39 @@ class Pill:
     label: str
     tone: str
     """``ok``, ``busy``, ``warn``, ``error`` or ``muted``: a CSS class suffix."""
+    note: str | None = None
+    """A line beside the pill: what is wrong, since when, the last success."""
+
+
+def moment(when: datetime | None) -> str:
+    """A time as the pages' notes say it (``04 Dec 14:20 UTC``)."""
+    if when is None:
+        return "never"
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%d %b %H:%M UTC")
+
+
+WAITING_FOR_SAP = (
+    "Your mailbox is fine; the sync waits for SAP Cloud for Customer, which does not answer."
+)
 
 
 def mailbox_pill(mailbox: Mailbox) -> Pill:
-    """The mailbox connection's state in the words of the dashboard."""
+    """The mailbox connection's state in the words of the dashboard.
+
+    A run that failed because C4C did not answer does not blame the mailbox: it is waiting
+    for SAP. Any other failure says why, since when, and when the last good sync was.
+    """
     match mailbox.status:
         case HealthStatus.PAUSED:
             return Pill("Paused", "muted")
         case HealthStatus.FAILED_AUTH:
             return Pill("Needs re-activation", "error")
+        case HealthStatus.FAILED_UNKNOWN if mailbox.failing_source is Source.C4C:
+            note = f"{WAITING_FOR_SAP} Last good sync {moment(mailbox.last_synced_at)}."
+            return Pill("Waiting for SAP", "warn", note)
         case HealthStatus.FAILED_UNKNOWN | HealthStatus.DISABLED:
-            return Pill("Sync failed", "error")
+            return Pill("Sync failed", "error", _failing_note(mailbox))
         case HealthStatus.NOT_SYNCED:
             return Pill("Importing", "busy")
     if any(state.stage is Stage.ONGOING for state in mailbox.item_states) and not (
@@ -75,9 +97,34 @@ def mailbox_pill(mailbox: Mailbox) -> Pill:
     return Pill("Synced", "ok")
 
 
-def c4c_pill(c4c_unreachable: bool) -> Pill:
-    """SAP's side: failing when C4C kept failing for items of the tenant recently."""
-    return Pill("Sync failed", "error") if c4c_unreachable else Pill("Connected", "ok")
+def _failing_note(mailbox: Mailbox) -> str | None:
+    if mailbox.failing_since is None and not mailbox.status_reason:
+        return None
+    reason = (mailbox.status_reason or "The sync fails").rstrip(".")
+    return (
+        f"{reason}. Failing since {moment(mailbox.failing_since)}; "
+        f"last good sync {moment(mailbox.last_synced_at)}."
+    )
+
+
+def service_pill(health: ServiceHealth | None, name: str) -> Pill:
+    """A shared service (``name``: how people know it) as the runs saw it: not reachable (why,
+    since when, its last answer), or connected (and when it last answered)."""
+    if health is not None and health.failing_since is not None:
+        problem = (health.problem or f"{name} does not answer").rstrip(".")
+        note = (
+            f"{problem}. Since {moment(health.failing_since)}; "
+            f"last answered {moment(health.last_ok_at)}."
+        )
+        return Pill("Not reachable", "error", note)
+    if health is not None and health.last_ok_at is not None:
+        return Pill("Connected", "ok", f"Last answered {moment(health.last_ok_at)}.")
+    return Pill("Connected", "ok")
+
+
+def c4c_pill(health: ServiceHealth | None) -> Pill:
+    """SAP's side, as the dashboard shows it."""
+    return service_pill(health, "SAP Cloud for Customer")
 
 
 def provider_label(provider: Provider) -> str:

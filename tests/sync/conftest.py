@@ -166,7 +166,7 @@ def sync_now(session: Session, resources: Resources, mailbox: Mailbox) -> Callab
         return execute_run(
             session,
             mailbox,
-            Engine(resources.cipher, resources.settings),
+            Engine(resources.cipher, resources.settings, resources.redis),
             trigger=Trigger.CLI,
             settings=resources.settings,
         )

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from backend.models import Issue, Mailbox, MailboxItemState, Tenant, User
+from backend.models import Issue, Mailbox, MailboxItemState, ServiceHealth, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import IssueCode, ItemType, MailSystem
@@ -15,6 +15,7 @@ from backend.settings import Settings
 from backend.web import presenters
 
 NOW = datetime(2026, 11, 28, 12, 0)
+SINCE = datetime(2026, 11, 28, 12, 40, tzinfo=UTC)
 
 
 def _mailbox(status: HealthStatus, stage: Stage = Stage.PENDING, synced: bool = False) -> Mailbox:
@@ -42,9 +43,62 @@ def test_mailbox_pill(status, stage, synced, label, tone) -> None:
     assert (pill.label, pill.tone) == (label, tone)
 
 
-def test_c4c_pill_says_failed_only_when_c4c_keeps_failing() -> None:
-    assert presenters.c4c_pill(False).label == "Connected"
-    assert presenters.c4c_pill(True) == presenters.Pill("Sync failed", "error")
+def test_a_run_failed_by_c4c_does_not_blame_the_mailbox() -> None:
+    mailbox = _mailbox(HealthStatus.FAILED_UNKNOWN, synced=True)
+    mailbox.failing_source, mailbox.failing_since = Source.C4C, SINCE
+    mailbox.status_reason = "SAP Cloud for Customer did not answer within 30 s"
+    pill = presenters.mailbox_pill(mailbox)
+    assert (pill.label, pill.tone) == ("Waiting for SAP", "warn")
+    assert "Last good sync 28 Nov 12:00 UTC" in (pill.note or "")
+
+
+def test_a_failing_mailbox_says_why_since_when_and_its_last_good_sync() -> None:
+    mailbox = _mailbox(HealthStatus.FAILED_UNKNOWN, synced=True)
+    mailbox.failing_source, mailbox.failing_since = Source.EXCHANGE, SINCE
+    mailbox.status_reason = "The Exchange server did not answer within 30 s"
+    assert presenters.mailbox_pill(mailbox) == presenters.Pill(
+        "Sync failed",
+        "error",
+        "The Exchange server did not answer within 30 s. Failing since 28 Nov 12:40 UTC; "
+        "last good sync 28 Nov 12:00 UTC.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("health", "pill"),
+    [
+        (None, presenters.Pill("Connected", "ok")),
+        (
+            ServiceHealth(last_ok_at=SINCE),
+            presenters.Pill("Connected", "ok", "Last answered 28 Nov 12:40 UTC."),
+        ),
+        (
+            ServiceHealth(
+                failing_since=SINCE,
+                last_ok_at=NOW.replace(tzinfo=UTC),
+                problem="SAP Cloud for Customer did not answer within 30 s",
+            ),
+            presenters.Pill(
+                "Not reachable",
+                "error",
+                "SAP Cloud for Customer did not answer within 30 s. Since 28 Nov 12:40 UTC; "
+                "last answered 28 Nov 12:00 UTC.",
+            ),
+        ),
+        (
+            ServiceHealth(failing_since=SINCE),
+            presenters.Pill(
+                "Not reachable",
+                "error",
+                "SAP Cloud for Customer does not answer. Since 28 Nov 12:40 UTC; "
+                "last answered never.",
+            ),
+        ),
+    ],
+    ids=["never reached", "answering", "not answering", "never answered"],
+)
+def test_c4c_pill_shows_what_the_runs_saw(health, pill) -> None:
+    assert presenters.c4c_pill(health) == pill
 
 
 TENANT = Tenant(

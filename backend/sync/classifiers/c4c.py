@@ -48,7 +48,12 @@ def classify_c4c_error(error: BaseException | requests.Response) -> Classificati
     if isinstance(error, requests.Response):
         error = C4CHTTPError.from_response(error)
     if isinstance(error, C4CConnectionError | requests.RequestException):
-        return Classification(IssueCode.TEMPORARY, f"C4C could not be reached: {error}")
+        return Classification(
+            IssueCode.TEMPORARY,
+            "SAP Cloud for Customer could not be reached",
+            backend_code=type(error).__name__,
+            detail=str(error),
+        )
     if not isinstance(error, C4CHTTPError):
         return Classification(IssueCode.UNKNOWN, str(error) or type(error).__name__)
     code = _code_of(error)
