@@ -20,7 +20,6 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.extensions import Resources
 from backend.jobs import queues
 from backend.jobs.maintenance import sweep_dead
@@ -43,6 +42,7 @@ from backend.jobs.sync import sync_mailbox
 from backend.models import Mailbox, Run
 from backend.models.mailbox import HealthStatus, Stage
 from backend.models.run import RunOutcome, Trigger
+from backend.storage.db import utcnow
 from backend.sync import status
 from tests.support import factories
 from tests.support.probe_jobs import guarded_probe
@@ -167,10 +167,14 @@ def test_two_workers_never_run_one_mailbox_at_once(
 def test_an_idle_worker_stops_within_seconds_of_sigterm(app: Flask, redis_conn) -> None:
     """A deployment stops workers with SIGTERM: each goes at once, not after a minute."""
     for attempt in range(3):
-        workers = [_start_worker(app, f"stop{attempt}-{n}-{os.getpid()}") for n in range(2)]
+        names = [f"stop{attempt}-{n}-{os.getpid()}" for n in range(2)]
+        workers = [_start_worker(app, name) for name in names]
         deadline = time.monotonic() + 30
-        while len(Worker.all(connection=redis_conn)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while time.monotonic() < deadline and not all(
+            Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, redis_conn)
+            for name in names
+        ):
+            time.sleep(0.05)
         started = time.monotonic()
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
