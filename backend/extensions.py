@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from backend.auth.crypto import TokenCipher
-from backend.db import make_engine, make_session_factory
-from backend.embedded_redis import embedded_redis_url
 from backend.settings import Settings
+from backend.storage.db import make_engine, make_session_factory
+from backend.storage.embedded_redis import embedded_redis_url
 
 
 @dataclass

@@ -17,10 +17,11 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from backend import create_app, schema
-from backend.db import Base, make_engine
-from backend.embedded_redis import embedded_redis_url, stop_embedded_redis
+from backend import create_app
 from backend.extensions import Resources
+from backend.storage import schema
+from backend.storage.db import Base, make_engine
+from backend.storage.embedded_redis import embedded_redis_url, stop_embedded_redis
 from emulators.smtp import MailCatcher
 
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.extensions import Resources
 from backend.models import Mailbox, Notification, Tenant
 from backend.models.mailbox import HealthStatus
@@ -19,6 +18,7 @@ from backend.models.tenant import Reminder
 from backend.models.types import IssueCode
 from backend.models.user import Role
 from backend.notify.deliver import retry_unsent
+from backend.storage.db import utcnow
 from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher

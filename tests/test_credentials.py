@@ -7,11 +7,11 @@ from flask import Flask
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+from backend.auth.credentials import c4c_credentials, mailbox_credentials, rotate_all
 from backend.auth.crypto import CredentialsUnreadable, TokenCipher, generate_key
-from backend.credentials import c4c_credentials, mailbox_credentials, rotate_all
-from backend.db import Base
 from backend.extensions import Resources
 from backend.models import Mailbox
+from backend.storage.db import Base
 from tests.support import factories
 
 SECRET = "ya29.a0-very-secret-oauth-token"

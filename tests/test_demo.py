@@ -16,11 +16,11 @@ import requests
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from backend.db import make_engine
-from backend.demo_data import DEMO_USERS, seed_demo
+from backend.demo.data import DEMO_USERS, seed_demo
 from backend.extensions import Resources
 from backend.models import Mailbox, Tenant, User
 from backend.models.user import Role
+from backend.storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 

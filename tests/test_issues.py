@@ -11,8 +11,8 @@ from backend.models import Issue, Mailbox
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync import issues
-from backend.sync.actions import marker_detail, recommended_action
 from backend.sync.errors import Classification
+from backend.sync.recommendations import marker_detail, recommended_action
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MISSING = Classification(

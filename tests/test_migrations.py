@@ -10,8 +10,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from backend import schema
-from backend.db import Base, make_engine
+from backend.storage import schema
+from backend.storage.db import Base, make_engine
 
 
 def test_upgrade_downgrade_upgrade(tmp_path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from backend.models.types import IssueCode
+from backend.sync.backoff import Backoff, call_with_backoff
 from backend.sync.errors import Classification
-from backend.sync.retrying import Backoff, call_with_backoff
 
 
 class Flaky:

@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from backend.cli.supervisor import MAX_RESTARTS, Supervisor
+from backend.demo.supervisor import MAX_RESTARTS, Supervisor
 
 
 @dataclass(frozen=True)

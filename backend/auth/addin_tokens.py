@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.models import AddinToken, User
+from backend.storage.db import utcnow
 
 PREFIX = "ssa_"
 

@@ -26,12 +26,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from backend.auth.directories import directory_of, issuer_claims_options, verified_email
-from backend.db import utcnow
 from backend.extensions import db_session, resources
 from backend.models import Tenant, User
 from backend.models.tenant import TenantSettings
 from backend.outbound import Timeouts
 from backend.settings import SignInProvider
+from backend.storage.db import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from backend.cli.addin import addin
     from backend.cli.db import db
-    from backend.cli.demo import demo, seed
     from backend.cli.gmail_addon import gmail_addon
     from backend.cli.jobs import scheduler, worker
     from backend.cli.keys import keys
     from backend.cli.sync import issues_group, sync
     from backend.cli.tenants import tenant
+    from backend.demo.runner import demo, seed
 
     commands = (addin, gmail_addon, db, keys, worker, scheduler, demo, seed, sync, issues_group,
                 tenant)  # fmt: skip

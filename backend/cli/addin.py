@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from backend.addin_manifest import render_manifest
+from backend.addin.manifest import render_manifest
 
 
 @click.group(help="The Outlook add-in.")

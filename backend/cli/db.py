@@ -6,8 +6,8 @@ import click
 from alembic import command
 from flask.cli import AppGroup
 
-from backend import schema
 from backend.extensions import resources
+from backend.storage import schema
 
 db = AppGroup("db", help="Database migrations (Alembic).")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from backend.auth.credentials import rotate_all
 from backend.auth.crypto import CredentialsUnreadable, generate_key
-from backend.credentials import rotate_all
 from backend.extensions import resources
 
 keys = AppGroup("keys", help="Encryption keys of stored credentials.")

@@ -8,11 +8,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from backend.db import utcnow
 from backend.extensions import resources
 from backend.jobs.single_flight import AlreadyRunning, MailboxLock
 from backend.models import Issue, Mailbox
 from backend.models.run import Trigger
+from backend.storage.db import utcnow
 from backend.sync import status
 from backend.sync.engine import Engine, approve_mass_change
 from backend.sync.runs import execute_run

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from backend.audit import record_audit
+from backend.actions.audit import record_audit
 from backend.extensions import resources
 from backend.models import Tenant
 from backend.models.tenant import TenantSettings

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from html import escape
 
-from backend import addin, savedialog
+from backend import presenters, savedialog
+from backend.addin import item_status as addin
 from backend.gmail_addon.cards import (
     Action,
     Button,
@@ -33,7 +34,6 @@ from backend.models.mailbox import HealthStatus
 from backend.models.types import ItemType
 from backend.savedialog import FormField, RelatedCandidate, SaveForm
 from backend.savedialog.values import parse_date, parse_datetime
-from backend.web import presenters
 
 ActionFor = Callable[..., Action]
 """``action_for(name, **state)``: a button's callback to the handler ``name`` with that state."""

@@ -9,13 +9,13 @@ from redis import Redis
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import AlreadyRunning, MailboxLock
 from backend.models import Issue, Mailbox, MailboxItemState, Run
 from backend.models.mailbox import Stage
 from backend.models.run import RunOutcome
 from backend.notify.deliver import retry_unsent
+from backend.storage.db import utcnow
 from backend.sync import status
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from rq.job import Job
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.jobs import maintenance, queues
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import pending_job, sync_job_id
@@ -26,6 +25,7 @@ from backend.models import Mailbox, MailboxItemState
 from backend.models.mailbox import Stage
 from backend.models.run import Trigger
 from backend.settings import Settings
+from backend.storage.db import utcnow
 from backend.sync import status
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import backend.models  # noqa: F401  (registers every table on the metadata)
-from backend.db import Base, UTCDateTime
+from backend.storage.db import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata

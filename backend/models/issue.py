@@ -12,8 +12,8 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
 from backend.models.types import Direction, IssueCode, ItemType
+from backend.storage.db import Base, utcnow
 
 
 class Source(StrEnum):

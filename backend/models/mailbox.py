@@ -12,9 +12,9 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import Base, utcnow
 from backend.models.issue import Source
 from backend.models.types import ItemType
+from backend.storage.db import Base, utcnow
 
 
 class Provider(StrEnum):

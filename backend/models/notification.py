@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
+from backend.storage.db import Base, utcnow
 
 
 class NotificationKind(StrEnum):

@@ -8,9 +8,9 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
 from backend.models.issue import Source
 from backend.models.types import IssueCode
+from backend.storage.db import Base, utcnow
 
 
 class RunOutcome(StrEnum):

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base
+from backend.storage.db import Base
 
 
 class ServiceHealth(Base):

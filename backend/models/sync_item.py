@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
 from backend.models.types import ItemType
+from backend.storage.db import Base, utcnow
 
 
 class SyncItemState(StrEnum):

@@ -11,8 +11,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
 from backend.models.types import Direction, ItemType, MailSystem
+from backend.storage.db import Base, utcnow
 
 
 class ConflictPolicy(StrEnum):

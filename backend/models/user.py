@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
+from backend.storage.db import Base, utcnow
 
 
 class Role(StrEnum):

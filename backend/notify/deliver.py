@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.models import Notification
 from backend.models.notification import NotificationKind
 from backend.notify.mailer import MailNotSent, send_mail
 from backend.settings import Settings
+from backend.storage.db import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from backend.audit import record_audit
-from backend.db import utcnow
+from backend.actions.audit import record_audit
 from backend.extensions import Resources
 from backend.mailbox.base import ItemRecord
 from backend.models import Issue, SyncItem, User
@@ -37,6 +36,7 @@ from backend.savedialog.item import ItemContext, fallback_form, open_item
 from backend.savedialog.related import Picked, pick
 from backend.savedialog.validate import Checked, validate, with_input
 from backend.savedialog.viewer import authorise
+from backend.storage.db import utcnow
 from backend.sync import issues, markers
 from backend.sync.errors import SyncError
 from backend.sync.mapping import Links

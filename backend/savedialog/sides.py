@@ -29,9 +29,9 @@ from backend.models.types import IssueCode, ItemType
 from backend.savedialog import errors
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.sync import connect
+from backend.sync.backoff import Backoff, RetryingProvider
 from backend.sync.circuit import Circuit
 from backend.sync.errors import Classification, SyncError
-from backend.sync.retrying import Backoff, RetryingProvider
 from backend.sync.service_guard import ServiceGuard
 from backend.sync.services import C4C, MAIL, Service
 

@@ -14,17 +14,17 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError
 from google.auth.exceptions import RefreshError, TransportError
 
+from backend.auth.credentials import c4c_credentials, mailbox_credentials, store_mailbox_credentials
 from backend.auth.crypto import TokenCipher
-from backend.credentials import c4c_credentials, mailbox_credentials, store_mailbox_credentials
 from backend.crm.c4c import C4CClient
 from backend.crm.transport import CallGuard, RetryPolicy
 from backend.mailbox.base import MailboxProvider
-from backend.mailbox.ews_credentials import BasicAuth, BearerToken
-from backend.mailbox.exchange import ExchangeProvider
-from backend.mailbox.gmail import GmailProvider
-from backend.mailbox.google_credentials import StoredCredentials
-from backend.mailbox.graph import GraphProvider
-from backend.mailbox.graph_session import GraphSession, stored_token
+from backend.mailbox.ews.credentials import BasicAuth, BearerToken
+from backend.mailbox.ews.provider import ExchangeProvider
+from backend.mailbox.gmail.credentials import StoredCredentials
+from backend.mailbox.gmail.provider import GmailProvider
+from backend.mailbox.graph.provider import GraphProvider
+from backend.mailbox.graph.session import GraphSession, stored_token
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from backend.db import utcnow
 from backend.models import SyncItem
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode
+from backend.storage.db import utcnow
 from backend.sync import issues
 from backend.sync.errors import Classification, SyncError
 from backend.sync.planner import C4C, MAILBOX, allows_down, allows_up

@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
-from backend.db import utcnow
 from backend.mailbox.base import Changes
 from backend.models import Mailbox, Run, SyncItem, Tenant
 from backend.models.issue import Resolution, Source
@@ -35,7 +34,9 @@ from backend.models.run import RunOutcome
 from backend.models.tenant import ItemTypeSettings
 from backend.models.types import IssueCode
 from backend.settings import Settings
+from backend.storage.db import utcnow
 from backend.sync import alerts, connect, issues, markers
+from backend.sync.backoff import RetryingProvider
 from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, ServiceUnavailable, SyncError
@@ -44,7 +45,6 @@ from backend.sync.linker import Linker
 from backend.sync.mapping import TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
 from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
-from backend.sync.retrying import RetryingProvider
 from backend.sync.service_guard import Observation, ServiceGuard
 from backend.sync.services import C4C, MAIL, Service
 from backend.sync.writer import TypeWriter

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from backend.models import Issue, Mailbox
 from backend.models.issue import Operation, Resolution, Source, item_key
 from backend.models.types import Direction, IssueCode, ItemType
-from backend.sync.actions import recommended_action
 from backend.sync.errors import Classification
+from backend.sync.recommendations import recommended_action
 
 
 @dataclass(frozen=True)

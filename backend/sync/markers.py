@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from backend.mailbox.base import MailboxProvider
 from backend.models import Issue, Mailbox, SyncItem
 from backend.models.types import IssueCode, ItemType
-from backend.sync.actions import marker_detail
 from backend.sync.errors import Classification, SyncError
+from backend.sync.recommendations import marker_detail
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.models import Mailbox, Run
 from backend.models.issue import Source
 from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode
 from backend.settings import Settings
+from backend.storage.db import utcnow
 from backend.sync import alerts, health, status
 from backend.sync.alerts import OUTAGE_WINDOW
 from backend.sync.errors import Classification, SyncError

@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from backend.crm.values import etag_of
-from backend.db import utcnow
 from backend.mailbox.base import ItemRecord
 from backend.models import SyncItem
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.tenant import ForbiddenPolicy, ItemTypeSettings
 from backend.models.types import Direction, IssueCode
+from backend.storage.db import utcnow
 from backend.sync import creates, deletes, issues
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext

@@ -9,9 +9,9 @@ from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from backend import presenters
 from backend.auth.signin import login_manager
 from backend.extensions import resources
-from backend.web import presenters
 from backend.web.access import RowId
 from backend.web.security import API_PREFIXES, limiter
 
@@ -23,8 +23,8 @@ DATABASE_LOST = (
 
 
 def register_blueprints(app: Flask) -> None:
-    from backend.web.addin import addin
     from backend.web.addin_api import addin_api
+    from backend.web.addin_pages import addin
     from backend.web.admin import admin
     from backend.web.admin_consent import admin_consent
     from backend.web.api import api

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
-from backend.db import MAX_ID
 from backend.extensions import db_session
 from backend.models import Issue, Mailbox, Tenant, User
+from backend.storage.db import MAX_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M")
@@ -29,8 +29,8 @@ signed_in = login_required
 
 
 class RowId(BaseConverter):
-    """A row id in a path: 1 to :data:`~backend.db.MAX_ID` in ASCII digits (``\\d`` would also
-    take other scripts' digits, which ``int()`` reads)."""
+    """A row id in a path: 1 to ``MAX_ID`` in ASCII digits (``\\d`` would also take other
+    scripts' digits, which ``int()`` reads)."""
 
     regex = "[0-9]{1,10}"
 

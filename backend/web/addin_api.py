@@ -20,13 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from backend import addin, mailbox_actions, savedialog
+from backend import presenters, savedialog
+from backend.actions import mailbox as mailbox_actions
+from backend.addin import item_status as addin
 from backend.auth import addin_tokens
 from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
-from backend.web import presenters
 from backend.web.access import visible_issue_or_404
 from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter

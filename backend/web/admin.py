@@ -1,7 +1,7 @@
 """Admin panel for key users: users and their mailboxes, all issues, settings, audit log.
 
 Every route is for key users of the tenant (a plain user gets 403) and sees only that tenant:
-ids of another tenant answer 404. The work happens in :mod:`backend.mailbox_actions` and the
+ids of another tenant answer 404. The work happens in :mod:`backend.actions.mailbox` and the
 ``admin_*`` modules next to this one; the views read the request and pick the template.
 """
 
@@ -27,13 +27,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from backend.audit import record_audit
+from backend.actions.audit import record_audit
 from backend.extensions import db_session, resources
-from backend.issue_queries import issue_count_query, issue_query
 from backend.models import Issue, Mailbox, User
 from backend.models.issue import Source
+from backend.models.issue_queries import issue_count_query, issue_query
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
+from backend.presenters import ITEM_TYPE_LABELS, title_hidden
 from backend.web import admin_audit, admin_forms, admin_issues, admin_users
 from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
 from backend.web.admin_bulk import ACTIONS, apply_bulk
@@ -41,7 +42,6 @@ from backend.web.admin_csv import csv_lines
 from backend.web.admin_paging import Page
 from backend.web.admin_users import UsersFilter
 from backend.web.health import dependency_problems
-from backend.web.presenters import ITEM_TYPE_LABELS, title_hidden
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 

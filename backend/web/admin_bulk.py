@@ -1,6 +1,6 @@
 """Bulk actions of the admin users table: one action applied to each selected mailbox.
 
-Each mailbox goes through :mod:`backend.mailbox_actions` (checked and audited there); a
+Each mailbox goes through :mod:`backend.actions.mailbox` (checked and audited there); a
 mailbox the action does not apply to is refused with the reason, and the others still change.
 The outcome reads as one sentence: ``3 paused; 1 refused: ben@contoso.test: ...``.
 """
@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from backend import mailbox_actions
+from backend.actions import mailbox as mailbox_actions
+from backend.actions.mailbox import ActionRefused
 from backend.auth.revocation import revoke_credentials
 from backend.extensions import Resources
-from backend.mailbox_actions import ActionRefused
 from backend.models import Mailbox, User
 
 

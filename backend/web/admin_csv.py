@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.models import Issue
-from backend.web.presenters import title_hidden
+from backend.presenters import title_hidden
 
 HEADER = (
     "id",

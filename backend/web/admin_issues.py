@@ -1,6 +1,6 @@
 """The admin issues listing: its filters as the query string gives them, and ignoring an issue.
 
-The rows themselves come from :func:`backend.issue_queries.issue_query`, the same listing the
+The rows themselves come from :func:`backend.models.issue_queries.issue_query`, the same listing the
 JSON API and the CSV export use.
 """
 
@@ -13,11 +13,11 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from backend.audit import record_audit
-from backend.db import utcnow
-from backend.issue_queries import IssueFilter
+from backend.actions.audit import record_audit
 from backend.models import Issue, User
 from backend.models.issue import Resolution
+from backend.models.issue_queries import IssueFilter
+from backend.storage.db import utcnow
 
 FILTER_NAMES = ("status", "type", "code", "user")
 

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from backend.models import Issue, Mailbox, MailboxItemState, Run, User
 from backend.models.mailbox import HealthStatus, Stage
+from backend.presenters import Pill, mailbox_pill, provider_label, service_pill
 from backend.sync.engine import MASS_CHANGE_CODE
 from backend.sync.health import health_of
 from backend.sync.services import SHARED
 from backend.web.admin_paging import PAGE_SIZE
-from backend.web.presenters import Pill, mailbox_pill, provider_label, service_pill
 
 RUNS_SHOWN = 20
 

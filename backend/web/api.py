@@ -1,7 +1,7 @@
 """JSON API for issues (``/api/v1``), described in ``docs/openapi.yaml``.
 
 A key user lists the issues of their tenant, a user their own; filters and visibility come from
-:mod:`backend.issue_queries`, as for the admin panel's list and CSV export. Pages follow the
+:mod:`backend.models.issue_queries`, as for the admin panel's list and CSV export. Pages follow the
 listing order (``last_seen_at``, then id, newest first) with an opaque cursor: a signed
 position that also carries the total counted on the first page and a fingerprint of the
 filters, so a page is one indexed query whatever its depth and a cursor cannot be replayed with
@@ -22,10 +22,16 @@ from pydantic import Field, ValidationError
 from sqlalchemy import Row
 from werkzeug.exceptions import HTTPException
 
+from backend import presenters
 from backend.extensions import db_session, resources
-from backend.issue_queries import IssueFilter, Position, after, issue_count_query, issue_query
 from backend.models import Issue
-from backend.web import presenters
+from backend.models.issue_queries import (
+    IssueFilter,
+    Position,
+    after,
+    issue_count_query,
+    issue_query,
+)
 from backend.web.access import my_tenant, signed_in
 from backend.web.security import limiter
 

@@ -6,14 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from backend import mailbox_actions
+from backend import presenters
+from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
 from backend.models.types import ItemType
 from backend.savedialog import can_fix
 from backend.sync import services
 from backend.sync.health import health_of
-from backend.web import presenters
 from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_issue_or_404
 
 dashboard = Blueprint("dashboard", __name__)

@@ -28,7 +28,9 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from backend import addin, mailbox_actions, savedialog
+from backend import savedialog
+from backend.actions import mailbox as mailbox_actions
+from backend.addin import item_status as addin
 from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
 from backend.gmail_addon import events, screens

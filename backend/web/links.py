@@ -16,13 +16,13 @@ from flask_login import current_user
 from sqlalchemy import exists, or_, select
 from werkzeug.wrappers import Response
 
+from backend import presenters
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, SyncItem
 from backend.models.types import IssueCode, ItemType
 from backend.savedialog import sides
 from backend.sync import connect
 from backend.sync.mapping.registry import MAPPINGS
-from backend.web import presenters
 from backend.web.access import my_tenant, signed_in
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
-from backend import mailbox_actions
+from backend.actions import mailbox as mailbox_actions
+from backend.auth.credentials import mailbox_credentials
 from backend.auth.directories import directory_of, verified_email
 from backend.auth.signin import authorize_access_token, oauth_client
-from backend.credentials import mailbox_credentials
 from backend.extensions import db_session, resources
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider

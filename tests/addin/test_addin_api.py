@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.addin import ews_item_id
-from backend.db import utcnow
+from backend.addin.item_status import ews_item_id
 from backend.models import AddinToken, AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
 from backend.models.user import Role
-from backend.onboarding import add_user
+from backend.storage.db import utcnow
+from backend.tenants.onboarding import add_user
 from emulators.ews.seed import add_message
 from tests.addin.conftest import contact_missing_last_name, token_for
 from tests.sync.conftest import ADDRESS
@@ -264,7 +264,7 @@ def test_an_outdated_add_in_is_told_to_update(client, pane, resources) -> None:
 def test_revoking_the_mailbox_ends_every_add_in_sign_in(
     pane, session, mailbox, tenant, resources
 ) -> None:
-    from backend import mailbox_actions
+    from backend.actions import mailbox as mailbox_actions
 
     kim = session.scalars(select(User).where(User.role == Role.KEY_USER)).one()
     mailbox_actions.revoke(session, session.get(Mailbox, mailbox.id), kim, resources.cipher,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from backend.addin_manifest import render_manifest
+from backend.addin.manifest import render_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 NPM_BIN = ROOT / "addin" / "node_modules" / ".bin"

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backend.auth import addin_tokens
-from backend.db import utcnow
 from backend.models import AddinToken, Issue, User
 from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
+from backend.storage.db import utcnow
 from emulators.ews.seed import add_message
 from tests.browser.addin import host_the_pane, office_calls, rest_id, sign_in_through_dialog
 from tests.browser.conftest import screenshot

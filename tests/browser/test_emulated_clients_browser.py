@@ -4,10 +4,10 @@ emulator's Outlook, and C4C's deep link in the emulated C4C; axe-core finds noth
 
 from __future__ import annotations
 
-from backend.mailbox.graph import outlook_web_link
+from backend import presenters
+from backend.mailbox.graph.provider import outlook_web_link
 from backend.models import Tenant
 from backend.models.types import ItemType
-from backend.web import presenters
 from emulators.ews.seed import add_contact
 from emulators.graph import GraphEmulator
 from emulators.graph.seed import seed_contoso

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from backend.credentials import mailbox_credentials
+from backend.auth.credentials import mailbox_credentials
 from backend.models import Mailbox
 from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome

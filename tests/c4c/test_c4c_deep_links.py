@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
+from backend import presenters
 from backend.crm.c4c import C4CClient
 from backend.models import Tenant
 from backend.models.types import ItemType
-from backend.web import presenters
 from emulators.c4c import C4CEmulator
 from tests.c4c.conftest import PASSWORD, USER
 

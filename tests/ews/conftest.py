@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from exchangelib import Account
 
-from backend.mailbox.ews_credentials import BasicAuth, BearerToken, Impersonation
-from backend.mailbox.exchange import ExchangeProvider
+from backend.mailbox.ews.credentials import BasicAuth, BearerToken, Impersonation
+from backend.mailbox.ews.provider import ExchangeProvider
 from emulators.ews import EwsEmulator, Mailbox
 from tests.support.outlook import bare_account
 

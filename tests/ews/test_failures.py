@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.mailbox.ews_credentials import BasicAuth, BearerToken, Impersonation
-from backend.mailbox.exchange import ExchangeProvider
+from backend.mailbox.ews.credentials import BasicAuth, BearerToken, Impersonation
+from backend.mailbox.ews.provider import ExchangeProvider
 from backend.models.types import IssueCode, ItemType
 from backend.sync.classifiers.ews import classify_ews_error
 from backend.sync.errors import Classification

@@ -6,7 +6,7 @@ from exchangelib import Contact
 
 from backend.mailbox import category_list
 from backend.mailbox.base import AccountRecord
-from backend.mailbox.exchange import ExchangeProvider
+from backend.mailbox.ews.provider import ExchangeProvider
 from backend.models.types import ItemType
 from emulators.ews import EwsEmulator, Mailbox
 from emulators.ews.seed import add_contact, add_message

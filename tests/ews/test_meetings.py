@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from backend.mailbox.base import AppointmentRecord
-from backend.mailbox.exchange import ExchangeProvider
+from backend.mailbox.ews.provider import ExchangeProvider
 from backend.models.types import ItemType
 from backend.sync.mapping.appointments import to_record
 from emulators.ews import Mailbox

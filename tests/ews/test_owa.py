@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from backend.mailbox.exchange import owa_link
+from backend.mailbox.outlook import owa_link
 from backend.models.types import ItemType
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_contact, add_message

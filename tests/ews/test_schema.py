@@ -32,7 +32,7 @@ from exchangelib.properties import EWS_ID, HEX_ENTRY_ID, AlternateId
 from exchangelib.services import ConvertId
 from lxml import etree
 
-from backend.mailbox.exchange import ExchangeProvider
+from backend.mailbox.ews.provider import ExchangeProvider
 from backend.models.types import ItemType
 from emulators.ews import EwsEmulator
 from emulators.ews import Mailbox as EmulatedMailbox

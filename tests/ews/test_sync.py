@@ -17,7 +17,7 @@ from backend.mailbox.base import (
     ItemRecord,
     TaskRecord,
 )
-from backend.mailbox.exchange import ExchangeProvider
+from backend.mailbox.ews.provider import ExchangeProvider
 from backend.models.types import ItemType
 from emulators.ews import EwsEmulator, Mailbox
 from emulators.ews.seed import add_contact, add_message

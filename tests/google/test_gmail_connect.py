@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from backend.credentials import mailbox_credentials, store_mailbox_credentials
+from backend.auth.credentials import mailbox_credentials, store_mailbox_credentials
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
 from backend.sync import connect

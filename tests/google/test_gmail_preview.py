@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from backend.mailbox.gmail import web_link
+from backend.mailbox.gmail.provider import web_link
 from backend.models.types import ItemType
 from emulators.google import GoogleEmulator
 from emulators.google.preview import (

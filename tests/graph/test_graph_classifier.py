@@ -8,7 +8,7 @@ import requests
 from authlib.integrations.base_client.errors import InvalidTokenError, OAuthError
 
 from backend.mailbox.base import ChangedMeanwhile, InvalidRecord, UnsupportedOperation
-from backend.mailbox.graph import GraphError, WouldNotifyAttendees
+from backend.mailbox.graph.provider import GraphError, WouldNotifyAttendees
 from backend.models.types import IssueCode
 from backend.sync.classifiers.graph import classify_graph_error
 

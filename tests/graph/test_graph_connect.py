@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.credentials import mailbox_credentials
-from backend.mailbox.graph import GraphError
+from backend.auth.credentials import mailbox_credentials
+from backend.mailbox.graph.provider import GraphError
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode, ItemType
 from backend.sync import connect

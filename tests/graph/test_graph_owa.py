@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from backend.mailbox.graph import outlook_web_link
+from backend.mailbox.graph.provider import outlook_web_link
 from backend.models.types import ItemType
 from emulators.graph import GraphEmulator
 from emulators.graph.seed import seed_contoso

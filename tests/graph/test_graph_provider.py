@@ -22,8 +22,8 @@ from backend.mailbox.base import (
     TaskRecord,
     UnsupportedOperation,
 )
-from backend.mailbox.graph import GraphError, GraphProvider, WouldNotifyAttendees
-from backend.mailbox.graph_session import GraphSession, stored_token
+from backend.mailbox.graph.provider import GraphError, GraphProvider, WouldNotifyAttendees
+from backend.mailbox.graph.session import GraphSession, stored_token
 from backend.models.types import IssueCode, ItemType
 from backend.sync.classifiers.graph import classify_graph_error
 from emulators.base import Fault

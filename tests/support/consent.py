@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from backend.credentials import mailbox_credentials
+from backend.auth.credentials import mailbox_credentials
 from backend.sync import connect
 from emulators.identity import IdentityEmulator
 

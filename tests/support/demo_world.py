@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
-from backend.demo_data import C4C_USER, DEMO_USERS, seed_demo
+from backend.demo.data import C4C_USER, DEMO_USERS, seed_demo
 from backend.models import Mailbox, Tenant, User
 from backend.models.mailbox import Provider
 from emulators.c4c import C4CEmulator, create_emulator

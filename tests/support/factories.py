@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
-from backend.demo_data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
+from backend.demo.data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
 from backend.models.tenant import TenantSettings
 from backend.models.types import MailSystem
 from backend.models.user import Role
-from backend.onboarding import add_user, create_tenant
+from backend.tenants.onboarding import add_user, create_tenant
 
 
 def tenant_settings() -> TenantSettings:

@@ -17,16 +17,16 @@ from exchangelib import Account
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
-from backend.demo_data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
+from backend.demo.data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
 from backend.extensions import Resources
 from backend.models import Mailbox, Run, Tenant
 from backend.models.mailbox import Provider
 from backend.models.run import Trigger
 from backend.models.types import MailSystem
 from backend.models.user import Role
-from backend.onboarding import add_user, create_tenant
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
+from backend.tenants.onboarding import add_user, create_tenant
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
 from emulators.google import GoogleEmulator

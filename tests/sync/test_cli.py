@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from exchangelib import Contact
 
-from backend.db import utcnow
 from backend.models import Mailbox
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
+from backend.storage.db import utcnow
 from backend.sync import status
 
 

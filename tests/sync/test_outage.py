@@ -19,10 +19,10 @@ from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider
 from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode
-from backend.onboarding import add_user
 from backend.settings import Settings
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
+from backend.tenants.onboarding import add_user
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator

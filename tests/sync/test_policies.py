@@ -138,7 +138,7 @@ def test_the_mass_change_guard_holds_and_writes_nothing(
 def test_wrong_credentials_stop_the_mailbox(
     owner, sync_now, session, mailbox, resources, mail, app
 ) -> None:
-    from backend.credentials import store_mailbox_credentials
+    from backend.auth.credentials import store_mailbox_credentials
 
     store_mailbox_credentials(mailbox, owner.wrong_credentials(), resources.cipher)
     session.commit()

@@ -16,7 +16,7 @@ from exchangelib.indexed_properties import PhoneNumber
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.demo_data import DEMO_USERS
+from backend.demo.data import DEMO_USERS
 from backend.extensions import Resources
 from backend.models import Issue, Mailbox, Run
 from backend.models.run import RunOutcome, Trigger

@@ -15,7 +15,6 @@ from exchangelib.indexed_properties import EmailAddress
 from sqlalchemy import select
 
 from backend.crm.c4c import C4CClient
-from backend.db import utcnow
 from backend.extensions import Resources
 from backend.models import AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution, Source
@@ -31,6 +30,7 @@ from backend.savedialog import (
     submit,
 )
 from backend.savedialog import errors as texts
+from backend.storage.db import utcnow
 from backend.sync import issues as issue_service
 from backend.sync.errors import Classification
 from emulators.base import Fault

@@ -15,7 +15,6 @@ import psutil
 from rq import Queue
 from sqlalchemy import select
 
-from backend.db import utcnow
 from backend.extensions import Resources
 from backend.jobs import queues
 from backend.jobs.runtime import use_app
@@ -23,6 +22,7 @@ from backend.jobs.schedule import enqueue_due_mailboxes, enqueue_sync
 from backend.jobs.single_flight import HEARTBEAT_STALE, sync_job_id
 from backend.models import Mailbox, Run, SyncItem
 from backend.models.run import RunOutcome, Trigger
+from backend.storage.db import utcnow
 from backend.sync import status
 from backend.sync.markers import wanted_markers
 from emulators.c4c import C4CEmulator

@@ -10,13 +10,13 @@ from flask import url_for
 from rq import Queue
 from sqlalchemy import event, select
 
-from backend.db import utcnow
 from backend.jobs import queues
 from backend.models import AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
 from backend.models.user import Role
+from backend.storage.db import utcnow
 from backend.sync.engine import MASS_CHANGE_CODE
 from backend.web.admin_users import status_pill
 from tests.support import factories

@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from backend.demo_data import CONTOSO_ENTRA_TENANT_ID
+from backend.demo.data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import AuditEvent, User
 from backend.models.user import Role
 from backend.web.admin_consent import GRAPH_SCOPE, read_answer

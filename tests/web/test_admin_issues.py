@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.db import utcnow
 from backend.models import AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution, Source
 from backend.models.types import IssueCode, ItemType
+from backend.storage.db import utcnow
 from backend.web.admin_csv import HEADER, neutralise
 from tests.support import factories
 from tests.support.web import csrf_token

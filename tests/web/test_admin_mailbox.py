@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.db import utcnow
 from backend.models import Mailbox, Run, ServiceHealth, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode
+from backend.storage.db import utcnow
 from tests.support import factories
 from tests.support.web import sign_in
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend.audit import record_audit
-from backend.db import utcnow
-from backend.demo_data import CONTOSO_ENTRA_TENANT_ID
+from backend.actions.audit import record_audit
+from backend.demo.data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import AuditEvent, User
 from backend.models.tenant import ConflictPolicy, ForbiddenPolicy, Reminder, TenantSettings
 from backend.models.types import Direction, ItemType
+from backend.storage.db import utcnow
 from backend.web.admin_audit import detail_lines
 from backend.web.admin_forms import parse_settings, values_of
 from tests.support import factories

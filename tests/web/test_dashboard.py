@@ -8,7 +8,6 @@ import pytest
 from rq import Queue
 
 from backend.auth import addin_tokens
-from backend.db import utcnow
 from backend.jobs import queues
 from backend.models import Issue, Mailbox, SyncItem, User
 from backend.models.issue import Source
@@ -16,6 +15,7 @@ from backend.models.mailbox import HealthStatus
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
 from backend.models.user import Role
+from backend.storage.db import utcnow
 from tests.support import factories
 from tests.support.web import csrf_token, sign_in
 

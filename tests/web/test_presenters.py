@@ -7,12 +7,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from backend import presenters
 from backend.models import Issue, Mailbox, MailboxItemState, ServiceHealth, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import IssueCode, ItemType, MailSystem
 from backend.settings import Settings
-from backend.web import presenters
 
 NOW = datetime(2026, 11, 28, 12, 0)
 SINCE = datetime(2026, 11, 28, 12, 40, tzinfo=UTC)

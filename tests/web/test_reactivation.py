@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from backend.credentials import mailbox_credentials
+from backend.auth.credentials import mailbox_credentials
 from backend.models import User
 from backend.models.mailbox import HealthStatus, Provider
 from tests.support import factories

@@ -8,7 +8,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from backend.demo_data import CONTOSO_ENTRA_TENANT_ID
+from backend.demo.data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import Tenant, User
 from backend.models.user import Role
 from emulators.identity import IdentityEmulator

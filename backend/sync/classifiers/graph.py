@@ -14,7 +14,7 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError as ClientOAuthError
 from authlib.oauth2.base import OAuth2Error
 
-from backend.mailbox.graph import INVALID_ANSWER, GraphError
+from backend.mailbox.graph.provider import INVALID_ANSWER, GraphError
 from backend.models.types import IssueCode
 from backend.sync.classifiers.common import classify_plain
 from backend.sync.errors import Classification

@@ -18,9 +18,7 @@ from dataclasses import dataclass
 import click
 from flask.cli import with_appcontext
 
-from backend import schema
-from backend.cli.supervisor import Supervisor
-from backend.demo_data import (
+from backend.demo.data import (
     C4C_USER,
     CONTOSO_ENTRA_TENANT_ID,
     DEMO_USERS,
@@ -29,11 +27,13 @@ from backend.demo_data import (
     DemoUser,
     seed_demo,
 )
-from backend.embedded_redis import stop_embedded_redis
+from backend.demo.supervisor import Supervisor
 from backend.extensions import resources
 from backend.models.mailbox import Provider
+from backend.presenters import provider_label
 from backend.settings import DEMO_ADDON, DEMO_CLIENT, default_database_url
-from backend.web.presenters import provider_label
+from backend.storage import schema
+from backend.storage.embedded_redis import stop_embedded_redis
 
 WEB_PORT = 8000
 

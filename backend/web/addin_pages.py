@@ -16,8 +16,8 @@ from typing import TypeVar
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from backend.addin import ADDIN_VERSION
-from backend.addin_manifest import render_manifest
+from backend.addin.item_status import ADDIN_VERSION
+from backend.addin.manifest import render_manifest
 from backend.auth import addin_tokens
 from backend.extensions import db_session, resources
 from backend.web.access import me, signed_in

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from backend.addin import ADDIN_VERSION
+from backend.addin.item_status import ADDIN_VERSION
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "addin"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "addin"
 _templates = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
     autoescape=True,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from exchangelib import (
     DELEGATE,
@@ -40,27 +39,26 @@ from backend.mailbox.base import (
     ItemRef,
     UnsupportedOperation,
 )
-from backend.mailbox.ews_credentials import (
+from backend.mailbox.ews.credentials import (
     BasicAuth,
     BearerToken,
     Impersonation,
     exchangelib_credentials,
 )
-from backend.mailbox.ews_records import (
+from backend.mailbox.ews.records import (
     ITEM_CLASSES,
     READ_FIELDS,
     WRITABLE_FIELDS,
     item_values,
     record_from_item,
 )
-from backend.mailbox.ews_selection import (
+from backend.mailbox.ews.selection import (
     SAP_CATEGORY,
     SELECTIONS,
     Selection,
-    pack_cursor,
-    unpack_cursor,
 )
 from backend.mailbox.markers import CategoryMarkers
+from backend.mailbox.outlook import owa_link, pack_cursor, unpack_cursor
 from backend.models.types import ItemType
 
 SYNC_PAGE = 512
@@ -333,13 +331,3 @@ class ExchangeProvider(CategoryMarkers):
 def owa_url_of(endpoint: str) -> str:
     """Outlook on the web of the server whose EWS endpoint is ``endpoint``."""
     return endpoint.rsplit("/EWS/", 1)[0] + "/owa/"
-
-
-def owa_link(owa_url: str, item_type: ItemType, item_id: str) -> str:
-    """An Outlook on the web URL that opens one item (no connection needed)."""
-    view = {
-        ItemType.EMAIL: "ReadMessageItem",
-        ItemType.APPOINTMENT: "CalendarItemDetails",
-    }.get(item_type)
-    link = f"{owa_url}?ItemID={quote(item_id, safe='')}&exvsurl=1"
-    return f"{link}&viewmodel={view}" if view else link

@@ -41,7 +41,6 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
-from backend.mailbox import google_records
 from backend.mailbox.base import (
     AccountRecord,
     AppointmentRecord,
@@ -54,6 +53,7 @@ from backend.mailbox.base import (
     TaskRecord,
     UnsupportedOperation,
 )
+from backend.mailbox.gmail import records as google_records
 from backend.models.types import ItemType
 
 SAP_LABEL = "SAP E-Mails"

@@ -49,10 +49,9 @@ from backend.mailbox.base import (
     ItemRef,
     UnsupportedOperation,
 )
-from backend.mailbox.ews_selection import pack_cursor, unpack_cursor
-from backend.mailbox.exchange import owa_link
-from backend.mailbox.graph_records import SELECT, json_from_record, record_from_json
+from backend.mailbox.graph.records import SELECT, json_from_record, record_from_json
 from backend.mailbox.markers import MARKER, SAP_CATEGORY, CategoryMarkers
+from backend.mailbox.outlook import owa_link, pack_cursor, unpack_cursor
 from backend.models.types import ItemType
 
 GRAPH = "https://graph.microsoft.com"

@@ -18,20 +18,20 @@ from redis import Redis
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from backend.audit import record_audit
+from backend.actions.audit import record_audit
+from backend.actions.retry import request_retry
 from backend.auth import addin_tokens
+from backend.auth.credentials import mailbox_credentials, store_mailbox_credentials
 from backend.auth.crypto import TokenCipher
 from backend.auth.revocation import RevocationFailed
-from backend.credentials import mailbox_credentials, store_mailbox_credentials
-from backend.db import utcnow
 from backend.jobs.schedule import enqueue_sync
 from backend.models import Issue, Mailbox, User
 from backend.models.mailbox import HealthStatus
 from backend.models.run import Trigger
 from backend.settings import Settings
+from backend.storage.db import utcnow
 from backend.sync import status
 from backend.sync.engine import MASS_CHANGE_CODE, approve_mass_change
-from backend.sync.retry import request_retry
 
 REVOKED = "revoked"
 """``status_reason`` of a mailbox whose access a person revoked."""

@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from backend.auth.credentials import store_c4c_credentials, store_mailbox_credentials
 from backend.auth.crypto import TokenCipher
-from backend.credentials import store_c4c_credentials, store_mailbox_credentials
-from backend.db import utcnow
 from backend.models import Mailbox, Tenant, User
 from backend.models.mailbox import Provider
 from backend.models.tenant import TenantSettings
 from backend.models.types import MailSystem
 from backend.models.user import Role
+from backend.storage.db import utcnow
 
 PROVIDER_OF = {
     MailSystem.EXCHANGE_SERVER: Provider.EXCHANGE,

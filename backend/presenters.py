@@ -12,9 +12,10 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import url_for
 
-from backend.mailbox import gmail
-from backend.mailbox.exchange import owa_link, owa_url_of
-from backend.mailbox.graph import outlook_web_link
+from backend.mailbox.ews.provider import owa_url_of
+from backend.mailbox.gmail import provider as gmail
+from backend.mailbox.graph.provider import outlook_web_link
+from backend.mailbox.outlook import owa_link
 from backend.models import Issue, Mailbox, ServiceHealth, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage

@@ -22,7 +22,7 @@ from backend.models.mailbox import Provider
 from backend.models.tenant import ConflictPolicy
 from backend.models.types import ItemType, MailSystem
 from backend.models.user import Role
-from backend.onboarding import add_user, create_tenant
+from backend.tenants.onboarding import add_user, create_tenant
 
 C4C_URL = "http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/"
 EWS_URL = "http://127.0.0.1:8102/EWS/Exchange.asmx"

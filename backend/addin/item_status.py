@@ -23,8 +23,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.audit import record_audit
-from backend.db import utcnow
+from backend.actions.audit import record_audit
 from backend.extensions import Resources
 from backend.jobs.schedule import enqueue_sync
 from backend.mailbox.base import UnsupportedOperation
@@ -33,6 +32,7 @@ from backend.models.mailbox import HealthStatus, Provider
 from backend.models.run import Trigger
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
+from backend.storage.db import utcnow
 from backend.sync import connect
 
 ADDIN_VERSION = "1.0.0"

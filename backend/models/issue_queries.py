@@ -15,15 +15,15 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
-from backend.db import MAX_ID
 from backend.models import Issue, Mailbox, User
 from backend.models.types import IssueCode, ItemType
+from backend.storage.db import MAX_ID
 
 Status = Literal["open", "resolved", "all"]
 
 
 def row_id(text: str) -> int | None:
-    """``text`` as a row id (ASCII digits, 1 to :data:`~backend.db.MAX_ID`), else ``None``."""
+    """``text`` as a row id (ASCII digits, 1 to ``MAX_ID``), else ``None``."""
     if not (text.isascii() and text.isdigit()):
         return None
     number = int(text)

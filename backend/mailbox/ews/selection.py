@@ -1,16 +1,13 @@
-"""Which EWS folders hold each item type, and the cursor that packs one sync state per folder."""
+"""Which EWS folders hold each item type, and whether their items need the "SAP" category."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 
 from backend.mailbox.markers import SAP_CATEGORY
 from backend.models.types import ItemType
 
-__all__ = ["SAP_CATEGORY", "SELECTIONS", "Selection", "pack_cursor", "unpack_cursor"]
+__all__ = ["SAP_CATEGORY", "SELECTIONS", "Selection"]
 
 
 @dataclass(frozen=True)
@@ -37,20 +34,3 @@ SELECTIONS: dict[ItemType, tuple[Selection, ...]] = {
         Selection("sent", None, True),
     ),
 }
-
-
-def pack_cursor(states: dict[str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(states, sort_keys=True).encode()).decode()
-
-
-def unpack_cursor(cursor: str | None) -> dict[str, str] | None:
-    """The folder states in ``cursor``, or ``None`` when it is absent or not one of ours."""
-    if not cursor:
-        return None
-    try:
-        states = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError):
-        return None
-    if not isinstance(states, dict) or not all(isinstance(v, str) for v in states.values()):
-        return None
-    return states

@@ -1,0 +1,1 @@
+"""The demo: Contoso's data and the ``flask demo`` runner."""

@@ -1,0 +1,1 @@
+"""Exchange Server mailboxes over EWS (exchangelib)."""

@@ -1,0 +1,1 @@
+"""Gmail mailboxes over Google's Gmail, People, Calendar and Tasks APIs."""

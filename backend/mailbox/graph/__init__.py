@@ -1,0 +1,1 @@
+"""Exchange Online mailboxes over Microsoft Graph."""

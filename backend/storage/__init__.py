@@ -1,0 +1,1 @@
+"""Where the data lives: the database engine, migrations applied, the embedded Redis."""

@@ -1,0 +1,1 @@
+"""Putting a company into service: its tenant, users and mailbox connections."""
