@@ -19,9 +19,9 @@ from typing import Any
 
 from exchangelib import BASIC, DELEGATE, Account, Build, Configuration, Credentials, Version
 
-from backend.mailbox.ews_credentials import BasicAuth
-from backend.mailbox.ews_records import READ_FIELDS
-from backend.mailbox.exchange import FETCH_CHUNK, SYNC_PAGE, ExchangeProvider
+from backend.mailbox.ews.credentials import BasicAuth
+from backend.mailbox.ews.provider import FETCH_CHUNK, SYNC_PAGE, ExchangeProvider
+from backend.mailbox.ews.records import READ_FIELDS
 from backend.models.types import ItemType
 from emulators.ews import EwsEmulator, Mailbox
 from emulators.ews.seed import add_contact, add_message

@@ -26,8 +26,8 @@ from typing import Any
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from backend.mailbox import google_records
-from backend.mailbox.gmail import BATCH, GROUPS, MARK, PAGE, SAP_LABEL, TASK_LIST
+from backend.mailbox.gmail import records as google_records
+from backend.mailbox.gmail.provider import BATCH, GROUPS, MARK, PAGE, SAP_LABEL, TASK_LIST
 from backend.models.mailbox import Provider
 from backend.models.types import ItemType, MailSystem
 from emulators.google import GoogleEmulator

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from backend.mailbox.graph_records import SELECT
+from backend.mailbox.graph.records import SELECT
 from backend.models.mailbox import Provider
 from backend.models.types import ItemType, MailSystem
 from emulators.graph import GraphEmulator

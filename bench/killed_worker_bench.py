@@ -43,7 +43,7 @@ from backend.models.mailbox import Provider
 from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
 from backend.models.types import MailSystem
-from backend.onboarding import add_user, create_tenant
+from backend.tenants.onboarding import add_user, create_tenant
 from bench.scratch import scratch_app
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator

@@ -36,7 +36,7 @@ from backend.jobs.sync import sync_mailbox
 from backend.models import Mailbox, Run
 from backend.models.mailbox import Provider
 from backend.models.types import MailSystem
-from backend.onboarding import add_user, create_tenant
+from backend.tenants.onboarding import add_user, create_tenant
 from bench.scratch import scratch_app
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator, create_emulator

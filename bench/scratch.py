@@ -8,8 +8,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from backend import create_app, schema
+from backend import create_app
 from backend.extensions import Resources
+from backend.storage import schema
 
 
 def scratch_app(folder: Path, log_level: str = "ERROR") -> Flask:

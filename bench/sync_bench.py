@@ -43,17 +43,17 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.crm.c4c import C4CClient
-from backend.db import make_engine, make_session_factory
 from backend.instance import with_development_secrets
-from backend.mailbox.ews_records import READ_FIELDS
+from backend.mailbox.ews.records import READ_FIELDS
 from backend.models import Mailbox, Run
 from backend.models.run import Trigger
 from backend.models.types import ItemType, MailSystem
-from backend.onboarding import add_user, create_tenant
-from backend.schema import upgrade
 from backend.settings import load_settings
+from backend.storage.db import make_engine, make_session_factory
+from backend.storage.schema import upgrade
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
+from backend.tenants.onboarding import add_user, create_tenant
 from bench.exchange_bench import read_bare
 from bench.gmail_side import GmailSide
 from bench.graph_side import GraphSide

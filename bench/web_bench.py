@@ -43,14 +43,20 @@ from werkzeug.serving import make_server
 
 from backend import create_app
 from backend.auth import addin_tokens
-from backend.db import make_engine
-from backend.issue_queries import IssueFilter, Position, after, issue_count_query, issue_query
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.issue import Operation, Resolution, Source
+from backend.models.issue_queries import (
+    IssueFilter,
+    Position,
+    after,
+    issue_count_query,
+    issue_query,
+)
 from backend.models.mailbox import HealthStatus, Provider
 from backend.models.types import Direction, IssueCode, ItemType, MailSystem
 from backend.models.user import Role
-from backend.schema import upgrade
+from backend.storage.db import make_engine
+from backend.storage.schema import upgrade
 
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432/"
 DATABASE = "ssi_bench_web"
