@@ -220,6 +220,39 @@ def title_hidden(issue: Issue, viewer_id: int, hide_other_users_titles: bool) ->
     return hide_other_users_titles and issue.user_id != viewer_id
 
 
+def issue_document(
+    issue: Issue,
+    *,
+    mailbox_address: str,
+    owner: dict[str, Any] | None,
+    hidden: bool,
+    base: str,
+) -> dict[str, Any]:
+    """An issue as the issues API (``docs/openapi.yaml``) and ``flask issues list --json`` give
+    it; ``hidden`` leaves out what the tenant hides of other users' items, ``base`` is the public
+    address its links start with."""
+    return {
+        **issue_core(issue),
+        "title": None if hidden else issue.title,
+        "message": None if hidden else issue.backend_message,
+        "source": issue.source,
+        "direction": issue.direction,
+        "operation": issue.operation,
+        "backend_code": issue.backend_code,
+        "http_status": issue.http_status,
+        "resolved_at": utc_iso(issue.resolved_at),
+        "resolution": issue.resolution,
+        "mailbox": {"id": issue.mailbox_id, "address": mailbox_address},
+        "user": owner,
+        "c4c_object_id": issue.c4c_object_id,
+        "mailbox_item_id": issue.mailbox_item_id,
+        "links": {
+            "self": f"{base}/api/v1/issues/{issue.id}",
+            "dashboard": f"{base}/issues#issue-{issue.id}",
+        },
+    }
+
+
 def utc_iso(moment: datetime | None) -> str | None:
     """A time as the JSON APIs and ``<time datetime>`` attributes give it: ISO 8601 in UTC,
     ending in ``Z``."""

@@ -1,9 +1,10 @@
 """What people do to a mailbox connection from the web: each action checked and audited.
 
 Users act on their own mailbox (pause, resume, force, re-activate, revoke); key users on any
-mailbox of their tenant (also reset, relaunch, enable and approve a held mass change). Status
-changes go through :mod:`backend.sync.status`; this module adds the audit and the side effects
-(queueing a run, revoking a token at the provider).
+mailbox of their tenant (also reset, relaunch, enable and approve a held mass change); an
+operator on the server's command line (``flask sync approve``, audited as :data:`OPERATOR`).
+Status changes go through :mod:`backend.sync.status`; this module adds the audit and the side
+effects (queueing a run, revoking a token at the provider).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from backend.models.run import Trigger
 from backend.settings import Settings
 from backend.storage.db import utcnow
 from backend.sync import status
-from backend.sync.engine import MASS_CHANGE_CODE, approve_mass_change
+from backend.sync.engine import MASS_CHANGE_CODE
+
+OPERATOR = "operator"
+"""Who the audit log names for an action run on the server's command line."""
 
 REVOKED = "revoked"
 """``status_reason`` of a mailbox whose access a person revoked."""
@@ -45,7 +49,9 @@ class ActionRefused(Exception):
     """The action does not apply to the mailbox in its current state; the message says why."""
 
 
-def _audit(session: Session, mailbox: Mailbox, actor: User, action: str, **details: Any) -> None:
+def _audit(
+    session: Session, mailbox: Mailbox, actor: User | str, action: str, **details: Any
+) -> None:
     record_audit(
         session,
         tenant_id=mailbox.tenant_id,
@@ -157,7 +163,7 @@ def mass_change_held(session: Session, mailbox: Mailbox) -> bool:
     return bool(session.scalar(select(held)))
 
 
-def approve(session: Session, mailbox: Mailbox, actor: User) -> None:
+def approve(session: Session, mailbox: Mailbox, actor: User | str) -> None:
     """Let a held mass change go ahead on the next run.
 
     Raises:
@@ -165,8 +171,7 @@ def approve(session: Session, mailbox: Mailbox, actor: User) -> None:
     """
     if not mass_change_held(session, mailbox):
         raise ActionRefused("no mass change is held for approval")
-    approve_mass_change(mailbox)
-    mailbox.next_sync_at = utcnow()
+    status.approve_mass_change(mailbox, utcnow())
     _audit(session, mailbox, actor, "approve_mass_change")
 
 

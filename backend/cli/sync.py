@@ -8,14 +8,15 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from backend import presenters
+from backend.actions import mailbox as mailbox_actions
 from backend.extensions import resources
-from backend.jobs.single_flight import AlreadyRunning, MailboxLock
-from backend.models import Issue, Mailbox
+from backend.jobs.single_flight import AlreadyRunning
+from backend.jobs.sync import locked_run
+from backend.models import Issue, Mailbox, User
+from backend.models.mailbox import HealthStatus
 from backend.models.run import Trigger
-from backend.storage.db import utcnow
 from backend.sync import status
-from backend.sync.engine import Engine, approve_mass_change
-from backend.sync.runs import execute_run
 
 sync = AppGroup("sync", help="Run, relaunch and approve mailbox syncs.")
 issues_group = AppGroup("issues", help="Sync issues.")
@@ -34,20 +35,18 @@ def run_now(address: str) -> None:
     found = resources()
     session = found.session_factory()
     try:
-        mailbox = _mailbox(session, address)
-        with MailboxLock(found.redis, mailbox.id, found.settings.sync_lock_ttl_seconds):
-            engine = Engine(found.cipher, found.settings, found.redis)
-            with click.progressbar(length=1, label=f"syncing {mailbox.address}") as bar:
-                run = execute_run(
-                    session, mailbox, engine, trigger=Trigger.CLI, settings=found.settings
-                )
-                bar.update(1)
+        mailbox_id = _mailbox(session, address).id
+        with click.progressbar(length=1, label=f"syncing {address.lower()}") as bar:
+            run = locked_run(found, session, mailbox_id, Trigger.CLI)
+            bar.update(1)
     except AlreadyRunning:
         raise click.ClickException("a worker is syncing this mailbox right now") from None
     except status.TransitionError as error:
         raise click.ClickException(str(error)) from None
     finally:
         session.close()
+    if run is None:
+        raise click.ClickException(f"no mailbox {address}")
     click.echo(
         f"run {run.id}: {run.outcome} in {run.seconds or 0:.1f} s; read {run.items_read}, "
         f"created {run.created}, updated {run.updated}, deleted {run.deleted}, "
@@ -65,8 +64,11 @@ def relaunch_failed() -> None:
     found = resources()
     session = found.session_factory()
     try:
-        now = utcnow()
-        count = sum(status.relaunch(mailbox, now) for mailbox in session.scalars(select(Mailbox)))
+        failed = select(Mailbox).where(Mailbox.status == HealthStatus.FAILED_UNKNOWN)
+        count = 0
+        for mailbox in session.scalars(failed):
+            mailbox_actions.relaunch(session, mailbox, mailbox_actions.OPERATOR)
+            count += 1
         session.commit()
     finally:
         session.close()
@@ -80,9 +82,10 @@ def approve(address: str) -> None:
     session = found.session_factory()
     try:
         mailbox = _mailbox(session, address)
-        approve_mass_change(mailbox)
-        mailbox.next_sync_at = utcnow()
+        mailbox_actions.approve(session, mailbox, mailbox_actions.OPERATOR)
         session.commit()
+    except mailbox_actions.ActionRefused as refused:
+        raise click.ClickException(f"{address}: {refused}") from None
     finally:
         session.close()
     click.echo(f"approved: the next run of {address} writes the held change")
@@ -90,14 +93,15 @@ def approve(address: str) -> None:
 
 @issues_group.command("list", help="Open issues, newest first.")
 @click.option("--mailbox", "address", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Each issue as the issues API gives it.")
 def list_issues(address: str | None, as_json: bool) -> None:
     found = resources()
     session = found.session_factory()
     try:
         query = (
-            select(Issue, Mailbox.address)
+            select(Issue, Mailbox.address, User.email, User.name)
             .join(Mailbox, Mailbox.id == Issue.mailbox_id)
+            .outerjoin(User, User.id == Issue.user_id)
             .where(Issue.resolved_at.is_(None))
             .order_by(Issue.id.desc())
         )
@@ -107,9 +111,11 @@ def list_issues(address: str | None, as_json: bool) -> None:
     finally:
         session.close()
     if as_json:
-        click.echo(json.dumps([_as_dict(issue, box) for issue, box in rows], indent=2))
+        base = found.settings.public_base_url.rstrip("/")
+        documents = [_document(issue, box, email, name, base) for issue, box, email, name in rows]
+        click.echo(json.dumps(documents, indent=2))
         return
-    for issue, box in rows:
+    for issue, box, _, _ in rows:
         click.echo(
             f"{issue.id:>6}  {box:<28} {issue.code:<12} {issue.item_type or 'MAILBOX':<12}"
             f"{(issue.title or '')[:30]:<30}  x{issue.occurrences}  {issue.action_title}"
@@ -117,24 +123,11 @@ def list_issues(address: str | None, as_json: bool) -> None:
     click.echo(f"{len(rows)} open issue(s)")
 
 
-def _as_dict(issue: Issue, address: str) -> dict[str, object]:
-    return {
-        "id": issue.id,
-        "mailbox": address,
-        "item_type": issue.item_type,
-        "mailbox_item_id": issue.mailbox_item_id,
-        "c4c_object_id": issue.c4c_object_id,
-        "title": issue.title,
-        "code": issue.code,
-        "source": issue.source,
-        "direction": issue.direction,
-        "operation": issue.operation,
-        "backend_code": issue.backend_code,
-        "message": issue.backend_message,
-        "http_status": issue.http_status,
-        "fields": issue.fields,
-        "action": {"title": issue.action_title, "text": issue.action_text},
-        "first_seen_at": issue.first_seen_at.isoformat(),
-        "last_seen_at": issue.last_seen_at.isoformat(),
-        "occurrences": issue.occurrences,
-    }
+def _document(
+    issue: Issue, address: str, email: str | None, name: str | None, base: str
+) -> dict[str, object]:
+    """The operator sees every field: nothing is hidden on the server's own command line."""
+    owner = {"id": issue.user_id, "email": email, "name": name} if email is not None else None
+    return presenters.issue_document(
+        issue, mailbox_address=address, owner=owner, hidden=False, base=base
+    )

@@ -35,7 +35,7 @@ from backend.models.tenant import ItemTypeSettings
 from backend.models.types import IssueCode
 from backend.settings import Settings
 from backend.storage.db import utcnow
-from backend.sync import alerts, connect, issues, markers
+from backend.sync import alerts, connect, issues, markers, status
 from backend.sync.backoff import RetryingProvider
 from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
@@ -208,8 +208,7 @@ class Engine:
         hold = issues.ItemRef()
         if not trips(destructive, synced or 0, limits):
             return False
-        if ctx.mailbox.mass_change_approved_at is not None:
-            ctx.mailbox.mass_change_approved_at = None
+        if status.use_mass_change_approval(ctx.mailbox):
             issues.resolve(ctx.session, ctx.mailbox, hold, how=Resolution.KEY_USER, now=utcnow())
             ctx.session.commit()
             return False
@@ -257,8 +256,3 @@ def _guarded(classify: Any, call: Any) -> Any:
         raise
     except Exception as error:
         raise SyncError(classify(error)) from error
-
-
-def approve_mass_change(mailbox: Mailbox) -> None:
-    """A key user approved the held change: the next run writes it."""
-    mailbox.mass_change_approved_at = utcnow()

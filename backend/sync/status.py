@@ -249,6 +249,20 @@ def force(mailbox: Mailbox, now: datetime, min_interval: timedelta) -> None:
     mailbox.next_sync_at = now
 
 
+def approve_mass_change(mailbox: Mailbox, now: datetime) -> None:
+    """A key user approved a held mass change: the next run writes it, due at once."""
+    mailbox.mass_change_approved_at = now
+    if mailbox.status in SYNCABLE:
+        mailbox.next_sync_at = now
+
+
+def use_mass_change_approval(mailbox: Mailbox) -> bool:
+    """Whether a key user approved the change this run would hold; the approval is used up."""
+    approved = mailbox.mass_change_approved_at is not None
+    mailbox.mass_change_approved_at = None
+    return approved
+
+
 def sweep_dead(mailbox: Mailbox, now: datetime) -> bool:
     """Put stages left ``ONGOING`` by a run whose worker died back to ``PENDING``, due at once.
 

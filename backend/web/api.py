@@ -165,29 +165,15 @@ def _base_url() -> str:
 
 def _issue_json(row: Row[Any], hide_other_users_titles: bool, base: str) -> dict[str, Any]:
     issue: Issue = row.Issue
-    hidden = presenters.title_hidden(issue, current_user.id, hide_other_users_titles)
     owner = (
         {"id": issue.user_id, "email": row.user_email, "name": row.user_name}
         if issue.user_id is not None and row.user_email is not None
         else None
     )
-    return {
-        **presenters.issue_core(issue),
-        "title": None if hidden else issue.title,
-        "message": None if hidden else issue.backend_message,
-        "source": issue.source,
-        "direction": issue.direction,
-        "operation": issue.operation,
-        "backend_code": issue.backend_code,
-        "http_status": issue.http_status,
-        "resolved_at": presenters.utc_iso(issue.resolved_at),
-        "resolution": issue.resolution,
-        "mailbox": {"id": issue.mailbox_id, "address": row.mailbox_address},
-        "user": owner,
-        "c4c_object_id": issue.c4c_object_id,
-        "mailbox_item_id": issue.mailbox_item_id,
-        "links": {
-            "self": f"{base}/api/v1/issues/{issue.id}",
-            "dashboard": f"{base}/issues#issue-{issue.id}",
-        },
-    }
+    return presenters.issue_document(
+        issue,
+        mailbox_address=row.mailbox_address,
+        owner=owner,
+        hidden=presenters.title_hidden(issue, current_user.id, hide_other_users_titles),
+        base=base,
+    )

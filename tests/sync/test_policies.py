@@ -14,8 +14,10 @@ from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome, Trigger
 from backend.models.tenant import ConflictPolicy
 from backend.models.types import IssueCode, ItemType
+from backend.storage.db import utcnow
 from backend.sync import issues as issue_service
-from backend.sync.engine import Engine, approve_mass_change
+from backend.sync import status
+from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator
 from tests.support.owners import MailboxOwner
@@ -127,7 +129,7 @@ def test_the_mass_change_guard_holds_and_writes_nothing(
     assert "30 of its 30 synced items" in asked.body
     assert owner.contact(contacts[0]).job_title is None
 
-    approve_mass_change(session.get(Mailbox, mailbox.id))
+    status.approve_mass_change(session.get(Mailbox, mailbox.id), utcnow())
     session.commit()
     run = sync_now()
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
