@@ -11,9 +11,9 @@ import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -166,64 +166,60 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         ConfigError: a value is malformed, or production lacks a required secret.
     """
     env = _Env(os.environ if environ is None else environ)
-    environment = env.choice("SSI_ENV", "development", ENVIRONMENTS)
+    environment = env.choice("SSI_ENV", ENVIRONMENTS, _default_of("environment"))
     production = environment == "production"
-    instance_path = Path(env.text("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))).resolve()
+    instance_path = Path(env.text("INSTANCE_PATH", str(_default_of("instance_path")))).resolve()
     values: dict[str, object] = {
         "environment": environment,
         "instance_path": instance_path,
-        "secret_key": env.text("SECRET_KEY", "", required=production),
+        "secret_key": env.text("SECRET_KEY", required=production),
         "database_url": env.parse(
             "DATABASE_URL",
             _default_database(instance_path),
             _database_url,
             required=production,
         ),
-        "redis_url": env.parse("REDIS_URL", None, _redis_url, required=production),
+        "redis_url": env.parse("REDIS_URL", parse=_redis_url, required=production),
         "token_encryption_keys": env.parse(
-            "TOKEN_ENCRYPTION_KEYS", (), _fernet_keys, required=production
+            "TOKEN_ENCRYPTION_KEYS", parse=_fernet_keys, required=production
         ),
-        "public_base_url": env.parse("PUBLIC_BASE_URL", "http://127.0.0.1:8000", _http_url),
-        "log_level": env.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
-        "sync_interval_seconds": env.integer("SYNC_INTERVAL_SECONDS", 300, minimum=30),
-        "sync_lock_ttl_seconds": env.integer("SYNC_LOCK_TTL_SECONDS", 60, minimum=5),
-        "sync_job_timeout_seconds": env.integer("SYNC_JOB_TIMEOUT_SECONDS", 3600, minimum=60),
-        "connect_timeout_seconds": env.integer("CONNECT_TIMEOUT_SECONDS", 5, minimum=1, maximum=60),
-        "read_timeout_seconds": env.integer("READ_TIMEOUT_SECONDS", 30, minimum=5, maximum=600),
-        "dialog_timeout_seconds": env.integer("DIALOG_TIMEOUT_SECONDS", 15, minimum=2, maximum=60),
-        "circuit_open_seconds": env.integer("CIRCUIT_OPEN_SECONDS", 300, minimum=10),
-        "service_give_up_seconds": env.integer("SERVICE_GIVE_UP_SECONDS", 60, minimum=5),
+        "public_base_url": env.parse("PUBLIC_BASE_URL", parse=_http_url),
+        "log_level": env.choice("LOG_LEVEL", LOG_LEVELS),
+        "sync_interval_seconds": env.integer("SYNC_INTERVAL_SECONDS", minimum=30),
+        "sync_lock_ttl_seconds": env.integer("SYNC_LOCK_TTL_SECONDS", minimum=5),
+        "sync_job_timeout_seconds": env.integer("SYNC_JOB_TIMEOUT_SECONDS", minimum=60),
+        "connect_timeout_seconds": env.integer("CONNECT_TIMEOUT_SECONDS", minimum=1, maximum=60),
+        "read_timeout_seconds": env.integer("READ_TIMEOUT_SECONDS", minimum=5, maximum=600),
+        "dialog_timeout_seconds": env.integer("DIALOG_TIMEOUT_SECONDS", minimum=2, maximum=60),
+        "circuit_open_seconds": env.integer("CIRCUIT_OPEN_SECONDS", minimum=10),
+        "service_give_up_seconds": env.integer("SERVICE_GIVE_UP_SECONDS", minimum=5),
         "force_sync_min_interval_seconds": env.integer(
-            "FORCE_SYNC_MIN_INTERVAL_SECONDS", 60, minimum=0
+            "FORCE_SYNC_MIN_INTERVAL_SECONDS", minimum=0
         ),
         "temporary_failures_before_issue": env.integer(
-            "TEMPORARY_FAILURES_BEFORE_ISSUE", 5, minimum=1
+            "TEMPORARY_FAILURES_BEFORE_ISSUE", minimum=1
         ),
-        "notify_failure_threshold": env.integer("NOTIFY_FAILURE_THRESHOLD", 10, minimum=1),
-        "issue_retention_days": env.integer("ISSUE_RETENTION_DAYS", 90, minimum=1),
-        "smtp_host": env.text("SMTP_HOST", "127.0.0.1"),
-        "smtp_port": env.integer("SMTP_PORT", 8125, minimum=1, maximum=65535),
-        "smtp_username": env.text("SMTP_USERNAME", "") or None,
-        "smtp_password": env.text("SMTP_PASSWORD", "") or None,
-        "smtp_starttls": env.boolean("SMTP_STARTTLS", False),
-        "mail_from": env.text("MAIL_FROM", "ssi-sync <no-reply@ssi-sync.local>"),
-        "support_email": env.text("SUPPORT_EMAIL", "support@ssi-sync.local"),
+        "notify_failure_threshold": env.integer("NOTIFY_FAILURE_THRESHOLD", minimum=1),
+        "issue_retention_days": env.integer("ISSUE_RETENTION_DAYS", minimum=1),
+        "smtp_host": env.text("SMTP_HOST"),
+        "smtp_port": env.integer("SMTP_PORT", minimum=1, maximum=65535),
+        "smtp_username": env.text("SMTP_USERNAME") or None,
+        "smtp_password": env.text("SMTP_PASSWORD") or None,
+        "smtp_starttls": env.boolean("SMTP_STARTTLS"),
+        "mail_from": env.text("MAIL_FROM"),
+        "support_email": env.text("SUPPORT_EMAIL"),
         "sign_in_providers": _sign_in_providers(env, production),
-        "rate_limit_per_minute": env.integer("RATE_LIMIT_PER_MINUTE", 300, minimum=1),
-        "rate_limit_refused_per_minute": env.integer(
-            "RATE_LIMIT_REFUSED_PER_MINUTE", 30, minimum=1
-        ),
-        "max_request_bytes": env.integer(
-            "MAX_REQUEST_BYTES", 1_048_576, minimum=65_536, maximum=104_857_600
-        ),
-        "trusted_proxies": env.parse("TRUSTED_PROXIES", (), _networks),
-        "session_lifetime_hours": env.integer("SESSION_LIFETIME_HOURS", 12, minimum=1, maximum=720),
-        "addin_token_minutes": env.integer("ADDIN_TOKEN_MINUTES", 60, minimum=5, maximum=1440),
-        "addin_min_version": env.parse("ADDIN_MIN_VERSION", "1.0.0", _version),
-        "office_js_url": env.parse("OFFICE_JS_URL", OFFICE_JS_URL, _http_url),
-        "mail_client_origins": env.parse("MAIL_CLIENT_ORIGINS", (), _origins),
-        "google_api_base": env.parse("GOOGLE_API_BASE", None, _http_url),
-        "google_certs_url": env.parse("GOOGLE_CERTS_URL", GOOGLE_CERTS_URL, _http_url),
+        "rate_limit_per_minute": env.integer("RATE_LIMIT_PER_MINUTE", minimum=1),
+        "rate_limit_refused_per_minute": env.integer("RATE_LIMIT_REFUSED_PER_MINUTE", minimum=1),
+        "max_request_bytes": env.integer("MAX_REQUEST_BYTES", minimum=65_536, maximum=104_857_600),
+        "trusted_proxies": env.parse("TRUSTED_PROXIES", parse=_networks),
+        "session_lifetime_hours": env.integer("SESSION_LIFETIME_HOURS", minimum=1, maximum=720),
+        "addin_token_minutes": env.integer("ADDIN_TOKEN_MINUTES", minimum=5, maximum=1440),
+        "addin_min_version": env.parse("ADDIN_MIN_VERSION", parse=_version),
+        "office_js_url": env.parse("OFFICE_JS_URL", parse=_http_url),
+        "mail_client_origins": env.parse("MAIL_CLIENT_ORIGINS", parse=_origins),
+        "google_api_base": env.parse("GOOGLE_API_BASE", parse=_http_url),
+        "google_certs_url": env.parse("GOOGLE_CERTS_URL", parse=_http_url),
         "gmail_addon_service_account": env.text(
             "GMAIL_ADDON_SERVICE_ACCOUNT", "" if production else DEMO_ADDON[0]
         )
@@ -232,15 +228,24 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             "GMAIL_ADDON_CLIENT_ID", "" if production else DEMO_ADDON[1]
         )
         or None,
-        "graph_api_base": env.parse("GRAPH_API_BASE", GRAPH_API_BASE, _http_url),
-        "outlook_web_url": env.parse("OUTLOOK_WEB_URL", OUTLOOK_WEB_URL, _http_url),
-        "graph_login_base": env.parse("GRAPH_LOGIN_BASE", GRAPH_LOGIN_BASE, _http_url),
-        "graph_page_size": env.integer("GRAPH_PAGE_SIZE", 250, minimum=10, maximum=1000),
-        "graph_batch_size": env.integer("GRAPH_BATCH_SIZE", 20, minimum=1, maximum=20),
-        "graph_concurrency": env.integer("GRAPH_CONCURRENCY", 4, minimum=1, maximum=4),
+        "graph_api_base": env.parse("GRAPH_API_BASE", parse=_http_url),
+        "outlook_web_url": env.parse("OUTLOOK_WEB_URL", parse=_http_url),
+        "graph_login_base": env.parse("GRAPH_LOGIN_BASE", parse=_http_url),
+        "graph_page_size": env.integer("GRAPH_PAGE_SIZE", minimum=10, maximum=1000),
+        "graph_batch_size": env.integer("GRAPH_BATCH_SIZE", minimum=1, maximum=20),
+        "graph_concurrency": env.integer("GRAPH_CONCURRENCY", minimum=1, maximum=4),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+DEFAULT: Any = object()
+"""A read's default is the :class:`Settings` field's of the same name (``SMTP_PORT``:
+``smtp_port``), so each default is written once."""
+
+
+def _default_of(name: str) -> Any:
+    return next(f.default for f in fields(Settings) if f.name == name.lower())
 
 
 class _Env:
@@ -249,33 +254,41 @@ class _Env:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._environ = environ
 
+    def _value(self, name: str, default: Any) -> Any:
+        return _default_of(name) if default is DEFAULT else default
+
     def _raw(self, name: str, required: bool) -> str | None:
         value = self._environ.get(name, "").strip()
         if not value and required:
             raise ConfigError(name, "must be set when SSI_ENV=production")
         return value or None
 
-    def text(self, name: str, default: str, *, required: bool = False) -> str:
+    def text(self, name: str, default: Any = DEFAULT, *, required: bool = False) -> Any:
         raw = self._raw(name, required)
-        return default if raw is None else raw
+        return self._value(name, default) if raw is None else raw
 
     def parse(
-        self, name: str, default: T, parse: Callable[[str], T], *, required: bool = False
+        self,
+        name: str,
+        default: Any = DEFAULT,
+        parse: Callable[[str], T] = str,
+        *,
+        required: bool = False,
     ) -> T:
         raw = self._raw(name, required)
         if raw is None:
-            return default
+            return self._value(name, default)
         try:
             return parse(raw)
         except ValueError as error:
             raise ConfigError(name, f"is not usable: {error}") from None
 
     def integer(
-        self, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+        self, name: str, default: Any = DEFAULT, *, minimum: int = 0, maximum: int | None = None
     ) -> int:
         raw = self._raw(name, False)
         if raw is None:
-            return default
+            return self._value(name, default)
         try:
             value = int(raw)
         except ValueError:
@@ -285,10 +298,10 @@ class _Env:
             raise ConfigError(name, f"must be {bounds}, got {value}")
         return value
 
-    def boolean(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: Any = DEFAULT) -> bool:
         raw = self._raw(name, False)
         if raw is None:
-            return default
+            return self._value(name, default)
         lowered = raw.lower()
         if lowered in ("1", "true", "yes", "on"):
             return True
@@ -296,10 +309,10 @@ class _Env:
             return False
         raise ConfigError(name, f"must be true or false, got {raw!r}")
 
-    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+    def choice(self, name: str, allowed: tuple[str, ...], default: Any = DEFAULT) -> str:
         raw = self._raw(name, False)
         if raw is None:
-            return default
+            return self._value(name, default)
         value = raw.upper() if allowed == LOG_LEVELS else raw.lower()
         if value not in allowed:
             raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {raw!r}")
