@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,12 +13,13 @@ from backend.extensions import Resources
 from backend.models import Mailbox, Notification, Tenant
 from backend.models.mailbox import HealthStatus
 from backend.models.notification import NotificationKind
-from backend.models.run import Trigger
+from backend.models.run import RunOutcome, Trigger
 from backend.models.tenant import Reminder
 from backend.models.types import IssueCode
 from backend.models.user import Role
 from backend.notify.deliver import retry_unsent
 from backend.storage.db import utcnow
+from backend.sync.alerts import Audience, RunEnd, decide
 from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher
@@ -169,3 +170,50 @@ def test_a_mail_server_that_is_down_loses_no_notification(
     assert retry_unsent(session, resources.settings) == 1
     assert retry_unsent(session, resources.settings) == 0
     assert len(mail.messages) == 1
+
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+FAILED = RunEnd(
+    tenant_id=1, mailbox_id=7, outcome=RunOutcome.FAILED, error_code=IssueCode.TEMPORARY,
+    status=HealthStatus.ACTIVE, auth_failed_at=None, failures=3, threshold=10,
+    reminder=Reminder.DAILY, streak=41, notified_at=None, outage=None, now=NOW,
+)  # fmt: skip
+SUCCEEDED = dataclasses.replace(FAILED, outcome=RunOutcome.SUCCEEDED, error_code=None, failures=0)
+K = NotificationKind
+
+
+@pytest.mark.parametrize(
+    ("end", "expected"),
+    [
+        (FAILED, []),
+        (dataclasses.replace(FAILED, failures=10),
+         [(K.FAILURE_THRESHOLD, "mailbox:7:after-run:41:failing")]),
+        (dataclasses.replace(FAILED, failures=11), []),
+        (dataclasses.replace(FAILED, failures=11, notified_at=NOW - timedelta(hours=23)), []),
+        (dataclasses.replace(FAILED, failures=11, notified_at=NOW - timedelta(days=1)),
+         [(K.REMINDER, "mailbox:7:after-run:41:reminder:2026-03-02")]),
+        (dataclasses.replace(FAILED, failures=11, reminder=Reminder.WEEKLY,
+                             notified_at=NOW - timedelta(days=6)), []),
+        (dataclasses.replace(FAILED, failures=11, reminder=Reminder.NONE,
+                             notified_at=NOW - timedelta(days=30)), []),
+        (dataclasses.replace(FAILED, error_code=IssueCode.AUTH, status=HealthStatus.FAILED_AUTH,
+                             auth_failed_at=NOW),
+         [(K.AUTH_FAILED, f"mailbox:7:after-run:41:auth:{NOW.isoformat()}")]),
+        (dataclasses.replace(FAILED, error_code=IssueCode.AUTH), []),
+        (dataclasses.replace(FAILED, outage=(3, 4), error_code=IssueCode.AUTH,
+                             status=HealthStatus.FAILED_AUTH, failures=10),
+         [(K.PROVIDER_OUTAGE, "tenant:1:outage:2026-03-02T09"),
+          (K.AUTH_FAILED, "mailbox:7:after-run:41:auth:now"),
+          (K.FAILURE_THRESHOLD, "mailbox:7:after-run:41:failing")]),
+        (SUCCEEDED, []),
+        (dataclasses.replace(SUCCEEDED, notified_at=NOW - timedelta(hours=2)),
+         [(K.ALL_CLEAR, "mailbox:7:after-run:41:all-clear")]),
+    ],
+)  # fmt: skip
+def test_what_the_end_of_a_run_calls_for(end: RunEnd, expected: list) -> None:
+    assert [(alert.kind, alert.incident_key) for alert in decide(end)] == expected
+
+
+def test_an_outage_goes_to_key_users_and_the_rest_to_everyone() -> None:
+    end = dataclasses.replace(FAILED, outage=(3, 4), failures=10)
+    assert [alert.audience for alert in decide(end)] == [Audience.KEY_USERS, Audience.EVERYONE]

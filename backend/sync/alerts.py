@@ -1,5 +1,8 @@
 """When a run ends, who is told what: threshold, sign-in failure, reminders, all clear, outage.
 
+:func:`decide` is the decision (pure, over a :class:`RunEnd`); :func:`after_run` reads what it
+needs and sends what it decided.
+
 Incidents are keyed by the last good run before them (the "streak"), so each incident is
 notified once however many runs fail, and the all-clear goes out only after an incident that
 was notified.
@@ -7,7 +10,9 @@ was notified.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -74,6 +79,74 @@ def _streak(session: Session, run: Run) -> int:
     return last_good or 0
 
 
+class Audience(StrEnum):
+    """Who an alert goes to."""
+
+    EVERYONE = "everyone"
+    """The mailbox's owner, the tenant's key users and its extra recipients."""
+    KEY_USERS = "key_users"
+    """Everyone but the owner (a tenant-wide problem is not one person's to fix)."""
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """What the end of a run looks like to the alerts, read from the database."""
+
+    tenant_id: int
+    mailbox_id: int
+    outcome: RunOutcome
+    error_code: IssueCode | None
+    status: HealthStatus
+    auth_failed_at: datetime | None
+    failures: int
+    threshold: int
+    reminder: Reminder
+    streak: int
+    """The last good run before this one: an incident is keyed by it."""
+    notified_at: datetime | None
+    """When this incident was last notified (threshold, reminder or sign-in failure)."""
+    outage: tuple[int, int] | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One notification the end of a run calls for, sent at most once per incident key."""
+
+    kind: NotificationKind
+    incident_key: str
+    audience: Audience
+
+
+def decide(end: RunEnd) -> list[Alert]:
+    """What the end of a run calls for (pure): outage, all clear, sign-in failure, threshold,
+    reminder."""
+    prefix = f"mailbox:{end.mailbox_id}:after-run:{end.streak}"
+    found: list[Alert] = []
+    if end.outage is not None:
+        hour = end.now.strftime("%Y-%m-%dT%H")
+        key = f"tenant:{end.tenant_id}:outage:{hour}"
+        found.append(Alert(NotificationKind.PROVIDER_OUTAGE, key, Audience.KEY_USERS))
+    if end.outcome is RunOutcome.SUCCEEDED:
+        if end.notified_at is not None:
+            key = f"{prefix}:all-clear"
+            found.append(Alert(NotificationKind.ALL_CLEAR, key, Audience.EVERYONE))
+        return found
+    if end.error_code is IssueCode.AUTH and end.status is HealthStatus.FAILED_AUTH:
+        stamp = end.auth_failed_at.isoformat() if end.auth_failed_at else "now"
+        key = f"{prefix}:auth:{stamp}"
+        found.append(Alert(NotificationKind.AUTH_FAILED, key, Audience.EVERYONE))
+    if end.failures == end.threshold:
+        key = f"{prefix}:failing"
+        found.append(Alert(NotificationKind.FAILURE_THRESHOLD, key, Audience.EVERYONE))
+    elif end.failures > end.threshold and end.reminder in REMINDER_PERIOD:
+        last = end.notified_at
+        if last is not None and end.now - last >= REMINDER_PERIOD[end.reminder]:
+            key = f"{prefix}:reminder:{end.now.date().isoformat()}"
+            found.append(Alert(NotificationKind.REMINDER, key, Audience.EVERYONE))
+    return found
+
+
 def after_run(
     session: Session,
     settings: Settings,
@@ -85,73 +158,57 @@ def after_run(
     """Send what the end of ``run`` calls for; returns the notifications sent now."""
     tenant = session.get(Tenant, mailbox.tenant_id)
     assert tenant is not None
-    dashboard = f"{settings.public_base_url}/"
-    prefix = f"mailbox:{mailbox.id}:after-run:{_streak(session, run)}"
-    sent: list[Notification | None] = []
-
-    def deliver(kind: NotificationKind, key: str, notice: notices.Notice, to: list[str]) -> None:
-        sent.append(
-            deliver_once(
-                session,
-                settings,
-                kind=kind,
-                incident_key=key,
-                tenant_id=tenant.id,
-                mailbox_id=mailbox.id,
-                recipients=to,
-                subject=notice.subject,
-                body=notice.body,
-            )
-        )
-
+    streak = _streak(session, run)
+    end = RunEnd(
+        tenant_id=tenant.id,
+        mailbox_id=mailbox.id,
+        outcome=run.outcome,
+        error_code=run.error_code,
+        status=mailbox.status,
+        auth_failed_at=mailbox.auth_failed_at,
+        failures=mailbox.consecutive_failures,
+        threshold=tenant.config.notify_failure_threshold or settings.notify_failure_threshold,
+        reminder=tenant.config.reminder,
+        streak=streak,
+        notified_at=_last_notified_at(session, f"mailbox:{mailbox.id}:after-run:{streak}"),
+        outage=outage,
+        now=now,
+    )
+    found = decide(end)
+    if not found:
+        return []
     people = recipients(session, mailbox, tenant)
-    if outage is not None:
-        key_users = [p for p in people if p != _owner_email(session, mailbox)] or people
-        hour = now.strftime("%Y-%m-%dT%H")
-        deliver(
-            NotificationKind.PROVIDER_OUTAGE,
-            f"tenant:{tenant.id}:outage:{hour}",
-            notices.provider_outage(tenant.name, *outage),
-            key_users,
-        )
-    if run.outcome is RunOutcome.SUCCEEDED:
-        if _notified(session, prefix):
-            deliver(
-                NotificationKind.ALL_CLEAR,
-                f"{prefix}:all-clear",
-                notices.all_clear(mailbox),
-                people,
-            )
-        return [n for n in sent if n is not None]
+    key_users = [p for p in people if p != _owner_email(session, mailbox)] or people
+    dashboard = f"{settings.public_base_url}/"
     reason = run.error_message or "unknown error"
-    if run.error_code is IssueCode.AUTH and mailbox.status is HealthStatus.FAILED_AUTH:
-        stamp = mailbox.auth_failed_at.isoformat() if mailbox.auth_failed_at else "now"
-        deliver(
-            NotificationKind.AUTH_FAILED,
-            f"{prefix}:auth:{stamp}",
-            notices.auth_failed(mailbox, reason, dashboard),
-            people,
+    words = {
+        NotificationKind.PROVIDER_OUTAGE: lambda: notices.provider_outage(tenant.name, *outage),
+        NotificationKind.ALL_CLEAR: lambda: notices.all_clear(mailbox),
+        NotificationKind.AUTH_FAILED: lambda: notices.auth_failed(mailbox, reason, dashboard),
+        NotificationKind.FAILURE_THRESHOLD: lambda: notices.failing(
+            mailbox, end.failures, reason, dashboard
+        ),
+        NotificationKind.REMINDER: lambda: notices.reminder(
+            mailbox, end.failures, reason, dashboard
+        ),
+    }
+    sent = []
+    for alert in found:
+        notice = words[alert.kind]()
+        delivered = deliver_once(
+            session,
+            settings,
+            kind=alert.kind,
+            incident_key=alert.incident_key,
+            tenant_id=tenant.id,
+            mailbox_id=mailbox.id,
+            recipients=key_users if alert.audience is Audience.KEY_USERS else people,
+            subject=notice.subject,
+            body=notice.body,
         )
-    threshold = tenant.config.notify_failure_threshold or settings.notify_failure_threshold
-    failures = mailbox.consecutive_failures
-    if failures == threshold:
-        deliver(
-            NotificationKind.FAILURE_THRESHOLD,
-            f"{prefix}:failing",
-            notices.failing(mailbox, failures, reason, dashboard),
-            people,
-        )
-    elif failures > threshold and tenant.config.reminder in REMINDER_PERIOD:
-        period = REMINDER_PERIOD[tenant.config.reminder]
-        last = _last_notified_at(session, prefix)
-        if last is not None and now - last >= period:
-            deliver(
-                NotificationKind.REMINDER,
-                f"{prefix}:reminder:{now.date().isoformat()}",
-                notices.reminder(mailbox, failures, reason, dashboard),
-                people,
-            )
-    return [n for n in sent if n is not None]
+        if delivered is not None:
+            sent.append(delivered)
+    return sent
 
 
 def mass_change_held(
@@ -183,10 +240,6 @@ def mass_change_held(
 def _owner_email(session: Session, mailbox: Mailbox) -> str | None:
     owner = session.get(User, mailbox.user_id)
     return owner.email if owner else None
-
-
-def _notified(session: Session, prefix: str) -> bool:
-    return _last_notified_at(session, prefix) is not None
 
 
 def _last_notified_at(session: Session, prefix: str) -> datetime | None:
