@@ -27,7 +27,10 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from backend.mailbox.gmail import records as google_records
-from backend.mailbox.gmail.provider import BATCH, GROUPS, MARK, PAGE, SAP_LABEL, TASK_LIST
+from backend.mailbox.gmail.calendar import MARK
+from backend.mailbox.gmail.messages import BATCH, PAGE, SAP_LABEL
+from backend.mailbox.gmail.people import GROUPS
+from backend.mailbox.gmail.tasks import TASK_LIST
 from backend.models.mailbox import Provider
 from backend.models.types import ItemType, MailSystem
 from emulators.google import GoogleEmulator

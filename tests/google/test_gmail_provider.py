@@ -20,7 +20,8 @@ from backend.mailbox.base import (
     TaskRecord,
     UnsupportedOperation,
 )
-from backend.mailbox.gmail.provider import ERROR_LABEL, RED, SAP_LABEL, GmailProvider
+from backend.mailbox.gmail.messages import ERROR_LABEL, RED, SAP_LABEL
+from backend.mailbox.gmail.provider import GmailProvider
 from backend.models.types import IssueCode, ItemType
 from backend.sync.classifiers.google import classify_google_error
 from emulators.google.errors import google_fault

@@ -1,0 +1,171 @@
+"""Contacts and accounts through the People API: the people in the contact groups
+"SAP Contacts" and "SAP Accounts".
+
+A failing one is also put in the group "SAP Sync Error". The cursor is the People sync token;
+an expired one gives a full read. Writes carry the person's etag, so an edit made meanwhile is
+refused as a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from googleapiclient.errors import HttpError
+
+from backend.mailbox.base import (
+    AccountRecord,
+    Changes,
+    ContactRecord,
+    ItemRecord,
+    ItemRef,
+    UnsupportedOperation,
+)
+from backend.mailbox.gmail import records as google_records
+from backend.mailbox.gmail.part import ApiPart
+from backend.models.types import ItemType
+
+GROUPS = {ItemType.CONTACT: "SAP Contacts", ItemType.ACCOUNT: "SAP Accounts"}
+ERROR_GROUP = "SAP Sync Error"
+PEOPLE_FIELDS = {
+    ItemType.CONTACT: google_records.CONTACT_FIELDS,
+    ItemType.ACCOUNT: google_records.ACCOUNT_FIELDS,
+}
+
+
+class PeopleContacts(ApiPart):
+    """The mailbox's contacts and accounts: contact groups and their people."""
+
+    _groups: dict[str, str] | None = None
+    _sync_token: str = ""
+
+    def activate(self) -> None:
+        for name in (*GROUPS.values(), ERROR_GROUP):
+            self._group(name)
+
+    def _group(self, name: str) -> str:
+        """The resource name of contact group ``name``, created when missing."""
+        groups = self._clients.people.contactGroups()
+        if self._groups is None:
+            found = groups.list().execute().get("contactGroups", [])
+            self._groups = {group["name"]: group["resourceName"] for group in found}
+        if name not in self._groups:
+            created = groups.create(body={"contactGroup": {"name": name}}).execute()
+            self._groups[name] = created["resourceName"]
+        return self._groups[name]
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        group = self._group(GROUPS[item_type])
+        if cursor:
+            try:
+                people = list(self._connections(item_type, cursor))
+            except HttpError as error:
+                if error.resp.status != 400:
+                    raise
+            else:
+                return self._delta(item_type, group, people)
+        everyone = list(self._connections(item_type, None))
+        chosen = tuple(
+            _record(item_type, person) for person in everyone if group in _groups_of(person)
+        )
+        return Changes(item_type, chosen, (), self._sync_token, True)
+
+    def _delta(self, item_type: ItemType, group: str, people: list[dict]) -> Changes:
+        upserted, deleted, deselected = [], [], []
+        for person in people:
+            if person.get("metadata", {}).get("deleted"):
+                deleted.append(person["resourceName"])
+            elif group in _groups_of(person):
+                upserted.append(_record(item_type, person))
+            else:
+                deselected.append(person["resourceName"])
+        return Changes(item_type, tuple(upserted), tuple(deleted), self._sync_token, False,
+                       tuple(deselected))  # fmt: skip
+
+    def _connections(self, item_type: ItemType, sync_token: str | None) -> Iterator[dict]:
+        """Every connection (or every one changed since ``sync_token``); keeps the next token
+        in ``self._sync_token``."""
+        fields = ",".join((*PEOPLE_FIELDS[item_type], "memberships", "metadata"))
+        connections = self._clients.people.people().connections()
+        params: dict[str, Any] = {"resourceName": "people/me", "personFields": fields,
+                                  "pageSize": 1000, "requestSyncToken": True}  # fmt: skip
+        if sync_token:
+            params["syncToken"] = sync_token
+        request = connections.list(**params)
+        while request is not None:
+            answer = request.execute()
+            yield from answer.get("connections", [])
+            self._sync_token = answer.get("nextSyncToken", "")
+            request = connections.list_next(request, answer)
+
+    def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
+        fields = ",".join((*PEOPLE_FIELDS[item_type], "metadata"))
+        people = self._clients.people.people()
+        return _record(item_type, people.get(resourceName=item_id, personFields=fields).execute())
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
+        """Create the person in the item type's group."""
+        person = _person(item_type, record)
+        group = self._group(GROUPS[item_type])
+        body = {**person, "memberships": [
+            {"contactGroupMembership": {"contactGroupResourceName": group}}
+        ]}  # fmt: skip
+        fields = ",".join(PEOPLE_FIELDS[item_type])
+        created = self._clients.people.people().createContact(body=body, personFields=fields)
+        answer = created.execute()
+        return ItemRef(answer["resourceName"], answer["etag"])
+
+    def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
+        """Write the mapped fields with the etag ``change_key``; Google refuses a stale one
+        (400 ``failedPrecondition``, a conflict)."""
+        fields = ",".join(PEOPLE_FIELDS[item_type])
+        body = {**_person(item_type, record), "etag": change_key}
+        person = (
+            self._clients.people.people()
+            .updateContact(
+                resourceName=record.id, updatePersonFields=fields, personFields=fields, body=body
+            )
+            .execute()
+        )
+        return ItemRef(person["resourceName"], person["etag"])
+
+    def delete(self, item_type: ItemType, item_id: str) -> None:
+        self._clients.people.people().deleteContact(resourceName=item_id).execute()
+
+    def set_markers(self, item_type: ItemType, item_id: str) -> None:
+        """The group "SAP Sync Error" (Google has no place for the detail words)."""
+        self._regroup(item_id, "resourceNamesToAdd")
+
+    def clear_markers(self, item_type: ItemType, item_id: str) -> None:
+        self._regroup(item_id, "resourceNamesToRemove")
+
+    def _regroup(self, item_id: str, change: str) -> None:
+        members = self._clients.people.contactGroups().members()
+        group = self._group(ERROR_GROUP)
+        members.modify(resourceName=group, body={change: [item_id]}).execute()
+
+
+def _groups_of(person: dict[str, Any]) -> set[str]:
+    return {
+        m["contactGroupMembership"].get("contactGroupResourceName", "")
+        for m in person.get("memberships", [])
+        if "contactGroupMembership" in m
+    }
+
+
+def _record(item_type: ItemType, person: dict[str, Any]) -> ItemRecord:
+    if item_type is ItemType.ACCOUNT:
+        return google_records.account_record(person)
+    return google_records.contact_record(person)
+
+
+def _person(item_type: ItemType, record: ItemRecord) -> dict[str, Any]:
+    if isinstance(record, AccountRecord):
+        return google_records.account_person(record)
+    if isinstance(record, ContactRecord):
+        return google_records.contact_person(record)
+    raise UnsupportedOperation(f"{item_type.value} items are not people in Gmail")
