@@ -9,11 +9,13 @@ look, starts again any child that exits (``supervisor.py``), and stops every chi
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -45,6 +47,8 @@ class Child:
 
 
 EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8105, 8125)
+SHELL_ENV = "demo.env"
+"""The file in the instance folder with the demo's addresses for a shell."""
 OUTLOOK = "http://127.0.0.1:8102"
 """The Exchange emulator, which also serves the mail client preview (``/owa/``)."""
 IDENTITY = "http://127.0.0.1:8104"
@@ -129,7 +133,7 @@ def demo(port: int) -> None:
         seed_demo(session, found.cipher)
     finally:
         session.close()
-    env = {
+    addresses = {
         # The task pane runs inside the emulated Outlooks, which also serve its Office.js.
         "OFFICE_JS_URL": f"{OUTLOOK}/owa/office.js",
         "MAIL_CLIENT_ORIGINS": f"{OUTLOOK},{GRAPH_URL}",
@@ -142,15 +146,16 @@ def demo(port: int) -> None:
         # The emulated Gmail signs the add-on's ID tokens with the Google emulator's keys.
         "GOOGLE_CERTS_URL": f"{GOOGLE_URL}/oauth2/v1/certs",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        **os.environ,
-        "REDIS_URL": found.redis_url,
-        "FLASK_RUN_FROM_CLI": "true",
     }
+    env = {**addresses, **os.environ, "REDIS_URL": found.redis_url, "FLASK_RUN_FROM_CLI": "true"}
+    shell = _write_shell_env(
+        found.settings.instance_path, {k: env[k] for k in (*addresses, "REDIS_URL")}
+    )
     children = Supervisor(env, lambda line: click.echo(line, err=True))
     children.start(emulators(port))
     _wait_for_ports(EMULATOR_PORTS, children)
     children.start(services(port))
-    _print_welcome(port, found.settings.database_url, found.redis_url)
+    _print_welcome(port, found.settings.database_url, found.redis_url, shell)
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -187,7 +192,26 @@ def _describe(user: DemoUser) -> str:
     return f"{user.role.lower()}, {provider_label(user.provider)}"
 
 
-def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
+def _write_shell_env(instance_path: Path, values: dict[str, str]) -> Path:
+    """Write what the demo's processes are told, for a shell to take before ``flask`` commands
+    (``. instance/demo.env``): Gmail and Exchange Online mailboxes sync only against the
+    emulators' addresses."""
+    path = instance_path / SHELL_ENV
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items())
+    path.write_text(f"# The addresses `flask demo` gives its processes.\n{lines}")
+    return path
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory where it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _print_welcome(port: int, database_url: str, redis_url: str, shell: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
         "",
@@ -209,6 +233,7 @@ def _print_welcome(port: int, database_url: str, redis_url: str) -> None:
         f"  Outlook 365  {GRAPH_URL}/owa/  (emulated Outlook on the web of Exchange Online)",
         "  sign-in      http://127.0.0.1:8104/  (emulated Microsoft Entra ID and Google)",
         "  first sync   within 30 s; then `flask --app app issues list` shows the issues",
+        f"  shell        . {_shown(shell)}  (the demo's addresses, before `flask` commands)",
         "  tenant       Contoso",
         *(f"  user         {u.email} / {u.password} ({_describe(u)})" for u in DEMO_USERS),
         "",
