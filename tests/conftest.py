@@ -24,6 +24,9 @@ from backend.storage.db import Base, make_engine
 from backend.storage.embedded_redis import embedded_redis_url, stop_embedded_redis
 from emulators.smtp import MailCatcher
 
+pytest_plugins = ("tests.fixtures.world", "tests.fixtures.identity")
+"""Fixtures shared across test packages (a package's own conftest overrides them)."""
+
 
 def pytest_report_header() -> list[str]:
     database = os.environ.get("DATABASE_URL") or "SQLite file (embedded default)"

@@ -1,5 +1,6 @@
-"""Fixtures for the add-in tests: the engine's world (C4C and EWS emulators, Anna's mailbox) and
-an add-in token for Anna, issued the way the sign-in dialog issues it."""
+"""Fixtures for the add-in tests: the engine's world (:mod:`tests.fixtures.world`: C4C and EWS
+emulators, Anna's mailbox) and an add-in token for Anna, issued the way the sign-in dialog
+issues it."""
 
 from __future__ import annotations
 
@@ -10,19 +11,12 @@ from sqlalchemy import select
 from backend.auth import addin_tokens
 from backend.models import Issue, Mailbox, User
 from backend.models.types import ItemType
-from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
-    app_config,
-    c4c,
-    c4c_service,
-    crm,
-    ews,
-    graph,
-    kind,
-    mailbox,
-    outlook,
-    sync_now,
-    tenant,
-)
+from tests.support.world import app_config_for
+
+
+@pytest.fixture
+def app_config(request: pytest.FixtureRequest, kind: str) -> dict[str, object]:
+    return app_config_for(request, kind)
 
 
 def contact_missing_last_name(owner, run_sync, session, box: Mailbox) -> Issue:
@@ -43,7 +37,7 @@ def token_for(session, user: User, minutes: int = 60) -> str:
 
 
 @pytest.fixture
-def anna(session, mailbox: Mailbox) -> User:  # noqa: F811 - the fixture above
+def anna(session, mailbox: Mailbox) -> User:
     return session.get(User, mailbox.user_id)
 
 

@@ -17,7 +17,7 @@ from backend.storage.db import utcnow
 from backend.tenants.onboarding import add_user
 from emulators.ews.seed import add_message
 from tests.addin.conftest import contact_missing_last_name, token_for
-from tests.sync.conftest import ADDRESS
+from tests.support.world import ADDRESS
 
 
 def rest_id(ews_id: str) -> str:

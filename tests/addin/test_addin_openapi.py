@@ -19,7 +19,7 @@ from emulators.ews.seed import add_message
 from tests.addin.conftest import contact_missing_last_name, token_for
 from tests.support import contract, openapi
 from tests.support.openapi import check
-from tests.sync.conftest import ADDRESS
+from tests.support.world import ADDRESS
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "addin-api.yaml"
 PREFIX = "/addin/api/v1"

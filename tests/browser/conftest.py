@@ -22,21 +22,7 @@ from backend.models import Issue
 from emulators.ews.seed import add_message
 from emulators.identity import IdentityEmulator, create_emulator
 from emulators.identity.seed import register_app, seed_directory
-from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
-    ADDRESS,
-    c4c,
-    c4c_service,
-    crm,
-    ews,
-    google,
-    graph,
-    kind,
-    mailbox,
-    outlook,
-    owner,
-    sync_now,
-    tenant,
-)
+from tests.support.world import ADDRESS
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

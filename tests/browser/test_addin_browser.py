@@ -15,7 +15,7 @@ from backend.storage.db import utcnow
 from emulators.ews.seed import add_message
 from tests.browser.addin import host_the_pane, office_calls, rest_id, sign_in_through_dialog
 from tests.browser.conftest import screenshot
-from tests.sync.conftest import ADDRESS
+from tests.support.world import ADDRESS
 
 
 def open_pane(browser, live, item, token=None, width=360):

@@ -9,7 +9,7 @@ from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
 from tests.browser.conftest import screenshot, sign_in
-from tests.sync.conftest import ADDRESS, PASSWORD
+from tests.support.world import ADDRESS, PASSWORD
 
 
 def test_a_user_fixes_a_contact_in_the_save_dialog_and_its_markers_go(

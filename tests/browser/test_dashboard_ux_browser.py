@@ -12,7 +12,7 @@ from backend.models.mailbox import HealthStatus
 from emulators.ews.seed import add_contact
 from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import screenshot, sign_in, unknown_sender_issue
-from tests.sync.conftest import ADDRESS
+from tests.support.world import ADDRESS
 
 
 def signed_in_with_an_issue(live, new_page, identity_service, ews, crm, sync_now, session):

@@ -13,7 +13,7 @@ from emulators.graph import GraphEmulator
 from emulators.graph.seed import seed_contoso
 from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import screenshot
-from tests.sync.conftest import ADDRESS, C4C_PASSWORD, C4C_USER, PASSWORD
+from tests.support.world import ADDRESS, C4C_PASSWORD, C4C_USER, PASSWORD
 
 
 def test_contacts_open_as_contact_cards_in_the_emulated_outlook(new_page, ews) -> None:

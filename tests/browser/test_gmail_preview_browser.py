@@ -19,7 +19,7 @@ from emulators.google.preview import AddonDeployment, install
 from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import LiveServer, screenshot
 from tests.support.cards import CLIENT_ID, SERVICE_ACCOUNT, addon_settings
-from tests.sync.conftest import ADDRESS, TOKEN
+from tests.support.world import ADDRESS, TOKEN
 
 DUE = datetime(2026, 12, 11, 0, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from backend.models.issue import Resolution
 from emulators.ews.seed import add_message
 from tests.browser.addin import office_calls, sign_in_through_dialog
 from tests.browser.conftest import screenshot
-from tests.sync.conftest import ADDRESS, PASSWORD
+from tests.support.world import ADDRESS, PASSWORD
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.browser.a11y import check_accessibility
 from tests.browser.addin import rest_id
 from tests.browser.conftest import screenshot, unknown_sender_issue
 from tests.browser.test_addin_browser import open_pane
-from tests.sync.conftest import ADDRESS
+from tests.support.world import ADDRESS
 
 
 def signed_in_pane(browser, live, session, mailbox, message_id: str, subject: str):

@@ -21,7 +21,7 @@ from backend.models.run import RunOutcome
 from emulators.identity import IdentityEmulator
 from emulators.oauth_trust import TrustedIssuer
 from tests.browser.conftest import CLIENT_ID, CLIENT_SECRET, LiveServer, screenshot, sign_in
-from tests.sync.conftest import ADDRESS
+from tests.support.world import ADDRESS
 
 REALMS = {"gmail": "google", "graph": "microsoft"}
 """Whose consent re-activates each mail system's mailbox."""

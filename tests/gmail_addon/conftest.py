@@ -8,18 +8,7 @@ import pytest
 from backend.gmail_addon.verify import CERTIFICATES
 from emulators.google import GoogleEmulator
 from tests.support.cards import GmailHost, addon_settings
-from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
-    ADDRESS,
-    c4c,
-    c4c_service,
-    crm,
-    ews,
-    google,
-    mailbox,
-    owner,
-    sync_now,
-    tenant,
-)
+from tests.support.world import ADDRESS
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +23,11 @@ def kind() -> str:
 
 
 @pytest.fixture
-def app_config(google: GoogleEmulator) -> dict[str, object]:  # noqa: F811 - the fixture above
+def app_config(google: GoogleEmulator) -> dict[str, object]:
     return addon_settings(google)
 
 
 @pytest.fixture
-def gmail(client, google: GoogleEmulator, mailbox) -> GmailHost:  # noqa: F811
+def gmail(client, google: GoogleEmulator, mailbox) -> GmailHost:
     """Gmail with Anna signed in, calling the add-on."""
     return GmailHost(client, google, ADDRESS)

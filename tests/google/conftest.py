@@ -8,16 +8,9 @@ import pytest
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
+from tests.support.world import running_google
 
 ADDRESS, TOKEN = "gina@contoso.test", "ya29.gina"
-
-
-def running_google(address: str, token: str) -> Iterator[GoogleEmulator]:
-    """A started emulator with one mailbox, for a fixture to ``yield from``."""
-    emulator = GoogleEmulator()
-    emulator.add_mailbox(address, token)
-    with emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from emulators.graph import GraphEmulator
 from emulators.identity import IdentityEmulator
 from emulators.identity.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from emulators.oauth_trust import TrustedIssuer
-from tests.identity.conftest import clock, identity, identity_server  # noqa: F401 - fixtures
 from tests.identity.flows import ANNA, signed_in
 from tests.support import factories
 from tests.support.consent import StoredConsent

@@ -12,12 +12,11 @@ from emulators.identity import IdentityEmulator
 from emulators.identity.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from emulators.oauth_trust import TrustedIssuer
 from tests.graph.conftest import Graph, error_of
-from tests.identity.conftest import clock, identity, identity_server  # noqa: F401 - fixtures
 from tests.identity.flows import ANNA, signed_in
 
 
 @pytest.fixture
-def trusting(identity: IdentityEmulator) -> Iterator[GraphEmulator]:  # noqa: F811
+def trusting(identity: IdentityEmulator) -> Iterator[GraphEmulator]:
     emulator = GraphEmulator()
     emulator.add_mailbox(ANNA[0])
     introspection = identity.provider.issuer("microsoft") + "/introspect"
@@ -27,7 +26,7 @@ def trusting(identity: IdentityEmulator) -> Iterator[GraphEmulator]:  # noqa: F8
 
 
 def test_a_token_of_the_sign_in_provider_opens_its_users_mailbox_until_revoked(
-    identity: IdentityEmulator,  # noqa: F811
+    identity: IdentityEmulator,
     trusting: GraphEmulator,
 ) -> None:
     _flow, token = signed_in(identity, "microsoft", ANNA)

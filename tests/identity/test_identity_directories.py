@@ -16,8 +16,8 @@ from emulators.identity.seed import (
     DEMO_CLIENT_ID,
     redirect_uris,
 )
-from tests.identity.conftest import Clock
 from tests.identity.flows import ANNA, code_of, redirect_params, start, verify_id_token
+from tests.support.clock import Clock
 
 FABRIKAM_TID = "7e1f0c2d-9a4b-4c3d-8e5f-6a7b8c9d0e1f"
 CONSENT_BACK = "http://127.0.0.1:8000/admin/consent/microsoft/callback"

@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 
 from emulators.identity import IdentityEmulator
 from emulators.identity.seed import CONTOSO_TENANT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from tests.identity.conftest import Clock
 from tests.identity.flows import (
     ANNA,
     DISCOVERY,
@@ -30,6 +29,7 @@ from tests.identity.flows import (
     start,
     verify_id_token,
 )
+from tests.support.clock import Clock
 
 REALM_PATHS = {"microsoft": "/microsoft/v2.0", "google": "/google"}
 ADVERTISED_ISSUERS = {"microsoft": "/microsoft/{tenantid}/v2.0", "google": "/google"}

@@ -7,7 +7,6 @@ import requests
 
 from emulators.identity import IdentityEmulator
 from emulators.identity.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from tests.identity.conftest import Clock
 from tests.identity.flows import (
     REDIRECT,
     Flow,
@@ -17,6 +16,7 @@ from tests.identity.flows import (
     start,
     verify_id_token,
 )
+from tests.support.clock import Clock
 
 AUTH = (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
 

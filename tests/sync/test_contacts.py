@@ -8,7 +8,7 @@ from backend.models.run import RunOutcome
 from backend.models.types import IssueCode, ItemType
 from backend.sync import issues as issue_service
 from tests.support.owners import MailboxOwner
-from tests.sync.conftest import both_mail_systems
+from tests.support.world import both_mail_systems
 
 pytestmark = both_mail_systems
 

@@ -13,7 +13,7 @@ from emulators.c4c.seed import seed_contoso as seed_c4c
 from emulators.ews.seed import seed_contoso as seed_exchange
 from emulators.google.seed import seed_contoso as seed_gmail
 from emulators.graph.seed import seed_contoso as seed_graph
-from tests.sync.conftest import ADDRESS, GRAPH_TOKEN, TOKEN
+from tests.support.world import ADDRESS, GRAPH_TOKEN, TOKEN
 
 
 @pytest.mark.parametrize(

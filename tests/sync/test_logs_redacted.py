@@ -11,7 +11,7 @@ import pytest
 
 from backend.logs import QUIET_LIBRARIES, REDACTED, redact
 from backend.models.run import RunOutcome
-from tests.sync.conftest import (
+from tests.support.world import (
     ADDRESS,
     C4C_PASSWORD,
     C4C_USER,

@@ -21,7 +21,7 @@ from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator
 from tests.support.owners import MailboxOwner
-from tests.sync.conftest import both_mail_systems
+from tests.support.world import both_mail_systems
 
 pytestmark = both_mail_systems
 

@@ -38,7 +38,7 @@ from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_message
 from tests.support.owners import MailboxOwner
-from tests.sync.conftest import ADDRESS, both_mail_systems
+from tests.support.world import ADDRESS, both_mail_systems
 
 WRITES = ("POST", "PATCH", "MERGE", "PUT", "DELETE")
 

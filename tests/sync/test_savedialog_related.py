@@ -18,7 +18,7 @@ from backend.savedialog import search_related, submit
 from emulators.c4c import C4CEmulator
 from emulators.ews.seed import add_message
 from tests.support.web import csrf_token, sign_in
-from tests.sync.conftest import ADDRESS, C4C_PASSWORD, C4C_USER
+from tests.support.world import ADDRESS, C4C_PASSWORD, C4C_USER
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from backend.sync.markers import wanted_markers
 from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_contact
-from tests.sync.conftest import ADDRESS
+from tests.support.world import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACTS, WITHOUT_SURNAME = 2000, 20

@@ -5,24 +5,20 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 
-from backend.models import Issue, SyncItem, User
+from backend.models import Issue, SyncItem, Tenant, User
 from backend.models.types import ItemType
 from emulators.base import Fault
 from tests.support.web import sign_in
-from tests.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
-    ADDRESS,
-    c4c,
-    c4c_service,
-    crm,
-    ews,
-    kind,
-    mailbox,
-    owner,
-    sync_now,
-    tenant,
-)
+from tests.support.world import contoso
+
+
+@pytest.fixture
+def tenant(session, resources, c4c, ews) -> Tenant:
+    """Contoso on the emulators (the engine's world), not the web tests' bare tenant."""
+    return contoso(session, resources.cipher, c4c, ews)
 
 
 def synced_contact(owner, sync_now, session, mailbox) -> SyncItem:
