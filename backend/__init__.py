@@ -36,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(settings.instance_path),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.config.update(SECRET_KEY=settings.secret_key, **overrides)
+    app.config.update({**overrides, "SECRET_KEY": settings.secret_key})
     extensions.init_app(app, settings)
 
     from backend.auth import signin
