@@ -244,8 +244,11 @@ DEFAULT: Any = object()
 ``smtp_port``), so each default is written once."""
 
 
+_DEFAULTS = {f.name: f.default for f in fields(Settings)}
+
+
 def _default_of(name: str) -> Any:
-    return next(f.default for f in fields(Settings) if f.name == name.lower())
+    return _DEFAULTS[name.lower()]
 
 
 class _Env:

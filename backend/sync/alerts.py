@@ -181,20 +181,25 @@ def after_run(
     key_users = [p for p in people if p != _owner_email(session, mailbox)] or people
     dashboard = f"{settings.public_base_url}/"
     reason = run.error_message or "unknown error"
-    words = {
-        NotificationKind.PROVIDER_OUTAGE: lambda: notices.provider_outage(tenant.name, *outage),
-        NotificationKind.ALL_CLEAR: lambda: notices.all_clear(mailbox),
-        NotificationKind.AUTH_FAILED: lambda: notices.auth_failed(mailbox, reason, dashboard),
-        NotificationKind.FAILURE_THRESHOLD: lambda: notices.failing(
-            mailbox, end.failures, reason, dashboard
-        ),
-        NotificationKind.REMINDER: lambda: notices.reminder(
-            mailbox, end.failures, reason, dashboard
-        ),
-    }
+
+    def words(kind: NotificationKind) -> notices.Notice:
+        match kind:
+            case NotificationKind.PROVIDER_OUTAGE:
+                assert outage is not None
+                return notices.provider_outage(tenant.name, *outage)
+            case NotificationKind.ALL_CLEAR:
+                return notices.all_clear(mailbox)
+            case NotificationKind.AUTH_FAILED:
+                return notices.auth_failed(mailbox, reason, dashboard)
+            case NotificationKind.FAILURE_THRESHOLD:
+                return notices.failing(mailbox, end.failures, reason, dashboard)
+            case NotificationKind.REMINDER:
+                return notices.reminder(mailbox, end.failures, reason, dashboard)
+        raise ValueError(f"no words for {kind}")
+
     sent = []
     for alert in found:
-        notice = words[alert.kind]()
+        notice = words(alert.kind)
         delivered = deliver_once(
             session,
             settings,

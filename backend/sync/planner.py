@@ -158,15 +158,12 @@ def linked_step(
     neither sent anything new.
     """
     mailbox_seen = up_hash(mapping, record) if record is not None else item.mailbox_hash
-    c4c_seen = item.c4c_hash
-    if entity is not None and not _same_version(item, entity):
-        c4c_seen = down_hash(mapping, entity)
+    c4c_other_version = entity is not None and not _same_version(item, entity)
+    c4c_seen = down_hash(mapping, entity) if c4c_other_version else item.c4c_hash
     mailbox_new = record is not None and mailbox_seen != item.mailbox_hash
     c4c_new = entity is not None and c4c_seen != item.c4c_hash
     if not (mailbox_new or c4c_new or again):
-        if record is not None or (entity is not None and not _same_version(item, entity)):
-            return StepKind.TOUCH
-        return None
+        return StepKind.TOUCH if record is not None or c4c_other_version else None
     mailbox_ahead = mailbox_seen != item.content_hash
     c4c_ahead = c4c_seen != item.content_hash
     if mailbox_seen == c4c_seen:

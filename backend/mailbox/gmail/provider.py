@@ -57,12 +57,12 @@ class GmailProvider:
         self._credentials = credentials
         self._revoke_token = revoke_token
         self._messages = GmailMessages(self._clients)
-        people = PeopleContacts(self._clients)
+        self._people = PeopleContacts(self._clients)
         self._tasks = TaskList(self._clients)
         self._parts: dict[ItemType, ApiPart] = {
             ItemType.EMAIL: self._messages,
-            ItemType.CONTACT: people,
-            ItemType.ACCOUNT: people,
+            ItemType.CONTACT: self._people,
+            ItemType.ACCOUNT: self._people,
             ItemType.APPOINTMENT: CalendarEvents(self._clients),
             ItemType.TASK: self._tasks,
         }
@@ -75,7 +75,7 @@ class GmailProvider:
         """Create the "SAP E-Mails" labels (the error label red), the contact groups and the
         task list."""
         self._messages.activate()
-        self._parts[ItemType.CONTACT].activate()
+        self._people.activate()
         self._tasks.activate()
 
     def ensure_marker_definitions(self) -> None:
