@@ -21,12 +21,32 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 StartResponse = Callable[..., Any]
+
+
+class ServerClock:
+    """A server's time in UTC, to the second as Exchange and Graph keep change times (or to the
+    microsecond, as Google does).
+
+    A test moves it on with :meth:`advance` rather than waiting for the next second.
+    """
+
+    def __init__(self, *, whole_seconds: bool = True) -> None:
+        self.offset = timedelta()
+        self.whole_seconds = whole_seconds
+
+    def __call__(self) -> datetime:
+        moment = datetime.now(UTC) + self.offset
+        return moment.replace(microsecond=0) if self.whole_seconds else moment
+
+    def advance(self, seconds: int = 1) -> None:
+        self.offset += timedelta(seconds=seconds)
 
 
 class _CloseHandler(WSGIRequestHandler):

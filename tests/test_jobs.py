@@ -90,9 +90,9 @@ def test_a_waiting_lock_gets_it_when_the_holder_lets_go(redis_conn, boxes: list[
 
 
 def test_heartbeat_keeps_a_long_run_locked(redis_conn, boxes: list[Mailbox]) -> None:
-    with MailboxLock(redis_conn, boxes[0].id, ttl=1) as held:
-        time.sleep(2.5)
-        with pytest.raises(AlreadyRunning), MailboxLock(redis_conn, boxes[0].id, ttl=1):
+    with MailboxLock(redis_conn, boxes[0].id, ttl=0.3) as held:
+        time.sleep(1.0)  # three times the lock's life, renewed every 0.1 s
+        with pytest.raises(AlreadyRunning), MailboxLock(redis_conn, boxes[0].id, ttl=0.3):
             pass
     assert not held.lost
 

@@ -98,7 +98,7 @@ class MailboxLock:
         AlreadyRunning: on entry, when another holder has the lock (after ``wait``).
     """
 
-    def __init__(self, connection: Redis, mailbox_id: int, ttl: int, wait: float = 0) -> None:
+    def __init__(self, connection: Redis, mailbox_id: int, ttl: float, wait: float = 0) -> None:
         self._ttl = ttl
         self._wait = wait
         self._lock = connection.lock(lock_name(mailbox_id), timeout=ttl, thread_local=False)

@@ -14,11 +14,13 @@ import hmac
 import itertools
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
 
+from emulators.base import ServerClock
 from emulators.ews.soap import EwsError
 
 STANDARD_FOLDERS = (
@@ -97,9 +99,9 @@ class Item:
             return [child.text or "" for child in element]
         return [element.text or ""]
 
-    def touch(self) -> None:
+    def touch(self, stamp: datetime) -> None:
         self.version += 1
-        self.modified = now()
+        self.modified = stamp
 
 
 @dataclass
@@ -116,6 +118,7 @@ class Mailbox:
     user_configurations: dict[tuple[str, str], dict[str, bytes | str]] = field(default_factory=dict)
     cancellations_sent: list[str] = field(default_factory=list)
     invitations_sent: list[str] = field(default_factory=list)
+    clock: Callable[[], datetime] = now
 
     @property
     def display_name(self) -> str:
@@ -202,7 +205,7 @@ class Mailbox:
         return [item for item in self.items.values() if item.folder_id == folder_id]
 
     def add_item(self, kind: str, folder_id: str, fields: dict[str, etree._Element]) -> Item:
-        stamp = now()
+        stamp = self.clock()
         item = Item(new_id(b"ITM"), kind, folder_id, fields, stamp, stamp)
         self.items[item.id] = item
         self._log(folder_id, item.id, CREATE)
@@ -210,7 +213,7 @@ class Mailbox:
 
     def changed(self, item: Item) -> None:
         """Record an update of ``item``: new change key, new modification time, a log entry."""
-        item.touch()
+        item.touch(self.clock())
         self._log(item.folder_id, item.id, UPDATE)
 
     def remove_item(self, item: Item) -> None:
@@ -220,7 +223,7 @@ class Mailbox:
     def move_item(self, item: Item, folder_id: str) -> None:
         self._log(item.folder_id, item.id, DELETE)
         item.folder_id = folder_id
-        item.touch()
+        item.touch(self.clock())
         self._log(folder_id, item.id, CREATE)
 
     def _log(self, folder_id: str, item_id: str, kind: str) -> None:
@@ -267,6 +270,7 @@ class Store:
         """Users allowed to impersonate any mailbox (the ApplicationImpersonation role)."""
         self.sync_states = SyncStates(uuid.uuid4().bytes)
         self.lock = threading.RLock()
+        self.clock = ServerClock()
 
     def add_mailbox(
         self,
@@ -275,7 +279,7 @@ class Store:
         token: str | None = None,
         name: str = "",
     ) -> Mailbox:
-        mailbox = Mailbox(address.lower(), password=password, name=name)
+        mailbox = Mailbox(address.lower(), password=password, name=name, clock=self.clock)
         if token:
             mailbox.tokens.add(token)
         self.mailboxes[mailbox.address] = mailbox

@@ -8,6 +8,7 @@ import threading
 
 from flask import Flask, Response, g, request
 
+from emulators.base import ServerClock
 from emulators.google import batch, calendar, gmail, oauth, people, tasks
 from emulators.google.calendar import Calendar
 from emulators.google.errors import GoogleError, envelope, unauthenticated
@@ -36,6 +37,8 @@ class GoogleStore:
         self.trusted: TrustedIssuer | None = None
         self.lock = threading.RLock()
         self.oauth = OAuthServer(self.new_access_token)
+        self.clock = ServerClock(whole_seconds=False)
+        """When contacts change (Google keeps times to the microsecond)."""
 
     def add_mailbox(self, address: str, token: str) -> GmailMailbox:
         address = address.lower()
@@ -43,7 +46,7 @@ class GoogleStore:
             mailbox = self.mailboxes.setdefault(address, GmailMailbox(address))
             self.calendars.setdefault(address, Calendar(address))
             self.tasks.setdefault(address, TaskStore())
-            self.people.setdefault(address, PeopleStore())
+            self.people.setdefault(address, PeopleStore(clock=self.clock))
             self.tokens[token] = address
         return mailbox
 

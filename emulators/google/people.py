@@ -16,11 +16,11 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from emulators.base import ServerClock
 from emulators.google.changes import ChangeLog
 from emulators.google.errors import GoogleError, invalid, not_found
 from emulators.google.params import bounded_int, json_body, page_start
@@ -71,6 +71,7 @@ class ContactGroup:
 class PeopleStore:
     contacts: dict[str, Contact] = field(default_factory=dict)
     groups: dict[str, ContactGroup] = field(default_factory=dict)
+    clock: ServerClock = field(default_factory=lambda: ServerClock(whole_seconds=False))
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -149,7 +150,7 @@ class PeopleStore:
     def _touch(self, contact: Contact) -> None:
         contact.version += 1
         contact.change = self.changes.next()
-        contact.updated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        contact.updated = self.clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _group_id(membership: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ import itertools
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,8 +65,8 @@ class Item:
     folder_id: str
     fields: dict[str, Any]
     sequence: int
-    created: datetime = field(default_factory=now)
-    modified: datetime = field(default_factory=now)
+    created: datetime
+    modified: datetime
     change_key: str = field(default_factory=new_change_key)
 
     @property
@@ -91,6 +91,7 @@ class Mailbox:
         lock: the store's lock, taken by every method that changes something.
         notifications: where meeting messages the mailbox would send are recorded.
         display_name: the user's name (by default made from the address).
+        clock: the server's time (to the second), which stamps every change.
     """
 
     def __init__(
@@ -99,8 +100,10 @@ class Mailbox:
         lock: threading.RLock,
         notifications: list[dict[str, Any]],
         display_name: str = "",
+        clock: Callable[[], datetime] = now,
     ) -> None:
         self.address = address
+        self.clock = clock
         self.user_id = user_id_of(address)
         self.display_name = display_name or address.split("@")[0].replace(".", " ").title()
         self.rest_disabled = False
@@ -190,7 +193,10 @@ class Mailbox:
 
     def add_item(self, kind: str, folder_id: str, fields: dict[str, Any]) -> Item:
         with self.lock:
-            item = Item(kind, self.new_id(), folder_id, dict(fields), self.next_sequence())
+            stamp = self.clock()
+            item = Item(
+                kind, self.new_id(), folder_id, dict(fields), self.next_sequence(), stamp, stamp
+            )
             self.items[item.id] = item
             return item
 
@@ -213,7 +219,7 @@ class Mailbox:
         with self.lock:
             item.fields.update(changes)
             item.change_key = new_change_key()
-            item.modified = now()
+            item.modified = self.clock()
             item.sequence = self.next_sequence()
             return item
 

@@ -12,6 +12,7 @@ import secrets
 import threading
 from typing import Any
 
+from emulators.base import ServerClock
 from emulators.graph.errors import throttled
 from emulators.graph.mailbox import Mailbox
 from emulators.graph.oauth import EntraTokens, Principal
@@ -43,6 +44,7 @@ class GraphStore:
         self.oauth = EntraTokens(self.issue_token)
         self._in_flight: dict[str, int] = {}
         self._counter_lock = threading.Lock()
+        self.clock = ServerClock()
 
     # -- users and tokens ----------------------------------------------------------------------
 
@@ -52,7 +54,7 @@ class GraphStore:
         address = address.lower()
         with self.lock:
             mailbox = self.mailboxes.get(address) or Mailbox(
-                address, self.lock, self.notifications, display_name
+                address, self.lock, self.notifications, display_name, self.clock
             )
             self.mailboxes[address] = mailbox
             if token:

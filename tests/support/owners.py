@@ -73,6 +73,9 @@ class MailboxOwner(Protocol):
     def make_busy(self, times: int) -> None: ...
     def take_down(self) -> None: ...
     def bring_up(self) -> None: ...
+    def later(self) -> None:
+        """Let a second pass on the mail server, so its next change is stamped later than any
+        change made before (Exchange and Graph keep change times to the second)."""
 
 
 class OutlookOwner:
@@ -185,6 +188,9 @@ class OutlookOwner:
 
     def bring_up(self) -> None:
         self.ews.faults.clear()
+
+    def later(self) -> None:
+        self.ews.store.clock.advance()
 
 
 class GmailOwner:
@@ -355,6 +361,9 @@ class GmailOwner:
     def bring_up(self) -> None:
         self.google.faults.clear()
 
+    def later(self) -> None:
+        self.google.store.clock.advance()
+
 
 class GraphOwner:
     """The owner in Outlook on Exchange Online, seen through Graph with plain requests: contacts
@@ -470,3 +479,6 @@ class GraphOwner:
 
     def bring_up(self) -> None:
         self.graph.faults.clear()
+
+    def later(self) -> None:
+        self.graph.store.clock.advance()

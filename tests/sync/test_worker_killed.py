@@ -19,7 +19,7 @@ from backend.extensions import Resources
 from backend.jobs import queues
 from backend.jobs.runtime import use_app
 from backend.jobs.schedule import enqueue_due_mailboxes, enqueue_sync
-from backend.jobs.single_flight import HEARTBEAT_STALE, sync_job_id
+from backend.jobs.single_flight import HEARTBEAT_STALE, lock_name, sync_job_id
 from backend.models import Mailbox, Run, SyncItem
 from backend.models.run import RunOutcome, Trigger
 from backend.storage.db import utcnow
@@ -80,7 +80,7 @@ def test_killed_mid_run_then_the_next_tick_runs_it_again_cleanly(
     session.expire_all()
     assert status.is_ongoing(session.get(Mailbox, mailbox.id)), "the dead run left its stage"
     use_app(app)
-    time.sleep(6)  # the dead worker's lock (TTL 5 s in Redis) expires
+    _until_expired(resources, lock_name(mailbox.id))
     # A tick once the dead job's heartbeat is stale (the clock is moved, not waited for):
     # it sweeps the dead run and queues the mailbox again.
     enqueue_due_mailboxes(clock=lambda: utcnow() + HEARTBEAT_STALE)
@@ -108,6 +108,14 @@ def test_killed_mid_run_then_the_next_tick_runs_it_again_cleanly(
     folder = box.folder_by_path("Contacts", "SAP Contacts")
     tagged = [i for i in box.items_in(folder.id) if "Sync Error" in i.texts("Categories")]
     assert len(tagged) == WITHOUT_SURNAME
+
+
+def _until_expired(resources: Resources, key: str) -> None:
+    """Wait for Redis to drop the dead worker's lock (its TTL is 5 s and nobody renews it)."""
+    deadline = time.monotonic() + 10
+    while resources.redis.exists(key):
+        assert time.monotonic() < deadline, "the dead worker's lock never expired"
+        time.sleep(0.1)
 
 
 def _next_run_after(session, mailbox_id: int, deadline: float) -> Run:
