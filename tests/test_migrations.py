@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,8 +13,8 @@ from backend.storage import schema
 from backend.storage.db import Base, make_engine
 
 
-def test_upgrade_downgrade_upgrade(tmp_path) -> None:
-    engine = _scratch_engine(tmp_path)
+def test_upgrade_downgrade_upgrade(tmp_path, database_url: str) -> None:
+    engine = _scratch_engine(tmp_path, database_url)
     schema.upgrade(engine)
     assert "issue" in inspect(engine).get_table_names()
     schema.downgrade(engine, "base")
@@ -30,8 +29,10 @@ def test_upgrade_downgrade_upgrade(tmp_path) -> None:
     engine.dispose()
 
 
-def test_a_tenants_google_domain_moves_into_its_sign_in_directories(tmp_path) -> None:
-    engine = _scratch_engine(tmp_path)
+def test_a_tenants_google_domain_moves_into_its_sign_in_directories(
+    tmp_path, database_url: str
+) -> None:
+    engine = _scratch_engine(tmp_path, database_url)
     schema.upgrade(engine, "0003")
     with engine.begin() as connection:
         connection.execute(
@@ -42,7 +43,7 @@ def test_a_tenants_google_domain_moves_into_its_sign_in_directories(tmp_path) ->
             ),
             {"settings": '{"reminder": "DAILY"}'},
         )
-    schema.upgrade(engine)
+    schema.upgrade(engine, "0005")
     with engine.connect() as connection:
         settings = connection.execute(text("SELECT settings FROM tenant")).scalar_one()
     if isinstance(settings, str):
@@ -52,16 +53,52 @@ def test_a_tenants_google_domain_moves_into_its_sign_in_directories(tmp_path) ->
     engine.dispose()
 
 
+def test_upgrades_that_rebuild_tables_keep_the_rows_that_point_at_them(
+    tmp_path, database_url: str
+) -> None:
+    """SQLite rebuilds a table to alter it; the rebuild must not cascade into its children."""
+    engine = _scratch_engine(tmp_path, database_url)
+    schema.upgrade(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO tenant (slug, name, c4c_base_url, c4c_auth, mail_system, settings, "
+                "created_at) VALUES ('contoso', 'Contoso', 'http://c4c/', 'BASIC', "
+                "'EXCHANGE_SERVER', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO user_account (tenant_id, email, name, role, created_at) "
+                "SELECT id, 'anna@contoso.test', 'Anna', 'USER', CURRENT_TIMESTAMP FROM tenant"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO mailbox (tenant_id, user_id, provider, address, status, "
+                "consecutive_failures, created_at) SELECT tenant_id, id, 'EXCHANGE', email, "
+                "'ACTIVE', 0, CURRENT_TIMESTAMP FROM user_account"
+            )
+        )
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        counts = [
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("tenant", "user_account", "mailbox")
+        ]
+    assert counts == [1, 1, 1]
+    engine.dispose()
+
+
 def test_flask_db_upgrade_command(runner) -> None:
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "database at head" in result.output
 
 
-def _scratch_engine(tmp_path):
+def _scratch_engine(tmp_path, url: str):
     """A database of its own: a SQLite file, or a fresh schema on the PostgreSQL under test."""
-    url = os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
+    if not url.startswith("postgresql"):
         return make_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
     engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
