@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The add-in manifest checks use Microsoft's npm tools; without Node they are skipped.
 NPM_STAMP := addin/node_modules/.installed
+# `make test` runs the suite on one worker per core (at most 8; each has its own database and
+# Redis), a test file's tests on one worker. TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
 
 .PHONY: demo test lint bench audit venv clean
 
@@ -28,7 +31,7 @@ demo: venv
 	$(BIN)/flask --app app demo
 
 test: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=10
 
 lint: venv
 	$(BIN)/ruff check .

@@ -189,7 +189,10 @@ class Emulator:
         """Serve in a background thread; ``port=0`` picks a free port."""
         self._stopping.clear()
         self._server = make_server(host, port, self, threaded=True, request_handler=_CloseHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll makes stop() return at once rather than after up to half a second.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

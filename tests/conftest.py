@@ -2,7 +2,8 @@
 
 ``DATABASE_URL`` and ``REDIS_URL`` point the suite at real servers (CI runs it both ways);
 unset, it uses a SQLite file and an embedded Redis in a temporary folder, which is all a
-newcomer's machine needs.
+newcomer's machine needs. Run in parallel (``pytest -n``), each worker gets a database and a
+Redis of its own: ``<database>_gw<N>`` on the PostgreSQL server and Redis database N + 1.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 
 from backend import create_app
@@ -34,11 +36,43 @@ def pytest_report_header() -> list[str]:
     return [f"database: {database}", f"redis: {redis_server}"]
 
 
+def _worker_number() -> int | None:
+    """This pytest-xdist worker's number (``gw3`` is 3); None when the suite runs in one process."""
+    name = os.environ.get("PYTEST_XDIST_WORKER")
+    return int(name.removeprefix("gw")) if name else None
+
+
+def _worker_database(url: str, worker: int) -> str:
+    """A PostgreSQL database of this worker's own beside the one ``url`` names, created once."""
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_gw{worker}")
+    server = make_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+def _worker_redis(url: str, worker: int) -> str:
+    """Redis database N + 1 of the server ``url`` names, for worker N."""
+    parts = urlsplit(url)
+    index = int(parts.path.strip("/") or 0) + 1 + worker
+    assert index < 16, "a Redis server has 16 databases: run at most 15 test workers"
+    return urlunsplit(parts._replace(path=f"/{index}"))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
+    worker = _worker_number()
+    if worker is not None and url.startswith("postgresql"):
+        url = _worker_database(url, worker)
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
@@ -52,7 +86,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        worker = _worker_number()
+        url = os.environ["REDIS_URL"]
+        yield url if worker is None else _worker_redis(url, worker)
         return
     yield embedded_redis_url(tmp_path_factory.mktemp("redis"))
     stop_embedded_redis()
