@@ -105,6 +105,7 @@ class Settings:
     temporary_failures_before_issue: int = 5
     notify_failure_threshold: int = 10
     issue_retention_days: int = 90
+    invitation_days: int = 7
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8125
     smtp_username: str | None = None
@@ -201,6 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         ),
         "notify_failure_threshold": env.integer("NOTIFY_FAILURE_THRESHOLD", minimum=1),
         "issue_retention_days": env.integer("ISSUE_RETENTION_DAYS", minimum=1),
+        "invitation_days": env.integer("INVITATION_DAYS", minimum=1, maximum=90),
         "smtp_host": env.text("SMTP_HOST"),
         "smtp_port": env.integer("SMTP_PORT", minimum=1, maximum=65535),
         "smtp_username": env.text("SMTP_USERNAME") or None,

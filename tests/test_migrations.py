@@ -53,6 +53,41 @@ def test_a_tenants_google_domain_moves_into_its_sign_in_directories(
     engine.dispose()
 
 
+def test_a_tenants_email_domains_are_those_of_the_people_it_has(
+    tmp_path, database_url: str
+) -> None:
+    engine = _scratch_engine(tmp_path, database_url)
+    schema.upgrade(engine, "0006")
+    with engine.begin() as connection:
+        for slug, settings in (("contoso", '{"google_domains": ["contoso.org"]}'), ("empty", "{}")):
+            connection.execute(
+                text(
+                    "INSERT INTO tenant (slug, name, c4c_base_url, c4c_auth, mail_system, "
+                    "settings, created_at) VALUES (:slug, :slug, 'http://c4c/', 'BASIC', "
+                    "'GMAIL', :settings, CURRENT_TIMESTAMP)"
+                ),
+                {"slug": slug, "settings": settings},
+            )
+        for email in ("anna@contoso.test", "ben@Contoso.Test", "eve@sub.contoso.test"):
+            connection.execute(
+                text(
+                    "INSERT INTO user_account (tenant_id, email, name, role, session_generation,"
+                    " created_at) SELECT id, :email, 'x', 'USER', 0, CURRENT_TIMESTAMP "
+                    "FROM tenant WHERE slug = 'contoso'"
+                ),
+                {"email": email},
+            )
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        rows = dict(
+            connection.execute(text("SELECT slug, settings FROM tenant ORDER BY slug")).all()
+        )
+    found = {slug: json.loads(v) if isinstance(v, str) else v for slug, v in rows.items()}
+    assert found["contoso"]["email_domains"] == ["contoso.org", "contoso.test", "sub.contoso.test"]
+    assert found["empty"]["email_domains"] == []
+    engine.dispose()
+
+
 def test_upgrades_that_rebuild_tables_keep_the_rows_that_point_at_them(
     tmp_path, database_url: str
 ) -> None:

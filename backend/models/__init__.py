@@ -2,6 +2,7 @@
 
 from backend.models.addin_token import AddinToken
 from backend.models.audit import AuditEvent
+from backend.models.invitation import Invitation
 from backend.models.issue import Issue
 from backend.models.mailbox import Mailbox, MailboxItemState
 from backend.models.notification import Notification
@@ -14,6 +15,7 @@ from backend.models.user import User
 __all__ = [
     "AddinToken",
     "AuditEvent",
+    "Invitation",
     "Issue",
     "Mailbox",
     "MailboxItemState",

@@ -111,6 +111,12 @@ class TenantSettings(BaseModel):
     """The Microsoft Entra directories (``tid``) the company's people sign in from."""
     google_domains: GoogleDomains = Field(default_factory=list)
     """The Google Workspace domains (``hd``) the company's people sign in from."""
+    email_domains: GoogleDomains = Field(default_factory=list)
+    """The domains of the company's e-mail addresses: users are added only with these."""
+
+    def owns_address(self, email: str) -> bool:
+        """Whether ``email`` is an address of one of the company's domains."""
+        return email.rsplit("@", 1)[-1].lower() in self.email_domains
 
     def allows_directory(self, provider: str, directory: str | None) -> bool:
         """Whether people may sign in from ``directory`` (an Entra ``tid`` for ``microsoft``,
@@ -135,7 +141,8 @@ class Tenant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    c4c_base_url: Mapped[str] = mapped_column(String(500))
+    c4c_base_url: Mapped[str | None] = mapped_column(String(500))
+    """The C4C OData service; unset until a key user sets up the SAP connection."""
     c4c_auth: Mapped[C4CAuth] = mapped_column(
         Enum(C4CAuth, native_enum=False, length=16), default=C4CAuth.BASIC
     )
@@ -144,6 +151,9 @@ class Tenant(Base):
     mail_system: Mapped[MailSystem] = mapped_column(Enum(MailSystem, native_enum=False, length=32))
     mail_endpoint: Mapped[str | None] = mapped_column(String(500))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    c4c_refused_since: Mapped[datetime | None]
+    """Since when C4C refuses the integration user: syncing pauses for the whole tenant until a
+    connection test or a run gets through again."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -174,6 +174,22 @@ def mark_revoked(mailbox: Mailbox, reason: str) -> None:
     mailbox.next_sync_at = None
 
 
+def await_connection(mailbox: Mailbox) -> None:
+    """A new mailbox waits for its user to connect it: no run until :func:`reactivate`."""
+    mailbox.status = HealthStatus.NOT_SYNCED
+    mailbox.status_reason = None
+    mailbox.paused_at = None
+    mailbox.next_sync_at = None
+
+
+def disable(mailbox: Mailbox, reason: str) -> None:
+    """Its user was removed: never run again unless they are added back and reconnect."""
+    mailbox.status = HealthStatus.DISABLED
+    mailbox.status_reason = reason
+    mailbox.paused_at = None
+    mailbox.next_sync_at = None
+
+
 def pause(mailbox: Mailbox, now: datetime) -> None:
     """Stop scheduling the mailbox until :func:`resume`; pausing twice changes nothing."""
     if mailbox.status is HealthStatus.PAUSED:

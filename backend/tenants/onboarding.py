@@ -28,7 +28,7 @@ def create_tenant(
     *,
     slug: str,
     name: str,
-    c4c_base_url: str,
+    c4c_base_url: str | None,
     mail_system: MailSystem,
     cipher: TokenCipher,
     c4c_username: str | None = None,
