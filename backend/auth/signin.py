@@ -74,7 +74,9 @@ def load_user(session_id: str) -> SignedInUser | None:
     if not user_id.isdigit() or not generation.isdigit():
         return None
     user = db_session().get(User, int(user_id))
-    if user is None or (user.session_generation or 0) != int(generation):
+    if user is None or user.removed_at is not None:
+        return None
+    if (user.session_generation or 0) != int(generation):
         return None
     return SignedInUser(user)
 
@@ -196,13 +198,15 @@ def _user_for(provider: str, claims: dict) -> User | str:
     bound = session.scalars(
         select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
     ).one_or_none()
+    if bound is not None and bound.removed_at is not None:
+        return UNKNOWN
     if bound is not None:
         return bound if _config(bound).allows_directory(provider, directory) else DIRECTORY
     email = verified_email(provider, claims)
     if email is None:
         return UNVERIFIED
     user = session.scalars(select(User).where(User.email == email)).one_or_none()
-    if user is None:
+    if user is None or user.removed_at is not None:
         return UNKNOWN if _anyone_allows(provider, directory) else DIRECTORY
     config = _config(user)
     if not config.allows_directory(provider, directory):

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.actions.audit import record_audit
+from backend.auth import addin_tokens
 from backend.auth.credentials import store_mailbox_credentials
 from backend.auth.crypto import TokenCipher
 from backend.models import Mailbox, Tenant, User
@@ -262,6 +263,7 @@ def remove_person(
         raise Refused([Verdict(0, user.email, problem)])
     user.removed_at = utcnow()
     user.end_sessions()
+    addin_tokens.revoke_all(session, user.id)
     for mailbox in session.scalars(select(Mailbox).where(Mailbox.user_id == user.id)):
         store_mailbox_credentials(mailbox, None, cipher)
         status.disable(mailbox, "The user was removed")

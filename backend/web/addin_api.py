@@ -111,7 +111,7 @@ def _authenticate() -> None:
     except addin_tokens.TokenRefused as refused:
         raise ApiError(401, refused.error, str(refused)) from None
     user = session.get(User, token.user_id)
-    if user is None:
+    if user is None or user.removed_at is not None:
         raise ApiError(401, "invalid_token", "This sign-in has ended. Sign in again.")
     addin.record_use(session, user)
     g.addin = AddinCall(token, user)

@@ -147,7 +147,9 @@ def _verify() -> None:
         log.info("Gmail add-on request refused: %s", refused)
         raise Unauthorised from None
     session = db_session()
-    user = session.scalars(select(User).where(User.email == caller.email)).one_or_none()
+    user = session.scalars(
+        select(User).where(User.email == caller.email, User.removed_at.is_(None))
+    ).one_or_none()
     mailbox = (
         session.scalars(select(Mailbox).where(Mailbox.user_id == user.id)).one_or_none()
         if user is not None

@@ -8,11 +8,12 @@ import time
 
 from backend.crm.c4c import C4CClient
 from backend.gmail_addon import verify
-from backend.models import Issue
+from backend.models import Issue, Tenant, User
 from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome
 from backend.sync import issues as issue_service
+from backend.tenants import people
 from backend.web import gmail_addon
 from emulators.base import Fault
 from emulators.identity.keys import Keyring
@@ -124,6 +125,17 @@ def test_the_users_token_must_be_googles_and_name_one_of_our_users(gmail: GmailH
     assert refused(gmail.post(HOME, event)), "no user token"
     stranger = GmailHost(gmail.client, gmail.google, "stranger@contoso.test")
     assert refused(stranger.post(HOME, stranger.event())), "no such user"
+
+
+def test_a_removed_user_gets_nothing(gmail: GmailHost, session, resources, mailbox) -> None:
+    assert gmail.post(HOME, gmail.event()).status_code == 200
+    user = session.get(User, mailbox.user_id)
+    people.remove_person(
+        session, session.get(Tenant, user.tenant_id), user, actor="operator",
+        cipher=resources.cipher,
+    )  # fmt: skip
+    session.commit()
+    assert refused(gmail.post(HOME, gmail.event()))
 
 
 def test_a_new_google_key_is_fetched_and_a_key_google_never_published_is_refused(

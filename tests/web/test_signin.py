@@ -8,9 +8,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from backend.auth import addin_tokens
 from backend.demo.data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import Tenant, User
 from backend.models.user import Role
+from backend.tenants import people
 from emulators.identity import IdentityEmulator
 from emulators.identity.seed import CALLBACKS
 from tests.support import factories
@@ -258,3 +260,25 @@ def test_every_callback_of_the_product_is_registered_by_the_identity_emulators_s
     }
     registered = {path for paths in CALLBACKS.values() for path in paths}
     assert wanted == registered
+
+
+def test_a_removed_user_is_signed_out_everywhere_and_cannot_sign_in_again(
+    client, session, resources, identity, anna
+) -> None:
+    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw")
+    assert answer.status_code == 302 and client.get("/").status_code == 200
+    token = addin_tokens.issue(session, anna, "outlook", 60).secret
+    session.commit()
+    pane = {"Authorization": f"Bearer {token}", "X-Addin-Version": "1.0.0"}
+    assert client.get("/addin/api/v1/me", headers=pane).status_code == 200
+
+    tenant = session.get(Tenant, anna.tenant_id)
+    people.remove_person(session, tenant, anna, actor="operator", cipher=resources.cipher)
+    session.commit()
+
+    assert client.get("/").status_code == 302, "the web session ended"
+    assert client.get("/addin/api/v1/me", headers=pane).status_code == 401
+    for realm in ("microsoft", "google"):
+        again = _sign_in(client, identity, realm, "anna@contoso.test", "anna-pw")
+        assert again.status_code == 403, f"a removed user signed in with {realm}"
+    assert client.get("/").status_code == 302
