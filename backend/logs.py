@@ -44,6 +44,8 @@ _SECRET = re.compile(
     r"code_verifier|assertion|token|secret)(['\"]?\s*[:=]\s*['\"]?)(?!\[redacted\])"
     r"[^\s'\",&;}\]]+"
 )
+_LINK = re.compile(r"(/invitation/)(?!\[redacted\])[A-Za-z0-9_-]{16,}")
+"""The secret of an invitation link, as an access log line shows its path."""
 
 _context: contextvars.ContextVar[tuple[tuple[str, object], ...]] = contextvars.ContextVar(
     "ssi_log_context", default=()
@@ -58,8 +60,10 @@ def redact(text: str) -> str:
 
     Returns:
         The text without the values of ``Authorization`` headers, of tokens, secrets and
-        passwords (``name: value``, ``name=value``, ``"name": "value"``).
+        passwords (``name: value``, ``name=value``, ``"name": "value"``), and of the secrets
+        in invitation links.
     """
+    text = _LINK.sub(lambda m: f"{m[1]}{REDACTED}", text)
     text = _HEADER.sub(lambda m: f"{m[1]}{m[2]}{m[3] or ''}{REDACTED}", text)
     return _SECRET.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
 

@@ -73,12 +73,24 @@ WAITING_FOR_SAP = (
 )
 
 
+def awaits_connection(mailbox: Mailbox) -> bool:
+    """A new mailbox its user has not connected yet: nothing runs before they do."""
+    return (
+        mailbox.status is HealthStatus.NOT_SYNCED
+        and mailbox.next_sync_at is None
+        and mailbox.credentials_encrypted is None
+        and mailbox.last_synced_at is None
+    )
+
+
 def mailbox_pill(mailbox: Mailbox) -> Pill:
     """The mailbox connection's state in the words of the dashboard.
 
     A run that failed because C4C did not answer does not blame the mailbox: it is waiting
     for SAP. Any other failure says why, since when, and when the last good sync was.
     """
+    if awaits_connection(mailbox):
+        return Pill("Not connected yet", "warn", "Nothing syncs until its user connects it.")
     match mailbox.status:
         case HealthStatus.PAUSED:
             return Pill("Paused", "muted")

@@ -96,6 +96,7 @@ def seed_demo(
         c4c_credentials={"password": C4C_USER[1]},
         entra_tenant_ids=(CONTOSO_ENTRA_TENANT_ID,),
         google_domains=CONTOSO_GOOGLE_DOMAINS,
+        email_domains=CONTOSO_GOOGLE_DOMAINS,
     )
     config = tenant.config
     config.item_types[ItemType.ACCOUNT].conflict_policy = ConflictPolicy.MAILBOX_WINS

@@ -36,12 +36,14 @@ def create_tenant(
     mail_endpoint: str | None = None,
     entra_tenant_ids: Sequence[str] = (),
     google_domains: Sequence[str] = (),
+    email_domains: Sequence[str] = (),
 ) -> Tenant:
     """Create a tenant with default settings.
 
     Args:
         entra_tenant_ids: the Microsoft Entra directories (``tid``) its people sign in from.
         google_domains: the Google Workspace domains (``hd``) its people sign in from.
+        email_domains: the domains of its people's addresses (users are added only with these).
 
     Without a directory nobody of the tenant can sign in; key users add more in the settings.
 
@@ -49,7 +51,9 @@ def create_tenant(
         pydantic.ValidationError: a directory is not a tenant id or a domain.
     """
     directories = TenantSettings(
-        entra_tenant_ids=list(entra_tenant_ids), google_domains=list(google_domains)
+        entra_tenant_ids=list(entra_tenant_ids),
+        google_domains=list(google_domains),
+        email_domains=list(email_domains),
     )
     tenant = Tenant(
         slug=slug,
@@ -59,7 +63,7 @@ def create_tenant(
         mail_system=mail_system,
         mail_endpoint=mail_endpoint,
         settings=directories.model_dump(
-            mode="json", include={"entra_tenant_ids", "google_domains"}
+            mode="json", include={"entra_tenant_ids", "google_domains", "email_domains"}
         ),
     )
     store_c4c_credentials(tenant, c4c_credentials, cipher)

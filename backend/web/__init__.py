@@ -32,17 +32,19 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.fix import fix
     from backend.web.gmail_addon import gmail_addon
     from backend.web.health import health
+    from backend.web.invitations import invitation
     from backend.web.links import links
     from backend.web.reactivation import reactivation
 
     app.url_map.converters["id"] = RowId
     limiter.exempt(health)
     blueprints = (health, dashboard, fix, reactivation, admin, admin_consent, api, addin,
-                  addin_api, gmail_addon, links)  # fmt: skip
+                  addin_api, gmail_addon, links, invitation)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.add_template_filter(presenters.utc_iso, "utc_iso")
     app.add_template_filter(presenters.source_label, "source_label")
+    app.add_template_global(presenters.awaits_connection, "awaits_connection")
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response | tuple[Response, int]:

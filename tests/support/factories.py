@@ -17,7 +17,9 @@ from backend.tenants.onboarding import add_user, create_tenant
 def tenant_settings() -> TenantSettings:
     """What :func:`tenant` makes: default settings and the Contoso directories."""
     return TenantSettings(
-        entra_tenant_ids=[CONTOSO_ENTRA_TENANT_ID], google_domains=list(CONTOSO_GOOGLE_DOMAINS)
+        entra_tenant_ids=[CONTOSO_ENTRA_TENANT_ID],
+        google_domains=list(CONTOSO_GOOGLE_DOMAINS),
+        email_domains=list(CONTOSO_GOOGLE_DOMAINS),
     )
 
 
@@ -33,6 +35,7 @@ def tenant(session: Session, cipher: TokenCipher, slug: str = "contoso") -> Tena
         c4c_credentials={"password": "c4c-secret-password"},
         entra_tenant_ids=(CONTOSO_ENTRA_TENANT_ID,),
         google_domains=CONTOSO_GOOGLE_DOMAINS,
+        email_domains=CONTOSO_GOOGLE_DOMAINS,
     )
 
 

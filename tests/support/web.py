@@ -1,19 +1,23 @@
 """Signing a test client in as a user, the way flask-login keeps a signed-in session.
 
-The sign-in itself (OpenID Connect against the identity emulator) is tested end to end in
-``tests/web/test_signin.py``; other web tests start from its result to stay fast.
+The sign-in itself (OpenID Connect against the identity emulator, :func:`sign_in_with`) is
+tested end to end in ``tests/web/test_signin.py``; other web tests start from its result
+(:func:`sign_in`) to stay fast.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
 
 from backend.auth.signin import SignedInUser
 from backend.models import User
+from emulators.identity import IdentityEmulator
 
 
 def sign_in(app: Flask, client: FlaskClient, user: User) -> FlaskClient:
@@ -42,3 +46,24 @@ def _werkzeug_version() -> str:
     from importlib.metadata import version
 
     return version("werkzeug")
+
+
+def sign_in_with(
+    client, identity: IdentityEmulator, realm: str, email: str, password: str, **form: str
+):
+    """Click "Sign in with ...", fill the provider's form, follow the redirect back."""
+    data = {"csrf_token": csrf_token(client, "/login"), **form}
+    start = client.post(f"/auth/login/{realm}", data=data)
+    assert start.status_code == 302
+    authorize = start.headers["Location"]
+    assert authorize.startswith(identity.provider.issuer(realm))
+    page = requests.get(authorize, timeout=10)
+    assert page.status_code == 200 and 'id="sign-in"' in page.text
+    answer = requests.post(
+        authorize, data={"email": email, "password": password}, allow_redirects=False, timeout=10
+    )
+    if answer.status_code != 302:
+        return answer
+    back = urlsplit(answer.headers["Location"])
+    assert back.path == f"/auth/callback/{realm}"
+    return client.get(f"{back.path}?{back.query}")

@@ -75,6 +75,9 @@ def test_the_http_libraries_forced_to_debug_are_redacted(kind, sync_now, caplog)
         ("x-csrf-token: Fetch", f"x-csrf-token: {REDACTED}"),
         ("X-Goog-Gmail-Access-Token: ya29.g", f"X-Goog-Gmail-Access-Token: {REDACTED}"),
         ("sync run mailbox=12 updated 3", "sync run mailbox=12 updated 3"),
+        ('"GET /invitation/Zm9vYmFyYmF6cXV4LXF1dXgtMTIz HTTP/1.1" 302',
+         f'"GET /invitation/{REDACTED} HTTP/1.1" 302'),
+        ("GET /invitation/welcome", "GET /invitation/welcome"),
     ],
 )  # fmt: skip
 def test_redaction(text: str, expected: str) -> None:

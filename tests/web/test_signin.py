@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from backend.auth import addin_tokens
@@ -13,37 +12,15 @@ from backend.demo.data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import Tenant, User
 from backend.models.user import Role
 from backend.tenants import people
-from emulators.identity import IdentityEmulator
 from emulators.identity.seed import CALLBACKS
 from tests.support import factories
-from tests.support.web import csrf_token
+from tests.support.web import csrf_token, sign_in_with
 
 DIRECTORIES = {"microsoft": CONTOSO_ENTRA_TENANT_ID, "google": "contoso.test"}
 """Where the test tenant's people sign in from (the identity emulator's Contoso directory)."""
 OTHER_DIRECTORY = "7e1f0c2d-9a4b-4c3d-8e5f-6a7b8c9d0e1f"
 """Another company's Entra directory, whose administrators set its users' attributes."""
 KIM = "kim@contoso.test"
-
-
-def _sign_in(
-    client, identity: IdentityEmulator, realm: str, email: str, password: str, **form: str
-):
-    """Click "Sign in with ...", fill the provider's form, follow the redirect back."""
-    data = {"csrf_token": csrf_token(client, "/login"), **form}
-    start = client.post(f"/auth/login/{realm}", data=data)
-    assert start.status_code == 302
-    authorize = start.headers["Location"]
-    assert authorize.startswith(identity.provider.issuer(realm))
-    page = requests.get(authorize, timeout=10)
-    assert page.status_code == 200 and 'id="sign-in"' in page.text
-    answer = requests.post(
-        authorize, data={"email": email, "password": password}, allow_redirects=False, timeout=10
-    )
-    if answer.status_code != 302:
-        return answer
-    back = urlsplit(answer.headers["Location"])
-    assert back.path == f"/auth/callback/{realm}"
-    return client.get(f"{back.path}?{back.query}")
 
 
 @pytest.fixture
@@ -60,7 +37,7 @@ def anna(session, resources, identity):
 def test_sign_in_binds_the_provider_identity_and_opens_the_dashboard(
     client, session, identity, anna, realm
 ) -> None:
-    answer = _sign_in(client, identity, realm, "anna@contoso.test", "anna-pw")
+    answer = sign_in_with(client, identity, realm, "anna@contoso.test", "anna-pw")
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
     assert client.get("/").status_code == 200
     session.refresh(anna)
@@ -72,14 +49,14 @@ def test_sign_in_binds_the_provider_identity_and_opens_the_dashboard(
 
 
 def test_wrong_password_stays_at_the_provider(client, identity, anna) -> None:
-    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "wrong")
+    answer = sign_in_with(client, identity, "microsoft", "anna@contoso.test", "wrong")
     assert answer.status_code == 200 and "incorrect" in answer.text
     assert client.get("/").status_code == 302
 
 
 def test_a_person_the_tenant_has_not_set_up_is_refused(client, session, identity, anna) -> None:
     identity.provider.add_user("microsoft", "mallory@contoso.test", "Mallory", "pw")
-    answer = _sign_in(client, identity, "microsoft", "mallory@contoso.test", "pw")
+    answer = sign_in_with(client, identity, "microsoft", "mallory@contoso.test", "pw")
     assert answer.status_code == 403
     assert "not set up" in answer.get_data(as_text=True)
     assert session.scalars(select(User).where(User.email == "mallory@contoso.test")).first() is None
@@ -88,7 +65,7 @@ def test_a_person_the_tenant_has_not_set_up_is_refused(client, session, identity
 def test_a_bound_user_is_found_by_subject_not_by_a_changed_email(
     client, session, identity, anna
 ) -> None:
-    _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw")
+    sign_in_with(client, identity, "microsoft", "anna@contoso.test", "anna-pw")
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     assert client.get("/").status_code == 302
     impostor = identity.provider.add_user("google", "other@contoso.test", "Other", "pw")
@@ -96,7 +73,7 @@ def test_a_bound_user_is_found_by_subject_not_by_a_changed_email(
         User.__table__.update().values(email="other@contoso.test").where(User.id == anna.id)
     )
     session.commit()
-    answer = _sign_in(client, identity, "google", "other@contoso.test", "pw")
+    answer = sign_in_with(client, identity, "google", "other@contoso.test", "pw")
     assert answer.status_code == 403, "an e-mail already bound to another subject must not sign in"
     assert impostor.subject != anna.oidc_subject
 
@@ -134,7 +111,7 @@ def test_a_next_page_that_could_leave_the_site_is_dropped(client, identity, anna
     would become ``//evil.test``, another site."""
     page = client.get(f"/login?next={target}").get_data(as_text=True)
     assert 'name="next"' not in page
-    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
+    answer = sign_in_with(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
                       next=unquote(target))  # fmt: skip
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
 
@@ -142,7 +119,7 @@ def test_a_next_page_that_could_leave_the_site_is_dropped(client, identity, anna
 def test_a_next_page_on_this_site_is_where_sign_in_ends(client, identity, anna) -> None:
     page = client.get("/login?next=/issues%3Ftype%3DCONTACT").get_data(as_text=True)
     assert 'name="next" value="/issues?type=CONTACT"' in page
-    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
+    answer = sign_in_with(client, identity, "microsoft", "anna@contoso.test", "anna-pw",
                       next="/issues?type=CONTACT")  # fmt: skip
     assert answer.headers["Location"] == "/issues?type=CONTACT"
 
@@ -178,21 +155,21 @@ def test_another_directorys_account_claiming_a_key_users_address_is_refused(
     identity.provider.add_directory(OTHER_DIRECTORY, ["evil.test"])
     identity.provider.add_user("microsoft", "mallory@evil.test", "Mallory", "pw", mail=KIM)
 
-    answer = _sign_in(client, identity, "microsoft", "mallory@evil.test", "pw")
+    answer = sign_in_with(client, identity, "microsoft", "mallory@evil.test", "pw")
 
     _refused_for_directory(answer)
     assert client.get("/admin/").status_code == 302
     session.refresh(kim)
     assert kim.oidc_subject is None and kim.last_login_at is None
     identity.provider.add_user("microsoft", KIM, "Kim", "kim-pw")
-    assert _sign_in(client, identity, "microsoft", KIM, "kim-pw").status_code == 302
+    assert sign_in_with(client, identity, "microsoft", KIM, "kim-pw").status_code == 302
     assert client.get("/admin/").status_code == 200, "the real key user is not locked out"
 
 
 @pytest.mark.parametrize("directory", [CONTOSO_ENTRA_TENANT_ID, OTHER_DIRECTORY])
 def test_preferred_username_never_binds(client, session, identity, kim, directory) -> None:
     identity.provider.add_user("microsoft", KIM, "Kim", "pw", tenant_id=directory, mail="")
-    answer = _sign_in(client, identity, "microsoft", KIM, "pw")
+    answer = sign_in_with(client, identity, "microsoft", KIM, "pw")
     assert answer.status_code == 403
     session.refresh(kim)
     assert kim.oidc_subject is None
@@ -202,14 +179,14 @@ def test_a_personal_google_account_with_a_company_address_is_refused(
     client, session, identity, kim
 ) -> None:
     identity.provider.add_user("google", KIM, "Kim", "pw", consumer=True)
-    _refused_for_directory(_sign_in(client, identity, "google", KIM, "pw"))
+    _refused_for_directory(sign_in_with(client, identity, "google", KIM, "pw"))
     session.refresh(kim)
     assert kim.oidc_subject is None
 
 
 def test_an_unverified_google_address_is_refused(client, session, identity, kim) -> None:
     identity.provider.add_user("google", KIM, "Kim", "pw", email_verified=False)
-    answer = _sign_in(client, identity, "google", KIM, "pw")
+    answer = sign_in_with(client, identity, "google", KIM, "pw")
     assert answer.status_code == 403
     assert 'id="refused-unverified"' in answer.get_data(as_text=True)
     session.refresh(kim)
@@ -222,20 +199,21 @@ def test_an_address_nobody_has_from_another_directory_reads_the_same_as_a_taken_
     """A stranger cannot tell whether an address is one of our users."""
     identity.provider.add_directory(OTHER_DIRECTORY, ["evil.test"])
     identity.provider.add_user("microsoft", "m@evil.test", "M", "pw", mail="nobody@contoso.test")
-    _refused_for_directory(_sign_in(client, identity, "microsoft", "m@evil.test", "pw"))
+    _refused_for_directory(sign_in_with(client, identity, "microsoft", "m@evil.test", "pw"))
 
 
 def test_a_bound_user_is_refused_once_their_directory_is_no_longer_the_companys(
     client, session, identity, anna
 ) -> None:
-    assert _sign_in(client, identity, "google", "anna@contoso.test", "anna-pw").status_code == 302
+    answer = sign_in_with(client, identity, "google", "anna@contoso.test", "anna-pw")
+    assert answer.status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     tenant = session.get(Tenant, anna.tenant_id)
     config = tenant.config
     config.google_domains = []
     tenant.config = config
     session.commit()
-    _refused_for_directory(_sign_in(client, identity, "google", "anna@contoso.test", "anna-pw"))
+    _refused_for_directory(sign_in_with(client, identity, "google", "anna@contoso.test", "anna-pw"))
     assert client.get("/").status_code == 302
 
 
@@ -246,7 +224,7 @@ def test_a_binding_from_another_directory_gives_way_to_the_real_person(
     kim.oidc_issuer, kim.oidc_subject = "https://login.example/evil/v2.0", "taken-over"
     session.commit()
     identity.provider.add_user("microsoft", KIM, "Kim", "kim-pw")
-    assert _sign_in(client, identity, "microsoft", KIM, "kim-pw").status_code == 302
+    assert sign_in_with(client, identity, "microsoft", KIM, "kim-pw").status_code == 302
     session.refresh(kim)
     assert kim.oidc_subject != "taken-over"
     assert kim.oidc_directory == CONTOSO_ENTRA_TENANT_ID
@@ -265,7 +243,7 @@ def test_every_callback_of_the_product_is_registered_by_the_identity_emulators_s
 def test_a_removed_user_is_signed_out_everywhere_and_cannot_sign_in_again(
     client, session, resources, identity, anna
 ) -> None:
-    answer = _sign_in(client, identity, "microsoft", "anna@contoso.test", "anna-pw")
+    answer = sign_in_with(client, identity, "microsoft", "anna@contoso.test", "anna-pw")
     assert answer.status_code == 302 and client.get("/").status_code == 200
     token = addin_tokens.issue(session, anna, "outlook", 60).secret
     session.commit()
@@ -279,6 +257,6 @@ def test_a_removed_user_is_signed_out_everywhere_and_cannot_sign_in_again(
     assert client.get("/").status_code == 302, "the web session ended"
     assert client.get("/addin/api/v1/me", headers=pane).status_code == 401
     for realm in ("microsoft", "google"):
-        again = _sign_in(client, identity, realm, "anna@contoso.test", "anna-pw")
+        again = sign_in_with(client, identity, realm, "anna@contoso.test", "anna-pw")
         assert again.status_code == 403, f"a removed user signed in with {realm}"
     assert client.get("/").status_code == 302
