@@ -35,6 +35,8 @@ from backend.models.issue_queries import issue_count_query, issue_query
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
 from backend.presenters import ITEM_TYPE_LABELS, title_hidden
+from backend.storage.db import utcnow
+from backend.tenants import invitations
 from backend.web import admin_audit, admin_forms, admin_issues, admin_users
 from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
 from backend.web.admin_bulk import ACTIONS, apply_bulk
@@ -67,8 +69,14 @@ def users() -> str | BaseResponse:
     if not rows and filters.page > 1:
         return redirect(url_for("admin.users", **filters.query_args(page=1)))
     lines, total = admin_users.user_rows(rows)
+    latest = invitations.latest_of(db_session(), [line.user.id for line in lines])
+    now = utcnow()
     return render_template(
         "admin/users.html",
+        access={
+            line.user.id: invitations.state_of(line.user, latest.get(line.user.id), now)
+            for line in lines
+        },
         outages=admin_users.outages(db_session(), current_user.tenant_id),
         rows=lines,
         filters=filters,

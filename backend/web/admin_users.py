@@ -139,7 +139,7 @@ def users_query(tenant_id: int, filters: UsersFilter) -> Select[Any]:
         )
         .outerjoin(Mailbox, Mailbox.user_id == User.id)
         .outerjoin(open_issues, open_issues.c.mailbox_id == Mailbox.id)
-        .where(User.tenant_id == tenant_id)
+        .where(User.tenant_id == tenant_id, User.removed_at.is_(None))
     )
     if filters.status is not None:
         statement = statement.where(Mailbox.status == filters.status)

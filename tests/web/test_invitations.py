@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.models import AuditEvent, Invitation, Tenant, User
+from backend.models import AuditEvent, Invitation, User
 from backend.storage.db import utcnow
 from backend.tenants import invitations, people
 from emulators.identity import IdentityEmulator
@@ -16,13 +16,6 @@ from tests.support import factories
 from tests.support.web import sign_in, sign_in_with
 
 WELCOME = "/invitation/welcome"
-
-
-@pytest.fixture
-def tenant(session, resources) -> Tenant:
-    found = factories.tenant(session, resources.cipher)
-    session.commit()
-    return found
 
 
 @pytest.fixture

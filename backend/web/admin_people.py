@@ -1,0 +1,168 @@
+"""Key users add, import, invite and remove their company's people (``/admin/people``).
+
+The rules are :mod:`backend.tenants.people`'s, the same as ``flask users``:
+
+- ``GET /admin/people/new``: add one person, or import a CSV file (uploaded or pasted).
+- ``POST /admin/people/add``: one person; a refusal shows the form again with the reason (422).
+- ``POST /admin/people/import``: the file's verdicts line by line; only when every line is
+  fine does the page offer to add them all, and adding checks the lines again (``confirmed``).
+- ``POST /admin/people/<id>/invite``: a new invitation (older links stop working).
+- ``POST /admin/people/<id>/remove``: asks first, then removes (credentials deleted at once).
+
+Each person added gets an invitation e-mail once the change is committed; a mail server that
+does not answer leaves the invitation to be sent again from the users table.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from backend.extensions import db_session, resources
+from backend.models import Tenant, User
+from backend.notify.mailer import MailNotSent
+from backend.storage.db import utcnow
+from backend.tenants import invitations, people
+from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
+from backend.web.security import limiter
+
+admin_people = Blueprint("admin_people", __name__, url_prefix="/admin/people")
+
+MAX_CSV_BYTES = 512_000
+ROLE_CHOICES = (("user", "User"), ("key user", "Key user"))
+
+
+def _form_page(status: int = 200, **values: object) -> tuple[str, int]:
+    tenant = my_tenant()
+    page = render_template(
+        "admin/people.html",
+        tenant=tenant,
+        roles=ROLE_CHOICES,
+        systems=[(name, name.replace("-", " ").title()) for name in people.MAIL_SYSTEMS],
+        tenant_system=tenant.mail_system.value.lower().replace("_", "-"),
+        **values,
+    )
+    return page, status
+
+
+@admin_people.get("/new")
+@key_user_required
+def new() -> tuple[str, int]:
+    return _form_page()
+
+
+@admin_people.post("/add")
+@key_user_required
+@limiter.limit("30 per minute")
+def add() -> Response | tuple[str, int]:
+    form = {key: request.form.get(key, "") for key in ("email", "name", "role", "mail_system")}
+    if form["mail_system"] == _system_of(my_tenant()):
+        form["mail_system"] = ""
+    found = people.person(**form)
+    lines = [(0, found)]
+    try:
+        (user,) = _apply(lines)
+    except people.Refused as refused:
+        db_session().rollback()
+        return _form_page(422, one=form, one_problem=str(refused))
+    message, category = _invited(user)
+    flash(f"{user.name} was added. {message}", category)
+    return redirect(url_for("admin.users"))
+
+
+def _system_of(tenant: Tenant) -> str:
+    return tenant.mail_system.value.lower().replace("_", "-")
+
+
+def _apply(lines: list) -> list[User]:
+    session, tenant = db_session(), my_tenant()
+    added = people.add_people(session, tenant, lines, actor=me(), cipher=resources().cipher)
+    session.commit()
+    return added
+
+
+def _invite(user: User) -> bool:
+    """Invite ``user`` (committed first) and e-mail it; whether the mail went out."""
+    session, found, tenant = db_session(), resources(), my_tenant()
+    sent = invitations.invite(
+        session, tenant, user, actor=me(), settings=found.settings, now=utcnow()
+    )
+    session.commit()
+    try:
+        invitations.send(found.settings, tenant, user, sent)
+    except MailNotSent:
+        return False
+    return True
+
+
+def _invited(user: User) -> tuple[str, str]:
+    """Invite ``user``; what to tell the key user, and the message's category."""
+    if _invite(user):
+        return f"An invitation was sent to {user.email}.", "success"
+    return f"The invitation to {user.email} could not be sent: send it again later.", "error"
+
+
+@admin_people.post("/import")
+@key_user_required
+@limiter.limit("30 per minute")
+def import_people() -> Response | tuple[str, int]:
+    upload = request.files.get("file")
+    text = request.form.get("csv", "")
+    if upload is not None and upload.filename:
+        raw = upload.read(MAX_CSV_BYTES + 1)
+        if len(raw) > MAX_CSV_BYTES:
+            return _form_page(413, csv_problem=f"The file is larger than {MAX_CSV_BYTES:,} bytes.")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _form_page(422, csv_problem="The file is not UTF-8 text (save it as CSV UTF-8).")
+    if not text.strip():
+        return _form_page(422, csv_problem="Choose a CSV file or paste its lines.")
+    try:
+        lines = people.read_csv(text)
+    except people.Refused as refused:
+        return _form_page(422, csv=text, csv_problem=str(refused))
+    verdicts = people.check(db_session(), my_tenant(), lines)
+    fine = bool(verdicts) and all(verdict.fine for verdict in verdicts)
+    if not fine or request.form.get("confirmed") != "yes":
+        return _form_page(200 if fine else 422, csv=text, verdicts=verdicts, fine=fine)
+    try:
+        added = _apply(lines)
+    except people.Refused as refused:  # someone added one of them meanwhile
+        db_session().rollback()
+        return _form_page(422, csv=text, verdicts=refused.verdicts, fine=False)
+    unsent = [user.email for user in added if not _invite(user)]
+    message = f"{len(added)} {'person was' if len(added) == 1 else 'people were'} added."
+    if unsent:
+        message += f" Invitations could not be sent to {', '.join(unsent)}: send them again later."
+    flash(message, "error" if unsent else "success")
+    return redirect(url_for("admin.users"))
+
+
+@admin_people.post("/<id:user_id>/invite")
+@key_user_required
+@limiter.limit("30 per minute")
+def invite(user_id: int) -> Response:
+    user = tenant_row_or_404(User, user_id)
+    if user.removed_at is not None:
+        flash(f"{user.email} was removed; add them again first.", "error")
+    else:
+        flash(*_invited(user))
+    return redirect(url_for("admin.users"))
+
+
+@admin_people.post("/<id:user_id>/remove")
+@key_user_required
+def remove(user_id: int) -> Response | str:
+    user = tenant_row_or_404(User, user_id)
+    if request.form.get("confirmed") != "yes":
+        return render_template("admin/remove_person.html", person=user)
+    session = db_session()
+    try:
+        people.remove_person(session, my_tenant(), user, actor=me(), cipher=resources().cipher)
+    except people.Refused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("admin.users"))
+    session.commit()
+    flash(f"{user.name} was removed: their mailbox credentials are deleted.", "success")
+    return redirect(url_for("admin.users"))
