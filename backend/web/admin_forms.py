@@ -68,6 +68,7 @@ TEXT_FIELDS = (
     *(f"forbidden_policy.{operation}" for operation in OPERATIONS),
     "entra_tenant_ids",
     "google_domains",
+    "email_domains",
 )
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -89,6 +90,7 @@ class SettingsForm(BaseModel):
     hide_other_users_titles: bool
     entra_tenant_ids: EntraTenantIds
     google_domains: GoogleDomains
+    email_domains: GoogleDomains
 
     @field_validator("notify_failure_threshold", mode="before")
     @classmethod
@@ -138,6 +140,7 @@ def values_of(settings: TenantSettings) -> FormValues:
             "hide_other_users_titles": settings.hide_other_users_titles,
             "entra_tenant_ids": ", ".join(settings.entra_tenant_ids),
             "google_domains": ", ".join(settings.google_domains),
+            "email_domains": ", ".join(settings.email_domains),
         }
     )
     return values
@@ -207,6 +210,7 @@ def _nested(values: FormValues) -> dict[str, Any]:
                 "hide_other_users_titles",
                 "entra_tenant_ids",
                 "google_domains",
+                "email_domains",
             )
         },
     }

@@ -135,14 +135,16 @@ def test_the_sign_in_directories_are_lists_of_tenant_ids_and_domains(client, kim
     other = "7E1F0C2D-9A4B-4C3D-8E5F-6A7B8C9D0E1F"
     shown = _form(client)
     assert shown["entra_tenant_ids"] == CONTOSO_ENTRA_TENANT_ID
-    assert shown["google_domains"] == "contoso.test"
+    assert shown["google_domains"] == shown["email_domains"] == "contoso.test"
     data = {**shown, "entra_tenant_ids": f"{CONTOSO_ENTRA_TENANT_ID}, {other}",
-            "google_domains": "contoso.test fabrikam.test"}  # fmt: skip
+            "google_domains": "contoso.test fabrikam.test",
+            "email_domains": "contoso.test, Contoso.EU"}  # fmt: skip
     answer = client.post("/admin/settings", data=data, follow_redirects=True)
-    assert "Settings saved (2 changed)" in answer.get_data(as_text=True)
+    assert "Settings saved (3 changed)" in answer.get_data(as_text=True)
     session.refresh(tenant)
     assert tenant.config.entra_tenant_ids == [CONTOSO_ENTRA_TENANT_ID, other.lower()]
     assert tenant.config.google_domains == ["contoso.test", "fabrikam.test"]
+    assert tenant.config.email_domains == ["contoso.test", "contoso.eu"]
 
     refused = client.post("/admin/settings", data={**data, "entra_tenant_ids": "contoso.test",
                                                    "google_domains": "x/../y"})  # fmt: skip
