@@ -47,10 +47,10 @@ class Service:
         self.store = Store()
         self.security.forget_sessions()
 
-    def dispatch(self, operation: Operation, root: str) -> Answer:
-        """Answer one request addressed relative to the service root."""
+    def dispatch(self, operation: Operation, root: str, user: str | None = None) -> Answer:
+        """Answer one request of ``user`` addressed relative to the service root."""
         try:
-            return self._route(operation, root)
+            return self._route(operation, root, user)
         except ODataError as error:
             return Answer(
                 error.status,
@@ -58,9 +58,14 @@ class Service:
                 json.dumps(error.envelope()).encode(),
             )
 
-    def _route(self, operation: Operation, root: str) -> Answer:
+    def _route(self, operation: Operation, root: str, user: str | None) -> Answer:
         path, _, query_text = operation.resource.partition("?")
         path = path.removeprefix(BASE_PATH)
+        named = _ENTITY.match(path)
+        if not self.security.may_use(user, named.group(1) if named else path):
+            raise ODataError(
+                403, errors.NO_AUTHORIZATION, "User does not have sufficient authorization"
+            )
         query = dict(parse_qsl(query_text, keep_blank_values=True))
         method = operation.method
         if method == "POST" and operation.headers.get("x-http-method", "").upper() == "MERGE":
@@ -165,13 +170,15 @@ class Service:
             body["__next"] = f"{root}{set_name}?{urlencode(following)}"
         return _json(200, {"d": body})
 
-    def run_changeset(self, operations: list[Operation], root: str) -> list[Answer]:
+    def run_changeset(
+        self, operations: list[Operation], root: str, user: str | None = None
+    ) -> list[Answer]:
         """Run a changeset atomically; on failure, the failing answer alone."""
         answers: list[Answer] = []
         try:
             with self.store.transaction():
                 for operation in operations:
-                    answer = self.dispatch(operation, root)
+                    answer = self.dispatch(operation, root, user)
                     if answer.status >= 400:
                         raise _ChangesetFailed(answer)
                     answers.append(answer)
@@ -260,7 +267,7 @@ def create_app(service: Service) -> Flask:
             answer = service.dispatch(
                 Operation(request.method, request.full_path.removeprefix(BASE_PATH).rstrip("?"),
                           {k.lower(): v for k, v in request.headers.items()}, request.get_data()),
-                root,
+                root, service.security.user_of(request),
             )  # fmt: skip
             response = Response(answer.body, answer.status, headers=answer.headers)
         if request.method == "GET" and request.headers.get("x-csrf-token", "").lower() == "fetch":
@@ -271,12 +278,13 @@ def create_app(service: Service) -> Flask:
 
 
 def _batch(service: Service, root: str) -> Response:
+    user = service.security.user_of(request)
     try:
         content_type, body = run_batch(
             request.get_data(),
             request.headers.get("Content-Type", ""),
-            lambda operation: service.dispatch(operation, root),
-            lambda operations: service.run_changeset(operations, root),
+            lambda operation: service.dispatch(operation, root, user),
+            lambda operations: service.run_changeset(operations, root, user),
         )
     except ODataError as error:
         return error.response()

@@ -189,6 +189,19 @@ ENTITY_SETS: dict[str, EntitySet] = {
             ),
             id_field="ID", id_prefix="6",
         ),
+        EntitySet(
+            "EmployeeCollection", "Employee",
+            (
+                _key(), _server("EmployeeID", "Employee ID", "Mitarbeiter-ID", length=20),
+                _text("FirstName", 40, "First Name", "Vorname"),
+                _text("LastName", 40, "Last Name", "Nachname", required=True),
+                _text("Email", 255, "E-Mail", "E-Mail"), _text("UserID", 40, "User", "Benutzer"),
+                Field("UserLockedIndicator", "Edm.Boolean",
+                      labels=_label("User Locked", "Benutzer gesperrt")),
+                *_stamps(),
+            ),
+            id_field="EmployeeID", id_prefix="8",
+        ),
     )
 }  # fmt: skip
 

@@ -33,6 +33,8 @@ class Security:
         self.users = dict(users)
         self.bearer_tokens = set(bearer_tokens)
         self.csrf_lifetime = csrf_lifetime
+        self.refused: dict[str, set[str]] = {}
+        """Entity sets each Basic user has no authorisation for (403 on any use)."""
         self._sessions: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
@@ -49,6 +51,19 @@ class Security:
         except ValueError:
             return False
         return user in self.users and secrets.compare_digest(self.users[user], password)
+
+    def user_of(self, request: Request) -> str | None:
+        """The Basic user of an authenticated request (None for a bearer token)."""
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            return base64.b64decode(credentials).decode().partition(":")[0]
+        except ValueError:
+            return None
+
+    def may_use(self, user: str | None, entity_set: str) -> bool:
+        return entity_set not in self.refused.get(user or "", set())
 
     def fetch_token(self, request: Request, response: Response) -> None:
         """Answer ``x-csrf-token: Fetch``: reuse the session's live token or issue a new one."""

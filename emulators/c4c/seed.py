@@ -54,6 +54,14 @@ def seed_contacts(store: Store, count: int, prefix: str = "Contact") -> None:
 
 
 CONTOSO_ACCOUNTS = (("Fabrikam", False), ("Northwind Traders", True))
+CONTOSO_EMPLOYEES = (
+    ("Kim", "Keyuser", "kim.keyuser@contoso.test"),
+    ("Anna", "Sales", "anna.sales@contoso.test"),
+    ("Ben", "Sales", "ben.sales@contoso.test"),
+    ("Gina", "Sales", "gina.sales@contoso.test"),
+    ("Olivia", "Sales", "olivia.sales@contoso.test"),
+)
+"""The Contoso people the demo's sign-in knows, as SAP's employees."""
 CONTOSO_CONTACTS = (
     ("Jane", "Doe", "Fabrikam", "jane@fabrikam.test"),
     ("Dan", "Porter", "Northwind Traders", "dan@northwind.test"),
@@ -61,11 +69,13 @@ CONTOSO_CONTACTS = (
 
 
 def seed_contoso(store: Store) -> None:
-    """The C4C side of the Contoso demo: two customers (one read-only) and their contacts.
+    """The C4C side of the Contoso demo: its employees, two customers (one read-only) and
+    their contacts.
 
     It matches the mailboxes ``emulators.ews.seed.seed_contoso`` fills, so that the first sync
     pairs what both sides know and meets an issue of each kind a first sync can meet.
     """
+    seed_employees(store, CONTOSO_EMPLOYEES)
     ids = {}
     for name, read_only in CONTOSO_ACCOUNTS:
         row = store.create("CorporateAccountCollection", {"Name": name})
@@ -77,3 +87,13 @@ def seed_contoso(store: Store) -> None:
             "ContactCollection",
             {"FirstName": first, "LastName": last, "AccountID": ids[account], "Email": email},
         )
+
+
+def seed_employees(store: Store, people: tuple[tuple[str, str, str], ...]) -> None:
+    """Employees (first name, last name, e-mail address), each with a user of the same name."""
+    for first, last, email in people:
+        store.create(
+            "EmployeeCollection",
+            {"FirstName": first, "LastName": last, "Email": email,
+             "UserID": email.split("@", 1)[0].upper()[:40], "UserLockedIndicator": False},
+        )  # fmt: skip

@@ -1,0 +1,163 @@
+"""Testing a tenant's SAP connection the way a sync will use it, and saying what happened in
+plain words.
+
+:func:`test_c4c` reads the service's ``$metadata`` and one entity of each entity set the
+tenant syncs (and ``EmployeeCollection``, which matches users to their SAP employee): the
+address, the integration user's password and each authorisation are checked separately, so a
+key user reads "no authorisation for TasksCollection" rather than a status code. Nothing is
+written to C4C.
+
+The address is typed by a key user and the server fetches it, so in production it must be
+``https`` on a public address: never the server's own network (loopback, private, link-local),
+whatever the name resolves to.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from backend.crm.c4c import C4CClient
+from backend.crm.errors import C4CConnectionError, C4CError, C4CHTTPError
+from backend.crm.transport import RetryPolicy
+from backend.models import Tenant
+from backend.settings import Settings
+from backend.sync.mapping.registry import MAPPINGS
+
+EMPLOYEES = "EmployeeCollection"
+EDMX = "{http://schemas.microsoft.com/ado/2007/06/edmx}Edmx"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the test tried: what, whether it worked, and in words."""
+
+    name: str
+    ok: bool
+    words: str
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    steps: tuple[Step, ...]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(step.ok for step in self.steps)
+
+    @property
+    def refused_credentials(self) -> bool:
+        """SAP refused the user name or password (not merely an authorisation)."""
+        return any(step.name == "Sign-in" and not step.ok for step in self.steps)
+
+
+def address_problem(url: str, settings: Settings) -> str:
+    """Why ``url`` cannot be the C4C address (empty when it can)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter the address of the OData service, starting with https://"
+    if parts.username or parts.password:
+        return "Leave the user name and password out of the address; enter them below."
+    if settings.environment != "production":
+        return ""
+    if parts.scheme != "https":
+        return "The address must start with https://: the password travels with each request."
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, None)}
+    except (OSError, UnicodeError):
+        return f"{parts.hostname} cannot be found (check the address)."
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            return f"{parts.hostname} is not a public address; SAP Cloud for Customer is."
+    return ""
+
+
+def entity_sets(tenant: Tenant) -> list[str]:
+    """What the tenant's syncs read: the entity set of each enabled item type, and employees."""
+    enabled = [t for t, setting in tenant.config.item_types.items() if setting.enabled]
+    return [*(MAPPINGS[item_type].entity_set for item_type in MAPPINGS if item_type in enabled),
+            EMPLOYEES]  # fmt: skip
+
+
+def test_c4c(
+    tenant: Tenant, settings: Settings, *, url: str, user: str | None, password: str | None
+) -> ConnectionTest:
+    """Try the connection with these values (typed, or as stored)."""
+    problem = address_problem(url, settings)
+    if problem:
+        return ConnectionTest((Step("Address", False, problem),))
+    client = C4CClient(
+        url.strip(), user=user or "", password=password or "",
+        timeout=(settings.connect_timeout_seconds, settings.dialog_timeout_seconds),
+        retry=RetryPolicy(attempts=1),
+    )  # fmt: skip
+    host = urlsplit(url).hostname
+    try:
+        offered = _entity_sets_of(client.metadata_xml())
+    except C4CHTTPError as error:
+        if error.status == 401:
+            words = "SAP refused the user name or password of the integration user."
+            return ConnectionTest((Step("Address", True, f"{host} answers."),
+                                   Step("Sign-in", False, words)))  # fmt: skip
+        return ConnectionTest((Step("Address", False, _not_odata(host, error.status)),))
+    except C4CConnectionError as error:
+        words = f"{host} could not be reached ({_reason(error)})."
+        return ConnectionTest((Step("Address", False, words),))
+    except (C4CError, ValueError, etree.XMLSyntaxError):
+        return ConnectionTest((Step("Address", False, _not_odata(host)),))
+    steps = [
+        Step("Address", True, f"{host} offers the C4C OData service."),
+        Step("Sign-in", True, f"SAP accepted the integration user {user}." if user else
+             "SAP accepted the credentials."),
+    ]  # fmt: skip
+    steps.extend(_read_one(client, name, offered) for name in entity_sets(tenant))
+    return ConnectionTest(tuple(steps))
+
+
+def _entity_sets_of(document: bytes) -> set[str]:
+    root = etree.fromstring(document, parser=etree.XMLParser(resolve_entities=False))
+    if root.tag != EDMX:
+        raise ValueError("not an EDMX document")
+    return {element.get("Name") for element in root.iter("{*}EntitySet")}
+
+
+def _read_one(client: C4CClient, name: str, offered: set[str]) -> Step:
+    if name not in offered:
+        return Step(name, False, f"The service offers no {name}: is this the c4codataapi "
+                                 "service?")  # fmt: skip
+    try:
+        next(iter(client.read(name, top=1)), None)
+    except C4CHTTPError as error:
+        if error.status == 403:
+            return Step(name, False, f"The integration user has no authorisation for {name}: "
+                                     "give it the work centre in SAP.")  # fmt: skip
+        return Step(name, False, f"{name} could not be read: SAP answered {error.status} "
+                                 f"({error.message[:200]}).")  # fmt: skip
+    except C4CConnectionError as error:
+        return Step(name, False, f"{name} could not be read ({_reason(error)}).")
+    except (C4CError, ValueError, KeyError):
+        return Step(name, False, f"{name} did not answer as C4C does.")
+    return Step(name, True, f"{name} can be read.")
+
+
+def _not_odata(host: str | None, status: int | None = None) -> str:
+    answered = f" (it answered {status})" if status else ""
+    return (
+        f"{host} does not offer a C4C OData service at this address{answered}. The address "
+        "ends with /sap/c4c/odata/v1/c4codataapi/."
+    )
+
+
+def _reason(error: C4CConnectionError) -> str:
+    text = str(error).lower()
+    if "timed out" in text or "timeout" in text:
+        return "it did not answer in time"
+    if "refused" in text:
+        return "the connection was refused"
+    if "name or service not known" in text or "nodename" in text or "resolve" in text:
+        return "the name cannot be found"
+    return "no connection"
