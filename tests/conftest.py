@@ -26,7 +26,13 @@ from backend.storage.db import Base, make_engine
 from backend.storage.embedded_redis import embedded_redis_url, stop_embedded_redis
 from emulators.smtp import MailCatcher
 
-pytest_plugins = ("tests.fixtures.world", "tests.fixtures.identity")
+pytest_plugins = (
+    "tests.fixtures.world",
+    "tests.fixtures.identity",
+    "tests.fixtures.c4c",
+    "tests.fixtures.ews",
+    "tests.fixtures.google",
+)
 """Fixtures shared across test packages (a package's own conftest overrides them)."""
 
 

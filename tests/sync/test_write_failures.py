@@ -19,7 +19,7 @@ from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from tests.support.owners import MailboxOwner
 
-RECORDED = json.loads((Path(__file__).parents[1] / "c4c" / "c4c_error_bodies.json").read_text())
+RECORDED = json.loads((Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text())
 DUMP = RECORDED["dump"]
 """A real C4C 500: "Runtime error occurred" in SAP's envelope."""
 
