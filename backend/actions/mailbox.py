@@ -19,7 +19,6 @@ from redis import Redis
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from backend.actions.audit import record_audit
 from backend.actions.retry import request_retry
 from backend.auth import addin_tokens
 from backend.auth.credentials import mailbox_credentials, store_mailbox_credentials
@@ -27,6 +26,7 @@ from backend.auth.crypto import TokenCipher
 from backend.auth.revocation import RevocationFailed
 from backend.jobs.schedule import enqueue_sync
 from backend.models import Issue, Mailbox, User
+from backend.models.audit import record_audit
 from backend.models.mailbox import HealthStatus
 from backend.models.run import Trigger
 from backend.settings import Settings

@@ -23,11 +23,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.actions.audit import record_audit
 from backend.extensions import Resources
 from backend.jobs.schedule import enqueue_sync
 from backend.mailbox.base import UnsupportedOperation
 from backend.models import AuditEvent, Issue, Mailbox, SyncItem, Tenant, User
+from backend.models.audit import record_audit
 from backend.models.mailbox import HealthStatus, Provider
 from backend.models.run import Trigger
 from backend.models.sync_item import SyncItemState

@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.actions.audit import record_audit
 from backend.actions.mailbox import OPERATOR
 from backend.extensions import resources
 from backend.models import Tenant, User
+from backend.models.audit import record_audit
 from backend.models.tenant import TenantSettings
 from backend.models.types import MailSystem
 from backend.models.user import Role

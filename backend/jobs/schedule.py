@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from redis import Redis
 from rq.cron import CronScheduler
 from rq.job import Job
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from backend.jobs import maintenance, queues
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import pending_job, sync_job_id
-from backend.models import Mailbox, MailboxItemState
+from backend.models import Mailbox, MailboxItemState, Tenant
 from backend.models.mailbox import Stage
 from backend.models.run import Trigger
 from backend.settings import Settings
@@ -100,11 +100,17 @@ def enqueue_due_mailboxes(clock: Callable[[], datetime] = utcnow) -> int:
         ongoing = exists().where(
             MailboxItemState.mailbox_id == Mailbox.id, MailboxItemState.stage == Stage.ONGOING
         )
+        # A tenant whose SAP connection is not set up, or refuses its integration user, waits;
+        # so does a mailbox nobody connected yet (no next sync time).
+        connected = select(Tenant.id).where(
+            Tenant.c4c_base_url.is_not(None), Tenant.c4c_refused_since.is_(None)
+        )
         due = session.scalars(
             select(Mailbox)
             .where(
                 Mailbox.status.in_(status.SYNCABLE),
-                or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now),
+                Mailbox.next_sync_at <= now,
+                Mailbox.tenant_id.in_(connected),
                 and_(~ongoing),
             )
             .order_by(Mailbox.next_sync_at)

@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     ALL_CLEAR = "ALL_CLEAR"
     PROVIDER_OUTAGE = "PROVIDER_OUTAGE"
     MASS_CHANGE_HELD = "MASS_CHANGE_HELD"
+    SAP_REFUSED = "SAP_REFUSED"
 
 
 class Notification(Base):

@@ -66,3 +66,14 @@ def mass_change_held(mailbox: Mailbox, destructive: int, synced: int) -> Notice:
         "written. If the change is expected, approve it (operators: "
         f"`flask sync approve --mailbox {mailbox.address}`); otherwise find out why first.\n",
     )
+
+
+def sap_refused(tenant_name: str, connections: str) -> Notice:
+    return Notice(
+        f"{tenant_name}: SAP refuses the integration user, syncing is paused",
+        f"SAP Cloud for Customer refused the user name or password of {tenant_name}'s "
+        "integration user, so no mailbox can sync with SAP. Syncing is paused for everyone "
+        "until the connection works again; nothing is lost meanwhile.\n\n"
+        f"To fix it: open Connections ({connections}), enter the integration user's current "
+        "password and choose Save and test. Syncing resumes as soon as the test gets through.\n",
+    )

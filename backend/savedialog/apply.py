@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from backend.actions.audit import record_audit
 from backend.extensions import Resources
 from backend.mailbox.base import ItemRecord
 from backend.models import Issue, SyncItem, User
+from backend.models.audit import record_audit
 from backend.models.issue import Resolution, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode

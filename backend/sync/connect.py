@@ -232,6 +232,12 @@ def c4c_client(
         retry: overrides the client's retry policy (fewer tries while a person waits).
         guard: watches every request (see ``backend.sync.service_guard``).
     """
+    if not tenant.c4c_base_url:
+        raise SyncError.of(
+            IssueCode.TEMPORARY,
+            "Your company's SAP connection is not set up yet: a key user enters it in Admin, "
+            "Connections.",
+        )
     secret = c4c_credentials(tenant, cipher) or {}
     options: dict[str, Any] = {"retry": retry, "timeout": timeouts.pair, "guard": guard}
     if "access_token" in secret:

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from backend.models import Mailbox, Run
+from backend.models import Mailbox, Run, Tenant
 from backend.models.issue import Source
 from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode
 from backend.settings import Settings
 from backend.storage.db import utcnow
-from backend.sync import alerts, health, status
+from backend.sync import alerts, health, sap_refusal, status
 from backend.sync.alerts import OUTAGE_WINDOW
 from backend.sync.errors import Classification, SyncError
 
@@ -94,11 +94,11 @@ def execute_run(
         session.rollback()
         found = error.classification
         log.warning("run %s failed: %s [%s]", run.id, found.message, found.detail or found.code)
-        outage = _fail(session, run, mailbox, found, interval, clock())
+        outage = _fail(session, run, mailbox, found, settings, clock())
     except Exception as error:
         session.rollback()
         log.exception("run %s of mailbox %s failed unexpectedly", run.id, mailbox.id)
-        outage = _fail(session, run, mailbox, _unexpected(error), interval, clock())
+        outage = _fail(session, run, mailbox, _unexpected(error), settings, clock())
     else:
         status.mark_completed(mailbox, clock(), interval)
         if run.outcome is RunOutcome.RUNNING:
@@ -116,16 +116,21 @@ def _fail(
     run: Run,
     mailbox: Mailbox,
     found: Classification,
-    interval: timedelta,
+    settings: Settings,
     now: datetime,
 ) -> tuple[int, int] | None:
     """End ``run`` as failed; returns (failing, total) when this looks like a provider outage."""
-    message, source = found.message, found.source
+    interval = timedelta(seconds=settings.sync_interval_seconds)
+    message, source, code = found.message, found.source, found.code
     outage = None
-    if found.code is IssueCode.AUTH:
+    if code is IssueCode.AUTH and source is Source.C4C:
+        # The company's integration user, not this mailbox: pause the tenant, not each mailbox.
+        sap_refusal.refused(session, session.get(Tenant, mailbox.tenant_id), settings, now)
+        code, message = IssueCode.TEMPORARY, sap_refusal.REASON
+    elif code is IssueCode.AUTH:
         outage = alerts.provider_outage(session, mailbox, now)
     if outage is None:
-        status.mark_failed(mailbox, found.code, now, interval, message, source)
+        status.mark_failed(mailbox, code, now, interval, message, source)
     else:
         status.mark_failed_in_outage(mailbox, now, interval, message, source)
         for other in session.scalars(

@@ -17,8 +17,8 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend.actions.audit import record_audit
 from backend.models import Invitation, Tenant, User
+from backend.models.audit import record_audit
 from backend.notify.mailer import send_mail
 from backend.settings import Settings
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.actions.audit import record_audit
 from backend.auth import addin_tokens
 from backend.auth.credentials import store_mailbox_credentials
 from backend.auth.crypto import TokenCipher
 from backend.models import Mailbox, Tenant, User
+from backend.models.audit import record_audit
 from backend.models.mailbox import Provider
 from backend.models.types import MailSystem
 from backend.models.user import Role

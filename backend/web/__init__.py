@@ -26,6 +26,7 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.addin_api import addin_api
     from backend.web.addin_pages import addin
     from backend.web.admin import admin
+    from backend.web.admin_connections import admin_connections
     from backend.web.admin_consent import admin_consent
     from backend.web.admin_people import admin_people
     from backend.web.api import api
@@ -40,7 +41,8 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = RowId
     limiter.exempt(health)
     blueprints = (health, dashboard, fix, reactivation, admin, admin_consent, api, addin,
-                  addin_api, gmail_addon, links, invitation, admin_people)  # fmt: skip
+                  addin_api, gmail_addon, links, invitation, admin_people,
+                  admin_connections)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.add_template_filter(presenters.utc_iso, "utc_iso")

@@ -27,9 +27,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from backend.actions.audit import record_audit
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, User
+from backend.models.audit import record_audit
 from backend.models.issue import Source
 from backend.models.issue_queries import issue_count_query, issue_query
 from backend.models.mailbox import HealthStatus

@@ -28,8 +28,8 @@ from flask import request as web_request
 from flask import session as web_session
 from werkzeug.wrappers import Response
 
-from backend.actions.audit import record_audit
 from backend.extensions import db_session, resources
+from backend.models.audit import record_audit
 from backend.models.tenant import ENTRA_TENANT_ID, TenantSettings
 from backend.web.access import key_user_required, me, my_tenant
 

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from backend.actions.audit import record_audit
 from backend.models import Issue, User
+from backend.models.audit import record_audit
 from backend.models.issue import Resolution
 from backend.models.issue_queries import IssueFilter
 from backend.storage.db import utcnow

@@ -16,9 +16,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from backend import presenters
-from backend.actions.audit import record_audit
 from backend.extensions import db_session
 from backend.models import Invitation, Tenant, User
+from backend.models.audit import record_audit
 from backend.storage.db import utcnow
 from backend.tenants import invitations
 from backend.web.access import me, my_mailbox, signed_in

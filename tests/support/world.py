@@ -52,6 +52,7 @@ def contoso(session: Session, cipher: TokenCipher, c4c: C4CEmulator, ews: EwsEmu
         c4c_credentials={"password": C4C_PASSWORD},
         entra_tenant_ids=(CONTOSO_ENTRA_TENANT_ID,),
         google_domains=CONTOSO_GOOGLE_DOMAINS,
+        email_domains=CONTOSO_GOOGLE_DOMAINS,
     )
     add_user(session, found, email="kim@contoso.test", name="Kim", cipher=cipher,
              role=Role.KEY_USER, mailbox_credentials={"password": "x"})  # fmt: skip

@@ -153,7 +153,7 @@ def test_wrong_credentials_stop_the_mailbox(
     from backend.jobs.schedule import enqueue_due_mailboxes
 
     use_app(app)
-    session.query(Mailbox).update({"next_sync_at": None})
+    session.query(Mailbox).update({"next_sync_at": utcnow()})
     session.commit()
     assert enqueue_due_mailboxes() == 1, "only the key user's mailbox; not the stopped one"
 

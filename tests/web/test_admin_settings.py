@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend.actions.audit import record_audit
 from backend.demo.data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import AuditEvent, User
+from backend.models.audit import record_audit
 from backend.models.tenant import ConflictPolicy, ForbiddenPolicy, Reminder, TenantSettings
 from backend.models.types import Direction, ItemType
 from backend.storage.db import utcnow

@@ -21,6 +21,7 @@ SINCE = datetime(2026, 11, 28, 12, 40, tzinfo=UTC)
 def _mailbox(status: HealthStatus, stage: Stage = Stage.PENDING, synced: bool = False) -> Mailbox:
     mailbox = Mailbox(provider=Provider.EXCHANGE, address="anna@contoso.test", status=status)
     mailbox.last_synced_at = NOW if synced else None
+    mailbox.next_sync_at = NOW  # connected: the scheduler knows when it runs
     mailbox.item_states = [MailboxItemState(item_type=ItemType.CONTACT, stage=stage)]
     return mailbox
 
@@ -41,6 +42,15 @@ def _mailbox(status: HealthStatus, stage: Stage = Stage.PENDING, synced: bool = 
 def test_mailbox_pill(status, stage, synced, label, tone) -> None:
     pill = presenters.mailbox_pill(_mailbox(status, stage, synced))
     assert (pill.label, pill.tone) == (label, tone)
+
+
+def test_a_mailbox_its_user_has_not_connected_yet_says_so() -> None:
+    mailbox = _mailbox(HealthStatus.NOT_SYNCED)
+    mailbox.next_sync_at = None
+    assert presenters.awaits_connection(mailbox)
+    assert presenters.mailbox_pill(mailbox).label == "Not connected yet"
+    mailbox.credentials_encrypted = "stored"
+    assert not presenters.awaits_connection(mailbox)
 
 
 def test_a_run_failed_by_c4c_does_not_blame_the_mailbox() -> None:

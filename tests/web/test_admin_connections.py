@@ -1,0 +1,154 @@
+"""The Connections page: a key user enters SAP's address and integration user, tests them and
+reads in plain words what works; nothing secret is ever shown or logged."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from sqlalchemy import select
+
+from backend.auth.credentials import c4c_credentials
+from backend.models import AuditEvent, Tenant, User
+from backend.models.user import Role
+from backend.settings import Settings
+from backend.tenants.connection import address_problem
+from emulators.c4c import C4CEmulator
+from tests.support import factories
+from tests.support.web import csrf_token, sign_in
+from tests.support.world import C4C_PASSWORD, C4C_USER
+
+PATH = "/admin/connections/"
+
+
+@pytest.fixture
+def connected(session, tenant: Tenant, c4c: C4CEmulator) -> Tenant:
+    """The tenant pointed at the C4C emulator with the integration user's real password."""
+    tenant.c4c_base_url, tenant.c4c_username = c4c.base_url, C4C_USER
+    tenant.c4c_credentials_encrypted = None
+    session.commit()
+    return tenant
+
+
+def submit(client, c4c: C4CEmulator, action: str = "test", **fields: str):
+    form = {"csrf_token": csrf_token(client, PATH), "action": action,
+            "c4c_base_url": c4c.base_url, "c4c_username": C4C_USER, "c4c_password": C4C_PASSWORD,
+            "mail_endpoint": "https://mail.contoso.test/EWS/Exchange.asmx", **fields}  # fmt: skip
+    return client.post(PATH, data=form)
+
+
+def steps(answer) -> str:
+    return answer.get_data(as_text=True).split('id="test-result"', 1)[-1].split("</section>")[0]
+
+
+def test_a_working_connection_reads_every_entity_set_and_changes_nothing(
+    client, session, kim, connected, c4c
+) -> None:
+    answer = submit(client, c4c)
+    assert answer.status_code == 200
+    result = steps(answer)
+    assert "The connection works" in answer.get_data(as_text=True)
+    for name in ("ContactCollection", "CorporateAccountCollection", "TasksCollection",
+                 "AppointmentCollection", "EMailCollection", "EmployeeCollection"):  # fmt: skip
+        assert f"<strong>{name}</strong>: {name} can be read." in result
+    assert [e.method for e in c4c.log.entries()] == ["GET"] * 7, "read only"
+    assert session.scalars(select(AuditEvent)).all() == [], "a test saves nothing"
+    session.refresh(connected)
+    assert connected.c4c_credentials_encrypted is None
+
+
+def test_a_wrong_password_is_said_in_plain_words(client, kim, connected, c4c) -> None:
+    result = steps(submit(client, c4c, c4c_password="wrong"))
+    assert "SAP refused the user name or password of the integration user." in result
+    assert "can be read" not in result
+
+
+def test_a_missing_authorisation_is_named(client, kim, connected, c4c) -> None:
+    c4c.service.security.refused[C4C_USER] = {"TasksCollection"}
+    try:
+        result = steps(submit(client, c4c))
+    finally:
+        c4c.service.security.refused.clear()
+    assert "The integration user has no authorisation for TasksCollection" in result
+    assert "ContactCollection can be read." in result
+
+
+def test_not_a_c4c_address_and_an_unreachable_one_are_told_apart(
+    client, kim, connected, c4c
+) -> None:
+    elsewhere = c4c.base_url.split("/sap/")[0] + "/elsewhere/"
+    assert "does not offer a C4C OData service at this address" in steps(
+        submit(client, c4c, c4c_base_url=elsewhere)
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/sap/c4c/odata/v1/c4codataapi/"
+    assert "could not be reached (the connection was refused)" in steps(
+        submit(client, c4c, c4c_base_url=closed)
+    )
+
+
+def test_save_stores_the_password_encrypted_and_audits_without_it(
+    client, session, resources, kim, connected, c4c
+) -> None:
+    answer = submit(client, c4c, action="save")
+    assert answer.status_code == 200 and 'id="connections-saved"' in answer.get_data(as_text=True)
+    session.refresh(connected)
+    assert c4c_credentials(connected, resources.cipher) == {"password": C4C_PASSWORD}
+    assert C4C_PASSWORD not in (connected.c4c_credentials_encrypted or "")
+    event = session.scalars(select(AuditEvent)).one()
+    assert event.action == "tenant.connections"
+    assert C4C_PASSWORD not in str(event.details)
+    assert event.details["c4c_password"] == {"old": "[stored]", "new": "[changed]"}
+    page = client.get(PATH).get_data(as_text=True)
+    assert C4C_PASSWORD not in page and "Stored: leave empty to keep it" in page
+    kept = submit(client, c4c, action="save", c4c_password="")
+    assert "The connection works" in kept.get_data(as_text=True), "an empty password keeps it"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "problem"),
+    [
+        ({"c4c_base_url": "ftp://c4c"}, "c4c_base_url", "starting with https://"),
+        ({"c4c_base_url": "https://user:pw@c4c.test/"}, "c4c_base_url", "Leave the user name"),
+        ({"c4c_username": ""}, "c4c_username", "integration user&#39;s name"),
+        ({"c4c_password": ""}, "c4c_password", "Enter the integration user&#39;s password"),
+        ({"c4c_password": "x" * 501}, "c4c_password", "longer than 500"),
+        ({"mail_endpoint": "not a url"}, "mail_endpoint", "Exchange Web Services"),
+    ],
+)
+def test_bad_input_is_explained_next_to_its_field_and_nothing_is_sent(
+    client, session, kim, connected, c4c, fields, field, problem
+) -> None:
+    answer = submit(client, c4c, action="save", **fields)
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert f'id="error-{field}"' in page and problem in page
+    assert c4c.log.entries() == [] and session.scalars(select(AuditEvent)).all() == []
+
+
+def test_in_production_only_public_https_addresses_are_fetched() -> None:
+    production = Settings(environment="production")
+    assert "must start with https://" in address_problem("http://c4c.example.com/", production)
+    for inside in ("https://127.0.0.1/", "https://localhost/", "https://10.0.0.8/",
+                   "https://169.254.169.254/latest/", "https://[::1]/"):  # fmt: skip
+        assert "is not a public address" in address_problem(inside, production), inside
+    assert address_problem("http://127.0.0.1:8101/", Settings()) == "", "the demo's emulators"
+
+
+def test_plain_users_and_other_tenants_key_users_cannot_see_or_change_it(
+    app, client, session, resources, connected, c4c
+) -> None:
+    assert client.get(PATH).status_code == 302
+    box = factories.mailbox(session, resources.cipher, connected, "ann@contoso.test")
+    session.commit()
+    sign_in(app, client, session.get(User, box.user_id))
+    assert client.get(PATH).status_code == 403
+    form = {"csrf_token": csrf_token(client), "action": "save", "c4c_base_url": "https://x.test/"}
+    assert client.post(PATH, data=form).status_code == 403
+    other = factories.tenant(session, resources.cipher, slug="fabrikam")
+    boss = factories.mailbox(session, resources.cipher, other, "boss@fabrikam.test", Role.KEY_USER)
+    session.commit()
+    sign_in(app, client, session.get(User, boss.user_id))
+    page = client.get(PATH).get_data(as_text=True)
+    assert c4c.base_url not in page, "each key user sees their own company's connection only"
