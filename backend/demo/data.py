@@ -35,6 +35,18 @@ CONTOSO_GOOGLE_DOMAINS = ("contoso.test",)
 Workspace domain (the demo's identity emulator has the same)."""
 
 
+FABRIKAM_C4C_URL = "http://127.0.0.1:8106/sap/c4c/odata/v1/c4codataapi/"
+FABRIKAM_C4C_USER = ("fabrikam-integration", "fabrikam-c4c")
+FABRIKAM_ENTRA_TENANT_ID = "9b2e6c1a-4f3d-4e8b-a7c2-1d5e6f7a8b9c"
+FABRIKAM_PEOPLE = (
+    ("fiona.key@fabrikam.test", "Fiona Key", "fiona-demo"),
+    ("frank.sales@fabrikam.test", "Frank Sales", "frank-demo"),
+)
+"""Fabrikam, a company a visitor puts into service: nothing of it is in the database, but its
+directory, Exchange mailboxes and own C4C system are in the emulators (the same people, e-mail
+addresses and passwords as the emulators' seed)."""
+
+
 @dataclass(frozen=True)
 class DemoUser:
     email: str

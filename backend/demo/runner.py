@@ -24,6 +24,10 @@ from backend.demo.data import (
     C4C_USER,
     CONTOSO_ENTRA_TENANT_ID,
     DEMO_USERS,
+    FABRIKAM_C4C_URL,
+    FABRIKAM_C4C_USER,
+    FABRIKAM_ENTRA_TENANT_ID,
+    FABRIKAM_PEOPLE,
     GOOGLE_URL,
     GRAPH_URL,
     DemoUser,
@@ -46,7 +50,7 @@ class Child:
     argv: tuple[str, ...]
 
 
-EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8105, 8125)
+EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8105, 8106, 8125)
 SHELL_ENV = "demo.env"
 """The file in the instance folder with the demo's addresses for a shell."""
 OUTLOOK = "http://127.0.0.1:8102"
@@ -62,6 +66,8 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     gmail = [u for u in DEMO_USERS if u.provider is Provider.GMAIL]
     online = [u for u in DEMO_USERS if u.provider is Provider.GRAPH]
     mailboxes = [arg for u in exchange for arg in ("--user", f"{u.email}:{u.password}")]
+    mailboxes += [arg for email, _n, password in FABRIKAM_PEOPLE
+                  for arg in ("--user", f"{email}:{password}")]  # fmt: skip
     tokens = [arg for u in gmail for arg in ("--token", f"{u.google_token}:{u.email}")]
     graph_tokens = [arg for u in online for arg in ("--token", f"{u.graph_token}:{u.email}")]
     graph_users = [arg for u in online for arg in ("--user", f"{u.email}:{u.password}")]
@@ -76,6 +82,10 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     return (
         Child("c4c", (python, "-m", "emulators.c4c", "--port", "8101", "--seed", "contoso",
                       "--user", c4c_user)),
+        # Fabrikam's own SAP system, for the company a visitor puts into service.
+        Child("c4c-fabrikam", (python, "-m", "emulators.c4c", "--port", "8106",
+                               "--seed", "fabrikam",
+                               "--user", f"{FABRIKAM_C4C_USER[0]}:{FABRIKAM_C4C_USER[1]}")),
         Child("exchange", (python, "-m", "emulators.ews", "--port", "8102", "--seed", "contoso",
                            "--addin-url", pane, *mailboxes)),
         Child("google", (python, "-m", "emulators.google", "--port", "8103", "--seed", "contoso",
@@ -236,6 +246,11 @@ def _print_welcome(port: int, database_url: str, redis_url: str, shell: Path) ->
         f"  shell        . {_shown(shell)}  (the demo's addresses, before `flask` commands)",
         "  tenant       Contoso",
         *(f"  user         {u.email} / {u.password} ({_describe(u)})" for u in DEMO_USERS),
+        "  to onboard   Fabrikam (README: Put your company into service): Entra tenant "
+        f"{FABRIKAM_ENTRA_TENANT_ID},",
+        f"               its C4C {FABRIKAM_C4C_URL} as {FABRIKAM_C4C_USER[0]} / "
+        f"{FABRIKAM_C4C_USER[1]}",
+        *(f"  person       {email} / {password}" for email, _name, password in FABRIKAM_PEOPLE),
         "",
     ]
     click.echo("\n".join(lines), nl=True)

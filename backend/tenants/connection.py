@@ -141,7 +141,7 @@ def _read_one(client: C4CClient, name: str, offered: set[str]) -> Step:
         return Step(name, False, f"{name} could not be read ({_reason(error)}).")
     except (C4CError, ValueError, KeyError):
         return Step(name, False, f"{name} did not answer as C4C does.")
-    return Step(name, True, f"{name} can be read.")
+    return Step(name, True, "Can be read.")
 
 
 def _not_odata(host: str | None, status: int | None = None) -> str:

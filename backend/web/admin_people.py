@@ -132,7 +132,8 @@ def import_people() -> Response | tuple[str, int]:
         db_session().rollback()
         return _form_page(422, csv=text, verdicts=refused.verdicts, fine=False)
     unsent = [user.email for user in added if not _invite(user)]
-    message = f"{len(added)} {'person was' if len(added) == 1 else 'people were'} added."
+    message = f"{len(added)} {'person was' if len(added) == 1 else 'people were'} added"
+    message += "." if unsent else " and invited."
     if unsent:
         message += f" Invitations could not be sent to {', '.join(unsent)}: send them again later."
     flash(message, "error" if unsent else "success")

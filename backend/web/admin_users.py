@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from backend.models import Issue, Mailbox, MailboxItemState, Run, User
 from backend.models.mailbox import HealthStatus, Stage
-from backend.presenters import Pill, mailbox_pill, provider_label, service_pill
+from backend.presenters import (
+    Pill,
+    awaits_connection,
+    mailbox_pill,
+    provider_label,
+    service_pill,
+)
 from backend.sync.engine import MASS_CHANGE_CODE
 from backend.sync.health import health_of
 from backend.sync.services import SHARED
@@ -87,7 +93,7 @@ class UserRow:
 def pill_of(mailbox: Mailbox, importing: bool = False) -> Pill:
     """A mailbox's health for key users: a failing one says why, since when (and does not
     blame the mailbox when SAP is the one not answering)."""
-    if mailbox.status is HealthStatus.FAILED_UNKNOWN:
+    if mailbox.status is HealthStatus.FAILED_UNKNOWN or awaits_connection(mailbox):
         return mailbox_pill(mailbox)
     return status_pill(mailbox.status, importing)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from emulators.c4c import BASE_PATH, create_emulator
-from emulators.c4c.seed import seed_contoso, seed_demo
+from emulators.c4c.seed import seed_contoso, seed_demo, seed_fabrikam
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     parser = argparse.ArgumentParser(prog="python -m emulators.c4c")
     parser.add_argument("--port", type=int, default=8101)
-    parser.add_argument("--seed", choices=["demo", "contoso", "none"], default="none")
+    parser.add_argument("--seed", choices=["demo", "contoso", "fabrikam", "none"], default="none")
     parser.add_argument(
         "--user", action="append", default=[], metavar="NAME:PASSWORD",
         help="a Basic-auth user (repeatable)",
@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
         seed_demo(emulator.service.store)
     elif args.seed == "contoso":
         seed_contoso(emulator.service.store)
+    elif args.seed == "fabrikam":
+        seed_fabrikam(emulator.service.store)
     print(f"C4C emulator on http://127.0.0.1:{args.port}{BASE_PATH}", flush=True)
     emulator.serve_forever(args.port)
 

@@ -89,6 +89,23 @@ def seed_contoso(store: Store) -> None:
         )
 
 
+FABRIKAM_EMPLOYEES = (
+    ("Fiona", "Key", "fiona.key@fabrikam.test"),
+    ("Frank", "Sales", "frank.sales@fabrikam.test"),
+)
+
+
+def seed_fabrikam(store: Store) -> None:
+    """Fabrikam's own C4C system: its employees and one customer with a contact."""
+    seed_employees(store, FABRIKAM_EMPLOYEES)
+    account = store.create("CorporateAccountCollection", {"Name": "Tailspin Toys"})
+    store.create(
+        "ContactCollection",
+        {"FirstName": "Tom", "LastName": "Tailor", "AccountID": account["AccountID"],
+         "Email": "tom@tailspin.test"},
+    )  # fmt: skip
+
+
 def seed_employees(store: Store, people: tuple[tuple[str, str, str], ...]) -> None:
     """Employees (first name, last name, e-mail address), each with a user of the same name."""
     for first, last, email in people:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from emulators.ews import EwsEmulator
-from emulators.ews.seed import seed_contoso, seed_demo
+from emulators.ews.seed import seed_contoso, seed_demo, seed_fabrikam
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"--user expects ADDRESS:PASSWORD, got {user!r}")
         mailbox = emulator.store.add_mailbox(address, password)
         if args.seed == "contoso":
-            seed_contoso(mailbox)
+            # The demo: Contoso's mailboxes, and those of Fabrikam, a company to onboard.
+            (seed_fabrikam if address.endswith("@fabrikam.test") else seed_contoso)(mailbox)
     if args.seed == "demo":
         seed_demo(emulator.store)
     print(f"EWS emulator on http://127.0.0.1:{args.port}/EWS/Exchange.asmx", flush=True)

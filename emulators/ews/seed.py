@@ -163,3 +163,11 @@ def seed_contoso(mailbox: Mailbox) -> None:
     add_message(mailbox, "Partnership idea", "someone@unknown.test", categories=["SAP"])
     add_message(mailbox, "Lunch on Friday?", "friend@example.org")
     add_message(mailbox, "Contract draft", "dan@northwind.test", folder=("SAP Cloud for Customer",))
+
+
+def seed_fabrikam(mailbox: Mailbox) -> None:
+    """A Fabrikam sales person's mailbox: two customers' contacts in "SAP Contacts", one of them
+    without a last name (the first sync's issue), and a task."""
+    add_contact(mailbox, "Tom", "Tailor", "tom@tailspin.test")
+    add_contact(mailbox, "Mia", "", "mia@tailspin.test")
+    add_task(mailbox, "Call Tailspin Toys about the renewal", categories=["SAP"])

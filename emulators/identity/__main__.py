@@ -17,7 +17,7 @@ import re
 from emulators.identity import create_emulator
 from emulators.identity.app import DISCOVERY
 from emulators.identity.provider import Provider
-from emulators.identity.seed import DEMO_BASE_URLS, seed_contoso
+from emulators.identity.seed import DEMO_BASE_URLS, seed_contoso, seed_fabrikam
 
 _CLIENT = re.compile(r"^([^:]+):(.*):(https?://.+)$")
 """``ID:SECRET:REDIRECT_URI``; the secret may contain colons, the id may not."""
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     provider = emulator.provider
     if args.seed == "contoso":
         seed_contoso(provider, args.app_url or DEMO_BASE_URLS)
+        seed_fabrikam(provider)
     try:
         _register_clients(provider, args.client)
         for entry in args.user:

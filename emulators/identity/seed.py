@@ -44,6 +44,15 @@ CONTOSO_PEOPLE = (
 CONTOSO_ADMINS = frozenset({"kim.keyuser@contoso.test"})
 """Administrators of the Contoso directory (they may grant admin consent)."""
 
+FABRIKAM_TENANT_ID = "9b2e6c1a-4f3d-4e8b-a7c2-1d5e6f7a8b9c"
+"""``tid`` of the Fabrikam directory: a company the demo's visitor puts into service."""
+FABRIKAM_DOMAINS = ("fabrikam.test",)
+FABRIKAM_PEOPLE = (
+    ("fiona.key@fabrikam.test", "Fiona Key", "fiona-demo"),
+    ("frank.sales@fabrikam.test", "Frank Sales", "frank-demo"),
+)
+"""E-mail, name and password of each Fabrikam person (Fiona administers its directory)."""
+
 
 def redirect_uris(realm: str, base_urls: Iterable[str]) -> tuple[str, ...]:
     """The product's callbacks of ``realm`` under each of ``base_urls``."""
@@ -72,6 +81,13 @@ def register_app(
 def seed_directory(provider: Provider) -> None:
     """The Contoso directory: ``microsoft`` users of its domains get its ``tid``."""
     provider.add_directory(CONTOSO_TENANT_ID, CONTOSO_DOMAINS)
+
+
+def seed_fabrikam(provider: Provider) -> None:
+    """The Fabrikam directory and its people (Microsoft only: Fabrikam runs Exchange)."""
+    provider.add_directory(FABRIKAM_TENANT_ID, FABRIKAM_DOMAINS)
+    for email, name, password in FABRIKAM_PEOPLE:
+        provider.add_user("microsoft", email, name, password, admin=email.startswith("fiona"))
 
 
 def seed_contoso(provider: Provider, base_urls: Iterable[str] = DEMO_BASE_URLS) -> None:

@@ -43,11 +43,17 @@ def _worker(resources: Resources) -> subprocess.Popen:
         "SYNC_LOCK_TTL_SECONDS": "5",
         "LOG_LEVEL": "WARNING",
     }
+    log = (resources.settings.instance_path / "worker.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "worker", "--queue", "sync"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+
+
+def _worker_said(resources: Resources) -> str:
+    """The end of what the workers printed, to explain a failure."""
+    path = resources.settings.instance_path / "worker.log"
+    return path.read_text(errors="replace")[-3000:] if path.exists() else "(nothing)"
 
 
 def _kill_with_work_horse(pid: int) -> None:
@@ -75,7 +81,9 @@ def test_killed_mid_run_then_the_next_tick_runs_it_again_cleanly(
     finally:
         worker.wait(timeout=30)
     created_before = len(c4c.service.store.all("ContactCollection"))
-    assert 400 <= created_before < CONTACTS - WITHOUT_SURNAME, "killed in the middle"
+    assert 400 <= created_before < CONTACTS - WITHOUT_SURNAME, (
+        f"killed in the middle; the worker said: {_worker_said(resources)}"
+    )
 
     session.expire_all()
     assert status.is_ongoing(session.get(Mailbox, mailbox.id)), "the dead run left its stage"

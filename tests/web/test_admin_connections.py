@@ -50,7 +50,7 @@ def test_a_working_connection_reads_every_entity_set_and_changes_nothing(
     assert "The connection works" in answer.get_data(as_text=True)
     for name in ("ContactCollection", "CorporateAccountCollection", "TasksCollection",
                  "AppointmentCollection", "EMailCollection", "EmployeeCollection"):  # fmt: skip
-        assert f"<strong>{name}</strong>: {name} can be read." in result
+        assert f"<strong>{name}:</strong> Can be read." in result
     assert [e.method for e in c4c.log.entries()] == ["GET"] * 7, "read only"
     assert session.scalars(select(AuditEvent)).all() == [], "a test saves nothing"
     session.refresh(connected)
@@ -60,7 +60,7 @@ def test_a_working_connection_reads_every_entity_set_and_changes_nothing(
 def test_a_wrong_password_is_said_in_plain_words(client, kim, connected, c4c) -> None:
     result = steps(submit(client, c4c, c4c_password="wrong"))
     assert "SAP refused the user name or password of the integration user." in result
-    assert "can be read" not in result
+    assert "Can be read" not in result
 
 
 def test_a_missing_authorisation_is_named(client, kim, connected, c4c) -> None:
@@ -70,7 +70,7 @@ def test_a_missing_authorisation_is_named(client, kim, connected, c4c) -> None:
     finally:
         c4c.service.security.refused.clear()
     assert "The integration user has no authorisation for TasksCollection" in result
-    assert "ContactCollection can be read." in result
+    assert "<strong>ContactCollection:</strong> Can be read." in result
 
 
 def test_not_a_c4c_address_and_an_unreachable_one_are_told_apart(
