@@ -235,7 +235,8 @@ def show(slug: str) -> None:
             state = invitations.state_of(user, latest.get(user.id), now).value
             if user.removed_at:
                 state = "removed"
-            lines.append(f"  {user.email:<40} {user.name:<30} {role:<9} {state}")
+            employee = f"SAP employee {user.c4c_employee_id}" if user.c4c_employee_id else ""
+            lines.append(f"  {user.email:<40} {user.name:<30} {role:<9} {state:<12} {employee}")
         click.echo("\n".join(lines))
 
 

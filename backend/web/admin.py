@@ -73,6 +73,7 @@ def users() -> str | BaseResponse:
     now = utcnow()
     return render_template(
         "admin/users.html",
+        sap_connected=bool(my_tenant().c4c_base_url),
         access={
             line.user.id: invitations.state_of(line.user, latest.get(line.user.id), now)
             for line in lines

@@ -20,7 +20,7 @@ from backend.models import Tenant
 from backend.models.audit import record_audit
 from backend.models.types import MailSystem
 from backend.storage.db import utcnow
-from backend.sync import sap_refusal
+from backend.sync import employees, sap_refusal
 from backend.tenants.connection import ConnectionTest, address_problem, test_c4c
 from backend.web.access import key_user_required, me, my_tenant
 from backend.web.security import limiter
@@ -89,6 +89,7 @@ def change() -> Response | tuple[str, int]:
     stored_tested = saving or (not typed and _values(tenant) == values)
     if result.ok and stored_tested:
         sap_refusal.resume(db_session(), tenant, me(), utcnow())
+        employees.match_tenant(db_session(), tenant, found.cipher, found.settings)
     db_session().commit()
     return _page(tenant, values, result=result, saved=saving)
 

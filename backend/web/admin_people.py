@@ -22,6 +22,7 @@ from backend.extensions import db_session, resources
 from backend.models import Tenant, User
 from backend.notify.mailer import MailNotSent
 from backend.storage.db import utcnow
+from backend.sync import employees
 from backend.tenants import invitations, people
 from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
 from backend.web.security import limiter
@@ -75,8 +76,10 @@ def _system_of(tenant: Tenant) -> str:
 
 
 def _apply(lines: list) -> list[User]:
-    session, tenant = db_session(), my_tenant()
-    added = people.add_people(session, tenant, lines, actor=me(), cipher=resources().cipher)
+    session, tenant, found = db_session(), my_tenant(), resources()
+    added = people.add_people(session, tenant, lines, actor=me(), cipher=found.cipher)
+    session.commit()
+    employees.match_tenant(session, tenant, found.cipher, found.settings)
     session.commit()
     return added
 

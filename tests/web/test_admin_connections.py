@@ -14,6 +14,7 @@ from backend.models.user import Role
 from backend.settings import Settings
 from backend.tenants.connection import address_problem
 from emulators.c4c import C4CEmulator
+from emulators.c4c.seed import seed_employees
 from tests.support import factories
 from tests.support.web import csrf_token, sign_in
 from tests.support.world import C4C_PASSWORD, C4C_USER
@@ -91,6 +92,8 @@ def test_not_a_c4c_address_and_an_unreachable_one_are_told_apart(
 def test_save_stores_the_password_encrypted_and_audits_without_it(
     client, session, resources, kim, connected, c4c
 ) -> None:
+    seed_employees(c4c.service.store, (("Kim", "Key", "kim@contoso.test"),))
+    assert "No SAP employee with this address" in client.get("/admin/").get_data(as_text=True)
     answer = submit(client, c4c, action="save")
     assert answer.status_code == 200 and 'id="connections-saved"' in answer.get_data(as_text=True)
     session.refresh(connected)
@@ -104,6 +107,10 @@ def test_save_stores_the_password_encrypted_and_audits_without_it(
     assert C4C_PASSWORD not in page and "Stored: leave empty to keep it" in page
     kept = submit(client, c4c, action="save", c4c_password="")
     assert "The connection works" in kept.get_data(as_text=True), "an empty password keeps it"
+    session.refresh(kim)
+    assert kim.c4c_employee_id == c4c.service.store.all("EmployeeCollection")[0]["EmployeeID"]
+    table = client.get("/admin/").get_data(as_text=True)
+    assert f'id="employee-{kim.id}">SAP employee {kim.c4c_employee_id}<' in table
 
 
 @pytest.mark.parametrize(

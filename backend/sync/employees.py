@@ -1,0 +1,82 @@
+"""Matching a tenant's users to their C4C employees (``EmployeeCollection``) by e-mail address.
+
+The match is what makes a user's own records in SAP theirs (the owner of what the sync
+creates); a user without one is shown as a problem on their row of the users table. Reads
+only: one request per 20 unmatched users.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.auth.crypto import TokenCipher
+from backend.crm.c4c import C4CClient
+from backend.crm.errors import C4CError
+from backend.crm.transport import RetryPolicy
+from backend.crm.values import odata_quote
+from backend.models import Tenant, User
+from backend.settings import Settings
+from backend.sync import connect
+from backend.sync.errors import SyncError
+
+log = logging.getLogger(__name__)
+
+EMPLOYEES = "EmployeeCollection"
+CHUNK = 20
+
+
+def match(client: C4CClient, users: Sequence[User]) -> int:
+    """Give each of ``users`` without one the C4C employee with their e-mail address; returns
+    how many were matched.
+
+    Raises:
+        C4CError: C4C could not be read (nothing was changed for the chunk that failed).
+    """
+    waiting = {user.email.lower(): user for user in users if user.c4c_employee_id is None}
+    addresses = sorted(waiting)
+    matched = 0
+    for start in range(0, len(addresses), CHUNK):
+        chunk = addresses[start : start + CHUNK]
+        condition = " or ".join(f"Email eq {odata_quote(address)}" for address in chunk)
+        for employee in client.read(EMPLOYEES, filter=condition, select=["EmployeeID", "Email"]):
+            user = waiting.get((employee.get("Email") or "").lower())
+            if user is not None and user.c4c_employee_id is None and employee.get("EmployeeID"):
+                user.c4c_employee_id = employee["EmployeeID"]
+                matched += 1
+    return matched
+
+
+def unmatched(session: Session, tenant_id: int) -> list[User]:
+    """The tenant's current users without a C4C employee."""
+    return list(
+        session.scalars(
+            select(User).where(
+                User.tenant_id == tenant_id,
+                User.removed_at.is_(None),
+                User.c4c_employee_id.is_(None),
+            )
+        )
+    )
+
+
+def match_tenant(session: Session, tenant: Tenant, cipher: TokenCipher, settings: Settings) -> int:
+    """Match the tenant's unmatched users while a person waits; the caller commits.
+
+    A C4C that cannot be read now changes nothing: the users table keeps showing who is
+    unmatched, and the next connection test tries again.
+    """
+    users = unmatched(session, tenant.id)
+    if not users or not tenant.c4c_base_url or tenant.c4c_refused_since is not None:
+        return 0
+    try:
+        client = connect.c4c_client(
+            tenant, cipher, settings.dialog_timeouts, retry=RetryPolicy(attempts=1)
+        )
+        return match(client, users)
+    except (C4CError, SyncError) as error:
+        log.info("employees of tenant %s not matched now: %s", tenant.id, error)
+        return 0
