@@ -216,7 +216,18 @@ class Emulator:
         self.stop()
         held = socket.socket()
         held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        held.bind(("127.0.0.1", port))
+        # Connections a hanging answer kept open close as their threads see the stop: until
+        # then the port is still in use.
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                held.bind(("127.0.0.1", port))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    held.close()
+                    raise
+                time.sleep(0.05)
         self._held = held
 
     def come_back(self) -> None:

@@ -59,24 +59,10 @@ def test_a_tenants_email_domains_are_those_of_the_people_it_has(
     engine = _scratch_engine(tmp_path, database_url)
     schema.upgrade(engine, "0006")
     with engine.begin() as connection:
-        for slug, settings in (("contoso", '{"google_domains": ["contoso.org"]}'), ("empty", "{}")):
-            connection.execute(
-                text(
-                    "INSERT INTO tenant (slug, name, c4c_base_url, c4c_auth, mail_system, "
-                    "settings, created_at) VALUES (:slug, :slug, 'http://c4c/', 'BASIC', "
-                    "'GMAIL', :settings, CURRENT_TIMESTAMP)"
-                ),
-                {"slug": slug, "settings": settings},
-            )
+        _add_tenant(connection, "contoso", '{"google_domains": ["contoso.org"]}')
+        _add_tenant(connection, "empty", "{}")
         for email in ("anna@contoso.test", "ben@Contoso.Test", "eve@sub.contoso.test"):
-            connection.execute(
-                text(
-                    "INSERT INTO user_account (tenant_id, email, name, role, session_generation,"
-                    " created_at) SELECT id, :email, 'x', 'USER', 0, CURRENT_TIMESTAMP "
-                    "FROM tenant WHERE slug = 'contoso'"
-                ),
-                {"email": email},
-            )
+            _add_user(connection, "contoso", email)
     schema.upgrade(engine)
     with engine.connect() as connection:
         rows = dict(
@@ -95,19 +81,8 @@ def test_upgrades_that_rebuild_tables_keep_the_rows_that_point_at_them(
     engine = _scratch_engine(tmp_path, database_url)
     schema.upgrade(engine, "0004")
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO tenant (slug, name, c4c_base_url, c4c_auth, mail_system, settings, "
-                "created_at) VALUES ('contoso', 'Contoso', 'http://c4c/', 'BASIC', "
-                "'EXCHANGE_SERVER', '{}', CURRENT_TIMESTAMP)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO user_account (tenant_id, email, name, role, created_at) "
-                "SELECT id, 'anna@contoso.test', 'Anna', 'USER', CURRENT_TIMESTAMP FROM tenant"
-            )
-        )
+        _add_tenant(connection, "contoso", "{}")
+        _add_user(connection, "contoso", "anna@contoso.test")
         connection.execute(
             text(
                 "INSERT INTO mailbox (tenant_id, user_id, provider, address, status, "
@@ -123,6 +98,28 @@ def test_upgrades_that_rebuild_tables_keep_the_rows_that_point_at_them(
         ]
     assert counts == [1, 1, 1]
     engine.dispose()
+
+
+def _add_tenant(connection, slug: str, settings: str) -> None:
+    """A tenant row as every revision since the first has it (an Exchange Server tenant)."""
+    connection.execute(
+        text(
+            "INSERT INTO tenant (slug, name, c4c_base_url, c4c_auth, mail_system, settings, "
+            "created_at) VALUES (:slug, :slug, 'http://c4c/', 'BASIC', 'EXCHANGE_SERVER', "
+            ":settings, CURRENT_TIMESTAMP)"
+        ),
+        {"slug": slug, "settings": settings},
+    )
+
+
+def _add_user(connection, slug: str, email: str) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO user_account (tenant_id, email, name, role, created_at) "
+            "SELECT id, :email, 'x', 'USER', CURRENT_TIMESTAMP FROM tenant WHERE slug = :slug"
+        ),
+        {"email": email, "slug": slug},
+    )
 
 
 def test_flask_db_upgrade_command(runner) -> None:

@@ -36,6 +36,11 @@ def create(runner, *extra: str, password: str = "c4c-pass\n"):
     )  # fmt: skip
 
 
+def add_person(runner, email: str, name: str):
+    return runner.invoke(args=["users", "add", "--tenant", "fabrikam", "--email", email,
+                               "--name", name])  # fmt: skip
+
+
 def link_in(mail: MailCatcher, to: str) -> tuple[str, str]:
     (message,) = [m for m in mail.messages if to in m.recipients]
     found = LINK.search(message.body)
@@ -212,9 +217,7 @@ def test_a_file_that_cannot_be_read_is_refused(
 
 def test_another_companys_user_cannot_be_added(runner, session, box, mail) -> None:
     assert create(runner, "--email-domain", "contoso.test").exit_code == 0
-    result = runner.invoke(
-        args=["users", "add", "--tenant", "fabrikam", "--email", "anna@contoso.test", "--name", "A"]
-    )
+    result = add_person(runner, "anna@contoso.test", "A")
     assert result.exit_code != 0
     assert "belongs to a user of another company" in result.output
     assert "Contoso" not in result.output
@@ -228,18 +231,7 @@ def test_remove_deletes_credentials_at_once_keeps_the_user_and_adding_again_rest
     runner, session, resources, mail
 ) -> None:
     assert create(runner).exit_code == 0
-    added = runner.invoke(
-        args=[
-            "users",
-            "add",
-            "--tenant",
-            "fabrikam",
-            "--email",
-            "ann@fabrikam.test",
-            "--name",
-            "Ann",
-        ]
-    )
+    added = add_person(runner, "ann@fabrikam.test", "Ann")
     assert added.exit_code == 0, added.output
     mailbox = session.scalars(select(Mailbox).where(Mailbox.address == "ann@fabrikam.test")).one()
     mailbox.credentials_encrypted = resources.cipher.encrypt({"password": "ann-pass"})
@@ -266,18 +258,7 @@ def test_remove_deletes_credentials_at_once_keeps_the_user_and_adding_again_rest
     no_invite = runner.invoke(args=["users", "invite", "--tenant", "fabrikam", "ann@fabrikam.test"])
     assert no_invite.exit_code != 0 and "was removed" in no_invite.output
 
-    back = runner.invoke(
-        args=[
-            "users",
-            "add",
-            "--tenant",
-            "fabrikam",
-            "--email",
-            "ann@fabrikam.test",
-            "--name",
-            "Ann B",
-        ]
-    )
+    back = add_person(runner, "ann@fabrikam.test", "Ann B")
     assert back.exit_code == 0, back.output
     session.expire_all()
     assert (user.removed_at, user.name) == (None, "Ann B")
