@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import AlreadyRunning, MailboxLock
-from backend.models import Issue, Mailbox, MailboxItemState, Run
+from backend.models import Issue, Mailbox, MailboxItemState, Run, User
 from backend.models.mailbox import Stage
 from backend.models.run import RunOutcome
 from backend.notify.deliver import retry_unsent
@@ -71,6 +71,18 @@ def purge_resolved_issues() -> int:
         cutoff = utcnow() - timedelta(days=found.settings.issue_retention_days)
         result = session.execute(
             delete(Issue).where(Issue.resolved_at.is_not(None), Issue.resolved_at < cutoff)
+        )
+        session.commit()
+        return result.rowcount or 0
+
+
+def purge_removed_users() -> int:
+    """Delete the users removed longer ago than ``ISSUE_RETENTION_DAYS``, with their mailbox,
+    issues and runs (the audit log keeps what they did, by address); returns how many."""
+    with job_session() as (found, session):
+        cutoff = utcnow() - timedelta(days=found.settings.issue_retention_days)
+        result = session.execute(
+            delete(User).where(User.removed_at.is_not(None), User.removed_at < cutoff)
         )
         session.commit()
         return result.rowcount or 0

@@ -18,6 +18,7 @@ from rq.job import Job
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
+from backend.extensions import Resources
 from backend.jobs import maintenance, queues
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import pending_job, sync_job_id
@@ -89,6 +90,17 @@ def force_sync(session: Session, connection: Redis, mailbox: Mailbox, settings: 
     return job
 
 
+def enqueue_now(session: Session, found: Resources, mailbox: Mailbox, now: datetime) -> bool:
+    """Queue the mailbox's run now, as a tick does (a mailbox just connected need not wait for
+    the next one); whether a new job was queued."""
+    status.mark_scheduled(mailbox, now)
+    session.commit()
+    _job, fresh = enqueue_sync(
+        found.redis, mailbox.id, Trigger.SCHEDULE, found.settings.sync_job_timeout_seconds, now
+    )
+    return fresh
+
+
 def enqueue_due_mailboxes(clock: Callable[[], datetime] = utcnow) -> int:
     """Queue a run of every mailbox whose next sync time has come; returns how many.
 
@@ -116,18 +128,7 @@ def enqueue_due_mailboxes(clock: Callable[[], datetime] = utcnow) -> int:
             .order_by(Mailbox.next_sync_at)
             .limit(DUE_BATCH)
         ).all()
-        queued = 0
-        for mailbox in due:
-            status.mark_scheduled(mailbox, now)
-            session.commit()
-            _job, fresh = enqueue_sync(
-                found.redis,
-                mailbox.id,
-                Trigger.SCHEDULE,
-                found.settings.sync_job_timeout_seconds,
-                now,
-            )
-            queued += fresh
+        queued = sum(enqueue_now(session, found, mailbox, now) for mailbox in due)
         if queued:
             log.info("queued %d due mailbox run(s)", queued)
         return queued
@@ -137,6 +138,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(enqueue_due_mailboxes, every_seconds=30),
     Periodic(maintenance.retry_unsent_notifications, every_seconds=300),
     Periodic(maintenance.purge_resolved_issues, every_seconds=86400),
+    Periodic(maintenance.purge_removed_users, every_seconds=86400),
 )
 
 

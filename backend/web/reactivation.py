@@ -19,9 +19,12 @@ from backend.auth.credentials import mailbox_credentials
 from backend.auth.directories import directory_of, verified_email
 from backend.auth.signin import authorize_access_token, oauth_client
 from backend.extensions import db_session, resources
+from backend.jobs.schedule import enqueue_now
 from backend.models import Mailbox, Tenant
-from backend.models.mailbox import Provider
+from backend.models.mailbox import HealthStatus, Provider
 from backend.models.types import IssueCode
+from backend.presenters import awaits_connection
+from backend.storage.db import utcnow
 from backend.sync.connect import classify_mailbox_error, provider_with
 from backend.sync.errors import SyncError
 from backend.web.access import me, my_mailbox, my_tenant, signed_in
@@ -69,7 +72,7 @@ def form() -> str:
 @signed_in
 @limiter.limit("10 per minute")
 def with_password() -> str | Response | tuple[str, int]:
-    mailbox, tenant, session, found = _mailbox(), my_tenant(), db_session(), resources()
+    mailbox, tenant = _mailbox(), my_tenant()
     password = request.form.get("password", "")
     username = request.form.get("username", "").strip() or mailbox.address
     credentials: dict[str, Any] = {"username": username, "password": password}
@@ -84,10 +87,20 @@ def with_password() -> str | Response | tuple[str, int]:
             problem=problem, username=username,
         )  # fmt: skip
         return page, 422
+    _connect(mailbox, credentials)
+    return redirect(url_for("dashboard.home"))
+
+
+def _connect(mailbox: Mailbox, credentials: dict[str, Any]) -> None:
+    """Store the credentials (checked), queue the run at once and say so."""
+    session, found = db_session(), resources()
+    first = awaits_connection(mailbox)
     mailbox_actions.reactivate(session, mailbox, me(), found.cipher, credentials)
     session.commit()
-    flash("Your mailbox is connected again. Synchronization starts now.", "success")
-    return redirect(url_for("dashboard.home"))
+    if mailbox.status is not HealthStatus.PAUSED:
+        enqueue_now(session, found, mailbox, utcnow())
+    connected = "Your mailbox is connected." if first else "Your mailbox is connected again."
+    flash(f"{connected} Synchronization starts now.", "success")
 
 
 def _check(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> str | None:
@@ -124,7 +137,7 @@ def consent() -> Response:
 @reactivation.get("/callback/<name>")
 @signed_in
 def callback(name: str) -> Response:
-    mailbox, session, found = _mailbox(), db_session(), resources()
+    mailbox = _mailbox()
     if _oauth_provider(mailbox) != name:
         flash("That consent was for another provider.", "error")
         return redirect(url_for("reactivation.form"))
@@ -149,7 +162,5 @@ def callback(name: str) -> Response:
         "expires_at": token.get("expires_at"),
         "scope": token.get("scope"),
     }
-    mailbox_actions.reactivate(session, mailbox, me(), found.cipher, credentials)
-    session.commit()
-    flash("Access granted again. Synchronization starts now.", "success")
+    _connect(mailbox, credentials)
     return redirect(url_for("dashboard.home"))

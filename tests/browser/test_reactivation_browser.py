@@ -84,7 +84,7 @@ def test_a_revoked_token_mailbox_is_granted_again_and_syncs(
     sign_in(anna, live, ADDRESS, "anna-pw")
     assert anna.text_content("#mailbox-pill") == "Needs re-activation"
     _grant_again(anna, live, identity_service, realm)
-    assert anna.is_visible("text=Access granted again")
+    assert anna.is_visible("text=Your mailbox is connected again")
     screenshot(anna, f"12-reactivated-{kind}")
 
     session.refresh(mailbox)

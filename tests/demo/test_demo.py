@@ -112,7 +112,7 @@ def _revoke_and_reactivate(base: str, database: Path, person: str, password: str
     before = _last_run(engine, box)[0]
     back = _through_the_provider(owner, start, address, password)
     assert back.headers.get("Location") == "/", back.text[:500]
-    assert "Access granted again" in owner.get(f"{base}/", timeout=10).text
+    assert "Your mailbox is connected again" in owner.get(f"{base}/", timeout=10).text
     assert _next_run(engine, box, before) == "SUCCEEDED", f"{person} after re-activation"
     engine.dispose()
 

@@ -8,7 +8,7 @@ tested end to end in ``tests/web/test_signin.py``; other web tests start from it
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from flask import Flask
@@ -67,3 +67,17 @@ def sign_in_with(
     back = urlsplit(answer.headers["Location"])
     assert back.path == f"/auth/callback/{realm}"
     return client.get(f"{back.path}?{back.query}")
+
+
+def consent_in(client: FlaskClient, email: str, password: str, hint: str = "anna@contoso.test"):
+    """Grant the signed-in user's mailbox access at the provider as ``email`` (the consent
+    page's form), and follow the way back to the product; the product's last answer."""
+    start = client.post("/reactivate/consent", data={"csrf_token": csrf_token(client)})
+    authorize = start.headers["Location"]
+    query = parse_qs(urlsplit(authorize).query)
+    assert "offline_access" in query["scope"][0] or "mail.google.com" in query["scope"][0]
+    assert query["login_hint"] == [hint]
+    answer = requests.post(authorize, data={"email": email, "password": password},
+                           allow_redirects=False, timeout=10)  # fmt: skip
+    back = urlsplit(answer.headers["Location"])
+    return client.get(f"{back.path}?{back.query}", follow_redirects=True)

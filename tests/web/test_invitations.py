@@ -6,14 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from rq import Queue
 from sqlalchemy import select
 
-from backend.models import AuditEvent, Invitation, User
+from backend.auth.credentials import mailbox_credentials
+from backend.jobs import queues
+from backend.jobs.single_flight import sync_job_id
+from backend.models import AuditEvent, Invitation, Mailbox, User
+from backend.models.mailbox import HealthStatus, Provider
 from backend.storage.db import utcnow
 from backend.tenants import invitations, people
 from emulators.identity import IdentityEmulator
 from tests.support import factories
-from tests.support.web import sign_in, sign_in_with
+from tests.support.web import consent_in, sign_in, sign_in_with
 
 WELCOME = "/invitation/welcome"
 
@@ -113,3 +118,38 @@ def test_welcome_without_an_invitation_just_goes_home(
     sign_in(app, client, session.get(User, box.user_id))
     answer = client.get(WELCOME)
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("system", "realm", "provider"),
+    [("gmail", "google", Provider.GMAIL), ("exchange-online", "microsoft", Provider.GRAPH)],
+)
+def test_a_gmail_or_exchange_online_user_connects_with_the_providers_consent(
+    client, session, resources, identity: IdentityEmulator, tenant, system, realm, provider
+) -> None:
+    person = people.Person("lee@contoso.test", "Lee Park", mail_system=people.MAIL_SYSTEMS[system])
+    (lee,) = people.add_people(
+        session, tenant, [(0, person)], actor="operator", cipher=resources.cipher
+    )
+    sent = invitations.invite(
+        session, tenant, lee, actor="operator", settings=resources.settings, now=utcnow()
+    )
+    session.commit()
+    identity.provider.add_user(realm, "lee@contoso.test", "Lee Park", "lee-pw")
+
+    assert client.get(sent.link.removeprefix(resources.settings.public_base_url)).status_code == 200
+    sign_in_with(client, identity, realm, "lee@contoso.test", "lee-pw", next=WELCOME)
+    assert client.get(WELCOME).headers["Location"] == "/reactivate/"
+    page = client.get("/reactivate/").get_data(as_text=True)
+    assert "Connect your mailbox" in page and 'id="grant-access"' in page
+    answer = consent_in(client, "lee@contoso.test", "lee-pw", hint="lee@contoso.test")
+    assert "Your mailbox is connected. Synchronization starts now." in answer.get_data(as_text=True)
+
+    box = session.scalars(select(Mailbox).where(Mailbox.user_id == lee.id)).one()
+    session.refresh(box)
+    stored = mailbox_credentials(box, resources.cipher)
+    assert box.provider is provider and stored["provider"] == realm
+    assert identity.provider.is_token_active(stored["access_token"])
+    assert box.status is HealthStatus.NOT_SYNCED and box.next_sync_at is not None
+    queued = Queue(queues.SYNC, connection=resources.redis).job_ids
+    assert sync_job_id(box.id) in queued, "the first sync is queued at once"

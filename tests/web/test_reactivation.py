@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-import requests
-
 from backend.auth.credentials import mailbox_credentials
 from backend.models import User
 from backend.models.mailbox import HealthStatus, Provider
 from tests.support import factories
-from tests.support.web import csrf_token, sign_in
+from tests.support.web import consent_in, csrf_token, sign_in
 from tests.web.test_signin import OTHER_DIRECTORY
 
 ADDRESS = "anna@contoso.test"
@@ -26,18 +24,6 @@ def _revoked_token_mailbox(session, resources, tenant):
     return box
 
 
-def _consent(client, identity, email: str, password: str):
-    start = client.post("/reactivate/consent", data={"csrf_token": csrf_token(client)})
-    authorize = start.headers["Location"]
-    query = parse_qs(urlsplit(authorize).query)
-    assert "offline_access" in query["scope"][0]
-    assert query["login_hint"] == ["anna@contoso.test"]
-    answer = requests.post(authorize, data={"email": email, "password": password},
-                           allow_redirects=False, timeout=10)  # fmt: skip
-    back = urlsplit(answer.headers["Location"])
-    return client.get(f"{back.path}?{back.query}", follow_redirects=True)
-
-
 def test_consent_again_stores_a_new_token_and_syncs_at_once(
     app, client, session, resources, tenant, identity
 ) -> None:
@@ -46,8 +32,8 @@ def test_consent_again_stores_a_new_token_and_syncs_at_once(
     sign_in(app, client, session.get(User, box.user_id))
     page = client.get("/reactivate/").get_data(as_text=True)
     assert 'id="grant-access"' in page
-    answer = _consent(client, identity, "anna@contoso.test", "pw")
-    assert "Access granted again" in answer.get_data(as_text=True)
+    answer = consent_in(client, "anna@contoso.test", "pw")
+    assert "Your mailbox is connected again" in answer.get_data(as_text=True)
     session.refresh(box)
     stored = mailbox_credentials(box, resources.cipher)
     assert box.status is HealthStatus.NOT_SYNCED and box.next_sync_at is not None
@@ -61,7 +47,7 @@ def test_consent_as_another_person_is_refused(
     box = _revoked_token_mailbox(session, resources, tenant)
     identity.provider.add_user("microsoft", "ben@contoso.test", "Ben", "pw")
     sign_in(app, client, session.get(User, box.user_id))
-    answer = _consent(client, identity, "ben@contoso.test", "pw")
+    answer = consent_in(client, "ben@contoso.test", "pw")
     assert "Sign in as anna@contoso.test" in answer.get_data(as_text=True)
     session.refresh(box)
     assert box.status is HealthStatus.FAILED_AUTH
@@ -76,7 +62,7 @@ def test_consent_from_another_directory_claiming_the_address_is_refused(
     identity.provider.add_user("microsoft", "mallory@evil.test", "Mallory", "pw",
                                mail="anna@contoso.test")  # fmt: skip
     sign_in(app, client, session.get(User, box.user_id))
-    answer = _consent(client, identity, "mallory@evil.test", "pw")
+    answer = consent_in(client, "mallory@evil.test", "pw")
     assert "Sign in as anna@contoso.test" in answer.get_data(as_text=True)
     session.refresh(box)
     assert mailbox_credentials(box, resources.cipher)["access_token"] == "old"
@@ -95,7 +81,7 @@ def test_an_exchange_online_mailbox_asks_for_graphs_scopes_and_gets_them(
     assert {"Mail.ReadWrite", "Contacts.ReadWrite", "Calendars.ReadWrite", "Tasks.ReadWrite",
             "MailboxSettings.ReadWrite", "offline_access"} <= set(scope)  # fmt: skip
     assert not any("EWS" in part for part in scope)
-    answer = _consent(client, identity, "anna@contoso.test", "pw")
-    assert "Access granted again" in answer.get_data(as_text=True)
+    answer = consent_in(client, "anna@contoso.test", "pw")
+    assert "Your mailbox is connected again" in answer.get_data(as_text=True)
     session.refresh(box)
     assert "MailboxSettings.ReadWrite" in mailbox_credentials(box, resources.cipher)["scope"]
