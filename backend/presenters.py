@@ -83,6 +83,22 @@ def awaits_connection(mailbox: Mailbox) -> bool:
     )
 
 
+def import_progress(mailbox: Mailbox) -> dict[ItemType, str]:
+    """During a mailbox's first import, where each item type stands: imported, being imported
+    now, or waiting for its turn (empty once the mailbox has synced)."""
+    if mailbox.last_synced_at is not None or awaits_connection(mailbox):
+        return {}
+    progress = {}
+    for state in mailbox.item_states:
+        if state.last_synced_at is not None:
+            progress[state.item_type] = "Imported"
+        elif state.stage is Stage.ONGOING:
+            progress[state.item_type] = "Importing now"
+        else:
+            progress[state.item_type] = "Waiting"
+    return progress
+
+
 def mailbox_pill(mailbox: Mailbox) -> Pill:
     """The mailbox connection's state in the words of the dashboard.
 

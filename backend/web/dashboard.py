@@ -67,6 +67,7 @@ def home() -> str:
         provider=presenters.provider_label(mailbox.provider),
         types=[(t, label) for t, label in presenters.ITEM_TYPE_LABELS.items() if t in enabled],
         synced=synced,
+        progress=presenters.import_progress(mailbox),
         open_counts=_open_counts(mailbox.id),
         runs=runs,
     )

@@ -119,6 +119,7 @@ def test_a_company_goes_from_an_empty_database_to_a_synced_mailbox(
     frank.fill("#password", "frank-mail")
     frank.click("#reactivate")
     frank.wait_for_url(f"{live.url}/")
+    assert frank.text_content("#progress-contact") == "Waiting"
     box = session.scalars(select(Mailbox).where(Mailbox.address == "frank@fabrikam.test")).one()
     assert box.next_sync_at is not None, "the first sync is due at once"
     run = execute_run(session, box, Engine(resources.cipher, resources.settings, resources.redis),
@@ -126,6 +127,9 @@ def test_a_company_goes_from_an_empty_database_to_a_synced_mailbox(
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     session.refresh(box)
     assert box.status is HealthStatus.ACTIVE
+    # The Status page reads its counts again until the import ends, without a reload.
+    frank.wait_for_selector("#stats:not([data-importing])", timeout=15_000)
+    assert frank.text_content("#stats .stat .value") == "1", "Tom Tailor is in SAP"
     frank.goto(f"{live.url}/issues")
     assert "Mia" in frank.content()
     check_accessibility(frank, "first issues")

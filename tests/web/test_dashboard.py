@@ -11,7 +11,7 @@ from backend.auth import addin_tokens
 from backend.jobs import queues
 from backend.models import Issue, Mailbox, SyncItem, User
 from backend.models.issue import Source
-from backend.models.mailbox import HealthStatus
+from backend.models.mailbox import HealthStatus, Stage
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
 from backend.models.user import Role
@@ -53,6 +53,26 @@ def test_status_shows_the_mailbox_pill_and_no_runs_yet(client, anna) -> None:
     assert re.search(r'id="mailbox-pill">Importing<', page)
     assert re.search(r'id="c4c-pill">Connected<', page)
     assert "No run yet" in page
+
+
+def test_a_first_import_shows_where_each_item_type_stands_until_it_ends(
+    client, anna, session, box
+) -> None:
+    states = {state.item_type: state for state in box.item_states}
+    states[ItemType.ACCOUNT].last_synced_at = utcnow()
+    states[ItemType.CONTACT].stage = Stage.ONGOING
+    session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="stats" aria-live="polite" data-importing="yes"' in page
+    assert 'id="progress-account">Imported<' in page
+    assert 'id="progress-contact">Importing now<' in page
+    assert 'id="progress-task">Waiting<' in page
+    assert "js/status.js" in page
+
+    box.last_synced_at = utcnow()
+    session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "data-importing" not in page and 'id="progress-' not in page
 
 
 def test_issues_are_grouped_by_type_with_counts_and_titles_as_text(
