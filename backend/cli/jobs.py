@@ -24,8 +24,7 @@ def worker(queue_names: tuple[str, ...], burst: bool, name: str | None) -> None:
     names = queue_names or queues.ALL
     # No job is queued for later (``enqueue_in``, ``Retry``): the periodic jobs come from
     # ``flask scheduler``, so the worker runs no RQ scheduler of its own.
-    queued = [queues.queue(n, connection) for n in names]
-    SyncWorker(queued, connection=connection, name=name).work(burst=burst)
+    SyncWorker(list(names), connection=connection, name=name).work(burst=burst)
 
 
 @click.command(help="Enqueue the periodic jobs (due mailboxes, sweeper, retention) on time.")
