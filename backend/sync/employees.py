@@ -1,7 +1,8 @@
 """Matching a tenant's users to their C4C employees (``EmployeeCollection``) by e-mail address.
 
 The match is what makes a user's own records in SAP theirs (the owner of what the sync
-creates); a user without one is shown as a problem on their row of the users table. Reads
+creates). A user without one is a problem on their row of the users table and an issue of their
+mailbox (``NoEmployee``, about the whole mailbox), resolved by the match that finds them. Reads
 only: one request per 20 unmatched users.
 """
 
@@ -18,10 +19,13 @@ from backend.crm.c4c import C4CClient
 from backend.crm.errors import C4CError
 from backend.crm.transport import RetryPolicy
 from backend.crm.values import odata_quote
-from backend.models import Tenant, User
+from backend.models import Mailbox, Tenant, User
+from backend.models.issue import Resolution, Source
+from backend.models.types import IssueCode
 from backend.settings import Settings
-from backend.sync import connect
-from backend.sync.errors import SyncError
+from backend.storage.db import utcnow
+from backend.sync import connect, issues
+from backend.sync.errors import Classification, SyncError
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +80,30 @@ def match_tenant(session: Session, tenant: Tenant, cipher: TokenCipher, settings
         client = connect.c4c_client(
             tenant, cipher, settings.dialog_timeouts, retry=RetryPolicy(attempts=1)
         )
-        return match(client, users)
+        matched = match(client, users)
     except (C4CError, SyncError) as error:
         log.info("employees of tenant %s not matched now: %s", tenant.id, error)
         return 0
+    _issues_of(session, users)
+    return matched
+
+
+NO_EMPLOYEE = Classification(
+    IssueCode.NOT_FOUND,
+    "No employee in SAP Cloud for Customer has this user's e-mail address",
+    backend_code="NoEmployee",
+)
+
+
+def _issues_of(session: Session, users: Sequence[User]) -> None:
+    """An issue on the mailbox of each user still without an employee; resolved for the rest."""
+    now = utcnow()
+    for user in users:
+        mailbox = session.scalars(select(Mailbox).where(Mailbox.user_id == user.id)).one_or_none()
+        if mailbox is None:
+            continue
+        if user.c4c_employee_id is None:
+            issues.record(session, mailbox, issues.MAILBOX, NO_EMPLOYEE, source=Source.C4C, now=now)
+        else:
+            issues.resolve(session, mailbox, issues.MAILBOX, how=Resolution.AUTO, now=now,
+                           codes=[IssueCode.NOT_FOUND])  # fmt: skip

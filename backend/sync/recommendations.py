@@ -57,6 +57,15 @@ BY_BACKEND_CODE = {
         ),
         "Change it in Outlook",
     ),
+    "NoEmployee": (
+        Action(
+            "Ask your key user to check your SAP employee",
+            "No employee in SAP Cloud for Customer has your e-mail address, so what the sync "
+            "creates in SAP cannot be yours. Your key user gives your employee record this "
+            "address in SAP; the next connection test matches it and this issue goes.",
+        ),
+        "No SAP employee",
+    ),
 }
 """Refusals whose taxonomy code alone would say the wrong thing: the action and marker words."""
 

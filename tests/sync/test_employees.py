@@ -7,10 +7,13 @@ from sqlalchemy import select
 
 from backend.crm.c4c import C4CClient
 from backend.models import User
+from backend.models.types import IssueCode
 from backend.sync import employees
+from backend.sync import issues as issue_service
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_employees
+from tests.support.web import sign_in
 from tests.support.world import C4C_PASSWORD, C4C_USER
 
 
@@ -54,3 +57,24 @@ def test_a_c4c_that_cannot_be_read_now_changes_nothing(
     assert c4c.log.count("GET", r"EmployeeCollection") == 1, "a paused tenant is not asked"
     tenant.c4c_refused_since = None
     assert employees.match_tenant(session, tenant, resources.cipher, resources.settings) == 1
+
+
+def test_a_user_without_an_employee_has_an_issue_until_the_match_finds_them(
+    app, client, session, resources, tenant, mailbox, c4c: C4CEmulator
+) -> None:
+    assert employees.match_tenant(session, tenant, resources.cipher, resources.settings) == 0
+    session.commit()
+    (issue,) = issue_service.open_issues(session, mailbox.id)
+    assert (issue.code, issue.backend_code, issue.item_type) == (
+        IssueCode.NOT_FOUND, "NoEmployee", None
+    )  # fmt: skip
+    assert issue.action_title == "Ask your key user to check your SAP employee"
+    sign_in(app, client, session.get(User, mailbox.user_id))
+    assert "Ask your key user to check your SAP employee" in client.get("/issues").get_data(
+        as_text=True
+    )
+
+    seed_employees(c4c.service.store, (("Anna", "Sales", mailbox.address),))
+    assert employees.match_tenant(session, tenant, resources.cipher, resources.settings) == 1
+    session.commit()
+    assert issue_service.open_issues(session, mailbox.id) == []
