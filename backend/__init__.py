@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(environ)
     if not settings.is_production:
         settings = with_development_secrets(settings)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     app = Flask(
         __name__,

@@ -2,7 +2,9 @@
 never a secret.
 
 ``bind(mailbox=12, job="sync:12")`` adds fields to every record logged in the current context;
-the formatter prints them as ``key=value``. Never bind a token, password or message body.
+the text format prints them as ``key=value``, the JSON format (``LOG_FORMAT=json``, one object
+per line for a log collector) as keys of the object. A run binds its run, mailbox and tenant.
+Never bind a token, password or message body.
 
 Two guards keep secrets out whatever ``LOG_LEVEL`` says: the HTTP client libraries' loggers
 (exchangelib, urllib3, requests-oauthlib, authlib, Google's clients), which print request
@@ -14,10 +16,12 @@ handler, ours or another's, ever sees one.
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 QUIET_LIBRARIES = (
@@ -72,7 +76,44 @@ class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         context = _context.get()
         record.context = " ".join(f"{key}={value}" for key, value in context)
+        record.context_fields = dict(context)
         return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time (UTC), level, logger, message, the bound fields and any
+    traceback; already redacted like every record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, "context_fields", {}),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(self.formatException(record.exc_info))
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(context)s"
+
+
+def handler_for(stream: Any, log_format: str = "text") -> logging.Handler:
+    """A handler writing to ``stream`` in ``log_format`` (``text`` or ``json``), with context."""
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_ContextFilter())
+    _set_format(handler, log_format)
+    return handler
+
+
+def _set_format(handler: logging.Handler, log_format: str) -> None:
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
 
 
 _make_record = logging.getLogRecordFactory()
@@ -91,8 +132,9 @@ def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
     return record
 
 
-def configure_logging(level: str) -> None:
-    """Send records to stderr with their bound context, redacted; safe to call more than once."""
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Send records to stderr with their bound context, redacted, as text or JSON lines; safe to
+    call more than once."""
     root = logging.getLogger()
     root.setLevel(level)
     # Alembic announces each of its plugins at INFO on every start; keep its migrations' lines.
@@ -102,14 +144,13 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).setLevel(quiet)
     if logging.getLogRecordFactory() is not _redacted_record:
         logging.setLogRecordFactory(_redacted_record)
-    if any(getattr(handler, "ssi", False) for handler in root.handlers):
+    ours = [handler for handler in root.handlers if getattr(handler, "ssi", False)]
+    for handler in ours:
+        _set_format(handler, log_format)
+    if ours:
         return
-    handler = logging.StreamHandler()
+    handler = handler_for(None, log_format)
     handler.ssi = True  # type: ignore[attr-defined]
-    handler.addFilter(_ContextFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s %(context)s")
-    )
     root.addHandler(handler)
 
 

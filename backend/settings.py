@@ -25,6 +25,7 @@ from backend.outbound import Timeouts
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 T = TypeVar("T")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -93,6 +94,7 @@ class Settings:
     token_encryption_keys: tuple[str, ...] = ()
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
+    log_format: str = "text"
     sync_interval_seconds: int = 300
     sync_lock_ttl_seconds: int = 60
     sync_job_timeout_seconds: int = 3600
@@ -186,6 +188,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         ),
         "public_base_url": env.parse("PUBLIC_BASE_URL", parse=_http_url),
         "log_level": env.choice("LOG_LEVEL", LOG_LEVELS),
+        "log_format": env.choice("LOG_FORMAT", LOG_FORMATS),
         "sync_interval_seconds": env.integer("SYNC_INTERVAL_SECONDS", minimum=30),
         "sync_lock_ttl_seconds": env.integer("SYNC_LOCK_TTL_SECONDS", minimum=5),
         "sync_job_timeout_seconds": env.integer("SYNC_JOB_TIMEOUT_SECONDS", minimum=60),

@@ -77,6 +77,7 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
         ("TOKEN_ENCRYPTION_KEYS", "not-a-key", "key 1 is not a Fernet key"),
         ("PUBLIC_BASE_URL", "ftp://example", "is not an http(s) URL"),
         ("LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("LOG_FORMAT", "xml", "must be one of text, json"),
         ("SSI_ENV", "staging", "must be one of development, production"),
         ("ADDIN_MIN_VERSION", "1.x", "expected a dotted version"),
         ("ADDIN_TOKEN_MINUTES", "2", "must be between 5 and 1440"),

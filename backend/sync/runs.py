@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from backend.logs import bind
 from backend.models import Mailbox, Run, Tenant
 from backend.models.issue import Source
 from backend.models.run import RunOutcome, Trigger
@@ -87,6 +88,20 @@ def execute_run(
     run = Run(mailbox_id=mailbox.id, trigger=trigger, job_id=job_id, started_at=clock())
     session.add(run)
     session.commit()
+    with bind(run=run.id, mailbox=mailbox.id, tenant=mailbox.tenant_id):
+        return _run(session, mailbox, run, body, settings, clock, interval)
+
+
+def _run(
+    session: Session,
+    mailbox: Mailbox,
+    run: Run,
+    body: RunBody,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    interval: timedelta,
+) -> Run:
+    """The run's work and its end (outcome, status, service health, alerts)."""
     outage = None
     try:
         body(session, mailbox, run)
