@@ -8,7 +8,6 @@ a user, when a key user revokes that user's mailbox. Only its SHA-256 digest is 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.auth.crypto import secret_digest
 from backend.models import AddinToken, User
 from backend.storage.db import utcnow
 
@@ -43,17 +43,13 @@ class Issued:
     expires_at: datetime
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def issue(session: Session, user: User, client: str, minutes: int) -> Issued:
     """Add a new token for ``user`` to ``session`` (the caller commits)."""
     secret = PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(minutes=minutes)
     session.add(
         AddinToken(
-            user_id=user.id, token_hash=_digest(secret), client=client, expires_at=expires_at
+            user_id=user.id, token_hash=secret_digest(secret), client=client, expires_at=expires_at
         )
     )
     return Issued(secret, expires_at)
@@ -68,7 +64,7 @@ def verify(session: Session, secret: str) -> AddinToken:
     if not secret.startswith(PREFIX) or len(secret) > 100:
         raise TokenRefused("invalid_token", "This is not an add-in token. Sign in again.")
     row = session.scalars(
-        select(AddinToken).where(AddinToken.token_hash == _digest(secret))
+        select(AddinToken).where(AddinToken.token_hash == secret_digest(secret))
     ).one_or_none()
     if row is None or row.revoked_at is not None:
         raise TokenRefused("invalid_token", "This sign-in has ended. Sign in again.")

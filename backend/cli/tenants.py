@@ -25,7 +25,6 @@ from backend.models.audit import record_audit
 from backend.models.tenant import TenantSettings
 from backend.models.types import MailSystem
 from backend.models.user import Role
-from backend.notify.mailer import MailNotSent
 from backend.storage.db import utcnow
 from backend.tenants import invitations, people
 from backend.tenants.onboarding import create_tenant
@@ -33,7 +32,6 @@ from backend.tenants.onboarding import create_tenant
 tenant = AppGroup("tenant", help="Tenants.")
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-SYSTEM_NAMES = {name: system for name, system in people.MAIL_SYSTEMS.items()}
 
 
 @contextmanager
@@ -65,12 +63,10 @@ def read_secret(path: str | None, prompt: str) -> str:
 
 def send_invitation(session: Session, found: Tenant, user: User) -> None:
     """Invite ``user`` (committed), then e-mail it; a mail server that fails is reported."""
-    settings = resources().settings
-    sent = invitations.invite(session, found, user, actor=OPERATOR, settings=settings, now=utcnow())
-    session.commit()
-    try:
-        invitations.send(settings, found, user, sent)
-    except MailNotSent as error:
+    error = invitations.invite_and_send(
+        session, found, user, actor=OPERATOR, settings=resources().settings
+    )
+    if error is not None:
         click.echo(
             f"The invitation of {user.email} was not sent ({error}); send it again with "
             f"`flask users invite --tenant {found.slug} {user.email}`.",
@@ -83,7 +79,7 @@ def send_invitation(session: Session, found: Tenant, user: User) -> None:
 @tenant.command(help="Put a company into service: the tenant and its first key user.")
 @click.option("--name", required=True, help="The company's name, as its people read it.")
 @click.option("--slug", required=True, help="A short unique name: lower case, digits, dashes.")
-@click.option("--mail-system", required=True, type=click.Choice(list(SYSTEM_NAMES)))
+@click.option("--mail-system", required=True, type=click.Choice(list(people.MAIL_SYSTEMS)))
 @click.option("--ews-url", help="Exchange Server: the EWS address (https://.../EWS/Exchange.asmx).")
 @click.option("--entra-tenant", "entra", multiple=True,
               help="An Entra tenant id its people sign in from (repeatable).")  # fmt: skip
@@ -103,7 +99,7 @@ def create(
     key_user_name: str | None, c4c_url: str | None, c4c_user: str | None,
     c4c_password_file: str | None,
 ) -> None:  # fmt: skip
-    system = SYSTEM_NAMES[mail_system]
+    system = people.MAIL_SYSTEMS[mail_system]
     problem = _create_problem(name, slug, system, ews_url, c4c_url, c4c_user)
     if problem:
         raise click.ClickException(problem)

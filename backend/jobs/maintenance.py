@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis import Redis
 from sqlalchemy import delete, select, update
@@ -67,22 +68,19 @@ def retry_unsent_notifications() -> int:
 
 def purge_resolved_issues() -> int:
     """Delete issues resolved longer ago than ``ISSUE_RETENTION_DAYS``; returns how many."""
-    with job_session() as (found, session):
-        cutoff = utcnow() - timedelta(days=found.settings.issue_retention_days)
-        result = session.execute(
-            delete(Issue).where(Issue.resolved_at.is_not(None), Issue.resolved_at < cutoff)
-        )
-        session.commit()
-        return result.rowcount or 0
+    return _purge(Issue, Issue.resolved_at)
 
 
 def purge_removed_users() -> int:
     """Delete the users removed longer ago than ``ISSUE_RETENTION_DAYS``, with their mailbox,
     issues and runs (the audit log keeps what they did, by address); returns how many."""
+    return _purge(User, User.removed_at)
+
+
+def _purge(model: type, ended: Any) -> int:
+    """Delete the rows of ``model`` whose ``ended`` time is older than the retention."""
     with job_session() as (found, session):
         cutoff = utcnow() - timedelta(days=found.settings.issue_retention_days)
-        result = session.execute(
-            delete(User).where(User.removed_at.is_not(None), User.removed_at < cutoff)
-        )
+        result = session.execute(delete(model).where(ended.is_not(None), ended < cutoff))
         session.commit()
         return result.rowcount or 0

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rq import Queue, Worker
@@ -39,23 +41,25 @@ class _InterruptibleQueue(Queue):
 
     @classmethod
     def lpop(cls, *args: Any, **kwargs: Any) -> Any:
-        with _wait():
+        with _waiting_for_a_job():
             return super().lpop(*args, **kwargs)
 
     @classmethod
     def lmove(cls, *args: Any, **kwargs: Any) -> Any:
-        with _wait():
+        with _waiting_for_a_job():
             return super().lmove(*args, **kwargs)
 
 
-class _wait:
-    def __enter__(self) -> None:
-        _waiting.set()
+@contextmanager
+def _waiting_for_a_job() -> Iterator[None]:
+    """Mark the blocking pop as the place a stop may interrupt; a stop asked for before it
+    begins ends it at once."""
+    _waiting.set()
+    try:
         if _stopping.is_set():
-            _waiting.clear()
             raise StopRequested
-
-    def __exit__(self, *_exc: object) -> None:
+        yield
+    finally:
         _waiting.clear()
 
 

@@ -98,11 +98,9 @@ NO_EMPLOYEE = Classification(
 def _issues_of(session: Session, users: Sequence[User]) -> None:
     """An issue on the mailbox of each user still without an employee; resolved for the rest."""
     now = utcnow()
-    for user in users:
-        mailbox = session.scalars(select(Mailbox).where(Mailbox.user_id == user.id)).one_or_none()
-        if mailbox is None:
-            continue
-        if user.c4c_employee_id is None:
+    by_user = {user.id: user for user in users}
+    for mailbox in session.scalars(select(Mailbox).where(Mailbox.user_id.in_(by_user))):
+        if by_user[mailbox.user_id].c4c_employee_id is None:
             issues.record(session, mailbox, issues.MAILBOX, NO_EMPLOYEE, source=Source.C4C, now=now)
         else:
             issues.resolve(session, mailbox, issues.MAILBOX, how=Resolution.AUTO, now=now,

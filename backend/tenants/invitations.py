@@ -8,7 +8,6 @@ for the same user makes the older ones unusable. What a user's row says follows 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,10 +16,12 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.auth.crypto import secret_digest
 from backend.models import Invitation, Tenant, User
 from backend.models.audit import record_audit
-from backend.notify.mailer import send_mail
+from backend.notify.mailer import MailNotSent, send_mail
 from backend.settings import Settings
+from backend.storage.db import utcnow
 
 PATH = "/invitation/"
 
@@ -37,10 +38,6 @@ class NewInvitation:
     invitation: Invitation
     link: str
     """The link to send; it exists only here and in the e-mail."""
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def invite(
@@ -63,7 +60,7 @@ def invite(
     invitation = Invitation(
         tenant_id=tenant.id,
         user_id=user.id,
-        token_hash=digest(secret),
+        token_hash=secret_digest(secret),
         invited_by=actor.email if isinstance(actor, User) else actor,
         created_at=now,
         expires_at=now + timedelta(days=settings.invitation_days),
@@ -100,12 +97,26 @@ def send(settings: Settings, tenant: Tenant, user: User, sent: NewInvitation) ->
     send_mail(settings, [user.email], f"{tenant.name}: connect your mailbox to SAP", body)
 
 
+def invite_and_send(
+    session: Session, tenant: Tenant, user: User, *, actor: User | str, settings: Settings
+) -> MailNotSent | None:
+    """Invite ``user``, commit, then e-mail the link; the mail server's refusal, if any (the
+    invitation stays stored: it can be sent again)."""
+    sent = invite(session, tenant, user, actor=actor, settings=settings, now=utcnow())
+    session.commit()
+    try:
+        send(settings, tenant, user, sent)
+    except MailNotSent as error:
+        return error
+    return None
+
+
 def find(session: Session, secret: str) -> Invitation | None:
     """The invitation whose link holds ``secret`` (usable or not)."""
     if not secret or len(secret) > 128:
         return None
     return session.scalars(
-        select(Invitation).where(Invitation.token_hash == digest(secret))
+        select(Invitation).where(Invitation.token_hash == secret_digest(secret))
     ).one_or_none()
 
 

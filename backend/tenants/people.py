@@ -39,8 +39,14 @@ REQUIRED_COLUMNS = ("email", "name")
 EMAIL = re.compile(r"^[^@\s,;<>\"]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 ROLES = {"user": Role.USER, "key user": Role.KEY_USER, "key_user": Role.KEY_USER,
          "key-user": Role.KEY_USER}  # fmt: skip
-MAIL_SYSTEMS = {system.value.lower().replace("_", "-"): system for system in MailSystem}
-"""``exchange-server``, ``exchange-online``, ``gmail``: as the commands and the CSV name them."""
+
+
+def system_name(system: MailSystem) -> str:
+    """``exchange-server``, ``exchange-online``, ``gmail``: as the commands and the CSV name it."""
+    return system.value.lower().replace("_", "-")
+
+
+MAIL_SYSTEMS = {system_name(system): system for system in MailSystem}
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ def _values(tenant: Tenant) -> dict[str, str]:
     }
 
 
+def _stored_password(tenant: Tenant) -> str | None:
+    return (c4c_credentials(tenant, resources().cipher) or {}).get("password")
+
+
 def _page(
     tenant: Tenant,
     values: dict[str, str],
@@ -54,7 +58,7 @@ def _page(
         errors=errors or {},
         result=result,
         saved=saved,
-        password_stored=bool((c4c_credentials(tenant, resources().cipher) or {}).get("password")),
+        password_stored=bool(_stored_password(tenant)),
         exchange_server=tenant.mail_system is MailSystem.EXCHANGE_SERVER,
     )
     return page, status
@@ -74,10 +78,10 @@ def change() -> Response | tuple[str, int]:
     tenant, found = my_tenant(), resources()
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     typed = request.form.get("c4c_password", "")
-    errors = _problems(tenant, values, typed)
+    stored = _stored_password(tenant)
+    errors = _problems(tenant, values, typed, stored)
     if errors:
         return _page(tenant, values, errors=errors, status=422)
-    stored = (c4c_credentials(tenant, found.cipher) or {}).get("password")
     password = typed or stored
     result = test_c4c(
         tenant, found.settings, url=values["c4c_base_url"], user=values["c4c_username"],
@@ -94,14 +98,15 @@ def change() -> Response | tuple[str, int]:
     return _page(tenant, values, result=result, saved=saving)
 
 
-def _problems(tenant: Tenant, values: dict[str, str], typed: str) -> dict[str, str]:
+def _problems(
+    tenant: Tenant, values: dict[str, str], typed: str, stored: str | None
+) -> dict[str, str]:
     settings, errors = resources().settings, {}
     problem = address_problem(values["c4c_base_url"], settings)
     if problem:
         errors["c4c_base_url"] = problem
     if not values["c4c_username"] or len(values["c4c_username"]) > 200:
         errors["c4c_username"] = "Enter the integration user's name (at most 200 characters)."
-    stored = (c4c_credentials(tenant, resources().cipher) or {}).get("password")
     if not typed and not stored:
         errors["c4c_password"] = "Enter the integration user's password."
     if len(typed) > 500:

@@ -19,9 +19,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from backend.extensions import db_session, resources
-from backend.models import Tenant, User
-from backend.notify.mailer import MailNotSent
-from backend.storage.db import utcnow
+from backend.models import User
 from backend.sync import employees
 from backend.tenants import invitations, people
 from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
@@ -40,7 +38,7 @@ def _form_page(status: int = 200, **values: object) -> tuple[str, int]:
         tenant=tenant,
         roles=ROLE_CHOICES,
         systems=[(name, name.replace("-", " ").title()) for name in people.MAIL_SYSTEMS],
-        tenant_system=tenant.mail_system.value.lower().replace("_", "-"),
+        tenant_system=people.system_name(tenant.mail_system),
         **values,
     )
     return page, status
@@ -57,7 +55,7 @@ def new() -> tuple[str, int]:
 @limiter.limit("30 per minute")
 def add() -> Response | tuple[str, int]:
     form = {key: request.form.get(key, "") for key in ("email", "name", "role", "mail_system")}
-    if form["mail_system"] == _system_of(my_tenant()):
+    if form["mail_system"] == people.system_name(my_tenant().mail_system):
         form["mail_system"] = ""
     found = people.person(**form)
     lines = [(0, found)]
@@ -71,10 +69,6 @@ def add() -> Response | tuple[str, int]:
     return redirect(url_for("admin.users"))
 
 
-def _system_of(tenant: Tenant) -> str:
-    return tenant.mail_system.value.lower().replace("_", "-")
-
-
 def _apply(lines: list) -> list[User]:
     session, tenant, found = db_session(), my_tenant(), resources()
     added = people.add_people(session, tenant, lines, actor=me(), cipher=found.cipher)
@@ -86,16 +80,10 @@ def _apply(lines: list) -> list[User]:
 
 def _invite(user: User) -> bool:
     """Invite ``user`` (committed first) and e-mail it; whether the mail went out."""
-    session, found, tenant = db_session(), resources(), my_tenant()
-    sent = invitations.invite(
-        session, tenant, user, actor=me(), settings=found.settings, now=utcnow()
+    refused = invitations.invite_and_send(
+        db_session(), my_tenant(), user, actor=me(), settings=resources().settings
     )
-    session.commit()
-    try:
-        invitations.send(found.settings, tenant, user, sent)
-    except MailNotSent:
-        return False
-    return True
+    return refused is None
 
 
 def _invited(user: User) -> tuple[str, str]:

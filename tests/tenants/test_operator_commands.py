@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.auth.credentials import c4c_credentials, mailbox_credentials
+from backend.auth.crypto import secret_digest
 from backend.models import AuditEvent, Invitation, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus, Provider
 from backend.models.user import Role
@@ -70,9 +71,7 @@ def test_tenant_create_makes_the_tenant_its_key_user_and_sends_the_invitation(
     link, secret = link_in(mail, "kim.key@fabrikam.test")
     assert link.startswith(resources.settings.public_base_url)
     invitation = session.scalars(select(Invitation)).one()
-    assert (
-        invitation.token_hash == invitations.digest(secret) and secret not in invitation.token_hash
-    )
+    assert invitation.token_hash == secret_digest(secret) and secret not in invitation.token_hash
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["user.add", "tenant.create", "user.invite"]
 

@@ -137,7 +137,7 @@ def test_remove_asks_first_then_deletes_the_credentials(
     session.expire_all()
     assert (box.status, box.credentials_encrypted) == (HealthStatus.DISABLED, None)
     table = client.get("/admin/").get_data(as_text=True)
-    assert "Ann was removed" in table or "was removed" in table
+    assert "Ann was removed: their mailbox credentials are deleted." in table
     assert "ann@contoso.test" not in table.split("<table", 1)[1], "removed users leave the table"
     yourself = post(client, f"/admin/people/{kim.id}/remove", confirmed="yes")
     assert yourself.status_code == 302
