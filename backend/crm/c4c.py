@@ -36,6 +36,7 @@ class C4CClient:
         user: Basic-auth user (with ``password``), or ``None`` when ``token`` is used.
         password: Basic-auth password.
         token: an OAuth bearer token instead of Basic auth.
+        auth: how to authenticate each request instead (``backend.crm.oauth.SamlBearerAuth``).
         timeout: seconds to connect and to wait for each answer, or ``(connect, read)``.
         batch_size: writes per ``$batch`` request.
         retry: the retry policy for throttling and network errors.
@@ -52,6 +53,7 @@ class C4CClient:
         user: str | None = None,
         password: str | None = None,
         token: str | None = None,
+        auth: requests.auth.AuthBase | None = None,
         timeout: float | tuple[float, float] = (5.0, 30.0),
         batch_size: int = 100,
         retry: RetryPolicy | None = None,
@@ -65,7 +67,9 @@ class C4CClient:
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
         self.session.headers["Accept"] = "application/json"
-        if token:
+        if auth is not None:
+            self.session.auth = auth
+        elif token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         elif user is not None:
             self.session.auth = (user, password or "")

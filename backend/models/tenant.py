@@ -40,6 +40,22 @@ class C4CAuth(StrEnum):
     OAUTH = "OAUTH"
 
 
+class C4COAuthSettings(BaseModel):
+    """OAuth 2.0 with a SAML 2.0 bearer assertion for the C4C connection (what is not secret;
+    the client secret and the signing key are stored encrypted with the credentials)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1, max_length=200)
+    issuer: str = Field(min_length=1, max_length=200)
+    """Our name as the identity provider C4C trusts."""
+    audience: str = Field(min_length=1, max_length=200)
+    """C4C's SAML service provider name."""
+    scope: str = Field(default="UIWC:CC_HOME", min_length=1, max_length=200)
+    certificate: str | None = None
+    """The certificate (PEM) of the signing key, to upload to C4C."""
+
+
 class ItemTypeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -113,6 +129,8 @@ class TenantSettings(BaseModel):
     """The Google Workspace domains (``hd``) the company's people sign in from."""
     email_domains: GoogleDomains = Field(default_factory=list)
     """The domains of the company's e-mail addresses: users are added only with these."""
+    c4c_oauth: C4COAuthSettings | None = None
+    """The C4C connection's OAuth client, when the tenant connects with OAuth."""
 
     def owns_address(self, email: str) -> bool:
         """Whether ``email`` is an address of one of the company's domains."""

@@ -17,6 +17,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from backend.auth.credentials import c4c_credentials, mailbox_credentials, store_mailbox_credentials
 from backend.auth.crypto import TokenCipher
 from backend.crm.c4c import C4CClient
+from backend.crm.oauth import SamlBearerAuth, SamlBearerGrant, token_url_of
 from backend.crm.transport import CallGuard, RetryPolicy
 from backend.mailbox.base import MailboxProvider
 from backend.mailbox.ews.credentials import BasicAuth, BearerToken
@@ -27,6 +28,7 @@ from backend.mailbox.graph.provider import GraphProvider
 from backend.mailbox.graph.session import GraphSession, stored_token
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
+from backend.models.tenant import C4CAuth, C4COAuthSettings
 from backend.models.types import IssueCode
 from backend.outbound import Timeouts
 from backend.settings import Settings
@@ -239,12 +241,33 @@ def c4c_client(
             "Connections.",
         )
     secret = c4c_credentials(tenant, cipher) or {}
-    options: dict[str, Any] = {"retry": retry, "timeout": timeouts.pair, "guard": guard}
-    if "access_token" in secret:
-        return C4CClient(tenant.c4c_base_url, token=secret["access_token"], **options)
     return C4CClient(
-        tenant.c4c_base_url, user=tenant.c4c_username, password=secret.get("password"), **options
-    )
+        tenant.c4c_base_url,
+        **c4c_auth_of(tenant, tenant.c4c_base_url, tenant.c4c_username or "", secret, timeouts),
+        retry=retry, timeout=timeouts.pair, guard=guard,
+    )  # fmt: skip
+
+
+def c4c_auth_of(
+    tenant: Tenant, url: str, user: str, secret: dict[str, Any], timeouts: Timeouts
+) -> dict[str, Any]:
+    """How a C4C client of ``tenant`` signs in with these values: the integration user's
+    password, or OAuth tokens for a SAML assertion naming the integration user."""
+    oauth = tenant.config.c4c_oauth
+    if tenant.c4c_auth is C4CAuth.OAUTH and oauth is not None:
+        return {"auth": SamlBearerAuth(oauth_grant(oauth, url, user, secret), timeouts.pair)}
+    return {"user": user, "password": secret.get("password")}
+
+
+def oauth_grant(
+    oauth: C4COAuthSettings, url: str, user: str, secret: dict[str, Any]
+) -> SamlBearerGrant:
+    return SamlBearerGrant(
+        token_url=token_url_of(url), client_id=oauth.client_id,
+        client_secret=secret.get("client_secret", ""), issuer=oauth.issuer,
+        audience=oauth.audience, user=user, scope=oauth.scope,
+        key_pem=secret.get("signing_key", ""), certificate_pem=oauth.certificate or "",
+    )  # fmt: skip
 
 
 def classify_c4c(error: BaseException, timeouts: Timeouts | None = None) -> Classification:

@@ -17,12 +17,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from backend.crm.c4c import C4CClient
 from backend.crm.errors import C4CConnectionError, C4CError, C4CHTTPError
+from backend.crm.oauth import C4CTokenRefused, SamlBearerAuth
 from backend.crm.transport import RetryPolicy
 from backend.models import Tenant
 from backend.settings import Settings
@@ -84,20 +86,34 @@ def entity_sets(tenant: Tenant) -> list[str]:
 
 
 def test_c4c(
-    tenant: Tenant, settings: Settings, *, url: str, user: str | None, password: str | None
+    tenant: Tenant,
+    settings: Settings,
+    *,
+    url: str,
+    user: str | None,
+    password: str | None = None,
+    auth: SamlBearerAuth | None = None,
 ) -> ConnectionTest:
-    """Try the connection with these values (typed, or as stored)."""
+    """Try the connection with these values (typed, or as stored): the integration user's
+    ``password``, or OAuth tokens (``auth``)."""
     problem = address_problem(url, settings)
     if problem:
         return ConnectionTest((Step("Address", False, problem),))
+    credentials: dict[str, Any] = (
+        {"auth": auth} if auth is not None else {"user": user or "", "password": password or ""}
+    )
     client = C4CClient(
-        url.strip(), user=user or "", password=password or "",
+        url.strip(), **credentials,
         timeout=(settings.connect_timeout_seconds, settings.dialog_timeout_seconds),
         retry=RetryPolicy(attempts=1),
     )  # fmt: skip
     host = urlsplit(url).hostname
     try:
         offered = _entity_sets_of(client.metadata_xml())
+    except C4CTokenRefused as error:
+        words = token_refused_words(error, auth)
+        return ConnectionTest((Step("Address", True, f"{host} answers."),
+                               Step("Sign-in", False, words)))  # fmt: skip
     except C4CHTTPError as error:
         if error.status == 401:
             words = "SAP refused the user name or password of the integration user."
@@ -116,6 +132,29 @@ def test_c4c(
     ]  # fmt: skip
     steps.extend(_read_one(client, name, offered) for name in entity_sets(tenant))
     return ConnectionTest(tuple(steps))
+
+
+def token_refused_words(error: C4CTokenRefused, auth: SamlBearerAuth | None) -> str:
+    """What a key user does when C4C's OAuth server refuses a token, in plain words."""
+    said = f" (SAP says: {error.description[:200]})" if error.description else ""
+    if auth is None:
+        return f"SAP's OAuth server refused the token request{said}."
+    grant = auth.grant
+    if error.error == "invalid_client":
+        return (
+            f"SAP does not know the OAuth client {grant.client_id}, or its secret is wrong: "
+            "compare them with Administrator, OAuth 2.0 Client Registration in SAP."
+        )
+    if error.error == "invalid_grant":
+        return (
+            f"SAP did not accept our signed assertion{said}. In SAP, the OAuth 2.0 identity "
+            f"provider {grant.issuer} must hold the certificate below, the client "
+            f"{grant.client_id} must trust that issuer, SAP's service provider name must be "
+            f"{grant.audience}, and the user {grant.user} must exist."
+        )
+    if error.error == "invalid_scope":
+        return f"The OAuth client may not ask for the scope {grant.scope}: add it to the client."
+    return f"SAP's OAuth server refused the token request: {error.error}{said}."
 
 
 def _entity_sets_of(document: bytes) -> set[str]:

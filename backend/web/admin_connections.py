@@ -7,39 +7,67 @@
   say step by step what worked; nothing is saved.
 - ``POST`` with ``action=save``: store it (the password encrypted), audit what changed (never
   the password itself), then test it. A test that gets through ends the company's pause.
+- ``GET certificate.pem``: the certificate of the company's signing key, for SAP's trusted
+  OAuth 2.0 identity provider.
+
+SAP is reached with the integration user's password, or with OAuth 2.0: C4C grants tokens for a
+SAML 2.0 bearer assertion only, which the product signs with a key it makes for the company the
+first time OAuth is saved (the key never leaves the product; the key user uploads the
+certificate to SAP).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import re
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
 from backend.auth.credentials import c4c_credentials, store_c4c_credentials
+from backend.crm.oauth import DEFAULT_SCOPE, SamlBearerAuth, signing_identity
 from backend.extensions import db_session, resources
 from backend.models import Tenant
 from backend.models.audit import record_audit
+from backend.models.tenant import C4CAuth, C4COAuthSettings
 from backend.models.types import MailSystem
 from backend.storage.db import utcnow
 from backend.sync import employees, sap_refusal
+from backend.sync.connect import oauth_grant
 from backend.tenants.connection import ConnectionTest, address_problem, test_c4c
 from backend.web.access import key_user_required, me, my_tenant
 from backend.web.security import limiter
 
 admin_connections = Blueprint("admin_connections", __name__, url_prefix="/admin/connections")
 
-FIELDS = ("c4c_base_url", "c4c_username", "mail_endpoint")
+FIELDS = ("c4c_base_url", "c4c_username", "mail_endpoint", "c4c_auth", "oauth_client_id",
+          "oauth_issuer", "oauth_audience", "oauth_scope")  # fmt: skip
+SECRETS = {"c4c_password": "password", "oauth_client_secret": "client_secret"}
+"""Form field to the key it is stored under (encrypted)."""
+OAUTH_NAME = re.compile(r"^[\x21-\x7e]( ?[\x21-\x7e])*$")
+"""An OAuth client id, issuer, audience or scope: printable ASCII, single spaces inside."""
 
 
 def _values(tenant: Tenant) -> dict[str, str]:
+    oauth = tenant.config.c4c_oauth
     return {
         "c4c_base_url": tenant.c4c_base_url or "",
         "c4c_username": tenant.c4c_username or "",
         "mail_endpoint": tenant.mail_endpoint or "",
+        "c4c_auth": tenant.c4c_auth.value if tenant.c4c_auth else C4CAuth.BASIC.value,
+        "oauth_client_id": oauth.client_id if oauth else "",
+        "oauth_issuer": oauth.issuer if oauth else f"ssi-sync-{tenant.slug}",
+        "oauth_audience": oauth.audience if oauth else "",
+        "oauth_scope": oauth.scope if oauth else DEFAULT_SCOPE,
     }
 
 
+def _stored(tenant: Tenant) -> dict[str, Any]:
+    return c4c_credentials(tenant, resources().cipher) or {}
+
+
 def _stored_password(tenant: Tenant) -> str | None:
-    return (c4c_credentials(tenant, resources().cipher) or {}).get("password")
+    return _stored(tenant).get("password")
 
 
 def _page(
@@ -59,6 +87,8 @@ def _page(
         result=result,
         saved=saved,
         password_stored=bool(_stored_password(tenant)),
+        client_secret_stored=bool(_stored(tenant).get("client_secret")),
+        certificate=tenant.config.c4c_oauth.certificate if tenant.config.c4c_oauth else None,
         exchange_server=tenant.mail_system is MailSystem.EXCHANGE_SERVER,
     )
     return page, status
@@ -71,26 +101,48 @@ def show() -> tuple[str, int]:
     return _page(tenant, _values(tenant))
 
 
+@admin_connections.get("/certificate.pem")
+@key_user_required
+def certificate() -> Response:
+    """The certificate SAP's trusted OAuth 2.0 identity provider needs, as a file."""
+    tenant = my_tenant()
+    oauth = tenant.config.c4c_oauth
+    if oauth is None or not oauth.certificate:
+        abort(404)
+    return Response(
+        oauth.certificate, mimetype="application/x-pem-file",
+        headers={"Content-Disposition": f'attachment; filename="ssi-sync-{tenant.slug}.pem"'},
+    )  # fmt: skip
+
+
 @admin_connections.post("/")
 @key_user_required
 @limiter.limit("20 per minute")
 def change() -> Response | tuple[str, int]:
     tenant, found = my_tenant(), resources()
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
-    typed = request.form.get("c4c_password", "")
-    stored = _stored_password(tenant)
-    errors = _problems(tenant, values, typed, stored)
+    values["c4c_auth"] = values["c4c_auth"] or _values(tenant)["c4c_auth"]
+    typed = {name: request.form.get(name, "") for name in SECRETS}
+    saving = request.form.get("action") == "save"
+    stored = _stored(tenant)
+    secret = {**stored, **{SECRETS[name]: value for name, value in typed.items() if value}}
+    errors = _problems(tenant, values, typed, secret, saving)
     if errors:
         return _page(tenant, values, errors=errors, status=422)
-    password = typed or stored
+    oauth = _oauth_of(tenant, values)
+    if saving:
+        _save(tenant, values, typed, oauth)
+        secret = _stored(tenant)
+        oauth = tenant.config.c4c_oauth
+    auth = None
+    if values["c4c_auth"] == C4CAuth.OAUTH and oauth is not None:
+        grant = oauth_grant(oauth, values["c4c_base_url"], values["c4c_username"], secret)
+        auth = SamlBearerAuth(grant, found.settings.timeouts.pair)
     result = test_c4c(
         tenant, found.settings, url=values["c4c_base_url"], user=values["c4c_username"],
-        password=password,
+        password=secret.get("password"), auth=auth,
     )  # fmt: skip
-    saving = request.form.get("action") == "save"
-    if saving:
-        _save(tenant, values, typed)
-    stored_tested = saving or (not typed and _values(tenant) == values)
+    stored_tested = saving or (not any(typed.values()) and _as_stored(tenant, values))
     if result.ok and stored_tested:
         sap_refusal.resume(db_session(), tenant, me(), utcnow())
         employees.match_tenant(db_session(), tenant, found.cipher, found.settings)
@@ -98,8 +150,32 @@ def change() -> Response | tuple[str, int]:
     return _page(tenant, values, result=result, saved=saving)
 
 
+def _as_stored(tenant: Tenant, values: dict[str, str]) -> bool:
+    """Whether the form holds the stored connection (OAuth's fields only when it is used)."""
+    stored = _values(tenant)
+    names = [name for name in FIELDS
+             if not name.startswith("oauth_") or values["c4c_auth"] == C4CAuth.OAUTH]  # fmt: skip
+    return all(stored[name] == values[name] for name in names)
+
+
+def _oauth_of(tenant: Tenant, values: dict[str, str]) -> C4COAuthSettings | None:
+    """The OAuth settings the form holds, with the stored certificate; ``None`` without OAuth."""
+    if values["c4c_auth"] != C4CAuth.OAUTH:
+        return tenant.config.c4c_oauth
+    current = tenant.config.c4c_oauth
+    return C4COAuthSettings(
+        client_id=values["oauth_client_id"], issuer=values["oauth_issuer"],
+        audience=values["oauth_audience"], scope=values["oauth_scope"],
+        certificate=current.certificate if current else None,
+    )  # fmt: skip
+
+
 def _problems(
-    tenant: Tenant, values: dict[str, str], typed: str, stored: str | None
+    tenant: Tenant,
+    values: dict[str, str],
+    typed: dict[str, str],
+    secret: dict[str, Any],
+    saving: bool,
 ) -> dict[str, str]:
     settings, errors = resources().settings, {}
     problem = address_problem(values["c4c_base_url"], settings)
@@ -107,10 +183,15 @@ def _problems(
         errors["c4c_base_url"] = problem
     if not values["c4c_username"] or len(values["c4c_username"]) > 200:
         errors["c4c_username"] = "Enter the integration user's name (at most 200 characters)."
-    if not typed and not stored:
+    for name, value in typed.items():
+        if len(value) > 500:
+            errors[name] = "This is longer than 500 characters."
+    if values["c4c_auth"] == C4CAuth.OAUTH:
+        errors.update(_oauth_problems(tenant, values, secret, saving))
+    elif values["c4c_auth"] != C4CAuth.BASIC:
+        errors["c4c_auth"] = "Choose how the product signs in to SAP."
+    elif not secret.get("password"):
         errors["c4c_password"] = "Enter the integration user's password."
-    if len(typed) > 500:
-        errors["c4c_password"] = "The password is longer than 500 characters."
     if tenant.mail_system is MailSystem.EXCHANGE_SERVER:
         problem = address_problem(values["mail_endpoint"], settings)
         if problem:
@@ -118,21 +199,58 @@ def _problems(
     return errors
 
 
-def _save(tenant: Tenant, values: dict[str, str], typed: str) -> None:
-    """Store the connection; the audit names what changed, and never the password."""
+def _oauth_problems(
+    tenant: Tenant, values: dict[str, str], secret: dict[str, Any], saving: bool
+) -> dict[str, str]:
+    errors = {}
+    names = {
+        "oauth_client_id": "the OAuth client's id",
+        "oauth_issuer": "the issuer name SAP trusts",
+        "oauth_audience": "SAP's service provider name",
+        "oauth_scope": "the scope",
+    }
+    for name, words in names.items():
+        if not OAUTH_NAME.match(values[name]) or len(values[name]) > 200:
+            errors[name] = f"Enter {words} (at most 200 characters, no line breaks)."
+    if not secret.get("client_secret"):
+        errors["oauth_client_secret"] = "Enter the OAuth client's secret."
+    if not saving and not secret.get("signing_key"):
+        errors["c4c_auth"] = (
+            "Choose Save and test first: it creates the certificate you upload to SAP."
+        )
+    return errors
+
+
+def _save(
+    tenant: Tenant, values: dict[str, str], typed: dict[str, str], oauth: C4COAuthSettings | None
+) -> None:
+    """Store the connection; the audit names what changed, and never a secret."""
     before = _values(tenant)
     tenant.c4c_base_url = values["c4c_base_url"]
     tenant.c4c_username = values["c4c_username"]
+    tenant.c4c_auth = C4CAuth(values["c4c_auth"])
     if tenant.mail_system is MailSystem.EXCHANGE_SERVER:
         tenant.mail_endpoint = values["mail_endpoint"]
-    changes = {
-        name: {"old": before[name] or None, "new": value or None}
-        for name, value in _values(tenant).items()
-        if before[name] != value
-    }
-    if typed:
-        store_c4c_credentials(tenant, {"password": typed}, resources().cipher)
-        changes["c4c_password"] = {"old": "[stored]", "new": "[changed]"}
+    secret = _stored(tenant)
+    changes: dict[str, Any] = {}
+    if tenant.c4c_auth is C4CAuth.OAUTH and oauth is not None:
+        if not secret.get("signing_key") or not oauth.certificate:
+            secret["signing_key"], certificate = signing_identity(f"ssi-sync {tenant.slug}")
+            oauth = oauth.model_copy(update={"certificate": certificate})
+            changes["signing_certificate"] = {"old": None, "new": "[created]"}
+        tenant.config = tenant.config.model_copy(update={"c4c_oauth": oauth})
+    changes.update(
+        {
+            name: {"old": before[name] or None, "new": value or None}
+            for name, value in _values(tenant).items()
+            if before[name] != value
+        }
+    )
+    for name, key in SECRETS.items():
+        if typed[name]:
+            secret[key] = typed[name]
+            changes[name] = {"old": "[stored]", "new": "[changed]"}
+    store_c4c_credentials(tenant, secret or None, resources().cipher)
     if changes:
         record_audit(
             db_session(), tenant_id=tenant.id, actor=me(), action="tenant.connections",

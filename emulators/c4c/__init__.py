@@ -8,6 +8,7 @@ It also answers the C4C web client's deep links with a page for the object (``ui
 from __future__ import annotations
 
 from emulators.base import Emulator
+from emulators.c4c import oauth
 from emulators.c4c.app import BASE_PATH, Service, create_app
 from emulators.c4c.security import Security
 from emulators.c4c.store import Store
@@ -22,6 +23,7 @@ class C4CEmulator(Emulator):
     def __init__(self, service: Service) -> None:
         app = create_app(service)
         install(app, service)
+        oauth.install(app, service.security.oauth)
         super().__init__(app)
         self.service = service
 

@@ -14,6 +14,8 @@ import time
 
 from flask import Request, Response
 
+from emulators.c4c.oauth import OAuthServer
+
 SESSION_COOKIE = "SAP_SESSIONID_C4C_100"
 MODIFYING = frozenset({"POST", "PUT", "PATCH", "MERGE", "DELETE"})
 
@@ -23,18 +25,25 @@ class Security:
 
     Args:
         users: user name to password, for Basic authentication.
-        bearer_tokens: access tokens accepted with ``Authorization: Bearer``.
+        bearer_tokens: access tokens accepted with ``Authorization: Bearer`` (no user).
         csrf_lifetime: seconds a CSRF token stays valid.
+        service_provider: the system's SAML service provider name, for OAuth assertions.
     """
 
     def __init__(
-        self, users: dict[str, str], bearer_tokens: set[str], csrf_lifetime: float = 1800.0
+        self,
+        users: dict[str, str],
+        bearer_tokens: set[str],
+        csrf_lifetime: float = 1800.0,
+        service_provider: str = "C4C_EMULATOR",
     ) -> None:
         self.users = dict(users)
         self.bearer_tokens = set(bearer_tokens)
+        self.oauth = OAuthServer(service_provider, lambda: set(self.users))
+        """OAuth clients, trusted identity providers, and the tokens issued for users."""
         self.csrf_lifetime = csrf_lifetime
         self.refused: dict[str, set[str]] = {}
-        """Entity sets each Basic user has no authorisation for (403 on any use)."""
+        """Entity sets each user has no authorisation for (403 on any use)."""
         self._sessions: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
@@ -43,7 +52,7 @@ class Security:
         header = request.headers.get("Authorization", "")
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() == "bearer":
-            return credentials in self.bearer_tokens
+            return credentials in self.bearer_tokens or self.oauth.user_of(credentials) is not None
         if scheme.lower() != "basic":
             return False
         try:
@@ -53,8 +62,10 @@ class Security:
         return user in self.users and secrets.compare_digest(self.users[user], password)
 
     def user_of(self, request: Request) -> str | None:
-        """The Basic user of an authenticated request (None for a bearer token)."""
+        """The user of an authenticated request (None for a bearer token given to nobody)."""
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            return self.oauth.user_of(credentials)
         if scheme.lower() != "basic":
             return None
         try:

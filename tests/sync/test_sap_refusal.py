@@ -65,3 +65,45 @@ def test_a_changed_integration_password_pauses_the_tenant_once_and_fixing_it_res
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["tenant.sap_refused", "tenant.connections", "tenant.sap_resumed"]
     assert len(mail.messages) == 1
+
+
+def test_with_oauth_a_rotated_client_secret_pauses_the_tenant_and_the_new_one_resumes(
+    app, client, session, tenant: Tenant, mailbox: Mailbox, c4c: C4CEmulator, sync_now,
+    mail: MailCatcher,
+) -> None:  # fmt: skip
+    kim = session.scalars(select(User).where(User.email == "kim@contoso.test")).one()
+    sign_in(app, client, kim)
+    oauth = c4c.service.security.oauth
+
+    def save(secret: str) -> str:
+        return client.post("/admin/connections/", data={
+            "csrf_token": csrf_token(client), "action": "save", "c4c_base_url": c4c.base_url,
+            "c4c_username": C4C_USER, "mail_endpoint": tenant.mail_endpoint, "c4c_auth": "OAUTH",
+            "oauth_client_id": "SSI_SYNC", "oauth_client_secret": secret,
+            "oauth_issuer": "ssi-sync-contoso", "oauth_audience": oauth.service_provider,
+            "oauth_scope": "UIWC:CC_HOME",
+        }).get_data(as_text=True)  # fmt: skip
+
+    save("first-secret")
+    session.expire_all()
+    certificate = client.get("/admin/connections/certificate.pem").get_data(as_text=True)
+    oauth.trust("ssi-sync-contoso", certificate)
+    oauth.register("SSI_SYNC", "first-secret", "ssi-sync-contoso", {"UIWC:CC_HOME"})
+    c4c.log.clear()
+    for _ in range(2):
+        assert sync_now().outcome is RunOutcome.SUCCEEDED
+    odata = [e for e in c4c.log.entries() if "/c4codataapi/" in e.path]
+    assert odata and all(e.headers["Authorization"].startswith("Bearer ") for e in odata)
+
+    oauth.register("SSI_SYNC", "second-secret", "ssi-sync-contoso", {"UIWC:CC_HOME"})
+    oauth.expire_tokens()
+    run = sync_now()
+    assert (run.outcome, run.error_code, run.error_source) == (
+        RunOutcome.FAILED, IssueCode.AUTH, Source.C4C
+    )  # fmt: skip
+    session.refresh(tenant)
+    assert tenant.c4c_refused_since is not None and len(mail.messages) == 1
+    assert "The connection works" in save("second-secret")
+    session.refresh(tenant)
+    assert tenant.c4c_refused_since is None
+    assert sync_now().outcome is RunOutcome.SUCCEEDED

@@ -4,14 +4,18 @@ reads in plain words what works; nothing secret is ever shown or logged."""
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from backend.auth.credentials import c4c_credentials
 from backend.models import AuditEvent, Tenant, User
+from backend.models.tenant import C4CAuth
 from backend.models.user import Role
+from backend.outbound import Timeouts
 from backend.settings import Settings
+from backend.sync.connect import c4c_client
 from backend.tenants.connection import address_problem
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_employees
@@ -159,3 +163,121 @@ def test_plain_users_and_other_tenants_key_users_cannot_see_or_change_it(
     sign_in(app, client, session.get(User, boss.user_id))
     page = client.get(PATH).get_data(as_text=True)
     assert c4c.base_url not in page, "each key user sees their own company's connection only"
+
+
+def oauth_form(c4c: C4CEmulator, **fields: str) -> dict[str, str]:
+    return {"c4c_auth": "OAUTH", "c4c_password": "", "oauth_client_id": "SSI_SYNC",
+            "oauth_client_secret": "client-secret-1", "oauth_issuer": "ssi-sync-contoso",
+            "oauth_audience": c4c.service.security.oauth.service_provider,
+            "oauth_scope": "UIWC:CC_HOME", **fields}  # fmt: skip
+
+
+def test_oauth_makes_a_certificate_for_sap_and_works_once_sap_trusts_it(
+    client, session, resources, kim, connected, c4c
+) -> None:
+    connected.c4c_refused_since = datetime.now(UTC)
+    session.commit()
+    first = submit(client, c4c, action="test", **oauth_form(c4c))
+    assert first.status_code == 422, "nothing to sign with before the first save"
+    assert "Choose Save and test first" in first.get_data(as_text=True)
+    saved = submit(client, c4c, action="save", **oauth_form(c4c))
+    page = saved.get_data(as_text=True)
+    assert "SAP does not know the OAuth client SSI_SYNC" in steps(saved), "not registered yet"
+    assert 'id="signing-certificate"' in page and "BEGIN CERTIFICATE" in page
+    assert "PRIVATE KEY" not in page and "client-secret-1" not in page
+    session.refresh(connected)
+    assert connected.c4c_auth is C4CAuth.OAUTH and connected.c4c_refused_since is not None
+    stored = c4c_credentials(connected, resources.cipher)
+    assert stored["client_secret"] == "client-secret-1" and "PRIVATE KEY" in stored["signing_key"]
+    event = session.scalars(select(AuditEvent)).one()
+    assert event.details["signing_certificate"] == {"old": None, "new": "[created]"}
+    assert event.details["oauth_client_secret"] == {"old": "[stored]", "new": "[changed]"}
+    assert "client-secret-1" not in str(event.details) and "PRIVATE" not in str(event.details)
+
+    download = client.get(PATH + "certificate.pem")
+    assert download.mimetype == "application/x-pem-file"
+    assert "attachment" in download.headers["Content-Disposition"]
+    oauth = c4c.service.security.oauth  # SAP's administrator uploads it and registers the client
+    oauth.trust("ssi-sync-contoso", download.get_data(as_text=True))
+    oauth.register("SSI_SYNC", "client-secret-1", "ssi-sync-contoso", {"UIWC:CC_HOME"})
+    tested = submit(client, c4c, action="test", **oauth_form(c4c, oauth_client_secret=""))
+    assert "The connection works" in tested.get_data(as_text=True)
+    session.refresh(connected)
+    assert connected.c4c_refused_since is None, "the stored connection works: syncing resumes"
+    odata = [e for e in c4c.log.entries() if "/c4codataapi/" in e.path and e.status == 200]
+    assert odata and all(e.headers["Authorization"].startswith("Bearer ") for e in odata)
+
+    resaved = submit(client, c4c, action="save", **oauth_form(c4c, oauth_client_secret=""))
+    assert "The connection works" in resaved.get_data(as_text=True), "the key is kept"
+    client_of_sync = c4c_client(connected, resources.cipher, Timeouts())
+    assert next(client_of_sync.read("ContactCollection"), None) is None
+
+
+def test_oauth_refusals_are_said_in_plain_words(client, kim, connected, c4c) -> None:
+    submit(client, c4c, action="save", **oauth_form(c4c))
+    pem = client.get(PATH + "certificate.pem").get_data(as_text=True)
+    c4c.service.security.oauth.trust("ssi-sync-contoso", pem)
+    c4c.service.security.oauth.register("SSI_SYNC", "new-secret", "ssi-sync-contoso", {"X"})
+    c4c.service.security.oauth.register("OTHER", "other-secret", "another-idp", {"UIWC:CC_HOME"})
+    untrusted = steps(
+        submit(
+            client,
+            c4c,
+            **oauth_form(c4c, oauth_client_id="OTHER", oauth_client_secret="other-secret"),
+        )
+    )
+    assert "SAP did not accept our signed assertion" in untrusted
+    assert "Issuer ssi-sync-contoso is not trusted for this client" in untrusted
+    wrong_secret = steps(submit(client, c4c, **oauth_form(c4c, oauth_client_secret="")))
+    assert "SAP does not know the OAuth client SSI_SYNC, or its secret is wrong" in wrong_secret
+    scope = steps(submit(client, c4c, **oauth_form(c4c, oauth_client_secret="new-secret")))
+    assert "may not ask for the scope UIWC:CC_HOME" in scope
+    audience = steps(
+        submit(
+            client,
+            c4c,
+            **oauth_form(
+                c4c, oauth_client_secret="new-secret", oauth_scope="X", oauth_audience="NOT_IT"
+            ),
+        )
+    )
+    assert "Audience must be" in audience and "service provider name must be NOT_IT" in audience
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"oauth_client_id": ""}, "oauth_client_id"),
+        ({"oauth_issuer": "two\nlines"}, "oauth_issuer"),
+        ({"oauth_audience": "x" * 201}, "oauth_audience"),
+        ({"oauth_client_secret": ""}, "oauth_client_secret"),
+        ({"oauth_client_secret": "s" * 501}, "oauth_client_secret"),
+        ({"c4c_auth": "KERBEROS"}, "c4c_auth"),
+    ],
+)
+def test_bad_oauth_input_is_refused_before_anything_is_sent(
+    client, session, kim, connected, c4c, fields, field
+) -> None:
+    answer = submit(client, c4c, action="save", **oauth_form(c4c, **fields))
+    assert answer.status_code == 422
+    assert f'id="error-{field}"' in answer.get_data(as_text=True)
+    assert c4c.log.entries() == [] and session.scalars(select(AuditEvent)).all() == []
+    session.refresh(connected)
+    assert connected.c4c_auth is C4CAuth.BASIC
+
+
+def test_the_certificate_is_each_company_s_own(
+    app, client, session, resources, kim, connected, c4c
+) -> None:
+    assert client.get(PATH + "certificate.pem").status_code == 404, "none before OAuth is saved"
+    submit(client, c4c, action="save", **oauth_form(c4c))
+    mine = client.get(PATH + "certificate.pem").get_data(as_text=True)
+    other = factories.tenant(session, resources.cipher, slug="fabrikam")
+    boss = factories.mailbox(session, resources.cipher, other, "boss@fabrikam.test", Role.KEY_USER)
+    ann = factories.mailbox(session, resources.cipher, connected, "ann@contoso.test")
+    session.commit()
+    sign_in(app, client, session.get(User, boss.user_id))
+    assert client.get(PATH + "certificate.pem").status_code == 404
+    assert mine not in client.get(PATH).get_data(as_text=True)
+    sign_in(app, client, session.get(User, ann.user_id))
+    assert client.get(PATH + "certificate.pem").status_code == 403
