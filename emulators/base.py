@@ -49,6 +49,29 @@ class ServerClock:
         self.offset += timedelta(seconds=seconds)
 
 
+KEEP_ALIVE = "X-Emulator-Keep-Alive"
+"""A header an emulated app sets to keep the connection open after its answer (the header
+itself is not sent): for handshakes bound to a connection, such as NTLM's."""
+
+
+class _NoDrain:
+    """The request stream while a kept-alive answer is written.
+
+    After each answer werkzeug reads whatever the client sent meanwhile and throws it away (it
+    closes every connection, so that can only be an unread body). On a kept-alive connection that
+    would be the client's next request: its read gets nothing instead.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 class _CloseHandler(WSGIRequestHandler):
     """Werkzeug's handler, announcing its closed connections as ``Connection: Close``.
 
@@ -59,10 +82,36 @@ class _CloseHandler(WSGIRequestHandler):
     connection, while the status code stays what the client reacts to.
     """
 
+    timeout = 30
+    """Seconds a kept-alive connection may stay idle."""
+    _keep_alive = False
+
     def send_header(self, keyword: str, value: str) -> None:
+        if keyword == KEEP_ALIVE:
+            self._keep_alive = True
+            self.rfile = _NoDrain(self.rfile)
+            return
         if keyword.lower() == "connection" and value == "close":
+            if self._keep_alive:
+                # Not sent: the connection stays open for the client's next request (the
+                # emulator has read the whole request body, so the stream is where it should be).
+                self._keep_alive = False
+                return
             value = "Close"
         super().send_header(keyword, value)
+
+    def handle_one_request(self) -> None:
+        if isinstance(self.rfile, _NoDrain):
+            self.rfile = self.rfile.stream
+        super().handle_one_request()
+
+    def finish(self) -> None:
+        if isinstance(self.rfile, _NoDrain):
+            self.rfile = self.rfile.stream
+        super().finish()
+        closed = getattr(self.server.app, "connection_closed", None)
+        if closed is not None:
+            closed(self.client_address)
 
 
 @dataclass
@@ -181,6 +230,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._held: socket.socket | None = None
+        self.closing_hooks: list[Callable[[tuple[str, int]], None]] = []
+        """Told the client's (address, port) when one of its connections closes."""
         self._register_admin(app)
 
     # -- serving -----------------------------------------------------------------------------
@@ -252,6 +303,10 @@ class Emulator:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def connection_closed(self, client: tuple[str, int]) -> None:
+        for hook in self.closing_hooks:
+            hook(client)
 
     # -- WSGI --------------------------------------------------------------------------------
 

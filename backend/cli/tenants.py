@@ -81,6 +81,8 @@ def send_invitation(session: Session, found: Tenant, user: User) -> None:
 @click.option("--slug", required=True, help="A short unique name: lower case, digits, dashes.")
 @click.option("--mail-system", required=True, type=click.Choice(list(people.MAIL_SYSTEMS)))
 @click.option("--ews-url", help="Exchange Server: the EWS address (https://.../EWS/Exchange.asmx).")
+@click.option("--exchange-sign-in", type=click.Choice(["basic", "ntlm"]), default="basic",
+              help="Exchange Server: how mailboxes sign in (ntlm where Basic is off).")  # fmt: skip
 @click.option("--entra-tenant", "entra", multiple=True,
               help="An Entra tenant id its people sign in from (repeatable).")  # fmt: skip
 @click.option("--google-domain", "google", multiple=True,
@@ -94,8 +96,8 @@ def send_invitation(session: Session, found: Tenant, user: User) -> None:
 @click.option("--c4c-password-file", type=click.Path(dir_okay=False, allow_dash=True),
               help="Read the C4C password from this file (- for standard input).")  # fmt: skip
 def create(
-    name: str, slug: str, mail_system: str, ews_url: str | None, entra: tuple[str, ...],
-    google: tuple[str, ...], domains: tuple[str, ...], key_user: str,
+    name: str, slug: str, mail_system: str, ews_url: str | None, exchange_sign_in: str,
+    entra: tuple[str, ...], google: tuple[str, ...], domains: tuple[str, ...], key_user: str,
     key_user_name: str | None, c4c_url: str | None, c4c_user: str | None,
     c4c_password_file: str | None,
 ) -> None:  # fmt: skip
@@ -113,6 +115,7 @@ def create(
         directories = TenantSettings(
             entra_tenant_ids=list(entra), google_domains=list(google),
             email_domains=[*domains, *google, key.email.rsplit("@", 1)[1]],
+            exchange_sign_in=exchange_sign_in.upper(),
         )  # fmt: skip
     except ValidationError as error:
         raise click.ClickException(_first_problem(error)) from None
@@ -128,6 +131,7 @@ def create(
         )  # fmt: skip
         config = found.config
         config.email_domains = directories.email_domains
+        config.exchange_sign_in = directories.exchange_sign_in
         found.config = config
         try:
             (user,) = people.add_people(

@@ -40,6 +40,13 @@ class C4CAuth(StrEnum):
     OAUTH = "OAUTH"
 
 
+class ExchangeSignIn(StrEnum):
+    """How mailboxes sign in to an Exchange Server's EWS with their user's password."""
+
+    BASIC = "BASIC"
+    NTLM = "NTLM"
+
+
 class C4COAuthSettings(BaseModel):
     """OAuth 2.0 with a SAML 2.0 bearer assertion for the C4C connection (what is not secret;
     the client secret and the signing key are stored encrypted with the credentials)."""
@@ -131,6 +138,8 @@ class TenantSettings(BaseModel):
     """The domains of the company's e-mail addresses: users are added only with these."""
     c4c_oauth: C4COAuthSettings | None = None
     """The C4C connection's OAuth client, when the tenant connects with OAuth."""
+    exchange_sign_in: ExchangeSignIn = ExchangeSignIn.BASIC
+    """Exchange Server: Basic over https, or Windows sign-in (NTLM)."""
 
     def owns_address(self, email: str) -> bool:
         """Whether ``email`` is an address of one of the company's domains."""

@@ -20,7 +20,7 @@ from backend.crm.c4c import C4CClient
 from backend.crm.oauth import SamlBearerAuth, SamlBearerGrant, token_url_of
 from backend.crm.transport import CallGuard, RetryPolicy
 from backend.mailbox.base import MailboxProvider
-from backend.mailbox.ews.credentials import BasicAuth, BearerToken
+from backend.mailbox.ews.credentials import BasicAuth, BearerToken, NtlmAuth
 from backend.mailbox.ews.provider import ExchangeProvider
 from backend.mailbox.gmail.credentials import StoredCredentials
 from backend.mailbox.gmail.provider import GmailProvider
@@ -28,7 +28,7 @@ from backend.mailbox.graph.provider import GraphProvider
 from backend.mailbox.graph.session import GraphSession, stored_token
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import Provider
-from backend.models.tenant import C4CAuth, C4COAuthSettings
+from backend.models.tenant import C4CAuth, C4COAuthSettings, ExchangeSignIn
 from backend.models.types import IssueCode
 from backend.outbound import Timeouts
 from backend.settings import Settings
@@ -87,10 +87,12 @@ def provider_with(
     if mailbox.provider is Provider.EXCHANGE:
         if not tenant.mail_endpoint:
             raise SyncError.of(IssueCode.UNKNOWN, "The tenant has no Exchange endpoint configured")
+        windows = tenant.config.exchange_sign_in is ExchangeSignIn.NTLM
+        user = credentials.get("username", mailbox.address)
         login = (
             BearerToken(credentials["access_token"])
             if "access_token" in credentials
-            else BasicAuth(credentials.get("username", mailbox.address), credentials["password"])
+            else (NtlmAuth if windows else BasicAuth)(user, credentials["password"])
         )
         return ExchangeProvider(
             tenant.mail_endpoint, mailbox.address, login, timeout=settings.timeouts.pair

@@ -15,11 +15,13 @@ whatever the name resolves to.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from lxml import etree
 
 from backend.crm.c4c import C4CClient
@@ -46,10 +48,21 @@ class Step:
 @dataclass(frozen=True)
 class ConnectionTest:
     steps: tuple[Step, ...]
+    mail_steps: tuple[Step, ...] = ()
+    """What the check of the mail server found (Exchange Server only)."""
+
+    @property
+    def sap_ok(self) -> bool:
+        """Whether SAP answered every step (syncing may resume)."""
+        return bool(self.steps) and all(step.ok for step in self.steps)
 
     @property
     def ok(self) -> bool:
-        return bool(self.steps) and all(step.ok for step in self.steps)
+        return self.sap_ok and all(step.ok for step in self.mail_steps)
+
+    @property
+    def all_steps(self) -> tuple[Step, ...]:
+        return self.steps + self.mail_steps
 
     @property
     def refused_credentials(self) -> bool:
@@ -155,6 +168,50 @@ def token_refused_words(error: C4CTokenRefused, auth: SamlBearerAuth | None) -> 
     if error.error == "invalid_scope":
         return f"The OAuth client may not ask for the scope {grant.scope}: add it to the client."
     return f"SAP's OAuth server refused the token request: {error.error}{said}."
+
+
+SCHEME = re.compile(r"^\s*([A-Za-z][\w.-]*)(?!\s*=)(?:\s|$)")
+"""A challenge's scheme at the start of a part (not a parameter such as ``realm=``)."""
+SIGN_IN_NAMES = {"BASIC": "Basic", "NTLM": "Windows (NTLM)"}
+
+
+def test_exchange(url: str, sign_in: str, settings: Settings) -> Step:
+    """Ask the Exchange server, without credentials, how it lets mailboxes sign in, and say
+    whether ``sign_in`` is one of them. Nothing is signed in to."""
+    problem = address_problem(url, settings)
+    if problem:
+        return Step("Exchange", False, problem.replace("OData service", "Exchange Web Services"))
+    host = urlsplit(url).hostname
+    try:
+        answer = requests.post(
+            url.strip(), data=b"", headers={"Content-Type": "text/xml; charset=utf-8"},
+            timeout=settings.timeouts.pair, allow_redirects=False,
+        )  # fmt: skip
+    except requests.RequestException as error:
+        words = _reason(C4CConnectionError(str(error), sent=False))
+        return Step("Exchange", False, f"{host} could not be reached ({words}).")
+    offered = _schemes(answer.raw.headers.getlist("WWW-Authenticate"))
+    if answer.status_code != 401 or not offered:
+        words = (f"{host} does not answer as Exchange Web Services do at this address (it ends "
+                 "with /EWS/Exchange.asmx).")  # fmt: skip
+        return Step("Exchange", False, words)
+    names = ", ".join(SIGN_IN_NAMES.get(scheme, scheme.title()) for scheme in offered)
+    chosen = SIGN_IN_NAMES[sign_in]
+    if sign_in not in offered:
+        words = f"{host} does not accept {chosen} sign-in; it offers: {names}. Choose one."
+        return Step("Exchange", False, words)
+    return Step("Exchange", True, f"{host} accepts {chosen} sign-in (it offers: {names}).")
+
+
+def _schemes(challenges: list[str]) -> list[str]:
+    """The authentication schemes of ``WWW-Authenticate`` headers, upper case, in order."""
+    found: list[str] = []
+    for challenge in challenges:
+        for part in challenge.split(","):
+            scheme = SCHEME.match(part)
+            if scheme and scheme.group(1).upper() not in found:
+                found.append(scheme.group(1).upper())
+    return found
 
 
 def _entity_sets_of(document: bytes) -> set[str]:

@@ -19,6 +19,7 @@ certificate to SAP).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
@@ -29,19 +30,19 @@ from backend.crm.oauth import DEFAULT_SCOPE, SamlBearerAuth, signing_identity
 from backend.extensions import db_session, resources
 from backend.models import Tenant
 from backend.models.audit import record_audit
-from backend.models.tenant import C4CAuth, C4COAuthSettings
+from backend.models.tenant import C4CAuth, C4COAuthSettings, ExchangeSignIn
 from backend.models.types import MailSystem
 from backend.storage.db import utcnow
 from backend.sync import employees, sap_refusal
 from backend.sync.connect import oauth_grant
-from backend.tenants.connection import ConnectionTest, address_problem, test_c4c
+from backend.tenants.connection import ConnectionTest, address_problem, test_c4c, test_exchange
 from backend.web.access import key_user_required, me, my_tenant
 from backend.web.security import limiter
 
 admin_connections = Blueprint("admin_connections", __name__, url_prefix="/admin/connections")
 
-FIELDS = ("c4c_base_url", "c4c_username", "mail_endpoint", "c4c_auth", "oauth_client_id",
-          "oauth_issuer", "oauth_audience", "oauth_scope")  # fmt: skip
+FIELDS = ("c4c_base_url", "c4c_username", "mail_endpoint", "exchange_sign_in", "c4c_auth",
+          "oauth_client_id", "oauth_issuer", "oauth_audience", "oauth_scope")  # fmt: skip
 SECRETS = {"c4c_password": "password", "oauth_client_secret": "client_secret"}
 """Form field to the key it is stored under (encrypted)."""
 OAUTH_NAME = re.compile(r"^[\x21-\x7e]( ?[\x21-\x7e])*$")
@@ -54,6 +55,7 @@ def _values(tenant: Tenant) -> dict[str, str]:
         "c4c_base_url": tenant.c4c_base_url or "",
         "c4c_username": tenant.c4c_username or "",
         "mail_endpoint": tenant.mail_endpoint or "",
+        "exchange_sign_in": tenant.config.exchange_sign_in.value,
         "c4c_auth": tenant.c4c_auth.value if tenant.c4c_auth else C4CAuth.BASIC.value,
         "oauth_client_id": oauth.client_id if oauth else "",
         "oauth_issuer": oauth.issuer if oauth else f"ssi-sync-{tenant.slug}",
@@ -121,7 +123,8 @@ def certificate() -> Response:
 def change() -> Response | tuple[str, int]:
     tenant, found = my_tenant(), resources()
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
-    values["c4c_auth"] = values["c4c_auth"] or _values(tenant)["c4c_auth"]
+    for name in ("c4c_auth", "exchange_sign_in"):  # a form without the choice keeps it
+        values[name] = values[name] or _values(tenant)[name]
     typed = {name: request.form.get(name, "") for name in SECRETS}
     saving = request.form.get("action") == "save"
     stored = _stored(tenant)
@@ -142,8 +145,13 @@ def change() -> Response | tuple[str, int]:
         tenant, found.settings, url=values["c4c_base_url"], user=values["c4c_username"],
         password=secret.get("password"), auth=auth,
     )  # fmt: skip
+    if tenant.mail_system is MailSystem.EXCHANGE_SERVER:
+        exchange = test_exchange(
+            values["mail_endpoint"], values["exchange_sign_in"], found.settings
+        )
+        result = replace(result, mail_steps=(exchange,))
     stored_tested = saving or (not any(typed.values()) and _as_stored(tenant, values))
-    if result.ok and stored_tested:
+    if result.sap_ok and stored_tested:
         sap_refusal.resume(db_session(), tenant, me(), utcnow())
         employees.match_tenant(db_session(), tenant, found.cipher, found.settings)
     db_session().commit()
@@ -196,6 +204,8 @@ def _problems(
         problem = address_problem(values["mail_endpoint"], settings)
         if problem:
             errors["mail_endpoint"] = problem.replace("OData service", "Exchange Web Services")
+        if values["exchange_sign_in"] not in ExchangeSignIn.__members__:
+            errors["exchange_sign_in"] = "Choose how mailboxes sign in to Exchange."
     return errors
 
 
@@ -231,6 +241,8 @@ def _save(
     tenant.c4c_auth = C4CAuth(values["c4c_auth"])
     if tenant.mail_system is MailSystem.EXCHANGE_SERVER:
         tenant.mail_endpoint = values["mail_endpoint"]
+        sign_in = ExchangeSignIn(values["exchange_sign_in"])
+        tenant.config = tenant.config.model_copy(update={"exchange_sign_in": sign_in})
     secret = _stored(tenant)
     changes: dict[str, Any] = {}
     if tenant.c4c_auth is C4CAuth.OAUTH and oauth is not None:

@@ -22,6 +22,7 @@ from backend.extensions import db_session, resources
 from backend.jobs.schedule import enqueue_now
 from backend.models import Mailbox, Tenant
 from backend.models.mailbox import HealthStatus, Provider
+from backend.models.tenant import ExchangeSignIn
 from backend.models.types import IssueCode
 from backend.presenters import awaits_connection
 from backend.storage.db import utcnow
@@ -64,8 +65,9 @@ def _oauth_provider(mailbox: Mailbox) -> str | None:
 def form() -> str:
     mailbox = _mailbox()
     return render_template(
-        "dashboard/reactivate.html", mailbox=mailbox, oauth_provider=_oauth_provider(mailbox)
-    )
+        "dashboard/reactivate.html", mailbox=mailbox, oauth_provider=_oauth_provider(mailbox),
+        windows=_windows_sign_in(),
+    )  # fmt: skip
 
 
 @reactivation.post("/")
@@ -84,11 +86,16 @@ def with_password() -> str | Response | tuple[str, int]:
     if problem:
         page = render_template(
             "dashboard/reactivate.html", mailbox=mailbox, oauth_provider=None,
-            problem=problem, username=username,
+            problem=problem, username=username, windows=_windows_sign_in(),
         )  # fmt: skip
         return page, 422
     _connect(mailbox, credentials)
     return redirect(url_for("dashboard.home"))
+
+
+def _windows_sign_in() -> bool:
+    """Whether the company's Exchange signs mailboxes in with Windows (NTLM) user names."""
+    return my_tenant().config.exchange_sign_in is ExchangeSignIn.NTLM
 
 
 def _connect(mailbox: Mailbox, credentials: dict[str, Any]) -> None:

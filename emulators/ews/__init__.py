@@ -17,6 +17,7 @@ class EwsEmulator(Emulator):
     def __init__(self, store: Store | None = None, addin_url: str | None = None) -> None:
         self.store = store or Store()
         super().__init__(create_app(self.store, addin_url))
+        self.closing_hooks.append(self.app.extensions["ntlm"].forget)
 
     @property
     def endpoint(self) -> str:

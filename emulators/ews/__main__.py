@@ -22,7 +22,12 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         default=[],
         metavar="ADDRESS:PASSWORD",
-        help="add a mailbox with Basic auth (repeatable)",
+        help="add a mailbox and its password (repeatable)",
+    )
+    parser.add_argument(
+        "--auth",
+        default="basic,ntlm,bearer",
+        help="what the server accepts, comma-separated: basic, ntlm, bearer (default: all)",
     )
     parser.add_argument(
         "--addin-url",
@@ -30,6 +35,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     emulator = EwsEmulator(addin_url=args.addin_url)
+    methods = {method.strip().lower() for method in args.auth.split(",") if method.strip()}
+    if not methods or not methods <= {"basic", "ntlm", "bearer"}:
+        parser.error(f"--auth expects basic, ntlm and/or bearer, got {args.auth!r}")
+    emulator.store.auth_methods = methods
     for user in args.user:
         address, _, password = user.partition(":")
         if not address or not password:

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from lxml import etree
 
+from emulators.base import KEEP_ALIVE
 from emulators.ews import folder_operations, item_operations, lookup_operations, owa
 from emulators.ews.context import Context
+from emulators.ews.ntlm import NtlmAcceptor, NtlmError
 from emulators.ews.soap import (
     XML_CONTENT_TYPE,
     SoapFault,
@@ -42,18 +44,31 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-def _unauthorized() -> Response:
-    return Response(
+CHALLENGES = {"basic": 'Basic realm="emulator"', "ntlm": "NTLM", "bearer": "Bearer"}
+"""What the 401 offers for each accepted method, as IIS lists them (one header each)."""
+
+
+def _unauthorized(store: Store, ntlm_challenge: bytes | None = None) -> Response:
+    answer = Response(
         "401 - Unauthorized: Access is denied due to invalid credentials.",
         status=401,
-        headers={"WWW-Authenticate": 'Basic realm="emulator", Bearer'},
         content_type="text/plain",
     )
+    if ntlm_challenge is not None:
+        answer.headers["WWW-Authenticate"] = "NTLM " + base64.b64encode(ntlm_challenge).decode()
+        answer.headers[KEEP_ALIVE] = "1"  # the handshake goes on on this connection
+        return answer
+    for method in ("ntlm", "basic", "bearer"):
+        if method in store.auth_methods:
+            answer.headers.add("WWW-Authenticate", CHALLENGES[method])
+    return answer
 
 
 def _principal(store: Store, header: str) -> tuple[str, bool] | None:
     """Who is calling: (user, is a service account), or ``None`` if the credentials are wrong."""
     scheme, _, value = header.partition(" ")
+    if scheme.lower() not in store.auth_methods:
+        return None
     if scheme.lower() == "bearer":
         for mailbox in store.mailboxes.values():
             if value and value in mailbox.tokens:
@@ -108,27 +123,57 @@ def create_app(store: Store, addin_url: str | None = None) -> Flask:
     (``/owa/``) that opens the add-in task pane at ``addin_url`` beside an item."""
     app = Flask("emulators.ews")
     owa.install(app, store, addin_url)
+    ntlm = NtlmAcceptor(store.windows_account)
+    app.extensions["ntlm"] = ntlm
 
     @app.post("/EWS/Exchange.asmx")
     def exchange() -> Response:
-        principal = _principal(store, request.headers.get("Authorization", ""))
+        connection = (request.remote_addr or "", int(request.environ.get("REMOTE_PORT") or 0))
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "ntlm" and "ntlm" in store.auth_methods:
+            try:
+                step = ntlm.step(base64.b64decode(value, validate=True), connection, _domain(store))
+            except (binascii.Error, NtlmError):
+                ntlm.forget(connection)
+                return _unauthorized(store)
+            if isinstance(step, bytes):
+                return _unauthorized(store, step)
+            principal: tuple[str, bool] | None = (step, False)
+        elif not header and (user := ntlm.user_of_connection(connection)):
+            principal = (user, False)  # the connection authenticated with NTLM before
+        else:
+            principal = _principal(store, header)
         if principal is None:
-            return _unauthorized()
-        try:
-            header, operation = parse_envelope(request.get_data())
-            name = etree.QName(operation).localname
-            handler = OPERATIONS.get(name)
-            if handler is None:
-                raise SoapFault("ErrorInvalidRequest", "The request is invalid.")
-            with store.lock:
-                mailbox = _target_mailbox(store, principal, header)
-                messages = handler(Context(store, mailbox), operation)
-        except SoapFault as fault:
-            return Response(
-                fault_body(fault.code, fault.message, fault.back_off_ms),
-                status=500,
-                content_type=XML_CONTENT_TYPE,
-            )
-        return Response(envelope(response(name, messages)), content_type=XML_CONTENT_TYPE)
+            return _unauthorized(store)
+        answer = _answer(store, principal)
+        if ntlm.user_of_connection(connection):
+            answer.headers[KEEP_ALIVE] = "1"  # IIS keeps an NTLM-authenticated connection
+        return answer
 
     return app
+
+
+def _domain(store: Store) -> str:
+    """The DNS domain the server names in its NTLM challenge."""
+    return next(iter(store.mailboxes), "x@exchange.test").rsplit("@", 1)[-1]
+
+
+def _answer(store: Store, principal: tuple[str, bool]) -> Response:
+    """Run the SOAP operation for ``principal``."""
+    try:
+        header, operation = parse_envelope(request.get_data())
+        name = etree.QName(operation).localname
+        handler = OPERATIONS.get(name)
+        if handler is None:
+            raise SoapFault("ErrorInvalidRequest", "The request is invalid.")
+        with store.lock:
+            mailbox = _target_mailbox(store, principal, header)
+            messages = handler(Context(store, mailbox), operation)
+    except SoapFault as fault:
+        return Response(
+            fault_body(fault.code, fault.message, fault.back_off_ms),
+            status=500,
+            content_type=XML_CONTENT_TYPE,
+        )
+    return Response(envelope(response(name, messages)), content_type=XML_CONTENT_TYPE)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from emulators.base import ServerClock
+from emulators.ews.ntlm import netbios_domain
 from emulators.ews.soap import EwsError
 
 STANDARD_FOLDERS = (
@@ -271,6 +272,8 @@ class Store:
         self.sync_states = SyncStates(uuid.uuid4().bytes)
         self.lock = threading.RLock()
         self.clock = ServerClock()
+        self.auth_methods: set[str] = {"basic", "ntlm", "bearer"}
+        """What the EWS virtual directory accepts (``basic``, ``ntlm``, ``bearer``)."""
 
     def add_mailbox(
         self,
@@ -287,6 +290,26 @@ class Store:
 
     def add_service_account(self, user: str, password: str) -> None:
         self.service_accounts[user.lower()] = password
+
+    def windows_account(self, user: str, domain: str) -> tuple[str, str] | None:
+        """The address and password of a Windows logon: ``DOMAIN\\name`` (the NetBIOS domain of
+        the address's domain) or a user principal name (the address) with no domain."""
+        user = user.lower()
+        if "@" in user:
+            found = None if domain else self.mailboxes.get(user)
+        else:
+            found = next(
+                (
+                    mailbox
+                    for address, mailbox in self.mailboxes.items()
+                    if address.split("@", 1)[0] == user
+                    and netbios_domain(address) == domain.upper()
+                ),
+                None,
+            )
+        if found is None or not found.password:
+            return None
+        return found.address, found.password
 
     def mailbox(self, address: str) -> Mailbox:
         try:

@@ -14,6 +14,7 @@ from backend.auth.credentials import c4c_credentials, mailbox_credentials
 from backend.auth.crypto import secret_digest
 from backend.models import AuditEvent, Invitation, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus, Provider
+from backend.models.tenant import ExchangeSignIn
 from backend.models.user import Role
 from backend.storage.db import utcnow
 from backend.tenants import invitations
@@ -74,6 +75,14 @@ def test_tenant_create_makes_the_tenant_its_key_user_and_sends_the_invitation(
     assert invitation.token_hash == secret_digest(secret) and secret not in invitation.token_hash
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["user.add", "tenant.create", "user.invite"]
+    assert tenant.config.exchange_sign_in is ExchangeSignIn.BASIC
+
+
+def test_windows_sign_in_is_chosen_when_creating(runner, session) -> None:
+    assert create(runner, "--exchange-sign-in", "ntlm").exit_code == 0
+    assert session.scalars(select(Tenant)).one().config.exchange_sign_in is ExchangeSignIn.NTLM
+    wrong = runner.invoke(args=["tenant", "create", "--exchange-sign-in", "kerberos"])
+    assert wrong.exit_code != 0 and "'kerberos' is not one of 'basic', 'ntlm'" in wrong.output
 
 
 def test_the_c4c_password_is_asked_for_when_no_file_is_given(runner, session) -> None:

@@ -19,6 +19,7 @@ from backend.sync.connect import c4c_client
 from backend.tenants.connection import address_problem
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_employees
+from emulators.ews import EwsEmulator
 from tests.support import factories
 from tests.support.web import csrf_token, sign_in
 from tests.support.world import C4C_PASSWORD, C4C_USER
@@ -35,11 +36,18 @@ def connected(session, tenant: Tenant, c4c: C4CEmulator) -> Tenant:
     return tenant
 
 
-def submit(client, c4c: C4CEmulator, action: str = "test", **fields: str):
-    form = {"csrf_token": csrf_token(client, PATH), "action": action,
-            "c4c_base_url": c4c.base_url, "c4c_username": C4C_USER, "c4c_password": C4C_PASSWORD,
-            "mail_endpoint": "https://mail.contoso.test/EWS/Exchange.asmx", **fields}  # fmt: skip
-    return client.post(PATH, data=form)
+@pytest.fixture
+def submit(client, c4c: C4CEmulator, ews: EwsEmulator):
+    """Post the form as the page does (the company's Exchange is the emulated one)."""
+    exchange = ews.endpoint
+
+    def post(action: str = "test", **fields: str):
+        form = {"csrf_token": csrf_token(client, PATH), "action": action,
+                "c4c_base_url": c4c.base_url, "c4c_username": C4C_USER,
+                "c4c_password": C4C_PASSWORD, "mail_endpoint": exchange, **fields}  # fmt: skip
+        return client.post(PATH, data=form)
+
+    return post
 
 
 def steps(answer) -> str:
@@ -47,9 +55,9 @@ def steps(answer) -> str:
 
 
 def test_a_working_connection_reads_every_entity_set_and_changes_nothing(
-    client, session, kim, connected, c4c
+    client, session, kim, connected, c4c, submit
 ) -> None:
-    answer = submit(client, c4c)
+    answer = submit()
     assert answer.status_code == 200
     result = steps(answer)
     assert "The connection works" in answer.get_data(as_text=True)
@@ -62,16 +70,16 @@ def test_a_working_connection_reads_every_entity_set_and_changes_nothing(
     assert connected.c4c_credentials_encrypted is None
 
 
-def test_a_wrong_password_is_said_in_plain_words(client, kim, connected, c4c) -> None:
-    result = steps(submit(client, c4c, c4c_password="wrong"))
+def test_a_wrong_password_is_said_in_plain_words(client, kim, connected, c4c, submit) -> None:
+    result = steps(submit(c4c_password="wrong"))
     assert "SAP refused the user name or password of the integration user." in result
     assert "Can be read" not in result
 
 
-def test_a_missing_authorisation_is_named(client, kim, connected, c4c) -> None:
+def test_a_missing_authorisation_is_named(client, kim, connected, c4c, submit) -> None:
     c4c.service.security.refused[C4C_USER] = {"TasksCollection"}
     try:
-        result = steps(submit(client, c4c))
+        result = steps(submit())
     finally:
         c4c.service.security.refused.clear()
     assert "The integration user has no authorisation for TasksCollection" in result
@@ -79,26 +87,24 @@ def test_a_missing_authorisation_is_named(client, kim, connected, c4c) -> None:
 
 
 def test_not_a_c4c_address_and_an_unreachable_one_are_told_apart(
-    client, kim, connected, c4c
+    client, kim, connected, c4c, submit
 ) -> None:
     elsewhere = c4c.base_url.split("/sap/")[0] + "/elsewhere/"
     assert "does not offer a C4C OData service at this address" in steps(
-        submit(client, c4c, c4c_base_url=elsewhere)
+        submit(c4c_base_url=elsewhere)
     )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}/sap/c4c/odata/v1/c4codataapi/"
-    assert "could not be reached (the connection was refused)" in steps(
-        submit(client, c4c, c4c_base_url=closed)
-    )
+    assert "could not be reached (the connection was refused)" in steps(submit(c4c_base_url=closed))
 
 
 def test_save_stores_the_password_encrypted_and_audits_without_it(
-    client, session, resources, kim, connected, c4c
+    client, session, resources, kim, connected, c4c, submit
 ) -> None:
     seed_employees(c4c.service.store, (("Kim", "Key", "kim@contoso.test"),))
     assert "No SAP employee with this address" in client.get("/admin/").get_data(as_text=True)
-    answer = submit(client, c4c, action="save")
+    answer = submit(action="save")
     assert answer.status_code == 200 and 'id="connections-saved"' in answer.get_data(as_text=True)
     session.refresh(connected)
     assert c4c_credentials(connected, resources.cipher) == {"password": C4C_PASSWORD}
@@ -109,7 +115,7 @@ def test_save_stores_the_password_encrypted_and_audits_without_it(
     assert event.details["c4c_password"] == {"old": "[stored]", "new": "[changed]"}
     page = client.get(PATH).get_data(as_text=True)
     assert C4C_PASSWORD not in page and "Stored: leave empty to keep it" in page
-    kept = submit(client, c4c, action="save", c4c_password="")
+    kept = submit(action="save", c4c_password="")
     assert "The connection works" in kept.get_data(as_text=True), "an empty password keeps it"
     session.refresh(kim)
     assert kim.c4c_employee_id == c4c.service.store.all("EmployeeCollection")[0]["EmployeeID"]
@@ -129,9 +135,9 @@ def test_save_stores_the_password_encrypted_and_audits_without_it(
     ],
 )
 def test_bad_input_is_explained_next_to_its_field_and_nothing_is_sent(
-    client, session, kim, connected, c4c, fields, field, problem
+    client, session, kim, connected, c4c, fields, field, problem, submit
 ) -> None:
-    answer = submit(client, c4c, action="save", **fields)
+    answer = submit(action="save", **fields)
     assert answer.status_code == 422
     page = answer.get_data(as_text=True)
     assert f'id="error-{field}"' in page and problem in page
@@ -173,14 +179,14 @@ def oauth_form(c4c: C4CEmulator, **fields: str) -> dict[str, str]:
 
 
 def test_oauth_makes_a_certificate_for_sap_and_works_once_sap_trusts_it(
-    client, session, resources, kim, connected, c4c
+    client, session, resources, kim, connected, c4c, submit
 ) -> None:
     connected.c4c_refused_since = datetime.now(UTC)
     session.commit()
-    first = submit(client, c4c, action="test", **oauth_form(c4c))
+    first = submit(action="test", **oauth_form(c4c))
     assert first.status_code == 422, "nothing to sign with before the first save"
     assert "Choose Save and test first" in first.get_data(as_text=True)
-    saved = submit(client, c4c, action="save", **oauth_form(c4c))
+    saved = submit(action="save", **oauth_form(c4c))
     page = saved.get_data(as_text=True)
     assert "SAP does not know the OAuth client SSI_SYNC" in steps(saved), "not registered yet"
     assert 'id="signing-certificate"' in page and "BEGIN CERTIFICATE" in page
@@ -200,42 +206,38 @@ def test_oauth_makes_a_certificate_for_sap_and_works_once_sap_trusts_it(
     oauth = c4c.service.security.oauth  # SAP's administrator uploads it and registers the client
     oauth.trust("ssi-sync-contoso", download.get_data(as_text=True))
     oauth.register("SSI_SYNC", "client-secret-1", "ssi-sync-contoso", {"UIWC:CC_HOME"})
-    tested = submit(client, c4c, action="test", **oauth_form(c4c, oauth_client_secret=""))
+    tested = submit(action="test", **oauth_form(c4c, oauth_client_secret=""))
     assert "The connection works" in tested.get_data(as_text=True)
     session.refresh(connected)
     assert connected.c4c_refused_since is None, "the stored connection works: syncing resumes"
     odata = [e for e in c4c.log.entries() if "/c4codataapi/" in e.path and e.status == 200]
     assert odata and all(e.headers["Authorization"].startswith("Bearer ") for e in odata)
 
-    resaved = submit(client, c4c, action="save", **oauth_form(c4c, oauth_client_secret=""))
+    resaved = submit(action="save", **oauth_form(c4c, oauth_client_secret=""))
     assert "The connection works" in resaved.get_data(as_text=True), "the key is kept"
     client_of_sync = c4c_client(connected, resources.cipher, Timeouts())
     assert next(client_of_sync.read("ContactCollection"), None) is None
 
 
-def test_oauth_refusals_are_said_in_plain_words(client, kim, connected, c4c) -> None:
-    submit(client, c4c, action="save", **oauth_form(c4c))
+def test_oauth_refusals_are_said_in_plain_words(client, kim, connected, c4c, submit) -> None:
+    submit(action="save", **oauth_form(c4c))
     pem = client.get(PATH + "certificate.pem").get_data(as_text=True)
     c4c.service.security.oauth.trust("ssi-sync-contoso", pem)
     c4c.service.security.oauth.register("SSI_SYNC", "new-secret", "ssi-sync-contoso", {"X"})
     c4c.service.security.oauth.register("OTHER", "other-secret", "another-idp", {"UIWC:CC_HOME"})
     untrusted = steps(
         submit(
-            client,
-            c4c,
             **oauth_form(c4c, oauth_client_id="OTHER", oauth_client_secret="other-secret"),
         )
     )
     assert "SAP did not accept our signed assertion" in untrusted
     assert "Issuer ssi-sync-contoso is not trusted for this client" in untrusted
-    wrong_secret = steps(submit(client, c4c, **oauth_form(c4c, oauth_client_secret="")))
+    wrong_secret = steps(submit(**oauth_form(c4c, oauth_client_secret="")))
     assert "SAP does not know the OAuth client SSI_SYNC, or its secret is wrong" in wrong_secret
-    scope = steps(submit(client, c4c, **oauth_form(c4c, oauth_client_secret="new-secret")))
+    scope = steps(submit(**oauth_form(c4c, oauth_client_secret="new-secret")))
     assert "may not ask for the scope UIWC:CC_HOME" in scope
     audience = steps(
         submit(
-            client,
-            c4c,
             **oauth_form(
                 c4c, oauth_client_secret="new-secret", oauth_scope="X", oauth_audience="NOT_IT"
             ),
@@ -256,9 +258,9 @@ def test_oauth_refusals_are_said_in_plain_words(client, kim, connected, c4c) -> 
     ],
 )
 def test_bad_oauth_input_is_refused_before_anything_is_sent(
-    client, session, kim, connected, c4c, fields, field
+    client, session, kim, connected, c4c, fields, field, submit
 ) -> None:
-    answer = submit(client, c4c, action="save", **oauth_form(c4c, **fields))
+    answer = submit(action="save", **oauth_form(c4c, **fields))
     assert answer.status_code == 422
     assert f'id="error-{field}"' in answer.get_data(as_text=True)
     assert c4c.log.entries() == [] and session.scalars(select(AuditEvent)).all() == []
@@ -267,10 +269,10 @@ def test_bad_oauth_input_is_refused_before_anything_is_sent(
 
 
 def test_the_certificate_is_each_company_s_own(
-    app, client, session, resources, kim, connected, c4c
+    app, client, session, resources, kim, connected, c4c, submit
 ) -> None:
     assert client.get(PATH + "certificate.pem").status_code == 404, "none before OAuth is saved"
-    submit(client, c4c, action="save", **oauth_form(c4c))
+    submit(action="save", **oauth_form(c4c))
     mine = client.get(PATH + "certificate.pem").get_data(as_text=True)
     other = factories.tenant(session, resources.cipher, slug="fabrikam")
     boss = factories.mailbox(session, resources.cipher, other, "boss@fabrikam.test", Role.KEY_USER)

@@ -12,6 +12,7 @@ step. Sleeping inside a worker for exchangelib's default of up to an hour would 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from exchangelib.errors import (
 )
 from exchangelib.folders import Folder
 from exchangelib.items import NEVER_OVERWRITE, SEND_TO_NONE, Item
+from exchangelib.protocol import Protocol
 
 from backend.mailbox import category_list
 from backend.mailbox.base import (
@@ -43,6 +45,7 @@ from backend.mailbox.ews.credentials import (
     BasicAuth,
     BearerToken,
     Impersonation,
+    NtlmAuth,
     exchangelib_credentials,
 )
 from backend.mailbox.ews.records import (
@@ -85,7 +88,7 @@ class ExchangeProvider(CategoryMarkers):
         self,
         endpoint: str,
         address: str,
-        credentials: BasicAuth | BearerToken | Impersonation,
+        credentials: BasicAuth | NtlmAuth | BearerToken | Impersonation,
         *,
         build: tuple[int, int, int, int] = (15, 2, 1544, 4),
         timeout: float | tuple[float, float] = (5.0, 30.0),
@@ -103,6 +106,7 @@ class ExchangeProvider(CategoryMarkers):
             retry_policy=FailFast(),
             max_connections=4,
         )
+        _forget_other_sign_in(config)
         self.account = Account(
             address,
             config=config,
@@ -331,3 +335,19 @@ class ExchangeProvider(CategoryMarkers):
 def owa_url_of(endpoint: str) -> str:
     """Outlook on the web of the server whose EWS endpoint is ``endpoint``."""
     return endpoint.rsplit("/EWS/", 1)[0] + "/owa/"
+
+
+def _forget_other_sign_in(config: Configuration) -> None:
+    """Drop exchangelib's shared connections to this server with these credentials when they
+    sign in another way, or a failure it kept: it keeps one per address and credentials whatever
+    the method (a company switching between Basic and Windows sign-in would go on with the old
+    one), and raises a kept failure again on every later use."""
+    try:
+        cached, _ = Protocol[config]
+    except KeyError:
+        return
+    if isinstance(cached, Exception) or cached.auth_type != config.auth_type:
+        with contextlib.suppress(KeyError):
+            del Protocol[config]
+        if not isinstance(cached, Exception):
+            cached.close()
