@@ -135,6 +135,11 @@ class Settings:
     graph_page_size: int = 250
     graph_batch_size: int = 20
     graph_concurrency: int = 4
+    metrics_token: str | None = field(default=None, repr=False)
+    readyz_jobs: bool = False
+    web_workers: int = 2
+    web_threads: int = 4
+    web_bind: str = "127.0.0.1:8000"
 
     @property
     def is_production(self) -> bool:
@@ -239,6 +244,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "graph_page_size": env.integer("GRAPH_PAGE_SIZE", minimum=10, maximum=1000),
         "graph_batch_size": env.integer("GRAPH_BATCH_SIZE", minimum=1, maximum=20),
         "graph_concurrency": env.integer("GRAPH_CONCURRENCY", minimum=1, maximum=4),
+        "metrics_token": env.parse("METRICS_TOKEN", None, _metrics_token),
+        "readyz_jobs": env.boolean("READYZ_JOBS", production),
+        "web_workers": env.integer("WEB_WORKERS", minimum=1, maximum=64),
+        "web_threads": env.integer("WEB_THREADS", minimum=1, maximum=64),
+        "web_bind": env.text("WEB_BIND", "0.0.0.0:8000" if production else DEFAULT),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -254,6 +264,12 @@ _DEFAULTS = {f.name: f.default for f in fields(Settings)}
 
 def _default_of(name: str) -> Any:
     return _DEFAULTS[name.lower()]
+
+
+def _metrics_token(raw: str) -> str:
+    if len(raw) < 24:
+        raise ValueError("must be at least 24 characters (it guards /metrics)")
+    return raw
 
 
 class _Env:

@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from redis import Redis
 from rq.cron import CronScheduler
 from rq.job import Job
-from sqlalchemy import and_, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
-from backend.jobs import maintenance, queues
+from backend.jobs import maintenance, metrics, queues
+from backend.jobs.due import due_conditions
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import pending_job, sync_job_id
-from backend.models import Mailbox, MailboxItemState, Tenant
-from backend.models.mailbox import Stage
+from backend.models import Mailbox
 from backend.models.run import Trigger
 from backend.settings import Settings
 from backend.storage.db import utcnow
@@ -109,26 +109,14 @@ def enqueue_due_mailboxes(clock: Callable[[], datetime] = utcnow) -> int:
     with job_session() as (found, session):
         now = clock()
         maintenance.sweep_dead(session, found.redis, found.settings.sync_lock_ttl_seconds, now)
-        ongoing = exists().where(
-            MailboxItemState.mailbox_id == Mailbox.id, MailboxItemState.stage == Stage.ONGOING
-        )
-        # A tenant whose SAP connection is not set up, or refuses its integration user, waits;
-        # so does a mailbox nobody connected yet (no next sync time).
-        connected = select(Tenant.id).where(
-            Tenant.c4c_base_url.is_not(None), Tenant.c4c_refused_since.is_(None)
-        )
         due = session.scalars(
             select(Mailbox)
-            .where(
-                Mailbox.status.in_(status.SYNCABLE),
-                Mailbox.next_sync_at <= now,
-                Mailbox.tenant_id.in_(connected),
-                and_(~ongoing),
-            )
+            .where(*due_conditions(now))
             .order_by(Mailbox.next_sync_at)
             .limit(DUE_BATCH)
         ).all()
         queued = sum(enqueue_now(session, found, mailbox, now) for mailbox in due)
+        metrics.tick(found.redis, now.timestamp())
         if queued:
             log.info("queued %d due mailbox run(s)", queued)
         return queued

@@ -8,6 +8,7 @@ from rq import get_current_job
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
+from backend.jobs import metrics
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import AlreadyRunning, MailboxLock
 from backend.logs import bind
@@ -36,14 +37,14 @@ def locked_run(
         mailbox = session.get(Mailbox, mailbox_id)
         if mailbox is None:
             return None
-        return execute_run(
-            session,
-            mailbox,
-            Engine(found.cipher, found.settings, found.redis),
-            trigger=trigger,
-            settings=found.settings,
-            job_id=job_id,
-        )
+        engine = Engine(found.cipher, found.settings, found.redis)
+        due = mailbox.next_sync_at if trigger is Trigger.SCHEDULE else None
+        run = execute_run(
+            session, mailbox, engine, trigger=trigger, settings=found.settings, job_id=job_id,
+            due_at=due,
+        )  # fmt: skip
+        metrics.record_run(found.redis, run, mailbox.provider.value, engine.observed)
+        return run
 
 
 def sync_mailbox(mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> str:

@@ -49,6 +49,8 @@ class Run(Base):
     error_source: Mapped[Source | None] = mapped_column(Enum(Source, native_enum=False, length=16))
     """The side that failed the run: C4C, the mail system, or the engine itself."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    """When a scheduled run was due: ``started_at - due_at`` is its scheduling lag."""
     finished_at: Mapped[datetime | None]
     items_read: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)

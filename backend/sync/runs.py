@@ -64,6 +64,7 @@ def execute_run(
     trigger: Trigger,
     settings: Settings,
     job_id: str | None = None,
+    due_at: datetime | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> Run:
     """Run ``body`` for ``mailbox`` between ``mark_ongoing`` and ``mark_completed``/``failed``.
@@ -75,6 +76,7 @@ def execute_run(
         trigger: why the run happens.
         settings: cadence and notification thresholds.
         job_id: the RQ job, for the record.
+        due_at: when a scheduled run was due (for its scheduling lag).
         clock: the current time.
 
     Returns:
@@ -85,7 +87,9 @@ def execute_run(
     """
     interval = timedelta(seconds=settings.sync_interval_seconds)
     status.mark_ongoing(mailbox, clock())
-    run = Run(mailbox_id=mailbox.id, trigger=trigger, job_id=job_id, started_at=clock())
+    run = Run(
+        mailbox_id=mailbox.id, trigger=trigger, job_id=job_id, started_at=clock(), due_at=due_at
+    )
     session.add(run)
     session.commit()
     with bind(run=run.id, mailbox=mailbox.id, tenant=mailbox.tenant_id):
