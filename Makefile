@@ -11,7 +11,7 @@ NPM_STAMP := addin/node_modules/.installed
 # Redis), a test file's tests on one worker. TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
 
-.PHONY: demo test lint bench audit venv clean
+.PHONY: demo serve test lint bench audit venv clean
 
 venv: $(STAMP) $(NPM_STAMP)
 
@@ -29,6 +29,11 @@ $(NPM_STAMP): addin/package.json addin/package-lock.json
 
 demo: venv
 	$(BIN)/flask --app app demo
+
+# The production layout on this machine (gunicorn, RQ workers, the scheduler) on the configured
+# DATABASE_URL and REDIS_URL: PostgreSQL and Redis, as in production.
+serve: venv
+	$(BIN)/flask --app app serve --workers $${SERVE_WORKERS:-2}
 
 test: venv
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=10

@@ -11,12 +11,13 @@ def register_commands(app: Flask) -> None:
     from backend.cli.gmail_addon import gmail_addon
     from backend.cli.jobs import scheduler, worker
     from backend.cli.keys import keys
+    from backend.cli.serve import serve
     from backend.cli.sync import issues_group, sync
     from backend.cli.tenants import tenant
     from backend.cli.users import users
     from backend.demo.runner import demo, seed
 
     commands = (addin, gmail_addon, db, keys, worker, scheduler, demo, seed, sync, issues_group,
-                tenant, users)  # fmt: skip
+                tenant, users, serve)  # fmt: skip
     for command in commands:
         app.cli.add_command(command)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -33,7 +31,7 @@ from backend.demo.data import (
     DemoUser,
     seed_demo,
 )
-from backend.demo.supervisor import Supervisor
+from backend.demo.supervisor import Child, Supervisor, run_until_stopped
 from backend.extensions import resources
 from backend.models.mailbox import Provider
 from backend.presenters import provider_label
@@ -42,12 +40,6 @@ from backend.storage import schema
 from backend.storage.embedded_redis import stop_embedded_redis
 
 WEB_PORT = 8000
-
-
-@dataclass(frozen=True)
-class Child:
-    name: str
-    argv: tuple[str, ...]
 
 
 EMULATOR_PORTS = (8101, 8102, 8103, 8104, 8105, 8106, 8125)
@@ -166,20 +158,9 @@ def demo(port: int) -> None:
     _wait_for_ports(EMULATOR_PORTS, children)
     children.start(services(port))
     _print_welcome(port, found.settings.database_url, found.redis_url, shell)
-    stopping = False
-
-    def stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopping:
-            children.check()
-            time.sleep(0.5)
+        run_until_stopped(children)
     finally:
-        children.stop()
         stop_embedded_redis()
     click.echo("demo: stopped")
 

@@ -1,5 +1,5 @@
-"""Keeping the demo's child processes running: an emulator or service that exits is reported and
-started again, so one crash does not end the whole demo.
+"""Keeping child processes running (the demo's, and ``flask serve``'s): one that exits is
+reported and started again, so one crash does not end everything.
 
 A child that keeps exiting (more than :data:`MAX_RESTARTS` times within :data:`WINDOW_SECONDS`)
 is left stopped and reported once, while the others go on; Ctrl-C stops them all.
@@ -26,6 +26,14 @@ class Launchable(Protocol):
     argv: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Child:
+    """A process to keep running: its name in reports, and its command line."""
+
+    name: str
+    argv: tuple[str, ...]
+
+
 @dataclass
 class Supervised:
     """One child and its recent restarts."""
@@ -46,8 +54,9 @@ class Supervisor:
 
     Args:
         env: the environment every child starts with.
-        report: where a line for a person goes (the demo's stderr).
+        report: where a line for a person goes (the command's stderr).
         clock: monotonic seconds (tests pass their own).
+        label: what the reports start with (the command's name).
     """
 
     def __init__(
@@ -55,8 +64,9 @@ class Supervisor:
         env: dict[str, str],
         report: Callable[[str], None],
         clock: Callable[[], float] = time.monotonic,
+        label: str = "demo",
     ) -> None:
-        self.env, self.report, self.clock = env, report, clock
+        self.env, self.report, self.clock, self.label = env, report, clock, label
         self.children: list[Supervised] = []
 
     def start(self, children: Sequence[Launchable]) -> None:
@@ -75,11 +85,11 @@ class Supervisor:
                 supervised.restarts.popleft()
             if len(supervised.restarts) >= MAX_RESTARTS:
                 supervised.given_up = True
-                self.report(f"demo: {name} keeps stopping (exit code {code}); it stays stopped, "
-                            "the rest of the demo goes on")  # fmt: skip
+                self.report(f"{self.label}: {name} keeps stopping (exit code {code}); it stays "
+                            "stopped, the rest goes on")  # fmt: skip
                 continue
             supervised.restarts.append(now)
-            self.report(f"demo: {name} stopped (exit code {code}); starting it again")
+            self.report(f"{self.label}: {name} stopped (exit code {code}); starting it again")
             supervised.process = start(supervised.child, self.env)
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -94,6 +104,24 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 _signal_group(supervised.process, signal.SIGKILL)
                 supervised.process.wait()
+
+
+def run_until_stopped(children: Supervisor, poll_seconds: float = 0.5) -> None:
+    """Keep ``children`` running until SIGINT or SIGTERM, then stop them all."""
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            children.check()
+            time.sleep(poll_seconds)
+    finally:
+        children.stop()
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
