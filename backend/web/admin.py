@@ -28,6 +28,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from backend.extensions import db_session, resources
+from backend.jobs import system as job_system
 from backend.models import Issue, Mailbox, User
 from backend.models.audit import record_audit
 from backend.models.issue import Source
@@ -43,7 +44,7 @@ from backend.web.admin_bulk import ACTIONS, apply_bulk
 from backend.web.admin_csv import csv_lines
 from backend.web.admin_paging import Page
 from backend.web.admin_users import UsersFilter
-from backend.web.health import dependency_problems
+from backend.web.health import dependency_problems, job_problems
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -270,8 +271,17 @@ def audit() -> str | BaseResponse:
 @admin.get("/system")
 @key_user_required
 def system() -> str:
-    """What ``/readyz`` says only as ok or failing, with the servers' own words."""
-    return render_template("admin/system.html", problems=dependency_problems(resources()))
+    """What ``/readyz`` says only as ok or failing, with the servers' own words; the workers,
+    queues and scheduler; and the company's own share of them."""
+    found = resources()
+    problems = dependency_problems(found)
+    if not problems["redis"]:
+        problems.update(job_problems(found))
+    share = job_system.company_share(db_session(), found.redis, my_tenant().id, utcnow())
+    return render_template(
+        "admin/system.html", problems=problems, machinery=job_system.machinery(found.redis),
+        share=share, interval=found.settings.sync_interval_seconds,
+    )  # fmt: skip
 
 
 def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> str:

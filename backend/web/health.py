@@ -74,7 +74,7 @@ def job_problems(found: Resources) -> dict[str, str | None]:
     problems: dict[str, str | None] = {"workers": None, "scheduler": None}
     try:
         if not metrics.live_workers(found.redis):
-            problems["workers"] = "no worker is running: nothing syncs (start `flask worker`)"
+            problems["workers"] = "no worker is running: nothing syncs (start flask worker)"
         ticked = metrics.last_tick(found.redis)
     except (redis.RedisError, OSError) as error:
         return {name: _first_line(error) for name in problems}
@@ -82,7 +82,7 @@ def job_problems(found: Resources) -> dict[str, str | None]:
     if late is None or late > 3 * TICK_SECONDS:
         since = "never" if late is None else f"{int(late)} s ago"
         problems["scheduler"] = (
-            f"due mailboxes were last looked for {since}: start `flask scheduler` (and a worker)"
+            f"due mailboxes were last looked for {since}: start flask scheduler (and a worker)"
         )
     return problems
 
