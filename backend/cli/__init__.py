@@ -8,6 +8,7 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from backend.cli.addin import addin
     from backend.cli.db import db
+    from backend.cli.doctor import doctor
     from backend.cli.gmail_addon import gmail_addon
     from backend.cli.jobs import scheduler, worker
     from backend.cli.keys import keys
@@ -18,6 +19,6 @@ def register_commands(app: Flask) -> None:
     from backend.demo.runner import demo, seed
 
     commands = (addin, gmail_addon, db, keys, worker, scheduler, demo, seed, sync, issues_group,
-                tenant, users, serve)  # fmt: skip
+                tenant, users, serve, doctor)  # fmt: skip
     for command in commands:
         app.cli.add_command(command)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 from backend.settings import Settings
@@ -23,6 +25,25 @@ def send_mail(settings: Settings, recipients: list[str], subject: str, body: str
     message["To"] = ", ".join(recipients)
     message["Subject"] = subject
     message.set_content(body)
+    with _mail_server(settings) as smtp:
+        smtp.send_message(message)
+
+
+def check_mail_server(settings: Settings) -> None:
+    """Connect, sign in as configured and ask the server whether it is there (NOOP).
+
+    Raises:
+        MailNotSent: what went wrong.
+    """
+    with _mail_server(settings) as smtp:
+        code, answer = smtp.noop()
+        if code != 250:
+            raise MailNotSent(f"the server answered NOOP with {code} {answer!r}")
+
+
+@contextmanager
+def _mail_server(settings: Settings) -> Iterator[smtplib.SMTP]:
+    """The configured SMTP server, with STARTTLS and sign-in as set up."""
     try:
         # smtplib has one limit for connecting and for each answer of the server.
         timeout = settings.read_timeout_seconds
@@ -31,6 +52,6 @@ def send_mail(settings: Settings, recipients: list[str], subject: str, body: str
                 smtp.starttls()
             if settings.smtp_username:
                 smtp.login(settings.smtp_username, settings.smtp_password or "")
-            smtp.send_message(message)
+            yield smtp
     except (OSError, smtplib.SMTPException) as error:
         raise MailNotSent(f"{type(error).__name__}: {error}") from error

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -26,6 +28,14 @@ def alembic_config(engine: Engine) -> Config:
         "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
     )
     return config
+
+
+def revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """The revision the database is at (``None``: none yet) and the newest this code has."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head
 
 
 class BrokenReferences(RuntimeError):
