@@ -7,16 +7,17 @@ run, and SIGTERM stops everything cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from backend.storage.db import utcnow
 from emulators.identity import IdentityEmulator
 from emulators.identity.seed import register_app
 from emulators.smtp import MailCatcher
+from tests.support.waiting import eventually
 from tests.support.world import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,13 +43,9 @@ def free_port() -> int:
 
 
 def wait_for(what: str, check, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"{what} did not happen within {seconds:.0f} s")
+    found = eventually(check, seconds, step=0.5)
+    assert found, f"{what} did not happen within {seconds:.0f} s"
+    return found
 
 
 @pytest.fixture
@@ -80,10 +78,25 @@ def served(
     try:
         yield url, process, log
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop ``flask serve`` as an operator does (SIGTERM: it stops its children); if it does not
+    go, kill it and every process it started, so no worker outlives the test."""
+    if process.poll() is not None:
+        return
+    descendants = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=45)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for child in descendants:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 def sign_in(url: str, email: str, password: str) -> requests.Session:
@@ -134,7 +147,7 @@ def test_the_production_layout_serves_signs_in_syncs_and_stops(
     assert f'ssi_sync_lag_seconds_count{{mail_system="EXCHANGE"}} {len(scheduled)}.0' in scraped
     assert re.search(r"^ssi_sync_workers 2\.0$", scraped, re.MULTILINE)
 
-    os.killpg(process.pid, signal.SIGTERM)
+    process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=45) == 0
     log.seek(0)
     output = log.read().decode(errors="replace")

@@ -22,6 +22,7 @@ from backend.extensions import Resources
 from backend.models import Mailbox, Tenant, User
 from backend.models.user import Role
 from backend.storage.db import make_engine
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -215,9 +216,9 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 
         c4c = _child(demo.pid, "emulators.c4c")
         os.kill(c4c, signal.SIGKILL)
-        restarted = _wait_for(lambda: _child(demo.pid, "emulators.c4c") not in (None, c4c))
+        restarted = eventually(lambda: _child(demo.pid, "emulators.c4c") not in (None, c4c))
         assert restarted, "the C4C emulator was started again"
-        answered = _wait_for(
+        answered = eventually(
             lambda: _answers("http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/")
         )
         assert answered == 401, "the new C4C emulator serves (and asks for credentials)"
@@ -275,13 +276,3 @@ def _answers(url: str) -> int | None:
         return requests.get(url, timeout=2).status_code
     except requests.ConnectionError:
         return None
-
-
-def _wait_for(probe, seconds: float = 30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.3)
-    return None
