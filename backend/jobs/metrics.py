@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector as BaseCollector
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Engine as DatabaseEngine
 from sqlalchemy.orm import Session
 
 from backend.jobs import queues
-from backend.jobs.due import due_conditions
+from backend.jobs.due import due_conditions, stale_after
 from backend.models import Issue, Mailbox, Notification, Run
 from backend.sync.service_guard import Observation
 
@@ -111,9 +112,14 @@ def live_workers(connection: Redis) -> list[Worker]:
     ]
 
 
-def due_backlog(session: Session, now, tenant_id: int | None = None) -> tuple[int, float]:
-    """Mailboxes due and not running (of one tenant, or all), and how late the oldest is."""
-    query = select(func.count(), func.min(Mailbox.next_sync_at)).where(*due_conditions(now))
+def due_backlog(
+    session: Session, now, interval: timedelta, tenant_id: int | None = None
+) -> tuple[int, float]:
+    """Mailboxes due and not yet queued or running (of one tenant, or all), and how late the
+    oldest is."""
+    query = select(func.count(), func.min(Mailbox.next_sync_at)).where(
+        *due_conditions(now, stale_after(interval))
+    )
     if tenant_id is not None:
         query = query.where(Mailbox.tenant_id == tenant_id)
     count, oldest = session.execute(query).one()
@@ -123,10 +129,13 @@ def due_backlog(session: Session, now, tenant_id: int | None = None) -> tuple[in
 class Collector(BaseCollector):
     """Everything ``/metrics`` shows: the kept counters, and the present read at scrape time."""
 
-    def __init__(self, connection: Redis, engine: DatabaseEngine, clock) -> None:
+    def __init__(
+        self, connection: Redis, engine: DatabaseEngine, clock, interval: timedelta
+    ) -> None:
         self.connection = connection
         self.engine = engine
         self.clock = clock
+        self.interval = interval
 
     def collect(self) -> Iterator:
         yield from self._kept()
@@ -208,10 +217,10 @@ class Collector(BaseCollector):
         return family
 
     def _database(self, session: Session, now) -> Iterator:
-        count, oldest = due_backlog(session, now)
-        yield GaugeMetricFamily(PREFIX + "due_mailboxes", "Mailboxes due and not running.",
-                                value=count)  # fmt: skip
-        words = "How late the longest-waiting due mailbox is (the scheduling lag now)."
+        count, oldest = due_backlog(session, now, self.interval)
+        words = "Mailboxes due, not yet queued or running."
+        yield GaugeMetricFamily(PREFIX + "due_mailboxes", words, value=count)
+        words = "How late the longest-waiting of them is (the scheduling lag now)."
         yield GaugeMetricFamily(PREFIX + "oldest_due_seconds", words, value=oldest)
         mailboxes = GaugeMetricFamily(PREFIX + "mailboxes", "Mailboxes by health status.",
                                       labels=["status"])  # fmt: skip

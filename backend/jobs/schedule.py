@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from redis import Redis
+from rq import Queue
 from rq.cron import CronScheduler
 from rq.job import Job
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
 from backend.jobs import maintenance, metrics, queues
-from backend.jobs.due import due_conditions
+from backend.jobs.due import claim_due, lost_claims
 from backend.jobs.runtime import job_session
-from backend.jobs.single_flight import pending_job, sync_job_id
+from backend.jobs.single_flight import pending_job, still_pending, sync_job_id
 from backend.models import Mailbox
 from backend.models.run import Trigger
 from backend.settings import Settings
@@ -31,7 +31,9 @@ from backend.sync import status
 
 log = logging.getLogger(__name__)
 
-DUE_BATCH = 500
+DUE_BATCH = 2000
+"""Mailboxes one tick claims at most (a larger backlog is claimed by the next ticks, oldest due
+first)."""
 
 
 @dataclass(frozen=True)
@@ -109,17 +111,52 @@ def enqueue_due_mailboxes(clock: Callable[[], datetime] = utcnow) -> int:
     with job_session() as (found, session):
         now = clock()
         maintenance.sweep_dead(session, found.redis, found.settings.sync_lock_ttl_seconds, now)
-        due = session.scalars(
-            select(Mailbox)
-            .where(*due_conditions(now))
-            .order_by(Mailbox.next_sync_at)
-            .limit(DUE_BATCH)
-        ).all()
-        queued = sum(enqueue_now(session, found, mailbox, now) for mailbox in due)
+        interval = timedelta(seconds=found.settings.sync_interval_seconds)
+        lost = lost_claims(
+            session, found.redis, lambda mailbox_id: Job.key_for(sync_job_id(mailbox_id))
+        )
+        again = set(lost)
+        claimed = [
+            *lost,
+            *(m for m in claim_due(session, now, interval, DUE_BATCH) if m not in again),
+        ]
+        queued = enqueue_many(
+            found.redis, claimed, Trigger.SCHEDULE, found.settings.sync_job_timeout_seconds, now
+        )
         metrics.tick(found.redis, now.timestamp())
         if queued:
             log.info("queued %d due mailbox run(s)", queued)
         return queued
+
+
+def enqueue_many(
+    connection: Redis, mailbox_ids: list[int], trigger: Trigger, timeout: int, now: datetime
+) -> int:
+    """Queue a run of each mailbox that has none waiting or running, in one Redis round trip to
+    look and one to queue; how many were queued."""
+    if not mailbox_ids:
+        return 0
+    queue = queues.queue(queues.SYNC, connection)
+    existing = Job.fetch_many([sync_job_id(mailbox_id) for mailbox_id in mailbox_ids], connection)
+    from backend.jobs.sync import sync_mailbox
+
+    fresh = [
+        Queue.prepare_data(
+            sync_mailbox,
+            (mailbox_id, str(trigger)),
+            job_id=sync_job_id(mailbox_id),
+            timeout=timeout,
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+        )
+        for mailbox_id, job in zip(mailbox_ids, existing, strict=True)
+        if job is None or not still_pending(queue, job, now)
+    ]
+    if fresh:
+        with connection.pipeline(transaction=False) as pipe:
+            queue.enqueue_many(fresh, pipeline=pipe)
+            pipe.execute()
+    return len(fresh)
 
 
 PERIODIC: tuple[Periodic, ...] = (

@@ -60,11 +60,17 @@ def pending_job(queue: Queue, job_id: str, now: datetime | None = None) -> Job |
         job = Job.fetch(job_id, connection=queue.connection)
     except NoSuchJobError:
         return None
+    return job if still_pending(queue, job, now) else None
+
+
+def still_pending(queue: Queue, job: Job, now: datetime | None = None) -> bool:
+    """Whether ``job`` (as fetched) is waiting or running; a ``STARTED`` job whose worker died
+    is cleaned up and is not."""
     state = job.get_status(refresh=False)
     if state == JobStatus.STARTED and _heartbeat_stopped(job, now or datetime.now(UTC)):
-        _clean_up_to(queue, job_id)
-        return None
-    return job if state in WAITING_OR_RUNNING else None
+        _clean_up_to(queue, job.id)
+        return False
+    return state in WAITING_OR_RUNNING
 
 
 def _heartbeat_stopped(job: Job, now: datetime) -> bool:

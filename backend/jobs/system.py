@@ -27,7 +27,7 @@ class CompanyShare:
     """The company's mailboxes in the machinery now, and how late their runs started lately.
 
     Attributes:
-        due: mailboxes due and not yet queued or running.
+        due: mailboxes due, not yet queued or running.
         oldest_due_seconds: how late the longest-waiting of them is.
         queued: runs waiting in the queue.
         running: mailboxes syncing now.
@@ -71,9 +71,9 @@ def machinery(connection: Redis) -> Machinery:
 
 
 def company_share(
-    session: Session, connection: Redis, tenant_id: int, now: datetime
+    session: Session, connection: Redis, tenant_id: int, now: datetime, interval: timedelta
 ) -> CompanyShare:
-    due, oldest = metrics.due_backlog(session, now, tenant_id)
+    due, oldest = metrics.due_backlog(session, now, interval, tenant_id)
     mailbox_ids = set(session.scalars(select(Mailbox.id).where(Mailbox.tenant_id == tenant_id)))
     try:
         waiting = set(queues.queue(queues.SYNC, connection).get_job_ids())

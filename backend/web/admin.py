@@ -8,7 +8,7 @@ ids of another tenant answer 404. The work happens in :mod:`backend.actions.mail
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
 from flask import (
@@ -277,7 +277,8 @@ def system() -> str:
     problems = dependency_problems(found)
     if not problems["redis"]:
         problems.update(job_problems(found))
-    share = job_system.company_share(db_session(), found.redis, my_tenant().id, utcnow())
+    interval = timedelta(seconds=found.settings.sync_interval_seconds)
+    share = job_system.company_share(db_session(), found.redis, my_tenant().id, utcnow(), interval)
     return render_template(
         "admin/system.html", problems=problems, machinery=job_system.machinery(found.redis),
         share=share, interval=found.settings.sync_interval_seconds,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from datetime import timedelta
 
 import redis
 from flask import Blueprint, Response, abort, jsonify, request
@@ -61,7 +62,8 @@ def prometheus() -> Response:
                         headers={"WWW-Authenticate": 'Bearer realm="metrics"'})  # fmt: skip
     found = resources()
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(metrics.Collector(found.redis, found.engine, utcnow))
+    interval = timedelta(seconds=found.settings.sync_interval_seconds)
+    registry.register(metrics.Collector(found.redis, found.engine, utcnow, interval))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

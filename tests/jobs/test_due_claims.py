@@ -1,0 +1,121 @@
+"""The scheduler's tick claims due mailboxes as a set: oldest due first, a queued mailbox never
+claimed again while others wait, the same few statements whatever the number, and a claim whose
+job Redis lost is queued again at the next tick."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from backend.extensions import Resources
+from backend.jobs import queues, schedule
+from backend.jobs.runtime import use_app
+from backend.jobs.schedule import enqueue_due_mailboxes, enqueue_many
+from backend.jobs.single_flight import sync_job_id
+from backend.models import Mailbox, MailboxItemState
+from backend.models.mailbox import Stage
+from backend.models.run import Trigger
+from backend.storage.db import utcnow
+from tests.support import factories
+
+
+def fleet(
+    session: Session, resources: Resources, count: int, slug: str = "contoso"
+) -> list[Mailbox]:
+    """``count`` mailboxes of one company, due one minute apart (the first the longest)."""
+    owner = factories.tenant(session, resources.cipher, slug=slug)
+    boxes = [
+        factories.mailbox(session, resources.cipher, owner, email=f"u{n:03d}@{slug}.test")
+        for n in range(count)
+    ]
+    now = utcnow()
+    for index, box in enumerate(boxes):
+        box.next_sync_at = now - timedelta(minutes=count - index)
+    session.commit()
+    return boxes
+
+
+@pytest.fixture
+def ticking(app):
+    use_app(app)
+
+
+def queued(redis_conn) -> list[str]:
+    return Queue(queues.SYNC, connection=redis_conn).job_ids
+
+
+def test_a_backlog_is_claimed_oldest_first_and_nobody_starves(
+    ticking, session, resources, redis_conn, monkeypatch
+) -> None:
+    boxes = fleet(session, resources, 5)
+    monkeypatch.setattr(schedule, "DUE_BATCH", 2)
+    assert enqueue_due_mailboxes() == 2
+    assert enqueue_due_mailboxes() == 2, "the next two, not the same two again"
+    assert enqueue_due_mailboxes() == 1
+    assert enqueue_due_mailboxes() == 0
+    assert queued(redis_conn) == [sync_job_id(box.id) for box in boxes], "in due order"
+    session.expire_all()
+    assert {s.stage for box in boxes for s in session.get(Mailbox, box.id).item_states} == {
+        Stage.SCHEDULED
+    }
+
+
+def test_a_tick_costs_the_same_statements_for_3_or_60_due_mailboxes(
+    ticking, session, resources, redis_conn
+) -> None:
+    def statements_of_a_tick() -> int:
+        counted: list[str] = []
+
+        def count(*args) -> None:
+            counted.append(args[2])
+
+        event.listen(resources.engine, "before_cursor_execute", count)
+        try:
+            enqueue_due_mailboxes()
+        finally:
+            event.remove(resources.engine, "before_cursor_execute", count)
+        return len(counted)
+
+    fleet(session, resources, 3)
+    few = statements_of_a_tick()
+    session.execute(update(MailboxItemState).values(stage=Stage.PENDING))
+    session.commit()
+    redis_conn.flushdb()
+    fleet(session, resources, 57, slug="fabrikam")
+    many = statements_of_a_tick()
+    assert len(queued(redis_conn)) == 60
+    assert many == few, "one claim and one update, whatever the number"
+
+
+def test_a_claim_whose_job_redis_lost_is_queued_at_the_next_tick(
+    ticking, session, resources, redis_conn
+) -> None:
+    boxes = fleet(session, resources, 3)
+    assert enqueue_due_mailboxes() == 3
+    redis_conn.flushdb()  # Redis lost its queues: the database still says what is claimed
+    assert enqueue_due_mailboxes() == 3
+    assert sorted(queued(redis_conn)) == sorted(sync_job_id(box.id) for box in boxes)
+    assert enqueue_due_mailboxes() == 0
+
+
+def test_a_stale_claim_is_due_again_even_when_its_job_is_still_queued(
+    ticking, session, resources, redis_conn
+) -> None:
+    (box,) = fleet(session, resources, 1)
+    assert enqueue_due_mailboxes() == 1
+    later = utcnow() + timedelta(seconds=2 * resources.settings.sync_interval_seconds + 1)
+    assert enqueue_due_mailboxes(clock=lambda: later) == 0, "its job still waits: not twice"
+    session.expire_all()
+    states = session.get(Mailbox, box.id).item_states
+    assert {s.stage_started_at.replace(tzinfo=later.tzinfo) for s in states} == {later}
+
+
+def test_enqueue_many_skips_mailboxes_with_a_job_waiting(redis_conn) -> None:
+    now = utcnow()
+    assert enqueue_many(redis_conn, [1, 2], Trigger.SCHEDULE, 600, now) == 2
+    assert enqueue_many(redis_conn, [2, 3], Trigger.SCHEDULE, 600, now) == 1
+    assert queued(redis_conn) == [sync_job_id(n) for n in (1, 2, 3)]
