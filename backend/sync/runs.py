@@ -119,7 +119,7 @@ def _run(
         log.exception("run %s of mailbox %s failed unexpectedly", run.id, mailbox.id)
         outage = _fail(session, run, mailbox, _unexpected(error), settings, clock())
     else:
-        status.mark_completed(mailbox, clock(), interval)
+        status.mark_completed(mailbox, clock(), interval, run.due_at)
         if run.outcome is RunOutcome.RUNNING:
             run.outcome = RunOutcome.SUCCEEDED
         run.finished_at = clock()

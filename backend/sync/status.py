@@ -85,8 +85,18 @@ def _end_stages(mailbox: Mailbox, now: datetime) -> None:
             state.stage_started_at = now
 
 
-def mark_completed(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool:
+def mark_completed(
+    mailbox: Mailbox, now: datetime, interval: timedelta, due: datetime | None = None
+) -> bool:
     """A run succeeded: healthy again, counters cleared, next run one interval later.
+
+    A scheduled run keeps the cadence: its next run is due one interval after this one was due,
+    not after it ended (else each run would be due just after the scheduler's tick and wait for
+    the next one, and the cadence would stretch by a tick), but no sooner than a tenth of an
+    interval from now (a run longer than the interval is not followed at once by another).
+
+    Args:
+        due: when this run was due (``None``: not a scheduled run; one interval from now).
 
     Returns:
         True when the mailbox had been failing (the caller sends the "all clear").
@@ -102,7 +112,9 @@ def mark_completed(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool
     mailbox.auth_failed_at = None
     _not_failing(mailbox)
     mailbox.last_synced_at = now
-    mailbox.next_sync_at = now + interval
+    mailbox.next_sync_at = (
+        now + interval if due is None else max(due + interval, now + interval / 10)
+    )
     return recovered
 
 

@@ -115,6 +115,16 @@ def test_completed_reports_recovery_only_after_failures() -> None:
     assert not status.mark_completed(mailbox(H.ACTIVE, Stage.ONGOING), NOW, INTERVAL)
 
 
+def test_a_scheduled_run_keeps_the_cadence_of_its_due_time() -> None:
+    box = mailbox(stage=Stage.ONGOING)
+    due = NOW - timedelta(seconds=40)
+    status.mark_completed(box, NOW, INTERVAL, due)
+    assert box.next_sync_at == due + INTERVAL, "due one interval after this one was due"
+    long_ago = NOW - 3 * INTERVAL  # a run longer than the interval
+    status.mark_completed(box, NOW, INTERVAL, long_ago)
+    assert box.next_sync_at == NOW + INTERVAL / 10, "not at once, a tenth of an interval later"
+
+
 def test_completed_stamps_the_types_that_ran() -> None:
     box = mailbox(stage=Stage.ONGOING)
     status.mark_completed(box, NOW, INTERVAL)
