@@ -4,8 +4,9 @@ what the Outlook task pane asks when an item opens (the add-in API's item state)
 Seeds 100,000 issues across 1,000 mailboxes (10 tenants of 100 users, one key user each; 60 %
 of the issues open, last seen over the past 90 days) into a database of its own on the local
 PostgreSQL (``ssi_bench_web``, created and dropped here; SQLite in a scratch folder when
-PostgreSQL cannot be reached), starts the real app (``create_app``) in a threaded werkzeug
-server on 127.0.0.1 in a child process (so the clients do not compete with it for the GIL),
+PostgreSQL cannot be reached), serves the real app (``create_app``) with gunicorn and the
+product's ``gunicorn.conf.py`` on 127.0.0.1 (``--web-workers`` processes of ``--web-threads``
+threads, as production runs it; rate limits off, so the load is not refused),
 signs 16 sessions in by building the signed session cookie with the app's own session
 interface (and gives each plain user an add-in token for the task pane's calls), and sends each
 scenario's requests from 16 concurrent clients (threads with a ``requests.Session`` each).
@@ -19,17 +20,20 @@ test suite.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
-import multiprocessing
+import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import cycle
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +43,6 @@ from flask_login.utils import _create_identifier
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from backend import create_app
 from backend.auth import addin_tokens
@@ -67,6 +70,7 @@ ALONE = 50
 """Requests of the one-client measurement of each scenario."""
 DEEP_ROWS = 5000
 """How far into a key user's listing the deep page starts (of about 6,000 open issues)."""
+ROOT = Path(__file__).resolve().parent.parent
 AGENT = "ssi-web-bench"
 CODES = (IssueCode.NEEDS_INPUT, IssueCode.FORBIDDEN, IssueCode.UNKNOWN, IssueCode.TEMPORARY)
 FILTER = "type=CONTACT&code=NEEDS_INPUT"
@@ -199,12 +203,37 @@ def _issue_row(rng: random.Random, now: datetime, mailbox: Any, n: int) -> dict[
     }  # fmt: skip
 
 
-def serve(config: dict[str, Any], channel: Connection) -> None:
-    """The child process: the real app in werkzeug's threaded server, until terminated."""
+def served_app() -> Flask:
+    """What gunicorn serves: the app with the bench's configuration (``BENCH_APP_CONFIG``)."""
     logging.disable(logging.CRITICAL)
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    channel.send(server.server_port)
-    server.serve_forever()
+    return create_app(json.loads(os.environ["BENCH_APP_CONFIG"]))
+
+
+def serve(config: dict[str, Any], workers: int, threads: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn with the product's configuration on a free loopback port; its address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ, "BENCH_APP_CONFIG": json.dumps(config), "WEB_BIND": f"127.0.0.1:{port}",
+        "WEB_WORKERS": str(workers), "WEB_THREADS": str(threads), "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": config["DATABASE_URL"], "INSTANCE_PATH": config["INSTANCE_PATH"],
+    }  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+         "--access-logfile", "/dev/null", "bench.web_bench:served_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).ok:
+                return server, base
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
 
 
 def session_cookie(app: Flask, user_id: int) -> str:
@@ -214,7 +243,8 @@ def session_cookie(app: Flask, user_id: int) -> str:
     ):
         identifier = _create_identifier()
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    return serializer.dumps({"_user_id": str(user_id), "_fresh": True, "_id": identifier})
+    # flask-login keeps the user's id and session generation (``backend.auth.signin``).
+    return serializer.dumps({"_user_id": f"{user_id}.0", "_fresh": True, "_id": identifier})
 
 
 def client(base: str, app: Flask, user_id: int) -> requests.Session:
@@ -256,10 +286,13 @@ def deep_cursors(sessions: list[requests.Session]) -> dict[int, str]:
             continue
         cursor, seen = None, 0
         while seen < DEEP_ROWS:
-            page = browser.get(
+            answer = browser.get(
                 f"{browser.base}/api/v1/issues",  # type: ignore[attr-defined]
                 params={"limit": 200, **({"cursor": cursor} if cursor else {})},
-            ).json()
+            )
+            if not answer.ok:
+                raise RuntimeError(f"the API answered {answer.status_code}: {answer.text[:200]}")
+            page = answer.json()
             seen += len(page["items"])
             cursor = page["next_cursor"]
         cursors[user_id] = cursor
@@ -399,17 +432,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="passes (medians)")
     parser.add_argument("--requests", type=int, default=400, help="requests per scenario")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per process")
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
         url, note = database(arguments.sqlite, Path(folder))
         try:
-            bench(url, note, Path(folder), arguments.repeat, arguments.requests)
+            bench(url, note, Path(folder), arguments.repeat, arguments.requests,
+                  arguments.web_workers, arguments.web_threads)  # fmt: skip
         finally:
             drop_database(url)
 
 
-def bench(url: str, note: str | None, folder: Path, repeat: int, count: int) -> None:
+def bench(
+    url: str, note: str | None, folder: Path, repeat: int, count: int, web_workers: int,
+    web_threads: int,
+) -> None:  # fmt: skip
     print(f"database: {note or 'PostgreSQL ' + url}")
     engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     upgrade(engine)
@@ -426,12 +465,9 @@ def bench(url: str, note: str | None, folder: Path, repeat: int, count: int) -> 
         "LOG_LEVEL": "WARNING",
     }
     app = create_app(config)
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    server = context.Process(target=serve, args=(config, child), daemon=True)
-    server.start()
+    server, base = serve(config, web_workers, web_threads)
+    print(f"server: gunicorn, {web_workers} workers of {web_threads} threads (gunicorn.conf.py)")
     try:
-        base = f"http://127.0.0.1:{parent.recv()}"
         keys = [
             client(base, app, user) for user, _ in zip(cycle(population.key_users), range(CLIENTS))
         ]
@@ -463,7 +499,7 @@ def bench(url: str, note: str | None, folder: Path, repeat: int, count: int) -> 
         explain(engine, population)
     finally:
         server.terminate()
-        server.join()
+        server.wait(timeout=60)
         engine.dispose()
 
 
