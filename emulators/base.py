@@ -100,6 +100,11 @@ class _CloseHandler(WSGIRequestHandler):
             value = "Close"
         super().send_header(keyword, value)
 
+    def log_error(self, text: str, *args: Any) -> None:
+        if text.startswith("Request timed out"):
+            return  # an idle kept-alive connection closing, as a server does without a word
+        super().log_error(text, *args)
+
     def handle_one_request(self) -> None:
         if isinstance(self.rfile, _NoDrain):
             self.rfile = self.rfile.stream
