@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -58,9 +58,14 @@ def _observe(pipe, name: str, labels: Sequence[str], value: float, buckets: Sequ
 
 
 def record_run(
-    connection: Redis, run: Run, mail_system: str, observed: Iterable[Observation] = ()
+    connection: Redis,
+    run: Run,
+    mail_system: str,
+    observed: Iterable[Observation] = (),
+    requests: Mapping[str, int] | None = None,
 ) -> None:
-    """Count one finished run: its outcome, duration, items, requests, failures and lag."""
+    """Count one finished run: its outcome, duration, items, requests to each service (``C4C``,
+    ``EWS``...; else the run's total under its mail system), failures and lag."""
     try:
         pipe = connection.pipeline(transaction=False)
         outcome = run.outcome.value
@@ -74,7 +79,8 @@ def record_run(
         written = run.created + run.updated + run.deleted
         pipe.hincrby(f"{KEY}items", _field(("read", mail_system)), run.items_read)
         pipe.hincrby(f"{KEY}items", _field(("written", mail_system)), written)
-        pipe.hincrby(f"{KEY}requests", _field((mail_system,)), run.requests)
+        for service, sent in (requests or {mail_system: run.requests}).items():
+            pipe.hincrby(f"{KEY}requests", _field((service,)), sent)
         if run.error_code is not None:
             source = run.error_source.value if run.error_source else "ENGINE"
             pipe.hincrby(f"{KEY}failures", _field((source, run.error_code.value)), 1)
@@ -176,8 +182,8 @@ class Collector(BaseCollector):
                                   LAG_SECONDS)  # fmt: skip
             yield self._counter("items", "Items read, and written to either side, by runs.",
                                 ["direction", "mail_system"])  # fmt: skip
-            yield self._counter("requests", "Requests runs sent to the mail system and C4C.",
-                                ["mail_system"])  # fmt: skip
+            yield self._counter("requests", "Requests runs sent, by service (C4C, EWS, GRAPH, "
+                                "GMAIL).", ["service"])  # fmt: skip
             yield self._counter("failures", "Failed runs by service and classification.",
                                 ["service", "classification"])  # fmt: skip
             yield self._counter("gave_up", "Runs that gave up on a service that did not answer.",

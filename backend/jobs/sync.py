@@ -43,7 +43,9 @@ def locked_run(
             session, mailbox, engine, trigger=trigger, settings=found.settings, job_id=job_id,
             due_at=due,
         )  # fmt: skip
-        metrics.record_run(found.redis, run, mailbox.provider.value, engine.observed)
+        metrics.record_run(
+            found.redis, run, mailbox.provider.value, engine.observed, engine.requests
+        )
         return run
 
 

@@ -98,6 +98,8 @@ class Engine:
         self.sleep = sleep
         self.clock = clock
         self.observed: list[Observation] = []
+        self.requests: dict[str, int] = {}
+        """Requests the last run sent to each service (by its key: ``C4C``, ``EWS``...)."""
 
     def _guard(self, service: Service, tenant: Tenant) -> ServiceGuard:
         settings = self.settings
@@ -112,7 +114,7 @@ class Engine:
         tenant = session.get(Tenant, mailbox.tenant_id)
         assert tenant is not None
         timeouts = self.settings.timeouts
-        self.observed = []
+        self.observed, self.requests = [], {}
         guards = (self._guard(MAIL[mailbox.provider], tenant), self._guard(C4C, tenant))
         classify_mailbox = functools.partial(
             connect.classify_mailbox_error, mailbox, timeouts=timeouts
@@ -145,6 +147,9 @@ class Engine:
                     raise ServiceUnavailable(guard.gave_up)
         finally:
             run.requests = provider.requests_sent + c4c.requests_sent
+            self.requests = {
+                MAIL[mailbox.provider].key: provider.requests_sent, C4C.key: c4c.requests_sent,
+            }  # fmt: skip
             self.observed = [guard.observation() for guard in guards]
 
     def _run(self, ctx: RunContext) -> None:

@@ -59,7 +59,10 @@ def test_a_scheduled_run_is_counted_with_its_lag_and_the_present_is_read_at_scra
     assert seen["ssi_sync_lag_seconds_bucket"][(("le", "30.0"), *exchange)] == 0
     assert seen["ssi_sync_lag_seconds_bucket"][(("le", "60.0"), *exchange)] == 1
     assert seen["ssi_sync_run_seconds_count"][exchange] == 1
-    assert seen["ssi_sync_requests_total"][exchange] == run.requests > 0
+    per_service = seen["ssi_sync_requests_total"]
+    assert set(per_service) == {(("service", "EWS"),), (("service", "C4C"),)}
+    assert sum(per_service.values()) == run.requests > 0
+    assert per_service[(("service", "EWS"),)] > 0, "the mailbox was read"
     assert seen["ssi_sync_queue_depth"][(("queue", queues.SYNC),)] == 0
     assert seen["ssi_sync_workers"][()] == 0
     assert seen["ssi_sync_due_mailboxes"][()] == 0, "it ran: due again in an interval"
