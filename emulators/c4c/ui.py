@@ -6,6 +6,10 @@ C4C opens one object from a link of its own form: ``bo_ns=http://sap.com/thingTy
 ``AccountID``, an activity's ``ID``). As C4C does, the page asks an unknown browser to log on
 first (the emulator's users), then shows the object's fields with their labels; a link of
 another form, an unknown thing type or an ID nobody has answers with C4C's message in a page.
+
+``/sap/public/byd/runtime/oauth`` is the administrator's OAuth 2.0 set-up for the demo: a trusted
+identity provider (issuer name and signing certificate) and a client registration that trusts it
+(the two screens of C4C's Administrator work centre, on one page).
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from cryptography import x509
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 
 from emulators.c4c.app import Service
+from emulators.c4c.oauth import TOKEN_PATH
 from emulators.c4c.schema import CODE_LISTS, ENTITY_SETS
 
 RUNTIME = "/sap/public/byd/runtime"
@@ -97,12 +103,46 @@ def create_blueprint(service: Service) -> Blueprint:
             return render_template("c4c/logon.html", error="Logon failed: check user and password.",
                                    target=target), 401  # fmt: skip
         session["c4c_user"] = user
-        return redirect(target if target.startswith(f"{RUNTIME}?") else url_for("c4c_ui.runtime"))
+        allowed = target.startswith(f"{RUNTIME}?") or target == f"{RUNTIME}/oauth"
+        return redirect(target if allowed else url_for("c4c_ui.runtime"))
+
+    @web.route(f"{RUNTIME}/oauth", methods=["GET", "POST"])
+    def oauth() -> Any:
+        """The administrator's OAuth 2.0 set-up: a trusted identity provider and a client."""
+        if session.get("c4c_user") not in service.security.users:
+            return render_template("c4c/logon.html", error=None, target=request.path)
+        server = service.security.oauth
+        form = {name: request.form.get(name, "").strip() for name in
+                ("issuer", "certificate", "client_id", "secret", "scope")}  # fmt: skip
+        error = done = None
+        if request.method == "POST":
+            error = _oauth_problem(form)
+            if error is None:
+                server.trust(form["issuer"], form["certificate"])
+                scopes = set(form["scope"].split())
+                server.register(form["client_id"], form["secret"], form["issuer"], scopes)
+                done = f"Client {form['client_id']} saved; it trusts {form['issuer']}."
+        page = render_template(
+            "c4c/oauth.html", form=form, error=error, done=done, user=session["c4c_user"],
+            service_provider=server.service_provider, clients=sorted(server.clients.items()),
+            token_url=request.host_url.rstrip("/") + TOKEN_PATH,
+        )  # fmt: skip
+        return page, 422 if error else 200
 
     def _message(status: int, text: str) -> tuple[str, int]:
         return render_template("c4c/message.html", text=text, user=session["c4c_user"]), status
 
     return web
+
+
+def _oauth_problem(form: dict[str, str]) -> str | None:
+    if not all(form[name] for name in ("issuer", "client_id", "secret", "scope")):
+        return "Fill in every field."
+    try:
+        x509.load_pem_x509_certificate(form["certificate"].encode())
+    except ValueError:
+        return "The certificate is not a valid X.509 certificate in PEM format."
+    return None
 
 
 def install(app: Flask, service: Service) -> None:

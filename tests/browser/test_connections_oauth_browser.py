@@ -7,7 +7,7 @@ from __future__ import annotations
 from emulators.c4c import C4CEmulator
 from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import screenshot, sign_in
-from tests.support.world import C4C_USER
+from tests.support.world import C4C_PASSWORD, C4C_USER
 
 
 def test_a_key_user_connects_sap_with_oauth_from_the_keyboard(
@@ -34,8 +34,24 @@ def test_a_key_user_connects_sap_with_oauth_from_the_keyboard(
     check_accessibility(page, "connections with OAuth")
     screenshot(page, "connections-oauth-1-certificate")
 
-    oauth.trust("ssi-sync-contoso", page.input_value("#certificate-pem"))
-    oauth.register("SSI_SYNC", "client-secret-1", "ssi-sync-contoso", {"UIWC:CC_HOME"})
+    certificate = page.input_value("#certificate-pem")
+    sap = new_page()  # SAP's administrator, in the emulated C4C's administration page
+    sap.goto(f"{c4c.url}/sap/public/byd/runtime/oauth")
+    sap.fill("#user", C4C_USER)
+    sap.fill("#password", C4C_PASSWORD)
+    sap.click("#c4c-logon")
+    assert sap.text_content("#service-provider") == oauth.service_provider
+    sap.fill("#issuer", "ssi-sync-contoso")
+    sap.fill("#certificate", "not a certificate")
+    sap.fill("#client_id", "SSI_SYNC")
+    sap.fill("#secret", "client-secret-1")
+    sap.click("#oauth-save")
+    assert "not a valid X.509 certificate" in sap.text_content("#oauth-error")
+    sap.fill("#certificate", certificate)
+    sap.fill("#secret", "client-secret-1")
+    sap.click("#oauth-save")
+    assert "Client SSI_SYNC saved" in sap.text_content("#oauth-done")
+    page.bring_to_front()
     page.focus("#test-connection")
     page.keyboard.press("Enter")
     page.wait_for_selector("#test-result")
