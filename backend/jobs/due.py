@@ -3,19 +3,22 @@ the metrics of how late the waiting ones are.
 
 A mailbox whose run is queued is ``SCHEDULED`` and not due again, so a backlog never makes a tick
 pick the same mailboxes again while others wait. If its job is lost (Redis lost its queues), the
-next tick finds the claim without a job (:func:`lost_claims`) and queues it again; a claim also
-goes stale after :data:`STALE_CLAIM_INTERVALS` sync intervals, whatever Redis says.
+next tick finds the claim without a waiting or running job (:func:`lost_claims`) and queues it
+again; a claim also goes stale after :data:`STALE_CLAIM_INTERVALS` sync intervals, whatever Redis
+says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from redis import Redis
+from rq.job import Job
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from backend.jobs import queues
+from backend.jobs.single_flight import still_pending, sync_job_id
 from backend.models import Mailbox, MailboxItemState, Tenant
 from backend.models.mailbox import Stage
 from backend.sync import status
@@ -84,9 +87,10 @@ def claim_due(session: Session, now: datetime, interval: timedelta, limit: int) 
     return claimed
 
 
-def lost_claims(session: Session, connection: Redis, job_key: Callable[[int], str]) -> list[int]:
-    """Claimed mailboxes (``SCHEDULED``, still syncable) whose job Redis no longer has: one
-    statement, and one pipelined look at Redis for all of them."""
+def lost_claims(session: Session, connection: Redis, now: datetime) -> list[int]:
+    """Claimed mailboxes (``SCHEDULED``, syncable) whose job is neither waiting nor running: Redis
+    lost it, or it ended without running the mailbox (it was paused or failed meanwhile, and is
+    syncable again). One statement, and one pipelined read of their jobs."""
     claimed = list(
         session.scalars(
             select(MailboxItemState.mailbox_id)
@@ -98,8 +102,10 @@ def lost_claims(session: Session, connection: Redis, job_key: Callable[[int], st
     )
     if not claimed:
         return []
-    with connection.pipeline(transaction=False) as pipe:
-        for mailbox_id in claimed:
-            pipe.exists(job_key(mailbox_id))
-        found = pipe.execute()
-    return [mailbox_id for mailbox_id, exists_ in zip(claimed, found, strict=True) if not exists_]
+    queue = queues.queue(queues.SYNC, connection)
+    jobs = Job.fetch_many([sync_job_id(mailbox_id) for mailbox_id in claimed], connection)
+    return [
+        mailbox_id
+        for mailbox_id, job in zip(claimed, jobs, strict=True)
+        if job is None or not still_pending(queue, job, now)
+    ]

@@ -112,9 +112,7 @@ def enqueue_due_mailboxes(clock: Callable[[], datetime] = utcnow) -> int:
         now = clock()
         maintenance.sweep_dead(session, found.redis, found.settings.sync_lock_ttl_seconds, now)
         interval = timedelta(seconds=found.settings.sync_interval_seconds)
-        lost = lost_claims(
-            session, found.redis, lambda mailbox_id: Job.key_for(sync_job_id(mailbox_id))
-        )
+        lost = lost_claims(session, found.redis, now)
         again = set(lost)
         claimed = [
             *lost,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from rq import Queue
+from rq import Queue, SimpleWorker
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from backend.models import Mailbox, MailboxItemState
 from backend.models.mailbox import Stage
 from backend.models.run import Trigger
 from backend.storage.db import utcnow
+from backend.sync import status
 from tests.support import factories
 
 
@@ -119,3 +120,18 @@ def test_enqueue_many_skips_mailboxes_with_a_job_waiting(redis_conn) -> None:
     assert enqueue_many(redis_conn, [1, 2], Trigger.SCHEDULE, 600, now) == 2
     assert enqueue_many(redis_conn, [2, 3], Trigger.SCHEDULE, 600, now) == 1
     assert queued(redis_conn) == [sync_job_id(n) for n in (1, 2, 3)]
+
+
+def test_a_mailbox_paused_while_queued_is_queued_again_once_resumed(
+    ticking, session, resources, redis_conn
+) -> None:
+    (box,) = fleet(session, resources, 1)
+    assert enqueue_due_mailboxes() == 1
+    status.pause(box, utcnow())
+    session.commit()
+    SimpleWorker([queues.SYNC], connection=redis_conn).work(burst=True)  # the job skips it
+    assert enqueue_due_mailboxes() == 0, "paused: nothing to queue"
+    status.resume(box, utcnow())
+    session.commit()
+    assert enqueue_due_mailboxes() == 1, "its claim's job ended without running it"
+    assert queued(redis_conn) == [sync_job_id(box.id)]
