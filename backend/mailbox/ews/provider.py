@@ -125,22 +125,38 @@ class ExchangeProvider(CategoryMarkers):
     # -- plumbing -----------------------------------------------------------------------------
 
     def _count_requests(self) -> None:
-        protocol = self.account.protocol
-        create_session = protocol.create_session
+        """Count this provider's HTTP requests on exchangelib's shared sessions.
 
-        def counted_session() -> Any:
-            session = create_session()
-            session.hooks["response"].append(self._on_response)
+        exchangelib shares one protocol (and its pool of sessions) among every account with the
+        same address and credentials, and keeps the sessions: each session gets one hook, which
+        counts for whichever provider uses the protocol now (the last one made for it), whether
+        the session is new, taken from the pool or renewed mid-request.
+        """
+        protocol = self.account.protocol
+        protocol.ssi_requests_to = self._on_response  # type: ignore[attr-defined]
+        if getattr(protocol, "ssi_counting", False):
+            return
+
+        def counted(session: Any) -> Any:
+            if not getattr(session, "ssi_counted", False):
+                session.hooks["response"].append(
+                    lambda response, *args, **kwargs: protocol.ssi_requests_to(response)
+                )
+                session.ssi_counted = True
             return session
 
-        protocol.create_session = counted_session  # type: ignore[method-assign]
+        create_session, get_session = protocol.create_session, protocol.get_session
+        protocol.create_session = lambda: counted(create_session())  # type: ignore[method-assign]
+        protocol.get_session = lambda: counted(get_session())  # type: ignore[method-assign]
+        protocol.ssi_counting = True  # type: ignore[attr-defined]
 
     def _on_response(self, response: Any, *_args: Any, **_kwargs: Any) -> None:
         self._requests += 1
 
     @property
     def requests_sent(self) -> int:
-        """HTTP requests this provider's sessions sent (shared if two providers share creds)."""
+        """HTTP requests sent since this provider was made (two providers of the same address
+        and credentials at once would share the count)."""
         return self._requests
 
     def _folder(self, selection: Selection, *, create: bool = False) -> Folder:

@@ -177,3 +177,16 @@ def test_deleted_items_go_to_the_trash(provider: ExchangeProvider, account) -> N
     provider.delete(ItemType.CONTACT, ref.id)
     assert [c.id for c in account.trash.all()] == [ref.id]
     assert isinstance(next(iter(account.trash.all())), Contact | Message)
+
+
+def test_each_provider_counts_its_own_requests_on_shared_sessions(make_provider, ews) -> None:
+    """exchangelib shares sessions among providers of the same address and credentials (as in a
+    process that syncs a mailbox again): the newest provider counts every request it makes."""
+    first = make_provider()
+    first.activate()
+    assert first.requests_sent > 0
+    ews.log.clear()
+    second = make_provider()
+    second.activate()
+    second.changes(ItemType.CONTACT, None)
+    assert second.requests_sent == len(ews.log.entries()) > 0
