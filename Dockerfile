@@ -20,8 +20,7 @@ COPY static ./static
 COPY addin/manifest.xml ./addin/manifest.xml
 COPY gmail_addon ./gmail_addon
 RUN python -m pip install --quiet --upgrade pip setuptools \
-    && python -m pip install --quiet -e . \
-    && chown -R root:root /app && chmod -R a+rX,go-w /app
+    && python -m pip install --quiet -e .
 
 USER ssi
 EXPOSE 8000

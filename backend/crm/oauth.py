@@ -51,9 +51,8 @@ class C4CTokenRefused(C4CHTTPError):
     Carried as a 401 so the sync treats it as SAP refusing the integration user.
     """
 
-    def __init__(self, status: int, error: str, description: str) -> None:
+    def __init__(self, error: str, description: str) -> None:
         super().__init__(401, f"{error}: {description}" if description else error)
-        self.token_status = status
         self.error = error
         self.description = description
 
@@ -115,11 +114,6 @@ def signing_identity(common_name: str, now: datetime | None = None) -> tuple[str
     return key_pem.decode(), certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def certificate_ends(certificate_pem: str) -> datetime:
-    """When a certificate stops being valid."""
-    return x509.load_pem_x509_certificate(certificate_pem.encode()).not_valid_after_utc
-
-
 def assertion(grant: SamlBearerGrant, now: datetime | None = None) -> str:
     """A signed SAML 2.0 assertion for ``grant.user``, base64url-encoded for the token request."""
     now = now or datetime.now(UTC)
@@ -169,29 +163,30 @@ def _stamp(moment: datetime) -> str:
 
 
 class _Tokens:
-    """Access tokens in memory, per grant, shared by the clients of one process."""
+    """Access tokens in memory, per grant (every value of it, secret and key included: a token
+    got with one secret never answers for another), shared by the clients of one process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._tokens: dict[tuple[str, ...], tuple[str, float]] = {}
-
-    @staticmethod
-    def key(grant: SamlBearerGrant) -> tuple[str, ...]:
-        return (grant.token_url, grant.client_id, grant.user, grant.issuer, grant.scope)
+        self._tokens: dict[SamlBearerGrant, tuple[str, float]] = {}
 
     def get(self, grant: SamlBearerGrant) -> str | None:
         with self._lock:
-            found = self._tokens.get(self.key(grant))
+            found = self._tokens.get(grant)
         return found[0] if found and found[1] > time.monotonic() else None
 
     def put(self, grant: SamlBearerGrant, token: str, lifetime: float) -> None:
         with self._lock:
-            self._tokens[self.key(grant)] = (token, time.monotonic() + lifetime - RENEW_BEFORE)
+            self._tokens[grant] = (token, time.monotonic() + lifetime - RENEW_BEFORE)
 
     def drop(self, grant: SamlBearerGrant, token: str) -> None:
         with self._lock:
-            if self._tokens.get(self.key(grant), ("",))[0] == token:
-                del self._tokens[self.key(grant)]
+            if self._tokens.get(grant, ("",))[0] == token:
+                del self._tokens[grant]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
 
 
 TOKENS = _Tokens()
@@ -228,9 +223,7 @@ def request_token(
         raise C4CConnectionError(f"token request failed: {error}", sent=True) from error
     body = _json(response)
     if response.status_code in (400, 401) and isinstance(body.get("error"), str):
-        raise C4CTokenRefused(
-            response.status_code, body["error"], str(body.get("error_description") or "")
-        )
+        raise C4CTokenRefused(body["error"], str(body.get("error_description") or ""))
     if not response.ok:
         raise C4CHTTPError.from_response(response)
     token = body.get("access_token")
@@ -262,12 +255,10 @@ class SamlBearerAuth(requests.auth.AuthBase):
     def __init__(self, grant: SamlBearerGrant, timeout: float | tuple[float, float]) -> None:
         self.grant = grant
         self.timeout = timeout
-        self.tokens_requested = 0
 
     def token(self) -> str:
         found = TOKENS.get(self.grant)
         if found is None:
-            self.tokens_requested += 1
             found, lifetime = request_token(self.grant, self.timeout)
             TOKENS.put(self.grant, found, lifetime)
         return found

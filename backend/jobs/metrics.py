@@ -54,7 +54,6 @@ def _observe(pipe, name: str, labels: Sequence[str], value: float, buckets: Sequ
         if value <= bound:
             pipe.hincrby(f"{KEY}{name}:buckets", f"{field}|{bound}", 1)
     pipe.hincrbyfloat(f"{KEY}{name}:sum", field, value)
-    pipe.hincrby(f"{KEY}{name}:count", field, 1)
 
 
 def record_run(
@@ -65,7 +64,7 @@ def record_run(
     requests: Mapping[str, int] | None = None,
 ) -> None:
     """Count one finished run: its outcome, duration, items, requests to each service (``C4C``,
-    ``EWS``...; else the run's total under its mail system), failures and lag."""
+    ``EWS``...), failures and lag."""
     try:
         pipe = connection.pipeline(transaction=False)
         outcome = run.outcome.value
@@ -79,7 +78,7 @@ def record_run(
         written = run.created + run.updated + run.deleted
         pipe.hincrby(f"{KEY}items", _field(("read", mail_system)), run.items_read)
         pipe.hincrby(f"{KEY}items", _field(("written", mail_system)), written)
-        for service, sent in (requests or {mail_system: run.requests}).items():
+        for service, sent in (requests or {}).items():
             pipe.hincrby(f"{KEY}requests", _field((service,)), sent)
         if run.error_code is not None:
             source = run.error_source.value if run.error_source else "ENGINE"

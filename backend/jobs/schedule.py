@@ -16,6 +16,7 @@ from redis import Redis
 from rq import Queue
 from rq.cron import CronScheduler
 from rq.job import Job
+from rq.queue import EnqueueData
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
@@ -59,22 +60,21 @@ def enqueue_sync(
         The job, and whether it was newly queued.
     """
     queue = queues.queue(queues.SYNC, connection)
-    job_id = sync_job_id(mailbox_id)
-    existing = pending_job(queue, job_id, now)
+    existing = pending_job(queue, sync_job_id(mailbox_id), now)
     if existing is not None:
         return existing, False
+    (job,) = queue.enqueue_many([_run_of(mailbox_id, trigger, timeout)])
+    return job, True
+
+
+def _run_of(mailbox_id: int, trigger: Trigger, timeout: int) -> EnqueueData:
+    """The job of one run of ``mailbox_id``, under its single-flight id."""
     from backend.jobs.sync import sync_mailbox
 
-    job = queue.enqueue(
-        sync_mailbox,
-        mailbox_id,
-        str(trigger),
-        job_id=job_id,
-        job_timeout=timeout,
-        result_ttl=3600,
-        failure_ttl=7 * 86400,
-    )
-    return job, True
+    return Queue.prepare_data(
+        sync_mailbox, (mailbox_id, str(trigger)), job_id=sync_job_id(mailbox_id), timeout=timeout,
+        result_ttl=3600, failure_ttl=7 * 86400,
+    )  # fmt: skip
 
 
 def force_sync(session: Session, connection: Redis, mailbox: Mailbox, settings: Settings) -> Job:
@@ -136,17 +136,8 @@ def enqueue_many(
         return 0
     queue = queues.queue(queues.SYNC, connection)
     existing = Job.fetch_many([sync_job_id(mailbox_id) for mailbox_id in mailbox_ids], connection)
-    from backend.jobs.sync import sync_mailbox
-
     fresh = [
-        Queue.prepare_data(
-            sync_mailbox,
-            (mailbox_id, str(trigger)),
-            job_id=sync_job_id(mailbox_id),
-            timeout=timeout,
-            result_ttl=3600,
-            failure_ttl=7 * 86400,
-        )
+        _run_of(mailbox_id, trigger, timeout)
         for mailbox_id, job in zip(mailbox_ids, existing, strict=True)
         if job is None or not still_pending(queue, job, now)
     ]

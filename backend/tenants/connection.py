@@ -70,11 +70,12 @@ class ConnectionTest:
         return any(step.name == "Sign-in" and not step.ok for step in self.steps)
 
 
-def address_problem(url: str, settings: Settings) -> str:
-    """Why ``url`` cannot be the C4C address (empty when it can)."""
+def address_problem(url: str, settings: Settings, service: str = "OData service") -> str:
+    """Why ``url`` cannot be the address of ``service`` (C4C's, or an Exchange server's
+    ``EWS``); empty when it can."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter the address of the OData service, starting with https://"
+        return f"Enter the address of the {service}, starting with https://"
     if parts.username or parts.password:
         return "Leave the user name and password out of the address; enter them below."
     if settings.environment != "production":
@@ -87,7 +88,7 @@ def address_problem(url: str, settings: Settings) -> str:
         return f"{parts.hostname} cannot be found (check the address)."
     for address in addresses:
         if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
-            return f"{parts.hostname} is not a public address; SAP Cloud for Customer is."
+            return f"{parts.hostname} is not a public address; the {service} must be one."
     return ""
 
 
@@ -170,6 +171,7 @@ def token_refused_words(error: C4CTokenRefused, auth: SamlBearerAuth | None) -> 
     return f"SAP's OAuth server refused the token request: {error.error}{said}."
 
 
+EWS = "Exchange Web Services"
 SCHEME = re.compile(r"^\s*([A-Za-z][\w.-]*)(?!\s*=)(?:\s|$)")
 """A challenge's scheme at the start of a part (not a parameter such as ``realm=``)."""
 SIGN_IN_NAMES = {"BASIC": "Basic", "NTLM": "Windows (NTLM)"}
@@ -178,9 +180,9 @@ SIGN_IN_NAMES = {"BASIC": "Basic", "NTLM": "Windows (NTLM)"}
 def test_exchange(url: str, sign_in: str, settings: Settings) -> Step:
     """Ask the Exchange server, without credentials, how it lets mailboxes sign in, and say
     whether ``sign_in`` is one of them. Nothing is signed in to."""
-    problem = address_problem(url, settings)
+    problem = address_problem(url, settings, EWS)
     if problem:
-        return Step("Exchange", False, problem.replace("OData service", "Exchange Web Services"))
+        return Step("Exchange", False, problem)
     host = urlsplit(url).hostname
     try:
         answer = requests.post(
@@ -188,7 +190,7 @@ def test_exchange(url: str, sign_in: str, settings: Settings) -> Step:
             timeout=settings.timeouts.pair, allow_redirects=False,
         )  # fmt: skip
     except requests.RequestException as error:
-        words = _reason(C4CConnectionError(str(error), sent=False))
+        words = _reason(error)
         return Step("Exchange", False, f"{host} could not be reached ({words}).")
     offered = _schemes(answer.raw.headers.getlist("WWW-Authenticate"))
     if answer.status_code != 401 or not offered:
@@ -248,7 +250,8 @@ def _not_odata(host: str | None, status: int | None = None) -> str:
     )
 
 
-def _reason(error: C4CConnectionError) -> str:
+def _reason(error: Exception) -> str:
+    """Why a connection failed, in words (a C4C client's or a plain request's error)."""
     text = str(error).lower()
     if "timed out" in text or "timeout" in text:
         return "it did not answer in time"

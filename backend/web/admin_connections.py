@@ -35,7 +35,13 @@ from backend.models.types import MailSystem
 from backend.storage.db import utcnow
 from backend.sync import employees, sap_refusal
 from backend.sync.connect import oauth_grant
-from backend.tenants.connection import ConnectionTest, address_problem, test_c4c, test_exchange
+from backend.tenants.connection import (
+    EWS,
+    ConnectionTest,
+    address_problem,
+    test_c4c,
+    test_exchange,
+)
 from backend.web.access import key_user_required, me, my_tenant
 from backend.web.security import limiter
 
@@ -68,10 +74,6 @@ def _stored(tenant: Tenant) -> dict[str, Any]:
     return c4c_credentials(tenant, resources().cipher) or {}
 
 
-def _stored_password(tenant: Tenant) -> str | None:
-    return _stored(tenant).get("password")
-
-
 def _page(
     tenant: Tenant,
     values: dict[str, str],
@@ -81,6 +83,7 @@ def _page(
     saved: bool = False,
     status: int = 200,
 ) -> tuple[str, int]:
+    stored = _stored(tenant)
     page = render_template(
         "admin/connections.html",
         tenant=tenant,
@@ -88,8 +91,8 @@ def _page(
         errors=errors or {},
         result=result,
         saved=saved,
-        password_stored=bool(_stored_password(tenant)),
-        client_secret_stored=bool(_stored(tenant).get("client_secret")),
+        password_stored=bool(stored.get("password")),
+        client_secret_stored=bool(stored.get("client_secret")),
         certificate=tenant.config.c4c_oauth.certificate if tenant.config.c4c_oauth else None,
         exchange_server=tenant.mail_system is MailSystem.EXCHANGE_SERVER,
     )
@@ -123,20 +126,18 @@ def certificate() -> Response:
 def change() -> Response | tuple[str, int]:
     tenant, found = my_tenant(), resources()
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    current = _values(tenant)
     for name in ("c4c_auth", "exchange_sign_in"):  # a form without the choice keeps it
-        values[name] = values[name] or _values(tenant)[name]
+        values[name] = values[name] or current[name]
     typed = {name: request.form.get(name, "") for name in SECRETS}
     saving = request.form.get("action") == "save"
-    stored = _stored(tenant)
-    secret = {**stored, **{SECRETS[name]: value for name, value in typed.items() if value}}
+    secret = {**_stored(tenant), **{SECRETS[name]: value for name, value in typed.items() if value}}
     errors = _problems(tenant, values, typed, secret, saving)
     if errors:
         return _page(tenant, values, errors=errors, status=422)
     oauth = _oauth_of(tenant, values)
     if saving:
-        _save(tenant, values, typed, oauth)
-        secret = _stored(tenant)
-        oauth = tenant.config.c4c_oauth
+        oauth = _save(tenant, values, typed, oauth, secret)
     auth = None
     if values["c4c_auth"] == C4CAuth.OAUTH and oauth is not None:
         grant = oauth_grant(oauth, values["c4c_base_url"], values["c4c_username"], secret)
@@ -201,9 +202,9 @@ def _problems(
     elif not secret.get("password"):
         errors["c4c_password"] = "Enter the integration user's password."
     if tenant.mail_system is MailSystem.EXCHANGE_SERVER:
-        problem = address_problem(values["mail_endpoint"], settings)
+        problem = address_problem(values["mail_endpoint"], settings, EWS)
         if problem:
-            errors["mail_endpoint"] = problem.replace("OData service", "Exchange Web Services")
+            errors["mail_endpoint"] = problem
         if values["exchange_sign_in"] not in ExchangeSignIn.__members__:
             errors["exchange_sign_in"] = "Choose how mailboxes sign in to Exchange."
     return errors
@@ -232,9 +233,15 @@ def _oauth_problems(
 
 
 def _save(
-    tenant: Tenant, values: dict[str, str], typed: dict[str, str], oauth: C4COAuthSettings | None
-) -> None:
-    """Store the connection; the audit names what changed, and never a secret."""
+    tenant: Tenant,
+    values: dict[str, str],
+    typed: dict[str, str],
+    oauth: C4COAuthSettings | None,
+    secret: dict[str, Any],
+) -> C4COAuthSettings | None:
+    """Store the connection and ``secret`` (the stored secrets with those typed; a signing key
+    is added to it the first time OAuth is saved); the audit names what changed, and never a
+    secret. Returns the OAuth settings as stored."""
     before = _values(tenant)
     tenant.c4c_base_url = values["c4c_base_url"]
     tenant.c4c_username = values["c4c_username"]
@@ -243,7 +250,6 @@ def _save(
         tenant.mail_endpoint = values["mail_endpoint"]
         sign_in = ExchangeSignIn(values["exchange_sign_in"])
         tenant.config = tenant.config.model_copy(update={"exchange_sign_in": sign_in})
-    secret = _stored(tenant)
     changes: dict[str, Any] = {}
     if tenant.c4c_auth is C4CAuth.OAUTH and oauth is not None:
         if not secret.get("signing_key") or not oauth.certificate:
@@ -258,9 +264,8 @@ def _save(
             if before[name] != value
         }
     )
-    for name, key in SECRETS.items():
+    for name in SECRETS:
         if typed[name]:
-            secret[key] = typed[name]
             changes[name] = {"old": "[stored]", "new": "[changed]"}
     store_c4c_credentials(tenant, secret or None, resources().cipher)
     if changes:
@@ -268,3 +273,4 @@ def _save(
             db_session(), tenant_id=tenant.id, actor=me(), action="tenant.connections",
             target_type="tenant", target_id=str(tenant.id), details=changes,
         )  # fmt: skip
+    return tenant.config.c4c_oauth

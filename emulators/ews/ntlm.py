@@ -84,9 +84,9 @@ def _hmac_md5(key: bytes, data: bytes) -> bytes:
     return hmac.new(key, data, "md5").digest()
 
 
-def netbios_domain(address: str) -> str:
-    """The NetBIOS domain a mailbox's user is in (``CONTOSO`` for ``anna@contoso.test``)."""
-    return address.rsplit("@", 1)[-1].split(".", 1)[0].upper()[:15]
+def netbios_domain(domain: str) -> str:
+    """The NetBIOS name of a DNS domain (``CONTOSO`` for ``contoso.test``)."""
+    return domain.split(".", 1)[0].upper()[:15]
 
 
 @dataclass
@@ -157,7 +157,7 @@ class NtlmAcceptor:
             self._authenticated.pop(connection, None)
             self._pending[connection] = _Pending(challenge, time.monotonic())
         flags = (asked & OFFERED) | TARGET_INFO | TARGET_TYPE_DOMAIN | NTLM | UNICODE
-        target = netbios_domain(f"x@{domain}").encode("utf-16-le")
+        target = netbios_domain(domain).encode("utf-16-le")
         filetime = int((time.time() + WINDOWS_EPOCH) * 10_000_000)
         info = b"".join(
             _av(kind, value)

@@ -303,7 +303,7 @@ class Store:
                     mailbox
                     for address, mailbox in self.mailboxes.items()
                     if address.split("@", 1)[0] == user
-                    and netbios_domain(address) == domain.upper()
+                    and netbios_domain(address.rsplit("@", 1)[-1]) == domain.upper()
                 ),
                 None,
             )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from cryptography import x509
 
 from backend.crm.c4c import C4CClient
 from backend.crm.oauth import (
@@ -20,7 +21,6 @@ from backend.crm.oauth import (
     SamlBearerAuth,
     SamlBearerGrant,
     assertion,
-    certificate_ends,
     signing_identity,
     token_url_of,
 )
@@ -40,7 +40,7 @@ def grant(c4c_emulator: C4CEmulator) -> SamlBearerGrant:
     oauth = c4c_emulator.service.security.oauth
     oauth.trust(ISSUER, CERTIFICATE)
     oauth.register(CLIENT, SECRET, ISSUER, {"UIWC:CC_HOME"})
-    TOKENS._tokens.clear()
+    TOKENS.clear()
     return SamlBearerGrant(
         token_url=token_url_of(c4c_emulator.base_url), client_id=CLIENT, client_secret=SECRET,
         issuer=ISSUER, audience=oauth.service_provider, user=USER, scope="UIWC:CC_HOME",
@@ -101,6 +101,15 @@ def test_a_refusal_is_a_c4c_sign_in_failure(
     assert (refused.value.status, refused.value.error) == (401, "invalid_client")
     assert classify_c4c(refused.value).code is IssueCode.AUTH
     assert not [e for e in c4c_emulator.log.entries() if "/c4codataapi/" in e.path]
+
+
+def test_a_token_of_one_secret_never_answers_for_another(
+    c4c_emulator: C4CEmulator, grant: SamlBearerGrant
+) -> None:
+    next(client_of(c4c_emulator, grant).read("ContactCollection"), None)
+    wrong = client_of(c4c_emulator, replace(grant, client_secret="guessed"))
+    with pytest.raises(C4CTokenRefused):
+        next(wrong.read("ContactCollection"), None)
 
 
 def tampered(encoded: str, old: str, new: str) -> str:
@@ -206,6 +215,6 @@ def test_the_answer_is_json_of_rfc_6749_and_a_form_is_required(
 
 
 def test_our_certificate_is_self_signed_for_three_years() -> None:
-    ends = certificate_ends(CERTIFICATE)
+    ends = x509.load_pem_x509_certificate(CERTIFICATE.encode()).not_valid_after_utc
     assert timedelta(days=365 * 3 - 1) < ends - datetime.now(UTC) < timedelta(days=365 * 3 + 1)
     assert "PRIVATE KEY" not in CERTIFICATE and "PRIVATE KEY" in KEY
