@@ -135,13 +135,19 @@ class Fault:
     after_app: bool = False
     """Let the app do the work first, then wait ``delay`` and drop the answer: the server acted
     but the client never hears (a timeout or a reset after sending)."""
+    containing: str = ""
+    """Only requests whose body holds this text (an EWS operation, say) match."""
     hang: bool = False
     """Take the request in and never answer: the connection stays open and silent until the
     client gives up and closes it, or the emulator stops. With ``after_app`` the app does the
     work first (the server acted, the answer never comes)."""
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method in ("*", method)) and re.search(self.path, path) is not None
+    def matches(self, method: str, path: str, body: bytes = b"") -> bool:
+        return (
+            self.method in ("*", method)
+            and re.search(self.path, path) is not None
+            and self.containing.encode() in body
+        )
 
 
 @dataclass
@@ -197,10 +203,10 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, body: bytes = b"") -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path, body):
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -327,7 +333,7 @@ class Emulator:
             if key.startswith("HTTP_")
         }
         query = environ.get("QUERY_STRING", "")
-        fault = self.faults.take(method, path)
+        fault = self.faults.take(method, path, body)
         if fault is not None:
             self.log.append(
                 LoggedRequest(method, path, query, fault.status or 0, headers, body, fault=True)

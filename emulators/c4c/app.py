@@ -41,6 +41,8 @@ class Service:
         self.store = store
         self.security = security
         self.page_size = page_size
+        self.rows_served = 0
+        """Entities sent in answers to collection reads (what clients made C4C read)."""
 
     def reset(self) -> None:
         """Forget all data and CSRF sessions (a fresh tenant, same users)."""
@@ -162,6 +164,7 @@ class Service:
             )
             for row in page
         ]  # fmt: skip
+        self.rows_served += len(results)
         body: dict[str, Any] = {"results": results}
         if query.get("$inlinecount") == "allpages":
             body["__count"] = str(total)

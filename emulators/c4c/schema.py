@@ -27,6 +27,8 @@ class Field:
     updatable: bool = True
     code_list: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    employee: bool = False
+    """The value names an employee (``EmployeeID``); C4C refuses one it does not know."""
 
     def label(self, language: str) -> str:
         """The label in ``language``, English otherwise."""
@@ -81,6 +83,10 @@ def _code(name: str, code_list: str, en: str, de: str) -> Field:
     return Field(name, max_length=10, code_list=code_list, labels=_label(en, de))
 
 
+def _party(name: str, en: str, de: str) -> Field:
+    return Field(name, max_length=20, employee=True, labels=_label(en, de))
+
+
 def _when(name: str, en: str, de: str) -> Field:
     return Field(name, "Edm.DateTimeOffset", labels=_label(en, de))
 
@@ -101,6 +107,8 @@ _ACTIVITY_STATUS = _code(
     "LifeCycleStatusCode", "ActivityLifeCycleStatusCodeCollection", "Status", "Status"
 )
 _BODY = _text("Text", None, "Text", "Text")
+_OWNER = _party("OwnerID", "Owner", "Verantwortlicher")
+_ACTIVITY_OWNER = _party("OwnerPartyID", "Owner", "Verantwortlicher")
 
 ENTITY_SETS: dict[str, EntitySet] = {
     entity_set.name: entity_set
@@ -115,7 +123,8 @@ ENTITY_SETS: dict[str, EntitySet] = {
                 _text("JobTitle", 40, "Job Title", "Position"),
                 _text("Email", 255, "E-Mail", "E-Mail"), _text("Phone", 40, "Phone", "Telefon"),
                 _text("Mobile", 40, "Mobile", "Mobiltelefon"),
-                _code("StatusCode", "ContactStatusCodeCollection", "Status", "Status"), *_stamps(),
+                _code("StatusCode", "ContactStatusCodeCollection", "Status", "Status"), _OWNER,
+                *_stamps(),
             ),
             id_field="ContactID", id_prefix="1",
             navigations=(
@@ -136,7 +145,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
                 _code("CountryCode", "CountryCodeCollection", "Country", "Land"),
                 _code("LifeCycleStatusCode", "CorporateAccountLifeCycleStatusCodeCollection",
                       "Status", "Status"),
-                *_stamps(),
+                _OWNER, *_stamps(),
             ),
             id_field="AccountID", id_prefix="2",
         ),
@@ -159,7 +168,8 @@ ENTITY_SETS: dict[str, EntitySet] = {
                 _text("Subject", 255, "Subject", "Betreff", required=True),
                 _when("StartDateTime", "Start Date", "Startdatum"),
                 _when("DueDateTime", "Due Date", "Fälligkeitsdatum"),
-                _ACTIVITY_STATUS, _PRIORITY, _ACCOUNT, _CONTACT, _BODY, *_stamps(),
+                _ACTIVITY_STATUS, _PRIORITY, _ACCOUNT, _CONTACT, _BODY, _ACTIVITY_OWNER,
+                _party("ProcessorPartyID", "Processor", "Bearbeiter"), *_stamps(),
             ),
             id_field="ID", id_prefix="4",
         ),
@@ -172,7 +182,8 @@ ENTITY_SETS: dict[str, EntitySet] = {
                 _when("EndDateTime", "End Date/Time", "Ende"),
                 Field("AllDayEvent", "Edm.Boolean", labels=_label("All Day", "Ganztägig")),
                 _text("LocationName", 100, "Location", "Ort"),
-                _ACTIVITY_STATUS, _PRIORITY, _ACCOUNT, _CONTACT, _BODY, *_stamps(),
+                _ACTIVITY_STATUS, _PRIORITY, _ACCOUNT, _CONTACT, _BODY, _ACTIVITY_OWNER,
+                *_stamps(),
             ),
             id_field="ID", id_prefix="5",
         ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from emulators.c4c.store import Store
 
 _ACCOUNTS = [
@@ -68,12 +70,25 @@ CONTOSO_CONTACTS = (
 )
 
 
+CONTOSO_TASKS = (
+    ("Prepare the Fabrikam renewal", "ben.sales@contoso.test"),
+    ("Call Northwind about the delayed order", "olivia.sales@contoso.test"),
+)
+"""Tasks a colleague created in SAP for a sales person (their processor)."""
+CONTOSO_APPOINTMENTS = (
+    ("Quarterly review with Northwind", "gina.sales@contoso.test", "Northwind Traders"),
+)
+"""Appointments created in SAP, owned by a sales person, two days from the seed at 10:00 UTC."""
+
+
 def seed_contoso(store: Store) -> None:
     """The C4C side of the Contoso demo: its employees, two customers (one read-only) and
-    their contacts.
+    their contacts, and what colleagues created in SAP for the sales people.
 
     It matches the mailboxes ``emulators.ews.seed.seed_contoso`` fills, so that the first sync
-    pairs what both sides know and meets an issue of each kind a first sync can meet.
+    pairs what both sides know and meets an issue of each kind a first sync can meet; the tasks
+    and the appointment made in SAP reach their owners' mailboxes (Ben's Exchange, Olivia's
+    Exchange Online, Gina's Gmail).
     """
     seed_employees(store, CONTOSO_EMPLOYEES)
     ids = {}
@@ -87,6 +102,18 @@ def seed_contoso(store: Store) -> None:
             "ContactCollection",
             {"FirstName": first, "LastName": last, "AccountID": ids[account], "Email": email},
         )
+    employee = {row["Email"]: row["EmployeeID"] for row in store.all("EmployeeCollection")}
+    for subject, processor in CONTOSO_TASKS:
+        store.create("TasksCollection", {"Subject": subject, "PriorityCode": "2",
+                                         "ProcessorPartyID": employee[processor]})  # fmt: skip
+    start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    start += timedelta(days=2)
+    end = start + timedelta(hours=1)
+    for subject, owner, account in CONTOSO_APPOINTMENTS:
+        store.create("AppointmentCollection", {
+            "Subject": subject, "OwnerPartyID": employee[owner], "AccountID": ids[account],
+            "StartDateTime": start.isoformat(), "EndDateTime": end.isoformat(),
+        })  # fmt: skip
 
 
 FABRIKAM_EMPLOYEES = (

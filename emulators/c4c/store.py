@@ -123,6 +123,10 @@ class Store:
 
     # -- rules ---------------------------------------------------------------------------------
 
+    def _employee(self, employee_id: str) -> bool:
+        rows = self.rows["EmployeeCollection"].values()
+        return any(row.get("EmployeeID") == employee_id for row in rows)
+
     def _remember(self, set_name: str, object_id: str, previous: dict[str, Any] | None) -> None:
         if self._undo is not None:
             self._undo.append((set_name, object_id, previous))
@@ -192,6 +196,8 @@ class Store:
                     item.name,
                 )
             )
+        if item.employee and value and not self._employee(value):
+            problems.append((errors.UNKNOWN_PARTY, f"Employee '{value}' does not exist", item.name))
         if item.code_list and value and value not in CODE_LISTS[item.code_list]:
             problems.append(
                 (errors.INVALID_CODE, f"Code '{value}' is not valid for field '{item.name}'",
