@@ -22,6 +22,8 @@ from backend.models.mailbox import Provider
 from backend.models.tenant import ConflictPolicy
 from backend.models.types import ItemType, MailSystem
 from backend.models.user import Role
+from backend.settings import Settings
+from backend.sync import employees
 from backend.tenants.onboarding import add_user, create_tenant
 
 C4C_URL = "http://127.0.0.1:8101/sap/c4c/odata/v1/c4codataapi/"
@@ -80,6 +82,14 @@ DEMO_USERS = (
     DemoUser("gina.sales@contoso.test", "Gina Sales", "gina-demo", provider=Provider.GMAIL),
     DemoUser("olivia.sales@contoso.test", "Olivia Sales", "olivia-demo", provider=Provider.GRAPH),
 )
+
+
+def meet_sap(session: Session, tenant: Tenant, cipher: TokenCipher, settings: Settings) -> int:
+    """Match Contoso's people to their C4C employees (committed), as the key user's first
+    connection test does; returns how many were matched. The emulated C4C must be up."""
+    matched = employees.match_tenant(session, tenant, cipher, settings)
+    session.commit()
+    return matched
 
 
 def seed_demo(

@@ -29,6 +29,7 @@ from backend.demo.data import (
     GOOGLE_URL,
     GRAPH_URL,
     DemoUser,
+    meet_sap,
     seed_demo,
 )
 from backend.demo.supervisor import Child, Supervisor, run_until_stopped
@@ -156,6 +157,11 @@ def demo(port: int) -> None:
     children = Supervisor(env, lambda line: click.echo(line, err=True))
     children.start(emulators(port))
     _wait_for_ports(EMULATOR_PORTS, children)
+    session = found.session_factory()
+    try:
+        meet_sap(session, seed_demo(session, found.cipher), found.cipher, found.settings)
+    finally:
+        session.close()
     children.start(services(port))
     _print_welcome(port, found.settings.database_url, found.redis_url, shell)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.issue import Source
@@ -106,7 +106,8 @@ class MailboxItemState(Base):
     )
     stage_started_at: Mapped[datetime | None]
     cursor: Mapped[str | None] = mapped_column(Text)
-    c4c_since: Mapped[datetime | None]
+    c4c_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The tenant's C4C feed read up to this sequence number (``None``: never)."""
     last_synced_at: Mapped[datetime | None]
 
     mailbox: Mapped[Mailbox] = relationship(back_populates="item_states")

@@ -26,6 +26,7 @@ class SyncItem(Base):
         UniqueConstraint("mailbox_id", "item_type", "c4c_object_id"),
         UniqueConstraint("external_id"),
         Index("ix_sync_item_mailbox_state", "mailbox_id", "state"),
+        Index("ix_sync_item_type_object", "item_type", "c4c_object_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -63,12 +63,23 @@ class C4COAuthSettings(BaseModel):
     """The certificate (PEM) of the signing key, to upload to C4C."""
 
 
+class FromSap(StrEnum):
+    """Which C4C records of a type reach a user's mailbox."""
+
+    THEIRS = "THEIRS"
+    """The user's own in SAP (their employee the owner or processor; for contacts, also the
+    owner of the account), whoever created them, and the changes of what is already in sync."""
+    LINKED = "LINKED"
+    """Only the changes of what is already in sync."""
+
+
 class ItemTypeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
     direction: Direction = Direction.BOTH
     conflict_policy: ConflictPolicy = ConflictPolicy.NEWER_WINS
+    from_sap: FromSap = FromSap.THEIRS
 
 
 def _default_item_types() -> dict[ItemType, ItemTypeSettings]:

@@ -17,7 +17,7 @@ from typing import Any
 from backend.crm.errors import C4CHTTPError
 from backend.crm.values import etag_of
 from backend.mailbox.base import ItemRecord
-from backend.models import SyncItem
+from backend.models import SyncItem, User
 from backend.models.issue import Operation
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode
@@ -148,6 +148,8 @@ def _create(
     if existing is not None:
         object_id = existing["ObjectID"]
         return object_id, _update(ctx, object_id, values, etag_of(existing))
+    owner = ctx.session.get(User, ctx.mailbox.user_id)
+    values = creates.owned(ctx.mapping, values, owner.c4c_employee_id if owner else None)
     created = ctx.c4c.create(entity_set, values, item.external_id)
     return created["ObjectID"], etag_of(created)
 

@@ -6,6 +6,10 @@ with jitter, and tries again a few times. A wait longer than ``max_wait`` is not
 run: the failure stands, and the item is tried again on the next run. Each try passes the
 run's guard of the mail service (:mod:`backend.sync.service_guard`), which stops the retries,
 and the run, when the service does not answer.
+
+A create is sent again only when the server surely did not act (it answered with a refusal, or
+never took the connection): after an answer that was lost, the item may exist already, and the
+next run's read of the mailbox finds it (see :mod:`backend.sync.copies`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from backend.models.types import IssueCode
+from backend.outbound import NoAnswer, no_answer
 from backend.sync.errors import Classification
 from backend.sync.service_guard import ServiceGuard
 
@@ -35,6 +40,10 @@ PROVIDER_CALLS = frozenset(
         "ensure_marker_definitions",
     }
 )
+NOT_REPEATABLE = frozenset({"create"})
+"""Calls that may have acted when their answer was lost."""
+NOT_SENT = frozenset({NoAnswer.REFUSED, NoAnswer.NO_CONNECTION})
+"""Missing answers of a request the server never received."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +64,11 @@ def call_with_backoff(
     classify: Callable[[BaseException], Classification],
     backoff: Backoff,
     sleep: Callable[[float], None] = time.sleep,
+    *,
+    repeatable: bool = True,
 ) -> T:
-    """``call()``, retried while it fails with a ``TEMPORARY`` classification."""
+    """``call()``, retried while it fails with a ``TEMPORARY`` classification (unless it is not
+    ``repeatable`` and its answer may have been lost)."""
     for attempt in range(backoff.attempts):
         try:
             return call()
@@ -64,7 +76,8 @@ def call_with_backoff(
             found = classify(error)
             wait = backoff.delay(attempt, found.retry_after)
             last = attempt + 1 >= backoff.attempts
-            given_up = found.code is not IssueCode.TEMPORARY or found.service_down
+            lost = not repeatable and (missing := no_answer(error)) and missing not in NOT_SENT
+            given_up = found.code is not IssueCode.TEMPORARY or found.service_down or lost
             if given_up or last or wait > backoff.max_wait:
                 raise
             sleep(wait)
@@ -102,7 +115,8 @@ class RetryingProvider:
 
         def retried(*args: Any, **kwargs: Any) -> Any:
             return call_with_backoff(
-                lambda: attempt(*args, **kwargs), self._classify, self._backoff, self._sleep
-            )
+                lambda: attempt(*args, **kwargs), self._classify, self._backoff, self._sleep,
+                repeatable=name not in NOT_REPEATABLE,
+            )  # fmt: skip
 
         return retried

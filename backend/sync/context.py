@@ -33,6 +33,8 @@ class RunContext:
     mailbox_source: Source
     settings: Settings
     now: datetime
+    employee: str | None = None
+    """The user's C4C employee (``EmployeeID``): the owner of what the sync creates in SAP."""
     _issue_keys: set[str] | None = None
 
     def may_have_issues(self, item: ItemRef) -> bool:

@@ -22,6 +22,7 @@ from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync.errors import Classification, SyncError
+from backend.sync.mapping import TypeMapping
 from backend.sync.planner import Step, down_hash, up_hash
 
 if TYPE_CHECKING:
@@ -41,6 +42,13 @@ NO_LINK = Classification(
 def new_reference(mailbox_id: int) -> str:
     """Our ``ExternalID`` for a new C4C object: unique, at most 40 characters."""
     return f"ssi-{mailbox_id}-{uuid.uuid4().hex[:24]}"
+
+
+def owned(mapping: TypeMapping, values: dict[str, Any], employee: str | None) -> dict[str, Any]:
+    """``values`` of a new C4C object, made the user's (their employee its owner) when known."""
+    if employee is None or not mapping.owners:
+        return values
+    return {**values, mapping.owners[0]: employee}
 
 
 def pairing_row(
@@ -113,7 +121,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
         if existing is not None:
             _paired(writer, item, record, existing)
             continue
-        to_send.append((item, record, mapping.to_c4c(record, links)))
+        to_send.append((item, record, owned(mapping, mapping.to_c4c(record, links), ctx.employee)))
     size = max(1, ctx.c4c.batch_size)
     for start in range(0, len(to_send), size):
         chunk = to_send[start : start + size]

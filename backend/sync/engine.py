@@ -1,9 +1,10 @@
 """One sync run of one mailbox: read both sides, plan, guard, write, then reconcile markers.
 
 For each enabled item type (accounts first, so others can link to them) the engine reads the
-mailbox's changes since its cursor and C4C's changes since the last run (the "since" time is
-taken *before* reading, so changes made during the run are read again next time), plans every
-write, and only then writes. Cursors advance after the writes of their type are stored.
+mailbox's changes since its cursor and, from the tenant's C4C feed (:mod:`backend.sync.feed`,
+read from C4C once for all the tenant's mailboxes), the records that concern the mailbox: changes
+of linked ones, and the user's own records in SAP, which the mailbox gets a copy of. It plans
+every write, and only then writes. Cursors advance after the writes of their type are stored.
 
 Both sides are watched by a :class:`~backend.sync.service_guard.ServiceGuard`: a service that stops
 answering ends the run as failed-temporary (what was not written waits for the next run), and a
@@ -18,7 +19,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from redis import Redis
@@ -27,15 +27,15 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.mailbox.base import Changes
-from backend.models import Mailbox, Run, SyncItem, Tenant
+from backend.models import Mailbox, Run, SyncItem, Tenant, User
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
-from backend.models.tenant import ItemTypeSettings
+from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode
 from backend.settings import Settings
 from backend.storage.db import utcnow
-from backend.sync import alerts, connect, issues, markers, status
+from backend.sync import alerts, connect, feed, issues, markers, status
 from backend.sync.backoff import RetryingProvider
 from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
@@ -50,9 +50,6 @@ from backend.sync.services import C4C, MAIL, Service
 from backend.sync.writer import TypeWriter
 
 log = logging.getLogger(__name__)
-
-C4C_OVERLAP = timedelta(minutes=2)
-"""The first C4C delta starts this long before the run, in case the two clocks differ."""
 
 MASS_CHANGE_CODE = "MassChangeHeld"
 
@@ -70,7 +67,8 @@ class TypeWork:
     state: MailboxItemState
     changes: Changes
     steps: list[Step]
-    since: Any
+    upto: int | None
+    """Where the mailbox's cursor in the tenant's C4C feed goes once the writes are stored."""
 
 
 class Engine:
@@ -100,6 +98,7 @@ class Engine:
         self.observed: list[Observation] = []
         self.requests: dict[str, int] = {}
         """Requests the last run sent to each service (by its key: ``C4C``, ``EWS``...)."""
+        self.lock = feed.redis_lock(redis) if redis is not None else feed.no_lock
 
     def _guard(self, service: Service, tenant: Tenant) -> ServiceGuard:
         settings = self.settings
@@ -139,6 +138,7 @@ class Engine:
             mailbox_source=SOURCES[mailbox.provider],
             settings=self.settings,
             now=utcnow(),
+            employee=_employee(session, mailbox),
         )
         try:
             self._run(ctx)
@@ -164,31 +164,38 @@ class Engine:
         for item in work:
             TypeWriter(ctx, item.mapping, item.settings).apply(item.steps)
             item.state.cursor = item.changes.cursor
-            item.state.c4c_since = item.since
+            item.state.c4c_seq = item.upto
             ctx.session.commit()
         markers.reconcile(ctx.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
 
     def _read(self, ctx: RunContext, mapping: TypeMapping, settings: ItemTypeSettings) -> TypeWork:
         state = ctx.mailbox.item_state(mapping.item_type)
-        started = utcnow() - C4C_OVERLAP
         changes = self._mailbox_changes(ctx, mapping, state.cursor)
-        entities: list[dict[str, Any]] = []
-        if allows_down(settings.direction, mapping) and state.c4c_since is not None:
-            select_fields = [*mapping.fields, "ExternalID"]
-            entities = _guarded(
-                ctx.classify_c4c,
-                lambda: list(ctx.c4c.changes(mapping.entity_set, state.c4c_since, select_fields)),
-            )
+        taken = feed.Concerning([], set(), state.c4c_seq or 0)
+        if allows_down(settings.direction, mapping):
+            taken = _guarded(ctx.classify_c4c, lambda: self._from_c4c(ctx, mapping, settings))
         items = ctx.session.scalars(
             select(SyncItem).where(
                 SyncItem.mailbox_id == ctx.mailbox.id, SyncItem.item_type == mapping.item_type
             )
         ).all()
-        ctx.run.items_read += len(changes.upserted) + len(entities)
-        steps = plan(mapping, settings.direction, changes, entities, items)
-        return TypeWork(
-            mapping, settings, state, changes, steps, _next_since(state, entities, started)
+        ctx.run.items_read += len(changes.upserted) + len(taken.entities)
+        steps = plan(mapping, settings.direction, changes, taken.entities, items, taken.mine)
+        return TypeWork(mapping, settings, state, changes, steps, taken.upto)
+
+    def _from_c4c(
+        self, ctx: RunContext, mapping: TypeMapping, settings: ItemTypeSettings
+    ) -> feed.Concerning:
+        """The records of the tenant's C4C feed that concern this mailbox, the feed read from
+        C4C first unless it was read after this run was due (or, if nobody scheduled it,
+        began)."""
+        fresh_since = min(ctx.run.due_at or ctx.now, ctx.now)
+        kept = feed.refresh(
+            ctx.session, ctx.tenant.id, ctx.c4c, mapping, fresh_since=fresh_since, lock=self.lock
         )
+        theirs = ctx.employee if settings.from_sap is FromSap.THEIRS else None
+        state = ctx.mailbox.item_state(mapping.item_type)
+        return feed.concerning(ctx.session, kept, ctx.mailbox.id, mapping, state.c4c_seq, theirs)
 
     def _mailbox_changes(
         self, ctx: RunContext, mapping: TypeMapping, cursor: str | None
@@ -233,19 +240,9 @@ class Engine:
         return True
 
 
-def _next_since(state: MailboxItemState, entities: list[dict[str, Any]], started: Any) -> Any:
-    """Where the next C4C delta starts: the newest change read, by C4C's own clock.
-
-    Before anything was read, the time this run started reading (less a margin for the two
-    clocks), so nothing changed during the run is missed; ``ge`` reads the newest row again,
-    which the fingerprints recognise as unchanged.
-    """
-    stamps = [
-        entity["EntityLastChangedOn"] for entity in entities if entity.get("EntityLastChangedOn")
-    ]
-    if stamps:
-        return max(stamps)
-    return state.c4c_since or started
+def _employee(session: Session, mailbox: Mailbox) -> str | None:
+    user = session.get(User, mailbox.user_id)
+    return user.c4c_employee_id if user is not None else None
 
 
 def _enabled(tenant: Tenant) -> list[tuple[TypeMapping, ItemTypeSettings]]:

@@ -26,6 +26,11 @@ MAILBOX, C4C = "MAILBOX", "C4C"
 class StepKind(StrEnum):
     CREATE_UP = "CREATE_UP"
     """A mailbox item C4C does not have yet (or whose create failed before)."""
+    CREATE_DOWN = "CREATE_DOWN"
+    """A C4C record of the user's the mailbox does not have yet (or whose create failed or was
+    cut short before)."""
+    ADOPT = "ADOPT"
+    """A new mailbox item that is the copy a cut-short create of C4C's record made: link it."""
     UPDATE_UP = "UPDATE_UP"
     UPDATE_DOWN = "UPDATE_DOWN"
     CONFLICT = "CONFLICT"
@@ -66,7 +71,17 @@ def up_hash(mapping: TypeMapping, record: ItemRecord) -> str:
 
 
 def down_hash(mapping: TypeMapping, entity: dict[str, Any]) -> str:
-    values = mapping.canonical(entity)
+    """The fingerprint of what ``entity`` holds that the mailbox can hold too.
+
+    Where the type flows down, that is ``entity`` as the mailbox would keep it and send it
+    back, so the two sides' fingerprints compare alike: a task SAP created without a status or
+    priority, or due at 14:00, is the task the mailbox holds (not started, normal, due that
+    day), not a change on every run.
+    """
+    if mapping.to_record is None:
+        values = mapping.canonical(entity)
+    else:
+        values = mapping.to_c4c(mapping.to_record(entity, None), Links())
     return fingerprint({k: v for k, v in values.items() if k not in LINK_FIELDS})
 
 
@@ -84,18 +99,31 @@ def plan(
     changes: Changes,
     c4c_changed: Iterable[dict[str, Any]],
     items: Iterable[SyncItem],
+    mine: frozenset[str] | set[str] = frozenset(),
 ) -> list[Step]:
-    """The steps of one item type, in the order they are applied."""
+    """The steps of one item type, in the order they are applied.
+
+    ``mine`` are the ``ObjectID``s among ``c4c_changed`` that are the user's in SAP: those the
+    mailbox has no copy of are created there.
+    """
+    items = list(items)
     by_mailbox = {i.mailbox_item_id: i for i in items if i.mailbox_item_id}
     by_c4c = {i.c4c_object_id: i for i in by_mailbox.values() if i.c4c_object_id}
     entities = {entity["ObjectID"]: entity for entity in c4c_changed}
     up, down = allows_up(direction), allows_down(direction, mapping)
+    unfinished: dict[str | None, list[SyncItem]] = {}
+    for item in items:
+        if not item.mailbox_item_id and item.c4c_object_id:
+            unfinished.setdefault(item.mailbox_hash, []).append(item)
     steps: list[Step] = []
     handled: set[int] = set()
     for record in changes.upserted:
         item = by_mailbox.get(record.id)
         if item is not None:
             handled.add(item.id)
+        elif unfinished and (waiting := unfinished.get(up_hash(mapping, record))):
+            steps.append(Step(StepKind.ADOPT, waiting.pop(), record))
+            continue
         if item is None or item.c4c_object_id is None:
             if up and not _refused_as_it_is(mapping, item, record):
                 steps.append(Step(StepKind.CREATE_UP, item, record))
@@ -119,8 +147,15 @@ def plan(
         if item is not None:
             handled.add(item.id)
             steps.append(Step(StepKind.DESELECTED, item))
+    for item in (item for waiting in unfinished.values() for item in waiting) if down else ():
+        entity = entities.pop(item.c4c_object_id, None)
+        if _creating_down(item) or entity is not None:
+            steps.append(Step(StepKind.CREATE_DOWN, item, None, entity))
     for object_id, entity in entities.items():
         item = by_c4c.get(object_id)
+        if item is None and object_id in mine and down:
+            steps.append(Step(StepKind.CREATE_DOWN, None, None, entity))
+            continue
         if item is None or item.id in handled or item.missing_side or not down:
             continue
         kind = linked_step(mapping, item, None, entity, up, down, again=_temporarily_failed(item))
@@ -195,6 +230,11 @@ def _refused_as_it_is(mapping: TypeMapping, item: SyncItem | None, record: ItemR
         and item.temporary_failures == 0
         and item.mailbox_hash == up_hash(mapping, record)
     )
+
+
+def _creating_down(item: SyncItem) -> bool:
+    """A copy of a C4C record whose create was cut short, or failed for a passing reason."""
+    return item.state is SyncItemState.PENDING or _temporarily_failed(item)
 
 
 def _interrupted(item: SyncItem, up: bool) -> bool:

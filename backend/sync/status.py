@@ -242,7 +242,7 @@ def reset(mailbox: Mailbox, now: datetime) -> None:
         state.stage = Stage.PENDING
         state.stage_started_at = now
         state.cursor = None
-        state.c4c_since = None
+        state.c4c_seq = None
         state.last_synced_at = None
     mailbox.status = HealthStatus.NOT_SYNCED
     mailbox.status_reason = None

@@ -19,7 +19,7 @@ from backend.models.sync_item import SyncItemState
 from backend.models.tenant import ForbiddenPolicy, ItemTypeSettings
 from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
-from backend.sync import creates, deletes, issues
+from backend.sync import copies, creates, deletes, issues
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError
@@ -149,6 +149,7 @@ class TypeWriter:
             *(step for step in steps if step.kind is not StepKind.RETRY),
         ]
         self.create_up([step for step in steps if step.kind is StepKind.CREATE_UP])
+        copies.create_all(self, [step for step in steps if step.kind is StepKind.CREATE_DOWN])
         for step in steps:
             if step.kind in CARRY_VERSIONS:
                 self.carry(step.item, step.record, step.entity)
@@ -161,6 +162,7 @@ class TypeWriter:
                 StepKind.GONE: lambda s: self.gone(s.item, s.side),
                 StepKind.RECHECK: lambda s: self.recheck(s.item, s.side),
                 StepKind.DESELECTED: lambda s: self.deselected(s.item),
+                StepKind.ADOPT: lambda s: copies.adopt(self, s),
             }.get(step.kind)
             if handler is not None:
                 handler(step)

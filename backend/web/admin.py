@@ -293,6 +293,7 @@ def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> st
         item_types=ITEM_TYPE_LABELS,
         directions=admin_forms.DIRECTION_LABELS,
         conflicts=admin_forms.CONFLICT_LABELS,
+        from_sap=admin_forms.FROM_SAP_LABELS,
         forbidden=admin_forms.FORBIDDEN_LABELS,
         reminders=admin_forms.REMINDER_LABELS,
         operations=admin_forms.OPERATIONS,

@@ -18,6 +18,7 @@ from backend.models.tenant import (
     ConflictPolicy,
     EntraTenantIds,
     ForbiddenPolicy,
+    FromSap,
     GoogleDomains,
     ItemTypeSettings,
     Reminder,
@@ -39,6 +40,11 @@ CONFLICT_LABELS = {
     ConflictPolicy.C4C_WINS: "SAP wins",
     ConflictPolicy.MAILBOX_WINS: "Mailbox wins",
 }
+FROM_SAP_LABELS = {
+    FromSap.THEIRS: "Theirs in SAP come to the mailbox",
+    FromSap.LINKED: "Only what is in sync",
+}
+TYPE_FIELDS = ("direction", "conflict_policy", "from_sap")
 FORBIDDEN_LABELS = {
     ForbiddenPolicy.RETRY: "Retry every run",
     ForbiddenPolicy.ROLL_BACK: "Roll back the mailbox copy",
@@ -55,11 +61,7 @@ CHECKBOXES = (
     "hide_other_users_titles",
 )
 TEXT_FIELDS = (
-    *(
-        f"item_types.{item_type}.{name}"
-        for item_type in ItemType
-        for name in ("direction", "conflict_policy")
-    ),
+    *(f"item_types.{item_type}.{name}" for item_type in ItemType for name in TYPE_FIELDS),
     "notify_failure_threshold",
     "reminder",
     "extra_recipients",
@@ -125,6 +127,7 @@ def values_of(settings: TenantSettings) -> FormValues:
         values[f"item_types.{item_type}.enabled"] = current.enabled
         values[f"item_types.{item_type}.direction"] = current.direction.value
         values[f"item_types.{item_type}.conflict_policy"] = current.conflict_policy.value
+        values[f"item_types.{item_type}.from_sap"] = current.from_sap.value
     for operation in OPERATIONS:
         policy = settings.forbidden_policy.get(operation, ForbiddenPolicy.RETRY)
         values[f"forbidden_policy.{operation}"] = policy.value
@@ -190,8 +193,7 @@ def _nested(values: FormValues) -> dict[str, Any]:
     return {
         "item_types": {
             item_type.value: {
-                name: values[f"item_types.{item_type}.{name}"]
-                for name in ("enabled", "direction", "conflict_policy")
+                name: values[f"item_types.{item_type}.{name}"] for name in ("enabled", *TYPE_FIELDS)
             }
             for item_type in ItemType
         },

@@ -67,6 +67,9 @@ class MailboxOwner(Protocol):
     def task_done(self, task_id: str) -> bool: ...
     def add_meeting(self, subject: str, attendee: str) -> str: ...
     def meeting_subject(self, meeting_id: str) -> str: ...
+    def contact_names(self) -> list[str]: ...
+    def task_subjects(self) -> list[str]: ...
+    def meeting_subjects(self) -> list[str]: ...
     def invitations_sent(self) -> int: ...
     def forget_requests(self) -> None: ...
     def wrong_credentials(self) -> dict[str, Any]: ...
@@ -160,6 +163,15 @@ class OutlookOwner:
 
     def meeting_subject(self, meeting_id: str) -> str:
         return self.account.calendar.get(id=meeting_id).subject
+
+    def contact_names(self) -> list[str]:
+        return sorted(f"{c.given_name} {c.surname}" for c in self._folder.all())
+
+    def task_subjects(self) -> list[str]:
+        return sorted(task.subject for task in self.account.tasks.all())
+
+    def meeting_subjects(self) -> list[str]:
+        return sorted(item.subject for item in self.account.calendar.all())
 
     def invitations_sent(self) -> int:
         """Calendar writes that did not say "send to none"."""
@@ -336,6 +348,18 @@ class GmailOwner:
     def meeting_subject(self, meeting_id: str) -> str:
         return self.events.get(calendarId="primary", eventId=meeting_id).execute()["summary"]
 
+    def contact_names(self) -> list[str]:
+        names = [self.contact(contact_id) for contact_id in self.contact_ids()]
+        return sorted(f"{name.first} {name.last}" for name in names)
+
+    def task_subjects(self) -> list[str]:
+        found = self.tasks.tasks().list(tasklist=self._task_list()).execute()
+        return sorted(task["title"] for task in found.get("items", []))
+
+    def meeting_subjects(self) -> list[str]:
+        found = self.events.list(calendarId="primary").execute()
+        return sorted(event.get("summary", "") for event in found.get("items", []))
+
     def invitations_sent(self) -> int:
         """Event writes that did not ask Google to send no updates."""
         writes = [
@@ -453,6 +477,19 @@ class GraphOwner:
 
     def meeting_subject(self, meeting_id: str) -> str:
         return self._call("GET", f"events/{meeting_id}")["subject"]
+
+    def contact_names(self) -> list[str]:
+        path = f"contactFolders/{self._folder()}/contacts?$top=1000"
+        return sorted(
+            f"{c.get('givenName')} {c.get('surname')}" for c in self._call("GET", path)["value"]
+        )
+
+    def task_subjects(self) -> list[str]:
+        found = self._call("GET", f"todo/lists/{self._task_list()}/tasks")["value"]
+        return sorted(task["title"] for task in found)
+
+    def meeting_subjects(self) -> list[str]:
+        return sorted(event["subject"] for event in self._call("GET", "events?$top=1000")["value"])
 
     def meeting_tags(self, meeting_id: str) -> frozenset[str]:
         return frozenset(self._call("GET", f"events/{meeting_id}")["categories"])

@@ -142,9 +142,9 @@ def test_reset_forgets_cursors() -> None:
     box = mailbox()
     for state in box.item_states:
         state.cursor = "state-1"
-        state.c4c_since = NOW
+        state.c4c_seq = 7
     status.reset(box, NOW)
-    assert {(s.cursor, s.c4c_since, s.last_synced_at) for s in box.item_states} == {
+    assert {(s.cursor, s.c4c_seq, s.last_synced_at) for s in box.item_states} == {
         (None, None, None)
     }
 

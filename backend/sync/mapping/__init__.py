@@ -46,6 +46,11 @@ class TypeMapping:
     hints: Callable[[Any], LinkHints]
     needs_link: bool = False
     """An item that cannot be linked to any C4C contact or account cannot sync (e-mails)."""
+    owners: tuple[str, ...] = ()
+    """The C4C properties naming the employees whose record it is: the owner (set to the user's
+    employee on the objects the sync creates), then the processor where there is one."""
+    read_also: tuple[str, ...] = ()
+    """Properties ``to_record`` reads beyond ``fields`` (e.g. the account's name)."""
 
     def canonical(self, entity: dict[str, Any]) -> dict[str, Any]:
         """The mapped properties of ``entity``, in the form ``to_c4c`` produces."""

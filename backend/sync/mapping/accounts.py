@@ -63,4 +63,5 @@ MAPPING = TypeMapping(
     to_c4c,
     to_record,
     hints,
+    owners=("OwnerID",),
 )

@@ -68,4 +68,5 @@ MAPPING = TypeMapping(
     to_c4c,
     to_record,
     hints,
+    owners=("OwnerPartyID",),
 )

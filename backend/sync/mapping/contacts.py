@@ -68,4 +68,6 @@ MAPPING = TypeMapping(
     to_c4c,
     to_record,
     hints,
+    owners=("OwnerID",),
+    read_also=("AccountFormattedName",),
 )

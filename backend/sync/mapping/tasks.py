@@ -86,4 +86,5 @@ MAPPING = TypeMapping(
     to_c4c,
     to_record,
     hints,
+    owners=("OwnerPartyID", "ProcessorPartyID"),
 )

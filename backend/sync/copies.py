@@ -1,0 +1,99 @@
+"""Creating the user's C4C records in the mailbox, where the product keeps them.
+
+Each copy's ``SyncItem`` (C4C's ``ObjectID``, no mailbox id yet, and the fingerprint of the
+record about to be written) is committed before the mailbox is written to. A worker killed
+between the two leaves the row without a mailbox id; the next run reads the mailbox's changes
+first, finds the copy by that fingerprint and links it (``ADOPT``) instead of making another.
+
+A record the mailbox already has a copy of by then (paired with a mailbox item this run sent up)
+is left alone. Appointments are written without attendees: nobody is invited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from backend.crm.values import etag_of
+from backend.models import SyncItem
+from backend.models.issue import Operation, Resolution
+from backend.models.sync_item import SyncItemState
+from backend.models.types import Direction
+from backend.storage.db import utcnow
+from backend.sync import issues
+from backend.sync.creates import new_reference
+from backend.sync.planner import Step, down_hash, up_hash
+
+if TYPE_CHECKING:
+    from backend.sync.writer import TypeWriter
+
+
+def create_all(writer: TypeWriter, steps: list[Step]) -> None:
+    """Copy the C4C record of each of ``steps`` into the mailbox."""
+    ctx, mapping = writer.ctx, writer.mapping
+    for step in steps:
+        assert mapping.to_record is not None
+        item = step.item
+        entity = step.entity
+        if entity is None and item is not None:
+            entity = writer._c4c_copy(item, Operation.READ)
+        if entity is None:
+            continue
+        if item is None:
+            if _has_copy(writer, entity["ObjectID"]):
+                continue
+            item = SyncItem(
+                mailbox_id=ctx.mailbox.id,
+                item_type=mapping.item_type,
+                state=SyncItemState.PENDING,
+                c4c_object_id=entity["ObjectID"],
+                external_id=new_reference(ctx.mailbox.id),
+            )
+            ctx.session.add(item)
+        record = mapping.to_record(entity, None)
+        item.title = record.title or item.title
+        item.c4c_etag = etag_of(entity)
+        item.c4c_hash = down_hash(mapping, entity)
+        item.mailbox_hash = up_hash(mapping, record)
+        ctx.session.commit()
+        try:
+            made = ctx.provider.create(mapping.item_type, record)
+        except Exception as error:
+            found = ctx.classify_mailbox(error)
+            writer._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.CREATE)
+            continue
+        unlinked = writer._ref(item)
+        item.mailbox_item_id, item.mailbox_change_key = made.id, made.change_key
+        ctx.run.created += 1
+        _resolve(writer, unlinked)
+        writer._synced(item, item.mailbox_hash)
+
+
+def adopt(writer: TypeWriter, step: Step) -> None:
+    """Link the mailbox item of ``step`` to the C4C record whose copy it is."""
+    item, record = step.item, step.record
+    assert item is not None and record is not None
+    unlinked = writer._ref(item)
+    item.mailbox_item_id, item.mailbox_change_key = record.id, record.change_key
+    item.title = record.title or item.title
+    _resolve(writer, unlinked)
+    writer._synced(item, up_hash(writer.mapping, record))
+
+
+def _resolve(writer: TypeWriter, unlinked: issues.ItemRef) -> None:
+    """Close what was open about the copy before it had a mailbox id (issues are keyed by it)."""
+    if writer.ctx.may_have_issues(unlinked):
+        writer.ctx.run.issues_resolved += issues.resolve(
+            writer.ctx.session, writer.ctx.mailbox, unlinked, how=Resolution.AUTO, now=utcnow()
+        )
+
+
+def _has_copy(writer: TypeWriter, object_id: str) -> bool:
+    ctx = writer.ctx
+    found = select(SyncItem.id).where(
+        SyncItem.mailbox_id == ctx.mailbox.id,
+        SyncItem.item_type == writer.mapping.item_type,
+        SyncItem.c4c_object_id == object_id,
+    )
+    return ctx.session.scalar(found.limit(1)) is not None

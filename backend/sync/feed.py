@@ -1,0 +1,278 @@
+"""Each tenant's C4C changes, read once per entity set and handed to the mailboxes they concern.
+
+C4C's OData delta (``EntityLastChangedOn ge ...``) is read by whichever run of the tenant needs
+it first: a run reads it unless somebody read it after the run was due (a scheduled run) or
+began (any other), so the mailboxes of one scheduler tick share one read, and a run somebody
+asked for sees what changed before they asked. One reader at a time per tenant and entity set
+(a lock in Redis; the others wait, then use what it kept). What it reads is kept as the newest
+version of each object (``C4CRecord``) under a sequence number; a version C4C sends again (same
+ETag) is not kept again, so a quiet cycle adds nothing. The very first read takes the whole set,
+oldest change first, committed page by page, so a reader cut short continues where it stopped.
+
+A mailbox's run then takes the records above its own cursor that concern it: those linked to its
+items, and, where the tenant's rule for the type says so, those that are its user's in SAP (the
+user's employee is the owner or the processor; for contacts, also the owner of their account).
+On its first run it takes every record of its user's, whatever its number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from redis.exceptions import LockError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from backend.crm.c4c import C4CClient
+from backend.crm.values import etag_of
+from backend.models import C4CFeed, C4CRecord, SyncItem
+from backend.storage.db import utcnow
+from backend.sync.mapping import TypeMapping
+
+log = logging.getLogger(__name__)
+
+PAGE = 1000
+"""Records committed together while reading (C4C's own page size)."""
+ACCOUNTS, CONTACTS = "CorporateAccountCollection", "ContactCollection"
+LOCK_SECONDS = 60
+"""How long the reader's lock lasts unless renewed (after each page): a reader that died lets
+the others through after this."""
+WAIT_SECONDS = 90
+
+
+class Held:
+    """A reader's hold on the lock: whether it was taken, and renewing it while reading."""
+
+    taken = True
+
+    def renew(self) -> None:
+        """Keep the lock another ``LOCK_SECONDS``."""
+
+
+Lock = Callable[[str], AbstractContextManager[Held]]
+"""A lock by name; entering it waits for it (``taken`` is ``False`` if that was in vain)."""
+
+
+def no_lock(_name: str) -> AbstractContextManager[Held]:
+    return nullcontext(Held())
+
+
+def redis_lock(redis: Any) -> Lock:
+    """One reader per tenant and entity set across processes; others wait, then read nothing."""
+
+    class _Held(Held):
+        def __init__(self, name: str) -> None:
+            self.lock = redis.lock(name, timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)
+            self.taken = False
+
+        def __enter__(self) -> Held:
+            self.taken = bool(self.lock.acquire())
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            if self.taken:
+                with contextlib.suppress(LockError):
+                    self.lock.release()
+
+        def renew(self) -> None:
+            self.lock.reacquire()
+
+    return _Held
+
+
+def read_fields(mapping: TypeMapping) -> list[str]:
+    """What the feed asks C4C for: the mapped properties and what says whose record it is."""
+    return list(
+        dict.fromkeys([*mapping.fields, *mapping.read_also, "ExternalID", "AccountID",
+                       *mapping.owners])
+    )  # fmt: skip
+
+
+def refresh(
+    session: Session,
+    tenant_id: int,
+    c4c: C4CClient,
+    mapping: TypeMapping,
+    *,
+    fresh_since: datetime,
+    lock: Lock = no_lock,
+) -> C4CFeed:
+    """Read C4C's changes of ``mapping``'s entity set into the tenant's feed, unless a read
+    begun at or after ``fresh_since`` did; the caller's session is committed.
+
+    Raises:
+        C4CError: C4C could not be read (the pages already kept stay kept).
+    """
+    entity_set = mapping.entity_set
+    feed = _feed(session, tenant_id, entity_set)
+    if _fresh(feed, fresh_since):
+        return feed
+    session.commit()
+    with lock(f"c4c-feed:{tenant_id}:{entity_set}") as held:
+        session.expire(feed)
+        if not held.taken or _fresh(feed, fresh_since):
+            return feed
+        started = utcnow()
+        changes = c4c.changes(entity_set, feed.since, read_fields(mapping))
+        for page in _pages(changes):
+            _keep(session, feed, mapping, page)
+            session.commit()
+            held.renew()
+        feed.read_at = started
+        session.commit()
+    return feed
+
+
+def _feed(session: Session, tenant_id: int, entity_set: str) -> C4CFeed:
+    feed = session.get(C4CFeed, (tenant_id, entity_set))
+    if feed is None:
+        feed = C4CFeed(tenant_id=tenant_id, entity_set=entity_set, seq=0)
+        session.add(feed)
+        session.flush()
+    return feed
+
+
+def _fresh(feed: C4CFeed, since: datetime) -> bool:
+    return feed.read_at is not None and feed.read_at >= since
+
+
+def _pages(entities: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    page: list[dict[str, Any]] = []
+    for entity in entities:
+        page.append(entity)
+        if len(page) >= PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _keep(session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict]) -> None:
+    """Keep the page's entities that are new or changed, each under the next sequence number."""
+    ids = [entity["ObjectID"] for entity in page]
+    kept = {
+        record.object_id: record
+        for record in session.scalars(
+            select(C4CRecord).where(
+                C4CRecord.tenant_id == feed.tenant_id,
+                C4CRecord.entity_set == feed.entity_set,
+                C4CRecord.object_id.in_(ids),
+            )
+        )
+    }
+    for entity in page:
+        stamp = entity.get("EntityLastChangedOn")
+        if stamp is not None and (feed.since is None or stamp > feed.since):
+            feed.since = stamp
+        record = kept.get(entity["ObjectID"])
+        etag = etag_of(entity)
+        if record is not None and record.etag == etag and etag is not None:
+            continue
+        if record is None:
+            record = C4CRecord(
+                tenant_id=feed.tenant_id, entity_set=feed.entity_set, object_id=entity["ObjectID"]
+            )
+            session.add(record)
+            kept[record.object_id] = record
+        feed.seq += 1
+        record.seq = feed.seq
+        record.etag = etag
+        owners = [entity.get(name) or None for name in mapping.owners]
+        record.owner_id = owners[0] if owners else None
+        record.processor_id = owners[1] if len(owners) > 1 else None
+        record.account_id = entity.get("AccountID") or None
+        record.values = encode(entity)
+
+
+def encode(entity: dict[str, Any]) -> dict[str, Any]:
+    """``entity`` as JSON can hold it (date-times as ``{"$dt": ISO 8601}``)."""
+    return {
+        name: {"$dt": value.isoformat()} if isinstance(value, datetime) else value
+        for name, value in entity.items()
+    }
+
+
+def decode(values: dict[str, Any]) -> dict[str, Any]:
+    """The entity :func:`encode` kept."""
+    return {
+        name: datetime.fromisoformat(value["$dt"])
+        if isinstance(value, dict) and set(value) == {"$dt"}
+        else value
+        for name, value in values.items()
+    }
+
+
+@dataclass
+class Concerning:
+    """What a mailbox's run takes from the feed for one item type."""
+
+    entities: list[dict[str, Any]]
+    """Changed records linked to its items, and the records that are its user's."""
+    mine: set[str]
+    """The ``ObjectID``s of the records that are its user's in SAP."""
+    upto: int
+    """The feed's sequence number they were taken up to (the mailbox's next cursor)."""
+
+
+def concerning(
+    session: Session,
+    feed: C4CFeed,
+    mailbox_id: int,
+    mapping: TypeMapping,
+    after: int | None,
+    employee: str | None,
+) -> Concerning:
+    """The records above ``after`` (every one, when ``None``) that concern the mailbox.
+
+    Args:
+        employee: the user's C4C employee, whose records come down (``None``: only changes of
+            linked records do).
+    """
+    upto = feed.seq
+    window = [
+        C4CRecord.tenant_id == feed.tenant_id,
+        C4CRecord.entity_set == feed.entity_set,
+        C4CRecord.seq <= upto,
+    ]
+    found: dict[str, C4CRecord] = {}
+    if after is not None:
+        window.append(C4CRecord.seq > after)
+        linked = select(SyncItem.c4c_object_id).where(
+            SyncItem.mailbox_id == mailbox_id,
+            SyncItem.item_type == mapping.item_type,
+            SyncItem.c4c_object_id.is_not(None),
+        )
+        for record in session.scalars(
+            select(C4CRecord).where(*window, C4CRecord.object_id.in_(linked))
+        ):
+            found[record.object_id] = record
+    mine: set[str] = set()
+    if employee is not None and mapping.owners:
+        for record in session.scalars(select(C4CRecord).where(*window, _theirs(feed, employee))):
+            found[record.object_id] = record
+            mine.add(record.object_id)
+    entities = [decode(record.values) for record in sorted(found.values(), key=_by_seq)]
+    return Concerning(entities, mine, upto)
+
+
+def _by_seq(record: C4CRecord) -> int:
+    return record.seq
+
+
+def _theirs(feed: C4CFeed, employee: str) -> Any:
+    """The condition of a record being ``employee``'s in SAP."""
+    conditions = [C4CRecord.owner_id == employee, C4CRecord.processor_id == employee]
+    if feed.entity_set == CONTACTS:
+        accounts = select(C4CRecord.account_id).where(
+            C4CRecord.tenant_id == feed.tenant_id,
+            C4CRecord.entity_set == ACCOUNTS,
+            C4CRecord.owner_id == employee,
+        )
+        conditions.append(C4CRecord.account_id.in_(accounts))
+    return or_(*conditions)

@@ -1,0 +1,112 @@
+"""The tenant's C4C feed: C4C read once for all mailboxes, nothing kept twice, a cut-short first
+read continued where it stopped, and each mailbox handed only what concerns it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.crm.c4c import C4CClient
+from backend.crm.errors import C4CError
+from backend.crm.transport import RetryPolicy
+from backend.models import C4CFeed, C4CRecord, Tenant
+from backend.storage.db import utcnow
+from backend.sync import feed
+from backend.sync.mapping.contacts import MAPPING as CONTACTS
+from backend.sync.mapping.tasks import MAPPING as TASKS
+from emulators.base import Fault
+from emulators.c4c import C4CEmulator
+from emulators.c4c.seed import seed_contacts, seed_employees
+from tests.support.world import C4C_PASSWORD, C4C_USER
+
+
+@pytest.fixture
+def integration(c4c: C4CEmulator) -> C4CClient:
+    """C4C as the sync reads it, failing at once (no retries) where a test breaks it."""
+    return C4CClient(
+        c4c.base_url, user=C4C_USER, password=C4C_PASSWORD, retry=RetryPolicy(attempts=1)
+    )
+
+
+def _collection_reads(c4c: C4CEmulator) -> int:
+    return sum(1 for entry in c4c.log.entries("GET") if entry.path.endswith("Collection"))
+
+
+def _kept(session: Session, tenant: Tenant, entity_set: str) -> int:
+    return session.scalar(
+        select(func.count(C4CRecord.id)).where(
+            C4CRecord.tenant_id == tenant.id, C4CRecord.entity_set == entity_set
+        )
+    )
+
+
+def test_c4c_is_read_once_for_every_run_due_before_the_read(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    seed_contacts(c4c.service.store, 3)
+    due = utcnow() - timedelta(seconds=30)
+    for _mailbox in range(5):
+        feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=due)
+    assert _collection_reads(c4c) == 1
+    assert _kept(session, tenant, "ContactCollection") == 3
+
+    feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert _collection_reads(c4c) == 2, "a run asked for after the read reads again"
+
+
+def test_a_version_c4c_sends_again_is_not_kept_again(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    seed_contacts(c4c.service.store, 3)
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert kept.seq == 3
+    for _round in range(3):
+        kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert kept.seq == 3, "the newest row comes again with every delta, unchanged"
+
+    [first, *_rest] = c4c.service.store.all("ContactCollection")
+    c4c.service.store.update("ContactCollection", first["ObjectID"], {"JobTitle": "Buyer"})
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert kept.seq == 4
+    record = session.scalars(select(C4CRecord).where(C4CRecord.seq == 4)).one()
+    assert feed.decode(record.values)["JobTitle"] == "Buyer"
+
+
+def test_a_first_read_cut_short_continues_where_it_stopped(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    seed_contacts(c4c.service.store, 2500)
+    c4c.faults.add(Fault(path="ContactCollection$", method="GET", status=None, times=2))
+    c4c.faults.add(Fault(path="ContactCollection$", method="GET", status=500, times=1))
+    with pytest.raises(C4CError):
+        feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    session.rollback()
+    assert _kept(session, tenant, "ContactCollection") == 2000, "two pages kept"
+    state = session.get(C4CFeed, (tenant.id, "ContactCollection"))
+    assert state is not None and state.read_at is None and state.since is not None
+
+    c4c.log.clear()
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert _kept(session, tenant, "ContactCollection") == 2500
+    assert kept.seq == 2500, "nothing kept twice"
+    assert _collection_reads(c4c) == 1, "the rest only, in one page"
+
+
+def test_each_mailbox_gets_what_is_linked_to_it_or_its_users_own(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    store = c4c.service.store
+    seed_employees(store, (("Anna", "Sales", "anna@contoso.test"), ("Kim", "Key", "k@c.test")))
+    anna, kim = (row["EmployeeID"] for row in store.all("EmployeeCollection"))
+    mine = store.create("TasksCollection", {"Subject": "Mine", "ProcessorPartyID": anna})
+    store.create("TasksCollection", {"Subject": "Kim's", "OwnerPartyID": kim})
+    kept = feed.refresh(session, tenant.id, integration, TASKS, fresh_since=utcnow())
+
+    first = feed.concerning(session, kept, 1, TASKS, None, anna)
+    assert [entity["Subject"] for entity in first.entities] == ["Mine"]
+    assert first.mine == {mine["ObjectID"]} and first.upto == 2
+    assert feed.concerning(session, kept, 1, TASKS, first.upto, anna).entities == []
+    assert feed.concerning(session, kept, 1, TASKS, None, None).entities == []

@@ -1,0 +1,189 @@
+"""Records created in SAP reach their owner's mailbox, on every mail system.
+
+Anna is matched to her C4C employee as a connection test matches people; a colleague works in
+C4C. What is Anna's in SAP (she owns it, processes it, or owns its account) is copied into her
+mailbox where the product keeps such items, changes there when it changes in SAP, and is left
+alone by the runs after; what is somebody else's never reaches her.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.crm.c4c import C4CClient
+from backend.extensions import Resources
+from backend.models import Mailbox, Run, SyncItem, Tenant, User
+from backend.models.run import RunOutcome
+from backend.models.tenant import FromSap
+from backend.models.types import ItemType
+from backend.sync import employees
+from emulators.base import Emulator, Fault
+from emulators.c4c import C4CEmulator
+from emulators.c4c.seed import seed_employees
+from tests.support.owners import MailboxOwner
+from tests.support.world import ADDRESS, app_config_for, both_mail_systems
+from tests.support.writes import writes
+
+pytestmark = both_mail_systems
+
+MAIL_EMULATOR = {"exchange": "ews", "graph": "graph", "gmail": "google"}
+ANSWER_WAIT = 5
+"""Seconds the product waits for an answer here (the least the setting allows)."""
+
+
+@pytest.fixture
+def app_config(request: pytest.FixtureRequest, kind: str) -> dict[str, object]:
+    return {**app_config_for(request, kind), "READ_TIMEOUT_SECONDS": ANSWER_WAIT}
+
+
+COUNTERS = ("created", "updated", "deleted", "failed", "issues_opened", "issues_resolved")
+
+
+@pytest.fixture
+def people(
+    session: Session, resources: Resources, c4c: C4CEmulator, tenant: Tenant, mailbox: Mailbox
+) -> dict[str, str]:
+    """Anna and Kim as C4C employees, matched to their users the way a connection test does."""
+    seed_employees(
+        c4c.service.store,
+        (("Anna", "Sales", ADDRESS), ("Kim", "Keyuser", "kim@contoso.test")),
+    )
+    employees.match_tenant(session, tenant, resources.cipher, resources.settings)
+    session.commit()
+    return {user.name: user.c4c_employee_id for user in session.scalars(select(User))}
+
+
+def _tomorrow(hour: int) -> datetime:
+    day = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return day.replace(hour=hour)
+
+
+def _sap_records(crm: C4CClient, people: dict[str, str]) -> dict[str, dict]:
+    anna, kim = people["Anna"], people["Kim"]
+    account = crm.create("CorporateAccountCollection", {"Name": "Fabrikam", "OwnerID": anna}, None)
+    other = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": kim}, None)
+    return {
+        "contact": crm.create(
+            "ContactCollection",
+            {"FirstName": "Jane", "LastName": "Doe", "AccountID": account["AccountID"]},
+            None,
+        ),
+        "colleague's contact": crm.create(
+            "ContactCollection",
+            {"FirstName": "Gus", "LastName": "Globex", "AccountID": other["AccountID"]},
+            None,
+        ),
+        "task": crm.create(
+            "TasksCollection", {"Subject": "Call Jane back", "ProcessorPartyID": anna}, None
+        ),
+        "colleague's task": crm.create(
+            "TasksCollection", {"Subject": "Kim's own task", "OwnerPartyID": kim}, None
+        ),
+        "appointment": crm.create(
+            "AppointmentCollection",
+            {
+                "Subject": "Visit Fabrikam",
+                "OwnerPartyID": anna,
+                "StartDateTime": _tomorrow(9).isoformat(),
+                "EndDateTime": _tomorrow(10).isoformat(),
+            },
+            None,
+        ),
+    }
+
+
+def _quiet(run: Run) -> dict[str, int]:
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    return {name: getattr(run, name) for name in COUNTERS if getattr(run, name)}
+
+
+def test_the_users_sap_records_reach_their_mailbox_and_nobody_elses(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    request: pytest.FixtureRequest,
+    c4c: C4CEmulator,
+    kind: str,
+) -> None:
+    records = _sap_records(crm, people)
+    run = sync_now()
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert owner.contact_names() == ["Jane Doe"]
+    assert owner.task_subjects() == ["Call Jane back"]
+    assert owner.meeting_subjects() == ["Visit Fabrikam"]
+    assert run.created == 4, "the account, its contact, the task and the appointment"
+    assert owner.invitations_sent() == 0
+
+    crm.update("TasksCollection", records["task"]["ObjectID"], {"Subject": "Call Jane"}, None)
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert owner.task_subjects() == ["Call Jane"]
+
+    mail: Emulator = request.getfixturevalue(MAIL_EMULATOR[kind])
+    for _round in range(2):
+        mail.log.clear()
+        c4c.log.clear()
+        assert _quiet(sync_now()) == {}
+        assert writes(mail) == [] and writes(c4c) == []
+
+
+def test_nothing_comes_down_where_the_tenant_says_only_what_is_in_sync(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    session: Session,
+    tenant: Tenant,
+) -> None:
+    config = tenant.config
+    for item_type in (ItemType.CONTACT, ItemType.TASK, ItemType.APPOINTMENT, ItemType.ACCOUNT):
+        config.item_types[item_type].from_sap = FromSap.LINKED
+    tenant.config = config
+    session.commit()
+    _sap_records(crm, people)
+    assert _quiet(sync_now()) == {}
+    assert owner.contact_names() == owner.task_subjects() == owner.meeting_subjects() == []
+
+
+def test_a_copy_whose_answer_was_lost_is_linked_next_run_not_made_twice(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    request: pytest.FixtureRequest,
+    session: Session,
+    kind: str,
+) -> None:
+    crm.create("TasksCollection", {"Subject": "Send the offer", "OwnerPartyID": people["Anna"]},
+               None)  # fmt: skip
+    mail: Emulator = request.getfixturevalue(MAIL_EMULATOR[kind])
+    path, body = {"exchange": ("/EWS/", "CreateItem"), "graph": ("/todo/lists/", ""),
+                  "gmail": ("/tasks/v1/lists/", "")}[kind]  # fmt: skip
+    mail.faults.add(Fault(path=path, method="POST", containing=body, after_app=True, hang=True))
+    first = sync_now()
+    assert first.created == 0 and first.failed == 1, "the answer never came: not sent again"
+    assert owner.task_subjects() == ["Send the offer"], "the mail system made it all the same"
+
+    second = sync_now()
+    assert second.outcome is RunOutcome.SUCCEEDED, second.error_message
+    assert owner.task_subjects() == ["Send the offer"]
+    [item] = session.scalars(select(SyncItem).where(SyncItem.item_type == ItemType.TASK))
+    assert item.mailbox_item_id is not None and item.state.value == "SYNCED"
+    assert _quiet(sync_now()) == {}
+
+
+def test_the_sync_makes_what_it_creates_in_sap_the_users_own(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+) -> None:
+    owner.add_task("Prepare the demo")
+    assert sync_now().created == 1
+    [task] = crm.read("TasksCollection")
+    assert task["OwnerPartyID"] == people["Anna"]
