@@ -10,8 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
+from typing import IO
 
 import requests
 from sqlalchemy import Engine, select, text
@@ -166,6 +169,13 @@ def _grant_application_permissions(base: str, database: Path) -> None:
     engine.dispose()
 
 
+def _drain(stream: IO[str]) -> Future[str]:
+    """All of ``stream``, read in a thread of its own until it ends."""
+    result: Future[str] = Future()
+    threading.Thread(target=lambda: result.set_result(stream.read()), daemon=True).start()
+    return result
+
+
 def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -178,6 +188,8 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    # Read both streams while the demo runs: a full pipe would stop its children mid-write.
+    drained = {name: _drain(getattr(demo, name)) for name in ("stdout", "stderr")}
     try:
         ready = None
         deadline = time.monotonic() + 60
@@ -226,7 +238,8 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         assert demo.poll() is None, "the demo goes on"
     finally:
         demo.send_signal(signal.SIGINT)
-        output, errors = demo.communicate(timeout=60)
+        demo.wait(timeout=60)
+        output, errors = (drained[name].result() for name in ("stdout", "stderr"))
     assert "demo: c4c stopped (exit code -9); starting it again" in errors
     assert demo.returncode == 0
     assert "ssi-sync demo is running" in output

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
-from backend.demo.data import C4C_USER, DEMO_USERS, seed_demo
+from backend.demo.data import C4C_USER, DEMO_USERS, meet_sap, seed_demo
 from backend.models import Mailbox, Tenant, User
 from backend.models.mailbox import Provider
+from backend.settings import Settings
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.c4c.seed import seed_contoso as seed_c4c
 from emulators.ews import EwsEmulator
@@ -42,9 +43,12 @@ class DemoWorld:
         """The settings ``flask demo`` gives the web server and workers."""
         return {"GOOGLE_API_BASE": self.google.url, "GRAPH_API_BASE": self.graph.url}
 
-    def seed_tenant(self, session: Session, cipher: TokenCipher) -> Tenant:
-        """Contoso and its people, by the demo's seed, pointed at these emulators."""
-        return seed_demo(session, cipher, c4c_url=self.c4c.base_url, ews_url=self.ews.endpoint)
+    def seed_tenant(self, session: Session, cipher: TokenCipher, settings: Settings) -> Tenant:
+        """Contoso and its people, by the demo's seed, pointed at these emulators, and matched
+        to their C4C employees as ``flask demo`` matches them once the emulators are up."""
+        tenant = seed_demo(session, cipher, c4c_url=self.c4c.base_url, ews_url=self.ews.endpoint)
+        meet_sap(session, tenant, cipher, settings)
+        return tenant
 
     def emulators(self) -> dict[str, object]:
         return {"c4c": self.c4c, "exchange": self.ews, "gmail": self.google, "graph": self.graph}

@@ -25,6 +25,7 @@ from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from tests.support.demo_world import DemoWorld, demo_world, mailbox_of
 from tests.support.outlook import bare_account
+from tests.support.owners import GmailOwner, GraphOwner, OutlookOwner
 from tests.support.writes import writes
 
 QUIET_ROUNDS = 4
@@ -45,7 +46,7 @@ def app_config(world: DemoWorld) -> dict[str, object]:
 
 @pytest.fixture
 def sync(session: Session, resources: Resources, world: DemoWorld) -> Callable[[str], Run]:
-    world.seed_tenant(session, resources.cipher)
+    world.seed_tenant(session, resources.cipher, resources.settings)
 
     def run(email: str) -> Run:
         mailbox = mailbox_of(session, email)
@@ -153,3 +154,24 @@ def test_a_refused_edit_of_a_read_only_account_is_kept_until_something_really_ch
     assert run.outcome is RunOutcome.SUCCEEDED and run.issues_resolved == 1
     assert _forbidden(session, ben).resolved_at is not None, "Ben undid his edit: in sync"
     assert "Sync Error" not in (_northwind_in(world).categories or [])
+
+
+def test_what_colleagues_created_in_sap_reaches_its_owners_mailbox_on_the_first_sync(
+    world: DemoWorld, sync: Callable[[str], Run]
+) -> None:
+    _first_sync(world, sync)
+    people = {person.email.split(".")[0]: person for person in DEMO_USERS}
+    ben, gina, olivia = people["ben"], people["gina"], people["olivia"]
+    assert "Prepare the Fabrikam renewal" in (
+        OutlookOwner(world.ews, ben.email, ben.password).task_subjects()
+    )
+    assert "Call Northwind about the delayed order" in (
+        GraphOwner(world.graph, olivia.email, olivia.graph_token).task_subjects()
+    )
+    assert "Quarterly review with Northwind" in (
+        GmailOwner(world.google, gina.email, gina.google_token).meeting_subjects()
+    )
+    anna = people["anna"]
+    assert "Prepare the Fabrikam renewal" not in (
+        OutlookOwner(world.ews, anna.email, anna.password).task_subjects()
+    )
