@@ -10,7 +10,13 @@ from sqlalchemy import select
 from backend.demo.data import CONTOSO_ENTRA_TENANT_ID
 from backend.models import AuditEvent, User
 from backend.models.audit import record_audit
-from backend.models.tenant import ConflictPolicy, ForbiddenPolicy, Reminder, TenantSettings
+from backend.models.tenant import (
+    ConflictPolicy,
+    ForbiddenPolicy,
+    FromSap,
+    Reminder,
+    TenantSettings,
+)
 from backend.models.types import Direction, ItemType
 from backend.storage.db import utcnow
 from backend.web.admin_audit import detail_lines
@@ -241,3 +247,24 @@ def test_detail_lines_read_as_words() -> None:
     assert detail_lines({"changes": {"x": {"old": [1], "new": {"a": True}}}}) == [
         ("x", '[1] → {"a": true}')
     ]
+
+
+def test_which_sap_records_reach_mailboxes_is_a_choice_per_type(client, kim, session, tenant):
+    data = _form(client)
+    assert data["item_types.TASK.from_sap"] == "THEIRS"
+    assert data["item_types.EMAIL.from_sap"] == "THEIRS", "e-mails show no choice, keep theirs"
+    data["item_types.TASK.from_sap"] = "LINKED"
+    answer = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "Settings saved (1 changed)" in answer.get_data(as_text=True)
+    session.refresh(tenant)
+    assert tenant.config.item_types[ItemType.TASK].from_sap is FromSap.LINKED
+
+    data["item_types.CONTACT.from_sap"] = "EVERYONES"
+    refused = client.post("/admin/settings", data=data)
+    assert refused.status_code == 422
+    assert re.search(
+        r'id="error-item_types-CONTACT-from_sap">Choose one of the options\.<',
+        refused.get_data(as_text=True),
+    )
+    session.refresh(tenant)
+    assert tenant.config.item_types[ItemType.CONTACT].from_sap is FromSap.THEIRS
