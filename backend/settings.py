@@ -103,6 +103,7 @@ class Settings:
     dialog_timeout_seconds: float = 15
     circuit_open_seconds: float = 300
     service_give_up_seconds: float = 60
+    c4c_reconcile_minutes: int = 1440
     force_sync_min_interval_seconds: int = 60
     temporary_failures_before_issue: int = 5
     notify_failure_threshold: int = 10
@@ -202,6 +203,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "dialog_timeout_seconds": env.integer("DIALOG_TIMEOUT_SECONDS", minimum=2, maximum=60),
         "circuit_open_seconds": env.integer("CIRCUIT_OPEN_SECONDS", minimum=10),
         "service_give_up_seconds": env.integer("SERVICE_GIVE_UP_SECONDS", minimum=5),
+        "c4c_reconcile_minutes": env.integer("C4C_RECONCILE_MINUTES", minimum=0),
         "force_sync_min_interval_seconds": env.integer(
             "FORCE_SYNC_MIN_INTERVAL_SECONDS", minimum=0
         ),

@@ -9,8 +9,12 @@ them (a scheduled run, due before the tick); then a quiet cycle with no change a
 Per cycle it reports the C4C requests and the C4C rows read (entities C4C sent back), per
 cycle and per mailbox, and the median seconds of a run, medians of ``--repeat`` cycles.
 
-Run: ``.venv/bin/python -m bench.feed_bench --mailboxes 10,100,1000 [--changes 200]``; with
-``DATABASE_URL`` and ``REDIS_URL`` it uses those servers.
+With ``--first-download N`` it measures instead one user's first run with N tasks of theirs in
+SAP (they process them), none in the mailbox yet: seconds, items per second, and requests per
+item to the mail system and to C4C.
+
+Run: ``.venv/bin/python -m bench.feed_bench --mailboxes 10,100,1000 [--changes 200]`` or
+``--first-download 5000``; with ``DATABASE_URL`` and ``REDIS_URL`` it uses those servers.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from backend.extensions import Resources
 from backend.models import Mailbox, Tenant
 from backend.models.run import Trigger
 from backend.models.types import MailSystem
+from backend.storage import schema
 from backend.storage.db import utcnow
 from backend.sync import employees
 from backend.sync.engine import Engine
@@ -69,7 +74,7 @@ def _world(found: Resources, mailboxes: int, c4c: C4CEmulator, ews: EwsEmulator)
             "ContactCollection",
             {"FirstName": "Contact", "LastName": f"N{number}", "AccountID": account["AccountID"]},
         )
-    session = found.sessions()
+    session = found.session_factory()
     tenant = create_tenant(
         session, slug="bench", name="Bench", c4c_base_url=c4c.base_url,
         mail_system=MailSystem.EXCHANGE_SERVER, mail_endpoint=ews.endpoint, cipher=found.cipher,
@@ -94,7 +99,7 @@ def _cycle(found: Resources, c4c: C4CEmulator, *, scheduled: bool) -> Cycle:
     served = c4c.service.rows_served
     seconds: list[float] = []
     tick = utcnow() - timedelta(seconds=1)
-    session = found.sessions()
+    session = found.session_factory()
     for mailbox in session.scalars(select(Mailbox).order_by(Mailbox.id)):
         started = time.perf_counter()
         execute_run(
@@ -118,6 +123,8 @@ def measure(mailboxes: int, changes: int, repeat: int) -> dict[str, Cycle]:
     with tempfile.TemporaryDirectory() as folder:
         app = scratch_app(Path(folder))
         found: Resources = app.extensions["ssi"]
+        schema.downgrade(found.engine, "base")  # a configured database starts empty too
+        schema.upgrade(found.engine)
         c4c = create_emulator({USER: PASSWORD})
         with c4c, EwsEmulator() as ews:
             _world(found, mailboxes, c4c, ews)
@@ -133,6 +140,38 @@ def measure(mailboxes: int, changes: int, repeat: int) -> dict[str, Cycle]:
         return figures
 
 
+def first_download(records: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = scratch_app(Path(folder))
+        found: Resources = app.extensions["ssi"]
+        schema.downgrade(found.engine, "base")
+        schema.upgrade(found.engine)
+        c4c = create_emulator({USER: PASSWORD})
+        with c4c, EwsEmulator() as ews:
+            _world(found, 1, c4c, ews)
+            store = c4c.service.store
+            [employee] = (row["EmployeeID"] for row in store.all("EmployeeCollection"))
+            for number in range(records):
+                store.create("TasksCollection", {"Subject": f"Task {number:05d}",
+                                                 "ProcessorPartyID": employee})  # fmt: skip
+            session = found.session_factory()
+            mailbox = session.scalars(select(Mailbox)).one()
+            for emulator in (c4c, ews):
+                emulator.log.clear()
+            started = time.perf_counter()
+            run = execute_run(session, mailbox, Engine(found.cipher, found.settings, found.redis),
+                              trigger=Trigger.CLI, settings=found.settings)  # fmt: skip
+            seconds = time.perf_counter() - started
+            mail, sap = len(ews.log.entries()), len(c4c.log.entries())
+            print(
+                f"first download: {run.outcome.value}, {run.created} items created in "
+                f"{seconds:.1f} s = {run.created / seconds:.0f} items/s; requests per item: "
+                f"Exchange {mail / max(run.created, 1):.3f}, C4C {sap / max(run.created, 1):.4f}"
+            )
+            session.close()
+        found.engine.dispose()
+
+
 def _median(cycles: list[Cycle]) -> Cycle:
     return Cycle(
         int(statistics.median(c.requests for c in cycles)),
@@ -146,8 +185,13 @@ def main() -> None:
     parser.add_argument("--mailboxes", default="10,100,1000")
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--first-download", type=int, default=0)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if args.first_download:
+        first_download(args.first_download)
+        return
     print(f"{args.changes} C4C contacts changed per cycle; medians of {args.repeat} cycles")
     print("| N | cycle | C4C requests | per mailbox | C4C rows read | per mailbox | run s |")
     print("|---|---|---|---|---|---|---|")

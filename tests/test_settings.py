@@ -43,6 +43,7 @@ def test_every_outgoing_call_is_bounded_by_default() -> None:
     assert settings.timeouts.pair == (5, 30), "a few seconds to connect, tens for an answer"
     assert settings.dialog_timeouts.pair == (5, 15), "a person waits less"
     assert (settings.circuit_open_seconds, settings.service_give_up_seconds) == (300, 60)
+    assert settings.c4c_reconcile_minutes == 1440, "deletions in C4C are looked for daily"
 
 
 def test_timeouts_and_the_circuit_are_read_from_the_environment() -> None:
@@ -78,6 +79,7 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
         ("PUBLIC_BASE_URL", "ftp://example", "is not an http(s) URL"),
         ("LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR"),
         ("LOG_FORMAT", "xml", "must be one of text, json"),
+        ("C4C_RECONCILE_MINUTES", "-1", "must be at least 0"),
         ("SSI_ENV", "staging", "must be one of development, production"),
         ("ADDIN_MIN_VERSION", "1.x", "expected a dotted version"),
         ("ADDIN_TOKEN_MINUTES", "2", "must be between 5 and 1440"),

@@ -32,6 +32,8 @@ class C4CFeed(Base):
     """The sequence number of the last change kept."""
     read_at: Mapped[datetime | None]
     """When C4C was last read for this set (by our clock)."""
+    reconciled_at: Mapped[datetime | None]
+    """When every kept object was last looked up in C4C, to find those deleted there."""
 
 
 class C4CRecord(Base):
@@ -58,3 +60,5 @@ class C4CRecord(Base):
     """The account it belongs to (``AccountID``; an account's own)."""
     values: Mapped[dict[str, Any]]
     """The properties read, date-times as ``{"$dt": ISO 8601}``."""
+    deleted_at: Mapped[datetime | None]
+    """When a reconcile found it gone from C4C (its delta never says)."""

@@ -11,15 +11,15 @@ is left alone. Appointments are written without attendees: nobody is invited.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from backend.crm.values import etag_of
 from backend.models import SyncItem
-from backend.models.issue import Operation, Resolution
+from backend.models.issue import Operation, Resolution, Source
 from backend.models.sync_item import SyncItemState
-from backend.models.types import Direction
+from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
 from backend.sync import issues
 from backend.sync.creates import new_reference
@@ -35,10 +35,8 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
     for step in steps:
         assert mapping.to_record is not None
         item = step.item
-        entity = step.entity
-        if entity is None and item is not None:
-            entity = writer._c4c_copy(item, Operation.READ)
-        if entity is None:
+        entity = step.entity or (item is not None and _current(writer, item))
+        if not entity:
             continue
         if item is None:
             if _has_copy(writer, entity["ObjectID"]):
@@ -68,6 +66,22 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
         ctx.run.created += 1
         _resolve(writer, unlinked)
         writer._synced(item, item.mailbox_hash)
+
+
+def _current(writer: TypeWriter, item: SyncItem) -> dict[str, Any] | None:
+    """C4C's record of a copy whose create did not finish; ``None`` when it cannot be read (a
+    failure is recorded) or is gone (then nothing is left to copy: the row goes)."""
+    ctx = writer.ctx
+    try:
+        return ctx.c4c.get(writer.mapping.entity_set, item.c4c_object_id)
+    except Exception as error:
+        found = ctx.classify_c4c(error)
+        if found.code is IssueCode.NOT_FOUND:
+            ctx.session.delete(item)
+            ctx.session.commit()
+        else:
+            writer._fail(item, found, Source.C4C, Direction.DOWN, Operation.READ)
+        return None
 
 
 def adopt(writer: TypeWriter, step: Step) -> None:

@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from redis import Redis
@@ -190,9 +191,11 @@ class Engine:
         C4C first unless it was read after this run was due (or, if nobody scheduled it,
         began)."""
         fresh_since = min(ctx.run.due_at or ctx.now, ctx.now)
+        every = timedelta(minutes=self.settings.c4c_reconcile_minutes)
         kept = feed.refresh(
-            ctx.session, ctx.tenant.id, ctx.c4c, mapping, fresh_since=fresh_since, lock=self.lock
-        )
+            ctx.session, ctx.tenant.id, ctx.c4c, mapping, fresh_since=fresh_since,
+            lock=self.lock, reconcile_every=every,
+        )  # fmt: skip
         theirs = ctx.employee if settings.from_sap is FromSap.THEIRS else None
         state = ctx.mailbox.item_state(mapping.item_type)
         return feed.concerning(ctx.session, kept, ctx.mailbox.id, mapping, state.c4c_seq, theirs)

@@ -9,6 +9,11 @@ version of each object (``C4CRecord``) under a sequence number; a version C4C se
 ETag) is not kept again, so a quiet cycle adds nothing. The very first read takes the whole set,
 oldest change first, committed page by page, so a reader cut short continues where it stopped.
 
+C4C's delta has no tombstones: an object deleted in C4C simply stops coming. So once per
+``C4C_RECONCILE_MINUTES`` the reader also looks up every kept object by ``ObjectID`` (40 to a
+request, ``or`` on the one property as C4C allows) and keeps those it no longer finds as
+deleted, under a new sequence number, so the mailboxes linked to them learn it like any change.
+
 A mailbox's run then takes the records above its own cursor that concern it: those linked to its
 items, and, where the tenant's rule for the type says so, those that are its user's in SAP (the
 user's employee is the owner or the processor; for contacts, also the owner of their account).
@@ -22,7 +27,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import LockError
@@ -30,15 +35,19 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
-from backend.crm.values import etag_of
+from backend.crm.values import etag_of, odata_quote
 from backend.models import C4CFeed, C4CRecord, SyncItem
 from backend.storage.db import utcnow
 from backend.sync.mapping import TypeMapping
+from backend.sync.planner import DELETED
 
 log = logging.getLogger(__name__)
 
 PAGE = 1000
 """Records committed together while reading (C4C's own page size)."""
+LOOKUP = 40
+"""Objects looked up per request when reconciling."""
+
 ACCOUNTS, CONTACTS = "CorporateAccountCollection", "ContactCollection"
 LOCK_SECONDS = 60
 """How long the reader's lock lasts unless renewed (after each page): a reader that died lets
@@ -102,9 +111,11 @@ def refresh(
     *,
     fresh_since: datetime,
     lock: Lock = no_lock,
+    reconcile_every: timedelta | None = None,
 ) -> C4CFeed:
     """Read C4C's changes of ``mapping``'s entity set into the tenant's feed, unless a read
-    begun at or after ``fresh_since`` did; the caller's session is committed.
+    begun at or after ``fresh_since`` did; the caller's session is committed. Every
+    ``reconcile_every`` (never when ``None``) the kept objects are looked up as well.
 
     Raises:
         C4CError: C4C could not be read (the pages already kept stay kept).
@@ -119,14 +130,55 @@ def refresh(
         if not held.taken or _fresh(feed, fresh_since):
             return feed
         started = utcnow()
+        first = feed.since is None
         changes = c4c.changes(entity_set, feed.since, read_fields(mapping))
         for page in _pages(changes):
             _keep(session, feed, mapping, page)
             session.commit()
             held.renew()
         feed.read_at = started
+        if first:
+            feed.reconciled_at = started  # a whole read saw every object there is
+        elif reconcile_every is not None and (
+            feed.reconciled_at is None or started - feed.reconciled_at >= reconcile_every
+        ):
+            reconcile(session, feed, c4c, held)
+            feed.reconciled_at = started
         session.commit()
     return feed
+
+
+def reconcile(session: Session, feed: C4CFeed, c4c: C4CClient, held: Held) -> int:
+    """Look up every kept object in C4C and keep those gone as deleted; returns how many."""
+    alive = select(C4CRecord.object_id).where(
+        C4CRecord.tenant_id == feed.tenant_id,
+        C4CRecord.entity_set == feed.entity_set,
+        C4CRecord.deleted_at.is_(None),
+    )
+    ids = list(session.scalars(alive.order_by(C4CRecord.object_id)))
+    gone = 0
+    for start in range(0, len(ids), LOOKUP):
+        chunk = ids[start : start + LOOKUP]
+        condition = " or ".join(f"ObjectID eq {odata_quote(object_id)}" for object_id in chunk)
+        found = {row["ObjectID"] for row in c4c.read(feed.entity_set, filter=condition,
+                                                       select=["ObjectID"])}  # fmt: skip
+        missing = [object_id for object_id in chunk if object_id not in found]
+        now = utcnow()
+        for record in session.scalars(
+            select(C4CRecord).where(
+                C4CRecord.tenant_id == feed.tenant_id,
+                C4CRecord.entity_set == feed.entity_set,
+                C4CRecord.object_id.in_(missing),
+            )
+        ):
+            feed.seq += 1
+            record.seq, record.deleted_at = feed.seq, now
+            gone += 1
+        session.commit()
+        held.renew()
+    if gone:
+        log.info("%d objects of %s deleted in C4C", gone, feed.entity_set)
+    return gone
 
 
 def _feed(session: Session, tenant_id: int, entity_set: str) -> C4CFeed:
@@ -180,6 +232,7 @@ def _keep(session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict
             )
             session.add(record)
             kept[record.object_id] = record
+        record.deleted_at = None
         feed.seq += 1
         record.seq = feed.seq
         record.etag = etag
@@ -254,11 +307,20 @@ def concerning(
             found[record.object_id] = record
     mine: set[str] = set()
     if employee is not None and mapping.owners:
-        for record in session.scalars(select(C4CRecord).where(*window, _theirs(feed, employee))):
+        theirs = select(C4CRecord).where(
+            *window, C4CRecord.deleted_at.is_(None), _theirs(feed, employee)
+        )
+        for record in session.scalars(theirs):
             found[record.object_id] = record
             mine.add(record.object_id)
-    entities = [decode(record.values) for record in sorted(found.values(), key=_by_seq)]
+    entities = [_entity(record) for record in sorted(found.values(), key=_by_seq)]
     return Concerning(entities, mine, upto)
+
+
+def _entity(record: C4CRecord) -> dict[str, Any]:
+    if record.deleted_at is not None:
+        return {"ObjectID": record.object_id, DELETED: True}
+    return decode(record.values)
 
 
 def _by_seq(record: C4CRecord) -> int:

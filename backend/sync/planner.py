@@ -21,6 +21,8 @@ from backend.sync.mapping import Links, TypeMapping, fingerprint
 
 LINK_FIELDS = frozenset({"AccountID", "PrimaryContactID"})
 MAILBOX, C4C = "MAILBOX", "C4C"
+DELETED = "__deleted"
+"""Set on a C4C change that is the object's deletion (its ``ObjectID`` is all that is known)."""
 
 
 class StepKind(StrEnum):
@@ -131,6 +133,12 @@ def plan(
                 steps.append(Step(StepKind.TOUCH, item, record))
             continue
         entity = entities.pop(item.c4c_object_id, None)
+        if deleted(entity):
+            if item.missing_side is None:
+                steps.append(Step(StepKind.GONE, item, side=C4C))
+            else:
+                handled.discard(item.id)  # rechecked below
+            continue
         kind = linked_step(mapping, item, record, entity, up, down, again=_temporarily_failed(item))
         steps.append(Step(kind or StepKind.TOUCH, item, record, entity))
     gone = set(changes.deleted)
@@ -150,9 +158,16 @@ def plan(
     for item in (item for waiting in unfinished.values() for item in waiting) if down else ():
         entity = entities.pop(item.c4c_object_id, None)
         if _creating_down(item) or entity is not None:
-            steps.append(Step(StepKind.CREATE_DOWN, item, None, entity))
+            steps.append(
+                Step(StepKind.CREATE_DOWN, item, None, None if deleted(entity) else entity)
+            )
     for object_id, entity in entities.items():
         item = by_c4c.get(object_id)
+        if deleted(entity):
+            if item is not None and item.id not in handled and item.missing_side is None:
+                handled.add(item.id)
+                steps.append(Step(StepKind.GONE, item, side=C4C))
+            continue
         if item is None and object_id in mine and down:
             steps.append(Step(StepKind.CREATE_DOWN, None, None, entity))
             continue
@@ -170,6 +185,11 @@ def plan(
         elif _interrupted(item, up) or _temporarily_failed(item):
             steps.append(Step(StepKind.RETRY, item))
     return steps
+
+
+def deleted(entity: dict[str, Any] | None) -> bool:
+    """Whether ``entity`` is the news of an object deleted in C4C."""
+    return entity is not None and entity.get(DELETED) is True
 
 
 def linked_step(

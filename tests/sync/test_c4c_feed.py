@@ -110,3 +110,30 @@ def test_each_mailbox_gets_what_is_linked_to_it_or_its_users_own(
     assert first.mine == {mine["ObjectID"]} and first.upto == 2
     assert feed.concerning(session, kept, 1, TASKS, first.upto, anna).entities == []
     assert feed.concerning(session, kept, 1, TASKS, None, None).entities == []
+
+
+def test_objects_deleted_in_c4c_are_found_by_the_reconcile_and_handed_on_once(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    seed_contacts(c4c.service.store, 90)
+    rows = c4c.service.store.all("ContactCollection")
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    for row in rows[10:13]:
+        c4c.service.store.delete("ContactCollection", row["ObjectID"])
+    c4c.log.clear()
+    daily = timedelta(days=1)
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow(),
+                        reconcile_every=daily)  # fmt: skip
+    assert _collection_reads(c4c) == 1, "a whole first read needs no reconcile"
+
+    kept.reconciled_at = utcnow() - daily
+    session.commit()
+    c4c.log.clear()
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow(),
+                        reconcile_every=daily)  # fmt: skip
+    assert _collection_reads(c4c) == 1 + 3, "the delta, then 90 objects 40 to a request"
+    assert kept.seq == 93
+    gone = session.scalars(select(C4CRecord.object_id).where(C4CRecord.deleted_at.is_not(None)))
+    assert set(gone) == {row["ObjectID"] for row in rows[10:13]}
+    news = feed.concerning(session, kept, 1, CONTACTS, 90, None)
+    assert news.entities == [], "no mailbox has them linked"

@@ -38,7 +38,11 @@ ANSWER_WAIT = 5
 
 @pytest.fixture
 def app_config(request: pytest.FixtureRequest, kind: str) -> dict[str, object]:
-    return {**app_config_for(request, kind), "READ_TIMEOUT_SECONDS": ANSWER_WAIT}
+    return {
+        **app_config_for(request, kind),
+        "READ_TIMEOUT_SECONDS": ANSWER_WAIT,
+        "C4C_RECONCILE_MINUTES": 0,  # every read of C4C also looks for deleted objects
+    }
 
 
 COUNTERS = ("created", "updated", "deleted", "failed", "issues_opened", "issues_resolved")
@@ -187,3 +191,23 @@ def test_the_sync_makes_what_it_creates_in_sap_the_users_own(
     assert sync_now().created == 1
     [task] = crm.read("TasksCollection")
     assert task["OwnerPartyID"] == people["Anna"]
+
+
+def test_a_record_deleted_in_sap_leaves_the_mailbox_on_the_second_miss(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+) -> None:
+    task = crm.create("TasksCollection", {"Subject": "Drop me", "OwnerPartyID": people["Anna"]},
+                      None)  # fmt: skip
+    crm.create("TasksCollection", {"Subject": "Keep me", "OwnerPartyID": people["Anna"]}, None)
+    assert sync_now().created == 2
+    crm.delete("TasksCollection", task["ObjectID"])
+
+    missed = sync_now()
+    assert missed.outcome is RunOutcome.SUCCEEDED, missed.error_message
+    assert owner.task_subjects() == ["Drop me", "Keep me"], "kept one more run"
+    gone = sync_now()
+    assert (gone.deleted, owner.task_subjects()) == (1, ["Keep me"])
+    assert _quiet(sync_now()) == {}

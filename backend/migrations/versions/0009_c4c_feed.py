@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reconciled_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenant.id"], name=op.f("fk_c4c_feed_tenant_id_tenant"),
             ondelete="CASCADE",
@@ -44,6 +45,7 @@ def upgrade() -> None:
         sa.Column("processor_id", sa.String(length=40), nullable=True),
         sa.Column("account_id", sa.String(length=20), nullable=True),
         sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenant.id"], name=op.f("fk_c4c_record_tenant_id_tenant"),
             ondelete="CASCADE",
