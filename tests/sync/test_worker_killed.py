@@ -23,15 +23,17 @@ from backend.jobs.single_flight import HEARTBEAT_STALE, lock_name, sync_job_id
 from backend.models import Mailbox, Run, SyncItem
 from backend.models.run import RunOutcome, Trigger
 from backend.storage.db import utcnow
-from backend.sync import status
+from backend.sync import employees, status
 from backend.sync.markers import wanted_markers
 from emulators.c4c import C4CEmulator
+from emulators.c4c.seed import seed_employees
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_contact
 from tests.support.world import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACTS, WITHOUT_SURNAME = 2000, 20
+SAP_TASKS = 1200
 
 
 def _worker(resources: Resources) -> subprocess.Popen:
@@ -137,3 +139,50 @@ def _next_run_after(session, mailbox_id: int, deadline: float) -> Run:
             return runs[-1]
         time.sleep(0.2)
     raise AssertionError("the mailbox did not run again")
+
+
+def _tasks(box) -> list[str]:
+    folder = box.distinguished("tasks")
+    return [subject for item in box.items_in(folder.id) for subject in item.texts("Subject")]
+
+
+def test_killed_in_a_large_first_download_from_sap_then_no_copy_is_made_twice(
+    app, resources: Resources, ews: EwsEmulator, c4c: C4CEmulator, session, tenant, mailbox
+) -> None:
+    store = c4c.service.store
+    seed_employees(store, (("Anna", "Sales", ADDRESS),))
+    employees.match_tenant(session, tenant, resources.cipher, resources.settings)
+    session.commit()
+    [anna] = (row["EmployeeID"] for row in store.all("EmployeeCollection"))
+    for number in range(SAP_TASKS):
+        store.create("TasksCollection", {"Subject": f"Task {number:04d}", "ProcessorPartyID": anna})
+    box = ews.store.mailbox(ADDRESS)
+
+    worker = _worker(resources)
+    try:
+        enqueue_sync(resources.redis, mailbox.id, Trigger.SCHEDULE, timeout=600)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(_tasks(box)) < 300:
+            time.sleep(0.05)
+        _kill_with_work_horse(worker.pid)
+    finally:
+        worker.wait(timeout=30)
+    made_before = len(_tasks(box))
+    assert 300 <= made_before < SAP_TASKS, f"killed mid-way: {_worker_said(resources)}"
+
+    use_app(app)
+    _until_expired(resources, lock_name(mailbox.id))
+    enqueue_due_mailboxes(clock=lambda: utcnow() + HEARTBEAT_STALE)
+    worker = _worker(resources)
+    try:
+        run = _next_run_after(session, mailbox.id, deadline=time.monotonic() + 240)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    subjects = Counter(_tasks(box))
+    assert len(subjects) == SAP_TASKS and max(subjects.values()) == 1, "each task once"
+    items = session.scalars(
+        select(SyncItem).where(SyncItem.mailbox_id == mailbox.id, SyncItem.item_type == "TASK")
+    ).all()
+    assert len(items) == SAP_TASKS and all(item.mailbox_item_id for item in items)
