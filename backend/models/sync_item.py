@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.types import ItemType
@@ -50,7 +50,12 @@ class SyncItem(Base):
     marker_detail: Mapped[str | None] = mapped_column(String(200))
     """The marker words set on the mailbox item now (``None``: no markers); see ``markers``."""
     missing_side: Mapped[str | None] = mapped_column(String(8))
-    """``MAILBOX`` or ``C4C`` once a run found that side gone; the copy waits one more run."""
+    """``MAILBOX`` or ``C4C`` once a run found that side gone, ``SCOPE`` once the C4C record of a
+    copy from SAP is no longer the user's; the copy waits one more run."""
+    from_sap: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The mailbox item is a copy the sync made of a C4C record of the user's."""
+    changed_here: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A copy from SAP the user has changed in the mailbox since (it is never removed)."""
     missed_runs: Mapped[int] = mapped_column(default=0)
     temporary_failures: Mapped[int] = mapped_column(default=0)
     last_synced_at: Mapped[datetime | None]

@@ -47,6 +47,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
                 state=SyncItemState.PENDING,
                 c4c_object_id=entity["ObjectID"],
                 external_id=new_reference(ctx.mailbox.id),
+                from_sap=True,
             )
             ctx.session.add(item)
         record = mapping.to_record(entity, None)

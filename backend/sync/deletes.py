@@ -13,7 +13,7 @@ from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
 from backend.sync import issues
 from backend.sync.errors import Classification, SyncError
-from backend.sync.planner import C4C, MAILBOX, allows_down, allows_up
+from backend.sync.planner import C4C, MAILBOX, SCOPE, allows_down, allows_up, up_hash
 
 if TYPE_CHECKING:
     from backend.sync.writer import TypeWriter
@@ -33,6 +33,8 @@ def recheck(writer: TypeWriter, item: SyncItem, side: str | None) -> None:
             allowed=copies and allows_up(writer.settings.direction),
             direction=Direction.UP,
         )  # fmt: skip
+    elif side == SCOPE:
+        leave(writer, item)
     elif side == C4C:
         _recheck(
             writer, item,
@@ -93,12 +95,12 @@ def _failed(
         writer._fail(item, found, where, direction, operation)
         return True
     if operation is Operation.READ:
-        _came_back(writer, item)
+        came_back(writer, item)
         return True
     return False
 
 
-def _came_back(writer: TypeWriter, item: SyncItem) -> None:
+def came_back(writer: TypeWriter, item: SyncItem) -> None:
     item.missing_side = None
     item.missed_runs = 0
     issues.resolve(
@@ -123,3 +125,59 @@ def unlink(writer: TypeWriter, item: SyncItem, *, clear_markers: bool = False) -
     )
     ctx.session.delete(item)
     writer._commit()
+
+
+LEFT_SCOPE = Classification(
+    IssueCode.NOT_FOUND,
+    "No longer yours in SAP (it was given to someone else); the copy leaves your mailbox on the "
+    "next sync unless it is yours again",
+    backend_code="LeftScope",
+)
+KEPT_EDITED = Classification(
+    IssueCode.CONFLICT,
+    "No longer yours in SAP, but you changed your copy: it was kept, and your changes go on "
+    "syncing to SAP. Delete it yourself if you no longer need it",
+    backend_code="LeftScopeEdited",
+)
+
+
+def left(writer: TypeWriter, item: SyncItem) -> None:
+    """The record of a copy from SAP is no longer the user's: it goes next run unless it is
+    theirs again by then."""
+    item.missing_side = SCOPE
+    item.missed_runs = 1
+    writer._issue(item, LEFT_SCOPE, Source.C4C, Direction.DOWN, Operation.DELETE, True)
+    writer._commit()
+
+
+def leave(writer: TypeWriter, item: SyncItem) -> None:
+    """Remove the copy whose record stayed someone else's, unless the user changed it since it
+    came (then it stays theirs, linked, and an issue says so) or the tenant keeps copies."""
+    ctx, mapping = writer.ctx, writer.mapping
+    try:
+        record = ctx.provider.get(mapping.item_type, item.mailbox_item_id)
+    except Exception as error:
+        found = ctx.classify_mailbox(error)
+        if found.code is IssueCode.NOT_FOUND:
+            unlink(writer, item)
+        else:
+            writer._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.READ)
+        return
+    edited = item.changed_here or up_hash(mapping, record) != item.mailbox_hash
+    if edited or not (ctx.tenant.config.delete_copies and allows_down(writer.settings.direction,
+                                                                      mapping)):  # fmt: skip
+        item.from_sap = False
+        came_back(writer, item)
+        if edited:
+            writer._issue(item, KEPT_EDITED, Source.ENGINE, Direction.DOWN, Operation.DELETE, True)
+            writer._commit()
+        return
+    try:
+        ctx.provider.delete(mapping.item_type, item.mailbox_item_id)
+    except Exception as error:
+        found = ctx.classify_mailbox(error)
+        if found.code is not IssueCode.NOT_FOUND:
+            writer._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.DELETE)
+            return
+    ctx.run.deleted += 1
+    unlink(writer, item)

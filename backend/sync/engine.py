@@ -181,7 +181,9 @@ class Engine:
             )
         ).all()
         ctx.run.items_read += len(changes.upserted) + len(taken.entities)
-        steps = plan(mapping, settings.direction, changes, taken.entities, items, taken.mine)
+        steps = plan(
+            mapping, settings.direction, changes, taken.entities, items, taken.mine, taken.left
+        )
         return TypeWork(mapping, settings, state, changes, steps, taken.upto)
 
     def _from_c4c(

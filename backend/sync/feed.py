@@ -26,7 +26,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -271,6 +271,8 @@ class Concerning:
     """The ``ObjectID``s of the records that are its user's in SAP."""
     upto: int
     """The feed's sequence number they were taken up to (the mailbox's next cursor)."""
+    left: set[str] = field(default_factory=set)
+    """The ``ObjectID``s of linked records that changed and are no longer its user's."""
 
 
 def concerning(
@@ -294,6 +296,7 @@ def concerning(
         C4CRecord.seq <= upto,
     ]
     found: dict[str, C4CRecord] = {}
+    linked_ids: set[str] = set()
     if after is not None:
         window.append(C4CRecord.seq > after)
         linked = select(SyncItem.c4c_object_id).where(
@@ -305,6 +308,8 @@ def concerning(
             select(C4CRecord).where(*window, C4CRecord.object_id.in_(linked))
         ):
             found[record.object_id] = record
+            if record.deleted_at is None:
+                linked_ids.add(record.object_id)
     mine: set[str] = set()
     if employee is not None and mapping.owners:
         theirs = select(C4CRecord).where(
@@ -314,7 +319,8 @@ def concerning(
             found[record.object_id] = record
             mine.add(record.object_id)
     entities = [_entity(record) for record in sorted(found.values(), key=_by_seq)]
-    return Concerning(entities, mine, upto)
+    left = linked_ids - mine if employee is not None and mapping.owners else set()
+    return Concerning(entities, mine, upto, left)
 
 
 def _entity(record: C4CRecord) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from backend.models.types import Direction
 from backend.sync.mapping import Links, TypeMapping, fingerprint
 
 LINK_FIELDS = frozenset({"AccountID", "PrimaryContactID"})
-MAILBOX, C4C = "MAILBOX", "C4C"
+MAILBOX, C4C, SCOPE = "MAILBOX", "C4C", "SCOPE"
 DELETED = "__deleted"
 """Set on a C4C change that is the object's deletion (its ``ObjectID`` is all that is known)."""
 
@@ -46,6 +46,10 @@ class StepKind(StrEnum):
     """One side of a linked pair disappeared: unlink now, delete the copy next run."""
     RECHECK = "RECHECK"
     """A side was missing last run: if it still is, delete the copy (per policy)."""
+    LEFT = "LEFT"
+    """A copy from SAP whose record is no longer the user's: it goes next run unless it is again."""
+    BACK = "BACK"
+    """A copy about to go whose record is the user's again: it stays."""
     DESELECTED = "DESELECTED"
     """The item is no longer selected for sync (e.g. its "SAP" category was removed)."""
     RETRY = "RETRY"
@@ -53,7 +57,7 @@ class StepKind(StrEnum):
     cut short (a worker killed mid-run): try it again."""
 
 
-DESTRUCTIVE = frozenset({StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.RECHECK})
+DESTRUCTIVE = frozenset({StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.RECHECK, StepKind.LEFT})
 """Steps that may overwrite or delete what the person has; they count for the guard."""
 
 
@@ -102,11 +106,13 @@ def plan(
     c4c_changed: Iterable[dict[str, Any]],
     items: Iterable[SyncItem],
     mine: frozenset[str] | set[str] = frozenset(),
+    left: frozenset[str] | set[str] = frozenset(),
 ) -> list[Step]:
     """The steps of one item type, in the order they are applied.
 
     ``mine`` are the ``ObjectID``s among ``c4c_changed`` that are the user's in SAP: those the
-    mailbox has no copy of are created there.
+    mailbox has no copy of are created there. ``left`` are those that are no longer the user's:
+    the mailbox's copies of them go (after one more run).
     """
     items = list(items)
     by_mailbox = {i.mailbox_item_id: i for i in items if i.mailbox_item_id}
@@ -138,6 +144,9 @@ def plan(
                 steps.append(Step(StepKind.GONE, item, side=C4C))
             else:
                 handled.discard(item.id)  # rechecked below
+            continue
+        if _leaving(item, left, mine):
+            steps.append(Step(_leave_kind(item), item, record, entity))
             continue
         kind = linked_step(mapping, item, record, entity, up, down, again=_temporarily_failed(item))
         steps.append(Step(kind or StepKind.TOUCH, item, record, entity))
@@ -171,6 +180,10 @@ def plan(
         if item is None and object_id in mine and down:
             steps.append(Step(StepKind.CREATE_DOWN, None, None, entity))
             continue
+        if item is not None and item.id not in handled and _leaving(item, left, mine):
+            handled.add(item.id)
+            steps.append(Step(_leave_kind(item), item, None, entity))
+            continue
         if item is None or item.id in handled or item.missing_side or not down:
             continue
         kind = linked_step(mapping, item, None, entity, up, down, again=_temporarily_failed(item))
@@ -185,6 +198,21 @@ def plan(
         elif _interrupted(item, up) or _temporarily_failed(item):
             steps.append(Step(StepKind.RETRY, item))
     return steps
+
+
+def _leaving(
+    item: SyncItem, left: set[str] | frozenset[str], mine: set[str] | frozenset[str]
+) -> bool:
+    """A copy from SAP that stops being the user's now, or is theirs again while about to go."""
+    if not item.from_sap:
+        return False
+    if item.missing_side == SCOPE:
+        return item.c4c_object_id in mine
+    return item.missing_side is None and item.c4c_object_id in left
+
+
+def _leave_kind(item: SyncItem) -> StepKind:
+    return StepKind.BACK if item.missing_side == SCOPE else StepKind.LEFT
 
 
 def deleted(entity: dict[str, Any] | None) -> bool:

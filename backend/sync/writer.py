@@ -163,6 +163,8 @@ class TypeWriter:
                 StepKind.RECHECK: lambda s: self.recheck(s.item, s.side),
                 StepKind.DESELECTED: lambda s: self.deselected(s.item),
                 StepKind.ADOPT: lambda s: copies.adopt(self, s),
+                StepKind.LEFT: lambda s: deletes.left(self, s.item),
+                StepKind.BACK: lambda s: deletes.came_back(self, s.item),
             }.get(step.kind)
             if handler is not None:
                 handler(step)
@@ -262,6 +264,7 @@ class TypeWriter:
             return
         item.c4c_etag = new_etag or item.c4c_etag
         item.mailbox_change_key = record.change_key
+        item.changed_here = item.from_sap
         ctx.run.updated += 1
         self._synced(item, up_hash(self.mapping, record))
 

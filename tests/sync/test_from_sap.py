@@ -22,6 +22,7 @@ from backend.models.run import RunOutcome
 from backend.models.tenant import FromSap
 from backend.models.types import ItemType
 from backend.sync import employees
+from backend.sync import issues as issue_service
 from emulators.base import Emulator, Fault
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_employees
@@ -211,3 +212,37 @@ def test_a_record_deleted_in_sap_leaves_the_mailbox_on_the_second_miss(
     gone = sync_now()
     assert (gone.deleted, owner.task_subjects()) == (1, ["Keep me"])
     assert _quiet(sync_now()) == {}
+
+
+def test_a_copy_no_longer_the_users_leaves_on_the_next_run_unless_they_changed_it(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    session: Session,
+    mailbox: Mailbox,
+) -> None:
+    anna, kim = people["Anna"], people["Kim"]
+    handed = crm.create("ContactCollection", {"FirstName": "Hal", "LastName": "Handed",
+                                              "OwnerID": anna}, None)  # fmt: skip
+    edited = crm.create("ContactCollection", {"FirstName": "Eve", "LastName": "Edited",
+                                              "OwnerID": anna}, None)  # fmt: skip
+    assert sync_now().created == 2
+    [eve] = [i for i in owner.contact_ids() if owner.contact(i).first == "Eve"]
+    owner.edit_contact(eve, job_title="Buyer")
+    assert _quiet(sync_now()) == {"updated": 1}
+
+    for contact in (handed, edited):
+        crm.update("ContactCollection", contact["ObjectID"], {"OwnerID": kim}, None)
+    marked = sync_now()
+    assert marked.outcome is RunOutcome.SUCCEEDED, marked.error_message
+    assert owner.contact_names() == ["Eve Edited", "Hal Handed"], "both kept one more run"
+    gone = sync_now()
+    assert (gone.deleted, owner.contact_names()) == (1, ["Eve Edited"])
+    [kept] = [issue for issue in issue_service.open_issues(session, mailbox.id)
+              if issue.backend_code == "LeftScopeEdited"]  # fmt: skip
+    assert kept.title == "Eve Edited"
+    assert _quiet(sync_now()) == {}
+    crm.update("ContactCollection", edited["ObjectID"], {"JobTitle": "Head buyer"}, None)
+    still = sync_now()
+    assert _quiet(still) == {"updated": 1, "issues_resolved": 1}, "the kept copy still syncs"

@@ -62,6 +62,13 @@ def upgrade() -> None:
     ):  # fmt: skip
         op.create_index(f"ix_c4c_record_{name}", "c4c_record", ["tenant_id", "entity_set", column])
     op.create_index("ix_sync_item_type_object", "sync_item", ["item_type", "c4c_object_id"])
+    with op.batch_alter_table("sync_item") as batch_op:
+        batch_op.add_column(
+            sa.Column("from_sap", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("changed_here", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     with op.batch_alter_table("mailbox_item_state") as batch_op:
         batch_op.add_column(sa.Column("c4c_seq", sa.BigInteger(), nullable=True))
         batch_op.drop_column("c4c_since")
@@ -71,6 +78,9 @@ def downgrade() -> None:
     with op.batch_alter_table("mailbox_item_state") as batch_op:
         batch_op.add_column(sa.Column("c4c_since", sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_column("c4c_seq")
+    with op.batch_alter_table("sync_item") as batch_op:
+        batch_op.drop_column("changed_here")
+        batch_op.drop_column("from_sap")
     op.drop_index("ix_sync_item_type_object", table_name="sync_item")
     op.drop_table("c4c_record")
     op.drop_table("c4c_feed")
