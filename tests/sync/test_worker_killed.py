@@ -89,18 +89,7 @@ def test_killed_mid_run_then_the_next_tick_runs_it_again_cleanly(
 
     session.expire_all()
     assert status.is_ongoing(session.get(Mailbox, mailbox.id)), "the dead run left its stage"
-    use_app(app)
-    _until_expired(resources, lock_name(mailbox.id))
-    # A tick once the dead job's heartbeat is stale (the clock is moved, not waited for):
-    # it sweeps the dead run and queues the mailbox again.
-    enqueue_due_mailboxes(clock=lambda: utcnow() + HEARTBEAT_STALE)
-    assert sync_job_id(mailbox.id) in Queue(queues.SYNC, connection=resources.redis).job_ids
-    worker = _worker(resources)
-    try:
-        run = _next_run_after(session, mailbox.id, deadline=time.monotonic() + 180)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=30)
+    run = _run_again_after_the_kill(app, resources, session, mailbox.id)
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     interrupted = session.scalars(select(Run).where(Run.mailbox_id == mailbox.id)).all()
     assert [r.outcome for r in interrupted].count(RunOutcome.INTERRUPTED) == 1
@@ -118,6 +107,22 @@ def test_killed_mid_run_then_the_next_tick_runs_it_again_cleanly(
     folder = box.folder_by_path("Contacts", "SAP Contacts")
     tagged = [i for i in box.items_in(folder.id) if "Sync Error" in i.texts("Categories")]
     assert len(tagged) == WITHOUT_SURNAME
+
+
+def _run_again_after_the_kill(app, resources: Resources, session, mailbox_id: int) -> Run:
+    """The run a new worker makes of the mailbox once the dead worker's lock has expired."""
+    use_app(app)
+    _until_expired(resources, lock_name(mailbox_id))
+    # A tick once the dead job's heartbeat is stale (the clock is moved, not waited for):
+    # it sweeps the dead run and queues the mailbox again.
+    enqueue_due_mailboxes(clock=lambda: utcnow() + HEARTBEAT_STALE)
+    assert sync_job_id(mailbox_id) in Queue(queues.SYNC, connection=resources.redis).job_ids
+    worker = _worker(resources)
+    try:
+        return _next_run_after(session, mailbox_id, deadline=time.monotonic() + 240)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
 
 
 def _until_expired(resources: Resources, key: str) -> None:
@@ -170,15 +175,7 @@ def test_killed_in_a_large_first_download_from_sap_then_no_copy_is_made_twice(
     made_before = len(_tasks(box))
     assert 300 <= made_before < SAP_TASKS, f"killed mid-way: {_worker_said(resources)}"
 
-    use_app(app)
-    _until_expired(resources, lock_name(mailbox.id))
-    enqueue_due_mailboxes(clock=lambda: utcnow() + HEARTBEAT_STALE)
-    worker = _worker(resources)
-    try:
-        run = _next_run_after(session, mailbox.id, deadline=time.monotonic() + 240)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=30)
+    run = _run_again_after_the_kill(app, resources, session, mailbox.id)
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     subjects = Counter(_tasks(box))
     assert len(subjects) == SAP_TASKS and max(subjects.values()) == 1, "each task once"
