@@ -181,6 +181,7 @@ def create_blueprint() -> Blueprint:
     )
 
     @calendar.get("/calendarView/delta")
+    @calendar.get("/calendarView/delta()")
     def calendar_view_delta() -> Response:
         folder = g.mailbox.default_folder("calendar")
         return delta(EVENT, {folder.id}, "calendarView", calendar=True)

@@ -92,6 +92,10 @@ def delete(kind: ItemType, item: Item) -> Response:
     return answer(None, 204)
 
 
+DELTA_FORMS = ("delta", "delta()")
+"""The delta query as a path segment and as an OData function call: Graph answers both."""
+
+
 def add_collection_routes(
     blueprint: Blueprint,
     kind: ItemType,
@@ -101,8 +105,9 @@ def add_collection_routes(
     with_delta: bool = True,
 ) -> None:
     """Listing (GET) and creating (POST) the items of the folder at each of ``rules``, and
-    (``with_delta``) the folder's delta query at ``<rule>/delta``; ``find`` takes the rule's
-    arguments and returns the folder (or raises 404)."""
+    (``with_delta``) the folder's delta query at ``<rule>/delta``, or ``<rule>/delta()`` as an
+    OData function call (Microsoft's Graph SDK sends that form, and Graph accepts both);
+    ``find`` takes the rule's arguments and returns the folder (or raises 404)."""
 
     def list_items(**args: str) -> Response:
         return listing(kind, find(**args), _plural(kind))
@@ -118,7 +123,8 @@ def add_collection_routes(
         blueprint.add_url_rule(rule, f"list_{kind.name}s", list_items, methods=["GET"])
         blueprint.add_url_rule(rule, f"create_{kind.name}", create_item, methods=["POST"])
         if with_delta:
-            blueprint.add_url_rule(f"{rule}/delta", f"{kind.name}s_delta", delta_items)
+            for form in DELTA_FORMS:
+                blueprint.add_url_rule(f"{rule}/{form}", f"{kind.name}s_delta", delta_items)
 
 
 def add_item_routes(

@@ -116,3 +116,20 @@ def test_to_do_tasks_delta_reports_completed_and_deleted_tasks(graph: Graph) -> 
     assert [(t["id"], t.get("status"), t.get("@removed")) for t in changes] == [
         (first["id"], "completed", None), (second["id"], None, {"reason": "deleted"}),
     ]  # fmt: skip
+
+
+def test_delta_as_an_odata_function_call_answers_as_the_path_segment_does(graph: Graph) -> None:
+    """Microsoft's Graph SDK asks ``.../delta()``; Graph answers it like ``.../delta``."""
+    graph.ok("POST", "/me/contacts", json={"givenName": "Fn"})
+    start = {"dateTime": "2026-12-02T09:00:00", "timeZone": "UTC"}
+    end = {"dateTime": "2026-12-02T10:00:00", "timeZone": "UTC"}
+    graph.ok("POST", "/me/events", json={"subject": "Fn", "start": start, "end": end})
+    window = "startDateTime=2026-12-01T00:00:00Z&endDateTime=2026-12-08T00:00:00Z"
+    for path in ("/me/contacts/delta", "/me/mailFolders/inbox/messages/delta",
+                 f"/me/calendarView/delta?{window}"):  # fmt: skip
+        segment, function = path, path.replace("/delta", "/delta()")
+        as_segment, as_function = rounds(graph, segment)[0], rounds(graph, function)[0]
+        assert as_function == as_segment, path
+    assert rounds(graph, "/me/contacts/delta()")[0][0][0]["givenName"] == "Fn"
+    odd = graph.call("GET", "/me/contacts/delta(x)")
+    assert error_of(odd)[0] in (400, 404)
