@@ -33,7 +33,7 @@ from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
 from backend.models.tenant import FromSap, ItemTypeSettings
-from backend.models.types import IssueCode
+from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
 from backend.storage.db import utcnow
 from backend.sync import alerts, connect, feed, issues, markers, status
@@ -200,7 +200,15 @@ class Engine:
         )  # fmt: skip
         theirs = ctx.employee if settings.from_sap is FromSap.THEIRS else None
         state = ctx.mailbox.item_state(mapping.item_type)
-        return feed.concerning(ctx.session, kept, ctx.mailbox.id, mapping, state.c4c_seq, theirs)
+        accounts_after = None
+        if mapping.item_type is ItemType.CONTACT and theirs is not None:
+            accounts = MAPPINGS[ItemType.ACCOUNT]
+            feed.refresh(ctx.session, ctx.tenant.id, ctx.c4c, accounts, fresh_since=fresh_since,
+                         lock=self.lock, reconcile_every=every)  # fmt: skip
+            accounts_after = ctx.mailbox.item_state(ItemType.ACCOUNT).c4c_seq
+        return feed.concerning(
+            ctx.session, kept, ctx.mailbox.id, mapping, state.c4c_seq, theirs, accounts_after
+        )
 
     def _mailbox_changes(
         self, ctx: RunContext, mapping: TypeMapping, cursor: str | None

@@ -282,12 +282,15 @@ def concerning(
     mapping: TypeMapping,
     after: int | None,
     employee: str | None,
+    accounts_after: int | None = None,
 ) -> Concerning:
     """The records above ``after`` (every one, when ``None``) that concern the mailbox.
 
     Args:
         employee: the user's C4C employee, whose records come down (``None``: only changes of
             linked records do).
+        accounts_after: for contacts, the mailbox's cursor in the accounts' feed: the contacts
+            of accounts that became the user's since come too, whatever their own number.
     """
     upto = feed.seq
     window = [
@@ -315,7 +318,15 @@ def concerning(
         theirs = select(C4CRecord).where(
             *window, C4CRecord.deleted_at.is_(None), _theirs(feed, employee)
         )
-        for record in session.scalars(theirs):
+        gained = []
+        if feed.entity_set == CONTACTS and after is not None and accounts_after is not None:
+            gained = session.scalars(
+                select(C4CRecord).where(
+                    *window[:3], C4CRecord.deleted_at.is_(None),
+                    C4CRecord.account_id.in_(_accounts_of(feed, employee, accounts_after)),
+                )
+            )  # fmt: skip
+        for record in (*session.scalars(theirs), *gained):
             found[record.object_id] = record
             mine.add(record.object_id)
     entities = [_entity(record) for record in sorted(found.values(), key=_by_seq)]
@@ -337,10 +348,16 @@ def _theirs(feed: C4CFeed, employee: str) -> Any:
     """The condition of a record being ``employee``'s in SAP."""
     conditions = [C4CRecord.owner_id == employee, C4CRecord.processor_id == employee]
     if feed.entity_set == CONTACTS:
-        accounts = select(C4CRecord.account_id).where(
-            C4CRecord.tenant_id == feed.tenant_id,
-            C4CRecord.entity_set == ACCOUNTS,
-            C4CRecord.owner_id == employee,
-        )
-        conditions.append(C4CRecord.account_id.in_(accounts))
+        conditions.append(C4CRecord.account_id.in_(_accounts_of(feed, employee)))
     return or_(*conditions)
+
+
+def _accounts_of(feed: C4CFeed, employee: str, after: int | None = None) -> Any:
+    """The ``AccountID``s of the accounts ``employee`` owns (that changed after ``after``)."""
+    accounts = select(C4CRecord.account_id).where(
+        C4CRecord.tenant_id == feed.tenant_id,
+        C4CRecord.entity_set == ACCOUNTS,
+        C4CRecord.owner_id == employee,
+        C4CRecord.deleted_at.is_(None),
+    )
+    return accounts if after is None else accounts.where(C4CRecord.seq > after)

@@ -246,3 +246,22 @@ def test_a_copy_no_longer_the_users_leaves_on_the_next_run_unless_they_changed_i
     crm.update("ContactCollection", edited["ObjectID"], {"JobTitle": "Head buyer"}, None)
     still = sync_now()
     assert _quiet(still) == {"updated": 1, "issues_resolved": 1}, "the kept copy still syncs"
+
+
+def test_the_contacts_of_an_account_that_becomes_the_users_come_with_it(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+) -> None:
+    account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
+                         None)  # fmt: skip
+    crm.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
+                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    assert _quiet(sync_now()) == {}
+    assert owner.contact_names() == []
+
+    crm.update("CorporateAccountCollection", account["ObjectID"], {"OwnerID": people["Anna"]}, None)
+    assert _quiet(sync_now()) == {"created": 2}, "the account and its contact"
+    assert owner.contact_names() == ["Gus Globex"]
+    assert _quiet(sync_now()) == {}
