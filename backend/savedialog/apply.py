@@ -40,7 +40,7 @@ from backend.storage.db import utcnow
 from backend.sync import issues, markers
 from backend.sync.errors import SyncError
 from backend.sync.mapping import Links
-from backend.sync.planner import LINK_FIELDS, up_hash
+from backend.sync.planner import LINK_FIELDS, c4c_link, mailbox_link, up_hash
 from backend.sync.writer import mark_synced
 
 log = logging.getLogger(__name__)
@@ -186,6 +186,8 @@ class _Submit:
         now = utcnow()
         item.c4c_object_id, item.c4c_etag = object_id, etag
         item.mailbox_change_key = record.change_key
+        item.mailbox_link = mailbox_link(ctx.mapping, record)
+        item.c4c_link = c4c_link(ctx.mapping, {"AccountID": links.account_id})
         mark_synced(item, up_hash(ctx.mapping, record), now)
         ref = issues.ItemRef(ctx.mapping.item_type, record.id, object_id, record.title)
         issues.resolve(self.session, ctx.mailbox, ref, how=Resolution.USER_FIX, now=now)

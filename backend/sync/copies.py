@@ -55,6 +55,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
         item.c4c_etag = etag_of(entity)
         item.c4c_hash = down_hash(mapping, entity)
         item.mailbox_hash = up_hash(mapping, record)
+        writer.links_seen(item, record, entity)
         ctx.session.commit()
         try:
             made = ctx.provider.create(mapping.item_type, record)

@@ -174,6 +174,7 @@ def _already_created(writer: TypeWriter, items: list[SyncItem]) -> dict[str, dic
 def _linked(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict) -> None:
     item.c4c_object_id = entity["ObjectID"]
     item.c4c_etag = etag_of(entity)
+    writer.links_seen(item, record, entity)
     _remember(writer, entity)
     writer._synced(item, up_hash(writer.mapping, record))
 
@@ -181,6 +182,7 @@ def _linked(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict
 def _paired(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict) -> None:
     """A new mailbox item turned out to be an object C4C already has: link, then reconcile."""
     item.c4c_object_id = entity["ObjectID"]
+    writer.links_seen(item, record, entity)
     _remember(writer, entity)
     if down_hash(writer.mapping, entity) == up_hash(writer.mapping, record):
         item.c4c_etag = etag_of(entity)

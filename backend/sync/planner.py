@@ -91,6 +91,25 @@ def down_hash(mapping: TypeMapping, entity: dict[str, Any]) -> str:
     return fingerprint({k: v for k, v in values.items() if k not in LINK_FIELDS})
 
 
+def mailbox_link(mapping: TypeMapping, record: ItemRecord) -> str | None:
+    """The fingerprint of the account a mailbox item names (``None`` where links do not count)."""
+    if not mapping.account_link:
+        return None
+    name = (mapping.hints(record).account_name or "").strip().lower()
+    return fingerprint({"account": name or None})
+
+
+def c4c_link(mapping: TypeMapping, values: dict[str, Any]) -> str | None:
+    """The fingerprint of the account C4C links an object to (its ``AccountID``)."""
+    if not mapping.account_link:
+        return None
+    return fingerprint({"account": values.get("AccountID") or None})
+
+
+def _moved(kept: str | None, now: str | None) -> bool:
+    return kept is not None and now is not None and kept != now
+
+
 def allows_up(direction: Direction) -> bool:
     return direction in (Direction.BOTH, Direction.UP)
 
@@ -245,8 +264,21 @@ def linked_step(
     c4c_seen = down_hash(mapping, entity) if c4c_other_version else item.c4c_hash
     mailbox_new = record is not None and mailbox_seen != item.mailbox_hash
     c4c_new = entity is not None and c4c_seen != item.c4c_hash
-    if not (mailbox_new or c4c_new or again):
+    moved_here = record is not None and _moved(item.mailbox_link, mailbox_link(mapping, record))
+    moved_there = (
+        entity is not None and c4c_other_version
+        and _moved(item.c4c_link, c4c_link(mapping, entity))
+    )  # fmt: skip
+    if not (mailbox_new or c4c_new or again or moved_here or moved_there):
         return StepKind.TOUCH if record is not None or c4c_other_version else None
+    if moved_here or moved_there:
+        here, there = mailbox_new or moved_here, c4c_new or moved_there
+        if here and there and up and down:
+            return StepKind.CONFLICT
+        if here and up and not there:
+            return StepKind.UPDATE_UP
+        if there and down and not here:
+            return StepKind.UPDATE_DOWN
     mailbox_ahead = mailbox_seen != item.content_hash
     c4c_ahead = c4c_seen != item.content_hash
     if mailbox_seen == c4c_seen:

@@ -31,8 +31,10 @@ from backend.sync.planner import (
     StepKind,
     allows_down,
     allows_up,
+    c4c_link,
     down_hash,
     linked_step,
+    mailbox_link,
     up_hash,
 )
 
@@ -185,9 +187,16 @@ class TypeWriter:
         if record is not None:
             item.mailbox_hash = up_hash(self.mapping, record)
             item.mailbox_change_key = record.change_key
+            item.mailbox_link = mailbox_link(self.mapping, record)
         if entity is not None and etag_of(entity) != item.c4c_etag:
             item.c4c_hash = down_hash(self.mapping, entity)
             item.c4c_etag = etag_of(entity)
+            item.c4c_link = c4c_link(self.mapping, entity)
+
+    def links_seen(self, item: SyncItem, record: ItemRecord, values: dict[str, Any]) -> None:
+        """Remember the account each side names now that they were written (moves are news)."""
+        item.mailbox_link = mailbox_link(self.mapping, record)
+        item.c4c_link = c4c_link(self.mapping, values)
 
     def _settled(self, step: Step) -> None:
         """Both sides hold the same values again: in sync, with nothing to write."""
@@ -265,6 +274,7 @@ class TypeWriter:
         item.c4c_etag = new_etag or item.c4c_etag
         item.mailbox_change_key = record.change_key
         item.changed_here = item.from_sap
+        self.links_seen(item, record, values)
         ctx.run.updated += 1
         self._synced(item, up_hash(self.mapping, record))
 
@@ -343,6 +353,7 @@ class TypeWriter:
         item.mailbox_change_key = written.change_key
         item.c4c_etag = etag_of(entity)
         item.title = record.title or item.title
+        self.links_seen(item, record, entity)
         ctx.run.updated += 1
         self._synced(item, down_hash(self.mapping, entity))
 

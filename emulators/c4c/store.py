@@ -76,6 +76,7 @@ class Store:
             row: dict[str, Any] = {item.name: None for item in entity_set.fields}
             row.update(values)
             row["ObjectID"] = object_id
+            self._derive(set_name, row)
             if entity_set.id_field:
                 row[entity_set.id_field] = f"{entity_set.id_prefix}{self._counters[set_name]:06d}"
             row["CreationOn"] = self._stamp(row)
@@ -92,6 +93,7 @@ class Store:
             values = self._validate(entity_set, payload, creating=False)
             self._remember(set_name, object_id, row)
             changed = {**row, **values}
+            self._derive(set_name, changed)
             self._stamp(changed)
             self.rows[set_name][object_id] = changed
             return changed
@@ -122,6 +124,16 @@ class Store:
                 self._undo = None
 
     # -- rules ---------------------------------------------------------------------------------
+
+    def _derive(self, set_name: str, row: dict[str, Any]) -> None:
+        """Fill what the server computes: a contact's ``AccountFormattedName`` (its account's)."""
+        if set_name == "ContactCollection":
+            account = next(
+                (a for a in self.rows["CorporateAccountCollection"].values()
+                 if row.get("AccountID") and a.get("AccountID") == row["AccountID"]),
+                None,
+            )  # fmt: skip
+            row["AccountFormattedName"] = account["Name"] if account else None
 
     def _employee(self, employee_id: str) -> bool:
         rows = self.rows["EmployeeCollection"].values()

@@ -44,6 +44,7 @@ class OwnedContact:
     last: str | None
     job_title: str | None
     tags: frozenset[str]
+    company: str | None = None
 
 
 class MailboxOwner(Protocol):
@@ -117,11 +118,12 @@ class OutlookOwner:
         found = self._contact(contact_id)
         return OwnedContact(
             found.id, found.given_name, found.surname, found.job_title,
-            frozenset(found.categories or ()),
+            frozenset(found.categories or ()), found.company_name,
         )  # fmt: skip
 
     def edit_contact(self, contact_id: str, **fields: str) -> None:
-        names = {"first": "given_name", "last": "surname", "job_title": "job_title"}
+        names = {"first": "given_name", "last": "surname", "job_title": "job_title",
+                 "company": "company_name"}  # fmt: skip
         found = self._contact(contact_id)
         for name, value in fields.items():
             setattr(found, names[name], value)
@@ -258,7 +260,8 @@ class GmailOwner:
     def contact(self, contact_id: str) -> OwnedContact:
         person, names = self._person(contact_id), self._group_names()
         name = (person.get("names") or [{}])[0]
-        title = (person.get("organizations") or [{}])[0].get("title")
+        organization = (person.get("organizations") or [{}])[0]
+        title = organization.get("title")
         groups = {
             names.get(m["contactGroupMembership"]["contactGroupResourceName"], "")
             for m in person.get("memberships", [])
@@ -266,8 +269,9 @@ class GmailOwner:
         }
         tags = groups - PRIVATE_GROUPS - {"SAP Contacts", "SAP Accounts", ""}
         return OwnedContact(
-            contact_id, name.get("givenName"), name.get("familyName"), title, frozenset(tags)
-        )
+            contact_id, name.get("givenName"), name.get("familyName"), title, frozenset(tags),
+            organization.get("name"),
+        )  # fmt: skip
 
     def edit_contact(self, contact_id: str, **fields: str) -> None:
         person = self._person(contact_id)
@@ -280,8 +284,12 @@ class GmailOwner:
             name["familyName"] = fields.get("last", name.get("familyName"))
             body["names"] = [name]
             changed.append("names")
-        if "job_title" in fields:
-            body["organizations"] = [{"title": fields["job_title"]}]
+        if "job_title" in fields or "company" in fields:
+            organization = dict((person.get("organizations") or [{}])[0])
+            organization.pop("metadata", None)
+            names = {"job_title": "title", "company": "name"}
+            organization.update({names[k]: v for k, v in fields.items() if k in names})
+            body["organizations"] = [organization]
             changed.append("organizations")
         self.people.people().updateContact(
             resourceName=contact_id, updatePersonFields=",".join(changed), body=body
@@ -431,11 +439,12 @@ class GraphOwner:
         found = self._call("GET", f"contacts/{contact_id}")
         return OwnedContact(
             found["id"], found.get("givenName"), found.get("surname"), found.get("jobTitle"),
-            frozenset(found.get("categories") or ()),
+            frozenset(found.get("categories") or ()), found.get("companyName"),
         )  # fmt: skip
 
     def edit_contact(self, contact_id: str, **fields: str) -> None:
-        names = {"first": "givenName", "last": "surname", "job_title": "jobTitle"}
+        names = {"first": "givenName", "last": "surname", "job_title": "jobTitle",
+                 "company": "companyName"}  # fmt: skip
         body = {names[name]: value for name, value in fields.items()}
         self._call("PATCH", f"contacts/{contact_id}", json=body)
 

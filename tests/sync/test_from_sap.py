@@ -265,3 +265,38 @@ def test_the_contacts_of_an_account_that_becomes_the_users_come_with_it(
     assert _quiet(sync_now()) == {"created": 2}, "the account and its contact"
     assert owner.contact_names() == ["Gus Globex"]
     assert _quiet(sync_now()) == {}
+
+
+def test_a_contact_moved_to_another_account_moves_on_the_other_side_too(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+) -> None:
+    anna = people["Anna"]
+    accounts = {
+        name: crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": anna}, None)
+        for name in ("Fabrikam", "Globex", "Initech")
+    }
+    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                            "AccountID": accounts["Fabrikam"]["AccountID"]},
+                      None)  # fmt: skip
+    sync_now()
+    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    assert owner.contact(copy).company == "Fabrikam"
+
+    owner.edit_contact(copy, company="Globex")
+    assert _quiet(sync_now()) == {"updated": 1}, "only the account changed, in the mailbox"
+    moved = crm.get("ContactCollection", jane["ObjectID"])
+    assert moved["AccountID"] == accounts["Globex"]["AccountID"]
+    assert _quiet(sync_now()) == {}
+
+    crm.update("ContactCollection", jane["ObjectID"],
+               {"AccountID": accounts["Initech"]["AccountID"]}, None)  # fmt: skip
+    assert _quiet(sync_now()) == {"updated": 1}, "only the account changed, in SAP"
+    assert owner.contact(copy).company == "Initech"
+    assert _quiet(sync_now()) == {}
+    assert (
+        crm.get("ContactCollection", jane["ObjectID"])["AccountID"]
+        == (accounts["Initech"]["AccountID"])
+    )

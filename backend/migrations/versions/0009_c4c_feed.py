@@ -69,6 +69,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("changed_here", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        batch_op.add_column(sa.Column("mailbox_link", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("c4c_link", sa.String(length=64), nullable=True))
     with op.batch_alter_table("mailbox_item_state") as batch_op:
         batch_op.add_column(sa.Column("c4c_seq", sa.BigInteger(), nullable=True))
         batch_op.drop_column("c4c_since")
@@ -79,6 +81,8 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column("c4c_since", sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_column("c4c_seq")
     with op.batch_alter_table("sync_item") as batch_op:
+        batch_op.drop_column("c4c_link")
+        batch_op.drop_column("mailbox_link")
         batch_op.drop_column("changed_here")
         batch_op.drop_column("from_sap")
     op.drop_index("ix_sync_item_type_object", table_name="sync_item")

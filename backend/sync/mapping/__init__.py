@@ -51,6 +51,8 @@ class TypeMapping:
     employee on the objects the sync creates), then the processor where there is one."""
     read_also: tuple[str, ...] = ()
     """Properties ``to_record`` reads beyond ``fields`` (e.g. the account's name)."""
+    account_link: bool = False
+    """Moving the item to another account is a change of its own, both ways (contacts)."""
 
     def canonical(self, entity: dict[str, Any]) -> dict[str, Any]:
         """The mapped properties of ``entity``, in the form ``to_c4c`` produces."""

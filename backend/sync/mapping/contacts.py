@@ -70,4 +70,5 @@ MAPPING = TypeMapping(
     hints,
     owners=("OwnerID",),
     read_also=("AccountFormattedName",),
+    account_link=True,
 )
