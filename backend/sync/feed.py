@@ -32,6 +32,7 @@ from typing import Any
 
 from redis.exceptions import LockError
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
@@ -182,11 +183,18 @@ def reconcile(session: Session, feed: C4CFeed, c4c: C4CClient, held: Held) -> in
 
 
 def _feed(session: Session, tenant_id: int, entity_set: str) -> C4CFeed:
+    """The tenant's feed of ``entity_set``, made if it is the first (another process making it
+    at the same moment wins: its row is used)."""
     feed = session.get(C4CFeed, (tenant_id, entity_set))
-    if feed is None:
-        feed = C4CFeed(tenant_id=tenant_id, entity_set=entity_set, seq=0)
-        session.add(feed)
-        session.flush()
+    if feed is not None:
+        return feed
+    try:
+        with session.begin_nested():
+            feed = C4CFeed(tenant_id=tenant_id, entity_set=entity_set, seq=0)
+            session.add(feed)
+    except IntegrityError:
+        feed = session.get(C4CFeed, (tenant_id, entity_set), populate_existing=True)
+        assert feed is not None
     return feed
 
 

@@ -137,3 +137,18 @@ def test_objects_deleted_in_c4c_are_found_by_the_reconcile_and_handed_on_once(
     assert set(gone) == {row["ObjectID"] for row in rows[10:13]}
     news = feed.concerning(session, kept, 1, CONTACTS, 90, None)
     assert news.entities == [], "no mailbox has them linked"
+
+
+def test_a_feed_another_process_started_is_used_not_made_again(
+    session: Session, resources, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    other = resources.session_factory()
+    try:
+        other.add(C4CFeed(tenant_id=tenant.id, entity_set="ContactCollection", seq=0))
+        other.commit()
+    finally:
+        other.close()
+    seed_contacts(c4c.service.store, 2)
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert kept.seq == 2
+    assert session.scalar(select(func.count()).select_from(C4CFeed)) == 1
