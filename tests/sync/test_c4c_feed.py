@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
@@ -139,16 +139,29 @@ def test_objects_deleted_in_c4c_are_found_by_the_reconcile_and_handed_on_once(
     assert news.entities == [], "no mailbox has them linked"
 
 
-def test_a_feed_another_process_started_is_used_not_made_again(
+def test_a_feed_another_run_starts_at_the_same_moment_is_used_not_made_again(
     session: Session, resources, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
 ) -> None:
-    other = resources.session_factory()
-    try:
-        other.add(C4CFeed(tenant_id=tenant.id, entity_set="ContactCollection", seq=0))
-        other.commit()
-    finally:
-        other.close()
+    """Two runs of the tenant start the same feed at once: the second one's insert meets the
+    row the first committed between its look and its write, and uses that row."""
+
+    raced: list[bool] = []
+
+    def the_other_run_commits_first(*_args: object) -> None:
+        if raced:
+            return
+        raced.append(True)
+        other = resources.session_factory()
+        try:
+            other.add(C4CFeed(tenant_id=tenant.id, entity_set="ContactCollection", seq=0))
+            other.commit()
+        finally:
+            other.close()
+
+    event.listen(session, "before_flush", the_other_run_commits_first)
     seed_contacts(c4c.service.store, 2)
     kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    event.remove(session, "before_flush", the_other_run_commits_first)
+    assert raced, "the other run committed between the look and the write"
     assert kept.seq == 2
     assert session.scalar(select(func.count()).select_from(C4CFeed)) == 1
