@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from backend.crm.batch import BatchResult, BatchWrite
 from backend.crm.errors import C4CConnectionError, C4CHTTPError
-from backend.crm.values import odata_quote, to_json_value
+from backend.crm.values import to_json_value
 
 if TYPE_CHECKING:
     from backend.crm.c4c import C4CClient
@@ -74,10 +74,9 @@ def create_chunk(
 
 
 def _already_created(client: C4CClient, entity_set: str, refs: list[str]) -> dict[str, BatchResult]:
-    found: dict[str, BatchResult] = {}
-    for start in range(0, len(refs), LOOKUP_SIZE):
-        group = refs[start : start + LOOKUP_SIZE]
-        condition = " or ".join(f"ExternalID eq {odata_quote(ref)}" for ref in group)
-        for entity in client.read(entity_set, filter=condition):
-            found[entity["ExternalID"]] = BatchResult(entity["ExternalID"], entity)
-    return found
+    lookups = client.read_matching(entity_set, "ExternalID", refs, chunk=LOOKUP_SIZE)
+    return {
+        entity["ExternalID"]: BatchResult(entity["ExternalID"], entity)
+        for _group, found in lookups
+        for entity in found
+    }

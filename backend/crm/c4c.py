@@ -175,6 +175,30 @@ class C4CClient:
         response = self.transport.send("GET", self._url(entity_set, object_id))
         return entity_from_json(response.json()["d"])
 
+    def read_matching(
+        self,
+        entity_set: str,
+        field: str,
+        values: list[str],
+        *,
+        chunk: int,
+        select: list[str] | None = None,
+    ) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
+        """The entities whose ``field`` is one of ``values``, ``chunk`` values to a request
+        (``field eq 'a' or field eq 'b' ...``: C4C allows ``or`` on one property).
+
+        Yields:
+            Each chunk of values with the entities its request found, so a caller knows what
+            C4C lacks only for the chunks read so far.
+
+        Raises:
+            C4CError: when a chunk cannot be read.
+        """
+        for start in range(0, len(values), chunk):
+            asked = values[start : start + chunk]
+            condition = " or ".join(f"{field} eq {odata_quote(value)}" for value in asked)
+            yield asked, list(self.read(entity_set, filter=condition, select=select))
+
     def find_by_external_id(self, entity_set: str, external_id: str) -> dict[str, Any] | None:
         """The entity carrying our reference, if any.
 

@@ -17,14 +17,14 @@ from typing import Any
 from backend.crm.errors import C4CHTTPError
 from backend.crm.values import etag_of
 from backend.mailbox.base import ItemRecord
-from backend.models import SyncItem, User
+from backend.models import SyncItem
 from backend.models.issue import Operation
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode
 from backend.savedialog import sides
 from backend.savedialog.changes import c4c_values, updated_record
 from backend.savedialog.item import ItemContext
-from backend.sync import connect, creates
+from backend.sync import connect, creates, employees
 from backend.sync.errors import Classification
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links
@@ -148,8 +148,7 @@ def _create(
     if existing is not None:
         object_id = existing["ObjectID"]
         return object_id, _update(ctx, object_id, values, etag_of(existing))
-    owner = ctx.session.get(User, ctx.mailbox.user_id)
-    values = creates.owned(ctx.mapping, values, owner.c4c_employee_id if owner else None)
+    values = creates.owned(ctx.mapping, values, employees.of_mailbox(ctx.session, ctx.mailbox))
     created = ctx.c4c.create(entity_set, values, item.external_id)
     return created["ObjectID"], etag_of(created)
 

@@ -162,13 +162,11 @@ def _unsent(writer: TypeWriter, item: SyncItem, found: Classification) -> None:
 
 def _already_created(writer: TypeWriter, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
     """C4C objects carrying the references of ``items`` (creates that landed before a crash)."""
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(items), LOOKUP_CHUNK):
-        chunk = items[start : start + LOOKUP_CHUNK]
-        condition = " or ".join(f"ExternalID eq '{item.external_id}'" for item in chunk)
-        for entity in writer.ctx.c4c.read(writer.mapping.entity_set, filter=condition):
-            found[entity["ExternalID"]] = entity
-    return found
+    references = [item.external_id for item in items]
+    lookups = writer.ctx.c4c.read_matching(
+        writer.mapping.entity_set, "ExternalID", references, chunk=LOOKUP_CHUNK
+    )
+    return {entity["ExternalID"]: entity for _chunk, found in lookups for entity in found}
 
 
 def _linked(writer: TypeWriter, item: SyncItem, record: ItemRecord, entity: dict) -> None:

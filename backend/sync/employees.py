@@ -18,7 +18,6 @@ from backend.auth.crypto import TokenCipher
 from backend.crm.c4c import C4CClient
 from backend.crm.errors import C4CError
 from backend.crm.transport import RetryPolicy
-from backend.crm.values import odata_quote
 from backend.models import Mailbox, Tenant, User
 from backend.models.issue import Resolution, Source
 from backend.models.types import IssueCode
@@ -41,17 +40,22 @@ def match(client: C4CClient, users: Sequence[User]) -> int:
         C4CError: C4C could not be read (nothing was changed for the chunk that failed).
     """
     waiting = {user.email.lower(): user for user in users if user.c4c_employee_id is None}
-    addresses = sorted(waiting)
     matched = 0
-    for start in range(0, len(addresses), CHUNK):
-        chunk = addresses[start : start + CHUNK]
-        condition = " or ".join(f"Email eq {odata_quote(address)}" for address in chunk)
-        for employee in client.read(EMPLOYEES, filter=condition, select=["EmployeeID", "Email"]):
+    lookups = client.read_matching(EMPLOYEES, "Email", sorted(waiting), chunk=CHUNK,
+                                   select=["EmployeeID", "Email"])  # fmt: skip
+    for _chunk, found in lookups:
+        for employee in found:
             user = waiting.get((employee.get("Email") or "").lower())
             if user is not None and user.c4c_employee_id is None and employee.get("EmployeeID"):
                 user.c4c_employee_id = employee["EmployeeID"]
                 matched += 1
     return matched
+
+
+def of_mailbox(session: Session, mailbox: Mailbox) -> str | None:
+    """The C4C employee of the mailbox's user (``None`` until matched)."""
+    user = session.get(User, mailbox.user_id)
+    return user.c4c_employee_id if user is not None else None
 
 
 def unmatched(session: Session, tenant_id: int) -> list[User]:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.mailbox.base import Changes
-from backend.models import Mailbox, Run, SyncItem, Tenant, User
+from backend.models import Mailbox, Run, SyncItem, Tenant
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
@@ -36,7 +36,7 @@ from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
 from backend.storage.db import utcnow
-from backend.sync import alerts, connect, feed, issues, markers, status
+from backend.sync import alerts, connect, employees, feed, issues, markers, status
 from backend.sync.backoff import RetryingProvider
 from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
@@ -139,7 +139,7 @@ class Engine:
             mailbox_source=SOURCES[mailbox.provider],
             settings=self.settings,
             now=utcnow(),
-            employee=_employee(session, mailbox),
+            employee=employees.of_mailbox(session, mailbox),
         )
         try:
             self._run(ctx)
@@ -172,7 +172,7 @@ class Engine:
     def _read(self, ctx: RunContext, mapping: TypeMapping, settings: ItemTypeSettings) -> TypeWork:
         state = ctx.mailbox.item_state(mapping.item_type)
         changes = self._mailbox_changes(ctx, mapping, state.cursor)
-        taken = feed.Concerning([], set(), state.c4c_seq or 0)
+        taken = feed.Concerning([], set(), state.c4c_seq)
         if allows_down(settings.direction, mapping):
             taken = _guarded(ctx.classify_c4c, lambda: self._from_c4c(ctx, mapping, settings))
         items = ctx.session.scalars(
@@ -251,11 +251,6 @@ class Engine:
         alerts.mass_change_held(ctx.session, ctx.settings, ctx.mailbox, issue, destructive, synced)
         log.warning("mass change held: %d of %d items", destructive, synced)
         return True
-
-
-def _employee(session: Session, mailbox: Mailbox) -> str | None:
-    user = session.get(User, mailbox.user_id)
-    return user.c4c_employee_id if user is not None else None
 
 
 def _enabled(tenant: Tenant) -> list[tuple[TypeMapping, ItemTypeSettings]]:

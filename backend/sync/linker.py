@@ -10,16 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from backend.crm.c4c import C4CClient
+from backend.crm.values import odata_quote
 from backend.mailbox.base import AccountRecord, ContactRecord, ItemRecord
 from backend.sync.mapping import LinkHints, Links
 
 ACCOUNTS = "CorporateAccountCollection"
 CONTACTS = "ContactCollection"
 PREFETCH_CHUNK = 40
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 class Linker:
@@ -33,14 +30,18 @@ class Linker:
     def account_named(self, name: str) -> dict[str, Any] | None:
         key = name.strip().lower()
         if key not in self._accounts:
-            found = self._client.read(ACCOUNTS, filter=f"Name eq {_quote(name.strip())}", top=1)
+            found = self._client.read(
+                ACCOUNTS, filter=f"Name eq {odata_quote(name.strip())}", top=1
+            )
             self._accounts[key] = next(found, None)
         return self._accounts[key]
 
     def contact_with(self, address: str) -> dict[str, Any] | None:
         key = address.strip().lower()
         if key not in self._contacts:
-            found = self._client.read(CONTACTS, filter=f"Email eq {_quote(address.strip())}", top=1)
+            found = self._client.read(
+                CONTACTS, filter=f"Email eq {odata_quote(address.strip())}", top=1
+            )
             self._contacts[key] = next(found, None)
         return self._contacts[key]
 
@@ -55,11 +56,10 @@ class Linker:
         self, entity_set: str, field: str, values: set[str], cache: dict[str, Any]
     ) -> None:
         wanted = sorted({v.strip() for v in values if v and v.strip().lower() not in cache})
-        for start in range(0, len(wanted), PREFETCH_CHUNK):
-            chunk = wanted[start : start + PREFETCH_CHUNK]
-            condition = " or ".join(f"{field} eq {_quote(value)}" for value in chunk)
+        lookups = self._client.read_matching(entity_set, field, wanted, chunk=PREFETCH_CHUNK)
+        for chunk, entities in lookups:
             found: dict[str, dict[str, Any] | None] = {value.lower(): None for value in chunk}
-            for entity in self._client.read(entity_set, filter=condition):
+            for entity in entities:
                 key = (entity.get(field) or "").lower()
                 if found.get(key) is None:
                     found[key] = entity
@@ -105,9 +105,8 @@ class Linker:
             if contact is not None:
                 return contact
         if record.surname and links.account_id:
-            condition = (
-                f"LastName eq {_quote(record.surname)} and AccountID eq {_quote(links.account_id)}"
-            )
+            surname, account = odata_quote(record.surname), odata_quote(links.account_id)
+            condition = f"LastName eq {surname} and AccountID eq {account}"
             for contact in self._client.read(CONTACTS, filter=condition):
                 if (contact.get("FirstName") or "") == (record.given_name or ""):
                     return contact
