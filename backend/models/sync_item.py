@@ -55,12 +55,12 @@ class SyncItem(Base):
     from_sap: Mapped[bool] = mapped_column(default=False, server_default=false())
     """The mailbox item is a copy the sync made of a C4C record of the user's."""
     changed_here: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A copy from SAP the user has changed in the mailbox since (it is never removed)."""
     mailbox_link: Mapped[str | None] = mapped_column(String(64))
     """The fingerprint of the account the mailbox item names (a contact's company), as last
     read or written; ``None`` until known."""
     c4c_link: Mapped[str | None] = mapped_column(String(64))
     """The fingerprint of the account C4C links the object to (``AccountID``), likewise."""
-    """A copy from SAP the user has changed in the mailbox since (it is never removed)."""
     missed_runs: Mapped[int] = mapped_column(default=0)
     temporary_failures: Mapped[int] = mapped_column(default=0)
     last_synced_at: Mapped[datetime | None]

@@ -4,6 +4,7 @@ still missing on the next run (per the tenant's policy). Mailbox deletes never n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -164,20 +165,17 @@ def leave(writer: TypeWriter, item: SyncItem) -> None:
             writer._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.READ)
         return
     edited = item.changed_here or up_hash(mapping, record) != item.mailbox_hash
-    if edited or not (ctx.tenant.config.delete_copies and allows_down(writer.settings.direction,
-                                                                      mapping)):  # fmt: skip
+    allowed = ctx.tenant.config.delete_copies and allows_down(writer.settings.direction, mapping)
+    if edited or not allowed:
         item.from_sap = False
         came_back(writer, item)
         if edited:
             writer._issue(item, KEPT_EDITED, Source.ENGINE, Direction.DOWN, Operation.DELETE, True)
             writer._commit()
         return
-    try:
-        ctx.provider.delete(mapping.item_type, item.mailbox_item_id)
-    except Exception as error:
-        found = ctx.classify_mailbox(error)
-        if found.code is not IssueCode.NOT_FOUND:
-            writer._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.DELETE)
-            return
+    delete = functools.partial(ctx.provider.delete, mapping.item_type, item.mailbox_item_id)
+    mailbox = (ctx.classify_mailbox, ctx.mailbox_source)
+    if _failed(writer, item, delete, mailbox, Direction.DOWN, Operation.DELETE, missing_ok=True):
+        return
     ctx.run.deleted += 1
     unlink(writer, item)

@@ -36,10 +36,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
-from backend.crm.values import etag_of, odata_quote
+from backend.crm.values import etag_of
 from backend.models import C4CFeed, C4CRecord, SyncItem
 from backend.storage.db import utcnow
-from backend.sync.mapping import TypeMapping
+from backend.sync.mapping import TypeMapping, accounts, contacts
 from backend.sync.planner import DELETED
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ PAGE = 1000
 LOOKUP = 40
 """Objects looked up per request when reconciling."""
 
-ACCOUNTS, CONTACTS = "CorporateAccountCollection", "ContactCollection"
+ACCOUNTS, CONTACTS = accounts.MAPPING.entity_set, contacts.MAPPING.entity_set
 LOCK_SECONDS = 60
 """How long the reader's lock lasts unless renewed (after each page): a reader that died lets
 the others through after this."""
@@ -158,11 +158,10 @@ def reconcile(session: Session, feed: C4CFeed, c4c: C4CClient, held: Held) -> in
     )
     ids = list(session.scalars(alive.order_by(C4CRecord.object_id)))
     gone = 0
-    for start in range(0, len(ids), LOOKUP):
-        chunk = ids[start : start + LOOKUP]
-        condition = " or ".join(f"ObjectID eq {odata_quote(object_id)}" for object_id in chunk)
-        found = {row["ObjectID"] for row in c4c.read(feed.entity_set, filter=condition,
-                                                       select=["ObjectID"])}  # fmt: skip
+    lookups = c4c.read_matching(feed.entity_set, "ObjectID", ids, chunk=LOOKUP,
+                                select=["ObjectID"])  # fmt: skip
+    for chunk, rows in lookups:
+        found = {row["ObjectID"] for row in rows}
         missing = [object_id for object_id in chunk if object_id not in found]
         now = utcnow()
         for record in session.scalars(
@@ -277,7 +276,7 @@ class Concerning:
     """Changed records linked to its items, and the records that are its user's."""
     mine: set[str]
     """The ``ObjectID``s of the records that are its user's in SAP."""
-    upto: int
+    upto: int | None
     """The feed's sequence number they were taken up to (the mailbox's next cursor)."""
     left: set[str] = field(default_factory=set)
     """The ``ObjectID``s of linked records that changed and are no longer its user's."""
@@ -301,15 +300,15 @@ def concerning(
             of accounts that became the user's since come too, whatever their own number.
     """
     upto = feed.seq
-    window = [
+    kept = [
         C4CRecord.tenant_id == feed.tenant_id,
         C4CRecord.entity_set == feed.entity_set,
         C4CRecord.seq <= upto,
     ]
+    window = kept if after is None else [*kept, C4CRecord.seq > after]
     found: dict[str, C4CRecord] = {}
     linked_ids: set[str] = set()
     if after is not None:
-        window.append(C4CRecord.seq > after)
         linked = select(SyncItem.c4c_object_id).where(
             SyncItem.mailbox_id == mailbox_id,
             SyncItem.item_type == mapping.item_type,
@@ -330,7 +329,7 @@ def concerning(
         if feed.entity_set == CONTACTS and after is not None and accounts_after is not None:
             gained = session.scalars(
                 select(C4CRecord).where(
-                    *window[:3], C4CRecord.deleted_at.is_(None),
+                    *kept, C4CRecord.deleted_at.is_(None),
                     C4CRecord.account_id.in_(_accounts_of(feed, employee, accounts_after)),
                 )
             )  # fmt: skip
@@ -362,10 +361,10 @@ def _theirs(feed: C4CFeed, employee: str) -> Any:
 
 def _accounts_of(feed: C4CFeed, employee: str, after: int | None = None) -> Any:
     """The ``AccountID``s of the accounts ``employee`` owns (that changed after ``after``)."""
-    accounts = select(C4CRecord.account_id).where(
+    owned = select(C4CRecord.account_id).where(
         C4CRecord.tenant_id == feed.tenant_id,
         C4CRecord.entity_set == ACCOUNTS,
         C4CRecord.owner_id == employee,
         C4CRecord.deleted_at.is_(None),
     )
-    return accounts if after is None else accounts.where(C4CRecord.seq > after)
+    return owned if after is None else owned.where(C4CRecord.seq > after)
