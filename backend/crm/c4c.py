@@ -133,7 +133,11 @@ class C4CClient:
             url, params = page.get("__next"), {}
 
     def changes(
-        self, entity_set: str, since: datetime | None, select: list[str] | None = None
+        self,
+        entity_set: str,
+        since: datetime | None,
+        select: list[str] | None = None,
+        expand: list[str] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Entities changed at or after ``since`` (all of them when ``None``), oldest first.
 
@@ -141,6 +145,8 @@ class C4CClient:
             entity_set: the set to read.
             since: the ``EntityLastChangedOn`` of the last change already seen.
             select: the mapped properties; key, ETag and change time are always added.
+            expand: nodes read with each entity (also in ``select``, as OData V2 wants); a
+                change of a node changes its entity, so the delta shows it.
 
         Yields:
             Changed entities.
@@ -150,14 +156,17 @@ class C4CClient:
         """
         wanted = None
         if select:
-            wanted = list(dict.fromkeys([*select, "ObjectID", "ETag", "EntityLastChangedOn"]))
+            wanted = list(
+                dict.fromkeys([*select, "ObjectID", "ETag", "EntityLastChangedOn", *(expand or [])])
+            )
         condition = None
         if since is not None:
             stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             condition = f"EntityLastChangedOn ge datetimeoffset'{stamp}'"
         return self.read(
-            entity_set, filter=condition, select=wanted, orderby="EntityLastChangedOn asc"
-        )
+            entity_set, filter=condition, select=wanted, orderby="EntityLastChangedOn asc",
+            expand=expand,
+        )  # fmt: skip
 
     def get(self, entity_set: str, object_id: str) -> dict[str, Any]:
         """One entity by ``ObjectID``.

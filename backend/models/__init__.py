@@ -2,7 +2,7 @@
 
 from backend.models.addin_token import AddinToken
 from backend.models.audit import AuditEvent
-from backend.models.c4c_feed import C4CFeed, C4CRecord
+from backend.models.c4c_feed import C4CFeed, C4CParty, C4CRecord
 from backend.models.invitation import Invitation
 from backend.models.issue import Issue
 from backend.models.mailbox import Mailbox, MailboxItemState
@@ -17,6 +17,7 @@ __all__ = [
     "AddinToken",
     "AuditEvent",
     "C4CFeed",
+    "C4CParty",
     "C4CRecord",
     "Invitation",
     "Issue",

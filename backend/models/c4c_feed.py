@@ -2,8 +2,9 @@
 
 ``C4CFeed`` is one entity set's read position for one tenant: where C4C's delta continues (by
 C4C's own clock) and the sequence number of the last change kept. ``C4CRecord`` is the newest
-version read of each object: its values, who it belongs to in SAP (owner, processor), its
-account, and the sequence number of the read that last changed it. A mailbox's run asks for the
+version read of each object: its values, who it belongs to in SAP (owner, processor, and as
+``C4CParty`` the members of an account's team or an appointment's parties), its account, and
+the sequence number of the read that last changed it. A mailbox's run asks for the
 records with a sequence number above its own cursor that concern it (linked to its items, or
 its user's in SAP), so C4C is read once per tenant and entity set, not once per mailbox.
 """
@@ -62,3 +63,16 @@ class C4CRecord(Base):
     """The properties read, date-times as ``{"$dt": ISO 8601}``."""
     deleted_at: Mapped[datetime | None]
     """When a reconcile found it gone from C4C (its delta never says)."""
+
+
+class C4CParty(Base):
+    """An employee a record is theirs too: a member of an account's team, a party of an
+    appointment (its owner and processor are columns of the record)."""
+
+    __tablename__ = "c4c_party"
+    __table_args__ = (Index("ix_c4c_party_employee", "employee_id"),)
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("c4c_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    employee_id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -16,8 +16,10 @@ deleted, under a new sequence number, so the mailboxes linked to them learn it l
 
 A mailbox's run then takes the records above its own cursor that concern it: those linked to its
 items, and, where the tenant's rule for the type says so, those that are its user's in SAP (the
-user's employee is the owner or the processor; for contacts, also the owner of their account).
-On its first run it takes every record of its user's, whatever its number.
+user's employee is the owner, the processor, in the account's team or among the appointment's
+parties; for contacts, also the owner or a team member of their account). On its first run it
+takes every record of its user's, whatever its number. A linked contact whose account changed
+comes too, so a contact leaves the user's scope when its account does.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import LockError
-from sqlalchemy import or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
 from backend.crm.values import etag_of
-from backend.models import C4CFeed, C4CRecord, SyncItem
+from backend.models import C4CFeed, C4CParty, C4CRecord, SyncItem
 from backend.storage.db import utcnow
 from backend.sync.mapping import TypeMapping, accounts, contacts
 from backend.sync.planner import DELETED
@@ -132,7 +134,8 @@ def refresh(
             return feed
         started = utcnow()
         first = feed.since is None
-        changes = c4c.changes(entity_set, feed.since, read_fields(mapping))
+        nodes = [mapping.parties[0]] if mapping.parties else None
+        changes = c4c.changes(entity_set, feed.since, read_fields(mapping), expand=nodes)
         for page in _pages(changes):
             _keep(session, feed, mapping, page)
             session.commit()
@@ -225,7 +228,9 @@ def _keep(session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict
             )
         )
     }
+    parties: list[tuple[C4CRecord, set[str]]] = []
     for entity in page:
+        node = entity.pop(mapping.parties[0], None) if mapping.parties else None
         stamp = entity.get("EntityLastChangedOn")
         if stamp is not None and (feed.since is None or stamp > feed.since):
             feed.since = stamp
@@ -248,6 +253,30 @@ def _keep(session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict
         record.processor_id = owners[1] if len(owners) > 1 else None
         record.account_id = entity.get("AccountID") or None
         record.values = encode(entity)
+        if mapping.parties:
+            parties.append((record, _employees(node, mapping.parties[1])))
+    if parties:
+        _keep_parties(session, parties)
+
+
+def _employees(node: Any, name: str) -> set[str]:
+    """The employees named by an expanded node (``{"results": [...]}``, or a bare list)."""
+    rows = node.get("results", []) if isinstance(node, dict) else node or []
+    return {row[name] for row in rows if isinstance(row, dict) and row.get(name)}
+
+
+def _keep_parties(session: Session, parties: list[tuple[C4CRecord, set[str]]]) -> None:
+    """Replace the kept parties of the records just kept."""
+    session.flush()
+    ids = [record.id for record, _ in parties]
+    session.execute(delete(C4CParty).where(C4CParty.record_id.in_(ids)))
+    rows = [
+        {"record_id": record.id, "employee_id": employee}
+        for record, employees in parties
+        for employee in sorted(employees)
+    ]
+    if rows:
+        session.execute(insert(C4CParty), rows)
 
 
 def encode(entity: dict[str, Any]) -> dict[str, Any]:
@@ -279,7 +308,8 @@ class Concerning:
     upto: int | None
     """The feed's sequence number they were taken up to (the mailbox's next cursor)."""
     left: set[str] = field(default_factory=set)
-    """The ``ObjectID``s of linked records that changed and are no longer its user's."""
+    """The ``ObjectID``s of linked records that changed (contacts: or whose account did) and
+    are no longer its user's."""
 
 
 def concerning(
@@ -308,12 +338,12 @@ def concerning(
     window = kept if after is None else [*kept, C4CRecord.seq > after]
     found: dict[str, C4CRecord] = {}
     linked_ids: set[str] = set()
+    linked = select(SyncItem.c4c_object_id).where(
+        SyncItem.mailbox_id == mailbox_id,
+        SyncItem.item_type == mapping.item_type,
+        SyncItem.c4c_object_id.is_not(None),
+    )
     if after is not None:
-        linked = select(SyncItem.c4c_object_id).where(
-            SyncItem.mailbox_id == mailbox_id,
-            SyncItem.item_type == mapping.item_type,
-            SyncItem.c4c_object_id.is_not(None),
-        )
         for record in session.scalars(
             select(C4CRecord).where(*window, C4CRecord.object_id.in_(linked))
         ):
@@ -326,7 +356,8 @@ def concerning(
             *window, C4CRecord.deleted_at.is_(None), _theirs(feed, employee)
         )
         gained = []
-        if feed.entity_set == CONTACTS and after is not None and accounts_after is not None:
+        through_accounts = feed.entity_set == CONTACTS and accounts_after is not None
+        if through_accounts and after is not None:
             gained = session.scalars(
                 select(C4CRecord).where(
                     *kept, C4CRecord.deleted_at.is_(None),
@@ -336,9 +367,48 @@ def concerning(
         for record in (*session.scalars(theirs), *gained):
             found[record.object_id] = record
             mine.add(record.object_id)
+        if through_accounts and after is not None and accounts_after is not None:
+            moved = _through_accounts(session, feed, kept, linked, employee, accounts_after)
+            for record, still in moved:
+                found.setdefault(record.object_id, record)
+                linked_ids.add(record.object_id)
+                if still:
+                    mine.add(record.object_id)
     entities = [_entity(record) for record in sorted(found.values(), key=_by_seq)]
     left = linked_ids - mine if employee is not None and mapping.owners else set()
     return Concerning(entities, mine, upto, left)
+
+
+def _through_accounts(
+    session: Session,
+    feed: C4CFeed,
+    kept: list[Any],
+    linked: Any,
+    employee: str,
+    accounts_after: int,
+) -> list[tuple[C4CRecord, bool]]:
+    """The linked contacts whose account changed after ``accounts_after`` (given to a colleague,
+    its team changed), each with whether it is still ``employee``'s: a contact can leave the
+    user's scope without changing itself."""
+    records = list(
+        session.scalars(
+            select(C4CRecord).where(
+                *kept, C4CRecord.deleted_at.is_(None), C4CRecord.object_id.in_(linked),
+                C4CRecord.account_id.in_(_accounts_changed(feed, accounts_after)),
+            )
+        )
+    )  # fmt: skip
+    if not records:
+        return []
+    still = set(
+        session.scalars(
+            select(C4CRecord.object_id).where(
+                *kept, C4CRecord.object_id.in_([record.object_id for record in records]),
+                _theirs(feed, employee),
+            )
+        )
+    )  # fmt: skip
+    return [(record, record.object_id in still) for record in records]
 
 
 def _entity(record: C4CRecord) -> dict[str, Any]:
@@ -353,18 +423,37 @@ def _by_seq(record: C4CRecord) -> int:
 
 def _theirs(feed: C4CFeed, employee: str) -> Any:
     """The condition of a record being ``employee``'s in SAP."""
-    conditions = [C4CRecord.owner_id == employee, C4CRecord.processor_id == employee]
+    conditions = [
+        C4CRecord.owner_id == employee,
+        C4CRecord.processor_id == employee,
+        C4CRecord.id.in_(_parties_of(employee)),
+    ]
     if feed.entity_set == CONTACTS:
         conditions.append(C4CRecord.account_id.in_(_accounts_of(feed, employee)))
     return or_(*conditions)
 
 
 def _accounts_of(feed: C4CFeed, employee: str, after: int | None = None) -> Any:
-    """The ``AccountID``s of the accounts ``employee`` owns (that changed after ``after``)."""
+    """The ``AccountID``s of the accounts ``employee`` owns or is in the team of (that changed
+    after ``after``)."""
     owned = select(C4CRecord.account_id).where(
         C4CRecord.tenant_id == feed.tenant_id,
         C4CRecord.entity_set == ACCOUNTS,
-        C4CRecord.owner_id == employee,
+        or_(C4CRecord.owner_id == employee, C4CRecord.id.in_(_parties_of(employee))),
         C4CRecord.deleted_at.is_(None),
     )
     return owned if after is None else owned.where(C4CRecord.seq > after)
+
+
+def _accounts_changed(feed: C4CFeed, after: int) -> Any:
+    """The ``AccountID``s of the tenant's accounts that changed after ``after``."""
+    return select(C4CRecord.account_id).where(
+        C4CRecord.tenant_id == feed.tenant_id,
+        C4CRecord.entity_set == ACCOUNTS,
+        C4CRecord.seq > after,
+    )
+
+
+def _parties_of(employee: str) -> Any:
+    """The records ``employee`` is a party of (an account's team, an appointment's parties)."""
+    return select(C4CParty.record_id).where(C4CParty.employee_id == employee)

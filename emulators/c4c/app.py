@@ -107,12 +107,24 @@ class Service:
     ) -> Answer:
         entity_set = ENTITY_SETS[set_name]
         row = self.store.get(set_name, object_id)
-        if method == "GET":
-            if navigation:
-                nav = next((n for n in entity_set.navigations if n.name == navigation), None)
-                if nav is None:
-                    raise ODataError(404, errors.NOT_FOUND, f"Unknown navigation '{navigation}'")
+        if navigation:
+            nav = next((n for n in entity_set.navigations if n.name == navigation), None)
+            if nav is None:
+                raise ODataError(404, errors.NOT_FOUND, f"Unknown navigation '{navigation}'")
+            if method == "GET":
                 return _json(200, {"d": self._follow(nav, row, root)})
+            if method == "POST" and nav.many:
+                payload = {**_payload(operation.body), nav.target_field: row[nav.source_field]}
+                created = self.store.create(nav.target_set, payload)
+                target = ENTITY_SETS[nav.target_set]
+                return _json(
+                    201,
+                    {"d": entity_json(root, target, created)},
+                    Location=entity_uri(root, target, created),
+                    ETag=etag_of(created),
+                )
+            raise ODataError(405, errors.BAD_REQUEST, f"Method {method} not allowed")
+        if method == "GET":
             return _json(200, {"d": entity_json(root, entity_set, row)}, ETag=etag_of(row))
         if_match = operation.headers.get("if-match")
         if if_match and if_match != "*" and if_match != etag_of(row):
@@ -134,6 +146,9 @@ class Service:
     def _follow(self, nav: Any, row: dict[str, Any], root: str) -> dict[str, Any] | None:
         target_set = ENTITY_SETS[nav.target_set]
         value = row.get(nav.source_field)
+        if nav.many:
+            rows = [r for r in self.store.all(nav.target_set) if r[nav.target_field] == value]
+            return {"results": [entity_json(root, target_set, r) for r in rows]}
         target = next(
             (r for r in self.store.all(nav.target_set) if value and r[nav.target_field] == value),
             None,

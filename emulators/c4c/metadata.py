@@ -84,9 +84,10 @@ def render_metadata(language: str | None) -> str:
             name = f"{entity_set.type_name}{nav.name}"
             parts.append(
                 f'<Association Name="{name}">'
-                f'<End Type="{NAMESPACE}.{entity_set.type_name}" Multiplicity="*"'
-                f' Role="{entity_set.type_name}"/>'
-                f'<End Type="{NAMESPACE}.{target}" Multiplicity="0..1" Role="{nav.name}"/>'
+                f'<End Type="{NAMESPACE}.{entity_set.type_name}"'
+                f' Multiplicity="{"1" if nav.many else "*"}" Role="{entity_set.type_name}"/>'
+                f'<End Type="{NAMESPACE}.{target}" Multiplicity="{"*" if nav.many else "0..1"}"'
+                f' Role="{nav.name}"/>'
                 "</Association>"
             )
             associations.append(

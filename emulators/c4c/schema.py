@@ -37,12 +37,14 @@ class Field:
 
 @dataclass(frozen=True)
 class Navigation:
-    """A to-one navigation: ``source_field`` of this entity equals ``target_field`` there."""
+    """A navigation: ``source_field`` of this entity equals ``target_field`` there; ``many``
+    for a node's rows (an account's team), one entity otherwise."""
 
     name: str
     target_set: str
     source_field: str
     target_field: str
+    many: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class EntitySet:
     id_prefix: str = ""
     navigations: tuple[Navigation, ...] = ()
     read_only_set: bool = False
+    parent_set: str | None = None
+    """For a node of another object (an account's team member): the set its ``ParentObjectID``
+    names an object of. Changing a node changes that object (its stamps move), as in C4C."""
 
     def field(self, name: str) -> Field | None:
         """The property called ``name``, if the type has one."""
@@ -87,6 +92,20 @@ def _party(name: str, en: str, de: str) -> Field:
     return Field(name, max_length=20, employee=True, labels=_label(en, de))
 
 
+def _parent() -> Field:
+    return Field(
+        "ParentObjectID", max_length=70, required=True, updatable=False,
+        labels=_label("Parent Object ID", "Übergeordnete Objekt-ID"),
+    )  # fmt: skip
+
+
+def _node(set_name: str) -> Navigation:
+    """The navigation from an object to the rows of one of its nodes."""
+    return Navigation(
+        set_name.removesuffix("Collection"), set_name, "ObjectID", "ParentObjectID", many=True
+    )
+
+
 def _when(name: str, en: str, de: str) -> Field:
     return Field(name, "Edm.DateTimeOffset", labels=_label(en, de))
 
@@ -107,6 +126,8 @@ _ACTIVITY_STATUS = _code(
     "LifeCycleStatusCode", "ActivityLifeCycleStatusCodeCollection", "Status", "Status"
 )
 _BODY = _text("Text", None, "Text", "Text")
+ACCOUNT_TEAM = "CorporateAccountTeamCollection"
+APPOINTMENT_PARTIES = "AppointmentInvolvedPartiesCollection"
 _OWNER = _party("OwnerID", "Owner", "Verantwortlicher")
 _ACTIVITY_OWNER = _party("OwnerPartyID", "Owner", "Verantwortlicher")
 
@@ -148,6 +169,19 @@ ENTITY_SETS: dict[str, EntitySet] = {
                 _OWNER, *_stamps(),
             ),
             id_field="AccountID", id_prefix="2",
+            navigations=(_node(ACCOUNT_TEAM),),
+        ),
+        EntitySet(
+            ACCOUNT_TEAM, "CorporateAccountTeam",
+            (
+                _key(), _parent(), _server("AccountID", "Account ID", "Account-ID", length=10),
+                Field("EmployeeID", max_length=20, required=True, employee=True,
+                      labels=_label("Employee ID", "Mitarbeiter-ID")),
+                _text("PartyRoleCode", 10, "Party Role", "Rolle", required=True),
+                Field("MainIndicator", "Edm.Boolean", labels=_label("Main", "Haupt")),
+                _server("ETag", "Entity Tag", "Entity-Tag", "Edm.DateTimeOffset"),
+            ),
+            parent_set="CorporateAccountCollection",
         ),
         EntitySet(
             "IndividualCustomerCollection", "IndividualCustomer",
@@ -186,6 +220,19 @@ ENTITY_SETS: dict[str, EntitySet] = {
                 *_stamps(),
             ),
             id_field="ID", id_prefix="5",
+            navigations=(_node(APPOINTMENT_PARTIES),),
+        ),
+        EntitySet(
+            APPOINTMENT_PARTIES, "AppointmentInvolvedParties",
+            (
+                _key(), _parent(), _text("PartyID", 20, "Party ID", "Partner-ID", required=True),
+                _text("PartyTypeCode", 15, "Party Type", "Partnertyp"),
+                _text("RoleCode", 10, "Role", "Rolle", required=True),
+                _server("PartyName", "Party Name", "Partnername", length=480),
+                _server("EMail", "E-Mail", "E-Mail", length=255),
+                _server("ETag", "Entity Tag", "Entity-Tag", "Edm.DateTimeOffset"),
+            ),
+            parent_set="AppointmentCollection",
         ),
         EntitySet(
             "EMailCollection", "EMail",

@@ -17,7 +17,14 @@ from typing import Any
 
 from emulators.c4c import errors
 from emulators.c4c.errors import ODataError
-from emulators.c4c.schema import CODE_LISTS, ENTITY_SETS, EntitySet, Field
+from emulators.c4c.schema import (
+    ACCOUNT_TEAM,
+    APPOINTMENT_PARTIES,
+    CODE_LISTS,
+    ENTITY_SETS,
+    EntitySet,
+    Field,
+)
 
 _DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
@@ -71,6 +78,7 @@ class Store:
         entity_set = ENTITY_SETS[set_name]
         with self.lock:
             values = self._validate(entity_set, payload, creating=True)
+            parent = self._parent_of(entity_set, values)
             object_id = uuid.uuid4().hex.upper()
             self._counters[set_name] += 1
             row: dict[str, Any] = {item.name: None for item in entity_set.fields}
@@ -82,6 +90,8 @@ class Store:
             row["CreationOn"] = self._stamp(row)
             self._remember(set_name, object_id, None)
             self.rows[set_name][object_id] = row
+            if parent is not None:
+                self._touch(entity_set, parent)
             return row
 
     def update(self, set_name: str, object_id: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +106,7 @@ class Store:
             self._derive(set_name, changed)
             self._stamp(changed)
             self.rows[set_name][object_id] = changed
+            self._touch(entity_set, changed.get("ParentObjectID"))
             return changed
 
     def delete(self, set_name: str, object_id: str) -> None:
@@ -105,6 +116,13 @@ class Store:
             self._refuse_read_only(object_id, "deleted")
             self._remember(set_name, object_id, row)
             del self.rows[set_name][object_id]
+            for node in ENTITY_SETS.values():
+                if node.parent_set == set_name:
+                    for child in [c for c in self.rows[node.name].values()
+                                  if c["ParentObjectID"] == object_id]:  # fmt: skip
+                        self._remember(node.name, child["ObjectID"], child)
+                        del self.rows[node.name][child["ObjectID"]]
+            self._touch(ENTITY_SETS[set_name], row.get("ParentObjectID"))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -134,6 +152,48 @@ class Store:
                 None,
             )  # fmt: skip
             row["AccountFormattedName"] = account["Name"] if account else None
+        elif set_name == ACCOUNT_TEAM:
+            account = self.rows["CorporateAccountCollection"].get(row["ParentObjectID"])
+            row["AccountID"] = account["AccountID"] if account else None
+        elif set_name == APPOINTMENT_PARTIES:
+            party = self._party(row.get("PartyID"))
+            row["PartyName"] = (
+                " ".join(filter(None, (party.get("FirstName"), party.get("LastName"))))
+                if party else None
+            )  # fmt: skip
+            row["EMail"] = party.get("Email") if party else None
+
+    def _party(self, party_id: str | None) -> dict[str, Any] | None:
+        """The employee or contact a business partner id names (one number range in C4C)."""
+        for set_name, id_field in (("EmployeeCollection", "EmployeeID"),
+                                   ("ContactCollection", "ContactID")):  # fmt: skip
+            for row in self.rows[set_name].values():
+                if party_id and row.get(id_field) == party_id:
+                    return row
+        return None
+
+    def _parent_of(self, entity_set: EntitySet, values: dict[str, Any]) -> str | None:
+        """The object a new node row belongs to; a 400 when it does not exist."""
+        if entity_set.parent_set is None:
+            return None
+        parent = values.get("ParentObjectID")
+        if parent not in self.rows[entity_set.parent_set]:
+            raise ODataError(
+                400, errors.NOT_FOUND, f"Parent object '{parent}' does not exist", "ParentObjectID"
+            )
+        return parent
+
+    def _touch(self, entity_set: EntitySet, parent: str | None) -> None:
+        """A node changed: so did the object it belongs to (its stamps move, its delta shows it)."""
+        if entity_set.parent_set is None or parent is None:
+            return
+        row = self.rows[entity_set.parent_set].get(parent)
+        if row is None:
+            return
+        self._remember(entity_set.parent_set, parent, row)
+        touched = dict(row)
+        self._stamp(touched)
+        self.rows[entity_set.parent_set][parent] = touched
 
     def _employee(self, employee_id: str) -> bool:
         rows = self.rows["EmployeeCollection"].values()

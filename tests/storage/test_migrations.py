@@ -100,6 +100,44 @@ def test_upgrades_that_rebuild_tables_keep_the_rows_that_point_at_them(
     engine.dispose()
 
 
+def test_the_feeds_of_sets_with_parties_are_read_again_in_full(tmp_path, database_url: str) -> None:
+    """Kept accounts and appointments lack their team and parties: the next read takes them
+    again (their feed starts over, their ETags are forgotten); contacts stay as they are."""
+    engine = _scratch_engine(tmp_path, database_url)
+    schema.upgrade(engine, "0009")
+    with engine.begin() as connection:
+        _add_tenant(connection, "contoso", "{}")
+        for entity_set in ("CorporateAccountCollection", "AppointmentCollection",
+                           "ContactCollection"):  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO c4c_feed (tenant_id, entity_set, since, seq) SELECT id, :set, "
+                    "CURRENT_TIMESTAMP, 7 FROM tenant"
+                ),
+                {"set": entity_set},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO c4c_record (tenant_id, entity_set, object_id, seq, etag, "
+                    "\"values\") SELECT id, :set, 'A1', 7, 'W/\"x\"', '{}' FROM tenant"
+                ),
+                {"set": entity_set},
+            )
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        feeds = dict(connection.execute(text("SELECT entity_set, since FROM c4c_feed")).all())
+        etags = dict(connection.execute(text("SELECT entity_set, etag FROM c4c_record")).all())
+        seqs = set(connection.execute(text("SELECT seq FROM c4c_feed")).scalars())
+    assert {name: since is None for name, since in feeds.items()} == {
+        "CorporateAccountCollection": True, "AppointmentCollection": True,
+        "ContactCollection": False,
+    }  # fmt: skip
+    assert etags == {"CorporateAccountCollection": None, "AppointmentCollection": None,
+                     "ContactCollection": 'W/"x"'}  # fmt: skip
+    assert seqs == {7}, "the mailboxes' cursors stay valid"
+    engine.dispose()
+
+
 def _add_tenant(connection, slug: str, settings: str) -> None:
     """A tenant row as every revision since the first has it (an Exchange Server tenant)."""
     connection.execute(

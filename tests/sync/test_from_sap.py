@@ -300,3 +300,94 @@ def test_a_contact_moved_to_another_account_moves_on_the_other_side_too(
         crm.get("ContactCollection", jane["ObjectID"])["AccountID"]
         == (accounts["Initech"]["AccountID"])
     )
+
+
+TEAM, PARTIES = "CorporateAccountTeamCollection", "AppointmentInvolvedPartiesCollection"
+
+
+def test_a_team_member_gets_the_account_and_its_contacts_and_loses_them_leaving_the_team(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    c4c: C4CEmulator,
+) -> None:
+    store = c4c.service.store
+    account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
+                         None)  # fmt: skip
+    crm.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
+                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    assert _quiet(sync_now()) == {}
+
+    member = store.create(TEAM, {"ParentObjectID": account["ObjectID"],
+                                 "EmployeeID": people["Anna"], "PartyRoleCode": "142"})  # fmt: skip
+    assert _quiet(sync_now()) == {"created": 2}, "the account and its contact"
+    assert owner.contact_names() == ["Gus Globex"]
+    assert _quiet(sync_now()) == {}
+
+    store.delete(TEAM, member["ObjectID"])
+    marked = sync_now()
+    assert marked.outcome is RunOutcome.SUCCEEDED, marked.error_message
+    assert owner.contact_names() == ["Gus Globex"], "kept one more run"
+    gone = sync_now()
+    assert (gone.deleted, owner.contact_names()) == (2, [])
+    assert _quiet(sync_now()) == {}
+
+
+def test_a_contact_leaves_with_its_account_when_the_account_is_given_to_a_colleague(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+) -> None:
+    account = crm.create("CorporateAccountCollection",
+                         {"Name": "Fabrikam", "OwnerID": people["Anna"]}, None)  # fmt: skip
+    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                            "AccountID": account["AccountID"]}, None)  # fmt: skip
+    crm.create("ContactCollection", {"FirstName": "Mia", "LastName": "Mine", "AccountID":
+                                     account["AccountID"], "OwnerID": people["Anna"]},
+               None)  # fmt: skip
+    assert _quiet(sync_now()) == {"created": 3}
+
+    crm.update("CorporateAccountCollection", account["ObjectID"], {"OwnerID": people["Kim"]}, None)
+    marked = sync_now()
+    assert marked.outcome is RunOutcome.SUCCEEDED, marked.error_message
+    assert owner.contact_names() == ["Jane Doe", "Mia Mine"], "kept one more run"
+    gone = sync_now()
+    assert gone.deleted == 2, "the account and Jane, who is nobody's but the account's"
+    assert owner.contact_names() == ["Mia Mine"], "Mia is Anna's own"
+    assert crm.get("ContactCollection", jane["ObjectID"])["LastName"] == "Doe", "SAP keeps it"
+    assert _quiet(sync_now()) == {}
+
+
+def test_an_appointment_the_user_attends_reaches_their_calendar_and_invites_nobody(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    c4c: C4CEmulator,
+) -> None:
+    store = c4c.service.store
+    kims = {}
+    for subject, hour in (("Review with Anna", 9), ("Kim alone", 11)):
+        start, end = _tomorrow(hour).isoformat(), _tomorrow(hour + 1).isoformat()
+        kims[subject] = crm.create("AppointmentCollection", {
+            "Subject": subject, "OwnerPartyID": people["Kim"], "StartDateTime": start,
+            "EndDateTime": end,
+        }, None)  # fmt: skip
+    review = kims["Review with Anna"]["ObjectID"]
+    for party in (people["Kim"], people["Anna"]):
+        store.create(PARTIES, {"ParentObjectID": review, "PartyID": party, "RoleCode": "55"})
+    assert _quiet(sync_now()) == {"created": 1}
+    assert owner.meeting_subjects() == ["Review with Anna"]
+    assert owner.invitations_sent() == 0
+    assert _quiet(sync_now()) == {}
+
+    [anna] = [row for row in store.all(PARTIES) if row["PartyID"] == people["Anna"]]
+    store.delete(PARTIES, anna["ObjectID"])
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert owner.meeting_subjects() == ["Review with Anna"], "kept one more run"
+    gone = sync_now()
+    assert (gone.deleted, owner.meeting_subjects()) == (1, [])
+    assert owner.invitations_sent() == 0, "nor is anybody told it was cancelled"
+    assert _quiet(sync_now()) == {}

@@ -49,6 +49,9 @@ class TypeMapping:
     owners: tuple[str, ...] = ()
     """The C4C properties naming the employees whose record it is: the owner (set to the user's
     employee on the objects the sync creates), then the processor where there is one."""
+    parties: tuple[str, str] | None = None
+    """A node of the record naming more employees it is theirs too, as (navigation, property):
+    an account's team members, an appointment's involved parties (read with ``$expand``)."""
     read_also: tuple[str, ...] = ()
     """Properties ``to_record`` reads beyond ``fields`` (e.g. the account's name)."""
     account_link: bool = False

@@ -64,4 +64,5 @@ MAPPING = TypeMapping(
     to_record,
     hints,
     owners=("OwnerID",),
+    parties=("CorporateAccountTeam", "EmployeeID"),
 )

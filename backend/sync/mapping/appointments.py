@@ -69,4 +69,5 @@ MAPPING = TypeMapping(
     to_record,
     hints,
     owners=("OwnerPartyID",),
+    parties=("AppointmentInvolvedParties", "PartyID"),
 )

@@ -1,0 +1,44 @@
+"""c4c_party: the employees an account's team or an appointment's parties make a record theirs
+too; the feeds of accounts and appointments read again in full to fill it
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-05 07:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+WITH_PARTIES = ("CorporateAccountCollection", "AppointmentCollection")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "c4c_party",
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("employee_id", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["c4c_record.id"], name=op.f("fk_c4c_party_record_id_c4c_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("record_id", "employee_id", name=op.f("pk_c4c_party")),
+    )  # fmt: skip
+    op.create_index("ix_c4c_party_employee", "c4c_party", ["employee_id"])
+    # The kept versions of these sets lack their parties: read them again in full (a record
+    # whose ETag is unknown is kept again, under a new number, with its parties).
+    feed = sa.table("c4c_feed", sa.column("entity_set"), sa.column("since"))
+    record = sa.table("c4c_record", sa.column("entity_set"), sa.column("etag"))
+    op.execute(feed.update().where(feed.c.entity_set.in_(WITH_PARTIES)).values(since=None))
+    op.execute(record.update().where(record.c.entity_set.in_(WITH_PARTIES)).values(etag=None))
+
+
+def downgrade() -> None:
+    op.drop_index("ix_c4c_party_employee", table_name="c4c_party")
+    op.drop_table("c4c_party")
