@@ -92,6 +92,9 @@ def import_progress(mailbox: Mailbox) -> dict[ItemType, str]:
     for state in mailbox.item_states:
         if state.last_synced_at is not None:
             progress[state.item_type] = "Imported"
+        elif state.stage is Stage.ONGOING and state.creating:
+            done = min(state.created, state.creating)
+            progress[state.item_type] = f"Importing now: {done:,} of {state.creating:,}"
         elif state.stage is Stage.ONGOING:
             progress[state.item_type] = "Importing now"
         else:

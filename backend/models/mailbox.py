@@ -109,5 +109,9 @@ class MailboxItemState(Base):
     c4c_seq: Mapped[int | None] = mapped_column(BigInteger)
     """The tenant's C4C feed read up to this sequence number (``None``: never)."""
     last_synced_at: Mapped[datetime | None]
+    creating: Mapped[int | None]
+    """How many items the run in progress creates (either way); ``None`` outside one."""
+    created: Mapped[int] = mapped_column(default=0)
+    """How many of those it has created so far (the dashboard's "N of M")."""
 
     mailbox: Mapped[Mailbox] = relationship(back_populates="item_states")

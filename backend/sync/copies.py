@@ -45,6 +45,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
         writer.ctx.session.commit()
         for item, record in (row for row in rows if row is not None):
             _write(writer, item, record)
+        writer.progressed(len(rows))
 
 
 def _row(writer: TypeWriter, step: Step, copied: set[str]) -> tuple[SyncItem, ItemRecord] | None:

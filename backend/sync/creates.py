@@ -123,6 +123,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
             continue
         to_send.append((item, record, owned(mapping, mapping.to_c4c(record, links), ctx.employee)))
     size = max(1, ctx.c4c.batch_size)
+    writer.progressed(len(steps) - len(to_send))
     for start in range(0, len(to_send), size):
         chunk = to_send[start : start + size]
         try:
@@ -133,6 +134,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
             found = ctx.classify_c4c(error)
             for item, _record, _values in chunk:
                 _unsent(writer, item, found)
+            writer.progressed(len(chunk))
             continue
         for (item, record, _values), result in zip(chunk, results, strict=True):
             if result.entity is not None:
@@ -141,6 +143,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
             else:
                 found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
                 writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
+        writer.progressed(len(chunk))
 
 
 def _ends_run(writer: TypeWriter, found: Classification) -> None:

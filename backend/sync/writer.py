@@ -150,8 +150,13 @@ class TypeWriter:
             *(step for step in retried if step is not None),
             *(step for step in steps if step.kind is not StepKind.RETRY),
         ]
-        self.create_up([step for step in steps if step.kind is StepKind.CREATE_UP])
-        copies.create_all(self, [step for step in steps if step.kind is StepKind.CREATE_DOWN])
+        ups = [step for step in steps if step.kind is StepKind.CREATE_UP]
+        downs = [step for step in steps if step.kind is StepKind.CREATE_DOWN]
+        state = self.ctx.mailbox.item_state(self.mapping.item_type)
+        state.creating, state.created = (len(ups) + len(downs) or None), 0
+        self.create_up(ups)
+        state.created = len(ups)
+        copies.create_all(self, downs)
         for step in steps:
             if step.kind in CARRY_VERSIONS:
                 self.carry(step.item, step.record, step.entity)
@@ -170,7 +175,12 @@ class TypeWriter:
             }.get(step.kind)
             if handler is not None:
                 handler(step)
+        state.creating, state.created = None, 0
         self.ctx.session.commit()
+
+    def progressed(self, count: int) -> None:
+        """``count`` more of the run's creates are done (committed with the next commit)."""
+        self.ctx.mailbox.item_state(self.mapping.item_type).created += count
 
     def carry(self, item: SyncItem, record: ItemRecord | None, entity: dict | None) -> None:
         """What each side sent for ``item`` this run, remembered once its outcome is known.

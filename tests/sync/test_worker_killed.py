@@ -4,6 +4,7 @@ lock expired runs the mailbox again, and nothing is lost or duplicated."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import psutil
 from rq import Queue
 from sqlalchemy import select
 
+from backend import presenters
 from backend.extensions import Resources
 from backend.jobs import queues
 from backend.jobs.runtime import use_app
@@ -22,6 +24,7 @@ from backend.jobs.schedule import enqueue_due_mailboxes, enqueue_sync
 from backend.jobs.single_flight import HEARTBEAT_STALE, lock_name, sync_job_id
 from backend.models import Mailbox, Run, SyncItem
 from backend.models.run import RunOutcome, Trigger
+from backend.models.types import ItemType
 from backend.storage.db import utcnow
 from backend.sync import employees, status
 from backend.sync.markers import wanted_markers
@@ -169,11 +172,16 @@ def test_killed_in_a_large_first_download_from_sap_then_no_copy_is_made_twice(
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(_tasks(box)) < 300:
             time.sleep(0.05)
+        session.expire_all()
+        progress = presenters.import_progress(session.get(Mailbox, mailbox.id))
         _kill_with_work_horse(worker.pid)
     finally:
         worker.wait(timeout=30)
     made_before = len(_tasks(box))
     assert 300 <= made_before < SAP_TASKS, f"killed mid-way: {_worker_said(resources)}"
+    shown = re.fullmatch(r"Importing now: ([\d,]+) of 1,200", progress[ItemType.TASK])
+    assert shown, progress
+    assert 200 <= int(shown.group(1).replace(",", "")) < SAP_TASKS, "the user sees how far it is"
 
     run = _run_again_after_the_kill(app, resources, session, mailbox.id)
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
@@ -183,3 +191,5 @@ def test_killed_in_a_large_first_download_from_sap_then_no_copy_is_made_twice(
         select(SyncItem).where(SyncItem.mailbox_id == mailbox.id, SyncItem.item_type == "TASK")
     ).all()
     assert len(items) == SAP_TASKS and all(item.mailbox_item_id for item in items)
+    session.expire_all()
+    assert presenters.import_progress(session.get(Mailbox, mailbox.id)) == {}

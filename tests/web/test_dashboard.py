@@ -69,6 +69,11 @@ def test_a_first_import_shows_where_each_item_type_stands_until_it_ends(
     assert 'id="progress-task">Waiting<' in page
     assert "js/status.js" in page
 
+    states[ItemType.CONTACT].creating, states[ItemType.CONTACT].created = 6002, 1250
+    session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="progress-contact">Importing now: 1,250 of 6,002<' in page
+
     box.last_synced_at = utcnow()
     session.commit()
     page = client.get("/").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """c4c_party: the employees an account's team or an appointment's parties make a record theirs
-too; the feeds of accounts and appointments read again in full to fill it
+too; the feeds of accounts and appointments read again in full to fill it; mailbox_item_state
+counts the creates of the run in progress (creating, created)
 
 Revision ID: 0010
 Revises: 0009
@@ -37,8 +38,14 @@ def upgrade() -> None:
     record = sa.table("c4c_record", sa.column("entity_set"), sa.column("etag"))
     op.execute(feed.update().where(feed.c.entity_set.in_(WITH_PARTIES)).values(since=None))
     op.execute(record.update().where(record.c.entity_set.in_(WITH_PARTIES)).values(etag=None))
+    with op.batch_alter_table("mailbox_item_state") as batch_op:
+        batch_op.add_column(sa.Column("creating", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("created", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mailbox_item_state") as batch_op:
+        batch_op.drop_column("created")
+        batch_op.drop_column("creating")
     op.drop_index("ix_c4c_party_employee", table_name="c4c_party")
     op.drop_table("c4c_party")
