@@ -254,14 +254,26 @@ def _keep(session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict
         record.account_id = entity.get("AccountID") or None
         record.values = encode(entity)
         if mapping.parties:
-            parties.append((record, _employees(node, mapping.parties[1])))
+            employees = _employees(node, mapping.parties[1])
+            if employees is None:
+                log.warning("C4C sent %s %s without its %s: its kept parties stay",
+                            feed.entity_set, record.object_id, mapping.parties[0])  # fmt: skip
+            else:
+                parties.append((record, employees))
     if parties:
         _keep_parties(session, parties)
 
 
-def _employees(node: Any, name: str) -> set[str]:
-    """The employees named by an expanded node (``{"results": [...]}``, or a bare list)."""
-    rows = node.get("results", []) if isinstance(node, dict) else node or []
+def _employees(node: Any, name: str) -> set[str] | None:
+    """The employees named by an expanded node (``{"results": [...]}``, or a bare list);
+    ``None`` when the answer holds none (not expanded, or broken): nobody is taken off a
+    record's team for an answer that does not say."""
+    if isinstance(node, dict) and isinstance(node.get("results"), list):
+        rows = node["results"]
+    elif isinstance(node, list):
+        rows = node
+    else:
+        return None
     return {row[name] for row in rows if isinstance(row, dict) and row.get(name)}
 
 

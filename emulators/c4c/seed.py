@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from emulators.c4c.schema import APPOINTMENT_PARTIES
 from emulators.c4c.store import Store
 
 _ACCOUNTS = [
@@ -76,9 +77,11 @@ CONTOSO_TASKS = (
 )
 """Tasks a colleague created in SAP for a sales person (their processor)."""
 CONTOSO_APPOINTMENTS = (
-    ("Quarterly review with Northwind", "gina.sales@contoso.test", "Northwind Traders"),
-)
-"""Appointments created in SAP, owned by a sales person, two days from the seed at 10:00 UTC."""
+    ("Quarterly review with Northwind", "gina.sales@contoso.test", "Northwind Traders",
+     ("ben.sales@contoso.test",)),
+)  # fmt: skip
+"""Appointments created in SAP, owned by a sales person, two days from the seed at 10:00 UTC,
+with the colleagues among their involved parties (it is theirs too)."""
 
 
 def seed_contoso(store: Store) -> None:
@@ -109,11 +112,14 @@ def seed_contoso(store: Store) -> None:
     start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
     start += timedelta(days=2)
     end = start + timedelta(hours=1)
-    for subject, owner, account in CONTOSO_APPOINTMENTS:
-        store.create("AppointmentCollection", {
+    for subject, owner, account, attendees in CONTOSO_APPOINTMENTS:
+        appointment = store.create("AppointmentCollection", {
             "Subject": subject, "OwnerPartyID": employee[owner], "AccountID": ids[account],
             "StartDateTime": start.isoformat(), "EndDateTime": end.isoformat(),
         })  # fmt: skip
+        for attendee in attendees:
+            party = {"PartyID": employee[attendee], "RoleCode": "55"}
+            store.create(APPOINTMENT_PARTIES, {"ParentObjectID": appointment["ObjectID"], **party})
 
 
 FABRIKAM_EMPLOYEES = (

@@ -8,6 +8,7 @@ alone by the runs after; what is somebody else's never reaches her.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,8 @@ from backend.sync import employees
 from backend.sync import issues as issue_service
 from emulators.base import Emulator, Fault
 from emulators.c4c import C4CEmulator
+from emulators.c4c.json_format import entity_json
+from emulators.c4c.schema import ENTITY_SETS
 from emulators.c4c.seed import seed_employees
 from tests.support.owners import MailboxOwner
 from tests.support.world import ADDRESS, app_config_for, both_mail_systems
@@ -391,3 +394,32 @@ def test_an_appointment_the_user_attends_reaches_their_calendar_and_invites_nobo
     assert (gone.deleted, owner.meeting_subjects()) == (1, [])
     assert owner.invitations_sent() == 0, "nor is anybody told it was cancelled"
     assert _quiet(sync_now()) == {}
+
+
+def test_an_answer_that_leaves_out_the_team_takes_nobody_off_it(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    c4c: C4CEmulator,
+) -> None:
+    store = c4c.service.store
+    account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
+                         None)  # fmt: skip
+    crm.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
+                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    store.create(TEAM, {"ParentObjectID": account["ObjectID"], "EmployeeID": people["Anna"],
+                        "PartyRoleCode": "142"})  # fmt: skip
+    assert _quiet(sync_now()) == {"created": 2}
+
+    changed = store.update("CorporateAccountCollection", account["ObjectID"],
+                           {"Name": "Globex Corp"})  # fmt: skip
+    accounts = ENTITY_SETS["CorporateAccountCollection"]
+    unexpanded = entity_json(c4c.base_url, accounts, changed)  # the team deferred, not read
+    c4c.faults.add(Fault(path=r"CorporateAccountCollection$", method="GET", status=200,
+                         body=json.dumps({"d": {"results": [unexpanded]}})))  # fmt: skip
+    assert _quiet(sync_now()) == {"updated": 1}, "the new name, and nothing else"
+    assert not c4c.faults.pending(), "the delta read got the answer without the team"
+    for _round in range(2):
+        assert _quiet(sync_now()) == {}
+    assert owner.contact_names() == ["Gus Globex"], "Anna is still in the team: nothing left"

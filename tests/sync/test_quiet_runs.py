@@ -171,6 +171,9 @@ def test_what_colleagues_created_in_sap_reaches_its_owners_mailbox_on_the_first_
     assert "Quarterly review with Northwind" in (
         GmailOwner(world.google, gina.email, gina.google_token).meeting_subjects()
     )
+    bens = OutlookOwner(world.ews, ben.email, ben.password)
+    assert "Quarterly review with Northwind" in bens.meeting_subjects(), "he is one of its parties"
+    assert bens.invitations_sent() == 0
     anna = people["anna"]
     assert "Prepare the Fabrikam renewal" not in (
         OutlookOwner(world.ews, anna.email, anna.password).task_subjects()
