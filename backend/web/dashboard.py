@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from backend import presenters
 from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
+from backend.models.issue_queries import Position, after
 from backend.models.types import ItemType
 from backend.savedialog import can_fix
 from backend.sync import services
@@ -19,6 +21,8 @@ from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_iss
 dashboard = Blueprint("dashboard", __name__)
 
 RUNS_SHOWN = 10
+ISSUES_PAGE = 50
+"""Open issues shown per page of the Issues tab."""
 
 
 def _mailbox_or_404() -> Mailbox:
@@ -76,16 +80,22 @@ def home() -> str:
 @dashboard.get("/issues")
 @signed_in
 def issues() -> str:
+    """The user's open issues, newest first, ``ISSUES_PAGE`` to a page (a keyset: the next
+    page continues after the last issue shown, one indexed query whatever its depth), grouped
+    by item type with each type's count."""
     tenant, mailbox = my_tenant(), _mailbox_or_404()
-    rows = (
-        db_session()
-        .scalars(
-            select(Issue)
-            .where(Issue.mailbox_id == mailbox.id, Issue.resolved_at.is_(None))
-            .order_by(Issue.last_seen_at.desc(), Issue.id.desc())
-        )
-        .all()
+    session = db_session()
+    statement = (
+        select(Issue)
+        .where(Issue.mailbox_id == mailbox.id, Issue.resolved_at.is_(None))
+        .order_by(Issue.last_seen_at.desc(), Issue.id.desc())
     )
+    older = request.args.get("older")
+    if older is not None:
+        statement = after(statement, _position(session, mailbox, older))
+    found = session.scalars(statement.limit(ISSUES_PAGE + 1)).all()
+    rows, more = found[:ISSUES_PAGE], len(found) > ISSUES_PAGE
+    counts = _open_counts(mailbox.id)
     groups: dict[ItemType | None, list[Issue]] = {}
     for issue in rows:
         groups.setdefault(issue.item_type, []).append(issue)
@@ -94,8 +104,11 @@ def issues() -> str:
         tenant=tenant,
         mailbox=mailbox,
         groups=groups,
+        counts=counts,
+        older=rows[-1].id if more else None,
+        paged=older is not None,
         labels=presenters.ITEM_TYPE_LABELS,
-        total=len(rows),
+        total=sum(counts.values()),
         links={
             issue.id: (
                 presenters.c4c_item_link(tenant, issue.item_type, issue.c4c_object_id),
@@ -108,6 +121,14 @@ def issues() -> str:
         },
         fixable={issue.id for issue in rows if can_fix(issue)},
     )
+
+
+def _position(session: Session, mailbox: Mailbox, older: str) -> Position:
+    """Where a page continues: after the mailbox's issue ``older`` (a 400 for anything else)."""
+    issue = session.get(Issue, int(older)) if older.isdigit() and len(older) < 19 else None
+    if issue is None or issue.mailbox_id != mailbox.id:
+        abort(400, description="This page of issues does not exist; start from the newest.")
+    return Position(issue.last_seen_at, issue.id)
 
 
 @dashboard.post("/mailbox/<action>")

@@ -4,11 +4,15 @@ typed, destructive bulk actions ask first from the keyboard; and every page pass
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from backend.models import Issue, Mailbox
-from backend.models.issue import Resolution
+from backend.models.issue import Resolution, Source
 from backend.models.mailbox import HealthStatus
+from backend.models.types import IssueCode, ItemType
+from backend.storage.db import utcnow
 from emulators.ews.seed import add_contact
 from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import screenshot, sign_in, unknown_sender_issue
@@ -187,3 +191,37 @@ def test_without_the_dialog_the_server_asks_on_a_page_of_its_own(
     screenshot(admin, "ux-05-admin-confirm-page")
     admin.click("#confirm-bulk")
     admin.wait_for_selector("text=1 reset")
+
+
+def test_older_issues_are_a_keyboard_press_away_and_the_pages_pass_axe(
+    live, new_page, identity_service, session, mailbox
+) -> None:
+    start = utcnow()
+    for number in range(60):
+        session.add(Issue(
+            tenant_id=mailbox.tenant_id, user_id=mailbox.user_id, mailbox_id=mailbox.id,
+            item_type=ItemType.CONTACT, item_key=f"mbx:K{number}", mailbox_item_id=f"K{number}",
+            title=f"Contact {number:02d}", code=IssueCode.NEEDS_INPUT, source=Source.C4C,
+            backend_message="Mandatory field LastName is not filled",
+            last_seen_at=start - timedelta(minutes=number),
+        ))  # fmt: skip
+    session.commit()
+    identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
+    page = new_page()
+    sign_in(page, live, ADDRESS, "anna-pw")
+    page.goto(f"{live.url}/issues")
+    assert page.locator("article.issue").count() == 50
+    assert page.inner_text("#h-contact .count") == "60"
+    check_accessibility(page, "issues, first page")
+    screenshot(page, "ux-06-issues-paged")
+
+    page.focus("#older-issues")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#newest-issues")
+    assert page.locator("article.issue").count() == 10
+    assert page.locator(".what").first.inner_text() == "Contact 50"
+    check_accessibility(page, "issues, older page")
+    page.focus("#newest-issues")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#older-issues")
+    assert page.locator(".what").first.inner_text() == "Contact 00"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from rq import Queue
@@ -96,6 +97,51 @@ def test_issues_are_grouped_by_type_with_counts_and_titles_as_text(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Old" not in page
     assert "Help me resolve" in page and "mailto:support@ssi-sync.local?" in page
+
+
+def test_the_issues_tab_pages_fifty_at_a_time_newest_first_with_each_types_count(
+    client, anna, session, box
+) -> None:
+    start = utcnow()
+    for number in range(120):
+        kind = ItemType.TASK if number % 4 == 0 else ItemType.CONTACT
+        _issue(session, box, item_type=kind, item_key=f"mbx:P{number}",
+               mailbox_item_id=f"P{number}", title=f"Item {number}",
+               last_seen_at=start - timedelta(minutes=number))  # fmt: skip
+    seen, url, pages = [], "/issues", 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages += 1
+        groups = dict(re.findall(r'<h2 id="h-(\w+)">\w+ <span class="count">(\d+)</span>', page))
+        assert set(groups.items()) <= {("contact", "90"), ("task", "30")}, "totals, every page"
+        titles = re.findall(r'<div class="what">Item (\d+)</div>', page)
+        assert len(titles) == (50 if pages < 3 else 20)
+        seen.extend(sorted(int(number) for number in titles))
+        older = re.search(r'id="older-issues" href="([^"]+)"', page)
+        url = older.group(1).replace("&amp;", "&") if older else ""
+        assert ('id="newest-issues"' in page) == (pages > 1)
+    assert pages == 3
+    assert sorted(seen) == list(range(120)) and len(set(seen)) == 120, "each issue once"
+    assert seen[:50] == list(range(50)), "the newest fifty first"
+
+
+def test_a_page_of_issues_after_something_not_the_users_own_is_refused(
+    app, client, anna, session, resources, box
+) -> None:
+    other_tenant = factories.tenant(session, resources.cipher, slug="fabrikam")
+    theirs_box = factories.mailbox(
+        session, resources.cipher, other_tenant, email="eve@fabrikam.test"
+    )
+    theirs = _issue(session, theirs_box, tenant_id=other_tenant.id, title="Eve's secret")
+    for older in (str(theirs.id), "abc", "-1", "9" * 30, "", "1e3"):
+        answer = client.get("/issues", query_string={"older": older})
+        assert answer.status_code == 400, older
+        assert "Eve's secret" not in answer.get_data(as_text=True)
+    mine = _issue(session, box)
+    after_the_only_one = client.get("/issues", query_string={"older": mine.id})
+    page = after_the_only_one.get_data(as_text=True)
+    assert after_the_only_one.status_code == 200 and 'id="no-older"' in page
+    assert 'id="newest-issues"' in page and 'id="no-issues"' not in page
 
 
 def test_no_issues_says_everything_is_in_sync(client, anna) -> None:
