@@ -131,7 +131,7 @@ def drop_database(url: str) -> None:
     server.dispose()
 
 
-def seed(engine: Engine) -> Population:
+def seed(engine: Engine, per_mailbox: int = ISSUES_PER_MAILBOX) -> Population:
     """Tenants, users, mailboxes and issues, inserted with Core executemany."""
     rng = random.Random(7)
     now = datetime.now(UTC)
@@ -166,7 +166,7 @@ def seed(engine: Engine) -> Population:
         mailboxes = connection.execute(select(Mailbox.id, Mailbox.tenant_id, Mailbox.user_id)).all()
         rows: list[dict[str, Any]] = []
         for mailbox in mailboxes:
-            for n in range(ISSUES_PER_MAILBOX):
+            for n in range(per_mailbox):
                 rows.append(_issue_row(rng, now, mailbox, n))
                 if len(rows) == 10_000:
                     connection.execute(insert(Issue), rows)
@@ -434,28 +434,35 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per process")
+    parser.add_argument(
+        "--issues-per-mailbox",
+        type=int,
+        default=ISSUES_PER_MAILBOX,
+        help="issues seeded per mailbox (950: about a million, 570 open each)",
+    )
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
         url, note = database(arguments.sqlite, Path(folder))
         try:
             bench(url, note, Path(folder), arguments.repeat, arguments.requests,
-                  arguments.web_workers, arguments.web_threads)  # fmt: skip
+                  arguments.web_workers, arguments.web_threads,
+                  arguments.issues_per_mailbox)  # fmt: skip
         finally:
             drop_database(url)
 
 
 def bench(
     url: str, note: str | None, folder: Path, repeat: int, count: int, web_workers: int,
-    web_threads: int,
+    web_threads: int, per_mailbox: int = ISSUES_PER_MAILBOX,
 ) -> None:  # fmt: skip
     print(f"database: {note or 'PostgreSQL ' + url}")
     engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     upgrade(engine)
     began = time.perf_counter()
-    population = seed(engine)
+    population = seed(engine, per_mailbox)
     print(
-        f"seeded {TENANTS * USERS_PER_TENANT * ISSUES_PER_MAILBOX:,} issues in "
+        f"seeded {TENANTS * USERS_PER_TENANT * per_mailbox:,} issues in "
         f"{time.perf_counter() - began:.1f} s"
     )
     config = {

@@ -165,12 +165,24 @@ def issue_query(
     )
 
 
+COUNT_CAP = 10_000
+"""Matching issues counted at most; a listing says "10,000+" beyond (never a full count of a
+million issues for a page of fifty)."""
+
+
 def issue_count_query(
     viewer_tenant_id: int, viewer_user_id: int, is_key_user: bool, filters: IssueFilter
 ) -> Select[tuple[int]]:
-    """How many rows :func:`issue_query` gives for the same arguments (no joins needed)."""
+    """How many rows :func:`issue_query` gives for the same arguments (no joins needed),
+    counting no further than one past ``COUNT_CAP`` (see :func:`capped`)."""
     conditions = issue_conditions(viewer_tenant_id, viewer_user_id, is_key_user, filters)
-    return select(func.count()).select_from(Issue).where(*conditions)
+    matching = select(Issue.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    return select(func.count()).select_from(matching)
+
+
+def capped(counted: int) -> tuple[int, bool]:
+    """What :func:`issue_count_query` counted as (count, whether there are more than it)."""
+    return min(counted, COUNT_CAP), counted > COUNT_CAP
 
 
 def after(statement: Select[Any], position: Position) -> Select[Any]:

@@ -32,7 +32,7 @@ from backend.jobs import system as job_system
 from backend.models import Issue, Mailbox, User
 from backend.models.audit import record_audit
 from backend.models.issue import Source
-from backend.models.issue_queries import issue_count_query, issue_query
+from backend.models.issue_queries import after, capped, issue_count_query, issue_query
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
 from backend.presenters import ITEM_TYPE_LABELS, title_hidden
@@ -146,17 +146,30 @@ def bulk() -> BaseResponse:
 @admin.get("/issues")
 @key_user_required
 def issues() -> str:
+    """The tenant's issues, newest first, a page at a time (a keyset: a page continues after
+    the last issue of the one before, one indexed query at any depth), with a capped count."""
     filters, problem = admin_issues.read_filters(request.args)
     viewer = (current_user.tenant_id, current_user.id, True)
     session = db_session()
-    total = session.scalar(issue_count_query(*viewer, filters)) or 0
-    page = Page.within(admin_issues.page_number(request.args), total)
-    rows = session.execute(issue_query(*viewer, filters).limit(page.size).offset(page.offset)).all()
+    try:
+        start = admin_issues.position(session, current_user.tenant_id, request.args.get("after"))
+    except ValueError:
+        abort(400, description="This page of issues does not exist; start from the newest.")
+    total, more = capped(session.scalar(issue_count_query(*viewer, filters)) or 0)
+    statement = issue_query(*viewer, filters)
+    if start is not None:
+        statement = after(statement, start)
+    found = session.execute(statement.limit(admin_issues.PAGE_SIZE + 1)).all()
+    rows = found[: admin_issues.PAGE_SIZE]
     hide_titles = my_tenant().config.hide_other_users_titles
     return render_template(
         "admin/issues.html",
         rows=rows,
-        page=page,
+        total=total,
+        capped=more,
+        paged=start is not None,
+        after_id=request.args.get("after") if start is not None else None,
+        older=rows[-1].Issue.id if len(found) > len(rows) else None,
         filters=filters,
         filter_args=admin_issues.filter_args(filters),
         problem=problem,
@@ -206,8 +219,10 @@ def ignore_issue(issue_id: int) -> BaseResponse:
     else:
         flash("This issue was already resolved.", "error")
     back = admin_issues.filter_args(admin_issues.read_filters(request.form)[0])
-    page = admin_issues.page_number(request.form)
-    return redirect(url_for("admin.issues", **back, **({"page": page} if page > 1 else {})))
+    start = request.form.get("after", "")
+    return redirect(
+        url_for("admin.issues", **back, **({"after": start} if start.isdigit() else {}))
+    )
 
 
 @admin.get("/settings")

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from backend.models import Issue, User
 from backend.models.audit import record_audit
 from backend.models.issue import Resolution
-from backend.models.issue_queries import IssueFilter
+from backend.models.issue_queries import IssueFilter, Position
 from backend.storage.db import utcnow
 
 FILTER_NAMES = ("status", "type", "code", "user")
+PAGE_SIZE = 50
 
 
 def read_filters(args: Mapping[str, str]) -> tuple[IssueFilter, str | None]:
@@ -31,9 +32,18 @@ def read_filters(args: Mapping[str, str]) -> tuple[IssueFilter, str | None]:
         return IssueFilter(), f"The filter {wrong} was not understood; showing open issues."
 
 
-def page_number(args: Mapping[str, str]) -> int:
-    raw = args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+def position(session: Session, tenant_id: int, raw: str | None) -> Position | None:
+    """Where a page continues: after the tenant's issue ``raw`` (``None``: the first page).
+
+    Raises:
+        ValueError: ``raw`` names no issue of the tenant.
+    """
+    if raw is None:
+        return None
+    issue = session.get(Issue, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if issue is None or issue.tenant_id != tenant_id:
+        raise ValueError("no such page")
+    return Position(issue.last_seen_at, issue.id)
 
 
 def filter_args(filters: IssueFilter) -> dict[str, str]:

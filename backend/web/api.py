@@ -29,6 +29,7 @@ from backend.models.issue_queries import (
     IssueFilter,
     Position,
     after,
+    capped,
     issue_count_query,
     issue_query,
 )
@@ -139,10 +140,12 @@ def issues() -> Response:
     hide_titles = my_tenant().config.hide_other_users_titles
     next_cursor = _make_cursor(page[-1].Issue, total, filters) if len(rows) > query.limit else None
     base = _base_url()
+    shown, more = capped(total)
     return jsonify(
         items=[_issue_json(row, hide_titles, base) for row in page],
         next_cursor=next_cursor,
-        total=total,
+        total=shown,
+        total_capped=more,
     )
 
 

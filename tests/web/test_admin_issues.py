@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.models import AuditEvent, Issue, Mailbox, User
+from backend.models import AuditEvent, Issue, Mailbox, User, issue_queries
 from backend.models.issue import Resolution, Source
 from backend.models.types import IssueCode, ItemType
 from backend.storage.db import utcnow
@@ -78,17 +78,38 @@ def test_issues_of_the_whole_tenant_and_only_of_it(
     assert "not understood" in client.get("/admin/issues?code=NOPE").get_data(as_text=True)
 
 
-def test_issues_are_paged_fifty_at_a_time_newest_first(client, session, kim_box) -> None:
+def test_issues_are_paged_fifty_at_a_time_newest_first(client, session, resources, kim_box) -> None:
     start = utcnow() - timedelta(days=1)
     made = [_issue(session, kim_box, f"K{n}", last_seen_at=start + timedelta(minutes=n))
             for n in range(55)]  # fmt: skip
     first = client.get("/admin/issues").get_data(as_text=True)
     assert _ids(first) == [issue.id for issue in reversed(made)][:50]
-    assert "1\N{EN DASH}50 of 55" in first and 'rel="next"' in first
-    second = client.get("/admin/issues?page=2").get_data(as_text=True)
+    assert "55 matching" in first and 'id="newest-issues"' not in first
+    older = re.search(r'id="older-issues" href="([^"]+)"', first)
+    assert older is not None
+    second = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert _ids(second) == [issue.id for issue in reversed(made[:5])]
-    assert 'rel="prev"' in second and 'rel="next"' not in second
-    assert _ids(client.get("/admin/issues?page=9").get_data(as_text=True)) == _ids(second)
+    assert 'id="newest-issues"' in second and 'id="older-issues"' not in second
+
+    fabrikam = factories.tenant(session, resources.cipher, "fabrikam")
+    olga = _issue(session, factories.mailbox(session, resources.cipher, fabrikam,
+                                             "olga@fabrikam.test"), "O1")  # fmt: skip
+    for after in (str(olga.id), "x", "-3", "9" * 30, ""):
+        refused = client.get("/admin/issues", query_string={"after": after})
+        assert refused.status_code == 400, after
+        assert "Item O1" not in refused.get_data(as_text=True)
+
+
+def test_a_listing_counts_no_further_than_its_cap(
+    client, session, kim_box, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(issue_queries, "COUNT_CAP", 30)
+    for n in range(55):
+        _issue(session, kim_box, f"K{n}")
+    page = client.get("/admin/issues").get_data(as_text=True)
+    assert len(_ids(page)) == 50 and "30+ matching" in page
+    monkeypatch.setattr(issue_queries, "COUNT_CAP", 55)
+    assert "55 matching" in client.get("/admin/issues").get_data(as_text=True)
 
 
 def test_titles_are_escaped(client, session, kim_box) -> None:
@@ -164,6 +185,14 @@ def test_a_key_user_resolves_an_issue_as_ignored(client, session, kim_box, anna_
     again = client.post(f"/admin/issues/{issue.id}/ignore", data={"csrf_token": token},
                         follow_redirects=True)  # fmt: skip
     assert "already resolved" in again.get_data(as_text=True)
+    deeper = _issue(session, anna_box, "A2")
+    kept = client.post(f"/admin/issues/{deeper.id}/ignore",
+                       data={"csrf_token": token, "after": str(issue.id)})  # fmt: skip
+    assert kept.headers["Location"] == f"/admin/issues?after={issue.id}", "back to that page"
+    odd = _issue(session, anna_box, "A3")
+    dropped = client.post(f"/admin/issues/{odd.id}/ignore",
+                          data={"csrf_token": token, "after": "1 OR 1=1"})  # fmt: skip
+    assert dropped.headers["Location"] == "/admin/issues"
 
 
 def test_ignoring_an_issue_of_another_tenant_answers_404(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from backend.models import Issue, Mailbox, Tenant, User
+from backend.models import Issue, Mailbox, Tenant, User, issue_queries
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.models.user import Role
@@ -202,7 +202,12 @@ def test_filters_naming_another_tenant_give_no_data(
         "/api/v1/issues?status=all&"
         + query.format(eve_id=people.eve.user_id, eve_box=people.eve.id)
     )
-    assert answer.get_json() == {"items": [], "next_cursor": None, "total": 0}
+    assert answer.get_json() == {
+        "items": [],
+        "next_cursor": None,
+        "total": 0,
+        "total_capped": False,
+    }
 
 
 def test_a_plain_user_naming_a_colleague_gets_none_of_their_issues(
@@ -236,6 +241,21 @@ def test_pages_walk_every_issue_exactly_once(app, client, session, people) -> No
     assert seen == expected
     assert totals == {23}
     assert pages == 5
+
+
+def test_a_walk_over_more_issues_than_are_counted_says_so_on_every_page(
+    app, client, session, people, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(issue_queries, "COUNT_CAP", 4)
+    for n in range(7):
+        _issue(session, people.anna, n)
+    _as(app, client, session, people.ken)
+    first = client.get("/api/v1/issues", query_string={"limit": 5}).get_json()
+    assert (first["total"], first["total_capped"], len(first["items"])) == (4, True, 5)
+    rest = client.get("/api/v1/issues", query_string={"cursor": first["next_cursor"]}).get_json()
+    assert (rest["total"], rest["total_capped"], len(rest["items"])) == (4, True, 2)
+    few = client.get("/api/v1/issues", query_string={"type": "task"}).get_json()
+    assert (few["total"], few["total_capped"]) == (0, False)
 
 
 def test_a_filtered_walk_keeps_its_filter(app, client, session, people) -> None:
