@@ -13,7 +13,8 @@ scenario's requests from 16 concurrent clients (threads with a ``requests.Sessio
 Prints p50/p99 latency and throughput per scenario, medians of ``--repeat`` passes, and the
 query plans of the API's listing.
 
-Run: ``python -m bench.web_bench [--repeat 3] [--requests 400] [--sqlite]``. Never part of the
+Run: ``python -m bench.web_bench [--repeat 3] [--requests 400] [--sqlite]
+[--issues-per-mailbox 950]`` (950: about a million issues, 570 open per user). Never part of the
 test suite.
 """
 
