@@ -135,6 +135,20 @@ class ItemRef(NamedTuple):
 
 
 @dataclass(frozen=True)
+class FolderChange:
+    """The user renamed or deleted a folder (contact group, label, list) the product keeps.
+
+    Attributes:
+        name: the name the product gives it (``SAP Contacts``).
+        renamed_to: its new name when the sync follows a rename; ``None`` when it was gone and
+            the product put it back.
+    """
+
+    name: str
+    renamed_to: str | None
+
+
+@dataclass(frozen=True)
 class Changes:
     """What changed for one item type since a cursor.
 
@@ -240,6 +254,12 @@ class MailboxProvider(Protocol):
 
     def deep_link(self, item_type: ItemType, item_id: str) -> str:
         """A URL that opens the item in the mail system's web client."""
+        ...
+
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        """The folders (contact groups, lists) the product keeps that this provider found
+        renamed by the user and followed, or gone and put back, since last asked; each once.
+        A folder put back makes its item type's read a full one."""
         ...
 
     def revoke(self) -> None:

@@ -19,6 +19,7 @@ class NotificationKind(StrEnum):
     PROVIDER_OUTAGE = "PROVIDER_OUTAGE"
     MASS_CHANGE_HELD = "MASS_CHANGE_HELD"
     SAP_REFUSED = "SAP_REFUSED"
+    FOLDER_CHANGED = "FOLDER_CHANGED"
 
 
 class Notification(Base):

@@ -77,3 +77,21 @@ def sap_refused(tenant_name: str, connections: str) -> Notice:
         f"To fix it: open Connections ({connections}), enter the integration user's current "
         "password and choose Save and test. Syncing resumes as soon as the test gets through.\n",
     )
+
+
+def folder_changed(mailbox: Mailbox, name: str, renamed_to: str | None, dashboard: str) -> Notice:
+    if renamed_to is not None:
+        return Notice(
+            f'Your folder "{name}" is now "{renamed_to}": sync follows it',
+            f'You renamed the folder "{name}" of {mailbox.address} to '
+            f'"{renamed_to}". Its items go on syncing with SAP Cloud for Customer under '
+            "the new name, and what SAP adds for you lands there. Nothing for you to do. "
+            f"Your sync status: {dashboard}\n",
+        )
+    return Notice(
+        f'Your folder "{name}" was missing and has been put back',
+        f'The folder "{name}" of {mailbox.address}, where SAP Cloud for Customer\'s '
+        "items are kept, was deleted or moved away, so we made it again. Items that were in it "
+        "are treated as removed from the mailbox, as your company's settings say. To sync an "
+        f'item again, move it back into "{name}". Your sync status: {dashboard}\n',
+    )

@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.mailbox.base import FolderChange
 from backend.models import Issue, Mailbox, Notification, Run, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.models.notification import NotificationKind
@@ -259,4 +260,28 @@ def _last_notified_at(session: Session, prefix: str) -> datetime | None:
                 ]
             ),
         )
+    )
+
+
+def folder_changed(
+    session: Session, settings: Settings, mailbox: Mailbox, run: Run, change: FolderChange
+) -> Notification | None:
+    """Tell the mailbox's user, once, that the sync followed a folder they renamed or put back
+    one they deleted (the run that saw it is the incident: the next run sees nothing new)."""
+    owner = _owner_email(session, mailbox)
+    if owner is None:
+        return None
+    notice = notices.folder_changed(
+        mailbox, change.name, change.renamed_to, f"{settings.public_base_url}/"
+    )
+    return deliver_once(
+        session,
+        settings,
+        kind=NotificationKind.FOLDER_CHANGED,
+        incident_key=f"mailbox:{mailbox.id}:folder:{change.name}:run:{run.id}",
+        tenant_id=mailbox.tenant_id,
+        mailbox_id=mailbox.id,
+        recipients=[owner],
+        subject=notice.subject,
+        body=notice.body,
     )

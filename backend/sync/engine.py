@@ -158,9 +158,8 @@ class Engine:
         if any(ctx.mailbox.item_state(m.item_type).cursor is None for m, _settings in enabled):
             _guarded(ctx.classify_mailbox, ctx.provider.activate)
         work = [self._read(ctx, mapping, settings) for mapping, settings in enabled]
-        if not work:
-            return
-        if self._held(ctx, work):
+        if not work or self._held(ctx, work):
+            self._tell_folders(ctx)
             return
         for item in work:
             TypeWriter(ctx, item.mapping, item.settings).apply(item.steps)
@@ -168,6 +167,16 @@ class Engine:
             item.state.c4c_seq = item.upto
             ctx.session.commit()
         markers.reconcile(ctx.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
+        self._tell_folders(ctx)
+
+    def _tell_folders(self, ctx: RunContext) -> None:
+        """Tell the user, once, about a folder the product keeps that they renamed (followed)
+        or deleted (put back)."""
+        for change in ctx.provider.folder_changes():
+            log.info("folder %r %s", change.name,
+                     f"renamed to {change.renamed_to!r}: followed" if change.renamed_to
+                     else "was gone: put back")  # fmt: skip
+            alerts.folder_changed(ctx.session, ctx.settings, ctx.mailbox, ctx.run, change)
 
     def _read(self, ctx: RunContext, mapping: TypeMapping, settings: ItemTypeSettings) -> TypeWork:
         state = ctx.mailbox.item_state(mapping.item_type)

@@ -49,6 +49,8 @@ class OwnedContact:
 
 class MailboxOwner(Protocol):
     kind: str
+    contacts_folder: str
+    """Where the owner keeps SAP contacts (the product's "SAP Contacts" until renamed)."""
     picked: frozenset[str]
     """The tags of an e-mail picked for sync."""
     busy_wait: float
@@ -62,6 +64,8 @@ class MailboxOwner(Protocol):
     def edit_contact(self, contact_id: str, **fields: str) -> None: ...
     def delete_contact(self, contact_id: str) -> None: ...
     def contact_ids(self) -> list[str]: ...
+    def rename_contacts_folder(self, name: str) -> None: ...
+    def delete_contacts_folder(self) -> None: ...
     def receive(self, subject: str, sender: str, *, picked: bool) -> str: ...
     def email_tags(self, email_id: str) -> frozenset[str]: ...
     def add_task(self, subject: str) -> str: ...
@@ -90,15 +94,28 @@ class OutlookOwner:
     busy_wait = 0.3
 
     def __init__(self, ews: EwsEmulator, address: str, password: str) -> None:
-        self.ews, self.address = ews, address
+        self.ews, self.address, self._password = ews, address, password
         self.account: Account = bare_account(ews.endpoint, address, password)
+        self.contacts_folder = "SAP Contacts"
+
+    def rename_contacts_folder(self, name: str) -> None:
+        box = self.ews.store.mailbox(self.address)
+        box.folder_by_path("Contacts", self.contacts_folder).display_name = name
+        self.contacts_folder = name
+        self.account = bare_account(self.ews.endpoint, self.address, self._password)
+
+    def delete_contacts_folder(self) -> None:
+        box = self.ews.store.mailbox(self.address)
+        box.remove_folder(box.folder_by_path("Contacts", self.contacts_folder).id)
+        self.contacts_folder = "SAP Contacts"
+        self.account = bare_account(self.ews.endpoint, self.address, self._password)
 
     def error_tags(self, item_type: ItemType, detail: str) -> frozenset[str]:
         return frozenset({"Sync Error", f"Sync Error: {detail}"})
 
     @property
     def _folder(self):
-        return self.account.contacts / "SAP Contacts"
+        return self.account.contacts / self.contacts_folder
 
     def add_contact(self, first=None, last=None, *, email=None, job_title=None, tags=()) -> str:
         name = " ".join(part for part in (first, last) if part)
@@ -217,6 +234,7 @@ class GmailOwner:
 
     def __init__(self, google: GoogleEmulator, address: str, token: str) -> None:
         self.google, self.address, self.token = google, address, token
+        self.contacts_folder = "SAP Contacts"
         self.gmail = service(google.url, "gmail", "v1", token).users()
         self.people = service(google.url, "people", "v1", token)
         self.tasks = service(google.url, "tasks", "v1", token)
@@ -236,7 +254,7 @@ class GmailOwner:
         return made["resourceName"]
 
     def add_contact(self, first=None, last=None, *, email=None, job_title=None, tags=()) -> str:
-        groups = [self._group(name) for name in ("SAP Contacts", *tags)]
+        groups = [self._group(name) for name in (self.contacts_folder, *tags)]
         body: dict[str, Any] = {
             "names": [{"givenName": first, "familyName": last}],
             "memberships": [
@@ -267,7 +285,7 @@ class GmailOwner:
             for m in person.get("memberships", [])
             if "contactGroupMembership" in m
         }
-        tags = groups - PRIVATE_GROUPS - {"SAP Contacts", "SAP Accounts", ""}
+        tags = groups - PRIVATE_GROUPS - {self.contacts_folder, "SAP Accounts", ""}
         return OwnedContact(
             contact_id, name.get("givenName"), name.get("familyName"), title, frozenset(tags),
             organization.get("name"),
@@ -299,9 +317,25 @@ class GmailOwner:
         self.people.people().deleteContact(resourceName=contact_id).execute()
 
     def contact_ids(self) -> list[str]:
-        group = self._group("SAP Contacts")
+        group = self._group(self.contacts_folder)
         found = self.people.contactGroups().get(resourceName=group, maxMembers=1000).execute()
         return list(found.get("memberResourceNames", []))
+
+    def _contacts_group(self) -> Any:
+        people = self.google.store.people[self.address.lower()]
+        return people, next(g for g in people.groups.values() if g.name == self.contacts_folder)
+
+    def rename_contacts_folder(self, name: str) -> None:
+        _people, group = self._contacts_group()
+        group.name, self.contacts_folder = name, name
+
+    def delete_contacts_folder(self) -> None:
+        """As Google Contacts deletes a label and keeps its contacts: they leave the group."""
+        people, group = self._contacts_group()
+        members = [c.resource_name for c in people.contacts.values() if group.id in c.groups]
+        people.modify_members(group, [], members)
+        del people.groups[group.id]
+        self.contacts_folder = "SAP Contacts"
 
     def _label(self, name: str) -> str:
         labels = self.gmail.labels().list(userId="me").execute()["labels"]
@@ -407,6 +441,7 @@ class GraphOwner:
 
     def __init__(self, graph: GraphEmulator, address: str, token: str) -> None:
         self.graph, self.address = graph, address
+        self.contacts_folder = "SAP Contacts"
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
         self._notified = 0
@@ -422,10 +457,27 @@ class GraphOwner:
 
     def _folder(self) -> str:
         folders = self._call("GET", "contactFolders")["value"]
-        found = next((f["id"] for f in folders if f["displayName"] == "SAP Contacts"), None)
+        found = next((f["id"] for f in folders if f["displayName"] == self.contacts_folder), None)
         if found:
             return found
-        return self._call("POST", "contactFolders", json={"displayName": "SAP Contacts"})["id"]
+        return self._call("POST", "contactFolders", json={"displayName": self.contacts_folder})[
+            "id"
+        ]
+
+    def _contacts_box_folder(self) -> Any:
+        box = self.graph.store.mailboxes[self.address.lower()]
+        return box, next(f for f in box.folders.values() if f.display_name == self.contacts_folder)
+
+    def rename_contacts_folder(self, name: str) -> None:
+        _box, folder = self._contacts_box_folder()
+        folder.display_name, self.contacts_folder = name, name
+
+    def delete_contacts_folder(self) -> None:
+        box, folder = self._contacts_box_folder()
+        for item in box.items_in(folder.id):
+            box.remove(item)
+        del box.folders[folder.id]
+        self.contacts_folder = "SAP Contacts"
 
     def add_contact(self, first=None, last=None, *, email=None, job_title=None, tags=()) -> str:
         body: dict[str, Any] = {

@@ -37,10 +37,12 @@ from exchangelib.protocol import Protocol
 from backend.mailbox import category_list
 from backend.mailbox.base import (
     Changes,
+    FolderChange,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
 )
+from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.ews.credentials import (
     BasicAuth,
     BearerToken,
@@ -61,10 +63,13 @@ from backend.mailbox.ews.selection import (
     Selection,
 )
 from backend.mailbox.markers import CategoryMarkers
-from backend.mailbox.outlook import owa_link, pack_cursor, unpack_cursor
+from backend.mailbox.outlook import owa_link
 from backend.models.types import ItemType
 
 SYNC_PAGE = 512
+FOLDER_ID, FOLDER_NAME = "folder-id:", "folder-name:"
+"""Cursor entries keeping the id and name of each SAP folder: a folder the user renamed is
+followed (and the rename told once)."""
 FETCH_CHUNK = 250
 MARKER_ATTEMPTS = 3
 
@@ -118,6 +123,7 @@ class ExchangeProvider(CategoryMarkers):
         self._revoke_token = revoke_token
         self._owa_url = owa_url or owa_url_of(endpoint)
         self._folders: dict[str, Folder] = {}
+        self._moved: dict[str, FolderChange] = {}
         self._markers_ensured = False
         self._requests = 0
         self._count_requests()
@@ -159,32 +165,48 @@ class ExchangeProvider(CategoryMarkers):
         and credentials at once would share the count)."""
         return self._requests
 
-    def _folder(self, selection: Selection, *, create: bool = False) -> Folder:
+    def _folder(
+        self, selection: Selection, *, known: str | None = None, known_name: str | None = None
+    ) -> Folder:
+        """The folder of ``selection``: found by its name, else (renamed by the user) by the id
+        it had last time (``known``), else made, so a folder the user deleted is put back. A
+        rename not seen before (``known_name``: the name it had then) or a folder put back is
+        noted in ``self._moved``, for the run to tell the user once."""
         folder = self._folders.get(selection.key)
         if folder is not None:
             return folder
         parent = getattr(self.account, selection.parent)
         folder = parent
         if selection.subfolder:
-            found = [f for f in parent.children if f.name == selection.subfolder]
-            if found:
-                folder = found[0]
-            elif create:
+            children = list(parent.children)
+            named = [f for f in children if f.name == selection.subfolder]
+            renamed = [f for f in children if known is not None and f.id == known]
+            if named:
+                folder = named[0]
+            elif renamed:
+                folder = renamed[0]
+                if folder.name != known_name:
+                    self._moved[selection.key] = FolderChange(selection.subfolder, folder.name)
+            else:
                 folder = Folder(parent=parent, name=selection.subfolder)
                 folder.folder_class = parent.folder_class or "IPF.Note"
                 folder.save()
-            else:
-                raise ErrorItemNotFound(f"The folder {selection.subfolder!r} does not exist")
+                if known is not None:
+                    self._moved[selection.key] = FolderChange(selection.subfolder, None)
         self._folders[selection.key] = folder
         return folder
 
     # -- MailboxProvider ----------------------------------------------------------------------
 
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        changes, self._moved = tuple(self._moved.values()), {}
+        return changes
+
     def activate(self) -> None:
         """Create missing SAP folders and make sure the marker category is red."""
         for selections in SELECTIONS.values():
             for selection in selections:
-                self._folder(selection, create=True)
+                self._folder(selection)
         self.ensure_marker_definitions()
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
@@ -201,8 +223,23 @@ class ExchangeProvider(CategoryMarkers):
         deleted: list[str] = []
         deselected: list[str] = []
         new_states: dict[str, str] = {}
+        folders = {
+            selection.key: self._folder(
+                selection,
+                known=states.get(FOLDER_ID + selection.key),
+                known_name=states.get(FOLDER_NAME + selection.key),
+            )
+            for selection in SELECTIONS[item_type]
+        }
+        if not full and any(
+            key in self._moved and self._moved[key].renamed_to is None for key in folders
+        ):  # a folder put back is a new, empty one: what was in the old one is gone
+            return self._changes(item_type, {}, True)
         for selection in SELECTIONS[item_type]:
-            folder = self._folder(selection)
+            folder = folders[selection.key]
+            if selection.subfolder:
+                new_states[FOLDER_ID + selection.key] = folder.id
+                new_states[FOLDER_NAME + selection.key] = folder.name
             changed: list[tuple[str, str]] = []
             # exchangelib falls back to the folder's last state when given none: reset it.
             folder.item_sync_state = states.get(selection.key)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from backend.mailbox.base import Changes, ItemRecord, ItemRef, UnsupportedOperation
+from backend.mailbox.base import (
+    Changes,
+    FolderChange,
+    ItemRecord,
+    ItemRef,
+    UnsupportedOperation,
+)
 from backend.mailbox.gmail.clients import GoogleClients
 from backend.models.types import ItemType
 
@@ -19,6 +25,11 @@ class ApiPart:
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         raise NotImplementedError
+
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        """What the part's labels, groups or lists went through (nothing, unless it keeps
+        track)."""
+        return ()
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         raise NotImplementedError

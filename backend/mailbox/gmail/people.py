@@ -17,11 +17,14 @@ from backend.mailbox.base import (
     AccountRecord,
     Changes,
     ContactRecord,
+    FolderChange,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
 )
+from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.gmail import records as google_records
+from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
 
@@ -39,28 +42,48 @@ class PeopleContacts(ApiPart):
     _groups: dict[str, str] | None = None
     _sync_token: str = ""
 
+    def __init__(self, clients: GoogleClients) -> None:
+        super().__init__(clients)
+        self._kept: dict[ItemType, str] = {}
+        """Each item type's group as this run found it (followed when the user renamed it)."""
+        self._moved: dict[ItemType, FolderChange] = {}
+
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        changes, self._moved = tuple(self._moved.values()), {}
+        return changes
+
     def activate(self) -> None:
         for name in (*GROUPS.values(), ERROR_GROUP):
             self._group(name)
 
+    def _listed(self) -> dict[str, str]:
+        """The mailbox's contact groups, name to resource name (listed once)."""
+        if self._groups is None:
+            found = self._clients.people.contactGroups().list().execute().get("contactGroups", [])
+            self._groups = {group["name"]: group["resourceName"] for group in found}
+        return self._groups
+
     def _group(self, name: str) -> str:
         """The resource name of contact group ``name``, created when missing."""
-        groups = self._clients.people.contactGroups()
-        if self._groups is None:
-            found = groups.list().execute().get("contactGroups", [])
-            self._groups = {group["name"]: group["resourceName"] for group in found}
-        if name not in self._groups:
-            created = groups.create(body={"contactGroup": {"name": name}}).execute()
-            self._groups[name] = created["resourceName"]
-        return self._groups[name]
+        groups = self._listed()
+        if name not in groups:
+            body = {"contactGroup": {"name": name}}
+            groups[name] = (
+                self._clients.people.contactGroups().create(body=body).execute()["resourceName"]
+            )
+        return groups[name]
 
     # -- reading ------------------------------------------------------------------------------
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
-        group = self._group(GROUPS[item_type])
-        if cursor:
+        kept = unpack_cursor(cursor) or {}
+        token = kept.get("token") if kept else cursor  # before groups were kept: the token
+        group, moved = self._kept_group(item_type, kept.get("group"), kept.get("name"))
+        if moved is not None:
+            self._moved[item_type] = moved
+        if token and not (moved and moved.renamed_to is None):
             try:
-                people = list(self._connections(item_type, cursor))
+                people = list(self._connections(item_type, token))
             except HttpError as error:
                 if error.resp.status != 400:
                     raise
@@ -70,7 +93,28 @@ class PeopleContacts(ApiPart):
         chosen = tuple(
             _record(item_type, person) for person in everyone if group in _groups_of(person)
         )
-        return Changes(item_type, chosen, (), self._sync_token, True)
+        return Changes(item_type, chosen, (), self._cursor(group), True)
+
+    def _kept_group(
+        self, item_type: ItemType, known: str | None, known_name: str | None
+    ) -> tuple[str, FolderChange | None]:
+        """The item type's group: by its name, else (renamed by the user) the one it was last
+        time (``known``), else made again (put back). A rename not seen before or a group put
+        back comes with it, for the run to tell the user once."""
+        name, groups = GROUPS[item_type], self._listed()
+        current = {resource: group for group, resource in groups.items()}
+        if name not in groups and known in current:
+            self._kept[item_type] = known
+            renamed = current[known] != known_name
+            return known, FolderChange(name, current[known]) if renamed else None
+        gone = name not in groups and known is not None
+        self._kept[item_type] = self._group(name)
+        return self._kept[item_type], FolderChange(name, None) if gone else None
+
+    def _cursor(self, group: str) -> str:
+        names = {resource: name for name, resource in (self._groups or {}).items()}
+        return pack_cursor({"token": self._sync_token, "group": group,
+                            "name": names.get(group, "")})  # fmt: skip
 
     def _delta(self, item_type: ItemType, group: str, people: list[dict]) -> Changes:
         upserted, deleted, deselected = [], [], []
@@ -81,7 +125,7 @@ class PeopleContacts(ApiPart):
                 upserted.append(_record(item_type, person))
             else:
                 deselected.append(person["resourceName"])
-        return Changes(item_type, tuple(upserted), tuple(deleted), self._sync_token, False,
+        return Changes(item_type, tuple(upserted), tuple(deleted), self._cursor(group), False,
                        tuple(deselected))  # fmt: skip
 
     def _connections(self, item_type: ItemType, sync_token: str | None) -> Iterator[dict]:
@@ -110,7 +154,7 @@ class PeopleContacts(ApiPart):
     def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
         """Create the person in the item type's group."""
         person = _person(item_type, record)
-        group = self._group(GROUPS[item_type])
+        group = self._kept.get(item_type) or self._group(GROUPS[item_type])
         body = {**person, "memberships": [
             {"contactGroupMembership": {"contactGroupResourceName": group}}
         ]}  # fmt: skip

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from google.oauth2.credentials import Credentials
 
-from backend.mailbox.base import Changes, ItemRecord, ItemRef
+from backend.mailbox.base import Changes, FolderChange, ItemRecord, ItemRef
 from backend.mailbox.gmail.calendar import CalendarEvents
 from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.messages import GmailMessages
@@ -84,6 +84,10 @@ class GmailProvider:
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         """What changed since ``cursor``; none, or a stale one, reads everything."""
         return self._parts[item_type].changes(item_type, cursor)
+
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        parts = {id(part): part for part in self._parts.values()}.values()
+        return tuple(change for part in parts for change in part.folder_changes())
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item; googleapiclient's ``HttpError`` 404 if it is gone."""

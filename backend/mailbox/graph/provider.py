@@ -45,13 +45,15 @@ import requests
 from backend.mailbox.base import (
     ChangedMeanwhile,
     Changes,
+    FolderChange,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
 )
+from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.graph.records import SELECT, json_from_record, record_from_json
 from backend.mailbox.markers import MARKER, SAP_CATEGORY, CategoryMarkers
-from backend.mailbox.outlook import owa_link, pack_cursor, unpack_cursor
+from backend.mailbox.outlook import owa_link
 from backend.models.types import ItemType
 
 GRAPH = "https://graph.microsoft.com"
@@ -120,6 +122,23 @@ class Source:
     well_known: bool = False
 
 
+KEPT, FOLDER_ID, FOLDER_NAME = "folder-", "folder-id:", "folder-name:"
+"""Cursor entries keeping the id and name of each SAP folder: a folder the user renamed is
+followed (and the rename told once)."""
+
+
+def _known_folders(links: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
+    """The id and name each source's folder had when the cursor was made."""
+    return {
+        key.removeprefix(FOLDER_ID): (
+            folder_id,
+            links.get(FOLDER_NAME + key.removeprefix(FOLDER_ID)),
+        )
+        for key, folder_id in links.items()
+        if key.startswith(FOLDER_ID)
+    }
+
+
 SOURCES: dict[ItemType, tuple[Source, ...]] = {
     ItemType.CONTACT: (Source("contacts/SAP Contacts", "contacts", "SAP Contacts", False),),
     ItemType.ACCOUNT: (Source("contacts/SAP Accounts", "contacts", "SAP Accounts", False),),
@@ -179,6 +198,9 @@ class GraphProvider(CategoryMarkers):
         self._task_list: str | None = None
         self._categories: list[dict[str, Any]] = []
         self._markers_ensured = False
+        self._known: dict[str, tuple[str | None, str | None]] = {}
+        self._moved: dict[str, FolderChange] = {}
+        self._followed: set[str] = set()
 
     @property
     def requests_sent(self) -> int:
@@ -278,11 +300,25 @@ class GraphProvider(CategoryMarkers):
         if source.folder is None or source.well_known:
             return source.folder or ""
         named = folders[source.kind]
-        if source.folder not in named:
-            path = "contactFolders" if source.kind == "contacts" else "mailFolders"
-            made = self._send("POST", self._url(path), json={"displayName": source.folder})
-            named[source.folder] = made["id"]
+        if source.folder in named:
+            return named[source.folder]
+        known_id, known_name = self._known.get(source.key, (None, None))
+        current = {folder_id: name for name, folder_id in named.items()}
+        if known_id is not None and known_id in current:  # renamed by the user: followed
+            if current[known_id] != known_name and source.key not in self._followed:
+                self._moved[source.key] = FolderChange(source.folder, current[known_id])
+            self._followed.add(source.key)
+            return known_id
+        path = "contactFolders" if source.kind == "contacts" else "mailFolders"
+        made = self._send("POST", self._url(path), json={"displayName": source.folder})
+        named[source.folder] = made["id"]
+        if known_id is not None:  # deleted by the user: put back
+            self._moved[source.key] = FolderChange(source.folder, None)
         return named[source.folder]
+
+    def _folder_name(self, source: Source, folder_id: str) -> str:
+        named = self._discover()[source.kind]
+        return next((name for name, found in named.items() if found == folder_id), "")
 
     def _collection(self, source: Source) -> str:
         """Where ``source``'s items are, relative to the mailbox."""
@@ -300,6 +336,10 @@ class GraphProvider(CategoryMarkers):
 
     # -- MailboxProvider ----------------------------------------------------------------------
 
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        changes, self._moved = tuple(self._moved.values()), {}
+        return changes
+
     def activate(self) -> None:
         """Create the missing SAP folders and make the marker category red."""
         for sources in SOURCES.values():
@@ -312,20 +352,42 @@ class GraphProvider(CategoryMarkers):
         whose delta links name the mailbox another way (``/me`` before the company granted
         application permissions, ``/users/...`` after, or back): they are bound to that path."""
         links = unpack_cursor(cursor)
-        if links and not all(link.startswith(self._url("")) for link in links.values()):
+        self._known.update(_known_folders(links or {}))
+        deltas = {key: link for key, link in (links or {}).items() if not key.startswith(KEPT)}
+        if links and not all(link.startswith(self._url("")) for link in deltas.values()):
             links = None
         try:
             return self._changes(item_type, links or {}, links is None)
         except GraphError as error:
-            if links is None or not is_lost_cursor(error):
+            if links is None or not (is_lost_cursor(error) or self._folder_gone(item_type, error)):
                 raise
             return self._changes(item_type, {}, True)
+
+    def _folder_gone(self, item_type: ItemType, error: GraphError) -> bool:
+        """Whether a delta link failed because its folder is gone (the user deleted a folder
+        the product keeps): it is put back by a full read."""
+        kept = any(source.key in self._known for source in SOURCES[item_type])
+        return kept and error.status == 404 and error.code.casefold() == "erroritemnotfound"
 
     def _changes(self, item_type: ItemType, links: dict[str, str], full: bool) -> Changes:
         upserted: list[ItemRecord] = []
         deleted: list[str] = []
         deselected: list[str] = []
         new_links: dict[str, str] = {}
+        kept = [s for s in SOURCES[item_type] if s.folder is not None and not s.well_known]
+        for source in kept:
+            if source.key in links and FOLDER_ID + source.key in links:
+                # A delta link follows its folder through a rename: no look-up needed.
+                for prefix in (FOLDER_ID, FOLDER_NAME):
+                    new_links[prefix + source.key] = links.get(prefix + source.key, "")
+                continue
+            folder_id = self._folder(source)
+            new_links[FOLDER_ID + source.key] = folder_id
+            new_links[FOLDER_NAME + source.key] = self._folder_name(source, folder_id)
+        if not full and any(
+            s.key in self._moved and self._moved[s.key].renamed_to is None for s in kept
+        ):  # a folder put back is a new, empty one: what was in the old one is gone
+            return self._changes(item_type, {}, True)
         for source in SOURCES[item_type]:
             for item in self._delta(item_type, source, links.get(source.key), new_links):
                 if "@removed" in item:
