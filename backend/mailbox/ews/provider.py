@@ -26,11 +26,21 @@ from exchangelib import (
     Version,
 )
 from exchangelib.errors import (
+    ErrorFolderNotFound,
     ErrorInvalidSyncStateData,
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
 )
-from exchangelib.folders import Folder
+from exchangelib.folders import (
+    Calendar,
+    Contacts,
+    Folder,
+    Inbox,
+    MsgFolderRoot,
+    Root,
+    SentItems,
+    Tasks,
+)
 from exchangelib.items import NEVER_OVERWRITE, SEND_TO_NONE, Item
 from exchangelib.protocol import Protocol
 
@@ -67,6 +77,11 @@ from backend.mailbox.outlook import owa_link
 from backend.models.types import ItemType
 
 SYNC_PAGE = 512
+DISTINGUISHED = {
+    "contacts": Contacts, "tasks": Tasks, "calendar": Calendar, "inbox": Inbox,
+    "sent": SentItems, "msg_folder_root": MsgFolderRoot,
+}  # fmt: skip
+"""The well-known folders a selection names, by ``Selection.parent``."""
 FOLDER_ID, FOLDER_NAME = "folder-id:", "folder-name:"
 """Cursor entries keeping the id and name of each SAP folder: a folder the user renamed is
 followed (and the rename told once)."""
@@ -124,6 +139,10 @@ class ExchangeProvider(CategoryMarkers):
         self._owa_url = owa_url or owa_url_of(endpoint)
         self._folders: dict[str, Folder] = {}
         self._moved: dict[str, FolderChange] = {}
+        self._known: dict[str, tuple[str, str | None]] = {}
+        """Each SAP folder's id and name as the cursors of this run kept them."""
+        self._root = Root(account=self.account)
+        """The folder hierarchy's root, named without asking (folders are made from ids)."""
         self._markers_ensured = False
         self._requests = 0
         self._count_requests()
@@ -165,16 +184,15 @@ class ExchangeProvider(CategoryMarkers):
         and credentials at once would share the count)."""
         return self._requests
 
-    def _folder(
-        self, selection: Selection, *, known: str | None = None, known_name: str | None = None
-    ) -> Folder:
+    def _folder(self, selection: Selection) -> Folder:
         """The folder of ``selection``: found by its name, else (renamed by the user) by the id
-        it had last time (``known``), else made, so a folder the user deleted is put back. A
-        rename not seen before (``known_name``: the name it had then) or a folder put back is
+        it had when the cursor was made, else made, so a folder the user deleted is put back. A
+        rename not seen before (the cursor keeps the name it had then) or a folder put back is
         noted in ``self._moved``, for the run to tell the user once."""
         folder = self._folders.get(selection.key)
         if folder is not None:
             return folder
+        known, known_name = self._known.get(selection.key, (None, None))
         parent = getattr(self.account, selection.parent)
         folder = parent
         if selection.subfolder:
@@ -210,36 +228,49 @@ class ExchangeProvider(CategoryMarkers):
         self.ensure_marker_definitions()
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
-        """Changes since ``cursor``; an absent or invalid cursor gives a full read."""
+        """Changes since ``cursor``; an absent or invalid cursor gives a full read, and so does
+        one whose SAP folder is gone (the user deleted it: it is put back)."""
         states = unpack_cursor(cursor)
         full = states is None
+        for selection in SELECTIONS[item_type]:
+            if states and FOLDER_ID + selection.key in states:
+                known = (states[FOLDER_ID + selection.key], states.get(FOLDER_NAME + selection.key))
+                self._known[selection.key] = known
         try:
             return self._changes(item_type, states or {}, full)
         except ErrorInvalidSyncStateData:
             return self._changes(item_type, {}, True)
+        except (ErrorFolderNotFound, ErrorItemNotFound):
+            if full:
+                raise
+            for selection in SELECTIONS[item_type]:
+                self._folder(selection)  # the one gone is put back
+            return self._changes(item_type, {}, True)
+
+    def _read_folder(self, selection: Selection, states: dict[str, str]) -> Folder:
+        """The folder to read: named by its id as the cursor kept it, or by its well-known name,
+        so an idle run asks Exchange nothing about folders (a SyncFolderItems on a folder the
+        user deleted fails, and the read starts over); looked up (found, followed, or put back)
+        when the cursor has no id."""
+        if selection.subfolder is None:
+            return DISTINGUISHED[selection.parent](root=self._root)
+        known = states.get(FOLDER_ID + selection.key)
+        if known is None or selection.key in self._folders:
+            return self._folder(selection)
+        return Folder(root=self._root, id=known)
 
     def _changes(self, item_type: ItemType, states: dict[str, str], full: bool) -> Changes:
         upserted: list[ItemRecord] = []
         deleted: list[str] = []
         deselected: list[str] = []
         new_states: dict[str, str] = {}
-        folders = {
-            selection.key: self._folder(
-                selection,
-                known=states.get(FOLDER_ID + selection.key),
-                known_name=states.get(FOLDER_NAME + selection.key),
-            )
-            for selection in SELECTIONS[item_type]
-        }
-        if not full and any(
-            key in self._moved and self._moved[key].renamed_to is None for key in folders
-        ):  # a folder put back is a new, empty one: what was in the old one is gone
-            return self._changes(item_type, {}, True)
         for selection in SELECTIONS[item_type]:
-            folder = folders[selection.key]
+            folder = self._read_folder(selection, states)
             if selection.subfolder:
                 new_states[FOLDER_ID + selection.key] = folder.id
-                new_states[FOLDER_NAME + selection.key] = folder.name
+                new_states[FOLDER_NAME + selection.key] = (
+                    folder.name or states.get(FOLDER_NAME + selection.key) or selection.subfolder
+                )
             changed: list[tuple[str, str]] = []
             # exchangelib falls back to the folder's last state when given none: reset it.
             folder.item_sync_state = states.get(selection.key)

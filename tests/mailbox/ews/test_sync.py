@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -190,3 +191,18 @@ def test_each_provider_counts_its_own_requests_on_shared_sessions(make_provider,
     second.activate()
     second.changes(ItemType.CONTACT, None)
     assert second.requests_sent == len(ews.log.entries()) > 0
+
+
+def test_an_idle_read_asks_exchange_nothing_but_the_folders_changes(make_provider, ews) -> None:
+    """The cursor keeps each SAP folder's id; the well-known folders are named as such: a read
+    from a cursor is one SyncFolderItems per folder, no GetFolder or FindFolder."""
+    first = make_provider()
+    first.activate()
+    cursors = {item_type: first.changes(item_type, None).cursor for item_type in ItemType}
+    ews.log.clear()
+    second = make_provider()
+    for item_type, cursor in cursors.items():
+        assert second.changes(item_type, cursor).upserted == ()
+    operations = [re.search(rb"<m:(\w+)[ >]", entry.body).group(1) for entry in ews.log.entries()]
+    assert set(operations) == {b"SyncFolderItems"}, operations
+    assert len(operations) == 7, "contacts, accounts, tasks, calendar and three mail folders"
