@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
@@ -32,6 +32,7 @@ from backend.models import Mailbox, Run, SyncItem, Tenant
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
+from backend.models.sync_item import SyncItemState
 from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
@@ -184,11 +185,8 @@ class Engine:
         taken = feed.Concerning([], set(), state.c4c_seq)
         if allows_down(settings.direction, mapping):
             taken = _guarded(ctx.classify_c4c, lambda: self._from_c4c(ctx, mapping, settings))
-        items = ctx.session.scalars(
-            select(SyncItem).where(
-                SyncItem.mailbox_id == ctx.mailbox.id, SyncItem.item_type == mapping.item_type
-            )
-        ).all()
+        items = ctx.session.scalars(_planned(ctx.mailbox.id, mapping.item_type, changes, taken))
+        items = items.all()
         ctx.run.items_read += len(changes.upserted) + len(taken.entities)
         steps = plan(
             mapping, settings.direction, changes, taken.entities, items, taken.mine, taken.left
@@ -275,3 +273,32 @@ def _guarded(classify: Any, call: Any) -> Any:
         raise
     except Exception as error:
         raise SyncError(classify(error)) from error
+
+
+PLAN_ALL_ABOVE = 1000
+"""Changes beyond which planning loads every item of the type (one scan, not long id lists)."""
+
+
+def _planned(mailbox_id: int, item_type: ItemType, changes: Changes, taken: feed.Concerning) -> Any:
+    """The items planning needs: those the changes name, and those with work of their own
+    (a create or copy not finished, a side missing, a failure to retry); every item of the type
+    after a full read (the ones not seen are gone) or many changes. An idle run loads none of
+    the items in step, so its cost does not grow with the mailbox."""
+    statement = select(SyncItem).where(
+        SyncItem.mailbox_id == mailbox_id, SyncItem.item_type == item_type
+    )
+    mailbox_ids = [
+        *(record.id for record in changes.upserted), *changes.deleted, *changes.deselected
+    ]  # fmt: skip
+    object_ids = [entity["ObjectID"] for entity in taken.entities]
+    if changes.full or len(mailbox_ids) + len(object_ids) > PLAN_ALL_ABOVE:
+        return statement
+    return statement.where(
+        or_(
+            SyncItem.mailbox_item_id.in_(mailbox_ids),
+            SyncItem.c4c_object_id.in_(object_ids),
+            SyncItem.mailbox_item_id.is_(None),
+            SyncItem.missing_side.is_not(None),
+            SyncItem.state != SyncItemState.SYNCED,
+        )
+    )
