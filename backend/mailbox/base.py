@@ -9,6 +9,7 @@ taxonomy. The provider's own errors are the :class:`ProviderError` hierarchy bel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple, Protocol, runtime_checkable
@@ -146,6 +147,36 @@ class FolderChange:
 
     name: str
     renamed_to: str | None
+
+
+def follow_folder(
+    name: str,
+    current: dict[str, str],
+    known: tuple[str | None, str | None],
+    make: Callable[[], str],
+) -> tuple[str, FolderChange | None]:
+    """The id of the folder (group, label, list) the product keeps as ``name``.
+
+    Args:
+        name: the name the product gives it.
+        current: the mailbox's folders of that kind now, name to id (a folder made is added).
+        known: its id and name when the cursor was made (``None``s before it kept them).
+        make: creates the folder and returns its id.
+
+    Returns:
+        The id, found by name, else by the known id (the user renamed it: followed), else made
+        (the user deleted it: put back); with the change to tell the user about, if any (a
+        rename only once: not when the known name is already the new one).
+    """
+    if name in current:
+        return current[name], None
+    known_id, known_name = known
+    names = {folder_id: folder for folder, folder_id in current.items()}
+    if known_id is not None and known_id in names:
+        renamed = names[known_id]
+        return known_id, FolderChange(name, renamed) if renamed != known_name else None
+    current[name] = make()
+    return current[name], FolderChange(name, None) if known_id is not None else None
 
 
 @dataclass(frozen=True)

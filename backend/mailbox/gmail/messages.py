@@ -21,10 +21,13 @@ from googleapiclient.http import BatchHttpRequest
 from backend.mailbox.base import (
     Changes,
     EmailRecord,
+    FolderChange,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
+    follow_folder,
 )
+from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
 
@@ -42,6 +45,9 @@ class GmailMessages(ApiPart):
     """The mailbox's e-mails: labels, history, messages."""
 
     _labels: dict[str, str] | None = None
+    _sap: str | None = None
+    """The label "SAP E-Mails" as this run found it (followed when the user renamed it)."""
+    _moved: tuple[FolderChange, ...] = ()
 
     def activate(self) -> None:
         self.ensure_labels()
@@ -72,14 +78,31 @@ class GmailMessages(ApiPart):
     # -- reading ------------------------------------------------------------------------------
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
-        sap = self._ensure_label(SAP_LABEL)
-        if cursor and cursor.isdigit():
+        kept = unpack_cursor(cursor) or {}
+        history = kept.get("history") if kept else cursor  # before labels were kept: the id
+        sap, moved = follow_folder(
+            SAP_LABEL, self._label_ids(), (kept.get("label"), kept.get("name")),
+            lambda: self._ensure_label(SAP_LABEL),
+        )  # fmt: skip
+        self._sap = sap
+        if moved is not None:
+            self._moved = (moved,)
+        put_back = moved is not None and moved.renamed_to is None
+        if history and history.isdigit() and not put_back:
             try:
-                return self._since(sap, cursor)
+                return self._since(sap, history)
             except HttpError as error:
                 if error.resp.status != 404:
                     raise
         return self._everything(sap)
+
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        changes, self._moved = self._moved, ()
+        return changes
+
+    def _cursor(self, history: str) -> str:
+        name = self._names().get(self._sap or "", "")
+        return pack_cursor({"history": history, "label": self._sap or "", "name": name})
 
     def _everything(self, sap: str) -> Changes:
         # The history id first: whatever changes while we read shows in the next run.
@@ -90,7 +113,7 @@ class GmailMessages(ApiPart):
             for _id, message in self._messages(list(self._labelled(sap)))
             if message is not None
         )
-        return Changes(ItemType.EMAIL, records, (), str(start), True)
+        return Changes(ItemType.EMAIL, records, (), self._cursor(str(start)), True)
 
     def _since(self, sap: str, cursor: str) -> Changes:
         touched: dict[str, None] = {}
@@ -118,8 +141,8 @@ class GmailMessages(ApiPart):
                 upserted.append(record_from_message(message, self._names()))
             else:
                 deselected.append(message_id)
-        return Changes(ItemType.EMAIL, tuple(upserted), tuple(deleted), str(latest), False,
-                       tuple(deselected))  # fmt: skip
+        return Changes(ItemType.EMAIL, tuple(upserted), tuple(deleted), self._cursor(str(latest)),
+                       False, tuple(deselected))  # fmt: skip
 
     def _labelled(self, label_id: str) -> Iterator[str]:
         """Ids of every message with the label, page by page."""
@@ -197,7 +220,7 @@ class GmailMessages(ApiPart):
         self._relabel(item_id, remove=(self._ensure_label(ERROR_LABEL, color=RED),))
 
     def select_for_sync(self, item_type: ItemType, item_id: str) -> None:
-        self._relabel(item_id, add=(self._ensure_label(SAP_LABEL),))
+        self._relabel(item_id, add=(self._sap or self._ensure_label(SAP_LABEL),))
 
     def _relabel(
         self, item_id: str, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()

@@ -21,6 +21,7 @@ from backend.mailbox.base import (
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
+    follow_folder,
 )
 from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.gmail import records as google_records
@@ -98,18 +99,14 @@ class PeopleContacts(ApiPart):
     def _kept_group(
         self, item_type: ItemType, known: str | None, known_name: str | None
     ) -> tuple[str, FolderChange | None]:
-        """The item type's group: by its name, else (renamed by the user) the one it was last
-        time (``known``), else made again (put back). A rename not seen before or a group put
-        back comes with it, for the run to tell the user once."""
-        name, groups = GROUPS[item_type], self._listed()
-        current = {resource: group for group, resource in groups.items()}
-        if name not in groups and known in current:
-            self._kept[item_type] = known
-            renamed = current[known] != known_name
-            return known, FolderChange(name, current[known]) if renamed else None
-        gone = name not in groups and known is not None
-        self._kept[item_type] = self._group(name)
-        return self._kept[item_type], FolderChange(name, None) if gone else None
+        """The item type's group, followed when the user renamed it, put back when they
+        deleted it (:func:`follow_folder`)."""
+        name = GROUPS[item_type]
+        group, change = follow_folder(
+            name, self._listed(), (known, known_name), lambda: self._group(name)
+        )
+        self._kept[item_type] = group
+        return group, change
 
     def _cursor(self, group: str) -> str:
         names = {resource: name for name, resource in (self._groups or {}).items()}

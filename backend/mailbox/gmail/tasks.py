@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.mailbox.base import ChangedMeanwhile, Changes, ItemRecord, ItemRef, TaskRecord
+from backend.mailbox.base import (
+    ChangedMeanwhile,
+    Changes,
+    FolderChange,
+    ItemRecord,
+    ItemRef,
+    TaskRecord,
+    follow_folder,
+)
+from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
@@ -22,30 +31,58 @@ class TaskList(ApiPart):
     """The mailbox's tasks: one task list."""
 
     _list_id: str | None = None
+    _titles: dict[str, str] | None = None
+    _moved: tuple[FolderChange, ...] = ()
 
     def activate(self) -> None:
         self._sap_tasks()
 
-    def _sap_tasks(self) -> str:
-        """The id of the task list "SAP Tasks", created when missing."""
+    def _lists(self) -> dict[str, str]:
+        """The mailbox's task lists, title to id (read once)."""
+        if self._titles is None:
+            found = self._clients.tasks.tasklists().list(maxResults=100).execute()
+            self._titles = {t.get("title", ""): t["id"] for t in found.get("items", [])}
+        return self._titles
+
+    def _sap_tasks(self, known: tuple[str | None, str | None] = (None, None)) -> str:
+        """The id of the task list "SAP Tasks": found by its title, else (renamed by the user)
+        by the id ``known`` from the cursor, else made (put back)."""
         if self._list_id is None:
             lists = self._clients.tasks.tasklists()
-            found = next(
-                (t["id"] for t in lists.list(maxResults=100).execute().get("items", [])
-                 if t.get("title") == TASK_LIST),
-                None,
+            self._list_id, moved = follow_folder(
+                TASK_LIST, self._lists(), known,
+                lambda: lists.insert(body={"title": TASK_LIST}).execute()["id"],
             )  # fmt: skip
-            if found is None:
-                found = lists.insert(body={"title": TASK_LIST}).execute()["id"]
-            self._list_id = found
+            self._moved = (moved,) if moved else ()
         return self._list_id
+
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        changes, self._moved = self._moved, ()
+        return changes
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         """Tasks changed since the cursor: the newest ``updated`` seen and the ids updated at
         that very time, which ``updatedMin`` (inclusive) hands out again and are left out."""
+        kept = unpack_cursor(cursor) or {}
+        since = kept.get("since", "") if kept else cursor  # before lists were kept: the time
+        list_id = self._sap_tasks((kept.get("list"), kept.get("name")))
+        if any(change.renamed_to is None for change in self._moved):
+            since = None  # a list put back is a new, empty one: read it in full
+        found, next_since = self._updated(list_id, since)
+        upserted = tuple(google_records.task_record(t) for t in found if not t.get("deleted"))
+        deleted = tuple(task["id"] for task in found if task.get("deleted"))
+        titles = {list_id: title for title, list_id in self._lists().items()}
+        next_cursor = pack_cursor(
+            {"since": next_since, "list": list_id, "name": titles.get(list_id, "")}
+        )
+        return Changes(ItemType.TASK, upserted, deleted, next_cursor, not since)
+
+    def _updated(self, list_id: str, cursor: str | None) -> tuple[list[dict[str, Any]], str]:
+        """The list's tasks updated since ``cursor`` (every task when empty), and the next
+        one."""
         newest, _, ids = (cursor or "").partition("|")
         seen = set(ids.split(",")) if ids else set()
-        params: dict[str, Any] = {"tasklist": self._sap_tasks(), "maxResults": 100}
+        params: dict[str, Any] = {"tasklist": list_id, "maxResults": 100}
         if newest:
             params.update(updatedMin=newest, showDeleted=True, showHidden=True)
         tasks = self._clients.tasks.tasks()
@@ -61,10 +98,7 @@ class TaskList(ApiPart):
             at_latest = {task["id"] for task in found if task["updated"] == latest}
             seen = seen | at_latest if latest == newest else at_latest
             newest = latest
-        upserted = tuple(google_records.task_record(t) for t in found if not t.get("deleted"))
-        deleted = tuple(task["id"] for task in found if task.get("deleted"))
-        next_cursor = f"{newest}|{','.join(sorted(seen))}" if newest else ""
-        return Changes(ItemType.TASK, upserted, deleted, next_cursor, not cursor)
+        return found, f"{newest}|{','.join(sorted(seen))}" if newest else ""
 
     def _task(self, task_id: str) -> dict[str, Any]:
         return self._clients.tasks.tasks().get(tasklist=self._sap_tasks(), task=task_id).execute()

@@ -49,6 +49,7 @@ from backend.mailbox.base import (
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
+    follow_folder,
 )
 from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.graph.records import SELECT, json_from_record, record_from_json
@@ -299,22 +300,16 @@ class GraphProvider(CategoryMarkers):
             return self._task_list
         if source.folder is None or source.well_known:
             return source.folder or ""
-        named = folders[source.kind]
-        if source.folder in named:
-            return named[source.folder]
-        known_id, known_name = self._known.get(source.key, (None, None))
-        current = {folder_id: name for name, folder_id in named.items()}
-        if known_id is not None and known_id in current:  # renamed by the user: followed
-            if current[known_id] != known_name and source.key not in self._followed:
-                self._moved[source.key] = FolderChange(source.folder, current[known_id])
-            self._followed.add(source.key)
-            return known_id
         path = "contactFolders" if source.kind == "contacts" else "mailFolders"
-        made = self._send("POST", self._url(path), json={"displayName": source.folder})
-        named[source.folder] = made["id"]
-        if known_id is not None:  # deleted by the user: put back
-            self._moved[source.key] = FolderChange(source.folder, None)
-        return named[source.folder]
+        body = {"displayName": source.folder}
+        folder_id, change = follow_folder(
+            source.folder, folders[source.kind], self._known.get(source.key, (None, None)),
+            lambda: self._send("POST", self._url(path), json=body)["id"],
+        )  # fmt: skip
+        if change is not None and source.key not in self._followed:
+            self._moved[source.key] = change
+        self._followed.add(source.key)
+        return folder_id
 
     def _folder_name(self, source: Source, folder_id: str) -> str:
         named = self._discover()[source.kind]

@@ -20,6 +20,7 @@ from backend.mailbox.base import (
     TaskRecord,
     UnsupportedOperation,
 )
+from backend.mailbox.cursors import pack_cursor, unpack_cursor
 from backend.mailbox.gmail.messages import ERROR_LABEL, RED, SAP_LABEL
 from backend.mailbox.gmail.provider import GmailProvider
 from backend.models.types import IssueCode, ItemType
@@ -106,7 +107,10 @@ def test_a_stale_history_id_reads_everything_again(google, provider, gmail) -> N
     quote = deliver(gmail, "Quote", ["INBOX", label_id(gmail, SAP_LABEL)])
     cursor = provider.changes(ItemType.EMAIL, None).cursor
     google.store.mailboxes[ADDRESS].forget_history()
-    again = provider.changes(ItemType.EMAIL, str(int(cursor) - 1))
+    kept = unpack_cursor(cursor)
+    assert kept is not None
+    stale = pack_cursor({**kept, "history": str(int(kept["history"]) - 1)})
+    again = provider.changes(ItemType.EMAIL, stale)
     assert again.full and [r.id for r in again.upserted] == [quote["id"]]
 
 

@@ -1,0 +1,95 @@
+"""Gmail's label "SAP E-Mails" and task list "SAP Tasks" as the user may treat them: renamed,
+they are followed (the cursor keeps their ids); deleted, they are put back and read in full.
+Each is told once through ``folder_changes``. Cursors from before the ids were kept still read
+incrementally."""
+
+from __future__ import annotations
+
+from google.oauth2.credentials import Credentials
+
+from backend.mailbox.base import FolderChange, TaskRecord
+from backend.mailbox.gmail.messages import SAP_LABEL
+from backend.mailbox.gmail.provider import GmailProvider
+from backend.mailbox.gmail.tasks import TASK_LIST
+from backend.models.types import ItemType
+from tests.fixtures.google import ADDRESS, TOKEN
+from tests.mailbox.gmail.test_gmail_provider import deliver, label_id
+from tests.support.discovery import service
+
+
+def _fresh(google) -> GmailProvider:
+    """The provider a run builds (it remembers nothing of the last)."""
+    return GmailProvider(google.url, Credentials(token=TOKEN))
+
+
+def test_a_renamed_sap_label_is_followed_and_told_once(google) -> None:
+    gmail = service(google.url, "gmail", "v1", TOKEN).users()
+    first = _fresh(google)
+    first.activate()
+    cursor = first.changes(ItemType.EMAIL, None).cursor
+    sap = label_id(gmail, SAP_LABEL)
+    google.store.mailboxes[ADDRESS].labels[sap].name = "Customer mail"
+
+    run = _fresh(google)
+    quote = deliver(gmail, "Quote", ["INBOX", sap])
+    changes = run.changes(ItemType.EMAIL, cursor)
+    assert [record.id for record in changes.upserted] == [quote["id"]] and not changes.full
+    assert run.folder_changes() == (FolderChange(SAP_LABEL, "Customer mail"),)
+    assert run.folder_changes() == (), "told once"
+    labels = gmail.labels().list(userId="me").execute()["labels"]
+    assert SAP_LABEL not in {label["name"] for label in labels}, "no second label made"
+
+    later = _fresh(google)
+    assert later.changes(ItemType.EMAIL, changes.cursor).upserted == ()
+    assert later.folder_changes() == (), "the next run knows the new name"
+
+
+def test_a_deleted_sap_label_is_put_back_and_read_in_full(google) -> None:
+    gmail = service(google.url, "gmail", "v1", TOKEN).users()
+    first = _fresh(google)
+    first.activate()
+    cursor = first.changes(ItemType.EMAIL, None).cursor
+    gmail.labels().delete(userId="me", id=label_id(gmail, SAP_LABEL)).execute()
+
+    run = _fresh(google)
+    changes = run.changes(ItemType.EMAIL, cursor)
+    assert changes.full and changes.upserted == ()
+    assert run.folder_changes() == (FolderChange(SAP_LABEL, None),)
+    assert label_id(gmail, SAP_LABEL), "put back"
+
+
+def test_a_legacy_history_cursor_still_reads_incrementally(google) -> None:
+    gmail = service(google.url, "gmail", "v1", TOKEN).users()
+    first = _fresh(google)
+    first.activate()
+    start = gmail.getProfile(userId="me").execute()["historyId"]
+    quote = deliver(gmail, "Quote", ["INBOX", label_id(gmail, SAP_LABEL)])
+    changes = _fresh(google).changes(ItemType.EMAIL, str(start))
+    assert not changes.full and [record.id for record in changes.upserted] == [quote["id"]]
+
+
+def test_a_renamed_or_deleted_sap_task_list_is_followed_or_put_back(google) -> None:
+    tasks = service(google.url, "tasks", "v1", TOKEN)
+    first = _fresh(google)
+    first.activate()
+    made = first.create(ItemType.TASK, TaskRecord(subject="Send quote"))
+    cursor = first.changes(ItemType.TASK, None).cursor
+    store = google.store.tasks[ADDRESS]
+    [sap] = [found for found in store.lists.values() if found.title == TASK_LIST]
+    sap.title = "Work"
+
+    run = _fresh(google)
+    changes = run.changes(ItemType.TASK, cursor)
+    assert (changes.full, changes.upserted) == (False, ())
+    assert run.folder_changes() == (FolderChange(TASK_LIST, "Work"),)
+    copied = run.create(ItemType.TASK, TaskRecord(subject="Call back"))
+    titles = [t["title"] for t in tasks.tasks().list(tasklist=sap.id).execute()["items"]]
+    assert sorted(titles) == ["Call back", "Send quote"], "written to the renamed list"
+    assert copied.id != made.id
+
+    tasks.tasklists().delete(tasklist=sap.id).execute()
+    again = _fresh(google)
+    after = again.changes(ItemType.TASK, changes.cursor)
+    assert after.full and after.upserted == ()
+    assert again.folder_changes() == (FolderChange(TASK_LIST, None),)
+    assert TASK_LIST in {t["title"] for t in tasks.tasklists().list().execute()["items"]}
