@@ -267,7 +267,7 @@ def folder_changed(
     session: Session, settings: Settings, mailbox: Mailbox, run: Run, change: FolderChange
 ) -> Notification | None:
     """Tell the mailbox's user, once, that the sync followed a folder they renamed or put back
-    one they deleted (the run that saw it is the incident: the next run sees nothing new)."""
+    one they deleted."""
     owner = _owner_email(session, mailbox)
     if owner is None:
         return None
@@ -278,10 +278,19 @@ def folder_changed(
         session,
         settings,
         kind=NotificationKind.FOLDER_CHANGED,
-        incident_key=f"mailbox:{mailbox.id}:folder:{change.name}:run:{run.id}",
+        incident_key=_folder_incident(mailbox, run, change),
         tenant_id=mailbox.tenant_id,
         mailbox_id=mailbox.id,
         recipients=[owner],
         subject=notice.subject,
         body=notice.body,
     )
+
+
+def _folder_incident(mailbox: Mailbox, run: Run, change: FolderChange) -> str:
+    """A rename is one incident per new name (a provider that looks the folder up only when
+    it writes sees it again in later runs); a folder put back, one per run that put it back."""
+    folder = f"mailbox:{mailbox.id}:folder:{change.name}"
+    if change.renamed_to is not None:
+        return f"{folder}:renamed:{change.renamed_to}"[:200]
+    return f"{folder}:put-back:run:{run.id}"
