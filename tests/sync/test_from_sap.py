@@ -110,6 +110,15 @@ def _quiet(run: Run) -> dict[str, int]:
     return {name: getattr(run, name) for name in COUNTERS if getattr(run, name)}
 
 
+def _kims_globex_with_gus(crm: C4CClient, people: dict[str, str]) -> dict:
+    """Kim's account Globex, with its contact Gus (nobody's but the account's)."""
+    account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
+                         None)  # fmt: skip
+    crm.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
+                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    return account
+
+
 def test_the_users_sap_records_reach_their_mailbox_and_nobody_elses(
     owner: MailboxOwner,
     crm: C4CClient,
@@ -257,10 +266,7 @@ def test_the_contacts_of_an_account_that_becomes_the_users_come_with_it(
     people: dict[str, str],
     sync_now: Callable[[], Run],
 ) -> None:
-    account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
-                         None)  # fmt: skip
-    crm.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
-                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    account = _kims_globex_with_gus(crm, people)
     assert _quiet(sync_now()) == {}
     assert owner.contact_names() == []
 
@@ -316,10 +322,7 @@ def test_a_team_member_gets_the_account_and_its_contacts_and_loses_them_leaving_
     c4c: C4CEmulator,
 ) -> None:
     store = c4c.service.store
-    account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
-                         None)  # fmt: skip
-    crm.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
-                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    account = _kims_globex_with_gus(crm, people)
     assert _quiet(sync_now()) == {}
 
     member = store.create(TEAM, {"ParentObjectID": account["ObjectID"],
@@ -404,10 +407,7 @@ def test_an_answer_that_leaves_out_the_team_takes_nobody_off_it(
     c4c: C4CEmulator,
 ) -> None:
     store = c4c.service.store
-    account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
-                         None)  # fmt: skip
-    crm.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
-                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    account = _kims_globex_with_gus(crm, people)
     store.create(TEAM, {"ParentObjectID": account["ObjectID"], "EmployeeID": people["Anna"],
                         "PartyRoleCode": "142"})  # fmt: skip
     assert _quiet(sync_now()) == {"created": 2}

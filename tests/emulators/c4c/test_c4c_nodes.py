@@ -30,23 +30,32 @@ def people(c4c_emulator: C4CEmulator) -> dict[str, str]:
     return {row["FirstName"]: row["EmployeeID"] for row in store.all("EmployeeCollection")}
 
 
-def _session(emulator: C4CEmulator, auth: tuple[str, str]) -> requests.Session:
+@pytest.fixture
+def http(c4c_emulator: C4CEmulator, c4c_auth: tuple[str, str]) -> requests.Session:
+    """A plain HTTP session of the integration user, with its CSRF token."""
     session = requests.Session()
-    session.auth = auth
-    fetched = session.get(emulator.base_url, headers={"x-csrf-token": "Fetch"}, timeout=5)
+    session.auth = c4c_auth
+    fetched = session.get(c4c_emulator.base_url, headers={"x-csrf-token": "Fetch"}, timeout=5)
     session.headers["x-csrf-token"] = fetched.headers["x-csrf-token"]
     return session
 
 
+@pytest.fixture
+def fabrikam(c4c_client: C4CClient) -> dict:
+    """An account, as C4C answers a read of it."""
+    made = c4c_client.create("CorporateAccountCollection", {"Name": "Fabrikam"}, None)
+    return c4c_client.get("CorporateAccountCollection", made["ObjectID"])
+
+
 def test_a_team_member_added_through_the_account_is_read_by_sap_s_own_client(
     c4c_emulator: C4CEmulator,
-    c4c_auth: tuple[str, str],
+    http: requests.Session,
     c4c_client: C4CClient,
     people: dict[str, str],
+    fabrikam: dict,
 ) -> None:
-    account = c4c_client.create("CorporateAccountCollection", {"Name": "Fabrikam"}, None)
-    session = _session(c4c_emulator, c4c_auth)
-    added = session.post(
+    account = fabrikam
+    added = http.post(
         f"{c4c_emulator.base_url}CorporateAccountCollection('{account['ObjectID']}')"
         "/CorporateAccountTeam",
         json={"EmployeeID": people["Kim"], "PartyRoleCode": "142", "MainIndicator": True},
@@ -59,7 +68,7 @@ def test_a_team_member_added_through_the_account_is_read_by_sap_s_own_client(
     )  # fmt: skip
 
     client = pyodata.Client(
-        c4c_emulator.base_url, session, config=Config(default_error_policy=PolicyFatal())
+        c4c_emulator.base_url, http, config=Config(default_error_policy=PolicyFatal())
     )
     [read] = (
         client.entity_sets.CorporateAccountCollection.get_entities()
@@ -68,7 +77,7 @@ def test_a_team_member_added_through_the_account_is_read_by_sap_s_own_client(
         .execute()
     )
     assert [row.EmployeeID for row in read.CorporateAccountTeam] == [people["Kim"]]
-    own = session.get(
+    own = http.get(
         f"{c4c_emulator.base_url}CorporateAccountCollection('{account['ObjectID']}')"
         "/CorporateAccountTeam",
         params={"$format": "json"},
@@ -84,14 +93,13 @@ def _add(
 
 def test_a_team_change_shows_in_the_accounts_delta(
     c4c_emulator: C4CEmulator,
-    c4c_auth: tuple[str, str],
+    http: requests.Session,
     c4c_client: C4CClient,
     people: dict[str, str],
+    fabrikam: dict,
 ) -> None:
-    account = c4c_client.create("CorporateAccountCollection", {"Name": "Fabrikam"}, None)
-    before = c4c_client.get("CorporateAccountCollection", account["ObjectID"])
-    session = _session(c4c_emulator, c4c_auth)
-    member = _add(session, c4c_emulator, TEAM, {"ParentObjectID": account["ObjectID"],
+    account = before = fabrikam
+    member = _add(http, c4c_emulator, TEAM, {"ParentObjectID": account["ObjectID"],
                                                 "EmployeeID": people["Anna"],
                                                 "PartyRoleCode": "142"}).json()["d"]  # fmt: skip
     joined = c4c_client.get("CorporateAccountCollection", account["ObjectID"])
@@ -115,13 +123,12 @@ def test_a_team_change_shows_in_the_accounts_delta(
 
 def test_a_node_of_no_object_or_of_an_unknown_employee_is_refused(
     c4c_emulator: C4CEmulator,
-    c4c_auth: tuple[str, str],
+    http: requests.Session,
     c4c_client: C4CClient,
     people: dict[str, str],
+    fabrikam: dict,
 ) -> None:
-    account = c4c_client.create("CorporateAccountCollection", {"Name": "Fabrikam"}, None)
-    before = c4c_client.get("CorporateAccountCollection", account["ObjectID"])
-    session = _session(c4c_emulator, c4c_auth)
+    account = before = fabrikam
     refused = {
         "no such account": {"ParentObjectID": "NOPE", "EmployeeID": people["Anna"],
                             "PartyRoleCode": "142"},
@@ -132,7 +139,7 @@ def test_a_node_of_no_object_or_of_an_unknown_employee_is_refused(
                              "PartyRoleCode": "142", "AccountID": "2999999"},
     }  # fmt: skip
     for why, row in refused.items():
-        answer = _add(session, c4c_emulator, TEAM, row)
+        answer = _add(http, c4c_emulator, TEAM, row)
         assert answer.status_code == 400, why
         assert answer.json()["error"]["message"]["value"], why
     assert list(c4c_client.read(TEAM)) == []
@@ -142,7 +149,7 @@ def test_a_node_of_no_object_or_of_an_unknown_employee_is_refused(
 
 def test_an_appointments_parties_are_named_by_c4c_and_go_with_it(
     c4c_emulator: C4CEmulator,
-    c4c_auth: tuple[str, str],
+    http: requests.Session,
     c4c_client: C4CClient,
     people: dict[str, str],
 ) -> None:
@@ -153,8 +160,7 @@ def test_an_appointments_parties_are_named_by_c4c_and_go_with_it(
          "EndDateTime": (start + timedelta(hours=1)).isoformat()},
         None,
     )  # fmt: skip
-    session = _session(c4c_emulator, c4c_auth)
-    party = _add(session, c4c_emulator, PARTIES, {"ParentObjectID": appointment["ObjectID"],
+    party = _add(http, c4c_emulator, PARTIES, {"ParentObjectID": appointment["ObjectID"],
                                                   "PartyID": people["Kim"],
                                                   "RoleCode": "55"}).json()["d"]  # fmt: skip
     assert (party["PartyName"], party["EMail"]) == ("Kim Keyuser", "kim@contoso.test")
