@@ -133,16 +133,16 @@ def refresh(
         if not held.taken or _fresh(feed, fresh_since):
             return feed
         started = utcnow()
-        first = feed.since is None
+        first, empty = feed.since is None, feed.seq == 0
         nodes = [mapping.parties[0]] if mapping.parties else None
         changes = c4c.changes(entity_set, feed.since, read_fields(mapping), expand=nodes)
         for page in _pages(changes):
-            _keep(session, feed, mapping, page)
+            _keep(session, feed, mapping, page, refill=first)
             session.commit()
             held.renew()
         feed.read_at = started
-        if first:
-            feed.reconciled_at = started  # a whole read saw every object there is
+        if first and empty:
+            feed.reconciled_at = started  # a whole read of an empty feed saw every object
         elif reconcile_every is not None and (
             feed.reconciled_at is None or started - feed.reconciled_at >= reconcile_every
         ):
@@ -215,8 +215,15 @@ def _pages(entities: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
         yield page
 
 
-def _keep(session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict]) -> None:
-    """Keep the page's entities that are new or changed, each under the next sequence number."""
+def _keep(
+    session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict], *, refill: bool
+) -> None:
+    """Keep the page's entities that are new or changed, each under the next sequence number.
+
+    With ``refill`` (a whole read of a feed that already holds records: a release that reads
+    more of C4C, such as the parties of migration 0010), an unchanged record gets what it lacked
+    without a new number, so no mailbox takes it for a change, unless it is now someone's that
+    was nobody's but its owner's and processor's (they must learn it)."""
     ids = [entity["ObjectID"] for entity in page]
     kept = {
         record.object_id: record
@@ -237,6 +244,12 @@ def _keep(session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict
         record = kept.get(entity["ObjectID"])
         etag = etag_of(entity)
         if record is not None and record.etag == etag and etag is not None:
+            employees = _employees(node, mapping.parties[1]) if refill and mapping.parties else None
+            if employees is not None:
+                parties.append((record, employees))
+                if employees - {record.owner_id, record.processor_id}:
+                    feed.seq += 1
+                    record.seq = feed.seq
             continue
         if record is None:
             record = C4CRecord(

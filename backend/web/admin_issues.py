@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend.models import Issue, User
 from backend.models.audit import record_audit
 from backend.models.issue import Resolution
-from backend.models.issue_queries import IssueFilter, Position
+from backend.models.issue_queries import IssueFilter, Position, row_id
 from backend.storage.db import utcnow
 
 FILTER_NAMES = ("status", "type", "code", "user")
@@ -40,7 +40,8 @@ def position(session: Session, tenant_id: int, raw: str | None) -> Position | No
     """
     if raw is None:
         return None
-    issue = session.get(Issue, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    issue_id = row_id(raw)
+    issue = session.get(Issue, issue_id) if issue_id is not None else None
     if issue is None or issue.tenant_id != tenant_id:
         raise ValueError("no such page")
     return Position(issue.last_seen_at, issue.id)

@@ -11,7 +11,7 @@ from backend import presenters
 from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
-from backend.models.issue_queries import Position, after
+from backend.models.issue_queries import Position, after, row_id
 from backend.models.types import ItemType
 from backend.savedialog import can_fix
 from backend.sync import services
@@ -125,7 +125,8 @@ def issues() -> str:
 
 def _position(session: Session, mailbox: Mailbox, older: str) -> Position:
     """Where a page continues: after the mailbox's issue ``older`` (a 400 for anything else)."""
-    issue = session.get(Issue, int(older)) if older.isdigit() and len(older) < 19 else None
+    issue_id = row_id(older)
+    issue = session.get(Issue, issue_id) if issue_id is not None else None
     if issue is None or issue.mailbox_id != mailbox.id:
         abort(400, description="This page of issues does not exist; start from the newest.")
     return Position(issue.last_seen_at, issue.id)

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
 from backend.crm.errors import C4CError
 from backend.crm.transport import RetryPolicy
-from backend.models import C4CFeed, C4CRecord, Tenant
+from backend.models import C4CFeed, C4CParty, C4CRecord, Tenant
 from backend.storage.db import utcnow
 from backend.sync import feed
+from backend.sync.mapping.accounts import MAPPING as ACCOUNTS
 from backend.sync.mapping.contacts import MAPPING as CONTACTS
 from backend.sync.mapping.tasks import MAPPING as TASKS
 from emulators.base import Fault
@@ -165,3 +166,33 @@ def test_a_feed_another_run_starts_at_the_same_moment_is_used_not_made_again(
     assert raced, "the other run committed between the look and the write"
     assert kept.seq == 2
     assert session.scalar(select(func.count()).select_from(C4CFeed)) == 1
+
+
+def test_a_whole_read_again_fills_what_was_not_read_and_renumbers_only_whom_it_concerns(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    """As after migration 0010: the accounts' feed starts over with its parties forgotten. An
+    account with nobody but its owner keeps its number (no mailbox takes it for a change); one
+    whose team has someone else is renumbered, so that person's mailbox learns it is theirs."""
+    store = c4c.service.store
+    seed_employees(store, (("Anna", "Sales", "anna@contoso.test"),
+                           ("Kim", "Keyuser", "kim@contoso.test")))  # fmt: skip
+    anna, kim = (row["EmployeeID"] for row in store.all("EmployeeCollection"))
+    alone = store.create("CorporateAccountCollection", {"Name": "Alone", "OwnerID": kim})
+    teamed = store.create("CorporateAccountCollection", {"Name": "Teamed", "OwnerID": kim})
+    for account, member in ((alone, kim), (teamed, anna)):
+        store.create("CorporateAccountTeamCollection", {
+            "ParentObjectID": account["ObjectID"], "EmployeeID": member, "PartyRoleCode": "142",
+        })  # fmt: skip
+    kept = feed.refresh(session, tenant.id, integration, ACCOUNTS, fresh_since=utcnow())
+    numbers = dict(session.execute(select(C4CRecord.object_id, C4CRecord.seq)).all())
+    session.execute(delete(C4CParty))
+    kept.since = None
+    session.commit()
+
+    kept = feed.refresh(session, tenant.id, integration, ACCOUNTS, fresh_since=utcnow())
+    after = dict(session.execute(select(C4CRecord.object_id, C4CRecord.seq)).all())
+    assert after[alone["ObjectID"]] == numbers[alone["ObjectID"]], "no change for anybody"
+    assert after[teamed["ObjectID"]] > numbers[teamed["ObjectID"]], "Anna must learn it"
+    assert set(session.scalars(select(C4CParty.employee_id))) == {anna, kim}, "parties filled"
+    assert kept.reconciled_at is not None

@@ -94,7 +94,7 @@ def test_issues_are_paged_fifty_at_a_time_newest_first(client, session, resource
     fabrikam = factories.tenant(session, resources.cipher, "fabrikam")
     olga = _issue(session, factories.mailbox(session, resources.cipher, fabrikam,
                                              "olga@fabrikam.test"), "O1")  # fmt: skip
-    for after in (str(olga.id), "x", "-3", "9" * 30, ""):
+    for after in (str(olga.id), "x", "-3", "9" * 30, "", "²", "٣"):
         refused = client.get("/admin/issues", query_string={"after": after})
         assert refused.status_code == 400, after
         assert "Item O1" not in refused.get_data(as_text=True)

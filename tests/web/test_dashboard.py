@@ -133,7 +133,7 @@ def test_a_page_of_issues_after_something_not_the_users_own_is_refused(
         session, resources.cipher, other_tenant, email="eve@fabrikam.test"
     )
     theirs = _issue(session, theirs_box, tenant_id=other_tenant.id, title="Eve's secret")
-    for older in (str(theirs.id), "abc", "-1", "9" * 30, "", "1e3"):
+    for older in (str(theirs.id), "abc", "-1", "9" * 30, "", "1e3", "²", "٣"):
         answer = client.get("/issues", query_string={"older": older})
         assert answer.status_code == 400, older
         assert "Eve's secret" not in answer.get_data(as_text=True)

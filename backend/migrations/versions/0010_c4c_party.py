@@ -1,6 +1,6 @@
 """c4c_party: the employees an account's team or an appointment's parties make a record theirs
-too; the feeds of accounts and appointments read again in full to fill it; mailbox_item_state
-counts the creates of the run in progress (creating, created)
+too; the feeds of accounts and appointments read again in full to fill it (ETags kept);
+mailbox_item_state counts the creates of the run in progress (creating, created)
 
 Revision ID: 0010
 Revises: 0009
@@ -32,12 +32,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("record_id", "employee_id", name=op.f("pk_c4c_party")),
     )  # fmt: skip
     op.create_index("ix_c4c_party_employee", "c4c_party", ["employee_id"])
-    # The kept versions of these sets lack their parties: read them again in full (a record
-    # whose ETag is unknown is kept again, under a new number, with its parties).
+    # The kept versions of these sets lack their parties: read them again in full. ETags are
+    # kept, so an unchanged record only gets its parties (no new number: no mailbox takes it
+    # for a change), unless it is now also someone else's (see feed._keep's refill).
     feed = sa.table("c4c_feed", sa.column("entity_set"), sa.column("since"))
-    record = sa.table("c4c_record", sa.column("entity_set"), sa.column("etag"))
     op.execute(feed.update().where(feed.c.entity_set.in_(WITH_PARTIES)).values(since=None))
-    op.execute(record.update().where(record.c.entity_set.in_(WITH_PARTIES)).values(etag=None))
     with op.batch_alter_table("mailbox_item_state") as batch_op:
         batch_op.add_column(sa.Column("creating", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("created", sa.Integer(), nullable=False, server_default="0"))
