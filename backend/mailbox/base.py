@@ -164,18 +164,21 @@ def follow_folder(
         make: creates the folder and returns its id.
 
     Returns:
-        The id, found by name, else by the known id (the user renamed it: followed), else made
-        (the user deleted it: put back); with the change to tell the user about, if any (a
-        rename only once: not when the known name is already the new one).
+        The id: the known one while it exists (under its name, or another: the user renamed it
+        and it is followed, even when a folder of the product's name appeared meanwhile); else
+        the one named so, else made. A known id that is gone is a folder put back, whatever
+        the id used now (so a read cut short after putting it back is full again). With the
+        change to tell the user about, if any (a rename only once: not when the known name is
+        already the new one).
     """
-    if name in current:
-        return current[name], None
     known_id, known_name = known
     names = {folder_id: folder for folder, folder_id in current.items()}
     if known_id is not None and known_id in names:
-        renamed = names[known_id]
-        return known_id, FolderChange(name, renamed) if renamed != known_name else None
-    current[name] = make()
+        now = names[known_id]
+        renamed = now != name and now != known_name
+        return known_id, FolderChange(name, now) if renamed else None
+    if name not in current:
+        current[name] = make()
     return current[name], FolderChange(name, None) if known_id is not None else None
 
 

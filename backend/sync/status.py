@@ -83,6 +83,8 @@ def _end_stages(mailbox: Mailbox, now: datetime) -> None:
         if state.stage is not Stage.PENDING:
             state.stage = Stage.PENDING
             state.stage_started_at = now
+        if state.creating is not None:  # a run that ended before its creates did
+            state.creating, state.created = None, 0
 
 
 def mark_completed(
@@ -303,6 +305,7 @@ def sweep_dead(mailbox: Mailbox, now: datetime) -> bool:
     for state in stuck:
         state.stage = Stage.PENDING
         state.stage_started_at = now
+        state.creating, state.created = None, 0
     if stuck and mailbox.status in SYNCABLE:
         mailbox.next_sync_at = now
     return bool(stuck)

@@ -197,19 +197,20 @@ class ExchangeProvider(CategoryMarkers):
         folder = parent
         if selection.subfolder:
             children = list(parent.children)
+            kept = [f for f in children if known is not None and f.id == known]
             named = [f for f in children if f.name == selection.subfolder]
-            renamed = [f for f in children if known is not None and f.id == known]
-            if named:
-                folder = named[0]
-            elif renamed:
-                folder = renamed[0]
-                if folder.name != known_name:
+            if kept:  # the known folder, under the product's name or one the user gave it
+                folder = kept[0]
+                if folder.name not in (selection.subfolder, known_name):
                     self._moved[selection.key] = FolderChange(selection.subfolder, folder.name)
             else:
-                folder = Folder(parent=parent, name=selection.subfolder)
-                folder.folder_class = parent.folder_class or "IPF.Note"
-                folder.save()
-                if known is not None:
+                if named:
+                    folder = named[0]
+                else:
+                    folder = Folder(parent=parent, name=selection.subfolder)
+                    folder.folder_class = parent.folder_class or "IPF.Note"
+                    folder.save()
+                if known is not None:  # the known one is gone: this one is put in its place
                     self._moved[selection.key] = FolderChange(selection.subfolder, None)
         self._folders[selection.key] = folder
         return folder
@@ -236,6 +237,9 @@ class ExchangeProvider(CategoryMarkers):
             if states and FOLDER_ID + selection.key in states:
                 known = (states[FOLDER_ID + selection.key], states.get(FOLDER_NAME + selection.key))
                 self._known[selection.key] = known
+                cached = self._folders.get(selection.key)
+                if cached is not None and cached.id != known[0]:
+                    del self._folders[selection.key]  # found by name before the kept id was known
         try:
             return self._changes(item_type, states or {}, full)
         except ErrorInvalidSyncStateData:
@@ -255,7 +259,7 @@ class ExchangeProvider(CategoryMarkers):
         if selection.subfolder is None:
             return DISTINGUISHED[selection.parent](root=self._root)
         known = states.get(FOLDER_ID + selection.key)
-        if known is None or selection.key in self._folders:
+        if known is None:
             return self._folder(selection)
         return Folder(root=self._root, id=known)
 

@@ -47,7 +47,7 @@ class TaskList(ApiPart):
     def _sap_tasks(self, known: tuple[str | None, str | None] = (None, None)) -> str:
         """The id of the task list "SAP Tasks": found by its title, else (renamed by the user)
         by the id ``known`` from the cursor, else made (put back)."""
-        if self._list_id is None:
+        if self._list_id is None or known[0] not in (None, self._list_id):
             lists = self._clients.tasks.tasklists()
             self._list_id, moved = follow_folder(
                 TASK_LIST, self._lists(), known,

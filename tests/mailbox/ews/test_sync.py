@@ -15,6 +15,7 @@ from backend.mailbox.base import (
     AppointmentRecord,
     ContactRecord,
     EmailRecord,
+    FolderChange,
     ItemRecord,
     TaskRecord,
 )
@@ -206,3 +207,24 @@ def test_an_idle_read_asks_exchange_nothing_but_the_folders_changes(make_provide
     operations = [re.search(rb"<m:(\w+)[ >]", entry.body).group(1) for entry in ews.log.entries()]
     assert set(operations) == {b"SyncFolderItems"}, operations
     assert len(operations) == 7, "contacts, accounts, tasks, calendar and three mail folders"
+
+
+def test_a_renamed_folder_stays_followed_when_activation_makes_one_of_the_old_name(
+    make_provider, mailbox: Mailbox
+) -> None:
+    """A type newly enabled makes the run activate the mailbox, which makes "SAP Contacts"
+    again next to the one the user renamed: reads and writes keep to the renamed one."""
+    first = make_provider()
+    first.activate()
+    made = first.create(ItemType.CONTACT, RECORDS[ItemType.CONTACT])
+    cursor = first.changes(ItemType.CONTACT, None).cursor
+    renamed = mailbox.folder_by_path("Contacts", "SAP Contacts")
+    renamed.display_name = "Customers"
+
+    run = make_provider()
+    run.activate()
+    assert mailbox.folder_by_path("Contacts", "SAP Contacts").id != renamed.id
+    assert run.changes(ItemType.CONTACT, cursor).upserted == ()
+    second = run.create(ItemType.CONTACT, replace(RECORDS[ItemType.CONTACT], surname="Byron"))
+    assert {item.id for item in mailbox.items_in(renamed.id)} == {made.id, second.id}
+    assert run.folder_changes() == (FolderChange("SAP Contacts", "Customers"),)

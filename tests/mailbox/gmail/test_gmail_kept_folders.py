@@ -93,3 +93,24 @@ def test_a_renamed_or_deleted_sap_task_list_is_followed_or_put_back(google) -> N
     assert after.full and after.upserted == ()
     assert again.folder_changes() == (FolderChange(TASK_LIST, None),)
     assert TASK_LIST in {t["title"] for t in tasks.tasklists().list().execute()["items"]}
+
+
+def test_a_renamed_task_list_stays_followed_when_activation_makes_one_of_the_old_name(
+    google,
+) -> None:
+    tasks = service(google.url, "tasks", "v1", TOKEN)
+    first = _fresh(google)
+    first.activate()
+    first.create(ItemType.TASK, TaskRecord(subject="Send quote"))
+    cursor = first.changes(ItemType.TASK, None).cursor
+    [sap] = [found for found in google.store.tasks[ADDRESS].lists.values()
+             if found.title == TASK_LIST]  # fmt: skip
+    sap.title = "Work"
+
+    run = _fresh(google)
+    run.activate()  # a type newly enabled: "SAP Tasks" is made again
+    assert run.changes(ItemType.TASK, cursor).full is False
+    run.create(ItemType.TASK, TaskRecord(subject="Call back"))
+    titles = [t["title"] for t in tasks.tasks().list(tasklist=sap.id).execute()["items"]]
+    assert sorted(titles) == ["Call back", "Send quote"], "written to the list the user renamed"
+    assert run.folder_changes() == (FolderChange(TASK_LIST, "Work"),)

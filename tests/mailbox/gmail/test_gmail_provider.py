@@ -163,7 +163,8 @@ def test_contacts_and_accounts_by_group_with_sync_tokens(google, provider) -> No
     assert (read.given_name, read.surname, read.company, read.job_title, read.mobile_phone) == (
         "Jane", "Doe", "Fabrikam", "Buyer", "+49 170 1",
     )  # fmt: skip
-    [company] = provider.changes(ItemType.ACCOUNT, None).upserted
+    accounts = provider.changes(ItemType.ACCOUNT, None)
+    [company] = accounts.upserted
     assert (company.id, company.name, company.city, company.website) == (
         account.id, "Fabrikam", "Berlin", "https://fabrikam.test",
     )  # fmt: skip
@@ -184,7 +185,7 @@ def test_contacts_and_accounts_by_group_with_sync_tokens(google, provider) -> No
     assert gone.deleted == (made.id,)
 
     google.store.people[ADDRESS].expire()
-    again = provider.changes(ItemType.ACCOUNT, gone.cursor)
+    again = provider.changes(ItemType.ACCOUNT, accounts.cursor)
     assert again.full and [r.id for r in again.upserted] == [account.id]
 
 
