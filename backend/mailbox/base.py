@@ -154,6 +154,7 @@ def follow_folder(
     current: dict[str, str],
     known: tuple[str | None, str | None],
     make: Callable[[], str],
+    elsewhere: Callable[[str], str | None] = lambda _folder_id: None,
 ) -> tuple[str, FolderChange | None]:
     """The id of the folder (group, label, list) the product keeps as ``name``.
 
@@ -162,10 +163,13 @@ def follow_folder(
         current: the mailbox's folders of that kind now, name to id (a folder made is added).
         known: its id and name when the cursor was made (``None``s before it kept them).
         make: creates the folder and returns its id.
+        elsewhere: the name of a known folder that is not among ``current`` but still exists
+            (moved: Outlook "deletes" a folder into Deleted Items), ``None`` when it is gone.
 
     Returns:
         The id: the known one while it exists (under its name, or another: the user renamed it
-        and it is followed, even when a folder of the product's name appeared meanwhile); else
+        and it is followed, even when a folder of the product's name appeared meanwhile; or
+        elsewhere: moved, it is still theirs and still read); else
         the one named so, else made. A known id that is gone is a folder put back, whatever
         the id used now (so a read cut short after putting it back is full again). With the
         change to tell the user about, if any (a rename only once: not when the known name is
@@ -173,6 +177,10 @@ def follow_folder(
     """
     known_id, known_name = known
     names = {folder_id: folder for folder, folder_id in current.items()}
+    if known_id is not None and known_id not in names:
+        moved = elsewhere(known_id)
+        if moved is not None:
+            names[known_id] = moved
     if known_id is not None and known_id in names:
         now = names[known_id]
         renamed = now != name and now != known_name

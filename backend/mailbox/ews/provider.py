@@ -32,9 +32,11 @@ from exchangelib.errors import (
     ErrorItemNotFound,
 )
 from exchangelib.folders import (
+    BaseFolder,
     Calendar,
     Contacts,
     Folder,
+    FolderCollection,
     Inbox,
     MsgFolderRoot,
     Root,
@@ -203,6 +205,8 @@ class ExchangeProvider(CategoryMarkers):
                 folder = kept[0]
                 if folder.name not in (selection.subfolder, known_name):
                     self._moved[selection.key] = FolderChange(selection.subfolder, folder.name)
+            elif known is not None and (moved := self._elsewhere(known)) is not None:
+                folder = moved  # moved by the user (Outlook "deletes" into Deleted Items)
             else:
                 if named:
                     folder = named[0]
@@ -214,6 +218,14 @@ class ExchangeProvider(CategoryMarkers):
                     self._moved[selection.key] = FolderChange(selection.subfolder, None)
         self._folders[selection.key] = folder
         return folder
+
+    def _elsewhere(self, folder_id: str) -> Folder | None:
+        """The kept folder where the user moved it, ``None`` when it is gone."""
+        lookup = FolderCollection(
+            account=self.account, folders=[Folder(root=self._root, id=folder_id)]
+        )
+        found = next(iter(lookup.get_folders()), None)
+        return found if isinstance(found, BaseFolder) else None
 
     # -- MailboxProvider ----------------------------------------------------------------------
 

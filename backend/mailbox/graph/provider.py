@@ -305,11 +305,22 @@ class GraphProvider(CategoryMarkers):
         folder_id, change = follow_folder(
             source.folder, folders[source.kind], self._known.get(source.key, (None, None)),
             lambda: self._send("POST", self._url(path), json=body)["id"],
+            lambda folder_id: self._folder_elsewhere(path, folder_id),
         )  # fmt: skip
         if change is not None and source.key not in self._followed:
             self._moved[source.key] = change
         self._followed.add(source.key)
         return folder_id
+
+    def _folder_elsewhere(self, path: str, folder_id: str) -> str | None:
+        """The name of a kept folder the user moved (into Deleted Items, say), ``None`` if gone."""
+        try:
+            found = self._send("GET", self._url(f"{path}/{quote(folder_id, safe='')}"))
+        except GraphError as error:
+            if error.status == 404:
+                return None
+            raise
+        return str(found.get("displayName", ""))
 
     def _folder_name(self, source: Source, folder_id: str) -> str:
         named = self._discover()[source.kind]

@@ -228,3 +228,31 @@ def test_a_renamed_folder_stays_followed_when_activation_makes_one_of_the_old_na
     second = run.create(ItemType.CONTACT, replace(RECORDS[ItemType.CONTACT], surname="Byron"))
     assert {item.id for item in mailbox.items_in(renamed.id)} == {made.id, second.id}
     assert run.folder_changes() == (FolderChange("SAP Contacts", "Customers"),)
+
+
+def test_a_folder_deleted_in_outlook_is_followed_into_deleted_items_until_it_is_gone(
+    make_provider, mailbox: Mailbox
+) -> None:
+    """Outlook "deletes" a folder by moving it into Deleted Items: its items are still there,
+    so the sync keeps to it (no second folder made); emptied from there, it is put back."""
+    first = make_provider()
+    first.activate()
+    made = first.create(ItemType.CONTACT, RECORDS[ItemType.CONTACT])
+    cursor = first.changes(ItemType.CONTACT, None).cursor
+    folder = mailbox.folder_by_path("Contacts", "SAP Contacts")
+    folder.parent_id = mailbox.distinguished("deleteditems").id
+
+    run = make_provider()
+    assert run.changes(ItemType.CONTACT, cursor).upserted == ()
+    second = run.create(ItemType.CONTACT, replace(RECORDS[ItemType.CONTACT], surname="Byron"))
+    assert {item.id for item in mailbox.items_in(folder.id)} == {made.id, second.id}
+    assert [f for f in mailbox.children(mailbox.distinguished("contacts").id)
+            if f.display_name == "SAP Contacts"] == [], "no second folder"  # fmt: skip
+    assert run.folder_changes() == ()
+
+    mailbox.remove_folder(folder.id)
+    after = make_provider()
+    full = after.changes(ItemType.CONTACT, cursor)
+    assert full.full and full.upserted == ()
+    assert after.folder_changes() == (FolderChange("SAP Contacts", None),)
+    assert mailbox.folder_by_path("Contacts", "SAP Contacts").id != folder.id

@@ -18,6 +18,7 @@ from backend.mailbox.base import (
     ChangedMeanwhile,
     ContactRecord,
     EmailRecord,
+    FolderChange,
     MailboxProvider,
     TaskRecord,
     UnsupportedOperation,
@@ -415,3 +416,32 @@ def test_an_answer_that_is_not_graphs_fails_the_read_and_keeps_the_cursor(graph,
         provider.changes(ItemType.CONTACT, first.cursor)
     later = provider.changes(ItemType.CONTACT, first.cursor)
     assert [r.job_title for r in later.upserted] == ["Edited meanwhile"], "nothing was lost"
+
+
+def test_a_contact_folder_moved_away_is_still_written_to_and_one_gone_is_put_back(
+    graph, owner
+) -> None:
+    """Outlook "deletes" a folder into Deleted Items: writes follow it there (no second
+    folder); once it is really gone, the product's folder is put back and read in full."""
+    first = GraphProvider(bearer(), ADDRESS, api_base=graph.url)
+    first.activate()
+    cursor = first.changes(ItemType.CONTACT, None).cursor
+    box = graph.store.mailboxes[ADDRESS]
+    [kept] = [f for f in box.folders.values() if f.display_name == "SAP Contacts"]
+    kept.parent_id = box.folder("mailFolder", "deleteditems").id
+
+    run = GraphProvider(bearer(), ADDRESS, api_base=graph.url)
+    assert run.changes(ItemType.CONTACT, cursor).upserted == ()
+    made = run.create(ItemType.CONTACT, ContactRecord(given_name="Ada", surname="Byron"))
+    assert [item.id for item in box.items_in(kept.id)] == [made.id]
+    assert "SAP Contacts" not in {f["displayName"] for f in owner("GET", "contactFolders")["value"]}
+    assert run.folder_changes() == ()
+
+    for item in box.items_in(kept.id):
+        box.remove(item)
+    del box.folders[kept.id]
+    after = GraphProvider(bearer(), ADDRESS, api_base=graph.url)
+    full = after.changes(ItemType.CONTACT, cursor)
+    assert full.full and full.upserted == ()
+    assert after.folder_changes() == (FolderChange("SAP Contacts", None),)
+    assert folder_id(owner, "contactFolders", "SAP Contacts") != kept.id
