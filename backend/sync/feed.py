@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from backend.crm.c4c import C4CClient
 from backend.crm.values import etag_of
 from backend.models import C4CFeed, C4CParty, C4CRecord, SyncItem
+from backend.models.types import ItemType
 from backend.storage.db import utcnow
 from backend.sync.mapping import TypeMapping, accounts, contacts
 from backend.sync.planner import DELETED
@@ -383,10 +384,20 @@ def concerning(
         gained = []
         through_accounts = feed.entity_set == CONTACTS and accounts_after is not None
         if through_accounts and after is not None:
+            # Accounts that became the user's: those the mailbox has no copy of yet (an owned
+            # account that merely changed does not bring its contacts again, so a copy the user
+            # removed stays removed until the contact itself changes).
+            had = select(SyncItem.c4c_object_id).where(
+                SyncItem.mailbox_id == mailbox_id,
+                SyncItem.item_type == ItemType.ACCOUNT,
+                SyncItem.c4c_object_id.is_not(None),
+            )
+            became = _accounts_of(feed, employee, accounts_after).where(
+                C4CRecord.object_id.not_in(had)
+            )
             gained = session.scalars(
                 select(C4CRecord).where(
-                    *kept, C4CRecord.deleted_at.is_(None),
-                    C4CRecord.account_id.in_(_accounts_of(feed, employee, accounts_after)),
+                    *kept, C4CRecord.deleted_at.is_(None), C4CRecord.account_id.in_(became),
                 )
             )  # fmt: skip
         for record in (*session.scalars(theirs), *gained):

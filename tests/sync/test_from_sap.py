@@ -423,3 +423,31 @@ def test_an_answer_that_leaves_out_the_team_takes_nobody_off_it(
     for _round in range(2):
         assert _quiet(sync_now()) == {}
     assert owner.contact_names() == ["Gus Globex"], "Anna is still in the team: nothing left"
+
+
+def test_a_copy_the_user_removed_does_not_come_back_when_its_account_merely_changes(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    session: Session,
+    tenant: Tenant,
+) -> None:
+    config = tenant.config
+    config.delete_copies = False  # a copy removed in the mailbox is only unlinked
+    tenant.config = config
+    session.commit()
+    account = crm.create("CorporateAccountCollection",
+                         {"Name": "Fabrikam", "OwnerID": people["Anna"]}, None)  # fmt: skip
+    crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                     "AccountID": account["AccountID"]}, None)  # fmt: skip
+    assert _quiet(sync_now()) == {"created": 2}
+    [jane] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    owner.delete_contact(jane)
+    for _round in range(2):
+        assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert owner.contact_names() == []
+
+    crm.update("CorporateAccountCollection", account["ObjectID"], {"Phone": "+49 30 9"}, None)
+    assert _quiet(sync_now()) == {"updated": 1}, "the account's copy changes, Jane stays away"
+    assert owner.contact_names() == []
