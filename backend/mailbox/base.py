@@ -190,6 +190,25 @@ def follow_folder(
     return current[name], FolderChange(name, None) if known_id is not None else None
 
 
+class FolderNotes:
+    """What a provider (or part of one) noticed of the folders the product keeps, by folder,
+    told once through :meth:`folder_changes`. The class sets ``_moved`` up empty."""
+
+    _moved: dict[str, FolderChange]
+
+    def _note(self, key: str, change: FolderChange | None) -> None:
+        if change is not None:
+            self._moved[key] = change
+
+    def _put_back(self, *keys: str) -> bool:
+        """Whether one of the folders ``keys`` was put back (a new, empty one: read in full)."""
+        return any(key in self._moved and self._moved[key].renamed_to is None for key in keys)
+
+    def folder_changes(self) -> tuple[FolderChange, ...]:
+        changes, self._moved = tuple(self._moved.values()), {}
+        return changes
+
+
 @dataclass(frozen=True)
 class Changes:
     """What changed for one item type since a cursor.

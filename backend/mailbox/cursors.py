@@ -1,5 +1,6 @@
 """A cursor that packs named values: one sync state per folder (EWS sync states, Graph delta
-links), a People sync token, and the id and name of each folder the product keeps."""
+links), a People sync token, and the id and name of each folder the product keeps (so a folder
+the user renamed is followed, and the rename told once)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,22 @@ def unpack_cursor(cursor: str | None) -> dict[str, str] | None:
     if not isinstance(states, dict) or not all(isinstance(v, str) for v in states.values()):
         return None
     return states
+
+
+FOLDER_ID, FOLDER_NAME = "folder-id:", "folder-name:"
+
+
+def kept_folder(states: dict[str, str], key: str) -> tuple[str | None, str | None]:
+    """The id and name the folder ``key`` had when the cursor was made (``None``s before
+    cursors kept them)."""
+    return states.get(FOLDER_ID + key), states.get(FOLDER_NAME + key)
+
+
+def keep_folder(key: str, folder_id: str, name: str) -> dict[str, str]:
+    """The cursor entries keeping the folder ``key``'s id and name."""
+    return {FOLDER_ID + key: folder_id, FOLDER_NAME + key: name}
+
+
+def is_kept_folder(entry: str) -> bool:
+    """Whether a cursor entry keeps a folder (not a sync state or delta link)."""
+    return entry.startswith((FOLDER_ID, FOLDER_NAME))

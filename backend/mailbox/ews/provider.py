@@ -50,11 +50,13 @@ from backend.mailbox import category_list
 from backend.mailbox.base import (
     Changes,
     FolderChange,
+    FolderNotes,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
+    follow_folder,
 )
-from backend.mailbox.cursors import pack_cursor, unpack_cursor
+from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
 from backend.mailbox.ews.credentials import (
     BasicAuth,
     BearerToken,
@@ -84,14 +86,11 @@ DISTINGUISHED = {
     "sent": SentItems, "msg_folder_root": MsgFolderRoot,
 }  # fmt: skip
 """The well-known folders a selection names, by ``Selection.parent``."""
-FOLDER_ID, FOLDER_NAME = "folder-id:", "folder-name:"
-"""Cursor entries keeping the id and name of each SAP folder: a folder the user renamed is
-followed (and the rename told once)."""
 FETCH_CHUNK = 250
 MARKER_ATTEMPTS = 3
 
 
-class ExchangeProvider(CategoryMarkers):
+class ExchangeProvider(CategoryMarkers, FolderNotes):
     """A mailbox on Exchange Server reached through EWS.
 
     Args:
@@ -141,7 +140,7 @@ class ExchangeProvider(CategoryMarkers):
         self._owa_url = owa_url or owa_url_of(endpoint)
         self._folders: dict[str, Folder] = {}
         self._moved: dict[str, FolderChange] = {}
-        self._known: dict[str, tuple[str, str | None]] = {}
+        self._known: dict[str, tuple[str | None, str | None]] = {}
         """Each SAP folder's id and name as the cursors of this run kept them."""
         self._root = Root(account=self.account)
         """The folder hierarchy's root, named without asking (folders are made from ids)."""
@@ -187,51 +186,41 @@ class ExchangeProvider(CategoryMarkers):
         return self._requests
 
     def _folder(self, selection: Selection) -> Folder:
-        """The folder of ``selection``: found by its name, else (renamed by the user) by the id
-        it had when the cursor was made, else made, so a folder the user deleted is put back. A
-        rename not seen before (the cursor keeps the name it had then) or a folder put back is
-        noted in ``self._moved``, for the run to tell the user once."""
+        """The folder of ``selection``, found, followed or put back by :func:`follow_folder`
+        from the id and name the cursor kept (a change is noted, for the run to tell once)."""
         folder = self._folders.get(selection.key)
         if folder is not None:
             return folder
-        known, known_name = self._known.get(selection.key, (None, None))
-        parent = getattr(self.account, selection.parent)
-        folder = parent
+        folder = parent = getattr(self.account, selection.parent)
         if selection.subfolder:
-            children = list(parent.children)
-            kept = [f for f in children if known is not None and f.id == known]
-            named = [f for f in children if f.name == selection.subfolder]
-            if kept:  # the known folder, under the product's name or one the user gave it
-                folder = kept[0]
-                if folder.name not in (selection.subfolder, known_name):
-                    self._moved[selection.key] = FolderChange(selection.subfolder, folder.name)
-            elif known is not None and (moved := self._elsewhere(known)) is not None:
-                folder = moved  # moved by the user (Outlook "deletes" into Deleted Items)
-            else:
-                if named:
-                    folder = named[0]
-                else:
-                    folder = Folder(parent=parent, name=selection.subfolder)
-                    folder.folder_class = parent.folder_class or "IPF.Note"
-                    folder.save()
-                if known is not None:  # the known one is gone: this one is put in its place
-                    self._moved[selection.key] = FolderChange(selection.subfolder, None)
+            found: dict[str, Folder] = {f.id: f for f in parent.children}
+
+            def make() -> str:
+                made = Folder(parent=parent, name=selection.subfolder)
+                made.folder_class = parent.folder_class or "IPF.Note"
+                made.save()
+                found[made.id] = made
+                return made.id
+
+            def elsewhere(folder_id: str) -> str | None:
+                lookup = [Folder(root=self._root, id=folder_id)]
+                moved = next(iter(FolderCollection(account=self.account, folders=lookup)
+                                  .get_folders()), None)  # fmt: skip
+                if not isinstance(moved, BaseFolder):
+                    return None
+                found[folder_id] = moved  # moved by the user (Outlook "deletes" into Deleted Items)
+                return moved.name
+
+            folder_id, change = follow_folder(
+                selection.subfolder, {f.name: f.id for f in found.values()},
+                self._known.get(selection.key, (None, None)), make, elsewhere,
+            )  # fmt: skip
+            folder = found[folder_id]
+            self._note(selection.key, change)
         self._folders[selection.key] = folder
         return folder
 
-    def _elsewhere(self, folder_id: str) -> Folder | None:
-        """The kept folder where the user moved it, ``None`` when it is gone."""
-        lookup = FolderCollection(
-            account=self.account, folders=[Folder(root=self._root, id=folder_id)]
-        )
-        found = next(iter(lookup.get_folders()), None)
-        return found if isinstance(found, BaseFolder) else None
-
     # -- MailboxProvider ----------------------------------------------------------------------
-
-    def folder_changes(self) -> tuple[FolderChange, ...]:
-        changes, self._moved = tuple(self._moved.values()), {}
-        return changes
 
     def activate(self) -> None:
         """Create missing SAP folders and make sure the marker category is red."""
@@ -246,8 +235,8 @@ class ExchangeProvider(CategoryMarkers):
         states = unpack_cursor(cursor)
         full = states is None
         for selection in SELECTIONS[item_type]:
-            if states and FOLDER_ID + selection.key in states:
-                known = (states[FOLDER_ID + selection.key], states.get(FOLDER_NAME + selection.key))
+            known = kept_folder(states or {}, selection.key)
+            if known[0] is not None:
                 self._known[selection.key] = known
                 cached = self._folders.get(selection.key)
                 if cached is not None and cached.id != known[0]:
@@ -270,7 +259,7 @@ class ExchangeProvider(CategoryMarkers):
         when the cursor has no id."""
         if selection.subfolder is None:
             return DISTINGUISHED[selection.parent](root=self._root)
-        known = states.get(FOLDER_ID + selection.key)
+        known, _name = kept_folder(states, selection.key)
         if known is None:
             return self._folder(selection)
         return Folder(root=self._root, id=known)
@@ -283,10 +272,8 @@ class ExchangeProvider(CategoryMarkers):
         for selection in SELECTIONS[item_type]:
             folder = self._read_folder(selection, states)
             if selection.subfolder:
-                new_states[FOLDER_ID + selection.key] = folder.id
-                new_states[FOLDER_NAME + selection.key] = (
-                    folder.name or states.get(FOLDER_NAME + selection.key) or selection.subfolder
-                )
+                name = folder.name or kept_folder(states, selection.key)[1] or selection.subfolder
+                new_states |= keep_folder(selection.key, folder.id, name)
             changed: list[tuple[str, str]] = []
             # exchangelib falls back to the folder's last state when given none: reset it.
             folder.item_sync_state = states.get(selection.key)

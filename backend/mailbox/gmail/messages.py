@@ -21,13 +21,12 @@ from googleapiclient.http import BatchHttpRequest
 from backend.mailbox.base import (
     Changes,
     EmailRecord,
-    FolderChange,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
     follow_folder,
 )
-from backend.mailbox.cursors import pack_cursor, unpack_cursor
+from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
 
@@ -47,7 +46,6 @@ class GmailMessages(ApiPart):
     _labels: dict[str, str] | None = None
     _sap: str | None = None
     """The label "SAP E-Mails" as this run found it (followed when the user renamed it)."""
-    _moved: tuple[FolderChange, ...] = ()
 
     def activate(self) -> None:
         self.ensure_labels()
@@ -80,15 +78,13 @@ class GmailMessages(ApiPart):
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         kept = unpack_cursor(cursor) or {}
         history = kept.get("history") if kept else cursor  # before labels were kept: the id
-        sap, moved = follow_folder(
-            SAP_LABEL, self._label_ids(), (kept.get("label"), kept.get("name")),
+        sap, change = follow_folder(
+            SAP_LABEL, self._label_ids(), kept_folder(kept, SAP_LABEL),
             lambda: self._ensure_label(SAP_LABEL),
         )  # fmt: skip
         self._sap = sap
-        if moved is not None:
-            self._moved = (moved,)
-        put_back = moved is not None and moved.renamed_to is None
-        if history and history.isdigit() and not put_back:
+        self._note(SAP_LABEL, change)
+        if history and history.isdigit() and not self._put_back(SAP_LABEL):
             try:
                 return self._since(sap, history)
             except HttpError as error:
@@ -96,13 +92,9 @@ class GmailMessages(ApiPart):
                     raise
         return self._everything(sap)
 
-    def folder_changes(self) -> tuple[FolderChange, ...]:
-        changes, self._moved = self._moved, ()
-        return changes
-
     def _cursor(self, history: str) -> str:
-        name = self._names().get(self._sap or "", "")
-        return pack_cursor({"history": history, "label": self._sap or "", "name": name})
+        kept = keep_folder(SAP_LABEL, self._sap or "", self._names().get(self._sap or "", ""))
+        return pack_cursor({"history": history, **kept})
 
     def _everything(self, sap: str) -> Changes:
         # The history id first: whatever changes while we read shows in the next run.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.mailbox.base import (
     Changes,
-    FolderChange,
+    FolderNotes,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
@@ -13,23 +13,19 @@ from backend.mailbox.gmail.clients import GoogleClients
 from backend.models.types import ItemType
 
 
-class ApiPart:
+class ApiPart(FolderNotes):
     """One Google API's share of a mailbox. What the API cannot do is refused
     (:class:`UnsupportedOperation`); markers are left out where the API has no place for one."""
 
     def __init__(self, clients: GoogleClients) -> None:
         self._clients = clients
+        self._moved = {}
 
     def activate(self) -> None:
         """Create what the part's items live in (labels, groups, lists)."""
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         raise NotImplementedError
-
-    def folder_changes(self) -> tuple[FolderChange, ...]:
-        """What the part's labels, groups or lists went through (nothing, unless it keeps
-        track)."""
-        return ()
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         raise NotImplementedError

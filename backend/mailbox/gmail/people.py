@@ -17,13 +17,12 @@ from backend.mailbox.base import (
     AccountRecord,
     Changes,
     ContactRecord,
-    FolderChange,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
     follow_folder,
 )
-from backend.mailbox.cursors import pack_cursor, unpack_cursor
+from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.part import ApiPart
@@ -47,11 +46,6 @@ class PeopleContacts(ApiPart):
         super().__init__(clients)
         self._kept: dict[ItemType, str] = {}
         """Each item type's group as this run found it (followed when the user renamed it)."""
-        self._moved: dict[ItemType, FolderChange] = {}
-
-    def folder_changes(self) -> tuple[FolderChange, ...]:
-        changes, self._moved = tuple(self._moved.values()), {}
-        return changes
 
     def activate(self) -> None:
         for name in (*GROUPS.values(), ERROR_GROUP):
@@ -79,10 +73,8 @@ class PeopleContacts(ApiPart):
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         kept = unpack_cursor(cursor) or {}
         token = kept.get("token") if kept else cursor  # before groups were kept: the token
-        group, moved = self._kept_group(item_type, kept.get("group"), kept.get("name"))
-        if moved is not None:
-            self._moved[item_type] = moved
-        if token and not (moved and moved.renamed_to is None):
+        group = self._kept_group(item_type, kept_folder(kept, item_type.value))
+        if token and not self._put_back(item_type.value):
             try:
                 people = list(self._connections(item_type, token))
             except HttpError as error:
@@ -94,24 +86,21 @@ class PeopleContacts(ApiPart):
         chosen = tuple(
             _record(item_type, person) for person in everyone if group in _groups_of(person)
         )
-        return Changes(item_type, chosen, (), self._cursor(group), True)
+        return Changes(item_type, chosen, (), self._cursor(item_type, group), True)
 
-    def _kept_group(
-        self, item_type: ItemType, known: str | None, known_name: str | None
-    ) -> tuple[str, FolderChange | None]:
+    def _kept_group(self, item_type: ItemType, known: tuple[str | None, str | None]) -> str:
         """The item type's group, followed when the user renamed it, put back when they
         deleted it (:func:`follow_folder`)."""
         name = GROUPS[item_type]
-        group, change = follow_folder(
-            name, self._listed(), (known, known_name), lambda: self._group(name)
-        )
+        group, change = follow_folder(name, self._listed(), known, lambda: self._group(name))
+        self._note(item_type.value, change)
         self._kept[item_type] = group
-        return group, change
+        return group
 
-    def _cursor(self, group: str) -> str:
+    def _cursor(self, item_type: ItemType, group: str) -> str:
         names = {resource: name for name, resource in (self._groups or {}).items()}
-        return pack_cursor({"token": self._sync_token, "group": group,
-                            "name": names.get(group, "")})  # fmt: skip
+        kept = keep_folder(item_type.value, group, names.get(group, ""))
+        return pack_cursor({"token": self._sync_token, **kept})
 
     def _delta(self, item_type: ItemType, group: str, people: list[dict]) -> Changes:
         upserted, deleted, deselected = [], [], []
@@ -122,8 +111,8 @@ class PeopleContacts(ApiPart):
                 upserted.append(_record(item_type, person))
             else:
                 deselected.append(person["resourceName"])
-        return Changes(item_type, tuple(upserted), tuple(deleted), self._cursor(group), False,
-                       tuple(deselected))  # fmt: skip
+        cursor = self._cursor(item_type, group)
+        return Changes(item_type, tuple(upserted), tuple(deleted), cursor, False, tuple(deselected))
 
     def _connections(self, item_type: ItemType, sync_token: str | None) -> Iterator[dict]:
         """Every connection (or every one changed since ``sync_token``); keeps the next token

@@ -13,13 +13,12 @@ from typing import Any
 from backend.mailbox.base import (
     ChangedMeanwhile,
     Changes,
-    FolderChange,
     ItemRecord,
     ItemRef,
     TaskRecord,
     follow_folder,
 )
-from backend.mailbox.cursors import pack_cursor, unpack_cursor
+from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
@@ -32,7 +31,6 @@ class TaskList(ApiPart):
 
     _list_id: str | None = None
     _titles: dict[str, str] | None = None
-    _moved: tuple[FolderChange, ...] = ()
 
     def activate(self) -> None:
         self._sap_tasks()
@@ -49,31 +47,27 @@ class TaskList(ApiPart):
         by the id ``known`` from the cursor, else made (put back)."""
         if self._list_id is None or known[0] not in (None, self._list_id):
             lists = self._clients.tasks.tasklists()
-            self._list_id, moved = follow_folder(
+            self._list_id, change = follow_folder(
                 TASK_LIST, self._lists(), known,
                 lambda: lists.insert(body={"title": TASK_LIST}).execute()["id"],
             )  # fmt: skip
-            self._moved = (moved,) if moved else ()
+            self._note(TASK_LIST, change)
         return self._list_id
-
-    def folder_changes(self) -> tuple[FolderChange, ...]:
-        changes, self._moved = self._moved, ()
-        return changes
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         """Tasks changed since the cursor: the newest ``updated`` seen and the ids updated at
         that very time, which ``updatedMin`` (inclusive) hands out again and are left out."""
         kept = unpack_cursor(cursor) or {}
         since = kept.get("since", "") if kept else cursor  # before lists were kept: the time
-        list_id = self._sap_tasks((kept.get("list"), kept.get("name")))
-        if any(change.renamed_to is None for change in self._moved):
+        list_id = self._sap_tasks(kept_folder(kept, TASK_LIST))
+        if self._put_back(TASK_LIST):
             since = None  # a list put back is a new, empty one: read it in full
         found, next_since = self._updated(list_id, since)
         upserted = tuple(google_records.task_record(t) for t in found if not t.get("deleted"))
         deleted = tuple(task["id"] for task in found if task.get("deleted"))
         titles = {list_id: title for title, list_id in self._lists().items()}
         next_cursor = pack_cursor(
-            {"since": next_since, "list": list_id, "name": titles.get(list_id, "")}
+            {"since": next_since, **keep_folder(TASK_LIST, list_id, titles.get(list_id, ""))}
         )
         return Changes(ItemType.TASK, upserted, deleted, next_cursor, not since)
 

@@ -46,12 +46,19 @@ from backend.mailbox.base import (
     ChangedMeanwhile,
     Changes,
     FolderChange,
+    FolderNotes,
     ItemRecord,
     ItemRef,
     UnsupportedOperation,
     follow_folder,
 )
-from backend.mailbox.cursors import pack_cursor, unpack_cursor
+from backend.mailbox.cursors import (
+    is_kept_folder,
+    keep_folder,
+    kept_folder,
+    pack_cursor,
+    unpack_cursor,
+)
 from backend.mailbox.graph.records import SELECT, json_from_record, record_from_json
 from backend.mailbox.markers import MARKER, SAP_CATEGORY, CategoryMarkers
 from backend.mailbox.outlook import owa_link
@@ -123,23 +130,6 @@ class Source:
     well_known: bool = False
 
 
-KEPT, FOLDER_ID, FOLDER_NAME = "folder-", "folder-id:", "folder-name:"
-"""Cursor entries keeping the id and name of each SAP folder: a folder the user renamed is
-followed (and the rename told once)."""
-
-
-def _known_folders(links: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
-    """The id and name each source's folder had when the cursor was made."""
-    return {
-        key.removeprefix(FOLDER_ID): (
-            folder_id,
-            links.get(FOLDER_NAME + key.removeprefix(FOLDER_ID)),
-        )
-        for key, folder_id in links.items()
-        if key.startswith(FOLDER_ID)
-    }
-
-
 SOURCES: dict[ItemType, tuple[Source, ...]] = {
     ItemType.CONTACT: (Source("contacts/SAP Contacts", "contacts", "SAP Contacts", False),),
     ItemType.ACCOUNT: (Source("contacts/SAP Accounts", "contacts", "SAP Accounts", False),),
@@ -153,7 +143,7 @@ SOURCES: dict[ItemType, tuple[Source, ...]] = {
 }
 
 
-class GraphProvider(CategoryMarkers):
+class GraphProvider(CategoryMarkers, FolderNotes):
     """One Exchange Online mailbox.
 
     Args:
@@ -201,7 +191,6 @@ class GraphProvider(CategoryMarkers):
         self._markers_ensured = False
         self._known: dict[str, tuple[str | None, str | None]] = {}
         self._moved: dict[str, FolderChange] = {}
-        self._followed: set[str] = set()
 
     @property
     def requests_sent(self) -> int:
@@ -307,9 +296,7 @@ class GraphProvider(CategoryMarkers):
             lambda: self._send("POST", self._url(path), json=body)["id"],
             lambda folder_id: self._folder_elsewhere(path, folder_id),
         )  # fmt: skip
-        if change is not None and source.key not in self._followed:
-            self._moved[source.key] = change
-        self._followed.add(source.key)
+        self._note(source.key, change)
         return folder_id
 
     def _folder_elsewhere(self, path: str, folder_id: str) -> str | None:
@@ -342,10 +329,6 @@ class GraphProvider(CategoryMarkers):
 
     # -- MailboxProvider ----------------------------------------------------------------------
 
-    def folder_changes(self) -> tuple[FolderChange, ...]:
-        changes, self._moved = tuple(self._moved.values()), {}
-        return changes
-
     def activate(self) -> None:
         """Create the missing SAP folders and make the marker category red."""
         for sources in SOURCES.values():
@@ -358,8 +341,10 @@ class GraphProvider(CategoryMarkers):
         whose delta links name the mailbox another way (``/me`` before the company granted
         application permissions, ``/users/...`` after, or back): they are bound to that path."""
         links = unpack_cursor(cursor)
-        self._known.update(_known_folders(links or {}))
-        deltas = {key: link for key, link in (links or {}).items() if not key.startswith(KEPT)}
+        for source in SOURCES[item_type]:
+            if (known := kept_folder(links or {}, source.key))[0] is not None:
+                self._known[source.key] = known
+        deltas = {key: link for key, link in (links or {}).items() if not is_kept_folder(key)}
         if links and not all(link.startswith(self._url("")) for link in deltas.values()):
             links = None
         try:
@@ -382,18 +367,15 @@ class GraphProvider(CategoryMarkers):
         new_links: dict[str, str] = {}
         kept = [s for s in SOURCES[item_type] if s.folder is not None and not s.well_known]
         for source in kept:
-            if source.key in links and FOLDER_ID + source.key in links:
-                # A delta link follows its folder through a rename: no look-up needed.
-                for prefix in (FOLDER_ID, FOLDER_NAME):
-                    new_links[prefix + source.key] = links.get(prefix + source.key, "")
-                continue
-            folder_id = self._folder(source)
-            new_links[FOLDER_ID + source.key] = folder_id
-            new_links[FOLDER_NAME + source.key] = self._folder_name(source, folder_id)
-        if not full and any(
-            s.key in self._moved and self._moved[s.key].renamed_to is None for s in kept
-        ):  # a folder put back is a new, empty one: what was in the old one is gone
-            return self._changes(item_type, {}, True)
+            folder_id, name = kept_folder(links, source.key)
+            if source.key not in links or folder_id is None:
+                # Without a delta link the folder is looked up (a delta link follows its
+                # folder through a rename: none is needed then).
+                folder_id = self._folder(source)
+                name = self._folder_name(source, folder_id)
+            new_links |= keep_folder(source.key, folder_id, name or "")
+        if not full and self._put_back(*(source.key for source in kept)):
+            return self._changes(item_type, {}, True)  # a new, empty folder: read it in full
         for source in SOURCES[item_type]:
             for item in self._delta(item_type, source, links.get(source.key), new_links):
                 if "@removed" in item:
