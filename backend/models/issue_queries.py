@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy.orm import Session
 
 from backend.models import Issue, Mailbox, User
 from backend.models.types import IssueCode, ItemType
@@ -183,6 +184,22 @@ def issue_count_query(
 def capped(counted: int) -> tuple[int, bool]:
     """What :func:`issue_count_query` counted as (count, whether there are more than it)."""
     return min(counted, COUNT_CAP), counted > COUNT_CAP
+
+
+def position_after(
+    session: Session, raw: str, *, tenant_id: int, mailbox_id: int | None = None
+) -> Position:
+    """Where a page of a listing continues: after issue ``raw`` (its id, as a page link gives
+    it), which must be the tenant's (and the mailbox's, when given).
+
+    Raises:
+        ValueError: ``raw`` names no such issue.
+    """
+    issue_id = row_id(raw)
+    issue = session.get(Issue, issue_id) if issue_id is not None else None
+    if issue is None or issue.tenant_id != tenant_id or mailbox_id not in (None, issue.mailbox_id):
+        raise ValueError("no such page")
+    return Position(issue.last_seen_at, issue.id)
 
 
 def after(statement: Select[Any], position: Position) -> Select[Any]:

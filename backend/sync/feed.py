@@ -364,11 +364,7 @@ def concerning(
     window = kept if after is None else [*kept, C4CRecord.seq > after]
     found: dict[str, C4CRecord] = {}
     linked_ids: set[str] = set()
-    linked = select(SyncItem.c4c_object_id).where(
-        SyncItem.mailbox_id == mailbox_id,
-        SyncItem.item_type == mapping.item_type,
-        SyncItem.c4c_object_id.is_not(None),
-    )
+    linked = _linked(mailbox_id, mapping.item_type)
     if after is not None:
         for record in session.scalars(
             select(C4CRecord).where(*window, C4CRecord.object_id.in_(linked))
@@ -381,38 +377,41 @@ def concerning(
         theirs = select(C4CRecord).where(
             *window, C4CRecord.deleted_at.is_(None), _theirs(feed, employee)
         )
-        gained = []
-        through_accounts = feed.entity_set == CONTACTS and accounts_after is not None
-        if through_accounts and after is not None:
-            # Accounts that became the user's: those the mailbox has no copy of yet (an owned
-            # account that merely changed does not bring its contacts again, so a copy the user
-            # removed stays removed until the contact itself changes).
-            had = select(SyncItem.c4c_object_id).where(
-                SyncItem.mailbox_id == mailbox_id,
-                SyncItem.item_type == ItemType.ACCOUNT,
-                SyncItem.c4c_object_id.is_not(None),
-            )
+        gained: Iterable[C4CRecord] = ()
+        moved: list[tuple[C4CRecord, bool]] = []
+        if feed.entity_set == CONTACTS and after is not None and accounts_after is not None:
+            # Accounts that became the user's (the mailbox has no copy of them yet) bring their
+            # contacts; an owned account that merely changed does not, so a copy the user
+            # removed stays removed until the contact itself changes.
             became = _accounts_of(feed, employee, accounts_after).where(
-                C4CRecord.object_id.not_in(had)
+                C4CRecord.object_id.not_in(_linked(mailbox_id, ItemType.ACCOUNT))
             )
             gained = session.scalars(
                 select(C4CRecord).where(
                     *kept, C4CRecord.deleted_at.is_(None), C4CRecord.account_id.in_(became),
                 )
             )  # fmt: skip
+            moved = _through_accounts(session, feed, kept, linked, employee, accounts_after)
         for record in (*session.scalars(theirs), *gained):
             found[record.object_id] = record
             mine.add(record.object_id)
-        if through_accounts and after is not None and accounts_after is not None:
-            moved = _through_accounts(session, feed, kept, linked, employee, accounts_after)
-            for record, still in moved:
-                found.setdefault(record.object_id, record)
-                linked_ids.add(record.object_id)
-                if still:
-                    mine.add(record.object_id)
+        for record, still in moved:
+            found.setdefault(record.object_id, record)
+            linked_ids.add(record.object_id)
+            if still:
+                mine.add(record.object_id)
     entities = [_entity(record) for record in sorted(found.values(), key=_by_seq)]
     left = linked_ids - mine if employee is not None and mapping.owners else set()
     return Concerning(entities, mine, upto, left)
+
+
+def _linked(mailbox_id: int, item_type: ItemType) -> Any:
+    """The ``ObjectID``s the mailbox's items of ``item_type`` are linked to."""
+    return select(SyncItem.c4c_object_id).where(
+        SyncItem.mailbox_id == mailbox_id,
+        SyncItem.item_type == item_type,
+        SyncItem.c4c_object_id.is_not(None),
+    )
 
 
 def _through_accounts(

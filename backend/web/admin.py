@@ -32,7 +32,14 @@ from backend.jobs import system as job_system
 from backend.models import Issue, Mailbox, User
 from backend.models.audit import record_audit
 from backend.models.issue import Source
-from backend.models.issue_queries import after, capped, issue_count_query, issue_query
+from backend.models.issue_queries import (
+    after,
+    capped,
+    issue_count_query,
+    issue_query,
+    position_after,
+    row_id,
+)
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
 from backend.presenters import ITEM_TYPE_LABELS, title_hidden
@@ -151,14 +158,15 @@ def issues() -> str:
     filters, problem = admin_issues.read_filters(request.args)
     viewer = (current_user.tenant_id, current_user.id, True)
     session = db_session()
-    try:
-        start = admin_issues.position(session, current_user.tenant_id, request.args.get("after"))
-    except ValueError:
-        abort(400, description="This page of issues does not exist; start from the newest.")
-    total, more = capped(session.scalar(issue_count_query(*viewer, filters)) or 0)
     statement = issue_query(*viewer, filters)
+    start = request.args.get("after")
     if start is not None:
-        statement = after(statement, start)
+        try:
+            anchor = position_after(session, start, tenant_id=current_user.tenant_id)
+        except ValueError:
+            abort(400, description="This page of issues does not exist; start from the newest.")
+        statement = after(statement, anchor)
+    total, more = capped(session.scalar(issue_count_query(*viewer, filters)) or 0)
     found = session.execute(statement.limit(admin_issues.PAGE_SIZE + 1)).all()
     rows = found[: admin_issues.PAGE_SIZE]
     hide_titles = my_tenant().config.hide_other_users_titles
@@ -167,8 +175,7 @@ def issues() -> str:
         rows=rows,
         total=total,
         capped=more,
-        paged=start is not None,
-        after_id=request.args.get("after") if start is not None else None,
+        after_id=start,
         older=rows[-1].Issue.id if len(found) > len(rows) else None,
         filters=filters,
         filter_args=admin_issues.filter_args(filters),
@@ -219,10 +226,8 @@ def ignore_issue(issue_id: int) -> BaseResponse:
     else:
         flash("This issue was already resolved.", "error")
     back = admin_issues.filter_args(admin_issues.read_filters(request.form)[0])
-    start = request.form.get("after", "")
-    return redirect(
-        url_for("admin.issues", **back, **({"after": start} if start.isdigit() else {}))
-    )
+    start = row_id(request.form.get("after", ""))
+    return redirect(url_for("admin.issues", **back, **({"after": start} if start else {})))
 
 
 @admin.get("/settings")

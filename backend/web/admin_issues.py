@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend.models import Issue, User
 from backend.models.audit import record_audit
 from backend.models.issue import Resolution
-from backend.models.issue_queries import IssueFilter, Position, row_id
+from backend.models.issue_queries import IssueFilter
 from backend.storage.db import utcnow
 
 FILTER_NAMES = ("status", "type", "code", "user")
@@ -30,21 +30,6 @@ def read_filters(args: Mapping[str, str]) -> tuple[IssueFilter, str | None]:
     except ValidationError as error:
         wrong = ", ".join(sorted({str(problem["loc"][0]) for problem in error.errors()}))
         return IssueFilter(), f"The filter {wrong} was not understood; showing open issues."
-
-
-def position(session: Session, tenant_id: int, raw: str | None) -> Position | None:
-    """Where a page continues: after the tenant's issue ``raw`` (``None``: the first page).
-
-    Raises:
-        ValueError: ``raw`` names no issue of the tenant.
-    """
-    if raw is None:
-        return None
-    issue_id = row_id(raw)
-    issue = session.get(Issue, issue_id) if issue_id is not None else None
-    if issue is None or issue.tenant_id != tenant_id:
-        raise ValueError("no such page")
-    return Position(issue.last_seen_at, issue.id)
 
 
 def filter_args(filters: IssueFilter) -> dict[str, str]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from backend import presenters
 from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
-from backend.models.issue_queries import Position, after, row_id
+from backend.models.issue_queries import after, position_after
 from backend.models.types import ItemType
 from backend.savedialog import can_fix
 from backend.sync import services
@@ -92,7 +91,11 @@ def issues() -> str:
     )
     older = request.args.get("older")
     if older is not None:
-        statement = after(statement, _position(session, mailbox, older))
+        try:
+            start = position_after(session, older, tenant_id=tenant.id, mailbox_id=mailbox.id)
+        except ValueError:
+            abort(400, description="This page of issues does not exist; start from the newest.")
+        statement = after(statement, start)
     found = session.scalars(statement.limit(ISSUES_PAGE + 1)).all()
     rows, more = found[:ISSUES_PAGE], len(found) > ISSUES_PAGE
     counts = _open_counts(mailbox.id)
@@ -121,15 +124,6 @@ def issues() -> str:
         },
         fixable={issue.id for issue in rows if can_fix(issue)},
     )
-
-
-def _position(session: Session, mailbox: Mailbox, older: str) -> Position:
-    """Where a page continues: after the mailbox's issue ``older`` (a 400 for anything else)."""
-    issue_id = row_id(older)
-    issue = session.get(Issue, issue_id) if issue_id is not None else None
-    if issue is None or issue.mailbox_id != mailbox.id:
-        abort(400, description="This page of issues does not exist; start from the newest.")
-    return Position(issue.last_seen_at, issue.id)
 
 
 @dashboard.post("/mailbox/<action>")
