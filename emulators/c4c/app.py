@@ -76,14 +76,7 @@ class Service:
             if method == "GET":
                 return self._read_set(path, query, root)
             if method == "POST":
-                row = self.store.create(path, _payload(operation.body))
-                entity_set = ENTITY_SETS[path]
-                return _json(
-                    201,
-                    {"d": entity_json(root, entity_set, row)},
-                    Location=entity_uri(root, entity_set, row),
-                    ETag=etag_of(row),
-                )
+                return self._create(path, _payload(operation.body), root)
         elif path in CODE_LISTS and method == "GET":
             return _json(200, {"d": {"results": _code_rows(root, path)}})
         elif match := _ENTITY.match(path):
@@ -113,16 +106,9 @@ class Service:
                 raise ODataError(404, errors.NOT_FOUND, f"Unknown navigation '{navigation}'")
             if method == "GET":
                 return _json(200, {"d": self._follow(nav, row, root)})
-            if method == "POST" and nav.many:
+            if method == "POST" and nav.many:  # a node row added through its object
                 payload = {**_payload(operation.body), nav.target_field: row[nav.source_field]}
-                created = self.store.create(nav.target_set, payload)
-                target = ENTITY_SETS[nav.target_set]
-                return _json(
-                    201,
-                    {"d": entity_json(root, target, created)},
-                    Location=entity_uri(root, target, created),
-                    ETag=etag_of(created),
-                )
+                return self._create(nav.target_set, payload, root)
             raise ODataError(405, errors.BAD_REQUEST, f"Method {method} not allowed")
         if method == "GET":
             return _json(200, {"d": entity_json(root, entity_set, row)}, ETag=etag_of(row))
@@ -142,6 +128,16 @@ class Service:
             self.store.delete(set_name, object_id)
             return Answer(204)
         raise ODataError(405, errors.BAD_REQUEST, f"Method {method} not allowed")
+
+    def _create(self, set_name: str, payload: dict[str, Any], root: str) -> Answer:
+        row = self.store.create(set_name, payload)
+        entity_set = ENTITY_SETS[set_name]
+        return _json(
+            201,
+            {"d": entity_json(root, entity_set, row)},
+            Location=entity_uri(root, entity_set, row),
+            ETag=etag_of(row),
+        )
 
     def _follow(self, nav: Any, row: dict[str, Any], root: str) -> dict[str, Any] | None:
         target_set = ENTITY_SETS[nav.target_set]
