@@ -196,16 +196,7 @@ def test_without_the_dialog_the_server_asks_on_a_page_of_its_own(
 def test_older_issues_are_a_keyboard_press_away_and_the_pages_pass_axe(
     live, new_page, identity_service, session, mailbox
 ) -> None:
-    start = utcnow()
-    for number in range(60):
-        session.add(Issue(
-            tenant_id=mailbox.tenant_id, user_id=mailbox.user_id, mailbox_id=mailbox.id,
-            item_type=ItemType.CONTACT, item_key=f"mbx:K{number}", mailbox_item_id=f"K{number}",
-            title=f"Contact {number:02d}", code=IssueCode.NEEDS_INPUT, source=Source.C4C,
-            backend_message="Mandatory field LastName is not filled",
-            last_seen_at=start - timedelta(minutes=number),
-        ))  # fmt: skip
-    session.commit()
+    _sixty_issues(session, mailbox)
     identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
     page = new_page()
     sign_in(page, live, ADDRESS, "anna-pw")
@@ -225,3 +216,39 @@ def test_older_issues_are_a_keyboard_press_away_and_the_pages_pass_axe(
     page.keyboard.press("Enter")
     page.wait_for_selector("#older-issues")
     assert page.locator(".what").first.inner_text() == "Contact 00"
+
+
+def _sixty_issues(session, mailbox) -> None:
+    """Sixty open issues of Anna's, "Contact 00" the newest: more than a page."""
+    start = utcnow()
+    for number in range(60):
+        session.add(Issue(
+            tenant_id=mailbox.tenant_id, user_id=mailbox.user_id, mailbox_id=mailbox.id,
+            item_type=ItemType.CONTACT, item_key=f"mbx:K{number}", mailbox_item_id=f"K{number}",
+            title=f"Contact {number:02d}", code=IssueCode.NEEDS_INPUT, source=Source.C4C,
+            backend_message="Mandatory field LastName is not filled",
+            last_seen_at=start - timedelta(minutes=number),
+        ))  # fmt: skip
+    session.commit()
+
+
+def test_the_admin_issue_list_pages_from_the_keyboard_and_passes_axe(
+    live, new_page, identity_service, session, mailbox, sync_now
+) -> None:
+    _sixty_issues(session, mailbox)
+    admin = kim_signed_in(live, new_page, identity_service, sync_now)
+    admin.goto(f"{live.url}/admin/issues")
+    assert admin.locator("tbody tr").count() == 50
+    assert admin.inner_text("#issue-total") == "60 matching, newest first"
+    check_accessibility(admin, "admin issues, first page")
+    screenshot(admin, "ux-07-admin-issues-paged")
+
+    admin.focus("#older-issues")
+    admin.keyboard.press("Enter")
+    admin.wait_for_selector("#newest-issues")
+    assert admin.locator("tbody tr").count() == 10
+    check_accessibility(admin, "admin issues, older page")
+    admin.focus("#newest-issues")
+    admin.keyboard.press("Enter")
+    admin.wait_for_selector("#older-issues")
+    assert admin.locator("tbody tr").count() == 50
