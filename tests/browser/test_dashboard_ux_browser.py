@@ -206,15 +206,11 @@ def test_older_issues_are_a_keyboard_press_away_and_the_pages_pass_axe(
     check_accessibility(page, "issues, first page")
     screenshot(page, "ux-06-issues-paged")
 
-    page.focus("#older-issues")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#newest-issues")
+    _press(page, "#older-issues", then="#newest-issues")
     assert page.locator("article.issue").count() == 10
     assert page.locator(".what").first.inner_text() == "Contact 50"
     check_accessibility(page, "issues, older page")
-    page.focus("#newest-issues")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#older-issues")
+    _press(page, "#newest-issues", then="#older-issues")
     assert page.locator(".what").first.inner_text() == "Contact 00"
 
 
@@ -243,12 +239,15 @@ def test_the_admin_issue_list_pages_from_the_keyboard_and_passes_axe(
     check_accessibility(admin, "admin issues, first page")
     screenshot(admin, "ux-07-admin-issues-paged")
 
-    admin.focus("#older-issues")
-    admin.keyboard.press("Enter")
-    admin.wait_for_selector("#newest-issues")
+    _press(admin, "#older-issues", then="#newest-issues")
     assert admin.locator("tbody tr").count() == 10
     check_accessibility(admin, "admin issues, older page")
-    admin.focus("#newest-issues")
-    admin.keyboard.press("Enter")
-    admin.wait_for_selector("#older-issues")
+    _press(admin, "#newest-issues", then="#older-issues")
     assert admin.locator("tbody tr").count() == 50
+
+
+def _press(page, button: str, *, then: str) -> None:
+    """Press ``button`` from the keyboard and wait for what the next page shows."""
+    page.focus(button)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(then)
