@@ -192,6 +192,8 @@ def _send_code(
     provider: Provider, realm: Realm, wanted: AuthorizeRequest, user: User, *, interactive: bool
 ) -> Response:
     grant = Grant(realm.name, wanted.client.client_id, user, wanted.scope, wanted.offline)
+    if realm.tells_consent_end:
+        grant.ends_at = provider.consent_end(realm.name, wanted.client, user)
     code = provider.tokens.issue_code(
         grant, wanted.redirect_uri, wanted.nonce, wanted.code_challenge, provider.now()
     )

@@ -67,6 +67,9 @@ class Client:
     client_id: str
     client_secret: str
     redirect_uris: tuple[str, ...]
+    testing: bool = False
+    """Google: the app's consent screen is still in testing, so every consent ends after
+    seven days."""
 
 
 def check_redirect_uri(uri: str) -> None:

@@ -17,7 +17,10 @@ from typing import Any
 from emulators.identity.directory import Client, Directory, User
 from emulators.identity.keys import Keyring
 from emulators.identity.realms import DEFAULT_TENANT_ID, REALMS, Realm
-from emulators.identity.tokens import TokenStore
+from emulators.identity.tokens import REFRESH, Grant, TokenStore
+
+TESTING_CONSENT_SECONDS = 7 * 24 * 3600
+"""How long Google keeps a consent to an app whose consent screen is still in testing."""
 
 
 class Provider:
@@ -39,6 +42,9 @@ class Provider:
         self.keys: dict[str, Keyring] = {name: Keyring() for name in self.realms}
         self._sessions: dict[str, tuple[str, str]] = {}
         self._domains: dict[str, str] = {}
+        self.limited_consents: dict[tuple[str, str], float] = {}
+        """``(realm, email)`` of people who grant access for a while only, and for how many
+        seconds (Google's time-based access)."""
         self.admin_consents: set[tuple[str, str]] = set()
         """``(tid, client_id)`` of every consent an administrator granted for a directory."""
         self._lock = threading.Lock()
@@ -126,7 +132,13 @@ class Provider:
         return self.directory.add_user(user)
 
     def register_client(
-        self, realm: str, client_id: str, client_secret: str, redirect_uris: Iterable[str]
+        self,
+        realm: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uris: Iterable[str],
+        *,
+        testing: bool = False,
     ) -> Client:
         """Register a confidential client with ``realm``.
 
@@ -135,13 +147,44 @@ class Provider:
             client_id: the application (client) id.
             client_secret: its secret.
             redirect_uris: the only URIs codes are sent to, compared exactly.
+            testing: Google: the app's consent screen is still in testing (consents end
+                after seven days).
 
         Returns:
             The client.
         """
         self.realm(realm)
-        client = Client(realm, client_id, client_secret, tuple(redirect_uris))
+        client = Client(realm, client_id, client_secret, tuple(redirect_uris), testing)
         return self.directory.register_client(client)
+
+    def limit_consent(self, realm: str, email: str, seconds: float) -> None:
+        """From now on ``email`` grants access in ``realm`` for ``seconds`` only."""
+        self.realm(realm)
+        self.limited_consents[(realm, email.lower())] = float(seconds)
+
+    def consent_end(self, realm: str, client: Client, user: User) -> float | None:
+        """When a consent ``user`` gives ``client`` now ends: an app whose consent screen is
+        in testing gets seven days, a time-limited consent its own time; else never."""
+        ends = []
+        if client.testing:
+            ends.append(self.now() + TESTING_CONSENT_SECONDS)
+        limit = self.limited_consents.get((realm, user.email.lower()))
+        if limit is not None:
+            ends.append(self.now() + limit)
+        return min(ends) if ends else None
+
+    def seed_consent(
+        self, realm: str, client_id: str, email: str, scope: list[str], refresh_token: str
+    ) -> None:
+        """A consent ``email`` gave ``client_id`` earlier, held as ``refresh_token`` (a known
+        value, so a seeded product can store it), with the person's limits applied."""
+        user = self.directory.user(realm, email)
+        client = self.directory.client(realm, client_id)
+        if user is None or client is None:
+            raise ValueError(f"no user {email!r} or client {client_id!r} in {realm!r}")
+        grant = Grant(realm, client_id, user, list(scope), offline=True)
+        grant.ends_at = self.consent_end(realm, client, user)
+        self.tokens.issue(REFRESH, grant, grant.scope, self.now(), value=refresh_token)
 
     def is_token_active(self, token: str) -> bool:
         """Whether an access or refresh token is known, unexpired and unrevoked."""
@@ -196,3 +239,4 @@ class Provider:
         with self._lock:
             self._sessions.clear()
             self.admin_consents.clear()
+            self.limited_consents.clear()

@@ -56,6 +56,9 @@ class Realm:
     scopes: tuple[str, ...] = ("openid", "profile", "email")
     rotates_refresh_tokens = False
     id_token_on_refresh = False
+    tells_consent_end = False
+    """Token answers say how long a time-limited consent has left
+    (``refresh_token_expires_in``)."""
     revocation_without_client_auth = False
     revoking_access_ends_grant = False
     entra_style = False
@@ -193,6 +196,7 @@ class GoogleRealm(Realm):
     name = "google"
     path = "/google"
     title = "Google"
+    tells_consent_end = True
     scopes = (
         "openid", "profile", "email",
         # Data access to a Gmail mailbox: Gmail, People, Calendar and Tasks.

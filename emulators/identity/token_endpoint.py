@@ -208,6 +208,8 @@ def _tokens(
         body["ext_expires_in"] = ACCESS_TOKEN_LIFETIME
     if refresh is not None:
         body["refresh_token"] = refresh.value
+    if realm.tells_consent_end and grant.ends_at is not None and grant.offline:
+        body["refresh_token_expires_in"] = max(0, int(grant.ends_at - provider.now()))
     if id_token:
         body["id_token"] = provider.id_token(
             realm.name, grant.user, grant.client_id, scope, nonce=nonce, access_token=access.value

@@ -30,6 +30,9 @@ class Grant:
     scope: list[str]
     offline: bool
     revoked: bool = False
+    ends_at: float | None = None
+    """When a time-limited consent ends (Google: an app in testing, or time-based access):
+    its refresh tokens stop working then."""
 
 
 @dataclass
@@ -115,13 +118,17 @@ class TokenStore:
             )
         return code
 
-    def issue(self, kind: str, grant: Grant, scope: list[str], now: float) -> IssuedToken:
-        """A new access or refresh token under ``grant``."""
+    def issue(
+        self, kind: str, grant: Grant, scope: list[str], now: float, value: str | None = None
+    ) -> IssuedToken:
+        """A new access or refresh token under ``grant`` (``value`` names it, else random)."""
         lifetime = ACCESS_TOKEN_LIFETIME if kind == ACCESS else REFRESH_TOKEN_LIFETIME
         prefix = "at" if kind == ACCESS else "rt"
-        token = IssuedToken(
-            f"{prefix}.{secrets.token_urlsafe(32)}", kind, grant, list(scope), now, now + lifetime
-        )
+        ends = now + lifetime
+        if kind == REFRESH and grant.ends_at is not None:
+            ends = min(ends, grant.ends_at)
+        name = value or f"{prefix}.{secrets.token_urlsafe(32)}"
+        token = IssuedToken(name, kind, grant, list(scope), now, ends)
         with self._lock:
             self._tokens[token.value] = token
         return token
