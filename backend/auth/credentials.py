@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,10 +18,21 @@ ENCRYPTED_COLUMNS = (
 """Every column that holds an encrypted value; key rotation walks exactly these."""
 
 
+ACCESS_ENDS = "refresh_expires_at"
+"""The stored credentials' key for when a time-limited consent ends (seconds since the epoch)."""
+
+
 def store_mailbox_credentials(
     mailbox: Mailbox, credentials: dict[str, Any] | None, cipher: TokenCipher
 ) -> None:
+    """Store ``credentials`` encrypted, and when they end (if they say) beside them."""
     mailbox.credentials_encrypted = None if credentials is None else cipher.encrypt(credentials)
+    ends = (credentials or {}).get(ACCESS_ENDS)
+    mailbox.access_ends_at = (
+        datetime.fromtimestamp(ends, UTC)
+        if isinstance(ends, int | float) and not isinstance(ends, bool)
+        else None
+    )
 
 
 def mailbox_credentials(mailbox: Mailbox, cipher: TokenCipher) -> dict[str, Any] | None:

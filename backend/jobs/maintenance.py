@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from backend.jobs.runtime import job_session
 from backend.jobs.single_flight import AlreadyRunning, MailboxLock
-from backend.models import Issue, Mailbox, MailboxItemState, Run, User
+from backend.models import Issue, Mailbox, MailboxItemState, Run, Tenant, User
 from backend.models.mailbox import Stage
 from backend.models.run import RunOutcome
 from backend.notify.deliver import retry_unsent
 from backend.storage.db import utcnow
-from backend.sync import status
+from backend.sync import status, warnings
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,17 @@ def retry_unsent_notifications() -> int:
     """Send again the notifications whose first sending failed; returns how many went out."""
     with job_session() as (found, session):
         return retry_unsent(session, found.settings)
+
+
+def check_warnings() -> int:
+    """Look for what will break a sync ahead (credentials ending, issues piling up unseen) in
+    every tenant; returns how many warnings are open."""
+    with job_session() as (found, session):
+        now = utcnow()
+        tenants = session.scalars(select(Tenant).order_by(Tenant.id)).all()
+        return sum(
+            len(warnings.check_tenant(session, found.settings, tenant, now)) for tenant in tenants
+        )
 
 
 def purge_resolved_issues() -> int:

@@ -12,6 +12,7 @@ from backend.models.service_health import ServiceHealth
 from backend.models.sync_item import SyncItem
 from backend.models.tenant import Tenant
 from backend.models.user import User
+from backend.models.warning import SyncWarning
 
 __all__ = [
     "AddinToken",
@@ -27,6 +28,7 @@ __all__ = [
     "Run",
     "ServiceHealth",
     "SyncItem",
+    "SyncWarning",
     "Tenant",
     "User",
 ]

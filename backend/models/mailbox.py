@@ -51,6 +51,9 @@ class Mailbox(Base):
     provider: Mapped[Provider] = mapped_column(Enum(Provider, native_enum=False, length=16))
     address: Mapped[str] = mapped_column(String(320), unique=True)
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
+    access_ends_at: Mapped[datetime | None]
+    """When the stored access ends whatever the sync does (a time-limited consent), if known;
+    kept beside the encrypted credentials so warnings need not open them."""
     status: Mapped[HealthStatus] = mapped_column(
         Enum(HealthStatus, native_enum=False, length=16), default=HealthStatus.NOT_SYNCED
     )

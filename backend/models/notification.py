@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     MASS_CHANGE_HELD = "MASS_CHANGE_HELD"
     SAP_REFUSED = "SAP_REFUSED"
     FOLDER_CHANGED = "FOLDER_CHANGED"
+    WARNING = "WARNING"
 
 
 class Notification(Base):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -121,6 +121,24 @@ GoogleDomains = Annotated[
 """Domains, as a list or as text separated by commas or spaces."""
 
 
+def _days(value: Any) -> Any:
+    """Days as a list or as text separated by commas or spaces: distinct, longest first."""
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[\s,;]+", value) if part]
+    if not isinstance(value, list):
+        return value
+    try:
+        days = sorted({int(part) for part in value}, reverse=True)
+    except (TypeError, ValueError):
+        raise ValueError("days must be whole numbers") from None
+    if not days or days[-1] < 1 or days[0] > 90 or len(days) > 5:
+        raise ValueError("give one to five numbers of days, each from 1 to 90")
+    return days
+
+
+WarnDays = Annotated[list[int], BeforeValidator(_days)]
+
+
 class TenantSettings(BaseModel):
     """Key-user settings of a tenant (PRODUCT.md section 8); unset thresholds use the defaults."""
 
@@ -151,6 +169,21 @@ class TenantSettings(BaseModel):
     """The C4C connection's OAuth client, when the tenant connects with OAuth."""
     exchange_sign_in: ExchangeSignIn = ExchangeSignIn.BASIC
     """Exchange Server: Basic over https, or Windows sign-in (NTLM)."""
+    warn_days_before: WarnDays = Field(default_factory=lambda: [14, 3, 1])
+    """How many days before a credential ends its warning is sent (and sent again)."""
+    trend_failures: int = Field(default=3, ge=1, le=50)
+    trend_runs: int = Field(default=5, ge=1, le=50)
+    """Warn when ``trend_failures`` of a mailbox's last ``trend_runs`` runs failed."""
+    c4c_password_expires_on: date | None = None
+    """The day the SAP integration user's password ends, as the key user entered it."""
+    microsoft_secret_expires_on: date | None = None
+    """The day the secret (or certificate) of the Microsoft application access ends."""
+
+    @model_validator(mode="after")
+    def _trend_fits(self) -> TenantSettings:
+        if self.trend_failures > self.trend_runs:
+            raise ValueError("the failures of the trend cannot outnumber its runs")
+        return self
 
     def owns_address(self, email: str) -> bool:
         """Whether ``email`` is an address of one of the company's domains."""

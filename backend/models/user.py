@@ -33,6 +33,8 @@ class User(Base):
     """Raised to end every signed-in session of the user (sign-out, revoked access)."""
     last_login_at: Mapped[datetime | None]
     last_addin_use_at: Mapped[datetime | None]
+    last_dashboard_at: Mapped[datetime | None]
+    """When the user last opened the Synchronization Dashboard (written at most hourly)."""
     c4c_employee_id: Mapped[str | None] = mapped_column(String(40))
     """The user's employee in C4C (``EmployeeCollection``, matched by e-mail address)."""
     removed_at: Mapped[datetime | None]

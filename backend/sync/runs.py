@@ -26,7 +26,7 @@ from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode
 from backend.settings import Settings
 from backend.storage.db import utcnow
-from backend.sync import alerts, health, sap_refusal, status
+from backend.sync import alerts, health, sap_refusal, status, warnings
 from backend.sync.alerts import OUTAGE_WINDOW
 from backend.sync.errors import Classification, SyncError
 
@@ -127,6 +127,7 @@ def _run(
     health.record(session, mailbox.tenant_id, getattr(body, "observed", ()), clock())
     session.commit()
     alerts.after_run(session, settings, mailbox, run, clock(), outage)
+    warnings.after_run(session, settings, mailbox, clock())
     return run
 
 

@@ -15,7 +15,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from backend.actions import mailbox as mailbox_actions
-from backend.auth.credentials import mailbox_credentials
+from backend.auth.credentials import ACCESS_ENDS, mailbox_credentials
 from backend.auth.directories import directory_of, verified_email
 from backend.auth.signin import authorize_access_token, oauth_client
 from backend.extensions import db_session, resources
@@ -169,5 +169,9 @@ def callback(name: str) -> Response:
         "expires_at": token.get("expires_at"),
         "scope": token.get("scope"),
     }
+    lasts = token.get("refresh_token_expires_in")
+    if isinstance(lasts, int | float) and not isinstance(lasts, bool) and lasts > 0:
+        # A time-limited consent: the refresh token ends then, whatever the sync does.
+        credentials[ACCESS_ENDS] = int(utcnow().timestamp() + lasts)
     _connect(mailbox, credentials)
     return redirect(url_for("dashboard.home"))

@@ -41,6 +41,8 @@ def fine(*_args: object) -> None:
 @pytest.fixture
 def tenant(session: Session, resources: Resources) -> Tenant:
     owner = factories.tenant(session, resources.cipher)
+    # The warning of failures rising ahead of these notices is tested in test_warnings.py.
+    owner.config = owner.config.model_copy(update={"trend_failures": 50, "trend_runs": 50})
     factories.mailbox(session, resources.cipher, owner, "kim@contoso.test", Role.KEY_USER)
     session.commit()
     return owner

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from backend.auth.credentials import mailbox_credentials
 from backend.models import User
 from backend.models.mailbox import HealthStatus, Provider
+from backend.models.warning import WarningKind
+from backend.storage.db import utcnow
+from backend.sync import warnings
 from tests.support import factories
 from tests.support.web import consent_in, csrf_token, sign_in
 from tests.web.test_signin import OTHER_DIRECTORY
@@ -85,3 +89,32 @@ def test_an_exchange_online_mailbox_asks_for_graphs_scopes_and_gets_them(
     assert "Your mailbox is connected again" in answer.get_data(as_text=True)
     session.refresh(box)
     assert "MailboxSettings.ReadWrite" in mailbox_credentials(box, resources.cipher)["scope"]
+
+
+def test_a_time_limited_google_consent_is_kept_with_its_end_and_a_new_one_without_ends_it(
+    app, client, session, resources, tenant, identity
+) -> None:
+    token = {"kind": "oauth", "provider": "google", "access_token": "old", "refresh_token": "r"}
+    box = factories.mailbox(session, resources.cipher, tenant, ADDRESS, credentials=token,
+                            provider=Provider.GMAIL)  # fmt: skip
+    session.commit()
+    identity.provider.add_user("google", ADDRESS, "Anna", "pw")
+    identity.provider.limit_consent("google", ADDRESS, 5 * 86400)
+    sign_in(app, client, session.get(User, box.user_id))
+    answer = consent_in(client, ADDRESS, "pw")
+    assert "Your mailbox is connected again" in answer.get_data(as_text=True)
+    session.refresh(box)
+    ends = time.time() + 5 * 86400
+    assert abs(mailbox_credentials(box, resources.cipher)["refresh_expires_at"] - ends) < 60
+    assert box.access_ends_at is not None and abs(box.access_ends_at.timestamp() - ends) < 60
+    [warning] = warnings.check_tenant(session, resources.settings, tenant, utcnow())
+    assert warning.kind is WarningKind.GOOGLE_CONSENT_ENDS
+    page = client.get("/").get_data(as_text=True)
+    assert "Google access for the sync ends on" in page and 'href="http://' in page
+    identity.provider.limited_consents.clear()
+    consent_in(client, ADDRESS, "pw")
+    session.refresh(box)
+    assert box.access_ends_at is None
+    assert "refresh_expires_at" not in mailbox_credentials(box, resources.cipher)
+    assert warnings.check_tenant(session, resources.settings, tenant, utcnow()) == []
+    assert "Google access for the sync" not in client.get("/").get_data(as_text=True)

@@ -13,7 +13,10 @@ import requests
 from backend.auth.credentials import mailbox_credentials, store_mailbox_credentials
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
-from backend.sync import connect
+from backend.models.user import Role
+from backend.models.warning import WarningKind
+from backend.storage.db import utcnow
+from backend.sync import connect, warnings
 from backend.sync.classifiers.google import classify_google_error
 from emulators.google import GoogleEmulator
 from emulators.google.app import TrustedIssuer
@@ -135,3 +138,39 @@ def test_a_mailbox_without_google_access_cannot_be_opened(oauth_box, resources) 
     with pytest.raises(Exception) as raised:
         connect.mailbox_provider(tenant, box, resources.cipher, resources.settings)
     assert raised.value.classification.code is IssueCode.AUTH
+
+
+def test_a_time_limited_consent_keeps_its_end_and_warns_ahead(
+    identity, google, oauth_box, resources, session, mail
+) -> None:
+    identity.provider.limit_consent("google", ADDRESS, 3 * 86400)
+    _flow, token = signed_in(identity, "google", ANNA)
+    fields = ("access_token", "refresh_token")
+    expired = {"kind": "oauth", "provider": "google", "expires_at": int(time.time()) - 60,
+               **{name: token[name] for name in fields}}  # fmt: skip
+    tenant, box = oauth_box(expired)
+    factories.mailbox(session, resources.cipher, tenant, "kim@contoso.test", Role.KEY_USER)
+    session.commit()
+    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
+    session.commit()
+    stored = mailbox_credentials(box, resources.cipher)
+    ends = time.time() + 3 * 86400
+    assert abs(stored["refresh_expires_at"] - ends) < 60, "Google's refresh_token_expires_in"
+    assert box.access_ends_at is not None and abs(box.access_ends_at.timestamp() - ends) < 60
+    [warning] = warnings.check_tenant(session, resources.settings, tenant, utcnow())
+    assert (warning.kind, warning.mailbox_id, warning.step) == (
+        WarningKind.GOOGLE_CONSENT_ENDS, box.id, 3,
+    )  # fmt: skip
+    [message] = mail.messages
+    assert set(message.recipients) == {ADDRESS, "kim@contoso.test"}
+    assert "(in 3 days)" in message.subject
+
+
+def test_a_refresh_that_says_no_end_leaves_the_mailbox_without_one(
+    identity, google, consented, oauth_box, resources, session
+) -> None:
+    tenant, box = oauth_box({**consented, "expires_at": int(time.time()) - 60})
+    connect.mailbox_provider(tenant, box, resources.cipher, resources.settings).activate()
+    session.commit()
+    assert "refresh_expires_at" not in mailbox_credentials(box, resources.cipher)
+    assert box.access_ends_at is None

@@ -1,0 +1,451 @@
+"""Warnings before a sync breaks: what can be known ahead, raised once, resolved when it goes.
+
+Three kinds of cause are looked for:
+
+- **a credential with a known end**: the company's SAP integration user's password and its
+  Microsoft application secret (their end dates entered in Connections), a mailbox's
+  time-limited Google consent (read from Google's token answers). A warning opens the tenant's
+  longest lead before the end (``warn_days_before``, 14 days by default) and mails again at
+  each shorter one (3 days, 1 day);
+- **failures rising**: ``trend_failures`` of a mailbox's last ``trend_runs`` runs failed for a
+  temporary reason, while the failure notice (``notify_failure_threshold`` failures in a row)
+  has not gone out;
+- **issues unseen**: a user has issues open for more than a week and has neither opened the
+  dashboard nor used an add-in for a week; the key users are told who.
+
+:func:`reconcile` is the one place warnings open, change and resolve: it takes the causes seen
+now for some kinds (and one mailbox, or the whole tenant) and leaves exactly those open. Each
+opening and resolution is audited; e-mails go through :func:`deliver_once`, keyed by warning
+and step, so however many checks see a cause it is mailed once per step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.models import Issue, Mailbox, Run, SyncWarning, Tenant, User
+from backend.models.audit import record_audit
+from backend.models.mailbox import HealthStatus, Provider
+from backend.models.notification import NotificationKind
+from backend.models.run import RunOutcome
+from backend.models.types import IssueCode
+from backend.models.user import Role
+from backend.models.warning import TENANT_SCOPE, WarningKind, mailbox_scope
+from backend.notify.deliver import deliver_once
+from backend.settings import Settings
+
+CREDENTIALS = (
+    WarningKind.GOOGLE_CONSENT_ENDS,
+    WarningKind.MICROSOFT_SECRET_ENDS,
+    WarningKind.C4C_PASSWORD_ENDS,
+)
+UNSEEN_AFTER = timedelta(weeks=1)
+"""Issues older than this, and a user not seen for this long, make a user "not looking"."""
+NOTIFIED_ONCE = 0
+"""``step`` of a warning without a countdown once it has been mailed."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A reason to warn, as seen now."""
+
+    kind: WarningKind
+    mailbox_id: int | None
+    detail: str
+    ends_at: datetime | None = None
+
+    @property
+    def scope(self) -> str:
+        return TENANT_SCOPE if self.mailbox_id is None else mailbox_scope(self.mailbox_id)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A warning as people read it: what, why, and what to do where."""
+
+    title: str
+    detail: str
+    action: str
+    link: tuple[str, str]
+    """Where to act: its label and URL."""
+
+
+def days_left(ends_at: datetime, now: datetime) -> float:
+    return (ends_at - now).total_seconds() / 86400
+
+
+def step_of(ends_at: datetime | None, now: datetime, leads: Iterable[int]) -> int | None:
+    """The shortest lead (in days) the time left is within; ``0`` once ended; ``None`` when
+    further away than every lead."""
+    if ends_at is None:
+        return NOTIFIED_ONCE
+    left = days_left(ends_at, now)
+    if left <= 0:
+        return 0
+    within = [lead for lead in leads if left <= lead]
+    return min(within) if within else None
+
+
+def end_of_day(day: date) -> datetime:
+    """A date a key user entered as the moment it ends: the start of that day, UTC (a secret
+    "valid until 12 March" no longer works on 12 March)."""
+    return datetime.combine(day, time(), UTC)
+
+
+# -- causes ---------------------------------------------------------------------------------
+
+
+def credential_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause]:
+    """The company's and its mailboxes' credentials that end within the longest lead."""
+    config = tenant.config
+    lead = timedelta(days=max(config.warn_days_before))
+    found = []
+    if config.c4c_password_expires_on is not None:
+        ends = end_of_day(config.c4c_password_expires_on)
+        user = tenant.c4c_username or "the integration user"
+        found.append(Cause(WarningKind.C4C_PASSWORD_ENDS, None,
+                           f"The password of SAP user {user} ends.", ends))  # fmt: skip
+    if config.microsoft_secret_expires_on is not None:
+        ends = end_of_day(config.microsoft_secret_expires_on)
+        found.append(Cause(WarningKind.MICROSOFT_SECRET_ENDS, None,
+                           "The Microsoft application secret ends.", ends))  # fmt: skip
+    ending = session.execute(
+        select(Mailbox.id, Mailbox.access_ends_at, Mailbox.address).where(
+            Mailbox.tenant_id == tenant.id,
+            Mailbox.provider == Provider.GMAIL,
+            Mailbox.access_ends_at.is_not(None),
+            Mailbox.access_ends_at <= now + lead,
+            Mailbox.status.not_in([HealthStatus.DISABLED]),
+        )
+    ).all()
+    for mailbox_id, ends, address in ending:
+        found.append(Cause(WarningKind.GOOGLE_CONSENT_ENDS, mailbox_id,
+                           f"The Google access of {address} ends.", ends))  # fmt: skip
+    return [cause for cause in found if cause.ends_at and cause.ends_at <= now + lead]
+
+
+def unseen_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause]:
+    """Users with issues open longer than a week who have not looked for a week."""
+    week_ago = now - UNSEEN_AFTER
+    rows = session.execute(
+        select(Issue.mailbox_id, User.name, User.last_login_at, User.last_dashboard_at,
+               User.last_addin_use_at, func.count(Issue.id))
+        .join(User, User.id == Issue.user_id)
+        .where(Issue.tenant_id == tenant.id, Issue.resolved_at.is_(None),
+               Issue.first_seen_at < week_ago, Issue.informational.is_(False),
+               User.removed_at.is_(None))
+        .group_by(Issue.mailbox_id, User.name, User.last_login_at, User.last_dashboard_at,
+                  User.last_addin_use_at)
+    ).all()  # fmt: skip
+    found = []
+    for mailbox_id, name, *seen, count in rows:
+        last = max((moment for moment in seen if moment is not None), default=None)
+        if last is not None and last >= week_ago:
+            continue
+        since = f"since {last:%d %b %Y}" if last else "ever"
+        issues = "issue" if count == 1 else "issues"
+        found.append(Cause(WarningKind.ISSUES_UNSEEN, mailbox_id,
+                           f"{name} has {count} {issues} open for over a week and has not "
+                           f"opened the dashboard or the add-in {since}."))  # fmt: skip
+    return found
+
+
+def trend_cause(session: Session, mailbox: Mailbox, tenant: Tenant, threshold: int) -> list[Cause]:
+    """The mailbox's runs failing more often than the tenant's trend allows, before the
+    failure notice (``threshold`` failures in a row) has gone out."""
+    config = tenant.config
+    outcomes = session.execute(
+        select(Run.outcome, Run.error_code)
+        .where(Run.mailbox_id == mailbox.id,
+               Run.outcome.in_([RunOutcome.SUCCEEDED, RunOutcome.FAILED]))
+        .order_by(Run.id.desc())
+        .limit(config.trend_runs)
+    ).all()  # fmt: skip
+    failing = [
+        outcome is RunOutcome.FAILED and code in (IssueCode.TEMPORARY, IssueCode.UNKNOWN)
+        for outcome, code in outcomes
+    ]
+    failed = sum(failing)
+    open_already = session.scalar(
+        select(SyncWarning.id).where(
+            SyncWarning.mailbox_id == mailbox.id,
+            SyncWarning.kind == WarningKind.FAILURES_RISING,
+            SyncWarning.resolved_at.is_(None),
+        )
+    )
+    if open_already is not None:
+        # Back to normal only after as many good runs in a row as failures make a trend, so a
+        # mailbox on the edge does not open and resolve a warning every other run.
+        recent = failing[: config.trend_failures]
+        if len(recent) == config.trend_failures and not any(recent):
+            return []
+    elif failed < config.trend_failures or mailbox.consecutive_failures >= threshold:
+        return []  # no trend, or the failure notice says more than this warning would
+    detail = f"{failed} of the last {len(outcomes)} runs of {mailbox.address} failed."
+    return [Cause(WarningKind.FAILURES_RISING, mailbox.id, detail)]
+
+
+# -- keeping them -----------------------------------------------------------------------------
+
+
+def reconcile(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    kinds: Iterable[WarningKind],
+    found: list[Cause],
+    now: datetime,
+    *,
+    mailbox_id: int | None = None,
+    notify: bool = True,
+) -> list[SyncWarning]:
+    """Leave open exactly the warnings of ``kinds`` that ``found`` holds (of one mailbox when
+    ``mailbox_id`` is given, else of the whole tenant): open new ones, update the rest, resolve
+    those whose cause went. Mails each warning when it reaches a new step unless ``notify`` is
+    false (a later check mails it). Commits.
+
+    Returns:
+        The warnings open now among those looked at.
+    """
+    kinds = list(kinds)
+    statement = select(SyncWarning).where(
+        SyncWarning.tenant_id == tenant.id,
+        SyncWarning.kind.in_(kinds),
+        SyncWarning.resolved_at.is_(None),
+    )
+    if mailbox_id is not None:
+        statement = statement.where(SyncWarning.mailbox_id == mailbox_id)
+    existing = {(w.scope, w.kind): w for w in session.scalars(statement)}
+    wanted = {(cause.scope, cause.kind): cause for cause in found}
+    leads = tenant.config.warn_days_before
+    changed = False
+    for key, warning in existing.items():
+        if key not in wanted:
+            warning.resolved_at = now
+            _audit(session, warning, "warning.resolved")
+            changed = True
+    kept = []
+    for key, cause in wanted.items():
+        warning = existing.get(key)
+        if warning is None:
+            warning = SyncWarning(
+                tenant_id=tenant.id, mailbox_id=cause.mailbox_id, scope=cause.scope,
+                kind=cause.kind, ends_at=cause.ends_at, detail=cause.detail, opened_at=now,
+            )  # fmt: skip
+            session.add(warning)
+            session.flush()
+            _audit(session, warning, "warning.opened")
+            changed = True
+        elif (warning.detail, _utc(warning.ends_at)) != (cause.detail, cause.ends_at):
+            warning.detail, warning.ends_at = cause.detail, cause.ends_at
+            changed = True
+        kept.append(warning)
+    if changed:
+        session.commit()
+    if notify:
+        for warning in kept:
+            _notify(session, settings, tenant, warning, step_of(warning.ends_at, now, leads), now)
+    return kept
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def _audit(session: Session, warning: SyncWarning, action: str) -> None:
+    record_audit(
+        session, tenant_id=warning.tenant_id, actor=None, action=action,
+        target_type="mailbox" if warning.mailbox_id else "tenant",
+        target_id=str(warning.mailbox_id or warning.tenant_id),
+        details={"kind": warning.kind.value, "warning": warning.id, "detail": warning.detail},
+    )  # fmt: skip
+
+
+def _notify(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    warning: SyncWarning,
+    step: int | None,
+    now: datetime,
+) -> None:
+    """Mail ``warning`` at ``step`` unless it was mailed at this step or a closer one."""
+    if step is None or (warning.step is not None and warning.step <= step):
+        return
+    if warning.ends_at is not None and step == 0:
+        return  # ended: the sync's own failure notices take over
+    words = describe(warning, now, settings.public_base_url)
+    key_users = list(
+        session.scalars(
+            select(User.email).where(
+                User.tenant_id == tenant.id, User.role == Role.KEY_USER, User.removed_at.is_(None)
+            )
+        )
+    )
+    people = set(key_users) | set(tenant.config.extra_recipients)
+    subject = f"Warning: {words.title}"
+    if warning.mailbox_id is not None:
+        owner, address = session.execute(
+            select(User.email, Mailbox.address)
+            .join(Mailbox, Mailbox.user_id == User.id)
+            .where(Mailbox.id == warning.mailbox_id)
+        ).one()
+        subject += f" ({address})"
+        if warning.kind is not WarningKind.ISSUES_UNSEEN:
+            people.add(owner)
+    if people:
+        deliver_once(
+            session, settings, kind=NotificationKind.WARNING,
+            incident_key=f"warning:{warning.id}:step:{step}", tenant_id=tenant.id,
+            mailbox_id=warning.mailbox_id, recipients=sorted(people),
+            subject=subject[:300],
+            body=f"{words.detail}\n\n{words.action}\n\n{words.link[0]}: {words.link[1]}\n",
+        )  # fmt: skip
+    warning.step = step
+    session.commit()
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def describe(warning: SyncWarning, now: datetime, base_url: str) -> Words:
+    """What the warning says, to its reader: title, what was seen, what to do, and the link
+    to where it is done (the words name the place; pages show the link as a button, e-mails
+    write it out)."""
+    connections = ("Open Connections", f"{base_url}/admin/connections")
+    when = _when(warning.ends_at, now)
+    match warning.kind:
+        case WarningKind.GOOGLE_CONSENT_ENDS:
+            return Words(
+                f"Google access for the sync ends {when}",
+                f"{warning.detail} Google was told to allow the sync for a limited time only "
+                "(or the company's Google app is still in testing). After that, nothing syncs "
+                "until access is granted again.",
+                "Choose Re-activate and sign in with Google again, granting access without a "
+                "time limit. If access keeps ending after 7 days, ask your administrator to "
+                "publish the company's Google app.",
+                ("Re-activate", f"{base_url}/reactivate/"),
+            )
+        case WarningKind.MICROSOFT_SECRET_ENDS:
+            return Words(
+                f"Microsoft application secret ends {when}",
+                f"{warning.detail} When it does, Exchange Online mailboxes synced with the "
+                "company's application access stop syncing.",
+                "In the Microsoft Entra admin center, add a new client secret or certificate "
+                "to the application (App registrations, Certificates & secrets), have it put "
+                "in place for the sync, then enter its end date in Connections.",
+                connections,
+            )
+        case WarningKind.C4C_PASSWORD_ENDS:
+            return Words(
+                f"SAP integration user's password ends {when}",
+                f"{warning.detail} When it does, SAP refuses the sync and every mailbox of the "
+                "company stops syncing.",
+                "Set a new password for the integration user in SAP Cloud for Customer (or "
+                "have it never expire), then enter the new password and its end date in "
+                "Connections and choose Save and test.",
+                connections,
+            )
+        case WarningKind.FAILURES_RISING:
+            return Words(
+                "Sync is failing more often than usual",
+                f"{warning.detail} The sync retries on its own, but failures this frequent "
+                "often come before it stops: a mail server or SAP that is slow or overloaded, "
+                "or a network problem.",
+                "The errors are under Recent runs on the Synchronization Dashboard (key users "
+                "see them in the Admin panel too). Nothing is lost meanwhile.",
+                ("See recent runs", f"{base_url}/#history"),
+            )
+        case WarningKind.ISSUES_UNSEEN:
+            return Words(
+                "Issues are piling up for someone who does not look at them",
+                warning.detail,
+                "Ask them to open the Issues tab of the Synchronization Dashboard or the "
+                "add-in, or fix the issues for them in the Admin panel.",
+                ("Open the issues", f"{base_url}/admin/issues"),
+            )
+    raise ValueError(f"no words for {warning.kind}")
+
+
+def _when(ends_at: datetime | None, now: datetime) -> str:
+    if ends_at is None:
+        return "soon"
+    ends = _utc(ends_at)
+    assert ends is not None
+    left = days_left(ends, now)
+    if left <= 0:
+        return f"was {ends:%d %b %Y} (ended)"
+    days = math.ceil(left)
+    return f"on {ends:%d %b %Y, %H:%M} UTC (in {days} day{'s' if days != 1 else ''})"
+
+
+# -- when to look ---------------------------------------------------------------------------
+
+
+def after_run(session: Session, settings: Settings, mailbox: Mailbox, now: datetime) -> None:
+    """After a run of ``mailbox``: its failure trend, and whether its consent still ends."""
+    tenant = session.get(Tenant, mailbox.tenant_id)
+    assert tenant is not None
+    threshold = tenant.config.notify_failure_threshold or settings.notify_failure_threshold
+    found = trend_cause(session, mailbox, tenant, threshold)
+    kinds = [WarningKind.FAILURES_RISING]
+    if mailbox.provider is Provider.GMAIL:
+        kinds.append(WarningKind.GOOGLE_CONSENT_ENDS)
+        found += [
+            cause
+            for cause in credential_causes(session, tenant, now)
+            if cause.mailbox_id == mailbox.id
+        ]
+    reconcile(session, settings, tenant, kinds, found, now, mailbox_id=mailbox.id)
+
+
+def check_tenant(
+    session: Session, settings: Settings, tenant: Tenant, now: datetime, *, notify: bool = True
+) -> list[SyncWarning]:
+    """The tenant's credentials and unseen issues, as the periodic check and a key user's
+    change of Connections see them."""
+    kinds = [*CREDENTIALS, WarningKind.ISSUES_UNSEEN]
+    found = credential_causes(session, tenant, now) + unseen_causes(session, tenant, now)
+    return reconcile(session, settings, tenant, kinds, found, now, notify=notify)
+
+
+def open_for(session: Session, tenant_id: int, mailbox_id: int | None) -> list[SyncWarning]:
+    """The open warnings a user of ``mailbox_id`` sees (their mailbox's, not the key users'
+    "issues unseen"), soonest end first."""
+    if mailbox_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(SyncWarning)
+            .where(
+                SyncWarning.tenant_id == tenant_id,
+                SyncWarning.mailbox_id == mailbox_id,
+                SyncWarning.kind != WarningKind.ISSUES_UNSEEN,
+                SyncWarning.resolved_at.is_(None),
+            )
+            .order_by(SyncWarning.ends_at.is_(None), SyncWarning.ends_at, SyncWarning.id)
+        )
+    )
+
+
+def open_in_tenant(session: Session, tenant_id: int) -> list[SyncWarning]:
+    """Every open warning of the tenant, for its key users: company-wide first, soonest end
+    first."""
+    return list(
+        session.scalars(
+            select(SyncWarning)
+            .where(SyncWarning.tenant_id == tenant_id, SyncWarning.resolved_at.is_(None))
+            .order_by(
+                SyncWarning.mailbox_id.is_not(None),
+                SyncWarning.ends_at.is_(None),
+                SyncWarning.ends_at,
+                SyncWarning.id,
+            )
+        )
+    )
