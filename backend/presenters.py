@@ -16,11 +16,13 @@ from backend.mailbox.ews.provider import owa_url_of
 from backend.mailbox.gmail import provider as gmail
 from backend.mailbox.graph.provider import outlook_web_link
 from backend.mailbox.outlook import owa_link
-from backend.models import Issue, Mailbox, ServiceHealth, Tenant, User
+from backend.models import Issue, Mailbox, ServiceHealth, SyncWarning, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import ItemType
+from backend.models.warning import WarningKind
 from backend.settings import Settings
+from backend.sync import warnings as sync_warnings
 
 ITEM_TYPE_LABELS = {
     ItemType.CONTACT: "Contacts",
@@ -306,4 +308,52 @@ def issue_core(issue: Issue) -> dict[str, Any]:
         "occurrences": issue.occurrences,
         "first_seen": utc_iso(issue.first_seen_at),
         "last_seen": utc_iso(issue.last_seen_at),
+    }
+
+
+@dataclass(frozen=True)
+class WarningView:
+    """An open warning as the pages, the task pane and the Gmail add-on show it."""
+
+    id: int
+    kind: str
+    title: str
+    detail: str
+    action: str
+    link_label: str
+    link_url: str
+    ends_at: datetime | None
+    company_wide: bool
+
+
+def warning_views(
+    found: list[SyncWarning], base_url: str, *, admin: bool = False
+) -> list[WarningView]:
+    """The warnings as shown; in the Admin panel (``admin``), a mailbox's links to its runs and
+    details there rather than to its user's own pages."""
+    now = datetime.now(UTC)
+    views = []
+    for warning in found:
+        words = sync_warnings.describe(warning, now, base_url)
+        link = words.link
+        if admin and warning.mailbox_id is not None and warning.kind in TO_ITS_USER:
+            link = ("Runs and details", f"{base_url}/admin/mailboxes/{warning.mailbox_id}")
+        views.append(WarningView(warning.id, warning.kind.value, words.title, words.detail,
+                                 words.action, *link, warning.ends_at,
+                                 warning.mailbox_id is None))  # fmt: skip
+    return views
+
+
+TO_ITS_USER = (WarningKind.GOOGLE_CONSENT_ENDS, WarningKind.FAILURES_RISING)
+"""Warnings whose link leads to the mailbox's user's own pages."""
+
+
+def warning_json(view: WarningView) -> dict[str, Any]:
+    return {
+        "kind": view.kind,
+        "title": view.title,
+        "detail": view.detail,
+        "action": view.action,
+        "link": {"label": view.link_label, "url": view.link_url},
+        "ends_at": utc_iso(view.ends_at),
     }

@@ -98,8 +98,10 @@ def home(
     action_for: ActionFor,
     dashboard: str,
     time: UserTime,
+    warnings: Sequence[presenters.WarningView] = (),
 ) -> Card:
-    """The user's sync status and open issues (``total`` of them, the first ``issues`` shown)."""
+    """The user's sync status, what will break it if nobody acts (``warnings``) and open
+    issues (``total`` of them, the first ``issues`` shown)."""
     rows: list[Labelled | Buttons | Paragraph] = []
     for issue in issues:
         kind = (
@@ -112,11 +114,16 @@ def home(
     if not rows:
         rows.append(Paragraph("Everything is in sync: no item of your mailbox has an issue."))
     more = Buttons((Button("Open the dashboard", OpenLink(dashboard)),))
-    return Card(
-        "SAP Sync",
-        (_mailbox_section(mailbox, time), Section((*rows, more), header=f"Open issues ({total})")),
-        name="home",
+    warned: list[Labelled | Buttons] = []
+    for warning in warnings:
+        warned.append(Labelled("Warning", _red(warning.title), escape(warning.detail)))
+        warned.append(Buttons((Button(warning.link_label, OpenLink(warning.link_url)),)))
+    sections = (
+        _mailbox_section(mailbox, time),
+        *((Section(tuple(warned), header=f"Warnings ({len(warnings)})"),) if warned else ()),
+        Section((*rows, more), header=f"Open issues ({total})"),
     )
+    return Card("SAP Sync", sections, name="home")
 
 
 def message(found: addin.ItemStatus, action_for: ActionFor) -> Card:

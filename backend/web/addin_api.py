@@ -28,6 +28,7 @@ from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
+from backend.sync import warnings as sync_warnings
 from backend.web.access import visible_issue_or_404
 from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
@@ -204,6 +205,13 @@ def _mailbox_json(mailbox: Mailbox) -> dict[str, Any]:
         "last_synced_at": presenters.utc_iso(mailbox.last_synced_at),
         "reactivate_url": url_for("reactivation.form", _external=True),
         "dashboard_url": url_for("dashboard.home", _external=True),
+        "warnings": [
+            presenters.warning_json(view)
+            for view in presenters.warning_views(
+                sync_warnings.open_for(db_session(), mailbox.tenant_id, mailbox.id),
+                resources().settings.public_base_url,
+            )
+        ],
     }
 
 

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from backend import presenters
 from backend.extensions import db_session, resources
 from backend.jobs import system as job_system
 from backend.models import Issue, Mailbox, User
@@ -44,6 +45,7 @@ from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode
 from backend.presenters import ITEM_TYPE_LABELS, title_hidden
 from backend.storage.db import utcnow
+from backend.sync import warnings as sync_warnings
 from backend.tenants import invitations
 from backend.web import admin_audit, admin_forms, admin_issues, admin_users
 from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
@@ -87,6 +89,11 @@ def users() -> str | BaseResponse:
             for line in lines
         },
         outages=admin_users.outages(db_session(), current_user.tenant_id),
+        warnings=presenters.warning_views(
+            sync_warnings.open_in_tenant(db_session(), current_user.tenant_id),
+            resources().settings.public_base_url,
+            admin=True,
+        ),
         rows=lines,
         filters=filters,
         problem=problem,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
@@ -34,6 +35,7 @@ from backend.models.tenant import C4CAuth, C4COAuthSettings, ExchangeSignIn
 from backend.models.types import MailSystem
 from backend.storage.db import utcnow
 from backend.sync import employees, sap_refusal
+from backend.sync import warnings as sync_warnings
 from backend.sync.connect import oauth_grant
 from backend.tenants.connection import (
     EWS,
@@ -45,10 +47,15 @@ from backend.tenants.connection import (
 from backend.web.access import key_user_required, me, my_tenant
 from backend.web.security import limiter
 
+MIN_DAY = date(2000, 1, 1)
+
 admin_connections = Blueprint("admin_connections", __name__, url_prefix="/admin/connections")
 
 FIELDS = ("c4c_base_url", "c4c_username", "mail_endpoint", "exchange_sign_in", "c4c_auth",
-          "oauth_client_id", "oauth_issuer", "oauth_audience", "oauth_scope")  # fmt: skip
+          "oauth_client_id", "oauth_issuer", "oauth_audience", "oauth_scope",
+          *("c4c_password_expires_on", "microsoft_secret_expires_on"))  # fmt: skip
+ENDS = ("c4c_password_expires_on", "microsoft_secret_expires_on")
+"""The days credentials end, as the key user knows them: warned about ahead."""
 SECRETS = {"c4c_password": "password", "oauth_client_secret": "client_secret"}
 """Form field to the key it is stored under (encrypted)."""
 OAUTH_NAME = re.compile(r"^[\x21-\x7e]( ?[\x21-\x7e])*$")
@@ -67,6 +74,7 @@ def _values(tenant: Tenant) -> dict[str, str]:
         "oauth_issuer": oauth.issuer if oauth else f"ssi-sync-{tenant.slug}",
         "oauth_audience": oauth.audience if oauth else "",
         "oauth_scope": oauth.scope if oauth else DEFAULT_SCOPE,
+        **{name: str(getattr(tenant.config, name) or "") for name in ENDS},
     }
 
 
@@ -156,6 +164,8 @@ def change() -> Response | tuple[str, int]:
         sap_refusal.resume(db_session(), tenant, me(), utcnow())
         employees.match_tenant(db_session(), tenant, found.cipher, found.settings)
     db_session().commit()
+    if saving:  # a new end date opens, moves or resolves its warning now; mailed by the check
+        sync_warnings.check_tenant(db_session(), found.settings, tenant, utcnow(), notify=False)
     return _page(tenant, values, result=result, saved=saving)
 
 
@@ -201,6 +211,10 @@ def _problems(
         errors["c4c_auth"] = "Choose how the product signs in to SAP."
     elif not secret.get("password"):
         errors["c4c_password"] = "Enter the integration user's password."
+    for name in ENDS:
+        problem = _day_problem(values[name])
+        if problem:
+            errors[name] = problem
     if tenant.mail_system is MailSystem.EXCHANGE_SERVER:
         problem = address_problem(values["mail_endpoint"], settings, EWS)
         if problem:
@@ -208,6 +222,19 @@ def _problems(
         if values["exchange_sign_in"] not in ExchangeSignIn.__members__:
             errors["exchange_sign_in"] = "Choose how mailboxes sign in to Exchange."
     return errors
+
+
+def _day_problem(text: str) -> str | None:
+    """Why ``text`` is not a day a credential can end on (empty: it does not end)."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return "Enter a date as YYYY-MM-DD, or leave it empty."
+    if day < MIN_DAY or day.year > utcnow().year + 20:
+        return "Enter a date between the year 2000 and twenty years from now."
+    return None
 
 
 def _oauth_problems(
@@ -246,6 +273,8 @@ def _save(
     tenant.c4c_base_url = values["c4c_base_url"]
     tenant.c4c_username = values["c4c_username"]
     tenant.c4c_auth = C4CAuth(values["c4c_auth"])
+    ends = {name: date.fromisoformat(values[name]) if values[name] else None for name in ENDS}
+    tenant.config = tenant.config.model_copy(update=ends)
     if tenant.mail_system is MailSystem.EXCHANGE_SERVER:
         tenant.mail_endpoint = values["mail_endpoint"]
         sign_in = ExchangeSignIn(values["exchange_sign_in"])

@@ -12,7 +12,14 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from backend.models.tenant import (
     ConflictPolicy,
@@ -23,6 +30,7 @@ from backend.models.tenant import (
     ItemTypeSettings,
     Reminder,
     TenantSettings,
+    WarnDays,
 )
 from backend.models.types import Direction, ItemType
 
@@ -71,6 +79,9 @@ TEXT_FIELDS = (
     "entra_tenant_ids",
     "google_domains",
     "email_domains",
+    "warn_days_before",
+    "trend_failures",
+    "trend_runs",
 )
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -93,11 +104,22 @@ class SettingsForm(BaseModel):
     entra_tenant_ids: EntraTenantIds
     google_domains: GoogleDomains
     email_domains: GoogleDomains
+    warn_days_before: WarnDays
+    trend_failures: int = Field(ge=1, le=50)
+    trend_runs: int = Field(ge=1, le=50)
 
     @field_validator("notify_failure_threshold", mode="before")
     @classmethod
     def _blank_is_default(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("trend_runs")
+    @classmethod
+    def _trend_fits(cls, value: int, info: ValidationInfo) -> int:
+        failures = info.data.get("trend_failures")
+        if failures is not None and failures > value:
+            raise ValueError(f"enter at least {failures}, the failures that make a trend")
+        return value
 
     @field_validator("extra_recipients", mode="before")
     @classmethod
@@ -111,11 +133,11 @@ class SettingsForm(BaseModel):
         return list(dict.fromkeys(addresses))
 
     def settings(self, kept: TenantSettings) -> TenantSettings:
-        """The settings this form gives; what it does not show is ``kept``'s."""
+        """The settings this form gives; what it does not show is ``kept``'s (the admin
+        consent's directory, and what Connections keeps: OAuth, Exchange sign-in, end dates)."""
         values = self.model_dump(exclude={"mass_change_percent"})
         values["mass_change_share"] = round(self.mass_change_percent / 100, 4)
-        values["graph_app_tenant_id"] = kept.graph_app_tenant_id
-        return TenantSettings.model_validate(values)
+        return TenantSettings.model_validate({**kept.model_dump(), **values})
 
 
 def values_of(settings: TenantSettings) -> FormValues:
@@ -144,6 +166,9 @@ def values_of(settings: TenantSettings) -> FormValues:
             "entra_tenant_ids": ", ".join(settings.entra_tenant_ids),
             "google_domains": ", ".join(settings.google_domains),
             "email_domains": ", ".join(settings.email_domains),
+            "warn_days_before": ", ".join(str(days) for days in settings.warn_days_before),
+            "trend_failures": str(settings.trend_failures),
+            "trend_runs": str(settings.trend_runs),
         }
     )
     return values
@@ -213,6 +238,9 @@ def _nested(values: FormValues) -> dict[str, Any]:
                 "entra_tenant_ids",
                 "google_domains",
                 "email_domains",
+                "warn_days_before",
+                "trend_failures",
+                "trend_runs",
             )
         },
     }

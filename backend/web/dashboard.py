@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -13,7 +15,9 @@ from backend.models import Issue, Mailbox, Run, SyncItem
 from backend.models.issue_queries import after, position_after
 from backend.models.types import ItemType
 from backend.savedialog import can_fix
+from backend.storage.db import utcnow
 from backend.sync import services
+from backend.sync import warnings as sync_warnings
 from backend.sync.health import health_of
 from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_issue_or_404
 
@@ -22,6 +26,7 @@ dashboard = Blueprint("dashboard", __name__)
 RUNS_SHOWN = 10
 ISSUES_PAGE = 50
 """Open issues shown per page of the Issues tab."""
+LOOK_RECORDED_EVERY = timedelta(hours=1)
 
 
 def _mailbox_or_404() -> Mailbox:
@@ -29,6 +34,25 @@ def _mailbox_or_404() -> Mailbox:
     if mailbox is None:
         abort(404)
     return mailbox
+
+
+def _looked() -> None:
+    """Remember that the user opened the dashboard (written at most hourly): a user who never
+    looks while issues pile up is named to the key users."""
+    user, now = me(), utcnow()
+    if user.last_dashboard_at is None or now - user.last_dashboard_at >= LOOK_RECORDED_EVERY:
+        user.last_dashboard_at = now
+        db_session().commit()
+
+
+def _warnings(tenant_id: int, mailbox: Mailbox) -> list[presenters.WarningView]:
+    """The user's mailbox's warnings; a key user's also the company's."""
+    session = db_session()
+    found = sync_warnings.open_for(session, tenant_id, mailbox.id)
+    if me().is_key_user:
+        company = sync_warnings.open_in_tenant(session, tenant_id)
+        found += [warning for warning in company if warning.mailbox_id is None]
+    return presenters.warning_views(found, resources().settings.public_base_url)
 
 
 def _open_counts(mailbox_id: int) -> dict[ItemType | None, int]:
@@ -46,6 +70,7 @@ def home() -> str:
     tenant, mailbox = my_tenant(), my_mailbox()
     if mailbox is None:
         return render_template("dashboard/no_mailbox.html")
+    _looked()
     session = db_session()
     synced = dict(
         session.execute(
@@ -73,6 +98,7 @@ def home() -> str:
         progress=presenters.import_progress(mailbox),
         open_counts=_open_counts(mailbox.id),
         runs=runs,
+        warnings=_warnings(tenant.id, mailbox),
     )
 
 
@@ -83,6 +109,7 @@ def issues() -> str:
     page continues after the last issue shown, one indexed query whatever its depth), grouped
     by item type with each type's count."""
     tenant, mailbox = my_tenant(), _mailbox_or_404()
+    _looked()
     session = db_session()
     statement = (
         select(Issue)

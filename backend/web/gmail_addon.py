@@ -28,7 +28,7 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from backend import savedialog
+from backend import presenters, savedialog
 from backend.actions import mailbox as mailbox_actions
 from backend.addin import item_status as addin
 from backend.auth.signin import SignedInUser
@@ -40,6 +40,7 @@ from backend.models import Issue, Mailbox, User
 from backend.models.mailbox import Provider
 from backend.models.types import ItemType
 from backend.sync import issues as issue_service
+from backend.sync import warnings as sync_warnings
 from backend.web.access import visible_issue_or_404
 from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
@@ -201,8 +202,13 @@ def home() -> Response:
 def _home_card(call: Call) -> Any:
     issues = issue_service.open_issues(db_session(), call.mailbox.id)
     actionable = [issue for issue in issues if not issue.informational]
+    warned = presenters.warning_views(
+        sync_warnings.open_for(db_session(), call.mailbox.tenant_id, call.mailbox.id),
+        resources().settings.public_base_url,
+    )
     return screens.home(call.mailbox, actionable[:HOME_ISSUES], len(actionable),
-                        _action_for(call.user, None), _public_url("/"), call.time())  # fmt: skip
+                        _action_for(call.user, None), _public_url("/"), call.time(),
+                        warned)  # fmt: skip
 
 
 @gmail_addon.post("/message")

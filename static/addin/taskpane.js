@@ -207,6 +207,19 @@
     ]);
   }
 
+  // What will break the sync if nobody acts (a consent ending, failures rising): one note each.
+  function warningNotes(mailbox) {
+    if (!mailbox || !mailbox.warnings || !mailbox.warnings.length) return null;
+    return el("section", { class: "banner banner-warn", id: "warnings", "aria-label": "Warnings" },
+      mailbox.warnings.map(function (warning, index) {
+        return el("div", { class: "warning", "data-kind": warning.kind }, [
+          el("p", {}, [el("strong", { text: warning.title })]),
+          el("p", { text: warning.detail }),
+          button(warning.link.label, function () { openInBrowser(warning.link.url); }, "secondary", "warning-" + index)
+        ]);
+      }));
+  }
+
   function pendingNote(mailbox) {
     if (mailbox.sync_stopped) return "It syncs once sync of your mailbox runs again.";
     if (mailbox.status === "PAUSED") return "Sync is paused: it syncs when you resume it on the dashboard.";
@@ -219,6 +232,7 @@
     var nodes = [
       notice ? message(notice, "success") : null,
       mailboxBanner(data.mailbox),
+      warningNotes(data.mailbox),
       el("h1", { class: "visually-hidden", text: "Sync status" }),
       el("section", { class: "card", "aria-label": "This item" }, [
         currentItem() && currentItem().subject ? el("p", { class: "item-subject", text: currentItem().subject }) : null,

@@ -12,8 +12,12 @@ from backend.addin.item_status import ews_item_id
 from backend.models import AddinToken, AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
+from backend.models.run import Trigger
+from backend.models.types import IssueCode
 from backend.models.user import Role
 from backend.storage.db import utcnow
+from backend.sync.errors import SyncError
+from backend.sync.runs import execute_run
 from backend.tenants.onboarding import add_user
 from emulators.ews.seed import add_message
 from tests.addin.conftest import contact_missing_last_name, token_for
@@ -370,3 +374,27 @@ def test_the_save_dialog_links_only_an_account_a_search_offered(
         assert saved.json["form"]["related"]["error"].startswith("Search for the account")
     assert not [e for e in c4c.log.entries() if "IndividualCustomer" in e.path]
     assert not [e for e in c4c.log.entries() if guessed["ObjectID"] in e.path]
+
+
+def test_the_pane_is_told_what_will_break_the_sync_and_never_another_users_warnings(
+    pane, session, mailbox, resources, tenant
+) -> None:
+    def unreachable(*_args: object) -> None:
+        raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503", http_status=503)
+
+    assert pane.call("GET", "/me").json["mailbox"]["warnings"] == []
+    ben = add_user(session, tenant, email="ben@contoso.test", name="Ben", cipher=resources.cipher)
+    session.commit()
+    ben_box = session.scalars(select(Mailbox).where(Mailbox.user_id == ben.id)).one()
+    for _ in range(3):
+        execute_run(session, ben_box, unreachable, trigger=Trigger.SCHEDULE,
+                    settings=resources.settings)  # fmt: skip
+    assert pane.call("GET", "/me").json["mailbox"]["warnings"] == [], "Ben's, not Anna's"
+    for _ in range(3):
+        execute_run(session, mailbox, unreachable, trigger=Trigger.SCHEDULE,
+                    settings=resources.settings)  # fmt: skip
+    [warning] = pane.call("GET", "/me").json["mailbox"]["warnings"]
+    assert warning["kind"] == "FAILURES_RISING" and warning["ends_at"] is None
+    assert warning["detail"].startswith(f"3 of the last 3 runs of {ADDRESS} failed. The sync")
+    link = {"label": "See recent runs", "url": "http://127.0.0.1:8000/#history"}
+    assert warning["link"] == link

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import time
 
+from backend.auth.credentials import mailbox_credentials, store_mailbox_credentials
 from backend.crm.c4c import C4CClient
 from backend.gmail_addon import verify
 from backend.models import Issue, Tenant, User
 from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome
+from backend.storage.db import utcnow
 from backend.sync import issues as issue_service
+from backend.sync import warnings
 from backend.tenants import people
 from backend.web import gmail_addon
 from emulators.base import Fault
@@ -276,3 +279,21 @@ def test_an_account_picked_before_a_refused_save_stays_picked(
     assert saved.card.name == "saved"
     [email] = crm.read("EMailCollection")
     assert email["AccountID"] == fabrikam["AccountID"]
+
+
+def test_the_homepage_warns_before_the_sync_breaks(
+    gmail: GmailHost, session, mailbox, resources
+) -> None:
+    stored = mailbox_credentials(mailbox, resources.cipher)
+    ends = int(time.time()) + 2 * 86400
+    store_mailbox_credentials(mailbox, {**stored, "refresh_expires_at": ends}, resources.cipher)
+    session.commit()
+    assert "Warnings" not in gmail.home().texts(), "nothing is known before the check"
+    tenant = session.get(Tenant, mailbox.tenant_id)
+    warnings.check_tenant(session, resources.settings, tenant, utcnow())
+    home = gmail.home()
+    assert "Warnings (1)" in home.texts()
+    assert "Google access for the sync ends on" in home.texts()
+    link = home.buttons()["Re-activate"].onClick.openLink
+    assert link is not None and link.url.endswith("/reactivate/")
+    assert "Open issues (0)" in home.texts(), "issues listed as before"

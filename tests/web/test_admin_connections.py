@@ -4,7 +4,7 @@ reads in plain words what works; nothing secret is ever shown or logged."""
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +13,10 @@ from backend.auth.credentials import c4c_credentials
 from backend.models import AuditEvent, Tenant, User
 from backend.models.tenant import C4CAuth
 from backend.models.user import Role
+from backend.models.warning import WarningKind
 from backend.outbound import Timeouts
 from backend.settings import Settings
+from backend.sync import warnings
 from backend.sync.connect import c4c_client
 from backend.tenants.connection import address_problem
 from emulators.c4c import C4CEmulator
@@ -132,6 +134,9 @@ def test_save_stores_the_password_encrypted_and_audits_without_it(
         ({"c4c_password": ""}, "c4c_password", "Enter the integration user&#39;s password"),
         ({"c4c_password": "x" * 501}, "c4c_password", "longer than 500"),
         ({"mail_endpoint": "not a url"}, "mail_endpoint", "Exchange Web Services"),
+        ({"c4c_password_expires_on": "31.12.2027"}, "c4c_password_expires_on", "YYYY-MM-DD"),
+        ({"c4c_password_expires_on": "1999-12-31"}, "c4c_password_expires_on", "year 2000"),
+        ({"c4c_password_expires_on": "9999-01-01"}, "c4c_password_expires_on", "twenty years"),
     ],
 )
 def test_bad_input_is_explained_next_to_its_field_and_nothing_is_sent(
@@ -283,3 +288,26 @@ def test_the_certificate_is_each_company_s_own(
     assert mine not in client.get(PATH).get_data(as_text=True)
     sign_in(app, client, session.get(User, ann.user_id))
     assert client.get(PATH + "certificate.pem").status_code == 403
+
+
+def test_the_day_the_sap_password_ends_is_kept_audited_and_warned_about_ahead(
+    client, session, kim, connected, c4c, submit, mail
+) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=10)).date()
+    answer = submit(action="save", c4c_password_expires_on=soon.isoformat())
+    assert answer.status_code == 200
+    assert f'value="{soon.isoformat()}"' in answer.get_data(as_text=True)
+    session.refresh(connected)
+    assert connected.config.c4c_password_expires_on == soon
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "tenant.connections"))
+    assert event.details["c4c_password_expires_on"] == {"old": None, "new": soon.isoformat()}
+    [warning] = warnings.open_in_tenant(session, connected.id)
+    assert warning.kind is WarningKind.C4C_PASSWORD_ENDS
+    assert mail.messages == [], "mailed by the periodic check, not while the page waits"
+    assert "SAP integration user&#39;s password ends on" in client.get("/admin/").get_data(
+        as_text=True
+    )
+    submit(action="save", c4c_password_expires_on="")
+    session.refresh(connected)
+    assert connected.config.c4c_password_expires_on is None
+    assert warnings.open_in_tenant(session, connected.id) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from backend.models import AuditEvent, User
 from backend.models.audit import record_audit
 from backend.models.tenant import (
     ConflictPolicy,
+    ExchangeSignIn,
     ForbiddenPolicy,
     FromSap,
     Reminder,
@@ -268,3 +269,42 @@ def test_which_sap_records_reach_mailboxes_is_a_choice_per_type(client, kim, ses
     )
     session.refresh(tenant)
     assert tenant.config.item_types[ItemType.CONTACT].from_sap is FromSap.THEIRS
+
+
+def test_saving_the_form_keeps_what_connections_keep(client, kim, session, tenant) -> None:
+    ends = date(2030, 6, 1)
+    tenant.config = tenant.config.model_copy(
+        update={"exchange_sign_in": ExchangeSignIn.NTLM, "c4c_password_expires_on": ends,
+                "microsoft_secret_expires_on": ends}
+    )  # fmt: skip
+    session.commit()
+    data = {**_form(client), "reminder": "DAILY"}
+    answer = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "Settings saved (1 changed)" in answer.get_data(as_text=True)
+    session.refresh(tenant)
+    assert tenant.config.exchange_sign_in is ExchangeSignIn.NTLM
+    assert (
+        tenant.config.c4c_password_expires_on == tenant.config.microsoft_secret_expires_on == ends
+    )
+
+
+def test_when_to_warn_is_a_setting_checked_like_the_others(client, kim, session, tenant) -> None:
+    data = _form(client)
+    assert (data["warn_days_before"], data["trend_failures"], data["trend_runs"]) == (
+        "14, 3, 1", "3", "5",
+    )  # fmt: skip
+    bad = {**data, "warn_days_before": "14, soon", "trend_failures": "6"}
+    page = client.post("/admin/settings", data=bad).get_data(as_text=True)
+    assert re.search(r'id="error-warn_days_before">Days must be whole numbers\.<', page)
+    runs = r'id="error-trend_runs">Enter at least 6, the failures that make a trend\.<'
+    assert re.search(runs, page)
+    too_many = {**data, "warn_days_before": "1 2 3 4 5 6"}
+    page = client.post("/admin/settings", data=too_many).get_data(as_text=True)
+    assert "Give one to five numbers of days, each from 1 to 90." in page
+    good = {**data, "warn_days_before": "7 30", "trend_failures": "2", "trend_runs": "4"}
+    answer = client.post("/admin/settings", data=good, follow_redirects=True)
+    assert "Settings saved (3 changed)" in answer.get_data(as_text=True)
+    session.refresh(tenant)
+    config = tenant.config
+    assert (config.warn_days_before, config.trend_failures, config.trend_runs) == ([30, 7], 2, 4)
+    assert _form(client)["warn_days_before"] == "30, 7"
