@@ -56,6 +56,9 @@ class DemoUser:
     password: str
     role: Role = Role.USER
     provider: Provider = Provider.EXCHANGE
+    consent_days: float | None = None
+    """Gmail: the person granted the product access for this many days only (Google's
+    time-based access), so the demo warns ahead that it ends."""
 
     @property
     def google_token(self) -> str:
@@ -67,7 +70,19 @@ class DemoUser:
         """The access token the demo's Graph emulator opens this person's mailbox with."""
         return "eyJ0.demo-" + self.email.split("@")[0].replace(".", "-")
 
-    def mailbox_credentials(self) -> dict[str, str]:
+    @property
+    def google_refresh_token(self) -> str:
+        """The refresh token of the person's earlier, time-limited consent (``consent_days``),
+        which the demo's identity emulator knows."""
+        return "rt.demo-" + self.email.split("@")[0].replace(".", "-")
+
+    def mailbox_credentials(self, *, consents: bool = False) -> dict[str, str]:
+        """What the product stores for the mailbox; with ``consents``, a time-limited Google
+        consent is stored as a consent leaves it (its refresh token; the access token it came
+        with long expired), so the first run refreshes and learns when it ends."""
+        if self.provider is Provider.GMAIL and consents and self.consent_days:
+            return {"kind": "oauth", "provider": "google",
+                    "refresh_token": self.google_refresh_token}  # fmt: skip
         if self.provider is Provider.GMAIL:
             return {"kind": "oauth", "provider": "google", "access_token": self.google_token}
         if self.provider is Provider.GRAPH:
@@ -79,7 +94,13 @@ DEMO_USERS = (
     DemoUser("kim.keyuser@contoso.test", "Kim Keyuser", "kim-demo", Role.KEY_USER),
     DemoUser("anna.sales@contoso.test", "Anna Sales", "anna-demo"),
     DemoUser("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
-    DemoUser("gina.sales@contoso.test", "Gina Sales", "gina-demo", provider=Provider.GMAIL),
+    DemoUser(
+        "gina.sales@contoso.test",
+        "Gina Sales",
+        "gina-demo",
+        provider=Provider.GMAIL,
+        consent_days=3,
+    ),
     DemoUser("olivia.sales@contoso.test", "Olivia Sales", "olivia-demo", provider=Provider.GRAPH),
 )
 
@@ -93,7 +114,12 @@ def meet_sap(session: Session, tenant: Tenant, cipher: TokenCipher, settings: Se
 
 
 def seed_demo(
-    session: Session, cipher: TokenCipher, *, c4c_url: str = C4C_URL, ews_url: str = EWS_URL
+    session: Session,
+    cipher: TokenCipher,
+    *,
+    c4c_url: str = C4C_URL,
+    ews_url: str = EWS_URL,
+    consents: bool = False,
 ) -> Tenant:
     """Create the Contoso tenant and its users unless it exists; returns it.
 
@@ -102,6 +128,9 @@ def seed_demo(
         cipher: encrypts the stored credentials.
         c4c_url: the C4C service root (the demo's emulator unless given).
         ews_url: the Exchange server (the demo's emulator unless given).
+        consents: store time-limited Google consents as refresh tokens the demo's identity
+            emulator knows (``consent_days``); without it (no identity emulator), Gmail
+            mailboxes keep an access token the Google emulator accepts.
     """
     existing = session.scalars(select(Tenant).where(Tenant.slug == "contoso")).one_or_none()
     if existing is not None:
@@ -131,7 +160,7 @@ def seed_demo(
             name=person.name,
             role=person.role,
             cipher=cipher,
-            mailbox_credentials=person.mailbox_credentials(),
+            mailbox_credentials=person.mailbox_credentials(consents=consents),
             provider=person.provider,
         )
     session.commit()

@@ -65,6 +65,9 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     graph_tokens = [arg for u in online for arg in ("--token", f"{u.graph_token}:{u.email}")]
     graph_users = [arg for u in online for arg in ("--user", f"{u.email}:{u.password}")]
     pane = f"http://127.0.0.1:{web_port}/addin/taskpane"
+    consents = [arg for u in gmail if u.consent_days
+                for arg in ("--consent", f"google:{u.email}:{u.google_refresh_token}:"
+                                         f"{int(u.consent_days * 86400)}")]  # fmt: skip
 
     def trust(realm: str) -> tuple[str, ...]:
         """Tokens from a consent given in the demo come from the identity emulator's realm."""
@@ -93,7 +96,7 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
                         "--app-tenant", CONTOSO_ENTRA_TENANT_ID,
                         *trust("microsoft/v2.0"), *graph_tokens, *graph_users)),
         Child("identity", (python, "-m", "emulators.identity", "--port", "8104",
-                           "--seed", "contoso",
+                           "--seed", "contoso", *consents,
                            *(arg for host in ("127.0.0.1", "localhost")
                              for arg in ("--app-url", f"http://{host}:{web_port}")))),
         Child("mail", (python, "-m", "emulators.smtp", "--port", "8125")),
@@ -133,7 +136,8 @@ def demo(port: int) -> None:
     schema.upgrade(found.engine)
     session = found.session_factory()
     try:
-        seed_demo(session, found.cipher)
+        # Gina's Google consent is time-limited, as the identity emulator started below knows.
+        seed_demo(session, found.cipher, consents=True)
     finally:
         session.close()
     addresses = {

@@ -17,7 +17,7 @@ import re
 from emulators.identity import create_emulator
 from emulators.identity.app import DISCOVERY
 from emulators.identity.provider import Provider
-from emulators.identity.seed import DEMO_BASE_URLS, seed_contoso, seed_fabrikam
+from emulators.identity.seed import DEMO_BASE_URLS, DEMO_CLIENT_ID, seed_contoso, seed_fabrikam
 
 _CLIENT = re.compile(r"^([^:]+):(.*):(https?://.+)$")
 """``ID:SECRET:REDIRECT_URI``; the secret may contain colons, the id may not."""
@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
         "--user", action="append", default=[], metavar="REALM:EMAIL:PASSWORD:NAME",
         help="a user of realm microsoft or google (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--consent", action="append", default=[], metavar="REALM:EMAIL:REFRESH_TOKEN:SECONDS",
+        help="a consent the user gave the demo client earlier, held as REFRESH_TOKEN and "
+        "limited to SECONDS from now (Google's time-based access; repeatable)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     emulator = create_emulator(public_url=args.public_url)
     provider = emulator.provider
@@ -72,8 +77,13 @@ def main(argv: list[str] | None = None) -> None:
         for entry in args.user:
             realm, email, password, name = entry.split(":", 3)
             provider.add_user(realm, email, name, password)
+        for entry in args.consent:
+            realm, email, token, seconds = entry.split(":", 3)
+            provider.limit_consent(realm, email, float(seconds))
+            scopes = list(provider.realm(realm).scopes)
+            provider.seed_consent(realm, DEMO_CLIENT_ID, email, scopes, token)
     except ValueError as error:
-        parser.error(f"bad --client or --user: {error}")
+        parser.error(f"bad --client, --user or --consent: {error}")
     shown = "127.0.0.1" if args.host in ("", "0.0.0.0") else args.host
     base = (args.public_url or f"http://{shown}:{args.port}").rstrip("/")
     print(f"Identity emulator on {base}", flush=True)

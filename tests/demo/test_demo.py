@@ -61,6 +61,21 @@ def _wait_for_issues(database: Path, at_least: int) -> list[tuple[str, str]]:
     return found
 
 
+def _open_warnings(database: Path) -> list[tuple[str, str, int | None]]:
+    """The open warnings of the demo (kind, mailbox, step notified)."""
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        found = [
+            (row.kind, row.address, row.step)
+            for row in connection.execute(
+                text("SELECT w.kind, m.address, w.step FROM sync_warning w "
+                     "JOIN mailbox m ON m.id = w.mailbox_id WHERE w.resolved_at IS NULL")
+            )
+        ]  # fmt: skip
+    engine.dispose()
+    return found
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -213,6 +228,14 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         }
         mails = requests.get("http://127.0.0.1:8126/", timeout=5)
         assert "Mail catcher" in mails.text
+        warned = _open_warnings(tmp_path / "instance" / "ssi-sync.db")
+        assert warned == [("GOOGLE_CONSENT_ENDS", "gina.sales@contoso.test", 3)], (
+            "Gina's time-limited Google consent, learned from Google's answer to the refresh"
+        )
+        assert (
+            "Warning: Google access for the sync ends on"
+            in requests.get("http://127.0.0.1:8126/", timeout=5).text
+        )
         shell = {**env, **_demo_env(tmp_path / "instance" / "demo.env")}
         for person in ("gina", "olivia"):
             summary = _sync_by_hand(shell, f"{person}.sales@contoso.test")
