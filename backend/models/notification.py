@@ -21,6 +21,7 @@ class NotificationKind(StrEnum):
     SAP_REFUSED = "SAP_REFUSED"
     FOLDER_CHANGED = "FOLDER_CHANGED"
     WARNING = "WARNING"
+    WEEKLY_DIGEST = "WEEKLY_DIGEST"
 
 
 class Notification(Base):
@@ -39,6 +40,8 @@ class Notification(Base):
     recipients: Mapped[list[str]] = mapped_column(default=list)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    """The same message as HTML, sent beside ``body`` when there is one."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

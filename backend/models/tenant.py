@@ -174,6 +174,10 @@ class TenantSettings(BaseModel):
     trend_failures: int = Field(default=3, ge=1, le=50)
     trend_runs: int = Field(default=5, ge=1, le=50)
     """Warn when ``trend_failures`` of a mailbox's last ``trend_runs`` runs failed."""
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    """The day the weekly health digest goes to key users (0 is Monday)."""
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    """The hour (UTC) it goes out on that day."""
     c4c_password_expires_on: date | None = None
     """The day the SAP integration user's password ends, as the key user entered it."""
     microsoft_secret_expires_on: date | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.storage.db import Base, utcnow
@@ -33,6 +33,8 @@ class User(Base):
     """Raised to end every signed-in session of the user (sign-out, revoked access)."""
     last_login_at: Mapped[datetime | None]
     last_addin_use_at: Mapped[datetime | None]
+    weekly_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """A key user gets the weekly health digest unless they opt out."""
     last_dashboard_at: Mapped[datetime | None]
     """When the user last opened the Synchronization Dashboard (written at most hourly)."""
     c4c_employee_id: Mapped[str | None] = mapped_column(String(40))

@@ -1,4 +1,5 @@
-"""Sending one plain-text e-mail over SMTP with the configured server and credentials."""
+"""Sending one e-mail over SMTP with the configured server and credentials: plain text, with an
+HTML alternative when there is one."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ class MailNotSent(Exception):
     """The SMTP server could not be reached or refused the message."""
 
 
-def send_mail(settings: Settings, recipients: list[str], subject: str, body: str) -> None:
-    """Send ``body`` to ``recipients``.
+def send_mail(
+    settings: Settings, recipients: list[str], subject: str, body: str, html: str | None = None
+) -> None:
+    """Send ``body`` (and ``html`` as its alternative) to ``recipients``.
 
     Raises:
         MailNotSent: the server was unreachable or refused the message.
@@ -25,6 +28,8 @@ def send_mail(settings: Settings, recipients: list[str], subject: str, body: str
     message["To"] = ", ".join(recipients)
     message["Subject"] = subject
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     with _mail_server(settings) as smtp:
         smtp.send_message(message)
 

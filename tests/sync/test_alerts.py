@@ -17,7 +17,7 @@ from backend.models.run import RunOutcome, Trigger
 from backend.models.tenant import Reminder
 from backend.models.types import IssueCode
 from backend.models.user import Role
-from backend.notify.deliver import retry_unsent
+from backend.notify.deliver import RESEND_AFTER, deliver_once, retry_unsent
 from backend.storage.db import utcnow
 from backend.sync.alerts import Audience, RunEnd, decide
 from backend.sync.errors import SyncError
@@ -169,9 +169,34 @@ def test_a_mail_server_that_is_down_loses_no_notification(
     stored = session.scalars(select(Notification)).one()
     assert stored.sent_at is None and "ConnectionRefusedError" in (stored.error or "")
     assert mail.messages == []
-    assert retry_unsent(session, resources.settings) == 1
-    assert retry_unsent(session, resources.settings) == 0
+    assert retry_unsent(session, resources.settings) == 0, "too young: it may be sending"
+    later = utcnow() + RESEND_AFTER
+    assert retry_unsent(session, resources.settings, later) == 1
+    assert retry_unsent(session, resources.settings, later) == 0
     assert len(mail.messages) == 1
+
+
+def test_a_notice_whose_worker_died_before_sending_is_sent_once_later(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    """A worker killed between claiming a notice and sending it leaves the claim with the
+    message and no ``sent_at``: the periodic retry sends it, once, and a second decision to send
+    the same notice finds the claim."""
+    claimed = Notification(
+        tenant_id=box.tenant_id, mailbox_id=box.id, kind=NotificationKind.AUTH_FAILED,
+        incident_key=f"mailbox:{box.id}:after-run:0:auth:x", recipients=["anna@contoso.test"],
+        subject="Sync of anna@contoso.test stopped: please re-activate", body="Re-activate.",
+        created_at=utcnow() - RESEND_AFTER,
+    )  # fmt: skip
+    session.add(claimed)
+    session.commit()
+    assert retry_unsent(session, resources.settings) == 1
+    again = deliver_once(
+        session, resources.settings, kind=claimed.kind, incident_key=claimed.incident_key,
+        tenant_id=box.tenant_id, mailbox_id=box.id, recipients=["anna@contoso.test"],
+        subject=claimed.subject, body="Re-activate.",
+    )  # fmt: skip
+    assert again is None and len(mail.messages) == 1
 
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

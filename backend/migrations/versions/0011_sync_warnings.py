@@ -1,5 +1,6 @@
 """sync_warning: warnings raised before a sync breaks (credentials ending, failures rising,
-issues piling up unseen); user_account.last_dashboard_at; mailbox.access_ends_at
+issues piling up unseen); user_account.last_dashboard_at and weekly_digest; mailbox.access_ends_at;
+notification.html (the weekly digest is sent as HTML and text)
 
 Revision ID: 0011
 Revises: 0010
@@ -57,6 +58,11 @@ def upgrade() -> None:
     )  # fmt: skip
     with op.batch_alter_table("user_account") as batch_op:
         batch_op.add_column(sa.Column("last_dashboard_at", WHEN, nullable=True))
+        batch_op.add_column(
+            sa.Column("weekly_digest", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+    with op.batch_alter_table("notification") as batch_op:
+        batch_op.add_column(sa.Column("html", sa.Text(), nullable=True))
     with op.batch_alter_table("mailbox") as batch_op:
         batch_op.add_column(sa.Column("access_ends_at", WHEN, nullable=True))
 
@@ -64,7 +70,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("mailbox") as batch_op:
         batch_op.drop_column("access_ends_at")
+    with op.batch_alter_table("notification") as batch_op:
+        batch_op.drop_column("html")
     with op.batch_alter_table("user_account") as batch_op:
+        batch_op.drop_column("weekly_digest")
         batch_op.drop_column("last_dashboard_at")
     op.drop_index("uq_sync_warning_open", table_name="sync_warning")
     op.drop_index("ix_sync_warning_mailbox_open", table_name="sync_warning")
