@@ -17,7 +17,7 @@ from backend.models.mailbox import Stage
 from backend.models.run import RunOutcome
 from backend.notify.deliver import retry_unsent
 from backend.storage.db import utcnow
-from backend.sync import status, warnings
+from backend.sync import digest, status, warnings
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,13 @@ def check_warnings() -> int:
         return sum(
             len(warnings.check_tenant(session, found.settings, tenant, now)) for tenant in tenants
         )
+
+
+def send_weekly_digests() -> int:
+    """Mail each tenant's weekly health digest once its day and hour have come; returns how
+    many went out."""
+    with job_session() as (found, session):
+        return digest.send_due(session, found.settings, utcnow())
 
 
 def purge_resolved_issues() -> int:

@@ -152,6 +152,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(enqueue_due_mailboxes, every_seconds=30),
     Periodic(maintenance.retry_unsent_notifications, every_seconds=300),
     Periodic(maintenance.check_warnings, every_seconds=3600),
+    Periodic(maintenance.send_weekly_digests, every_seconds=600),
     Periodic(maintenance.purge_resolved_issues, every_seconds=86400),
     Periodic(maintenance.purge_removed_users, every_seconds=86400),
 )

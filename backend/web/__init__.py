@@ -29,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
     from backend.web.admin_connections import admin_connections
     from backend.web.admin_consent import admin_consent
     from backend.web.admin_people import admin_people
+    from backend.web.admin_week import admin_week
     from backend.web.api import api
     from backend.web.dashboard import dashboard
     from backend.web.fix import fix
@@ -42,7 +43,7 @@ def register_blueprints(app: Flask) -> None:
     limiter.exempt(health)
     blueprints = (health, dashboard, fix, reactivation, admin, admin_consent, api, addin,
                   addin_api, gmail_addon, links, invitation, admin_people,
-                  admin_connections)  # fmt: skip
+                  admin_connections, admin_week)  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.add_template_filter(presenters.utc_iso, "utc_iso")

@@ -323,6 +323,7 @@ def _settings_page(values: admin_forms.FormValues, errors: dict[str, str]) -> st
         from_sap=admin_forms.FROM_SAP_LABELS,
         forbidden=admin_forms.FORBIDDEN_LABELS,
         reminders=admin_forms.REMINDER_LABELS,
+        weekdays={str(number): day for number, day in enumerate(admin_forms.WEEKDAYS)},
         operations=admin_forms.OPERATIONS,
         default_threshold=resources().settings.notify_failure_threshold,
         graph_app_tenant_id=my_tenant().config.graph_app_tenant_id,

@@ -63,6 +63,8 @@ REMINDER_LABELS = {
     Reminder.DAILY: "Daily",
     Reminder.WEEKLY: "Weekly",
 }
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+"""The digest's day, as the form offers it (0 is Monday)."""
 CHECKBOXES = (
     *(f"item_types.{item_type}.enabled" for item_type in ItemType),
     "delete_copies",
@@ -82,6 +84,8 @@ TEXT_FIELDS = (
     "warn_days_before",
     "trend_failures",
     "trend_runs",
+    "digest_weekday",
+    "digest_hour",
 )
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -107,6 +111,8 @@ class SettingsForm(BaseModel):
     warn_days_before: WarnDays
     trend_failures: int = Field(ge=1, le=50)
     trend_runs: int = Field(ge=1, le=50)
+    digest_weekday: int = Field(ge=0, le=6)
+    digest_hour: int = Field(ge=0, le=23)
 
     @field_validator("notify_failure_threshold", mode="before")
     @classmethod
@@ -169,6 +175,8 @@ def values_of(settings: TenantSettings) -> FormValues:
             "warn_days_before": ", ".join(str(days) for days in settings.warn_days_before),
             "trend_failures": str(settings.trend_failures),
             "trend_runs": str(settings.trend_runs),
+            "digest_weekday": str(settings.digest_weekday),
+            "digest_hour": str(settings.digest_hour),
         }
     )
     return values
@@ -241,6 +249,8 @@ def _nested(values: FormValues) -> dict[str, Any]:
                 "warn_days_before",
                 "trend_failures",
                 "trend_runs",
+                "digest_weekday",
+                "digest_hour",
             )
         },
     }

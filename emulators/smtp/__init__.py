@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from flask import Flask, render_template_string
+from flask import Flask, Response, abort, render_template_string
 
 from emulators.base import Emulator
 
@@ -27,6 +27,8 @@ class CaughtMail:
     subject: str
     body: str
     received_at: datetime
+    html: str | None = None
+    """The HTML alternative, when the message has one."""
 
 
 class _Handler:
@@ -37,6 +39,7 @@ class _Handler:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         part = parsed.get_body(preferencelist=("plain",))
+        html = parsed.get_body(preferencelist=("html",))
         self._catcher.add(
             CaughtMail(
                 sender=envelope.mail_from,
@@ -44,6 +47,7 @@ class _Handler:
                 subject=str(parsed["Subject"] or ""),
                 body=part.get_content() if part is not None else "",
                 received_at=datetime.now(UTC),
+                html=html.get_content() if html is not None else None,
             )
         )
         return "250 Message accepted for delivery"
@@ -104,6 +108,8 @@ pre { white-space: pre-wrap; font-family: inherit; margin: 8px 0 0; }
 <h1>Mail catcher: {{ messages|length }} message(s)</h1>
 {% for m in messages|reverse %}
 <article><strong>{{ m.subject }}</strong>
+{% if m.html %} &middot;
+<a href="/messages/{{ messages|length - loop.index }}.html">as HTML</a>{% endif %}
 <div class="meta">{{ m.received_at.strftime("%Y-%m-%d %H:%M:%S") }} UTC &middot;
 from {{ m.sender }} &middot; to {{ m.recipients|join(", ") }}</div>
 <pre>{{ m.body }}</pre></article>
@@ -117,5 +123,15 @@ def page_app(catcher: MailCatcher) -> Emulator:
     @app.get("/")
     def index() -> str:
         return render_template_string(PAGE, messages=catcher.messages)
+
+    @app.get("/messages/<int:number>.html")
+    def as_html(number: int) -> Response:
+        """A message's HTML part as its recipient's mail program shows it."""
+        messages = catcher.messages
+        if number >= len(messages) or messages[number].html is None:
+            abort(404)
+        answer = Response(messages[number].html, content_type="text/html; charset=utf-8")
+        answer.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return answer
 
     return Emulator(app)
