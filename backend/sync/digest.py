@@ -259,10 +259,13 @@ def recipients(session: Session, tenant: Tenant) -> list[str]:
 
 def send_due(session: Session, settings: Settings, now: datetime) -> int:
     """Mail every tenant's digest whose moment this week has come and that was not sent yet;
-    returns how many went out. A tenant without mailboxes or key users gets none."""
+    returns how many went out. A tenant without mailboxes or key users gets none, and a new one
+    its first at its first moment (a week it was not there for sums nothing up)."""
     sent = 0
     for tenant in session.scalars(select(Tenant).order_by(Tenant.id)):
         slot = slot_of(tenant, now)
+        if tenant.created_at > slot:
+            continue
         key = week_key(tenant, slot)
         claimed = session.scalar(
             select(Notification.id).where(

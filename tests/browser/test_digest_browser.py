@@ -70,6 +70,8 @@ def test_the_digest_e_mail_as_a_mail_program_shows_it(
     app, new_page, session, resources, tenant, mailbox, mail
 ) -> None:
     kim = a_week_of_issues(session, resources, tenant, mailbox)
+    tenant.created_at = utcnow() - timedelta(weeks=2)
+    session.commit()
     with app.app_context():
         assert digest.send_due(session, resources.settings, utcnow()) == 1
     [message] = mail.messages

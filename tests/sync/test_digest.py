@@ -52,6 +52,7 @@ def in_app(app):
 @pytest.fixture
 def tenant(session: Session, resources: Resources) -> Tenant:
     owner = factories.tenant(session, resources.cipher)
+    owner.created_at = MONDAY_8 - timedelta(weeks=4)
     factories.mailbox(session, resources.cipher, owner, "kim@contoso.test", Role.KEY_USER)
     session.commit()
     return owner
@@ -180,14 +181,19 @@ def test_a_digest_whose_worker_died_or_whose_mail_server_was_down_goes_out_once_
     assert message.html is not None and "Contoso: sync this week" in message.html
 
 
-def test_no_digest_for_a_tenant_without_mailboxes_or_key_users(
+def test_no_digest_for_a_tenant_without_mailboxes_or_key_users_or_new_this_week(
     session: Session, resources: Resources, mail: MailCatcher
 ) -> None:
     empty = factories.tenant(session, resources.cipher, slug="empty")
     lonely = factories.tenant(session, resources.cipher, slug="lonely")
     factories.mailbox(session, resources.cipher, lonely, "user@lonely.test")
+    new = factories.tenant(session, resources.cipher, slug="new")
+    factories.mailbox(session, resources.cipher, new, "key@new.test", Role.KEY_USER)
+    for company in (empty, lonely):
+        company.created_at = MONDAY_8 - timedelta(weeks=2)
+    new.created_at = MONDAY_8 - timedelta(minutes=30)
     session.commit()
-    assert empty.id and digest.send_due(session, resources.settings, MONDAY_8) == 0
+    assert digest.send_due(session, resources.settings, MONDAY_8) == 0
     assert mail.messages == [] and session.scalars(select(Notification)).all() == []
 
 
