@@ -13,14 +13,13 @@ from backend.models import AddinToken, AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution
 from backend.models.mailbox import HealthStatus
 from backend.models.run import Trigger
-from backend.models.types import IssueCode
 from backend.models.user import Role
 from backend.storage.db import utcnow
-from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from backend.tenants.onboarding import add_user
 from emulators.ews.seed import add_message
 from tests.addin.conftest import contact_missing_last_name, token_for
+from tests.support.run_bodies import unreachable
 from tests.support.world import ADDRESS
 
 
@@ -379,9 +378,6 @@ def test_the_save_dialog_links_only_an_account_a_search_offered(
 def test_the_pane_is_told_what_will_break_the_sync_and_never_another_users_warnings(
     pane, session, mailbox, resources, tenant
 ) -> None:
-    def unreachable(*_args: object) -> None:
-        raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503", http_status=503)
-
     assert pane.call("GET", "/me").json["mailbox"]["warnings"] == []
     ben = add_user(session, tenant, email="ben@contoso.test", name="Ben", cipher=resources.cipher)
     session.commit()

@@ -9,22 +9,17 @@ from sqlalchemy import select
 
 from backend.models import Tenant, User
 from backend.models.run import Trigger
-from backend.models.types import IssueCode
 from backend.models.user import Role
 from backend.storage.db import utcnow
 from backend.sync import warnings
-from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from emulators.ews.seed import add_message
 from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_pane_ux_browser import signed_in_pane
 from tests.support import factories
+from tests.support.run_bodies import unreachable
 from tests.support.world import ADDRESS
-
-
-def unreachable(*_args: object) -> None:
-    raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503 Service Unavailable", http_status=503)
 
 
 def failing_more_often(session, resources, mailbox) -> None:

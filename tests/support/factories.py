@@ -60,3 +60,14 @@ def mailbox(
     )
     found = session.query(Mailbox).filter_by(user_id=user.id).one()
     return found
+
+
+def tenant_with_key_user(session: Session, cipher: TokenCipher, **settings: object) -> Tenant:
+    """The tenant of :func:`tenant` with its key user Kim (``kim@contoso.test``) and ``settings``
+    changed, committed."""
+    owner = tenant(session, cipher)
+    if settings:
+        owner.config = owner.config.model_copy(update=settings)
+    mailbox(session, cipher, owner, "kim@contoso.test", Role.KEY_USER)
+    session.commit()
+    return owner

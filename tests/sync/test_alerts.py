@@ -16,36 +16,21 @@ from backend.models.notification import NotificationKind
 from backend.models.run import RunOutcome, Trigger
 from backend.models.tenant import Reminder
 from backend.models.types import IssueCode
-from backend.models.user import Role
 from backend.notify.deliver import RESEND_AFTER, deliver_once, retry_unsent
 from backend.storage.db import utcnow
 from backend.sync.alerts import Audience, RunEnd, decide
-from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher
 from tests.support import factories
-
-
-def unreachable(*_args: object) -> None:
-    raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503 Service Unavailable", http_status=503)
-
-
-def password_changed(*_args: object) -> None:
-    raise SyncError.of(IssueCode.AUTH, "401 Unauthorized", http_status=401)
-
-
-def fine(*_args: object) -> None:
-    return None
+from tests.support.run_bodies import fine, password_changed, unreachable
 
 
 @pytest.fixture
 def tenant(session: Session, resources: Resources) -> Tenant:
-    owner = factories.tenant(session, resources.cipher)
     # The warning of failures rising ahead of these notices is tested in test_warnings.py.
-    owner.config = owner.config.model_copy(update={"trend_failures": 50, "trend_runs": 50})
-    factories.mailbox(session, resources.cipher, owner, "kim@contoso.test", Role.KEY_USER)
-    session.commit()
-    return owner
+    return factories.tenant_with_key_user(
+        session, resources.cipher, trend_failures=50, trend_runs=50
+    )
 
 
 @pytest.fixture

@@ -25,21 +25,13 @@ from backend.models.user import Role
 from backend.notify.deliver import RESEND_AFTER, retry_unsent
 from backend.storage.db import utcnow
 from backend.sync import digest, warnings
-from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher
 from tests.support import factories
+from tests.support.run_bodies import password_changed, unreachable
 
 MONDAY_8 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 """A Monday, 08:00 UTC: an hour after the default digest moment (Mondays, 07:00)."""
-
-
-def unreachable(*_args: object) -> None:
-    raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503 Service Unavailable", http_status=503)
-
-
-def password_changed(*_args: object) -> None:
-    raise SyncError.of(IssueCode.AUTH, "401 Unauthorized", http_status=401)
 
 
 @pytest.fixture(autouse=True)
@@ -51,9 +43,8 @@ def in_app(app):
 
 @pytest.fixture
 def tenant(session: Session, resources: Resources) -> Tenant:
-    owner = factories.tenant(session, resources.cipher)
+    owner = factories.tenant_with_key_user(session, resources.cipher)
     owner.created_at = MONDAY_8 - timedelta(weeks=4)
-    factories.mailbox(session, resources.cipher, owner, "kim@contoso.test", Role.KEY_USER)
     session.commit()
     return owner
 

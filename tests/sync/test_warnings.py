@@ -28,22 +28,12 @@ from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher
 from tests.support import factories
-
-
-def unreachable(*_args: object) -> None:
-    raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503 Service Unavailable", http_status=503)
-
-
-def fine(*_args: object) -> None:
-    return None
+from tests.support.run_bodies import fine, unreachable
 
 
 @pytest.fixture
 def tenant(session: Session, resources: Resources) -> Tenant:
-    owner = factories.tenant(session, resources.cipher)
-    factories.mailbox(session, resources.cipher, owner, "kim@contoso.test", Role.KEY_USER)
-    session.commit()
-    return owner
+    return factories.tenant_with_key_user(session, resources.cipher)
 
 
 @pytest.fixture

@@ -1,0 +1,22 @@
+"""Bodies of runs for tests of what happens around a run (its end, notices, warnings, the
+digest): ``execute_run(session, mailbox, body, ...)`` runs them as the engine's place."""
+
+from __future__ import annotations
+
+from backend.models.types import IssueCode
+from backend.sync.errors import SyncError
+
+
+def unreachable(*_args: object) -> None:
+    """C4C does not answer: a temporary failure."""
+    raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503 Service Unavailable", http_status=503)
+
+
+def password_changed(*_args: object) -> None:
+    """The mailbox refuses the stored password: a sign-in failure."""
+    raise SyncError.of(IssueCode.AUTH, "401 Unauthorized", http_status=401)
+
+
+def fine(*_args: object) -> None:
+    """A run with nothing to do."""
+    return None
