@@ -59,6 +59,22 @@ class DemoUser:
     consent_days: float | None = None
     """Gmail: the person granted the product access for this many days only (Google's
     time-based access), so the demo warns ahead that it ends."""
+    password_now: str | None = None
+    """Exchange: the password the mail server has now, when the person changed it after the
+    product stored theirs (their mailbox stops: please re-activate)."""
+    disabled: bool = False
+    """Exchange: the mail server disabled the person's account (their mailbox stops)."""
+
+    @property
+    def server_password(self) -> str:
+        """The password the emulated Exchange has for the mailbox."""
+        return self.password_now or self.password
+
+    @property
+    def syncs(self) -> bool:
+        """Whether the mailbox syncs as seeded (not stopped by a changed password or a
+        disabled account)."""
+        return self.password_now is None and not self.disabled
 
     @property
     def google_token(self) -> str:
@@ -102,6 +118,9 @@ DEMO_USERS = (
         consent_days=3,
     ),
     DemoUser("olivia.sales@contoso.test", "Olivia Sales", "olivia-demo", provider=Provider.GRAPH),
+    # Paul changed his Windows password after connecting; Dora's account was disabled (she left).
+    DemoUser("paul.sales@contoso.test", "Paul Sales", "paul-demo", password_now="paul-new"),
+    DemoUser("dora.sales@contoso.test", "Dora Sales", "dora-demo", disabled=True),
 )
 
 

@@ -63,6 +63,8 @@ CONTOSO_EMPLOYEES = (
     ("Ben", "Sales", "ben.sales@contoso.test"),
     ("Gina", "Sales", "gina.sales@contoso.test"),
     ("Olivia", "Sales", "olivia.sales@contoso.test"),
+    ("Paul", "Sales", "paul.sales@contoso.test"),
+    ("Dora", "Sales", "dora.sales@contoso.test"),
 )
 """The Contoso people the demo's sign-in knows, as SAP's employees."""
 CONTOSO_CONTACTS = (

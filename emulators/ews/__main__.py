@@ -25,6 +25,14 @@ def main(argv: list[str] | None = None) -> None:
         help="add a mailbox and its password (repeatable)",
     )
     parser.add_argument(
+        "--disabled",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a --user mailbox whose account is disabled: every request answers "
+        "ErrorAccountDisabled (repeatable)",
+    )
+    parser.add_argument(
         "--auth",
         default="basic,ntlm,bearer",
         help="what the server accepts, comma-separated: basic, ntlm, bearer (default: all)",
@@ -44,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         if not address or not password:
             parser.error(f"--user expects ADDRESS:PASSWORD, got {user!r}")
         mailbox = emulator.store.add_mailbox(address, password)
+        mailbox.disabled = address.lower() in {disabled.lower() for disabled in args.disabled}
         if args.seed == "contoso":
             # The demo: Contoso's mailboxes, and those of Fabrikam, a company to onboard.
             (seed_fabrikam if address.endswith("@fabrikam.test") else seed_contoso)(mailbox)

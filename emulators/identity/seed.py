@@ -39,6 +39,8 @@ CONTOSO_PEOPLE = (
     ("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
     ("gina.sales@contoso.test", "Gina Sales", "gina-demo"),
     ("olivia.sales@contoso.test", "Olivia Sales", "olivia-demo"),
+    ("paul.sales@contoso.test", "Paul Sales", "paul-demo"),
+    ("dora.sales@contoso.test", "Dora Sales", "dora-demo"),
 )
 """E-mail, name and password of each seeded person."""
 CONTOSO_ADMINS = frozenset({"kim.keyuser@contoso.test"})

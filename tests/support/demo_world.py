@@ -72,7 +72,9 @@ def demo_world() -> Iterator[DemoWorld]:
         elif person.provider is Provider.GRAPH:
             seed_graph(graph.store, person.email, person.graph_token)
         else:
-            seed_exchange(ews.store.add_mailbox(person.email, person.password))
+            box = ews.store.add_mailbox(person.email, person.server_password)
+            box.disabled = person.disabled
+            seed_exchange(box)
     with ExitStack() as running:
         for emulator in (c4c, ews, google, graph):
             running.enter_context(emulator)

@@ -16,9 +16,11 @@ from exchangelib.indexed_properties import PhoneNumber
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.actions import mailbox as mailbox_actions
 from backend.demo.data import DEMO_USERS
 from backend.extensions import Resources
-from backend.models import Issue, Mailbox, Run
+from backend.models import Issue, Mailbox, Run, User
+from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome, Trigger
 from backend.models.types import IssueCode, ItemType
 from backend.sync.engine import Engine
@@ -71,8 +73,13 @@ def _clear_logs(world: DemoWorld) -> None:
         emulator.log.clear()
 
 
+SYNCING = tuple(person for person in DEMO_USERS if person.syncs)
+"""The demo's people whose mailbox syncs (not Paul's, whose password changed, nor Dora's,
+whose account is disabled)."""
+
+
 def _first_sync(world: DemoWorld, sync: Callable[[str], Run]) -> None:
-    for person in DEMO_USERS:
+    for person in SYNCING:
         run = sync(person.email)
         assert run.outcome is RunOutcome.SUCCEEDED, (person.email, run.error_message)
 
@@ -83,7 +90,7 @@ def test_quiet_runs_after_the_first_sync_write_nothing_and_change_no_issue(
     _first_sync(world, sync)
     opened = _issues(session)
     assert len([i for i in opened if i[5] is None]) == 17, "the demo's issues are open"
-    people = [person.email for person in DEMO_USERS]
+    people = [person.email for person in SYNCING]
     for round_number in range(QUIET_ROUNDS):
         _clear_logs(world)
         order = people[round_number:] + people[:round_number]
@@ -127,7 +134,7 @@ def test_a_refused_edit_of_a_read_only_account_is_kept_until_something_really_ch
     assert issue.resolved_at is None
     seen = issue.occurrences
     for _ in range(QUIET_ROUNDS):
-        for person in DEMO_USERS:
+        for person in SYNCING:
             sync(person.email)
     northwind = _northwind_in(world)
     assert [e.email for e in northwind.email_addresses or []] == ["info@northwind.test"]
@@ -178,3 +185,29 @@ def test_what_colleagues_created_in_sap_reaches_its_owners_mailbox_on_the_first_
     assert "Prepare the Fabrikam renewal" not in (
         OutlookOwner(world.ews, anna.email, anna.password).task_subjects()
     )
+
+
+def test_pauls_changed_password_and_doras_disabled_account_stop_their_mailboxes(
+    world: DemoWorld, sync: Callable[[str], Run], session: Session, resources: Resources
+) -> None:
+    people = {person.email.split(".")[0]: person for person in DEMO_USERS}
+    paul, dora = people["paul"], people["dora"]
+    stopped = sync(paul.email)
+    assert (stopped.outcome, stopped.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
+    assert mailbox_of(session, paul.email).status is HealthStatus.FAILED_AUTH
+    disabled = sync(dora.email)
+    assert (disabled.outcome, disabled.error_code) == (
+        RunOutcome.FAILED, IssueCode.ACCOUNT_DISABLED,
+    )  # fmt: skip
+    assert mailbox_of(session, dora.email).status is HealthStatus.DISABLED
+    assert session.scalars(select(Issue)).all() == [], "a stopped mailbox is no item's issue"
+    assert writes(world.c4c) == [] and writes(world.ews) == []
+
+    box = mailbox_of(session, paul.email)
+    user = session.get(User, box.user_id)
+    credentials = {"username": paul.email, "password": paul.server_password}
+    mailbox_actions.reactivate(session, box, user, resources.cipher, credentials)
+    session.commit()
+    again = sync(paul.email)
+    assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
+    assert mailbox_of(session, paul.email).status is HealthStatus.ACTIVE
