@@ -48,7 +48,7 @@ HEALTH = {
     "paused": (HealthStatus.PAUSED,),
     "waiting for re-activation": (HealthStatus.FAILED_AUTH,),
     "not synced yet": (HealthStatus.NOT_SYNCED,),
-    "stopped by the mail system": (HealthStatus.DISABLED,),
+    "disabled by the mail system": (HealthStatus.DISABLED,),
 }
 """How the digest groups mailboxes, by their health."""
 COMMON_KINDS = 5

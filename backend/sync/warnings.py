@@ -8,8 +8,9 @@ Three kinds of cause are looked for:
   longest lead before the end (``warn_days_before``, 14 days by default) and mails again at
   each shorter one (3 days, 1 day);
 - **failures rising**: ``trend_failures`` of a mailbox's last ``trend_runs`` runs failed for a
-  temporary reason, while the failure notice (``notify_failure_threshold`` failures in a row)
-  has not gone out;
+  temporary reason of the mail system or the sync itself (SAP in trouble is everyone's, shown
+  as "Waiting for SAP"), while the failure notice (``notify_failure_threshold`` failures in a
+  row) has not gone out;
 - **issues unseen**: a user has issues open for more than a week and has neither opened the
   dashboard nor used an add-in for a week; the key users are told who.
 
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Issue, Mailbox, Run, SyncWarning, Tenant, User
 from backend.models.audit import record_audit
+from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider
 from backend.models.notification import NotificationKind
 from backend.models.run import RunOutcome
@@ -47,6 +49,10 @@ CREDENTIALS = (
 )
 UNSEEN_AFTER = timedelta(weeks=1)
 """Issues older than this, and a user not seen for this long, make a user "not looking"."""
+KEY_USERS_MAILED_RISING = 3
+"""Key users are mailed the warning of failures rising for this many mailboxes at a time; beyond
+that (a mail server in trouble for everyone) its users alone are, and the Admin panel and the
+digest list them all."""
 NOTIFIED_ONCE = 0
 """``step`` of a warning without a countdown once it has been mailed."""
 
@@ -161,15 +167,17 @@ def trend_cause(session: Session, mailbox: Mailbox, tenant: Tenant, threshold: i
     failure notice (``threshold`` failures in a row) has gone out."""
     config = tenant.config
     outcomes = session.execute(
-        select(Run.outcome, Run.error_code)
+        select(Run.outcome, Run.error_code, Run.error_source)
         .where(Run.mailbox_id == mailbox.id,
                Run.outcome.in_([RunOutcome.SUCCEEDED, RunOutcome.FAILED]))
         .order_by(Run.id.desc())
         .limit(config.trend_runs)
     ).all()  # fmt: skip
     failing = [
-        outcome is RunOutcome.FAILED and code in (IssueCode.TEMPORARY, IssueCode.UNKNOWN)
-        for outcome, code in outcomes
+        outcome is RunOutcome.FAILED
+        and code in (IssueCode.TEMPORARY, IssueCode.UNKNOWN)
+        and source is not Source.C4C  # SAP in trouble is everyone's: "Waiting for SAP"
+        for outcome, code, source in outcomes
     ]
     failed = sum(failing)
     open_already = session.scalar(
@@ -289,6 +297,8 @@ def _notify(
         )
     )
     people = set(key_users) | set(tenant.config.extra_recipients)
+    if warning.kind is WarningKind.FAILURES_RISING and _many_rising(session, tenant):
+        people = set()  # a mail server in trouble for many: the key users' Admin panel says it
     subject = f"Warning: {words.title}"
     if warning.mailbox_id is not None:
         owner, address = session.execute(
@@ -309,6 +319,19 @@ def _notify(
         )  # fmt: skip
     warning.step = step
     session.commit()
+
+
+def _many_rising(session: Session, tenant: Tenant) -> bool:
+    """Whether more mailboxes of the tenant have failures rising than key users want one
+    e-mail each for."""
+    rising = session.scalar(
+        select(func.count(SyncWarning.id)).where(
+            SyncWarning.tenant_id == tenant.id,
+            SyncWarning.kind == WarningKind.FAILURES_RISING,
+            SyncWarning.resolved_at.is_(None),
+        )
+    )
+    return (rising or 0) > KEY_USERS_MAILED_RISING
 
 
 # -- words ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from backend.sync.runs import execute_run
 from backend.tenants.onboarding import add_user
 from emulators.ews.seed import add_message
 from tests.addin.conftest import contact_missing_last_name, token_for
-from tests.support.run_bodies import unreachable
+from tests.support.run_bodies import mail_server_busy
 from tests.support.world import ADDRESS
 
 
@@ -383,11 +383,11 @@ def test_the_pane_is_told_what_will_break_the_sync_and_never_another_users_warni
     session.commit()
     ben_box = session.scalars(select(Mailbox).where(Mailbox.user_id == ben.id)).one()
     for _ in range(3):
-        execute_run(session, ben_box, unreachable, trigger=Trigger.SCHEDULE,
+        execute_run(session, ben_box, mail_server_busy, trigger=Trigger.SCHEDULE,
                     settings=resources.settings)  # fmt: skip
     assert pane.call("GET", "/me").json["mailbox"]["warnings"] == [], "Ben's, not Anna's"
     for _ in range(3):
-        execute_run(session, mailbox, unreachable, trigger=Trigger.SCHEDULE,
+        execute_run(session, mailbox, mail_server_busy, trigger=Trigger.SCHEDULE,
                     settings=resources.settings)  # fmt: skip
     [warning] = pane.call("GET", "/me").json["mailbox"]["warnings"]
     assert warning["kind"] == "FAILURES_RISING" and warning["ends_at"] is None

@@ -18,14 +18,14 @@ from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_pane_ux_browser import signed_in_pane
 from tests.support import factories
-from tests.support.run_bodies import unreachable
+from tests.support.run_bodies import mail_server_busy
 from tests.support.world import ADDRESS
 
 
 def failing_more_often(session, resources, mailbox) -> None:
     """Three of the mailbox's runs failed: the warning of failures rising is open."""
     for _ in range(3):
-        execute_run(session, mailbox, unreachable, trigger=Trigger.SCHEDULE,
+        execute_run(session, mailbox, mail_server_busy, trigger=Trigger.SCHEDULE,
                     settings=resources.settings)  # fmt: skip
 
 

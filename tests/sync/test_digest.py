@@ -28,7 +28,7 @@ from backend.sync import digest, warnings
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher
 from tests.support import factories
-from tests.support.run_bodies import password_changed, unreachable
+from tests.support.run_bodies import mail_server_busy, password_changed
 
 MONDAY_8 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 """A Monday, 08:00 UTC: an hour after the default digest moment (Mondays, 07:00)."""
@@ -70,7 +70,7 @@ def test_the_digest_sums_up_the_week_against_the_week_before(
     session.commit()
     for _ in range(3):
         execute_run(
-            session, anna, unreachable, trigger=Trigger.SCHEDULE, settings=resources.settings
+            session, anna, mail_server_busy, trigger=Trigger.SCHEDULE, settings=resources.settings
         )
     execute_run(
         session, ben, password_changed, trigger=Trigger.SCHEDULE, settings=resources.settings

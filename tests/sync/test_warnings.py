@@ -28,7 +28,7 @@ from backend.sync.errors import SyncError
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher
 from tests.support import factories
-from tests.support.run_bodies import fine, unreachable
+from tests.support.run_bodies import fine, mail_server_busy, sap_unreachable
 
 
 @pytest.fixture
@@ -72,10 +72,10 @@ def warning_mails(mail: MailCatcher) -> list:
 def test_failures_rising_warn_once_before_the_failure_notice_and_resolve_when_runs_recover(
     session: Session, resources: Resources, tenant: Tenant, box: Mailbox, mail: MailCatcher
 ) -> None:
-    for body in (unreachable, fine, unreachable, fine):
+    for body in (mail_server_busy, fine, mail_server_busy, fine):
         run(session, resources, box, body)
     assert open_warnings(session, tenant) == [], "two of four is no trend"
-    run(session, resources, box, unreachable)
+    run(session, resources, box, mail_server_busy)
     [warning] = open_warnings(session, tenant)
     assert (warning.kind, warning.mailbox_id) == (WarningKind.FAILURES_RISING, box.id)
     assert warning.detail == "3 of the last 5 runs of anna@contoso.test failed."
@@ -85,7 +85,7 @@ def test_failures_rising_warn_once_before_the_failure_notice_and_resolve_when_ru
     assert "under Recent runs on the Synchronization Dashboard" in message.body
     assert "See recent runs: http://127.0.0.1:8000/#history" in message.body
     assert box.consecutive_failures == 1, "the failure notice is far away"
-    for body in (fine, unreachable, fine, fine, unreachable):
+    for body in (fine, mail_server_busy, fine, fine, mail_server_busy):
         run(session, resources, box, body)
     assert len(mail.messages) == 1, "mailed once, however long it lasts"
     assert [w.id for w in open_warnings(session, tenant)] == [warning.id], "kept on the edge"
@@ -107,11 +107,35 @@ def test_a_streak_that_reaches_the_failure_notice_is_told_by_the_notice_alone(
     tenant.config = tenant.config.model_copy(update={"notify_failure_threshold": 3})
     session.commit()
     for _ in range(4):
-        run(session, resources, box, unreachable)
+        run(session, resources, box, mail_server_busy)
     assert open_warnings(session, tenant) == []
     assert [m.subject for m in mail.messages] == [
         "Sync of anna@contoso.test has failed 3 times in a row"
     ]
+
+
+def test_sap_in_trouble_is_no_mailboxs_trend(
+    session: Session, resources: Resources, tenant: Tenant, box: Mailbox, mail: MailCatcher
+) -> None:
+    for _ in range(5):
+        run(session, resources, box, sap_unreachable)
+    assert open_warnings(session, tenant) == [], "everyone's: the dashboard says Waiting for SAP"
+    assert mail.messages == []
+
+
+def test_key_users_are_mailed_failures_rising_for_a_few_mailboxes_not_for_everyone(
+    session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
+) -> None:
+    boxes = [factories.mailbox(session, resources.cipher, tenant, f"user{n}@contoso.test")
+             for n in range(5)]  # fmt: skip
+    session.commit()
+    for box in boxes:
+        for _ in range(3):
+            run(session, resources, box, mail_server_busy)
+    assert len(open_warnings(session, tenant)) == 5
+    to_kim = [m for m in mail.messages if "kim@contoso.test" in m.recipients]
+    assert len(to_kim) == 3, "three mailboxes, then the Admin panel lists the rest"
+    assert len(mail.messages) == 5, "each user is told of their own"
 
 
 def test_sign_in_failures_are_no_trend(
