@@ -13,9 +13,14 @@ succeeded run that began after the kill; it reports the minutes from the kill to
 to the end of that run, then counts the mailbox's contacts in C4C: duplicates (a reference or
 an address twice) and losses (a contact of the mailbox missing in C4C, or not paired).
 
-Run: ``python -m bench.killed_worker_bench [--rounds 10] [--contacts 1500]``. Takes about two
-to three minutes per round. Uses a scratch SQLite file and an embedded Redis unless
-``DATABASE_URL`` / ``REDIS_URL`` are set. Never part of the test suite.
+With ``--emails N`` the mailbox also holds N received messages with the "SAP" category, each
+from one of its contacts, checked the same way (``EMailCollection``, by subject). The
+peak memory of the sync worker (the worker and its work horse, sampled twice a second through
+the round) is reported, as is the first run's time until the kill.
+
+Run: ``python -m bench.killed_worker_bench [--rounds 10] [--contacts 1500] [--emails 0]``.
+Takes about two to three minutes per round of 1,500 contacts. Uses a scratch SQLite file and an
+embedded Redis unless ``DATABASE_URL`` / ``REDIS_URL`` are set. Never part of the test suite.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -47,7 +53,7 @@ from backend.tenants.onboarding import add_user, create_tenant
 from bench.scratch import scratch_app
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.ews import EwsEmulator
-from emulators.ews.seed import add_contact
+from emulators.ews.seed import add_contact, add_message
 
 ROOT = Path(__file__).resolve().parent.parent
 C4C_USER, C4C_PASSWORD = "bench", "bench"
@@ -67,6 +73,10 @@ class Round:
     losses: int
     interrupted: int
     """Runs marked INTERRUPTED (the killed one)."""
+    peak_mb: float
+    """The sync worker's largest resident memory (worker and work horse) during the round."""
+    to_kill: float
+    """Minutes from the mailbox's creation to the kill (the first run's progress until then)."""
 
 
 class Processes:
@@ -109,12 +119,17 @@ def kill_tree(pid: int) -> None:
             continue
 
 
-def _mailbox(found: Resources, tenant_id: int, ews: EwsEmulator, number: int, size: int) -> int:
+def _mailbox(
+    found: Resources, tenant_id: int, ews: EwsEmulator, number: int, size: int, emails: int
+) -> int:
     address = f"round{number}@contoso.test"
     box = ews.store.add_mailbox(address, "pass")
     for index in range(size):
         add_contact(box, f"First{index:04d}", f"R{number}Person{index:04d}",
                     f"p{index:04d}@round{number}.test")  # fmt: skip
+    for index in range(emails):
+        sender = f"p{index % max(size, 1):04d}@round{number}.test"
+        add_message(box, f"R{number} message {index:06d}", sender, categories=["SAP"])
     session = found.session_factory()
     try:
         tenant = session.get(Tenant, tenant_id)
@@ -145,6 +160,41 @@ def _runs(found: Resources, mailbox_id: int) -> list[Run]:
         session.close()
 
 
+class Peak:
+    """The largest resident memory of a process and its children, sampled in the background."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            if self.pid is None:
+                continue
+            try:
+                parent = psutil.Process(self.pid)
+                tree = [parent, *parent.children(recursive=True)]
+                self.bytes = max(self.bytes, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                continue
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return self.bytes / 2**20
+
+
+def _emails_in_c4c(c4c: C4CEmulator, number: int) -> list[dict]:
+    return [
+        email
+        for email in c4c.service.store.all("EMailCollection")
+        if (email.get("Subject") or "").startswith(f"R{number} message ")
+    ]
+
+
 def _wait(condition, limit: float, step: float = 0.05) -> bool:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -156,16 +206,20 @@ def _wait(condition, limit: float, step: float = 0.05) -> bool:
 
 def one_round(
     found: Resources, processes: Processes, worker: subprocess.Popen, c4c: C4CEmulator,
-    ews: EwsEmulator, tenant_id: int, number: int, size: int,
+    ews: EwsEmulator, tenant_id: int, number: int, size: int, emails: int = 0,
 ) -> tuple[Round, subprocess.Popen]:  # fmt: skip
-    mailbox_id = _mailbox(found, tenant_id, ews, number, size)
-    if not _wait(lambda: len(_in_c4c(c4c, number)) >= size // 3, limit=300):
+    peak = Peak()
+    peak.pid = worker.pid
+    mailbox_id = _mailbox(found, tenant_id, ews, number, size, emails)
+    created = datetime.now(UTC)
+    if not _wait(lambda: len(_in_c4c(c4c, number)) >= size // 3, limit=ROUND_LIMIT_SECONDS):
         raise RuntimeError(f"round {number}: the first run did not get going")
     kill_tree(worker.pid)
     killed = datetime.now(UTC)
     killed_after = len(_in_c4c(c4c, number))
     worker.wait(timeout=30)
     worker = processes.start("worker", "--queue", "sync")
+    peak.pid = worker.pid
 
     def synced_again() -> bool:
         return any(
@@ -192,7 +246,9 @@ def one_round(
         ).all()
     finally:
         session.close()
-    losses = (size - len(addresses)) + (size - len(paired))
+    messages = Counter(email["Subject"] for email in _emails_in_c4c(c4c, number))
+    duplicates += sum(n - 1 for n in messages.values())
+    losses = (size - len(addresses)) + (size + emails - len(paired)) + (emails - len(messages))
     interrupted = sum(r.outcome is RunOutcome.INTERRUPTED for r in _runs(found, mailbox_id))
     minutes = 60.0
     result = Round(
@@ -203,6 +259,8 @@ def one_round(
         duplicates,
         losses,
         interrupted,
+        peak.stop(),
+        (killed - created).total_seconds() / minutes,
     )
     return result, worker
 
@@ -211,6 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--contacts", type=int, default=1500)
+    parser.add_argument("--emails", type=int, default=0)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as folder:
@@ -241,18 +300,28 @@ def main() -> None:
             processes.start("scheduler")
             processes.start("worker", "--queue", "default")
             worker = processes.start("worker", "--queue", "sync")
-            print("| kill | contacts in C4C at the kill | minutes to the next run | minutes until "
-                  "synced again | duplicates | losses | runs marked interrupted |")  # fmt: skip
-            print("|---|---|---|---|---|---|---|")
+            print("| kill | contacts in C4C at the kill | minutes until the kill | minutes to the "
+                  "next run | minutes until synced again | duplicates | losses | runs marked "
+                  "interrupted | peak MB of the sync worker |")  # fmt: skip
+            print("|---|---|---|---|---|---|---|---|---|")
             for number in range(1, args.rounds + 1):
                 result, worker = one_round(
-                    found, processes, worker, c4c, ews, tenant_id, number, args.contacts
+                    found,
+                    processes,
+                    worker,
+                    c4c,
+                    ews,
+                    tenant_id,
+                    number,
+                    args.contacts,
+                    args.emails,
                 )
                 rounds.append(result)
                 print(
                     f"| {result.number} | {result.killed_after} of {args.contacts} "
-                    f"| {result.to_start:.2f} | {result.to_synced:.2f} | {result.duplicates} "
-                    f"| {result.losses} | {result.interrupted} |",
+                    f"| {result.to_kill:.2f} | {result.to_start:.2f} | {result.to_synced:.2f} "
+                    f"| {result.duplicates} | {result.losses} | {result.interrupted} "
+                    f"| {result.peak_mb:.0f} |",
                     flush=True,
                 )
         finally:
