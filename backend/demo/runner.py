@@ -67,8 +67,8 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     graph_users = [arg for u in online for arg in ("--user", f"{u.email}:{u.password}")]
     pane = f"http://127.0.0.1:{web_port}/addin/taskpane"
     consents = [arg for u in gmail if u.consent_days
-                for arg in ("--consent", f"google:{u.email}:{u.google_refresh_token}:"
-                                         f"{int(u.consent_days * 86400)}")]  # fmt: skip
+                for arg in ("--consent", f"google:{u.email}:{int(u.consent_days * 86400)}:"
+                                         f"{u.google_refresh_token}")]  # fmt: skip
 
     def trust(realm: str) -> tuple[str, ...]:
         """Tokens from a consent given in the demo come from the identity emulator's realm."""

@@ -70,11 +70,16 @@ def check_warnings() -> int:
     """Look for what will break a sync ahead (credentials ending, issues piling up unseen) in
     every tenant; returns how many warnings are open."""
     with job_session() as (found, session):
-        now = utcnow()
-        tenants = session.scalars(select(Tenant).order_by(Tenant.id)).all()
-        return sum(
-            len(warnings.check_tenant(session, found.settings, tenant, now)) for tenant in tenants
-        )
+        now, open_now = utcnow(), 0
+        for tenant_id in session.scalars(select(Tenant.id).order_by(Tenant.id)).all():
+            try:
+                tenant = session.get(Tenant, tenant_id)
+                if tenant is not None:
+                    open_now += len(warnings.check_tenant(session, found.settings, tenant, now))
+            except Exception:  # one company's trouble must not stop the others' warnings
+                session.rollback()
+                log.exception("warnings of tenant %s not checked", tenant_id)
+        return open_now
 
 
 def send_weekly_digests() -> int:

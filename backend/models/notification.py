@@ -43,5 +43,7 @@ class Notification(Base):
     html: Mapped[str | None] = mapped_column(Text)
     """The same message as HTML, sent beside ``body`` when there is one."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempted_at: Mapped[datetime | None]
+    """When a worker last took it to send (the claim, then each retry)."""
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

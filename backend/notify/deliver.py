@@ -1,10 +1,12 @@
-"""Deliver a notification at most once per (kind, incident): store it, then send it.
+"""Deliver a notification once per (kind, incident): store it, then send it.
 
 The stored row is claimed first (a unique key on kind and incident), with the message itself,
 so two workers that decide to send the same notice send it once. A failed send keeps the row
-with its error and no ``sent_at``, and so does a worker killed between the claim and the send;
-:func:`retry_unsent` sends those once they are older than :data:`RESEND_AFTER` (a claim that
-young may still be sending).
+with its error and no ``sent_at``, and so does a worker killed between the claim and the send:
+:func:`retry_unsent` sends those once their last attempt is older than :data:`RESEND_AFTER`
+(younger, a worker may still be sending it), each retry claiming the row first, so two retry
+jobs never send the same notice. Nothing is lost; the one case of a notice sent twice is a
+worker killed after the mail server took the message and before it could record that.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,6 +58,7 @@ def deliver_once(
         subject=subject,
         body=body,
         html=html,
+        attempted_at=utcnow(),
     )
     try:
         with session.begin_nested():
@@ -83,14 +86,23 @@ def _send(session: Session, settings: Settings, notification: Notification) -> N
 def retry_unsent(session: Session, settings: Settings, now: datetime | None = None) -> int:
     """Send the stored notifications that did not go out (a failed send, a worker killed
     before it sent) once they are older than :data:`RESEND_AFTER`; returns how many went out."""
-    settled = (now or utcnow()) - RESEND_AFTER
-    pending = session.scalars(
-        select(Notification).where(
-            Notification.sent_at.is_(None),
-            Notification.body.is_not(None),
-            Notification.created_at <= settled,
-        )
-    ).all()
+    moment = now or utcnow()
+    attempted = Notification.attempted_at
+    due = (
+        Notification.sent_at.is_(None),
+        Notification.body.is_not(None),
+        or_(attempted.is_(None), attempted <= moment - RESEND_AFTER),
+    )
+    pending = session.scalars(select(Notification).where(*due)).all()
+    sent = []
     for notification in pending:
-        _send(session, settings, notification)
-    return sum(1 for notification in pending if notification.sent_at is not None)
+        taken = session.execute(
+            update(Notification).where(Notification.id == notification.id, *due)
+            .values(attempted_at=moment)
+        ).rowcount  # fmt: skip
+        session.commit()
+        if taken:  # another retry did not take it meanwhile
+            session.refresh(notification)
+            _send(session, settings, notification)
+            sent.append(notification)
+    return sum(1 for notification in sent if notification.sent_at is not None)

@@ -14,6 +14,7 @@ periodic retry of unsent notifications sends it.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from backend.models.user import Role
 from backend.notify.deliver import deliver_once
 from backend.settings import Settings
 from backend.sync import warnings as sync_warnings
+
+log = logging.getLogger(__name__)
 
 WEEK = timedelta(weeks=1)
 TYPE_LABELS = {
@@ -260,41 +263,48 @@ def recipients(session: Session, tenant: Tenant) -> list[str]:
 def send_due(session: Session, settings: Settings, now: datetime) -> int:
     """Mail every tenant's digest whose moment this week has come and that was not sent yet;
     returns how many went out. A tenant without mailboxes or key users gets none, and a new one
-    its first at its first moment (a week it was not there for sums nothing up)."""
+    its first at its first moment (a week it was not there for sums nothing up). One tenant's
+    trouble does not keep the others' digests back."""
     sent = 0
-    for tenant in session.scalars(select(Tenant).order_by(Tenant.id)):
-        slot = slot_of(tenant, now)
-        if tenant.created_at > slot:
-            continue
-        key = week_key(tenant, slot)
-        claimed = session.scalar(
-            select(Notification.id).where(
-                Notification.kind == NotificationKind.WEEKLY_DIGEST,
-                Notification.incident_key == key,
-            )
-        )
-        if claimed is not None:
-            continue
-        people = recipients(session, tenant)
-        has_mailboxes = session.scalar(
-            select(func.count(Mailbox.id)).where(Mailbox.tenant_id == tenant.id)
-        )
-        if not people or not has_mailboxes:
-            continue
-        digest = weekly(session, tenant, slot, settings.public_base_url)
-        base = settings.public_base_url
-        page = f"{base}/admin/week"
-
-        def person_link(person: Person, base: str = base) -> str:
-            return f"{base}/admin/mailboxes/{person.mailbox_id}"
-
-        delivered = deliver_once(
-            session, settings, kind=NotificationKind.WEEKLY_DIGEST, incident_key=key,
-            tenant_id=tenant.id, mailbox_id=None, recipients=people,
-            subject=f"{tenant.name}: sync this week ({digest.period})",
-            body=render_template("email/digest.txt", digest=digest, page=page),
-            html=render_template("email/digest.html", digest=digest, page=page,
-                                 person_link=person_link),
-        )  # fmt: skip
-        sent += delivered is not None and delivered.sent_at is not None
+    for tenant in session.scalars(select(Tenant).order_by(Tenant.id)).all():
+        try:
+            sent += _send(session, settings, tenant, now)
+        except Exception:
+            session.rollback()
+            log.exception("weekly digest of tenant %s not sent", tenant.id)
     return sent
+
+
+def _send(session: Session, settings: Settings, tenant: Tenant, now: datetime) -> bool:
+    """Mail ``tenant``'s digest if its moment has come and nobody claimed it; whether it went."""
+    slot = slot_of(tenant, now)
+    if tenant.created_at > slot:
+        return False
+    key = week_key(tenant, slot)
+    claimed = session.scalar(
+        select(Notification.id).where(
+            Notification.kind == NotificationKind.WEEKLY_DIGEST, Notification.incident_key == key
+        )
+    )
+    people = recipients(session, tenant)
+    has_mailboxes = session.scalar(
+        select(func.count(Mailbox.id)).where(Mailbox.tenant_id == tenant.id)
+    )
+    if claimed is not None or not people or not has_mailboxes:
+        return False
+    digest = weekly(session, tenant, slot, settings.public_base_url)
+    base = settings.public_base_url
+    page = f"{base}/admin/week/"
+
+    def person_link(person: Person) -> str:
+        return f"{base}/admin/mailboxes/{person.mailbox_id}"
+
+    delivered = deliver_once(
+        session, settings, kind=NotificationKind.WEEKLY_DIGEST, incident_key=key,
+        tenant_id=tenant.id, mailbox_id=None, recipients=people,
+        subject=f"{tenant.name}: sync this week ({digest.period})",
+        body=render_template("email/digest.txt", digest=digest, page=page),
+        html=render_template("email/digest.html", digest=digest, page=page,
+                             person_link=person_link),
+    )  # fmt: skip
+    return delivered is not None and delivered.sent_at is not None

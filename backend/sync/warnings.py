@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.models import Issue, Mailbox, Run, SyncWarning, Tenant, User
@@ -142,7 +143,8 @@ def unseen_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause
     rows = session.execute(
         select(Issue.mailbox_id, User.name, User.last_login_at, User.last_dashboard_at,
                User.last_addin_use_at, func.count(Issue.id))
-        .join(User, User.id == Issue.user_id)
+        .join(Mailbox, Mailbox.id == Issue.mailbox_id)
+        .join(User, User.id == Mailbox.user_id)
         .where(Issue.tenant_id == tenant.id, Issue.resolved_at.is_(None),
                Issue.first_seen_at < week_ago, Issue.informational.is_(False),
                User.removed_at.is_(None))
@@ -170,7 +172,7 @@ def trend_cause(session: Session, mailbox: Mailbox, tenant: Tenant, threshold: i
         select(Run.outcome, Run.error_code, Run.error_source)
         .where(Run.mailbox_id == mailbox.id,
                Run.outcome.in_([RunOutcome.SUCCEEDED, RunOutcome.FAILED]))
-        .order_by(Run.id.desc())
+        .order_by(Run.started_at.desc(), Run.id.desc())  # ix_sync_run_mailbox_started
         .limit(config.trend_runs)
     ).all()  # fmt: skip
     failing = [
@@ -238,28 +240,46 @@ def reconcile(
             warning.resolved_at = now
             _audit(session, warning, "warning.resolved")
             changed = True
-    kept = []
-    for key, cause in wanted.items():
-        warning = existing.get(key)
-        if warning is None:
-            warning = SyncWarning(
-                tenant_id=tenant.id, mailbox_id=cause.mailbox_id, scope=cause.scope,
-                kind=cause.kind, ends_at=cause.ends_at, detail=cause.detail, opened_at=now,
-            )  # fmt: skip
-            session.add(warning)
-            session.flush()
-            _audit(session, warning, "warning.opened")
-            changed = True
-        elif (warning.detail, _utc(warning.ends_at)) != (cause.detail, cause.ends_at):
-            warning.detail, warning.ends_at = cause.detail, cause.ends_at
-            changed = True
-        kept.append(warning)
     if changed:
         session.commit()
+    kept = []
+    for key, cause in wanted.items():
+        warning = existing.get(key) or _opened(session, tenant, cause, now)
+        if (warning.detail, _utc(warning.ends_at)) != (cause.detail, cause.ends_at):
+            if _utc(warning.ends_at) != cause.ends_at:
+                warning.step = None  # a new end (a new consent, a date moved): warned afresh
+            warning.detail, warning.ends_at = cause.detail, cause.ends_at
+            session.commit()
+        kept.append(warning)
     if notify:
         for warning in kept:
             _notify(session, settings, tenant, warning, step_of(warning.ends_at, now, leads), now)
     return kept
+
+
+def _opened(session: Session, tenant: Tenant, cause: Cause, now: datetime) -> SyncWarning:
+    """The open warning of ``cause``: opened now (audited), or the one another check opened a
+    moment ago (the partial unique index lets one through)."""
+    warning = SyncWarning(
+        tenant_id=tenant.id, mailbox_id=cause.mailbox_id, scope=cause.scope, kind=cause.kind,
+        ends_at=cause.ends_at, detail=cause.detail, opened_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(warning)
+            session.flush()
+            _audit(session, warning, "warning.opened")
+    except IntegrityError:
+        return session.scalars(
+            select(SyncWarning).where(
+                SyncWarning.tenant_id == tenant.id,
+                SyncWarning.scope == cause.scope,
+                SyncWarning.kind == cause.kind,
+                SyncWarning.resolved_at.is_(None),
+            )
+        ).one()
+    session.commit()
+    return warning
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -309,14 +329,14 @@ def _notify(
         subject += f" ({address})"
         if warning.kind is not WarningKind.ISSUES_UNSEEN:
             people.add(owner)
-    if people:
-        deliver_once(
-            session, settings, kind=NotificationKind.WARNING,
-            incident_key=f"warning:{warning.id}:step:{step}", tenant_id=tenant.id,
-            mailbox_id=warning.mailbox_id, recipients=sorted(people),
-            subject=subject[:300],
-            body=f"{words.detail}\n\n{words.action}\n\n{words.link[0]}: {words.link[1]}\n",
-        )  # fmt: skip
+    if not people:
+        return  # nobody to tell yet (no key user): the step waits for someone
+    deliver_once(
+        session, settings, kind=NotificationKind.WARNING,
+        incident_key=f"warning:{warning.id}:step:{step}", tenant_id=tenant.id,
+        mailbox_id=warning.mailbox_id, recipients=sorted(people), subject=subject[:300],
+        body=f"{words.detail}\n\n{words.action}\n\n{words.link[0]}: {words.link[1]}\n",
+    )  # fmt: skip
     warning.step = step
     session.commit()
 
@@ -341,7 +361,7 @@ def describe(warning: SyncWarning, now: datetime, base_url: str) -> Words:
     """What the warning says, to its reader: title, what was seen, what to do, and the link
     to where it is done (the words name the place; pages show the link as a button, e-mails
     write it out)."""
-    connections = ("Open Connections", f"{base_url}/admin/connections")
+    connections = ("Open Connections", f"{base_url}/admin/connections/")
     when = _when(warning.ends_at, now)
     match warning.kind:
         case WarningKind.GOOGLE_CONSENT_ENDS:
@@ -432,10 +452,34 @@ def check_tenant(
     session: Session, settings: Settings, tenant: Tenant, now: datetime, *, notify: bool = True
 ) -> list[SyncWarning]:
     """The tenant's credentials and unseen issues, as the periodic check and a key user's
-    change of Connections see them."""
-    kinds = [*CREDENTIALS, WarningKind.ISSUES_UNSEEN]
-    found = credential_causes(session, tenant, now) + unseen_causes(session, tenant, now)
+    change of Connections see them; and the failures rising of mailboxes that no longer run
+    (paused, stopped, their user removed), which no run's end will resolve."""
+    kinds = [*CREDENTIALS, WarningKind.ISSUES_UNSEEN, WarningKind.FAILURES_RISING]
+    found = [
+        *credential_causes(session, tenant, now),
+        *unseen_causes(session, tenant, now),
+        *_rising_while_running(session, tenant),
+    ]
     return reconcile(session, settings, tenant, kinds, found, now, notify=notify)
+
+
+RUNNING = (HealthStatus.ACTIVE, HealthStatus.NOT_SYNCED, HealthStatus.FAILED_UNKNOWN)
+"""Health of a mailbox whose runs go on (its failure trend is judged at each run's end)."""
+
+
+def _rising_while_running(session: Session, tenant: Tenant) -> list[Cause]:
+    """The open warnings of failures rising whose mailbox still runs, as they stand."""
+    rows = session.execute(
+        select(SyncWarning.mailbox_id, SyncWarning.detail)
+        .join(Mailbox, Mailbox.id == SyncWarning.mailbox_id)
+        .join(User, User.id == Mailbox.user_id)
+        .where(SyncWarning.tenant_id == tenant.id,
+               SyncWarning.kind == WarningKind.FAILURES_RISING,
+               SyncWarning.resolved_at.is_(None),
+               Mailbox.status.in_(RUNNING), Mailbox.paused_at.is_(None),
+               User.removed_at.is_(None))
+    ).all()  # fmt: skip
+    return [Cause(WarningKind.FAILURES_RISING, mailbox_id, detail) for mailbox_id, detail in rows]
 
 
 def open_for(session: Session, tenant_id: int, mailbox_id: int | None) -> list[SyncWarning]:
@@ -457,14 +501,19 @@ def open_for(session: Session, tenant_id: int, mailbox_id: int | None) -> list[S
     )
 
 
-def open_in_tenant(session: Session, tenant_id: int) -> list[SyncWarning]:
-    """Every open warning of the tenant, for its key users: company-wide first, soonest end
-    first."""
+def open_in_tenant(
+    session: Session, tenant_id: int, *, company_only: bool = False
+) -> list[SyncWarning]:
+    """Every open warning of the tenant (``company_only``: those about the whole company), for
+    its key users: company-wide first, soonest end first."""
+    statement = select(SyncWarning).where(
+        SyncWarning.tenant_id == tenant_id, SyncWarning.resolved_at.is_(None)
+    )
+    if company_only:
+        statement = statement.where(SyncWarning.mailbox_id.is_(None))
     return list(
         session.scalars(
-            select(SyncWarning)
-            .where(SyncWarning.tenant_id == tenant_id, SyncWarning.resolved_at.is_(None))
-            .order_by(
+            statement.order_by(
                 SyncWarning.mailbox_id.is_not(None),
                 SyncWarning.ends_at.is_(None),
                 SyncWarning.ends_at,

@@ -50,8 +50,7 @@ def _warnings(tenant_id: int, mailbox: Mailbox) -> list[presenters.WarningView]:
     session = db_session()
     found = sync_warnings.open_for(session, tenant_id, mailbox.id)
     if me().is_key_user:
-        company = sync_warnings.open_in_tenant(session, tenant_id)
-        found += [warning for warning in company if warning.mailbox_id is None]
+        found += sync_warnings.open_in_tenant(session, tenant_id, company_only=True)
     return presenters.warning_views(found, resources().settings.public_base_url)
 
 

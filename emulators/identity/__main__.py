@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         help="a user of realm microsoft or google (repeatable)",
     )  # fmt: skip
     parser.add_argument(
-        "--consent", action="append", default=[], metavar="REALM:EMAIL:REFRESH_TOKEN:SECONDS",
+        "--consent", action="append", default=[], metavar="REALM:EMAIL:SECONDS:REFRESH_TOKEN",
         help="a consent the user gave the demo client earlier, held as REFRESH_TOKEN and "
         "limited to SECONDS from now (Google's time-based access; repeatable)",
     )  # fmt: skip
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
             realm, email, password, name = entry.split(":", 3)
             provider.add_user(realm, email, name, password)
         for entry in args.consent:
-            realm, email, token, seconds = entry.split(":", 3)
+            realm, email, seconds, token = entry.split(":", 3)
             provider.limit_consent(realm, email, float(seconds))
             scopes = list(provider.realm(realm).scopes)
             provider.seed_consent(realm, DEMO_CLIENT_ID, email, scopes, token)

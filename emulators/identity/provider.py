@@ -160,7 +160,8 @@ class Provider:
     def limit_consent(self, realm: str, email: str, seconds: float) -> None:
         """From now on ``email`` grants access in ``realm`` for ``seconds`` only."""
         self.realm(realm)
-        self.limited_consents[(realm, email.lower())] = float(seconds)
+        with self._lock:
+            self.limited_consents[(realm, email.lower())] = float(seconds)
 
     def consent_end(self, realm: str, client: Client, user: User) -> float | None:
         """When a consent ``user`` gives ``client`` now ends: an app whose consent screen is
@@ -168,7 +169,8 @@ class Provider:
         ends = []
         if client.testing:
             ends.append(self.now() + TESTING_CONSENT_SECONDS)
-        limit = self.limited_consents.get((realm, user.email.lower()))
+        with self._lock:
+            limit = self.limited_consents.get((realm, user.email.lower()))
         if limit is not None:
             ends.append(self.now() + limit)
         return min(ends) if ends else None

@@ -125,7 +125,7 @@ class TokenStore:
         lifetime = ACCESS_TOKEN_LIFETIME if kind == ACCESS else REFRESH_TOKEN_LIFETIME
         prefix = "at" if kind == ACCESS else "rt"
         ends = now + lifetime
-        if kind == REFRESH and grant.ends_at is not None:
+        if grant.ends_at is not None:  # nothing outlives a consent that ended
             ends = min(ends, grant.ends_at)
         name = value or f"{prefix}.{secrets.token_urlsafe(32)}"
         token = IssuedToken(name, kind, grant, list(scope), now, ends)

@@ -215,6 +215,7 @@
         return el("div", { class: "warning", "data-kind": warning.kind }, [
           el("p", {}, [el("strong", { text: warning.title })]),
           el("p", { text: warning.detail }),
+          el("p", { text: warning.action }),
           button(warning.link.label, function () { openInBrowser(warning.link.url); }, "secondary", "warning-" + index)
         ]);
       }));
@@ -230,10 +231,10 @@
     var item = data.item;
     var state = STATES[item.state] || STATES.not_tracked;
     var nodes = [
+      el("h1", { class: "visually-hidden", text: "Sync status" }),
       notice ? message(notice, "success") : null,
       mailboxBanner(data.mailbox),
       warningNotes(data.mailbox),
-      el("h1", { class: "visually-hidden", text: "Sync status" }),
       el("section", { class: "card", "aria-label": "This item" }, [
         currentItem() && currentItem().subject ? el("p", { class: "item-subject", text: currentItem().subject }) : null,
         el("div", { class: "state state-" + state.tone, id: "item-state", "data-state": item.state }, [

@@ -156,8 +156,12 @@ def test_a_mail_server_that_is_down_loses_no_notification(
     assert mail.messages == []
     assert retry_unsent(session, resources.settings) == 0, "too young: it may be sending"
     later = utcnow() + RESEND_AFTER
-    assert retry_unsent(session, resources.settings, later) == 1
-    assert retry_unsent(session, resources.settings, later) == 0
+    assert retry_unsent(session, down, later) == 0, "still down: tried, and claimed again"
+    assert retry_unsent(session, resources.settings, later + timedelta(minutes=1)) == 0, (
+        "a retry that young may still be sending: another retry job leaves it"
+    )
+    assert retry_unsent(session, resources.settings, later + RESEND_AFTER) == 1
+    assert retry_unsent(session, resources.settings, later + 2 * RESEND_AFTER) == 0
     assert len(mail.messages) == 1
 
 
@@ -171,7 +175,7 @@ def test_a_notice_whose_worker_died_before_sending_is_sent_once_later(
         tenant_id=box.tenant_id, mailbox_id=box.id, kind=NotificationKind.AUTH_FAILED,
         incident_key=f"mailbox:{box.id}:after-run:0:auth:x", recipients=["anna@contoso.test"],
         subject="Sync of anna@contoso.test stopped: please re-activate", body="Re-activate.",
-        created_at=utcnow() - RESEND_AFTER,
+        attempted_at=utcnow() - RESEND_AFTER,
     )  # fmt: skip
     session.add(claimed)
     session.commit()

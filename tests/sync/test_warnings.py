@@ -17,7 +17,7 @@ from backend.jobs.maintenance import check_warnings
 from backend.jobs.runtime import use_app
 from backend.models import AuditEvent, Issue, Mailbox, SyncWarning, Tenant, User
 from backend.models.issue import Source
-from backend.models.mailbox import Provider
+from backend.models.mailbox import HealthStatus, Provider
 from backend.models.run import Trigger
 from backend.models.types import IssueCode, ItemType
 from backend.models.user import Role
@@ -315,3 +315,64 @@ def test_the_hourly_job_checks_every_tenant_and_mails_each_step_once(
     assert sorted(m.recipients for m in mail.messages) == [
         ("boss@fabrikam.test",), ("kim@contoso.test",),
     ]  # fmt: skip
+
+
+def test_a_new_end_is_warned_afresh(
+    session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
+) -> None:
+    now = utcnow()
+    tenant.config = tenant.config.model_copy(
+        update={"c4c_password_expires_on": (now + timedelta(days=2)).date()}
+    )
+    session.commit()
+    [warning] = warnings.check_tenant(session, resources.settings, tenant, now)
+    assert warning.step == 3 and len(mail.messages) == 1
+    tenant.config = tenant.config.model_copy(
+        update={"c4c_password_expires_on": (now + timedelta(days=10)).date()}
+    )
+    session.commit()
+    [moved] = warnings.check_tenant(session, resources.settings, tenant, now)
+    assert moved.id == warning.id and moved.step == 14, "the same warning, warned again"
+    assert len(mail.messages) == 2 and "(in 10 days)" in mail.messages[-1].subject
+
+
+def test_a_warning_with_nobody_to_tell_waits_for_someone(
+    session: Session, resources: Resources, mail: MailCatcher
+) -> None:
+    alone = factories.tenant(session, resources.cipher, slug="alone")
+    alone.config = alone.config.model_copy(
+        update={"c4c_password_expires_on": (utcnow() + timedelta(days=2)).date()}
+    )
+    session.commit()
+    [warning] = warnings.check_tenant(session, resources.settings, alone, utcnow())
+    assert warning.step is None and mail.messages == []
+    factories.mailbox(session, resources.cipher, alone, "key@alone.test", Role.KEY_USER)
+    session.commit()
+    warnings.check_tenant(session, resources.settings, alone, utcnow())
+    assert warning.step == 3 and [m.recipients for m in mail.messages] == [("key@alone.test",)]
+
+
+def test_failures_rising_of_a_mailbox_that_no_longer_runs_go_at_the_hourly_check(
+    session: Session, resources: Resources, tenant: Tenant, box: Mailbox
+) -> None:
+    for _ in range(3):
+        run(session, resources, box, mail_server_busy)
+    assert [w.kind for w in open_warnings(session, tenant)] == [WarningKind.FAILURES_RISING]
+    warnings.check_tenant(session, resources.settings, tenant, utcnow())
+    assert len(open_warnings(session, tenant)) == 1, "still running: kept"
+    box.paused_at = utcnow()
+    box.status = HealthStatus.PAUSED
+    session.commit()
+    warnings.check_tenant(session, resources.settings, tenant, utcnow())
+    assert open_warnings(session, tenant) == []
+
+
+def test_a_warning_opened_by_two_checks_at_once_is_one(
+    session: Session, resources: Resources, tenant: Tenant
+) -> None:
+    cause = warnings.Cause(WarningKind.C4C_PASSWORD_ENDS, None, "The password ends.",
+                           utcnow() + timedelta(days=2))  # fmt: skip
+    first = warnings._opened(session, tenant, cause, utcnow())
+    second = warnings._opened(session, tenant, cause, utcnow())
+    assert first.id == second.id and len(open_warnings(session, tenant)) == 1
+    assert len(audited(session, "warning.opened")) == 1

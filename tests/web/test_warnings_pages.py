@@ -56,7 +56,7 @@ def test_each_person_sees_the_warnings_that_are_theirs_to_act_on(
     for words in ("SAP integration user&#39;s password ends on", "Google access for the sync",
                   "Ben has 1 issue open for over a week"):  # fmt: skip
         assert words in admin
-    assert 'href="http://127.0.0.1:8000/admin/connections"' in admin
+    assert 'href="http://127.0.0.1:8000/admin/connections/"' in admin
 
     sign_in(app, client, session.get(User, anna.user_id))
     anna_home = client.get("/").get_data(as_text=True)

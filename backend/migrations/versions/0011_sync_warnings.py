@@ -1,6 +1,7 @@
 """sync_warning: warnings raised before a sync breaks (credentials ending, failures rising,
 issues piling up unseen); user_account.last_dashboard_at and weekly_digest; mailbox.access_ends_at;
-notification.html (the weekly digest is sent as HTML and text)
+notification.html (the weekly digest is sent as HTML and text) and attempted_at (a retry claims
+a notice before it sends it)
 
 Revision ID: 0011
 Revises: 0010
@@ -63,6 +64,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("notification") as batch_op:
         batch_op.add_column(sa.Column("html", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("attempted_at", WHEN, nullable=True))
     with op.batch_alter_table("mailbox") as batch_op:
         batch_op.add_column(sa.Column("access_ends_at", WHEN, nullable=True))
 
@@ -71,6 +73,7 @@ def downgrade() -> None:
     with op.batch_alter_table("mailbox") as batch_op:
         batch_op.drop_column("access_ends_at")
     with op.batch_alter_table("notification") as batch_op:
+        batch_op.drop_column("attempted_at")
         batch_op.drop_column("html")
     with op.batch_alter_table("user_account") as batch_op:
         batch_op.drop_column("weekly_digest")
