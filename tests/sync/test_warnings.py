@@ -58,6 +58,13 @@ def open_warnings(session: Session, tenant: Tenant) -> list[SyncWarning]:
     )
 
 
+def ends_in(session: Session, tenant: Tenant, days: float, what: str = "c4c_password") -> None:
+    """The tenant's SAP password (or ``microsoft_secret``) ends ``days`` from today."""
+    day = (utcnow() + timedelta(days=days)).date()
+    tenant.config = tenant.config.model_copy(update={f"{what}_expires_on": day})
+    session.commit()
+
+
 def audited(session: Session, action: str) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
@@ -199,15 +206,9 @@ def test_the_microsoft_secret_warns_the_key_users_and_a_far_end_does_not(
     session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
 ) -> None:
     now = utcnow()
-    tenant.config = tenant.config.model_copy(
-        update={"microsoft_secret_expires_on": (now + timedelta(days=40)).date()}
-    )
-    session.commit()
+    ends_in(session, tenant, 40, "microsoft_secret")
     assert warnings.check_tenant(session, resources.settings, tenant, now) == []
-    tenant.config = tenant.config.model_copy(
-        update={"microsoft_secret_expires_on": (now + timedelta(days=3)).date()}
-    )
-    session.commit()
+    ends_in(session, tenant, 3, "microsoft_secret")
     [warning] = warnings.check_tenant(session, resources.settings, tenant, now)
     assert warning.kind is WarningKind.MICROSOFT_SECRET_ENDS and warning.step == 3
     [message] = mail.messages
@@ -232,10 +233,7 @@ def test_a_check_that_does_not_mail_leaves_the_step_to_the_next_check(
     session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
 ) -> None:
     now = utcnow()
-    tenant.config = tenant.config.model_copy(
-        update={"c4c_password_expires_on": (now + timedelta(days=5)).date()}
-    )
-    session.commit()
+    ends_in(session, tenant, 5)
     [warning] = warnings.check_tenant(session, resources.settings, tenant, now, notify=False)
     assert warning.step is None and mail.messages == []
     warnings.check_tenant(session, resources.settings, tenant, now)
@@ -321,16 +319,10 @@ def test_a_new_end_is_warned_afresh(
     session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
 ) -> None:
     now = utcnow()
-    tenant.config = tenant.config.model_copy(
-        update={"c4c_password_expires_on": (now + timedelta(days=2)).date()}
-    )
-    session.commit()
+    ends_in(session, tenant, 2)
     [warning] = warnings.check_tenant(session, resources.settings, tenant, now)
     assert warning.step == 3 and len(mail.messages) == 1
-    tenant.config = tenant.config.model_copy(
-        update={"c4c_password_expires_on": (now + timedelta(days=10)).date()}
-    )
-    session.commit()
+    ends_in(session, tenant, 10)
     [moved] = warnings.check_tenant(session, resources.settings, tenant, now)
     assert moved.id == warning.id and moved.step == 14, "the same warning, warned again"
     assert len(mail.messages) == 2 and "(in 10 days)" in mail.messages[-1].subject
@@ -340,10 +332,7 @@ def test_a_warning_with_nobody_to_tell_waits_for_someone(
     session: Session, resources: Resources, mail: MailCatcher
 ) -> None:
     alone = factories.tenant(session, resources.cipher, slug="alone")
-    alone.config = alone.config.model_copy(
-        update={"c4c_password_expires_on": (utcnow() + timedelta(days=2)).date()}
-    )
-    session.commit()
+    ends_in(session, alone, 2)
     [warning] = warnings.check_tenant(session, resources.settings, alone, utcnow())
     assert warning.step is None and mail.messages == []
     factories.mailbox(session, resources.cipher, alone, "key@alone.test", Role.KEY_USER)
