@@ -22,6 +22,7 @@ class NotificationKind(StrEnum):
     FOLDER_CHANGED = "FOLDER_CHANGED"
     WARNING = "WARNING"
     WEEKLY_DIGEST = "WEEKLY_DIGEST"
+    MAILBOX_DISABLED = "MAILBOX_DISABLED"
 
 
 class Notification(Base):

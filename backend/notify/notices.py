@@ -48,6 +48,17 @@ def all_clear(mailbox: Mailbox) -> Notice:
     )
 
 
+def mailbox_disabled(mailbox: Mailbox, reason: str, admin: str) -> Notice:
+    return Notice(
+        f"The mail system disabled {mailbox.address}: its sync stopped",
+        f"The mail system no longer lets the sync into {mailbox.address} ({reason}). That "
+        "happens when someone leaves the company or their licence or mailbox is removed. "
+        "Nothing syncs for it meanwhile; nothing is lost.\n\n"
+        f"If they left, remove them in the Admin panel ({admin}). If the account is back, "
+        "choose Enable there and the sync resumes.\n",
+    )
+
+
 def provider_outage(tenant_name: str, failing_count: int, total: int) -> Notice:
     return Notice(
         f"{tenant_name}: sign-in failing for {failing_count} of {total} mailboxes",

@@ -137,6 +137,11 @@ def decide(end: RunEnd) -> list[Alert]:
         stamp = end.auth_failed_at.isoformat() if end.auth_failed_at else "now"
         key = f"{prefix}:auth:{stamp}"
         found.append(Alert(NotificationKind.AUTH_FAILED, key, Audience.EVERYONE))
+    if end.error_code is IssueCode.ACCOUNT_DISABLED and end.status is HealthStatus.DISABLED:
+        # The mail system stopped the account (someone left, a licence ended): the key users'
+        # to act on; the mailbox does not run again until one of them enables it.
+        key = f"{prefix}:disabled"
+        found.append(Alert(NotificationKind.MAILBOX_DISABLED, key, Audience.KEY_USERS))
     if end.failures == end.threshold:
         key = f"{prefix}:failing"
         found.append(Alert(NotificationKind.FAILURE_THRESHOLD, key, Audience.EVERYONE))
@@ -196,6 +201,9 @@ def after_run(
                 return notices.failing(mailbox, end.failures, reason, dashboard)
             case NotificationKind.REMINDER:
                 return notices.reminder(mailbox, end.failures, reason, dashboard)
+            case NotificationKind.MAILBOX_DISABLED:
+                admin = f"{settings.public_base_url}/admin/mailboxes/{mailbox.id}"
+                return notices.mailbox_disabled(mailbox, reason, admin)
         raise ValueError(f"no words for {kind}")
 
     sent = []
@@ -257,6 +265,7 @@ def _last_notified_at(session: Session, prefix: str) -> datetime | None:
                     NotificationKind.FAILURE_THRESHOLD,
                     NotificationKind.REMINDER,
                     NotificationKind.AUTH_FAILED,
+                    NotificationKind.MAILBOX_DISABLED,
                 ]
             ),
         )

@@ -248,6 +248,9 @@ def test_demo_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             "FAILED_AUTH",
             "DISABLED",
         ), "Paul's changed password and Dora's disabled account stop their mailboxes"
+        caught = requests.get("http://127.0.0.1:8126/", timeout=5).text
+        assert "Sync of paul.sales@contoso.test stopped: please re-activate" in caught
+        assert "The mail system disabled dora.sales@contoso.test: its sync stopped" in caught
         warned = _open_warnings(tmp_path / "instance" / "ssi-sync.db")
         assert warned == [("GOOGLE_CONSENT_ENDS", "gina.sales@contoso.test", 3)], (
             "Gina's time-limited Google consent, learned from Google's answer to the refresh"

@@ -33,3 +33,9 @@ def sap_unreachable(*_args: object) -> None:
     """SAP keeps answering 503: a temporary failure every mailbox of the company meets."""
     raise SyncError.of(IssueCode.TEMPORARY, "C4C answered 503 Service Unavailable",
                        http_status=503, source=Source.C4C)  # fmt: skip
+
+
+def account_disabled(*_args: object) -> None:
+    """The mail system disabled the mailbox's account."""
+    raise SyncError.of(IssueCode.ACCOUNT_DISABLED, "The user account has been disabled.",
+                       source=Source.EXCHANGE)  # fmt: skip

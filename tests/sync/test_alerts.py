@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.actions import mailbox as mailbox_actions
 from backend.extensions import Resources
-from backend.models import Mailbox, Notification, Tenant
+from backend.models import Mailbox, Notification, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.models.notification import NotificationKind
 from backend.models.run import RunOutcome, Trigger
@@ -22,7 +23,7 @@ from backend.sync.alerts import Audience, RunEnd, decide
 from backend.sync.runs import execute_run
 from emulators.smtp import MailCatcher
 from tests.support import factories
-from tests.support.run_bodies import fine, password_changed, unreachable
+from tests.support.run_bodies import account_disabled, fine, password_changed, unreachable
 
 
 @pytest.fixture
@@ -146,6 +147,21 @@ def test_most_mailboxes_failing_sign_in_is_an_outage_not_a_mass_disable(
     assert outage[0].recipients == ("kim@contoso.test",)
 
 
+def test_a_mailbox_the_mail_system_disabled_is_told_to_the_key_users_once(
+    session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    run(session, resources, box, account_disabled)
+    assert session.get(Mailbox, box.id).status is HealthStatus.DISABLED
+    [notice] = mail.messages
+    assert notice.recipients == ("kim@contoso.test",), "the key users', not the owner's"
+    assert notice.subject == "The mail system disabled anna@contoso.test: its sync stopped"
+    assert f"/admin/mailboxes/{box.id}" in notice.body and "Enable" in notice.body
+    mailbox_actions.enable(session, box, session.get(User, box.user_id))
+    session.commit()
+    run(session, resources, box, fine)
+    assert mail.messages[-1].subject == "Sync of anna@contoso.test works again"
+
+
 def test_a_mail_server_that_is_down_loses_no_notification(
     session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
 ) -> None:
@@ -216,6 +232,9 @@ K = NotificationKind
                              auth_failed_at=NOW),
          [(K.AUTH_FAILED, f"mailbox:7:after-run:41:auth:{NOW.isoformat()}")]),
         (dataclasses.replace(FAILED, error_code=IssueCode.AUTH), []),
+        (dataclasses.replace(FAILED, error_code=IssueCode.ACCOUNT_DISABLED,
+                             status=HealthStatus.DISABLED),
+         [(K.MAILBOX_DISABLED, "mailbox:7:after-run:41:disabled")]),
         (dataclasses.replace(FAILED, outage=(3, 4), error_code=IssueCode.AUTH,
                              status=HealthStatus.FAILED_AUTH, failures=10),
          [(K.PROVIDER_OUTAGE, "tenant:1:outage:2026-03-02T09"),
