@@ -106,7 +106,8 @@ class Digest:
     common: list[Kind]
     people: list[Person]
     warnings: list[tuple[str, str]] = field(default_factory=list)
-    """Each open warning: its title and what was seen."""
+    """Open warnings (the first ``sync_warnings.SHOWN``): title and what was seen."""
+    warnings_total: int = 0
 
     @property
     def period(self) -> str:
@@ -156,6 +157,7 @@ def weekly(session: Session, tenant: Tenant, end: datetime, base_url: str) -> Di
         warnings=[
             (view.title, view.detail) for view in _warning_words(session, tenant, end, base_url)
         ],
+        warnings_total=sync_warnings.count_open(session, tenant.id),
     )
 
 

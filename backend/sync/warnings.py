@@ -501,16 +501,34 @@ def open_for(session: Session, tenant_id: int, mailbox_id: int | None) -> list[S
     )
 
 
+SHOWN = 20
+"""Warnings a listing shows at most (a mail server in trouble for everyone opens one per
+mailbox); it says how many there are."""
+
+
+def count_open(session: Session, tenant_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count(SyncWarning.id)).where(
+                SyncWarning.tenant_id == tenant_id, SyncWarning.resolved_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
 def open_in_tenant(
-    session: Session, tenant_id: int, *, company_only: bool = False
+    session: Session, tenant_id: int, *, company_only: bool = False, limit: int | None = SHOWN
 ) -> list[SyncWarning]:
-    """Every open warning of the tenant (``company_only``: those about the whole company), for
-    its key users: company-wide first, soonest end first."""
+    """The tenant's open warnings (``company_only``: those about the whole company), for its
+    key users: company-wide first, soonest end first, at most ``limit``."""
     statement = select(SyncWarning).where(
         SyncWarning.tenant_id == tenant_id, SyncWarning.resolved_at.is_(None)
     )
     if company_only:
         statement = statement.where(SyncWarning.mailbox_id.is_(None))
+    if limit is not None:
+        statement = statement.limit(limit)
     return list(
         session.scalars(
             statement.order_by(

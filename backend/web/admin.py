@@ -94,6 +94,7 @@ def users() -> str | BaseResponse:
             resources().settings.public_base_url,
             admin=True,
         ),
+        warnings_total=sync_warnings.count_open(db_session(), current_user.tenant_id),
         rows=lines,
         filters=filters,
         problem=problem,

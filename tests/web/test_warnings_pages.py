@@ -9,11 +9,14 @@ from datetime import timedelta
 from backend.models import Issue, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import Provider
+from backend.models.run import Trigger
 from backend.models.types import IssueCode, ItemType
 from backend.models.user import Role
 from backend.storage.db import utcnow
-from backend.sync import warnings
+from backend.sync import digest, warnings
+from backend.sync.runs import execute_run
 from tests.support import factories
+from tests.support.run_bodies import mail_server_busy
 from tests.support.web import sign_in
 
 
@@ -94,3 +97,21 @@ def test_opening_the_dashboard_resolves_the_warning_that_nobody_looks(
     assert ben_user.last_dashboard_at is not None
     kinds = {w.kind for w in warnings.check_tenant(session, resources.settings, tenant, utcnow())}
     assert "ISSUES_UNSEEN" not in kinds and "C4C_PASSWORD_ENDS" in kinds
+
+
+def test_a_mail_server_in_trouble_for_everyone_lists_the_first_warnings_and_how_many(
+    app, client, session, resources, tenant, kim_box
+) -> None:
+    boxes = [factories.mailbox(session, resources.cipher, tenant, f"user{n:02d}@contoso.test")
+             for n in range(warnings.SHOWN + 5)]  # fmt: skip
+    session.commit()
+    for box in boxes:
+        for _ in range(3):
+            execute_run(session, box, mail_server_busy, trigger=Trigger.SCHEDULE,
+                        settings=resources.settings)  # fmt: skip
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Warnings before a sync breaks <span" in page and "(25)</span>" in page
+    assert page.count('class="warning"') == warnings.SHOWN
+    assert "The 20 that end soonest or concern the whole company, of 25." in page
+    found = digest.weekly(session, tenant, utcnow(), resources.settings.public_base_url)
+    assert (len(found.warnings), found.warnings_total) == (warnings.SHOWN, 25)
