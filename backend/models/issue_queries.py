@@ -186,20 +186,39 @@ def capped(counted: int) -> tuple[int, bool]:
     return min(counted, COUNT_CAP), counted > COUNT_CAP
 
 
-def position_after(
-    session: Session, raw: str, *, tenant_id: int, mailbox_id: int | None = None
-) -> Position:
-    """Where a page of a listing continues: after issue ``raw`` (its id, as a page link gives
-    it), which must be the tenant's (and the mailbox's, when given).
+PAGE_SIZE = 50
+"""Issues on a page of the Issues tab and the admin issue list."""
+
+
+def keyset_page(
+    session: Session,
+    statement: Select[Any],
+    raw_after: str | None,
+    *,
+    tenant_id: int,
+    mailbox_id: int | None = None,
+) -> tuple[list[Any], int | None]:
+    """A page of ``statement`` (ordered as :func:`issue_query` orders, selecting ``Issue``):
+    the rows after issue ``raw_after`` (its id, as a page link gives it; from the newest when
+    ``None``), one indexed query at any depth; and the id the next page continues after
+    (``None`` on the last page). The anchor must be the tenant's (and the mailbox's, when given).
 
     Raises:
-        ValueError: ``raw`` names no such issue.
+        ValueError: ``raw_after`` names no such issue (its message says so to the reader).
     """
-    issue_id = row_id(raw)
-    issue = session.get(Issue, issue_id) if issue_id is not None else None
-    if issue is None or issue.tenant_id != tenant_id or mailbox_id not in (None, issue.mailbox_id):
-        raise ValueError("no such page")
-    return Position(issue.last_seen_at, issue.id)
+    if raw_after is not None:
+        issue_id = row_id(raw_after)
+        anchor = session.get(Issue, issue_id) if issue_id is not None else None
+        if (
+            anchor is None
+            or anchor.tenant_id != tenant_id
+            or (mailbox_id not in (None, anchor.mailbox_id))
+        ):
+            raise ValueError("This page of issues does not exist; start from the newest.")
+        statement = after(statement, Position(anchor.last_seen_at, anchor.id))
+    found = session.execute(statement.limit(PAGE_SIZE + 1)).all()
+    rows = found[:PAGE_SIZE]
+    return rows, rows[-1].Issue.id if len(found) > PAGE_SIZE else None
 
 
 def after(statement: Select[Any], position: Position) -> Select[Any]:

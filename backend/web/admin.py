@@ -34,11 +34,10 @@ from backend.models import Issue, Mailbox, User
 from backend.models.audit import record_audit
 from backend.models.issue import Source
 from backend.models.issue_queries import (
-    after,
     capped,
     issue_count_query,
     issue_query,
-    position_after,
+    keyset_page,
     row_id,
 )
 from backend.models.mailbox import HealthStatus
@@ -161,22 +160,19 @@ def bulk() -> BaseResponse:
 @admin.get("/issues")
 @key_user_required
 def issues() -> str:
-    """The tenant's issues, newest first, a page at a time (a keyset: a page continues after
-    the last issue of the one before, one indexed query at any depth), with a capped count."""
+    """The tenant's issues, newest first, a page at a time (:func:`keyset_page`), with a
+    capped count."""
     filters, problem = admin_issues.read_filters(request.args)
     viewer = (current_user.tenant_id, current_user.id, True)
     session = db_session()
-    statement = issue_query(*viewer, filters)
     start = request.args.get("after")
-    if start is not None:
-        try:
-            anchor = position_after(session, start, tenant_id=current_user.tenant_id)
-        except ValueError:
-            abort(400, description="This page of issues does not exist; start from the newest.")
-        statement = after(statement, anchor)
+    try:
+        rows, next_after = keyset_page(
+            session, issue_query(*viewer, filters), start, tenant_id=current_user.tenant_id
+        )
+    except ValueError as error:
+        abort(400, description=str(error))
     total, more = capped(session.scalar(issue_count_query(*viewer, filters)) or 0)
-    found = session.execute(statement.limit(admin_issues.PAGE_SIZE + 1)).all()
-    rows = found[: admin_issues.PAGE_SIZE]
     hide_titles = my_tenant().config.hide_other_users_titles
     return render_template(
         "admin/issues.html",
@@ -184,7 +180,7 @@ def issues() -> str:
         total=total,
         capped=more,
         after_id=start,
-        older=rows[-1].Issue.id if len(found) > len(rows) else None,
+        older=next_after,
         filters=filters,
         filter_args=admin_issues.filter_args(filters),
         problem=problem,

@@ -20,7 +20,6 @@ from backend.models.issue_queries import IssueFilter
 from backend.storage.db import utcnow
 
 FILTER_NAMES = ("status", "type", "code", "user")
-PAGE_SIZE = 50
 
 
 def read_filters(args: Mapping[str, str]) -> tuple[IssueFilter, str | None]:

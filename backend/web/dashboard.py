@@ -12,7 +12,7 @@ from backend import presenters
 from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
-from backend.models.issue_queries import after, position_after
+from backend.models.issue_queries import keyset_page
 from backend.models.types import ItemType
 from backend.savedialog import can_fix
 from backend.storage.db import utcnow
@@ -24,8 +24,6 @@ from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_iss
 dashboard = Blueprint("dashboard", __name__)
 
 RUNS_SHOWN = 10
-ISSUES_PAGE = 50
-"""Open issues shown per page of the Issues tab."""
 LOOK_RECORDED_EVERY = timedelta(hours=1)
 
 
@@ -104,8 +102,7 @@ def home() -> str:
 @dashboard.get("/issues")
 @signed_in
 def issues() -> str:
-    """The user's open issues, newest first, ``ISSUES_PAGE`` to a page (a keyset: the next
-    page continues after the last issue shown, one indexed query whatever its depth), grouped
+    """The user's open issues, newest first, a page at a time (:func:`keyset_page`), grouped
     by item type with each type's count."""
     tenant, mailbox = my_tenant(), _mailbox_or_404()
     _looked()
@@ -116,17 +113,16 @@ def issues() -> str:
         .order_by(Issue.last_seen_at.desc(), Issue.id.desc())
     )
     older = request.args.get("older")
-    if older is not None:
-        try:
-            start = position_after(session, older, tenant_id=tenant.id, mailbox_id=mailbox.id)
-        except ValueError:
-            abort(400, description="This page of issues does not exist; start from the newest.")
-        statement = after(statement, start)
-    found = session.scalars(statement.limit(ISSUES_PAGE + 1)).all()
-    rows, more = found[:ISSUES_PAGE], len(found) > ISSUES_PAGE
+    try:
+        rows, next_after = keyset_page(
+            session, statement, older, tenant_id=tenant.id, mailbox_id=mailbox.id
+        )
+    except ValueError as error:
+        abort(400, description=str(error))
+    shown = [row.Issue for row in rows]
     counts = _open_counts(mailbox.id)
     groups: dict[ItemType | None, list[Issue]] = {}
-    for issue in rows:
+    for issue in shown:
         groups.setdefault(issue.item_type, []).append(issue)
     return render_template(
         "dashboard/issues.html",
@@ -134,7 +130,7 @@ def issues() -> str:
         mailbox=mailbox,
         groups=groups,
         counts=counts,
-        older=rows[-1].id if more else None,
+        older=next_after,
         paged=older is not None,
         labels=presenters.ITEM_TYPE_LABELS,
         total=sum(counts.values()),
@@ -146,9 +142,9 @@ def issues() -> str:
                 ),
                 presenters.help_mailto(issue, me(), resources().settings.support_email),
             )
-            for issue in rows
+            for issue in shown
         },
-        fixable={issue.id for issue in rows if can_fix(issue)},
+        fixable={issue.id for issue in shown if can_fix(issue)},
     )
 
 
