@@ -111,7 +111,7 @@ def end_of_day(day: date) -> datetime:
 def credential_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause]:
     """The company's and its mailboxes' credentials that end within the longest lead."""
     config = tenant.config
-    lead = timedelta(days=max(config.warn_days_before))
+    lead = _lead(tenant)
     found = []
     if config.c4c_password_expires_on is not None:
         ends = end_of_day(config.c4c_password_expires_on)
@@ -123,18 +123,25 @@ def credential_causes(session: Session, tenant: Tenant, now: datetime) -> list[C
         found.append(Cause(WarningKind.MICROSOFT_SECRET_ENDS, None,
                            "The Microsoft application secret ends.", ends))  # fmt: skip
     ending = session.execute(
-        select(Mailbox.id, Mailbox.access_ends_at, Mailbox.address).where(
+        select(Mailbox.id, Mailbox.address, Mailbox.access_ends_at).where(
             Mailbox.tenant_id == tenant.id,
             Mailbox.provider == Provider.GMAIL,
-            Mailbox.access_ends_at.is_not(None),
             Mailbox.access_ends_at <= now + lead,
-            Mailbox.status.not_in([HealthStatus.DISABLED]),
+            Mailbox.status != HealthStatus.DISABLED,
         )
     ).all()
-    for mailbox_id, ends, address in ending:
-        found.append(Cause(WarningKind.GOOGLE_CONSENT_ENDS, mailbox_id,
-                           f"The Google access of {address} ends.", ends))  # fmt: skip
+    found += [_consent_ends(*row) for row in ending]
     return [cause for cause in found if cause.ends_at and cause.ends_at <= now + lead]
+
+
+def _lead(tenant: Tenant) -> timedelta:
+    """How long before a credential ends its warning opens (the longest lead)."""
+    return timedelta(days=max(tenant.config.warn_days_before))
+
+
+def _consent_ends(mailbox_id: int, address: str, ends: datetime) -> Cause:
+    return Cause(WarningKind.GOOGLE_CONSENT_ENDS, mailbox_id,
+                 f"The Google access of {address} ends.", ends)  # fmt: skip
 
 
 def unseen_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause]:
@@ -164,9 +171,12 @@ def unseen_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause
     return found
 
 
-def trend_cause(session: Session, mailbox: Mailbox, tenant: Tenant, threshold: int) -> list[Cause]:
+def trend_cause(
+    session: Session, mailbox: Mailbox, tenant: Tenant, threshold: int, rising_open: bool
+) -> list[Cause]:
     """The mailbox's runs failing more often than the tenant's trend allows, before the
-    failure notice (``threshold`` failures in a row) has gone out."""
+    failure notice (``threshold`` failures in a row) has gone out (``rising_open``: the
+    mailbox's warning of it is open already)."""
     config = tenant.config
     outcomes = session.execute(
         select(Run.outcome, Run.error_code, Run.error_source)
@@ -182,14 +192,7 @@ def trend_cause(session: Session, mailbox: Mailbox, tenant: Tenant, threshold: i
         for outcome, code, source in outcomes
     ]
     failed = sum(failing)
-    open_already = session.scalar(
-        select(SyncWarning.id).where(
-            SyncWarning.mailbox_id == mailbox.id,
-            SyncWarning.kind == WarningKind.FAILURES_RISING,
-            SyncWarning.resolved_at.is_(None),
-        )
-    )
-    if open_already is not None:
+    if rising_open:
         # Back to normal only after as many good runs in a row as failures make a trend, so a
         # mailbox on the edge does not open and resolve a warning every other run.
         recent = failing[: config.trend_failures]
@@ -214,28 +217,24 @@ def reconcile(
     *,
     mailbox_id: int | None = None,
     notify: bool = True,
+    existing: list[SyncWarning] | None = None,
 ) -> list[SyncWarning]:
     """Leave open exactly the warnings of ``kinds`` that ``found`` holds (of one mailbox when
     ``mailbox_id`` is given, else of the whole tenant): open new ones, update the rest, resolve
     those whose cause went. Mails each warning when it reaches a new step unless ``notify`` is
-    false (a later check mails it). Commits.
+    false (a later check mails it). ``existing``: those open warnings, when the caller read
+    them already. Commits.
 
     Returns:
         The warnings open now among those looked at.
     """
-    kinds = list(kinds)
-    statement = select(SyncWarning).where(
-        SyncWarning.tenant_id == tenant.id,
-        SyncWarning.kind.in_(kinds),
-        SyncWarning.resolved_at.is_(None),
-    )
-    if mailbox_id is not None:
-        statement = statement.where(SyncWarning.mailbox_id == mailbox_id)
-    existing = {(w.scope, w.kind): w for w in session.scalars(statement)}
+    if existing is None:
+        existing = _open(session, tenant.id, kinds, mailbox_id)
+    opened = {(warning.scope, warning.kind): warning for warning in existing}
     wanted = {(cause.scope, cause.kind): cause for cause in found}
     leads = tenant.config.warn_days_before
     changed = False
-    for key, warning in existing.items():
+    for key, warning in opened.items():
         if key not in wanted:
             warning.resolved_at = now
             _audit(session, warning, "warning.resolved")
@@ -244,7 +243,7 @@ def reconcile(
         session.commit()
     kept = []
     for key, cause in wanted.items():
-        warning = existing.get(key) or _opened(session, tenant, cause, now)
+        warning = opened.get(key) or _opened(session, tenant, cause, now)
         if (warning.detail, _utc(warning.ends_at)) != (cause.detail, cause.ends_at):
             if _utc(warning.ends_at) != cause.ends_at:
                 warning.step = None  # a new end (a new consent, a date moved): warned afresh
@@ -255,6 +254,20 @@ def reconcile(
         for warning in kept:
             _notify(session, settings, tenant, warning, step_of(warning.ends_at, now, leads), now)
     return kept
+
+
+def _open(
+    session: Session, tenant_id: int, kinds: Iterable[WarningKind], mailbox_id: int | None
+) -> list[SyncWarning]:
+    """The tenant's open warnings of ``kinds`` (of one mailbox, when given)."""
+    statement = select(SyncWarning).where(
+        SyncWarning.tenant_id == tenant_id,
+        SyncWarning.kind.in_(list(kinds)),
+        SyncWarning.resolved_at.is_(None),
+    )
+    if mailbox_id is not None:
+        statement = statement.where(SyncWarning.mailbox_id == mailbox_id)
+    return list(session.scalars(statement))
 
 
 def _opened(session: Session, tenant: Tenant, cause: Cause, now: datetime) -> SyncWarning:
@@ -436,16 +449,18 @@ def after_run(session: Session, settings: Settings, mailbox: Mailbox, now: datet
     tenant = session.get(Tenant, mailbox.tenant_id)
     assert tenant is not None
     threshold = tenant.config.notify_failure_threshold or settings.notify_failure_threshold
-    found = trend_cause(session, mailbox, tenant, threshold)
     kinds = [WarningKind.FAILURES_RISING]
     if mailbox.provider is Provider.GMAIL:
         kinds.append(WarningKind.GOOGLE_CONSENT_ENDS)
-        found += [
-            cause
-            for cause in credential_causes(session, tenant, now)
-            if cause.mailbox_id == mailbox.id
-        ]
-    reconcile(session, settings, tenant, kinds, found, now, mailbox_id=mailbox.id)
+    existing = _open(session, tenant.id, kinds, mailbox.id)
+    rising = any(warning.kind is WarningKind.FAILURES_RISING for warning in existing)
+    found = trend_cause(session, mailbox, tenant, threshold, rising)
+    ends = mailbox.access_ends_at if mailbox.provider is Provider.GMAIL else None
+    disabled = mailbox.status is HealthStatus.DISABLED
+    if ends is not None and ends <= now + _lead(tenant) and not disabled:
+        found.append(_consent_ends(mailbox.id, mailbox.address, ends))
+    reconcile(session, settings, tenant, kinds, found, now, mailbox_id=mailbox.id,
+              existing=existing)  # fmt: skip
 
 
 def check_tenant(

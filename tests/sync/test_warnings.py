@@ -365,3 +365,21 @@ def test_a_warning_opened_by_two_checks_at_once_is_one(
     second = warnings._opened(session, tenant, cause, utcnow())
     assert first.id == second.id and len(open_warnings(session, tenant)) == 1
     assert len(audited(session, "warning.opened")) == 1
+
+
+def test_the_end_of_a_gmail_mailboxs_run_warns_of_its_consent_and_no_other(
+    session: Session, resources: Resources, tenant: Tenant, box: Mailbox, mail: MailCatcher
+) -> None:
+    ends = int((utcnow() + timedelta(days=2)).timestamp())
+    credentials = {"kind": "oauth", "provider": "google", "refresh_token": "r",
+                   "refresh_expires_at": ends}  # fmt: skip
+    gina = factories.mailbox(session, resources.cipher, tenant, "gina@contoso.test",
+                             credentials=credentials, provider=Provider.GMAIL)  # fmt: skip
+    ends_in(session, tenant, 2)
+    session.commit()
+    run(session, resources, box, fine)
+    assert open_warnings(session, tenant) == [], "Anna's run looks at Anna's mailbox only"
+    run(session, resources, gina, fine)
+    [warning] = open_warnings(session, tenant)
+    assert (warning.kind, warning.mailbox_id) == (WarningKind.GOOGLE_CONSENT_ENDS, gina.id)
+    assert [m.recipients for m in mail.messages] == [("gina@contoso.test", "kim@contoso.test")]
