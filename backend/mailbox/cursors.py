@@ -26,6 +26,13 @@ def unpack_cursor(cursor: str | None) -> dict[str, str] | None:
     return states
 
 
+def unpack_with(cursor: str | None, key: str) -> tuple[dict[str, str], str | None]:
+    """The entries of a packed cursor and its value under ``key``; a cursor from before the
+    product kept its folders in it is that value alone (a history id, a sync token, a time)."""
+    states = unpack_cursor(cursor) or {}
+    return states, states.get(key) if states else cursor
+
+
 FOLDER_ID, FOLDER_NAME = "folder-id:", "folder-name:"
 
 

@@ -26,7 +26,7 @@ from backend.mailbox.base import (
     UnsupportedOperation,
     follow_folder,
 )
-from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
+from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_with
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
 
@@ -76,8 +76,7 @@ class GmailMessages(ApiPart):
     # -- reading ------------------------------------------------------------------------------
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
-        kept = unpack_cursor(cursor) or {}
-        history = kept.get("history") if kept else cursor  # before labels were kept: the id
+        kept, history = unpack_with(cursor, "history")
         sap, change = follow_folder(
             SAP_LABEL, self._label_ids(), kept_folder(kept, SAP_LABEL),
             lambda: self._ensure_label(SAP_LABEL),

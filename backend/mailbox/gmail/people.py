@@ -22,7 +22,7 @@ from backend.mailbox.base import (
     UnsupportedOperation,
     follow_folder,
 )
-from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
+from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_with
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.part import ApiPart
@@ -71,8 +71,7 @@ class PeopleContacts(ApiPart):
     # -- reading ------------------------------------------------------------------------------
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
-        kept = unpack_cursor(cursor) or {}
-        token = kept.get("token") if kept else cursor  # before groups were kept: the token
+        kept, token = unpack_with(cursor, "token")
         group = self._kept_group(item_type, kept_folder(kept, item_type.value))
         if token and not self._put_back(item_type.value):
             try:

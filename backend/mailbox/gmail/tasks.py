@@ -18,7 +18,7 @@ from backend.mailbox.base import (
     TaskRecord,
     follow_folder,
 )
-from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
+from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_with
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
@@ -57,8 +57,7 @@ class TaskList(ApiPart):
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         """Tasks changed since the cursor: the newest ``updated`` seen and the ids updated at
         that very time, which ``updatedMin`` (inclusive) hands out again and are left out."""
-        kept = unpack_cursor(cursor) or {}
-        since = kept.get("since", "") if kept else cursor  # before lists were kept: the time
+        kept, since = unpack_with(cursor, "since")
         list_id = self._sap_tasks(kept_folder(kept, TASK_LIST))
         if self._put_back(TASK_LIST):
             since = None  # a list put back is a new, empty one: read it in full
