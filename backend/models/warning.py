@@ -55,6 +55,9 @@ class SyncWarning(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
     mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("mailbox.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(40))
+    """``mailbox_id`` spelled for the unique index of open warnings (``tenant`` or
+    ``mailbox:<id>``): a unique index treats NULLs as distinct, so the company's own warnings
+    would not be held to one each."""
     kind: Mapped[WarningKind] = mapped_column(Enum(WarningKind, native_enum=False, length=32))
     ends_at: Mapped[datetime | None]
     """When the credential ends (credential warnings)."""
@@ -64,7 +67,3 @@ class SyncWarning(Base):
     """The last step notified: days before the end for credentials, 0 for the others."""
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
