@@ -24,15 +24,6 @@ from backend.models.warning import WarningKind
 from backend.settings import Settings
 from backend.sync import warnings as sync_warnings
 
-ITEM_TYPE_LABELS = {
-    ItemType.CONTACT: "Contacts",
-    ItemType.ACCOUNT: "Accounts",
-    ItemType.TASK: "Tasks",
-    ItemType.EMAIL: "E-Mails",
-    ItemType.APPOINTMENT: "Appointments",
-}
-"""Labels in the order the Issues tab shows the groups."""
-
 C4C_THING_TYPES = {
     ItemType.CONTACT: ("COD_CONTACT_TT", "ContactID"),
     ItemType.ACCOUNT: ("COD_ACCOUNT_TT", "AccountID"),

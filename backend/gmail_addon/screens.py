@@ -31,7 +31,7 @@ from backend.gmail_addon.cards import (
 )
 from backend.models import Issue, Mailbox
 from backend.models.mailbox import HealthStatus
-from backend.models.types import ItemType
+from backend.models.types import ITEM_TYPE_LABELS, ItemType
 from backend.savedialog import FormField, RelatedCandidate, SaveForm
 from backend.savedialog.values import parse_date, parse_datetime
 
@@ -104,11 +104,7 @@ def home(
     issues (``total`` of them, the first ``issues`` shown)."""
     rows: list[Labelled | Buttons | Paragraph] = []
     for issue in issues:
-        kind = (
-            presenters.ITEM_TYPE_LABELS.get(issue.item_type, "Mailbox")
-            if issue.item_type
-            else "Mailbox"
-        )
+        kind = ITEM_TYPE_LABELS.get(issue.item_type, "Mailbox") if issue.item_type else "Mailbox"
         rows.append(Labelled(kind, _title(issue.title), escape(issue.action_title or "")))
         rows.append(Buttons((Button("Open", action_for("issue", issue=issue.id)),)))
     if not rows:

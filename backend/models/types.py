@@ -13,6 +13,16 @@ class ItemType(StrEnum):
     APPOINTMENT = "APPOINTMENT"
 
 
+ITEM_TYPE_LABELS = {
+    ItemType.CONTACT: "Contacts",
+    ItemType.ACCOUNT: "Accounts",
+    ItemType.TASK: "Tasks",
+    ItemType.EMAIL: "E-Mails",
+    ItemType.APPOINTMENT: "Appointments",
+}
+"""How pages and e-mails name each item type, in the order the Issues tab shows the groups."""
+
+
 class Direction(StrEnum):
     """Which way data flows: ``UP`` is mailbox to C4C, ``DOWN`` is C4C to mailbox."""
 

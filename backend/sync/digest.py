@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from backend.models import Issue, Mailbox, Notification, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.models.notification import NotificationKind
-from backend.models.types import IssueCode, ItemType
+from backend.models.types import ITEM_TYPE_LABELS, IssueCode, ItemType
 from backend.models.user import Role
 from backend.notify.deliver import deliver_once
 from backend.settings import Settings
@@ -37,14 +37,7 @@ from backend.sync import warnings as sync_warnings
 log = logging.getLogger(__name__)
 
 WEEK = timedelta(weeks=1)
-TYPE_LABELS = {
-    ItemType.CONTACT: "Contacts",
-    ItemType.ACCOUNT: "Accounts",
-    ItemType.TASK: "Tasks",
-    ItemType.EMAIL: "E-Mails",
-    ItemType.APPOINTMENT: "Appointments",
-    None: "Whole mailbox",
-}
+TYPE_LABELS = {**ITEM_TYPE_LABELS, None: "Whole mailbox"}
 HEALTH = {
     "in sync": (HealthStatus.ACTIVE,),
     "failing": (HealthStatus.FAILED_UNKNOWN,),

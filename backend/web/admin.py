@@ -41,8 +41,8 @@ from backend.models.issue_queries import (
     row_id,
 )
 from backend.models.mailbox import HealthStatus
-from backend.models.types import IssueCode
-from backend.presenters import ITEM_TYPE_LABELS, title_hidden
+from backend.models.types import ITEM_TYPE_LABELS, IssueCode
+from backend.presenters import title_hidden
 from backend.storage.db import utcnow
 from backend.sync import warnings as sync_warnings
 from backend.tenants import invitations

@@ -13,7 +13,7 @@ from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
 from backend.models.issue_queries import keyset_page
-from backend.models.types import ItemType
+from backend.models.types import ITEM_TYPE_LABELS, ItemType
 from backend.savedialog import can_fix
 from backend.storage.db import utcnow
 from backend.sync import services
@@ -90,7 +90,7 @@ def home() -> str:
         mailbox_pill=presenters.mailbox_pill(mailbox),
         c4c_pill=presenters.c4c_pill(health_of(session, tenant.id, services.C4C)),
         provider=presenters.provider_label(mailbox.provider),
-        types=[(t, label) for t, label in presenters.ITEM_TYPE_LABELS.items() if t in enabled],
+        types=[(t, label) for t, label in ITEM_TYPE_LABELS.items() if t in enabled],
         synced=synced,
         progress=presenters.import_progress(mailbox),
         open_counts=_open_counts(mailbox.id),
@@ -132,7 +132,7 @@ def issues() -> str:
         counts=counts,
         older=next_after,
         paged=older is not None,
-        labels=presenters.ITEM_TYPE_LABELS,
+        labels=ITEM_TYPE_LABELS,
         total=sum(counts.values()),
         links={
             issue.id: (
