@@ -65,6 +65,18 @@ def ends_in(session: Session, tenant: Tenant, days: float, what: str = "c4c_pass
     session.commit()
 
 
+def gina_whose_consent_ends(
+    session: Session, resources: Resources, tenant: Tenant, days: float
+) -> tuple[Mailbox, int]:
+    """Gina's Gmail mailbox, her Google consent ending in ``days`` (and when, in seconds)."""
+    ends = int((utcnow() + timedelta(days=days)).timestamp())
+    credentials = {"kind": "oauth", "provider": "google", "refresh_token": "r",
+                   "refresh_expires_at": ends}  # fmt: skip
+    gina = factories.mailbox(session, resources.cipher, tenant, "gina@contoso.test",
+                             credentials=credentials, provider=Provider.GMAIL)  # fmt: skip
+    return gina, ends
+
+
 def audited(session: Session, action: str) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
@@ -243,11 +255,7 @@ def test_a_check_that_does_not_mail_leaves_the_step_to_the_next_check(
 def test_a_google_consent_that_ends_soon_warns_its_user_and_the_key_users(
     session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
 ) -> None:
-    ends = int((utcnow() + timedelta(days=2)).timestamp())
-    credentials = {"kind": "oauth", "provider": "google", "refresh_token": "r",
-                   "refresh_expires_at": ends}  # fmt: skip
-    gina = factories.mailbox(session, resources.cipher, tenant, "gina@contoso.test",
-                             credentials=credentials, provider=Provider.GMAIL)  # fmt: skip
+    gina, ends = gina_whose_consent_ends(session, resources, tenant, days=2)
     session.commit()
     assert gina.access_ends_at is not None
     assert int(gina.access_ends_at.timestamp()) == ends
@@ -370,11 +378,7 @@ def test_a_warning_opened_by_two_checks_at_once_is_one(
 def test_the_end_of_a_gmail_mailboxs_run_warns_of_its_consent_and_no_other(
     session: Session, resources: Resources, tenant: Tenant, box: Mailbox, mail: MailCatcher
 ) -> None:
-    ends = int((utcnow() + timedelta(days=2)).timestamp())
-    credentials = {"kind": "oauth", "provider": "google", "refresh_token": "r",
-                   "refresh_expires_at": ends}  # fmt: skip
-    gina = factories.mailbox(session, resources.cipher, tenant, "gina@contoso.test",
-                             credentials=credentials, provider=Provider.GMAIL)  # fmt: skip
+    gina, _ends = gina_whose_consent_ends(session, resources, tenant, days=2)
     ends_in(session, tenant, 2)
     session.commit()
     run(session, resources, box, fine)
