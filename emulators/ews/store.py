@@ -222,7 +222,12 @@ class Mailbox:
         self._log(item.folder_id, item.id, DELETE)
 
     def move_item(self, item: Item, folder_id: str) -> None:
+        """Move ``item`` into another folder: as in Exchange, it gets a new id there, and its
+        old id is no longer found."""
         self._log(item.folder_id, item.id, DELETE)
+        del self.items[item.id]
+        item.id = new_id(b"ITM")
+        self.items[item.id] = item
         item.folder_id = folder_id
         item.touch(self.clock())
         self._log(folder_id, item.id, CREATE)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from exchangelib import CalendarItem, Contact, Message, Task
+from exchangelib.errors import ErrorItemNotFound
 from exchangelib.items import SEND_TO_NONE
 
 from backend.mailbox.base import (
@@ -177,8 +178,12 @@ def test_appointment_delete_never_sends_cancellations(
 def test_deleted_items_go_to_the_trash(provider: ExchangeProvider, account) -> None:
     ref = provider.create(ItemType.CONTACT, RECORDS[ItemType.CONTACT])
     provider.delete(ItemType.CONTACT, ref.id)
-    assert [c.id for c in account.trash.all()] == [ref.id]
-    assert isinstance(next(iter(account.trash.all())), Contact | Message)
+    [trashed] = account.trash.all()
+    assert isinstance(trashed, Contact | Message)
+    assert trashed.display_name == RECORDS[ItemType.CONTACT].title
+    assert trashed.id != ref.id, "a moved item gets a new id, as in Exchange"
+    with pytest.raises(ErrorItemNotFound):
+        provider.get(ItemType.CONTACT, ref.id)
 
 
 def test_each_provider_counts_its_own_requests_on_shared_sessions(make_provider, ews) -> None:
