@@ -100,6 +100,18 @@ def create_app(store: GoogleStore) -> Flask:
     app.register_blueprint(tasks.create_blueprint(lambda: store.tasks[g.caller]))
     app.register_blueprint(people.create_blueprint(lambda: store.people[g.caller]))
 
+    @app.post("/_emulator/gmail/<address>/forget-history")
+    def forget_history(address: str) -> tuple[str, int]:
+        """Gmail keeps a mailbox's history for about a week (less after a restore): from now
+        on a ``startHistoryId`` from before is answered 404, as Gmail answers one it no longer
+        has."""
+        mailbox = store.mailboxes.get(address.lower())
+        if mailbox is None:
+            raise GoogleError(404, "notFound", "Requested entity was not found.")
+        with mailbox.lock:
+            mailbox.forget_history()
+        return "", 204
+
     @app.errorhandler(GoogleError)
     def google_error(error: GoogleError) -> Response:
         return envelope(error)

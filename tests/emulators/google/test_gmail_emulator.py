@@ -130,10 +130,15 @@ def test_history_lists_changes_since_an_id_and_a_stale_id_is_404(google, gmail) 
     latest = changes["historyId"]
     assert "history" not in gmail.history().list(userId="me", startHistoryId=latest).execute()
 
-    google.store.mailboxes[ADDRESS].forget_history()
+    forgot = requests.post(f"{google.url}/_emulator/gmail/{ADDRESS}/forget-history", timeout=5)
+    assert forgot.status_code == 204
     with pytest.raises(HttpError) as raised:
         gmail.history().list(userId="me", startHistoryId=start).execute()
     assert reason(raised.value) == (404, "notFound")
+    since_now = gmail.getProfile(userId="me").execute()["historyId"]
+    assert "history" not in gmail.history().list(userId="me", startHistoryId=since_now).execute()
+    nobody = requests.post(f"{google.url}/_emulator/gmail/nobody@x.test/forget-history", timeout=5)
+    assert (nobody.status_code, nobody.json()["error"]["status"]) == (404, "NOT_FOUND")
 
 
 def test_a_bad_token_is_401_and_another_users_mailbox_is_403(google) -> None:
