@@ -16,10 +16,10 @@ from backend.mailbox.ews.provider import owa_url_of
 from backend.mailbox.gmail import provider as gmail
 from backend.mailbox.graph.provider import outlook_web_link
 from backend.mailbox.outlook import owa_link
-from backend.models import Issue, Mailbox, ServiceHealth, SyncWarning, Tenant, User
+from backend.models import Issue, Mailbox, Run, ServiceHealth, SyncWarning, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
-from backend.models.types import ItemType
+from backend.models.types import ITEM_TYPE_LABELS, ItemType
 from backend.models.warning import WarningKind
 from backend.settings import Settings
 from backend.sync import warnings as sync_warnings
@@ -194,6 +194,11 @@ def c4c_deep_link(tenant: Tenant, item_type: ItemType, internal_id: str) -> str:
 def source_label(source: Source | str) -> str:
     """``C4C`` → "SAP Cloud for Customer", and so on."""
     return SOURCE_LABELS.get(Source(source), str(source))
+
+
+def types_read_in_full(run: Run) -> str:
+    """ "E-Mails, Contacts": the types ``run`` read in full (empty when none)."""
+    return ", ".join(ITEM_TYPE_LABELS.get(ItemType(t), t) for t in run.types_read_in_full)
 
 
 def mailbox_item_link(

@@ -53,6 +53,9 @@ def run_now(address: str) -> None:
         f"failed {run.failed}; issues opened {run.issues_opened}, resolved "
         f"{run.issues_resolved}; {run.requests} requests"
     )
+    if run.read_in_full:
+        click.echo(f"read in full (the mail system no longer knew the last run's place): "
+                   f"{run.read_in_full}")  # fmt: skip
     if run.error_message:
         click.echo(f"error: {run.error_code}: {run.error_message}")
     if run.error_detail:

@@ -60,6 +60,13 @@ class Run(Base):
     issues_opened: Mapped[int] = mapped_column(default=0)
     issues_resolved: Mapped[int] = mapped_column(default=0)
     requests: Mapped[int] = mapped_column(default=0)
+    read_in_full: Mapped[str | None] = mapped_column(String(100))
+    """The item types (comma-separated) read in full because the mail system no longer knew
+    where the last run had stopped (``CURSOR_INVALID``): not an issue, nothing is lost."""
+
+    @property
+    def types_read_in_full(self) -> list[str]:
+        return self.read_in_full.split(",") if self.read_in_full else []
 
     @property
     def seconds(self) -> float | None:

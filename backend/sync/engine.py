@@ -220,14 +220,23 @@ class Engine:
     def _mailbox_changes(
         self, ctx: RunContext, mapping: TypeMapping, cursor: str | None
     ) -> Changes:
+        """The mailbox's changes since ``cursor``: everything there is when the mail system no
+        longer knows where the cursor stood (each provider reads in full then, and so does this
+        method when a provider lets ``CURSOR_INVALID`` out). That is no issue, nothing is lost;
+        the run notes the type in ``read_in_full``."""
         try:
-            return ctx.provider.changes(mapping.item_type, cursor)
+            changes = ctx.provider.changes(mapping.item_type, cursor)
         except Exception as error:
             found = ctx.classify_mailbox(error)
             if found.code is not IssueCode.CURSOR_INVALID or cursor is None:
                 raise SyncError(found) from error
-            log.info("cursor of %s no longer valid: reading it in full", mapping.item_type)
-        return _guarded(ctx.classify_mailbox, lambda: ctx.provider.changes(mapping.item_type, None))
+            changes = _guarded(
+                ctx.classify_mailbox, lambda: ctx.provider.changes(mapping.item_type, None)
+            )
+        if cursor is not None and changes.full:
+            log.info("%s read in full: the cursor was no longer valid", mapping.item_type)
+            ctx.run.read_in_full = ",".join([*ctx.run.types_read_in_full, mapping.item_type])
+        return changes
 
     def _held(self, ctx: RunContext, work: list[TypeWork]) -> bool:
         """Whether the mass-change guard stops this run (and, if so, ask a key user)."""

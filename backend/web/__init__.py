@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.add_template_filter(presenters.utc_iso, "utc_iso")
     app.add_template_filter(presenters.source_label, "source_label")
+    app.add_template_filter(presenters.types_read_in_full, "types_read_in_full")
     app.add_template_global(presenters.awaits_connection, "awaits_connection")
 
     @login_manager.unauthorized_handler

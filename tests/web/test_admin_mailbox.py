@@ -79,3 +79,21 @@ def test_the_detail_view_is_for_key_users_of_the_mailboxs_tenant_only(
     assert client.get(f"/admin/mailboxes/{anna.id}").status_code == 200
     sign_in(app, client, session.get(User, anna.user_id))
     assert client.get(f"/admin/mailboxes/{anna.id}").status_code == 403
+
+
+def test_a_run_that_read_types_in_full_says_so_to_the_key_user_and_the_user(
+    app, client, session, resources, tenant, kim
+) -> None:
+    anna = factories.mailbox(session, resources.cipher, tenant, "anna@contoso.test")
+    now = utcnow()
+    run = Run(mailbox_id=anna.id, trigger=Trigger.SCHEDULE, started_at=now, finished_at=now,
+              outcome=RunOutcome.SUCCEEDED, read_in_full="EMAIL,CONTACT")  # fmt: skip
+    session.add(run)
+    session.commit()
+
+    admin = client.get(f"/admin/mailboxes/{anna.id}").get_data(as_text=True)
+    row = admin[admin.index(f'id="run-{run.id}"') :]
+    assert "Read in full: E-Mails, Contacts. The mail system no longer knew where" in row
+    sign_in(app, client, session.get(User, anna.user_id))
+    status = client.get("/").get_data(as_text=True)
+    assert "Read in full: E-Mails, Contacts." in status
