@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from backend import presenters
 from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
+from backend.models.issue import Resolution
 from backend.models.issue_queries import keyset_page
 from backend.models.types import ITEM_TYPE_LABELS, ItemType
 from backend.savedialog import can_fix
@@ -121,6 +123,7 @@ def issues() -> str:
         abort(400, description=str(error))
     shown = [row.Issue for row in rows]
     counts = _open_counts(mailbox.id)
+    recent = [] if older is not None else _recently_resolved(session, mailbox.id)
     groups: dict[ItemType | None, list[Issue]] = {}
     for issue in shown:
         groups.setdefault(issue.item_type, []).append(issue)
@@ -145,6 +148,32 @@ def issues() -> str:
             for issue in shown
         },
         fixable={issue.id for issue in shown if can_fix(issue)},
+        recent=recent,
+        resolutions=RESOLUTION_WORDS,
+    )
+
+
+RECENT_DAYS = 7
+RECENT_SHOWN = 10
+RESOLUTION_WORDS = {
+    Resolution.AUTO: "resolved by the sync",
+    Resolution.USER_FIX: "fixed by you",
+    Resolution.KEY_USER: "resolved by a key user",
+    Resolution.IGNORED: "ignored",
+}
+
+
+def _recently_resolved(session: Session, mailbox_id: int) -> list[Issue]:
+    """The mailbox's issues resolved in the last week, newest first: what the sync decided on
+    its own (a conflict, an item deleted on one side) is shown nowhere else to the user."""
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    return list(
+        session.scalars(
+            select(Issue)
+            .where(Issue.mailbox_id == mailbox_id, Issue.resolved_at > since)
+            .order_by(Issue.resolved_at.desc(), Issue.id.desc())
+            .limit(RECENT_SHOWN)
+        )
     )
 
 

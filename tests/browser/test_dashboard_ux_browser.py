@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend.models import Issue, Mailbox
+from backend.models import Issue, Mailbox, SyncItem
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import HealthStatus
 from backend.models.types import IssueCode, ItemType
@@ -16,7 +16,8 @@ from backend.storage.db import utcnow
 from emulators.ews.seed import add_contact
 from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import screenshot, sign_in, unknown_sender_issue
-from tests.support.world import ADDRESS
+from tests.support.outlook import bare_account
+from tests.support.world import ADDRESS, PASSWORD
 
 
 def signed_in_with_an_issue(live, new_page, identity_service, ews, crm, sync_now, session):
@@ -251,3 +252,35 @@ def _press(page, button: str, *, then: str) -> None:
     page.focus(button)
     page.keyboard.press("Enter")
     page.wait_for_selector(then)
+
+
+def test_what_the_sync_decided_on_its_own_is_under_resolved_and_passes_axe(
+    live, new_page, identity_service, ews, crm, sync_now, session
+) -> None:
+    """A contact changed in Outlook and in SAP: the newer change wins, and the informational
+    issue, resolved at once, is where Anna looks (the Issues tab), not only in the admin list."""
+    add_contact(ews.store.mailbox(ADDRESS), "Jane", "Doe", "jane@fabrikam.test")
+    sync_now()
+    [linked] = session.scalars(select(SyncItem.c4c_object_id).where(SyncItem.title == "Jane Doe"))
+    [jane] = (bare_account(ews.endpoint, ADDRESS, PASSWORD).contacts / "SAP Contacts").all()
+    jane.job_title = "Buyer"
+    jane.save(update_fields=["job_title"])
+    crm.update("ContactCollection", linked, {"JobTitle": "Head of Purchasing"}, None)
+    sync_now()
+    [decided] = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT))
+    assert decided.resolution is Resolution.AUTO
+
+    identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
+    page = new_page()
+    sign_in(page, live, ADDRESS, "anna-pw")
+    page.click("text=Issues")
+    assert page.locator("#no-issues").is_visible(), "nothing is open"
+    shown = page.inner_text(f"#resolved-{decided.id}")
+    assert "Contacts: Jane Doe" in shown and "CONFLICT" in shown
+    assert "kept the SAP version" in shown and "Resolved by the sync" in shown
+    check_accessibility(page, "issues with resolved ones")
+    screenshot(page, "ux-07-issues-resolved")
+    answer = page.goto(f"{live.url}/issues?older={decided.id}")
+    assert answer is not None and answer.status == 200
+    assert page.locator("#no-older").is_visible()
+    assert not page.locator("#recently-resolved").count(), "only on the first page"

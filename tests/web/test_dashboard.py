@@ -95,7 +95,9 @@ def test_issues_are_grouped_by_type_with_counts_and_titles_as_text(
     assert groups == [("contact", "Contacts", "2"), ("task", "Tasks", "1")]
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "Old" not in page
+    open_part, _, resolved_part = page.partition('id="recently-resolved"')
+    assert "Old" not in open_part, "a resolved issue is not among the open ones"
+    assert "Contacts: Old" in resolved_part, "but among those resolved this week"
     assert "Help me resolve" in page and "mailto:support@ssi-sync.local?" in page
 
 
