@@ -32,6 +32,7 @@ pytest_plugins = (
     "tests.fixtures.c4c",
     "tests.fixtures.ews",
     "tests.fixtures.google",
+    "tests.fixtures.demo",
 )
 """Fixtures shared across test packages (a package's own conftest overrides them)."""
 

@@ -12,12 +12,16 @@ import os
 import shlex
 import socket
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from backend.demo import story
 from backend.demo.data import (
     C4C_USER,
     CONTOSO_ENTRA_TENANT_ID,
@@ -33,8 +37,10 @@ from backend.demo.data import (
     seed_demo,
 )
 from backend.demo.supervisor import Child, Supervisor, run_until_stopped
-from backend.extensions import resources
+from backend.extensions import Resources, resources
+from backend.models import Mailbox, Run, User
 from backend.models.mailbox import Provider
+from backend.models.run import RunOutcome
 from backend.presenters import provider_label
 from backend.settings import DEMO_ADDON, DEMO_CLIENT, default_database_url
 from backend.storage import schema
@@ -50,6 +56,11 @@ OUTLOOK = "http://127.0.0.1:8102"
 """The Exchange emulator, which also serves the mail client preview (``/owa/``)."""
 IDENTITY = "http://127.0.0.1:8104"
 C4C_URL = "http://127.0.0.1:8101"
+SYNC_INTERVAL_SECONDS = "60"
+"""The demo syncs every minute (production: every five), so its story unfolds in minutes."""
+STAGE = story.Stage(
+    C4C_URL + "/sap/c4c/odata/v1/c4codataapi/", C4C_USER, OUTLOOK + "/EWS/Exchange.asmx", GOOGLE_URL
+)
 
 
 def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
@@ -154,6 +165,7 @@ def demo(port: int) -> None:
         # The emulated Gmail signs the add-on's ID tokens with the Google emulator's keys.
         "GOOGLE_CERTS_URL": f"{GOOGLE_URL}/oauth2/v1/certs",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SYNC_INTERVAL_SECONDS": SYNC_INTERVAL_SECONDS,
     }
     env = {**addresses, **os.environ, "REDIS_URL": found.redis_url, "FLASK_RUN_FROM_CLI": "true"}
     shell = _write_shell_env(
@@ -169,11 +181,33 @@ def demo(port: int) -> None:
         session.close()
     children.start(services(port))
     _print_welcome(port, found.settings.database_url, found.redis_url, shell)
+    stopping = threading.Event()
+    threading.Thread(
+        target=story.play, args=(STAGE, _synced(found), stopping, _say), daemon=True
+    ).start()
     try:
         run_until_stopped(children)
     finally:
+        stopping.set()
         stop_embedded_redis()
     click.echo("demo: stopped")
+
+
+def _synced(found: Resources) -> Callable[[str], bool]:
+    """Whether a person's mailbox has had a successful run (the story's scenes wait for it)."""
+
+    def synced(email: str) -> bool:
+        with found.session_factory() as session:
+            return session.scalar(
+                select(Run.id).join(Mailbox, Mailbox.id == Run.mailbox_id).join(User)
+                .where(User.email == email, Run.outcome == RunOutcome.SUCCEEDED).limit(1)
+            ) is not None  # fmt: skip
+
+    return synced
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _wait_for_ports(ports: tuple[int, ...], children: Supervisor) -> None:

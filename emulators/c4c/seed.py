@@ -71,6 +71,12 @@ CONTOSO_CONTACTS = (
     ("Jane", "Doe", "Fabrikam", "jane@fabrikam.test"),
     ("Dan", "Porter", "Northwind Traders", "dan@northwind.test"),
 )
+LITWARE = "Litware"
+LITWARE_OWNER = "anna.sales@contoso.test"
+LITWARE_FIRST_NAMES = ("Aaron", "Beate", "Carl", "Dana", "Emil", "Frida")
+LITWARE_LAST_NAMES = ("Berger", "Claes", "Dunn", "Ebert", "Fuchs")
+"""Anna's customer Litware has thirty contacts, one of each of these first and last names (the
+demo's story gives Litware to Ben, and all thirty leave Anna's mailbox at once)."""
 
 
 CONTOSO_TASKS = (
@@ -93,7 +99,7 @@ def seed_contoso(store: Store) -> None:
     It matches the mailboxes ``emulators.ews.seed.seed_contoso`` fills, so that the first sync
     pairs what both sides know and meets an issue of each kind a first sync can meet; the tasks
     and the appointment made in SAP reach their owners' mailboxes (Ben's Exchange, Olivia's
-    Exchange Online, Gina's Gmail).
+    Exchange Online, Gina's Gmail), and Anna's customer Litware with its contacts hers.
     """
     seed_employees(store, CONTOSO_EMPLOYEES)
     ids = {}
@@ -108,6 +114,15 @@ def seed_contoso(store: Store) -> None:
             {"FirstName": first, "LastName": last, "AccountID": ids[account], "Email": email},
         )
     employee = {row["Email"]: row["EmployeeID"] for row in store.all("EmployeeCollection")}
+    litware = store.create(
+        "CorporateAccountCollection", {"Name": LITWARE, "OwnerID": employee[LITWARE_OWNER]}
+    )
+    for first in LITWARE_FIRST_NAMES:
+        for last in LITWARE_LAST_NAMES:
+            store.create("ContactCollection", {
+                "FirstName": first, "LastName": last, "AccountID": litware["AccountID"],
+                "Email": f"{first}.{last}@litware.test".lower(),
+            })  # fmt: skip
     for subject, processor in CONTOSO_TASKS:
         store.create("TasksCollection", {"Subject": subject, "PriorityCode": "2",
                                          "ProcessorPartyID": employee[processor]})  # fmt: skip

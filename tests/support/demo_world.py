@@ -3,12 +3,12 @@ seeded as ``flask demo`` seeds them, and the tenant made by the demo's own seed.
 
 Tests that must see what a visitor of the demo sees (the first sync's issues, quiet runs after
 it) start this instead of building a tenant of their own, so they cannot pass where the demo
-fails.
+fails (the fixtures ``contoso`` and ``contoso_sync`` of ``tests.fixtures.demo``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -17,9 +17,14 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.demo.data import C4C_USER, DEMO_USERS, meet_sap, seed_demo
-from backend.models import Mailbox, Tenant, User
+from backend.demo.story import Stage
+from backend.extensions import Resources
+from backend.models import Mailbox, Run, Tenant, User
 from backend.models.mailbox import Provider
+from backend.models.run import Trigger
 from backend.settings import Settings
+from backend.sync.engine import Engine
+from backend.sync.runs import execute_run
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.c4c.seed import seed_contoso as seed_c4c
 from emulators.ews import EwsEmulator
@@ -52,6 +57,23 @@ class DemoWorld:
 
     def emulators(self) -> dict[str, object]:
         return {"c4c": self.c4c, "exchange": self.ews, "gmail": self.google, "graph": self.graph}
+
+    def stage(self) -> Stage:
+        """Where the demo's story plays, in this world."""
+        return Stage(self.c4c.base_url, C4C_USER, self.ews.endpoint, self.google.url)
+
+    def syncer(self, session: Session, resources: Resources) -> Callable[[str], Run]:
+        """Seed Contoso (:meth:`seed_tenant`); returns what runs one sync of a person's
+        mailbox, as a scheduled run of a worker does."""
+        self.seed_tenant(session, resources.cipher, resources.settings)
+
+        def run(email: str) -> Run:
+            return execute_run(
+                session, mailbox_of(session, email), Engine(resources.cipher, resources.settings),
+                trigger=Trigger.SCHEDULE, settings=resources.settings,
+            )  # fmt: skip
+
+        return run
 
 
 def mailbox_of(session: Session, email: str) -> Mailbox:

@@ -8,7 +8,7 @@ mailboxes run in, because C4C sends its newest rows again on every delta read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from exchangelib import Contact
@@ -21,11 +21,9 @@ from backend.demo.data import DEMO_USERS
 from backend.extensions import Resources
 from backend.models import Issue, Mailbox, Run, User
 from backend.models.mailbox import HealthStatus
-from backend.models.run import RunOutcome, Trigger
+from backend.models.run import RunOutcome
 from backend.models.types import IssueCode, ItemType
-from backend.sync.engine import Engine
-from backend.sync.runs import execute_run
-from tests.support.demo_world import DemoWorld, demo_world, mailbox_of
+from tests.support.demo_world import DemoWorld, mailbox_of
 from tests.support.outlook import bare_account
 from tests.support.owners import GmailOwner, GraphOwner, OutlookOwner
 from tests.support.writes import writes
@@ -36,28 +34,18 @@ COUNTERS = ("created", "updated", "deleted", "failed", "issues_opened", "issues_
 
 
 @pytest.fixture
-def world() -> Iterator[DemoWorld]:
-    with demo_world() as running:
-        yield running
+def world(contoso: DemoWorld) -> DemoWorld:
+    return contoso
 
 
 @pytest.fixture
-def app_config(world: DemoWorld) -> dict[str, object]:
-    return world.app_config()
+def app_config(contoso: DemoWorld) -> dict[str, object]:
+    return contoso.app_config()
 
 
 @pytest.fixture
-def sync(session: Session, resources: Resources, world: DemoWorld) -> Callable[[str], Run]:
-    world.seed_tenant(session, resources.cipher, resources.settings)
-
-    def run(email: str) -> Run:
-        mailbox = mailbox_of(session, email)
-        return execute_run(
-            session, mailbox, Engine(resources.cipher, resources.settings),
-            trigger=Trigger.SCHEDULE, settings=resources.settings,
-        )  # fmt: skip
-
-    return run
+def sync(contoso_sync: Callable[[str], Run]) -> Callable[[str], Run]:
+    return contoso_sync
 
 
 def _issues(session: Session) -> set[tuple]:
@@ -101,6 +89,7 @@ def test_quiet_runs_after_the_first_sync_write_nothing_and_change_no_issue(
             assert run.outcome is RunOutcome.SUCCEEDED, (email, run.error_message)
             figures = {name: getattr(run, name) for name in COUNTERS}
             assert figures == dict.fromkeys(COUNTERS, 0), (round_number, email, figures)
+            assert run.read_in_full is None, "every cursor was still valid"
         written = {name: writes(emulator) for name, emulator in world.emulators().items()}
         assert written == {name: [] for name in written}, f"round {round_number} wrote"
         assert _issues(session) == opened, f"round {round_number} changed an issue"
