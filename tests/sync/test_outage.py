@@ -42,12 +42,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def limits(resources: Resources) -> Settings:
-    """Half a second to connect and to answer; a run gives up after a second lost waiting."""
+    """A second to connect and to answer (short, yet long enough for an emulator on a busy
+    machine); a run gives up after two seconds lost waiting."""
     return dataclasses.replace(
         resources.settings,
-        connect_timeout_seconds=0.5,
-        read_timeout_seconds=0.5,
-        service_give_up_seconds=1.0,
+        connect_timeout_seconds=1.0,
+        read_timeout_seconds=1.0,
+        service_give_up_seconds=2.0,
         circuit_open_seconds=BACK_OFF,
     )
 
@@ -137,16 +138,16 @@ def test_a_tenant_against_a_c4c_that_never_answers_costs_one_give_up_not_every_t
 
     seconds, runs = cycle(team)
 
-    # Without the circuit each run waited 4 tries of 0.5 s plus back-offs (about 7 s each).
+    # Without the circuit each run waited 4 tries of 1 s plus back-offs (about 9 s each).
     assert seconds < 5, f"the cycle of {len(team)} mailboxes took {seconds:.1f} s"
     assert c4c.log.count() == 2, "only the first run talked to C4C, twice, then gave up"
     assert [(r.outcome, r.error_code, r.error_source) for r in runs] == [
         (RunOutcome.FAILED, IssueCode.TEMPORARY, Source.C4C)
     ] * len(team)
-    assert runs[0].error_message == "SAP Cloud for Customer did not answer within 0.5 s"
+    assert runs[0].error_message == "SAP Cloud for Customer did not answer within 1 s"
     for later in runs[1:]:
         assert later.error_message.startswith(
-            "SAP Cloud for Customer did not answer within 0.5 s (not answering since "
+            "SAP Cloud for Customer did not answer within 1 s (not answering since "
         )
         assert "circuit open" in (later.error_detail or "")
     assert "Read timed out" in (runs[0].error_detail or ""), "the detail keeps the technical text"
@@ -156,7 +157,7 @@ def test_a_tenant_against_a_c4c_that_never_answers_costs_one_give_up_not_every_t
 
     page = sign_in(app, client, session.get(User, team[0].user_id)).get("/").get_data(as_text=True)
     assert 'id="c4c-pill">Not reachable<' in page
-    assert "SAP Cloud for Customer did not answer within 0.5 s. Since " in page
+    assert "SAP Cloud for Customer did not answer within 1 s. Since " in page
     assert 'id="mailbox-pill">Waiting for SAP<' in page
     assert "Read timed out" not in page and "HTTPConnectionPool" not in page
 
@@ -219,14 +220,14 @@ def test_a_shared_exchange_server_that_never_answers_is_given_up_once_for_the_te
     assert {(r.error_code, r.error_source) for r in runs} == {
         (IssueCode.TEMPORARY, Source.EXCHANGE)
     }
-    assert runs[0].error_message == "The Exchange server did not answer within 0.5 s"
+    assert runs[0].error_message == "The Exchange server did not answer within 1 s"
     assert all("not answering since" in run.error_message for run in runs[1:])
     assert ews.log.count(path="/EWS/") == 2, "the other mailboxes did not wait for it"
     assert c4c.log.count() == 0
     assert HealthStatus.FAILED_AUTH not in _statuses(session, team)
     page = sign_in(app, client, session.get(User, team[1].user_id)).get("/").get_data(as_text=True)
     assert 'id="mailbox-pill">Sync failed<' in page
-    assert "The Exchange server did not answer within 0.5 s" in page
+    assert "The Exchange server did not answer within 1 s" in page
     assert 'id="c4c-pill">Connected<' in page
 
     ews.faults.clear()
@@ -253,9 +254,9 @@ def test_a_c4c_that_hangs_on_writes_is_given_up_and_the_writes_wait_for_the_next
     assert (run.outcome, run.error_code, run.error_source) == (
         RunOutcome.FAILED, IssueCode.TEMPORARY, Source.C4C,
     )  # fmt: skip
-    assert run.error_message == "SAP Cloud for Customer did not answer within 0.5 s"
+    assert run.error_message == "SAP Cloud for Customer did not answer within 1 s"
     assert c4c.log.count(method="PATCH") == 2, "given up after two writes, not four"
-    assert seconds < 3
+    assert seconds < 4
     assert not any(c.get("JobTitle") for c in c4c.service.store.all("ContactCollection"))
 
     c4c.faults.clear()
@@ -282,6 +283,6 @@ def test_the_failure_mail_of_an_outage_says_it_in_plain_words(
     cycle(team[:1])
 
     [sent] = [m for m in mail.messages if "failed 2 times" in m.subject]
-    assert "Last error: SAP Cloud for Customer did not answer within 0.5 s" in sent.body
+    assert "Last error: SAP Cloud for Customer did not answer within 1 s" in sent.body
     for raw in ("HTTPConnectionPool", "Read timed out", "Traceback", "Error:"):
         assert raw not in sent.body
