@@ -20,7 +20,8 @@ COPY static ./static
 COPY addin/manifest.xml ./addin/manifest.xml
 COPY gmail_addon ./gmail_addon
 RUN python -m pip install --quiet --upgrade pip setuptools \
-    && python -m pip install --quiet -e .
+    && python -m pip install --quiet -e . \
+    && pybabel compile -d backend/translations
 
 USER ssi
 EXPOSE 8000

@@ -11,9 +11,23 @@ NPM_STAMP := addin/node_modules/.installed
 # Redis), a test file's tests on one worker. TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
 
-.PHONY: demo serve test lint bench audit venv clean
+.PHONY: demo serve test lint bench audit venv clean catalogues
 
-venv: $(STAMP) $(NPM_STAMP)
+# The compiled message catalogues (not committed): built from the .po files kept in the repo.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard backend/translations/*/LC_MESSAGES/messages.po))
+
+venv: $(STAMP) $(NPM_STAMP) $(CATALOGUES)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Extract every marked string into messages.pot and bring each language's catalogue up to date
+# (new entries empty, changed ones fuzzy); translate them in the .po files, then `make venv`.
+catalogues: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output --no-wrap --omit-header -F babel.cfg \
+		-k _l -k N_ -o backend/translations/messages.pot backend
+	$(BIN)/pybabel update --ignore-obsolete --no-wrap --ignore-pot-creation-date \
+		-i backend/translations/messages.pot -d backend/translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("ssi-sync needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from backend import extensions
+from backend import extensions, i18n
 from backend.instance import with_development_secrets
 from backend.logs import configure_logging
 from backend.settings import PROJECT_ROOT, load_settings
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({**overrides, "SECRET_KEY": settings.secret_key})
     extensions.init_app(app, settings)
+    i18n.init_app(app)
 
     from backend.auth import signin
     from backend.cli import register_commands

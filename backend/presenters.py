@@ -23,6 +23,8 @@ from backend.models.types import ITEM_TYPE_LABELS, ItemType
 from backend.models.warning import WarningKind
 from backend.settings import Settings
 from backend.sync import warnings as sync_warnings
+from backend.sync.recommendations import Action, recommended_action
+from backend.text import N_
 
 C4C_THING_TYPES = {
     ItemType.CONTACT: ("COD_CONTACT_TT", "ContactID"),
@@ -102,24 +104,24 @@ def mailbox_pill(mailbox: Mailbox) -> Pill:
     for SAP. Any other failure says why, since when, and when the last good sync was.
     """
     if awaits_connection(mailbox):
-        return Pill("Not connected yet", "warn", "Nothing syncs until its user connects it.")
+        return Pill(N_("Not connected yet"), "warn", "Nothing syncs until its user connects it.")
     match mailbox.status:
         case HealthStatus.PAUSED:
-            return Pill("Paused", "muted")
+            return Pill(N_("Paused"), "muted")
         case HealthStatus.FAILED_AUTH:
-            return Pill("Needs re-activation", "error")
+            return Pill(N_("Needs re-activation"), "error")
         case HealthStatus.FAILED_UNKNOWN if mailbox.failing_source is Source.C4C:
             note = f"{WAITING_FOR_SAP} Last good sync {moment(mailbox.last_synced_at)}."
-            return Pill("Waiting for SAP", "warn", note)
+            return Pill(N_("Waiting for SAP"), "warn", note)
         case HealthStatus.FAILED_UNKNOWN | HealthStatus.DISABLED:
-            return Pill("Sync failed", "error", _failing_note(mailbox))
+            return Pill(N_("Sync failed"), "error", _failing_note(mailbox))
         case HealthStatus.NOT_SYNCED:
-            return Pill("Importing", "busy")
+            return Pill(N_("Importing"), "busy")
     if any(state.stage is Stage.ONGOING for state in mailbox.item_states) and not (
         mailbox.last_synced_at
     ):
-        return Pill("Importing", "busy")
-    return Pill("Synced", "ok")
+        return Pill(N_("Importing"), "busy")
+    return Pill(N_("Synced"), "ok")
 
 
 def _failing_note(mailbox: Mailbox) -> str | None:
@@ -141,10 +143,10 @@ def service_pill(health: ServiceHealth | None, name: str) -> Pill:
             f"{problem}. Since {moment(health.failing_since)}; "
             f"last answered {moment(health.last_ok_at)}."
         )
-        return Pill("Not reachable", "error", note)
+        return Pill(N_("Not reachable"), "error", note)
     if health is not None and health.last_ok_at is not None:
-        return Pill("Connected", "ok", f"Last answered {moment(health.last_ok_at)}.")
-    return Pill("Connected", "ok")
+        return Pill(N_("Connected"), "ok", f"Last answered {moment(health.last_ok_at)}.")
+    return Pill(N_("Connected"), "ok")
 
 
 def c4c_pill(health: ServiceHealth | None) -> Pill:
@@ -194,6 +196,11 @@ def c4c_deep_link(tenant: Tenant, item_type: ItemType, internal_id: str) -> str:
 def source_label(source: Source | str) -> str:
     """``C4C`` → "SAP Cloud for Customer", and so on."""
     return SOURCE_LABELS.get(Source(source), str(source))
+
+
+def action_of(issue: Issue) -> Action:
+    """The issue's recommended action in the reader's language (the stored one is English)."""
+    return recommended_action(issue.code, issue.fields or (), issue.operation, issue.backend_code)
 
 
 def types_read_in_full(run: Run) -> str:

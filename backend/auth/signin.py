@@ -60,6 +60,8 @@ class SignedInUser:
         self.name = user.name
         self.is_key_user = user.is_key_user
         self.generation = user.session_generation or 0
+        self.language = user.language
+        self.time_zone = user.time_zone
 
     def get_id(self) -> str:
         """What the session keeps: the user's id and session generation (``12.3``)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from backend.text import N_
+
 
 class ItemType(StrEnum):
     CONTACT = "CONTACT"
@@ -14,13 +16,14 @@ class ItemType(StrEnum):
 
 
 ITEM_TYPE_LABELS = {
-    ItemType.CONTACT: "Contacts",
-    ItemType.ACCOUNT: "Accounts",
-    ItemType.TASK: "Tasks",
-    ItemType.EMAIL: "E-Mails",
-    ItemType.APPOINTMENT: "Appointments",
+    ItemType.CONTACT: N_("Contacts"),
+    ItemType.ACCOUNT: N_("Accounts"),
+    ItemType.TASK: N_("Tasks"),
+    ItemType.EMAIL: N_("E-Mails"),
+    ItemType.APPOINTMENT: N_("Appointments"),
 }
-"""How pages and e-mails name each item type, in the order the Issues tab shows the groups."""
+"""How pages and e-mails name each item type, in the order the Issues tab shows the groups
+(English; a page translates them where it shows them)."""
 
 
 class Direction(StrEnum):

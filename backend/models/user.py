@@ -37,6 +37,11 @@ class User(Base):
     """A key user gets the weekly health digest unless they opt out."""
     last_dashboard_at: Mapped[datetime | None]
     """When the user last opened the Synchronization Dashboard (written at most hourly)."""
+    language: Mapped[str | None] = mapped_column(String(8))
+    """The language the user chose for pages and e-mails (``en``, ``de``); unset: the browser's
+    (e-mails: English)."""
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """The IANA time zone the user chose for times on pages and in e-mails; unset: UTC."""
     c4c_employee_id: Mapped[str | None] = mapped_column(String(40))
     """The user's employee in C4C (``EmployeeCollection``, matched by e-mail address)."""
     removed_at: Mapped[datetime | None]

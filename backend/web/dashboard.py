@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from backend import presenters
+from backend import i18n, presenters
 from backend.actions import mailbox as mailbox_actions
 from backend.extensions import db_session, resources
 from backend.models import Issue, Mailbox, Run, SyncItem
@@ -21,6 +24,7 @@ from backend.storage.db import utcnow
 from backend.sync import services
 from backend.sync import warnings as sync_warnings
 from backend.sync.health import health_of
+from backend.text import N_
 from backend.web.access import me, my_mailbox, my_tenant, signed_in, visible_issue_or_404
 
 dashboard = Blueprint("dashboard", __name__)
@@ -97,6 +101,7 @@ def home() -> str:
         progress=presenters.import_progress(mailbox),
         open_counts=_open_counts(mailbox.id),
         runs=runs,
+        time_zones=i18n.time_zones(),
         warnings=_warnings(tenant.id, mailbox),
     )
 
@@ -156,10 +161,10 @@ def issues() -> str:
 RECENT_DAYS = 7
 RECENT_SHOWN = 10
 RESOLUTION_WORDS = {
-    Resolution.AUTO: "resolved by the sync",
-    Resolution.USER_FIX: "fixed by you",
-    Resolution.KEY_USER: "resolved by a key user",
-    Resolution.IGNORED: "ignored",
+    Resolution.AUTO: N_("Resolved by the sync"),
+    Resolution.USER_FIX: N_("Fixed by you"),
+    Resolution.KEY_USER: N_("Resolved by a key user"),
+    Resolution.IGNORED: N_("Ignored"),
 }
 
 
@@ -177,6 +182,25 @@ def _recently_resolved(session: Session, mailbox_id: int) -> list[Issue]:
     )
 
 
+@dashboard.post("/preferences")
+@signed_in
+def preferences() -> Response:
+    """The user's language and time zone: one the product knows, or none (the browser's
+    language, UTC)."""
+    language, zone = request.form.get("language", ""), request.form.get("time_zone", "")
+    chosen_language = i18n.language_of(language) if language else None
+    chosen_zone = i18n.time_zone_of(zone) if zone else None
+    if (language and chosen_language is None) or (zone and chosen_zone is None):
+        abort(400, description="Unknown language or time zone.")
+    user = me()
+    user.language, user.time_zone = chosen_language, chosen_zone
+    db_session().commit()
+    current_user.language, current_user.time_zone = chosen_language, chosen_zone
+    refresh()  # this answer already speaks the new language
+    flash(_("Saved."), "success")
+    return redirect(url_for("dashboard.home"))
+
+
 @dashboard.post("/mailbox/<action>")
 @signed_in
 def mailbox_action(action: str) -> Response:
@@ -184,13 +208,13 @@ def mailbox_action(action: str) -> Response:
     try:
         if action == "pause":
             mailbox_actions.pause(session, mailbox, me())
-            flash("Synchronization is paused.", "success")
+            flash(_("Synchronization is paused."), "success")
         elif action == "resume":
             mailbox_actions.resume(session, mailbox, me())
-            flash("Synchronization resumed.", "success")
+            flash(_("Synchronization resumed."), "success")
         elif action == "force":
             mailbox_actions.force(session, found.redis, mailbox, me(), found.settings)
-            flash("A sync has started. This page shows its result when it ends.", "success")
+            flash(_("A sync has started. This page shows its result when it ends."), "success")
         else:
             abort(404)
     except mailbox_actions.ActionRefused as refused:
@@ -211,9 +235,13 @@ def retry(issue_id: int) -> Response:
         flash(str(resolved), "success")
         return redirect(url_for("dashboard.issues"))
     if not queued:
-        flash("This issue is about the whole mailbox; it clears when the mailbox syncs.", "error")
+        flash(
+            _("This issue is about the whole mailbox; it clears when the mailbox syncs."), "error"
+        )
         return redirect(url_for("dashboard.issues"))
     hidden = presenters.title_hidden(issue, me().id, my_tenant().config.hide_other_users_titles)
-    named = f"“{issue.title}”" if issue.title and not hidden else "The item"
-    flash(f"{named} will be tried again in a moment.", "success")
+    if issue.title and not hidden:
+        flash(_("“%(title)s” will be tried again in a moment.", title=issue.title), "success")
+    else:
+        flash(_("The item will be tried again in a moment."), "success")
     return redirect(url_for("dashboard.issues") + f"#issue-{issue.id}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from backend import savedialog
@@ -14,6 +16,11 @@ from backend.web.access import me, signed_in, visible_issue_or_404
 from backend.web.security import limiter
 
 fix = Blueprint("fix", __name__)
+
+
+def _language() -> str:
+    """The reader's language: the Save dialog asks C4C for its labels in it."""
+    return get_locale().language
 
 
 def _kept(
@@ -48,7 +55,9 @@ def _already_fixed(
 def form(issue_id: int) -> str | Response:
     issue = visible_issue_or_404(issue_id)
     try:
-        found = savedialog.open_form(db_session(), resources(), issue, viewer=me())
+        found = savedialog.open_form(
+            db_session(), resources(), issue, viewer=me(), language=_language()
+        )
     except savedialog.SaveDialogError as error:
         if error.code is savedialog.DialogErrorCode.ALREADY_FIXED:
             return _already_fixed(issue, error)
@@ -74,7 +83,8 @@ def submit(issue_id: int) -> str | Response | tuple[str, int]:
         if request.form.get("action") == "search":
             query = request.form.get("related_query", "").strip()
             typed = savedialog.with_values(
-                savedialog.open_form(session, found, issue, viewer=me()), values
+                savedialog.open_form(session, found, issue, viewer=me(), language=_language()),
+                values,
             )
             candidates = (
                 savedialog.search_related(session, found, issue, query, viewer=me())
@@ -82,7 +92,9 @@ def submit(issue_id: int) -> str | Response | tuple[str, int]:
                 else []
             )
             return _render(typed, candidates, query)
-        result = savedialog.submit(session, found, issue, values, me(), related_id=related_id)
+        result = savedialog.submit(
+            session, found, issue, values, me(), related_id=related_id, language=_language()
+        )
     except savedialog.SaveDialogError as error:
         if error.code is savedialog.DialogErrorCode.ALREADY_FIXED:
             return _already_fixed(issue, error, values), 409
@@ -91,6 +103,6 @@ def submit(issue_id: int) -> str | Response | tuple[str, int]:
         flash(str(error), "error")
         return redirect(url_for("dashboard.issues"))
     if result.ok:
-        flash(f"“{result.form.title}” is saved and in sync.", "success")
+        flash(_("“%(title)s” is saved and in sync.", title=result.form.title), "success")
         return redirect(url_for("dashboard.issues"))
     return _render(result.form), 422

@@ -63,6 +63,7 @@ def test_litware_given_to_ben_holds_annas_run_and_reaches_bens_mailbox(
     [hold] = [i for i in _issues(session, ANNA.email, IssueCode.NEEDS_INPUT)
               if i.backend_code == MASS_CHANGE_CODE]  # fmt: skip
     assert (hold.item_type, hold.resolved_at) == (None, None), "about the whole mailbox"
+    assert hold.action_title == "Ask a key user to approve"
     assert "would delete or overwrite 31 of" in (hold.backend_message or "")
     kim = session.scalars(
         select(Notification).where(Notification.kind == NotificationKind.MASS_CHANGE_HELD)

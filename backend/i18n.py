@@ -1,0 +1,91 @@
+"""The user's language and time zone (Flask-Babel), with English and German catalogues.
+
+Whose language a page speaks: the signed-in user's saved choice, else the browser's
+``Accept-Language``, else English; times are in the user's time zone (UTC if none). Anything
+unknown or malformed is English; a string without a translation shows its English text. (The
+task pane, the Gmail add-on and the e-mails are English for now.)
+
+Strings are marked where they are written: ``_`` in templates, ``gettext`` / ``lazy_gettext`` in
+code, and :func:`backend.text.N_` for labels kept in low layers and translated where shown.
+The catalogues live in ``backend/translations`` (``make catalogues`` extracts and updates them;
+the install step compiles them, they are not committed).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import available_timezones
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "de": "Deutsch"}
+"""The languages the product speaks, by code, each named in itself."""
+DEFAULT_LANGUAGE = "en"
+DEFAULT_TIME_ZONE = "UTC"
+TRANSLATIONS = Path(__file__).parent / "translations"
+_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def language_of(tag: str | None) -> str | None:
+    """The product's language for a language tag (``de``, ``de-DE``, ``de_AT``, ``DE``), or
+    ``None`` when it is malformed or one the product does not speak."""
+    found = _TAG.match((tag or "").strip())
+    if found is None:
+        return None
+    language = found.group(1).lower()
+    return language if language in LANGUAGES else None
+
+
+def time_zone_of(name: str | None) -> str | None:
+    """``name`` when it is an IANA time zone (``Europe/Berlin``), else ``None``."""
+    name = (name or "").strip()
+    return name if name and len(name) <= 64 and name in _zones() else None
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@functools.cache
+def time_zones() -> list[str]:
+    """Every IANA time zone a user can pick, sorted (without the legacy aliases)."""
+    return sorted(z for z in _zones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def _chosen(name: str, check: Callable[[str | None], str | None]) -> str | None:
+    """The request's ``name`` (``language``, ``time_zone``) as the signed-in user chose it;
+    ``None`` outside a request, or if they did not."""
+    if not has_request_context():
+        return None
+    user = current_user
+    if getattr(user, "is_authenticated", False):
+        return check(getattr(user, name, None))
+    return None
+
+
+def select_locale() -> str:
+    if (chosen := _chosen("language", language_of)) is not None:
+        return chosen
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+
+
+def select_timezone() -> str:
+    return _chosen("time_zone", time_zone_of) or DEFAULT_TIME_ZONE
+
+
+def init_app(app: Flask) -> None:
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(TRANSLATIONS),
+    )
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

@@ -1,0 +1,62 @@
+"""The main path in German, in Chromium: Anna chooses Deutsch on the Status page (from the
+keyboard), and the Status and Issues tabs and the Save dialog speak German, the dialog's field
+names as her SAP screens have them (C4C's German labels); axe-core finds nothing serious."""
+
+from __future__ import annotations
+
+from exchangelib import Contact
+from sqlalchemy import select
+
+from backend.models import Issue, User
+from backend.models.issue import Resolution
+from tests.browser.a11y import check_accessibility
+from tests.browser.conftest import screenshot, sign_in
+from tests.support.world import ADDRESS
+
+
+def test_anna_reads_and_fixes_her_issues_in_german(
+    live, new_page, identity_service, outlook, sync_now, session, mailbox, crm
+) -> None:
+    identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
+    Contact(folder=outlook.contacts / "SAP Contacts", account=outlook, given_name="Nolast",
+            display_name="Nolast").save()  # fmt: skip
+    sync_now()
+    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id))
+
+    page = new_page()
+    sign_in(page, live, ADDRESS, "anna-pw")
+    assert page.get_attribute("html", "lang") == "en", "the browser asks for English"
+    page.focus("#language")
+    page.keyboard.press("End")  # the last language: Deutsch
+    page.focus("#time-zone")
+    page.keyboard.type("Europe/Berlin")
+    page.focus("#save-preferences")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("html[lang=de]")
+    assert session.scalars(select(User.language).where(User.email == ADDRESS)).one() == "de"
+    assert page.text_content("#mailbox-pill") == "Synchronisiert"
+    assert "Gespeichert." in page.inner_text(".toast")
+    check_accessibility(page, "Status, German")
+    screenshot(page, "de-01-status")
+
+    page.click("text=Probleme")
+    card = page.inner_text(f"#issue-{issue.id}")
+    assert "Feld ausfüllen: Nachname." in card and "zuerst gesehen" in card
+    assert page.text_content("#h-contact").startswith("Kontakte")
+    check_accessibility(page, "Issues, German")
+    screenshot(page, "de-02-issues")
+
+    page.click(f"#fix-{issue.id}")
+    assert page.inner_text("label[for=field-LastName]").startswith("Nachname")
+    assert page.inner_text("label[for=field-FirstName]").startswith("Vorname")
+    assert page.inner_text("#save") == "Speichern und synchronisieren"
+    check_accessibility(page, "Save dialog, German")
+    screenshot(page, "de-03-save-dialog")
+    page.fill("#field-LastName", "Schmidt")
+    page.click("#save")
+    page.wait_for_selector("#no-issues")
+    assert "ist gespeichert und synchron." in page.inner_text(".toast")
+    assert "In den letzten 7 Tagen gelöst" in page.inner_text("#recently-resolved")
+    session.refresh(issue)
+    assert issue.resolution is Resolution.USER_FIX
+    assert [c["LastName"] for c in crm.read("ContactCollection")] == ["Schmidt"]

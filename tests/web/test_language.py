@@ -1,0 +1,135 @@
+"""Pages speak the user's language: their saved choice, else the browser's, else English; times
+in their time zone; anything unknown or malformed is English, never an error or a message id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from backend import i18n
+from backend.models import Issue, Mailbox, User
+from backend.models.issue import Source
+from backend.models.types import IssueCode, ItemType
+from tests.support.web import csrf_token, sign_in
+
+
+@pytest.fixture
+def anna(app, client, session, box) -> User:
+    user = session.get(User, box.user_id)
+    sign_in(app, client, user)
+    return user
+
+
+def _page(client, path: str = "/", language: str | None = None) -> str:
+    headers = {"Accept-Language": language} if language else {}
+    return client.get(path, headers=headers).get_data(as_text=True)
+
+
+def test_the_browsers_language_is_spoken_until_the_user_chooses(client, anna, session) -> None:
+    assert '<html lang="en">' in _page(client)
+    german = _page(client, language="de-DE,de;q=0.9,en;q=0.5")
+    assert '<html lang="de">' in german
+    assert ">Synchronisierung</h1>" in german and ">Jetzt synchronisieren<" in german
+    assert ">Sync now<" not in german
+    anna.language = "en"
+    session.commit()
+    assert '<html lang="en">' in _page(client, language="de-DE"), "the user's choice wins"
+
+
+@pytest.mark.parametrize(
+    "header", ["fr-FR", "xx", "x" * 300, "*", ";;;,,", "zz-ZZ;q=abc", "日本語"]
+)
+def test_an_unknown_or_malformed_language_is_english(client, anna, header) -> None:
+    answer = client.get("/", headers={"Accept-Language": header})
+    assert answer.status_code == 200
+    assert '<html lang="en">' in answer.get_data(as_text=True)
+
+
+def test_the_user_saves_a_language_and_a_time_zone(client, anna, session, box) -> None:
+    token = csrf_token(client)
+    answer = client.post(
+        "/preferences", data={"csrf_token": token, "language": "de", "time_zone": "Europe/Berlin"}
+    )
+    assert answer.status_code == 302
+    session.expire_all()
+    assert (anna.language, anna.time_zone) == ("de", "Europe/Berlin")
+    page = _page(client)
+    assert '<html lang="de">' in page and "Gespeichert." in page
+    assert '<option value="Europe/Berlin" selected>' in page
+    client.post("/preferences", data={"csrf_token": token, "language": "", "time_zone": ""})
+    session.expire_all()
+    assert (anna.language, anna.time_zone) == (None, None), "back to the browser's, and UTC"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"language": "fr"}, {"language": "de-DE'"}, {"time_zone": "Mars/Olympus"},
+     {"time_zone": "../../etc/passwd"}, {"language": "x" * 5000}],
+)  # fmt: skip
+def test_a_language_or_time_zone_the_product_does_not_know_is_refused(
+    client, anna, session, form
+) -> None:
+    answer = client.post("/preferences", data={"csrf_token": csrf_token(client), **form})
+    assert answer.status_code == 400
+    session.expire_all()
+    assert (anna.language, anna.time_zone) == (None, None)
+
+
+def test_preferences_need_a_signed_in_user_and_the_forms_token(client, app, session, box) -> None:
+    assert client.post("/preferences", data={"language": "de"}).status_code in (302, 400)
+    sign_in(app, client, session.get(User, box.user_id))
+    assert client.post("/preferences", data={"language": "de"}).status_code == 400
+    session.expire_all()
+    assert session.get(User, box.user_id).language is None
+
+
+def test_times_are_shown_in_the_users_time_zone_and_language(
+    client, anna, session, box: Mailbox
+) -> None:
+    box.last_synced_at = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    anna.language, anna.time_zone = "de", "Europe/Berlin"
+    session.commit()
+    assert "05.12.2026, 10:30:00" in _page(client), "09:30 UTC is 10:30 in Berlin"
+    anna.language, anna.time_zone = None, None
+    session.commit()
+    assert "Dec 5, 2026, 9:30:00" in _page(client)
+
+
+def test_an_issues_advice_is_in_the_readers_language(client, anna, session, box) -> None:
+    session.add(Issue(
+        tenant_id=box.tenant_id, user_id=box.user_id, mailbox_id=box.id,
+        item_type=ItemType.CONTACT, item_key="mbx:A1", mailbox_item_id="A1", title="Jane",
+        code=IssueCode.NEEDS_INPUT, source=Source.C4C, fields=["LastName", "Email"],
+        backend_message="Mandatory field LastName is not filled",
+        action_title="Fill in the last name and e-mail address", action_text="",
+    ))  # fmt: skip
+    session.commit()
+    german = _page(client, "/issues", language="de")
+    assert "Feld ausfüllen: Nachname und E-Mail-Adresse." in german
+    assert ">Kontakte <span" in german and "zuerst gesehen" in german
+    english = _page(client, "/issues")
+    assert "Fill in the last name and e-mail address." in english
+
+
+def test_a_string_without_a_translation_is_its_english_text(app) -> None:
+    with app.test_request_context(), force_locale("de"):
+        assert gettext("Sync now") == "Jetzt synchronisieren"
+        assert gettext("A sentence nobody translated.") == "A sentence nobody translated."
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("de", "de"), ("de-AT", "de"), ("DE_de", "de"), ("en-GB", "en"), ("fr", None),
+     ("", None), (None, None), ("d", None), ("de-" + "x" * 20, None), ("de;q=1", None)],
+)  # fmt: skip
+def test_language_tags(tag, expected) -> None:
+    assert i18n.language_of(tag) == expected
+
+
+def test_time_zones_are_known_iana_names_only() -> None:
+    assert i18n.time_zone_of("Europe/Berlin") == "Europe/Berlin"
+    assert i18n.time_zone_of("Europe/Nowhere") is None
+    assert i18n.time_zone_of(" ") is None
+    assert "Europe/Berlin" in i18n.time_zones() and "UTC" not in i18n.time_zones()
