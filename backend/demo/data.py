@@ -64,6 +64,9 @@ class DemoUser:
     product stored theirs (their mailbox stops: please re-activate)."""
     disabled: bool = False
     """Exchange: the mail server disabled the person's account (their mailbox stops)."""
+    language: str | None = None
+    """The language the person chose for the product's pages and e-mails."""
+    time_zone: str | None = None
 
     @property
     def server_password(self) -> str:
@@ -109,7 +112,9 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("kim.keyuser@contoso.test", "Kim Keyuser", "kim-demo", Role.KEY_USER),
     DemoUser("anna.sales@contoso.test", "Anna Sales", "anna-demo"),
-    DemoUser("ben.sales@contoso.test", "Ben Sales", "ben-demo"),
+    DemoUser(
+        "ben.sales@contoso.test", "Ben Sales", "ben-demo", language="de", time_zone="Europe/Berlin"
+    ),
     DemoUser(
         "gina.sales@contoso.test",
         "Gina Sales",
@@ -172,7 +177,7 @@ def seed_demo(
     config.item_types[ItemType.ACCOUNT].conflict_policy = ConflictPolicy.MAILBOX_WINS
     tenant.config = config
     for person in DEMO_USERS:
-        add_user(
+        user = add_user(
             session,
             tenant,
             email=person.email,
@@ -182,5 +187,6 @@ def seed_demo(
             mailbox_credentials=person.mailbox_credentials(consents=consents),
             provider=person.provider,
         )
+        user.language, user.time_zone = person.language, person.time_zone
     session.commit()
     return tenant
