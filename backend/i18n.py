@@ -1,9 +1,10 @@
 """The user's language and time zone (Flask-Babel), with English and German catalogues.
 
 Whose language a page speaks: the signed-in user's saved choice, else the browser's
-``Accept-Language``, else English; times are in the user's time zone (UTC if none). Anything
-unknown or malformed is English; a string without a translation shows its English text. (The
-task pane, the Gmail add-on and the e-mails are English for now.)
+``Accept-Language``, else English (the task pane's API: Office's display language first, as the
+pane sends it); times are in the user's time zone (UTC if none). Anything unknown or malformed
+is English; a string without a translation shows its English text. (The Gmail add-on and the
+e-mails are English for now.)
 
 Strings are marked where they are written: ``_`` in templates, ``gettext`` / ``lazy_gettext`` in
 code, and :func:`backend.text.N_` for labels kept in low layers and translated where shown.
@@ -69,12 +70,18 @@ def _chosen(name: str, check: Callable[[str | None], str | None]) -> str | None:
     return None
 
 
+FOLLOW_THE_CLIENT = frozenset({"addin_api"})
+"""Blueprints whose callers say the language themselves (the task pane sends Office's display
+language as ``Accept-Language``): it wins over the user's saved choice."""
+
+
 def select_locale() -> str:
-    if (chosen := _chosen("language", language_of)) is not None:
-        return chosen
-    if not has_request_context():
-        return DEFAULT_LANGUAGE
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    asked = None
+    if has_request_context():
+        asked = request.accept_languages.best_match(list(LANGUAGES))
+        if asked and request.blueprint in FOLLOW_THE_CLIENT:
+            return asked
+    return _chosen("language", language_of) or asked or DEFAULT_LANGUAGE
 
 
 def select_timezone() -> str:

@@ -21,12 +21,13 @@ TRANSLATIONS = BACKEND / "translations"
 TEMPLATES = BACKEND / "templates"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
             "N_": None}  # fmt: skip
-METHODS = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2"),
+           ("addin/**.js", "javascript")]  # fmt: skip
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 NOT_YET = {
     "_digest.html", "_warnings.html", "addin/signin_done.html", "addin/signin_switch.html",
-    "addin/taskpane.html", "admin/_macros.html", "admin/_tabs.html", "admin/audit.html",
+    "admin/_macros.html", "admin/_tabs.html", "admin/audit.html",
     "admin/confirm.html", "admin/connections.html", "admin/issues.html", "admin/mailbox.html",
     "admin/people.html", "admin/remove_person.html", "admin/settings.html", "admin/system.html",
     "admin/users.html", "admin/week.html", "dashboard/reactivate.html", "email/digest.html",
@@ -44,7 +45,9 @@ def _catalogue(language: str) -> dict[object, object]:
 
 
 def _marked_now() -> set[object]:
-    found = extract_from_dir(str(BACKEND), METHODS, keywords=KEYWORDS)
+    """What ``make catalogues`` extracts: from the code and pages, and the task pane's script."""
+    found = [message for folder in (BACKEND, ROOT / "static")
+             for message in extract_from_dir(str(folder), METHODS, keywords=KEYWORDS)]  # fmt: skip
     return {(m[2] if isinstance(m[2], str) else tuple(m[2])) for m in found}
 
 

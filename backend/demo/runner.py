@@ -71,6 +71,8 @@ def emulators(web_port: int = WEB_PORT) -> tuple[Child, ...]:
     online = [u for u in DEMO_USERS if u.provider is Provider.GRAPH]
     mailboxes = [arg for u in exchange for arg in ("--user", f"{u.email}:{u.server_password}")]
     mailboxes += [arg for u in exchange if u.disabled for arg in ("--disabled", u.email)]
+    mailboxes += [arg for u in exchange if u.language
+                  for arg in ("--language", f"{u.email}:{u.language}")]  # fmt: skip
     mailboxes += [arg for email, _n, password in FABRIKAM_PEOPLE
                   for arg in ("--user", f"{email}:{password}")]  # fmt: skip
     tokens = [arg for u in gmail for arg in ("--token", f"{u.google_token}:{u.email}")]

@@ -216,8 +216,10 @@ def _mailbox_json(mailbox: Mailbox) -> dict[str, Any]:
 
 
 def _issue_json(issue: Issue, tenant: Tenant) -> dict[str, Any]:
+    action = presenters.action_of(issue)  # in Office's display language
     return {
         **presenters.issue_core(issue),
+        "recommended_action": {"title": action.title, "text": action.text},
         "can_fix": savedialog.can_fix(issue),
         "can_retry": issue.item_type is not None and bool(issue.mailbox_item_id),
         "c4c_link": presenters.c4c_item_link(tenant, issue.item_type, issue.c4c_object_id),

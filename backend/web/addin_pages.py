@@ -18,6 +18,7 @@ from flask_login import current_user, logout_user
 
 from backend.addin.item_status import ADDIN_VERSION
 from backend.addin.manifest import render_manifest
+from backend.addin.texts import pane_texts
 from backend.auth import addin_tokens
 from backend.extensions import db_session, resources
 from backend.web.access import me, signed_in
@@ -51,7 +52,11 @@ def _page(template: str, **values: object) -> str:
 @framed_by_mail_clients
 @loads_office_js
 def taskpane() -> str:
-    return _page("addin/taskpane.html", api_base=url_for("addin_api.version").rsplit("/", 1)[0])
+    return _page(
+        "addin/taskpane.html",
+        api_base=url_for("addin_api.version").rsplit("/", 1)[0],
+        pane_texts=pane_texts(),
+    )
 
 
 @addin.get("/manifest.xml")

@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> None:
         "ErrorAccountDisabled (repeatable)",
     )
     parser.add_argument(
+        "--language",
+        action="append",
+        default=[],
+        metavar="ADDRESS:TAG",
+        help="the display language a --user chose in Outlook on the web, e.g. de-DE (repeatable)",
+    )
+    parser.add_argument(
         "--auth",
         default="basic,ntlm,bearer",
         help="what the server accepts, comma-separated: basic, ntlm, bearer (default: all)",
@@ -47,12 +54,16 @@ def main(argv: list[str] | None = None) -> None:
     if not methods or not methods <= {"basic", "ntlm", "bearer"}:
         parser.error(f"--auth expects basic, ntlm and/or bearer, got {args.auth!r}")
     emulator.store.auth_methods = methods
+    languages = dict(
+        (address.lower(), tag) for address, _, tag in (x.partition(":") for x in args.language)
+    )
     for user in args.user:
         address, _, password = user.partition(":")
         if not address or not password:
             parser.error(f"--user expects ADDRESS:PASSWORD, got {user!r}")
         mailbox = emulator.store.add_mailbox(address, password)
         mailbox.disabled = address.lower() in {disabled.lower() for disabled in args.disabled}
+        mailbox.language = languages.get(address.lower())
         if args.seed == "contoso":
             # The demo: Contoso's mailboxes, and those of Fabrikam, a company to onboard.
             (seed_fabrikam if address.endswith("@fabrikam.test") else seed_contoso)(mailbox)

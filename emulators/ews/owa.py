@@ -103,6 +103,9 @@ class EwsMailClient:
     def knows(self, address: str) -> bool:
         return address in self.store.mailboxes
 
+    def language(self, address: str) -> str | None:
+        return self.store.mailboxes[address].language
+
     def folders(self, address: str) -> tuple[Folder, ...]:
         mailbox = self.store.mailboxes[address]
         return tuple(f for f in FOLDERS if _folder_id(mailbox, f.key) is not None)

@@ -113,6 +113,9 @@ class Mailbox:
     """The owner's display name, as the directory gives it (the address when unknown)."""
     tokens: set[str] = field(default_factory=set)
     disabled: bool = False
+    language: str | None = None
+    """The display language the owner chose in Outlook on the web (``de-DE``); ``None``: the
+    browser's."""
     folders: dict[str, Folder] = field(default_factory=dict)
     items: dict[str, Item] = field(default_factory=dict)
     change_log: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)

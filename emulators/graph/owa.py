@@ -94,6 +94,9 @@ class GraphMailClient:
     def knows(self, address: str) -> bool:
         return address in self.store.mailboxes
 
+    def language(self, address: str) -> str | None:
+        return None  # the browser's, as in Outlook on the web before a choice
+
     def folders(self, address: str) -> tuple[Folder, ...]:
         return tuple(Folder(_key(f), f.display_name, GROUPS[f.kind])
                      for f in _folders(self._mailbox(address)))  # fmt: skip

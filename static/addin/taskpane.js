@@ -1,6 +1,8 @@
 /* The Outlook task pane: the open item's sync state, its issue, the Save dialog, Retry and
    "Track in SAP". Plain DOM code, no build step; every value from the server is set as text,
-   never as HTML. Talks to the add-in API with a bearer add-in token kept in localStorage. */
+   never as HTML. Talks to the add-in API with a bearer add-in token kept in localStorage.
+   It speaks Office's display language: its own words through _() (the page carries their
+   translations), the server's in the language each request asks for (Accept-Language). */
 "use strict";
 
 (function () {
@@ -13,12 +15,33 @@
   var REFRESH_BEFORE_MS = 10 * 60 * 1000;
   var POLL_MS = 3000;
   var POLLS = 100; // about five minutes of "Waiting for the next sync"
+  var TEXTS = JSON.parse(document.getElementById("pane-texts").textContent || "{}");
+  var LANGUAGE = "en"; // the product's language closest to Office's display language
+  var LOCALE = "en-US"; // Office's display language, for dates
+
+  // The pane's words in its language (English when there is no translation), with %(name)s
+  // placeholders filled from values.
+  function _(text, values) {
+    var found = (TEXTS[LANGUAGE] && TEXTS[LANGUAGE][text]) || text;
+    return found.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  }
+
+  function N_(text) { return text; } // marks words translated later, where shown
+
+  function speak(displayLanguage) {
+    LOCALE = displayLanguage || navigator.language || "en-US";
+    var wanted = LOCALE.toLowerCase().split(/[-_]/)[0];
+    LANGUAGE = TEXTS[wanted] ? wanted : "en";
+    document.documentElement.lang = LANGUAGE;
+  }
 
   var STATES = {
-    synced: { label: "In sync with SAP", tone: "ok" },
-    issue: { label: "Sync issue", tone: "error" },
-    pending: { label: "Waiting for the next sync", tone: "busy" },
-    not_tracked: { label: "Not tracked in SAP", tone: "muted" }
+    synced: { label: N_("In sync with SAP"), finished: N_("Sync finished: in sync with SAP."), tone: "ok" },
+    issue: { label: N_("Sync issue"), finished: N_("Sync finished: sync issue."), tone: "error" },
+    pending: { label: N_("Waiting for the next sync"), finished: N_("Waiting for the next sync."), tone: "busy" },
+    not_tracked: { label: N_("Not tracked in SAP"), finished: N_("Sync finished: not tracked in SAP."), tone: "muted" }
   };
 
   // -- small DOM helpers ------------------------------------------------------------------
@@ -97,13 +120,13 @@
   function ApiError(status, payload) {
     this.status = status;
     this.code = (payload && payload.error) || "unavailable";
-    this.message = (payload && payload.message) || "SAP Sync cannot be reached. Try again in a moment.";
+    this.message = (payload && payload.message) || _("SAP Sync cannot be reached. Try again in a moment.");
     this.payload = payload || {};
   }
 
   function api(method, path, payload) {
     var saved = storedToken();
-    var headers = { "X-Addin-Version": VERSION, "Accept": "application/json" };
+    var headers = { "X-Addin-Version": VERSION, "Accept": "application/json", "Accept-Language": LOCALE };
     if (saved) headers.Authorization = "Bearer " + saved.token;
     if (payload !== undefined) headers["Content-Type"] = "application/json";
     return fetch(API + path, {
@@ -127,11 +150,11 @@
     if (!(error instanceof ApiError)) throw error;
     if (error.status === 401) {
       forgetToken();
-      signInView(error.code === "token_expired" ? "Your sign-in has expired. Sign in again." : error.message);
+      signInView(error.code === "token_expired" ? _("Your sign-in has expired. Sign in again.") : error.message);
     } else if (error.status === 426) {
       updateView(error.payload.minimum);
     } else {
-      show([message(error.message, "error"), button("Try again", start, "primary", "try-again")]);
+      show([message(error.message, "error"), button(_("Try again"), start, "primary", "try-again")]);
     }
   }
 
@@ -139,19 +162,19 @@
 
   function updateView(minimum) {
     show([
-      el("h1", { text: "Please update the add-in" }),
-      message("This version of SAP Sync (" + VERSION + ") is too old for the server" +
-        (minimum ? ", which needs " + minimum + " or newer" : "") +
-        ". Close and reopen Outlook, or ask your administrator to update the add-in.", "warn")
+      el("h1", { text: _("Please update the add-in") }),
+      message(minimum
+        ? _("This version of SAP Sync (%(version)s) is too old for the server, which needs %(minimum)s or newer. Close and reopen Outlook, or ask your administrator to update the add-in.", { version: VERSION, minimum: minimum })
+        : _("This version of SAP Sync (%(version)s) is too old for the server. Close and reopen Outlook, or ask your administrator to update the add-in.", { version: VERSION }), "warn")
     ]);
   }
 
   function signInView(reason) {
     show([
-      el("h1", { text: "Sign in to SAP Sync" }),
+      el("h1", { text: _("Sign in to SAP Sync") }),
       reason ? message(reason, "warn") : null,
-      el("p", { text: "Sign in with your work account to see how this item syncs with SAP Cloud for Customer." }),
-      button("Sign in", signIn, "primary", "sign-in")
+      el("p", { text: _("Sign in with your work account to see how this item syncs with SAP Cloud for Customer.") }),
+      button(_("Sign in"), signIn, "primary", "sign-in")
     ]);
   }
 
@@ -161,29 +184,29 @@
     var url = window.location.origin + pane.dataset.signin + owner;
     Office.context.ui.displayDialogAsync(url, { height: 60, width: 30, promptBeforeOpen: false }, function (result) {
       if (result.status !== Office.AsyncResultStatus.Succeeded) {
-        signInView("The sign-in window could not open (" + (result.error && result.error.message) + ").");
+        signInView(_("The sign-in window could not open (%(reason)s).", { reason: result.error && result.error.message }));
         return;
       }
       var dialog = result.value;
       show([
-        el("h1", { text: "Signing in…" }),
-        el("p", { text: "Finish signing in in the window that opened." }),
-        button("Cancel", function () { dialog.close(); signInView(); }, "secondary", "cancel-sign-in")
+        el("h1", { text: _("Signing in…") }),
+        el("p", { text: _("Finish signing in in the window that opened.") }),
+        button(_("Cancel"), function () { dialog.close(); signInView(); }, "secondary", "cancel-sign-in")
       ]);
       dialog.addEventHandler(Office.EventType.DialogMessageReceived, function (arg) {
         var data = null;
         try { data = JSON.parse(arg.message); } catch (error) { data = null; }
         dialog.close();
         if (!data || data.kind !== "ssi-sync-token") {
-          signInView("The sign-in did not finish. Try again.");
+          signInView(_("The sign-in did not finish. Try again."));
           return;
         }
         storeToken(data.token, data.expiresAt);
-        announce("Signed in.");
+        announce(_("Signed in."));
         start();
       });
       dialog.addEventHandler(Office.EventType.DialogEventReceived, function () {
-        signInView("The sign-in window was closed before you were signed in.");
+        signInView(_("The sign-in window was closed before you were signed in."));
       });
     });
   }
@@ -197,12 +220,12 @@
   function mailboxBanner(mailbox) {
     if (!mailbox || !mailbox.sync_stopped) return null;
     var text = mailbox.needs_reactivation
-      ? "Sync of your mailbox is stopped: SAP Sync needs your permission again."
-      : "Sync of your mailbox has failed. Your key user has been told.";
+      ? _("Sync of your mailbox is stopped: SAP Sync needs your permission again.")
+      : _("Sync of your mailbox has failed. Your key user has been told.");
     return el("div", { class: "banner banner-error", role: "alert", id: "mailbox-banner" }, [
       el("p", { text: text }),
       mailbox.needs_reactivation
-        ? button("Re-activate sync", function () { openInBrowser(mailbox.reactivate_url); }, "primary", "reactivate")
+        ? button(_("Re-activate sync"), function () { openInBrowser(mailbox.reactivate_url); }, "primary", "reactivate")
         : null
     ]);
   }
@@ -210,7 +233,7 @@
   // What will break the sync if nobody acts (a consent ending, failures rising): one note each.
   function warningNotes(mailbox) {
     if (!mailbox || !mailbox.warnings || !mailbox.warnings.length) return null;
-    return el("section", { class: "banner banner-warn", id: "warnings", "aria-label": "Warnings" },
+    return el("section", { class: "banner banner-warn", id: "warnings", "aria-label": _("Warnings") },
       mailbox.warnings.map(function (warning, index) {
         return el("div", { class: "warning", "data-kind": warning.kind }, [
           el("p", {}, [el("strong", { text: warning.title })]),
@@ -222,29 +245,29 @@
   }
 
   function pendingNote(mailbox) {
-    if (mailbox.sync_stopped) return "It syncs once sync of your mailbox runs again.";
-    if (mailbox.status === "PAUSED") return "Sync is paused: it syncs when you resume it on the dashboard.";
-    return "SAP Sync picks it up within a minute.";
+    if (mailbox.sync_stopped) return _("It syncs once sync of your mailbox runs again.");
+    if (mailbox.status === "PAUSED") return _("Sync is paused: it syncs when you resume it on the dashboard.");
+    return _("SAP Sync picks it up within a minute.");
   }
 
   function statusView(data, notice) {
     var item = data.item;
     var state = STATES[item.state] || STATES.not_tracked;
     var nodes = [
-      el("h1", { class: "visually-hidden", text: "Sync status" }),
+      el("h1", { class: "visually-hidden", text: _("Sync status") }),
       notice ? message(notice, "success") : null,
       mailboxBanner(data.mailbox),
       warningNotes(data.mailbox),
-      el("section", { class: "card", "aria-label": "This item" }, [
+      el("section", { class: "card", "aria-label": _("This item") }, [
         currentItem() && currentItem().subject ? el("p", { class: "item-subject", text: currentItem().subject }) : null,
         el("div", { class: "state state-" + state.tone, id: "item-state", "data-state": item.state }, [
-          el("span", { class: "dot", "aria-hidden": "true" }), state.label
+          el("span", { class: "dot", "aria-hidden": "true" }), _(state.label)
         ]),
-        item.last_synced_at ? el("p", { class: "muted", text: "Last synced " + new Date(item.last_synced_at).toLocaleString() }) : null,
+        item.last_synced_at ? el("p", { class: "muted", text: _("Last synced %(when)s", { when: new Date(item.last_synced_at).toLocaleString(LOCALE) }) }) : null,
         item.state === "pending" ? el("p", { class: "muted", text: pendingNote(data.mailbox) }) : null,
-        item.c4c_link ? el("p", {}, [el("a", { href: item.c4c_link, target: "_blank", rel: "noopener", text: "Open in SAP" })]) : null,
-        item.can_track ? el("p", { class: "muted", text: "Track this item to keep a copy in SAP Cloud for Customer." }) : null,
-        item.can_track ? button("Track in SAP", function () { track(); }, "primary", "track") : null
+        item.c4c_link ? el("p", {}, [el("a", { href: item.c4c_link, target: "_blank", rel: "noopener", text: _("Open in SAP") })]) : null,
+        item.can_track ? el("p", { class: "muted", text: _("Track this item to keep a copy in SAP Cloud for Customer.") }) : null,
+        item.can_track ? button(_("Track in SAP"), function () { track(); }, "primary", "track") : null
       ])
     ];
     data.issues.forEach(function (issue) { nodes.push(issueCard(issue)); });
@@ -267,8 +290,8 @@
             return;
           }
           var after = STATES[data.item.state] || STATES.not_tracked;
-          statusView(data, "Sync finished: " + after.label.charAt(0).toLowerCase() + after.label.slice(1) + ".");
-          announce(after.label + ".");
+          statusView(data, _(after.finished));
+          announce(_(after.label) + ".");
         }, function () {
           if (shown === view && left > 1) waitForSync(shown, left - 1);
         });
@@ -278,13 +301,13 @@
   function issueCard(issue) {
     var action = issue.recommended_action || {};
     return el("section", { class: "card issue", id: "issue-" + issue.id, "aria-labelledby": "issue-title-" + issue.id }, [
-      el("h2", { id: "issue-title-" + issue.id, text: action.title || "This item did not sync" }),
+      el("h2", { id: "issue-title-" + issue.id, text: action.title || _("This item did not sync") }),
       issue.message ? el("p", { class: "issue-message", text: issue.message }) : null,
       action.text ? el("p", { class: "issue-action", text: action.text }) : null,
-      el("p", { class: "muted small", text: "Code " + issue.code + (issue.occurrences > 1 ? " · seen " + issue.occurrences + " times" : "") }),
+      el("p", { class: "muted small", text: _("Code %(code)s", { code: issue.code }) + (issue.occurrences > 1 ? " · " + _("seen %(count)s times", { count: issue.occurrences }) : "") }),
       el("div", { class: "actions" }, [
-        issue.can_fix ? button("Fix", function () { openForm(issue.id); }, "primary", "fix-" + issue.id) : null,
-        issue.can_retry ? button("Retry", function () { retry(issue.id); }, "secondary", "retry-" + issue.id) : null
+        issue.can_fix ? button(_("Fix"), function () { openForm(issue.id); }, "primary", "fix-" + issue.id) : null,
+        issue.can_retry ? button(_("Retry"), function () { retry(issue.id); }, "secondary", "retry-" + issue.id) : null
       ])
     ]);
   }
@@ -313,9 +336,9 @@
     }
     return el("div", { class: "field" + (field.error ? " field-invalid" : "") + (readOnly ? " field-read-only" : "") }, [
       el("label", { for: id }, [field.label, field.required && !readOnly ? el("span", { class: "required", "aria-hidden": "true", text: " *" }) : null,
-        readOnly ? el("span", { class: "read-only-note", id: note, text: "cannot be changed here" }) : null]),
+        readOnly ? el("span", { class: "read-only-note", id: note, text: _("cannot be changed here") }) : null]),
       input,
-      field.kind === "datetime" && !readOnly ? el("p", { class: "field-hint", text: "Time in UTC" }) : null,
+      field.kind === "datetime" && !readOnly ? el("p", { class: "field-hint", text: _("Time in UTC") }) : null,
       field.error ? el("p", { class: "field-error", id: id + "-error", text: field.error }) : null
     ]);
   }
@@ -325,12 +348,12 @@
     if (!related) return null;
     return el("fieldset", { class: "related" + (related.error ? " field-invalid" : "") }, [
       el("legend", { text: related.label + (related.required ? " *" : "") }),
-      el("p", { id: "related-current", text: related.display ? "Linked to " + related.display : "Not linked yet" }),
+      el("p", { id: "related-current", text: related.display ? _("Linked to %(name)s", { name: related.display }) : _("Not linked yet") }),
       el("input", { type: "hidden", name: "related_id", id: "related_id", value: related.object_id || "" }),
       related.error ? el("p", { class: "field-error", text: related.error }) : null,
       el("div", { class: "search" }, [
-        el("label", { for: "related-query", class: "visually-hidden", text: "Search " + related.label }),
-        el("input", { type: "search", id: "related-query", placeholder: "Search SAP by name", autocomplete: "off",
+        el("label", { for: "related-query", class: "visually-hidden", text: _("Search %(what)s", { what: related.label }) }),
+        el("input", { type: "search", id: "related-query", placeholder: _("Search SAP by name"), autocomplete: "off",
           onkeydown: function (event) {
             // Enter searches; in the form it would submit it as a Save.
             if (event.key === "Enter" && !event.isComposing) {
@@ -338,9 +361,9 @@
               searchRelated(form.issue_id);
             }
           } }),
-        button("Search", function () { searchRelated(form.issue_id); }, "secondary", "related-search")
+        button(_("Search"), function () { searchRelated(form.issue_id); }, "secondary", "related-search")
       ]),
-      el("div", { id: "related-results", role: "group", "aria-label": "Search results" })
+      el("div", { id: "related-results", role: "group", "aria-label": _("Search results") })
     ]);
   }
 
@@ -351,12 +374,12 @@
       fields.concat([
         relatedBlock(form),
         el("div", { class: "actions" }, [
-          el("button", { type: "submit", class: "btn btn-primary", id: "save", text: "Save and sync" }),
-          button("Cancel", function () { start(); }, "secondary", "cancel")
+          el("button", { type: "submit", class: "btn btn-primary", id: "save", text: _("Save and sync") }),
+          button(_("Cancel"), function () { start(); }, "secondary", "cancel")
         ])
       ]));
     show([
-      el("h1", { text: "Fix “" + form.title + "”" }),
+      el("h1", { text: _("Fix “%(title)s”", { title: form.title }) }),
       form.message ? el("p", { class: "muted", text: form.message }) : null,
       notice ? message(notice, "error") : null
     ].concat(errors, [formNode]));
@@ -372,10 +395,10 @@
   }
 
   function openForm(issueId) {
-    show([el("p", { class: "pane-loading", text: "Opening the form…" })], false);
+    show([el("p", { class: "pane-loading", text: _("Opening the form…") })], false);
     api("GET", "/issues/" + issueId + "/form").then(function (form) { formView(form); }, function (error) {
       if (error instanceof ApiError && error.code === "already_fixed") {
-        show([el("h1", { text: "Already fixed" }), message(error.message, "success"), button("Back", function () { start(); }, "secondary", "back")]);
+        show([el("h1", { text: _("Already fixed") }), message(error.message, "success"), button(_("Back"), function () { start(); }, "secondary", "back")]);
       } else {
         failed(error);
       }
@@ -390,12 +413,12 @@
     var payload = { values: typedValues(), related_id: document.getElementById("related_id")
       ? document.getElementById("related_id").value || null : null };
     setBusy(true);
-    announce("Saving…");
+    announce(_("Saving…"));
     api("POST", "/issues/" + issueId + "/form", payload).then(function (result) {
-      start("Saved. “" + result.form.title + "” is in sync with SAP.");
+      start(_("Saved. “%(title)s” is in sync with SAP.", { title: result.form.title }));
     }, function (error) {
       if (error instanceof ApiError && error.status === 422) {
-        formView(error.payload.form, "SAP did not accept this yet. Check the marked fields.");
+        formView(error.payload.form, _("SAP did not accept this yet. Check the marked fields."));
       } else if (error instanceof ApiError && error.code === "already_fixed") {
         alreadyFixed(error.message);
       } else if (error instanceof ApiError && (error.status === 503 || error.status === 0)) {
@@ -421,8 +444,8 @@
     if (old) old.remove();
     var note = el("div", { id: "save-problem", class: "message message-success", role: "alert" }, [
       el("p", { text: text }),
-      el("p", { text: "What you typed below was not saved; copy it if you still need it." }),
-      button("Back to the item", function () { start(); }, "secondary", "back")
+      el("p", { text: _("What you typed below was not saved; copy it if you still need it.") }),
+      button(_("Back to the item"), function () { start(); }, "secondary", "back")
     ]);
     formNode.prepend(note);
     document.getElementById("save").disabled = true;
@@ -433,24 +456,24 @@
     var query = document.getElementById("related-query").value.trim();
     var results = document.getElementById("related-results");
     if (query.length < 2) {
-      results.replaceChildren(message("Type at least two letters.", "warn"));
+      results.replaceChildren(message(_("Type at least two letters."), "warn"));
       return;
     }
-    results.replaceChildren(el("p", { class: "muted", text: "Searching…" }));
+    results.replaceChildren(el("p", { class: "muted", text: _("Searching…") }));
     api("GET", "/issues/" + issueId + "/related?q=" + encodeURIComponent(query)).then(function (data) {
       if (!data.candidates.length) {
-        results.replaceChildren(el("p", { class: "muted", text: "Nothing found in SAP for “" + query + "”." }));
+        results.replaceChildren(el("p", { class: "muted", text: _("Nothing found in SAP for “%(query)s”.", { query: query }) }));
         return;
       }
       results.replaceChildren.apply(results, data.candidates.map(function (candidate) {
         return el("button", { type: "button", class: "candidate", "data-id": candidate.object_id, onclick: function () {
           document.getElementById("related_id").value = candidate.object_id;
-          document.getElementById("related-current").textContent = "Linked to " + candidate.name + " (saved with the form)";
+          document.getElementById("related-current").textContent = _("Linked to %(name)s (saved with the form)", { name: candidate.name });
           results.querySelectorAll(".candidate").forEach(function (node) { node.setAttribute("aria-pressed", "false"); });
           this.setAttribute("aria-pressed", "true");
         } }, [el("strong", { text: candidate.name }), el("span", { class: "muted", text: candidate.detail || candidate.kind })]);
       }));
-      announce(data.candidates.length + " found.");
+      announce(_("%(count)s found.", { count: data.candidates.length }));
     }, function (error) {
       if (error instanceof ApiError && error.status !== 401 && error.status !== 426) {
         results.replaceChildren(message(error.message, "error"));
@@ -464,7 +487,7 @@
 
   function retry(issueId) {
     api("POST", "/issues/" + issueId + "/retry").then(function () {
-      start("It will be tried again in a moment.");
+      start(_("It will be tried again in a moment."));
     }, function (error) {
       if (error instanceof ApiError && error.code === "already_resolved") start(error.message);
       else failed(error);
@@ -476,10 +499,10 @@
     var trackButton = document.getElementById("track");
     if (trackButton) trackButton.disabled = true;
     api("POST", "/item/track", { id: item.id, type: item.type }).then(function (data) {
-      statusView(data, "Tracked. SAP Sync copies it to SAP now.");
+      statusView(data, _("Tracked. SAP Sync copies it to SAP now."));
     }, function (error) {
       if (error instanceof ApiError && error.status === 409) {
-        show([message(error.message, "error"), button("Back", function () { start(); }, "secondary", "back")]);
+        show([message(error.message, "error"), button(_("Back"), function () { start(); }, "secondary", "back")]);
       } else {
         failed(error);
       }
@@ -499,7 +522,7 @@
     var saved = storedToken();
     if (!saved || msLeft(saved) <= 0) {
       if (saved) forgetToken();
-      signInView(saved ? "Your sign-in has expired. Sign in again." : null);
+      signInView(saved ? _("Your sign-in has expired. Sign in again.") : null);
       return;
     }
     var item = currentItem();
@@ -508,8 +531,8 @@
       .then(function (me) {
         document.getElementById("pane-user").textContent = me.user.name;
         if (!item) {
-          show([mailboxBanner(me.mailbox), el("h1", { text: "Open an e-mail or appointment" }),
-                el("p", { text: "SAP Sync shows how the open item syncs with SAP." })]);
+          show([mailboxBanner(me.mailbox), el("h1", { text: _("Open an e-mail or appointment") }),
+                el("p", { text: _("SAP Sync shows how the open item syncs with SAP.") })]);
           return null;
         }
         return api("GET", "/item?id=" + encodeURIComponent(item.id) + "&type=" + encodeURIComponent(item.type))
@@ -519,6 +542,7 @@
   }
 
   Office.onReady(function () {
+    speak(Office.context.displayLanguage);
     api("GET", "/version").then(function (version) {
       if (compareVersions(VERSION, version.minimum) < 0) {
         updateView(version.minimum);

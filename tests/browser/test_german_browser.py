@@ -1,6 +1,7 @@
 """The main path in German, in Chromium: Anna chooses Deutsch on the Status page (from the
 keyboard), and the Status and Issues tabs and the Save dialog speak German, the dialog's field
-names as her SAP screens have them (C4C's German labels); axe-core finds nothing serious."""
+names as her SAP screens have them (C4C's German labels); the Outlook task pane follows
+Outlook's display language. axe-core finds nothing serious."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from sqlalchemy import select
 
 from backend.models import Issue, User
 from backend.models.issue import Resolution
+from emulators.ews.seed import add_message
 from tests.browser.a11y import check_accessibility
+from tests.browser.addin import host_the_pane, rest_id, sign_in_through_dialog
 from tests.browser.conftest import screenshot, sign_in
 from tests.support.world import ADDRESS
 
@@ -60,3 +63,41 @@ def test_anna_reads_and_fixes_her_issues_in_german(
     session.refresh(issue)
     assert issue.resolution is Resolution.USER_FIX
     assert [c["LastName"] for c in crm.read("ContactCollection")] == ["Schmidt"]
+
+
+def test_the_task_pane_speaks_outlooks_display_language(
+    live, browser, identity_service, ews, sync_now, session, mailbox, crm
+) -> None:
+    """Outlook shows itself in German (the browser's language): so does the pane, its own words
+    and the server's, whatever language Anna chose on the dashboard."""
+    identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
+    message = add_message(ews.store.mailbox(ADDRESS), "Hallo", "fremd@nirgendwo.test",
+                          categories=["SAP"])  # fmt: skip
+    sync_now()
+    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id))
+    session.scalars(select(User).where(User.email == ADDRESS)).one().language = "en"
+    session.commit()
+    context = browser.new_context(viewport={"width": 320, "height": 760}, locale="de-DE")
+    host_the_pane(context, {"itemId": rest_id(message.id), "itemType": "message",
+                            "subject": "Hallo"})  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live.url}/addin/taskpane")
+    page.wait_for_selector("#sign-in")
+    assert page.get_attribute("html", "lang") == "de"
+    assert page.inner_text("h1") == "Bei SAP Sync anmelden"
+    sign_in_through_dialog(page)
+    state = page.wait_for_selector("#item-state[data-state=issue]")
+    assert state.text_content().strip() == "Synchronisierungsproblem"
+    card = page.inner_text(f"#issue-{issue.id}")
+    assert "Feld ausfüllen: Account" in card, "the server's words, in Office's language"
+    assert f"Code {issue.code}" in card
+    check_accessibility(page, "task pane, German")
+    screenshot(page, "de-04-taskpane")
+    page.click(f"#fix-{issue.id}")
+    page.wait_for_selector("#save-form")
+    assert page.inner_text("#save") == "Speichern und synchronisieren"
+    assert page.get_attribute("#related-query", "placeholder") == "SAP nach Namen durchsuchen"
+    check_accessibility(page, "task pane Save dialog, German")
+    screenshot(page, "de-05-taskpane-save-dialog")
+    context.close()

@@ -77,3 +77,33 @@ def test_a_person_fixes_an_item_beside_it_in_the_emulated_outlook(
     frame = next(f for f in page.frames if f.url.endswith("/addin/taskpane"))
     assert "ui.displayDialogAsync" in office_calls(frame)
     context.close()
+
+
+def test_the_pane_speaks_the_language_chosen_in_the_emulated_outlook(
+    live, browser, identity_service, ews, sync_now, session, mailbox
+) -> None:
+    """Anna chose German in Outlook on the web (``--language``): Office says so to the pane,
+    whatever the browser's language."""
+    ews.app.config["OWA_ADDIN_URL"] = f"{live.url}/addin/taskpane"
+    identity_service.provider.add_user("microsoft", ADDRESS, "Anna", "anna-pw")
+    box = ews.store.mailbox(ADDRESS)
+    box.language = "de-DE"
+    add_message(box, "Hello from nowhere", "stranger@nowhere.test", categories=["SAP"])
+    sync_now()
+    context = browser.new_context(viewport={"width": 1400, "height": 800}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{ews.url}/owa/")
+    page.fill("#address", ADDRESS)
+    page.fill("#password", PASSWORD)
+    page.click("#owa-sign-in")
+    page.click("text=Hello from nowhere")
+    pane = page.frame_locator("#taskpane")
+    pane.locator("#sign-in").wait_for()
+    sign_in_through_dialog(pane, frame_host=page)
+    state = pane.locator("#item-state[data-state=issue]")
+    state.wait_for()
+    assert state.inner_text().strip() == "Synchronisierungsproblem"
+    assert pane.locator("html").get_attribute("lang") == "de"
+    screenshot(page, "de-06-outlook-pane")
+    context.close()

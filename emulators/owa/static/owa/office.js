@@ -153,6 +153,8 @@
     onReady: function (callback) {
       record("onReady", []);
       return readyHost.then(function (host) {
+        // Outlook on the web shows itself in the user's language, which the browser gives.
+        Office.context.displayLanguage = host.displayLanguage || navigator.language || "en-US";
         Office.context.mailbox = {
           item: itemOf(host),
           userProfile: host.user || {},

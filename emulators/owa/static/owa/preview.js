@@ -55,7 +55,8 @@
       reply({
         type: "office:host",
         item: { itemId: item.itemId, itemType: item.itemType, subject: item.subject },
-        user: { emailAddress: item.user }
+        user: { emailAddress: item.user },
+        displayLanguage: item.language || undefined
       });
     } else if (data.type === "office:categories") {
       edit(data.op, data.names || []).then(function (categories) {
