@@ -26,7 +26,7 @@ venv: $(STAMP) $(NPM_STAMP) $(CATALOGUES)
 catalogues: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output --no-wrap --omit-header -F babel.cfg \
 		-k _l -k N_ -o backend/translations/messages.pot backend static
-	$(BIN)/pybabel update --ignore-obsolete --no-wrap --ignore-pot-creation-date \
+	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --no-wrap --ignore-pot-creation-date \
 		-i backend/translations/messages.pot -d backend/translations
 
 $(STAMP): pyproject.toml

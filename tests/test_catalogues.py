@@ -72,7 +72,9 @@ def test_german_translates_every_english_entry_with_the_same_placeholders() -> N
         ids = [key] if isinstance(key, str) else list(key)
         wanted = set(PLACEHOLDER.findall(" ".join(ids)))
         for text in texts:
-            assert set(PLACEHOLDER.findall(text)) == wanted, (key, text)
+            used = set(PLACEHOLDER.findall(text))
+            # A plural's form may say its number in words ("once"): %(num)d may be left out.
+            assert used <= wanted and wanted - {"num"} <= used, (key, text)
 
 
 def unmarked_text(source: str) -> list[str]:

@@ -12,15 +12,20 @@ worker killed after the mail server took the message and before it could record 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.models import Notification
+from backend.i18n import DEFAULT_LANGUAGE, language_of
+from backend.models import Notification, User
 from backend.models.notification import NotificationKind
 from backend.notify.mailer import MailNotSent, send_mail
+from backend.notify.notices import Notice
 from backend.settings import Settings
 from backend.storage.db import utcnow
 
@@ -68,6 +73,45 @@ def deliver_once(
     session.commit()
     _send(session, settings, notification)
     return notification
+
+
+def deliver_in_their_languages(
+    session: Session,
+    settings: Settings,
+    *,
+    words: Callable[[], Notice],
+    recipients: list[str],
+    incident_key: str,
+    **fields: Any,
+) -> list[Notification]:
+    """:func:`deliver_once` to each language of ``recipients``: each person gets the notice in
+    the language they chose (English for an address that is nobody's in the product).
+
+    ``words`` is called once per language, inside it. The English e-mail keeps
+    ``incident_key``; one in another language adds ``:<language>`` to it, so each is sent once.
+
+    Returns:
+        The notifications sent now (none for a language that had its e-mail already).
+    """
+    chosen = dict(
+        session.execute(select(User.email, User.language).where(User.email.in_(recipients))).all()
+    )
+    groups: dict[str, list[str]] = {}
+    for address in recipients:
+        language = language_of(chosen.get(address)) or DEFAULT_LANGUAGE
+        groups.setdefault(language, []).append(address)
+    sent = []
+    for language, group in sorted(groups.items()):
+        with force_locale(language):
+            notice = words()
+        key = incident_key if language == DEFAULT_LANGUAGE else f"{incident_key}:{language}"
+        delivered = deliver_once(
+            session, settings, incident_key=key[:200], recipients=group,
+            subject=notice.subject, body=notice.body, **fields,
+        )  # fmt: skip
+        if delivered is not None:
+            sent.append(delivered)
+    return sent
 
 
 def _send(session: Session, settings: Settings, notification: Notification) -> None:

@@ -1,8 +1,13 @@
-"""The words of each notification e-mail, written for the person who has to act."""
+"""The words of each notification e-mail, written for the person who has to act, in the
+language of the moment (:func:`backend.notify.deliver.deliver_in_their_languages` calls them in
+each recipient's). What comes from elsewhere (an error's reason, a folder's name) is as it is."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from backend.models import Mailbox
 
@@ -14,95 +19,168 @@ class Notice:
 
 
 def failing(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> Notice:
-    attempts = "attempt" if failures == 1 else f"{failures} attempts"
-    times = "once" if failures == 1 else f"{failures} times in a row"
+    address = mailbox.address
     return Notice(
-        f"Sync of {mailbox.address} has failed {times}",
-        f"The last {attempts} to sync the mailbox {mailbox.address} with SAP Cloud for "
-        f"Customer failed.\n\nLast error: {reason}\n\nWe keep trying. If the error "
-        f"persists, open the Synchronization Dashboard ({dashboard}) to see what is wrong, "
-        "or ask your key user to check the mailbox in the Admin panel.\n",
+        ngettext(
+            "Sync of %(address)s has failed once",
+            "Sync of %(address)s has failed %(num)d times in a row",
+            failures,
+            address=address,
+        ),
+        ngettext(
+            "The last attempt to sync the mailbox %(address)s with SAP Cloud for Customer failed.",
+            "The last %(num)d attempts to sync the mailbox %(address)s with SAP Cloud for "
+            "Customer failed.",
+            failures,
+            address=address,
+        )
+        + "\n\n"
+        + _("Last error: %(reason)s", reason=reason)
+        + "\n\n"
+        + _(
+            "We keep trying. If the error persists, open the Synchronization Dashboard "
+            "(%(dashboard)s) to see what is wrong, or ask your key user to check the mailbox "
+            "in the Admin panel.",
+            dashboard=dashboard,
+        )
+        + "\n",
     )
 
 
 def reminder(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> Notice:
     notice = failing(mailbox, failures, reason, dashboard)
-    return Notice(f"Reminder: {notice.subject}", notice.body)
+    return Notice(_("Reminder: %(subject)s", subject=notice.subject), notice.body)
 
 
 def auth_failed(mailbox: Mailbox, reason: str, dashboard: str) -> Notice:
     return Notice(
-        f"Sync of {mailbox.address} stopped: please re-activate",
-        f"The sync of {mailbox.address} can no longer sign in to the mailbox or to SAP "
-        f"({reason}). Sync is stopped until access is granted again; nothing is lost "
-        "meanwhile.\n\n"
-        f"To re-activate: open the Synchronization Dashboard ({dashboard}), choose "
-        "Re-activate and sign in again.\n",
+        _("Sync of %(address)s stopped: please re-activate", address=mailbox.address),
+        _(
+            "The sync of %(address)s can no longer sign in to the mailbox or to SAP "
+            "(%(reason)s). Sync is stopped until access is granted again; nothing is lost "
+            "meanwhile.",
+            address=mailbox.address,
+            reason=reason,
+        )
+        + "\n\n"
+        + _(
+            "To re-activate: open the Synchronization Dashboard (%(dashboard)s), choose "
+            "Re-activate and sign in again.",
+            dashboard=dashboard,
+        )
+        + "\n",
     )
 
 
 def all_clear(mailbox: Mailbox) -> Notice:
     return Notice(
-        f"Sync of {mailbox.address} works again",
-        f"The mailbox {mailbox.address} synced successfully again. Nothing more to do.\n",
+        _("Sync of %(address)s works again", address=mailbox.address),
+        _(
+            "The mailbox %(address)s synced successfully again. Nothing more to do.",
+            address=mailbox.address,
+        )
+        + "\n",
     )
 
 
 def mailbox_disabled(mailbox: Mailbox, reason: str, admin: str) -> Notice:
     return Notice(
-        f"The mail system disabled {mailbox.address}: its sync stopped",
-        f"The mail system no longer lets the sync into {mailbox.address} ({reason}). That "
-        "happens when someone leaves the company or their licence or mailbox is removed. "
-        "Nothing syncs for it meanwhile; nothing is lost.\n\n"
-        f"If they left, remove them in the Admin panel ({admin}). If the account is back, "
-        "choose Enable there and the sync resumes.\n",
+        _("The mail system disabled %(address)s: its sync stopped", address=mailbox.address),
+        _(
+            "The mail system no longer lets the sync into %(address)s (%(reason)s). That "
+            "happens when someone leaves the company or their licence or mailbox is removed. "
+            "Nothing syncs for it meanwhile; nothing is lost.",
+            address=mailbox.address,
+            reason=reason,
+        )
+        + "\n\n"
+        + _(
+            "If they left, remove them in the Admin panel (%(admin)s). If the account is "
+            "back, choose Enable there and the sync resumes.",
+            admin=admin,
+        )
+        + "\n",
     )
 
 
 def provider_outage(tenant_name: str, failing_count: int, total: int) -> Notice:
+    values = {"tenant": tenant_name, "failing": failing_count, "total": total}
     return Notice(
-        f"{tenant_name}: sign-in failing for {failing_count} of {total} mailboxes",
-        f"Within the last hour, sign-in failed for {failing_count} of the {total} mailboxes of "
-        f"{tenant_name}. This looks like an outage of the mail or identity provider rather "
-        "than changed passwords, so we did not stop these mailboxes: we keep retrying. If it "
-        "continues, check the provider's status and the integration's credentials.\n",
+        _("%(tenant)s: sign-in failing for %(failing)s of %(total)s mailboxes", **values),
+        _(
+            "Within the last hour, sign-in failed for %(failing)s of the %(total)s mailboxes "
+            "of %(tenant)s. This looks like an outage of the mail or identity provider rather "
+            "than changed passwords, so we did not stop these mailboxes: we keep retrying. If "
+            "it continues, check the provider's status and the integration's credentials.",
+            **values,
+        )
+        + "\n",
     )
 
 
 def mass_change_held(mailbox: Mailbox, destructive: int, synced: int) -> Notice:
     return Notice(
-        f"Approval needed: large change to {mailbox.address} held",
-        f"The next sync of {mailbox.address} would delete or overwrite {destructive} of its "
-        f"{synced} synced items. That is more than your company's limit, so nothing was "
-        "written. If the change is expected, approve it (operators: "
-        f"`flask sync approve --mailbox {mailbox.address}`); otherwise find out why first.\n",
+        _("Approval needed: large change to %(address)s held", address=mailbox.address),
+        _(
+            "The next sync of %(address)s would delete or overwrite %(destructive)s of its "
+            "%(synced)s synced items. That is more than your company's limit, so nothing was "
+            "written. If the change is expected, approve it (operators: `flask sync approve "
+            "--mailbox %(address)s`); otherwise find out why first.",
+            address=mailbox.address,
+            destructive=destructive,
+            synced=synced,
+        )
+        + "\n",
     )
 
 
 def sap_refused(tenant_name: str, connections: str) -> Notice:
     return Notice(
-        f"{tenant_name}: SAP refuses the integration user, syncing is paused",
-        f"SAP Cloud for Customer refused the user name or password of {tenant_name}'s "
-        "integration user, so no mailbox can sync with SAP. Syncing is paused for everyone "
-        "until the connection works again; nothing is lost meanwhile.\n\n"
-        f"To fix it: open Connections ({connections}), enter the integration user's current "
-        "password and choose Save and test. Syncing resumes as soon as the test gets through.\n",
+        _("%(tenant)s: SAP refuses the integration user, syncing is paused", tenant=tenant_name),
+        _(
+            "SAP Cloud for Customer refused the user name or password of %(tenant)s's "
+            "integration user, so no mailbox can sync with SAP. Syncing is paused for everyone "
+            "until the connection works again; nothing is lost meanwhile.",
+            tenant=tenant_name,
+        )
+        + "\n\n"
+        + _(
+            "To fix it: open Connections (%(connections)s), enter the integration user's "
+            "current password and choose Save and test. Syncing resumes as soon as the test "
+            "gets through.",
+            connections=connections,
+        )
+        + "\n",
     )
 
 
 def folder_changed(mailbox: Mailbox, name: str, renamed_to: str | None, dashboard: str) -> Notice:
+    values = {"name": name, "address": mailbox.address, "dashboard": dashboard}
     if renamed_to is not None:
         return Notice(
-            f'Your folder "{name}" is now "{renamed_to}": sync follows it',
-            f'You renamed the folder "{name}" of {mailbox.address} to '
-            f'"{renamed_to}". Its items go on syncing with SAP Cloud for Customer under '
-            "the new name, and what SAP adds for you lands there. Nothing for you to do. "
-            f"Your sync status: {dashboard}\n",
+            _(
+                'Your folder "%(name)s" is now "%(renamed)s": sync follows it',
+                name=name,
+                renamed=renamed_to,
+            ),
+            _(
+                'You renamed the folder "%(name)s" of %(address)s to "%(renamed)s". Its items '
+                "go on syncing with SAP Cloud for Customer under the new name, and what SAP "
+                "adds for you lands there. Nothing for you to do. Your sync status: "
+                "%(dashboard)s",
+                renamed=renamed_to,
+                **values,
+            )
+            + "\n",
         )
     return Notice(
-        f'Your folder "{name}" was missing and has been put back',
-        f'The folder "{name}" of {mailbox.address}, where SAP Cloud for Customer\'s '
-        "items are kept, was deleted or moved away, so we made it again. Items that were in it "
-        "are treated as removed from the mailbox, as your company's settings say. To sync an "
-        f'item again, move it back into "{name}". Your sync status: {dashboard}\n',
+        _('Your folder "%(name)s" was missing and has been put back', name=name),
+        _(
+            'The folder "%(name)s" of %(address)s, where SAP Cloud for Customer\'s items are '
+            "kept, was deleted or moved away, so we made it again. Items that were in it are "
+            "treated as removed from the mailbox, as your company's settings say. To sync an "
+            'item again, move it back into "%(name)s". Your sync status: %(dashboard)s',
+            **values,
+        )
+        + "\n",
     )

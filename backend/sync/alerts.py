@@ -10,6 +10,7 @@ was notified.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,7 +27,7 @@ from backend.models.tenant import Reminder
 from backend.models.types import IssueCode
 from backend.models.user import Role
 from backend.notify import notices
-from backend.notify.deliver import deliver_once
+from backend.notify.deliver import deliver_in_their_languages
 from backend.settings import Settings
 
 OUTAGE_WINDOW = timedelta(hours=1)
@@ -208,20 +209,16 @@ def after_run(
 
     sent = []
     for alert in found:
-        notice = words(alert.kind)
-        delivered = deliver_once(
+        sent += deliver_in_their_languages(
             session,
             settings,
+            words=functools.partial(words, alert.kind),
             kind=alert.kind,
             incident_key=alert.incident_key,
             tenant_id=tenant.id,
             mailbox_id=mailbox.id,
             recipients=key_users if alert.audience is Audience.KEY_USERS else people,
-            subject=notice.subject,
-            body=notice.body,
         )
-        if delivered is not None:
-            sent.append(delivered)
     return sent
 
 
@@ -232,22 +229,20 @@ def mass_change_held(
     hold: Issue,
     destructive: int,
     synced: int,
-) -> Notification | None:
+) -> list[Notification]:
     """Ask the tenant's key users, once per hold, to approve a large change."""
     key_users = session.scalars(
         select(User.email).where(User.tenant_id == mailbox.tenant_id, User.role == Role.KEY_USER)
     ).all()
-    notice = notices.mass_change_held(mailbox, destructive, synced)
-    return deliver_once(
+    return deliver_in_their_languages(
         session,
         settings,
+        words=lambda: notices.mass_change_held(mailbox, destructive, synced),
         kind=NotificationKind.MASS_CHANGE_HELD,
         incident_key=f"mailbox:{mailbox.id}:hold:{hold.id}",
         tenant_id=mailbox.tenant_id,
         mailbox_id=mailbox.id,
         recipients=list(key_users),
-        subject=notice.subject,
-        body=notice.body,
     )
 
 
@@ -280,20 +275,19 @@ def folder_changed(
     owner = _owner_email(session, mailbox)
     if owner is None:
         return None
-    notice = notices.folder_changed(
-        mailbox, change.name, change.renamed_to, f"{settings.public_base_url}/"
-    )
-    return deliver_once(
+    sent = deliver_in_their_languages(
         session,
         settings,
+        words=lambda: notices.folder_changed(
+            mailbox, change.name, change.renamed_to, f"{settings.public_base_url}/"
+        ),
         kind=NotificationKind.FOLDER_CHANGED,
         incident_key=_folder_incident(mailbox, run, change),
         tenant_id=mailbox.tenant_id,
         mailbox_id=mailbox.id,
         recipients=[owner],
-        subject=notice.subject,
-        body=notice.body,
     )
+    return sent[0] if sent else None
 
 
 def _folder_incident(mailbox: Mailbox, run: Run, change: FolderChange) -> str:

@@ -22,7 +22,7 @@ from backend.models.mailbox import HealthStatus
 from backend.models.notification import NotificationKind
 from backend.models.user import Role
 from backend.notify import notices
-from backend.notify.deliver import deliver_once
+from backend.notify.deliver import deliver_in_their_languages
 from backend.settings import Settings
 from backend.sync import status
 
@@ -53,12 +53,11 @@ def refused(session: Session, tenant: Tenant, settings: Settings, now: datetime)
         )
     ).all()
     link = f"{settings.public_base_url.rstrip('/')}/admin/connections/"
-    notice = notices.sap_refused(tenant.name, link)
-    deliver_once(
-        session, settings, kind=NotificationKind.SAP_REFUSED,
-        incident_key=f"sap-refused:{tenant.id}:{now.isoformat()}", tenant_id=tenant.id,
-        mailbox_id=None, recipients=sorted({*key_users, *tenant.config.extra_recipients}),
-        subject=notice.subject, body=notice.body,
+    deliver_in_their_languages(
+        session, settings, words=lambda: notices.sap_refused(tenant.name, link),
+        kind=NotificationKind.SAP_REFUSED, tenant_id=tenant.id, mailbox_id=None,
+        incident_key=f"sap-refused:{tenant.id}:{now.isoformat()}",
+        recipients=sorted({*key_users, *tenant.config.extra_recipients}),
     )  # fmt: skip
     return True
 

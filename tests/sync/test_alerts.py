@@ -252,3 +252,23 @@ def test_what_the_end_of_a_run_calls_for(end: RunEnd, expected: list) -> None:
 def test_an_outage_goes_to_key_users_and_the_rest_to_everyone() -> None:
     end = dataclasses.replace(FAILED, outage=(3, 4), failures=10)
     assert [alert.audience for alert in decide(end)] == [Audience.KEY_USERS, Audience.EVERYONE]
+
+
+def test_each_recipient_reads_the_notice_in_their_language_once(
+    app, session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    """Anna chose German; the key user did not: one e-mail each, each in its words."""
+    anna = session.get(User, box.user_id)
+    anna.language = "de"
+    session.commit()
+    with app.app_context():
+        run(session, resources, box, password_changed)
+    german = [m for m in mail.messages if "anna@contoso.test" in m.recipients]
+    english = [m for m in mail.messages if "anna@contoso.test" not in m.recipients]
+    assert [m.subject for m in german] == [
+        "Synchronisierung von anna@contoso.test gestoppt: bitte reaktivieren"
+    ]
+    assert "Zum Reaktivieren: Öffnen Sie das Synchronisierungs-Dashboard" in german[0].body
+    assert [m.subject for m in english] == ["Sync of anna@contoso.test stopped: please re-activate"]
+    keys = sorted(session.scalars(select(Notification.incident_key)))
+    assert keys[1] == keys[0] + ":de", keys
