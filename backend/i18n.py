@@ -3,8 +3,8 @@
 Whose language a page speaks: the signed-in user's saved choice, else the browser's
 ``Accept-Language``, else English (the task pane's API: Office's display language first, as the
 pane sends it); times are in the user's time zone (UTC if none). Anything unknown or malformed
-is English; a string without a translation shows its English text. (The Gmail add-on and the
-e-mails are English for now.)
+is English; a string without a translation shows its English text. The Gmail add-on speaks
+the event's ``userLocale`` (:func:`follow_client`); an e-mail, its recipient's choice.
 
 Strings are marked where they are written: ``_`` in templates, ``gettext`` / ``lazy_gettext`` in
 code, and :func:`backend.text.N_` for labels kept in low layers and translated where shown.
@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, get_locale, refresh
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "de": "Deutsch"}
@@ -75,7 +75,17 @@ FOLLOW_THE_CLIENT = frozenset({"addin_api"})
 language as ``Accept-Language``): it wins over the user's saved choice."""
 
 
+def follow_client(tag: str | None) -> None:
+    """Answer this request in the language its client says it shows (Gmail's ``userLocale``),
+    when the product speaks it; else as usual."""
+    if (language := language_of(tag)) is not None:
+        g.client_language = language
+        refresh()
+
+
 def select_locale() -> str:
+    if has_request_context() and "client_language" in g:
+        return g.client_language
     asked = None
     if has_request_context():
         asked = request.accept_languages.best_match(list(LANGUAGES))

@@ -1,6 +1,6 @@
-"""What Gmail's event objects say besides who calls: the card's form values and the user's time
-zone (``commonEventObject.formInputs`` and ``.timeZone``). Pure, and lenient: a value of the
-wrong shape is left out, never an error."""
+"""What Gmail's event objects say besides who calls: the card's form values, the user's time
+zone and language (``commonEventObject.formInputs``, ``.timeZone``, ``.userLocale``). Pure,
+and lenient: a value of the wrong shape is left out, never an error."""
 
 from __future__ import annotations
 
@@ -58,3 +58,10 @@ def user_time(event: dict[str, Any]) -> UserTime:
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
     return UserTime(zone, minutes)
+
+
+def user_locale(event: dict[str, Any]) -> str | None:
+    """The user's language as Gmail gives it (``commonEventObject.userLocale``: ``de``,
+    ``en-GB``), if it is text."""
+    found = _common(event).get("userLocale")
+    return found if isinstance(found, str) else None

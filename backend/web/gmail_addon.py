@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import parse as parse_limit
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from backend import presenters, savedialog
+from backend import i18n, presenters, savedialog
 from backend.actions import mailbox as mailbox_actions
 from backend.addin import item_status as addin
 from backend.auth.signin import SignedInUser
@@ -41,6 +42,7 @@ from backend.models.mailbox import Provider
 from backend.models.types import ItemType
 from backend.sync import issues as issue_service
 from backend.sync import warnings as sync_warnings
+from backend.text import N_
 from backend.web.access import visible_issue_or_404
 from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
@@ -55,9 +57,11 @@ STATE_SECONDS = 3600
 """A card's buttons work for an hour; then the user opens the add-on again."""
 HOME_ISSUES = 20
 UNAVAILABLE = "SAP or your mailbox cannot be reached now. What you typed is kept: try again soon."
-TOO_MANY = "Too many clicks in a short time. Wait a minute, then try again."
-GONE = "That issue is no longer there (resolved, or not one of yours). Here are your open issues."
-UNKNOWN_BUTTON = "That button is out of date. Here are your open issues."
+TOO_MANY = N_("Too many clicks in a short time. Wait a minute, then try again.")
+GONE = N_(
+    "That issue is no longer there (resolved, or not one of yours). Here are your open issues."
+)
+UNKNOWN_BUTTON = N_("That button is out of date. Here are your open issues.")
 
 
 class Unauthorised(Exception):
@@ -92,15 +96,15 @@ def _too_many(_error: HTTPException) -> Response:
     """A person Google vouches for reads a sentence; anyone else is turned away with no data."""
     if not g.get("from_google", False):
         return Response(status=429)
-    return jsonify(notify(TOO_MANY))
+    return jsonify(notify(_(TOO_MANY)))
 
 
 @gmail_addon.errorhandler(404)
 def _gone(_error: HTTPException) -> Response:
     call = g.get("gmail_call")
     if call is None:
-        return jsonify(notify(GONE))
-    return jsonify(update(_home_card(call), GONE))
+        return jsonify(notify(_(GONE)))
+    return jsonify(update(_home_card(call), _(GONE)))
 
 
 def _public_url(path: str) -> str:
@@ -142,6 +146,7 @@ def _verify() -> None:
     event = request.get_json()
     if not isinstance(event, dict):
         abort(400)
+    i18n.follow_client(events.user_locale(event))
     try:
         caller = verify_user(event, settings)
     except Refused as refused:
@@ -249,14 +254,16 @@ def action() -> Response:
     try:
         state = _serializer().loads(signed, max_age=STATE_SECONDS)
     except SignatureExpired:
-        return jsonify(update(_home_card(call), "That card was out of date: here is the latest."))
+        return jsonify(
+            update(_home_card(call), _("That card was out of date: here is the latest."))
+        )
     except BadSignature:
         raise Unauthorised from None
     if not isinstance(state, dict) or state.get("u") != call.user.id:
         raise Unauthorised
     chosen = HANDLERS.get(name) if isinstance(name, str) and name == state.get("a") else None
     if chosen is None:
-        return jsonify(update(_home_card(call), UNKNOWN_BUTTON))
+        return jsonify(update(_home_card(call), _(UNKNOWN_BUTTON)))
     return jsonify(chosen(Call(call.event, call.user, call.mailbox, state)))
 
 
@@ -310,8 +317,8 @@ def _search(call: Call) -> Json:
         )
     except savedialog.SaveDialogError as error:
         return _refused(call, error)
-    notice = "Type a name to search for." if not query else None
-    notice = notice or (None if found else "Nothing found in SAP by that name.")
+    notice = _("Type a name to search for.") if not query else None
+    notice = notice or (None if found else _("Nothing found in SAP by that name."))
     return update(screens.form(form, _actions(call), call.time(), found, query), notice)
 
 
@@ -330,7 +337,7 @@ def _save(call: Call) -> Json:
     except savedialog.SaveDialogError as error:
         return _refused(call, error)
     if result.ok:
-        return update(screens.saved(issue.title, _actions(call)), "Saved and synced.")
+        return update(screens.saved(issue.title, _actions(call)), _("Saved and synced."))
     if result.status == "UNAVAILABLE":
         notice = UNAVAILABLE
     else:
@@ -346,19 +353,19 @@ def _retry(call: Call) -> Json:
     except mailbox_actions.AlreadyResolved as resolved:
         return update(_home_card(call), str(resolved))
     if not queued:
-        return notify("This issue is about the whole mailbox; it clears when it syncs.")
-    return notify("It will be tried again in a moment.")
+        return notify(_("This issue is about the whole mailbox; it clears when it syncs."))
+    return notify(_("It will be tried again in a moment."))
 
 
 @handler("track")
 def _track(call: Call) -> Json:
     message_id = call.state.get("m")
     if not isinstance(message_id, str):
-        return notify("Open an e-mail to track it.")
+        return notify(_("Open an e-mail to track it."))
     session = db_session()
     try:
         found = addin.track(session, resources(), call.mailbox, call.user, ItemType.EMAIL,
                             message_id)  # fmt: skip
     except addin.TrackRefused as refused:
         return notify(str(refused))
-    return update(screens.message(found, _actions(call)), "Tracked: it syncs now.")
+    return update(screens.message(found, _actions(call)), _("Tracked: it syncs now."))

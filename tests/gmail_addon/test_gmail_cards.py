@@ -35,8 +35,28 @@ def test_the_home_card_says_times_in_the_users_zone(
     session.refresh(mailbox)
     berlin = mailbox.last_synced_at.astimezone(ZoneInfo("Europe/Berlin"))
     texts = gmail.home().texts()
-    assert f"Last sync {berlin:%d %b %Y, %H:%M %Z}" in texts
+    hour = berlin.strftime("%I").lstrip("0")
+    assert f"Last sync {berlin:%b} {berlin.day}, {berlin:%Y}, {hour}:{berlin:%M}" in texts
+    assert f"{berlin:%p} {berlin:%Z}" in texts
     assert "UTC" not in texts
+
+
+def test_the_cards_speak_the_language_gmail_shows(
+    gmail: GmailHost, owner, sync_now, session, mailbox
+) -> None:
+    """Gmail's ``userLocale`` decides, whatever the user chose on the dashboard; a language the
+    product does not speak (or nonsense) is English."""
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    session.refresh(mailbox)
+    berlin = mailbox.last_synced_at.astimezone(ZoneInfo("Europe/Berlin"))
+    home = f"{PUBLIC}/gmail-addon/home"
+    german = gmail.render(home, gmail.event(userLocale="de")).card.texts()
+    assert f"Letzte Synchronisierung {berlin:%d.%m.%Y}, {berlin:%H:%M} {berlin:%Z}" in german
+    assert "Alles ist synchron: kein Element Ihres Postfachs hat ein Problem." in german
+    assert "Offene Probleme (0)" in german
+    for other in ("fr", "x" * 300, 42, None):
+        texts = gmail.render(home, gmail.event(userLocale=other)).card.texts()
+        assert "Open issues (0)" in texts, other
 
 
 def test_a_due_date_is_a_date_time_picker_and_comes_back_as_one(
