@@ -222,6 +222,9 @@ class Changes:
         cursor: the cursor to pass next time; opaque, store it as is.
         full: the cursor was absent or no longer valid, so ``upserted`` is everything there is
             and ``deleted`` is empty: items the engine knows but did not see are gone.
+        cursor_lost: read in full because the mail system no longer knew the cursor (expired
+            or invalid sync state, history gone), not for a reason of ours (none given, a
+            folder put back).
     """
 
     item_type: ItemType
@@ -230,6 +233,7 @@ class Changes:
     cursor: str
     full: bool
     deselected: tuple[str, ...] = field(default=())
+    cursor_lost: bool = False
 
 
 class ProviderError(Exception):

@@ -14,6 +14,7 @@ the guards saw is kept in :attr:`Engine.observed` for the services' health.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import time
@@ -233,7 +234,8 @@ class Engine:
             changes = _guarded(
                 ctx.classify_mailbox, lambda: ctx.provider.changes(mapping.item_type, None)
             )
-        if cursor is not None and changes.full:
+            changes = dataclasses.replace(changes, cursor_lost=True)
+        if changes.cursor_lost:
             log.info("%s read in full: the cursor was no longer valid", mapping.item_type)
             ctx.run.read_in_full = ",".join([*ctx.run.types_read_in_full, mapping.item_type])
         return changes

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from exchangelib import (
@@ -244,7 +245,7 @@ class ExchangeProvider(CategoryMarkers, FolderNotes):
         try:
             return self._changes(item_type, states or {}, full)
         except ErrorInvalidSyncStateData:
-            return self._changes(item_type, {}, True)
+            return replace(self._changes(item_type, {}, True), cursor_lost=True)
         except (ErrorFolderNotFound, ErrorItemNotFound):
             if full:
                 raise

@@ -33,19 +33,21 @@ class CalendarEvents(ApiPart):
     """The mailbox's appointments: marked events of the primary calendar."""
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        lost = False
         if cursor:
             try:
                 return self._since(cursor)
             except HttpError as error:
                 if error.resp.status != 410:
                     raise
+                lost = True  # the sync token expired
         events, token = self._pages({})
         marked = tuple(
             google_records.appointment_record(event)
             for event in events
             if event.get("status") != "cancelled" and _marked(event)
         )
-        return Changes(ItemType.APPOINTMENT, marked, (), token, True)
+        return Changes(ItemType.APPOINTMENT, marked, (), token, True, cursor_lost=lost)
 
     def _since(self, cursor: str) -> Changes:
         events, token = self._pages({"syncToken": cursor})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
@@ -89,6 +90,7 @@ class GmailMessages(ApiPart):
             except HttpError as error:
                 if error.resp.status != 404:
                     raise
+                return replace(self._everything(sap), cursor_lost=True)  # history gone
         return self._everything(sap)
 
     def _cursor(self, history: str) -> str:

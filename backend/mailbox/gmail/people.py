@@ -73,19 +73,23 @@ class PeopleContacts(ApiPart):
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
         kept, token = unpack_with(cursor, "token")
         group = self._kept_group(item_type, kept_folder(kept, item_type.value))
+        lost = False
         if token and not self._put_back(item_type.value):
             try:
                 people = list(self._connections(item_type, token))
             except HttpError as error:
                 if error.resp.status != 400:
                     raise
+                lost = True  # the sync token expired
             else:
                 return self._delta(item_type, group, people)
         everyone = list(self._connections(item_type, None))
         chosen = tuple(
             _record(item_type, person) for person in everyone if group in _groups_of(person)
         )
-        return Changes(item_type, chosen, (), self._cursor(item_type, group), True)
+        return Changes(
+            item_type, chosen, (), self._cursor(item_type, group), True, cursor_lost=lost
+        )
 
     def _kept_group(self, item_type: ItemType, known: tuple[str | None, str | None]) -> str:
         """The item type's group, followed when the user renamed it, put back when they

@@ -35,7 +35,7 @@ refused (:class:`WouldNotifyAttendees`) so the user makes it in Outlook and deci
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -352,7 +352,7 @@ class GraphProvider(CategoryMarkers, FolderNotes):
         except GraphError as error:
             if links is None or not (is_lost_cursor(error) or self._folder_gone(item_type, error)):
                 raise
-            return self._changes(item_type, {}, True)
+            return replace(self._changes(item_type, {}, True), cursor_lost=is_lost_cursor(error))
 
     def _folder_gone(self, item_type: ItemType, error: GraphError) -> bool:
         """Whether a delta link failed because its folder is gone (the user deleted a folder

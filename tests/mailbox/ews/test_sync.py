@@ -124,7 +124,7 @@ def test_invalid_sync_state_gives_a_full_resync(
     add_contact(mailbox, "Grace", "Hopper")
     ews.log.clear()
     again = provider.changes(ItemType.CONTACT, first.cursor)
-    assert again.full
+    assert again.full and again.cursor_lost and not first.cursor_lost
     assert sorted(r.title for r in again.upserted) == ["Ada Lovelace", "Grace Hopper"]
     sync_bodies = [e.body for e in ews.log.entries("POST") if b"SyncFolderItems" in e.body]
     assert len(sync_bodies) == 2 and b"<m:SyncState>" in sync_bodies[0]

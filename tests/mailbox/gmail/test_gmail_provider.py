@@ -112,6 +112,7 @@ def test_a_stale_history_id_reads_everything_again(google, provider, gmail) -> N
     stale = pack_cursor({**kept, "history": str(int(kept["history"]) - 1)})
     again = provider.changes(ItemType.EMAIL, stale)
     assert again.full and [r.id for r in again.upserted] == [quote["id"]]
+    assert again.cursor_lost and not provider.changes(ItemType.EMAIL, again.cursor).cursor_lost
 
 
 def test_markers_come_and_go_and_the_users_labels_stay(provider, gmail) -> None:

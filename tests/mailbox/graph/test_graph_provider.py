@@ -137,7 +137,9 @@ def test_an_expired_delta_link_reads_everything_again(graph, provider, owner) ->
     graph.store.expire_delta_tokens()
     again = provider.changes(ItemType.CONTACT, first.cursor)
     assert again.full and [r.id for r in again.upserted] == [created.id]
-    assert provider.changes(ItemType.CONTACT, "not a cursor").full
+    assert again.cursor_lost and not first.cursor_lost, "Graph no longer knew the link"
+    garbled = provider.changes(ItemType.CONTACT, "not a cursor")
+    assert garbled.full and not garbled.cursor_lost, "ours to read in full, not Graph's doing"
     links = json.loads(base64.urlsafe_b64decode(first.cursor))
     forged = {key: link.replace("deltatoken=", "deltatoken=x") for key, link in links.items()}
     cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
