@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import available_timezones
 
+import pytz
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, refresh
 from flask_login import current_user
@@ -43,20 +44,24 @@ def language_of(tag: str | None) -> str | None:
 
 
 def time_zone_of(name: str | None) -> str | None:
-    """``name`` when it is an IANA time zone (``Europe/Berlin``), else ``None``."""
+    """``name`` when it is one of :func:`time_zones` (``Europe/Berlin``), else ``None``."""
     name = (name or "").strip()
     return name if name and len(name) <= 64 and name in _zones() else None
 
 
 @functools.cache
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(time_zones())
 
 
 @functools.cache
 def time_zones() -> list[str]:
-    """Every IANA time zone a user can pick, sorted (without the legacy aliases)."""
-    return sorted(z for z in _zones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    """Every time zone a user can pick, sorted: the IANA areas' zones that both the standard
+    library and the dates' formatting (pytz) know, without aliases like ``localtime``."""
+    areas = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/",
+             "Australia/", "Europe/", "Indian/", "Pacific/")  # fmt: skip
+    known = set(pytz.all_timezones) & available_timezones()
+    return sorted(zone for zone in known if zone.startswith(areas))
 
 
 def _chosen(name: str, check: Callable[[str | None], str | None]) -> str | None:
