@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from backend.models import Issue, Mailbox
 from backend.models.issue import Operation, Resolution, Source, item_key
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync.errors import Classification
-from backend.sync.recommendations import recommended_action
+from backend.sync.recommendations import Action, recommended_action
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,19 @@ def record(
     existing.http_status = classification.http_status
     existing.fields = list(classification.fields)
     existing.title = item.title or existing.title
-    action = recommended_action(
-        classification.code, classification.fields, operation, classification.backend_code
-    )
+    action = _stored_action(classification, operation)
     existing.action_title, existing.action_text = action.title, action.text
     session.flush()
     return existing
+
+
+def _stored_action(classification: Classification, operation: Operation | None) -> Action:
+    """The recommended action as the issue keeps it: in English, whoever's request records it
+    (pages word it again in their reader's language)."""
+    with force_locale("en"):
+        return recommended_action(
+            classification.code, classification.fields, operation, classification.backend_code
+        )
 
 
 def _new_issue(
@@ -104,9 +112,7 @@ def _new_issue(
     direction: Direction | None,
     operation: Operation | None,
 ) -> Issue:
-    action = recommended_action(
-        classification.code, classification.fields, operation, classification.backend_code
-    )
+    action = _stored_action(classification, operation)
     return Issue(
         tenant_id=mailbox.tenant_id,
         user_id=mailbox.user_id,
