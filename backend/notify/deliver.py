@@ -31,6 +31,8 @@ from backend.storage.db import utcnow
 
 log = logging.getLogger(__name__)
 
+KEY_LENGTH = 200
+"""The longest incident key kept (``notification.incident_key``)."""
 RESEND_AFTER = timedelta(minutes=5)
 """How old an unsent notification must be before it is sent again: younger, the worker that
 claimed it may be sending it right now."""
@@ -104,9 +106,10 @@ def deliver_in_their_languages(
     for language, group in sorted(groups.items()):
         with force_locale(language):
             notice = words()
-        key = incident_key if language == DEFAULT_LANGUAGE else f"{incident_key}:{language}"
+        suffix = "" if language == DEFAULT_LANGUAGE else f":{language}"
+        key = incident_key[: KEY_LENGTH - len(suffix)] + suffix
         delivered = deliver_once(
-            session, settings, incident_key=key[:200], recipients=group,
+            session, settings, incident_key=key, recipients=group,
             subject=notice.subject, body=notice.body, **fields,
         )  # fmt: skip
         if delivered is not None:
