@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -44,6 +45,7 @@ from backend.models.run import RunOutcome
 from backend.presenters import provider_label
 from backend.settings import DEMO_ADDON, DEMO_CLIENT, default_database_url
 from backend.storage import schema
+from backend.storage.db import utcnow
 from backend.storage.embedded_redis import stop_embedded_redis
 
 WEB_PORT = 8000
@@ -181,11 +183,12 @@ def demo(port: int) -> None:
         meet_sap(session, seed_demo(session, found.cipher), found.cipher, found.settings)
     finally:
         session.close()
+    started = utcnow()
     children.start(services(port))
     _print_welcome(port, found.settings.database_url, found.redis_url, shell)
     stopping = threading.Event()
     threading.Thread(
-        target=story.play, args=(STAGE, _synced(found), stopping, _say), daemon=True
+        target=story.play, args=(STAGE, _synced(found, started), stopping, _say), daemon=True
     ).start()
     try:
         run_until_stopped(children)
@@ -195,14 +198,16 @@ def demo(port: int) -> None:
     click.echo("demo: stopped")
 
 
-def _synced(found: Resources) -> Callable[[str], bool]:
-    """Whether a person's mailbox has had a successful run (the story's scenes wait for it)."""
+def _synced(found: Resources, since: datetime) -> Callable[[str], bool]:
+    """Whether a person's mailbox has had a successful run since the demo started (the story's
+    scenes wait for it; a configured database may hold runs of an earlier demo)."""
 
     def synced(email: str) -> bool:
         with found.session_factory() as session:
             return session.scalar(
                 select(Run.id).join(Mailbox, Mailbox.id == Run.mailbox_id).join(User)
-                .where(User.email == email, Run.outcome == RunOutcome.SUCCEEDED).limit(1)
+                .where(User.email == email, Run.outcome == RunOutcome.SUCCEEDED,
+                       Run.started_at >= since).limit(1)
             ) is not None  # fmt: skip
 
     return synced

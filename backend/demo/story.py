@@ -191,6 +191,10 @@ SCENES = (
 )
 
 
+TRIES = 3
+"""How often a scene is tried before it is skipped."""
+
+
 def play(
     stage: Stage,
     synced: Callable[[str], bool],
@@ -205,14 +209,19 @@ def play(
         stopping: set when the demo stops.
         say: where to tell what happened.
     """
-    waiting = list(SCENES)
-    while waiting and not stopping.wait(2):
-        for scene in [s for s in waiting if synced(s.after.email)]:
-            waiting.remove(scene)
+    tries = dict.fromkeys(SCENES, TRIES)
+    while tries and not stopping.wait(2):
+        for scene in list(tries):
             try:
+                if not synced(scene.after.email):
+                    continue
                 scene.act(stage)
-            except Exception as error:  # the visitor may have changed what the scene needs
-                say(f"demo story: {scene.name} skipped ({type(error).__name__}: {error})")
+            except Exception as error:  # an emulator restarting, or the visitor got there first
+                tries[scene] -= 1
                 log.debug("scene %s failed", scene.name, exc_info=True)
+                if not tries[scene]:
+                    del tries[scene]
+                    say(f"demo story: {scene.name} skipped ({type(error).__name__}: {error})")
                 continue
+            del tries[scene]
             say(f"demo story: {scene.name}: {scene.shows}")
