@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from flask import url_for
+from flask_babel import gettext
 
 from backend.mailbox.ews.provider import owa_url_of
 from backend.mailbox.gmail import provider as gmail
@@ -205,7 +206,10 @@ def action_of(issue: Issue) -> Action:
 
 def types_read_in_full(run: Run) -> str:
     """ "E-Mails, Contacts": the types ``run`` read in full (empty when none)."""
-    return ", ".join(ITEM_TYPE_LABELS.get(ItemType(t), t) for t in run.types_read_in_full)
+    return ", ".join(
+        gettext(ITEM_TYPE_LABELS[ItemType(t)]) if t in ItemType.__members__ else t
+        for t in run.types_read_in_full
+    )
 
 
 def mailbox_item_link(

@@ -33,7 +33,7 @@ NOT_YET = {
     "admin/users.html", "admin/week.html", "dashboard/reactivate.html", "email/digest.html",
     "email/digest.txt", "invitation.html", "signin_refused.html",
 }  # fmt: skip
-"""Templates not translated yet (the Admin panel, the task pane, e-mails, sign-in edges)."""
+"""Templates not translated yet (the Admin panel, the warnings, the digest, sign-in edges)."""
 NAMES = ("SAP Cloud for Customer", "SAP Sync", "ssi-sync", "UTC", "SAP")
 """Words that are the same in every language (names)."""
 

@@ -56,7 +56,9 @@ STATE_SALT = "gmail-addon-card-state"
 STATE_SECONDS = 3600
 """A card's buttons work for an hour; then the user opens the add-on again."""
 HOME_ISSUES = 20
-UNAVAILABLE = "SAP or your mailbox cannot be reached now. What you typed is kept: try again soon."
+UNAVAILABLE = N_(
+    "SAP or your mailbox cannot be reached now. What you typed is kept: try again soon."
+)
 TOO_MANY = N_("Too many clicks in a short time. Wait a minute, then try again.")
 GONE = N_(
     "That issue is no longer there (resolved, or not one of yours). Here are your open issues."
@@ -339,9 +341,10 @@ def _save(call: Call) -> Json:
     if result.ok:
         return update(screens.saved(issue.title, _actions(call)), _("Saved and synced."))
     if result.status == "UNAVAILABLE":
-        notice = UNAVAILABLE
+        notice = _(UNAVAILABLE)
     else:
-        notice = result.form.errors[0] if result.form.errors else "SAP needs more: see the fields."
+        more = _("SAP needs more: see the fields.")
+        notice = result.form.errors[0] if result.form.errors else more
     return update(screens.form(result.form, _actions(call), call.time()), notice)
 
 

@@ -44,7 +44,7 @@ def test_anna_reads_and_fixes_her_issues_in_german(
 
     page.click("text=Probleme")
     card = page.inner_text(f"#issue-{issue.id}")
-    assert "Feld ausfüllen: Nachname." in card and "zuerst gesehen" in card
+    assert "Ergänzen Sie: Nachname." in card and "zuerst gesehen" in card
     assert page.text_content("#h-contact").startswith("Kontakte")
     check_accessibility(page, "Issues, German")
     screenshot(page, "de-02-issues")
@@ -90,7 +90,7 @@ def test_the_task_pane_speaks_outlooks_display_language(
     state = page.wait_for_selector("#item-state[data-state=issue]")
     assert state.text_content().strip() == "Synchronisierungsproblem"
     card = page.inner_text(f"#issue-{issue.id}")
-    assert "Feld ausfüllen: Account" in card, "the server's words, in Office's language"
+    assert "Ergänzen Sie: Account" in card, "the server's words, in Office's language"
     assert f"Code {issue.code}" in card
     check_accessibility(page, "task pane, German")
     screenshot(page, "de-04-taskpane")

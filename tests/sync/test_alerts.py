@@ -17,7 +17,13 @@ from backend.models.notification import NotificationKind
 from backend.models.run import RunOutcome, Trigger
 from backend.models.tenant import Reminder
 from backend.models.types import IssueCode
-from backend.notify.deliver import RESEND_AFTER, deliver_once, retry_unsent
+from backend.notify import notices
+from backend.notify.deliver import (
+    RESEND_AFTER,
+    deliver_in_their_languages,
+    deliver_once,
+    retry_unsent,
+)
 from backend.storage.db import utcnow
 from backend.sync.alerts import Audience, RunEnd, decide
 from backend.sync.runs import execute_run
@@ -272,3 +278,25 @@ def test_each_recipient_reads_the_notice_in_their_language_once(
     assert [m.subject for m in english] == ["Sync of anna@contoso.test stopped: please re-activate"]
     keys = sorted(session.scalars(select(Notification.incident_key)))
     assert keys[1] == keys[0] + ":de", keys
+
+
+def test_a_long_incident_keeps_its_language_apart(
+    app, session: Session, resources: Resources, box: Mailbox, mail: MailCatcher
+) -> None:
+    """However long an incident's key, each language's e-mail has a key of its own."""
+    session.get(User, box.user_id).language = "de"
+    session.commit()
+    people = ["anna@contoso.test", "kim@contoso.test"]
+    with app.app_context():
+        sent = deliver_in_their_languages(
+            session, resources.settings, words=lambda: notices.all_clear(box),
+            kind=NotificationKind.ALL_CLEAR, incident_key="x" * 250, tenant_id=box.tenant_id,
+            mailbox_id=box.id, recipients=people,
+        )  # fmt: skip
+    assert sorted((n.recipients[0], len(n.incident_key)) for n in sent) == [
+        ("anna@contoso.test", 200), ("kim@contoso.test", 200)
+    ]  # fmt: skip
+    assert sorted(m.subject for m in mail.messages) == [
+        "Sync of anna@contoso.test works again",
+        "Synchronisierung von anna@contoso.test funktioniert wieder",
+    ]

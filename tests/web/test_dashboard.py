@@ -10,7 +10,7 @@ from rq import Queue
 
 from backend.auth import addin_tokens
 from backend.jobs import queues
-from backend.models import Issue, Mailbox, SyncItem, User
+from backend.models import Issue, Mailbox, SyncItem, Tenant, User
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Stage
 from backend.models.sync_item import SyncItemState
@@ -289,3 +289,21 @@ def test_rate_limits_count_per_signed_in_user_not_per_address(
     colleague = sign_in(app, app.test_client(), session.get(User, colleague_box.user_id))
     form = {"csrf_token": csrf_token(colleague), "password": ""}
     assert colleague.post("/reactivate/", data=form).status_code == 422
+
+
+def test_resolved_issues_of_the_last_week_only_the_newest_ten_and_only_mine(
+    client, anna, session, resources, box
+) -> None:
+    now = utcnow()
+    for number in range(12):
+        _issue(session, box, item_key=f"mbx:R{number}", mailbox_item_id=f"R{number}",
+               title=f"Recent {number:02d}", resolved_at=now - timedelta(hours=number))  # fmt: skip
+    _issue(session, box, item_key="mbx:OLD", mailbox_item_id="OLD", title="Last month",
+           resolved_at=now - timedelta(days=8))  # fmt: skip
+    tenant = session.get(Tenant, box.tenant_id)
+    theirs = factories.mailbox(session, resources.cipher, tenant, "ben@contoso.test")
+    _issue(session, theirs, item_key="mbx:B", mailbox_item_id="B", title="Ben's",
+           resolved_at=now)  # fmt: skip
+    page = client.get("/issues").get_data(as_text=True)
+    shown = re.findall(r"Contacts: (Recent \d\d|Last month|Ben's)</span>", page)
+    assert shown == [f"Recent {n:02d}" for n in range(10)], "newest first, ten of them"

@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from flask_babel import force_locale, gettext
 
-from backend import i18n
+from backend import i18n, presenters
 from backend.models import Issue, Mailbox, User
 from backend.models.issue import Source
 from backend.models.types import IssueCode, ItemType
+from backend.storage.db import utcnow
+from backend.sync import issues
+from backend.sync.errors import Classification
 from tests.support.web import csrf_token, sign_in
 
 
@@ -66,7 +69,8 @@ def test_the_user_saves_a_language_and_a_time_zone(client, anna, session, box) -
 @pytest.mark.parametrize(
     "form",
     [{"language": "fr"}, {"language": "de-DE'"}, {"time_zone": "Mars/Olympus"},
-     {"time_zone": "../../etc/passwd"}, {"language": "x" * 5000}],
+     {"time_zone": "../../etc/passwd"}, {"language": "x" * 5000}, {"time_zone": "localtime"},
+     {"time_zone": "Factory"}, {"time_zone": "UTC"}],
 )  # fmt: skip
 def test_a_language_or_time_zone_the_product_does_not_know_is_refused(
     client, anna, session, form
@@ -78,7 +82,9 @@ def test_a_language_or_time_zone_the_product_does_not_know_is_refused(
 
 
 def test_preferences_need_a_signed_in_user_and_the_forms_token(client, app, session, box) -> None:
-    assert client.post("/preferences", data={"language": "de"}).status_code in (302, 400)
+    token = csrf_token(client, "/login")
+    signed_out = client.post("/preferences", data={"csrf_token": token, "language": "de"})
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
     sign_in(app, client, session.get(User, box.user_id))
     assert client.post("/preferences", data={"language": "de"}).status_code == 400
     session.expire_all()
@@ -107,7 +113,7 @@ def test_an_issues_advice_is_in_the_readers_language(client, anna, session, box)
     ))  # fmt: skip
     session.commit()
     german = _page(client, "/issues", language="de")
-    assert "Feld ausfüllen: Nachname und E-Mail-Adresse." in german
+    assert "Ergänzen Sie: Nachname und E-Mail-Adresse." in german
     assert ">Kontakte <span" in german and "zuerst gesehen" in german
     english = _page(client, "/issues")
     assert "Fill in the last name and e-mail address." in english
@@ -133,3 +139,16 @@ def test_time_zones_are_known_iana_names_only() -> None:
     assert i18n.time_zone_of("Europe/Nowhere") is None
     assert i18n.time_zone_of(" ") is None
     assert "Europe/Berlin" in i18n.time_zones() and "UTC" not in i18n.time_zones()
+
+
+def test_an_issue_recorded_in_a_german_request_keeps_its_advice_in_english(
+    app, session, box: Mailbox
+) -> None:
+    """The Save dialog records C4C's refusals inside the reader's request: the stored advice
+    (API, digest, operators) stays English; pages word it again."""
+    found = Classification(IssueCode.NEEDS_INPUT, "Mandatory field", fields=("LastName",))
+    with app.test_request_context(headers={"Accept-Language": "de"}), force_locale("de"):
+        issue = issues.record(session, box, issues.ItemRef(ItemType.CONTACT, "A1"), found,
+                              source=Source.C4C, now=utcnow())  # fmt: skip
+        assert presenters.action_of(issue).title == "Ergänzen Sie: Nachname"
+    assert issue.action_title == "Fill in the last name"
