@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import url_for
-from flask_babel import gettext
+from babel.dates import format_datetime
+from flask import has_app_context, has_request_context, url_for
+from flask_babel import format_number, get_locale, get_timezone, gettext
 
 from backend.mailbox.ews.provider import owa_url_of
 from backend.mailbox.gmail import provider as gmail
@@ -57,14 +58,17 @@ class Pill:
 
 
 def moment(when: datetime | None) -> str:
-    """A time as the pages' notes say it (``04 Dec 14:20 UTC``)."""
+    """A time as the pages' notes say it, in the reader's language and time zone
+    (``04 Dec 14:20 UTC``, ``04 Dez. 15:20 MEZ``)."""
     if when is None:
-        return "never"
+        return gettext("never")
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%d %b %H:%M UTC")
+    zone = get_timezone() if has_request_context() else UTC
+    locale = (get_locale() if has_app_context() else None) or "en"
+    return format_datetime(aware, "dd MMM HH:mm z", tzinfo=zone, locale=locale)
 
 
-WAITING_FOR_SAP = (
+WAITING_FOR_SAP = N_(
     "Your mailbox is fine; the sync waits for SAP Cloud for Customer, which does not answer."
 )
 
@@ -79,6 +83,11 @@ def awaits_connection(mailbox: Mailbox) -> bool:
     )
 
 
+def _count(number: int) -> str:
+    """``1,250`` (``1.250`` in German): a count as the reader writes it."""
+    return format_number(number) if has_app_context() else f"{number:,}"
+
+
 def import_progress(mailbox: Mailbox) -> dict[ItemType, str]:
     """During a mailbox's first import, where each item type stands: imported, being imported
     now, or waiting for its turn (empty once the mailbox has synced)."""
@@ -87,14 +96,15 @@ def import_progress(mailbox: Mailbox) -> dict[ItemType, str]:
     progress = {}
     for state in mailbox.item_states:
         if state.last_synced_at is not None:
-            progress[state.item_type] = "Imported"
+            progress[state.item_type] = gettext("Imported")
         elif state.stage is Stage.ONGOING and state.creating:
-            done = min(state.created, state.creating)
-            progress[state.item_type] = f"Importing now: {done:,} of {state.creating:,}"
+            done, of = _count(min(state.created, state.creating)), _count(state.creating)
+            progress[state.item_type] = gettext("Importing now: %(done)s of %(of)s", done=done,
+                                                of=of)  # fmt: skip
         elif state.stage is Stage.ONGOING:
-            progress[state.item_type] = "Importing now"
+            progress[state.item_type] = gettext("Importing now")
         else:
-            progress[state.item_type] = "Waiting"
+            progress[state.item_type] = gettext("Waiting")
     return progress
 
 
@@ -105,14 +115,17 @@ def mailbox_pill(mailbox: Mailbox) -> Pill:
     for SAP. Any other failure says why, since when, and when the last good sync was.
     """
     if awaits_connection(mailbox):
-        return Pill(N_("Not connected yet"), "warn", "Nothing syncs until its user connects it.")
+        return Pill(
+            N_("Not connected yet"), "warn", gettext("Nothing syncs until its user connects it.")
+        )
     match mailbox.status:
         case HealthStatus.PAUSED:
             return Pill(N_("Paused"), "muted")
         case HealthStatus.FAILED_AUTH:
             return Pill(N_("Needs re-activation"), "error")
         case HealthStatus.FAILED_UNKNOWN if mailbox.failing_source is Source.C4C:
-            note = f"{WAITING_FOR_SAP} Last good sync {moment(mailbox.last_synced_at)}."
+            note = gettext("%(waiting)s Last good sync %(when)s.", waiting=gettext(WAITING_FOR_SAP),
+                           when=moment(mailbox.last_synced_at))  # fmt: skip
             return Pill(N_("Waiting for SAP"), "warn", note)
         case HealthStatus.FAILED_UNKNOWN | HealthStatus.DISABLED:
             return Pill(N_("Sync failed"), "error", _failing_note(mailbox))
@@ -128,25 +141,26 @@ def mailbox_pill(mailbox: Mailbox) -> Pill:
 def _failing_note(mailbox: Mailbox) -> str | None:
     if mailbox.failing_since is None and not mailbox.status_reason:
         return None
-    reason = (mailbox.status_reason or "The sync fails").rstrip(".")
-    return (
-        f"{reason}. Failing since {moment(mailbox.failing_since)}; "
-        f"last good sync {moment(mailbox.last_synced_at)}."
-    )
+    reason = (mailbox.status_reason or gettext("The sync fails")).rstrip(".")
+    return gettext(
+        "%(reason)s. Failing since %(since)s; last good sync %(good)s.", reason=reason,
+        since=moment(mailbox.failing_since), good=moment(mailbox.last_synced_at),
+    )  # fmt: skip
 
 
 def service_pill(health: ServiceHealth | None, name: str) -> Pill:
     """A shared service (``name``: how people know it) as the runs saw it: not reachable (why,
     since when, its last answer), or connected (and when it last answered)."""
     if health is not None and health.failing_since is not None:
-        problem = (health.problem or f"{name} does not answer").rstrip(".")
-        note = (
-            f"{problem}. Since {moment(health.failing_since)}; "
-            f"last answered {moment(health.last_ok_at)}."
-        )
+        problem = (health.problem or gettext("%(name)s does not answer", name=name)).rstrip(".")
+        note = gettext(
+            "%(problem)s. Since %(since)s; last answered %(good)s.", problem=problem,
+            since=moment(health.failing_since), good=moment(health.last_ok_at),
+        )  # fmt: skip
         return Pill(N_("Not reachable"), "error", note)
     if health is not None and health.last_ok_at is not None:
-        return Pill(N_("Connected"), "ok", f"Last answered {moment(health.last_ok_at)}.")
+        return Pill(N_("Connected"), "ok",
+                    gettext("Last answered %(when)s.", when=moment(health.last_ok_at)))  # fmt: skip
     return Pill(N_("Connected"), "ok")
 
 

@@ -11,6 +11,7 @@ from flask_babel import force_locale, gettext
 from backend import i18n, presenters
 from backend.models import Issue, Mailbox, User
 from backend.models.issue import Source
+from backend.models.mailbox import Stage
 from backend.models.types import IssueCode, ItemType
 from backend.storage.db import utcnow
 from backend.sync import issues
@@ -152,3 +153,24 @@ def test_an_issue_recorded_in_a_german_request_keeps_its_advice_in_english(
                               source=Source.C4C, now=utcnow())  # fmt: skip
         assert presenters.action_of(issue).title == "Ergänzen Sie: Nachname"
     assert issue.action_title == "Fill in the last name"
+
+
+def test_the_status_notes_and_the_import_progress_speak_german(
+    client, anna, session, box: Mailbox
+) -> None:
+    """A first import in progress, read in German in Berlin: counts written the German way."""
+    anna.language, anna.time_zone = "de", "Europe/Berlin"
+    state = box.item_state(ItemType.CONTACT)
+    state.stage, state.creating, state.created = Stage.ONGOING, 6002, 1250
+    session.commit()
+    page = _page(client)
+    assert 'id="progress-contact">Wird gerade importiert: 1.250 von 6.002<' in page
+    assert 'id="progress-account">Wartet<' in page
+
+
+def test_a_notes_time_is_in_the_readers_language(app) -> None:
+    moment = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert presenters.moment(moment) == "05 Dez. 09:30 UTC"
+        assert presenters.moment(None) == "nie"
+    assert presenters.moment(moment) == "05 Dec 09:30 UTC", "outside a request: English, UTC"
