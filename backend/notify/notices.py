@@ -18,9 +18,14 @@ class Notice:
     body: str
 
 
+def _notice(subject: str, *paragraphs: str) -> Notice:
+    """A notice whose body is ``paragraphs``, a blank line between them."""
+    return Notice(subject, "\n\n".join(paragraphs) + "\n")
+
+
 def failing(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> Notice:
     address = mailbox.address
-    return Notice(
+    return _notice(
         ngettext(
             "Sync of %(address)s has failed once",
             "Sync of %(address)s has failed %(num)d times in a row",
@@ -33,17 +38,14 @@ def failing(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> Not
             "Customer failed.",
             failures,
             address=address,
-        )
-        + "\n\n"
-        + _("Last error: %(reason)s", reason=reason)
-        + "\n\n"
-        + _(
+        ),
+        _("Last error: %(reason)s", reason=reason),
+        _(
             "We keep trying. If the error persists, open the Synchronization Dashboard "
             "(%(dashboard)s) to see what is wrong, or ask your key user to check the mailbox "
             "in the Admin panel.",
             dashboard=dashboard,
-        )
-        + "\n",
+        ),
     )
 
 
@@ -53,7 +55,7 @@ def reminder(mailbox: Mailbox, failures: int, reason: str, dashboard: str) -> No
 
 
 def auth_failed(mailbox: Mailbox, reason: str, dashboard: str) -> Notice:
-    return Notice(
+    return _notice(
         _("Sync of %(address)s stopped: please re-activate", address=mailbox.address),
         _(
             "The sync of %(address)s can no longer sign in to the mailbox or to SAP "
@@ -61,30 +63,27 @@ def auth_failed(mailbox: Mailbox, reason: str, dashboard: str) -> Notice:
             "meanwhile.",
             address=mailbox.address,
             reason=reason,
-        )
-        + "\n\n"
-        + _(
+        ),
+        _(
             "To re-activate: open the Synchronization Dashboard (%(dashboard)s), choose "
             "Re-activate and sign in again.",
             dashboard=dashboard,
-        )
-        + "\n",
+        ),
     )
 
 
 def all_clear(mailbox: Mailbox) -> Notice:
-    return Notice(
+    return _notice(
         _("Sync of %(address)s works again", address=mailbox.address),
         _(
             "The mailbox %(address)s synced successfully again. Nothing more to do.",
             address=mailbox.address,
-        )
-        + "\n",
+        ),
     )
 
 
 def mailbox_disabled(mailbox: Mailbox, reason: str, admin: str) -> Notice:
-    return Notice(
+    return _notice(
         _("The mail system disabled %(address)s: its sync stopped", address=mailbox.address),
         _(
             "The mail system no longer lets the sync into %(address)s (%(reason)s). That "
@@ -92,20 +91,18 @@ def mailbox_disabled(mailbox: Mailbox, reason: str, admin: str) -> Notice:
             "Nothing syncs for it meanwhile; nothing is lost.",
             address=mailbox.address,
             reason=reason,
-        )
-        + "\n\n"
-        + _(
+        ),
+        _(
             "If they left, remove them in the Admin panel (%(admin)s). If the account is "
             "back, choose Enable there and the sync resumes.",
             admin=admin,
-        )
-        + "\n",
+        ),
     )
 
 
 def provider_outage(tenant_name: str, failing_count: int, total: int) -> Notice:
     values = {"tenant": tenant_name, "failing": failing_count, "total": total}
-    return Notice(
+    return _notice(
         _("%(tenant)s: sign-in failing for %(failing)s of %(total)s mailboxes", **values),
         _(
             "Within the last hour, sign-in failed for %(failing)s of the %(total)s mailboxes "
@@ -113,13 +110,12 @@ def provider_outage(tenant_name: str, failing_count: int, total: int) -> Notice:
             "than changed passwords, so we did not stop these mailboxes: we keep retrying. If "
             "it continues, check the provider's status and the integration's credentials.",
             **values,
-        )
-        + "\n",
+        ),
     )
 
 
 def mass_change_held(mailbox: Mailbox, destructive: int, synced: int) -> Notice:
-    return Notice(
+    return _notice(
         _("Approval needed: large change to %(address)s held", address=mailbox.address),
         _(
             "The next sync of %(address)s would delete or overwrite %(destructive)s of its "
@@ -129,35 +125,32 @@ def mass_change_held(mailbox: Mailbox, destructive: int, synced: int) -> Notice:
             address=mailbox.address,
             destructive=destructive,
             synced=synced,
-        )
-        + "\n",
+        ),
     )
 
 
 def sap_refused(tenant_name: str, connections: str) -> Notice:
-    return Notice(
+    return _notice(
         _("%(tenant)s: SAP refuses the integration user, syncing is paused", tenant=tenant_name),
         _(
             "SAP Cloud for Customer refused the user name or password of %(tenant)s's "
             "integration user, so no mailbox can sync with SAP. Syncing is paused for everyone "
             "until the connection works again; nothing is lost meanwhile.",
             tenant=tenant_name,
-        )
-        + "\n\n"
-        + _(
+        ),
+        _(
             "To fix it: open Connections (%(connections)s), enter the integration user's "
             "current password and choose Save and test. Syncing resumes as soon as the test "
             "gets through.",
             connections=connections,
-        )
-        + "\n",
+        ),
     )
 
 
 def folder_changed(mailbox: Mailbox, name: str, renamed_to: str | None, dashboard: str) -> Notice:
     values = {"name": name, "address": mailbox.address, "dashboard": dashboard}
     if renamed_to is not None:
-        return Notice(
+        return _notice(
             _(
                 'Your folder "%(name)s" is now "%(renamed)s": sync follows it',
                 name=name,
@@ -170,10 +163,9 @@ def folder_changed(mailbox: Mailbox, name: str, renamed_to: str | None, dashboar
                 "%(dashboard)s",
                 renamed=renamed_to,
                 **values,
-            )
-            + "\n",
+            ),
         )
-    return Notice(
+    return _notice(
         _('Your folder "%(name)s" was missing and has been put back', name=name),
         _(
             'The folder "%(name)s" of %(address)s, where SAP Cloud for Customer\'s items are '
@@ -181,6 +173,5 @@ def folder_changed(mailbox: Mailbox, name: str, renamed_to: str | None, dashboar
             "treated as removed from the mailbox, as your company's settings say. To sync an "
             'item again, move it back into "%(name)s". Your sync status: %(dashboard)s',
             **values,
-        )
-        + "\n",
+        ),
     )
