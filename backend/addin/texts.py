@@ -26,9 +26,10 @@ def pane_words() -> tuple[str, ...]:
         return tuple(dict.fromkeys(text for _line, text, _comments, _context in found))
 
 
+@functools.cache
 def pane_texts() -> dict[str, dict[str, str]]:
-    """``{language: {English: translation}}`` for every language but English (inside a request
-    or an app context)."""
+    """``{language: {English: translation}}`` for every language but English, worked out once
+    per process (inside a request or an app context: the catalogues are the app's)."""
     texts = {}
     for language in LANGUAGES:
         if language == DEFAULT_LANGUAGE:
