@@ -34,18 +34,8 @@ COUNTERS = ("created", "updated", "deleted", "failed", "issues_opened", "issues_
 
 
 @pytest.fixture
-def world(contoso: DemoWorld) -> DemoWorld:
-    return contoso
-
-
-@pytest.fixture
 def app_config(contoso: DemoWorld) -> dict[str, object]:
     return contoso.app_config()
-
-
-@pytest.fixture
-def sync(contoso_sync: Callable[[str], Run]) -> Callable[[str], Run]:
-    return contoso_sync
 
 
 def _issues(session: Session) -> set[tuple]:
@@ -56,8 +46,8 @@ def _issues(session: Session) -> set[tuple]:
     }
 
 
-def _clear_logs(world: DemoWorld) -> None:
-    for emulator in world.emulators().values():
+def _clear_logs(contoso: DemoWorld) -> None:
+    for emulator in contoso.emulators().values():
         emulator.log.clear()
 
 
@@ -66,37 +56,37 @@ SYNCING = tuple(person for person in DEMO_USERS if person.syncs)
 whose account is disabled)."""
 
 
-def _first_sync(world: DemoWorld, sync: Callable[[str], Run]) -> None:
+def _first_sync(contoso_sync: Callable[[str], Run]) -> None:
     for person in SYNCING:
-        run = sync(person.email)
+        run = contoso_sync(person.email)
         assert run.outcome is RunOutcome.SUCCEEDED, (person.email, run.error_message)
 
 
 def test_quiet_runs_after_the_first_sync_write_nothing_and_change_no_issue(
-    world: DemoWorld, sync: Callable[[str], Run], session: Session
+    contoso: DemoWorld, contoso_sync: Callable[[str], Run], session: Session
 ) -> None:
-    _first_sync(world, sync)
+    _first_sync(contoso_sync)
     opened = _issues(session)
     assert len([i for i in opened if i[5] is None]) == 17, "the demo's issues are open"
     people = [person.email for person in SYNCING]
     for round_number in range(QUIET_ROUNDS):
-        _clear_logs(world)
+        _clear_logs(contoso)
         order = people[round_number:] + people[:round_number]
         if round_number % 2:
             order.reverse()
         for email in order:
-            run = sync(email)
+            run = contoso_sync(email)
             assert run.outcome is RunOutcome.SUCCEEDED, (email, run.error_message)
             figures = {name: getattr(run, name) for name in COUNTERS}
             assert figures == dict.fromkeys(COUNTERS, 0), (round_number, email, figures)
             assert run.read_in_full is None, "every cursor was still valid"
-        written = {name: writes(emulator) for name, emulator in world.emulators().items()}
+        written = {name: writes(emulator) for name, emulator in contoso.emulators().items()}
         assert written == {name: [] for name in written}, f"round {round_number} wrote"
         assert _issues(session) == opened, f"round {round_number} changed an issue"
 
 
-def _northwind_in(world: DemoWorld) -> Contact:
-    account = bare_account(world.ews.endpoint, BEN.email, BEN.password)
+def _northwind_in(contoso: DemoWorld) -> Contact:
+    account = bare_account(contoso.ews.endpoint, BEN.email, BEN.password)
     folder = account.contacts / "SAP Accounts"
     [found] = [c for c in folder.all() if c.display_name == "Northwind Traders"]
     return found
@@ -114,89 +104,91 @@ def _forbidden(session: Session, mailbox: Mailbox) -> Issue:
 
 
 def test_a_refused_edit_of_a_read_only_account_is_kept_until_something_really_changes(
-    world: DemoWorld, sync: Callable[[str], Run], session: Session
+    contoso: DemoWorld, contoso_sync: Callable[[str], Run], session: Session
 ) -> None:
     """Ben's Northwind Traders: the mailbox wins for accounts, C4C refuses the change."""
-    _first_sync(world, sync)
+    _first_sync(contoso_sync)
     ben = mailbox_of(session, BEN.email)
     issue = _forbidden(session, ben)
     assert issue.resolved_at is None
     seen = issue.occurrences
     for _ in range(QUIET_ROUNDS):
         for person in SYNCING:
-            sync(person.email)
-    northwind = _northwind_in(world)
+            contoso_sync(person.email)
+    northwind = _northwind_in(contoso)
     assert [e.email for e in northwind.email_addresses or []] == ["info@northwind.test"]
     assert "Sync Error" in (northwind.categories or [])
     still = _forbidden(session, ben)
     assert (still.resolved_at, still.occurrences) == (None, seen)
 
-    store = world.c4c.service.store
+    store = contoso.c4c.service.store
     [row] = [r for r in store.all("CorporateAccountCollection") if r["Name"] == "Northwind Traders"]
     store.read_only.discard(row["ObjectID"])
     store.update("CorporateAccountCollection", row["ObjectID"], {"Phone": "+49 30 1234"})
     store.read_only.add(row["ObjectID"])
-    run = sync(BEN.email)
+    run = contoso_sync(BEN.email)
     assert run.updated == 0, "the mailbox's edit wins for accounts, and C4C refuses it again"
-    assert [e.email for e in _northwind_in(world).email_addresses or []] == ["info@northwind.test"]
+    assert [e.email for e in _northwind_in(contoso).email_addresses or []] == [
+        "info@northwind.test"
+    ]
     again = _forbidden(session, ben)
     assert (again.resolved_at, again.occurrences) == (None, seen + 1)
 
-    undone = _northwind_in(world)
+    undone = _northwind_in(contoso)
     undone.email_addresses = None
     undone.phone_numbers = [PhoneNumber(label="BusinessPhone", phone_number="+49 30 1234")]
     undone.save(update_fields=["email_addresses", "phone_numbers"])
-    run = sync(BEN.email)
+    run = contoso_sync(BEN.email)
     assert run.outcome is RunOutcome.SUCCEEDED and run.issues_resolved == 1
     assert _forbidden(session, ben).resolved_at is not None, "Ben undid his edit: in sync"
-    assert "Sync Error" not in (_northwind_in(world).categories or [])
+    assert "Sync Error" not in (_northwind_in(contoso).categories or [])
 
 
 def test_what_colleagues_created_in_sap_reaches_its_owners_mailbox_on_the_first_sync(
-    world: DemoWorld, sync: Callable[[str], Run]
+    contoso: DemoWorld, contoso_sync: Callable[[str], Run]
 ) -> None:
-    _first_sync(world, sync)
+    _first_sync(contoso_sync)
     people = {person.email.split(".")[0]: person for person in DEMO_USERS}
     ben, gina, olivia = people["ben"], people["gina"], people["olivia"]
     assert "Prepare the Fabrikam renewal" in (
-        OutlookOwner(world.ews, ben.email, ben.password).task_subjects()
+        OutlookOwner(contoso.ews, ben.email, ben.password).task_subjects()
     )
     assert "Call Northwind about the delayed order" in (
-        GraphOwner(world.graph, olivia.email, olivia.graph_token).task_subjects()
+        GraphOwner(contoso.graph, olivia.email, olivia.graph_token).task_subjects()
     )
     assert "Quarterly review with Northwind" in (
-        GmailOwner(world.google, gina.email, gina.google_token).meeting_subjects()
+        GmailOwner(contoso.google, gina.email, gina.google_token).meeting_subjects()
     )
-    bens = OutlookOwner(world.ews, ben.email, ben.password)
+    bens = OutlookOwner(contoso.ews, ben.email, ben.password)
     assert "Quarterly review with Northwind" in bens.meeting_subjects(), "he is one of its parties"
     assert bens.invitations_sent() == 0
     anna = people["anna"]
     assert "Prepare the Fabrikam renewal" not in (
-        OutlookOwner(world.ews, anna.email, anna.password).task_subjects()
+        OutlookOwner(contoso.ews, anna.email, anna.password).task_subjects()
     )
 
 
 def test_pauls_changed_password_and_doras_disabled_account_stop_their_mailboxes(
-    world: DemoWorld, sync: Callable[[str], Run], session: Session, resources: Resources
+    contoso: DemoWorld, contoso_sync: Callable[[str], Run], session: Session, resources: Resources
 ) -> None:
     people = {person.email.split(".")[0]: person for person in DEMO_USERS}
     paul, dora = people["paul"], people["dora"]
-    stopped = sync(paul.email)
+    stopped = contoso_sync(paul.email)
     assert (stopped.outcome, stopped.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
     assert mailbox_of(session, paul.email).status is HealthStatus.FAILED_AUTH
-    disabled = sync(dora.email)
+    disabled = contoso_sync(dora.email)
     assert (disabled.outcome, disabled.error_code) == (
         RunOutcome.FAILED, IssueCode.ACCOUNT_DISABLED,
     )  # fmt: skip
     assert mailbox_of(session, dora.email).status is HealthStatus.DISABLED
     assert session.scalars(select(Issue)).all() == [], "a stopped mailbox is no item's issue"
-    assert writes(world.c4c) == [] and writes(world.ews) == []
+    assert writes(contoso.c4c) == [] and writes(contoso.ews) == []
 
     box = mailbox_of(session, paul.email)
     user = session.get(User, box.user_id)
     credentials = {"username": paul.email, "password": paul.server_password}
     mailbox_actions.reactivate(session, box, user, resources.cipher, credentials)
     session.commit()
-    again = sync(paul.email)
+    again = contoso_sync(paul.email)
     assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
     assert mailbox_of(session, paul.email).status is HealthStatus.ACTIVE
