@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.gmail_addon.screens import UserTime
 
-PICKED = (("dateInput", "%Y-%m-%d"), ("dateTimeInput", "%Y-%m-%dT%H:%M"))
-"""A date-time picker's inputs and the Save dialog's text for each (UTC)."""
+PICKED = (("dateInput", "%Y-%m-%d"), ("dateTimeInput", "%Y-%m-%dT%H:%MZ"))
+"""A date-time picker's inputs and the Save dialog's text for each (UTC, said with a ``Z``:
+the form's own texts are in the reader's zone)."""
 
 
 def _common(event: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +38,8 @@ def _text(given: dict[str, Any]) -> str | None:
 
 def form_values(event: dict[str, Any]) -> dict[str, str]:
     """The card's inputs as text: ``stringInputs.value[0]``, and a picker's ``dateInput`` /
-    ``dateTimeInput`` (milliseconds since the epoch) as ``YYYY-MM-DD[THH:MM]`` in UTC."""
+    ``dateTimeInput`` (milliseconds since the epoch) as ``YYYY-MM-DD`` / ``YYYY-MM-DDTHH:MMZ``
+    in UTC."""
     raw = _common(event).get("formInputs")
     values = {}
     for name, given in raw.items() if isinstance(raw, dict) else ():
@@ -49,15 +51,25 @@ def form_values(event: dict[str, Any]) -> dict[str, str]:
 
 def user_time(event: dict[str, Any]) -> UserTime:
     """The user's time zone (IANA id and offset in milliseconds); UTC when not given."""
-    given = _common(event).get("timeZone")
-    given = given if isinstance(given, dict) else {}
-    offset = given.get("offset")
+    offset = _time_zone(event).get("offset")
     minutes = offset // 60_000 if isinstance(offset, int) else None
+    name = user_zone(event)
     try:
-        zone = ZoneInfo(str(given["id"])) if isinstance(given.get("id"), str) else UTC
+        zone = ZoneInfo(name) if name is not None else UTC
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
     return UserTime(zone, minutes)
+
+
+def user_zone(event: dict[str, Any]) -> str | None:
+    """The IANA id of the user's time zone as Gmail gives it (``Europe/Berlin``), if it is text."""
+    found = _time_zone(event).get("id")
+    return found if isinstance(found, str) else None
+
+
+def _time_zone(event: dict[str, Any]) -> dict[str, Any]:
+    given = _common(event).get("timeZone")
+    return given if isinstance(given, dict) else {}
 
 
 def user_locale(event: dict[str, Any]) -> str | None:

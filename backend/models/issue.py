@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -105,6 +106,10 @@ class Issue(Base):
     )
     backend_code: Mapped[str | None] = mapped_column(String(200))
     backend_message: Mapped[str | None] = mapped_column(Text)
+    message_words: Mapped[dict[str, Any] | None]
+    """The product's own ``backend_message`` as its catalogue id and values
+    (``{"id": ..., "values": {...}}``), worded in each reader's language where shown; ``None``
+    when a backend said it (shown as it is)."""
     http_status: Mapped[int | None]
     fields: Mapped[list[str]] = mapped_column(default=list)
     action_title: Mapped[str | None] = mapped_column(String(200))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,7 +63,12 @@ class SyncWarning(Base):
     ends_at: Mapped[datetime | None]
     """When the credential ends (credential warnings)."""
     detail: Mapped[str] = mapped_column(Text)
-    """What was seen, in words (``"3 of the last 5 runs failed"``)."""
+    """What was seen, in English words (``"3 of the last 5 runs failed"``), as the audit log
+    keeps it."""
+    facts: Mapped[dict[str, Any] | None]
+    """What was seen, as data (``{"failed": 3, "runs": 5, "address": ...}``): pages and e-mails
+    word it in their reader's language. ``None`` for a warning opened before facts were kept
+    (its ``detail`` is shown as it is)."""
     step: Mapped[int | None]
     """The last step notified: days before the end for credentials, 0 for the others."""
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)

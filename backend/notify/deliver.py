@@ -90,11 +90,28 @@ def deliver_in_their_languages(
     the language they chose (English for an address that is nobody's in the product).
 
     ``words`` is called once per language, inside it. The English e-mail keeps
-    ``incident_key``; one in another language adds ``:<language>`` to it, so each is sent once.
+    ``incident_key``; one in another language adds ``:<language>`` to it
+    (:func:`language_key`), so each is sent once.
 
     Returns:
         The notifications sent now (none for a language that had its e-mail already).
     """
+    sent = []
+    for language, group in by_language(session, recipients).items():
+        with force_locale(language):
+            notice = words()
+        delivered = deliver_once(
+            session, settings, incident_key=language_key(incident_key, language),
+            recipients=group, subject=notice.subject, body=notice.body, html=notice.html,
+            **fields,
+        )  # fmt: skip
+        if delivered is not None:
+            sent.append(delivered)
+    return sent
+
+
+def by_language(session: Session, recipients: list[str]) -> dict[str, list[str]]:
+    """``recipients`` grouped by the language each chose, languages sorted."""
     chosen = dict(
         session.execute(select(User.email, User.language).where(User.email.in_(recipients))).all()
     )
@@ -102,19 +119,13 @@ def deliver_in_their_languages(
     for address in recipients:
         language = language_of(chosen.get(address)) or DEFAULT_LANGUAGE
         groups.setdefault(language, []).append(address)
-    sent = []
-    for language, group in sorted(groups.items()):
-        with force_locale(language):
-            notice = words()
-        suffix = "" if language == DEFAULT_LANGUAGE else f":{language}"
-        key = incident_key[: KEY_LENGTH - len(suffix)] + suffix
-        delivered = deliver_once(
-            session, settings, incident_key=key, recipients=group,
-            subject=notice.subject, body=notice.body, **fields,
-        )  # fmt: skip
-        if delivered is not None:
-            sent.append(delivered)
-    return sent
+    return dict(sorted(groups.items()))
+
+
+def language_key(incident_key: str, language: str) -> str:
+    """The incident key of a notice's e-mail in ``language``."""
+    suffix = "" if language == DEFAULT_LANGUAGE else f":{language}"
+    return incident_key[: KEY_LENGTH - len(suffix)] + suffix
 
 
 def _send(session: Session, settings: Settings, notification: Notification) -> None:

@@ -16,6 +16,8 @@ from backend.models import Mailbox
 class Notice:
     subject: str
     body: str
+    html: str | None = None
+    """An HTML part, besides the plain text (the digest)."""
 
 
 def _notice(subject: str, *paragraphs: str) -> Notice:

@@ -16,37 +16,43 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Issue, Mailbox, Notification, Tenant, User
+from backend.i18n import local_time
+from backend.models import Issue, Mailbox, Notification, SyncWarning, Tenant, User
+from backend.models.issue import Operation
 from backend.models.mailbox import HealthStatus
 from backend.models.notification import NotificationKind
 from backend.models.types import ITEM_TYPE_LABELS, IssueCode, ItemType
 from backend.models.user import Role
-from backend.notify.deliver import deliver_once
+from backend.notify.deliver import by_language, deliver_in_their_languages, language_key
+from backend.notify.notices import Notice
 from backend.settings import Settings
 from backend.sync import warnings as sync_warnings
+from backend.sync.recommendations import Action, recommended_action
+from backend.text import N_
 
 log = logging.getLogger(__name__)
 
 WEEK = timedelta(weeks=1)
-TYPE_LABELS = {**ITEM_TYPE_LABELS, None: "Whole mailbox"}
+TYPE_LABELS = {**ITEM_TYPE_LABELS, None: N_("Whole mailbox")}
 HEALTH = {
-    "in sync": (HealthStatus.ACTIVE,),
-    "failing": (HealthStatus.FAILED_UNKNOWN,),
-    "paused": (HealthStatus.PAUSED,),
-    "waiting for re-activation": (HealthStatus.FAILED_AUTH,),
-    "not synced yet": (HealthStatus.NOT_SYNCED,),
-    "disabled by the mail system": (HealthStatus.DISABLED,),
+    N_("in sync"): (HealthStatus.ACTIVE,),
+    N_("failing"): (HealthStatus.FAILED_UNKNOWN,),
+    N_("paused"): (HealthStatus.PAUSED,),
+    N_("waiting for re-activation"): (HealthStatus.FAILED_AUTH,),
+    N_("not synced yet"): (HealthStatus.NOT_SYNCED,),
+    N_("disabled by the mail system"): (HealthStatus.DISABLED,),
 }
-"""How the digest groups mailboxes, by their health."""
+"""How the digest groups mailboxes, by their health (English: the page or e-mail translates)."""
 COMMON_KINDS = 5
 PEOPLE_SHOWN = 10
 REPEATED_FAILURES = 3
@@ -71,21 +77,66 @@ class Count:
 
 @dataclass(frozen=True)
 class Kind:
-    """An issue kind many people have open, and what to do about it."""
+    """An issue kind many people have open, and what to do about it (worded in the language
+    of the moment, from one issue of the kind)."""
 
     item_type: str
-    code: str
+    code: IssueCode
     count: int
-    action_title: str
-    action_text: str
+    fields: tuple[str, ...] = ()
+    operation: Operation | None = None
+    backend_code: str | None = None
+
+    @property
+    def action(self) -> Action:
+        return recommended_action(self.code, self.fields, self.operation, self.backend_code)
+
+    @property
+    def action_title(self) -> str:
+        return self.action.title
+
+    @property
+    def action_text(self) -> str:
+        return self.action.text
 
 
 @dataclass(frozen=True)
 class Person:
+    """Someone who needs help, and why (worded in the language of the moment)."""
+
     name: str
     email: str
-    why: str
     mailbox_id: int
+    open_issues: int = 0
+    oldest_days: int = 0
+    failures: int = 0
+    never_synced: bool = False
+    waiting_for_reactivation: bool = False
+
+    @property
+    def why(self) -> str:
+        reasons = []
+        if self.open_issues:
+            days = ngettext("%(num)d day", "%(num)d days", self.oldest_days)
+            reasons.append(
+                ngettext(
+                    "%(num)d open issue, the oldest %(days)s old",
+                    "%(num)d open issues, the oldest %(days)s old",
+                    self.open_issues,
+                    days=days,
+                )
+            )
+        if self.failures >= REPEATED_FAILURES:
+            reasons.append(
+                ngettext(
+                    "%(num)d failed run in a row", "%(num)d failed runs in a row", self.failures
+                )
+            )
+        elif self.never_synced and self.waiting_for_reactivation:
+            reasons.append(_("never synced: waiting for re-activation"))
+        elif self.never_synced:
+            reasons.append(_("never synced since added"))
+        return "; ".join(reasons)
 
 
 @dataclass(frozen=True)
@@ -98,20 +149,27 @@ class Digest:
     resolved: list[Count]
     common: list[Kind]
     people: list[Person]
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-    """Open warnings (the first ``sync_warnings.SHOWN``): title and what was seen."""
+    warned: list[SyncWarning] = field(default_factory=list)
+    """Open warnings (the first ``sync_warnings.SHOWN``)."""
     warnings_total: int = 0
+    base_url: str = ""
+
+    @property
+    def warnings(self) -> list[tuple[str, str]]:
+        """The open warnings' titles and what each saw, in the language of the moment."""
+        said = [sync_warnings.describe(w, self.end, self.base_url) for w in self.warned]
+        return [(words.title, words.detail) for words in said]
 
     @property
     def period(self) -> str:
-        return f"7 days to {self.end:%d %b %Y, %H:%M} UTC"
+        return _("7 days to %(end)s", end=local_time(self.end, "dd MMM y, HH:mm z"))
 
     @property
     def total_mailboxes(self) -> int:
         return sum(count for _label, count in self.mailboxes)
 
     def totals(self, counts: list[Count]) -> Count:
-        return Count("All", "", sum(c.now for c in counts), sum(c.before for c in counts))
+        return Count(N_("All"), "", sum(c.now for c in counts), sum(c.before for c in counts))
 
 
 def slot_of(tenant: Tenant, now: datetime) -> datetime:
@@ -147,10 +205,9 @@ def weekly(session: Session, tenant: Tenant, end: datetime, base_url: str) -> Di
         resolved=_counts(session, tenant, Issue.resolved_at, start, end),
         common=_common(session, tenant),
         people=_people(session, tenant, end),
-        warnings=[
-            (view.title, view.detail) for view in _warning_words(session, tenant, end, base_url)
-        ],
+        warned=sync_warnings.open_in_tenant(session, tenant.id),
         warnings_total=sync_warnings.count_open(session, tenant.id),
+        base_url=base_url,
     )
 
 
@@ -178,18 +235,29 @@ def _counts(
 
 
 def _common(session: Session, tenant: Tenant) -> list[Kind]:
+    """The most common open issue kinds (item type, code and recommended action), each with
+    one of its issues, whose fields and operation word the action for the reader."""
     rows = session.execute(
-        select(Issue.item_type, Issue.code, Issue.action_title, Issue.action_text, func.count())
+        select(Issue.item_type, Issue.code, func.count(), func.min(Issue.id))
         .where(Issue.tenant_id == tenant.id, Issue.resolved_at.is_(None),
                Issue.informational.is_(False))
         .group_by(Issue.item_type, Issue.code, Issue.action_title, Issue.action_text)
         .order_by(func.count().desc(), Issue.code, Issue.action_title)
         .limit(COMMON_KINDS)
     ).all()  # fmt: skip
+    one = {
+        row.id: row
+        for row in session.execute(
+            select(Issue.id, Issue.fields, Issue.operation, Issue.backend_code).where(
+                Issue.id.in_([first for *_kind, first in rows])
+            )
+        )
+    }
     return [
-        Kind(TYPE_LABELS.get(kind, str(kind)), code.value, count, title or "", text or "")
-        for kind, code, title, text, count in rows
-    ]
+        Kind(TYPE_LABELS.get(kind, str(kind)), code, count, tuple(one[first].fields or ()),
+             one[first].operation, one[first].backend_code)
+        for kind, code, count, first in rows
+    ]  # fmt: skip
 
 
 def _people(session: Session, tenant: Tenant, end: datetime) -> list[Person]:
@@ -208,9 +276,7 @@ def _people(session: Session, tenant: Tenant, end: datetime) -> list[Person]:
     ).all()  # fmt: skip
     for name, email, mailbox_id, first, count in oldest:
         days = max(0, (end - first).days)
-        issues = "issue" if count == 1 else "issues"
-        found[mailbox_id] = Person(name, email, f"{count} open {issues}, the oldest {days} "
-                                   f"day{'s' if days != 1 else ''} old", mailbox_id)  # fmt: skip
+        found[mailbox_id] = Person(name, email, mailbox_id, open_issues=count, oldest_days=days)
     troubled = session.execute(
         select(User.name, User.email, Mailbox.id, Mailbox.consecutive_failures, Mailbox.status)
         .join(User, User.id == Mailbox.user_id)
@@ -222,23 +288,12 @@ def _people(session: Session, tenant: Tenant, end: datetime) -> list[Person]:
         .limit(PEOPLE_SHOWN)
     ).all()  # fmt: skip
     for name, email, mailbox_id, failures, status in troubled:
-        if failures >= REPEATED_FAILURES:
-            why = f"{failures} failed runs in a row"
-        elif status is HealthStatus.FAILED_AUTH:
-            why = "never synced: waiting for re-activation"
-        else:
-            why = "never synced since added"
-        if mailbox_id in found:
-            why = f"{found[mailbox_id].why}; {why}"
-        found[mailbox_id] = Person(name, email, why, mailbox_id)
+        known = found.get(mailbox_id) or Person(name, email, mailbox_id)
+        found[mailbox_id] = replace(
+            known, failures=failures, never_synced=failures < REPEATED_FAILURES,
+            waiting_for_reactivation=status is HealthStatus.FAILED_AUTH,
+        )  # fmt: skip
     return list(found.values())[:PEOPLE_SHOWN]
-
-
-def _warning_words(
-    session: Session, tenant: Tenant, now: datetime, base_url: str
-) -> Iterator[sync_warnings.Words]:
-    for warning in sync_warnings.open_in_tenant(session, tenant.id):
-        yield sync_warnings.describe(warning, now, base_url)
 
 
 def recipients(session: Session, tenant: Tenant) -> list[str]:
@@ -276,14 +331,15 @@ def _send(session: Session, settings: Settings, tenant: Tenant, now: datetime) -
     if tenant.created_at > slot:
         return False
     key = week_key(tenant, slot)
+    people = recipients(session, tenant)
+    keys = [language_key(key, language) for language in by_language(session, people)]
     claimed = session.scalar(
-        select(Notification.id).where(
-            Notification.kind == NotificationKind.WEEKLY_DIGEST, Notification.incident_key == key
+        select(func.count(Notification.id)).where(
+            Notification.kind == NotificationKind.WEEKLY_DIGEST, Notification.incident_key.in_(keys)
         )
     )
-    if claimed is not None:
+    if claimed == len(keys):
         return False  # this week's went out (the usual case, every ten minutes but one)
-    people = recipients(session, tenant)
     has_mailboxes = session.scalar(
         select(Mailbox.id).where(Mailbox.tenant_id == tenant.id).limit(1)
     )
@@ -296,12 +352,15 @@ def _send(session: Session, settings: Settings, tenant: Tenant, now: datetime) -
     def person_link(person: Person) -> str:
         return f"{base}/admin/mailboxes/{person.mailbox_id}"
 
-    delivered = deliver_once(
-        session, settings, kind=NotificationKind.WEEKLY_DIGEST, incident_key=key,
+    def words() -> Notice:
+        return Notice(
+            _("%(tenant)s: sync this week (%(period)s)", tenant=tenant.name, period=digest.period),
+            render_template("email/digest.txt", digest=digest, page=page),
+            render_template("email/digest.html", digest=digest, page=page, person_link=person_link),
+        )
+
+    delivered = deliver_in_their_languages(
+        session, settings, words=words, kind=NotificationKind.WEEKLY_DIGEST, incident_key=key,
         tenant_id=tenant.id, mailbox_id=None, recipients=people,
-        subject=f"{tenant.name}: sync this week ({digest.period})",
-        body=render_template("email/digest.txt", digest=digest, page=page),
-        html=render_template("email/digest.html", digest=digest, page=page,
-                             person_link=person_link),
     )  # fmt: skip
-    return delivered is not None and delivered.sent_at is not None
+    return any(notification.sent_at is not None for notification in delivered)

@@ -16,8 +16,9 @@ Three kinds of cause are looked for:
 
 :func:`reconcile` is the one place warnings open, change and resolve: it takes the causes seen
 now for some kinds (and one mailbox, or the whole tenant) and leaves exactly those open. Each
-opening and resolution is audited; e-mails go through :func:`deliver_once`, keyed by warning
-and step, so however many checks see a cause it is mailed once per step.
+opening and resolution is audited; e-mails go through :func:`deliver_in_their_languages`, keyed
+by warning and step, so however many checks see a cause it is mailed once per step (in each
+recipient's language). A warning keeps what it saw as data (``facts``), worded for each reader.
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.i18n import DEFAULT_LANGUAGE, local_time
 from backend.models import Issue, Mailbox, Run, SyncWarning, Tenant, User
 from backend.models.audit import record_audit
 from backend.models.issue import Source
@@ -40,7 +45,8 @@ from backend.models.run import RunOutcome
 from backend.models.types import IssueCode
 from backend.models.user import Role
 from backend.models.warning import TENANT_SCOPE, WarningKind, mailbox_scope
-from backend.notify.deliver import deliver_once
+from backend.notify.deliver import deliver_in_their_languages
+from backend.notify.notices import Notice
 from backend.settings import Settings
 
 CREDENTIALS = (
@@ -60,16 +66,22 @@ NOTIFIED_ONCE = 0
 
 @dataclass(frozen=True)
 class Cause:
-    """A reason to warn, as seen now."""
+    """A reason to warn, as seen now: ``facts`` are what :func:`detail_of` words."""
 
     kind: WarningKind
     mailbox_id: int | None
-    detail: str
+    facts: dict[str, Any] | None
     ends_at: datetime | None = None
 
     @property
     def scope(self) -> str:
         return TENANT_SCOPE if self.mailbox_id is None else mailbox_scope(self.mailbox_id)
+
+    @property
+    def detail(self) -> str:
+        """What was seen, in English (as the warning keeps it for the audit log)."""
+        with force_locale(DEFAULT_LANGUAGE):
+            return detail_of(self.kind, self.facts)
 
 
 @dataclass(frozen=True)
@@ -115,13 +127,11 @@ def credential_causes(session: Session, tenant: Tenant, now: datetime) -> list[C
     found = []
     if config.c4c_password_expires_on is not None:
         ends = end_of_day(config.c4c_password_expires_on)
-        user = tenant.c4c_username or "the integration user"
         found.append(Cause(WarningKind.C4C_PASSWORD_ENDS, None,
-                           f"The password of SAP user {user} ends.", ends))  # fmt: skip
+                           {"user": tenant.c4c_username}, ends))  # fmt: skip
     if config.microsoft_secret_expires_on is not None:
         ends = end_of_day(config.microsoft_secret_expires_on)
-        found.append(Cause(WarningKind.MICROSOFT_SECRET_ENDS, None,
-                           "The Microsoft application secret ends.", ends))  # fmt: skip
+        found.append(Cause(WarningKind.MICROSOFT_SECRET_ENDS, None, {}, ends))
     ending = session.execute(
         select(Mailbox.id, Mailbox.address, Mailbox.access_ends_at).where(
             Mailbox.tenant_id == tenant.id,
@@ -140,8 +150,7 @@ def _lead(tenant: Tenant) -> timedelta:
 
 
 def _consent_ends(mailbox_id: int, address: str, ends: datetime) -> Cause:
-    return Cause(WarningKind.GOOGLE_CONSENT_ENDS, mailbox_id,
-                 f"The Google access of {address} ends.", ends)  # fmt: skip
+    return Cause(WarningKind.GOOGLE_CONSENT_ENDS, mailbox_id, {"address": address}, ends)
 
 
 def unseen_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause]:
@@ -163,11 +172,9 @@ def unseen_causes(session: Session, tenant: Tenant, now: datetime) -> list[Cause
         last = max((moment for moment in seen if moment is not None), default=None)
         if last is not None and last >= week_ago:
             continue
-        since = f"since {last:%d %b %Y}" if last else "ever"
-        issues = "issue" if count == 1 else "issues"
+        seen = last.date().isoformat() if last else None
         found.append(Cause(WarningKind.ISSUES_UNSEEN, mailbox_id,
-                           f"{name} has {count} {issues} open for over a week and has not "
-                           f"opened the dashboard or the add-in {since}."))  # fmt: skip
+                           {"name": name, "count": count, "seen": seen}))  # fmt: skip
     return found
 
 
@@ -200,8 +207,8 @@ def trend_cause(
             return []
     elif failed < config.trend_failures or mailbox.consecutive_failures >= threshold:
         return []  # no trend, or the failure notice says more than this warning would
-    detail = f"{failed} of the last {len(outcomes)} runs of {mailbox.address} failed."
-    return [Cause(WarningKind.FAILURES_RISING, mailbox.id, detail)]
+    facts = {"failed": failed, "runs": len(outcomes), "address": mailbox.address}
+    return [Cause(WarningKind.FAILURES_RISING, mailbox.id, facts)]
 
 
 # -- keeping them -----------------------------------------------------------------------------
@@ -244,10 +251,11 @@ def reconcile(
     kept = []
     for key, cause in wanted.items():
         warning = opened.get(key) or _opened(session, tenant, cause, now)
-        if (warning.detail, _utc(warning.ends_at)) != (cause.detail, cause.ends_at):
+        if (warning.facts, _utc(warning.ends_at)) != (cause.facts, cause.ends_at):
             if _utc(warning.ends_at) != cause.ends_at:
                 warning.step = None  # a new end (a new consent, a date moved): warned afresh
-            warning.detail, warning.ends_at = cause.detail, cause.ends_at
+            warning.facts, warning.ends_at = cause.facts, cause.ends_at
+            warning.detail = cause.detail
             session.commit()
         kept.append(warning)
     if notify:
@@ -275,7 +283,7 @@ def _opened(session: Session, tenant: Tenant, cause: Cause, now: datetime) -> Sy
     moment ago (the partial unique index lets one through)."""
     warning = SyncWarning(
         tenant_id=tenant.id, mailbox_id=cause.mailbox_id, scope=cause.scope, kind=cause.kind,
-        ends_at=cause.ends_at, detail=cause.detail, opened_at=now,
+        ends_at=cause.ends_at, detail=cause.detail, facts=cause.facts, opened_at=now,
     )  # fmt: skip
     try:
         with session.begin_nested():
@@ -321,7 +329,6 @@ def _notify(
         return
     if warning.ends_at is not None and step == 0:
         return  # ended: the sync's own failure notices take over
-    words = describe(warning, now, settings.public_base_url)
     key_users = list(
         session.scalars(
             select(User.email).where(
@@ -332,23 +339,30 @@ def _notify(
     people = set(key_users) | set(tenant.config.extra_recipients)
     if warning.kind is WarningKind.FAILURES_RISING and _many_rising(session, tenant):
         people = set()  # a mail server in trouble for many: the key users' Admin panel says it
-    subject = f"Warning: {words.title}"
+    address = None
     if warning.mailbox_id is not None:
         owner, address = session.execute(
             select(User.email, Mailbox.address)
             .join(Mailbox, Mailbox.user_id == User.id)
             .where(Mailbox.id == warning.mailbox_id)
         ).one()
-        subject += f" ({address})"
         if warning.kind is not WarningKind.ISSUES_UNSEEN:
             people.add(owner)
     if not people:
         return  # nobody to tell yet (no key user): the step waits for someone
-    deliver_once(
-        session, settings, kind=NotificationKind.WARNING,
+
+    def words() -> Notice:
+        said = describe(warning, now, settings.public_base_url)
+        subject = _("Warning: %(title)s", title=said.title)
+        if address is not None:
+            subject += f" ({address})"
+        link = _("%(label)s: %(url)s", label=said.link[0], url=said.link[1])
+        return Notice(subject[:300], f"{said.detail}\n\n{said.action}\n\n{link}\n")
+
+    deliver_in_their_languages(
+        session, settings, words=words, recipients=sorted(people), kind=NotificationKind.WARNING,
         incident_key=f"warning:{warning.id}:step:{step}", tenant_id=tenant.id,
-        mailbox_id=warning.mailbox_id, recipients=sorted(people), subject=subject[:300],
-        body=f"{words.detail}\n\n{words.action}\n\n{words.link[0]}: {words.link[1]}\n",
+        mailbox_id=warning.mailbox_id,
     )  # fmt: skip
     warning.step = step
     session.commit()
@@ -371,74 +385,144 @@ def _many_rising(session: Session, tenant: Tenant) -> bool:
 
 
 def describe(warning: SyncWarning, now: datetime, base_url: str) -> Words:
-    """What the warning says, to its reader: title, what was seen, what to do, and the link
-    to where it is done (the words name the place; pages show the link as a button, e-mails
-    write it out)."""
-    connections = ("Open Connections", f"{base_url}/admin/connections/")
+    """What the warning says, to its reader, in the language of the moment: title, what was
+    seen, what to do, and the link to where it is done (the words name the place; pages show
+    the link as a button, e-mails write it out)."""
+    connections = (_("Open Connections"), f"{base_url}/admin/connections/")
     when = _when(warning.ends_at, now)
+    seen = warning.detail if warning.facts is None else detail_of(warning.kind, warning.facts)
     match warning.kind:
         case WarningKind.GOOGLE_CONSENT_ENDS:
             return Words(
-                f"Google access for the sync ends {when}",
-                f"{warning.detail} Google was told to allow the sync for a limited time only "
-                "(or the company's Google app is still in testing). After that, nothing syncs "
-                "until access is granted again.",
-                "Choose Re-activate and sign in with Google again, granting access without a "
-                "time limit. If access keeps ending after 7 days, ask your administrator to "
-                "publish the company's Google app.",
-                ("Re-activate", f"{base_url}/reactivate/"),
+                _("Google access for the sync ends %(when)s", when=when),
+                _(
+                    "%(seen)s Google was told to allow the sync for a limited time only (or "
+                    "the company's Google app is still in testing). After that, nothing syncs "
+                    "until access is granted again.",
+                    seen=seen,
+                ),
+                _(
+                    "Choose Re-activate and sign in with Google again, granting access without "
+                    "a time limit. If access keeps ending after 7 days, ask your administrator "
+                    "to publish the company's Google app."
+                ),
+                (_("Re-activate"), f"{base_url}/reactivate/"),
             )
         case WarningKind.MICROSOFT_SECRET_ENDS:
             return Words(
-                f"Microsoft application secret ends {when}",
-                f"{warning.detail} When it does, Exchange Online mailboxes synced with the "
-                "company's application access stop syncing.",
-                "In the Microsoft Entra admin center, add a new client secret or certificate "
-                "to the application (App registrations, Certificates & secrets), have it put "
-                "in place for the sync, then enter its end date in Connections.",
+                _("Microsoft application secret ends %(when)s", when=when),
+                _(
+                    "%(seen)s When it does, Exchange Online mailboxes synced with the company's "
+                    "application access stop syncing.",
+                    seen=seen,
+                ),
+                _(
+                    "In the Microsoft Entra admin center, add a new client secret or "
+                    "certificate to the application (App registrations, Certificates & "
+                    "secrets), have it put in place for the sync, then enter its end date in "
+                    "Connections."
+                ),
                 connections,
             )
         case WarningKind.C4C_PASSWORD_ENDS:
             return Words(
-                f"SAP integration user's password ends {when}",
-                f"{warning.detail} When it does, SAP refuses the sync and every mailbox of the "
-                "company stops syncing.",
-                "Set a new password for the integration user in SAP Cloud for Customer (or "
-                "have it never expire), then enter the new password and its end date in "
-                "Connections and choose Save and test.",
+                _("SAP integration user's password ends %(when)s", when=when),
+                _(
+                    "%(seen)s When it does, SAP refuses the sync and every mailbox of the "
+                    "company stops syncing.",
+                    seen=seen,
+                ),
+                _(
+                    "Set a new password for the integration user in SAP Cloud for Customer (or "
+                    "have it never expire), then enter the new password and its end date in "
+                    "Connections and choose Save and test."
+                ),
                 connections,
             )
         case WarningKind.FAILURES_RISING:
             return Words(
-                "Sync is failing more often than usual",
-                f"{warning.detail} The sync retries on its own, but failures this frequent "
-                "often come before it stops: a mail server or SAP that is slow or overloaded, "
-                "or a network problem.",
-                "The errors are under Recent runs on the Synchronization Dashboard (key users "
-                "see them in the Admin panel too). Nothing is lost meanwhile.",
-                ("See recent runs", f"{base_url}/#history"),
+                _("Sync is failing more often than usual"),
+                _(
+                    "%(seen)s The sync retries on its own, but failures this frequent often "
+                    "come before it stops: a mail server or SAP that is slow or overloaded, or "
+                    "a network problem.",
+                    seen=seen,
+                ),
+                _(
+                    "The errors are under Recent runs on the Synchronization Dashboard (key "
+                    "users see them in the Admin panel too). Nothing is lost meanwhile."
+                ),
+                (_("See recent runs"), f"{base_url}/#history"),
             )
         case WarningKind.ISSUES_UNSEEN:
             return Words(
-                "Issues are piling up for someone who does not look at them",
-                warning.detail,
-                "Ask them to open the Issues tab of the Synchronization Dashboard or the "
-                "add-in, or fix the issues for them in the Admin panel.",
-                ("Open the issues", f"{base_url}/admin/issues"),
+                _("Issues are piling up for someone who does not look at them"),
+                seen,
+                _(
+                    "Ask them to open the Issues tab of the Synchronization Dashboard or the "
+                    "add-in, or fix the issues for them in the Admin panel."
+                ),
+                (_("Open the issues"), f"{base_url}/admin/issues"),
             )
     raise ValueError(f"no words for {warning.kind}")
 
 
+def detail_of(kind: WarningKind, facts: dict[str, Any] | None) -> str:
+    """What a warning of ``kind`` saw, worded from its ``facts`` in the language of the
+    moment (empty for none: a warning from before facts were kept shows its own words)."""
+    if facts is None:
+        return ""
+    match kind:
+        case WarningKind.GOOGLE_CONSENT_ENDS:
+            return _("The Google access of %(address)s ends.", address=facts["address"])
+        case WarningKind.MICROSOFT_SECRET_ENDS:
+            return _("The Microsoft application secret ends.")
+        case WarningKind.C4C_PASSWORD_ENDS:
+            if facts.get("user"):
+                return _("The password of SAP user %(user)s ends.", user=facts["user"])
+            return _("The password of the SAP integration user ends.")
+        case WarningKind.FAILURES_RISING:
+            return _(
+                "%(failed)d of the last %(runs)d runs of %(address)s failed.",
+                failed=facts["failed"], runs=facts["runs"], address=facts["address"],
+            )  # fmt: skip
+        case WarningKind.ISSUES_UNSEEN:
+            return _unseen(facts)
+    raise ValueError(f"no words for {kind}")
+
+
+def _unseen(facts: dict[str, Any]) -> str:
+    count, name = facts["count"], facts["name"]
+    if facts.get("seen"):
+        seen = local_time(datetime.fromisoformat(facts["seen"]), "dd MMM y")
+        return ngettext(
+            "%(name)s has %(num)d issue open for over a week and has not opened the dashboard "
+            "or the add-in since %(seen)s.",
+            "%(name)s has %(num)d issues open for over a week and has not opened the dashboard "
+            "or the add-in since %(seen)s.",
+            count, name=name, seen=seen,
+        )  # fmt: skip
+    return ngettext(
+        "%(name)s has %(num)d issue open for over a week and has not opened the dashboard or "
+        "the add-in ever.",
+        "%(name)s has %(num)d issues open for over a week and has not opened the dashboard or "
+        "the add-in ever.",
+        count, name=name,
+    )  # fmt: skip
+
+
 def _when(ends_at: datetime | None, now: datetime) -> str:
     if ends_at is None:
-        return "soon"
-    ends = _utc(ends_at)
-    assert ends is not None
-    left = days_left(ends, now)
+        return _("soon")
+    left = days_left(_utc(ends_at) or ends_at, now)
     if left <= 0:
-        return f"was {ends:%d %b %Y} (ended)"
-    days = math.ceil(left)
-    return f"on {ends:%d %b %Y, %H:%M} UTC (in {days} day{'s' if days != 1 else ''})"
+        return _("was %(date)s (ended)", date=local_time(ends_at, "dd MMM y"))
+    return ngettext(
+        "on %(date)s (in %(num)d day)",
+        "on %(date)s (in %(num)d days)",
+        math.ceil(left),
+        date=local_time(ends_at, "dd MMM y, HH:mm z"),
+    )
 
 
 # -- when to look ---------------------------------------------------------------------------
@@ -485,7 +569,7 @@ RUNNING = (HealthStatus.ACTIVE, HealthStatus.NOT_SYNCED, HealthStatus.FAILED_UNK
 def _rising_while_running(session: Session, tenant: Tenant) -> list[Cause]:
     """The open warnings of failures rising whose mailbox still runs, as they stand."""
     rows = session.execute(
-        select(SyncWarning.mailbox_id, SyncWarning.detail)
+        select(SyncWarning.mailbox_id, SyncWarning.facts)
         .join(Mailbox, Mailbox.id == SyncWarning.mailbox_id)
         .join(User, User.id == Mailbox.user_id)
         .where(SyncWarning.tenant_id == tenant.id,
@@ -494,7 +578,7 @@ def _rising_while_running(session: Session, tenant: Tenant) -> list[Cause]:
                Mailbox.status.in_(RUNNING), Mailbox.paused_at.is_(None),
                User.removed_at.is_(None))
     ).all()  # fmt: skip
-    return [Cause(WarningKind.FAILURES_RISING, mailbox_id, detail) for mailbox_id, detail in rows]
+    return [Cause(WarningKind.FAILURES_RISING, mailbox_id, facts) for mailbox_id, facts in rows]
 
 
 def open_for(session: Session, tenant_id: int, mailbox_id: int | None) -> list[SyncWarning]:

@@ -148,7 +148,7 @@ def _verify() -> None:
     event = request.get_json()
     if not isinstance(event, dict):
         abort(400)
-    i18n.follow_client(events.user_locale(event))
+    i18n.follow_client(events.user_locale(event), events.user_zone(event))
     try:
         caller = verify_user(event, settings)
     except Refused as refused:

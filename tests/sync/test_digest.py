@@ -50,8 +50,8 @@ def tenant(session: Session, resources: Resources) -> Tenant:
 
 def issue(session: Session, box: Mailbox, **fields) -> Issue:
     values = {"item_type": ItemType.CONTACT, "code": IssueCode.NEEDS_INPUT, "source": Source.C4C,
-              "action_title": "Fill in the last name", "action_text": "Open the contact.",
-              **fields}  # fmt: skip
+              "fields": ["LastName"], "action_title": "Fill in the last name",
+              "action_text": "Open the contact.", **fields}  # fmt: skip
     values.setdefault("last_seen_at", values.get("first_seen_at", utcnow()))
     found = Issue(tenant_id=box.tenant_id, user_id=box.user_id, mailbox_id=box.id,
                   item_key=f"mbx:{values.pop('key')}", **values)  # fmt: skip
@@ -78,7 +78,8 @@ def test_the_digest_sums_up_the_week_against_the_week_before(
         issue(session, anna, key=f"a{number}", first_seen_at=end - timedelta(days=2))
     issue(session, anna, key="old", first_seen_at=end - timedelta(days=20))
     issue(session, gina, key="g", item_type=ItemType.EMAIL, code=IssueCode.NEEDS_INPUT,
-          action_title="Fill in the account", first_seen_at=end - timedelta(days=9))  # fmt: skip
+          fields=["AccountID"], action_title="Fill in the account",
+          first_seen_at=end - timedelta(days=9))  # fmt: skip
     issue(session, gina, key="r", code=IssueCode.CONFLICT, first_seen_at=end - timedelta(days=10),
           resolved_at=end - timedelta(days=1), resolution=Resolution.AUTO)  # fmt: skip
     session.commit()
@@ -130,6 +131,51 @@ def test_the_digest_goes_on_the_tenants_day_and_hour_once_to_key_users_who_want_
     assert message.html is not None and "<h1" in message.html
     assert 'style="' in message.html, "styles inline, as mail programs need"
     assert "Send me this every week" in message.html
+
+
+def test_each_key_user_reads_the_digest_in_their_language_once(
+    session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
+) -> None:
+    anna = factories.mailbox(session, resources.cipher, tenant, "anna@contoso.test")
+    lena = factories.mailbox(session, resources.cipher, tenant, "lena@contoso.test", Role.KEY_USER)
+    session.get(User, lena.user_id).language = "de"
+    issue(session, anna, key="a", first_seen_at=MONDAY_8 - timedelta(days=9))
+    session.commit()
+    assert digest.send_due(session, resources.settings, MONDAY_8) == 1
+    assert digest.send_due(session, resources.settings, MONDAY_8 + timedelta(hours=1)) == 0
+    by_recipient = {message.recipients: message for message in mail.messages}
+    assert set(by_recipient) == {("kim@contoso.test",), ("lena@contoso.test",)}
+    german = by_recipient[("lena@contoso.test",)]
+    # (Python's mail library folds this one right after "Subject:"; readers unfold the space)
+    assert german.subject.lstrip() == (
+        "Contoso: Synchronisierung diese Woche (7 Tage bis 30 Nov. 2026, 07:00 UTC)"
+    )
+    assert "Postfächer (3)" in german.body and "Häufigste offene Probleme" in german.body
+    assert "Kontakte: Ergänzen Sie: Nachname (NEEDS_INPUT), 1 offen" in german.body
+    assert "anna@contoso.test): 1 offenes Problem, 8 Tage alt" in german.body
+    assert german.html is not None and '<html lang="de">' in german.html
+    assert "Jede Woche an mich senden" in german.html
+    english = by_recipient[("kim@contoso.test",)]
+    assert "Contacts: Fill in the last name (NEEDS_INPUT), 1 open" in english.body
+    assert "1 open issue, the oldest 8 days old" in english.body
+
+
+def test_a_digest_claimed_in_one_language_is_still_sent_in_the_other(
+    session: Session, resources: Resources, tenant: Tenant, mail: MailCatcher
+) -> None:
+    """A worker killed between the languages' claims: the next tick sends the missing one."""
+    lena = factories.mailbox(session, resources.cipher, tenant, "lena@contoso.test", Role.KEY_USER)
+    session.get(User, lena.user_id).language = "de"
+    session.commit()
+    key = digest.week_key(tenant, digest.slot_of(tenant, MONDAY_8))
+    session.add(Notification(tenant_id=tenant.id, kind=NotificationKind.WEEKLY_DIGEST,
+                             incident_key=key, recipients=["kim@contoso.test"], subject="s",
+                             body="b", sent_at=MONDAY_8))  # fmt: skip
+    session.commit()
+    assert digest.send_due(session, resources.settings, MONDAY_8) == 1
+    [message] = mail.messages
+    assert message.recipients == ("lena@contoso.test",) and "Woche" in message.subject
+    assert digest.send_due(session, resources.settings, MONDAY_8) == 0
 
 
 def test_two_schedulers_at_once_send_one_digest(

@@ -367,7 +367,7 @@ def test_failures_rising_of_a_mailbox_that_no_longer_runs_go_at_the_hourly_check
 def test_a_warning_opened_by_two_checks_at_once_is_one(
     session: Session, resources: Resources, tenant: Tenant
 ) -> None:
-    cause = warnings.Cause(WarningKind.C4C_PASSWORD_ENDS, None, "The password ends.",
+    cause = warnings.Cause(WarningKind.C4C_PASSWORD_ENDS, None, {"user": "technical"},
                            utcnow() + timedelta(days=2))  # fmt: skip
     first = warnings._opened(session, tenant, cause, utcnow())
     second = warnings._opened(session, tenant, cause, utcnow())

@@ -23,7 +23,7 @@ def test_the_page_shows_the_week_and_links_the_people_who_need_help(
     old = utcnow() - timedelta(days=12)
     session.add(Issue(tenant_id=tenant.id, user_id=anna.user_id, mailbox_id=anna.id,
                       item_type=ItemType.CONTACT, item_key="mbx:1", code=IssueCode.NEEDS_INPUT,
-                      source=Source.C4C, action_title="Fill in the last name",
+                      source=Source.C4C, fields=["LastName"], action_title="Fill in the last name",
                       first_seen_at=old, last_seen_at=old))  # fmt: skip
     session.commit()
     page = client.get("/admin/week/").get_data(as_text=True)
