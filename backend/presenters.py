@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from babel.dates import format_datetime
-from flask import has_app_context, has_request_context, url_for
-from flask_babel import format_number, get_locale, get_timezone, gettext
+from flask import has_app_context, url_for
+from flask_babel import format_number, gettext
 
+from backend.i18n import local_time
 from backend.mailbox.ews.provider import owa_url_of
 from backend.mailbox.gmail import provider as gmail
 from backend.mailbox.graph.provider import outlook_web_link
@@ -24,6 +24,7 @@ from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import ITEM_TYPE_LABELS, ItemType
 from backend.models.warning import WarningKind
 from backend.settings import Settings
+from backend.sync import issues
 from backend.sync import warnings as sync_warnings
 from backend.sync.recommendations import Action, recommended_action
 from backend.text import N_
@@ -62,10 +63,7 @@ def moment(when: datetime | None) -> str:
     (``04 Dec 14:20 UTC``, ``04 Dez. 15:20 MEZ``)."""
     if when is None:
         return gettext("never")
-    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    zone = get_timezone() if has_request_context() else UTC
-    locale = (get_locale() if has_app_context() else None) or "en"
-    return format_datetime(aware, "dd MMM HH:mm z", tzinfo=zone, locale=locale)
+    return local_time(when, "dd MMM HH:mm z")
 
 
 WAITING_FOR_SAP = N_(
@@ -218,6 +216,12 @@ def action_of(issue: Issue) -> Action:
     return recommended_action(issue.code, issue.fields or (), issue.operation, issue.backend_code)
 
 
+def message_of(issue: Issue) -> str | None:
+    """The issue's message in the reader's language (the product's own words; a backend's as
+    it said them)."""
+    return issues.message_of(issue)
+
+
 def types_read_in_full(run: Run) -> str:
     """ "E-Mails, Contacts": the types ``run`` read in full (empty when none)."""
     return ", ".join(
@@ -358,7 +362,7 @@ def warning_views(
         words = sync_warnings.describe(warning, now, base_url)
         link = words.link
         if admin and warning.mailbox_id is not None and warning.kind in TO_ITS_USER:
-            link = ("Runs and details", f"{base_url}/admin/mailboxes/{warning.mailbox_id}")
+            link = (gettext("Runs and details"), f"{base_url}/admin/mailboxes/{warning.mailbox_id}")
         views.append(WarningView(warning.id, warning.kind.value, words.title, words.detail,
                                  words.action, *link, warning.ends_at,
                                  warning.mailbox_id is None))  # fmt: skip

@@ -21,9 +21,10 @@ from backend.models import SyncItem
 from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode, ItemType
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import Classification, SyncError, ours
 from backend.sync.mapping import TypeMapping
 from backend.sync.planner import Step, down_hash, up_hash
+from backend.text import N_
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,9 +32,9 @@ if TYPE_CHECKING:
     from backend.sync.writer import TypeWriter
 
 LOOKUP_CHUNK = 40
-NO_LINK = Classification(
+NO_LINK = ours(
     IssueCode.NEEDS_INPUT,
-    "No contact or account in SAP matches the sender or the recipients",
+    N_("No contact or account in SAP matches the sender or the recipients"),
     backend_code="NoRelatedObject",
     fields=("AccountID",),
 )

@@ -13,8 +13,9 @@ from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
 from backend.sync import issues
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import Classification, SyncError, ours
 from backend.sync.planner import C4C, MAILBOX, SCOPE, allows_down, allows_up, up_hash
+from backend.text import N_
 
 if TYPE_CHECKING:
     from backend.sync.writer import TypeWriter
@@ -128,16 +129,20 @@ def unlink(writer: TypeWriter, item: SyncItem, *, clear_markers: bool = False) -
     writer._commit()
 
 
-LEFT_SCOPE = Classification(
+LEFT_SCOPE = ours(
     IssueCode.NOT_FOUND,
-    "No longer yours in SAP (it was given to someone else); the copy leaves your mailbox on the "
-    "next sync unless it is yours again",
+    N_(
+        "No longer yours in SAP (it was given to someone else); the copy leaves your mailbox on "
+        "the next sync unless it is yours again"
+    ),
     backend_code="LeftScope",
 )
-KEPT_EDITED = Classification(
+KEPT_EDITED = ours(
     IssueCode.CONFLICT,
-    "No longer yours in SAP, but you changed your copy: it was kept, and your changes go on "
-    "syncing to SAP. Delete it yourself if you no longer need it",
+    N_(
+        "No longer yours in SAP, but you changed your copy: it was kept, and your changes go on "
+        "syncing to SAP. Delete it yourself if you no longer need it"
+    ),
     backend_code="LeftScopeEdited",
 )
 

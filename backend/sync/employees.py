@@ -24,7 +24,8 @@ from backend.models.types import IssueCode
 from backend.settings import Settings
 from backend.storage.db import utcnow
 from backend.sync import connect, issues
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import SyncError, ours
+from backend.text import N_
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +93,9 @@ def match_tenant(session: Session, tenant: Tenant, cipher: TokenCipher, settings
     return matched
 
 
-NO_EMPLOYEE = Classification(
+NO_EMPLOYEE = ours(
     IssueCode.NOT_FOUND,
-    "No employee in SAP Cloud for Customer has this user's e-mail address",
+    N_("No employee in SAP Cloud for Customer has this user's e-mail address"),
     backend_code="NoEmployee",
 )
 

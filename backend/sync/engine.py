@@ -42,7 +42,7 @@ from backend.sync import alerts, connect, employees, feed, issues, markers, stat
 from backend.sync.backoff import RetryingProvider
 from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
-from backend.sync.errors import Classification, ServiceUnavailable, SyncError
+from backend.sync.errors import ServiceUnavailable, SyncError, ours
 from backend.sync.guards import GuardLimits, trips
 from backend.sync.linker import Linker
 from backend.sync.mapping import TypeMapping
@@ -51,6 +51,7 @@ from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
 from backend.sync.service_guard import Observation, ServiceGuard
 from backend.sync.services import C4C, MAIL, Service
 from backend.sync.writer import TypeWriter
+from backend.text import N_
 
 log = logging.getLogger(__name__)
 
@@ -255,10 +256,13 @@ class Engine:
             issues.resolve(ctx.session, ctx.mailbox, hold, how=Resolution.KEY_USER, now=utcnow())
             ctx.session.commit()
             return False
-        found = Classification(
+        found = ours(
             IssueCode.NEEDS_INPUT,
-            f"This run would delete or overwrite {destructive} of {synced} synced items. "
-            "Nothing was written; a key user must approve before it goes ahead.",
+            N_(
+                "This run would delete or overwrite %(changes)d of %(synced)d synced items. "
+                "Nothing was written; a key user must approve before it goes ahead."
+            ),
+            {"changes": destructive, "synced": synced or 0},
             backend_code=MASS_CHANGE_CODE,
         )
         issue = issues.record(

@@ -10,6 +10,7 @@ not answer (its own give-up, or the tenant's open circuit): it ends the run, nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from backend.models.issue import Source
 from backend.models.types import IssueCode
@@ -33,6 +34,9 @@ class Classification:
             admin panel's detail view; never shown to the mailbox's owner.
         source: the side that failed (C4C, the mail system), when known.
         service_down: the service gave no answer and the run stops talking to it.
+        words: the product's own ``message`` as its catalogue id and the values of its
+            placeholders (:func:`ours`), so each reader sees it in their language; ``None``
+            for what a backend said, shown as it said it.
     """
 
     code: IssueCode
@@ -44,6 +48,7 @@ class Classification:
     detail: str | None = None
     source: Source | None = None
     service_down: bool = False
+    words: tuple[str, tuple[tuple[str, Any], ...]] | None = None
 
     @property
     def is_mailbox_level(self) -> bool:
@@ -53,6 +58,16 @@ class Classification:
     def ends_run(self) -> bool:
         """Whether no other item can sync either: stop the run rather than mark the item."""
         return self.is_mailbox_level or self.service_down
+
+
+def ours(
+    code: IssueCode, text: str, values: dict[str, Any] | None = None, **details: Any
+) -> Classification:
+    """A classification whose message the product writes itself: ``text`` is English, marked
+    for the catalogues (``N_``), and ``values`` fill its placeholders."""
+    values = values or {}
+    words = (text, tuple(sorted(values.items())))
+    return Classification(code, text % values if values else text, words=words, **details)
 
 
 class SyncError(Exception):

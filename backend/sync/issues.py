@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -85,6 +86,7 @@ def record(
     existing.last_seen_at = now
     existing.backend_code = classification.backend_code
     existing.backend_message = classification.message
+    existing.message_words = _words(classification)
     existing.http_status = classification.http_status
     existing.fields = list(classification.fields)
     existing.title = item.title or existing.title
@@ -92,6 +94,25 @@ def record(
     existing.action_title, existing.action_text = action.title, action.text
     session.flush()
     return existing
+
+
+def _words(classification: Classification) -> dict[str, Any] | None:
+    if classification.words is None:
+        return None
+    text, values = classification.words
+    return {"id": text, "values": dict(values)}
+
+
+def message_of(issue: Issue) -> str | None:
+    """The issue's message in the language of the moment: the product's own words translated,
+    what a backend said as it said it."""
+    said = issue.message_words
+    if isinstance(said, dict) and isinstance(said.get("id"), str):
+        try:
+            return gettext(said["id"]) % (said.get("values") or {})
+        except (KeyError, TypeError, ValueError):
+            pass  # a translation whose placeholders went wrong: the English words
+    return issue.backend_message
 
 
 def _stored_action(classification: Classification, operation: Operation | None) -> Action:
@@ -128,6 +149,7 @@ def _new_issue(
         operation=operation,
         backend_code=classification.backend_code,
         backend_message=classification.message,
+        message_words=_words(classification),
         http_status=classification.http_status,
         fields=list(classification.fields),
         action_title=action.title,

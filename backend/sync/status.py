@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Mailbox, MailboxItemState, Stage
 from backend.models.types import IssueCode, ItemType
+from backend.text import N_
 
 SYNCABLE = frozenset({HealthStatus.NOT_SYNCED, HealthStatus.ACTIVE, HealthStatus.FAILED_UNKNOWN})
 """Statuses in which the scheduler runs a mailbox."""
@@ -39,9 +42,10 @@ def _states(mailbox: Mailbox, item_types: Iterable[ItemType] | None) -> list[Mai
     return [mailbox.item_state(item_type) for item_type in item_types]
 
 
-def _require_syncable(mailbox: Mailbox, action: str) -> None:
+def _require_syncable(mailbox: Mailbox, refusal: str) -> None:
+    """``refusal``: the sentence that says what cannot be done, ``%(status)s`` for the status."""
     if mailbox.status not in SYNCABLE:
-        raise TransitionError(f"cannot {action} a mailbox in status {mailbox.status}")
+        raise TransitionError(_(refusal, status=mailbox.status.value))
 
 
 def is_ongoing(mailbox: Mailbox) -> bool:
@@ -49,13 +53,14 @@ def is_ongoing(mailbox: Mailbox) -> bool:
 
 
 def _idle_states(
-    mailbox: Mailbox, item_types: Iterable[ItemType] | None, action: str
+    mailbox: Mailbox, item_types: Iterable[ItemType] | None, refusal: str
 ) -> list[MailboxItemState]:
-    """The stages to move, after checking the mailbox may ``action`` and none is ongoing."""
-    _require_syncable(mailbox, action)
+    """The stages to move, after checking the mailbox may move (else ``refusal``) and none is
+    ongoing."""
+    _require_syncable(mailbox, refusal)
     states = _states(mailbox, item_types)
     if any(state.stage is Stage.ONGOING for state in states):
-        raise TransitionError("a run of this mailbox is ongoing")
+        raise TransitionError(_("a run of this mailbox is ongoing"))
     return states
 
 
@@ -63,7 +68,9 @@ def mark_scheduled(
     mailbox: Mailbox, now: datetime, item_types: Iterable[ItemType] | None = None
 ) -> None:
     """A run was queued: ``PENDING`` stages become ``SCHEDULED`` (already scheduled ones stay)."""
-    for state in _idle_states(mailbox, item_types, "schedule"):
+    for state in _idle_states(
+        mailbox, item_types, N_("cannot schedule a mailbox in status %(status)s")
+    ):
         if state.stage is Stage.PENDING:
             state.stage = Stage.SCHEDULED
             state.stage_started_at = now
@@ -73,7 +80,7 @@ def mark_ongoing(
     mailbox: Mailbox, now: datetime, item_types: Iterable[ItemType] | None = None
 ) -> None:
     """A run starts: its stages become ``ONGOING``."""
-    for state in _idle_states(mailbox, item_types, "run"):
+    for state in _idle_states(mailbox, item_types, N_("cannot run a mailbox in status %(status)s")):
         state.stage = Stage.ONGOING
         state.stage_started_at = now
 
@@ -209,7 +216,10 @@ def pause(mailbox: Mailbox, now: datetime) -> None:
     if mailbox.status is HealthStatus.PAUSED:
         return
     if mailbox.status not in SYNCABLE:
-        raise TransitionError(f"a mailbox in status {mailbox.status} must be re-activated first")
+        raise TransitionError(
+            _("a mailbox in status %(status)s must be re-activated first",
+              status=mailbox.status.value)
+        )  # fmt: skip
     mailbox.status = HealthStatus.PAUSED
     mailbox.paused_at = now
     mailbox.next_sync_at = None
@@ -218,7 +228,9 @@ def pause(mailbox: Mailbox, now: datetime) -> None:
 def resume(mailbox: Mailbox, now: datetime) -> None:
     """Schedule a paused mailbox again, at once."""
     if mailbox.status is not HealthStatus.PAUSED:
-        raise TransitionError(f"cannot resume a mailbox in status {mailbox.status}")
+        raise TransitionError(
+            _("cannot resume a mailbox in status %(status)s", status=mailbox.status.value)
+        )
     mailbox.status = HealthStatus.ACTIVE if mailbox.last_synced_at else HealthStatus.NOT_SYNCED
     mailbox.paused_at = None
     mailbox.next_sync_at = now
@@ -239,7 +251,7 @@ def reactivate(mailbox: Mailbox, now: datetime) -> None:
 def reset(mailbox: Mailbox, now: datetime) -> None:
     """Forget all progress: the next run reads everything again, as for a new mailbox."""
     if is_ongoing(mailbox):
-        raise TransitionError("a run of this mailbox is ongoing; reset it when the run ends")
+        raise TransitionError(_("a run of this mailbox is ongoing; reset it when the run ends"))
     for state in mailbox.item_states:
         state.stage = Stage.PENDING
         state.stage_started_at = now
@@ -271,7 +283,7 @@ def force(mailbox: Mailbox, now: datetime, min_interval: timedelta) -> None:
         ForcedTooSoon: the previous forced sync is more recent than ``min_interval``.
         TransitionError: the mailbox is paused, failed on credentials or disabled.
     """
-    _require_syncable(mailbox, "force a sync of")
+    _require_syncable(mailbox, N_("cannot force a sync of a mailbox in status %(status)s"))
     if mailbox.last_forced_at is not None and now - mailbox.last_forced_at < min_interval:
         left = min_interval - (now - mailbox.last_forced_at)
         raise ForcedTooSoon(max(1, int(left.total_seconds() + 0.999)))

@@ -22,7 +22,7 @@ from backend.storage.db import utcnow
 from backend.sync import copies, creates, deletes, issues
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import Classification, SyncError, ours
 from backend.sync.mapping import TypeMapping
 from backend.sync.planner import (
     C4C,
@@ -37,6 +37,7 @@ from backend.sync.planner import (
     mailbox_link,
     up_hash,
 )
+from backend.text import N_
 
 COMMIT_EVERY = 50
 CARRY_VERSIONS = frozenset(
@@ -56,6 +57,15 @@ def mark_synced(item: SyncItem, content_hash: str, now: datetime) -> None:
     item.missed_runs = 0
     item.temporary_failures = 0
     item.last_synced_at = now
+
+
+KEPT_MAILBOX = N_(
+    "Changed in the mailbox and in SAP since the last sync; kept the mailbox version (%(policy)s)"
+)
+KEPT_SAP = N_(
+    "Changed in the mailbox and in SAP since the last sync; kept the SAP version (%(policy)s)"
+)
+"""What a conflict's issue says, by the side the tenant's policy kept."""
 
 
 class TypeWriter:
@@ -372,10 +382,10 @@ class TypeWriter:
         policy = self.settings.conflict_policy
         modified = getattr(record, "modified", None)
         winner = decide(policy, modified, entity.get("EntityLastChangedOn"))
-        found = Classification(
+        found = ours(
             IssueCode.CONFLICT,
-            f"Changed in the mailbox and in SAP since the last sync; kept the "
-            f"{'mailbox' if winner is Winner.MAILBOX else 'SAP'} version ({policy})",
+            KEPT_MAILBOX if winner is Winner.MAILBOX else KEPT_SAP,
+            {"policy": str(policy)},
             backend_code=str(policy),
         )
         self._issue(item, found, Source.ENGINE, Direction.BOTH, Operation.UPDATE, True)

@@ -28,7 +28,7 @@ def secret(session, tenant: Tenant, anna_box: Mailbox) -> Issue:  # noqa: F811
                     external_id="ssi-a1", title=SECRET_TITLE)  # fmt: skip
     session.add(item)
     return _issue(session, anna_box, "A1", title=SECRET_TITLE, backend_message=SECRET_VALUE,
-                  action_title="Correct the job title")  # fmt: skip
+                  fields=["JobTitle"], action_title="Fill in the job title")  # fmt: skip
 
 
 def _leaks(text: str) -> bool:
@@ -72,7 +72,7 @@ def test_sap_messages_of_a_colleagues_item_are_hidden_in_the_list_export_and_api
     client, kim, secret
 ) -> None:
     page = client.get("/admin/issues").get_data(as_text=True)
-    assert "Correct the job title" in page and not _leaks(page)
+    assert "Fill in the job title" in page and not _leaks(page), "its advice, worded again"
     [row] = [row for row in _csv(client)[1:] if row[1] == "anna@contoso.test"]
     assert row[HEADER.index("message")] == "" and row[HEADER.index("title")] == ""
     item = client.get(f"/api/v1/issues/{secret.id}").get_json()
