@@ -30,7 +30,7 @@ from backend.models.issue import Resolution, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode
 from backend.savedialog import errors, offered, push, sides
-from backend.savedialog.errors import DialogErrorCode, SaveDialogError
+from backend.savedialog.errors import DialogErrorCode, SaveDialogError, say
 from backend.savedialog.form import RELATED, RelatedLink, SaveForm, SaveResult
 from backend.savedialog.item import ItemContext, fallback_form, open_item
 from backend.savedialog.related import Picked, pick
@@ -154,19 +154,20 @@ class _Submit:
         if self.related_id and kind:
             redis, linked = self.resources.redis, ctx.link[0]
             if not offered.may_link(redis, self.issue.id, self.related_id, linked):
-                related_error = errors.RELATED_NOT_OFFERED
+                related_error = say(errors.RELATED_NOT_OFFERED)
             else:
                 self.picked = sides.on_c4c(lambda: pick(ctx.c4c, kind, self.related_id or ""))
             if self.picked is None and not related_error:
-                related_error = errors.RELATED_GONE.format(kind=kind.replace("_or_", " or "))
+                related_error = say(errors.RELATED_GONE[kind])
         links = self.picked.links if self.picked else ctx.links
         if ctx.mapping.needs_link and not (links.account_id or links.contact_id):
-            related_error = related_error or errors.RELATED_REQUIRED
+            related_error = related_error or say(errors.RELATED_REQUIRED)
         if not checked.ok or related_error:
             self.outcome = "INVALID"
             fields = with_input(fields, checked.texts, checked.errors, keep_untouched=True)
             related = self._related(flagged, message, related_error)
-            form = ctx.form(fields, related, message, [errors.FIX_FIELDS])
+            shown = issues.message_of(self.issue)
+            form = ctx.form(fields, related, shown, [say(errors.FIX_FIELDS)])
             return SaveResult(False, self.issue.code.value, form)
         with sides.mailbox_lock(self.resources, ctx.mailbox.id):
             return self._save(ctx, checked, links)
@@ -199,7 +200,7 @@ class _Submit:
             )
         except SyncError as error:
             log.warning("markers not reconciled after a save: %s", error.classification.message)
-            notes.append(errors.MARKERS_LATER)
+            notes.append(say(errors.MARKERS_LATER))
         self.outcome = SYNCED
         ctx.record = record
         link = (self.picked.object_id, self.picked.display) if self.picked else None
@@ -224,7 +225,7 @@ class _Submit:
         texts = self.checked.texts if self.checked else self.typed
         fields = with_input(self.ctx.fields(flagged, issue_message), texts, {}, keep_untouched=True)
         related = self._related(flagged, issue_message, None)
-        return self.ctx.form(fields, related, issue_message, [message])
+        return self.ctx.form(fields, related, issues.message_of(self.issue), [message])
 
     def _mailbox_refused(self, failure: push.WriteFailed) -> SaveResult:
         found = failure.found
@@ -232,9 +233,9 @@ class _Submit:
             raise sides.mailbox_failure(found)
         self.outcome = "MAILBOX_REFUSED"
         if found.code is IssueCode.CONFLICT:
-            text = errors.MAILBOX_CHANGED
+            text = say(errors.MAILBOX_CHANGED)
         else:
-            text = errors.MAILBOX_REFUSED.format(message=found.message.rstrip("."))
+            text = say(errors.MAILBOX_REFUSED, message=found.message.rstrip("."))
         return SaveResult(False, self.issue.code.value, self._kept(text))
 
     def _c4c_refused(
@@ -249,7 +250,9 @@ class _Submit:
             raise sides.unavailable(later or errors.C4C_UNAVAILABLE)
         if found.code in (IssueCode.CONFLICT, IssueCode.NOT_FOUND):
             self.outcome = f"C4C_{found.code}"
-            text = errors.C4C_CHANGED if found.code is IssueCode.CONFLICT else errors.C4C_DELETED
+            text = say(
+                errors.C4C_CHANGED if found.code is IssueCode.CONFLICT else errors.C4C_DELETED
+            )
             return SaveResult(False, self.issue.code.value, self._kept(text))
         self.outcome = "REJECTED"
         ref = issues.ItemRef(ctx.mapping.item_type, record.id, item.c4c_object_id, record.title)
@@ -271,5 +274,5 @@ class _Submit:
         related_error = found.message if LINK_FIELDS & set(flagged) else None
         related = self._related(flagged, found.message, related_error)
         shown = any(f.error for f in fields) or related_error
-        notes = [] if shown else [errors.C4C_REJECTED.format(message=found.message)]
+        notes = [] if shown else [say(errors.C4C_REJECTED, message=found.message)]
         return SaveResult(False, found.code.value, ctx.form(fields, related, found.message, notes))

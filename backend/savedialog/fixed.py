@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.i18n import local_time
 from backend.models import AuditEvent, Issue, User
 from backend.models.issue import Resolution
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
@@ -53,13 +55,20 @@ def _who_saved(session: Session, issue: Issue) -> tuple[str | None, list[str]]:
 
 
 def _how(session: Session, issue: Issue) -> tuple[str, list[str]]:
-    when = f"{issue.resolved_at:%d %b %Y at %H:%M} UTC" if issue.resolved_at else "earlier"
+    """Who or what resolved ``issue`` and when, in the reader's language and time zone."""
+    when = local_time(issue.resolved_at, "dd MMM y, HH:mm z") if issue.resolved_at else None
     if issue.resolution is Resolution.USER_FIX:
         name, changed = _who_saved(session, issue)
-        return f"{name or 'Someone'} saved it on {when}.", changed
+        if when is None:
+            return _("%(name)s saved it earlier.", name=name or _("Someone")), changed
+        return _("%(name)s saved it on %(when)s.", name=name or _("Someone"), when=when), changed
     if issue.resolution is Resolution.AUTO:
-        return f"A later sync found the item in order on {when}.", []
-    return f"A key user resolved it on {when}.", []
+        if when is None:
+            return _("A later sync found the item in order earlier."), []
+        return _("A later sync found the item in order on %(when)s.", when=when), []
+    if when is None:
+        return _("A key user resolved it earlier."), []
+    return _("A key user resolved it on %(when)s.", when=when), []
 
 
 def refusal(
@@ -87,11 +96,11 @@ def refusal(
     named = [f for f in saved if f.name in changed and f.value]
     if RELATED_CHANGED in changed and related is not None and related.display:
         named.append(SavedField(RELATED_CHANGED, related.label, related.display))
-    values = "; ".join(f"{f.label}: “{f.value}”" for f in named)
-    message = f"This issue is already fixed: {how}"
+    values = "; ".join(_("%(label)s: “%(value)s”", label=f.label, value=f.value) for f in named)
+    message = _("This issue is already fixed: %(how)s", how=how)
     if values:
-        message += f" Saved: {values}."
-    message += " Nothing more to do here."
+        message += " " + _("Saved: %(values)s.", values=values)
+    message += " " + _("Nothing more to do here.")
     error = SaveDialogError(message, DialogErrorCode.ALREADY_FIXED)
     error.saved = saved
     return error

@@ -12,7 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
+
 from backend.crm.metadata import EntityDefinition
+from backend.i18n import reader_zone
 from backend.models import Issue
 from backend.models.issue import Source
 from backend.models.types import Direction, IssueCode, ItemType
@@ -20,14 +23,16 @@ from backend.savedialog import errors
 from backend.savedialog.values import field_kind, format_value
 from backend.sync.mapping import TypeMapping
 from backend.sync.planner import LINK_FIELDS
+from backend.text import N_
 
 FIXABLE = frozenset({IssueCode.NEEDS_INPUT, IssueCode.UNKNOWN})
 RELATED: dict[ItemType, tuple[str, str]] = {
-    ItemType.CONTACT: ("account", "Account"),
-    ItemType.EMAIL: ("account_or_contact", "Account or contact"),
-    ItemType.APPOINTMENT: ("account_or_contact", "Account or contact"),
+    ItemType.CONTACT: ("account", N_("Account")),
+    ItemType.EMAIL: ("account_or_contact", N_("Account or contact")),
+    ItemType.APPOINTMENT: ("account_or_contact", N_("Account or contact")),
 }
-"""Item types whose C4C object links to an account (or contact), the link's kind and label."""
+"""Item types whose C4C object links to an account (or contact), the link's kind and label
+(English: the form translates it)."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +227,7 @@ def build_fields(
                 required=found.required,
                 max_length=found.max_length,
                 options=found.codes,
-                value=format_value(current.get(name), kind),
+                value=format_value(current.get(name), kind, reader_zone()),
                 error=issue_error(name, found.label, flagged, message),
                 read_only=(not writable and not wanted)
                 or not (found.updatable if linked else found.creatable),
@@ -255,8 +260,8 @@ def related_link(
     """
     if item_type not in RELATED:
         return None
-    kind, label = RELATED[item_type]
+    kind, label = RELATED[item_type][0], gettext(RELATED[item_type][1])
     error = None
     if LINK_FIELDS & set(flagged):
-        error = message or errors.RELATED_REQUIRED
+        error = message or errors.say(errors.RELATED_REQUIRED)
     return RelatedLink(kind, label, object_id, display, required=mapping.needs_link, error=error)

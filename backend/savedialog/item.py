@@ -34,7 +34,7 @@ from backend.savedialog.form import (
 )
 from backend.savedialog.related import RelatedCandidate, describe, search
 from backend.savedialog.viewer import authorise
-from backend.sync import connect
+from backend.sync import connect, issues
 from backend.sync.errors import Classification
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links, TypeMapping
@@ -222,7 +222,7 @@ def open_form(
     return ctx.form(
         ctx.fields(flagged, issue.backend_message),
         ctx.related(flagged, issue.backend_message),
-        issue.backend_message,
+        issues.message_of(issue),
     )
 
 
@@ -283,7 +283,7 @@ def fallback_form(issue: Issue, values: Mapping[str, str], message: str) -> Save
         item_type=issue.item_type,
         entity_set=mapping.entity_set,
         title=issue.title or "",
-        message=issue.backend_message,
+        message=issues.message_of(issue),
         fields=fields,
         related=None,
         errors=(message,),

@@ -13,6 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from flask_babel import gettext as _
+
+from backend.i18n import reader_zone
 from backend.savedialog.form import FormField, SaveForm
 from backend.savedialog.values import (
     EMAIL_SHAPE,
@@ -60,21 +63,36 @@ def field_error(field: FormField, text: str) -> str | None:
     """
     label = field.label
     if field.kind == "boolean":
-        return None if text.lower() in TRUE | FALSE else f"Choose yes or no for {label}."
+        return (
+            None
+            if text.lower() in TRUE | FALSE
+            else _("Choose yes or no for %(label)s.", label=label)
+        )
     if not text:
-        return f"Fill in {label}: SAP Cloud for Customer requires it." if field.required else None
+        if not field.required:
+            return None
+        return _("Fill in %(label)s: SAP Cloud for Customer requires it.", label=label)
     if field.max_length is not None and len(text) > field.max_length:
-        return f"{label} can have at most {field.max_length} characters; this one has {len(text)}."
+        return _(
+            "%(label)s can have at most %(most)d characters; this one has %(has)d.",
+            label=label, most=field.max_length, has=len(text),
+        )  # fmt: skip
     if field.kind == "code" and field.options and text not in {c for c, _d in field.options}:
-        return f"Pick one of the listed values for {label}."
+        return _("Pick one of the listed values for %(label)s.", label=label)
     if field.kind == "email" and not EMAIL_SHAPE.match(text):
-        return f"Enter an e-mail address for {label}, like name@example.com."
+        return _("Enter an e-mail address for %(label)s, like name@example.com.", label=label)
     parsers = {
-        "number": (lambda: parse_number(text, field.edm_type), f"Enter a number for {label}."),
-        "date": (lambda: parse_date(text), f"Enter {label} as a date, like 2025-03-31."),
+        "number": (
+            lambda: parse_number(text, field.edm_type),
+            lambda: _("Enter a number for %(label)s.", label=label),
+        ),
+        "date": (
+            lambda: parse_date(text),
+            lambda: _("Enter %(label)s as a date, like 2025-03-31.", label=label),
+        ),
         "datetime": (
-            lambda: parse_datetime(text),
-            f"Enter {label} as a date and time, like 2025-03-31T14:30.",
+            lambda: parse_datetime(text, reader_zone()),
+            lambda: _("Enter %(label)s as a date and time, like 2025-03-31T14:30.", label=label),
         ),
     }
     if field.kind in parsers:
@@ -82,7 +100,7 @@ def field_error(field: FormField, text: str) -> str | None:
         try:
             parse()
         except ValueError:
-            return message
+            return message()
     return None
 
 
@@ -114,7 +132,7 @@ def validate(fields: Sequence[FormField], values: Mapping[str, str]) -> Checked:
         if problem is not None:
             errors[field.name] = problem
         elif text != field.value.strip():
-            changed[field.name] = to_c4c_value(text, field.kind, field.edm_type)
+            changed[field.name] = to_c4c_value(text, field.kind, field.edm_type, reader_zone())
     return Checked(texts, errors, changed, tuple(touched))
 
 

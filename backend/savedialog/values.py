@@ -1,14 +1,14 @@
 """Values between the form's text and C4C: input kinds, formatting and parsing (pure).
 
-The form speaks text: dates as ``YYYY-MM-DD``, date-times as ``YYYY-MM-DDTHH:MM`` in UTC,
-booleans as ``true``/``false``. C4C values are Python objects as the C4C client reads them
-(aware datetimes, booleans, strings).
+The form speaks text: dates as ``YYYY-MM-DD``, date-times as ``YYYY-MM-DDTHH:MM`` in the
+reader's time zone (``zone``; UTC unless given), booleans as ``true``/``false``. C4C values are
+Python objects as the C4C client reads them (aware datetimes, booleans, strings).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -46,12 +46,13 @@ def field_kind(definition: FieldDefinition) -> str:
     return "text"
 
 
-def format_value(value: Any, kind: str) -> str:
+def format_value(value: Any, kind: str, zone: tzinfo = UTC) -> str:
     """A C4C value as the form shows it.
 
     Args:
         value: the value (``None`` for empty).
         kind: the field's input kind.
+        zone: the reader's time zone, for a date and time (a date is a day, in no zone).
 
     Returns:
         The text; seconds appear only when the time has some.
@@ -64,6 +65,7 @@ def format_value(value: Any, kind: str) -> str:
         moment = as_utc(value)
         if kind == "date":
             return moment.date().isoformat()
+        moment = moment.astimezone(zone)
         return moment.strftime("%Y-%m-%dT%H:%M" if moment.second == 0 else "%Y-%m-%dT%H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
@@ -75,13 +77,15 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def parse_datetime(text: str) -> datetime:
-    """A date-time typed as ``YYYY-MM-DDTHH:MM[:SS]`` (or with a space, a ``Z`` or an offset).
+def parse_datetime(text: str, zone: tzinfo = UTC) -> datetime:
+    """A date-time typed as ``YYYY-MM-DDTHH:MM[:SS]`` in ``zone`` (or with a space, or in UTC
+    with a ``Z``, or with its own offset), in UTC.
 
     Raises:
         ValueError: when it is not one.
     """
-    return as_utc(datetime.fromisoformat(text.strip().replace(" ", "T").replace("Z", "+00:00")))
+    moment = datetime.fromisoformat(text.strip().replace(" ", "T").replace("Z", "+00:00"))
+    return as_utc(moment.replace(tzinfo=zone) if moment.tzinfo is None else moment)
 
 
 def parse_date(text: str) -> datetime:
@@ -114,13 +118,14 @@ def parse_number(text: str, edm_type: str) -> int | float | str:
     return str(number)
 
 
-def to_c4c_value(text: str, kind: str, edm_type: str) -> Any:
+def to_c4c_value(text: str, kind: str, edm_type: str, zone: tzinfo = UTC) -> Any:
     """The C4C value of a checked field's text (``None`` when empty).
 
     Args:
         text: what was typed, already checked.
         kind: the field's input kind.
         edm_type: its EDM type.
+        zone: the time zone a date and time was typed in.
 
     Returns:
         A string, number, boolean or aware datetime.
@@ -135,5 +140,5 @@ def to_c4c_value(text: str, kind: str, edm_type: str) -> Any:
     if kind == "date":
         return parse_date(text)
     if kind == "datetime":
-        return parse_datetime(text)
+        return parse_datetime(text, zone)
     return text

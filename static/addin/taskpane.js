@@ -314,7 +314,7 @@
 
   // -- the Save dialog ----------------------------------------------------------------------
 
-  function fieldInput(field) {
+  function fieldInput(field, zone) {
     var id = "field-" + field.name;
     var described = field.error ? id + "-error" : null;
     var readOnly = field.read_only;
@@ -338,7 +338,7 @@
       el("label", { for: id }, [field.label, field.required && !readOnly ? el("span", { class: "required", "aria-hidden": "true", text: " *" }) : null,
         readOnly ? el("span", { class: "read-only-note", id: note, text: _("cannot be changed here") }) : null]),
       input,
-      field.kind === "datetime" && !readOnly ? el("p", { class: "field-hint", text: _("Time in UTC") }) : null,
+      field.kind === "datetime" && !readOnly ? el("p", { class: "field-hint", text: _("Time in %(zone)s", { zone: zone }) }) : null,
       field.error ? el("p", { class: "field-error", id: id + "-error", text: field.error }) : null
     ]);
   }
@@ -369,7 +369,7 @@
 
   function formView(form, notice) {
     var errors = form.errors.map(function (text) { return message(text, "error"); });
-    var fields = form.fields.map(fieldInput);
+    var fields = form.fields.map(function (field) { return fieldInput(field, form.time_zone); });
     var formNode = el("form", { id: "save-form", novalidate: true, onsubmit: function (event) { event.preventDefault(); save(form.issue_id); } },
       fields.concat([
         relatedBlock(form),

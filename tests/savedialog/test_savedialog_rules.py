@@ -4,6 +4,7 @@ how it checks what was typed, and what a submit changes in the mailbox record an
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -157,6 +158,27 @@ def test_typed_text_becomes_a_c4c_value(text, kind, edm_type, expected) -> None:
 )
 def test_c4c_values_as_the_form_shows_them(value, kind, expected) -> None:
     assert format_value(value, kind) == expected
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2025-03-31T16:30", AT_1430), ("2025-01-31T15:30", datetime(2025, 1, 31, 14, 30, tzinfo=UTC)),
+     ("2025-03-31T14:30Z", AT_1430), ("2025-03-31T14:30+00:00", AT_1430)],
+)  # fmt: skip
+def test_a_date_and_time_is_typed_in_the_readers_time_zone(text, expected) -> None:
+    """Summer and winter time as the reader's clock has them; a time saying its own offset is
+    taken as it says (Gmail's picker answers in UTC)."""
+    assert to_c4c_value(text, "datetime", "Edm.DateTimeOffset", BERLIN) == expected
+
+
+def test_a_date_and_time_is_shown_in_the_readers_time_zone_and_a_date_in_none() -> None:
+    assert format_value(AT_1430, "datetime", BERLIN) == "2025-03-31T16:30", "summer time"
+    midnight = datetime(2025, 3, 31, tzinfo=UTC)
+    assert format_value(midnight, "date", ZoneInfo("America/New_York")) == "2025-03-31"
+    assert to_c4c_value("2025-03-31", "date", "Edm.DateTime", BERLIN) == midnight
 
 
 @pytest.mark.parametrize(
