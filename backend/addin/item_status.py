@@ -34,6 +34,7 @@ from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
 from backend.storage.db import utcnow
 from backend.sync import connect
+from backend.text import N_
 
 ADDIN_VERSION = "1.0.0"
 """The version of the add-in this server ships (task pane in ``static/addin``, manifest)."""
@@ -44,11 +45,12 @@ TRACKABLE = (ItemType.EMAIL, ItemType.APPOINTMENT, ItemType.TASK)
 USE_RECORDED_EVERY = timedelta(minutes=1)
 """How often a user's "last add-in use" is written (not on every call)."""
 
-MAILBOX_UNREACHABLE = "We cannot reach your mailbox right now. Try again in a few minutes."
+MAILBOX_UNREACHABLE = N_("We cannot reach your mailbox right now. Try again in a few minutes.")
 TRACK_FAILURES = {
-    IssueCode.NOT_FOUND: "This item is no longer in your mailbox.",
-    IssueCode.AUTH: "We can no longer sign in to your mailbox. Re-activate sync first.",
+    IssueCode.NOT_FOUND: N_("This item is no longer in your mailbox."),
+    IssueCode.AUTH: N_("We can no longer sign in to your mailbox. Re-activate sync first."),
 }
+"""Why an item could not be tracked (English: the API says it in the pane's language)."""
 
 _ITEM_ID = re.compile(r"[A-Za-z0-9+/_-]{8,510}={0,2}")
 OFFICE_ITEM_TYPES = {
@@ -191,9 +193,11 @@ def track(
             mailbox could not be written.
     """
     if item_type not in TRACKABLE:
-        raise TrackRefused("Items of this kind sync by their folder; move it into the SAP folder.")
+        raise TrackRefused(
+            N_("Items of this kind sync by their folder; move it into the SAP folder.")
+        )
     if mailbox.status in (HealthStatus.FAILED_AUTH, HealthStatus.DISABLED):
-        raise TrackRefused("Sync is stopped for your mailbox; re-activate it first.")
+        raise TrackRefused(N_("Sync is stopped for your mailbox; re-activate it first."))
     tenant = session.get(Tenant, mailbox.tenant_id)
     assert tenant is not None
     try:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.auth.crypto import secret_digest
 from backend.models import AddinToken, User
 from backend.storage.db import utcnow
+from backend.text import N_
 
 PREFIX = "ssa_"
 
@@ -62,14 +63,14 @@ def verify(session: Session, secret: str) -> AddinToken:
         TokenRefused: unknown, malformed, revoked or expired.
     """
     if not secret.startswith(PREFIX) or len(secret) > 100:
-        raise TokenRefused("invalid_token", "This is not an add-in token. Sign in again.")
+        raise TokenRefused("invalid_token", N_("This is not an add-in token. Sign in again."))
     row = session.scalars(
         select(AddinToken).where(AddinToken.token_hash == secret_digest(secret))
     ).one_or_none()
     if row is None or row.revoked_at is not None:
-        raise TokenRefused("invalid_token", "This sign-in has ended. Sign in again.")
+        raise TokenRefused("invalid_token", N_("This sign-in has ended. Sign in again."))
     if row.expires_at <= utcnow():
-        raise TokenRefused("token_expired", "This sign-in has expired. Sign in again.")
+        raise TokenRefused("token_expired", N_("This sign-in has expired. Sign in again."))
     return row
 
 

@@ -33,6 +33,7 @@ from backend.gmail_addon.cards import (
     Section,
     TextField,
 )
+from backend.i18n import reader_zone
 from backend.models import Issue, Mailbox
 from backend.models.mailbox import HealthStatus
 from backend.models.types import ITEM_TYPE_LABELS, ItemType
@@ -162,7 +163,7 @@ def issue_card(issue: Issue, action_for: ActionFor) -> Card:
     if issue.item_type is not None and issue.mailbox_item_id:
         buttons.append(Button(_("Retry"), action_for("retry", issue=issue.id)))
     explained = [Paragraph(_label_explained())] if issue.item_type is ItemType.EMAIL else []
-    wrong = issue.backend_message or _("SAP Sync could not sync this item.")
+    wrong = presenters.message_of(issue) or _("SAP Sync could not sync this item.")
     action = presenters.action_of(issue)
     what = Section((
         Labelled(_("What is wrong"), escape(wrong)),
@@ -222,7 +223,9 @@ def form(
 def _moment(field: FormField) -> datetime | None:
     """The field's date (midnight UTC) or date and time, if it holds one."""
     try:
-        return parse_date(field.value) if field.kind == "date" else parse_datetime(field.value)
+        if field.kind == "date":
+            return parse_date(field.value)
+        return parse_datetime(field.value, reader_zone())  # as the form wrote it: Gmail's zone
     except ValueError:
         return None
 

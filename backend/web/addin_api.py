@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -26,9 +27,11 @@ from backend.addin import item_status as addin
 from backend.auth import addin_tokens
 from backend.auth.signin import SignedInUser
 from backend.extensions import db_session, resources
+from backend.i18n import reader_zone
 from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.sync import warnings as sync_warnings
+from backend.text import N_
 from backend.web.access import visible_issue_or_404
 from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
@@ -49,6 +52,9 @@ class AddinCall:
 
 
 class ApiError(Exception):
+    """An answer the pane shows: ``message`` is English (marked ``N_`` where it is the
+    product's own words), said in Office's display language; a 401's header keeps English."""
+
     def __init__(self, status: int, error: str, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.error, self.message, self.extra = status, error, message, extra
@@ -56,7 +62,8 @@ class ApiError(Exception):
 
 @addin_api.errorhandler(ApiError)
 def _api_error(error: ApiError) -> tuple[Response, int]:
-    response = jsonify(error=error.error, message=error.message, **error.extra)
+    said = gettext(error.message)
+    response = jsonify(error=error.error, message=said, **error.extra)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = (
             f'Bearer realm="ssi-sync add-in", error="{error.error}", '
@@ -67,7 +74,8 @@ def _api_error(error: ApiError) -> tuple[Response, int]:
 
 @addin_api.errorhandler(404)
 def _not_found(error: HTTPException) -> tuple[Response, int]:
-    return jsonify(error="not_found", message="No such issue, or not one you may see."), 404
+    said = gettext("No such issue, or not one you may see.")
+    return jsonify(error="not_found", message=said), 404
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -98,14 +106,14 @@ def _authenticate() -> None:
         raise ApiError(
             426,
             "addin_outdated",
-            "This version of the add-in is too old. Update it to go on.",
+            N_("This version of the add-in is too old. Update it to go on."),
             minimum=minimum,
         )
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, "invalid_token", "Sign in to the add-in first.")
+        raise ApiError(401, "invalid_token", N_("Sign in to the add-in first."))
     session = db_session()
     try:
         token = addin_tokens.verify(session, secret.strip())
@@ -113,7 +121,7 @@ def _authenticate() -> None:
         raise ApiError(401, refused.error, str(refused)) from None
     user = session.get(User, token.user_id)
     if user is None or user.removed_at is not None:
-        raise ApiError(401, "invalid_token", "This sign-in has ended. Sign in again.")
+        raise ApiError(401, "invalid_token", N_("This sign-in has ended. Sign in again."))
     addin.record_use(session, user)
     g.addin = AddinCall(token, user)
     # The tenant-scoped lookups of ``backend.web.access`` read flask-login's user: make it the
@@ -132,7 +140,9 @@ def _mailbox() -> Mailbox:
         .one_or_none()
     )
     if mailbox is None:
-        raise ApiError(404, "no_mailbox", "No mailbox is set up for you yet. Ask your key user.")
+        raise ApiError(
+            404, "no_mailbox", N_("No mailbox is set up for you yet. Ask your key user.")
+        )
     return mailbox
 
 
@@ -169,7 +179,7 @@ class SearchQuery(Strict):
 def _parse(model: type[Strict], data: Any) -> Any:
     if not isinstance(data, dict):
         raise ApiError(
-            400, "invalid_request", "Send a JSON object.", fields={"body": "send a JSON object"}
+            400, "invalid_request", N_("Send a JSON object."), fields={"body": "send a JSON object"}
         )
     try:
         return model.model_validate(data)
@@ -179,9 +189,8 @@ def _parse(model: type[Strict], data: Any) -> Any:
             for problem in error.errors()
         }
         problems = "; ".join(f"{name}: {text}" for name, text in fields.items())
-        raise ApiError(
-            400, "invalid_request", f"Check the request: {problems}.", fields=fields
-        ) from None
+        said = gettext("Check the request: %(problems)s.", problems=problems)
+        raise ApiError(400, "invalid_request", said, fields=fields) from None
 
 
 def _body(model: type[Strict]) -> Any:
@@ -219,6 +228,7 @@ def _issue_json(issue: Issue, tenant: Tenant) -> dict[str, Any]:
     action = presenters.action_of(issue)  # in Office's display language
     return {
         **presenters.issue_core(issue),
+        "message": presenters.message_of(issue),
         "recommended_action": {"title": action.title, "text": action.text},
         "can_fix": savedialog.can_fix(issue),
         "can_retry": issue.item_type is not None and bool(issue.mailbox_item_id),
@@ -251,6 +261,7 @@ def _form_json(form: savedialog.SaveForm) -> dict[str, Any]:
     related = form.related
     return {
         "issue_id": form.issue_id,
+        "time_zone": str(reader_zone()),
         "type": form.item_type,
         "title": form.title,
         "message": form.message,
@@ -402,6 +413,8 @@ def retry(issue_id: int) -> tuple[Response, int]:
         raise ApiError(409, "already_resolved", str(resolved)) from None
     if not queued:
         raise ApiError(
-            409, "not_retryable", "This issue is about the whole mailbox; it clears when it syncs."
+            409,
+            "not_retryable",
+            N_("This issue is about the whole mailbox; it clears when it syncs."),
         )
     return jsonify(queued=True), 202
