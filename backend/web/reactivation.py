@@ -11,6 +11,7 @@ from typing import Any
 
 from authlib.integrations.base_client.errors import OAuthError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
@@ -80,7 +81,7 @@ def with_password() -> str | Response | tuple[str, int]:
     credentials: dict[str, Any] = {"username": username, "password": password}
     problem = None
     if not password:
-        problem = "Enter your mailbox password."
+        problem = _("Enter your mailbox password.")
     else:
         problem = _check(tenant, mailbox, credentials)
     if problem:
@@ -106,8 +107,10 @@ def _connect(mailbox: Mailbox, credentials: dict[str, Any]) -> None:
     session.commit()
     if mailbox.status is not HealthStatus.PAUSED:
         enqueue_now(session, found, mailbox, utcnow())
-    connected = "Your mailbox is connected." if first else "Your mailbox is connected again."
-    flash(f"{connected} Synchronization starts now.", "success")
+    if first:
+        flash(_("Your mailbox is connected. Synchronization starts now."), "success")
+    else:
+        flash(_("Your mailbox is connected again. Synchronization starts now."), "success")
 
 
 def _check(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> str | None:
@@ -119,8 +122,11 @@ def _check(tenant: Tenant, mailbox: Mailbox, credentials: dict[str, Any]) -> str
     except Exception as error:  # any failure of the server is the user's answer
         code = classify_mailbox_error(mailbox, error)
         if code.code is IssueCode.AUTH:
-            return "The mail server did not accept this user name and password."
-        return f"The mail server could not be reached ({code.message}). Try again later."
+            return _("The mail server did not accept this user name and password.")
+        return _(
+            "The mail server could not be reached (%(reason)s). Try again later.",
+            reason=code.message,
+        )
     return None
 
 
@@ -146,20 +152,26 @@ def consent() -> Response:
 def callback(name: str) -> Response:
     mailbox = _mailbox()
     if _oauth_provider(mailbox) != name:
-        flash("That consent was for another provider.", "error")
+        flash(_("That consent was for another provider."), "error")
         return redirect(url_for("reactivation.form"))
     try:
         token = authorize_access_token(oauth_client(name))
     except OAuthError as error:
-        flash(f"Access was not granted: {error.description or error.error}", "error")
+        flash(
+            _("Access was not granted: %(reason)s", reason=error.description or error.error),
+            "error",
+        )
         return redirect(url_for("reactivation.form"))
     except JoseError:
-        flash("The sign-in provider's answer could not be checked. Try again.", "error")
+        flash(_("The sign-in provider's answer could not be checked. Try again."), "error")
         return redirect(url_for("reactivation.form"))
     claims = token.get("userinfo") or {}
     from_company = my_tenant().config.allows_directory(name, directory_of(name, claims))
     if verified_email(name, claims) != mailbox.address or not from_company:
-        flash(f"Sign in as {mailbox.address} to grant access to that mailbox.", "error")
+        flash(
+            _("Sign in as %(address)s to grant access to that mailbox.", address=mailbox.address),
+            "error",
+        )
         return redirect(url_for("reactivation.form"))
     credentials = {
         "kind": "oauth",

@@ -6,11 +6,14 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.demo.data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
-from backend.models import Mailbox, Tenant
+from backend.extensions import Resources
+from backend.models import Mailbox, Tenant, User
 from backend.models.mailbox import Provider
 from backend.models.tenant import TenantSettings
 from backend.models.types import MailSystem
 from backend.models.user import Role
+from backend.storage.db import utcnow
+from backend.tenants import invitations, people
 from backend.tenants.onboarding import add_user, create_tenant
 
 
@@ -71,3 +74,18 @@ def tenant_with_key_user(session: Session, cipher: TokenCipher, **settings: obje
     mailbox(session, cipher, owner, "kim@contoso.test", Role.KEY_USER)
     session.commit()
     return owner
+
+
+def invited(
+    session: Session, resources: Resources, tenant: Tenant, email: str, name: str
+) -> tuple[User, str]:
+    """A person a key user added and invited: their user and the invitation link's path."""
+    (user,) = people.add_people(
+        session, tenant, [(0, people.Person(email, name))], actor="operator",
+        cipher=resources.cipher,
+    )  # fmt: skip
+    sent = invitations.invite(
+        session, tenant, user, actor="operator", settings=resources.settings, now=utcnow()
+    )
+    session.commit()
+    return user, sent.link.removeprefix(resources.settings.public_base_url)

@@ -26,16 +26,9 @@ WELCOME = "/invitation/welcome"
 @pytest.fixture
 def invited(session, resources, identity: IdentityEmulator, tenant) -> tuple[User, str]:
     """Kim, added by a key user and invited: her user and the link's path."""
-    (kim,) = people.add_people(
-        session, tenant, [(0, people.Person("kim@contoso.test", "Kim Lee"))],
-        actor="operator", cipher=resources.cipher,
-    )  # fmt: skip
-    sent = invitations.invite(
-        session, tenant, kim, actor="operator", settings=resources.settings, now=utcnow()
-    )
-    session.commit()
+    kim, path = factories.invited(session, resources, tenant, "kim@contoso.test", "Kim Lee")
     identity.provider.add_user("microsoft", "kim@contoso.test", "Kim Lee", "kim-pw")
-    return kim, sent.link.removeprefix(resources.settings.public_base_url)
+    return kim, path
 
 
 def test_the_link_leads_to_sign_in_then_to_connecting_the_mailbox(
