@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext
 from redis import Redis
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -46,7 +47,8 @@ May raise :class:`RevocationFailed`."""
 
 
 class ActionRefused(Exception):
-    """The action does not apply to the mailbox in its current state; the message says why."""
+    """The action does not apply to the mailbox in its current state; the message says why, in
+    the reader's language (a transition :mod:`backend.sync.status` refuses: in its words)."""
 
 
 def _audit(
@@ -101,7 +103,10 @@ def force(
             status.force(mailbox, utcnow(), interval)
     except status.ForcedTooSoon as error:
         raise ActionRefused(
-            f"A sync was started less than a minute ago; try again in {error.seconds_left} s."
+            gettext(
+                "A sync was started less than a minute ago; try again in %(seconds)s s.",
+                seconds=error.seconds_left,
+            )
         ) from None
     _audit(session, mailbox, actor, "force_sync")
     session.commit()
@@ -141,14 +146,14 @@ def reset(session: Session, mailbox: Mailbox, actor: User) -> None:
 
 def relaunch(session: Session, mailbox: Mailbox, actor: User) -> None:
     if not status.relaunch(mailbox, utcnow()):
-        raise ActionRefused("Only mailboxes whose sync failed can be relaunched.")
+        raise ActionRefused(gettext("Only mailboxes whose sync failed can be relaunched."))
     _audit(session, mailbox, actor, "relaunch")
 
 
 def enable(session: Session, mailbox: Mailbox, actor: User) -> None:
     """Let a disabled mailbox sync again (a key user fixed its licence or account)."""
     if mailbox.status is not HealthStatus.DISABLED:
-        raise ActionRefused("Only disabled mailboxes can be enabled.")
+        raise ActionRefused(gettext("Only disabled mailboxes can be enabled."))
     status.reactivate(mailbox, utcnow())
     _audit(session, mailbox, actor, "enable")
 
@@ -170,7 +175,7 @@ def approve(session: Session, mailbox: Mailbox, actor: User | str) -> None:
         ActionRefused: no mass change is held (approving now would wave through the next one).
     """
     if not mass_change_held(session, mailbox):
-        raise ActionRefused("no mass change is held for approval")
+        raise ActionRefused(gettext("no mass change is held for approval"))
     status.approve_mass_change(mailbox, utcnow())
     _audit(session, mailbox, actor, "approve_mass_change")
 
@@ -196,7 +201,7 @@ def revoke(
         ActionRefused: the access is already revoked.
     """
     if mailbox.credentials_encrypted is None:
-        raise ActionRefused("its access is already revoked")
+        raise ActionRefused(gettext("its access is already revoked"))
     credentials = mailbox_credentials(mailbox, cipher) or {}
     try:
         outcome = Revoked(revoker(credentials))

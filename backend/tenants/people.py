@@ -7,6 +7,8 @@ the other company). A CSV import is checked line by line first and applied only 
 is fine, so a file with one bad line changes nothing. Removing a user deletes their mailbox
 credentials and ends their sessions at once; the user, their issues and the audit stay (the
 user marked removed) until the retention ends, and adding the address again brings them back.
+
+What a refusal says is in the reader's language when a page asks (English on the command line).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -92,8 +95,11 @@ class Refused(Exception):
 
 def said(verdict: Verdict) -> str:
     """The verdict in one line: ``line 3: ben@contoso.test: already a user``."""
-    where = f"line {verdict.line}: " if verdict.line else ""
-    return f"{where}{verdict.email or '(no address)'}: {verdict.problem}"
+    email = verdict.email or gettext("(no address)")
+    if verdict.line:
+        return gettext("line %(line)d: %(email)s: %(problem)s", line=verdict.line, email=email,
+                       problem=verdict.problem)  # fmt: skip
+    return f"{email}: {verdict.problem}"
 
 
 def person(email: str, name: str, role: str = "user", mail_system: str = "") -> Person | Unfit:
@@ -109,18 +115,20 @@ def person(email: str, name: str, role: str = "user", mail_system: str = "") -> 
 
 def _words_problem(email: str, name: str, role: str, mail_system: str) -> str:
     if not email:
-        return "the e-mail address is missing"
+        return gettext("the e-mail address is missing")
     if not EMAIL.match(email) or len(email) > 320:
-        return "not an e-mail address"
+        return gettext("not an e-mail address")
     if not name:
-        return "the name is missing"
+        return gettext("the name is missing")
     if len(name) > 200:
-        return "the name is longer than 200 characters"
+        return gettext("the name is longer than 200 characters")
     if " ".join((role or "user").strip().lower().split()) not in ROLES:
-        return f"the role {role.strip()!r} is neither 'user' nor 'key user'"
+        return gettext("the role %(role)s is neither 'user' nor 'key user'",
+                       role=repr(role.strip()))  # fmt: skip
     system = (mail_system or "").strip().lower()
     if system and system not in MAIL_SYSTEMS:
-        return f"the mail system {system!r} is not one of {', '.join(MAIL_SYSTEMS)}"
+        return gettext("the mail system %(system)s is not one of %(systems)s",
+                       system=repr(system), systems=", ".join(MAIL_SYSTEMS))  # fmt: skip
     return ""
 
 
@@ -136,9 +144,9 @@ def read_csv(text: str) -> list[tuple[int, Person | Unfit]]:
     unknown = [column for column in header if column not in COLUMNS]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if unknown or missing or len(set(header)) != len(header):
-        problem = (
-            f"the first line names the columns: {', '.join(COLUMNS)} "
-            "(email and name are needed, each once)"
+        problem = gettext(
+            "the first line names the columns: %(columns)s (email and name are needed, each once)",
+            columns=", ".join(COLUMNS),
         )
         raise Refused([Verdict(1, "", problem)])
     found: list[tuple[int, Person | Unfit]] = []
@@ -146,9 +154,11 @@ def read_csv(text: str) -> list[tuple[int, Person | Unfit]]:
         if not any(cell.strip() for cell in row):
             continue
         if len(found) == MAX_LINES:
-            raise Refused([Verdict(number, "", f"a file adds at most {MAX_LINES} people")])
+            problem = gettext("a file adds at most %(num)d people", num=MAX_LINES)
+            raise Refused([Verdict(number, "", problem)])
         if len(row) != len(header):
-            problem = f"{len(row)} values where the header names {len(header)}"
+            problem = gettext("%(values)d values where the header names %(columns)d",
+                              values=len(row), columns=len(header))  # fmt: skip
             found.append((number, Unfit("", problem)))
             continue
         values = dict(zip(header, row, strict=True))
@@ -181,16 +191,17 @@ def _problem(
 ) -> str:
     config = tenant.config
     if found.email in seen:
-        where = f"line {seen[found.email]}" if seen[found.email] else "this list"
-        return f"the same address is also on {where}"
+        if seen[found.email]:
+            return gettext("the same address is also on line %(line)d", line=seen[found.email])
+        return gettext("the same address is also on this list")
     if not config.owns_address(found.email):
-        domains = ", ".join(config.email_domains) or "none yet: set them in the settings"
-        return f"not an address of the company's domains ({domains})"
+        domains = ", ".join(config.email_domains) or gettext("none yet: set them in the settings")
+        return gettext("not an address of the company's domains (%(domains)s)", domains=domains)
     user = existing.get(found.email)
     if user is not None and user.tenant_id != tenant.id:
-        return "this address belongs to a user of another company"
+        return gettext("this address belongs to a user of another company")
     if user is not None and user.removed_at is None:
-        return "already a user"
+        return gettext("already a user")
     return ""
 
 
@@ -209,7 +220,7 @@ def add_people(
     """
     verdicts = check(session, tenant, lines)
     if not verdicts or any(not verdict.fine for verdict in verdicts):
-        raise Refused(verdicts or [Verdict(0, "", "the list names nobody")])
+        raise Refused(verdicts or [Verdict(0, "", gettext("the list names nobody"))])
     added = []
     for _line, found in lines:
         assert isinstance(found, Person)
@@ -260,11 +271,11 @@ def remove_person(
     """
     problem = ""
     if user.tenant_id != tenant.id:
-        problem = "not a user of this company"
+        problem = gettext("not a user of this company")
     elif user.removed_at is not None:
-        problem = "already removed"
+        problem = gettext("already removed")
     elif isinstance(actor, User) and actor.id == user.id:
-        problem = "key users cannot remove themselves"
+        problem = gettext("key users cannot remove themselves")
     if problem:
         raise Refused([Verdict(0, user.email, problem)])
     user.removed_at = utcnow()

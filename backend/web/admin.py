@@ -2,7 +2,8 @@
 
 Every route is for key users of the tenant (a plain user gets 403) and sees only that tenant:
 ids of another tenant answer 404. The work happens in :mod:`backend.actions.mailbox` and the
-``admin_*`` modules next to this one; the views read the request and pick the template.
+``admin_*`` modules next to this one; the views read the request and pick the template. The
+pages speak the reader's language; times are shown in UTC (:func:`utc_time`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
+from babel.dates import format_datetime
 from flask import (
     Blueprint,
     Response,
@@ -22,6 +24,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -32,7 +36,7 @@ from backend.extensions import db_session, resources
 from backend.jobs import system as job_system
 from backend.models import Issue, Mailbox, User
 from backend.models.audit import record_audit
-from backend.models.issue import Source
+from backend.models.issue import Resolution, Source
 from backend.models.issue_queries import (
     capped,
     issue_count_query,
@@ -46,12 +50,13 @@ from backend.presenters import title_hidden
 from backend.storage.db import utcnow
 from backend.sync import warnings as sync_warnings
 from backend.tenants import invitations
+from backend.text import N_
 from backend.web import admin_audit, admin_forms, admin_issues, admin_users
 from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
 from backend.web.admin_bulk import ACTIONS, apply_bulk
 from backend.web.admin_csv import csv_lines
 from backend.web.admin_paging import Page
-from backend.web.admin_users import UsersFilter
+from backend.web.admin_users import ACCESS_LABELS, UsersFilter
 from backend.web.health import dependency_problems, job_problems
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -62,9 +67,25 @@ SIDES = {
     Source.EXCHANGE: "Exchange",
     Source.GRAPH: "Exchange Online",
     Source.GMAIL: "Gmail",
-    Source.ENGINE: "Sync service",
+    Source.ENGINE: N_("Sync service"),
 }
-"""What a run's failing side is called in the detail view."""
+"""What a run's failing side is called in the detail view (translated where shown)."""
+RESOLUTIONS = {
+    Resolution.AUTO: N_("auto"),
+    Resolution.USER_FIX: N_("user fix"),
+    Resolution.KEY_USER: N_("key user"),
+    Resolution.IGNORED: N_("ignored"),
+}
+"""How a resolved issue was resolved, as the issues table says it (translated where shown)."""
+
+
+@admin.app_template_filter("utc_time")
+def utc_time(moment: datetime, seconds: bool = False) -> str:
+    """A time in UTC as the Admin panel's tables show it, in the reader's language:
+    ``04 Dec 2024, 14:20`` (``04 Dez. 2024, 14:20``); ``seconds`` adds them."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    pattern = "dd MMM yyyy, HH:mm:ss" if seconds else "dd MMM yyyy, HH:mm"
+    return format_datetime(aware, pattern, tzinfo=UTC, locale=get_locale() or "en")
 
 
 @admin.get("/")
@@ -73,7 +94,7 @@ def users() -> str | BaseResponse:
     try:
         filters, problem = UsersFilter.model_validate(request.args.to_dict()), None
     except ValidationError:
-        filters, problem = UsersFilter(), "The filters were not understood; showing all users."
+        filters, problem = UsersFilter(), _("The filters were not understood; showing all users.")
     rows = db_session().execute(admin_users.users_query(current_user.tenant_id, filters)).all()
     if not rows and filters.page > 1:
         return redirect(url_for("admin.users", **filters.query_args(page=1)))
@@ -87,6 +108,7 @@ def users() -> str | BaseResponse:
             line.user.id: invitations.state_of(line.user, latest.get(line.user.id), now)
             for line in lines
         },
+        access_labels=ACCESS_LABELS,
         outages=admin_users.outages(db_session(), current_user.tenant_id),
         warnings=presenters.warning_views(
             sync_warnings.open_in_tenant(db_session(), current_user.tenant_id),
@@ -138,7 +160,7 @@ def bulk() -> BaseResponse:
         abort(400)
     ids = {int(raw) for raw in raw_ids}
     if not ids:
-        flash("Select at least one mailbox first.", "error")
+        flash(_("Select at least one mailbox first."), "error")
         return redirect(back)
     session = db_session()
     mailboxes = session.scalars(
@@ -192,7 +214,9 @@ def issues() -> str:
             for person in admin_issues.people(session, current_user.tenant_id)
         ],
         item_types=ITEM_TYPE_LABELS,
+        type_options=[(item_type, _(label)) for item_type, label in ITEM_TYPE_LABELS.items()],
         code_options=[(code.value, code.value) for code in IssueCode],
+        resolutions=RESOLUTIONS,
     )
 
 
@@ -226,9 +250,9 @@ def ignore_issue(issue_id: int) -> BaseResponse:
     issue, session = tenant_row_or_404(Issue, issue_id), db_session()
     if admin_issues.ignore(session, issue, me()):
         session.commit()
-        flash("The issue is resolved as ignored. It opens again if the failure comes back.")
+        flash(_("The issue is resolved as ignored. It opens again if the failure comes back."))
     else:
-        flash("This issue was already resolved.", "error")
+        flash(_("This issue was already resolved."), "error")
     back = admin_issues.filter_args(admin_issues.read_filters(request.form)[0])
     start = row_id(request.form.get("after", ""))
     return redirect(url_for("admin.issues", **back, **({"after": start} if start else {})))
@@ -250,7 +274,7 @@ def save_settings() -> tuple[str, int] | BaseResponse:
         return _settings_page(values, errors), 422
     changed = admin_forms.changes(tenant.config, new)
     if not changed:
-        flash("Nothing changed.")
+        flash(_("Nothing changed."))
         return redirect(url_for("admin.settings"))
     tenant.config = new
     record_audit(
@@ -263,7 +287,7 @@ def save_settings() -> tuple[str, int] | BaseResponse:
         details={"changes": changed},
     )
     session.commit()
-    flash(f"Settings saved ({len(changed)} changed).", "success")
+    flash(_("Settings saved (%(num)d changed).", num=len(changed)), "success")
     return redirect(url_for("admin.settings"))
 
 
@@ -273,7 +297,7 @@ def audit() -> str | BaseResponse:
     try:
         filters, problem = admin_audit.AuditFilter.model_validate(request.args.to_dict()), None
     except ValidationError:
-        filters, problem = admin_audit.AuditFilter(), "The filters were not understood."
+        filters, problem = admin_audit.AuditFilter(), _("The filters were not understood.")
     session = db_session()
     rows = session.execute(admin_audit.audit_query(current_user.tenant_id, filters)).all()
     if not rows and filters.page > 1:

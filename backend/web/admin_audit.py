@@ -1,10 +1,15 @@
-"""The admin audit log: filters, the page query, and details in words."""
+"""The admin audit log: filters, the page query, and details in words.
+
+Actions, objects and detail names are codes, shown as stored; a yes or no reads in the
+reader's language.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select
 
@@ -79,7 +84,7 @@ def _text(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, str | int | float):
         return str(value)
     return json.dumps(value, ensure_ascii=False)

@@ -7,8 +7,10 @@ The outcome reads as one sentence: ``3 paused; 1 refused: ben@contoso.test: ...`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Session
 
 from backend.actions import mailbox as mailbox_actions
@@ -16,66 +18,85 @@ from backend.actions.mailbox import ActionRefused
 from backend.auth.revocation import revoke_credentials
 from backend.extensions import Resources
 from backend.models import Mailbox, User
+from backend.text import N_
+
+
+def _no_question(count: int) -> str:
+    return ""
 
 
 @dataclass(frozen=True)
 class BulkAction:
+    """One action of the menu; its words are marked here and translated where shown."""
+
     name: str
     label: str
     done: str
-    """What the summary says of the mailboxes it changed: ``3 paused``."""
+    """What the summary says of the mailboxes it changed, after their number: ``3 paused``."""
     hint: str
     """What the action does, shown when it is chosen."""
     warning: str = ""
     """For actions that cannot simply be undone: what happens to each mailbox, asked to
     confirm first (empty: no confirmation)."""
     ask: str = ""
-    """The confirmation's question, ``{mailboxes}`` standing for ``3 mailboxes``."""
+    """The page script's question, ``{mailboxes}`` standing for ``3 mailboxes`` (the script
+    words the count in the page's language)."""
+    asking: Callable[[int], str] = _no_question
+    """The confirmation page's question for a number of mailboxes, in the reader's language."""
 
     def question(self, count: int) -> str:
         """The confirmation's question: the action and how many mailboxes."""
-        return self.ask.format(mailboxes=f"{count} mailbox{'es' if count != 1 else ''}")
+        return self.asking(count)
 
 
 ACTIONS = {
     action.name: action
     for action in (
-        BulkAction("force", "Force sync", "queued for a sync", "Sync now (at most once a minute)."),
-        BulkAction("pause", "Pause", "paused", "Stop syncing until resumed."),
-        BulkAction("resume", "Resume", "resumed", "Sync paused mailboxes again."),
-        BulkAction("enable", "Enable", "enabled", "Let disabled mailboxes sync again."),
         BulkAction(
-            "relaunch", "Relaunch failed", "relaunched", "Retry mailboxes whose sync failed now."
+            "force", N_("Force sync"), N_("queued for a sync"),
+            N_("Sync now (at most once a minute)."),
+        ),
+        BulkAction("pause", N_("Pause"), N_("paused"), N_("Stop syncing until resumed.")),
+        BulkAction("resume", N_("Resume"), N_("resumed"), N_("Sync paused mailboxes again.")),
+        BulkAction("enable", N_("Enable"), N_("enabled"), N_("Let disabled mailboxes sync again.")),
+        BulkAction(
+            "relaunch", N_("Relaunch failed"), N_("relaunched"),
+            N_("Retry mailboxes whose sync failed now."),
         ),
         BulkAction(
             "approve",
-            "Approve held mass change",
-            "approved",
-            "Let a held mass change be written on the next run.",
-            "The next sync writes every held update and deletion, in the mailbox and in SAP. "
-            "This cannot be undone.",
-            "Approve the held mass change of {mailboxes}?",
+            N_("Approve held mass change"),
+            N_("approved"),
+            N_("Let a held mass change be written on the next run."),
+            N_("The next sync writes every held update and deletion, in the mailbox and in SAP. "
+               "This cannot be undone."),
+            N_("Approve the held mass change of {mailboxes}?"),
+            lambda count: ngettext("Approve the held mass change of %(num)d mailbox?",
+                                   "Approve the held mass change of %(num)d mailboxes?", count),
         ),
         BulkAction(
             "reset",
-            "Reset mailbox",
-            "reset",
-            "Forget all progress: the next sync reads everything again.",
-            "Sync progress is forgotten: the next sync reads every item of the mailbox and of "
-            "SAP again, which takes longer. Items already paired stay paired.",
-            "Reset {mailboxes}?",
+            N_("Reset mailbox"),
+            N_("reset"),
+            N_("Forget all progress: the next sync reads everything again."),
+            N_("Sync progress is forgotten: the next sync reads every item of the mailbox and of "
+               "SAP again, which takes longer. Items already paired stay paired."),
+            N_("Reset {mailboxes}?"),
+            lambda count: ngettext("Reset %(num)d mailbox?", "Reset %(num)d mailboxes?", count),
         ),
         BulkAction(
             "revoke",
-            "Revoke access",
-            "revoked",
-            "Revoke the token at the provider and forget it; the user must re-activate.",
-            "Access is revoked at the provider and the stored sign-in deleted. Nothing syncs "
-            "until each user re-activates; their add-in sign-ins end now.",
-            "Revoke access for {mailboxes}?",
+            N_("Revoke access"),
+            N_("revoked"),
+            N_("Revoke the token at the provider and forget it; the user must re-activate."),
+            N_("Access is revoked at the provider and the stored sign-in deleted. Nothing syncs "
+               "until each user re-activates; their add-in sign-ins end now."),
+            N_("Revoke access for {mailboxes}?"),
+            lambda count: ngettext("Revoke access for %(num)d mailbox?",
+                                   "Revoke access for %(num)d mailboxes?", count),
         ),
     )
-}
+}  # fmt: skip
 
 
 @dataclass
@@ -88,13 +109,17 @@ class BulkOutcome:
 
     @property
     def summary(self) -> str:
-        parts = [f"{len(self.done)} {self.action.done}"]
+        """The outcome in one sentence, in the reader's language (a refusal's reason as the
+        layer that refused says it)."""
+        parts = [f"{len(self.done)} {gettext(self.action.done)}"]
         if self.refused:
             reasons = "; ".join(f"{address}: {reason}" for address, reason in self.refused)
-            parts.append(f"{len(self.refused)} refused: {reasons}")
+            parts.append(gettext("%(num)d refused: %(reasons)s", num=len(self.refused),
+                                 reasons=reasons))  # fmt: skip
         if self.not_revoked:
             reasons = "; ".join(f"{address}: {reason}" for address, reason in self.not_revoked)
-            parts.append(f"deleted here but not revoked at the provider: {reasons}")
+            parts.append(gettext("deleted here but not revoked at the provider: %(reasons)s",
+                                 reasons=reasons))  # fmt: skip
         return "; ".join(parts) + "."
 
     @property

@@ -13,7 +13,7 @@
 SAP is reached with the integration user's password, or with OAuth 2.0: C4C grants tokens for a
 SAML 2.0 bearer assertion only, which the product signs with a key it makes for the company the
 first time OAuth is saved (the key never leaves the product; the key user uploads the
-certificate to SAP).
+certificate to SAP). What the page says of a field or a step is in the reader's language.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from backend.auth.credentials import c4c_credentials, store_c4c_credentials
@@ -44,6 +45,7 @@ from backend.tenants.connection import (
     test_c4c,
     test_exchange,
 )
+from backend.text import N_
 from backend.web.access import key_user_required, me, my_tenant
 from backend.web.security import limiter
 
@@ -201,16 +203,16 @@ def _problems(
     if problem:
         errors["c4c_base_url"] = problem
     if not values["c4c_username"] or len(values["c4c_username"]) > 200:
-        errors["c4c_username"] = "Enter the integration user's name (at most 200 characters)."
+        errors["c4c_username"] = _("Enter the integration user's name (at most 200 characters).")
     for name, value in typed.items():
         if len(value) > 500:
-            errors[name] = "This is longer than 500 characters."
+            errors[name] = _("This is longer than 500 characters.")
     if values["c4c_auth"] == C4CAuth.OAUTH:
         errors.update(_oauth_problems(tenant, values, secret, saving))
     elif values["c4c_auth"] != C4CAuth.BASIC:
-        errors["c4c_auth"] = "Choose how the product signs in to SAP."
+        errors["c4c_auth"] = _("Choose how the product signs in to SAP.")
     elif not secret.get("password"):
-        errors["c4c_password"] = "Enter the integration user's password."
+        errors["c4c_password"] = _("Enter the integration user's password.")
     for name in ENDS:
         problem = _day_problem(values[name])
         if problem:
@@ -220,7 +222,7 @@ def _problems(
         if problem:
             errors["mail_endpoint"] = problem
         if values["exchange_sign_in"] not in ExchangeSignIn.__members__:
-            errors["exchange_sign_in"] = "Choose how mailboxes sign in to Exchange."
+            errors["exchange_sign_in"] = _("Choose how mailboxes sign in to Exchange.")
     return errors
 
 
@@ -231,9 +233,9 @@ def _day_problem(text: str) -> str | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        return "Enter a date as YYYY-MM-DD, or leave it empty."
+        return _("Enter a date as YYYY-MM-DD, or leave it empty.")
     if day < MIN_DAY or day.year > utcnow().year + 20:
-        return "Enter a date between the year 2000 and twenty years from now."
+        return _("Enter a date between the year 2000 and twenty years from now.")
     return None
 
 
@@ -241,19 +243,22 @@ def _oauth_problems(
     tenant: Tenant, values: dict[str, str], secret: dict[str, Any], saving: bool
 ) -> dict[str, str]:
     errors = {}
-    names = {
-        "oauth_client_id": "the OAuth client's id",
-        "oauth_issuer": "the issuer name SAP trusts",
-        "oauth_audience": "SAP's service provider name",
-        "oauth_scope": "the scope",
-    }
-    for name, words in names.items():
+    asks = {
+        "oauth_client_id": N_("Enter the OAuth client's id (at most 200 characters, no line "
+                              "breaks)."),
+        "oauth_issuer": N_("Enter the issuer name SAP trusts (at most 200 characters, no line "
+                           "breaks)."),
+        "oauth_audience": N_("Enter SAP's service provider name (at most 200 characters, no "
+                             "line breaks)."),
+        "oauth_scope": N_("Enter the scope (at most 200 characters, no line breaks)."),
+    }  # fmt: skip
+    for name, ask in asks.items():
         if not OAUTH_NAME.match(values[name]) or len(values[name]) > 200:
-            errors[name] = f"Enter {words} (at most 200 characters, no line breaks)."
+            errors[name] = _(ask)
     if not secret.get("client_secret"):
-        errors["oauth_client_secret"] = "Enter the OAuth client's secret."
+        errors["oauth_client_secret"] = _("Enter the OAuth client's secret.")
     if not saving and not secret.get("signing_key"):
-        errors["c4c_auth"] = (
+        errors["c4c_auth"] = _(
             "Choose Save and test first: it creates the certificate you upload to SAP."
         )
     return errors

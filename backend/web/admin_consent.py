@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, redirect, url_for
 from flask import request as web_request
 from flask import session as web_session
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from backend.extensions import db_session, resources
@@ -59,22 +60,28 @@ def read_answer(
         config: the tenant's settings (its Entra directories).
 
     Returns:
-        The directory to record, or a sentence for the key user.
+        The directory to record, or a sentence for the key user (in their language).
     """
     state = args.get("state", "")
     if not expected_state or not secrets.compare_digest(state, expected_state):
-        return ConsentAnswer(problem="This answer is not from a consent started here. Start again.")
+        return ConsentAnswer(
+            problem=_("This answer is not from a consent started here. Start again.")
+        )
     if args.get("error"):
         if args["error"] == "access_denied":
-            return ConsentAnswer(problem="The administrator did not grant access.")
-        return ConsentAnswer(problem="Microsoft did not grant access. Try again later.")
+            return ConsentAnswer(problem=_("The administrator did not grant access."))
+        return ConsentAnswer(problem=_("Microsoft did not grant access. Try again later."))
     tenant = args.get("tenant", "").strip().lower()
     if args.get("admin_consent", "").lower() != "true" or not ENTRA_TENANT_ID.match(tenant):
-        return ConsentAnswer(problem="Microsoft's answer did not say that access was granted.")
+        return ConsentAnswer(problem=_("Microsoft's answer did not say that access was granted."))
     if tenant not in config.entra_tenant_ids:
         return ConsentAnswer(
-            problem=f"Access was granted by the directory {tenant}, which is not one your "
-            "company signs in from. Ask an administrator of your own Microsoft 365 to grant it."
+            problem=_(
+                "Access was granted by the directory %(directory)s, which is not one your "
+                "company signs in from. Ask an administrator of your own Microsoft 365 to grant "
+                "it.",
+                directory=tenant,
+            )
         )
     return ConsentAnswer(directory=tenant)
 
@@ -91,7 +98,7 @@ def consent_url(issuer_url: str, client_id: str, redirect_uri: str, state: str) 
 def start() -> Response:
     provider = resources().settings.sign_in_provider("microsoft")
     if provider is None:
-        flash("Sign-in with Microsoft is not configured on this server.", "error")
+        flash(_("Sign-in with Microsoft is not configured on this server."), "error")
         return redirect(url_for("admin.settings"))
     state = secrets.token_urlsafe(32)
     web_session[STATE_KEY] = {"state": state, "tenant": my_tenant().id}
@@ -107,7 +114,7 @@ def callback() -> Response:
     expected = started.get("state") if started.get("tenant") == tenant.id else None
     answer = read_answer(web_request.args, expected, tenant.config)
     if answer.directory is None:
-        flash(answer.problem or "Access was not granted.", "error")
+        flash(answer.problem or _("Access was not granted."), "error")
         return redirect(url_for("admin.settings"))
     config = tenant.config
     old, config.graph_app_tenant_id = config.graph_app_tenant_id, answer.directory
@@ -116,8 +123,8 @@ def callback() -> Response:
                  target_type="tenant", target_id=str(tenant.id),
                  details={"old": old, "new": answer.directory})  # fmt: skip
     session.commit()
-    flash("Your administrator granted access: Exchange Online mailboxes now sync with the "
-          "company's permission.", "success")  # fmt: skip
+    flash(_("Your administrator granted access: Exchange Online mailboxes now sync with the "
+            "company's permission."), "success")  # fmt: skip
     return redirect(url_for("admin.settings"))
 
 
@@ -127,7 +134,7 @@ def forget() -> Response:
     tenant, session = my_tenant(), db_session()
     config = tenant.config
     if config.graph_app_tenant_id is None:
-        flash("Nothing changed.")
+        flash(_("Nothing changed."))
         return redirect(url_for("admin.settings"))
     old, config.graph_app_tenant_id = config.graph_app_tenant_id, None
     tenant.config = config
@@ -135,6 +142,6 @@ def forget() -> Response:
                  target_type="tenant", target_id=str(tenant.id),
                  details={"old": old, "new": None})  # fmt: skip
     session.commit()
-    flash("Application permissions are no longer used: each user's own consent opens their "
-          "mailbox.", "success")  # fmt: skip
+    flash(_("Application permissions are no longer used: each user's own consent opens their "
+            "mailbox."), "success")  # fmt: skip
     return redirect(url_for("admin.settings"))

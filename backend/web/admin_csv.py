@@ -3,6 +3,9 @@
 A cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return) is prefixed with a single quote, so an item title typed by anyone
 cannot run in the key user's spreadsheet.
+
+The header and the codes stay English whatever the reader's language: the file is data for
+spreadsheets and scripts, whose columns must not change with who exported it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Field names are dotted paths (``item_types.CONTACT.direction``, ``forbidden_policy.DELETE``) so
 a validation error's location is the name of the field it belongs to. The form shows the
 mass-change share in percent and the extra recipients as text; everything else maps one to one
-onto :class:`TenantSettings`.
+onto :class:`TenantSettings`. Labels are marked here and translated where shown; a field's
+message is in the reader's language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from flask_babel import gettext as _
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,37 +35,39 @@ from backend.models.tenant import (
     WarnDays,
 )
 from backend.models.types import Direction, ItemType
+from backend.text import N_
 
 FormValues = dict[str, str | bool]
 """What the form shows: text per field, True/False per checkbox."""
 
 OPERATIONS = ("UPDATE", "DELETE")
 DIRECTION_LABELS = {
-    Direction.BOTH: "Both ways",
-    Direction.UP: "Mailbox → SAP",
-    Direction.DOWN: "SAP → mailbox",
+    Direction.BOTH: N_("Both ways"),
+    Direction.UP: N_("Mailbox → SAP"),
+    Direction.DOWN: N_("SAP → mailbox"),
 }
 CONFLICT_LABELS = {
-    ConflictPolicy.NEWER_WINS: "Newer change wins",
-    ConflictPolicy.C4C_WINS: "SAP wins",
-    ConflictPolicy.MAILBOX_WINS: "Mailbox wins",
+    ConflictPolicy.NEWER_WINS: N_("Newer change wins"),
+    ConflictPolicy.C4C_WINS: N_("SAP wins"),
+    ConflictPolicy.MAILBOX_WINS: N_("Mailbox wins"),
 }
 FROM_SAP_LABELS = {
-    FromSap.THEIRS: "Theirs in SAP come to the mailbox",
-    FromSap.LINKED: "Only what is in sync",
+    FromSap.THEIRS: N_("Theirs in SAP come to the mailbox"),
+    FromSap.LINKED: N_("Only what is in sync"),
 }
 TYPE_FIELDS = ("direction", "conflict_policy", "from_sap")
 FORBIDDEN_LABELS = {
-    ForbiddenPolicy.RETRY: "Retry every run",
-    ForbiddenPolicy.ROLL_BACK: "Roll back the mailbox copy",
-    ForbiddenPolicy.IGNORE: "Ignore",
+    ForbiddenPolicy.RETRY: N_("Retry every run"),
+    ForbiddenPolicy.ROLL_BACK: N_("Roll back the mailbox copy"),
+    ForbiddenPolicy.IGNORE: N_("Ignore"),
 }
 REMINDER_LABELS = {
-    Reminder.NONE: "No reminder",
-    Reminder.DAILY: "Daily",
-    Reminder.WEEKLY: "Weekly",
+    Reminder.NONE: N_("No reminder"),
+    Reminder.DAILY: N_("Daily"),
+    Reminder.WEEKLY: N_("Weekly"),
 }
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+            N_("Saturday"), N_("Sunday"))  # fmt: skip
 """The digest's day, as the form offers it (0 is Monday)."""
 CHECKBOXES = (
     *(f"item_types.{item_type}.enabled" for item_type in ItemType),
@@ -124,7 +128,9 @@ class SettingsForm(BaseModel):
     def _trend_fits(cls, value: int, info: ValidationInfo) -> int:
         failures = info.data.get("trend_failures")
         if failures is not None and failures > value:
-            raise ValueError(f"enter at least {failures}, the failures that make a trend")
+            raise ValueError(
+                _("Enter at least %(num)d, the failures that make a trend.", num=failures)
+            )
         return value
 
     @field_validator("extra_recipients", mode="before")
@@ -135,7 +141,7 @@ class SettingsForm(BaseModel):
         addresses = [part.lower() for part in _SEPARATORS.split(value) if part]
         wrong = [address for address in addresses if not _ADDRESS.match(address)]
         if wrong:
-            raise ValueError(f"not an e-mail address: {', '.join(wrong)}")
+            raise ValueError(_("Not an e-mail address: %(addresses)s.", addresses=", ".join(wrong)))
         return list(dict.fromkeys(addresses))
 
     def settings(self, kept: TenantSettings) -> TenantSettings:
@@ -207,8 +213,8 @@ def parse_settings(
         return None, _messages(error)
     if own_directory and not new.allows_any_directory(own_directory):
         field = "google_domains" if "." in own_directory else "entra_tenant_ids"
-        return None, {field: f"You signed in from {own_directory}: keep it, or you could not "
-                             "sign in again."}  # fmt: skip
+        return None, {field: _("You signed in from %(directory)s: keep it, or you could not "
+                               "sign in again.", directory=own_directory)}  # fmt: skip
     return new, {}
 
 
@@ -264,25 +270,55 @@ def _messages(error: ValidationError) -> dict[str, str]:
     return messages
 
 
+MODEL_MESSAGES = {
+    "days must be whole numbers": N_("Days must be whole numbers."),
+    "give one to five numbers of days, each from 1 to 90": N_(
+        "Give one to five numbers of days, each from 1 to 90."
+    ),
+    "the failures of the trend cannot outnumber its runs": N_(
+        "The failures of the trend cannot outnumber its runs."
+    ),
+}
+"""What :class:`TenantSettings`' own checks say (in English), as the form says it."""
+NOT_A = {
+    "a Microsoft Entra tenant id": N_("Not a Microsoft Entra tenant id: %(values)s."),
+    "a domain": N_("Not a domain: %(values)s."),
+}
+"""The settings' check of listed values (``not a domain: x, y``), as the form says it."""
+_NOT_A = re.compile(r"^not (?P<what>.+?): (?P<values>.*)$", re.S)
+
+
 def _message(problem: Any) -> str:
     limits = problem.get("ctx") or {}
     match problem["type"]:
         case "int_parsing" | "int_from_float":
-            return "Enter a whole number."
+            return _("Enter a whole number.")
         case "float_parsing":
-            return "Enter a number."
+            return _("Enter a number.")
         case "greater_than_equal":
-            return f"Enter {_number(limits['ge'])} or more."
+            return _("Enter %(limit)s or more.", limit=_number(limits["ge"]))
         case "greater_than":
-            return f"Enter more than {_number(limits['gt'])}."
+            return _("Enter more than %(limit)s.", limit=_number(limits["gt"]))
         case "less_than_equal":
-            return f"Enter at most {_number(limits['le'])}."
+            return _("Enter at most %(limit)s.", limit=_number(limits["le"]))
         case "enum" | "literal_error":
-            return "Choose one of the options."
+            return _("Choose one of the options.")
         case "value_error":
-            text = str(problem["msg"]).removeprefix("Value error, ")
-            return text[:1].upper() + text[1:] + "."
+            return _said(str(problem["msg"]).removeprefix("Value error, "))
     return str(problem["msg"])
+
+
+def _said(text: str) -> str:
+    """A check's words as a sentence in the reader's language: the form's own checks say it
+    already; the settings' checks are English, translated when known."""
+    if text.endswith("."):
+        return text
+    if text in MODEL_MESSAGES:
+        return _(MODEL_MESSAGES[text])
+    listed = _NOT_A.match(text)
+    if listed and listed["what"] in NOT_A:
+        return _(NOT_A[listed["what"]], values=listed["values"])
+    return text[:1].upper() + text[1:] + "."
 
 
 def _number(limit: Any) -> str:

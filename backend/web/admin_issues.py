@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -28,7 +29,9 @@ def read_filters(args: Mapping[str, str]) -> tuple[IssueFilter, str | None]:
         return IssueFilter.model_validate({name: args.get(name, "") for name in FILTER_NAMES}), None
     except ValidationError as error:
         wrong = ", ".join(sorted({str(problem["loc"][0]) for problem in error.errors()}))
-        return IssueFilter(), f"The filter {wrong} was not understood; showing open issues."
+        return IssueFilter(), _(
+            "The filter %(names)s was not understood; showing open issues.", names=wrong
+        )
 
 
 def filter_args(filters: IssueFilter) -> dict[str, str]:

@@ -16,19 +16,23 @@ does not answer leaves the invitation to be sent again from the users table.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from backend.extensions import db_session, resources
 from backend.models import User
 from backend.sync import employees
 from backend.tenants import invitations, people
+from backend.text import N_
 from backend.web.access import key_user_required, me, my_tenant, tenant_row_or_404
 from backend.web.security import limiter
 
 admin_people = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 
 MAX_CSV_BYTES = 512_000
-ROLE_CHOICES = (("user", "User"), ("key user", "Key user"))
+ROLE_CHOICES = (("user", N_("User")), ("key user", N_("Key user")))
+"""The roles the form offers: the value as the CSV names it, the label translated where shown."""
 
 
 def _form_page(status: int = 200, **values: object) -> tuple[str, int]:
@@ -65,7 +69,7 @@ def add() -> Response | tuple[str, int]:
         db_session().rollback()
         return _form_page(422, one=form, one_problem=str(refused))
     message, category = _invited(user)
-    flash(f"{user.name} was added. {message}", category)
+    flash(_("%(name)s was added. %(invited)s", name=user.name, invited=message), category)
     return redirect(url_for("admin.users"))
 
 
@@ -89,8 +93,11 @@ def _invite(user: User) -> bool:
 def _invited(user: User) -> tuple[str, str]:
     """Invite ``user``; what to tell the key user, and the message's category."""
     if _invite(user):
-        return f"An invitation was sent to {user.email}.", "success"
-    return f"The invitation to {user.email} could not be sent: send it again later.", "error"
+        return _("An invitation was sent to %(email)s.", email=user.email), "success"
+    return (
+        _("The invitation to %(email)s could not be sent: send it again later.", email=user.email),
+        "error",
+    )
 
 
 @admin_people.post("/import")
@@ -102,13 +109,18 @@ def import_people() -> Response | tuple[str, int]:
     if upload is not None and upload.filename:
         raw = upload.read(MAX_CSV_BYTES + 1)
         if len(raw) > MAX_CSV_BYTES:
-            return _form_page(413, csv_problem=f"The file is larger than {MAX_CSV_BYTES:,} bytes.")
+            too_big = _(
+                "The file is larger than %(bytes)s bytes.", bytes=format_number(MAX_CSV_BYTES)
+            )
+            return _form_page(413, csv_problem=too_big)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return _form_page(422, csv_problem="The file is not UTF-8 text (save it as CSV UTF-8).")
+            return _form_page(
+                422, csv_problem=_("The file is not UTF-8 text (save it as CSV UTF-8).")
+            )
     if not text.strip():
-        return _form_page(422, csv_problem="Choose a CSV file or paste its lines.")
+        return _form_page(422, csv_problem=_("Choose a CSV file or paste its lines."))
     try:
         lines = people.read_csv(text)
     except people.Refused as refused:
@@ -123,10 +135,17 @@ def import_people() -> Response | tuple[str, int]:
         db_session().rollback()
         return _form_page(422, csv=text, verdicts=refused.verdicts, fine=False)
     unsent = [user.email for user in added if not _invite(user)]
-    message = f"{len(added)} {'person was' if len(added) == 1 else 'people were'} added"
-    message += "." if unsent else " and invited."
     if unsent:
-        message += f" Invitations could not be sent to {', '.join(unsent)}: send them again later."
+        message = ngettext("%(num)d person was added.", "%(num)d people were added.", len(added))
+        message += " " + _(
+            "Invitations could not be sent to %(addresses)s: send them again later.",
+            addresses=", ".join(unsent),
+        )
+    else:
+        message = ngettext(
+            "%(num)d person was added and invited.", "%(num)d people were added and invited.",
+            len(added),
+        )  # fmt: skip
     flash(message, "error" if unsent else "success")
     return redirect(url_for("admin.users"))
 
@@ -137,7 +156,7 @@ def import_people() -> Response | tuple[str, int]:
 def invite(user_id: int) -> Response:
     user = tenant_row_or_404(User, user_id)
     if user.removed_at is not None:
-        flash(f"{user.email} was removed; add them again first.", "error")
+        flash(_("%(email)s was removed; add them again first.", email=user.email), "error")
     else:
         flash(*_invited(user))
     return redirect(url_for("admin.users"))
@@ -156,5 +175,8 @@ def remove(user_id: int) -> Response | str:
         flash(str(refused), "error")
         return redirect(url_for("admin.users"))
     session.commit()
-    flash(f"{user.name} was removed: their mailbox credentials are deleted.", "success")
+    flash(
+        _("%(name)s was removed: their mailbox credentials are deleted.", name=user.name),
+        "success",
+    )
     return redirect(url_for("admin.users"))

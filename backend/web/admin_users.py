@@ -2,8 +2,9 @@
 
 :func:`users_query` reads a page of the table in one statement (open issues counted in a
 grouped subquery, the total as a window count); :func:`status_pill` names and colours a
-mailbox's health in the key user's words; :func:`outages` names the tenant's shared services
-that do not answer, and :func:`recent_runs` feeds a mailbox's detail view.
+mailbox's health in the key user's words (marked here, translated where shown);
+:func:`outages` names the tenant's shared services that do not answer, and :func:`recent_runs`
+feeds a mailbox's detail view.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -27,9 +29,18 @@ from backend.presenters import (
 from backend.sync.engine import MASS_CHANGE_CODE
 from backend.sync.health import health_of
 from backend.sync.services import SHARED
+from backend.tenants.invitations import InvitationState
+from backend.text import N_
 from backend.web.admin_paging import PAGE_SIZE
 
 RUNS_SHOWN = 20
+ACCESS_LABELS = {
+    InvitationState.NOT_INVITED: N_("Not invited"),
+    InvitationState.INVITED: N_("Invited"),
+    InvitationState.EXPIRED: N_("Expired"),
+    InvitationState.ACTIVATED: N_("Activated"),
+}
+"""Where a user's invitation stands, as the Access column says it."""
 
 
 class UsersFilter(BaseModel):
@@ -99,20 +110,21 @@ def pill_of(mailbox: Mailbox, importing: bool = False) -> Pill:
 
 
 def status_pill(status: HealthStatus, importing: bool = False) -> Pill:
-    """A mailbox's health as the admin table shows it (the reason is shown next to it)."""
+    """A mailbox's health as the admin table shows it (the reason is shown next to it); the
+    label is translated where shown."""
     match status:
         case HealthStatus.ACTIVE:
-            return Pill("Synced", "ok")
+            return Pill(N_("Synced"), "ok")
         case HealthStatus.NOT_SYNCED:
-            return Pill("Importing" if importing else "Not synced yet", "busy")
+            return Pill(N_("Importing") if importing else N_("Not synced yet"), "busy")
         case HealthStatus.PAUSED:
-            return Pill("Paused", "muted")
+            return Pill(N_("Paused"), "muted")
         case HealthStatus.FAILED_AUTH:
-            return Pill("Needs re-activation", "error")
+            return Pill(N_("Needs re-activation"), "error")
         case HealthStatus.FAILED_UNKNOWN:
-            return Pill("Sync failed", "error")
+            return Pill(N_("Sync failed"), "error")
         case HealthStatus.DISABLED:
-            return Pill("Disabled", "warn")
+            return Pill(N_("Disabled"), "warn")
     raise ValueError(f"no pill for status {status!r}")
 
 
@@ -182,7 +194,8 @@ def outages(session: Session, tenant_id: int) -> list[str]:
     for service in SHARED:
         pill = service_pill(health_of(session, tenant_id, service), service.name)
         if pill.tone == "error":
-            found.append(f"{service.name} is not reachable. {pill.note}")
+            found.append(gettext("%(service)s is not reachable. %(note)s", service=service.name,
+                                 note=pill.note or ""))  # fmt: skip
     return found
 
 

@@ -4,16 +4,28 @@ as the weekly digest e-mail shows it, and each key user's choice to get that e-m
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from backend.extensions import db_session, resources
 from backend.models.audit import record_audit
 from backend.storage.db import utcnow
 from backend.sync import digest
+from backend.text import N_
 from backend.web.access import key_user_required, me, my_tenant
-from backend.web.admin_forms import WEEKDAYS
 
 admin_week = Blueprint("admin_week", __name__, url_prefix="/admin/week")
+
+SENT_ON = (
+    N_("Mondays at %(time)s UTC"),
+    N_("Tuesdays at %(time)s UTC"),
+    N_("Wednesdays at %(time)s UTC"),
+    N_("Thursdays at %(time)s UTC"),
+    N_("Fridays at %(time)s UTC"),
+    N_("Saturdays at %(time)s UTC"),
+    N_("Sundays at %(time)s UTC"),
+)
+"""When the digest goes out, by the settings' weekday (0 is Monday)."""
 
 
 @admin_week.get("/")
@@ -21,11 +33,12 @@ admin_week = Blueprint("admin_week", __name__, url_prefix="/admin/week")
 def show() -> str:
     tenant = my_tenant()
     config = tenant.config
+    time = f"{config.digest_hour:02d}:00"
     return render_template(
         "admin/week.html",
         digest=digest.weekly(db_session(), tenant, utcnow(), resources().settings.public_base_url),
         subscribed=me().weekly_digest,
-        sent_on=f"{WEEKDAYS[config.digest_weekday]}s at {config.digest_hour:02d}:00 UTC",
+        sent_on=_(SENT_ON[config.digest_weekday], time=time),
         person_link=lambda person: url_for("admin.mailbox", mailbox_id=person.mailbox_id),
     )
 
@@ -42,6 +55,6 @@ def subscribe() -> Response:
             target_type="user", target_id=str(user.id), details={"weekly_digest": wanted},
         )  # fmt: skip
         db_session().commit()
-    flash("You get the weekly digest." if wanted else "You no longer get the weekly digest.",
+    flash(_("You get the weekly digest.") if wanted else _("You no longer get the weekly digest."),
           "success")  # fmt: skip
     return redirect(url_for("admin_week.show"))

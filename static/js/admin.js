@@ -11,6 +11,14 @@
   var count = document.getElementById("selected-count");
   var action = document.getElementById("bulk-action");
   var hint = document.getElementById("bulk-hint");
+  // The page's words, in its language (data attributes of the form); the number goes in here.
+  var words = form.dataset;
+  var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
+
+  function mailboxes(number) {
+    var form = plural && plural.select(number) === "one" ? words.mailboxesOne : words.mailboxesOther;
+    return form.replace("%(num)d", String(number));
+  }
 
   function boxes() {
     return Array.prototype.slice.call(form.querySelectorAll("input[name=mailbox_id]"));
@@ -19,7 +27,7 @@
   function update() {
     var list = boxes();
     var chosen = list.filter(function (box) { return box.checked; }).length;
-    count.textContent = chosen ? chosen + " selected" : "Select mailboxes, then an action";
+    count.textContent = chosen ? words.selected.replace("{n}", String(chosen)) : words.none;
     if (all) {
       all.checked = chosen > 0 && chosen === list.length;
       all.indeterminate = chosen > 0 && chosen < list.length;
@@ -47,9 +55,8 @@
 
   function ask(option, chosen) {
     var label = option.textContent;
-    var mailboxes = chosen + " mailbox" + (chosen === 1 ? "" : "es");
     document.getElementById("bulk-confirm-title").textContent =
-      option.getAttribute("data-question").replace("{mailboxes}", mailboxes);
+      option.getAttribute("data-question").replace("{mailboxes}", mailboxes(chosen));
     document.getElementById("bulk-confirm-what").textContent = option.getAttribute("data-warning");
     document.getElementById("bulk-confirm-go").textContent = label;
     dialog.showModal();
@@ -72,7 +79,7 @@
     var chosen = boxes().filter(function (box) { return box.checked; }).length;
     if (!chosen) {
       event.preventDefault();
-      count.textContent = "Select at least one mailbox first";
+      count.textContent = words.empty;
       count.classList.add("error-text");
       return;
     }

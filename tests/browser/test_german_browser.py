@@ -101,3 +101,27 @@ def test_the_task_pane_speaks_outlooks_display_language(
     check_accessibility(page, "task pane Save dialog, German")
     screenshot(page, "de-05-taskpane-save-dialog")
     context.close()
+
+
+def test_a_german_key_users_bulk_dialog_counts_in_german(
+    live, new_page, identity_service, session, mailbox, sync_now
+) -> None:
+    """The users page's script words the selection and the question in the page's language."""
+    identity_service.provider.add_user("microsoft", "kim@contoso.test", "Kim", "kim-pw")
+    sync_now()
+    session.scalars(select(User).where(User.email == "kim@contoso.test")).one().language = "de"
+    session.commit()
+    admin = new_page()
+    sign_in(admin, live, "kim@contoso.test", "kim-pw")
+    admin.goto(f"{live.url}/admin/")
+    assert admin.inner_text("#selected-count") == "Wählen Sie Postfächer und dann eine Aktion"
+    admin.focus(f"input[name=mailbox_id][value='{mailbox.id}']")
+    admin.keyboard.press("Space")
+    assert admin.inner_text("#selected-count") == "1 ausgewählt"
+    admin.select_option("#bulk-action", "revoke")
+    admin.focus("#apply-bulk")
+    admin.keyboard.press("Enter")
+    admin.locator("#bulk-confirm").wait_for(state="visible")
+    assert admin.inner_text("#bulk-confirm-title") == "Den Zugriff für 1 Postfach widerrufen?"
+    check_accessibility(admin, "revoke confirmation, German")
+    screenshot(admin, "de-07-admin-confirm")
