@@ -25,7 +25,7 @@ venv: $(STAMP) $(NPM_STAMP) $(CATALOGUES)
 # (new entries empty, changed ones fuzzy); translate them in the .po files, then `make venv`.
 catalogues: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output --no-wrap --omit-header -F babel.cfg \
-		-k _l -k N_ -o backend/translations/messages.pot backend static
+		-k _l -k N_ -k plural_pattern:1,2 -o backend/translations/messages.pot backend static
 	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --no-wrap --ignore-pot-creation-date \
 		-i backend/translations/messages.pot -d backend/translations
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytz
-from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from babel.dates import format_datetime
+from flask import Flask, g, has_app_context, has_request_context, request
+from flask_babel import Babel, get_locale, get_timezone, get_translations, refresh
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "de": "Deutsch"}
@@ -80,12 +82,14 @@ FOLLOW_THE_CLIENT = frozenset({"addin_api"})
 language as ``Accept-Language``): it wins over the user's saved choice."""
 
 
-def follow_client(tag: str | None) -> None:
-    """Answer this request in the language its client says it shows (Gmail's ``userLocale``),
-    when the product speaks it; else as usual."""
+def follow_client(tag: str | None, zone: str | None = None) -> None:
+    """Answer this request in the language and time zone its client says it shows (Gmail's
+    ``userLocale`` and ``timeZone.id``), each when known; else as usual."""
     if (language := language_of(tag)) is not None:
         g.client_language = language
-        refresh()
+    if (name := time_zone_of(zone)) is not None:
+        g.client_time_zone = name
+    refresh()
 
 
 def select_locale() -> str:
@@ -100,7 +104,33 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if has_request_context() and "client_time_zone" in g:
+        return g.client_time_zone
     return _chosen("time_zone", time_zone_of) or DEFAULT_TIME_ZONE
+
+
+def plural_pattern(singular: str, plural: str, number: int) -> str:
+    """The form of a plural message for ``number`` as the catalogue has it, placeholders left
+    in (``"%(num)d Postfächer"``): for a page's script, which fills in the number."""
+    return get_translations().ngettext(singular, plural, number)
+
+
+def reader_zone() -> tzinfo:
+    """The reader's time zone, for arithmetic (``zoneinfo``; Babel's is pytz): UTC outside a
+    request."""
+    if not has_request_context():
+        return UTC
+    return ZoneInfo(str(get_timezone()))  # one of time_zones(), or UTC
+
+
+def local_time(when: datetime, pattern: str) -> str:
+    """``when`` (naive is UTC) in the language of the moment and the reader's time zone, by a
+    Babel ``pattern`` (``"dd MMM HH:mm z"``): a page's reader's, UTC in an e-mail (which
+    says so)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    zone = get_timezone() if has_request_context() else UTC
+    locale = (get_locale() if has_app_context() else None) or DEFAULT_LANGUAGE
+    return format_datetime(aware, pattern, tzinfo=zone, locale=locale)
 
 
 def init_app(app: Flask) -> None:
@@ -110,4 +140,7 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(TRANSLATIONS),
     )
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, get_locale=get_locale, plural_pattern=plural_pattern,
+        reader_zone=reader_zone,
+    )  # fmt: skip
