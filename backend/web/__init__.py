@@ -12,14 +12,26 @@ from werkzeug.exceptions import HTTPException
 from backend import presenters
 from backend.auth.signin import login_manager
 from backend.extensions import resources
+from backend.text import N_
 from backend.web.access import RowId
 from backend.web.security import API_PREFIXES, limiter
 
 log = logging.getLogger(__name__)
 
-DATABASE_LOST = (
+DATABASE_LOST = N_(
     "The service cannot reach its database right now. Nothing was changed; try again in a minute."
 )
+NOT_HERE = {
+    404: (
+        N_("Page not found"),
+        N_("There is no such page here. Check the address, or start again from the dashboard."),
+    ),
+    405: (
+        N_("Not possible here"),
+        N_("This page cannot be used that way. Start again from the dashboard."),
+    ),
+}
+"""What a page that is not there, or not for that method, says (an API answers in JSON)."""
 
 
 def register_blueprints(app: Flask) -> None:
@@ -65,7 +77,8 @@ def register_blueprints(app: Flask) -> None:
         if request.path.startswith(API_PREFIXES):
             return jsonify(error="not_found" if error.code == 404 else "method_not_allowed",
                            message=error.description), error.code  # fmt: skip
-        return error  # type: ignore[return-value]
+        title, message = NOT_HERE[error.code or 404]
+        return render_template("error.html", title=title, message=message), error.code or 404
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -78,7 +91,8 @@ def register_blueprints(app: Flask) -> None:
         # The page must not look the signed-in user up again: flask-login keeps the current
         # user in ``g._login_user``, so an anonymous one there stops it from asking the database.
         g._login_user = AnonymousUserMixin()
-        page = render_template("error.html", title="Temporarily unavailable", message=DATABASE_LOST)
+        title = N_("Temporarily unavailable")
+        page = render_template("error.html", title=title, message=DATABASE_LOST)
         return page, 503
 
     @app.context_processor

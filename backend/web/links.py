@@ -23,6 +23,7 @@ from backend.models.types import IssueCode, ItemType
 from backend.savedialog import sides
 from backend.sync import connect
 from backend.sync.mapping.registry import MAPPINGS
+from backend.text import N_
 from backend.web.access import my_tenant, signed_in
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,13 @@ def _visible(item_type: ItemType, object_id: str) -> bool:
     return bool(db_session().scalar(select(or_(synced, named))))
 
 
+GONE = (N_("Not in SAP any more"), N_("This item no longer exists in SAP Cloud for Customer."))
+UNREACHABLE = (
+    N_("SAP cannot be reached"),
+    N_("SAP Cloud for Customer cannot be reached right now. Try again in a few minutes."),
+)
+
+
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("error.html", title=title, message=message), status
 
@@ -66,14 +74,10 @@ def open_in_sap(item_type: str, object_id: str) -> Response | tuple[str, int]:
     except Exception as error:
         classified = connect.classify_c4c(error)
         if classified.code is IssueCode.NOT_FOUND:
-            return _page(404, "Not in SAP any more",
-                         "This item no longer exists in SAP Cloud for Customer.")  # fmt: skip
+            return _page(404, *GONE)
         log.warning("C4C lookup for a deep link failed: %s", classified.message)
-        return _page(503, "SAP cannot be reached",
-                     "SAP Cloud for Customer cannot be reached right now. Try again in a "
-                     "few minutes.")  # fmt: skip
+        return _page(503, *UNREACHABLE)
     internal_id = row.get(presenters.C4C_THING_TYPES[found][1])
     if not internal_id:
-        return _page(404, "Not in SAP any more",
-                     "This item no longer exists in SAP Cloud for Customer.")  # fmt: skip
+        return _page(404, *GONE)
     return redirect(presenters.c4c_deep_link(tenant, found, str(internal_id)))

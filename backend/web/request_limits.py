@@ -25,14 +25,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.extensions import resources
 from backend.settings import Settings
+from backend.text import N_
 from backend.web.security import API_PREFIXES, limiter
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 PLAIN_ANSWERS = {
-    400: ("bad_request", "The request could not be understood (for JSON: is it well formed?)."),
-    413: ("too_large", "The request is larger than this server accepts."),
-    415: ("unsupported_media_type", "Send the request as JSON (Content-Type: application/json)."),
+    400: ("bad_request", N_("The request could not be understood (for JSON: is it well formed?).")),
+    413: ("too_large", N_("The request is larger than this server accepts.")),
+    415: (
+        "unsupported_media_type",
+        N_("Send the request as JSON (Content-Type: application/json)."),
+    ),
 }
+"""English: an API answers in it; a page says it in the reader's language."""
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
@@ -105,5 +110,6 @@ def _plain_answer(error: HTTPException) -> tuple[Response | str, int]:
     code, message = PLAIN_ANSWERS.get(status, ("bad_request", PLAIN_ANSWERS[400][1]))
     if request.path.startswith(API_PREFIXES):
         return jsonify(error=code, message=message), status
-    page = render_template("error.html", status=status, title="Request refused", message=message)
+    refused = N_("Request refused")
+    page = render_template("error.html", status=status, title=refused, message=message)
     return page, status

@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from backend.extensions import resources
 from backend.settings import Settings
+from backend.text import N_
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -137,14 +138,17 @@ def _wants_json() -> bool:
 
 
 def _csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
-    message = "This form has expired or did not come from this site. Reload the page and try again."
+    message = N_(
+        "This form has expired or did not come from this site. Reload the page and try again."
+    )
     if _wants_json():
         return jsonify(error="csrf", message=message), 400
-    return render_template("error.html", status=400, title="Request refused", message=message), 400
+    refused = N_("Request refused")
+    return render_template("error.html", status=400, title=refused, message=message), 400
 
 
 def _too_many(error: Exception) -> tuple[Response | str, int]:
-    message = "Too many requests. Wait a minute, then try again."
+    message = N_("Too many requests. Wait a minute, then try again.")
     if _wants_json():
         return jsonify(error="rate_limited", message=message), 429
-    return render_template("error.html", status=429, title="Slow down", message=message), 429
+    return render_template("error.html", status=429, title=N_("Slow down"), message=message), 429

@@ -5,11 +5,15 @@ Outlook's display language. axe-core finds nothing serious."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from exchangelib import Contact
 from sqlalchemy import select
 
 from backend.models import Issue, User
 from backend.models.issue import Resolution
+from backend.storage.db import utcnow
+from backend.sync import warnings
 from emulators.ews.seed import add_message
 from tests.browser.a11y import check_accessibility
 from tests.browser.addin import host_the_pane, rest_id, sign_in_through_dialog
@@ -125,3 +129,32 @@ def test_a_german_key_users_bulk_dialog_counts_in_german(
     assert admin.inner_text("#bulk-confirm-title") == "Den Zugriff für 1 Postfach widerrufen?"
     check_accessibility(admin, "revoke confirmation, German")
     screenshot(admin, "de-07-admin-confirm")
+
+
+def test_a_german_key_user_reads_the_admin_panel_and_the_warnings_in_german(
+    live, new_page, identity_service, session, resources, mailbox, tenant, sync_now
+) -> None:
+    """Settings, "This week" (the digest) and a warning, in German, from the keyboard."""
+    identity_service.provider.add_user("microsoft", "kim@contoso.test", "Kim", "kim-pw")
+    sync_now()
+    kim = session.scalars(select(User).where(User.email == "kim@contoso.test")).one()
+    kim.language, kim.time_zone = "de", "Europe/Berlin"
+    tenant.config = tenant.config.model_copy(
+        update={"c4c_password_expires_on": (utcnow() + timedelta(days=12)).date()}
+    )
+    session.commit()
+    warnings.check_tenant(session, resources.settings, tenant, utcnow(), notify=False)
+    admin = new_page()
+    sign_in(admin, live, "kim@contoso.test", "kim-pw")
+    shown = admin.inner_text("#warnings")
+    assert "Passwort des SAP-Integrationsbenutzers endet am" in shown and "MEZ" in shown
+    admin.goto(f"{live.url}/admin/settings")
+    assert admin.get_attribute("html", "lang") == "de"
+    assert admin.inner_text("h1") == "Verwaltung" and "Einstellungen" in admin.title()
+    check_accessibility(admin, "admin settings, German")
+    screenshot(admin, "de-08-admin-settings")
+    admin.goto(f"{live.url}/admin/week/")
+    assert "Postfächer (" in admin.inner_text("#d-mailboxes")
+    assert "Häufigste offene Probleme" in admin.inner_text("main")
+    check_accessibility(admin, "this week, German")
+    screenshot(admin, "de-09-admin-this-week")

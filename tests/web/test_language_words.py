@@ -221,3 +221,17 @@ def test_the_add_in_api_answers_in_offices_language_and_its_header_in_english(
     challenge = answer.headers["WWW-Authenticate"]
     assert f'error_description="{said}"' in challenge and challenge.isascii()
     assert client.get("/addin/api/v1/me", headers=headers).json["message"] == said
+
+
+def test_a_page_that_is_not_there_says_so_in_the_readers_language(client, anna) -> None:
+    """The product's own error page (not the web server's bare one), in the reader's words."""
+    german = client.get("/admin/nothing-here/", headers=GERMAN)
+    assert german.status_code == 404
+    page = german.get_data(as_text=True)
+    assert '<html lang="de">' in page and "Seite nicht gefunden" in page
+    english = client.get("/nothing-here")
+    assert english.status_code == 404 and "Page not found" in english.get_data(as_text=True)
+    wrong = client.delete("/issues", headers=GERMAN)
+    assert wrong.status_code == 405 and "Hier nicht möglich" in wrong.get_data(as_text=True)
+    api = client.get("/api/v1/nothing", headers=GERMAN)
+    assert api.status_code == 404 and api.json["error"] == "not_found", "an API answers JSON"
