@@ -136,13 +136,14 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
             for item, _record, _values in chunk:
                 _unsent(writer, item, found)
         else:
-            for (item, record, _values), result in zip(chunk, results, strict=True):
-                if result.entity is not None:
-                    _linked(writer, item, record, result.entity)
-                    ctx.run.created += 1
-                else:
-                    found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
-                    writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
+            with writer.one_commit():
+                for (item, record, _values), result in zip(chunk, results, strict=True):
+                    if result.entity is not None:
+                        _linked(writer, item, record, result.entity)
+                        ctx.run.created += 1
+                    else:
+                        found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
+                        writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
         writer.progressed(len(chunk))
 
 

@@ -8,6 +8,8 @@ outcome is committed as soon as it is known, so a run cut short keeps what it di
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -76,6 +78,7 @@ class TypeWriter:
         self.mapping = mapping
         self.settings = settings
         self._uncommitted = 0
+        self._held = False
         self._carried: dict[SyncItem, tuple[ItemRecord | None, dict[str, Any] | None]] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------------
@@ -86,13 +89,27 @@ class TypeWriter:
         )
 
     def _commit(self) -> None:
-        """Store what was written, every ``COMMIT_EVERY`` items (and at the end of the plan).
+        """Store what was written, every ``COMMIT_EVERY`` items (and at the end of the plan),
+        or once for a chunk written together (:meth:`one_commit`).
 
         Losing the last uncommitted items to a crash costs nothing but a repeat: creates are
         found again by their ``ExternalID``, and updates are written again (same values).
         """
         self._uncommitted += 1
-        if self._uncommitted >= COMMIT_EVERY:
+        if self._uncommitted >= COMMIT_EVERY and not self._held:
+            self.ctx.session.commit()
+            self._uncommitted = 0
+
+    @contextmanager
+    def one_commit(self) -> Iterator[None]:
+        """The outcomes of one chunk written together (a C4C ``$batch``) are stored in one
+        commit when it is done, however many items it holds."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+        if self._uncommitted:
             self.ctx.session.commit()
             self._uncommitted = 0
 
