@@ -12,8 +12,11 @@ APIs), what the run wrote, peak Python memory and the ratio of the run's time to
 reading the same data bare (the mailbox's folders with exchangelib's SyncFolderItems + GetItem,
 Graph's delta queries with plain requests, or Gmail's data with the plain Google client, C4C's
 entity sets with one paged read each; for the later runs the same bare reader reads
-incrementally, from its own sync states and change times). Everything is measured again on a
-mailbox a quarter the size, to show that an idle run's requests do not grow with the mailbox.
+incrementally, from its own sync states and change times). The initial sync must also write
+everything it read into C4C, which no read does: it is measured against reading *and* writing
+bare too, the write floor being the same objects sent with ``C4CClient.create_many`` to a fresh
+C4C emulator. Everything is measured again on a mailbox a quarter the size, to show that an
+idle run's requests do not grow with the mailbox.
 
 Times come from runs without tracemalloc (it slows the engine about fivefold); peak memory
 (``tracemalloc``, Python allocations of the whole process, emulators included) comes from one
@@ -59,6 +62,7 @@ from bench.gmail_side import GmailSide
 from bench.graph_side import GraphSide
 from emulators.base import Emulator
 from emulators.c4c import C4CEmulator, create_emulator
+from emulators.c4c.schema import ENTITY_SETS
 from emulators.ews import EwsEmulator
 from emulators.ews import Mailbox as EwsMailbox
 from emulators.ews.seed import add_contact, add_message, add_task
@@ -79,6 +83,8 @@ C4C_SETS = (
     "EMailCollection",
 )
 PHASES = ("initial sync", "next run", "idle (0 changes)", f"{CHANGES} changes")
+LINKS = frozenset({"AccountID", "PrimaryContactID"})
+"""Fields naming other objects of the C4C a run wrote to: the write floor leaves them out."""
 
 
 def add_appointment(mailbox: EwsMailbox, subject: str, day: int) -> None:
@@ -216,6 +222,9 @@ class Figures:
     floor_seconds: float = 0.0
     floor_mail: float = 0
     floor_c4c: float = 0
+    write_floor_seconds: float = 0.0
+    """The initial sync's creates sent bare (:meth:`Bench.write_floor`); 0 for other runs."""
+    write_floor_requests: float = 0
     peak_mb: float | None = None
 
 
@@ -307,6 +316,39 @@ class Bench:
         seconds = time.perf_counter() - started
         return items, seconds, self.mail.emulator.log.count(), self.c4c.log.count()
 
+    def write_floor(self) -> tuple[float, int]:
+        """The least a client can send to write what the initial sync wrote in C4C: the same
+        objects (their creatable values as C4C holds them, less the links to objects of this
+        C4C) created bare with ``C4CClient.create_many``, in ``$batch`` requests of the
+        product's size, in a fresh C4C emulator. Seconds and requests."""
+        store, writes = self.c4c.service.store, []
+        for set_name in C4C_SETS:
+            entity = ENTITY_SETS[set_name]
+            creatable = {
+                item.name for item in entity.fields if item.creatable and item.name not in LINKS
+            }
+            ours = [
+                row
+                for row in store.all(set_name)
+                if str(row.get("ExternalID", "")).startswith("ssi-")
+            ]
+            values = [
+                {k: v for k, v in row.items() if k in creatable and v not in (None, "")}
+                for row in ours
+            ]
+            writes.append((set_name, [(value["ExternalID"], value) for value in values]))
+        fresh = create_emulator({C4C_USER: C4C_PASSWORD}).start()
+        try:
+            client = C4CClient(fresh.base_url, user=C4C_USER, password=C4C_PASSWORD)
+            started = time.perf_counter()
+            for set_name, records in writes:
+                results = client.create_many(set_name, records)
+                refused = [result.error for result in results if result.entity is None]
+                assert not refused, (set_name, refused[:1])
+            return time.perf_counter() - started, fresh.log.count()
+        finally:
+            fresh.stop()
+
     def change(self, count: int) -> None:
         """Half the changes in the mailbox (contacts' job titles), half in C4C (the same)."""
         time.sleep(0.01)  # past the last C4C change time any delta has seen
@@ -331,6 +373,7 @@ def one_pass(mail: str, scale: float, memory: bool) -> tuple[int, dict[str, Figu
                 figures = bench.run(memory)
                 if not memory and phase == "initial sync":
                     floor = bench.floor()
+                    figures.write_floor_seconds, figures.write_floor_requests = bench.write_floor()
                 if not memory and phase != "next run":
                     (
                         figures.floor_items,
@@ -378,6 +421,15 @@ def report(label: str, items: int, figures: dict[str, Figures]) -> None:
             f"{row.items / row.seconds:>8.0f}{row.mail_requests:>5.0f}{row.c4c_requests:>5.0f}"
             f"{row.mail_requests / per:>8.3f}{row.c4c_requests / per:>8.3f}{peak:>7}"
             f"{floor}{ratio:>8}"
+        )
+    first = figures["initial sync"]
+    if first.write_floor_seconds:
+        both = first.floor_seconds + first.write_floor_seconds
+        print(
+            f"initial sync against reading and writing bare: {first.seconds:.2f} s against "
+            f"{first.floor_seconds:.2f} + {first.write_floor_seconds:.2f} s (the same creates "
+            f"sent bare, {first.write_floor_requests:.0f} C4C requests) = {both:.2f} s, "
+            f"x {first.seconds / both:.2f}"
         )
 
 
