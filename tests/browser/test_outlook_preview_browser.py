@@ -49,6 +49,7 @@ def test_a_person_fixes_an_item_beside_it_in_the_emulated_outlook(
     page.fill("#password", PASSWORD)
     page.click("#owa-sign-in")
     page.click("text=Hello from nowhere")
+    page.locator("#reading-chips .chip").first.wait_for()  # the reading pane loads the message
     assert chips(page, "#reading-chips") == ["SAP", "Sync Error", "Sync Error: Account missing"]
     red = page.locator("#reading-chips .chip.coloured")
     assert red.all_text_contents() == ["Sync Error"]
