@@ -19,6 +19,8 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProtocolError
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
+from backend.text import N_
+
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -106,22 +108,33 @@ def no_answer(error: BaseException) -> NoAnswer | None:
     return None
 
 
-def unanswered_words(service: str, kind: NoAnswer, timeouts: Timeouts) -> str:
-    """What a person reads when ``service`` gave no answer of ``kind``.
+def unanswered(service: str, kind: NoAnswer, timeouts: Timeouts) -> tuple[str, dict[str, str]]:
+    """What a person reads when ``service`` gave no answer of ``kind``: the sentence (English,
+    marked for the catalogues) and its values, without any exception text.
 
     Args:
         service: the service's name as people know it ("SAP Cloud for Customer").
         kind: how the call failed.
         timeouts: the limits the call ran with.
-
-    Returns:
-        One plain sentence, without any exception text.
     """
     match kind:
         case NoAnswer.TIMED_OUT:
-            return f"{service} did not answer within {timeouts.read:g} s"
+            seconds = f"{timeouts.read:g}"
+            return N_("%(service)s did not answer within %(seconds)s s"), {
+                "service": service, "seconds": seconds,
+            }  # fmt: skip
         case NoAnswer.NO_CONNECTION:
-            return f"{service} did not accept a connection within {timeouts.connect:g} s"
+            seconds = f"{timeouts.connect:g}"
+            return N_("%(service)s did not accept a connection within %(seconds)s s"), {
+                "service": service, "seconds": seconds,
+            }  # fmt: skip
         case NoAnswer.REFUSED:
-            return f"{service} refused the connection: it is down or not at its address"
-    return f"{service} could not be reached"
+            text = N_("%(service)s refused the connection: it is down or not at its address")
+            return text, {"service": service}
+    return N_("%(service)s could not be reached"), {"service": service}
+
+
+def unanswered_words(service: str, kind: NoAnswer, timeouts: Timeouts) -> str:
+    """:func:`unanswered` as one English sentence."""
+    text, values = unanswered(service, kind, timeouts)
+    return text % values

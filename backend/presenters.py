@@ -26,6 +26,7 @@ from backend.models.warning import WarningKind
 from backend.settings import Settings
 from backend.sync import issues
 from backend.sync import warnings as sync_warnings
+from backend.sync.errors import in_words
 from backend.sync.recommendations import Action, recommended_action
 from backend.text import N_
 
@@ -139,7 +140,7 @@ def mailbox_pill(mailbox: Mailbox) -> Pill:
 def _failing_note(mailbox: Mailbox) -> str | None:
     if mailbox.failing_since is None and not mailbox.status_reason:
         return None
-    reason = (mailbox.status_reason or gettext("The sync fails")).rstrip(".")
+    reason = (status_reason_of(mailbox) or gettext("The sync fails")).rstrip(".")
     return gettext(
         "%(reason)s. Failing since %(since)s; last good sync %(good)s.", reason=reason,
         since=moment(mailbox.failing_since), good=moment(mailbox.last_synced_at),
@@ -214,6 +215,17 @@ def source_label(source: Source | str) -> str:
 def action_of(issue: Issue) -> Action:
     """The issue's recommended action in the reader's language (the stored one is English)."""
     return recommended_action(issue.code, issue.fields or (), issue.operation, issue.backend_code)
+
+
+def run_error_of(run: Run) -> str | None:
+    """Why ``run`` failed, in the reader's language (the product's own words; a backend's as it
+    said them)."""
+    return in_words(run.error_words, run.error_message)
+
+
+def status_reason_of(mailbox: Mailbox) -> str | None:
+    """Why ``mailbox`` stopped or fails, in the reader's language, as :func:`run_error_of`."""
+    return in_words(mailbox.status_words, mailbox.status_reason)
 
 
 def message_of(issue: Issue) -> str | None:

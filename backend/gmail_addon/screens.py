@@ -89,7 +89,9 @@ def _mailbox_section(mailbox: Mailbox, time: UserTime) -> Section:
 
 def reactivation(mailbox: Mailbox, url: str) -> Card:
     """Sync is stopped until the user grants access again (consent or password)."""
-    why = mailbox.status_reason or _("Your mailbox no longer accepts the sync's sign-in.")
+    why = presenters.status_reason_of(mailbox) or _(
+        "Your mailbox no longer accepts the sync's sign-in."
+    )
     widgets = (
         Paragraph(f"{escape(why)} {escape(_('Nothing is synced until you re-activate it.'))}"),
         Buttons((Button(_("Re-activate"), OpenLink(url), main=True),)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,6 +59,9 @@ class Mailbox(Base):
         Enum(HealthStatus, native_enum=False, length=16), default=HealthStatus.NOT_SYNCED
     )
     status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_words: Mapped[dict[str, Any] | None]
+    """The product's own ``status_reason`` as its catalogue id and values (``None``: a
+    backend's words, or none)."""
     paused_at: Mapped[datetime | None]
     last_synced_at: Mapped[datetime | None]
     next_sync_at: Mapped[datetime | None] = mapped_column(index=True)

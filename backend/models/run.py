@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +45,9 @@ class Run(Base):
     )
     error_message: Mapped[str | None] = mapped_column(Text)
     """What went wrong, in words people read (no exception text)."""
+    error_words: Mapped[dict[str, Any] | None]
+    """The product's own ``error_message`` as its catalogue id and values, worded in each
+    reader's language (``None``: a backend's words, shown as said)."""
     error_detail: Mapped[str | None] = mapped_column(Text)
     """The technical detail behind ``error_message``, for the log and the admin panel."""
     error_source: Mapped[Source | None] = mapped_column(Enum(Source, native_enum=False, length=16))

@@ -29,6 +29,7 @@ from backend.models.user import Role
 from backend.notify import notices
 from backend.notify.deliver import deliver_in_their_languages
 from backend.settings import Settings
+from backend.sync.errors import in_words
 
 OUTAGE_WINDOW = timedelta(hours=1)
 OUTAGE_MIN_MAILBOXES = 3
@@ -187,9 +188,9 @@ def after_run(
     people = recipients(session, mailbox, tenant)
     key_users = [p for p in people if p != _owner_email(session, mailbox)] or people
     dashboard = f"{settings.public_base_url}/"
-    reason = run.error_message or "unknown error"
 
     def words(kind: NotificationKind) -> notices.Notice:
+        reason = in_words(run.error_words, run.error_message) or "unknown error"
         match kind:
             case NotificationKind.PROVIDER_OUTAGE:
                 assert outage is not None

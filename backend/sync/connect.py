@@ -36,8 +36,9 @@ from backend.sync.classifiers.c4c import classify_c4c_error
 from backend.sync.classifiers.ews import classify_ews_error
 from backend.sync.classifiers.google import classify_google_error
 from backend.sync.classifiers.graph import classify_graph_error
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import Classification, SyncError, ours
 from backend.sync.services import C4C, MAIL, finished
+from backend.text import N_
 
 MAILBOX_CLASSIFIERS: dict[Provider, Callable[[BaseException], Classification]] = {
     Provider.EXCHANGE: classify_ews_error,
@@ -61,7 +62,7 @@ def mailbox_provider(
     # With application permissions the tenant's grant opens the mailbox, not the user's.
     granted = mailbox.provider is Provider.GRAPH and tenant.config.graph_app_tenant_id
     if not credentials and not granted:
-        raise SyncError.of(IssueCode.AUTH, "No credentials are stored for this mailbox")
+        raise SyncError(ours(IssueCode.AUTH, N_("No credentials are stored for this mailbox")))
 
     def keep(refreshed: dict[str, Any]) -> None:
         store_mailbox_credentials(mailbox, refreshed, cipher)
@@ -86,7 +87,9 @@ def provider_with(
     """
     if mailbox.provider is Provider.EXCHANGE:
         if not tenant.mail_endpoint:
-            raise SyncError.of(IssueCode.UNKNOWN, "The tenant has no Exchange endpoint configured")
+            raise SyncError(
+                ours(IssueCode.UNKNOWN, N_("The company has no Exchange address configured"))
+            )
         windows = tenant.config.exchange_sign_in is ExchangeSignIn.NTLM
         user = credentials.get("username", mailbox.address)
         login = (
@@ -103,8 +106,12 @@ def provider_with(
     if mailbox.provider is Provider.GRAPH:
         keep = on_refresh or (lambda _refreshed: None)
         return _graph(tenant, mailbox.address, credentials, settings, keep)
-    raise SyncError.of(
-        IssueCode.UNKNOWN, f"{mailbox.provider} mailboxes cannot be synced by this version"
+    raise SyncError(
+        ours(
+            IssueCode.UNKNOWN,
+            N_("%(provider)s mailboxes cannot be synced by this version"),
+            {"provider": str(mailbox.provider)},
+        )
     )
 
 
@@ -116,7 +123,7 @@ def _gmail(
 ) -> GmailProvider:
     """Google's APIs with the mailbox's OAuth tokens, refreshed with the Google sign-in client."""
     if not stored.get("access_token") and not stored.get("refresh_token"):
-        raise SyncError.of(IssueCode.AUTH, "No Google access is stored for this mailbox")
+        raise SyncError(ours(IssueCode.AUTH, N_("No Google access is stored for this mailbox")))
     client = settings.sign_in_provider("google")
     credentials = StoredCredentials(
         stored,
@@ -171,7 +178,7 @@ def _graph(
                                token=stored_token(stored), on_refresh=keep,
                                default_timeout=bounded)  # fmt: skip
     else:
-        raise SyncError.of(IssueCode.AUTH, "No Microsoft access is stored for this mailbox")
+        raise SyncError(ours(IssueCode.AUTH, N_("No Microsoft access is stored for this mailbox")))
     return GraphProvider(
         session,
         address,
@@ -237,10 +244,14 @@ def c4c_client(
         guard: watches every request (see ``backend.sync.service_guard``).
     """
     if not tenant.c4c_base_url:
-        raise SyncError.of(
-            IssueCode.TEMPORARY,
-            "Your company's SAP connection is not set up yet: a key user enters it in Admin, "
-            "Connections.",
+        raise SyncError(
+            ours(
+                IssueCode.TEMPORARY,
+                N_(
+                    "Your company's SAP connection is not set up yet: a key user enters it in "
+                    "Admin, Connections."
+                ),
+            )
         )
     secret = c4c_credentials(tenant, cipher) or {}
     return C4CClient(

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
 from backend.models.issue import Source
 from backend.models.types import IssueCode
 
@@ -58,6 +60,26 @@ class Classification:
     def ends_run(self) -> bool:
         """Whether no other item can sync either: stop the run rather than mark the item."""
         return self.is_mailbox_level or self.service_down
+
+
+def stored_words(classification: Classification) -> dict[str, Any] | None:
+    """What a row keeps of ``classification``'s own words (``{"id": ..., "values": {...}}``),
+    ``None`` for a backend's."""
+    if classification.words is None:
+        return None
+    text, values = classification.words
+    return {"id": text, "values": dict(values)}
+
+
+def in_words(words: dict[str, Any] | None, said: str | None) -> str | None:
+    """Stored ``words`` in the language of the moment; ``said`` (the English, or what a backend
+    said) when there are none, or when a translation's placeholders no longer fit."""
+    if isinstance(words, dict) and isinstance(words.get("id"), str):
+        try:
+            return gettext(words["id"]) % (words.get("values") or {})
+        except (KeyError, TypeError, ValueError):
+            pass
+    return said
 
 
 def ours(

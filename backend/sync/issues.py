@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from backend.models import Issue, Mailbox
 from backend.models.issue import Operation, Resolution, Source, item_key
 from backend.models.types import Direction, IssueCode, ItemType
-from backend.sync.errors import Classification
+from backend.sync.errors import Classification, in_words, stored_words
 from backend.sync.recommendations import Action, recommended_action
 
 
@@ -86,7 +85,7 @@ def record(
     existing.last_seen_at = now
     existing.backend_code = classification.backend_code
     existing.backend_message = classification.message
-    existing.message_words = _words(classification)
+    existing.message_words = stored_words(classification)
     existing.http_status = classification.http_status
     existing.fields = list(classification.fields)
     existing.title = item.title or existing.title
@@ -96,23 +95,10 @@ def record(
     return existing
 
 
-def _words(classification: Classification) -> dict[str, Any] | None:
-    if classification.words is None:
-        return None
-    text, values = classification.words
-    return {"id": text, "values": dict(values)}
-
-
 def message_of(issue: Issue) -> str | None:
     """The issue's message in the language of the moment: the product's own words translated,
     what a backend said as it said it."""
-    said = issue.message_words
-    if isinstance(said, dict) and isinstance(said.get("id"), str):
-        try:
-            return gettext(said["id"]) % (said.get("values") or {})
-        except (KeyError, TypeError, ValueError):
-            pass  # a translation whose placeholders went wrong: the English words
-    return issue.backend_message
+    return in_words(issue.message_words, issue.backend_message)
 
 
 def _stored_action(classification: Classification, operation: Operation | None) -> Action:
@@ -149,7 +135,7 @@ def _new_issue(
         operation=operation,
         backend_code=classification.backend_code,
         backend_message=classification.message,
-        message_words=_words(classification),
+        message_words=stored_words(classification),
         http_status=classification.http_status,
         fields=list(classification.fields),
         action_title=action.title,

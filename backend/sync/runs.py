@@ -28,17 +28,18 @@ from backend.settings import Settings
 from backend.storage.db import utcnow
 from backend.sync import alerts, health, sap_refusal, status, warnings
 from backend.sync.alerts import OUTAGE_WINDOW
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import Classification, SyncError, ours, stored_words
+from backend.text import N_
 
 log = logging.getLogger(__name__)
 
 RunBody = Callable[[Session, Mailbox, Run], None]
 
-UNEXPECTED = (
+UNEXPECTED = N_(
     "The sync stopped on an unexpected error; it is tried again with the next sync. Your key "
     "user can see the details in the admin panel."
 )
-DATABASE_LOST = (
+DATABASE_LOST = N_(
     "The sync lost its connection to its database; it is tried again with the next sync."
 )
 
@@ -47,7 +48,7 @@ def _unexpected(error: Exception) -> Classification:
     """A failure no classifier knows, in words for people, its text kept as the detail."""
     lost = isinstance(error, OperationalError | InterfaceError)
     words, code = (DATABASE_LOST, IssueCode.TEMPORARY) if lost else (UNEXPECTED, IssueCode.UNKNOWN)
-    return Classification(
+    return ours(
         code,
         words,
         backend_code=type(error).__name__,
@@ -142,17 +143,19 @@ def _fail(
     """End ``run`` as failed; returns (failing, total) when this looks like a provider outage."""
     interval = timedelta(seconds=settings.sync_interval_seconds)
     message, source, code = found.message, found.source, found.code
+    words = stored_words(found)
     outage = None
     if code is IssueCode.AUTH and source is Source.C4C:
         # The company's integration user, not this mailbox: pause the tenant, not each mailbox.
         sap_refusal.refused(session, session.get(Tenant, mailbox.tenant_id), settings, now)
         code, message = IssueCode.TEMPORARY, sap_refusal.REASON
+        words = {"id": sap_refusal.REASON, "values": {}}
     elif code is IssueCode.AUTH:
         outage = alerts.provider_outage(session, mailbox, now)
     if outage is None:
-        status.mark_failed(mailbox, code, now, interval, message, source)
+        status.mark_failed(mailbox, code, now, interval, message, source, words)
     else:
-        status.mark_failed_in_outage(mailbox, now, interval, message, source)
+        status.mark_failed_in_outage(mailbox, now, interval, message, source, words)
         for other in session.scalars(
             select(Mailbox).where(
                 Mailbox.tenant_id == mailbox.tenant_id,
@@ -164,6 +167,7 @@ def _fail(
     run.outcome = RunOutcome.FAILED
     run.error_code = found.code
     run.error_message = message
+    run.error_words = words
     run.error_detail = found.detail
     run.error_source = source
     run.finished_at = now

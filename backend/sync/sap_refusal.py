@@ -25,8 +25,9 @@ from backend.notify import notices
 from backend.notify.deliver import deliver_in_their_languages
 from backend.settings import Settings
 from backend.sync import status
+from backend.text import N_
 
-REASON = (
+REASON = N_(
     "SAP refuses your company's integration user (its password may have changed); your key "
     "user is told and syncing waits until the connection works again."
 )

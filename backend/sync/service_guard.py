@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from backend.models.types import IssueCode
-from backend.outbound import NoAnswer, Timeouts, no_answer, unanswered_words
+from backend.outbound import NoAnswer, Timeouts, no_answer, unanswered
 from backend.sync.circuit import Circuit, Outage
 from backend.sync.errors import Classification, ServiceUnavailable
 from backend.sync.services import Service
@@ -116,11 +116,12 @@ class ServiceGuard:
         ):
             return
         kind = no_answer(error) or NoAnswer.UNREACHABLE
-        words = unanswered_words(self.service.name, kind, self._timeouts)
+        text, values = unanswered(self.service.name, kind, self._timeouts)
         if self._circuit is not None:
-            self._circuit.open(words)
+            self._circuit.open(text % values)
         self._probing = False
-        self.gave_up = self._classification(words, f"{type(error).__name__}: {error}")
+        detail = f"{type(error).__name__}: {error}"
+        self.gave_up = self._classification(text % values, detail, (text, values))
         raise ServiceUnavailable(self.gave_up) from error
 
     # -- for calls that are not HTTP requests of ours ---------------------------------------------
@@ -157,10 +158,15 @@ class ServiceGuard:
         detail = f"circuit open for {self.service.key} until {outage.until.isoformat()}"
         return self._classification(words, detail)
 
-    def _classification(self, words: str, detail: str) -> Classification:
+    def _classification(
+        self, words: str, detail: str, ours: tuple[str, dict[str, str]] | None = None
+    ) -> Classification:
+        """``words`` in English; ``ours``: the same as catalogue id and values, when the
+        product wrote them (the skipped run's words quote the stored outage as it is)."""
         return Classification(
             IssueCode.TEMPORARY,
             words,
+            words=(ours[0], tuple(sorted(ours[1].items()))) if ours else None,
             backend_code=GIVE_UP_CODE,
             detail=detail,
             source=self.service.source,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from backend.models.issue import Source
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
-from backend.outbound import Timeouts, no_answer, unanswered_words
+from backend.outbound import Timeouts, no_answer, unanswered
 from backend.sync.errors import Classification, SyncError
 
 
@@ -56,10 +56,12 @@ def finished(
         return error.classification
     kind = no_answer(error)
     if kind is not None:
+        text, values = unanswered(service.name, kind, timeouts)
         return replace(
             found,
             code=IssueCode.TEMPORARY,
-            message=unanswered_words(service.name, kind, timeouts),
+            message=text % values,
+            words=(text, tuple(sorted(values.items()))),
             detail=f"{type(error).__name__}: {error}",
             source=service.source,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -116,7 +117,7 @@ def mark_completed(
             state.last_synced_at = now
     _end_stages(mailbox, now)
     mailbox.status = HealthStatus.ACTIVE
-    mailbox.status_reason = None
+    mailbox.status_reason = mailbox.status_words = None
     mailbox.consecutive_failures = 0
     mailbox.auth_failed_at = None
     _not_failing(mailbox)
@@ -139,15 +140,17 @@ def mark_failed(
     interval: timedelta,
     reason: str,
     source: Source | None = None,
+    words: dict[str, Any] | None = None,
 ) -> None:
-    """A run failed as a whole with ``code``, blaming ``source`` (C4C, the mail system...).
+    """A run failed as a whole with ``code``, blaming ``source`` (C4C, the mail system...);
+    ``reason`` says why in English, ``words`` as the product's own words when they are.
 
     ``AUTH`` and ``ACCOUNT_DISABLED`` stop the mailbox until it is re-activated; any other code
     leaves it ``FAILED_UNKNOWN`` and retries with a back-off that grows with each failure.
     """
     _end_stages(mailbox, now)
     mailbox.consecutive_failures += 1
-    mailbox.status_reason = reason[:500]
+    mailbox.status_reason, mailbox.status_words = reason[:500], words
     mailbox.failing_since = mailbox.failing_since or now
     mailbox.failing_source = source
     if code is IssueCode.AUTH:
@@ -164,13 +167,18 @@ def mark_failed(
 
 
 def mark_failed_in_outage(
-    mailbox: Mailbox, now: datetime, interval: timedelta, reason: str, source: Source | None = None
+    mailbox: Mailbox,
+    now: datetime,
+    interval: timedelta,
+    reason: str,
+    source: Source | None = None,
+    words: dict[str, Any] | None = None,
 ) -> None:
     """Sign-in failed while most of the tenant's mailboxes fail too: retry, do not stop.
 
     The failure time is kept so that the mailbox counts towards the outage.
     """
-    mark_failed(mailbox, IssueCode.TEMPORARY, now, interval, reason, source)
+    mark_failed(mailbox, IssueCode.TEMPORARY, now, interval, reason, source, words)
     mailbox.auth_failed_at = now
 
 
@@ -190,7 +198,7 @@ def mark_revoked(mailbox: Mailbox, reason: str) -> None:
     towards an outage.
     """
     mailbox.status = HealthStatus.FAILED_AUTH
-    mailbox.status_reason = reason
+    mailbox.status_reason, mailbox.status_words = reason, None
     mailbox.paused_at = None
     mailbox.next_sync_at = None
 
@@ -198,15 +206,16 @@ def mark_revoked(mailbox: Mailbox, reason: str) -> None:
 def await_connection(mailbox: Mailbox) -> None:
     """A new mailbox waits for its user to connect it: no run until :func:`reactivate`."""
     mailbox.status = HealthStatus.NOT_SYNCED
-    mailbox.status_reason = None
+    mailbox.status_reason = mailbox.status_words = None
     mailbox.paused_at = None
     mailbox.next_sync_at = None
 
 
 def disable(mailbox: Mailbox, reason: str) -> None:
-    """Its user was removed: never run again unless they are added back and reconnect."""
+    """Its user was removed: never run again unless they are added back and reconnect.
+    ``reason``: English, marked for the catalogues (``N_``), worded for each reader."""
     mailbox.status = HealthStatus.DISABLED
-    mailbox.status_reason = reason
+    mailbox.status_reason, mailbox.status_words = reason, {"id": reason, "values": {}}
     mailbox.paused_at = None
     mailbox.next_sync_at = None
 
@@ -240,7 +249,7 @@ def reactivate(mailbox: Mailbox, now: datetime) -> None:
     """Credentials were granted again: clear the failure and sync at once (a pause stays)."""
     mailbox.auth_failed_at = None
     mailbox.consecutive_failures = 0
-    mailbox.status_reason = None
+    mailbox.status_reason = mailbox.status_words = None
     _not_failing(mailbox)
     if mailbox.status in (HealthStatus.FAILED_AUTH, HealthStatus.DISABLED):
         mailbox.status = HealthStatus.ACTIVE if mailbox.last_synced_at else HealthStatus.NOT_SYNCED
@@ -259,7 +268,7 @@ def reset(mailbox: Mailbox, now: datetime) -> None:
         state.c4c_seq = None
         state.last_synced_at = None
     mailbox.status = HealthStatus.NOT_SYNCED
-    mailbox.status_reason = None
+    mailbox.status_reason = mailbox.status_words = None
     mailbox.paused_at = None
     mailbox.auth_failed_at = None
     mailbox.consecutive_failures = 0

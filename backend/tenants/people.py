@@ -34,6 +34,7 @@ from backend.models.user import Role
 from backend.storage.db import utcnow
 from backend.sync import status
 from backend.tenants.onboarding import PROVIDER_OF, add_user
+from backend.text import N_
 
 MAX_LINES = 5000
 """The most people one CSV file adds (a bigger company imports in parts)."""
@@ -283,7 +284,7 @@ def remove_person(
     addin_tokens.revoke_all(session, user.id)
     for mailbox in session.scalars(select(Mailbox).where(Mailbox.user_id == user.id)):
         store_mailbox_credentials(mailbox, None, cipher)
-        status.disable(mailbox, "The user was removed")
+        status.disable(mailbox, N_("The user was removed"))
     record_audit(
         session, tenant_id=tenant.id, actor=actor, action="user.remove", target_type="user",
         target_id=str(user.id), details={"email": user.email},

@@ -63,6 +63,8 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(presenters.types_read_in_full, "types_read_in_full")
     app.add_template_filter(presenters.action_of, "action")
     app.add_template_filter(presenters.message_of, "message")
+    app.add_template_filter(presenters.run_error_of, "run_error")
+    app.add_template_filter(presenters.status_reason_of, "status_reason")
     app.add_template_global(presenters.awaits_connection, "awaits_connection")
 
     @login_manager.unauthorized_handler

@@ -210,7 +210,7 @@ def _mailbox_json(mailbox: Mailbox) -> dict[str, Any]:
         "tone": pill.tone,
         "needs_reactivation": mailbox.status is HealthStatus.FAILED_AUTH,
         "sync_stopped": stopped,
-        "reason": mailbox.status_reason,
+        "reason": presenters.status_reason_of(mailbox),
         "last_synced_at": presenters.utc_iso(mailbox.last_synced_at),
         "reactivate_url": url_for("reactivation.form", _external=True),
         "dashboard_url": url_for("dashboard.home", _external=True),

@@ -12,6 +12,7 @@ from flask_babel import force_locale, get_locale, get_timezone
 from backend import i18n, presenters
 from backend.models import Issue, Mailbox, SyncWarning, Tenant, User
 from backend.models.issue import Source
+from backend.models.run import Trigger
 from backend.models.types import IssueCode, ItemType
 from backend.models.user import Role
 from backend.models.warning import WarningKind
@@ -22,7 +23,10 @@ from backend.savedialog.validate import validate
 from backend.storage.db import utcnow
 from backend.sync import issues, warnings
 from backend.sync.creates import NO_LINK
+from backend.sync.engine import Engine
 from backend.sync.errors import Classification, ours
+from backend.sync.runs import execute_run
+from backend.tenants import people
 from tests.support import factories
 from tests.support.web import sign_in
 
@@ -235,3 +239,46 @@ def test_a_page_that_is_not_there_says_so_in_the_readers_language(client, anna) 
     assert wrong.status_code == 405 and "Hier nicht möglich" in wrong.get_data(as_text=True)
     api = client.get("/api/v1/nothing", headers=GERMAN)
     assert api.status_code == 404 and api.json["error"] == "not_found", "an API answers JSON"
+
+
+def _broken(*_args: object) -> None:
+    raise RuntimeError("a bug")
+
+
+def test_a_failed_runs_own_words_are_in_the_readers_language(
+    client, session, resources, anna
+) -> None:
+    """The product's words for a run that failed (here: an error no classifier knows) are kept
+    as words, shown in the reader's language; the English stays for the log and the CLI."""
+    run = execute_run(session, anna, _broken, trigger=Trigger.SCHEDULE, settings=resources.settings)
+    assert run.error_message.startswith("The sync stopped on an unexpected error")
+    german = _page(client, "/", GERMAN)
+    assert "Die Synchronisierung wurde durch einen unerwarteten Fehler angehalten" in german
+    assert "unexpected error" not in german
+    assert "The sync stopped on an unexpected error" in _page(client, "/")
+
+
+def test_a_mailbox_without_credentials_says_so_in_the_readers_language(
+    client, session, resources, anna
+) -> None:
+    """The engine's own refusal (no stored sign-in) on the re-activation banner."""
+    anna.credentials_encrypted = None
+    session.commit()
+    engine = Engine(resources.cipher, resources.settings)
+    execute_run(session, anna, engine, trigger=Trigger.SCHEDULE, settings=resources.settings)
+    assert anna.status_reason == "No credentials are stored for this mailbox"
+    german = _page(client, "/", GERMAN)
+    assert "Für dieses Postfach sind keine Zugangsdaten gespeichert" in german
+    assert "No credentials are stored" not in german
+
+
+def test_a_removed_users_mailbox_reads_why_in_the_key_users_language(
+    client, session, resources, tenant, kim_box, kim
+) -> None:
+    ben = factories.mailbox(session, resources.cipher, tenant, "ben@contoso.test")
+    session.commit()
+    people.remove_person(session, tenant, session.get(User, ben.user_id), actor=kim,
+                         cipher=resources.cipher)  # fmt: skip
+    session.commit()
+    page = _page(client, f"/admin/mailboxes/{ben.id}", GERMAN)
+    assert "Der Benutzer wurde entfernt" in page and "The user was removed" not in page

@@ -1,5 +1,5 @@
-"""sync_warning.facts and issue.message_words: what the product says, kept as data and worded in
-each reader's language
+"""sync_warning.facts, issue.message_words, sync_run.error_words, mailbox.status_words: what the
+product says, kept as data and worded in each reader's language
 
 Revision ID: 0014
 Revises: 0013
@@ -22,9 +22,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("facts", sa.JSON(), nullable=True))
     with op.batch_alter_table("issue") as batch_op:
         batch_op.add_column(sa.Column("message_words", sa.JSON(), nullable=True))
+    with op.batch_alter_table("sync_run") as batch_op:
+        batch_op.add_column(sa.Column("error_words", sa.JSON(), nullable=True))
+    with op.batch_alter_table("mailbox") as batch_op:
+        batch_op.add_column(sa.Column("status_words", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mailbox") as batch_op:
+        batch_op.drop_column("status_words")
+    with op.batch_alter_table("sync_run") as batch_op:
+        batch_op.drop_column("error_words")
     with op.batch_alter_table("issue") as batch_op:
         batch_op.drop_column("message_words")
     with op.batch_alter_table("sync_warning") as batch_op:
