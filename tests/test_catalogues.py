@@ -59,6 +59,9 @@ def test_every_marked_string_is_in_the_catalogues() -> None:
 def test_german_translates_every_english_entry_with_the_same_placeholders() -> None:
     english, german = _catalogue("en"), _catalogue("de")
     assert _ids(english) == _ids(german)
+    assert [key for key, m in english.items() if "fuzzy" in m.flags] == [], (
+        "a fuzzy entry is left out"
+    )
     for key, message in german.items():
         assert "fuzzy" not in message.flags, key
         texts = [message.string] if isinstance(message.string, str) else list(message.string)
