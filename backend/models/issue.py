@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.types import Direction, IssueCode, ItemType
@@ -106,7 +106,7 @@ class Issue(Base):
     )
     backend_code: Mapped[str | None] = mapped_column(String(200))
     backend_message: Mapped[str | None] = mapped_column(Text)
-    message_words: Mapped[dict[str, Any] | None]
+    message_words: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     """The product's own ``backend_message`` as its catalogue id and values
     (``{"id": ..., "values": {...}}``), worded in each reader's language where shown; ``None``
     when a backend said it (shown as it is)."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.issue import Source
@@ -59,7 +59,7 @@ class Mailbox(Base):
         Enum(HealthStatus, native_enum=False, length=16), default=HealthStatus.NOT_SYNCED
     )
     status_reason: Mapped[str | None] = mapped_column(String(500))
-    status_words: Mapped[dict[str, Any] | None]
+    status_words: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     """The product's own ``status_reason`` as its catalogue id and values (``None``: a
     backend's words, or none)."""
     paused_at: Mapped[datetime | None]

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.issue import Source
@@ -45,7 +45,7 @@ class Run(Base):
     )
     error_message: Mapped[str | None] = mapped_column(Text)
     """What went wrong, in words people read (no exception text)."""
-    error_words: Mapped[dict[str, Any] | None]
+    error_words: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     """The product's own ``error_message`` as its catalogue id and values, worded in each
     reader's language (``None``: a backend's words, shown as said)."""
     error_detail: Mapped[str | None] = mapped_column(Text)

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.storage.db import Base, utcnow
@@ -65,7 +65,7 @@ class SyncWarning(Base):
     detail: Mapped[str] = mapped_column(Text)
     """What was seen, in English words (``"3 of the last 5 runs failed"``), as the audit log
     keeps it."""
-    facts: Mapped[dict[str, Any] | None]
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     """What was seen, as data (``{"failed": 3, "runs": 5, "address": ...}``): pages and e-mails
     word it in their reader's language. ``None`` for a warning opened before facts were kept
     (its ``detail`` is shown as it is)."""

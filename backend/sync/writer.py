@@ -68,6 +68,9 @@ KEPT_SAP = N_(
     "Changed in the mailbox and in SAP since the last sync; kept the SAP version (%(policy)s)"
 )
 """What a conflict's issue says, by the side the tenant's policy kept."""
+GONE_MAILBOX = N_("Deleted in the mailbox; the copy is removed if it is still missing next time")
+GONE_SAP = N_("Deleted in SAP; the copy is removed if it is still missing next time")
+"""What an item deleted on one side says until the next run decides."""
 
 
 class TypeWriter:
@@ -420,11 +423,7 @@ class TypeWriter:
         """One side of the pair disappeared: unlink now, decide about the copy next run."""
         item.missing_side = side
         item.missed_runs = 1
-        where = "mailbox" if side == MAILBOX else "SAP"
-        found = Classification(
-            IssueCode.NOT_FOUND,
-            f"Deleted in the {where}; the copy is removed if it is still missing next time",
-        )
+        found = ours(IssueCode.NOT_FOUND, GONE_MAILBOX if side == MAILBOX else GONE_SAP)
         source = self.ctx.mailbox_source if side == MAILBOX else Source.C4C
         self._issue(item, found, source, Direction.BOTH, Operation.DELETE, informational=True)
         self._commit()

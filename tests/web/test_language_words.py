@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale, get_locale, get_timezone
+from sqlalchemy import select
 
 from backend import i18n, presenters
 from backend.models import Issue, Mailbox, SyncWarning, Tenant, User
@@ -156,6 +157,9 @@ def test_what_sap_said_is_shown_as_it_said_it(app, session, anna) -> None:
     issue = issues.record(session, anna, issues.ItemRef(ItemType.CONTACT, "C1"), said,
                           source=Source.C4C, now=utcnow())  # fmt: skip
     assert issue.message_words is None
+    session.flush()
+    stored = session.execute(select(Issue.message_words.is_(None)).where(Issue.id == issue.id))
+    assert stored.scalar_one(), "kept as SQL NULL, not as JSON's null"
     with app.test_request_context():
         assert presenters.message_of(issue) == "Pflichtfeld Nachname fehlt"
 
