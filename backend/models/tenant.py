@@ -7,12 +7,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+from flask_babel import gettext
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.types import Direction, ItemType, MailSystem
 from backend.storage.db import Base, utcnow
+from backend.text import N_
 
 
 class ConflictPolicy(StrEnum):
@@ -97,8 +99,15 @@ GOOGLE_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.
 """A Google Workspace domain, as ID tokens name it in ``hd``."""
 
 
-def listed(value: Any, pattern: re.Pattern[str], what: str) -> Any:
-    """Text or a list of values as a list of distinct lower-case values matching ``pattern``."""
+NOT_ENTRA = N_("not a Microsoft Entra tenant id: %(values)s")
+NOT_DOMAIN = N_("not a domain: %(values)s")
+"""What a list's check says of the values that do not fit (in the reader's language, as a
+form shows it; English for the operator commands)."""
+
+
+def listed(value: Any, pattern: re.Pattern[str], refusal: str) -> Any:
+    """Text or a list of values as a list of distinct lower-case values matching ``pattern``;
+    ``refusal`` (``%(values)s`` for the wrong ones) when some do not."""
     if isinstance(value, str):
         value = re.split(r"[\s,;]+", value)
     if not isinstance(value, list):
@@ -106,17 +115,17 @@ def listed(value: Any, pattern: re.Pattern[str], what: str) -> Any:
     found = [str(part).strip().lower() for part in value if str(part).strip()]
     wrong = [part for part in found if not pattern.match(part)]
     if wrong:
-        raise ValueError(f"not {what}: {', '.join(wrong)}")
+        raise ValueError(gettext(refusal, values=", ".join(wrong)))
     return list(dict.fromkeys(found))
 
 
 EntraTenantIds = Annotated[
     list[str],
-    BeforeValidator(lambda value: listed(value, ENTRA_TENANT_ID, "a Microsoft Entra tenant id")),
+    BeforeValidator(lambda value: listed(value, ENTRA_TENANT_ID, NOT_ENTRA)),
 ]
 """Tenant ids, as a list or as text separated by commas or spaces."""
 GoogleDomains = Annotated[
-    list[str], BeforeValidator(lambda value: listed(value, GOOGLE_DOMAIN, "a domain"))
+    list[str], BeforeValidator(lambda value: listed(value, GOOGLE_DOMAIN, NOT_DOMAIN))
 ]
 """Domains, as a list or as text separated by commas or spaces."""
 
@@ -130,9 +139,9 @@ def _days(value: Any) -> Any:
     try:
         days = sorted({int(part) for part in value}, reverse=True)
     except (TypeError, ValueError):
-        raise ValueError("days must be whole numbers") from None
+        raise ValueError(gettext("days must be whole numbers")) from None
     if not days or days[-1] < 1 or days[0] > 90 or len(days) > 5:
-        raise ValueError("give one to five numbers of days, each from 1 to 90")
+        raise ValueError(gettext("give one to five numbers of days, each from 1 to 90"))
     return days
 
 
@@ -186,7 +195,7 @@ class TenantSettings(BaseModel):
     @model_validator(mode="after")
     def _trend_fits(self) -> TenantSettings:
         if self.trend_failures > self.trend_runs:
-            raise ValueError("the failures of the trend cannot outnumber its runs")
+            raise ValueError(gettext("the failures of the trend cannot outnumber its runs"))
         return self
 
     def owns_address(self, email: str) -> bool:

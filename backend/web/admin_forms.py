@@ -270,24 +270,6 @@ def _messages(error: ValidationError) -> dict[str, str]:
     return messages
 
 
-MODEL_MESSAGES = {
-    "days must be whole numbers": N_("Days must be whole numbers."),
-    "give one to five numbers of days, each from 1 to 90": N_(
-        "Give one to five numbers of days, each from 1 to 90."
-    ),
-    "the failures of the trend cannot outnumber its runs": N_(
-        "The failures of the trend cannot outnumber its runs."
-    ),
-}
-"""What :class:`TenantSettings`' own checks say (in English), as the form says it."""
-NOT_A = {
-    "a Microsoft Entra tenant id": N_("Not a Microsoft Entra tenant id: %(values)s."),
-    "a domain": N_("Not a domain: %(values)s."),
-}
-"""The settings' check of listed values (``not a domain: x, y``), as the form says it."""
-_NOT_A = re.compile(r"^not (?P<what>.+?): (?P<values>.*)$", re.S)
-
-
 def _message(problem: Any) -> str:
     limits = problem.get("ctx") or {}
     match problem["type"]:
@@ -309,16 +291,9 @@ def _message(problem: Any) -> str:
 
 
 def _said(text: str) -> str:
-    """A check's words as a sentence in the reader's language: the form's own checks say it
-    already; the settings' checks are English, translated when known."""
-    if text.endswith("."):
-        return text
-    if text in MODEL_MESSAGES:
-        return _(MODEL_MESSAGES[text])
-    listed = _NOT_A.match(text)
-    if listed and listed["what"] in NOT_A:
-        return _(NOT_A[listed["what"]], values=listed["values"])
-    return text[:1].upper() + text[1:] + "."
+    """A check's words as a sentence (the settings' own checks, in the reader's language, say
+    them lower-case without a full stop, as the operator commands print them)."""
+    return text if text.endswith(".") else text[:1].upper() + text[1:] + "."
 
 
 def _number(limit: Any) -> str:
