@@ -132,9 +132,3 @@ def unanswered(service: str, kind: NoAnswer, timeouts: Timeouts) -> tuple[str, d
             text = N_("%(service)s refused the connection: it is down or not at its address")
             return text, {"service": service}
     return N_("%(service)s could not be reached"), {"service": service}
-
-
-def unanswered_words(service: str, kind: NoAnswer, timeouts: Timeouts) -> str:
-    """:func:`unanswered` as one English sentence."""
-    text, values = unanswered(service, kind, timeouts)
-    return text % values

@@ -11,7 +11,7 @@ from exchangelib.errors import ErrorServerBusy, ErrorTimeoutExpired
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 
 from backend.crm.errors import C4CConnectionError, C4CHTTPError
-from backend.outbound import NoAnswer, Timeouts, no_answer, unanswered_words
+from backend.outbound import NoAnswer, Timeouts, no_answer, unanswered
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator, create_emulator
 
@@ -83,7 +83,8 @@ def test_no_answer_names_how_the_service_failed_to_answer(name, error, kind) -> 
     ],
 )
 def test_people_read_plain_words(kind: NoAnswer, words: str) -> None:
-    assert unanswered_words("SAP Cloud for Customer", kind, Timeouts(5, 30)) == words
+    text, values = unanswered("SAP Cloud for Customer", kind, Timeouts(5, 30))
+    assert text % values == words
 
 
 @pytest.fixture

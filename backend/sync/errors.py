@@ -88,8 +88,12 @@ def ours(
     """A classification whose message the product writes itself: ``text`` is English, marked
     for the catalogues (``N_``), and ``values`` fill its placeholders."""
     values = values or {}
-    words = (text, tuple(sorted(values.items())))
-    return Classification(code, text % values if values else text, words=words, **details)
+    return Classification(code, text % values, words=catalogue_words(text, values), **details)
+
+
+def catalogue_words(text: str, values: dict[str, Any]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """``Classification.words`` of ``text`` (marked ``N_``) with ``values``."""
+    return text, tuple(sorted(values.items()))
 
 
 class SyncError(Exception):

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from backend.models.types import IssueCode
 from backend.outbound import NoAnswer, Timeouts, no_answer, unanswered
 from backend.sync.circuit import Circuit, Outage
-from backend.sync.errors import Classification, ServiceUnavailable
+from backend.sync.errors import Classification, ServiceUnavailable, ours
 from backend.sync.services import Service
 
 T = TypeVar("T")
@@ -121,7 +121,7 @@ class ServiceGuard:
             self._circuit.open(text % values)
         self._probing = False
         detail = f"{type(error).__name__}: {error}"
-        self.gave_up = self._classification(text % values, detail, (text, values))
+        self.gave_up = self._classification(text, detail, values)
         raise ServiceUnavailable(self.gave_up) from error
 
     # -- for calls that are not HTTP requests of ours ---------------------------------------------
@@ -159,16 +159,12 @@ class ServiceGuard:
         return self._classification(words, detail)
 
     def _classification(
-        self, words: str, detail: str, ours: tuple[str, dict[str, str]] | None = None
+        self, text: str, detail: str, values: dict[str, str] | None = None
     ) -> Classification:
-        """``words`` in English; ``ours``: the same as catalogue id and values, when the
-        product wrote them (the skipped run's words quote the stored outage as it is)."""
-        return Classification(
-            IssueCode.TEMPORARY,
-            words,
-            words=(ours[0], tuple(sorted(ours[1].items()))) if ours else None,
-            backend_code=GIVE_UP_CODE,
-            detail=detail,
-            source=self.service.source,
-            service_down=True,
-        )
+        """The run's give-up: with ``values``, ``text`` is the product's own words (worded for
+        each reader); without, a sentence quoting the stored outage as it is."""
+        given: dict[str, Any] = {"backend_code": GIVE_UP_CODE, "detail": detail,
+                                 "source": self.service.source, "service_down": True}  # fmt: skip
+        if values is None:
+            return Classification(IssueCode.TEMPORARY, text, **given)
+        return ours(IssueCode.TEMPORARY, text, values, **given)

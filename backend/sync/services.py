@@ -14,7 +14,7 @@ from backend.models.issue import Source
 from backend.models.mailbox import Provider
 from backend.models.types import IssueCode
 from backend.outbound import Timeouts, no_answer, unanswered
-from backend.sync.errors import Classification, SyncError
+from backend.sync.errors import Classification, SyncError, catalogue_words
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def finished(
             found,
             code=IssueCode.TEMPORARY,
             message=text % values,
-            words=(text, tuple(sorted(values.items()))),
+            words=catalogue_words(text, values),
             detail=f"{type(error).__name__}: {error}",
             source=service.source,
         )
