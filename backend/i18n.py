@@ -123,12 +123,13 @@ def reader_zone() -> tzinfo:
     return ZoneInfo(str(get_timezone()))  # one of time_zones(), or UTC
 
 
-def local_time(when: datetime, pattern: str) -> str:
-    """``when`` (naive is UTC) in the language of the moment and the reader's time zone, by a
-    Babel ``pattern`` (``"dd MMM HH:mm z"``): a page's reader's, UTC in an e-mail (which
-    says so)."""
+def local_time(when: datetime, pattern: str, zone: tzinfo | None = None) -> str:
+    """``when`` (naive is UTC) in the language of the moment, by a Babel ``pattern``
+    (``"dd MMM HH:mm z"``), in ``zone`` if given, else the reader's time zone: a page's
+    reader's, UTC in an e-mail (which says so)."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    zone = get_timezone() if has_request_context() else UTC
+    if zone is None:
+        zone = get_timezone() if has_request_context() else UTC
     locale = (get_locale() if has_app_context() else None) or DEFAULT_LANGUAGE
     return format_datetime(aware, pattern, tzinfo=zone, locale=locale)
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
-from babel.dates import format_datetime
 from flask import (
     Blueprint,
     Response,
@@ -24,7 +23,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import ValidationError
@@ -33,6 +31,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from backend import presenters
 from backend.extensions import db_session, resources
+from backend.i18n import local_time
 from backend.jobs import system as job_system
 from backend.models import Issue, Mailbox, User
 from backend.models.audit import record_audit
@@ -83,9 +82,8 @@ RESOLUTIONS = {
 def utc_time(moment: datetime, seconds: bool = False) -> str:
     """A time in UTC as the Admin panel's tables show it, in the reader's language:
     ``04 Dec 2024, 14:20`` (``04 Dez. 2024, 14:20``); ``seconds`` adds them."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     pattern = "dd MMM yyyy, HH:mm:ss" if seconds else "dd MMM yyyy, HH:mm"
-    return format_datetime(aware, pattern, tzinfo=UTC, locale=get_locale() or "en")
+    return local_time(moment, pattern, UTC)
 
 
 @admin.get("/")
