@@ -56,22 +56,25 @@ def issue(session: Session, user: User, client: str, minutes: int) -> Issued:
     return Issued(secret, expires_at)
 
 
-def verify(session: Session, secret: str) -> AddinToken:
-    """The live token row for ``secret``.
+def verify(session: Session, secret: str) -> tuple[AddinToken, User]:
+    """The live token row for ``secret`` and its user, read in one statement (every call of the
+    task pane asks this first).
 
     Raises:
         TokenRefused: unknown, malformed, revoked or expired.
     """
     if not secret.startswith(PREFIX) or len(secret) > 100:
         raise TokenRefused("invalid_token", N_("This is not an add-in token. Sign in again."))
-    row = session.scalars(
-        select(AddinToken).where(AddinToken.token_hash == secret_digest(secret))
+    found = session.execute(
+        select(AddinToken, User)
+        .join(User, User.id == AddinToken.user_id)
+        .where(AddinToken.token_hash == secret_digest(secret))
     ).one_or_none()
-    if row is None or row.revoked_at is not None:
+    if found is None or found.AddinToken.revoked_at is not None:
         raise TokenRefused("invalid_token", N_("This sign-in has ended. Sign in again."))
-    if row.expires_at <= utcnow():
+    if found.AddinToken.expires_at <= utcnow():
         raise TokenRefused("token_expired", N_("This sign-in has expired. Sign in again."))
-    return row
+    return found.AddinToken, found.User
 
 
 def refresh(session: Session, row: AddinToken, user: User, minutes: int) -> Issued:

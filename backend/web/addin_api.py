@@ -19,6 +19,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from backend import presenters, savedialog
@@ -116,11 +117,10 @@ def _authenticate() -> None:
         raise ApiError(401, "invalid_token", N_("Sign in to the add-in first."))
     session = db_session()
     try:
-        token = addin_tokens.verify(session, secret.strip())
+        token, user = addin_tokens.verify(session, secret.strip())
     except addin_tokens.TokenRefused as refused:
         raise ApiError(401, refused.error, str(refused)) from None
-    user = session.get(User, token.user_id)
-    if user is None or user.removed_at is not None:
+    if user.removed_at is not None:
         raise ApiError(401, "invalid_token", N_("This sign-in has ended. Sign in again."))
     addin.record_use(session, user)
     g.addin = AddinCall(token, user)
@@ -133,17 +133,25 @@ def _caller() -> AddinCall:
     return g.addin
 
 
-def _mailbox() -> Mailbox:
-    mailbox = (
+def _mailbox() -> tuple[Mailbox, Tenant]:
+    """The caller's mailbox (its progress rows loaded with it, for its state) and tenant, in
+    one statement."""
+    found = (
         db_session()
-        .scalars(select(Mailbox).where(Mailbox.user_id == _caller().user.id))
+        .execute(
+            select(Mailbox, Tenant)
+            .join(Tenant, Tenant.id == Mailbox.tenant_id)
+            .where(Mailbox.user_id == _caller().user.id)
+            .options(joinedload(Mailbox.item_states))
+        )
+        .unique()
         .one_or_none()
     )
-    if mailbox is None:
+    if found is None:
         raise ApiError(
             404, "no_mailbox", N_("No mailbox is set up for you yet. Ask your key user.")
         )
-    return mailbox
+    return found.Mailbox, found.Tenant
 
 
 class Strict(BaseModel):
@@ -236,9 +244,8 @@ def _issue_json(issue: Issue, tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def _status_json(found: addin.ItemStatus, mailbox: Mailbox) -> dict[str, Any]:
+def _status_json(found: addin.ItemStatus, mailbox: Mailbox, tenant: Tenant) -> dict[str, Any]:
     paired = found.sync_item
-    tenant = db_session().get(Tenant, mailbox.tenant_id)
     return {
         "item": {
             "id": found.item_id,
@@ -340,24 +347,24 @@ def sign_out() -> tuple[str, int]:
 @addin_api.get("/item")
 def item() -> Response:
     ref = _parse(ItemRef, request.args.to_dict())
-    mailbox = _mailbox()
+    mailbox, tenant = _mailbox()
     item_id = addin.stored_item_id(mailbox, ref.id)
     found = addin.item_status(db_session(), mailbox, addin.item_type_of(ref.type), item_id)
-    return jsonify(_status_json(found, mailbox))
+    return jsonify(_status_json(found, mailbox, tenant))
 
 
 @addin_api.post("/item/track")
 @limiter.limit("20 per minute", key_func=_token_key)
 def track() -> tuple[Response, int]:
     ref = _body(ItemRef)
-    mailbox, session = _mailbox(), db_session()
+    (mailbox, tenant), session = _mailbox(), db_session()
     try:
         item_type, item_id = addin.item_type_of(ref.type), addin.stored_item_id(mailbox, ref.id)
         found = addin.track(session, resources(), mailbox, _caller().user, item_type, item_id)
     except addin.TrackRefused as refused:
         session.rollback()
         raise ApiError(409, "track_refused", str(refused)) from None
-    return jsonify(_status_json(found, mailbox)), 202
+    return jsonify(_status_json(found, mailbox, tenant)), 202
 
 
 @addin_api.get("/issues/<id:issue_id>/form")

@@ -6,7 +6,7 @@ import base64
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from backend.addin.item_status import ews_item_id
 from backend.models import AddinToken, AuditEvent, Issue, Mailbox, User
@@ -55,6 +55,31 @@ def test_an_item_with_an_issue_shows_it_and_rest_ids_are_accepted(
     assert shown["recommended_action"]["title"]
     assert body["mailbox"]["status"] == "ACTIVE" and body["mailbox"]["needs_reactivation"] is False
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_an_item_costs_five_statements_however_many_issues_are_open(
+    pane, ews, sync_now, session, mailbox, resources
+) -> None:
+    """The pane asks this whenever an item is opened: the token and its user, the mailbox with
+    its tenant and progress, the item's issues, its pairing, the mailbox's warnings (the first
+    call of a minute also stores that the add-in was used)."""
+    message = stranger_mail(ews, sync_now)
+    for n in range(5):
+        add_message(ews.store.mailbox(ADDRESS), f"Hello {n}", f"s{n}@nowhere.test",
+                    categories=["SAP"])  # fmt: skip
+    sync_now()
+    assert session.query(Issue).filter(Issue.resolved_at.is_(None)).count() == 6
+    asked = {"id": message.id, "type": "message"}
+    assert pane.call("GET", "/item", query_string=asked).status_code == 200
+    executed: list[str] = []
+    listener = lambda *args: executed.append(args[2])  # noqa: E731
+    event.listen(resources.engine, "before_cursor_execute", listener)
+    try:
+        shown = pane.call("GET", "/item", query_string=asked)
+    finally:
+        event.remove(resources.engine, "before_cursor_execute", listener)
+    assert shown.status_code == 200 and shown.json["item"]["state"] == "issue"
+    assert len(executed) <= 5, [" ".join(s.split()[:3]) for s in executed]
 
 
 def test_a_synced_item_and_an_untracked_item(pane, ews, outlook, sync_now, crm) -> None:
