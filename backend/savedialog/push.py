@@ -25,7 +25,7 @@ from backend.savedialog import sides
 from backend.savedialog.changes import c4c_values, updated_record
 from backend.savedialog.item import ItemContext
 from backend.sync import connect, creates, employees
-from backend.sync.errors import Classification
+from backend.sync.errors import Classification, SyncError
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links
 
@@ -131,6 +131,8 @@ def push(
         if item.c4c_object_id:
             return item.c4c_object_id, _update(ctx, item.c4c_object_id, values, item.c4c_etag)
         return _create(ctx, item, record, links, values)
+    except SyncError as refused:
+        raise WriteFailed("C4C", refused.classification, refused, operation) from refused
     except Exception as error:
         found = connect.classify_c4c(error)
         raise WriteFailed("C4C", found, error, operation) from error
@@ -147,6 +149,9 @@ def _create(
         existing = Linker(ctx.c4c).existing(record, links)
     if existing is not None:
         object_id = existing["ObjectID"]
+        item_type = ctx.mapping.item_type
+        if creates.paired_already(ctx.session, ctx.mailbox.id, item_type, {object_id}):
+            raise SyncError(creates.DUPLICATE[item_type])  # another mailbox item has it
         return object_id, _update(ctx, object_id, values, etag_of(existing))
     values = creates.owned(ctx.mapping, values, employees.of_mailbox(ctx.session, ctx.mailbox))
     created = ctx.c4c.create(entity_set, values, item.external_id)

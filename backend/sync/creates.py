@@ -15,14 +15,16 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from backend.crm.values import etag_of
-from backend.mailbox.base import ItemRecord
+from backend.mailbox.base import AccountRecord, ContactRecord, ItemRecord
 from backend.models import SyncItem
 from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync.errors import Classification, SyncError, ours
-from backend.sync.mapping import TypeMapping
+from backend.sync.mapping import Links, TypeMapping
 from backend.sync.planner import Step, down_hash, up_hash
 from backend.text import N_
 
@@ -32,12 +34,26 @@ if TYPE_CHECKING:
     from backend.sync.writer import TypeWriter
 
 LOOKUP_CHUNK = 40
+CHUNK = 1000
+"""New items whose rows are committed together before they are looked up and sent (ten
+``$batch`` requests of the default size)."""
 NO_LINK = ours(
     IssueCode.NEEDS_INPUT,
     N_("No contact or account in SAP matches the sender or the recipients"),
     backend_code="NoRelatedObject",
     fields=("AccountID",),
 )
+SAME_IN_MAILBOX = N_(
+    "Another item in your mailbox is already synced with the SAP record this one matches"
+)
+"""A second mailbox contact with an address (or account with a name) another one has: it is
+not paired with the same SAP record, nor created in SAP a second time."""
+DUPLICATE = {
+    item_type: ours(
+        IssueCode.NEEDS_INPUT, SAME_IN_MAILBOX, backend_code="DuplicateInMailbox", fields=(field,)
+    )
+    for item_type, field in ((ItemType.CONTACT, "Email"), (ItemType.ACCOUNT, "Name"))
+}
 
 
 def new_reference(mailbox_id: int) -> str:
@@ -89,7 +105,13 @@ def _row(writer: TypeWriter, step: Step) -> tuple[SyncItem, bool]:
 
 
 def create_all(writer: TypeWriter, steps: list[Step]) -> None:
-    """Pair or create every mailbox item of ``steps`` in C4C."""
+    """Pair or create every mailbox item of ``steps`` in C4C, ``CHUNK`` at a time: a first
+    sync of a large mailbox holds one chunk's rows and values, not the whole mailbox's."""
+    for start in range(0, len(steps), CHUNK):
+        _create_chunk(writer, steps[start : start + CHUNK])
+
+
+def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
     ctx, mapping = writer.ctx, writer.mapping
     rows = [(step.record, *_row(writer, step)) for step in steps if step.record is not None]
     ctx.session.commit()
@@ -105,7 +127,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
         ctx.linker.prefetch([mapping.hints(record) for record, _item, _u in rows])
     except Exception as error:
         _ends_run(writer, ctx.classify_c4c(error))  # else each item reads its links alone
-    to_send: list[tuple[SyncItem, ItemRecord, dict[str, Any]]] = []
+    matched: list[tuple[SyncItem, ItemRecord, Links, dict[str, Any] | None]] = []
     for record, item, _uncertain in rows:
         if item.external_id in landed:
             _paired(writer, item, record, landed[item.external_id])
@@ -119,10 +141,24 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
         if mapping.needs_link and not (links.account_id or links.contact_id):
             writer._fail(item, NO_LINK, Source.ENGINE, Direction.UP, Operation.CREATE)
             continue
-        if existing is not None:
+        matched.append((item, record, links, existing))
+    matches = {existing["ObjectID"] for *_, existing in matched if existing is not None}
+    taken = paired_already(ctx.session, ctx.mailbox.id, mapping.item_type, matches)
+    sending: set[str] = set()
+    to_send: list[tuple[SyncItem, ItemRecord, dict[str, Any]]] = []
+    for item, record, links, existing in matched:
+        keys = _keys(record)
+        if (existing is not None and existing["ObjectID"] in taken) or keys & sending:
+            writer._fail(item, DUPLICATE[mapping.item_type], Source.ENGINE, Direction.UP,
+                         Operation.CREATE)  # fmt: skip
+        elif existing is not None:
+            taken.add(existing["ObjectID"])
             _paired(writer, item, record, existing)
-            continue
-        to_send.append((item, record, owned(mapping, mapping.to_c4c(record, links), ctx.employee)))
+        else:
+            sending |= keys
+            to_send.append(
+                (item, record, owned(mapping, mapping.to_c4c(record, links), ctx.employee))
+            )
     size = max(1, ctx.c4c.batch_size)
     writer.progressed(len(steps) - len(to_send))
     for start in range(0, len(to_send), size):
@@ -145,6 +181,33 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
                         found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
                         writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
         writer.progressed(len(chunk))
+
+
+def paired_already(
+    session: Session, mailbox_id: int, item_type: ItemType, object_ids: set[str]
+) -> set[str]:
+    """Which of the C4C objects ``object_ids`` an item of the mailbox is synced with already."""
+    if not object_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(SyncItem.c4c_object_id).where(
+                SyncItem.mailbox_id == mailbox_id,
+                SyncItem.item_type == item_type,
+                SyncItem.c4c_object_id.in_(object_ids),
+            )
+        )
+    )
+
+
+def _keys(record: ItemRecord) -> set[str]:
+    """What makes two new mailbox items the same C4C record: a contact's addresses, an
+    account's name."""
+    if isinstance(record, ContactRecord):
+        return {address.strip().lower() for address in record.emails if address.strip()}
+    if isinstance(record, AccountRecord) and record.name:
+        return {record.name.strip().lower()}
+    return set()
 
 
 def _ends_run(writer: TypeWriter, found: Classification) -> None:

@@ -78,6 +78,18 @@ BY_BACKEND_CODE = {
         ),
         "Held for approval",
     ),
+    "DuplicateInMailbox": (
+        Action(
+            N_("Merge the duplicate in your mailbox"),
+            N_(
+                "Another item in your mailbox is already synced with the same SAP record (the "
+                "same e-mail address, or for an account the same name), so this one was not "
+                "created in SAP a second time. Merge the two in your mailbox, or give this one "
+                "an address of its own; the issue goes at the next sync."
+            ),
+        ),
+        "Duplicate in mailbox",
+    ),
     "NoEmployee": (
         Action(
             N_("Ask your key user to check your SAP employee"),

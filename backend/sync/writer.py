@@ -420,7 +420,12 @@ class TypeWriter:
         self._commit()
 
     def gone(self, item: SyncItem, side: str | None) -> None:
-        """One side of the pair disappeared: unlink now, decide about the copy next run."""
+        """One side of the pair disappeared: unlink now, decide about the copy next run. A
+        mailbox item SAP refused to create is simply forgotten, with its issues: nothing in SAP
+        is left to delete (one whose create may have landed is looked after like any other)."""
+        if side == MAILBOX and item.c4c_object_id is None and item.state is SyncItemState.FAILED:
+            deletes.unlink(self, item)
+            return
         item.missing_side = side
         item.missed_runs = 1
         found = ours(IssueCode.NOT_FOUND, GONE_MAILBOX if side == MAILBOX else GONE_SAP)

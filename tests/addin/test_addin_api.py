@@ -6,6 +6,8 @@ import base64
 from datetime import timedelta
 
 import pytest
+from exchangelib import Contact
+from exchangelib.indexed_properties import EmailAddress
 from sqlalchemy import event, select
 
 from backend.addin.item_status import ews_item_id
@@ -179,6 +181,37 @@ def test_a_refused_save_answers_422_with_the_form_and_what_was_typed(
     assert fields["FirstName"]["value"] == "Nola"
     session.refresh(issue)
     assert issue.is_open
+
+
+def test_a_duplicate_contact_saved_as_it_is_is_refused_and_with_its_own_address_syncs(
+    pane, outlook, sync_now, session, mailbox, crm
+) -> None:
+    """Two contacts with one address: the Save dialog never pairs the second with the SAP
+    contact the first is synced with (the run would fail on the pairing from then on)."""
+    for _ in range(2):
+        Contact(folder=outlook.contacts / "SAP Contacts", account=outlook, given_name="Ann",
+                surname="Customer", display_name="Ann Customer",
+                email_addresses=[EmailAddress(email="ann@fabrikam.test")]).save()  # fmt: skip
+    sync_now()
+    [issue] = session.scalars(select(Issue).where(Issue.mailbox_id == mailbox.id)).all()
+    assert issue.backend_code == "DuplicateInMailbox"
+    form = pane.call("GET", f"/issues/{issue.id}/form")
+    assert form.status_code == 200, form.json
+
+    same = pane.call("POST", f"/issues/{issue.id}/form", json={"values": {}})
+
+    assert same.status_code == 422, same.json
+    fields = {field["name"]: field for field in same.json["form"]["fields"]}
+    assert "already synced with the SAP record" in fields["Email"]["error"]
+    session.refresh(issue)
+    assert issue.is_open
+    own = pane.call("POST", f"/issues/{issue.id}/form",
+                    json={"values": {"Email": "ann.private@fabrikam.test"}})  # fmt: skip
+    assert own.status_code == 200, own.json
+    assert sorted(c["Email"] for c in crm.read("ContactCollection")) == [
+        "ann.private@fabrikam.test", "ann@fabrikam.test",
+    ]  # fmt: skip
+    assert sync_now().issues_opened == 0
 
 
 def test_retry_queues_the_item(pane, ews, sync_now, session, mailbox, redis_conn) -> None:
