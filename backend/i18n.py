@@ -22,7 +22,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytz
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import (
+    DateTimePattern,
+    format_datetime,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
+from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, get_timezone, get_translations, refresh
 from flask_login import current_user
@@ -134,6 +143,55 @@ def local_time(when: datetime, pattern: str, zone: tzinfo | None = None) -> str:
     return format_datetime(aware, pattern, tzinfo=zone, locale=locale)
 
 
+_CATALOGUES: dict[Locale | None, NullTranslations] = {}
+"""Each language's catalogue, once found (they never change while the process runs)."""
+
+
+def _catalogue() -> NullTranslations:
+    """The catalogue of the language of the moment (``force_locale`` included). Flask-Babel finds
+    it anew for every string, through its domain, the context and the locale's name; a page
+    of fifty issues asks for some six hundred strings."""
+    locale = get_locale()
+    found = _CATALOGUES.get(locale)
+    if found is None:
+        found = _CATALOGUES[locale] = get_translations()
+    return found
+
+
+def _template_gettext(message: str) -> str:
+    return _catalogue().ugettext(message)
+
+
+def _template_ngettext(singular: str, plural: str, number: int) -> str:
+    return _catalogue().ungettext(singular, plural, number)
+
+
+NAMED_FORMATS = frozenset({"full", "long", "medium", "short"})
+
+
+@functools.lru_cache(maxsize=64)
+def _datetime_pattern(locale: Locale, form: str) -> DateTimePattern:
+    """``form`` (a CLDR length or a Babel pattern) as one parsed pattern for ``locale``: a
+    length's date and time patterns put into its date-time pattern, as Babel combines them."""
+    if form in NAMED_FORMATS:
+        form = (
+            get_datetime_format(form, locale=locale)
+            .replace("{0}", get_time_format(form, locale=locale).pattern)
+            .replace("{1}", get_date_format(form, locale=locale).pattern)
+        )
+    return parse_pattern(form)
+
+
+def datetime_format(value: datetime, form: str = "medium") -> str:
+    """The templates' ``datetimeformat``: ``value`` (naive is UTC) in the reader's time zone and
+    language, as Flask-Babel's writes it, with the pattern parsed once per language and form
+    (a page of fifty issues shows a hundred times)."""
+    locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    zone = get_timezone() if has_request_context() else pytz.utc
+    return _datetime_pattern(locale, form).apply(zone.normalize(aware.astimezone(zone)), locale)
+
+
 def init_app(app: Flask) -> None:
     Babel(
         app,
@@ -141,6 +199,10 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(TRANSLATIONS),
     )
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        _template_gettext, _template_ngettext, newstyle=True
+    )
+    app.jinja_env.filters["datetimeformat"] = datetime_format
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, get_locale=get_locale, plural_pattern=plural_pattern,
         reader_zone=reader_zone,

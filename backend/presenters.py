@@ -5,13 +5,15 @@ Pure functions of rows, shared by the dashboard and the admin panel, tested tabl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from babel import Locale
 from flask import has_app_context, url_for
-from flask_babel import format_number, gettext
+from flask_babel import format_number, get_locale, gettext
 
 from backend.i18n import local_time
 from backend.mailbox.ews.provider import owa_url_of
@@ -19,9 +21,9 @@ from backend.mailbox.gmail import provider as gmail
 from backend.mailbox.graph.provider import outlook_web_link
 from backend.mailbox.outlook import owa_link
 from backend.models import Issue, Mailbox, Run, ServiceHealth, SyncWarning, Tenant, User
-from backend.models.issue import Source
+from backend.models.issue import Operation, Source
 from backend.models.mailbox import HealthStatus, Provider, Stage
-from backend.models.types import ITEM_TYPE_LABELS, ItemType
+from backend.models.types import ITEM_TYPE_LABELS, IssueCode, ItemType
 from backend.models.warning import WarningKind
 from backend.settings import Settings
 from backend.sync import issues
@@ -214,7 +216,20 @@ def source_label(source: Source | str) -> str:
 
 def action_of(issue: Issue) -> Action:
     """The issue's recommended action in the reader's language (the stored one is English)."""
-    return recommended_action(issue.code, issue.fields or (), issue.operation, issue.backend_code)
+    fields = tuple(issue.fields or ())
+    return _action(get_locale(), issue.code, fields, issue.operation, issue.backend_code)
+
+
+@functools.lru_cache(maxsize=512)
+def _action(
+    locale: Locale | None,
+    code: IssueCode,
+    fields: tuple[str, ...],
+    operation: Operation | None,
+    backend_code: str | None,
+) -> Action:
+    """Actions by language and what they depend on: a page of fifty issues has a few kinds."""
+    return recommended_action(code, fields, operation, backend_code)
 
 
 def run_error_of(run: Run) -> str | None:

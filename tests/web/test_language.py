@@ -174,3 +174,40 @@ def test_a_notes_time_is_in_the_readers_language(app) -> None:
         assert presenters.moment(moment) == "05 Dez. 09:30 UTC"
         assert presenters.moment(None) == "nie"
     assert presenters.moment(moment) == "05 Dec 09:30 UTC", "outside a request: English, UTC"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_the_pages_date_times_read_as_flask_babel_writes_them(app, language, zone) -> None:
+    """The templates' ``datetimeformat`` parses its pattern once per language; what it writes
+    is Flask-Babel's, in every length and a pattern of our own, summer and winter, naive (UTC)
+    and aware."""
+    from flask import g
+    from flask_babel import format_datetime, refresh
+
+    values = [datetime(2026, 7, 1, 12, 30, 5), datetime(2026, 1, 15, 23, 59, 59),
+              datetime(2026, 3, 29, 1, 30, tzinfo=UTC)]  # fmt: skip
+    with app.test_request_context():
+        g.client_language, g.client_time_zone = language, zone
+        refresh()
+        for value in values:
+            for form in ("medium", "short", "long", "full", "dd MMM HH:mm z"):
+                assert i18n.datetime_format(value, form) == format_datetime(value, form)
+        assert app.jinja_env.filters["datetimeformat"] is i18n.datetime_format
+
+
+def test_template_words_follow_a_forced_language(app) -> None:
+    """Templates find their catalogue once per language, and still follow ``force_locale`` (an
+    e-mail rendered in its recipient's language in the middle of another's request)."""
+    render = app.jinja_env.from_string(
+        '{{ _("Issues") }}|{{ ngettext("%(num)d time", "%(num)d times", 2) }}'
+    )
+    with app.test_request_context():
+        with force_locale("de"):
+            german = render.render()
+        with force_locale("en"):
+            english = render.render()
+        with force_locale("de"):
+            assert render.render() == german
+    assert english == "Issues|2 times"
+    assert german == "Probleme|2-mal"
