@@ -63,19 +63,19 @@ class CalendarEvents(ApiPart):
                        tuple(deselected))  # fmt: skip
 
     def _pages(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
-        events = self._clients.events
+        events = self._clients.api.events
         found: list[dict[str, Any]] = []
         token = ""
         request = events.list(calendarId=PRIMARY, maxResults=250, **params)
         while request is not None:
-            answer = request.execute()
+            answer = self._clients.run(request)
             found += answer.get("items", [])
             token = answer.get("nextSyncToken", token)
             request = events.list_next(request, answer)
         return found, token
 
     def _event(self, event_id: str) -> dict[str, Any]:
-        return self._clients.events.get(calendarId=PRIMARY, eventId=event_id).execute()
+        return self._clients.run(self._clients.api.events.get(calendarId=PRIMARY, eventId=event_id))
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         return google_records.appointment_record(self._event(item_id))
@@ -133,8 +133,8 @@ class CalendarEvents(ApiPart):
 
     def _patching(self, method: str, **params: Any) -> Any:
         """A write to the primary calendar that never notifies attendees."""
-        call = getattr(self._clients.events, method)
-        return call(calendarId=PRIMARY, sendUpdates="none", **params).execute()
+        call = getattr(self._clients.api.events, method)
+        return self._clients.run(call(calendarId=PRIMARY, sendUpdates="none", **params))
 
 
 def _marked(event: dict[str, Any]) -> bool:

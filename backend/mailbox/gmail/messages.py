@@ -58,7 +58,7 @@ class GmailMessages(ApiPart):
     def _label_ids(self) -> dict[str, str]:
         """Label name → id, read once per provider instance."""
         if self._labels is None:
-            found = self._clients.gmail.labels().list(userId="me").execute().get("labels", [])
+            found = self._clients.run(self._clients.api.labels.list(userId="me")).get("labels", [])
             self._labels = {label["name"]: label["id"] for label in found}
         return self._labels
 
@@ -67,7 +67,7 @@ class GmailMessages(ApiPart):
         if name not in labels:
             body = {"name": name, "labelListVisibility": "labelShow",
                     "messageListVisibility": "show", **fields}  # fmt: skip
-            created = self._clients.gmail.labels().create(userId="me", body=body).execute()
+            created = self._clients.run(self._clients.api.labels.create(userId="me", body=body))
             labels[name] = created["id"]
         return labels[name]
 
@@ -99,7 +99,7 @@ class GmailMessages(ApiPart):
 
     def _everything(self, sap: str) -> Changes:
         # The history id first: whatever changes while we read shows in the next run.
-        start = self._clients.gmail.getProfile(userId="me").execute()["historyId"]
+        start = self._clients.run(self._clients.api.gmail.getProfile(userId="me"))["historyId"]
         names = self._names()
         records = tuple(
             record_from_message(message, names)
@@ -112,10 +112,10 @@ class GmailMessages(ApiPart):
         touched: dict[str, None] = {}
         deleted: list[str] = []
         latest = cursor
-        history = self._clients.gmail.history()
+        history = self._clients.api.history
         request = history.list(userId="me", startHistoryId=cursor, maxResults=PAGE)
         while request is not None:
-            answer = request.execute()
+            answer = self._clients.run(request)
             latest = answer.get("historyId", latest)
             for entry in answer.get("history", []):
                 for removed in entry.get("messagesDeleted", []):
@@ -139,10 +139,10 @@ class GmailMessages(ApiPart):
 
     def _labelled(self, label_id: str) -> Iterator[str]:
         """Ids of every message with the label, page by page."""
-        messages = self._clients.gmail.messages()
+        messages = self._clients.api.messages
         request = messages.list(userId="me", labelIds=[label_id], maxResults=PAGE)
         while request is not None:
-            answer = request.execute()
+            answer = self._clients.run(request)
             yield from (message["id"] for message in answer.get("messages", []))
             request = messages.list_next(request, answer)
 
@@ -171,10 +171,9 @@ class GmailMessages(ApiPart):
 
         batch = BatchHttpRequest(callback=took, batch_uri=self._clients.batch_uri)
         for message_id in ids:
-            get = self._clients.gmail.messages().get(userId="me", id=message_id, format="full")
-            batch.add(get, request_id=message_id)
-        self._clients.count_one()
-        batch.execute()
+            get = self._clients.api.messages.get(userId="me", id=message_id, format="full")
+            batch.add(self._clients.bind(get), request_id=message_id)
+        self._clients.run_batch(batch)
         if failures:
             raise failures[0]
         return found
@@ -188,8 +187,8 @@ class GmailMessages(ApiPart):
             raise
 
     def _full(self, message_id: str) -> dict[str, Any]:
-        return (
-            self._clients.gmail.messages().get(userId="me", id=message_id, format="full").execute()
+        return self._clients.run(
+            self._clients.api.messages.get(userId="me", id=message_id, format="full")
         )
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
@@ -219,7 +218,7 @@ class GmailMessages(ApiPart):
         self, item_id: str, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()
     ) -> None:
         body = {"addLabelIds": list(add), "removeLabelIds": list(remove)}
-        self._clients.gmail.messages().modify(userId="me", id=item_id, body=body).execute()
+        self._clients.run(self._clients.api.messages.modify(userId="me", id=item_id, body=body))
 
 
 def record_from_message(message: dict[str, Any], label_names: dict[str, str]) -> EmailRecord:

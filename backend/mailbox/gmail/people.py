@@ -54,7 +54,8 @@ class PeopleContacts(ApiPart):
     def _listed(self) -> dict[str, str]:
         """The mailbox's contact groups, name to resource name (listed once)."""
         if self._groups is None:
-            found = self._clients.people.contactGroups().list().execute().get("contactGroups", [])
+            listed = self._clients.run(self._clients.api.contact_groups.list())
+            found = listed.get("contactGroups", [])
             self._groups = {group["name"]: group["resourceName"] for group in found}
         return self._groups
 
@@ -63,9 +64,9 @@ class PeopleContacts(ApiPart):
         groups = self._listed()
         if name not in groups:
             body = {"contactGroup": {"name": name}}
-            groups[name] = (
-                self._clients.people.contactGroups().create(body=body).execute()["resourceName"]
-            )
+            groups[name] = self._clients.run(self._clients.api.contact_groups.create(body=body))[
+                "resourceName"
+            ]
         return groups[name]
 
     # -- reading ------------------------------------------------------------------------------
@@ -121,22 +122,24 @@ class PeopleContacts(ApiPart):
         """Every connection (or every one changed since ``sync_token``); keeps the next token
         in ``self._sync_token``."""
         fields = ",".join((*PEOPLE_FIELDS[item_type], "memberships", "metadata"))
-        connections = self._clients.people.people().connections()
+        connections = self._clients.api.connections
         params: dict[str, Any] = {"resourceName": "people/me", "personFields": fields,
                                   "pageSize": 1000, "requestSyncToken": True}  # fmt: skip
         if sync_token:
             params["syncToken"] = sync_token
         request = connections.list(**params)
         while request is not None:
-            answer = request.execute()
+            answer = self._clients.run(request)
             yield from answer.get("connections", [])
             self._sync_token = answer.get("nextSyncToken", "")
             request = connections.list_next(request, answer)
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         fields = ",".join((*PEOPLE_FIELDS[item_type], "metadata"))
-        people = self._clients.people.people()
-        return _record(item_type, people.get(resourceName=item_id, personFields=fields).execute())
+        people = self._clients.api.persons
+        return _record(
+            item_type, self._clients.run(people.get(resourceName=item_id, personFields=fields))
+        )
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -148,8 +151,8 @@ class PeopleContacts(ApiPart):
             {"contactGroupMembership": {"contactGroupResourceName": group}}
         ]}  # fmt: skip
         fields = ",".join(PEOPLE_FIELDS[item_type])
-        created = self._clients.people.people().createContact(body=body, personFields=fields)
-        answer = created.execute()
+        created = self._clients.api.persons.createContact(body=body, personFields=fields)
+        answer = self._clients.run(created)
         return ItemRef(answer["resourceName"], answer["etag"])
 
     def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
@@ -157,17 +160,15 @@ class PeopleContacts(ApiPart):
         (400 ``failedPrecondition``, a conflict)."""
         fields = ",".join(PEOPLE_FIELDS[item_type])
         body = {**_person(item_type, record), "etag": change_key}
-        person = (
-            self._clients.people.people()
-            .updateContact(
+        person = self._clients.run(
+            self._clients.api.persons.updateContact(
                 resourceName=record.id, updatePersonFields=fields, personFields=fields, body=body
             )
-            .execute()
         )
         return ItemRef(person["resourceName"], person["etag"])
 
     def delete(self, item_type: ItemType, item_id: str) -> None:
-        self._clients.people.people().deleteContact(resourceName=item_id).execute()
+        self._clients.run(self._clients.api.persons.deleteContact(resourceName=item_id))
 
     def set_markers(self, item_type: ItemType, item_id: str) -> None:
         """The group "SAP Sync Error" (Google has no place for the detail words)."""
@@ -177,9 +178,9 @@ class PeopleContacts(ApiPart):
         self._regroup(item_id, "resourceNamesToRemove")
 
     def _regroup(self, item_id: str, change: str) -> None:
-        members = self._clients.people.contactGroups().members()
+        members = self._clients.api.group_members
         group = self._group(ERROR_GROUP)
-        members.modify(resourceName=group, body={change: [item_id]}).execute()
+        self._clients.run(members.modify(resourceName=group, body={change: [item_id]}))
 
 
 def _groups_of(person: dict[str, Any]) -> set[str]:

@@ -38,7 +38,7 @@ class TaskList(ApiPart):
     def _lists(self) -> dict[str, str]:
         """The mailbox's task lists, title to id (read once)."""
         if self._titles is None:
-            found = self._clients.tasks.tasklists().list(maxResults=100).execute()
+            found = self._clients.run(self._clients.api.tasklists.list(maxResults=100))
             self._titles = {t.get("title", ""): t["id"] for t in found.get("items", [])}
         return self._titles
 
@@ -46,10 +46,10 @@ class TaskList(ApiPart):
         """The id of the task list "SAP Tasks": found by its title, else (renamed by the user)
         by the id ``known`` from the cursor, else made (put back)."""
         if self._list_id is None or known[0] not in (None, self._list_id):
-            lists = self._clients.tasks.tasklists()
+            lists = self._clients.api.tasklists
             self._list_id, change = follow_folder(
                 TASK_LIST, self._lists(), known,
-                lambda: lists.insert(body={"title": TASK_LIST}).execute()["id"],
+                lambda: self._clients.run(lists.insert(body={"title": TASK_LIST}))["id"],
             )  # fmt: skip
             self._note(TASK_LIST, change)
         return self._list_id
@@ -78,11 +78,11 @@ class TaskList(ApiPart):
         params: dict[str, Any] = {"tasklist": list_id, "maxResults": 100}
         if newest:
             params.update(updatedMin=newest, showDeleted=True, showHidden=True)
-        tasks = self._clients.tasks.tasks()
+        tasks = self._clients.api.tasks
         found: list[dict[str, Any]] = []
         request = tasks.list(**params)
         while request is not None:
-            answer = request.execute()
+            answer = self._clients.run(request)
             found += [t for t in answer.get("items", [])
                       if not (t["updated"] == newest and t["id"] in seen)]  # fmt: skip
             request = tasks.list_next(request, answer)
@@ -94,7 +94,9 @@ class TaskList(ApiPart):
         return found, f"{newest}|{','.join(sorted(seen))}" if newest else ""
 
     def _task(self, task_id: str) -> dict[str, Any]:
-        return self._clients.tasks.tasks().get(tasklist=self._sap_tasks(), task=task_id).execute()
+        return self._clients.run(
+            self._clients.api.tasks.get(tasklist=self._sap_tasks(), task=task_id)
+        )
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         return google_records.task_record(self._task(item_id))
@@ -102,8 +104,8 @@ class TaskList(ApiPart):
     def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
         assert isinstance(record, TaskRecord)
         body = google_records.task_body(record)
-        tasks = self._clients.tasks.tasks()
-        task = tasks.insert(tasklist=self._sap_tasks(), body=body).execute()
+        tasks = self._clients.api.tasks
+        task = self._clients.run(tasks.insert(tasklist=self._sap_tasks(), body=body))
         return ItemRef(task["id"], task["etag"])
 
     def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
@@ -112,9 +114,9 @@ class TaskList(ApiPart):
         if self._task(record.id).get("etag") != change_key:
             raise ChangedMeanwhile(f"the task {record.id} changed since it was read")
         body = google_records.task_body(record)
-        tasks = self._clients.tasks.tasks()
-        done = tasks.patch(tasklist=self._sap_tasks(), task=record.id, body=body).execute()
+        tasks = self._clients.api.tasks
+        done = self._clients.run(tasks.patch(tasklist=self._sap_tasks(), task=record.id, body=body))
         return ItemRef(done["id"], done["etag"])
 
     def delete(self, item_type: ItemType, item_id: str) -> None:
-        self._clients.tasks.tasks().delete(tasklist=self._sap_tasks(), task=item_id).execute()
+        self._clients.run(self._clients.api.tasks.delete(tasklist=self._sap_tasks(), task=item_id))
