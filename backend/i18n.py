@@ -25,7 +25,6 @@ import pytz
 from babel import Locale
 from babel.dates import (
     DateTimePattern,
-    format_datetime,
     get_date_format,
     get_datetime_format,
     get_time_format,
@@ -132,17 +131,6 @@ def reader_zone() -> tzinfo:
     return ZoneInfo(str(get_timezone()))  # one of time_zones(), or UTC
 
 
-def local_time(when: datetime, pattern: str, zone: tzinfo | None = None) -> str:
-    """``when`` (naive is UTC) in the language of the moment, by a Babel ``pattern``
-    (``"dd MMM HH:mm z"``), in ``zone`` if given, else the reader's time zone: a page's
-    reader's, UTC in an e-mail (which says so)."""
-    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    if zone is None:
-        zone = get_timezone() if has_request_context() else UTC
-    locale = (get_locale() if has_app_context() else None) or DEFAULT_LANGUAGE
-    return format_datetime(aware, pattern, tzinfo=zone, locale=locale)
-
-
 _CATALOGUES: dict[Locale | None, NullTranslations] = {}
 """Each language's catalogue, once found (they never change while the process runs)."""
 
@@ -182,14 +170,17 @@ def _datetime_pattern(locale: Locale, form: str) -> DateTimePattern:
     return parse_pattern(form)
 
 
-def datetime_format(value: datetime, form: str = "medium") -> str:
-    """The templates' ``datetimeformat``: ``value`` (naive is UTC) in the reader's time zone and
-    language, as Flask-Babel's writes it, with the pattern parsed once per language and form
-    (a page of fifty issues shows a hundred times)."""
-    locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    zone = get_timezone() if has_request_context() else pytz.utc
-    return _datetime_pattern(locale, form).apply(zone.normalize(aware.astimezone(zone)), locale)
+def local_time(when: datetime, pattern: str = "medium", zone: tzinfo | None = None) -> str:
+    """``when`` (naive is UTC) in the language of the moment, by a Babel ``pattern``
+    (``"dd MMM HH:mm z"``) or CLDR length (``"medium"``), in ``zone`` if given, else the
+    reader's time zone: a page's reader's, UTC in an e-mail (which says so). Also the templates'
+    ``datetimeformat``, written as Flask-Babel's, with the pattern parsed once per language
+    and form (a page of fifty issues shows a hundred times)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if zone is None:
+        zone = get_timezone() if has_request_context() else UTC
+    locale = (get_locale() if has_app_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
+    return _datetime_pattern(locale, pattern).apply(aware.astimezone(zone), locale)
 
 
 def init_app(app: Flask) -> None:
@@ -202,7 +193,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True
     )
-    app.jinja_env.filters["datetimeformat"] = datetime_format
+    app.jinja_env.filters["datetimeformat"] = local_time
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, get_locale=get_locale, plural_pattern=plural_pattern,
         reader_zone=reader_zone,

@@ -179,9 +179,9 @@ def test_a_notes_time_is_in_the_readers_language(app) -> None:
 @pytest.mark.parametrize("language", ["en", "de"])
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
 def test_the_pages_date_times_read_as_flask_babel_writes_them(app, language, zone) -> None:
-    """The templates' ``datetimeformat`` parses its pattern once per language; what it writes
-    is Flask-Babel's, in every length and a pattern of our own, summer and winter, naive (UTC)
-    and aware."""
+    """The one time formatter, which is also the templates' ``datetimeformat``, parses its
+    pattern once per language; what it writes is Flask-Babel's, in every length and a pattern
+    of our own, summer and winter, naive (UTC) and aware."""
     from flask import g
     from flask_babel import format_datetime, refresh
 
@@ -192,8 +192,8 @@ def test_the_pages_date_times_read_as_flask_babel_writes_them(app, language, zon
         refresh()
         for value in values:
             for form in ("medium", "short", "long", "full", "dd MMM HH:mm z"):
-                assert i18n.datetime_format(value, form) == format_datetime(value, form)
-        assert app.jinja_env.filters["datetimeformat"] is i18n.datetime_format
+                assert i18n.local_time(value, form) == format_datetime(value, form)
+        assert app.jinja_env.filters["datetimeformat"] is i18n.local_time
 
 
 def test_template_words_follow_a_forced_language(app) -> None:
