@@ -68,7 +68,13 @@ def stored_words(classification: Classification) -> dict[str, Any] | None:
     if classification.words is None:
         return None
     text, values = classification.words
-    return {"id": text, "values": dict(values)}
+    return own_words(text, dict(values))
+
+
+def own_words(text: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a row keeps of the product's own sentence ``text`` (marked ``N_``) with ``values``,
+    for :func:`in_words` to word in each reader's language."""
+    return {"id": text, "values": dict(values or {})}
 
 
 def in_words(words: dict[str, Any] | None, said: str | None) -> str | None:

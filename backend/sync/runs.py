@@ -28,7 +28,7 @@ from backend.settings import Settings
 from backend.storage.db import utcnow
 from backend.sync import alerts, health, sap_refusal, status, warnings
 from backend.sync.alerts import OUTAGE_WINDOW
-from backend.sync.errors import Classification, SyncError, ours, stored_words
+from backend.sync.errors import Classification, SyncError, ours, own_words, stored_words
 from backend.text import N_
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def _fail(
         # The company's integration user, not this mailbox: pause the tenant, not each mailbox.
         sap_refusal.refused(session, session.get(Tenant, mailbox.tenant_id), settings, now)
         code, message = IssueCode.TEMPORARY, sap_refusal.REASON
-        words = {"id": sap_refusal.REASON, "values": {}}
+        words = own_words(sap_refusal.REASON)
     elif code is IssueCode.AUTH:
         outage = alerts.provider_outage(session, mailbox, now)
     if outage is None:

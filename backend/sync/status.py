@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from backend.models.issue import Source
 from backend.models.mailbox import HealthStatus, Mailbox, MailboxItemState, Stage
 from backend.models.types import IssueCode, ItemType
+from backend.sync.errors import own_words
 from backend.text import N_
 
 SYNCABLE = frozenset({HealthStatus.NOT_SYNCED, HealthStatus.ACTIVE, HealthStatus.FAILED_UNKNOWN})
@@ -215,7 +216,7 @@ def disable(mailbox: Mailbox, reason: str) -> None:
     """Its user was removed: never run again unless they are added back and reconnect.
     ``reason``: English, marked for the catalogues (``N_``), worded for each reader."""
     mailbox.status = HealthStatus.DISABLED
-    mailbox.status_reason, mailbox.status_words = reason, {"id": reason, "values": {}}
+    mailbox.status_reason, mailbox.status_words = reason, own_words(reason)
     mailbox.paused_at = None
     mailbox.next_sync_at = None
 
