@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from backend.crm.values import etag_of
-from backend.mailbox.base import AccountRecord, ContactRecord, ItemRecord
+from backend.mailbox.base import ItemRecord
 from backend.models import SyncItem
 from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync.errors import Classification, SyncError, ours
+from backend.sync.linker import pairing_keys
 from backend.sync.mapping import Links, TypeMapping
 from backend.sync.planner import Step, down_hash, up_hash
 from backend.text import N_
@@ -147,7 +148,7 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
     sending: set[str] = set()
     to_send: list[tuple[SyncItem, ItemRecord, dict[str, Any]]] = []
     for item, record, links, existing in matched:
-        keys = _keys(record)
+        keys = pairing_keys(record)
         if (existing is not None and existing["ObjectID"] in taken) or keys & sending:
             writer._fail(item, DUPLICATE[mapping.item_type], Source.ENGINE, Direction.UP,
                          Operation.CREATE)  # fmt: skip
@@ -198,16 +199,6 @@ def paired_already(
             )
         )
     )
-
-
-def _keys(record: ItemRecord) -> set[str]:
-    """What makes two new mailbox items the same C4C record: a contact's addresses, an
-    account's name."""
-    if isinstance(record, ContactRecord):
-        return {address.strip().lower() for address in record.emails if address.strip()}
-    if isinstance(record, AccountRecord) and record.name:
-        return {record.name.strip().lower()}
-    return set()
 
 
 def _ends_run(writer: TypeWriter, found: Classification) -> None:

@@ -111,3 +111,14 @@ class Linker:
                 if (contact.get("FirstName") or "") == (record.given_name or ""):
                     return contact
         return None
+
+
+def pairing_keys(record: ItemRecord) -> set[str]:
+    """What :meth:`Linker.existing` finds a new mailbox item's C4C object by, as it keys its
+    cache: a contact's addresses, an account's name (two new items sharing one are the same
+    C4C record)."""
+    if isinstance(record, ContactRecord):
+        return {address.strip().lower() for address in record.emails if address.strip()}
+    if isinstance(record, AccountRecord) and record.name:
+        return {record.name.strip().lower()}
+    return set()
