@@ -3,8 +3,13 @@
 For each enabled item type (accounts first, so others can link to them) the engine reads the
 mailbox's changes since its cursor and, from the tenant's C4C feed (:mod:`backend.sync.feed`,
 read from C4C once for all the tenant's mailboxes), the records that concern the mailbox: changes
-of linked ones, and the user's own records in SAP, which the mailbox gets a copy of. It plans
-every write, and only then writes. Cursors advance after the writes of their type are stored.
+of linked ones, and the user's own records in SAP, which the mailbox gets a copy of, and plans
+the type's writes. A planned type is written, and what it read let go, as soon as the
+mass-change guard cannot trip whatever the types still unread hold (each can delete or overwrite
+at most the items it has): a first sync writes each type before reading the next, so its memory
+is that of the largest type, not of the whole mailbox. Otherwise every type is read before the
+guard decides and anything is written. Cursors advance after the writes of their type are
+stored.
 
 Both sides are watched by a :class:`~backend.sync.service_guard.ServiceGuard`: a service that stops
 answering ends the run as failed-temporary (what was not written waits for the next run), and a
@@ -158,19 +163,43 @@ class Engine:
 
     def _run(self, ctx: RunContext) -> None:
         enabled = _enabled(ctx.tenant)
-        if any(ctx.mailbox.item_state(m.item_type).cursor is None for m, _settings in enabled):
-            _guarded(ctx.classify_mailbox, ctx.provider.activate)
-        work = [self._read(ctx, mapping, settings) for mapping, settings in enabled]
-        if not work or self._held(ctx, work):
+        if not enabled:
             self._tell_folders(ctx)
             return
-        for item in work:
-            TypeWriter(ctx, item.mapping, item.settings).apply(item.steps)
-            item.state.cursor = item.changes.cursor
-            item.state.c4c_seq = item.upto
-            ctx.session.commit()
+        if any(ctx.mailbox.item_state(m.item_type).cursor is None for m, _settings in enabled):
+            _guarded(ctx.classify_mailbox, ctx.provider.activate)
+        synced = _synced_by_type(ctx.session, ctx.mailbox.id)
+        config = ctx.tenant.config
+        limits = GuardLimits(config.mass_change_share, config.mass_change_minimum)
+        total = sum(synced.values())
+        waiting: list[TypeWork] = []
+        destructive = 0
+        for index, (mapping, settings) in enumerate(enabled):
+            work = self._read(ctx, mapping, settings)
+            destructive += sum(1 for step in work.steps if step.kind in DESTRUCTIVE)
+            waiting.append(work)
+            later = [m.item_type for m, _settings in enabled[index + 1 :]]
+            if ItemType.CONTACT in later and mapping.item_type is ItemType.ACCOUNT:
+                continue  # the contacts' read asks which accounts the mailbox has a copy of
+            most = destructive + sum(synced.get(item_type, 0) for item_type in later)
+            if not trips(most, total, limits):
+                self._write(ctx, waiting)
+        if waiting and self._held(ctx, destructive, total):
+            self._tell_folders(ctx)
+            return
+        self._write(ctx, waiting)
         markers.reconcile(ctx.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
         self._tell_folders(ctx)
+
+    def _write(self, ctx: RunContext, waiting: list[TypeWork]) -> None:
+        """Write the planned types in order, each one's cursors stored with its writes, and let
+        go of what they read."""
+        for work in waiting:
+            TypeWriter(ctx, work.mapping, work.settings).apply(work.steps)
+            work.state.cursor = work.changes.cursor
+            work.state.c4c_seq = work.upto
+            ctx.session.commit()
+        waiting.clear()
 
     def _tell_folders(self, ctx: RunContext) -> None:
         """Tell the user, once, about a folder the product keeps that they renamed (followed)
@@ -241,16 +270,12 @@ class Engine:
             ctx.run.read_in_full = ",".join([*ctx.run.types_read_in_full, mapping.item_type])
         return changes
 
-    def _held(self, ctx: RunContext, work: list[TypeWork]) -> bool:
+    def _held(self, ctx: RunContext, destructive: int, synced: int) -> bool:
         """Whether the mass-change guard stops this run (and, if so, ask a key user)."""
-        destructive = sum(1 for item in work for step in item.steps if step.kind in DESTRUCTIVE)
-        synced = ctx.session.scalar(
-            select(func.count(SyncItem.id)).where(SyncItem.mailbox_id == ctx.mailbox.id)
-        )
         config = ctx.tenant.config
         limits = GuardLimits(config.mass_change_share, config.mass_change_minimum)
         hold = issues.ItemRef()
-        if not trips(destructive, synced or 0, limits):
+        if not trips(destructive, synced, limits):
             return False
         if status.use_mass_change_approval(ctx.mailbox):
             issues.resolve(ctx.session, ctx.mailbox, hold, how=Resolution.KEY_USER, now=utcnow())
@@ -262,7 +287,7 @@ class Engine:
                 "This run would delete or overwrite %(changes)d of %(synced)d synced items. "
                 "Nothing was written; a key user must approve before it goes ahead."
             ),
-            {"changes": destructive, "synced": synced or 0},
+            {"changes": destructive, "synced": synced},
             backend_code=MASS_CHANGE_CODE,
         )
         issue = issues.record(
@@ -273,6 +298,17 @@ class Engine:
         alerts.mass_change_held(ctx.session, ctx.settings, ctx.mailbox, issue, destructive, synced)
         log.warning("mass change held: %d of %d items", destructive, synced)
         return True
+
+
+def _synced_by_type(session: Session, mailbox_id: int) -> dict[ItemType, int]:
+    """The mailbox's synced items of each type: a type can delete or overwrite at most as many
+    as it has, which bounds what the types not yet read could add to the guard's count."""
+    rows = session.execute(
+        select(SyncItem.item_type, func.count(SyncItem.id))
+        .where(SyncItem.mailbox_id == mailbox_id)
+        .group_by(SyncItem.item_type)
+    )
+    return {item_type: count for item_type, count in rows}
 
 
 def _enabled(tenant: Tenant) -> list[tuple[TypeMapping, ItemTypeSettings]]:
