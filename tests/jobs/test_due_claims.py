@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
+from rq.utils import utcformat
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
@@ -120,6 +121,49 @@ def test_enqueue_many_skips_mailboxes_with_a_job_waiting(redis_conn) -> None:
     assert enqueue_many(redis_conn, [1, 2], Trigger.SCHEDULE, 600, now) == 2
     assert enqueue_many(redis_conn, [2, 3], Trigger.SCHEDULE, 600, now) == 1
     assert queued(redis_conn) == [sync_job_id(n) for n in (1, 2, 3)]
+
+
+def test_a_mailbox_whose_last_job_ended_is_queued_again_and_a_running_one_is_not(
+    redis_conn,
+) -> None:
+    now = utcnow()
+    assert enqueue_many(redis_conn, [1, 2, 3, 4], Trigger.SCHEDULE, 600, now) == 4
+    redis_conn.delete(Queue(queues.SYNC, connection=redis_conn).key)
+    beat = {"started_at": utcformat(now), "last_heartbeat": utcformat(now)}
+    for mailbox_id, state in ((1, "finished"), (2, "failed"), (3, "started")):
+        redis_conn.hset(f"rq:job:{sync_job_id(mailbox_id)}", mapping={"status": state, **beat})
+    assert enqueue_many(redis_conn, [1, 2, 3, 4], Trigger.SCHEDULE, 600, now) == 2
+    assert queued(redis_conn) == [sync_job_id(1), sync_job_id(2)], "4 is still waiting"
+    redis_conn.hset(
+        f"rq:job:{sync_job_id(3)}", "last_heartbeat", utcformat(now - timedelta(minutes=5))
+    )
+    assert enqueue_many(redis_conn, [3], Trigger.SCHEDULE, 600, now) == 1, "its worker died"
+
+
+def test_a_run_is_stored_as_rqs_own_enqueue_stores_it(redis_conn) -> None:
+    """The tick writes each job's hash itself, in one command: held to what RQ writes."""
+    now = utcnow()
+    assert enqueue_many(redis_conn, [7], Trigger.SCHEDULE, 600, now) == 1
+    key = f"rq:job:{sync_job_id(7)}"
+    ours = redis_conn.hgetall(key)
+    queue = Queue(queues.SYNC, connection=redis_conn)
+    assert queue.job_ids == [sync_job_id(7)]
+    redis_conn.flushdb()
+
+    from backend.jobs.sync import sync_mailbox
+
+    queue.enqueue_many([Queue.prepare_data(
+        sync_mailbox, (7, "SCHEDULE"), job_id=sync_job_id(7), timeout=600, result_ttl=3600,
+        failure_ttl=7 * 86400)])  # fmt: skip
+    theirs = redis_conn.hgetall(key)
+    stamps = {b"created_at", b"enqueued_at"}
+    assert {k: v for k, v in ours.items() if k not in stamps} == {
+        k: v for k, v in theirs.items() if k not in stamps
+    }
+    assert ours.keys() == theirs.keys()
+    assert ours[b"enqueued_at"] == utcformat(now).encode()
+    assert queue.job_ids == [sync_job_id(7)]
+    assert redis_conn.smembers(queue.redis_queues_keys) == {queue.key.encode()}
 
 
 def test_a_mailbox_paused_while_queued_is_queued_again_once_resumed(
