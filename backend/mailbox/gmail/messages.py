@@ -27,7 +27,14 @@ from backend.mailbox.base import (
     UnsupportedOperation,
     follow_folder,
 )
-from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_with
+from backend.mailbox.cursors import (
+    keep_checked_folder,
+    kept_folder,
+    pack_cursor,
+    trusted_cursor,
+    trusted_folder,
+    unpack_with,
+)
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
 
@@ -77,7 +84,20 @@ class GmailMessages(ApiPart):
     # -- reading ------------------------------------------------------------------------------
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        """The messages labelled "SAP E-Mails" that changed since the cursor's history id (all
+        of them when there is none, or it is too old). The history is read first: when it names
+        no message, the labels are not listed, and the label is the one the cursor kept while
+        it was looked up lately (:data:`~backend.mailbox.cursors.FOLDER_CHECK_SECONDS`)."""
         kept, history = unpack_with(cursor, "history")
+        trusted = trusted_folder(kept, SAP_LABEL)
+        first = None
+        if history and history.isdigit() and trusted and self._labels is None:
+            first = self._history_page(history)
+            if first is not None and not first.get("history") and "nextPageToken" not in first:
+                self._sap = trusted[0]
+                latest = str(first.get("historyId", history))
+                next_cursor = trusted_cursor(kept, SAP_LABEL, trusted, history=latest)
+                return Changes(ItemType.EMAIL, (), (), next_cursor, False)
         sap, change = follow_folder(
             SAP_LABEL, self._label_ids(), kept_folder(kept, SAP_LABEL),
             lambda: self._ensure_label(SAP_LABEL),
@@ -86,15 +106,29 @@ class GmailMessages(ApiPart):
         self._note(SAP_LABEL, change)
         if history and history.isdigit() and not self._put_back(SAP_LABEL):
             try:
-                return self._since(sap, history)
+                return self._since(sap, history, first)
             except HttpError as error:
                 if error.resp.status != 404:
                     raise
                 return replace(self._everything(sap), cursor_lost=True)  # history gone
         return self._everything(sap)
 
+    def _history_page(self, history: str) -> dict[str, Any] | None:
+        """The first page of history since ``history``; ``None`` when it is gone."""
+        request = self._clients.api.history.list(
+            userId="me", startHistoryId=history, maxResults=PAGE
+        )
+        try:
+            return self._clients.run(request)
+        except HttpError as error:
+            if error.resp.status != 404:
+                raise
+            return None
+
     def _cursor(self, history: str) -> str:
-        kept = keep_folder(SAP_LABEL, self._sap or "", self._names().get(self._sap or "", ""))
+        """The next cursor: the history id, and the label as this run looked it up."""
+        label = self._sap or ""
+        kept = keep_checked_folder(SAP_LABEL, label, self._names().get(label, ""))
         return pack_cursor({"history": history, **kept})
 
     def _everything(self, sap: str) -> Changes:
@@ -108,14 +142,17 @@ class GmailMessages(ApiPart):
         )
         return Changes(ItemType.EMAIL, records, (), self._cursor(str(start)), True)
 
-    def _since(self, sap: str, cursor: str) -> Changes:
+    def _since(self, sap: str, cursor: str, first: dict[str, Any] | None = None) -> Changes:
+        """What changed since the history id ``cursor`` (``first``: its first page, if read)."""
         touched: dict[str, None] = {}
         deleted: list[str] = []
         latest = cursor
         history = self._clients.api.history
         request = history.list(userId="me", startHistoryId=cursor, maxResults=PAGE)
+        answer = first
         while request is not None:
-            answer = self._clients.run(request)
+            if answer is None:
+                answer = self._clients.run(request)
             latest = answer.get("historyId", latest)
             for entry in answer.get("history", []):
                 for removed in entry.get("messagesDeleted", []):
@@ -125,7 +162,7 @@ class GmailMessages(ApiPart):
                     for change in entry.get(kind, []):
                         if change["message"]["id"] not in deleted:
                             touched[change["message"]["id"]] = None
-            request = history.list_next(request, answer)
+            request, answer = history.list_next(request, answer), None
         upserted, deselected = [], []
         for message_id, message in self._messages(list(touched)):
             if message is None:

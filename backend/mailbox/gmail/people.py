@@ -22,7 +22,14 @@ from backend.mailbox.base import (
     UnsupportedOperation,
     follow_folder,
 )
-from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_with
+from backend.mailbox.cursors import (
+    keep_checked_folder,
+    kept_folder,
+    pack_cursor,
+    trusted_cursor,
+    trusted_folder,
+    unpack_with,
+)
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.part import ApiPart
@@ -72,18 +79,27 @@ class PeopleContacts(ApiPart):
     # -- reading ------------------------------------------------------------------------------
 
     def changes(self, item_type: ItemType, cursor: str | None) -> Changes:
+        """The people of the item type's group changed since the cursor's sync token (everyone
+        when there is none, or it expired). The delta is read first: when nobody changed, the
+        groups are not listed, and the group is the one the cursor kept while it was looked up
+        lately (:data:`~backend.mailbox.cursors.FOLDER_CHECK_SECONDS`)."""
         kept, token = unpack_with(cursor, "token")
-        group = self._kept_group(item_type, kept_folder(kept, item_type.value))
-        lost = False
-        if token and not self._put_back(item_type.value):
+        trusted = trusted_folder(kept, item_type.value)
+        people, lost = None, False
+        if token:
             try:
                 people = list(self._connections(item_type, token))
             except HttpError as error:
                 if error.resp.status != 400:
                     raise
                 lost = True  # the sync token expired
-            else:
-                return self._delta(item_type, group, people)
+        if people == [] and trusted and self._groups is None:
+            self._kept[item_type] = trusted[0]
+            next_cursor = trusted_cursor(kept, item_type.value, trusted, token=self._sync_token)
+            return Changes(item_type, (), (), next_cursor, False)
+        group = self._kept_group(item_type, kept_folder(kept, item_type.value))
+        if people is not None and not self._put_back(item_type.value):
+            return self._delta(item_type, group, people)
         everyone = list(self._connections(item_type, None))
         chosen = tuple(
             _record(item_type, person) for person in everyone if group in _groups_of(person)
@@ -103,7 +119,7 @@ class PeopleContacts(ApiPart):
 
     def _cursor(self, item_type: ItemType, group: str) -> str:
         names = {resource: name for name, resource in (self._groups or {}).items()}
-        kept = keep_folder(item_type.value, group, names.get(group, ""))
+        kept = keep_checked_folder(item_type.value, group, names.get(group, ""))
         return pack_cursor({"token": self._sync_token, **kept})
 
     def _delta(self, item_type: ItemType, group: str, people: list[dict]) -> Changes:

@@ -1,13 +1,21 @@
 """Gmail's label "SAP E-Mails" and task list "SAP Tasks" as the user may treat them: renamed,
 they are followed (the cursor keeps their ids); deleted, they are put back and read in full.
 Each is told once through ``folder_changes``. Cursors from before the ids were kept still read
-incrementally."""
+incrementally. A read that finds no change takes the folders the cursor kept without looking
+them up, for up to an hour after they were last looked up (a rename or deletion with nothing
+else changing is found then: ``aged`` cursors stand for that hour gone by)."""
 
 from __future__ import annotations
 
 from google.oauth2.credentials import Credentials
 
 from backend.mailbox.base import FolderChange, TaskRecord
+from backend.mailbox.cursors import (
+    FOLDER_CHECK_SECONDS,
+    FOLDERS_CHECKED,
+    pack_cursor,
+    unpack_cursor,
+)
 from backend.mailbox.gmail.messages import SAP_LABEL
 from backend.mailbox.gmail.provider import GmailProvider
 from backend.mailbox.gmail.tasks import TASK_LIST
@@ -20,6 +28,14 @@ from tests.support.discovery import service
 def _fresh(google) -> GmailProvider:
     """The provider a run builds (it remembers nothing of the last)."""
     return GmailProvider(google.url, Credentials(token=TOKEN))
+
+
+def aged(cursor: str) -> str:
+    """``cursor`` as it stands an hour after its folders were looked up."""
+    states = unpack_cursor(cursor)
+    assert states is not None
+    checked = int(states[FOLDERS_CHECKED]) - FOLDER_CHECK_SECONDS
+    return pack_cursor({**states, FOLDERS_CHECKED: str(checked)})
 
 
 def test_a_renamed_sap_label_is_followed_and_told_once(google) -> None:
@@ -52,7 +68,7 @@ def test_a_deleted_sap_label_is_put_back_and_read_in_full(google) -> None:
     gmail.labels().delete(userId="me", id=label_id(gmail, SAP_LABEL)).execute()
 
     run = _fresh(google)
-    changes = run.changes(ItemType.EMAIL, cursor)
+    changes = run.changes(ItemType.EMAIL, aged(cursor))
     assert changes.full and changes.upserted == ()
     assert run.folder_changes() == (FolderChange(SAP_LABEL, None),)
     assert label_id(gmail, SAP_LABEL), "put back"
@@ -79,7 +95,7 @@ def test_a_renamed_or_deleted_sap_task_list_is_followed_or_put_back(google) -> N
     sap.title = "Work"
 
     run = _fresh(google)
-    changes = run.changes(ItemType.TASK, cursor)
+    changes = run.changes(ItemType.TASK, aged(cursor))
     assert (changes.full, changes.upserted) == (False, ())
     assert run.folder_changes() == (FolderChange(TASK_LIST, "Work"),)
     copied = run.create(ItemType.TASK, TaskRecord(subject="Call back"))
@@ -89,7 +105,7 @@ def test_a_renamed_or_deleted_sap_task_list_is_followed_or_put_back(google) -> N
 
     tasks.tasklists().delete(tasklist=sap.id).execute()
     again = _fresh(google)
-    after = again.changes(ItemType.TASK, changes.cursor)
+    after = again.changes(ItemType.TASK, changes.cursor)  # within the hour: the read fails
     assert after.full and after.upserted == ()
     assert again.folder_changes() == (FolderChange(TASK_LIST, None),)
     assert TASK_LIST in {t["title"] for t in tasks.tasklists().list().execute()["items"]}
@@ -114,3 +130,35 @@ def test_a_renamed_task_list_stays_followed_when_activation_makes_one_of_the_old
     titles = [t["title"] for t in tasks.tasks().list(tasklist=sap.id).execute()["items"]]
     assert sorted(titles) == ["Call back", "Send quote"], "written to the list the user renamed"
     assert run.folder_changes() == (FolderChange(TASK_LIST, "Work"),)
+
+
+def test_a_read_with_no_change_looks_no_folder_up_for_an_hour(google) -> None:
+    first = _fresh(google)
+    first.activate()
+    first.create(ItemType.TASK, TaskRecord(subject="Send quote"))
+    types = (ItemType.ACCOUNT, ItemType.CONTACT, ItemType.TASK, ItemType.EMAIL)
+    cursors = {item_type: first.changes(item_type, None).cursor for item_type in types}
+
+    google.log.clear()
+    quiet = _fresh(google)
+    again = {item_type: quiet.changes(item_type, cursors[item_type]) for item_type in types}
+    paths = sorted(entry.path for entry in google.log.entries())
+    assert len(paths) == 4, paths
+    assert not [p for p in paths if p.endswith(("/labels", "/contactGroups", "/users/@me/lists"))]
+    for item_type, changes in again.items():
+        assert (changes.upserted, changes.full) == ((), False)
+        assert (
+            unpack_cursor(changes.cursor)[FOLDERS_CHECKED]
+            == unpack_cursor(cursors[item_type])[FOLDERS_CHECKED]
+        ), "the hour counts from the last look-up, not from this read"
+
+    google.log.clear()
+    hour_later = _fresh(google)
+    for item_type in types:
+        hour_later.changes(item_type, aged(again[item_type].cursor))
+    listed = [
+        e.path
+        for e in google.log.entries()
+        if e.path.endswith(("/labels", "/contactGroups", "/users/@me/lists"))
+    ]
+    assert len(listed) == 3, "labels, contact groups (once for both types) and task lists"
