@@ -13,12 +13,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from redis import Redis
-from rq.job import Job
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.jobs import queues
-from backend.jobs.single_flight import still_pending, sync_job_id
+from backend.jobs.single_flight import pending_runs
 from backend.models import Mailbox, MailboxItemState, Tenant
 from backend.models.mailbox import Stage
 from backend.sync import status
@@ -103,9 +102,5 @@ def lost_claims(session: Session, connection: Redis, now: datetime) -> list[int]
     if not claimed:
         return []
     queue = queues.queue(queues.SYNC, connection)
-    jobs = Job.fetch_many([sync_job_id(mailbox_id) for mailbox_id in claimed], connection)
-    return [
-        mailbox_id
-        for mailbox_id, job in zip(claimed, jobs, strict=True)
-        if job is None or not still_pending(queue, job, now)
-    ]
+    pending = pending_runs(queue, claimed, now)
+    return [mailbox_id for mailbox_id, runs in zip(claimed, pending, strict=True) if not runs]

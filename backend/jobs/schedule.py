@@ -22,7 +22,7 @@ from backend.extensions import Resources
 from backend.jobs import maintenance, metrics, queues
 from backend.jobs.due import claim_due, lost_claims
 from backend.jobs.runtime import job_session
-from backend.jobs.single_flight import WAITING_OR_RUNNING, pending_job, still_pending, sync_job_id
+from backend.jobs.single_flight import pending_job, pending_runs, sync_job_id
 from backend.models import Mailbox
 from backend.models.run import Trigger
 from backend.settings import Settings
@@ -124,31 +124,10 @@ def enqueue_many(
     if not mailbox_ids:
         return 0
     queue = queues.queue(queues.SYNC, connection)
-    fresh = [
-        mailbox_id
-        for mailbox_id, pending in zip(mailbox_ids, _pending(queue, mailbox_ids, now), strict=True)
-        if not pending
-    ]
+    pending = pending_runs(queue, mailbox_ids, now)
+    fresh = [mailbox_id for mailbox_id, runs in zip(mailbox_ids, pending, strict=True) if not runs]
     _queue_runs(queue, fresh, trigger, timeout, now)
     return len(fresh)
-
-
-def _pending(queue: Queue, mailbox_ids: list[int], now: datetime) -> list[bool]:
-    """Whether each mailbox's job is waiting or running, from each job's status (one round trip,
-    no job built); a job left ``STARTED`` is fetched whole and judged by its heartbeat."""
-    with queue.connection.pipeline(transaction=False) as pipe:
-        for mailbox_id in mailbox_ids:
-            pipe.hget(Job.key_for(sync_job_id(mailbox_id)), "status")
-        statuses = pipe.execute()
-    return [
-        still_pending(queue, Job.fetch(sync_job_id(mailbox_id), queue.connection), now)
-        if status == STARTED
-        else status is not None and status.decode() in WAITING_OR_RUNNING
-        for mailbox_id, status in zip(mailbox_ids, statuses, strict=True)
-    ]
-
-
-STARTED = JobStatus.STARTED.value.encode()
 
 
 def _queue_runs(

@@ -63,6 +63,25 @@ def pending_job(queue: Queue, job_id: str, now: datetime | None = None) -> Job |
     return job if still_pending(queue, job, now) else None
 
 
+def pending_runs(queue: Queue, mailbox_ids: list[int], now: datetime) -> list[bool]:
+    """Whether each mailbox's run is waiting or running, from its job's status alone (one
+    round trip, no job built); a job left ``STARTED`` is fetched whole and judged by its
+    heartbeat (:func:`still_pending`)."""
+    with queue.connection.pipeline(transaction=False) as pipe:
+        for mailbox_id in mailbox_ids:
+            pipe.hget(Job.key_for(sync_job_id(mailbox_id)), "status")
+        statuses = pipe.execute()
+    return [
+        still_pending(queue, Job.fetch(sync_job_id(mailbox_id), queue.connection), now)
+        if status == _STARTED
+        else status is not None and status.decode() in WAITING_OR_RUNNING
+        for mailbox_id, status in zip(mailbox_ids, statuses, strict=True)
+    ]
+
+
+_STARTED = JobStatus.STARTED.value.encode()
+
+
 def still_pending(queue: Queue, job: Job, now: datetime | None = None) -> bool:
     """Whether ``job`` (as fetched) is waiting or running; a ``STARTED`` job whose worker died
     is cleaned up and is not."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.utils import utcformat
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from backend.jobs import queues, schedule
 from backend.jobs.runtime import use_app
 from backend.jobs.schedule import enqueue_due_mailboxes, enqueue_many
 from backend.jobs.single_flight import sync_job_id
+from backend.jobs.worker import SyncWorker
 from backend.models import Mailbox, MailboxItemState
 from backend.models.mailbox import Stage
 from backend.models.run import Trigger
@@ -173,7 +174,7 @@ def test_a_mailbox_paused_while_queued_is_queued_again_once_resumed(
     assert enqueue_due_mailboxes() == 1
     status.pause(box, utcnow())
     session.commit()
-    SimpleWorker([queues.SYNC], connection=redis_conn).work(burst=True)  # the job skips it
+    SyncWorker([queues.SYNC], connection=redis_conn).work(burst=True)  # the job skips it
     assert enqueue_due_mailboxes() == 0, "paused: nothing to queue"
     status.resume(box, utcnow())
     session.commit()
