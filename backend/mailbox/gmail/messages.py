@@ -19,6 +19,7 @@ from typing import Any
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
+from backend.mailbox import cursors
 from backend.mailbox.base import (
     Changes,
     EmailRecord,
@@ -26,14 +27,6 @@ from backend.mailbox.base import (
     ItemRef,
     UnsupportedOperation,
     follow_folder,
-)
-from backend.mailbox.cursors import (
-    keep_checked_folder,
-    kept_folder,
-    pack_cursor,
-    trusted_cursor,
-    trusted_folder,
-    unpack_with,
 )
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
@@ -88,18 +81,18 @@ class GmailMessages(ApiPart):
         of them when there is none, or it is too old). The history is read first: when it names
         no message, the labels are not listed, and the label is the one the cursor kept while
         it was looked up lately (:data:`~backend.mailbox.cursors.FOLDER_CHECK_SECONDS`)."""
-        kept, history = unpack_with(cursor, "history")
-        trusted = trusted_folder(kept, SAP_LABEL)
+        kept, history = cursors.unpack_with(cursor, "history")
+        trusted = cursors.trusted_folder(kept, SAP_LABEL)
         first = None
         if history and history.isdigit() and trusted and self._labels is None:
             first = self._history_page(history)
             if first is not None and not first.get("history") and "nextPageToken" not in first:
                 self._sap = trusted[0]
                 latest = str(first.get("historyId", history))
-                next_cursor = trusted_cursor(kept, SAP_LABEL, trusted, history=latest)
+                next_cursor = cursors.trusted_cursor(kept, SAP_LABEL, trusted, history=latest)
                 return Changes(ItemType.EMAIL, (), (), next_cursor, False)
         sap, change = follow_folder(
-            SAP_LABEL, self._label_ids(), kept_folder(kept, SAP_LABEL),
+            SAP_LABEL, self._label_ids(), cursors.kept_folder(kept, SAP_LABEL),
             lambda: self._ensure_label(SAP_LABEL),
         )  # fmt: skip
         self._sap = sap
@@ -128,8 +121,8 @@ class GmailMessages(ApiPart):
     def _cursor(self, history: str) -> str:
         """The next cursor: the history id, and the label as this run looked it up."""
         label = self._sap or ""
-        kept = keep_checked_folder(SAP_LABEL, label, self._names().get(label, ""))
-        return pack_cursor({"history": history, **kept})
+        kept = cursors.keep_checked_folder(SAP_LABEL, label, self._names().get(label, ""))
+        return cursors.pack_cursor({"history": history, **kept})
 
     def _everything(self, sap: str) -> Changes:
         # The history id first: whatever changes while we read shows in the next run.

@@ -13,6 +13,7 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
+from backend.mailbox import cursors
 from backend.mailbox.base import (
     AccountRecord,
     Changes,
@@ -21,14 +22,6 @@ from backend.mailbox.base import (
     ItemRef,
     UnsupportedOperation,
     follow_folder,
-)
-from backend.mailbox.cursors import (
-    keep_checked_folder,
-    kept_folder,
-    pack_cursor,
-    trusted_cursor,
-    trusted_folder,
-    unpack_with,
 )
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.clients import GoogleClients
@@ -83,8 +76,8 @@ class PeopleContacts(ApiPart):
         when there is none, or it expired). The delta is read first: when nobody changed, the
         groups are not listed, and the group is the one the cursor kept while it was looked up
         lately (:data:`~backend.mailbox.cursors.FOLDER_CHECK_SECONDS`)."""
-        kept, token = unpack_with(cursor, "token")
-        trusted = trusted_folder(kept, item_type.value)
+        kept, token = cursors.unpack_with(cursor, "token")
+        trusted = cursors.trusted_folder(kept, item_type.value)
         people, lost = None, False
         if token:
             try:
@@ -95,9 +88,10 @@ class PeopleContacts(ApiPart):
                 lost = True  # the sync token expired
         if people == [] and trusted and self._groups is None:
             self._kept[item_type] = trusted[0]
-            next_cursor = trusted_cursor(kept, item_type.value, trusted, token=self._sync_token)
+            next_token = self._sync_token
+            next_cursor = cursors.trusted_cursor(kept, item_type.value, trusted, token=next_token)
             return Changes(item_type, (), (), next_cursor, False)
-        group = self._kept_group(item_type, kept_folder(kept, item_type.value))
+        group = self._kept_group(item_type, cursors.kept_folder(kept, item_type.value))
         if people is not None and not self._put_back(item_type.value):
             return self._delta(item_type, group, people)
         everyone = list(self._connections(item_type, None))
@@ -119,8 +113,8 @@ class PeopleContacts(ApiPart):
 
     def _cursor(self, item_type: ItemType, group: str) -> str:
         names = {resource: name for name, resource in (self._groups or {}).items()}
-        kept = keep_checked_folder(item_type.value, group, names.get(group, ""))
-        return pack_cursor({"token": self._sync_token, **kept})
+        kept = cursors.keep_checked_folder(item_type.value, group, names.get(group, ""))
+        return cursors.pack_cursor({"token": self._sync_token, **kept})
 
     def _delta(self, item_type: ItemType, group: str, people: list[dict]) -> Changes:
         upserted, deleted, deselected = [], [], []

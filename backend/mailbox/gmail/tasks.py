@@ -12,6 +12,7 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
+from backend.mailbox import cursors
 from backend.mailbox.base import (
     ChangedMeanwhile,
     Changes,
@@ -19,14 +20,6 @@ from backend.mailbox.base import (
     ItemRef,
     TaskRecord,
     follow_folder,
-)
-from backend.mailbox.cursors import (
-    keep_checked_folder,
-    kept_folder,
-    pack_cursor,
-    trusted_cursor,
-    trusted_folder,
-    unpack_with,
 )
 from backend.mailbox.gmail import records as google_records
 from backend.mailbox.gmail.part import ApiPart
@@ -70,8 +63,8 @@ class TaskList(ApiPart):
         The list the cursor kept is read first while it was looked up lately
         (:data:`~backend.mailbox.cursors.FOLDER_CHECK_SECONDS`): when nothing changed, the lists
         are not looked up (a list deleted makes the read fail, and they are looked up then)."""
-        kept, since = unpack_with(cursor, "since")
-        trusted = trusted_folder(kept, TASK_LIST)
+        kept, since = cursors.unpack_with(cursor, "since")
+        trusted = cursors.trusted_folder(kept, TASK_LIST)
         early = None
         if since is not None and trusted and self._titles is None:
             try:
@@ -81,17 +74,17 @@ class TaskList(ApiPart):
                     raise
             if early is not None and not early[0]:
                 self._list_id = trusted[0]
-                next_cursor = trusted_cursor(kept, TASK_LIST, trusted, since=early[1])
+                next_cursor = cursors.trusted_cursor(kept, TASK_LIST, trusted, since=early[1])
                 return Changes(ItemType.TASK, (), (), next_cursor, not since)
-        list_id = self._sap_tasks(kept_folder(kept, TASK_LIST))
+        list_id = self._sap_tasks(cursors.kept_folder(kept, TASK_LIST))
         if self._put_back(TASK_LIST):
             since, early = None, None  # a list put back is a new, empty one: read it in full
         found, next_since = early or self._updated(list_id, since)
         upserted = tuple(google_records.task_record(t) for t in found if not t.get("deleted"))
         deleted = tuple(task["id"] for task in found if task.get("deleted"))
         titles = {list_id: title for title, list_id in self._lists().items()}
-        kept_list = keep_checked_folder(TASK_LIST, list_id, titles.get(list_id, ""))
-        next_cursor = pack_cursor({"since": next_since, **kept_list})
+        kept_list = cursors.keep_checked_folder(TASK_LIST, list_id, titles.get(list_id, ""))
+        next_cursor = cursors.pack_cursor({"since": next_since, **kept_list})
         return Changes(ItemType.TASK, upserted, deleted, next_cursor, not since)
 
     def _updated(self, list_id: str, cursor: str | None) -> tuple[list[dict[str, Any]], str]:
