@@ -34,6 +34,9 @@ from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, get_timezone, get_translations, refresh
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 """The languages the product speaks, by code, each named in itself."""
@@ -146,12 +149,22 @@ def _catalogue() -> NullTranslations:
     return found
 
 
-def _template_gettext(message: str) -> str:
-    return _catalogue().ugettext(message)
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, message: str, /, **values: object) -> str:
+    """The templates' ``_`` and ``gettext``, as Jinja's new-style ``gettext`` behaves (escaped
+    where the template escapes, always a format string) without its two extra calls through
+    the template context for every string."""
+    text = _catalogue().ugettext(message)
+    return (Markup(text) if eval_ctx.autoescape else text) % values
 
 
-def _template_ngettext(singular: str, plural: str, number: int) -> str:
-    return _catalogue().ungettext(singular, plural, number)
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, number: int, /, **values: object
+) -> str:
+    values.setdefault("num", number)
+    text = _catalogue().ungettext(singular, plural, number)
+    return (Markup(text) if eval_ctx.autoescape else text) % values
 
 
 NAMED_FORMATS = frozenset({"full", "long", "medium", "short"})
@@ -190,8 +203,9 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(TRANSLATIONS),
     )
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        _template_gettext, _template_ngettext, newstyle=True
+    # Flask-Babel installed Jinja's new-style gettext; the same, found once per language:
+    app.jinja_env.globals.update(
+        _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext
     )
     app.jinja_env.filters["datetimeformat"] = local_time
     app.jinja_env.globals.update(
