@@ -13,7 +13,7 @@ step. Sleeping inside a worker for exchangelib's default of up to an hour would 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -303,14 +303,16 @@ class ExchangeProvider(CategoryMarkers, FolderNotes):
             full=full,
         )
 
-    def _fetch(self, item_type: ItemType, ids: list[tuple[str, str]]) -> list[Item]:
+    def _fetch(self, item_type: ItemType, ids: list[tuple[str, str]]) -> Iterator[Item]:
+        """The items, ``FETCH_CHUNK`` per GetItem, each handed on as it is parsed: a first read
+        of a large folder holds its records, never all of exchangelib's items at once."""
         if not ids:
-            return []
+            return
         found = self.account.fetch(
             ids=ids, only_fields=list(READ_FIELDS[item_type]), chunk_size=FETCH_CHUNK
         )
         # An item deleted between the sync and the fetch comes back as ErrorItemNotFound.
-        return [item for item in found if isinstance(item, Item)]
+        yield from (item for item in found if isinstance(item, Item))
 
     def _item(self, item_type: ItemType, item_id: str, fields: list[str]) -> Item:
         item = next(iter(self.account.fetch(ids=[(item_id, None)], only_fields=fields)))
