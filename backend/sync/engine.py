@@ -184,7 +184,7 @@ class Engine:
             most = destructive + sum(synced.get(item_type, 0) for item_type in later)
             if not trips(most, total, limits):
                 self._write(ctx, waiting)
-        if waiting and self._held(ctx, destructive, total):
+        if waiting and self._held(ctx, limits, destructive, total):
             self._tell_folders(ctx)
             return
         self._write(ctx, waiting)
@@ -270,10 +270,8 @@ class Engine:
             ctx.run.read_in_full = ",".join([*ctx.run.types_read_in_full, mapping.item_type])
         return changes
 
-    def _held(self, ctx: RunContext, destructive: int, synced: int) -> bool:
+    def _held(self, ctx: RunContext, limits: GuardLimits, destructive: int, synced: int) -> bool:
         """Whether the mass-change guard stops this run (and, if so, ask a key user)."""
-        config = ctx.tenant.config
-        limits = GuardLimits(config.mass_change_share, config.mass_change_minimum)
         hold = issues.ItemRef()
         if not trips(destructive, synced, limits):
             return False
