@@ -42,8 +42,9 @@ def sign_in_through_dialog(page: Page, frame_host: Page | None = None) -> None:
     dialog.click("#sign-in-microsoft")
     dialog.fill("#email", "anna@contoso.test")
     dialog.fill("#password", "anna-pw")
-    dialog.click("#sign-in")
-    dialog.wait_for_event("close")
+    # Listen before clicking: the dialog may be gone before a wait begun after the click.
+    with dialog.expect_event("close"):
+        dialog.click("#sign-in")
 
 
 def office_calls(page: Page) -> list[str]:
