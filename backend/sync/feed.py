@@ -99,14 +99,6 @@ def redis_lock(redis: Any) -> Lock:
     return _Held
 
 
-def read_fields(mapping: TypeMapping) -> list[str]:
-    """What the feed asks C4C for: the mapped properties and what says whose record it is."""
-    return list(
-        dict.fromkeys([*mapping.fields, *mapping.read_also, "ExternalID", "AccountID",
-                       *mapping.owners])
-    )  # fmt: skip
-
-
 def refresh(
     session: Session,
     tenant_id: int,
@@ -136,7 +128,7 @@ def refresh(
         started = utcnow()
         first, empty = feed.since is None, feed.seq == 0
         nodes = [mapping.parties[0]] if mapping.parties else None
-        changes = c4c.changes(entity_set, feed.since, read_fields(mapping), expand=nodes)
+        changes = c4c.changes(entity_set, feed.since, mapping.read_fields, expand=nodes)
         for page in _pages(changes):
             _keep(session, feed, mapping, page, refill=first)
             session.commit()

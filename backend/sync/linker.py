@@ -12,11 +12,25 @@ from typing import Any
 from backend.crm.c4c import C4CClient
 from backend.crm.values import odata_quote
 from backend.mailbox.base import AccountRecord, ContactRecord, ItemRecord
-from backend.sync.mapping import LinkHints, Links
+from backend.sync.mapping import LinkHints, Links, accounts, contacts
 
 ACCOUNTS = "CorporateAccountCollection"
 CONTACTS = "ContactCollection"
 PREFETCH_CHUNK = 40
+KEPT = {
+    ACCOUNTS: frozenset([*accounts.MAPPING.read_fields, "ObjectID", "ETag", "__metadata"]),
+    CONTACTS: frozenset([*contacts.MAPPING.read_fields, "ObjectID", "ContactID", "ETag",
+                         "__metadata"]),
+}  # fmt: skip
+"""What the cache keeps of an object: what the product reads of it (as the C4C feed keeps it),
+its keys and ETag. C4C answers with every property and navigation link, some 2.5 KB a contact;
+a first sync remembers each contact it creates, for the e-mails that follow."""
+
+
+def _kept(entity_set: str, entity: dict[str, Any] | None) -> dict[str, Any] | None:
+    if entity is None:
+        return None
+    return {name: value for name, value in entity.items() if name in KEPT[entity_set]}
 
 
 class Linker:
@@ -33,7 +47,7 @@ class Linker:
             found = self._client.read(
                 ACCOUNTS, filter=f"Name eq {odata_quote(name.strip())}", top=1
             )
-            self._accounts[key] = next(found, None)
+            self._accounts[key] = _kept(ACCOUNTS, next(found, None))
         return self._accounts[key]
 
     def contact_with(self, address: str) -> dict[str, Any] | None:
@@ -42,7 +56,7 @@ class Linker:
             found = self._client.read(
                 CONTACTS, filter=f"Email eq {odata_quote(address.strip())}", top=1
             )
-            self._contacts[key] = next(found, None)
+            self._contacts[key] = _kept(CONTACTS, next(found, None))
         return self._contacts[key]
 
     def prefetch(self, hints: list[LinkHints]) -> None:
@@ -67,16 +81,16 @@ class Linker:
             # to be looked up one by one.
             for key, entity in found.items():
                 if cache.get(key) is None:
-                    cache[key] = entity
+                    cache[key] = _kept(entity_set, entity)
 
     def remember_contact(self, entity: dict[str, Any]) -> None:
         """A contact we just created or paired is known by its address from now on."""
         if entity.get("Email"):
-            self._contacts[entity["Email"].lower()] = entity
+            self._contacts[entity["Email"].lower()] = _kept(CONTACTS, entity)
 
     def remember_account(self, entity: dict[str, Any]) -> None:
         if entity.get("Name"):
-            self._accounts[entity["Name"].lower()] = entity
+            self._accounts[entity["Name"].lower()] = _kept(ACCOUNTS, entity)
 
     def links(self, hints: LinkHints) -> Links:
         """The account named in ``hints``, else the first address that is a C4C contact."""

@@ -57,6 +57,14 @@ class TypeMapping:
     account_link: bool = False
     """Moving the item to another account is a change of its own, both ways (contacts)."""
 
+    @property
+    def read_fields(self) -> list[str]:
+        """What the product reads of a C4C object of this type: the mapped properties, what
+        ``to_record`` reads besides, and what says whose record it is."""
+        return list(
+            dict.fromkeys([*self.fields, *self.read_also, "ExternalID", "AccountID", *self.owners])
+        )
+
     def canonical(self, entity: dict[str, Any]) -> dict[str, Any]:
         """The mapped properties of ``entity``, in the form ``to_c4c`` produces."""
         return {name: _blank_to_none(entity.get(name)) for name in self.fields}
