@@ -25,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from rq import Queue
+from rq.job import Job
 from rq.utils import utcformat
 from sqlalchemy import event, insert, select, update
 
@@ -87,7 +88,7 @@ def reset(found: Resources, *, ended: bool = False) -> None:
     stamp = utcformat(utcnow())
     with found.redis.pipeline(transaction=False) as pipe:
         for job_id in queue.job_ids:
-            pipe.hset(f"rq:job:{job_id}", mapping={
+            pipe.hset(Job.key_for(job_id), mapping={
                 "status": "finished", "started_at": stamp, "ended_at": stamp,
                 "last_heartbeat": stamp, "worker_name": "bench"})  # fmt: skip
         pipe.delete(queue.key)

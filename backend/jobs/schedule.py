@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue
@@ -62,7 +62,7 @@ def enqueue_sync(
     existing = pending_job(queue, sync_job_id(mailbox_id), now)
     if existing is not None:
         return existing, False
-    (job,) = _queue_runs(queue, [mailbox_id], trigger, timeout, now or datetime.now(UTC))
+    (job,) = _queue_runs(queue, [mailbox_id], trigger, timeout, now or utcnow())
     return job, True
 
 
