@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    TextClause,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.types import ItemType
@@ -19,6 +28,22 @@ class SyncItemState(StrEnum):
     MISSING = "MISSING"
 
 
+HAS_WORK = (
+    f"mailbox_item_id IS NULL OR missing_side IS NOT NULL OR state <> '{SyncItemState.SYNCED}'"
+)
+"""An item with work of its own whatever either side did (a copy or create not finished, a side
+missing, a failure to retry): the condition of a partial index, so a run finds these few among a
+mailbox's many by the index, and a query uses it only when it states the condition word for
+word (``has_work``)."""
+MARKED = "marker_detail IS NOT NULL"
+"""An item whose mailbox copy carries markers (a partial index likewise)."""
+
+
+def has_work() -> TextClause:
+    """``HAS_WORK`` as a query's condition, in the words that let the database use its index."""
+    return text(f"({HAS_WORK})")
+
+
 class SyncItem(Base):
     __tablename__ = "sync_item"
     __table_args__ = (
@@ -27,7 +52,11 @@ class SyncItem(Base):
         UniqueConstraint("external_id"),
         Index("ix_sync_item_mailbox_state", "mailbox_id", "state"),
         Index("ix_sync_item_type_object", "item_type", "c4c_object_id"),
-    )
+        Index("ix_sync_item_work", "mailbox_id", "item_type",
+              sqlite_where=text(HAS_WORK), postgresql_where=text(HAS_WORK)),
+        Index("ix_sync_item_marked", "mailbox_id",
+              sqlite_where=text(MARKED), postgresql_where=text(MARKED)),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailbox.id", ondelete="CASCADE"))

@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
@@ -38,7 +38,7 @@ from backend.models import Mailbox, Run, SyncItem, Tenant
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
-from backend.models.sync_item import SyncItemState
+from backend.models.sync_item import has_work
 from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
@@ -331,8 +331,9 @@ PLAN_ALL_ABOVE = 1000
 def _planned(mailbox_id: int, item_type: ItemType, changes: Changes, taken: feed.Concerning) -> Any:
     """The items planning needs: those the changes name, and those with work of their own
     (a create or copy not finished, a side missing, a failure to retry); every item of the type
-    after a full read (the ones not seen are gone) or many changes. An idle run loads none of
-    the items in step, so its cost does not grow with the mailbox."""
+    after a full read (the ones not seen are gone) or many changes. Each part is found by an
+    index (the items with work by a partial one), so an idle run's cost does not grow with the
+    mailbox."""
     statement = select(SyncItem).where(
         SyncItem.mailbox_id == mailbox_id, SyncItem.item_type == item_type
     )
@@ -342,12 +343,12 @@ def _planned(mailbox_id: int, item_type: ItemType, changes: Changes, taken: feed
     object_ids = [entity["ObjectID"] for entity in taken.entities]
     if changes.full or len(mailbox_ids) + len(object_ids) > PLAN_ALL_ABOVE:
         return statement
-    return statement.where(
-        or_(
-            SyncItem.mailbox_item_id.in_(mailbox_ids),
-            SyncItem.c4c_object_id.in_(object_ids),
-            SyncItem.mailbox_item_id.is_(None),
-            SyncItem.missing_side.is_not(None),
-            SyncItem.state != SyncItemState.SYNCED,
-        )
+    ids = select(SyncItem.id).where(
+        SyncItem.mailbox_id == mailbox_id, SyncItem.item_type == item_type
     )
+    parts = [ids.where(has_work())]
+    if mailbox_ids:
+        parts.append(ids.where(SyncItem.mailbox_item_id.in_(mailbox_ids)))
+    if object_ids:
+        parts.append(ids.where(SyncItem.c4c_object_id.in_(object_ids)))
+    return select(SyncItem).where(SyncItem.id.in_(union(*parts) if len(parts) > 1 else parts[0]))

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session
 
 from backend.mailbox.base import MailboxProvider
@@ -67,6 +67,27 @@ def wanted_markers(
     return {key: detail for key, (_rank, detail) in best.items()}
 
 
+def to_reconcile(
+    mailbox_id: int, wanted: dict[tuple[ItemType, str], str], item_id: str | None = None
+) -> Select[tuple[SyncItem]]:
+    """The items whose markers may have to change: those carrying markers and those ``wanted``
+    names, each part found by an index (the marked ones by a partial index), so a run's cost does
+    not grow with the mailbox."""
+    by_type: dict[ItemType, list[str]] = {}
+    for item_type, wanted_id in wanted:
+        by_type.setdefault(item_type, []).append(wanted_id)
+    mine = select(SyncItem.id).where(SyncItem.mailbox_id == mailbox_id)
+    parts = [mine.where(SyncItem.marker_detail.is_not(None))]
+    parts += [
+        mine.where(SyncItem.item_type == item_type, SyncItem.mailbox_item_id.in_(ids))
+        for item_type, ids in by_type.items()
+    ]
+    query = select(SyncItem).where(SyncItem.id.in_(union(*parts) if len(parts) > 1 else parts[0]))
+    if item_id is not None:
+        query = query.where(SyncItem.mailbox_item_id == item_id)
+    return query
+
+
 def reconcile(
     session: Session,
     mailbox: Mailbox,
@@ -81,14 +102,7 @@ def reconcile(
         SyncError: the mailbox refused us as a whole (``AUTH``, ``ACCOUNT_DISABLED``).
     """
     wanted = wanted_markers(session, mailbox.id, item_id)
-    ids = [wanted_id for (_type, wanted_id) in wanted]
-    query = select(SyncItem).where(
-        SyncItem.mailbox_id == mailbox.id,
-        or_(SyncItem.marker_detail.is_not(None), SyncItem.mailbox_item_id.in_(ids)),
-    )
-    if item_id is not None:
-        query = query.where(SyncItem.mailbox_item_id == item_id)
-    rows = session.scalars(query).all()
+    rows = session.scalars(to_reconcile(mailbox.id, wanted, item_id)).all()
     stats = MarkerStats()
     for row in rows:
         if row.mailbox_item_id is None:
