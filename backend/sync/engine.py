@@ -196,9 +196,9 @@ class Engine:
         go of what they read."""
         for work in waiting:
             TypeWriter(ctx, work.mapping, work.settings).apply(work.steps)
-            work.state.cursor = work.changes.cursor
-            work.state.c4c_seq = work.upto
-            ctx.session.commit()
+            if (work.state.cursor, work.state.c4c_seq) != (work.changes.cursor, work.upto):
+                work.state.cursor, work.state.c4c_seq = work.changes.cursor, work.upto
+                ctx.session.commit()
         waiting.clear()
 
     def _tell_folders(self, ctx: RunContext) -> None:

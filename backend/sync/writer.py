@@ -183,9 +183,11 @@ class TypeWriter:
         ups = [step for step in steps if step.kind is StepKind.CREATE_UP]
         downs = [step for step in steps if step.kind is StepKind.CREATE_DOWN]
         state = self.ctx.mailbox.item_state(self.mapping.item_type)
-        state.creating, state.created = (len(ups) + len(downs) or None), 0
+        if ups or downs or state.creating is not None:  # a quiet run leaves the row as it is
+            state.creating, state.created = (len(ups) + len(downs) or None), 0
         self.create_up(ups)
-        state.created = len(ups)
+        if ups:
+            state.created = len(ups)
         copies.create_all(self, downs)
         for step in steps:
             if step.kind in CARRY_VERSIONS:
@@ -205,7 +207,8 @@ class TypeWriter:
             }.get(step.kind)
             if handler is not None:
                 handler(step)
-        state.creating, state.created = None, 0
+        if state.creating is not None:
+            state.creating, state.created = None, 0
         self.ctx.session.commit()
 
     def progressed(self, count: int) -> None:
