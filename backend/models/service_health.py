@@ -1,10 +1,10 @@
 """ServiceHealth: how a service a tenant shares (its C4C, its Exchange server) answered lately.
 
-Fed by the runs: each run that reached the service stamps ``last_ok_at`` and ends an outage; a
-run that gave up on it for want of an answer starts one (``failing_since``) with the words people
-read (``problem``) and the technical detail key users and the log get (``detail``). The Status
-page and the admin panel read it; the circuit that makes the tenant's other runs skip the
-service meanwhile lives in Redis (:mod:`backend.sync.circuit`).
+Fed by the runs: a run that reached the service stamps ``last_ok_at`` (unless one did in the last
+half minute) and ends an outage; a run that gave up on it for want of an answer starts one
+(``failing_since``) with the words people read (``problem``) and the technical detail key users
+and the log get (``detail``). The Status page and the admin panel read it; the circuit that makes
+the tenant's other runs skip the service meanwhile lives in Redis (:mod:`backend.sync.circuit`).
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """How the services a tenant shares answered lately, as the runs saw them (``ServiceHealth``).
 
-A run that got an answer from a shared service ends any outage of it and stamps the time; a run
-that gave up on it (or found it skipped by the tenant's circuit) starts or continues an outage,
-with the words people read and the technical detail. The Status page's C4C pill and the admin
-panel read these rows.
+A run that got an answer from a shared service ends any outage of it and stamps the time (at
+most every ``STAMP_EVERY`` while the service keeps answering); a run that gave up on it (or found
+it skipped by the tenant's circuit) starts or continues an outage, with the words people read
+and the technical detail. The Status page's C4C pill and the admin panel read these rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,6 +18,13 @@ from sqlalchemy.orm import Session
 from backend.models import ServiceHealth
 from backend.sync.service_guard import Observation
 from backend.sync.services import Service
+
+STAMP_EVERY = timedelta(seconds=30)
+"""How stale "last answered" may be while the service keeps answering."""
+
+
+def _stamped_lately(row: ServiceHealth, now: datetime) -> bool:
+    return row.last_ok_at is not None and timedelta(0) <= now - row.last_ok_at < STAMP_EVERY
 
 
 def health_of(session: Session, tenant_id: int, service: Service) -> ServiceHealth | None:
@@ -44,11 +51,15 @@ def _row(session: Session, tenant_id: int, service: Service) -> ServiceHealth:
 def record(
     session: Session, tenant_id: int, observed: Iterable[Observation], now: datetime
 ) -> None:
-    """Store what one run saw of the tenant's shared services (the caller commits)."""
+    """Store what one run saw of the tenant's shared services (the caller commits). A service
+    that answers, as it did, is stamped at most every ``STAMP_EVERY``: the tenant's mailboxes
+    share the row, and thousands of runs would otherwise queue to write the same time on it."""
     for seen in observed:
         if not seen.service.shared or not (seen.answered or seen.gave_up):
             continue
         row = _row(session, tenant_id, seen.service)
+        if seen.gave_up is None and row.failing_since is None and _stamped_lately(row, now):
+            continue
         row.checked_at = now
         if seen.gave_up is not None:
             if row.failing_since is None:  # the run that found the outage words it best
