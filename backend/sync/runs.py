@@ -93,7 +93,11 @@ def execute_run(
     )
     session.add(run)
     session.commit()
-    with bind(run=run.id, mailbox=mailbox.id, tenant=mailbox.tenant_id):
+    # Held for the whole run: the session keeps an object only while something refers to it,
+    # and the work, the alerts and the warnings each look the tenant up.
+    tenant = session.get(Tenant, mailbox.tenant_id)
+    assert tenant is not None
+    with bind(run=run.id, mailbox=mailbox.id, tenant=tenant.id):
         return _run(session, mailbox, run, body, settings, clock, interval)
 
 
