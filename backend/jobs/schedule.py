@@ -16,6 +16,7 @@ from redis import Redis
 from rq import Queue
 from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
+from rq.serializers import resolve_serializer
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 DUE_BATCH = 2000
 """Mailboxes one tick claims at most (a larger backlog is claimed by the next ticks, oldest due
 first)."""
+PUSH_CHUNK = 1000
+"""Jobs pushed on the queue in one command."""
+DEFAULT_SERIALIZER = resolve_serializer(None)
 
 
 @dataclass(frozen=True)
@@ -134,13 +138,16 @@ def _queue_runs(
     queue: Queue, mailbox_ids: list[int], trigger: Trigger, timeout: int, now: datetime
 ) -> list[Job]:
     """Queue a run of each mailbox in one pipeline, each job's hash written in one command
-    (RQ's enqueue writes its status apart, and builds each job anew to do it)."""
+    (RQ's enqueue writes its status apart, and builds each job anew to do it) and the jobs
+    pushed on the queue together once their hashes are written."""
     jobs = [_job_of(queue, mailbox_id, trigger, timeout, now) for mailbox_id in mailbox_ids]
     with queue.connection.pipeline(transaction=False) as pipe:
         pipe.sadd(queue.redis_queues_keys, queue.key)
-        for job in jobs:
-            pipe.hset(job.key, mapping=job.to_dict())
-            pipe.rpush(queue.key, job.id)
+        for start in range(0, len(jobs), PUSH_CHUNK):
+            chunk = jobs[start : start + PUSH_CHUNK]
+            for job in chunk:
+                pipe.hset(job.key, mapping=job.to_dict())
+            pipe.rpush(queue.key, *(job.id for job in chunk))
         pipe.execute()
     return jobs
 
@@ -151,10 +158,13 @@ def _job_of(queue: Queue, mailbox_id: int, trigger: Trigger, timeout: int, now: 
     RQ's three."""
     from backend.jobs.sync import sync_mailbox
 
+    # RQ checks a serializer it is given against its protocol, a check as costly as the rest of
+    # the job; the queue's own (RQ's default) is named by ``None``, which RQ takes as is.
+    serializer = None if queue.serializer is DEFAULT_SERIALIZER else queue.serializer
     job = Job.create(
         sync_mailbox, (mailbox_id, str(trigger)), connection=queue.connection,
         id=sync_job_id(mailbox_id), timeout=timeout, result_ttl=3600, failure_ttl=7 * 86400,
-        status=JobStatus.QUEUED, origin=queue.name, serializer=queue.serializer,
+        status=JobStatus.QUEUED, origin=queue.name, serializer=serializer,
     )  # fmt: skip
     job.enqueued_at = now
     return job
