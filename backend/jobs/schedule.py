@@ -36,7 +36,7 @@ DUE_BATCH = 2000
 """Mailboxes one tick claims at most (a larger backlog is claimed by the next ticks, oldest due
 first)."""
 PUSH_CHUNK = 1000
-"""Jobs pushed on the queue in one command."""
+"""Jobs written, and pushed on the queue, in one command."""
 DEFAULT_SERIALIZER = resolve_serializer(None)
 
 
@@ -137,25 +137,63 @@ def enqueue_many(
 def _queue_runs(
     queue: Queue, mailbox_ids: list[int], trigger: Trigger, timeout: int, now: datetime
 ) -> list[Job]:
-    """Queue a run of each mailbox in one pipeline, each job's hash written in one command
-    (RQ's enqueue writes its status apart, and builds each job anew to do it) and the jobs
-    pushed on the queue together once their hashes are written."""
+    """Queue a run of each mailbox in one pipeline: the jobs' hashes, as RQ's enqueue writes
+    them, then their ids on the queue, a thousand jobs to a command (``_WRITE_JOBS``)."""
     jobs = [_job_of(queue, mailbox_id, trigger, timeout, now) for mailbox_id in mailbox_ids]
+    write = queue.connection.register_script(_WRITE_JOBS)
     with queue.connection.pipeline(transaction=False) as pipe:
         pipe.sadd(queue.redis_queues_keys, queue.key)
         for start in range(0, len(jobs), PUSH_CHUNK):
             chunk = jobs[start : start + PUSH_CHUNK]
-            for job in chunk:
-                pipe.hset(job.key, mapping=job.to_dict())
-            pipe.rpush(queue.key, *(job.id for job in chunk))
+            hashes = [job.to_dict() for job in chunk]
+            shared = {
+                name: value for name, value in hashes[0].items()
+                if all(other.get(name) == value for other in hashes[1:])
+            }  # fmt: skip
+            own = [name for name in hashes[0] if name not in shared]
+            assert all(hash_.keys() == hashes[0].keys() for hash_ in hashes)
+            write(
+                keys=[queue.key, *(job.key for job in chunk)],
+                args=[len(shared), *_pairs(shared), len(own), *own,
+                      *(hash_[name] for hash_ in hashes for name in own),
+                      *(job.id for job in chunk)],
+                client=pipe,
+            )  # fmt: skip
         pipe.execute()
     return jobs
 
 
+_WRITE_JOBS = """
+-- KEYS: the queue, then each job's hash. ARGV: the number of fields every job has alike and
+-- their names and values; the number of fields each job has its own, their names, then their
+-- values job after job; then the jobs' ids, pushed on the queue once every hash is written.
+local shared = tonumber(ARGV[1])
+local at = 2 + 2 * shared
+local own = tonumber(ARGV[at])
+local names = {unpack(ARGV, at + 1, at + own)}
+at = at + own + 1
+local jobs = #KEYS - 1
+for job = 1, jobs do
+  local fields = {unpack(ARGV, 2, 1 + 2 * shared)}
+  for field = 1, own do
+    fields[#fields + 1] = names[field]
+    fields[#fields + 1] = ARGV[at]
+    at = at + 1
+  end
+  redis.call('HSET', KEYS[job + 1], unpack(fields))
+end
+return redis.call('RPUSH', KEYS[1], unpack(ARGV, at, at + jobs - 1))
+"""
+
+
+def _pairs(fields: dict[str, object]) -> list[object]:
+    return [item for pair in fields.items() for item in pair]
+
+
 def _job_of(queue: Queue, mailbox_id: int, trigger: Trigger, timeout: int, now: datetime) -> Job:
     """A run of ``mailbox_id`` as RQ's enqueue would store it: queued on ``queue`` at ``now``,
-    under its single-flight id. The tick writes each in one command (``to_dict``) instead of
-    RQ's three."""
+    under its single-flight id. The tick writes its hash (``to_dict``) with those of the jobs
+    queued beside it (:func:`_queue_runs`)."""
     from backend.jobs.sync import sync_mailbox
 
     # RQ checks a serializer it is given against its protocol, a check as costly as the rest of

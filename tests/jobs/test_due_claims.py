@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue
+from rq.job import Job
 from rq.utils import utcformat
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
@@ -141,30 +142,35 @@ def test_a_mailbox_whose_last_job_ended_is_queued_again_and_a_running_one_is_not
     assert enqueue_many(redis_conn, [3], Trigger.SCHEDULE, 600, now) == 1, "its worker died"
 
 
-def test_a_run_is_stored_as_rqs_own_enqueue_stores_it(redis_conn) -> None:
-    """The tick writes each job's hash itself, in one command: held to what RQ writes."""
+@pytest.mark.parametrize("chunk", [schedule.PUSH_CHUNK, 2])
+def test_runs_are_stored_as_rqs_own_enqueue_stores_them(redis_conn, monkeypatch, chunk) -> None:
+    """The tick writes the jobs' hashes itself, a chunk of them to a command (the fields they
+    share sent once): held to what RQ writes, job by job, in the order they were due."""
+    monkeypatch.setattr(schedule, "PUSH_CHUNK", chunk)
+    mailboxes = [7, 3, 11, 5, 9]
     now = utcnow()
-    assert enqueue_many(redis_conn, [7], Trigger.SCHEDULE, 600, now) == 1
-    key = f"rq:job:{sync_job_id(7)}"
-    ours = redis_conn.hgetall(key)
+    assert enqueue_many(redis_conn, mailboxes, Trigger.SCHEDULE, 600, now) == 5
+    keys = [f"rq:job:{sync_job_id(mailbox_id)}" for mailbox_id in mailboxes]
+    ours = [redis_conn.hgetall(key) for key in keys]
     queue = Queue(queues.SYNC, connection=redis_conn)
-    assert queue.job_ids == [sync_job_id(7)]
+    assert queue.job_ids == [sync_job_id(mailbox_id) for mailbox_id in mailboxes]
+    assert redis_conn.smembers(queue.redis_queues_keys) == {queue.key.encode()}
+    assert Job.fetch(sync_job_id(3), connection=redis_conn).args == (3, "SCHEDULE")
     redis_conn.flushdb()
 
     from backend.jobs.sync import sync_mailbox
 
     queue.enqueue_many([Queue.prepare_data(
-        sync_mailbox, (7, "SCHEDULE"), job_id=sync_job_id(7), timeout=600, result_ttl=3600,
-        failure_ttl=7 * 86400)])  # fmt: skip
-    theirs = redis_conn.hgetall(key)
+        sync_mailbox, (mailbox_id, "SCHEDULE"), job_id=sync_job_id(mailbox_id), timeout=600,
+        result_ttl=3600, failure_ttl=7 * 86400) for mailbox_id in mailboxes])  # fmt: skip
+    theirs = [redis_conn.hgetall(key) for key in keys]
     stamps = {b"created_at", b"enqueued_at"}
-    assert {k: v for k, v in ours.items() if k not in stamps} == {
-        k: v for k, v in theirs.items() if k not in stamps
-    }
-    assert ours.keys() == theirs.keys()
-    assert ours[b"enqueued_at"] == utcformat(now).encode()
-    assert queue.job_ids == [sync_job_id(7)]
-    assert redis_conn.smembers(queue.redis_queues_keys) == {queue.key.encode()}
+    for mine, rqs in zip(ours, theirs, strict=True):
+        assert {k: v for k, v in mine.items() if k not in stamps} == {
+            k: v for k, v in rqs.items() if k not in stamps
+        }
+        assert mine.keys() == rqs.keys()
+        assert mine[b"enqueued_at"] == utcformat(now).encode()
 
 
 def test_a_mailbox_paused_while_queued_is_queued_again_once_resumed(
