@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from backend.crm.values import etag_of
 from backend.mailbox.base import ItemRecord
@@ -93,16 +93,36 @@ def pairing_row(
     return item
 
 
-def _row(writer: TypeWriter, step: Step) -> tuple[SyncItem, bool]:
-    """The item's row (made and added if new) and whether an earlier create may have landed."""
-    record = step.record
-    assert record is not None and record.id is not None
-    uncertain = step.item is not None and step.item.state is SyncItemState.PENDING
-    item = pairing_row(
-        writer.ctx.session, writer.ctx.mailbox.id, writer.mapping.item_type, record, step.item
-    )
-    writer.carry(item, record, None)
-    return item, uncertain
+def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncItem, bool]]:
+    """Each step's record, its row and whether an earlier create may have landed; the rows of
+    new items inserted together, in one statement, as ``pairing_row`` would make them."""
+    ctx, item_type = writer.ctx, writer.mapping.item_type
+    fresh = [step.record for step in steps if step.item is None and step.record is not None]
+    made = iter(
+        ctx.session.scalars(
+            insert(SyncItem).returning(SyncItem, sort_by_parameter_order=True),
+            [{"mailbox_id": ctx.mailbox.id, "item_type": item_type,
+              "state": SyncItemState.PENDING, "mailbox_item_id": record.id,
+              "external_id": new_reference(ctx.mailbox.id), "title": record.title or None,
+              "mailbox_change_key": record.change_key} for record in fresh],
+        ).all()
+        if fresh
+        else ()
+    )  # fmt: skip
+    rows = []
+    for step in steps:
+        record = step.record
+        if record is None:
+            continue
+        assert record.id is not None
+        if step.item is None:
+            item, uncertain = next(made), False
+        else:
+            uncertain = step.item.state is SyncItemState.PENDING
+            item = pairing_row(ctx.session, ctx.mailbox.id, item_type, record, step.item)
+        writer.carry(item, record, None)
+        rows.append((record, item, uncertain))
+    return rows
 
 
 def create_all(writer: TypeWriter, steps: list[Step]) -> None:
@@ -114,7 +134,7 @@ def create_all(writer: TypeWriter, steps: list[Step]) -> None:
 
 def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
     ctx, mapping = writer.ctx, writer.mapping
-    rows = [(step.record, *_row(writer, step)) for step in steps if step.record is not None]
+    rows = _rows(writer, steps)
     ctx.session.commit()
     uncertain = [item for _r, item, unsure in rows if unsure]
     try:
