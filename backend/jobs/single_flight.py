@@ -65,12 +65,14 @@ def pending_job(queue: Queue, job_id: str, now: datetime | None = None) -> Job |
 
 def pending_runs(queue: Queue, mailbox_ids: list[int], now: datetime) -> list[bool]:
     """Whether each mailbox's run is waiting or running, from its job's status alone (one
-    round trip, no job built); a job left ``STARTED`` is fetched whole and judged by its
-    heartbeat (:func:`still_pending`)."""
+    round trip, a thousand jobs to a command, no job built); a job left ``STARTED`` is fetched
+    whole and judged by its heartbeat (:func:`still_pending`)."""
+    read = queue.connection.register_script(_STATUSES)
+    keys = [Job.key_for(sync_job_id(mailbox_id)) for mailbox_id in mailbox_ids]
     with queue.connection.pipeline(transaction=False) as pipe:
-        for mailbox_id in mailbox_ids:
-            pipe.hget(Job.key_for(sync_job_id(mailbox_id)), "status")
-        statuses = pipe.execute()
+        for start in range(0, len(keys), STATUS_CHUNK):
+            read(keys=keys[start : start + STATUS_CHUNK], client=pipe)
+        statuses = [status for chunk in pipe.execute() for status in chunk]
     return [
         still_pending(queue, Job.fetch(sync_job_id(mailbox_id), queue.connection), now)
         if status == _STARTED
@@ -80,6 +82,16 @@ def pending_runs(queue: Queue, mailbox_ids: list[int], now: datetime) -> list[bo
 
 
 _STARTED = JobStatus.STARTED.value.encode()
+STATUS_CHUNK = 1000
+"""Jobs whose status one command reads."""
+_STATUSES = """
+-- KEYS: jobs' hashes. Each one's status, in order (false where the job is gone).
+local found = {}
+for index, key in ipairs(KEYS) do
+  found[index] = redis.call('HGET', key, 'status')
+end
+return found
+"""
 
 
 def still_pending(queue: Queue, job: Job, now: datetime | None = None) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
-from backend.jobs import queues, schedule
+from backend.jobs import queues, schedule, single_flight
 from backend.jobs.runtime import use_app
 from backend.jobs.schedule import enqueue_due_mailboxes, enqueue_many
 from backend.jobs.single_flight import sync_job_id
@@ -125,9 +125,12 @@ def test_enqueue_many_skips_mailboxes_with_a_job_waiting(redis_conn) -> None:
     assert queued(redis_conn) == [sync_job_id(n) for n in (1, 2, 3)]
 
 
+@pytest.mark.parametrize("chunk", [single_flight.STATUS_CHUNK, 3])
 def test_a_mailbox_whose_last_job_ended_is_queued_again_and_a_running_one_is_not(
-    redis_conn,
+    redis_conn, monkeypatch, chunk
 ) -> None:
+    """Each job's status read, a chunk of jobs to a command: the answers stay in order."""
+    monkeypatch.setattr(single_flight, "STATUS_CHUNK", chunk)
     now = utcnow()
     assert enqueue_many(redis_conn, [1, 2, 3, 4], Trigger.SCHEDULE, 600, now) == 4
     redis_conn.delete(Queue(queues.SYNC, connection=redis_conn).key)
