@@ -95,34 +95,38 @@ def pairing_row(
 
 def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncItem, bool]]:
     """Each step's record, its row and whether an earlier create may have landed; the rows of
-    new items inserted together, in one statement, as ``pairing_row`` would make them."""
+    new items inserted together, as ``pairing_row`` would make them, in one statement (told
+    apart by their references: SQLite inserts one row at a time when asked to return rows in
+    the order given)."""
     ctx, item_type = writer.ctx, writer.mapping.item_type
     fresh = [step.record for step in steps if step.item is None and step.record is not None]
-    made = iter(
-        ctx.session.scalars(
-            insert(SyncItem).returning(SyncItem, sort_by_parameter_order=True),
-            [{"mailbox_id": ctx.mailbox.id, "item_type": item_type,
-              "state": SyncItemState.PENDING, "mailbox_item_id": record.id,
-              "external_id": new_reference(ctx.mailbox.id), "title": record.title or None,
-              "mailbox_change_key": record.change_key} for record in fresh],
-        ).all()
-        if fresh
-        else ()
-    )  # fmt: skip
-    rows = []
+    references = [new_reference(ctx.mailbox.id) for _record in fresh]
+    made: dict[str, SyncItem] = {}
+    if fresh:
+        rows = [{"mailbox_id": ctx.mailbox.id, "item_type": item_type,
+                 "state": SyncItemState.PENDING, "mailbox_item_id": record.id,
+                 "external_id": reference, "title": record.title or None,
+                 "mailbox_change_key": record.change_key}
+                for record, reference in zip(fresh, references, strict=True)]  # fmt: skip
+        made = {
+            item.external_id: item
+            for item in ctx.session.scalars(insert(SyncItem).returning(SyncItem), rows)
+        }
+    unused = iter(references)
+    found = []
     for step in steps:
         record = step.record
         if record is None:
             continue
         assert record.id is not None
         if step.item is None:
-            item, uncertain = next(made), False
+            item, uncertain = made[next(unused)], False
         else:
             uncertain = step.item.state is SyncItemState.PENDING
             item = pairing_row(ctx.session, ctx.mailbox.id, item_type, record, step.item)
         writer.carry(item, record, None)
-        rows.append((record, item, uncertain))
-    return rows
+        found.append((record, item, uncertain))
+    return found
 
 
 def create_all(writer: TypeWriter, steps: list[Step]) -> None:
