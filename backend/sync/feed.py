@@ -130,8 +130,8 @@ def refresh(
         nodes = [mapping.parties[0]] if mapping.parties else None
         changes = c4c.changes(entity_set, feed.since, mapping.read_fields, expand=nodes)
         for page in _pages(changes):
-            if _keep(session, feed, mapping, page, refill=first):
-                session.commit()
+            _keep(session, feed, mapping, page, refill=first)
+            session.commit()
             held.renew()
         feed.read_at = started
         if first and empty:
@@ -210,9 +210,8 @@ def _pages(entities: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
 
 def _keep(
     session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict], *, refill: bool
-) -> bool:
-    """Keep the page's entities that are new or changed, each under the next sequence number;
-    whether there was anything to keep (a quiet read gets back only what it kept already).
+) -> None:
+    """Keep the page's entities that are new or changed, each under the next sequence number.
 
     With ``refill`` (a whole read of a feed that already holds records: a release that reads
     more of C4C, such as the parties of migration 0010), an unchanged record gets what it lacked
@@ -230,8 +229,6 @@ def _keep(
         )
     }
     parties: list[tuple[C4CRecord, set[str]]] = []
-    since = feed.since
-    changed = False
     for entity in page:
         node = entity.pop(mapping.parties[0], None) if mapping.parties else None
         stamp = entity.get("EntityLastChangedOn")
@@ -247,7 +244,6 @@ def _keep(
                     feed.seq += 1
                     record.seq = feed.seq
             continue
-        changed = True
         if record is None:
             record = C4CRecord(
                 tenant_id=feed.tenant_id, entity_set=feed.entity_set, object_id=entity["ObjectID"]
@@ -272,7 +268,6 @@ def _keep(
                 parties.append((record, employees))
     if parties:
         _keep_parties(session, parties)
-    return changed or bool(parties) or feed.since != since
 
 
 def _employees(node: Any, name: str) -> set[str] | None:
