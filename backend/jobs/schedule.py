@@ -146,12 +146,13 @@ def _queue_runs(
         for start in range(0, len(jobs), PUSH_CHUNK):
             chunk = jobs[start : start + PUSH_CHUNK]
             hashes = [job.to_dict() for job in chunk]
+            if any(hash_.keys() != hashes[0].keys() for hash_ in hashes):
+                raise ValueError("jobs written together must have the same fields")
             shared = {
                 name: value for name, value in hashes[0].items()
                 if all(other.get(name) == value for other in hashes[1:])
             }  # fmt: skip
             own = [name for name in hashes[0] if name not in shared]
-            assert all(hash_.keys() == hashes[0].keys() for hash_ in hashes)
             write(
                 keys=[queue.key, *(job.key for job in chunk)],
                 args=[len(shared), *_pairs(shared), len(own), *own,

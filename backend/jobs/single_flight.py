@@ -65,8 +65,9 @@ def pending_job(queue: Queue, job_id: str, now: datetime | None = None) -> Job |
 
 def pending_runs(queue: Queue, mailbox_ids: list[int], now: datetime) -> list[bool]:
     """Whether each mailbox's run is waiting or running, from its job's status alone (one
-    round trip, a thousand jobs to a command, no job built); a job left ``STARTED`` is fetched
-    whole and judged by its heartbeat (:func:`still_pending`)."""
+    pipeline, a thousand jobs to a command, after redis-py's check that the script is loaded;
+    no job built); a job left ``STARTED`` is fetched whole and judged by its heartbeat
+    (:func:`still_pending`)."""
     read = queue.connection.register_script(_STATUSES)
     keys = [Job.key_for(sync_job_id(mailbox_id)) for mailbox_id in mailbox_ids]
     with queue.connection.pipeline(transaction=False) as pipe:

@@ -34,7 +34,7 @@ HAS_WORK = (
 """An item with work of its own whatever either side did (a copy or create not finished, a side
 missing, a failure to retry): the condition of a partial index, so a run finds these few among a
 mailbox's many by the index, and a query uses it only when it states the condition word for
-word (``has_work``)."""
+word (``has_work``). ``state`` holds the enum's names (``native_enum=False``)."""
 MARKED = "marker_detail IS NOT NULL"
 """An item whose mailbox copy carries markers (a partial index likewise)."""
 

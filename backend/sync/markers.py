@@ -77,15 +77,14 @@ def to_reconcile(
     for item_type, wanted_id in wanted:
         by_type.setdefault(item_type, []).append(wanted_id)
     mine = select(SyncItem.id).where(SyncItem.mailbox_id == mailbox_id)
+    if item_id is not None:
+        mine = mine.where(SyncItem.mailbox_item_id == item_id)
     parts = [mine.where(SyncItem.marker_detail.is_not(None))]
     parts += [
         mine.where(SyncItem.item_type == item_type, SyncItem.mailbox_item_id.in_(ids))
         for item_type, ids in by_type.items()
     ]
-    query = select(SyncItem).where(SyncItem.id.in_(union(*parts) if len(parts) > 1 else parts[0]))
-    if item_id is not None:
-        query = query.where(SyncItem.mailbox_item_id == item_id)
-    return query
+    return select(SyncItem).where(SyncItem.id.in_(union(*parts) if len(parts) > 1 else parts[0]))
 
 
 def reconcile(

@@ -94,7 +94,8 @@ def execute_run(
     session.add(run)
     session.commit()
     # Held for the whole run: the session keeps an object only while something refers to it,
-    # and the work, the alerts and the warnings each look the tenant up.
+    # and the work, the alerts and the warnings each look the tenant up (they all see its
+    # settings as the run began, unless a failure rolled the session back).
     tenant = session.get(Tenant, mailbox.tenant_id)
     assert tenant is not None
     with bind(run=run.id, mailbox=mailbox.id, tenant=tenant.id):
