@@ -9,11 +9,14 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Select,
     String,
     TextClause,
     UniqueConstraint,
     false,
+    select,
     text,
+    union,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,3 +97,9 @@ class SyncItem(Base):
     temporary_failures: Mapped[int] = mapped_column(default=0)
     last_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def items_among(parts: list[Select[tuple[int]]]) -> Select[tuple[SyncItem]]:
+    """The items whose id one of ``parts`` selects: each part a query of ids an index answers,
+    where one condition joining them with ``OR`` would make the database read every item."""
+    return select(SyncItem).where(SyncItem.id.in_(union(*parts) if len(parts) > 1 else parts[0]))

@@ -80,17 +80,24 @@ def pairing_row(
     none yet; the caller commits it before anything goes to C4C, so a create whose answer is
     lost is found again by that reference instead of made twice."""
     if item is None:
-        item = SyncItem(
-            mailbox_id=mailbox_id,
-            item_type=item_type,
-            state=SyncItemState.PENDING,
-            mailbox_item_id=record.id,
-            external_id=new_reference(mailbox_id),
-        )
+        item = SyncItem(**new_row(mailbox_id, item_type, record))
         session.add(item)
     item.title = record.title or item.title
     item.mailbox_change_key = record.change_key
     return item
+
+
+def new_row(mailbox_id: int, item_type: ItemType, record: ItemRecord) -> dict[str, Any]:
+    """The values of a new mailbox item's row: ``PENDING``, under a fresh reference."""
+    return {
+        "mailbox_id": mailbox_id,
+        "item_type": item_type,
+        "state": SyncItemState.PENDING,
+        "mailbox_item_id": record.id,
+        "external_id": new_reference(mailbox_id),
+        "title": record.title or None,
+        "mailbox_change_key": record.change_key,
+    }
 
 
 def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncItem, bool]]:
@@ -99,20 +106,18 @@ def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncI
     apart by their references: SQLite inserts one row at a time when asked to return rows in
     the order given)."""
     ctx, item_type = writer.ctx, writer.mapping.item_type
-    fresh = [step.record for step in steps if step.item is None and step.record is not None]
-    references = [new_reference(ctx.mailbox.id) for _record in fresh]
+    rows = [
+        new_row(ctx.mailbox.id, item_type, step.record)
+        for step in steps
+        if step.item is None and step.record is not None
+    ]
     made: dict[str, SyncItem] = {}
-    if fresh:
-        rows = [{"mailbox_id": ctx.mailbox.id, "item_type": item_type,
-                 "state": SyncItemState.PENDING, "mailbox_item_id": record.id,
-                 "external_id": reference, "title": record.title or None,
-                 "mailbox_change_key": record.change_key}
-                for record, reference in zip(fresh, references, strict=True)]  # fmt: skip
+    if rows:
         made = {
             item.external_id: item
             for item in ctx.session.scalars(insert(SyncItem).returning(SyncItem), rows)
         }
-    unused = iter(references)
+    unused = iter(rows)
     found = []
     for step in steps:
         record = step.record
@@ -120,7 +125,7 @@ def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncI
             continue
         assert record.id is not None
         if step.item is None:
-            item, uncertain = made[next(unused)], False
+            item, uncertain = made[next(unused)["external_id"]], False
         else:
             uncertain = step.item.state is SyncItemState.PENDING
             item = pairing_row(ctx.session, ctx.mailbox.id, item_type, record, step.item)

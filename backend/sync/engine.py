@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
@@ -38,7 +38,7 @@ from backend.models import Mailbox, Run, SyncItem, Tenant
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
-from backend.models.sync_item import has_work
+from backend.models.sync_item import has_work, items_among
 from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
@@ -351,4 +351,4 @@ def _planned(mailbox_id: int, item_type: ItemType, changes: Changes, taken: feed
         parts.append(ids.where(SyncItem.mailbox_item_id.in_(mailbox_ids)))
     if object_ids:
         parts.append(ids.where(SyncItem.c4c_object_id.in_(object_ids)))
-    return select(SyncItem).where(SyncItem.id.in_(union(*parts) if len(parts) > 1 else parts[0]))
+    return items_among(parts)

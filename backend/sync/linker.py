@@ -17,11 +17,11 @@ from backend.sync.mapping import LinkHints, Links, accounts, contacts
 ACCOUNTS = "CorporateAccountCollection"
 CONTACTS = "ContactCollection"
 PREFETCH_CHUNK = 40
+_KEYS = ("ObjectID", "ETag", "__metadata")
 KEPT = {
-    ACCOUNTS: frozenset([*accounts.MAPPING.read_fields, "ObjectID", "ETag", "__metadata"]),
-    CONTACTS: frozenset([*contacts.MAPPING.read_fields, "ObjectID", "ContactID", "ETag",
-                         "__metadata"]),
-}  # fmt: skip
+    ACCOUNTS: frozenset([*accounts.MAPPING.read_fields, *_KEYS]),
+    CONTACTS: frozenset([*contacts.MAPPING.read_fields, *_KEYS, "ContactID"]),
+}
 """What the cache keeps of an object: what the product reads of it (as the C4C feed keeps it),
 its keys and ETag. C4C answers with every property and navigation link, some 2.5 KB a contact;
 a first sync remembers each contact it creates, for the e-mails that follow."""

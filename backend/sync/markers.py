@@ -12,11 +12,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.mailbox.base import MailboxProvider
 from backend.models import Issue, Mailbox, SyncItem
+from backend.models.sync_item import items_among
 from backend.models.types import IssueCode, ItemType
 from backend.sync.errors import Classification, SyncError
 from backend.sync.recommendations import marker_detail
@@ -84,7 +85,7 @@ def to_reconcile(
         mine.where(SyncItem.item_type == item_type, SyncItem.mailbox_item_id.in_(ids))
         for item_type, ids in by_type.items()
     ]
-    return select(SyncItem).where(SyncItem.id.in_(union(*parts) if len(parts) > 1 else parts[0]))
+    return items_among(parts)
 
 
 def reconcile(
