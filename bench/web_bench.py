@@ -251,7 +251,12 @@ def session_cookie(app: Flask, user_id: int) -> str:
 def client(base: str, app: Flask, user_id: int) -> requests.Session:
     browser = requests.Session()
     browser.headers["User-Agent"] = AGENT
-    browser.cookies.set(app.config["SESSION_COOKIE_NAME"], session_cookie(app, user_id))
+    # For the server's host, as a browser keeps it: the cookie a page sets (its CSRF token)
+    # replaces this one instead of being sent after it, ignored, for a new one every page.
+    host = base.split("://", 1)[1].split(":", 1)[0]
+    browser.cookies.set(
+        app.config["SESSION_COOKIE_NAME"], session_cookie(app, user_id), domain=host, path="/"
+    )
     browser.base = base  # type: ignore[attr-defined]
     browser.user_id = user_id  # type: ignore[attr-defined]
     return browser
