@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
@@ -122,28 +122,31 @@ def record_use(session: Session, user: User) -> None:
         session.commit()
 
 
+_OPEN_ISSUES_OF_ITEM = (
+    select(Issue)
+    .where(
+        Issue.mailbox_id == bindparam("mailbox_id"),
+        Issue.resolved_at.is_(None),
+        Issue.mailbox_item_id == bindparam("item_id"),
+    )
+    .order_by(Issue.last_seen_at.desc(), Issue.id.desc())
+)
+_PAIRING_OF_ITEM = select(SyncItem).where(
+    SyncItem.mailbox_id == bindparam("mailbox_id"),
+    SyncItem.item_type == bindparam("item_type"),
+    SyncItem.mailbox_item_id == bindparam("item_id"),
+)
+"""The task pane's questions when an item opens, built once: the statement and its cache key
+are the same for every item (parameters ``mailbox_id``, ``item_type``, ``item_id``)."""
+
+
 def item_status(
     session: Session, mailbox: Mailbox, item_type: ItemType, item_id: str
 ) -> ItemStatus:
     """The open item's state, its pairing and its open issues (newest first)."""
-    issues = tuple(
-        session.scalars(
-            select(Issue)
-            .where(
-                Issue.mailbox_id == mailbox.id,
-                Issue.resolved_at.is_(None),
-                Issue.mailbox_item_id == item_id,
-            )
-            .order_by(Issue.last_seen_at.desc(), Issue.id.desc())
-        )
-    )
-    paired = session.scalars(
-        select(SyncItem).where(
-            SyncItem.mailbox_id == mailbox.id,
-            SyncItem.item_type == item_type,
-            SyncItem.mailbox_item_id == item_id,
-        )
-    ).one_or_none()
+    asked = {"mailbox_id": mailbox.id, "item_type": item_type, "item_id": item_id}
+    issues = tuple(session.scalars(_OPEN_ISSUES_OF_ITEM, asked))
+    paired = session.scalars(_PAIRING_OF_ITEM, asked).one_or_none()
     if any(not issue.informational for issue in issues):
         state = ItemState.ISSUE
     elif paired is not None and paired.state is SyncItemState.SYNCED:

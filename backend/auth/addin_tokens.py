@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import secret_digest
@@ -56,6 +56,14 @@ def issue(session: Session, user: User, client: str, minutes: int) -> Issued:
     return Issued(secret, expires_at)
 
 
+_TOKEN_AND_USER = (
+    select(AddinToken, User)
+    .join(User, User.id == AddinToken.user_id)
+    .where(AddinToken.token_hash == bindparam("digest"))
+)
+"""Built once: its cache key is the same for every call (parameter ``digest``)."""
+
+
 def verify(session: Session, secret: str) -> tuple[AddinToken, User]:
     """The live token row for ``secret`` and its user, read in one statement (every call of the
     task pane asks this first).
@@ -65,11 +73,7 @@ def verify(session: Session, secret: str) -> tuple[AddinToken, User]:
     """
     if not secret.startswith(PREFIX) or len(secret) > 100:
         raise TokenRefused("invalid_token", N_("This is not an add-in token. Sign in again."))
-    found = session.execute(
-        select(AddinToken, User)
-        .join(User, User.id == AddinToken.user_id)
-        .where(AddinToken.token_hash == secret_digest(secret))
-    ).one_or_none()
+    found = session.execute(_TOKEN_AND_USER, {"digest": secret_digest(secret)}).one_or_none()
     if found is None or found.AddinToken.revoked_at is not None:
         raise TokenRefused("invalid_token", N_("This sign-in has ended. Sign in again."))
     if found.AddinToken.expires_at <= utcnow():

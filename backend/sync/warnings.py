@@ -31,7 +31,7 @@ from typing import Any
 
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -581,23 +581,25 @@ def _rising_while_running(session: Session, tenant: Tenant) -> list[Cause]:
     return [Cause(WarningKind.FAILURES_RISING, mailbox_id, facts) for mailbox_id, facts in rows]
 
 
+_OPEN_FOR = (
+    select(SyncWarning)
+    .where(
+        SyncWarning.tenant_id == bindparam("tenant_id"),
+        SyncWarning.mailbox_id == bindparam("mailbox_id"),
+        SyncWarning.kind != WarningKind.ISSUES_UNSEEN,
+        SyncWarning.resolved_at.is_(None),
+    )
+    .order_by(SyncWarning.ends_at.is_(None), SyncWarning.ends_at, SyncWarning.id)
+)
+"""Built once: every page and every call of the task pane asks it."""
+
+
 def open_for(session: Session, tenant_id: int, mailbox_id: int | None) -> list[SyncWarning]:
     """The open warnings a user of ``mailbox_id`` sees (their mailbox's, not the key users'
     "issues unseen"), soonest end first."""
     if mailbox_id is None:
         return []
-    return list(
-        session.scalars(
-            select(SyncWarning)
-            .where(
-                SyncWarning.tenant_id == tenant_id,
-                SyncWarning.mailbox_id == mailbox_id,
-                SyncWarning.kind != WarningKind.ISSUES_UNSEEN,
-                SyncWarning.resolved_at.is_(None),
-            )
-            .order_by(SyncWarning.ends_at.is_(None), SyncWarning.ends_at, SyncWarning.id)
-        )
-    )
+    return list(session.scalars(_OPEN_FOR, {"tenant_id": tenant_id, "mailbox_id": mailbox_id}))
 
 
 SHOWN = 20

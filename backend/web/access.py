@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
@@ -71,12 +71,12 @@ def my_tenant() -> Tenant:
     return tenant
 
 
+_MAILBOX_OF_USER = select(Mailbox).where(Mailbox.user_id == bindparam("user_id"))
+"""Built once: every page of the dashboard asks it."""
+
+
 def my_mailbox() -> Mailbox | None:
-    return (
-        db_session()
-        .scalars(select(Mailbox).where(Mailbox.user_id == current_user.id))
-        .one_or_none()
-    )
+    return db_session().scalars(_MAILBOX_OF_USER, {"user_id": current_user.id}).one_or_none()
 
 
 def tenant_row_or_404(model: type[M], ident: int) -> M:

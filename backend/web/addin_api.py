@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
@@ -133,17 +133,21 @@ def _caller() -> AddinCall:
     return g.addin
 
 
+_MAILBOX_AND_TENANT = (
+    select(Mailbox, Tenant)
+    .join(Tenant, Tenant.id == Mailbox.tenant_id)
+    .where(Mailbox.user_id == bindparam("user_id"))
+    .options(joinedload(Mailbox.item_states))
+)
+"""Built once, as every call of the pane asks it (parameter ``user_id``)."""
+
+
 def _mailbox() -> tuple[Mailbox, Tenant]:
     """The caller's mailbox (its progress rows loaded with it, for its state) and tenant, in
     one statement."""
     found = (
         db_session()
-        .execute(
-            select(Mailbox, Tenant)
-            .join(Tenant, Tenant.id == Mailbox.tenant_id)
-            .where(Mailbox.user_id == _caller().user.id)
-            .options(joinedload(Mailbox.item_states))
-        )
+        .execute(_MAILBOX_AND_TENANT, {"user_id": _caller().user.id})
         .unique()
         .one_or_none()
     )

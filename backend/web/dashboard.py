@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -58,12 +58,16 @@ def _warnings(tenant_id: int, mailbox: Mailbox) -> list[presenters.WarningView]:
     return presenters.warning_views(found, resources().settings.public_base_url)
 
 
+_OPEN_COUNTS = (
+    select(Issue.item_type, func.count())
+    .where(Issue.mailbox_id == bindparam("mailbox_id"), Issue.resolved_at.is_(None))
+    .group_by(Issue.item_type)
+)
+"""Built once, as the statements below: the dashboard's pages ask them on every view."""
+
+
 def _open_counts(mailbox_id: int) -> dict[ItemType | None, int]:
-    rows = db_session().execute(
-        select(Issue.item_type, func.count())
-        .where(Issue.mailbox_id == mailbox_id, Issue.resolved_at.is_(None))
-        .group_by(Issue.item_type)
-    )
+    rows = db_session().execute(_OPEN_COUNTS, {"mailbox_id": mailbox_id})
     return {item_type: count for item_type, count in rows}
 
 
@@ -168,18 +172,19 @@ RESOLUTION_WORDS = {
 }
 
 
+_RECENTLY_RESOLVED = (
+    select(Issue)
+    .where(Issue.mailbox_id == bindparam("mailbox_id"), Issue.resolved_at > bindparam("since"))
+    .order_by(Issue.resolved_at.desc(), Issue.id.desc())
+    .limit(RECENT_SHOWN)
+)
+
+
 def _recently_resolved(session: Session, mailbox_id: int) -> list[Issue]:
     """The mailbox's issues resolved in the last week, newest first: what the sync decided on
     its own (a conflict, an item deleted on one side) is shown nowhere else to the user."""
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    return list(
-        session.scalars(
-            select(Issue)
-            .where(Issue.mailbox_id == mailbox_id, Issue.resolved_at > since)
-            .order_by(Issue.resolved_at.desc(), Issue.id.desc())
-            .limit(RECENT_SHOWN)
-        )
-    )
+    return list(session.scalars(_RECENTLY_RESOLVED, {"mailbox_id": mailbox_id, "since": since}))
 
 
 @dashboard.post("/preferences")
