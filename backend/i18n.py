@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pytz
 from babel import Locale
 from babel.dates import (
+    DateTimeFormat,
     DateTimePattern,
     get_date_format,
     get_datetime_format,
@@ -142,7 +143,7 @@ def _catalogue() -> NullTranslations:
     """The catalogue of the language of the moment (``force_locale`` included). Flask-Babel finds
     it anew for every string, through its domain, the context and the locale's name; a page
     of fifty issues asks for some six hundred strings."""
-    locale = get_locale()
+    locale = _reader_locale()
     found = _CATALOGUES.get(locale)
     if found is None:
         found = _CATALOGUES[locale] = get_translations()
@@ -183,6 +184,76 @@ def _datetime_pattern(locale: Locale, form: str) -> DateTimePattern:
     return parse_pattern(form)
 
 
+_NUMBERS: dict[str, Callable[[datetime], int]] = {
+    "d": lambda value: value.day,
+    "H": lambda value: value.hour,
+    "h": lambda value: value.hour % 12 or 12,
+    "m": lambda value: value.minute,
+    "s": lambda value: value.second,
+    "y": lambda value: value.year,
+}
+"""Fields written as a number, zero-padded to the field's length (``yy``: the last two digits
+of the year; ``M`` and ``MM`` are months too)."""
+_NAMED = {
+    "M": [datetime(2000, month, 1) for month in range(1, 13)],
+    "a": [datetime(2000, 1, 1, hour) for hour in range(24)],
+}
+"""Fields written as a word of the language (``MMM``, ``a``), with a moment for each value they
+take: month 1 to 12, hour 0 to 23."""
+
+
+def _field_writer(field: str, locale: Locale) -> Callable[[datetime], str] | None:
+    """How to write one field of a pattern (``MMM``, ``dd``) as Babel does, or ``None`` for one
+    Babel must write itself (time zones, weeks, eras...)."""
+    char, length = field[0], len(field)
+    number = _NUMBERS.get(char) or (_month if char == "M" and length <= 2 else None)
+    if number is not None:
+        if char == "y" and length == 2:
+            return lambda value: f"{value.year % 100:02d}"
+        return lambda value: f"{number(value):0{length}d}"
+    if char in _NAMED:
+        words = [DateTimeFormat(moment, locale)[field] for moment in _NAMED[char]]
+        if char == "M":
+            return lambda value: words[value.month - 1]
+        return lambda value: words[value.hour]
+    return None
+
+
+def _month(value: datetime) -> int:
+    return value.month
+
+
+@functools.lru_cache(maxsize=64)
+def _datetime_writer(locale: Locale, form: str) -> Callable[[datetime], str]:
+    """``form`` for ``locale`` as a function of the moment: what Babel writes (its words, found
+    once), without a Babel formatter and a look-up per field for every time shown. A pattern
+    with a field Babel must write itself is Babel's."""
+    pattern = _datetime_pattern(locale, form)
+    writers = {field: _field_writer(field, locale) for field in _FIELD.findall(pattern.format)}
+    if None in writers.values():
+        return functools.partial(pattern.apply, locale=locale)
+    layout = pattern.format
+    return lambda value: layout % {field: write(value) for field, write in writers.items()}
+
+
+_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+def _reader_locale() -> Locale | None:
+    """Flask-Babel's ``get_locale()``: the locale it keeps for the request (``force_locale``
+    changes it) read where it keeps it, which a page asks for hundreds of times."""
+    kept = g.get("_flask_babel") if has_app_context() else None
+    return getattr(kept, "babel_locale", None) or get_locale()
+
+
+def _reader_zone() -> tzinfo:
+    """Flask-Babel's ``get_timezone()`` read as :func:`_reader_locale` reads the locale; UTC
+    outside a request."""
+    if not has_request_context():
+        return UTC
+    return getattr(g.get("_flask_babel"), "babel_tzinfo", None) or get_timezone()
+
+
 def local_time(when: datetime, pattern: str = "medium", zone: tzinfo | None = None) -> str:
     """``when`` (naive is UTC) in the language of the moment, by a Babel ``pattern``
     (``"dd MMM HH:mm z"``) or CLDR length (``"medium"``), in ``zone`` if given, else the
@@ -190,10 +261,8 @@ def local_time(when: datetime, pattern: str = "medium", zone: tzinfo | None = No
     ``datetimeformat``, written as Flask-Babel's, with the pattern parsed once per language
     and form (a page of fifty issues shows a hundred times)."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    if zone is None:
-        zone = get_timezone() if has_request_context() else UTC
-    locale = (get_locale() if has_app_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
-    return _datetime_pattern(locale, pattern).apply(aware.astimezone(zone), locale)
+    locale = (_reader_locale() if has_app_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
+    return _datetime_writer(locale, pattern)(aware.astimezone(zone or _reader_zone()))
 
 
 def init_app(app: Flask) -> None:

@@ -6,10 +6,11 @@ Pure functions of rows, shared by the dashboard and the admin panel, tested tabl
 from __future__ import annotations
 
 import functools
+import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
 from flask import has_app_context, url_for
@@ -294,9 +295,19 @@ def help_mailto(issue: Issue, user: User, support_email: str) -> str:
         f"- Mailbox: {user.email}",
     ]
     body = "\r\n".join(lines)
-    return f"mailto:{support_email}?" + urlencode(
-        {"subject": subject, "body": body}, quote_via=quote
-    )
+    return f"mailto:{support_email}?subject={_percent(subject)}&body={_percent(body)}"
+
+
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+_PERCENT = [chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in range(256)]
+"""Each byte as a URL writes it with nothing reserved: itself when unreserved (RFC 3986), else
+``%XX``, as ``quote(..., safe="")``."""
+
+
+def _percent(text: str) -> str:
+    """``quote(text, safe="")`` in one pass in C: the support mail of every issue shown on the
+    Issues tab is some six hundred characters, which ``quote`` looks at one by one in Python."""
+    return text.encode().decode("latin-1").translate(_PERCENT)
 
 
 def title_hidden(issue: Issue, viewer_id: int, hide_other_users_titles: bool) -> bool:

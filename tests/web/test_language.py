@@ -186,14 +186,32 @@ def test_the_pages_date_times_read_as_flask_babel_writes_them(app, language, zon
     from flask_babel import format_datetime, refresh
 
     values = [datetime(2026, 7, 1, 12, 30, 5), datetime(2026, 1, 15, 23, 59, 59),
-              datetime(2026, 3, 29, 1, 30, tzinfo=UTC)]  # fmt: skip
+              datetime(2026, 3, 29, 1, 30, tzinfo=UTC), datetime(2026, 10, 25, 0, 59)]  # fmt: skip
+    # Every month and every hour (the words it writes itself), over forty years.
+    values += [
+        datetime(1990 + n % 40, n % 12 + 1, n % 28 + 1, n % 24, n % 60, n % 7) for n in range(480)
+    ]
+    forms = ("medium", "short", "long", "full", "dd MMM HH:mm z", "d MMMM y, HH:mm z", "dd MMM y",
+             "yy-M-d h:mm:ss a", "MMMMM dd.MM.yyyy hh a")  # fmt: skip
     with app.test_request_context():
         g.client_language, g.client_time_zone = language, zone
         refresh()
         for value in values:
-            for form in ("medium", "short", "long", "full", "dd MMM HH:mm z"):
+            for form in forms:
                 assert i18n.local_time(value, form) == format_datetime(value, form)
         assert app.jinja_env.filters["datetimeformat"] is i18n.local_time
+
+
+def test_a_pages_times_follow_a_forced_language(app) -> None:
+    """The time formatter reads the request's language where Flask-Babel keeps it: a language
+    forced in the middle of a request (an e-mail to someone else) is the one written."""
+    value = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        german = i18n.local_time(value, "d MMMM y")
+        with force_locale("en"):
+            english = i18n.local_time(value, "d MMMM y")
+        assert i18n.local_time(value, "d MMMM y") == german
+    assert (german, english) == ("5 Dezember 2026", "5 December 2026")
 
 
 def test_template_words_follow_a_forced_language(app) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
@@ -190,6 +190,15 @@ def test_help_mail_carries_the_codes_support_needs() -> None:
     assert "Jane & Co?" in fields["body"]
     assert "Issue id: 42" in fields["body"]
     assert "occurrences: 3" in fields["body"]
+
+
+def test_the_support_mail_is_encoded_as_quote_encodes_it() -> None:
+    """Each character as ``quote(..., safe="")`` writes it: ASCII, accents, other scripts,
+    emoji, line ends and every reserved character."""
+    samples = ["", "plain", "Jane & Co? #1 = 50%", "Müller/Søren, 日本 😀", "a\r\nb\tc+d~e_f.g-h",
+               "".join(chr(n) for n in range(1, 0x250))]  # fmt: skip
+    for text in samples:
+        assert presenters._percent(text) == quote(text, safe="")
 
 
 def test_a_gmail_mailbox_links_each_item_to_googles_web_app() -> None:
