@@ -142,7 +142,7 @@ def issues() -> Response:
     base = _base_url()
     shown, more = capped(total)
     return jsonify(
-        items=[_issue_json(row, hide_titles, base) for row in page],
+        items=[_issue_json(row, viewer[1], hide_titles, base) for row in page],
         next_cursor=next_cursor,
         total=shown,
         total_capped=more,
@@ -158,7 +158,8 @@ def issue(issue_id: int) -> Response:
     row = db_session().execute(statement).one_or_none()
     if row is None:
         abort(404)
-    return jsonify(_issue_json(row, my_tenant().config.hide_other_users_titles, _base_url()))
+    hide_titles = my_tenant().config.hide_other_users_titles
+    return jsonify(_issue_json(row, current_user.id, hide_titles, _base_url()))
 
 
 def _base_url() -> str:
@@ -166,7 +167,9 @@ def _base_url() -> str:
     return resources().settings.public_base_url.rstrip("/")
 
 
-def _issue_json(row: Row[Any], hide_other_users_titles: bool, base: str) -> dict[str, Any]:
+def _issue_json(
+    row: Row[Any], viewer_id: int, hide_other_users_titles: bool, base: str
+) -> dict[str, Any]:
     issue: Issue = row.Issue
     owner = (
         {"id": issue.user_id, "email": row.user_email, "name": row.user_name}
@@ -177,6 +180,6 @@ def _issue_json(row: Row[Any], hide_other_users_titles: bool, base: str) -> dict
         issue,
         mailbox_address=row.mailbox_address,
         owner=owner,
-        hidden=presenters.title_hidden(issue, current_user.id, hide_other_users_titles),
+        hidden=presenters.title_hidden(issue, viewer_id, hide_other_users_titles),
         base=base,
     )
