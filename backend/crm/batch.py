@@ -79,6 +79,34 @@ def encode_batch(writes: list[BatchWrite]) -> tuple[str, bytes]:
     return f"multipart/mixed; boundary={batch}", "\r\n".join(lines).encode()
 
 
+def encode_reads(resources: list[str]) -> tuple[str, bytes]:
+    """A ``$batch`` body of retrieve requests, each a part of its own (OData V2 keeps GETs out
+    of changesets).
+
+    Args:
+        resources: the requests' targets relative to the service root, query included and
+            encoded (``ContactCollection?$filter=...``).
+
+    Returns:
+        The request's content type and body.
+    """
+    batch = f"batch_{uuid.uuid4()}"
+    lines: list[str] = []
+    for resource in resources:
+        lines += [
+            f"--{batch}",
+            "Content-Type: application/http",
+            "Content-Transfer-Encoding: binary",
+            "",
+            f"GET {resource} HTTP/1.1",
+            "Accept: application/json",
+            "",
+            "",
+        ]
+    lines += [f"--{batch}--", ""]
+    return f"multipart/mixed; boundary={batch}", "\r\n".join(lines).encode()
+
+
 def decode_batch(content_type: str, body: bytes) -> list[PartAnswer]:
     """The answers of a ``$batch`` response, one per changeset or retrieve, flattened in order.
 

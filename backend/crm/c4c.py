@@ -10,17 +10,25 @@ with jittered backoff).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 
-from backend.crm.batch import BatchResult, BatchWrite, batch_results, encode_batch
+from backend.crm.batch import (
+    BatchResult,
+    BatchWrite,
+    batch_results,
+    decode_batch,
+    encode_batch,
+    encode_reads,
+)
 from backend.crm.bulk import create_chunk
-from backend.crm.errors import C4CConnectionError
+from backend.crm.errors import C4CConnectionError, C4CError, C4CHTTPError
 from backend.crm.transport import CallGuard, ODataTransport, RetryPolicy
 from backend.crm.values import entity_from_json, odata_quote, to_json_value
 
@@ -192,21 +200,62 @@ class C4CClient:
         *,
         chunk: int,
         select: list[str] | None = None,
+        per_request: int = 1,
     ) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
-        """The entities whose ``field`` is one of ``values``, ``chunk`` values to a request
-        (``field eq 'a' or field eq 'b' ...``: C4C allows ``or`` on one property).
+        """The entities whose ``field`` is one of ``values``, ``chunk`` values to a query
+        (``field eq 'a' or field eq 'b' ...``: C4C allows ``or`` on one property), and
+        ``per_request`` queries to a request: more than one go as the retrieve requests of one
+        ``$batch`` (a query's URL is bounded; a batch of them is one round trip).
 
         Yields:
-            Each chunk of values with the entities its request found, so a caller knows what
+            Each chunk of values with the entities its query found, so a caller knows what
             C4C lacks only for the chunks read so far.
 
         Raises:
             C4CError: when a chunk cannot be read.
         """
-        for start in range(0, len(values), chunk):
-            asked = values[start : start + chunk]
-            condition = " or ".join(f"{field} eq {odata_quote(value)}" for value in asked)
-            yield asked, list(self.read(entity_set, filter=condition, select=select))
+        chunks = [values[start : start + chunk] for start in range(0, len(values), chunk)]
+        queries = [" or ".join(f"{field} eq {odata_quote(v)}" for v in asked) for asked in chunks]
+        if per_request <= 1:
+            for asked, condition in zip(chunks, queries, strict=True):
+                yield asked, list(self.read(entity_set, filter=condition, select=select))
+            return
+        for start in range(0, len(chunks), per_request):
+            found = self._read_batched(entity_set, queries[start : start + per_request], select)
+            yield from zip(chunks[start : start + per_request], found, strict=True)
+
+    def _read_batched(
+        self, entity_set: str, filters: list[str], select: list[str] | None
+    ) -> list[list[dict[str, Any]]]:
+        """The entities of each ``$filter`` query, read as the retrieve requests of one
+        ``$batch``; a query whose answer C4C pages goes on with plain requests.
+
+        Raises:
+            C4CError: when the batch, or one of its queries, cannot be read.
+        """
+        query = {"$format": "json", **({"$select": ",".join(select)} if select else {})}
+        content_type, body = encode_reads(
+            [f"{entity_set}?{urlencode({**query, '$filter': f}, quote_via=quote)}" for f in filters]
+        )
+        response = self.transport.send(
+            "POST", self.base_url + "$batch", data=body, headers={"Content-Type": content_type}
+        )
+        answers = decode_batch(response.headers.get("Content-Type", ""), response.content)
+        if len(answers) != len(filters):
+            raise C4CError(f"$batch answered {len(answers)} parts for {len(filters)} queries")
+        found = []
+        for answer in answers:
+            if answer.status >= 400:
+                raise C4CHTTPError.from_parts(answer.status, answer.headers, answer.body)
+            page = json.loads(answer.body)["d"]
+            entities = [entity_from_json(raw) for raw in page["results"]]
+            url = page.get("__next")
+            while url:
+                page = self.transport.send("GET", url).json()["d"]
+                entities += [entity_from_json(raw) for raw in page["results"]]
+                url = page.get("__next")
+            found.append(entities)
+        return found
 
     def find_by_external_id(self, entity_set: str, external_id: str) -> dict[str, Any] | None:
         """The entity carrying our reference, if any.

@@ -17,6 +17,9 @@ from backend.sync.mapping import LinkHints, Links, accounts, contacts
 ACCOUNTS = "CorporateAccountCollection"
 CONTACTS = "ContactCollection"
 PREFETCH_CHUNK = 40
+PREFETCH_PER_REQUEST = 25
+"""Values to a query (its URL is bounded) and queries to a request (the retrieve requests of one
+``$batch``): a creates chunk's thousand addresses are one round trip."""
 _KEYS = ("ObjectID", "ETag", "__metadata")
 KEPT = {
     ACCOUNTS: frozenset([*accounts.MAPPING.read_fields, *_KEYS]),
@@ -70,7 +73,9 @@ class Linker:
         self, entity_set: str, field: str, values: set[str], cache: dict[str, Any]
     ) -> None:
         wanted = sorted({v.strip() for v in values if v and v.strip().lower() not in cache})
-        lookups = self._client.read_matching(entity_set, field, wanted, chunk=PREFETCH_CHUNK)
+        lookups = self._client.read_matching(
+            entity_set, field, wanted, chunk=PREFETCH_CHUNK, per_request=PREFETCH_PER_REQUEST
+        )
         for chunk, entities in lookups:
             found: dict[str, dict[str, Any] | None] = {value.lower(): None for value in chunk}
             for entity in entities:

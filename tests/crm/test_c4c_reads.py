@@ -133,3 +133,57 @@ def test_bearer_token_is_accepted(c4c_emulator: C4CEmulator) -> None:
     with pytest.raises(C4CHTTPError) as raised:
         list(stale.read("CorporateAccountCollection"))
     assert raised.value.status == 401
+
+
+def test_look_ups_in_one_batch_find_what_one_request_each_finds(
+    c4c_emulator: C4CEmulator, c4c_client: C4CClient
+) -> None:
+    """Queries of forty values each, sent as the retrieve requests of one ``$batch``: each
+    chunk finds what its own request finds, in the same order, in a quarter of the requests."""
+    seed_contacts(c4c_emulator.service.store, 150)
+    asked = [f"contact{n}@example.com" for n in range(0, 300, 2)]  # half of them unknown
+    alone = list(c4c_client.read_matching("ContactCollection", "Email", asked, chunk=40))
+    assert c4c_emulator.log.count("GET", r"ContactCollection$") == 4
+    c4c_emulator.log.clear()
+
+    batched = list(
+        c4c_client.read_matching("ContactCollection", "Email", asked, chunk=40, per_request=4)
+    )
+
+    assert [(chunk, [e["ObjectID"] for e in found]) for chunk, found in batched] == [
+        (chunk, [e["ObjectID"] for e in found]) for chunk, found in alone
+    ]
+    assert sum(len(found) for _chunk, found in batched) == 75
+    assert c4c_emulator.log.count("POST", r"/\$batch$") == 1
+    assert c4c_emulator.log.count("GET", r"ContactCollection$") == 0
+
+
+def test_a_batched_look_up_c4c_pages_is_read_to_its_end(
+    c4c_emulator: C4CEmulator, c4c_client: C4CClient
+) -> None:
+    for _ in range(1050):
+        c4c_emulator.service.store.create("ContactCollection", {"LastName": "Same"})
+    seed_contacts(c4c_emulator.service.store, 3)
+
+    found = list(
+        c4c_client.read_matching(
+            "ContactCollection", "LastName", ["Same", "Generated00002"], chunk=1, per_request=2
+        )
+    )
+
+    assert [(chunk, len(entities)) for chunk, entities in found] == [
+        (["Same"], 1050), (["Generated00002"], 1)
+    ]  # fmt: skip
+    assert c4c_emulator.log.count("GET", r"ContactCollection$") == 1, "the first query's page 2"
+
+
+def test_a_refused_query_in_a_batch_is_an_error_not_an_empty_answer(
+    c4c_client: C4CClient,
+) -> None:
+    with pytest.raises(C4CHTTPError) as refused:
+        list(
+            c4c_client.read_matching(
+                "ContactCollection", "NoSuchField", ["a", "b"], chunk=1, per_request=2
+            )
+        )
+    assert refused.value.status == 400
