@@ -238,7 +238,11 @@ class C4CClient:
             [f"{entity_set}?{urlencode({**query, '$filter': f}, quote_via=quote)}" for f in filters]
         )
         response = self.transport.send(
-            "POST", self.base_url + "$batch", data=body, headers={"Content-Type": content_type}
+            "POST",
+            self.base_url + "$batch",
+            data=body,
+            headers={"Content-Type": content_type},
+            reads_only=True,
         )
         answers = decode_batch(response.headers.get("Content-Type", ""), response.content)
         if len(answers) != len(filters):

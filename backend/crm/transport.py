@@ -113,12 +113,16 @@ class ODataTransport:
             raise C4CError("C4C did not return a CSRF token")
         return token
 
-    def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def send(
+        self, method: str, url: str, *, reads_only: bool = False, **kwargs: Any
+    ) -> requests.Response:
         """One logical request: CSRF for writes, bounded retries on 429/503 and network errors.
 
         Args:
             method: the HTTP method.
             url: the absolute URL.
+            reads_only: a write that changes nothing (a ``$batch`` of look-ups): it carries the
+                CSRF token of a write and is retried as a read.
             **kwargs: passed to ``requests.Session.request`` (``params``, ``json``, ``headers``...).
 
         Returns:
@@ -132,6 +136,7 @@ class ODataTransport:
         its reference up first, see :meth:`create`).
         """
         writing = method != "GET"
+        changes = writing and not reads_only
         headers = dict(kwargs.pop("headers", {}))
         csrf_refreshed = False
         attempt = 0
@@ -152,7 +157,7 @@ class ODataTransport:
                 if self.guard is not None:
                     self.guard.unanswered(error, time.monotonic() - started)
                 sent = _may_have_arrived(error)
-                if writing or attempt + 1 >= self.retry.attempts:
+                if changes or attempt + 1 >= self.retry.attempts:
                     raise C4CConnectionError(f"{method} failed: {error}", sent=sent) from error
                 self.sleep(self.retry.delay(attempt, None))
                 attempt += 1
@@ -165,7 +170,7 @@ class ODataTransport:
             if writing and error.status == 403 and error.csrf_required and not csrf_refreshed:
                 self._csrf, csrf_refreshed = None, True
                 continue
-            retryable = _RETRYABLE if writing else _RETRYABLE_READS
+            retryable = _RETRYABLE if changes else _RETRYABLE_READS
             if error.status in retryable and attempt + 1 < self.retry.attempts:
                 self.sleep(self.retry.delay(attempt, error.retry_after))
                 attempt += 1

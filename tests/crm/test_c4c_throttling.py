@@ -75,6 +75,24 @@ def test_dropped_connection_on_read_is_retried(
     assert c4c_emulator.log.count("GET", r"ContactCollection$") == 2
 
 
+def test_a_batch_of_look_ups_is_retried_as_a_read(
+    c4c_emulator: C4CEmulator, c4c_client: C4CClient
+) -> None:
+    """A ``$batch`` of retrieve requests changes nothing: a dropped connection or a 502 is
+    tried again as for a plain read (a write is not, see ``ODataTransport.send``)."""
+    seed_contacts(c4c_emulator.service.store, 2)
+    c4c_emulator.faults.add(Fault(path=r"\$batch$", method="POST", drop=True))
+    c4c_emulator.faults.add(Fault(path=r"\$batch$", method="POST", status=502))
+    asked = ["contact0@example.com", "contact1@example.com"]
+
+    found = list(
+        c4c_client.read_matching("ContactCollection", "Email", asked, chunk=1, per_request=2)
+    )
+
+    assert [len(entities) for _chunk, entities in found] == [1, 1]
+    assert c4c_emulator.log.count("POST", r"/\$batch$") == 3
+
+
 def test_unreachable_service_raises_connection_error(c4c_auth: tuple[str, str]) -> None:
     client = C4CClient(
         "http://127.0.0.1:9/sap/c4c/odata/v1/c4codataapi/", user=c4c_auth[0],
