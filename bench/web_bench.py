@@ -318,7 +318,11 @@ def load(sessions: list[requests.Session], scenario: Scenario, count: int) -> Fi
         user_id = browser.user_id  # type: ignore[attr-defined]
         path = scenario.paths.get(user_id, scenario.default)
         began = time.perf_counter()
-        answer = browser.get(browser.base + path)  # type: ignore[attr-defined]
+        try:
+            answer = browser.get(browser.base + path)  # type: ignore[attr-defined]
+        except requests.ConnectionError:
+            # A kept-alive connection the server closed as it was reused: an error, counted.
+            return time.perf_counter() - began, 0, -1
         elapsed = time.perf_counter() - began
         listed = answer.status_code == 200 and path.startswith("/api/")
         return elapsed, answer.status_code, len(answer.json()["items"]) if listed else -1
