@@ -153,10 +153,7 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
         for item in uncertain:
             _unsent(writer, item, found)
         rows, landed = [row for row in rows if not row[2]], {}
-    try:
-        ctx.linker.prefetch([mapping.hints(record) for record, _item, _u in rows])
-    except Exception as error:
-        _ends_run(writer, ctx.classify_c4c(error))  # else each item reads its links alone
+    prefetch_links(writer, [record for record, _item, _u in rows])
     matched: list[tuple[SyncItem, ItemRecord, Links, dict[str, Any] | None]] = []
     for record, item, _uncertain in rows:
         if item.external_id in landed:
@@ -228,6 +225,15 @@ def paired_already(
             )
         )
     )
+
+
+def prefetch_links(writer: TypeWriter, records: list[ItemRecord]) -> None:
+    """The links ``records`` will ask for, looked up together; when that fails, each record
+    looks its own up (unless the failure ends the run)."""
+    try:
+        writer.ctx.linker.prefetch([writer.mapping.hints(record) for record in records])
+    except Exception as error:
+        _ends_run(writer, writer.ctx.classify_c4c(error))
 
 
 def _ends_run(writer: TypeWriter, found: Classification) -> None:

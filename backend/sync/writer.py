@@ -189,6 +189,7 @@ class TypeWriter:
         if ups:
             state.created = len(ups)
         copies.create_all(self, downs)
+        self._prefetch_links(steps)
         for step in steps:
             if step.kind in CARRY_VERSIONS:
                 self.carry(step.item, step.record, step.entity)
@@ -210,6 +211,17 @@ class TypeWriter:
         if state.creating is not None:
             state.creating, state.created = None, 0
         self.ctx.session.commit()
+
+    def _prefetch_links(self, steps: list[Step]) -> None:
+        """The links of the mailbox's changes about to go up, looked up together (one ``$batch``
+        of queries) rather than one request per address as each update asks."""
+        records = [
+            step.record
+            for step in steps
+            if step.kind in (StepKind.UPDATE_UP, StepKind.CONFLICT) and step.record is not None
+        ]
+        if len(records) > 1:  # one record's look-ups cost the same either way
+            creates.prefetch_links(self, records)
 
     def progressed(self, count: int) -> None:
         """``count`` more of the run's creates are done (committed with the next commit)."""

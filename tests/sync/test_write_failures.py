@@ -126,6 +126,7 @@ def test_a_failed_link_read_fails_the_item_not_the_run(
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     owner.edit_contact(contact, job_title="Buyer")
     owner.edit_contact(other, job_title="Head of Sales")
+    _batch_fails(c4c)  # the prefetch of both addresses: each is then looked up alone
     c4c.faults.add(Fault(path="ContactCollection$", method="GET", status=500, body=DUMP["body"]))
 
     run = sync_now()
