@@ -11,8 +11,9 @@ oldest change first, committed page by page, so a reader cut short continues whe
 
 C4C's delta has no tombstones: an object deleted in C4C simply stops coming. So once per
 ``C4C_RECONCILE_MINUTES`` the reader also looks up every kept object by ``ObjectID`` (40 to a
-request, ``or`` on the one property as C4C allows) and keeps those it no longer finds as
-deleted, under a new sequence number, so the mailboxes linked to them learn it like any change.
+query, ``or`` on the one property as C4C allows, 25 queries to a ``$batch``) and keeps those it
+no longer finds as deleted, under a new sequence number, so the mailboxes linked to them learn it
+like any change.
 
 A mailbox's run then takes the records above its own cursor that concern it: those linked to its
 items, and, where the tenant's rule for the type says so, those that are its user's in SAP (the
@@ -50,7 +51,9 @@ log = logging.getLogger(__name__)
 PAGE = 1000
 """Records committed together while reading (C4C's own page size)."""
 LOOKUP = 40
-"""Objects looked up per request when reconciling."""
+LOOKUPS_PER_REQUEST = 25
+"""Objects looked up per query when reconciling (a query's URL is bounded), and queries per
+request (the retrieve requests of one ``$batch``): a thousand objects a round trip."""
 
 ACCOUNTS, CONTACTS = accounts.MAPPING.entity_set, contacts.MAPPING.entity_set
 LOCK_SECONDS = 60
@@ -155,7 +158,7 @@ def reconcile(session: Session, feed: C4CFeed, c4c: C4CClient, held: Held) -> in
     ids = list(session.scalars(alive.order_by(C4CRecord.object_id)))
     gone = 0
     lookups = c4c.read_matching(feed.entity_set, "ObjectID", ids, chunk=LOOKUP,
-                                select=["ObjectID"])  # fmt: skip
+                                select=["ObjectID"], per_request=LOOKUPS_PER_REQUEST)  # fmt: skip
     for chunk, rows in lookups:
         found = {row["ObjectID"] for row in rows}
         missing = [object_id for object_id in chunk if object_id not in found]
