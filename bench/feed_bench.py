@@ -11,7 +11,8 @@ cycle and per mailbox, and the median seconds of a run, medians of ``--repeat`` 
 
 With ``--first-download N`` it measures instead one user's first run with N tasks of theirs in
 SAP (they process them), none in the mailbox yet: seconds, items per second, and requests per
-item to the mail system and to C4C.
+item to the mail system and to C4C. With ``--reconcile N``, the feed's look-up of every kept
+contact (N more than the world's 500): C4C requests and seconds.
 
 Run: ``.venv/bin/python -m bench.feed_bench --mailboxes 10,100,1000 [--changes 200]`` or
 ``--first-download 5000``; with ``DATABASE_URL`` and ``REDIS_URL`` it uses those servers.
@@ -25,18 +26,21 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
+from backend.crm.c4c import C4CClient
 from backend.extensions import Resources
 from backend.models import Mailbox, Tenant
 from backend.models.run import Trigger
 from backend.models.types import MailSystem
 from backend.storage import schema
 from backend.storage.db import utcnow
-from backend.sync import employees
+from backend.sync import employees, feed
 from backend.sync.engine import Engine
+from backend.sync.mapping import contacts
 from backend.sync.runs import execute_run
 from backend.tenants.onboarding import add_user, create_tenant
 from bench.scratch import scratch_app
@@ -171,6 +175,38 @@ def first_download(records: int) -> None:
         found.engine.dispose()
 
 
+def reconcile(objects: int) -> None:
+    """The feed's reconcile of a tenant keeping ``objects`` more C4C contacts than the world's:
+    C4C requests and seconds of the look-up of every kept object."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = scratch_app(Path(folder))
+        found: Resources = app.extensions["ssi"]
+        schema.downgrade(found.engine, "base")
+        schema.upgrade(found.engine)
+        c4c = create_emulator({USER: PASSWORD})
+        with c4c, EwsEmulator() as ews:
+            tenant = _world(found, 1, c4c, ews)
+            for number in range(objects):
+                c4c.service.store.create("ContactCollection", {"LastName": f"Kept {number}"})
+            session = found.session_factory()
+            client = C4CClient(c4c.base_url, user=USER, password=PASSWORD)
+            mapping, daily = contacts.MAPPING, timedelta(days=1)
+            kept = feed.refresh(session, tenant.id, client, mapping, fresh_since=utcnow())
+            kept.reconciled_at = utcnow() - daily
+            session.commit()
+            c4c.log.clear()
+            started = time.perf_counter()
+            feed.refresh(session, tenant.id, client, mapping, fresh_since=utcnow(),
+                         reconcile_every=daily)  # fmt: skip
+            seconds = time.perf_counter() - started
+            print(
+                f"reconcile of {ACCOUNTS + objects:,} kept contacts: "
+                f"{len(c4c.log.entries())} C4C requests, {seconds:.2f} s"
+            )
+            session.close()
+        found.engine.dispose()
+
+
 def _median(cycles: list[Cycle]) -> Cycle:
     return Cycle(
         int(statistics.median(c.requests for c in cycles)),
@@ -185,11 +221,15 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--first-download", type=int, default=0)
+    parser.add_argument("--reconcile", type=int, default=0, help="kept objects to reconcile")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     if args.first_download:
         first_download(args.first_download)
+        return
+    if args.reconcile:
+        reconcile(args.reconcile)
         return
     print(f"{args.changes} C4C contacts changed per cycle; medians of {args.repeat} cycles")
     print("| N | cycle | C4C requests | per mailbox | C4C rows read | per mailbox | run s |")
