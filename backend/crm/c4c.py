@@ -204,8 +204,9 @@ class C4CClient:
     ) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
         """The entities whose ``field`` is one of ``values``, ``chunk`` values to a query
         (``field eq 'a' or field eq 'b' ...``: C4C allows ``or`` on one property), and
-        ``per_request`` queries to a request: more than one go as the retrieve requests of one
-        ``$batch`` (a query's URL is bounded; a batch of them is one round trip).
+        ``per_request`` queries to a request: two or more go as the retrieve requests of one
+        ``$batch`` (a query's URL is bounded; a batch of them is one round trip), a lone query as
+        a plain request.
 
         Yields:
             Each chunk of values with the entities its query found, so a caller knows what
@@ -216,13 +217,13 @@ class C4CClient:
         """
         chunks = [values[start : start + chunk] for start in range(0, len(values), chunk)]
         queries = [" or ".join(f"{field} eq {odata_quote(v)}" for v in asked) for asked in chunks]
-        if per_request <= 1:
-            for asked, condition in zip(chunks, queries, strict=True):
-                yield asked, list(self.read(entity_set, filter=condition, select=select))
-            return
-        for start in range(0, len(chunks), per_request):
-            found = self._read_batched(entity_set, queries[start : start + per_request], select)
-            yield from zip(chunks[start : start + per_request], found, strict=True)
+        for start in range(0, len(chunks), max(per_request, 1)):
+            group = queries[start : start + max(per_request, 1)]
+            if len(group) == 1:  # a plain request: no CSRF token, C4C's paging as it comes
+                yield chunks[start], list(self.read(entity_set, filter=group[0], select=select))
+                continue
+            found = self._read_batched(entity_set, group, select)
+            yield from zip(chunks[start : start + len(group)], found, strict=True)
 
     def _read_batched(
         self, entity_set: str, filters: list[str], select: list[str] | None

@@ -11,7 +11,7 @@ oldest change first, committed page by page, so a reader cut short continues whe
 
 C4C's delta has no tombstones: an object deleted in C4C simply stops coming. So once per
 ``C4C_RECONCILE_MINUTES`` the reader also looks up every kept object by ``ObjectID`` (40 to a
-query, ``or`` on the one property as C4C allows, 25 queries to a ``$batch``) and keeps those it
+query, ``or`` on the one property as C4C allows, 10 queries to a ``$batch``) and keeps those it
 no longer finds as deleted, under a new sequence number, so the mailboxes linked to them learn it
 like any change.
 
@@ -51,9 +51,10 @@ log = logging.getLogger(__name__)
 PAGE = 1000
 """Records committed together while reading (C4C's own page size)."""
 LOOKUP = 40
-LOOKUPS_PER_REQUEST = 25
-"""Objects looked up per query when reconciling (a query's URL is bounded), and queries per
-request (the retrieve requests of one ``$batch``): a thousand objects a round trip."""
+"""Objects looked up per query when reconciling (a query's URL is bounded)."""
+LOOKUPS_PER_REQUEST = 10
+"""Queries per request (the retrieve requests of one ``$batch``): 400 objects a round trip, a
+request short enough that the feed's lock, renewed after each, outlives it with its retries."""
 
 ACCOUNTS, CONTACTS = accounts.MAPPING.entity_set, contacts.MAPPING.entity_set
 LOCK_SECONDS = 60

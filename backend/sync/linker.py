@@ -17,9 +17,10 @@ from backend.sync.mapping import LinkHints, Links, accounts, contacts
 ACCOUNTS = "CorporateAccountCollection"
 CONTACTS = "ContactCollection"
 PREFETCH_CHUNK = 40
+"""Values to a query (its URL is bounded)."""
 PREFETCH_PER_REQUEST = 25
-"""Values to a query (its URL is bounded) and queries to a request (the retrieve requests of one
-``$batch``): a creates chunk's thousand addresses are one round trip."""
+"""Queries to a request (the retrieve requests of one ``$batch``): a creates chunk's thousand
+addresses are one round trip (the account names another)."""
 _KEYS = ("ObjectID", "ETag", "__metadata")
 KEPT = {
     ACCOUNTS: frozenset([*accounts.MAPPING.read_fields, *_KEYS]),

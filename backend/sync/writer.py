@@ -213,14 +213,15 @@ class TypeWriter:
         self.ctx.session.commit()
 
     def _prefetch_links(self, steps: list[Step]) -> None:
-        """The links of the mailbox's changes about to go up, looked up together (one ``$batch``
-        of queries) rather than one request per address as each update asks."""
+        """The links of the mailbox's changes about to go up, looked up together (forty values to
+        a query, the queries of each entity set in one ``$batch``) rather than one request per
+        address as each update asks."""
         records = [
             step.record
             for step in steps
             if step.kind in (StepKind.UPDATE_UP, StepKind.CONFLICT) and step.record is not None
         ]
-        if len(records) > 1:  # one record's look-ups cost the same either way
+        if len(records) > 1:  # one record's links are asked for as it goes up
             creates.prefetch_links(self, records)
 
     def progressed(self, count: int) -> None:
