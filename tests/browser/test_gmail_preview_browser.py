@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from backend.crm.c4c import C4CClient
 from backend.gmail_addon.verify import CERTIFICATES
@@ -84,8 +85,11 @@ def test_anna_fixes_an_email_in_the_gmail_add_on(
     page.get_by_role("link", name="Trade fair leads").click()
     chips = page.locator("#reading-chips")
     # Each chip's own text: how they are laid out (one line each or not) is the stylesheet's.
-    assert chips.locator(".chip").all_inner_texts() == ["SAP E-Mails", "SAP E-Mails/Sync Error"]
-    assert "Fill in the account." in panel.inner_text()
+    # The reading pane fills in after the click: wait for its chips, then read them.
+    expect(chips.locator(".chip")).to_have_text(
+        ["SAP E-Mails", "SAP E-Mails/Sync Error"], use_inner_text=True
+    )
+    expect(panel).to_contain_text("Fill in the account.", use_inner_text=True)
     screenshot(page, "gmail-addon-issue")
 
     panel.get_by_role("button", name="Fix").click()
