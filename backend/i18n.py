@@ -188,12 +188,13 @@ _NUMBERS: dict[str, Callable[[datetime], int]] = {
     "d": lambda value: value.day,
     "H": lambda value: value.hour,
     "h": lambda value: value.hour % 12 or 12,
+    "M": lambda value: value.month,
     "m": lambda value: value.minute,
     "s": lambda value: value.second,
     "y": lambda value: value.year,
 }
 """Fields written as a number, zero-padded to the field's length (``yy``: the last two digits
-of the year; ``M`` and ``MM`` are months too)."""
+of the year; a month of three letters or more is a word)."""
 _NAMED = {
     "M": [datetime(2000, month, 1) for month in range(1, 13)],
     "a": [datetime(2000, 1, 1, hour) for hour in range(24)],
@@ -206,8 +207,8 @@ def _field_writer(field: str, locale: Locale) -> Callable[[datetime], str] | Non
     """How to write one field of a pattern (``MMM``, ``dd``) as Babel does, or ``None`` for one
     Babel must write itself (time zones, weeks, eras...)."""
     char, length = field[0], len(field)
-    number = _NUMBERS.get(char) or (_month if char == "M" and length <= 2 else None)
-    if number is not None:
+    number = _NUMBERS.get(char)
+    if number is not None and not (char == "M" and length > 2):
         if char == "y" and length == 2:
             return lambda value: f"{value.year % 100:02d}"
         return lambda value: f"{number(value):0{length}d}"
@@ -217,10 +218,6 @@ def _field_writer(field: str, locale: Locale) -> Callable[[datetime], str] | Non
             return lambda value: words[value.month - 1]
         return lambda value: words[value.hour]
     return None
-
-
-def _month(value: datetime) -> int:
-    return value.month
 
 
 @functools.lru_cache(maxsize=64)

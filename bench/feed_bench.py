@@ -25,6 +25,8 @@ import logging
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -122,89 +124,81 @@ def _change(c4c: C4CEmulator, changes: int, round_number: int) -> None:
         store.update("ContactCollection", row["ObjectID"], {"JobTitle": f"Round {round_number}"})
 
 
-def measure(mailboxes: int, changes: int, repeat: int) -> dict[str, Cycle]:
+@contextmanager
+def _scratch(mailboxes: int) -> Iterator[tuple[Resources, Tenant, C4CEmulator, EwsEmulator]]:
+    """An empty scratch database and the emulators with the bench's world of ``mailboxes``."""
     with tempfile.TemporaryDirectory() as folder:
         app = scratch_app(Path(folder))
         found: Resources = app.extensions["ssi"]
         schema.downgrade(found.engine, "base")  # a configured database starts empty too
         schema.upgrade(found.engine)
         c4c = create_emulator({USER: PASSWORD})
-        with c4c, EwsEmulator() as ews:
-            _world(found, mailboxes, c4c, ews)
-            figures = {"onboarding": _cycle(found, c4c, scheduled=False)}
-            changed, quiet = [], []
-            for number in range(repeat):
-                _change(c4c, changes, number)
-                changed.append(_cycle(found, c4c, scheduled=True))
-                quiet.append(_cycle(found, c4c, scheduled=True))
-            figures["changed"] = _median(changed)
-            figures["quiet"] = _median(quiet)
-        found.engine.dispose()
+        try:
+            with c4c, EwsEmulator() as ews:
+                yield found, _world(found, mailboxes, c4c, ews), c4c, ews
+        finally:
+            found.engine.dispose()
+
+
+def measure(mailboxes: int, changes: int, repeat: int) -> dict[str, Cycle]:
+    with _scratch(mailboxes) as (found, _tenant, c4c, _ews):
+        figures = {"onboarding": _cycle(found, c4c, scheduled=False)}
+        changed, quiet = [], []
+        for number in range(repeat):
+            _change(c4c, changes, number)
+            changed.append(_cycle(found, c4c, scheduled=True))
+            quiet.append(_cycle(found, c4c, scheduled=True))
+        figures["changed"] = _median(changed)
+        figures["quiet"] = _median(quiet)
         return figures
 
 
 def first_download(records: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        app = scratch_app(Path(folder))
-        found: Resources = app.extensions["ssi"]
-        schema.downgrade(found.engine, "base")
-        schema.upgrade(found.engine)
-        c4c = create_emulator({USER: PASSWORD})
-        with c4c, EwsEmulator() as ews:
-            _world(found, 1, c4c, ews)
-            store = c4c.service.store
-            [employee] = (row["EmployeeID"] for row in store.all("EmployeeCollection"))
-            for number in range(records):
-                store.create("TasksCollection", {"Subject": f"Task {number:05d}",
-                                                 "ProcessorPartyID": employee})  # fmt: skip
-            session = found.session_factory()
-            mailbox = session.scalars(select(Mailbox)).one()
-            for emulator in (c4c, ews):
-                emulator.log.clear()
-            started = time.perf_counter()
-            run = execute_run(session, mailbox, Engine(found.cipher, found.settings, found.redis),
-                              trigger=Trigger.CLI, settings=found.settings)  # fmt: skip
-            seconds = time.perf_counter() - started
-            mail, sap = len(ews.log.entries()), len(c4c.log.entries())
-            print(
-                f"first download: {run.outcome.value}, {run.created} items created in "
-                f"{seconds:.1f} s = {run.created / seconds:.0f} items/s; requests per item: "
-                f"Exchange {mail / max(run.created, 1):.3f}, C4C {sap / max(run.created, 1):.4f}"
-            )
-            session.close()
-        found.engine.dispose()
+    with _scratch(1) as (found, _tenant, c4c, ews):
+        store = c4c.service.store
+        [employee] = (row["EmployeeID"] for row in store.all("EmployeeCollection"))
+        for number in range(records):
+            store.create("TasksCollection", {"Subject": f"Task {number:05d}",
+                                             "ProcessorPartyID": employee})  # fmt: skip
+        session = found.session_factory()
+        mailbox = session.scalars(select(Mailbox)).one()
+        for emulator in (c4c, ews):
+            emulator.log.clear()
+        started = time.perf_counter()
+        run = execute_run(session, mailbox, Engine(found.cipher, found.settings, found.redis),
+                          trigger=Trigger.CLI, settings=found.settings)  # fmt: skip
+        seconds = time.perf_counter() - started
+        mail, sap = len(ews.log.entries()), len(c4c.log.entries())
+        print(
+            f"first download: {run.outcome.value}, {run.created} items created in "
+            f"{seconds:.1f} s = {run.created / seconds:.0f} items/s; requests per item: "
+            f"Exchange {mail / max(run.created, 1):.3f}, C4C {sap / max(run.created, 1):.4f}"
+        )
+        session.close()
 
 
 def reconcile(objects: int) -> None:
     """The feed's reconcile of a tenant keeping ``objects`` more C4C contacts than the world's:
     C4C requests and seconds of the look-up of every kept object."""
-    with tempfile.TemporaryDirectory() as folder:
-        app = scratch_app(Path(folder))
-        found: Resources = app.extensions["ssi"]
-        schema.downgrade(found.engine, "base")
-        schema.upgrade(found.engine)
-        c4c = create_emulator({USER: PASSWORD})
-        with c4c, EwsEmulator() as ews:
-            tenant = _world(found, 1, c4c, ews)
-            for number in range(objects):
-                c4c.service.store.create("ContactCollection", {"LastName": f"Kept {number}"})
-            session = found.session_factory()
-            client = C4CClient(c4c.base_url, user=USER, password=PASSWORD)
-            mapping, daily = contacts.MAPPING, timedelta(days=1)
-            kept = feed.refresh(session, tenant.id, client, mapping, fresh_since=utcnow())
-            kept.reconciled_at = utcnow() - daily
-            session.commit()
-            c4c.log.clear()
-            started = time.perf_counter()
-            feed.refresh(session, tenant.id, client, mapping, fresh_since=utcnow(),
-                         reconcile_every=daily)  # fmt: skip
-            seconds = time.perf_counter() - started
-            print(
-                f"reconcile of {ACCOUNTS + objects:,} kept contacts: "
-                f"{len(c4c.log.entries())} C4C requests, {seconds:.2f} s"
-            )
-            session.close()
-        found.engine.dispose()
+    with _scratch(1) as (found, tenant, c4c, _ews):
+        for number in range(objects):
+            c4c.service.store.create("ContactCollection", {"LastName": f"Kept {number}"})
+        session = found.session_factory()
+        client = C4CClient(c4c.base_url, user=USER, password=PASSWORD)
+        mapping, daily = contacts.MAPPING, timedelta(days=1)
+        kept = feed.refresh(session, tenant.id, client, mapping, fresh_since=utcnow())
+        kept.reconciled_at = utcnow() - daily
+        session.commit()
+        c4c.log.clear()
+        started = time.perf_counter()
+        feed.refresh(session, tenant.id, client, mapping, fresh_since=utcnow(),
+                     reconcile_every=daily)  # fmt: skip
+        seconds = time.perf_counter() - started
+        print(
+            f"reconcile of {ACCOUNTS + objects:,} kept contacts: "
+            f"{len(c4c.log.entries())} C4C requests, {seconds:.2f} s"
+        )
+        session.close()
 
 
 def _median(cycles: list[Cycle]) -> Cycle:
