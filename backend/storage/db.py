@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -55,18 +58,56 @@ class Base(DeclarativeBase):
     }
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """Create the engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+PING_AFTER_IDLE_SECONDS = 0.5
+"""A pooled database connection that lay idle longer than this is pinged before it is handed
+out; one returned more recently is handed out as it is (as HikariCP bypasses its check)."""
+
+
+def make_engine(
+    url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **options: Any
+) -> Engine:
+    """Create the engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout; a server's
+    pooled connections are pinged when they have lain idle (``ping_after_idle`` seconds)."""
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30})
-    else:
-        options.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        _ping_when_idle(engine, ping_after_idle)
     # A forked RQ work horse must not share the parent's pooled connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection on checkout only when it has lain idle over ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip on each web request,
+    although a connection in use a moment ago is almost always still open. A server that went
+    away within the window is found by the request's own statement instead; SQLAlchemy then
+    replaces every pooled connection opened before it, so the next checkouts reconnect.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "checkin")
+    def _returned(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if dbapi_connection is not None:
+            record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at <= idle_seconds:
+            return  # a new connection, or one in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool replaces it, and every connection opened before it, and checks out
+                # again.
+                raise InvalidatePoolError(str(error)) from error
+            raise
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
