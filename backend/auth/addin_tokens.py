@@ -11,8 +11,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import secret_digest
@@ -56,29 +57,32 @@ def issue(session: Session, user: User, client: str, minutes: int) -> Issued:
     return Issued(secret, expires_at)
 
 
-_TOKEN_AND_USER = (
+TOKEN_AND_USER = (
     select(AddinToken, User)
     .join(User, User.id == AddinToken.user_id)
     .where(AddinToken.token_hash == bindparam("digest"))
 )
-"""Built once: its cache key is the same for every call (parameter ``digest``)."""
+"""Built once: its cache key is the same for every call (parameter ``digest``). A caller that
+needs more of the user's rows with the token reads them in the same statement: it adds them to
+this one and hands it to :func:`verify`."""
 
 
-def verify(session: Session, secret: str) -> tuple[AddinToken, User]:
-    """The live token row for ``secret`` and its user, read in one statement (every call of the
-    task pane asks this first).
+def verify(session: Session, secret: str, read: Select[Any] = TOKEN_AND_USER) -> Row[Any]:
+    """The live token row for ``secret`` with its user (``row.AddinToken``, ``row.User``), and
+    whatever else ``read``, this module's statement or one built on it, selects: read in one
+    statement, as every call of the task pane asks this first.
 
     Raises:
         TokenRefused: unknown, malformed, revoked or expired.
     """
     if not secret.startswith(PREFIX) or len(secret) > 100:
         raise TokenRefused("invalid_token", N_("This is not an add-in token. Sign in again."))
-    found = session.execute(_TOKEN_AND_USER, {"digest": secret_digest(secret)}).one_or_none()
+    found = session.execute(read, {"digest": secret_digest(secret)}).unique().one_or_none()
     if found is None or found.AddinToken.revoked_at is not None:
         raise TokenRefused("invalid_token", N_("This sign-in has ended. Sign in again."))
     if found.AddinToken.expires_at <= utcnow():
         raise TokenRefused("token_expired", N_("This sign-in has expired. Sign in again."))
-    return found.AddinToken, found.User
+    return found
 
 
 def refresh(session: Session, row: AddinToken, user: User, minutes: int) -> Issued:

@@ -18,7 +18,6 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
@@ -46,10 +45,13 @@ PUBLIC_ENDPOINTS = frozenset({"addin_api.version"})
 
 @dataclass
 class AddinCall:
-    """Who is calling: the token row and its user (``g.addin``)."""
+    """Who is calling: the token row, its user, and the user's tenant and mailbox (``g.addin``;
+    the mailbox None when none is set up)."""
 
     token: Any
     user: User
+    tenant: Tenant
+    mailbox: Mailbox | None
 
 
 class ApiError(Exception):
@@ -99,6 +101,16 @@ limiter.limit(lambda: f"{resources().settings.rate_limit_per_minute} per minute"
 count_refusals_per_address(addin_api)
 
 
+_CALLER = (
+    addin_tokens.TOKEN_AND_USER.add_columns(Tenant, Mailbox)
+    .join(Tenant, Tenant.id == User.tenant_id)
+    .outerjoin(Mailbox, (Mailbox.user_id == User.id) & (Mailbox.tenant_id == User.tenant_id))
+    .options(joinedload(Mailbox.item_states))
+)
+"""Every call's first question, built once: the token, its user, and the user's tenant and
+mailbox (with its progress rows, for its state), in one statement."""
+
+
 @addin_api.before_request
 def _authenticate() -> None:
     sent = request.headers.get(VERSION_HEADER)
@@ -117,13 +129,14 @@ def _authenticate() -> None:
         raise ApiError(401, "invalid_token", N_("Sign in to the add-in first."))
     session = db_session()
     try:
-        token, user = addin_tokens.verify(session, secret.strip())
+        found = addin_tokens.verify(session, secret.strip(), _CALLER)
     except addin_tokens.TokenRefused as refused:
         raise ApiError(401, refused.error, str(refused)) from None
+    user = found.User
     if user.removed_at is not None:
         raise ApiError(401, "invalid_token", N_("This sign-in has ended. Sign in again."))
     addin.record_use(session, user)
-    g.addin = AddinCall(token, user)
+    g.addin = AddinCall(found.AddinToken, user, found.Tenant, found.Mailbox)
     # The tenant-scoped lookups of ``backend.web.access`` read flask-login's user: make it the
     # token's user for this request (the session cookie is never consulted here).
     g._login_user = SignedInUser(user)
@@ -133,29 +146,14 @@ def _caller() -> AddinCall:
     return g.addin
 
 
-_MAILBOX_AND_TENANT = (
-    select(Mailbox, Tenant)
-    .join(Tenant, Tenant.id == Mailbox.tenant_id)
-    .where(Mailbox.user_id == bindparam("user_id"))
-    .options(joinedload(Mailbox.item_states))
-)
-"""Built once, as every call of the pane asks it (parameter ``user_id``)."""
-
-
 def _mailbox() -> tuple[Mailbox, Tenant]:
-    """The caller's mailbox (its progress rows loaded with it, for its state) and tenant, in
-    one statement."""
-    found = (
-        db_session()
-        .execute(_MAILBOX_AND_TENANT, {"user_id": _caller().user.id})
-        .unique()
-        .one_or_none()
-    )
-    if found is None:
+    """The caller's mailbox (its progress rows loaded with it, for its state) and tenant."""
+    call = _caller()
+    if call.mailbox is None:
         raise ApiError(
             404, "no_mailbox", N_("No mailbox is set up for you yet. Ask your key user.")
         )
-    return found.Mailbox, found.Tenant
+    return call.mailbox, call.tenant
 
 
 class Strict(BaseModel):
@@ -322,8 +320,8 @@ def version() -> Response:
 
 @addin_api.get("/me")
 def whoami() -> Response:
-    call, session = _caller(), db_session()
-    mailbox = session.scalars(select(Mailbox).where(Mailbox.user_id == call.user.id)).one_or_none()
+    call = _caller()
+    mailbox = call.mailbox
     return jsonify(
         user={"name": call.user.name, "email": call.user.email, "key_user": call.user.is_key_user},
         mailbox=_mailbox_json(mailbox) if mailbox is not None else None,
