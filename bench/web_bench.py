@@ -10,8 +10,10 @@ threads, as production runs it; rate limits off, so the load is not refused),
 signs 16 sessions in by building the signed session cookie with the app's own session
 interface (and gives each plain user an add-in token for the task pane's calls), and sends each
 scenario's requests from 16 concurrent clients (threads with a ``requests.Session`` each).
-Prints p50/p99 latency and throughput per scenario, medians of ``--repeat`` passes, and the
-query plans of the API's listing.
+Prints p50/p99 latency and throughput per scenario, medians of ``--repeat`` passes, the CPU each
+request cost the app, the local PostgreSQL and the clients (all on the same cores), and the
+query plans of the API's listing. The first scenario, ``/healthz``, reads no database: the
+least these clients see from this server on this machine.
 
 Run: ``python -m bench.web_bench [--repeat 3] [--requests 400] [--sqlite]
 [--issues-per-mailbox 950]`` (950: about a million issues, 570 open per user). Never part of the
@@ -21,6 +23,7 @@ test suite.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -38,6 +41,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 from flask import Flask
 from flask_login.utils import _create_identifier
@@ -61,6 +65,7 @@ from backend.models.types import Direction, IssueCode, ItemType, MailSystem
 from backend.models.user import Role
 from backend.storage.db import make_engine
 from backend.storage.schema import upgrade
+from bench.soak_bench import cpu_seconds
 
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432/"
 DATABASE = "ssi_bench_web"
@@ -93,6 +98,30 @@ class Figures:
     errors: int = 0
     alone_ms: float = 0.0
     """p50 with one client: the time the app spends on one request, no queueing."""
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+    """CPU per request under load, by who spent it: the app (gunicorn), the database server,
+    the clients (this process)."""
+
+
+class CpuMeter:
+    """CPU seconds spent so far by the served app, the local PostgreSQL and the bench's clients:
+    they share the machine's cores, so each request's share of all three sets the queue."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.server = psutil.Process(server.pid)
+        self.clients = psutil.Process()
+
+    def read(self) -> dict[str, float]:
+        database = 0.0
+        for process in psutil.process_iter(["name"]):
+            if process.info["name"] == "postgres":
+                with contextlib.suppress(psutil.Error):
+                    database += sum(process.cpu_times()[:2])
+        return {
+            "app": cpu_seconds(self.server),
+            "database": database,
+            "clients": sum(self.clients.cpu_times()[:2]),
+        }
 
 
 @dataclass
@@ -305,14 +334,18 @@ def deep_cursors(sessions: list[requests.Session]) -> dict[int, str]:
     return cursors
 
 
-def load(sessions: list[requests.Session], scenario: Scenario, count: int) -> Figures:
-    """``count`` requests from ``len(sessions)`` concurrent clients, after a warm-up round."""
+def load(
+    sessions: list[requests.Session], scenario: Scenario, count: int, meter: CpuMeter | None = None
+) -> Figures:
+    """``count`` requests from ``len(sessions)`` concurrent clients, after a warm-up round (with
+    ``meter``, the CPU each request cost, by who spent it)."""
     latencies: list[float] = []
     rows: list[int] = []
     errors = 0
     lock = threading.Lock()
     remaining = iter(range(count))
-    start = threading.Barrier(len(sessions) + 1)
+    warm = threading.Barrier(len(sessions) + 1)
+    go = threading.Event()
 
     def one(browser: requests.Session) -> tuple[float, int, int]:
         user_id = browser.user_id  # type: ignore[attr-defined]
@@ -331,7 +364,8 @@ def load(sessions: list[requests.Session], scenario: Scenario, count: int) -> Fi
         nonlocal errors
         for _ in range(2):
             one(browser)
-        start.wait()
+        warm.wait()
+        go.wait()
         while True:
             with lock:
                 if next(remaining, None) is None:
@@ -345,8 +379,10 @@ def load(sessions: list[requests.Session], scenario: Scenario, count: int) -> Fi
     threads = [threading.Thread(target=work, args=(browser,)) for browser in sessions]
     for thread in threads:
         thread.start()
-    start.wait()
+    warm.wait()
+    spent = meter.read() if meter else {}  # before the clients start: it takes the GIL a while
     began = time.perf_counter()
+    go.set()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - began
@@ -357,6 +393,10 @@ def load(sessions: list[requests.Session], scenario: Scenario, count: int) -> Fi
         per_second=len(ordered) / seconds,
         rows=statistics.median(rows),
         errors=errors,
+        cpu_ms={
+            who: (total - spent[who]) * 1000 / len(ordered)
+            for who, total in (meter.read() if meter else {}).items()
+        },
     )
 
 
@@ -370,6 +410,7 @@ def scenarios(
     """What to measure, and which pages were left out (not in the app yet, or failing)."""
     routes = {rule.rule for rule in app.url_map.iter_rules()}
     chosen = [
+        Scenario("floor: /healthz, no database", "user", default="/healthz"),
         Scenario("API, key user, first page", "key", default="/api/v1/issues"),
         Scenario(
             f"API, key user, {DEEP_ROWS:,} rows deep",
@@ -428,12 +469,14 @@ def explain(engine: Engine, population: Population) -> None:
 def report(results: dict[str, Figures]) -> None:
     print(
         f"\n{'scenario':<46}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>7}{'1 client p50':>14}"
-        f"{'rows':>6}{'errors':>7}"
+        f"{'rows':>6}{'errors':>7}   CPU ms a request: app / database / clients"
     )
     for name, row in results.items():
+        cpu = " / ".join(f"{row.cpu_ms.get(who, 0):.2f}" for who in ("app", "database", "clients"))
         print(
             f"{name:<46}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.per_second:>7.0f}"
             f"{row.alone_ms:>14.1f}{f'{row.rows:.0f}' if row.rows >= 0 else '-':>6}{row.errors:>7}"
+            f"   {cpu}"
         )
 
 
@@ -493,11 +536,12 @@ def bench(
         items = addin_items(engine, users)
         chosen, missing = scenarios(app, deep_cursors(keys), items, keys[0], users[0])
         passes: list[dict[str, Figures]] = []
+        meter = CpuMeter(server)
         for _ in range(repeat):
             figures = {}
             for scenario in chosen:
                 sessions = keys if scenario.who == "key" else users
-                figures[scenario.name] = load(sessions, scenario, count)
+                figures[scenario.name] = load(sessions, scenario, count, meter)
                 figures[scenario.name].alone_ms = load(sessions[:1], scenario, ALONE).p50_ms
             passes.append(figures)
         results = {
@@ -506,6 +550,8 @@ def bench(
                   for name in ("p50_ms", "p99_ms", "per_second", "rows")),
                 errors=sum(p[s.name].errors for p in passes),
                 alone_ms=statistics.median(p[s.name].alone_ms for p in passes),
+                cpu_ms={who: statistics.median(p[s.name].cpu_ms[who] for p in passes)
+                        for who in passes[0][s.name].cpu_ms},
             )
             for s in chosen
         }  # fmt: skip
