@@ -526,17 +526,20 @@
       return;
     }
     var item = currentItem();
+    var said = typeof notice === "string" ? notice : null;
+    function whoAsks(user) { document.getElementById("pane-user").textContent = user.name; }
+    // An open item's answer names the user too: one request each time an item opens.
     refreshIfDue(saved)
-      .then(function () { return api("GET", "/me"); })
-      .then(function (me) {
-        document.getElementById("pane-user").textContent = me.user.name;
-        if (!item) {
+      .then(function () {
+        if (item) {
+          return api("GET", "/item?id=" + encodeURIComponent(item.id) + "&type=" + encodeURIComponent(item.type))
+            .then(function (data) { whoAsks(data.user); statusView(data, said); });
+        }
+        return api("GET", "/me").then(function (me) {
+          whoAsks(me.user);
           show([mailboxBanner(me.mailbox), el("h1", { text: _("Open an e-mail or appointment") }),
                 el("p", { text: _("SAP Sync shows how the open item syncs with SAP.") })]);
-          return null;
-        }
-        return api("GET", "/item?id=" + encodeURIComponent(item.id) + "&type=" + encodeURIComponent(item.type))
-          .then(function (data) { statusView(data, typeof notice === "string" ? notice : null); });
+        });
       })
       .catch(failed);
   }

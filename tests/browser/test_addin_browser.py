@@ -18,11 +18,16 @@ from tests.browser.conftest import screenshot
 from tests.support.world import ADDRESS
 
 
-def open_pane(browser, live, item, token=None, width=360):
+def open_pane(browser, live, item, token=None, width=360, asked=None):
+    """The pane in a new page on ``item``; the add-in API paths it asks are added to ``asked``."""
     context = browser.new_context(viewport={"width": width, "height": 760})
     host_the_pane(context, item, token)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    if asked is not None:
+        api = f"{live.url}/addin/api/v1"
+        page.on("request", lambda r: asked.append(r.url[len(api):].split("?")[0])
+                if r.url.startswith(api) else None)  # fmt: skip
     page.goto(f"{live.url}/addin/taskpane")
     return page
 
@@ -79,9 +84,13 @@ def test_an_expired_token_asks_to_sign_in_again_and_a_forged_one_is_refused(
     session.commit()
     item = {"itemId": message.id, "itemType": "message", "subject": "Lunch?"}
 
-    page = open_pane(browser, live, item, token=secret)
+    asked: list[str] = []
+    page = open_pane(browser, live, item, token=secret, asked=asked)
     page.wait_for_selector("#item-state[data-state=not_tracked]")
     assert page.is_visible("#track")
+    # The version once when the pane loads, then one request as the item opens: its answer
+    # names the user too.
+    assert (asked, page.text_content("#pane-user")) == (["/version", "/item"], anna.name)
     screenshot(page, "24-taskpane-not-tracked")
 
     row = session.scalars(select(AddinToken)).one()
