@@ -104,7 +104,17 @@ def follow_client(tag: str | None, zone: str | None = None) -> None:
     refresh()
 
 
-def select_locale() -> str:
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+"""One ``Locale`` per language, handed to Flask-Babel for every request (it would parse a new one
+each time): the caches keyed by the locale (catalogues, date patterns) then find it by identity,
+without Babel's ``Locale.__eq__``, some three hundred times a page."""
+
+
+def select_locale() -> Locale:
+    return _LOCALES[_selected_language()]
+
+
+def _selected_language() -> str:
     if has_request_context() and "client_language" in g:
         return g.client_language
     asked = None

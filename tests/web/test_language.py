@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 
 from backend import i18n, presenters
 from backend.models import Issue, Mailbox, User
@@ -229,3 +229,16 @@ def test_template_words_follow_a_forced_language(app) -> None:
             assert render.render() == german
     assert english == "Issues|2 times"
     assert german == "Probleme|2-mal"
+
+
+def test_every_request_in_a_language_shares_one_locale(app) -> None:
+    """The catalogues and date patterns are kept per locale: requests hand Flask-Babel the same
+    ``Locale`` for a language, so those look-ups match it by identity, not by Babel's ``__eq__``."""
+
+    def locale_of(language: str):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            return get_locale()
+
+    first, again, english = locale_of("de"), locale_of("de-AT"), locale_of("en")
+    assert (str(first), str(english)) == ("de", "en")
+    assert first is again and english is locale_of("en-GB")
