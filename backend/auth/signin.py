@@ -22,12 +22,12 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from flask import session as web_session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from joserfc.errors import JoseError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response
 
 from backend.auth.directories import directory_of, issuer_claims_options, verified_email
 from backend.extensions import db_session, resources
-from backend.models import Tenant, User
+from backend.models import Mailbox, Tenant, User
 from backend.models.tenant import TenantSettings
 from backend.outbound import Timeouts
 from backend.settings import SignInProvider
@@ -52,8 +52,14 @@ class SignedInUser:
     is_active = True
     is_anonymous = False
 
-    def __init__(self, user: User) -> None:
+    def __init__(
+        self, user: User, tenant: Tenant | None = None, mailbox: Mailbox | None = None
+    ) -> None:
         self.row = user
+        # The user's tenant and mailbox when they were read with the user (else None: look them
+        # up). Held here, as the database session forgets rows nobody holds.
+        self.tenant_row = tenant
+        self.mailbox_row = mailbox
         self.id = user.id
         self.tenant_id = user.tenant_id
         self.email = user.email
@@ -68,6 +74,16 @@ class SignedInUser:
         return f"{self.id}.{self.generation}"
 
 
+_USER_OF_SESSION = (
+    select(User, Tenant, Mailbox)
+    .join(Tenant, Tenant.id == User.tenant_id)
+    .outerjoin(Mailbox, (Mailbox.user_id == User.id) & (Mailbox.tenant_id == User.tenant_id))
+    .where(User.id == bindparam("user_id"))
+)
+"""Built once, as every signed-in request asks it: the user with their tenant and mailbox, which
+the pages ask for next and then find in the database session without a statement of their own."""
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedInUser | None:
     """The signed-in user of a session, unless their sessions ended since (a raised
@@ -75,12 +91,12 @@ def load_user(session_id: str) -> SignedInUser | None:
     user_id, _, generation = session_id.partition(".")
     if not user_id.isdigit() or not generation.isdigit():
         return None
-    user = db_session().get(User, int(user_id))
-    if user is None or user.removed_at is not None:
+    found = db_session().execute(_USER_OF_SESSION, {"user_id": int(user_id)}).one_or_none()
+    if found is None or found.User.removed_at is not None:
         return None
-    if (user.session_generation or 0) != int(generation):
+    if (found.User.session_generation or 0) != int(generation):
         return None
-    return SignedInUser(user)
+    return SignedInUser(found.User, found.Tenant, found.Mailbox)
 
 
 def init_app(app: Flask, providers: tuple[SignInProvider, ...], timeouts: Timeouts) -> None:

@@ -64,7 +64,17 @@ def me() -> User:
     return current_user.row
 
 
+def _read_with_me(name: str) -> Any:
+    """The row (``tenant_row``, ``mailbox_row``) read with the signed-in user at the request's
+    start, while it is still in the database session; else None."""
+    kept = getattr(current_user, name, None)
+    return kept if kept is not None and kept in db_session() else None
+
+
 def my_tenant() -> Tenant:
+    """The signed-in user's tenant (read with them: no statement of its own)."""
+    if (kept := _read_with_me("tenant_row")) is not None:
+        return kept
     tenant = db_session().get(Tenant, current_user.tenant_id)
     if tenant is None:
         abort(404)
@@ -76,6 +86,10 @@ _MAILBOX_OF_USER = select(Mailbox).where(Mailbox.user_id == bindparam("user_id")
 
 
 def my_mailbox() -> Mailbox | None:
+    """The signed-in user's mailbox (read with them: no statement of its own), else looked up
+    (none then, or one made since)."""
+    if (kept := _read_with_me("mailbox_row")) is not None:
+        return kept
     return db_session().scalars(_MAILBOX_OF_USER, {"user_id": current_user.id}).one_or_none()
 
 

@@ -139,7 +139,7 @@ def _authenticate() -> None:
     g.addin = AddinCall(found.AddinToken, user, found.Tenant, found.Mailbox)
     # The tenant-scoped lookups of ``backend.web.access`` read flask-login's user: make it the
     # token's user for this request (the session cookie is never consulted here).
-    g._login_user = SignedInUser(user)
+    g._login_user = SignedInUser(user, found.Tenant, found.Mailbox)
 
 
 def _caller() -> AddinCall:

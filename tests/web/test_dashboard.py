@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue
+from sqlalchemy import event
 
 from backend.auth import addin_tokens
 from backend.jobs import queues
@@ -125,6 +126,31 @@ def test_the_issues_tab_pages_fifty_at_a_time_newest_first_with_each_types_count
     assert pages == 3
     assert sorted(seen) == list(range(120)) and len(set(seen)) == 120, "each issue once"
     assert seen[:50] == list(range(50)), "the newest fifty first"
+
+
+def test_the_issues_tab_costs_four_statements_however_many_it_shows(
+    client, anna, session, box, resources
+) -> None:
+    """The signed-in user with their tenant and mailbox (the page asks for both, and finds them
+    read), the page of issues, each type's count, the recently resolved."""
+
+    def statements() -> list[str]:
+        executed: list[str] = []
+        listener = lambda *args: executed.append(" ".join(args[2].split()[:6]))  # noqa: E731
+        event.listen(resources.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/issues").status_code == 200
+        finally:
+            event.remove(resources.engine, "before_cursor_execute", listener)
+        return executed
+
+    _issue(session, box)
+    statements()  # the first view in a while also records the visit
+    few = statements()
+    for number in range(60):
+        _issue(session, box, item_key=f"mbx:S{number}", mailbox_item_id=f"S{number}")
+    assert statements() == few
+    assert len(few) <= 4, few
 
 
 def test_a_page_of_issues_after_something_not_the_users_own_is_refused(
