@@ -41,6 +41,11 @@ csrf.exempt(addin_api)
 
 VERSION_HEADER = "X-Addin-Version"
 PUBLIC_ENDPOINTS = frozenset({"addin_api.version"})
+READING_ENDPOINTS = frozenset({"addin_api.item", "addin_api.whoami"})
+"""What the pane asks each time an item opens: reads, and at most one write of one row (the
+add-in's last use). They run without a transaction (``AUTOCOMMIT``): under PostgreSQL's READ
+COMMITTED each statement sees what it would see in one, and no ``BEGIN`` and ``ROLLBACK`` go
+to the database around them."""
 
 
 @dataclass
@@ -128,6 +133,8 @@ def _authenticate() -> None:
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "invalid_token", N_("Sign in to the add-in first."))
     session = db_session()
+    if request.endpoint in READING_ENDPOINTS and request.method == "GET":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         found = addin_tokens.verify(session, secret.strip(), _CALLER)
     except addin_tokens.TokenRefused as refused:

@@ -84,6 +84,43 @@ def test_an_item_costs_four_statements_however_many_issues_are_open(
     assert len(executed) <= 4, [" ".join(s.split()[:3]) for s in executed]
 
 
+def _autocommits(dbapi_connection) -> bool:
+    flag = getattr(dbapi_connection, "autocommit", None)
+    if isinstance(flag, bool):  # psycopg
+        return flag
+    return dbapi_connection.isolation_level is None  # sqlite3
+
+
+def test_an_items_state_is_read_without_a_transaction_and_still_records_the_add_ins_use(
+    pane, ews, sync_now, session, mailbox, anna, resources
+) -> None:
+    """No ``BEGIN`` and ``ROLLBACK`` around the pane's reads; the one row it may write (the
+    add-in's last use) is written; the pooled connection goes back to transactions after."""
+    message = stranger_mail(ews, sync_now)
+    anna.last_addin_use_at = None
+    session.commit()
+    ran: list[tuple[str, object, object]] = []
+
+    def seen(conn, _cursor, statement, *_args) -> None:
+        mode = conn.get_execution_options().get("isolation_level")
+        ran.append((statement.split()[0], mode, conn.connection.dbapi_connection))
+
+    event.listen(resources.engine, "before_cursor_execute", seen)
+    try:
+        first = pane.call("GET", "/item", query_string={"id": message.id, "type": "message"})
+        again = pane.call("GET", "/item", query_string={"id": message.id, "type": "message"})
+    finally:
+        event.remove(resources.engine, "before_cursor_execute", seen)
+
+    assert first.status_code == again.status_code == 200
+    assert ("UPDATE", "AUTOCOMMIT") in {(verb, mode) for verb, mode, _ in ran}
+    session.expire_all()
+    assert session.get(User, anna.id).last_addin_use_at is not None
+    last = [(verb, mode) for verb, mode, _ in ran[-4:]]
+    assert last == [("SELECT", "AUTOCOMMIT")] * 4, last  # the second call: reads alone
+    assert not any(_autocommits(dbapi) for _, _, dbapi in ran)
+
+
 def test_a_user_with_no_mailbox_is_told_so_and_is_still_signed_in(client, session, tenant) -> None:
     carl = User(tenant_id=tenant.id, email="carl@contoso.test", name="Carl", role=Role.KEY_USER)
     session.add(carl)
