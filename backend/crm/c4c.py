@@ -134,11 +134,20 @@ class C4CClient:
             params["$expand"] = ",".join(expand)
         if top is not None:
             params["$top"] = str(top)
-        url: str | None = self.base_url + entity_set
-        while url:
-            page = self.transport.send("GET", url, params=params).json()["d"]
+        page = self.transport.send("GET", self.base_url + entity_set, params=params).json()["d"]
+        yield from self._following(page)
+
+    def _following(self, page: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The entities of an answer's ``page`` and of the pages C4C chains after it (``__next``).
+
+        Raises:
+            C4CError: when a page cannot be read.
+        """
+        while True:
             yield from (entity_from_json(raw) for raw in page["results"])
-            url, params = page.get("__next"), {}
+            if not (url := page.get("__next")):
+                return
+            page = self.transport.send("GET", url).json()["d"]
 
     def changes(
         self,
@@ -217,8 +226,9 @@ class C4CClient:
         """
         chunks = [values[start : start + chunk] for start in range(0, len(values), chunk)]
         queries = [" or ".join(f"{field} eq {odata_quote(v)}" for v in asked) for asked in chunks]
-        for start in range(0, len(chunks), max(per_request, 1)):
-            group = queries[start : start + max(per_request, 1)]
+        step = max(per_request, 1)
+        for start in range(0, len(chunks), step):
+            group = queries[start : start + step]
             if len(group) == 1:  # a plain request: no CSRF token, C4C's paging as it comes
                 yield chunks[start], list(self.read(entity_set, filter=group[0], select=select))
                 continue
@@ -252,14 +262,7 @@ class C4CClient:
         for answer in answers:
             if answer.status >= 400:
                 raise C4CHTTPError.from_parts(answer.status, answer.headers, answer.body)
-            page = json.loads(answer.body)["d"]
-            entities = [entity_from_json(raw) for raw in page["results"]]
-            url = page.get("__next")
-            while url:
-                page = self.transport.send("GET", url).json()["d"]
-                entities += [entity_from_json(raw) for raw in page["results"]]
-                url = page.get("__next")
-            found.append(entities)
+            found.append(list(self._following(json.loads(answer.body)["d"])))
         return found
 
     def find_by_external_id(self, entity_set: str, external_id: str) -> dict[str, Any] | None:
