@@ -32,7 +32,7 @@ from backend.models import Issue, Mailbox, Tenant, User
 from backend.models.mailbox import HealthStatus
 from backend.sync import warnings as sync_warnings
 from backend.text import N_
-from backend.web.access import visible_issue_or_404
+from backend.web.access import my_mailbox, my_tenant, visible_issue_or_404
 from backend.web.request_limits import count_refusals_per_address
 from backend.web.security import csrf, limiter
 
@@ -50,13 +50,10 @@ to the database around them."""
 
 @dataclass
 class AddinCall:
-    """Who is calling: the token row, its user, and the user's tenant and mailbox (``g.addin``;
-    the mailbox None when none is set up)."""
+    """Who is calling: the token row and its user (``g.addin``)."""
 
     token: Any
     user: User
-    tenant: Tenant
-    mailbox: Mailbox | None
 
 
 class ApiError(Exception):
@@ -143,9 +140,10 @@ def _authenticate() -> None:
     if user.removed_at is not None:
         raise ApiError(401, "invalid_token", N_("This sign-in has ended. Sign in again."))
     addin.record_use(session, user)
-    g.addin = AddinCall(found.AddinToken, user, found.Tenant, found.Mailbox)
+    g.addin = AddinCall(found.AddinToken, user)
     # The tenant-scoped lookups of ``backend.web.access`` read flask-login's user: make it the
-    # token's user for this request (the session cookie is never consulted here).
+    # token's user for this request (the session cookie is never consulted here), with the
+    # tenant and mailbox read with it, which ``my_tenant()`` and ``my_mailbox()`` hand out.
     g._login_user = SignedInUser(user, found.Tenant, found.Mailbox)
 
 
@@ -155,12 +153,12 @@ def _caller() -> AddinCall:
 
 def _mailbox() -> tuple[Mailbox, Tenant]:
     """The caller's mailbox (its progress rows loaded with it, for its state) and tenant."""
-    call = _caller()
-    if call.mailbox is None:
+    mailbox = my_mailbox()
+    if mailbox is None:
         raise ApiError(
             404, "no_mailbox", N_("No mailbox is set up for you yet. Ask your key user.")
         )
-    return call.mailbox, call.tenant
+    return mailbox, my_tenant()
 
 
 class Strict(BaseModel):
@@ -334,8 +332,7 @@ def version() -> Response:
 
 @addin_api.get("/me")
 def whoami() -> Response:
-    call = _caller()
-    mailbox = call.mailbox
+    call, mailbox = _caller(), my_mailbox()
     return jsonify(
         user=_user_json(call.user),
         mailbox=_mailbox_json(mailbox) if mailbox is not None else None,
