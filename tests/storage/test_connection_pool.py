@@ -37,7 +37,8 @@ def _backend(engine: Engine) -> int:
 
 def _end(admin: Engine, backend: int) -> None:
     with admin.connect() as connection:
-        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        ended = connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        assert ended.scalar_one() is True
     time.sleep(0.05)  # the server closes the socket after answering
 
 
