@@ -35,8 +35,9 @@ from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, get_timezone, get_translations, refresh
 from flask_login import current_user
-from jinja2 import pass_eval_context
+from jinja2 import pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 LANGUAGES = {"en": "English", "de": "Deutsch"}
@@ -151,31 +152,50 @@ _CATALOGUES: dict[Locale | None, NullTranslations] = {}
 
 def _catalogue() -> NullTranslations:
     """The catalogue of the language of the moment (``force_locale`` included). Flask-Babel finds
-    it anew for every string, through its domain, the context and the locale's name; a page
-    of fifty issues asks for some six hundred strings."""
-    locale = _reader_locale()
+    it anew for every string, through its domain, the context and the locale's name."""
+    locale = reader_locale()
     found = _CATALOGUES.get(locale)
     if found is None:
         found = _CATALOGUES[locale] = get_translations()
     return found
 
 
-@pass_eval_context
-def _template_gettext(eval_ctx: EvalContext, message: str, /, **values: object) -> str:
-    """The templates' ``_`` and ``gettext``, as Jinja's new-style ``gettext`` behaves (escaped
-    where the template escapes, always a format string) without its two extra calls through
-    the template context for every string."""
-    text = _catalogue().ugettext(message)
-    return (Markup(text) if eval_ctx.autoescape else text) % values
+def _template_words(
+    catalogue_of: Callable[[], NullTranslations],
+) -> tuple[Callable[..., str], Callable[..., str]]:
+    """The templates' ``gettext`` and ``ngettext`` from the catalogue ``catalogue_of`` gives, as
+    Jinja's new-style ones behave (escaped where the template escapes, always a format string)
+    without their two extra calls through the template context for every string."""
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, message: str, /, **values: object) -> str:
+        text = catalogue_of().ugettext(message)
+        return (Markup(text) if eval_ctx.autoescape else text) % values
+
+    @pass_eval_context
+    def ngettext(
+        eval_ctx: EvalContext, singular: str, plural: str, number: int, /, **values: object
+    ) -> str:
+        values.setdefault("num", number)
+        text = catalogue_of().ungettext(singular, plural, number)
+        return (Markup(text) if eval_ctx.autoescape else text) % values
+
+    return gettext, ngettext
 
 
-@pass_eval_context
-def _template_ngettext(
-    eval_ctx: EvalContext, singular: str, plural: str, number: int, /, **values: object
-) -> str:
-    values.setdefault("num", number)
-    text = _catalogue().ungettext(singular, plural, number)
-    return (Markup(text) if eval_ctx.autoescape else text) % values
+_template_gettext, _template_ngettext = _template_words(_catalogue)
+"""Every template's, for the language of the moment (a macro imported without the page's
+context uses these)."""
+
+
+def _page_words() -> dict[str, object]:
+    """A page's ``_``, ``gettext`` and ``ngettext``, bound to the catalogue of the language it
+    is rendered in (``force_locale`` included), and its clock (:func:`_template_time`): a page
+    of fifty issues asks for some two hundred and thirty strings and a hundred times, and the
+    language of the moment is found through three context locals."""
+    catalogue = _catalogue()
+    gettext, ngettext = _template_words(lambda: catalogue)
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "_clock": _reader_clock()}
 
 
 NAMED_FORMATS = frozenset({"full", "long", "medium", "short"})
@@ -246,30 +266,62 @@ def _datetime_writer(locale: Locale, form: str) -> Callable[[datetime], str]:
 _FIELD = re.compile(r"%\((\w+)\)s")
 
 
-def _reader_locale() -> Locale | None:
+def reader_locale() -> Locale | None:
     """Flask-Babel's ``get_locale()``: the locale it keeps for the request (``force_locale``
-    changes it) read where it keeps it, which a page asks for hundreds of times."""
+    changes it) read where it keeps it, which a page asks for many times."""
     kept = g.get("_flask_babel") if has_app_context() else None
     return getattr(kept, "babel_locale", None) or get_locale()
 
 
 def _reader_zone() -> tzinfo:
-    """Flask-Babel's ``get_timezone()`` read as :func:`_reader_locale` reads the locale; UTC
+    """Flask-Babel's ``get_timezone()`` read as :func:`reader_locale` reads the locale; UTC
     outside a request."""
     if not has_request_context():
         return UTC
     return getattr(g.get("_flask_babel"), "babel_tzinfo", None) or get_timezone()
 
 
+class Clock:
+    """Times written in one locale, in its time zone unless told another, each form's writer
+    found once."""
+
+    def __init__(self, locale: Locale, zone: tzinfo) -> None:
+        self.locale, self.zone = locale, zone
+        self.writers: dict[str, Callable[[datetime], str]] = {}
+
+    def __call__(self, when: datetime, pattern: str = "medium", zone: tzinfo | None = None) -> str:
+        writer = self.writers.get(pattern)
+        if writer is None:
+            writer = self.writers[pattern] = _datetime_writer(self.locale, pattern)
+        aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return writer(aware.astimezone(zone or self.zone))
+
+
+def _reader_clock() -> Clock:
+    locale = (reader_locale() if has_app_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
+    return Clock(locale, _reader_zone())
+
+
 def local_time(when: datetime, pattern: str = "medium", zone: tzinfo | None = None) -> str:
     """``when`` (naive is UTC) in the language of the moment, by a Babel ``pattern``
     (``"dd MMM HH:mm z"``) or CLDR length (``"medium"``), in ``zone`` if given, else the
-    reader's time zone: a page's reader's, UTC in an e-mail (which says so). Also the templates'
-    ``datetimeformat``, written as Flask-Babel's, with the pattern parsed once per language
-    and form (a page of fifty issues shows a hundred times)."""
-    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    locale = (_reader_locale() if has_app_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
-    return _datetime_writer(locale, pattern)(aware.astimezone(zone or _reader_zone()))
+    reader's time zone: a page's reader's, UTC in an e-mail (which says so). The pattern is
+    parsed once per language and form, and written without a Babel formatter."""
+    return _reader_clock()(when, pattern, zone)
+
+
+def page_clock(context: Context) -> Clock:
+    """The clock of the page being rendered (its reader's language and time zone, found once
+    for the page: a page of fifty issues shows a hundred times), else the reader's of the
+    moment (a macro imported without the page's context, a template rendered outside a
+    request)."""
+    return context.get("_clock") or _reader_clock()
+
+
+@pass_context
+def _template_time(context: Context, when: datetime, pattern: str = "medium") -> str:
+    """The templates' ``datetimeformat``, written as Flask-Babel's, on the page's clock."""
+    return page_clock(context)(when, pattern)
 
 
 def init_app(app: Flask) -> None:
@@ -283,7 +335,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext
     )
-    app.jinja_env.filters["datetimeformat"] = local_time
+    app.jinja_env.filters["datetimeformat"] = _template_time
+    app.context_processor(_page_words)
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, get_locale=get_locale, plural_pattern=plural_pattern,
         reader_zone=reader_zone,

@@ -14,9 +14,9 @@ from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
 from flask import has_app_context, url_for
-from flask_babel import format_number, get_locale, gettext
+from flask_babel import format_number, gettext
 
-from backend.i18n import local_time
+from backend.i18n import local_time, reader_locale
 from backend.mailbox.ews.provider import owa_url_of
 from backend.mailbox.gmail import provider as gmail
 from backend.mailbox.graph.provider import outlook_web_link
@@ -218,7 +218,7 @@ def source_label(source: Source | str) -> str:
 def action_of(issue: Issue) -> Action:
     """The issue's recommended action in the reader's language (the stored one is English)."""
     fields = tuple(issue.fields or ())
-    return _action(get_locale(), issue.code, fields, issue.operation, issue.backend_code)
+    return _action(reader_locale(), issue.code, fields, issue.operation, issue.backend_code)
 
 
 @functools.lru_cache(maxsize=512)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask import render_template_string
 from flask_babel import force_locale, get_locale, gettext
 
 from backend import i18n, presenters
@@ -199,7 +200,13 @@ def test_the_pages_date_times_read_as_flask_babel_writes_them(app, language, zon
         for value in values:
             for form in forms:
                 assert i18n.local_time(value, form) == format_datetime(value, form)
-        assert app.jinja_env.filters["datetimeformat"] is i18n.local_time
+        # And the templates' filter: on a page's clock, and outside a page's context.
+        source = "{% for v in values %}{{ v | datetimeformat(form) }}|{% endfor %}"
+        for form in forms:
+            expected = "".join(f"{format_datetime(v, form)}|" for v in values[:40])
+            assert render_template_string(source, values=values[:40], form=form) == expected
+            plain = app.jinja_env.from_string(source).render(values=values[:40], form=form)
+            assert plain == expected
 
 
 def test_a_pages_times_follow_a_forced_language(app) -> None:
@@ -229,6 +236,64 @@ def test_template_words_follow_a_forced_language(app) -> None:
             assert render.render() == german
     assert english == "Issues|2 times"
     assert german == "Probleme|2-mal"
+
+
+def test_a_page_rendered_in_a_forced_language_speaks_it_throughout(app) -> None:
+    """A page's words and times are bound to the language and time zone it is rendered in: a
+    page rendered for someone else in the middle of a request (an e-mail) is in theirs, and the
+    request's own pages in its reader's, before and after."""
+    source = (
+        '{{ _("Issues") }}|{{ ngettext("%(num)d time", "%(num)d times", 2) }}|'
+        '{{ when | datetimeformat("d MMMM y, HH:mm") }}'
+    )
+    when = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        from flask import g
+        from flask_babel import refresh
+
+        g.client_time_zone = "Europe/Berlin"
+        refresh()
+        before = render_template_string(source, when=when)
+        with force_locale("en"):
+            english = render_template_string(source, when=when)
+        after = render_template_string(source, when=when)
+    assert before == after == "Probleme|2-mal|5 Dezember 2026, 10:30"
+    assert english == "Issues|2 times|5 December 2026, 10:30"
+
+
+def test_the_issues_tab_finds_its_language_once_however_many_it_shows(
+    client, anna, session, box, monkeypatch
+) -> None:
+    """The Issues tab's strings and times are found in the page's catalogue and clock: the
+    reader's language is looked up for them a fixed number of times, not a few times an
+    issue."""
+    looked: list[object] = []
+    find = i18n.reader_locale
+
+    def counted():
+        looked.append(None)
+        return find()
+
+    def issue(number: int) -> None:
+        session.add(Issue(tenant_id=box.tenant_id, user_id=box.user_id, mailbox_id=box.id,
+                          item_type=ItemType.CONTACT, item_key=f"mbx:L{number}",
+                          mailbox_item_id=f"L{number}", title=f"Item {number}",
+                          code=IssueCode.NEEDS_INPUT, source=Source.C4C,
+                          backend_message="Mandatory field LastName is not filled"))  # fmt: skip
+        session.commit()
+
+    def lookups() -> int:
+        looked.clear()
+        assert "Item 0" in _page(client, "/issues", "de")
+        return len(looked)
+
+    monkeypatch.setattr(i18n, "reader_locale", counted)
+    issue(0)
+    _page(client, "/issues")  # the first view in a while also records the visit
+    few = lookups()
+    for number in range(1, 40):
+        issue(number)
+    assert lookups() == few <= 3, few
 
 
 def test_every_request_in_a_language_shares_one_locale(app) -> None:
