@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import functools
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from babel import Locale
 from flask import has_app_context, url_for
@@ -179,17 +180,48 @@ def provider_label(provider: Provider) -> str:
     }[provider]
 
 
-def c4c_item_link(tenant: Tenant, item_type: ItemType | None, object_id: str | None) -> str | None:
-    """Our link that opens the object in the C4C web client, if it is in C4C.
+_PROBE = 2**31 - 1
+"""A value each rule's converters take (a row id, or a string), and no URL holds by chance."""
+_PATH_SAFE = "!$&'()*+,/:;=@"
+"""What werkzeug leaves unquoted in a path's part (the URL standard's path-segment string)."""
+
+
+def url_maker(endpoint: str, part: str, **values: Any) -> Callable[[object], str]:
+    """``url_for(endpoint, **values)`` with any value of the path's ``part``, built once: werkzeug
+    builds each URL through its rule, and a page of fifty issues links each of them."""
+    probe = url_for(endpoint, **{part: _PROBE}, **values)
+    head, marker, tail = probe.partition(str(_PROBE))
+    if marker in tail:  # the probe's digits are elsewhere in the URL too (or nowhere)
+        return lambda value: url_for(endpoint, **{part: value}, **values)
+    return lambda value: f"{head}{quote(str(value), safe=_PATH_SAFE)}{tail}"
+
+
+def c4c_item_links(tenant: Tenant) -> Callable[[ItemType | None, str | None], str | None]:
+    """Our links that open objects of ``tenant`` in the C4C web client, for those in C4C.
 
     C4C's deep link names the object by its business ID (``ContactID``...), which only C4C
     knows: the link points at :mod:`backend.web.links`, which asks C4C for it and redirects.
-    ``tenant`` is the object's tenant (links are for its users only).
+    ``tenant`` is the objects' tenant (links are for its users only). Each type's URL is built
+    once, for the many links of a page.
     """
-    if not object_id or item_type is None or item_type not in C4C_THING_TYPES:
-        return None
-    return url_for("links.open_in_sap", item_type=item_type.value.lower(),
-                   object_id=object_id, _external=True)  # fmt: skip
+    makers: dict[ItemType, Callable[[object], str]] = {}
+
+    def link(item_type: ItemType | None, object_id: str | None) -> str | None:
+        if not object_id or item_type is None or item_type not in C4C_THING_TYPES:
+            return None
+        maker = makers.get(item_type)
+        if maker is None:
+            maker = makers[item_type] = url_maker(
+                "links.open_in_sap", "object_id", item_type=item_type.value.lower(), _external=True
+            )
+        return maker(object_id)
+
+    return link
+
+
+def c4c_item_link(tenant: Tenant, item_type: ItemType | None, object_id: str | None) -> str | None:
+    """The link of :func:`c4c_item_links` for one object."""
+    return c4c_item_links(tenant)(item_type, object_id)
 
 
 def c4c_deep_link(tenant: Tenant, item_type: ItemType, internal_id: str) -> str:

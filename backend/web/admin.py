@@ -25,13 +25,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from backend import presenters
 from backend.extensions import db_session, resources
-from backend.i18n import local_time
+from backend.i18n import page_clock
 from backend.jobs import system as job_system
 from backend.models import Issue, Mailbox, User
 from backend.models.audit import record_audit
@@ -79,11 +81,12 @@ RESOLUTIONS = {
 
 
 @admin.app_template_filter("utc_time")
-def utc_time(moment: datetime, seconds: bool = False) -> str:
+@pass_context
+def utc_time(context: Context, moment: datetime, seconds: bool = False) -> str:
     """A time in UTC as the Admin panel's tables show it, in the reader's language:
     ``04 Dec 2024, 14:20`` (``04 Dez. 2024, 14:20``); ``seconds`` adds them."""
     pattern = "dd MMM yyyy, HH:mm:ss" if seconds else "dd MMM yyyy, HH:mm"
-    return local_time(moment, pattern, UTC)
+    return page_clock(context)(moment, pattern, UTC)
 
 
 @admin.get("/")
@@ -193,7 +196,7 @@ def issues() -> str:
     except ValueError as error:
         abort(400, description=str(error))
     total, more = capped(session.scalar(issue_count_query(*viewer, filters)) or 0)
-    hide_titles = my_tenant().config.hide_other_users_titles
+    hide_titles, viewer_id = my_tenant().config.hide_other_users_titles, current_user.id
     return render_template(
         "admin/issues.html",
         rows=rows,
@@ -205,8 +208,9 @@ def issues() -> str:
         filter_args=admin_issues.filter_args(filters),
         problem=problem,
         hidden_titles={
-            row.Issue.id for row in rows if title_hidden(row.Issue, current_user.id, hide_titles)
+            row.Issue.id for row in rows if title_hidden(row.Issue, viewer_id, hide_titles)
         },
+        ignore_url=presenters.url_maker("admin.ignore_issue", "issue_id"),
         people_options=[
             (person.id, f"{person.name} ({person.email})")
             for person in admin_issues.people(session, current_user.tenant_id)

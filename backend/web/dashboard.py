@@ -136,6 +136,7 @@ def issues() -> str:
     groups: dict[ItemType | None, list[Issue]] = {}
     for issue in shown:
         groups.setdefault(issue.item_type, []).append(issue)
+    user, settings, c4c_link = me(), resources().settings, presenters.c4c_item_links(tenant)
     return render_template(
         "dashboard/issues.html",
         tenant=tenant,
@@ -148,15 +149,17 @@ def issues() -> str:
         total=sum(counts.values()),
         links={
             issue.id: (
-                presenters.c4c_item_link(tenant, issue.item_type, issue.c4c_object_id),
+                c4c_link(issue.item_type, issue.c4c_object_id),
                 presenters.mailbox_item_link(
-                    tenant, mailbox, issue.item_type, issue.mailbox_item_id, resources().settings
+                    tenant, mailbox, issue.item_type, issue.mailbox_item_id, settings
                 ),
-                presenters.help_mailto(issue, me(), resources().settings.support_email),
+                presenters.help_mailto(issue, user, settings.support_email),
             )
             for issue in shown
         },
         fixable={issue.id for issue in shown if can_fix(issue)},
+        fix_url=presenters.url_maker("fix.form", "issue_id"),
+        retry_url=presenters.url_maker("dashboard.retry", "issue_id"),
         recent=recent,
         resolutions=RESOLUTION_WORDS,
     )

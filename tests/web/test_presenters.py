@@ -150,6 +150,40 @@ def test_c4c_item_link_goes_through_our_lookup_of_the_business_id(app) -> None:
     assert urlsplit(link).path == "/open/sap/contact/00163E0ABC"
 
 
+ODD_IDS = ["00163E0ABC", "a b", "ä/ö", "x?y#z", "100%", "!$&'()*+,;=:@", "2147483647", "1"]
+"""Object ids a URL must quote, one that is the probe's own digits, and a short one."""
+
+
+def test_links_built_once_a_page_are_the_links_url_for_builds(app) -> None:
+    """A page builds each kind of link once and fills in each row's id: the same URL, quoted
+    the same way, as building it through the rule, for row ids and for any string."""
+    from flask import url_for
+
+    with app.test_request_context():
+        links = presenters.c4c_item_links(TENANT)
+        for object_id in ODD_IDS:
+            for item_type in (ItemType.CONTACT, ItemType.TASK):
+                expected = url_for("links.open_in_sap", item_type=item_type.value.lower(),
+                                   object_id=object_id, _external=True)  # fmt: skip
+                assert links(item_type, object_id) == expected
+                assert presenters.c4c_item_link(TENANT, item_type, object_id) == expected
+        assert links(ItemType.CONTACT, None) is None and links(None, "00163E0ABC") is None
+        retry = presenters.url_maker("dashboard.retry", "issue_id")
+        for issue_id in (1, 42, 2**31 - 1):
+            assert retry(issue_id) == url_for("dashboard.retry", issue_id=issue_id)
+
+
+def test_a_link_whose_other_parts_hold_the_probe_is_built_in_full(app) -> None:
+    """Where the digits that stand for the row are also elsewhere in the URL, nothing is
+    substituted: each link is built through the rule."""
+    from flask import url_for
+
+    with app.test_request_context():
+        admin = presenters.url_maker("admin.issues", "after", user=2**31 - 1)
+        assert admin(7) == url_for("admin.issues", after=7, user=2**31 - 1)
+        assert "after=7" in admin(7) and "user=2147483647" in admin(7)
+
+
 @pytest.mark.parametrize(
     ("source", "label"),
     [(Source.C4C, "SAP Cloud for Customer"), (Source.GMAIL, "Gmail"), ("GRAPH", "Exchange Online")],
