@@ -22,8 +22,13 @@ Times come from runs without tracemalloc (it slows the engine about fivefold); p
 (``tracemalloc``, Python allocations of the whole process, emulators included) comes from one
 extra pass of the same sequence. Figures are medians of ``--repeat`` passes.
 
+With ``--c4c-latency MS`` every C4C request waits that long before the emulator takes it, as
+a C4C across a network keeps its client waiting (the emulator answers on loopback within
+milliseconds; a C4C tenant reached across the internet, tens to hundreds). Its floors wait the
+same.
+
 Run: ``python -m bench.sync_bench [--mail exchange|graph|gmail] [--repeat 3] [--scale 1.0]
-[--no-memory]``. Never part of the test suite.
+[--no-memory] [--c4c-latency 0]``. Never part of the test suite.
 """
 
 from __future__ import annotations
@@ -249,8 +254,11 @@ class BareReader:
 class Bench:
     """One tenant, one mailbox, both emulators, a scratch database."""
 
-    def __init__(self, mail: MailSide, scale: float, folder: Path) -> None:
+    def __init__(
+        self, mail: MailSide, scale: float, folder: Path, c4c_latency: float = 0.0
+    ) -> None:
         self.c4c: C4CEmulator = create_emulator({C4C_USER: C4C_PASSWORD}).start()
+        self.c4c.latency = c4c_latency
         self.mail = mail
         sizes = {name: max(1, int(count * scale)) for name, count in SIZES.items()}
         mail.seed(sizes)
@@ -338,6 +346,7 @@ class Bench:
             ]
             writes.append((set_name, [(value["ExternalID"], value) for value in values]))
         fresh = create_emulator({C4C_USER: C4C_PASSWORD}).start()
+        fresh.latency = self.c4c.latency
         try:
             client = C4CClient(fresh.base_url, user=C4C_USER, password=C4C_PASSWORD)
             started = time.perf_counter()
@@ -358,10 +367,12 @@ class Bench:
             store.update("ContactCollection", row["ObjectID"], {"JobTitle": "Changed in C4C"})
 
 
-def one_pass(mail: str, scale: float, memory: bool) -> tuple[int, dict[str, Figures]]:
+def one_pass(
+    mail: str, scale: float, memory: bool, c4c_latency: float = 0.0
+) -> tuple[int, dict[str, Figures]]:
     """Seed a fresh mailbox and run the four phases; with ``memory``, trace and skip floors."""
     with tempfile.TemporaryDirectory() as folder:
-        bench = Bench(SIDES[mail](), scale, Path(folder))
+        bench = Bench(SIDES[mail](), scale, Path(folder), c4c_latency)
         try:
             results: dict[str, Figures] = {}
             for phase in PHASES:
@@ -433,15 +444,17 @@ def report(label: str, items: int, figures: dict[str, Figures]) -> None:
         )
 
 
-def measure(mail: str, scale: float, repeat: int, memory: bool) -> tuple[int, Figures]:
+def measure(
+    mail: str, scale: float, repeat: int, memory: bool, c4c_latency: float = 0.0
+) -> tuple[int, Figures]:
     passes = []
     items = 0
     for _ in range(repeat):
-        items, figures = one_pass(mail, scale, memory=False)
+        items, figures = one_pass(mail, scale, memory=False, c4c_latency=c4c_latency)
         passes.append(figures)
     result = medians(passes)
     if memory:
-        _, traced = one_pass(mail, scale, memory=True)
+        _, traced = one_pass(mail, scale, memory=True, c4c_latency=c4c_latency)
         for phase in PHASES:
             result[phase].peak_mb = traced[phase].peak_mb
     report(SIDES[mail].label, items, result)
@@ -458,10 +471,19 @@ def main() -> None:
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the extra tracemalloc pass per size"
     )
+    parser.add_argument(
+        "--c4c-latency",
+        type=float,
+        default=0.0,
+        help="milliseconds each C4C request waits, as a C4C across a network keeps it waiting",
+    )
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
+    latency = arguments.c4c_latency / 1000
+    if latency:
+        print(f"C4C answers each request {arguments.c4c_latency:g} ms late")
     idle = [
-        measure(arguments.mail, scale, arguments.repeat, not arguments.no_memory)
+        measure(arguments.mail, scale, arguments.repeat, not arguments.no_memory, latency)
         for scale in (arguments.scale, arguments.scale * SMALL)
     ]
     print(f"\nidle run requests ({SIDES[arguments.mail].label} + C4C) by mailbox size:")

@@ -243,6 +243,9 @@ class Emulator:
         self._held: socket.socket | None = None
         self.closing_hooks: list[Callable[[tuple[str, int]], None]] = []
         """Told the client's (address, port) when one of its connections closes."""
+        self.latency = 0.0
+        """Seconds every request waits before the service takes it, as a service across a
+        network would keep its client waiting (benchmarks set it; the answers are unchanged)."""
         self._register_admin(app)
 
     # -- serving -----------------------------------------------------------------------------
@@ -326,6 +329,8 @@ class Emulator:
         path = environ.get("PATH_INFO", "")
         if path.startswith(self.ADMIN_PREFIX):
             return self.app(environ, start_response)
+        if self.latency:
+            time.sleep(self.latency)
         body = _read_body(environ)
         headers = {
             key[5:].replace("_", "-").title(): value
