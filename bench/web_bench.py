@@ -13,7 +13,9 @@ scenario's requests from 16 concurrent clients (threads with a ``requests.Sessio
 Prints p50/p99 latency and throughput per scenario, medians of ``--repeat`` passes, the CPU each
 request cost the app, the local PostgreSQL and the clients (all on the same cores), and the
 query plans of the API's listing. The first scenario, ``/healthz``, reads no database: the
-least these clients see from this server on this machine.
+least these clients see from this server on this machine; each scenario's p99 is also given as
+a multiple of the floor's in the same pass, which holds from day to day when the machine's
+speed does not.
 
 Run: ``python -m bench.web_bench [--repeat 3] [--requests 400] [--sqlite]
 [--issues-per-mailbox 950]`` (950: about a million issues, 570 open per user). Never part of the
@@ -80,6 +82,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AGENT = "ssi-web-bench"
 CODES = (IssueCode.NEEDS_INPUT, IssueCode.FORBIDDEN, IssueCode.UNKNOWN, IssueCode.TEMPORARY)
 FILTER = "type=CONTACT&code=NEEDS_INPUT"
+FLOOR = "floor: /healthz, no database"
 
 
 @dataclass
@@ -101,6 +104,9 @@ class Figures:
     cpu_ms: dict[str, float] = field(default_factory=dict)
     """CPU per request under load, by who spent it: the app (gunicorn), the database server,
     the clients (this process)."""
+    p99_x_floor: float = 0.0
+    """p99 over the floor's p99 in the same pass: comparable between days when the machine's
+    own speed is not."""
 
 
 class CpuMeter:
@@ -410,7 +416,7 @@ def scenarios(
     """What to measure, and which pages were left out (not in the app yet, or failing)."""
     routes = {rule.rule for rule in app.url_map.iter_rules()}
     chosen = [
-        Scenario("floor: /healthz, no database", "user", default="/healthz"),
+        Scenario(FLOOR, "user", default="/healthz"),
         Scenario("API, key user, first page", "key", default="/api/v1/issues"),
         Scenario(
             f"API, key user, {DEEP_ROWS:,} rows deep",
@@ -468,13 +474,15 @@ def explain(engine: Engine, population: Population) -> None:
 
 def report(results: dict[str, Figures]) -> None:
     print(
-        f"\n{'scenario':<46}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>7}{'1 client p50':>14}"
+        f"\n{'scenario':<46}{'p50 ms':>8}{'p99 ms':>8}{'x floor':>8}{'req/s':>7}"
+        f"{'1 client p50':>14}"
         f"{'rows':>6}{'errors':>7}   CPU ms a request: app / database / clients"
     )
     for name, row in results.items():
         cpu = " / ".join(f"{row.cpu_ms.get(who, 0):.2f}" for who in ("app", "database", "clients"))
         print(
-            f"{name:<46}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.per_second:>7.0f}"
+            f"{name:<46}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.p99_x_floor:>8.1f}"
+            f"{row.per_second:>7.0f}"
             f"{row.alone_ms:>14.1f}{f'{row.rows:.0f}' if row.rows >= 0 else '-':>6}{row.errors:>7}"
             f"   {cpu}"
         )
@@ -543,6 +551,8 @@ def bench(
                 sessions = keys if scenario.who == "key" else users
                 figures[scenario.name] = load(sessions, scenario, count, meter)
                 figures[scenario.name].alone_ms = load(sessions[:1], scenario, ALONE).p50_ms
+            for row in figures.values():
+                row.p99_x_floor = row.p99_ms / figures[FLOOR].p99_ms
             passes.append(figures)
         results = {
             s.name: Figures(
@@ -550,6 +560,7 @@ def bench(
                   for name in ("p50_ms", "p99_ms", "per_second", "rows")),
                 errors=sum(p[s.name].errors for p in passes),
                 alone_ms=statistics.median(p[s.name].alone_ms for p in passes),
+                p99_x_floor=statistics.median(p[s.name].p99_x_floor for p in passes),
                 cpu_ms={who: statistics.median(p[s.name].cpu_ms[who] for p in passes)
                         for who in passes[0][s.name].cpu_ms},
             )
