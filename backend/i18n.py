@@ -214,53 +214,61 @@ def _datetime_pattern(locale: Locale, form: str) -> DateTimePattern:
     return parse_pattern(form)
 
 
-_NUMBERS: dict[str, Callable[[datetime], int]] = {
-    "d": lambda value: value.day,
-    "H": lambda value: value.hour,
-    "h": lambda value: value.hour % 12 or 12,
-    "M": lambda value: value.month,
-    "m": lambda value: value.minute,
-    "s": lambda value: value.second,
-    "y": lambda value: value.year,
-}
-"""Fields written as a number, zero-padded to the field's length (``yy``: the last two digits
-of the year; a month of three letters or more is a word)."""
+_ATTRIBUTES = {"d": "day", "H": "hour", "M": "month", "m": "minute", "s": "second", "y": "year"}
+"""Fields written as the moment's number, zero-padded to the field's length (a month of three
+letters or more is a word; ``yy`` is the year's last two digits; ``h`` the hour on a 12-hour
+clock)."""
 _NAMED = {
     "M": [datetime(2000, month, 1) for month in range(1, 13)],
     "a": [datetime(2000, 1, 1, hour) for hour in range(24)],
 }
 """Fields written as a word of the language (``MMM``, ``a``), with a moment for each value they
 take: month 1 to 12, hour 0 to 23."""
+_MONTH_WORD, _PERIOD_WORD = 3, 4
+"""Where a writer's arguments hold the month's and the day period's word (after the moment,
+the 12-hour hour and the two-digit year)."""
 
 
-def _field_writer(field: str, locale: Locale) -> Callable[[datetime], str] | None:
-    """How to write one field of a pattern (``MMM``, ``dd``) as Babel does, or ``None`` for one
-    Babel must write itself (time zones, weeks, eras...)."""
+def _replacement(field: str) -> str | None:
+    """One field of a pattern (``dd``, ``h``) as a ``str.format`` field of a writer's arguments
+    (:func:`_datetime_writer`), or ``None`` for a word or a field only Babel writes."""
     char, length = field[0], len(field)
-    number = _NUMBERS.get(char)
-    if number is not None and not (char == "M" and length > 2):
-        if char == "y" and length == 2:
-            return lambda value: f"{value.year % 100:02d}"
-        return lambda value: f"{number(value):0{length}d}"
-    if char in _NAMED:
-        words = [DateTimeFormat(moment, locale)[field] for moment in _NAMED[char]]
-        if char == "M":
-            return lambda value: words[value.month - 1]
-        return lambda value: words[value.hour]
+    if char == "y" and length == 2:
+        return "{2:02d}"
+    if char == "h":
+        return f"{{1:0{length}d}}"
+    if char in _ATTRIBUTES and not (char == "M" and length > 2):
+        return f"{{0.{_ATTRIBUTES[char]}:0{length}d}}"
     return None
 
 
 @functools.lru_cache(maxsize=64)
 def _datetime_writer(locale: Locale, form: str) -> Callable[[datetime], str]:
     """``form`` for ``locale`` as a function of the moment: what Babel writes (its words, found
-    once), without a Babel formatter and a look-up per field for every time shown. A pattern
-    with a field Babel must write itself is Babel's."""
+    once), in one ``str.format`` of the moment, its 12-hour hour, its two-digit year and its
+    month's and period's words, rather than a Babel formatter and a look-up per field for every
+    time shown. A pattern with a field Babel must write itself (a zone's name, a week), or with
+    two kinds of month word, is Babel's."""
     pattern = _datetime_pattern(locale, form)
-    writers = {field: _field_writer(field, locale) for field in _FIELD.findall(pattern.format)}
-    if None in writers.values():
-        return functools.partial(pattern.apply, locale=locale)
-    layout = pattern.format
-    return lambda value: layout % {field: write(value) for field, write in writers.items()}
+    parts, words = [], {}
+    for index, piece in enumerate(_FIELD.split(pattern.format)):
+        if index % 2 == 0:  # the text between fields: Babel's ``%%`` is a ``%``
+            parts.append(piece.replace("%%", "%").replace("{", "{{").replace("}", "}}"))
+            continue
+        found = _replacement(piece)
+        if found is None and piece[0] in _NAMED:
+            slot = _MONTH_WORD if piece[0] == "M" else _PERIOD_WORD
+            said = [DateTimeFormat(moment, locale)[piece] for moment in _NAMED[piece[0]]]
+            if words.setdefault(slot, said) == said:
+                found = f"{{{slot}}}"
+        if found is None:
+            return functools.partial(pattern.apply, locale=locale)
+        parts.append(found)
+    layout = "".join(parts)
+    months, periods = words.get(_MONTH_WORD, [""] * 12), words.get(_PERIOD_WORD, [""] * 24)
+    return lambda value: layout.format(
+        value, value.hour % 12 or 12, value.year % 100, months[value.month - 1], periods[value.hour]
+    )
 
 
 _FIELD = re.compile(r"%\((\w+)\)s")

@@ -192,8 +192,10 @@ def test_the_pages_date_times_read_as_flask_babel_writes_them(app, language, zon
     values += [
         datetime(1990 + n % 40, n % 12 + 1, n % 28 + 1, n % 24, n % 60, n % 7) for n in range(480)
     ]
+    # Lengths, patterns of our own, two kinds of month word, text holding format characters.
     forms = ("medium", "short", "long", "full", "dd MMM HH:mm z", "d MMMM y, HH:mm z", "dd MMM y",
-             "yy-M-d h:mm:ss a", "MMMMM dd.MM.yyyy hh a")  # fmt: skip
+             "yy-M-d h:mm:ss a", "MMMMM dd.MM.yyyy hh a", "MMM MMMM d",
+             "d '{%}' MMM H")  # fmt: skip
     with app.test_request_context():
         g.client_language, g.client_time_zone = language, zone
         refresh()
