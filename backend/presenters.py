@@ -182,16 +182,21 @@ def provider_label(provider: Provider) -> str:
 
 _PROBE = 2**31 - 1
 """A value each rule's converters take (a row id, or a string), and no URL holds by chance."""
-_PATH_SAFE = "!$&'()*+,/:;=@"
-"""What werkzeug leaves unquoted in a path's part (the URL standard's path-segment string)."""
+_PATH_SAFE = "!$&'()*+,:;=@"
+"""What a filled-in part leaves unquoted: what werkzeug leaves in a path's part (the URL
+standard's path-segment string) but ``/``, so a value (an id C4C sent) adds no segment to the
+path (``../``)."""
 
 
 def url_maker(endpoint: str, part: str, **values: Any) -> Callable[[object], str]:
-    """``url_for(endpoint, **values)`` with any value of the path's ``part``, built once: werkzeug
-    builds each URL through its rule, and a page of fifty issues links each of them."""
+    """``url_for(endpoint, **values)`` with any value of ``part``, a part of the rule's path,
+    built once: werkzeug builds each URL through its rule, and a page of fifty issues links each
+    of them. Where the probe's digits are not in the path exactly once (``part`` is a query
+    argument, or the host holds them), each URL is built in full."""
     probe = url_for(endpoint, **{part: _PROBE}, **values)
-    head, marker, tail = probe.partition(str(_PROBE))
-    if marker in tail:  # the probe's digits are elsewhere in the URL too (or nowhere)
+    marker = str(_PROBE)
+    head, found, tail = probe.partition(marker)
+    if not found or marker in tail or marker not in urlsplit(probe).path:
         return lambda value: url_for(endpoint, **{part: value}, **values)
     return lambda value: f"{head}{quote(str(value), safe=_PATH_SAFE)}{tail}"
 

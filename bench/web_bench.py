@@ -552,7 +552,7 @@ def bench(
                 figures[scenario.name] = load(sessions, scenario, count, meter)
                 figures[scenario.name].alone_ms = load(sessions[:1], scenario, ALONE).p50_ms
             for row in figures.values():
-                row.p99_x_floor = row.p99_ms / figures[FLOOR].p99_ms
+                row.p99_x_floor = row.p99_ms / max(figures[FLOOR].p99_ms, 0.001)
             passes.append(figures)
         results = {
             s.name: Figures(

@@ -268,7 +268,7 @@ def test_the_issues_tab_finds_its_language_once_however_many_it_shows(
 ) -> None:
     """The Issues tab's strings and times are found in the page's catalogue and clock: the
     reader's language is looked up for them a fixed number of times, not a few times an
-    issue."""
+    issue (each issue's advice still keys its cache by the locale, a look-up of its own)."""
     looked: list[object] = []
     find = i18n.reader_locale
 

@@ -150,8 +150,8 @@ def test_c4c_item_link_goes_through_our_lookup_of_the_business_id(app) -> None:
     assert urlsplit(link).path == "/open/sap/contact/00163E0ABC"
 
 
-ODD_IDS = ["00163E0ABC", "a b", "ä/ö", "x?y#z", "100%", "!$&'()*+,;=:@", "2147483647", "1"]
-"""Object ids a URL must quote, one that is the probe's own digits, and a short one."""
+ODD_IDS = ["00163E0ABC", "a b", "ä ö", "x?y#z", "100%", "!$&'()*+,;=:@", "<b>\"'", "2147483647"]
+"""Object ids a URL must quote, one that is the probe's own digits, and a plain one."""
 
 
 def test_links_built_once_a_page_are_the_links_url_for_builds(app) -> None:
@@ -173,15 +173,27 @@ def test_links_built_once_a_page_are_the_links_url_for_builds(app) -> None:
             assert retry(issue_id) == url_for("dashboard.retry", issue_id=issue_id)
 
 
-def test_a_link_whose_other_parts_hold_the_probe_is_built_in_full(app) -> None:
-    """Where the digits that stand for the row are also elsewhere in the URL, nothing is
-    substituted: each link is built through the rule."""
+def test_an_id_from_c4c_adds_no_segment_to_a_links_path(app) -> None:
+    """An object id holding ``/`` (C4C's are hexadecimal; anyone who can write in C4C could
+    send another) stays one segment: the link cannot lead elsewhere on the site by ``../``."""
+    with app.test_request_context():
+        link = presenters.c4c_item_link(TENANT, ItemType.CONTACT, "../../admin/users")
+    assert urlsplit(link).path == "/open/sap/contact/..%2F..%2Fadmin%2Fusers"
+
+
+def test_a_link_whose_digits_are_not_in_its_path_once_is_built_in_full(app) -> None:
+    """Where the digits standing for the row are elsewhere in the URL too (the host), or the
+    part is a query argument, nothing is filled in: each URL is built through its rule."""
     from flask import url_for
 
+    with app.test_request_context(base_url="http://h2147483647.example/"):
+        retry = presenters.url_maker("dashboard.retry", "issue_id", _external=True)
+        assert retry(7) == url_for("dashboard.retry", issue_id=7, _external=True)
+        assert retry(7) == "http://h2147483647.example/issues/7/retry"
     with app.test_request_context():
-        admin = presenters.url_maker("admin.issues", "after", user=2**31 - 1)
-        assert admin(7) == url_for("admin.issues", after=7, user=2**31 - 1)
-        assert "after=7" in admin(7) and "user=2147483647" in admin(7)
+        after = presenters.url_maker("admin.issues", "after")
+        assert after("a b&c=d") == url_for("admin.issues", after="a b&c=d")
+        assert "c=d" not in after("a b&c=d"), "a value adds no argument"
 
 
 @pytest.mark.parametrize(
