@@ -306,7 +306,7 @@ class Clock:
 
 
 def _reader_clock() -> Clock:
-    locale = (reader_locale() if has_app_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
+    locale = (reader_locale() if has_app_context() else None) or _LOCALES[DEFAULT_LANGUAGE]
     return Clock(locale, _reader_zone())
 
 

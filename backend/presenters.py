@@ -28,6 +28,7 @@ from backend.models.mailbox import HealthStatus, Provider, Stage
 from backend.models.types import ITEM_TYPE_LABELS, IssueCode, ItemType
 from backend.models.warning import WarningKind
 from backend.settings import Settings
+from backend.storage.db import MAX_ID
 from backend.sync import issues
 from backend.sync import warnings as sync_warnings
 from backend.sync.errors import in_words
@@ -180,8 +181,6 @@ def provider_label(provider: Provider) -> str:
     }[provider]
 
 
-_PROBE = 2**31 - 1
-"""A value each rule's converters take (a row id, or a string), and no URL holds by chance."""
 _PATH_SAFE = "!$&'()*+,:;=@"
 """What a filled-in part leaves unquoted: what werkzeug leaves in a path's part (the URL
 standard's path-segment string) but ``/``, so a value (an id C4C sent) adds no segment to the
@@ -193,8 +192,10 @@ def url_maker(endpoint: str, part: str, **values: Any) -> Callable[[object], str
     built once: werkzeug builds each URL through its rule, and a page of fifty issues links each
     of them. Where the probe's digits are not in the path exactly once (``part`` is a query
     argument, or the host holds them), each URL is built in full."""
-    probe = url_for(endpoint, **{part: _PROBE}, **values)
-    marker = str(_PROBE)
+    # The largest row id: every rule's converters take it (a row id, or a string), and no
+    # URL holds its digits by chance.
+    probe = url_for(endpoint, **{part: MAX_ID}, **values)
+    marker = str(MAX_ID)
     head, found, tail = probe.partition(marker)
     if not found or marker in tail or marker not in urlsplit(probe).path:
         return lambda value: url_for(endpoint, **{part: value}, **values)
