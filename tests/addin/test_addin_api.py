@@ -22,6 +22,7 @@ from backend.tenants.onboarding import add_user
 from emulators.ews.seed import add_message
 from tests.addin.conftest import contact_missing_last_name, token_for
 from tests.support.run_bodies import mail_server_busy
+from tests.support.statements import statements_run
 from tests.support.world import ADDRESS
 
 
@@ -73,13 +74,8 @@ def test_an_item_costs_four_statements_however_many_issues_are_open(
     assert session.query(Issue).filter(Issue.resolved_at.is_(None)).count() == 6
     asked = {"id": message.id, "type": "message"}
     assert pane.call("GET", "/item", query_string=asked).status_code == 200
-    executed: list[str] = []
-    listener = lambda *args: executed.append(args[2])  # noqa: E731
-    event.listen(resources.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(resources.engine) as executed:
         shown = pane.call("GET", "/item", query_string=asked)
-    finally:
-        event.remove(resources.engine, "before_cursor_execute", listener)
     assert shown.status_code == 200 and shown.json["item"]["state"] == "issue"
     assert len(executed) <= 4, [" ".join(s.split()[:3]) for s in executed]
 

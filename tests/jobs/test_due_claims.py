@@ -10,7 +10,7 @@ import pytest
 from rq import Queue
 from rq.job import Job
 from rq.utils import utcformat
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from backend.extensions import Resources
@@ -25,6 +25,7 @@ from backend.models.run import Trigger
 from backend.storage.db import utcnow
 from backend.sync import status
 from tests.support import factories
+from tests.support.statements import statements_run
 
 
 def fleet(
@@ -72,16 +73,8 @@ def test_a_tick_costs_the_same_statements_for_3_or_60_due_mailboxes(
     ticking, session, resources, redis_conn
 ) -> None:
     def statements_of_a_tick() -> int:
-        counted: list[str] = []
-
-        def count(*args) -> None:
-            counted.append(args[2])
-
-        event.listen(resources.engine, "before_cursor_execute", count)
-        try:
+        with statements_run(resources.engine) as counted:
             enqueue_due_mailboxes()
-        finally:
-            event.remove(resources.engine, "before_cursor_execute", count)
         return len(counted)
 
     fleet(session, resources, 3)

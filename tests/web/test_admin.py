@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from flask import url_for
 from rq import Queue
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from backend.jobs import queues
 from backend.models import AuditEvent, Issue, Mailbox, User
@@ -20,6 +20,7 @@ from backend.storage.db import utcnow
 from backend.sync.engine import MASS_CHANGE_CODE
 from backend.web.admin_users import status_pill
 from tests.support import factories
+from tests.support.statements import statements_run
 from tests.support.web import csrf_token, sign_in
 
 
@@ -147,14 +148,8 @@ def test_users_table_is_one_query_whatever_the_number_of_users(
     client, kim, session, resources, tenant
 ) -> None:
     def statements() -> int:
-        seen: list[str] = []
-        engine = resources.engine
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(resources.engine) as seen:
             assert client.get("/admin/").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     _mailbox(session, resources, tenant, "anna@contoso.test")

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from backend.models import Issue, Mailbox, Tenant, User, issue_queries
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.models.user import Role
 from tests.support import factories
+from tests.support.statements import statements_run
 from tests.support.web import sign_in
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -367,13 +367,8 @@ def test_a_page_costs_the_same_queries_however_many_users_it_shows(
     app, client, session, people, resources
 ) -> None:
     def statements_for_first_page() -> int:
-        executed: list[str] = []
-        listener = lambda *args: executed.append(args[2])  # noqa: E731
-        event.listen(resources.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(resources.engine) as executed:
             assert client.get("/api/v1/issues").status_code == 200
-        finally:
-            event.remove(resources.engine, "before_cursor_execute", listener)
         return len(executed)
 
     _issue(session, people.anna, 1)

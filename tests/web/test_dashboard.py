@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue
-from sqlalchemy import event
 
 from backend.auth import addin_tokens
 from backend.jobs import queues
@@ -19,6 +18,7 @@ from backend.models.types import IssueCode, ItemType
 from backend.models.user import Role
 from backend.storage.db import utcnow
 from tests.support import factories
+from tests.support.statements import statements_run
 from tests.support.web import csrf_token, sign_in
 
 
@@ -135,14 +135,9 @@ def test_the_issues_tab_costs_four_statements_however_many_it_shows(
     read), the page of issues, each type's count, the recently resolved."""
 
     def statements() -> list[str]:
-        executed: list[str] = []
-        listener = lambda *args: executed.append(" ".join(args[2].split()[:6]))  # noqa: E731
-        event.listen(resources.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(resources.engine) as executed:
             assert client.get("/issues").status_code == 200
-        finally:
-            event.remove(resources.engine, "before_cursor_execute", listener)
-        return executed
+        return [" ".join(statement.split()[:6]) for statement in executed]
 
     _issue(session, box)
     statements()  # the first view in a while also records the visit
