@@ -4,7 +4,8 @@ Each emulator is a Flask app wrapped by :class:`Emulator`, which records every r
 answer the next N requests that match a method and path with a fault instead of the real answer:
 a status (with ``Retry-After`` or a body), a delay, a dropped connection, or a request taken in
 and never answered (as a server that accepts connections but whose application hangs). It can
-also go down (its port refuses connections) and come back. Tests use the Python API; a
+also go down (its port refuses connections) and come back, and it counts the most requests it
+took at once (:class:`Overlap`: a client's requests in flight together). Tests use the Python API; a
 standalone emulator exposes the faults and the log through ``/_emulator/faults`` and
 ``/_emulator/requests``.
 """
@@ -222,6 +223,29 @@ class FaultPlan:
             return list(self._faults)
 
 
+class Overlap:
+    """How many requests the service is taking at once, and the most it took together."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self.now -= 1
+
+    def reset(self) -> None:
+        """Count the most from now on."""
+        with self._lock:
+            self.most = self.now
+
+
 class Emulator:
     """A Flask app served on 127.0.0.1 with a request log and fault injection.
 
@@ -246,6 +270,7 @@ class Emulator:
         self.latency = 0.0
         """Seconds every request waits before the service takes it, as a service across a
         network would keep its client waiting (benchmarks set it; the answers are unchanged)."""
+        self.overlap = Overlap()
         self._register_admin(app)
 
     # -- serving -----------------------------------------------------------------------------
@@ -329,6 +354,12 @@ class Emulator:
         path = environ.get("PATH_INFO", "")
         if path.startswith(self.ADMIN_PREFIX):
             return self.app(environ, start_response)
+        with self.overlap:
+            return self._serve(method, path, environ, start_response)
+
+    def _serve(
+        self, method: str, path: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
         if self.latency:
             time.sleep(self.latency)
         body = _read_body(environ)
