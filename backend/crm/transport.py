@@ -8,11 +8,15 @@ exponential backoff, both capped; reads are also retried after 502, 504 and netw
 Each request is bounded (``timeout``: seconds to connect, seconds for the answer), and an optional
 :class:`CallGuard` sees every attempt: it may refuse one before it is sent, and it hears whether
 C4C answered, so a caller can stop talking to a C4C that does not (``backend.sync.service_guard``).
+
+Several threads may send on one transport at once (a run's ``$batch`` writes in flight
+together): they share one CSRF token, fetched once, and the request count.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,13 +109,27 @@ class ODataTransport:
         self.sleep = sleep
         self.requests_sent = 0
         self._csrf: str | None = None
+        self._csrf_lock = threading.Lock()
+        self._count_lock = threading.Lock()
 
-    def _fetch_csrf(self) -> str:
-        response = self.send("GET", self.base_url, headers={"x-csrf-token": "Fetch"})
-        token = response.headers.get("x-csrf-token")
-        if not token:
-            raise C4CError("C4C did not return a CSRF token")
-        return token
+    def _token(self) -> str:
+        """The session's CSRF token, fetched by the first write that needs it (the others wait
+        for it rather than fetching their own)."""
+        with self._csrf_lock:
+            if self._csrf is None:
+                response = self.send("GET", self.base_url, headers={"x-csrf-token": "Fetch"})
+                token = response.headers.get("x-csrf-token")
+                if not token:
+                    raise C4CError("C4C did not return a CSRF token")
+                self._csrf = token
+            return self._csrf
+
+    def _forget_token(self, token: str) -> None:
+        """C4C no longer takes ``token``: the next write fetches another (unless a write in
+        flight already did)."""
+        with self._csrf_lock:
+            if self._csrf == token:
+                self._csrf = None
 
     def send(
         self, method: str, url: str, *, reads_only: bool = False, **kwargs: Any
@@ -142,14 +160,13 @@ class ODataTransport:
         attempt = 0
         while True:
             if writing:
-                if self._csrf is None:
-                    self._csrf = self._fetch_csrf()
-                headers["x-csrf-token"] = self._csrf
+                headers["x-csrf-token"] = self._token()
             if self.guard is not None:
                 self.guard.before()
             started = time.monotonic()
             try:
-                self.requests_sent += 1
+                with self._count_lock:
+                    self.requests_sent += 1
                 response = self.session.request(
                     method, url, headers=headers, timeout=self.timeout, **kwargs
                 )
@@ -168,7 +185,8 @@ class ODataTransport:
                 return response
             error = C4CHTTPError.from_response(response)
             if writing and error.status == 403 and error.csrf_required and not csrf_refreshed:
-                self._csrf, csrf_refreshed = None, True
+                self._forget_token(headers["x-csrf-token"])
+                csrf_refreshed = True
                 continue
             retryable = _RETRYABLE if changes else _RETRYABLE_READS
             if error.status in retryable and attempt + 1 < self.retry.attempts:

@@ -11,10 +11,14 @@ and then opens the tenant's circuit for a shared service (:mod:`backend.sync.cir
 tenant's other runs skip it at once. While the circuit is open, :meth:`before` refuses at once.
 Either way :class:`~backend.sync.errors.ServiceUnavailable` ends the run as failed-temporary,
 blaming that service in plain words; what was not written waits for the next run.
+
+A run's requests in flight together (its C4C writes) report to one guard from their threads: the
+hooks take turns, so misses add up and one give-up is the run's.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +75,7 @@ class ServiceGuard:
         self._probing = False
         self.answered_once = False
         self.gave_up: Classification | None = None
+        self._lock = threading.Lock()
 
     # -- the hooks -------------------------------------------------------------------------------
 
@@ -80,6 +85,10 @@ class ServiceGuard:
         Raises:
             ServiceUnavailable: the run gave up on the service, or the tenant's circuit is open.
         """
+        with self._lock:
+            self._before()
+
+    def _before(self) -> None:
         if self.gave_up is not None:
             raise ServiceUnavailable(self.gave_up)
         if self._circuit is None or self._probing:
@@ -95,11 +104,12 @@ class ServiceGuard:
 
     def answered(self) -> None:
         """The service answered (whatever the answer): it is reachable."""
-        self.answered_once = True
-        self._misses = 0
-        if self._outage_known and self._circuit is not None:
-            self._circuit.close()
-        self._outage_known = self._probing = False
+        with self._lock:
+            self.answered_once = True
+            self._misses = 0
+            if self._outage_known and self._circuit is not None:
+                self._circuit.close()
+            self._outage_known = self._probing = False
 
     def unanswered(self, error: BaseException, seconds: float) -> None:
         """An attempt got no answer after ``seconds``.
@@ -107,6 +117,12 @@ class ServiceGuard:
         Raises:
             ServiceUnavailable: this was one miss too many; the circuit is open now.
         """
+        with self._lock:
+            self._unanswered(error, seconds)
+
+    def _unanswered(self, error: BaseException, seconds: float) -> None:
+        if self.gave_up is not None:  # another request in flight gave up already
+            raise ServiceUnavailable(self.gave_up) from error
         self._misses += 1
         self._lost += seconds
         if not (

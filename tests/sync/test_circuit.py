@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +16,7 @@ from backend.models.types import IssueCode
 from backend.outbound import Timeouts
 from backend.sync.circuit import Circuit
 from backend.sync.errors import ServiceUnavailable
-from backend.sync.service_guard import ServiceGuard
+from backend.sync.service_guard import MISSES_TO_GIVE_UP, ServiceGuard
 from backend.sync.services import C4C
 from tests.support.clock import Clock
 
@@ -186,3 +187,32 @@ def test_without_redis_the_circuit_counts_as_closed(clock: Clock) -> None:
     assert circuit.admits(30) == (True, None)
     circuit.open("no answer")
     circuit.close()
+
+
+def test_misses_of_requests_in_flight_together_give_up_once(circuit: Circuit) -> None:
+    """Eight requests in flight time out together: the second miss gives up (and opens the
+    circuit); every later one hears that same give-up rather than making its own."""
+    guard = _guard(circuit)
+    ready = threading.Barrier(8)
+    heard: list[object] = []
+
+    def request() -> None:
+        guard.before()
+        ready.wait()
+        try:
+            guard.unanswered(TIMEOUT, 1.0)
+        except ServiceUnavailable as raised:
+            heard.append(raised.classification)
+        else:
+            heard.append(None)
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert heard.count(None) == 1, "the first miss alone lets the run go on"
+    assert [found is guard.gave_up for found in heard if found is not None] == [True] * 7
+    assert guard._misses == MISSES_TO_GIVE_UP
+    assert circuit.outage() is not None
