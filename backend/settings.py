@@ -104,6 +104,7 @@ class Settings:
     circuit_open_seconds: float = 300
     service_give_up_seconds: float = 60
     c4c_reconcile_minutes: int = 1440
+    c4c_writes_in_flight: int = 3
     force_sync_min_interval_seconds: int = 60
     temporary_failures_before_issue: int = 5
     notify_failure_threshold: int = 10
@@ -204,6 +205,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "circuit_open_seconds": env.integer("CIRCUIT_OPEN_SECONDS", minimum=10),
         "service_give_up_seconds": env.integer("SERVICE_GIVE_UP_SECONDS", minimum=5),
         "c4c_reconcile_minutes": env.integer("C4C_RECONCILE_MINUTES", minimum=0),
+        "c4c_writes_in_flight": env.integer("C4C_WRITES_IN_FLIGHT", minimum=1, maximum=8),
         "force_sync_min_interval_seconds": env.integer(
             "FORCE_SYNC_MIN_INTERVAL_SECONDS", minimum=0
         ),

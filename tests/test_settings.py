@@ -60,6 +60,11 @@ def test_timeouts_and_the_circuit_are_read_from_the_environment() -> None:
     assert (settings.circuit_open_seconds, settings.service_give_up_seconds) == (120, 45)
 
 
+def test_c4c_writes_in_flight_default_to_three_and_one_sends_them_in_turn() -> None:
+    assert load_settings({}).c4c_writes_in_flight == 3
+    assert load_settings({"C4C_WRITES_IN_FLIGHT": "1"}).c4c_writes_in_flight == 1
+
+
 def test_postgresql_urls_use_the_psycopg_driver() -> None:
     settings = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"})
     assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -80,6 +85,8 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
         ("LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR"),
         ("LOG_FORMAT", "xml", "must be one of text, json"),
         ("C4C_RECONCILE_MINUTES", "-1", "must be at least 0"),
+        ("C4C_WRITES_IN_FLIGHT", "0", "must be between 1 and 8"),
+        ("C4C_WRITES_IN_FLIGHT", "9", "must be between 1 and 8"),
         ("SSI_ENV", "staging", "must be one of development, production"),
         ("ADDIN_MIN_VERSION", "1.x", "expected a dotted version"),
         ("ADDIN_TOKEN_MINUTES", "2", "must be between 5 and 1440"),

@@ -8,6 +8,10 @@ C4C's failures on the way are classified like those of reads: a look-up or link 
 marks its item (or ends the run when C4C stopped answering); a ``$batch`` that fails as a whole
 (a 500, no answer) leaves its items ``PENDING`` with the failure counted, so the next run looks
 their references up before sending them again, and the run goes on with the other batches.
+
+Several ``$batch`` requests are in flight at once (``C4C_WRITES_IN_FLIGHT``,
+:mod:`backend.sync.in_flight`); their answers are stored in order, here. When one ends the run,
+no more are sent, and what the others under way created is stored before the run ends.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
+from backend.crm.batch import BatchResult
 from backend.crm.values import etag_of
 from backend.mailbox.base import ItemRecord
 from backend.models import SyncItem
@@ -24,6 +29,7 @@ from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync.errors import Classification, SyncError, ours
+from backend.sync.in_flight import InFlight
 from backend.sync.linker import pairing_keys
 from backend.sync.mapping import Links, TypeMapping
 from backend.sync.planner import Step, down_hash, up_hash
@@ -188,26 +194,51 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
             )
     size = max(1, ctx.c4c.batch_size)
     writer.progressed(len(steps) - len(to_send))
-    for start in range(0, len(to_send), size):
-        chunk = to_send[start : start + size]
+    asks = [
+        (chunk, [(item.external_id, values) for item, _record, values in chunk])
+        for chunk in (to_send[start : start + size] for start in range(0, len(to_send), size))
+    ]
+    with InFlight(
+        lambda ask: ctx.c4c.create_many(mapping.entity_set, ask[1]),
+        asks,
+        ctx.settings.c4c_writes_in_flight,
+    ) as sent:
         try:
-            results = ctx.c4c.create_many(
-                mapping.entity_set, [(item.external_id, values) for item, _r, values in chunk]
-            )
-        except Exception as error:
-            found = ctx.classify_c4c(error)
-            for item, _record, _values in chunk:
-                _unsent(writer, item, found)
-        else:
-            with writer.one_commit():
-                for (item, record, _values), result in zip(chunk, results, strict=True):
-                    if result.entity is not None:
-                        _linked(writer, item, record, result.entity)
-                        ctx.run.created += 1
-                    else:
-                        found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
-                        writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
-        writer.progressed(len(chunk))
+            for (chunk, _records), outcome in sent:
+                _created(writer, chunk, outcome)
+        except SyncError:
+            for (chunk, _records), outcome in sent.finished():
+                _created(writer, chunk, outcome, ending=True)
+            raise
+
+
+Sent = list[tuple[SyncItem, ItemRecord, dict[str, Any]]]
+"""The items of one ``$batch`` of creates, with their records and the values sent."""
+
+
+def _created(
+    writer: TypeWriter, chunk: Sent, outcome: list[BatchResult] | Exception, ending: bool = False
+) -> None:
+    """Store what C4C answered to one ``$batch`` of creates (or what sending it raised).
+
+    When the run is ``ending`` (a batch answered before it ended), only what landed is stored:
+    the batch's other items stay ``PENDING``, so the next run looks their references up.
+    """
+    ctx = writer.ctx
+    if isinstance(outcome, Exception):
+        found = ctx.classify_c4c(outcome)
+        for item, _record, _values in chunk if not ending else ():
+            _unsent(writer, item, found)
+    else:
+        with writer.one_commit():
+            for (item, record, _values), result in zip(chunk, outcome, strict=True):
+                if result.entity is not None:
+                    _linked(writer, item, record, result.entity)
+                    ctx.run.created += 1
+                elif not ending:
+                    found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
+                    writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
+    writer.progressed(len(chunk))
 
 
 def paired_already(

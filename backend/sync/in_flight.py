@@ -1,0 +1,90 @@
+"""Requests in flight together, their outcomes taken in the order they were asked for.
+
+A run's C4C writes wait on the network far longer than on anything the run does with their
+answers: with several ``$batch`` requests in flight at once, a first sync against a C4C across a
+network waits for a fraction of them. Only the sending runs in other threads; the caller takes
+each outcome in turn in its own thread, where every database touch stays.
+
+When the caller stops early (its run ends), :meth:`InFlight.finished` sends nothing more and hands
+over what the requests already under way brought, so what landed in C4C is stored rather than
+looked up again next run.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Outcome = R | Exception
+
+
+class InFlight(Generic[T, R]):
+    """``send`` applied to each of ``asks``, at most ``most`` at once.
+
+    Args:
+        send: sends one request (called in another thread, with the caller's context, so its
+            logs name the run).
+        asks: what to send, in order.
+        most: requests in flight at once; 1 sends each in the caller's thread when its outcome
+            is asked for, as a plain loop would.
+
+    Use as a context manager: leaving it sends nothing more and waits for what is under way.
+    """
+
+    def __init__(self, send: Callable[[T], R], asks: list[T], most: int) -> None:
+        self._send = send
+        self._asks = asks
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: list[Future[R]] = []
+        self._taken = 0
+        if most > 1 and len(asks) > 1:
+            self._pool = ThreadPoolExecutor(max_workers=most, thread_name_prefix="c4c-write")
+            self._futures = [
+                self._pool.submit(contextvars.copy_context().run, send, ask) for ask in asks
+            ]
+
+    def __enter__(self) -> InFlight[T, R]:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __iter__(self) -> Iterator[tuple[T, Outcome[R]]]:
+        """Each ask with its outcome (the answer, or what sending it raised), in order."""
+        while self._taken < len(self._asks):
+            index = self._taken
+            self._taken += 1
+            yield self._asks[index], self._outcome(index)
+
+    def finished(self) -> Iterator[tuple[T, Outcome[R]]]:
+        """Send nothing more (at once); each ask not yet taken whose request was already under
+        way, with its outcome once it is in."""
+        if self._pool is None:
+            return iter(())
+        left = range(self._taken, len(self._asks))
+        self._taken = len(self._asks)
+        under_way = [index for index in left if not self._futures[index].cancel()]
+        return ((self._asks[index], _result(self._futures[index])) for index in under_way)
+
+    def _outcome(self, index: int) -> Outcome[R]:
+        if self._pool is None:
+            try:
+                return self._send(self._asks[index])
+            except Exception as error:
+                return error
+        return _result(self._futures[index])
+
+
+def _result(future: Future[R]) -> Outcome[R]:
+    error = future.exception()
+    if error is None:
+        return future.result()
+    if isinstance(error, Exception):
+        return error
+    raise error

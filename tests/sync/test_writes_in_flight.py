@@ -1,0 +1,306 @@
+"""A run's ``$batch`` creates go to C4C several at once (``C4C_WRITES_IN_FLIGHT``), each answer
+stored in turn by the run itself. Whatever fails among batches in flight (one refused, one that
+ends the run, throttling, a new CSRF token, a C4C that stops answering) nothing is lost and nothing
+is created twice; a worker killed with batches in flight is ``test_worker_killed``'s."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from backend.extensions import Resources
+from backend.models import Run, SyncItem
+from backend.models.run import RunOutcome, Trigger
+from backend.models.sync_item import SyncItemState
+from backend.models.types import IssueCode, ItemType
+from backend.sync.engine import Engine
+from backend.sync.runs import execute_run
+from emulators.base import Fault
+from emulators.c4c import C4CEmulator
+from emulators.ews import EwsEmulator
+from emulators.ews.seed import add_contact
+from tests.support.owners import MailboxOwner
+from tests.support.world import ADDRESS
+
+RECORDED = json.loads((Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text())
+"""C4C's own error answers."""
+CONTACTS = 250
+"""Three ``$batch`` requests of the client's hundred: 0-99, 100-199, 200-249."""
+LATENCY = 0.2
+"""C4C takes each request this much later (as across a network), so batches sent together are
+seen together."""
+BATCH = r"/\$batch$"
+CREATES = "POST ContactCollection"
+"""What a ``$batch`` of creates holds (the run's look-ups go in ``$batch`` requests too)."""
+
+Sync = Callable[..., Run]
+
+
+@pytest.fixture
+def sync_with(session, resources: Resources, mailbox) -> Sync:
+    """A run of Anna's mailbox with ``in_flight`` writes at once, other settings as configured."""
+
+    def run(in_flight: int = 3, **settings: object) -> Run:
+        changed = dataclasses.replace(
+            resources.settings, c4c_writes_in_flight=in_flight, **settings
+        )
+        session.refresh(mailbox)
+        engine = Engine(resources.cipher, changed, resources.redis, sleep=lambda _s: None)
+        return execute_run(session, mailbox, engine, trigger=Trigger.CLI, settings=changed)
+
+    return run
+
+
+@pytest.fixture
+def slow_c4c(c4c: C4CEmulator) -> C4CEmulator:
+    c4c.latency = LATENCY
+    yield c4c
+    c4c.latency = 0.0
+
+
+def _email(number: int) -> str:
+    return f"p{number:04d}@customer.test"
+
+
+def _contacts_in_outlook(ews: EwsEmulator) -> None:
+    box = ews.store.mailbox(ADDRESS)
+    for number in range(CONTACTS):
+        add_contact(box, f"First{number:04d}", f"Person{number:04d}", _email(number))
+
+
+def _contacts(session, mailbox) -> list[SyncItem]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(SyncItem).where(
+                SyncItem.mailbox_id == mailbox.id, SyncItem.item_type == ItemType.CONTACT
+            )
+        )
+    )
+
+
+def _each_once_in_c4c(c4c: C4CEmulator, count: int = CONTACTS) -> dict[str, str]:
+    """C4C's contacts by e-mail, each there once (and under one reference)."""
+    contacts = c4c.service.store.all("ContactCollection")
+    assert len(contacts) == count
+    assert max(Counter(c["Email"] for c in contacts).values()) == 1, "no duplicate"
+    assert max(Counter(c["ExternalID"] for c in contacts).values()) == 1, "no duplicate"
+    return {c["Email"]: c["ObjectID"] for c in contacts}
+
+
+def _create_batches(c4c: C4CEmulator) -> int:
+    return sum(1 for entry in c4c.log.entries("POST", BATCH) if CREATES.encode() in entry.body)
+
+
+def _created_in(email: str) -> str:
+    """Text only the ``$batch`` creating the contact of ``email`` holds."""
+    return f'"Email": "{email}"'
+
+
+def _refused(
+    c4c: C4CEmulator, answer: str, containing: str = CREATES, times: int = 1, **headers: str
+) -> None:
+    """The next ``times`` ``$batch`` requests holding ``containing`` get C4C's ``answer`` (its
+    headers changed by ``headers``)."""
+    recorded = RECORDED[answer]
+    recorded = {**recorded, "headers": {**recorded["headers"], **headers}}
+    c4c.faults.add(
+        Fault(path=BATCH, method="POST", status=recorded["status"], body=recorded["body"],
+              content_type=recorded["headers"]["Content-Type"], times=times,
+              headers={k: v for k, v in recorded["headers"].items() if k != "Content-Type"},
+              containing=containing)
+    )  # fmt: skip
+
+
+def _csrf_fetches(c4c: C4CEmulator) -> int:
+    return sum(
+        1
+        for entry in c4c.log.entries("GET")
+        if entry.headers.get("X-Csrf-Token", "").lower() == "fetch"
+    )
+
+
+def _nothing_unrecorded(session, mailbox, c4c: C4CEmulator) -> None:
+    """Every contact C4C holds is the synced item's of its e-mail: what landed is stored."""
+    in_c4c = {c["ObjectID"]: c["ExternalID"] for c in c4c.service.store.all("ContactCollection")}
+    items = {item.external_id: item for item in _contacts(session, mailbox)}
+    for object_id, reference in in_c4c.items():
+        item = items[reference]
+        assert (item.state, item.c4c_object_id) == (SyncItemState.SYNCED, object_id), reference
+
+
+@pytest.mark.parametrize("kind", ["exchange", "graph", "gmail"])
+def test_a_first_sync_sends_its_batches_together_and_each_contact_once(
+    owner: MailboxOwner, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    for number in range(CONTACTS):
+        owner.add_contact(f"First{number:04d}", f"Person{number:04d}", email=_email(number))
+    slow_c4c.overlap.reset()
+
+    run = sync_with(in_flight=3)
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert (run.created, run.failed) == (CONTACTS, 0)
+    assert _create_batches(slow_c4c) == 3
+    assert slow_c4c.overlap.most == 3, "the three batches were in flight together"
+    assert _csrf_fetches(slow_c4c) == 1, "one CSRF token for the writes in flight"
+    ids = _each_once_in_c4c(slow_c4c)
+    items = _contacts(session, mailbox)
+    assert {item.state for item in items} == {SyncItemState.SYNCED}
+    c4c_ids = {ids[_email(n)] for n in range(CONTACTS)}
+    assert {item.c4c_object_id for item in items} == c4c_ids
+
+    slow_c4c.log.clear()
+    quiet = sync_with(in_flight=3)
+
+    assert quiet.outcome is RunOutcome.SUCCEEDED, quiet.error_message
+    assert (quiet.created, quiet.updated, quiet.failed) == (0, 0, 0)
+    assert [e.method for e in slow_c4c.log.entries() if e.method != "GET"] == [], "writes nothing"
+    assert quiet.issues_opened == quiet.issues_resolved == 0
+
+
+def test_one_write_at_a_time_when_the_setting_says_so(
+    ews: EwsEmulator, slow_c4c: C4CEmulator, sync_with: Sync
+) -> None:
+    _contacts_in_outlook(ews)
+    slow_c4c.overlap.reset()
+
+    run = sync_with(in_flight=1)
+
+    assert (run.outcome, run.created) == (RunOutcome.SUCCEEDED, CONTACTS), run.error_message
+    assert _create_batches(slow_c4c) == 3
+    assert slow_c4c.overlap.most == 1
+    _each_once_in_c4c(slow_c4c)
+
+
+def test_a_batch_refused_among_others_in_flight_fails_only_its_own_items(
+    ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    _contacts_in_outlook(ews)
+    _refused(slow_c4c, "dump", containing=_created_in(_email(150)))
+
+    run = sync_with(in_flight=3)
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert (run.created, run.failed) == (CONTACTS - 100, 100)
+    waiting = {i.title for i in _contacts(session, mailbox) if i.state is SyncItemState.PENDING}
+    assert waiting == {f"First{n:04d} Person{n:04d}" for n in range(100, 200)}
+    _each_once_in_c4c(slow_c4c, CONTACTS - 100)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+
+    again = sync_with(in_flight=3)
+
+    assert (again.outcome, again.created, again.failed) == (RunOutcome.SUCCEEDED, 100, 0)
+    _each_once_in_c4c(slow_c4c)
+    assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.SYNCED}
+
+
+def test_a_refusal_that_ends_the_run_keeps_what_the_batches_in_flight_created(
+    ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """The first batch meets a 401 (the integration user's password was changed): the run ends,
+    but the two batches already sent created their contacts, and the run stores them."""
+    _contacts_in_outlook(ews)
+    _refused(slow_c4c, "unauthorized", containing=_created_in(_email(0)))
+
+    run = sync_with(in_flight=3)
+
+    assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH), run.error_message
+    assert _create_batches(slow_c4c) == 3
+    _each_once_in_c4c(slow_c4c, CONTACTS - 100)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+    items = _contacts(session, mailbox)
+    waiting = {i.title for i in items if i.state is SyncItemState.PENDING}
+    assert waiting == {f"First{n:04d} Person{n:04d}" for n in range(100)}
+
+    again = sync_with(in_flight=3)
+
+    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 100), again.error_message
+    _each_once_in_c4c(slow_c4c)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+
+
+def test_batches_not_yet_sent_when_the_run_ends_are_not_sent(
+    ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """Two in flight, three batches: the first's 401 ends the run; the third is sent only if a
+    sender was free before the run heard, and whatever it created is stored all the same."""
+    _contacts_in_outlook(ews)
+    _refused(slow_c4c, "unauthorized", containing=_created_in(_email(0)))
+
+    run = sync_with(in_flight=2)
+
+    assert run.outcome is RunOutcome.FAILED
+    assert _create_batches(slow_c4c) in (2, 3)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+    again = sync_with(in_flight=2)
+    assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
+    _each_once_in_c4c(slow_c4c)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+
+
+def test_throttled_batches_in_flight_wait_and_are_sent_again(
+    ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    _contacts_in_outlook(ews)
+    _refused(slow_c4c, "throttled", times=2, **{"Retry-After": "0"})  # not C4C's 30 s
+
+    run = sync_with(in_flight=3)
+
+    assert (run.outcome, run.created, run.failed) == (RunOutcome.SUCCEEDED, CONTACTS, 0)
+    assert _create_batches(slow_c4c) == 5
+    _each_once_in_c4c(slow_c4c)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+
+
+def test_a_csrf_token_refused_in_flight_is_fetched_again_once(
+    ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    _contacts_in_outlook(ews)
+    _refused(slow_c4c, "csrf_required")
+
+    run = sync_with(in_flight=3)
+
+    assert (run.outcome, run.created, run.failed) == (RunOutcome.SUCCEEDED, CONTACTS, 0)
+    assert _csrf_fetches(slow_c4c) == 2
+    _each_once_in_c4c(slow_c4c)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+
+
+def test_a_c4c_that_stops_answering_mid_flight_is_given_up_once_and_loses_nothing(
+    ews: EwsEmulator, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """Every batch is taken in and never answered: the sends in flight each time out, the run
+    gives up on C4C once, and the next run finds by reference whatever may have landed."""
+    _contacts_in_outlook(ews)
+    c4c.faults.add(
+        Fault(path=BATCH, method="POST", hang=True, after_app=True, times=3, containing=CREATES)
+    )
+    limits = {"connect_timeout_seconds": 1.0, "read_timeout_seconds": 1.0,
+              "service_give_up_seconds": 2.0, "circuit_open_seconds": 0}  # fmt: skip
+
+    run = sync_with(in_flight=3, **limits)
+
+    assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.TEMPORARY)
+    assert run.error_message == "SAP Cloud for Customer did not answer within 1 s"
+    assert _create_batches(c4c) == 3, "no batch sent again after the give-up"
+    _each_once_in_c4c(c4c)
+    in_c4c = {c["ExternalID"]: c["ObjectID"] for c in c4c.service.store.all("ContactCollection")}
+    for item in _contacts(session, mailbox):  # the answers never came (or a look-up found it)
+        assert item.state in (SyncItemState.PENDING, SyncItemState.SYNCED), item.state
+        if item.state is SyncItemState.SYNCED:
+            assert item.c4c_object_id == in_c4c[item.external_id]
+
+    c4c.faults.clear()
+    again = sync_with(in_flight=3, **limits)
+
+    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 0), again.error_message
+    _each_once_in_c4c(c4c)
+    _nothing_unrecorded(session, mailbox, c4c)
+    assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.SYNCED}
