@@ -25,10 +25,11 @@ extra pass of the same sequence. Figures are medians of ``--repeat`` passes.
 With ``--c4c-latency MS`` every C4C request waits that long before the emulator takes it, as
 a C4C across a network keeps its client waiting (the emulator answers on loopback within
 milliseconds; a C4C tenant reached across the internet, tens to hundreds). Its floors wait the
-same.
+same. ``--writes-in-flight N`` is the runs' ``C4C_WRITES_IN_FLIGHT``; the write floor keeps as
+many ``$batch`` requests in flight.
 
 Run: ``python -m bench.sync_bench [--mail exchange|graph|gmail] [--repeat 3] [--scale 1.0]
-[--no-memory] [--c4c-latency 0]``. Never part of the test suite.
+[--no-memory] [--c4c-latency 0] [--writes-in-flight 3]``. Never part of the test suite.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from backend.settings import load_settings
 from backend.storage.db import make_engine, make_session_factory
 from backend.storage.schema import upgrade
 from backend.sync.engine import Engine
+from backend.sync.in_flight import InFlight
 from backend.sync.runs import execute_run
 from backend.tenants.onboarding import add_user, create_tenant
 from bench.exchange_bench import read_bare
@@ -251,20 +253,28 @@ class BareReader:
         return seen
 
 
+@dataclass(frozen=True)
+class Network:
+    """How far C4C is, and how many ``$batch`` writes a run keeps in flight against it."""
+
+    latency: float = 0.0
+    """Seconds each C4C request waits before the emulator takes it."""
+    writes_in_flight: int = 3
+
+
 class Bench:
     """One tenant, one mailbox, both emulators, a scratch database."""
 
-    def __init__(
-        self, mail: MailSide, scale: float, folder: Path, c4c_latency: float = 0.0
-    ) -> None:
+    def __init__(self, mail: MailSide, scale: float, folder: Path, network: Network) -> None:
         self.c4c: C4CEmulator = create_emulator({C4C_USER: C4C_PASSWORD}).start()
-        self.c4c.latency = c4c_latency
+        self.c4c.latency = network.latency
         self.mail = mail
         sizes = {name: max(1, int(count * scale)) for name, count in SIZES.items()}
         mail.seed(sizes)
         self.items = sum(sizes.values())
         url = f"sqlite:///{folder / 'bench.db'}"
-        overrides = {"INSTANCE_PATH": str(folder), "DATABASE_URL": url, "SMTP_PORT": "9"}
+        overrides = {"INSTANCE_PATH": str(folder), "DATABASE_URL": url, "SMTP_PORT": "9",
+                     "C4C_WRITES_IN_FLIGHT": str(network.writes_in_flight)}  # fmt: skip
         self.settings = with_development_secrets(load_settings({**overrides, **mail.settings}))
         engine = make_engine(url)
         upgrade(engine)
@@ -328,7 +338,8 @@ class Bench:
         """The least a client can send to write what the initial sync wrote in C4C: the same
         objects (their creatable values as C4C holds them, less the links to objects of this
         C4C) created bare with ``C4CClient.create_many``, in ``$batch`` requests of the
-        product's size, in a fresh C4C emulator. Seconds and requests."""
+        product's size as many at once as a run keeps in flight, in a fresh C4C emulator.
+        Seconds and requests."""
         store, writes = self.c4c.service.store, []
         for set_name in C4C_SETS:
             entity = ENTITY_SETS[set_name]
@@ -349,11 +360,17 @@ class Bench:
         fresh.latency = self.c4c.latency
         try:
             client = C4CClient(fresh.base_url, user=C4C_USER, password=C4C_PASSWORD)
+            size, in_flight = client.batch_size, self.settings.c4c_writes_in_flight
             started = time.perf_counter()
             for set_name, records in writes:
-                results = client.create_many(set_name, records)
-                refused = [result.error for result in results if result.entity is None]
-                assert not refused, (set_name, refused[:1])
+                chunks = [records[at : at + size] for at in range(0, len(records), size)]
+                with InFlight(
+                    lambda chunk, name=set_name: client.create_many(name, chunk), chunks, in_flight
+                ) as sent:
+                    for _chunk, results in sent:
+                        assert not isinstance(results, Exception), results
+                        refused = [result.error for result in results if result.entity is None]
+                        assert not refused, (set_name, refused[:1])
             return time.perf_counter() - started, fresh.log.count()
         finally:
             fresh.stop()
@@ -368,11 +385,11 @@ class Bench:
 
 
 def one_pass(
-    mail: str, scale: float, memory: bool, c4c_latency: float = 0.0
+    mail: str, scale: float, memory: bool, network: Network
 ) -> tuple[int, dict[str, Figures]]:
     """Seed a fresh mailbox and run the four phases; with ``memory``, trace and skip floors."""
     with tempfile.TemporaryDirectory() as folder:
-        bench = Bench(SIDES[mail](), scale, Path(folder), c4c_latency)
+        bench = Bench(SIDES[mail](), scale, Path(folder), network)
         try:
             results: dict[str, Figures] = {}
             for phase in PHASES:
@@ -445,16 +462,16 @@ def report(label: str, items: int, figures: dict[str, Figures]) -> None:
 
 
 def measure(
-    mail: str, scale: float, repeat: int, memory: bool, c4c_latency: float = 0.0
+    mail: str, scale: float, repeat: int, memory: bool, network: Network
 ) -> tuple[int, Figures]:
     passes = []
     items = 0
     for _ in range(repeat):
-        items, figures = one_pass(mail, scale, memory=False, c4c_latency=c4c_latency)
+        items, figures = one_pass(mail, scale, memory=False, network=network)
         passes.append(figures)
     result = medians(passes)
     if memory:
-        _, traced = one_pass(mail, scale, memory=True, c4c_latency=c4c_latency)
+        _, traced = one_pass(mail, scale, memory=True, network=network)
         for phase in PHASES:
             result[phase].peak_mb = traced[phase].peak_mb
     report(SIDES[mail].label, items, result)
@@ -477,13 +494,20 @@ def main() -> None:
         default=0.0,
         help="milliseconds each C4C request waits, as a C4C across a network keeps it waiting",
     )
+    parser.add_argument(
+        "--writes-in-flight",
+        type=int,
+        default=3,
+        help="C4C_WRITES_IN_FLIGHT of the runs and the write floor ($batch requests at once)",
+    )
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
-    latency = arguments.c4c_latency / 1000
-    if latency:
+    network = Network(arguments.c4c_latency / 1000, arguments.writes_in_flight)
+    if network.latency:
         print(f"C4C answers each request {arguments.c4c_latency:g} ms late")
+    print(f"{network.writes_in_flight} $batch write(s) in flight at once")
     idle = [
-        measure(arguments.mail, scale, arguments.repeat, not arguments.no_memory, latency)
+        measure(arguments.mail, scale, arguments.repeat, not arguments.no_memory, network)
         for scale in (arguments.scale, arguments.scale * SMALL)
     ]
     print(f"\nidle run requests ({SIDES[arguments.mail].label} + C4C) by mailbox size:")
