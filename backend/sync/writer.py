@@ -1,5 +1,9 @@
 """Applying one item type's plan: writes to C4C and to the mailbox, one item at a time.
 
+The C4C writes alone go ahead of their turn: the plan's changes going up are sent up to
+``C4C_WRITES_IN_FLIGHT`` at once before the steps are taken, and each step takes its answer in
+order (:mod:`backend.sync.in_flight`); a run that ends stores first what the writes under way did.
+
 Every write that fails is classified, C4C's reads on the way (links, a fresh copy) included; a
 failure that ends the run (``AUTH``..., or a service that stopped answering) ends it after
 storing what was done, any other becomes an issue on that item and the run goes on. Each item's
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +30,7 @@ from backend.sync import copies, creates, deletes, issues
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError, ours
+from backend.sync.in_flight import InFlight
 from backend.sync.mapping import TypeMapping
 from backend.sync.planner import (
     C4C,
@@ -42,6 +48,19 @@ from backend.sync.planner import (
 from backend.text import N_
 
 COMMIT_EVERY = 50
+
+
+@dataclass(frozen=True)
+class Update:
+    """A change going up, sent ahead: what C4C is sent (or why it could not be made), read in
+    the run's thread so that the sending thread touches no row."""
+
+    step: Step
+    values: dict[str, Any] | Exception
+    object_id: str | None
+    etag: str | None
+
+
 CARRY_VERSIONS = frozenset(
     {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
 )
@@ -83,6 +102,7 @@ class TypeWriter:
         self._uncommitted = 0
         self._held = False
         self._carried: dict[SyncItem, tuple[ItemRecord | None, dict[str, Any] | None]] = {}
+        self._updates: Iterator[tuple[Update, str | Exception | None]] = iter(())
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -190,6 +210,21 @@ class TypeWriter:
             state.created = len(ups)
         copies.create_all(self, downs)
         self._prefetch_links(steps)
+        with self._updates_in_flight(steps) as updates:
+            self._updates = iter(updates)
+            try:
+                self._steps(steps)
+            except SyncError:
+                for update, outcome in updates.finished():
+                    if not isinstance(outcome, Exception):
+                        self._updated_ahead(update, outcome)
+                self.ctx.session.commit()
+                raise
+        if state.creating is not None:
+            state.creating, state.created = None, 0
+        self.ctx.session.commit()
+
+    def _steps(self, steps: list[Step]) -> None:
         for step in steps:
             if step.kind in CARRY_VERSIONS:
                 self.carry(step.item, step.record, step.entity)
@@ -208,9 +243,32 @@ class TypeWriter:
             }.get(step.kind)
             if handler is not None:
                 handler(step)
-        if state.creating is not None:
-            state.creating, state.created = None, 0
-        self.ctx.session.commit()
+
+    def _updates_in_flight(self, steps: list[Step]) -> InFlight[Update, str | None]:
+        """The mailbox's changes going up, sent ahead, up to ``C4C_WRITES_IN_FLIGHT`` at once;
+        each step takes its answer in turn (:meth:`_update_up_step`). Their values are made
+        here, in the run's thread; a change whose values could not be made carries the error."""
+        updates: list[Update] = []
+        for step in steps:
+            if step.kind is StepKind.UPDATE_UP and step.record is not None:
+                values: dict[str, Any] | Exception
+                try:
+                    values = self._values_up(step.record)
+                except Exception as error:
+                    values = error
+                updates.append(Update(step, values, step.item.c4c_object_id, step.item.c4c_etag))
+        return InFlight(self._send_update, updates, self.ctx.settings.c4c_writes_in_flight)
+
+    def _send_update(self, update: Update) -> str | None:
+        if isinstance(update.values, Exception):
+            raise update.values
+        return self.ctx.c4c.update(
+            self.mapping.entity_set, update.object_id or "", update.values, update.etag
+        )
+
+    def _updated_ahead(self, update: Update, new_etag: str | None) -> None:
+        assert update.step.record is not None and isinstance(update.values, dict)
+        self._updated(update.step.item, update.step.record, update.values, new_etag)
 
     def _prefetch_links(self, steps: list[Step]) -> None:
         """The links of the mailbox's changes about to go up, looked up together (forty values to
@@ -274,7 +332,17 @@ class TypeWriter:
         return Step(kind, item, record) if kind is not None else None
 
     def _update_up_step(self, step: Step) -> None:
-        record = step.record or self._fetch(step.item)
+        if step.record is not None:
+            update, outcome = next(self._updates)
+            assert update.step is step, "the changes sent ahead are taken in their steps' order"
+            step.item.title = step.record.title or step.item.title
+            if isinstance(outcome, Exception):
+                found = self.ctx.classify_c4c(outcome)
+                self._update_up_failed(step.item, step.record, found, 0)
+            else:
+                self._updated_ahead(update, outcome)
+            return
+        record = self._fetch(step.item)
         if record is not None:
             self.update_up(step.item, record, step.entity)
 
@@ -318,8 +386,7 @@ class TypeWriter:
         ctx = self.ctx
         item.title = record.title or item.title
         try:
-            links = ctx.linker.links(self.mapping.hints(record))
-            values = self.mapping.to_c4c(record, links)
+            values = self._values_up(record)
             new_etag = ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
@@ -327,11 +394,22 @@ class TypeWriter:
             found = ctx.classify_c4c(error)
             self._update_up_failed(item, record, found, attempt)
             return
+        self._updated(item, record, values, new_etag)
+
+    def _values_up(self, record: ItemRecord) -> dict[str, Any]:
+        """What C4C is sent for the mailbox's version ``record`` (its links looked up)."""
+        return self.mapping.to_c4c(record, self.ctx.linker.links(self.mapping.hints(record)))
+
+    def _updated(
+        self, item: SyncItem, record: ItemRecord, values: dict[str, Any], new_etag: str | None
+    ) -> None:
+        """C4C took the mailbox's version of ``item``: both sides hold it now."""
+        item.title = record.title or item.title
         item.c4c_etag = new_etag or item.c4c_etag
         item.mailbox_change_key = record.change_key
         item.changed_here = item.from_sap
         self.links_seen(item, record, values)
-        ctx.run.updated += 1
+        self.ctx.run.updated += 1
         self._synced(item, up_hash(self.mapping, record))
 
     def _update_up_failed(

@@ -255,7 +255,9 @@ def test_a_c4c_that_hangs_on_writes_is_given_up_and_the_writes_wait_for_the_next
         RunOutcome.FAILED, IssueCode.TEMPORARY, Source.C4C,
     )  # fmt: skip
     assert run.error_message == "SAP Cloud for Customer did not answer within 1 s"
-    assert c4c.log.count(method="PATCH") == 2, "given up after two writes, not four"
+    # Three writes in flight wait out one timeout together (a sender freed by the first may
+    # send the fourth before the others' misses give up): not four timeouts one after the other.
+    assert c4c.log.count(method="PATCH") in (3, 4)
     assert seconds < 4
     assert not any(c.get("JobTitle") for c in c4c.service.store.all("ContactCollection"))
 

@@ -304,3 +304,111 @@ def test_a_c4c_that_stops_answering_mid_flight_is_given_up_once_and_loses_nothin
     _each_once_in_c4c(c4c)
     _nothing_unrecorded(session, mailbox, c4c)
     assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.SYNCED}
+
+
+CHANGED = 6
+"""Contacts changed in the mailbox after the first sync: their ``PATCH``es go up together."""
+
+
+def _changed_in_mailbox(owner: MailboxOwner, sync_with: Sync) -> list[str]:
+    """Six contacts synced, then each given a job title in the mailbox."""
+    contacts = [owner.add_contact("Ann", f"Buyer{n}", email=_email(n)) for n in range(CHANGED)]
+    first = sync_with(in_flight=3)
+    assert (first.outcome, first.created) == (RunOutcome.SUCCEEDED, CHANGED), first.error_message
+    owner.later()
+    for number, contact in enumerate(contacts):
+        owner.edit_contact(contact, job_title=f"Buyer {number}")
+    return contacts
+
+
+def _titles(c4c: C4CEmulator) -> dict[str, str | None]:
+    return {c["Email"]: c.get("JobTitle") for c in c4c.service.store.all("ContactCollection")}
+
+
+def _patched(c4c: C4CEmulator, answer: str, email: str) -> None:
+    """C4C answers the ``PATCH`` of ``email``'s contact (found by the job title it sends) with
+    its recorded ``answer``."""
+    recorded = RECORDED[answer]
+    number = int(email[1:5])
+    c4c.faults.add(
+        Fault(path=r"ContactCollection\(", method="PATCH", status=recorded["status"],
+              body=recorded["body"], content_type=recorded["headers"]["Content-Type"],
+              containing=f'"JobTitle": "Buyer {number}"')
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["exchange", "graph", "gmail"])
+def test_changes_going_up_are_sent_together_and_each_answer_stored(
+    owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    _changed_in_mailbox(owner, sync_with)
+    c4c.latency = LATENCY
+    c4c.log.clear()
+    c4c.overlap.reset()
+    try:
+        run = sync_with(in_flight=3)
+    finally:
+        c4c.latency = 0.0
+
+    assert (run.outcome, run.updated, run.failed) == (RunOutcome.SUCCEEDED, CHANGED, 0)
+    assert c4c.log.count("PATCH") == CHANGED
+    assert c4c.overlap.most == 3, "three changes in flight together"
+    assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}
+    assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.SYNCED}
+
+    c4c.log.clear()
+    quiet = sync_with(in_flight=3)
+
+    assert (quiet.outcome, quiet.updated, quiet.created) == (RunOutcome.SUCCEEDED, 0, 0)
+    assert [e.method for e in c4c.log.entries() if e.method != "GET"] == [], "writes nothing"
+    assert quiet.issues_opened == quiet.issues_resolved == 0
+
+
+def test_a_change_refused_in_flight_is_looked_after_alone_and_the_others_land(
+    owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """One ``PATCH`` meets a 412 (C4C's ETag moved on without a change of values): the run reads
+    that contact again and sends it once more; another meets a 404 (deleted in C4C): it is
+    unlinked with an informational issue. The other four land as they would alone."""
+    _changed_in_mailbox(owner, sync_with)
+    _patched(c4c, "etag_mismatch", _email(1))
+    _patched(c4c, "not_found", _email(4))
+    c4c.log.clear()
+
+    run = sync_with(in_flight=3)
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert run.updated == CHANGED - 1
+    assert c4c.log.count("PATCH") == CHANGED + 1, "the 412's contact sent twice"
+    titles = _titles(c4c)
+    assert titles == {_email(n): (None if n == 4 else f"Buyer {n}") for n in range(CHANGED)}
+    gone = [i for i in _contacts(session, mailbox) if i.missing_side is not None]
+    assert [(i.title, i.missing_side) for i in gone] == [("Ann Buyer4", "C4C")]
+
+
+def test_a_refusal_that_ends_the_run_keeps_the_changes_that_landed_in_flight(
+    owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """The first ``PATCH`` meets a 401: the run ends, the changes already sent with it are stored
+    as synced, so the next run sends only the one refused."""
+    _changed_in_mailbox(owner, sync_with)
+    _patched(c4c, "unauthorized", _email(0))
+    c4c.latency = LATENCY  # the other changes are under way when the 401 comes back
+    c4c.log.clear()
+    try:
+        run = sync_with(in_flight=3)
+    finally:
+        c4c.latency = 0.0
+
+    assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH), run.error_message
+    landed = {email for email, title in _titles(c4c).items() if title}
+    assert len(landed) == c4c.log.count("PATCH") - 1 >= 2, "the two others in flight landed"
+    c4c.log.clear()
+
+    again = sync_with(in_flight=3)
+
+    assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
+    assert again.updated == CHANGED - len(landed)
+    assert c4c.log.count("PATCH") == CHANGED - len(landed), "what landed is not sent again"
+    assert again.issues_opened == 0, "no conflict made of a change that landed"
+    assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}
