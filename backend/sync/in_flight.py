@@ -27,6 +27,10 @@ Outcome = R | Exception
 class InFlight(Generic[T, R]):
     """``send`` applied to each of ``asks``, at most ``most`` at once.
 
+    An ask is sent only when the caller takes the outcome ``most - 1`` places before it: the
+    requests under way are never more than ``most``, and once the caller hears an answer that
+    ends its work (a 401, a C4C that stopped answering) it sends nothing more.
+
     Args:
         send: sends one request (called in another thread, with the caller's context, so its
             logs name the run).
@@ -40,14 +44,13 @@ class InFlight(Generic[T, R]):
     def __init__(self, send: Callable[[T], R], asks: list[T], most: int) -> None:
         self._send = send
         self._asks = asks
+        self._most = most
         self._pool: ThreadPoolExecutor | None = None
         self._futures: list[Future[R]] = []
         self._taken = 0
         if most > 1 and len(asks) > 1:
             self._pool = ThreadPoolExecutor(max_workers=most, thread_name_prefix="c4c-write")
-            self._futures = [
-                self._pool.submit(contextvars.copy_context().run, send, ask) for ask in asks
-            ]
+            self._send_up_to(most)
 
     def __enter__(self) -> InFlight[T, R]:
         return self
@@ -66,12 +69,16 @@ class InFlight(Generic[T, R]):
     def finished(self) -> Iterator[tuple[T, Outcome[R]]]:
         """Send nothing more (at once); each ask not yet taken whose request was already under
         way, with its outcome once it is in."""
-        if self._pool is None:
-            return iter(())
-        left = range(self._taken, len(self._asks))
+        sent = range(self._taken, len(self._futures))
         self._taken = len(self._asks)
-        under_way = [index for index in left if not self._futures[index].cancel()]
+        under_way = [index for index in sent if not self._futures[index].cancel()]
         return ((self._asks[index], _result(self._futures[index])) for index in under_way)
+
+    def _send_up_to(self, count: int) -> None:
+        assert self._pool is not None
+        while len(self._futures) < min(count, len(self._asks)):
+            ask = self._asks[len(self._futures)]
+            self._futures.append(self._pool.submit(contextvars.copy_context().run, self._send, ask))
 
     def _outcome(self, index: int) -> Outcome[R]:
         if self._pool is None:
@@ -79,6 +86,7 @@ class InFlight(Generic[T, R]):
                 return self._send(self._asks[index])
             except Exception as error:
                 return error
+        self._send_up_to(index + self._most)
         return _result(self._futures[index])
 
 

@@ -193,7 +193,7 @@ def test_misses_of_requests_in_flight_together_give_up_once(circuit: Circuit) ->
     """Eight requests in flight time out together: the second miss gives up (and opens the
     circuit); every later one hears that same give-up rather than making its own."""
     guard = _guard(circuit)
-    ready = threading.Barrier(8)
+    ready = threading.Barrier(8, timeout=10)
     heard: list[object] = []
 
     def request() -> None:
@@ -206,12 +206,13 @@ def test_misses_of_requests_in_flight_together_give_up_once(circuit: Circuit) ->
         else:
             heard.append(None)
 
-    threads = [threading.Thread(target=request) for _ in range(8)]
+    threads = [threading.Thread(target=request, daemon=True) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=10)
 
+    assert len(heard) == 8, "every request heard back"
     assert heard.count(None) == 1, "the first miss alone lets the run go on"
     assert [found is guard.gave_up for found in heard if found is not None] == [True] * 7
     assert guard._misses == MISSES_TO_GIVE_UP

@@ -56,9 +56,34 @@ def test_one_at_a_time_sends_in_the_callers_thread_when_asked() -> None:
 
 
 def test_the_senders_carry_the_callers_context() -> None:
-    RUN.set("run 7")
-    with InFlight(lambda _n: RUN.get(), [0, 1, 2], most=3) as sent:
-        assert [name for _ask, name in sent] == ["run 7"] * 3
+    token = RUN.set("run 7")
+    try:
+        with InFlight(lambda _n: RUN.get(), [0, 1, 2], most=3) as sent:
+            assert [name for _ask, name in sent] == ["run 7"] * 3
+    finally:
+        RUN.reset(token)
+
+
+def test_an_ask_goes_only_when_the_caller_comes_for_the_one_most_places_before() -> None:
+    """Two at once: while the caller looks at the first answer, only the second is under way;
+    the third goes when the caller comes for the second answer."""
+    sent_asks: list[int] = []
+    answered = {number: threading.Event() for number in range(4)}
+
+    def send(number: int) -> int:
+        sent_asks.append(number)
+        answered[number].set()
+        return number
+
+    with InFlight(send, [0, 1, 2, 3], most=2) as flight:
+        taken = iter(flight)
+        assert next(taken) == (0, 0)
+        assert answered[1].wait(timeout=5)
+        assert sorted(sent_asks) == [0, 1], "the third waits for the caller"
+        assert next(taken) == (1, 1)
+        assert answered[2].wait(timeout=5)
+        assert sorted(sent_asks) == [0, 1, 2]
+        assert list(taken) == [(2, 2), (3, 3)]
 
 
 def test_once_the_caller_stops_what_was_under_way_is_handed_over_and_nothing_more_is_sent() -> None:
