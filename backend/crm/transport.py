@@ -109,26 +109,29 @@ class ODataTransport:
         self.sleep = sleep
         self.requests_sent = 0
         self._csrf: str | None = None
+        self._csrf_fetched = 0
+        """How many tokens were fetched: a write refused for its token names the one it had
+        (C4C may hand the same session the same token again)."""
         self._csrf_lock = threading.Lock()
         self._count_lock = threading.Lock()
 
-    def _token(self) -> str:
-        """The session's CSRF token, fetched by the first write that needs it (the others wait
-        for it rather than fetching their own)."""
+    def _token(self) -> tuple[str, int]:
+        """The session's CSRF token and its number, fetched by the first write that needs it
+        (the others wait for it rather than fetching their own)."""
         with self._csrf_lock:
             if self._csrf is None:
                 response = self.send("GET", self.base_url, headers={"x-csrf-token": "Fetch"})
                 token = response.headers.get("x-csrf-token")
                 if not token:
                     raise C4CError("C4C did not return a CSRF token")
-                self._csrf = token
-            return self._csrf
+                self._csrf, self._csrf_fetched = token, self._csrf_fetched + 1
+            return self._csrf, self._csrf_fetched
 
-    def _forget_token(self, token: str) -> None:
-        """C4C no longer takes ``token``: the next write fetches another (unless a write in
-        flight already did)."""
+    def _forget_token(self, number: int) -> None:
+        """C4C no longer takes the token fetched as ``number``: the next write fetches another,
+        unless a write in flight already did."""
         with self._csrf_lock:
-            if self._csrf == token:
+            if self._csrf_fetched == number:
                 self._csrf = None
 
     def send(
@@ -157,10 +160,10 @@ class ODataTransport:
         changes = writing and not reads_only
         headers = dict(kwargs.pop("headers", {}))
         csrf_refreshed = False
-        attempt = 0
+        attempt = token_number = 0
         while True:
             if writing:
-                headers["x-csrf-token"] = self._token()
+                headers["x-csrf-token"], token_number = self._token()
             if self.guard is not None:
                 self.guard.before()
             started = time.monotonic()
@@ -185,7 +188,7 @@ class ODataTransport:
                 return response
             error = C4CHTTPError.from_response(response)
             if writing and error.status == 403 and error.csrf_required and not csrf_refreshed:
-                self._forget_token(headers["x-csrf-token"])
+                self._forget_token(token_number)
                 csrf_refreshed = True
                 continue
             retryable = _RETRYABLE if changes else _RETRYABLE_READS

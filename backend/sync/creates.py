@@ -110,7 +110,8 @@ def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncI
     """Each step's record, its row and whether an earlier create may have landed; the rows of
     new items inserted together, as ``pairing_row`` would make them, in one statement (told
     apart by their references: SQLite inserts one row at a time when asked to return rows in
-    the order given)."""
+    the order given). Every row is ``PENDING`` once committed, a row sent again too, so a run
+    that ends before hearing its answer leaves it to be looked up, never created twice."""
     ctx, item_type = writer.ctx, writer.mapping.item_type
     rows = [
         new_row(ctx.mailbox.id, item_type, step.record)
@@ -135,9 +136,14 @@ def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncI
         else:
             uncertain = step.item.state is SyncItemState.PENDING
             item = pairing_row(ctx.session, ctx.mailbox.id, item_type, record, step.item)
+            item.state = SyncItemState.PENDING  # sent again (SAP refused it before): unsure too
         writer.carry(item, record, None)
         found.append((record, item, uncertain))
     return found
+
+
+Sent = list[tuple[SyncItem, ItemRecord, dict[str, Any]]]
+"""The items of one ``$batch`` of creates, with their records and the values sent."""
 
 
 def create_all(writer: TypeWriter, steps: list[Step]) -> None:
@@ -178,7 +184,7 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
     matches = {existing["ObjectID"] for *_, existing in matched if existing is not None}
     taken = paired_already(ctx.session, ctx.mailbox.id, mapping.item_type, matches)
     sending: set[str] = set()
-    to_send: list[tuple[SyncItem, ItemRecord, dict[str, Any]]] = []
+    to_send: Sent = []
     for item, record, links, existing in matched:
         keys = pairing_keys(record)
         if (existing is not None and existing["ObjectID"] in taken) or keys & sending:
@@ -212,10 +218,6 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
             raise
 
 
-Sent = list[tuple[SyncItem, ItemRecord, dict[str, Any]]]
-"""The items of one ``$batch`` of creates, with their records and the values sent."""
-
-
 def _created(
     writer: TypeWriter, chunk: Sent, outcome: list[BatchResult] | Exception, ending: bool = False
 ) -> None:
@@ -226,9 +228,10 @@ def _created(
     """
     ctx = writer.ctx
     if isinstance(outcome, Exception):
-        found = ctx.classify_c4c(outcome)
-        for item, _record, _values in chunk if not ending else ():
-            _unsent(writer, item, found)
+        if not ending:
+            found = ctx.classify_c4c(outcome)
+            for item, _record, _values in chunk:
+                _unsent(writer, item, found)
     else:
         with writer.one_commit():
             for (item, record, _values), result in zip(chunk, outcome, strict=True):

@@ -56,9 +56,15 @@ class Update:
     the run's thread so that the sending thread touches no row."""
 
     step: Step
+    record: ItemRecord
     values: dict[str, Any] | Exception
-    object_id: str | None
+    object_id: str
     etag: str | None
+
+    @property
+    def sent(self) -> dict[str, Any]:
+        """The values sent (none when they could not be made)."""
+        return self.values if isinstance(self.values, dict) else {}
 
 
 CARRY_VERSIONS = frozenset(
@@ -103,6 +109,8 @@ class TypeWriter:
         self._held = False
         self._carried: dict[SyncItem, tuple[ItemRecord | None, dict[str, Any] | None]] = {}
         self._updates: Iterator[tuple[Update, str | Exception | None]] = iter(())
+        self._ahead: set[int] = set()
+        """The steps (by ``id``) whose change was sent ahead."""
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -217,7 +225,8 @@ class TypeWriter:
             except SyncError:
                 for update, outcome in updates.finished():
                     if not isinstance(outcome, Exception):
-                        self._updated_ahead(update, outcome)
+                        self._update_answered(update.step.item, update.record, update.sent,
+                                              outcome)  # fmt: skip
                 self.ctx.session.commit()
                 raise
         if state.creating is not None:
@@ -247,28 +256,34 @@ class TypeWriter:
     def _updates_in_flight(self, steps: list[Step]) -> InFlight[Update, str | None]:
         """The mailbox's changes going up, sent ahead, up to ``C4C_WRITES_IN_FLIGHT`` at once;
         each step takes its answer in turn (:meth:`_update_up_step`). Their values are made
-        here, in the run's thread; a change whose values could not be made carries the error."""
+        here, in the run's thread; a change whose values could not be made carries the error.
+
+        A second change of the same item (a mail system that reports an item twice) is not sent
+        ahead: it goes in its turn, with the ETag the first one brought back."""
         updates: list[Update] = []
+        items: set[SyncItem] = set()
         for step in steps:
-            if step.kind is StepKind.UPDATE_UP and step.record is not None:
-                values: dict[str, Any] | Exception
-                try:
-                    values = self._values_up(step.record)
-                except Exception as error:
-                    values = error
-                updates.append(Update(step, values, step.item.c4c_object_id, step.item.c4c_etag))
+            item, record = step.item, step.record
+            if step.kind is not StepKind.UPDATE_UP or record is None or item in items:
+                continue
+            if item.c4c_object_id is None:
+                continue
+            items.add(item)
+            values: dict[str, Any] | Exception
+            try:
+                values = self._values_up(record)
+            except Exception as error:
+                values = error
+            updates.append(Update(step, record, values, item.c4c_object_id, item.c4c_etag))
+        self._ahead = {id(update.step) for update in updates}
         return InFlight(self._send_update, updates, self.ctx.settings.c4c_writes_in_flight)
 
     def _send_update(self, update: Update) -> str | None:
         if isinstance(update.values, Exception):
             raise update.values
         return self.ctx.c4c.update(
-            self.mapping.entity_set, update.object_id or "", update.values, update.etag
+            self.mapping.entity_set, update.object_id, update.values, update.etag
         )
-
-    def _updated_ahead(self, update: Update, new_etag: str | None) -> None:
-        assert update.step.record is not None and isinstance(update.values, dict)
-        self._updated(update.step.item, update.step.record, update.values, new_etag)
 
     def _prefetch_links(self, steps: list[Step]) -> None:
         """The links of the mailbox's changes about to go up, looked up together (forty values to
@@ -332,17 +347,13 @@ class TypeWriter:
         return Step(kind, item, record) if kind is not None else None
 
     def _update_up_step(self, step: Step) -> None:
-        if step.record is not None:
+        if id(step) in self._ahead:
             update, outcome = next(self._updates)
-            assert update.step is step, "the changes sent ahead are taken in their steps' order"
-            step.item.title = step.record.title or step.item.title
-            if isinstance(outcome, Exception):
-                found = self.ctx.classify_c4c(outcome)
-                self._update_up_failed(step.item, step.record, found, 0)
-            else:
-                self._updated_ahead(update, outcome)
+            if update.step is not step:
+                raise RuntimeError("the changes sent ahead are taken in their steps' order")
+            self._update_answered(step.item, update.record, update.sent, outcome)
             return
-        record = self._fetch(step.item)
+        record = step.record or self._fetch(step.item)
         if record is not None:
             self.update_up(step.item, record, step.entity)
 
@@ -383,34 +394,41 @@ class TypeWriter:
         attempt: int = 0,
     ) -> None:
         """Write the mailbox's version of ``item`` to C4C."""
-        ctx = self.ctx
-        item.title = record.title or item.title
+        values: dict[str, Any] = {}
+        outcome: str | Exception | None
         try:
             values = self._values_up(record)
-            new_etag = ctx.c4c.update(
+            outcome = self.ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
         except Exception as error:
-            found = ctx.classify_c4c(error)
-            self._update_up_failed(item, record, found, attempt)
-            return
-        self._updated(item, record, values, new_etag)
+            outcome = error
+        self._update_answered(item, record, values, outcome, attempt)
 
-    def _values_up(self, record: ItemRecord) -> dict[str, Any]:
-        """What C4C is sent for the mailbox's version ``record`` (its links looked up)."""
-        return self.mapping.to_c4c(record, self.ctx.linker.links(self.mapping.hints(record)))
-
-    def _updated(
-        self, item: SyncItem, record: ItemRecord, values: dict[str, Any], new_etag: str | None
+    def _update_answered(
+        self,
+        item: SyncItem,
+        record: ItemRecord,
+        values: dict[str, Any],
+        outcome: str | Exception | None,
+        attempt: int = 0,
     ) -> None:
-        """C4C took the mailbox's version of ``item``: both sides hold it now."""
+        """Store what C4C answered to the mailbox's version of ``item`` (sent as ``values``):
+        its new ETag, or why the change did not land."""
         item.title = record.title or item.title
-        item.c4c_etag = new_etag or item.c4c_etag
+        if isinstance(outcome, Exception):
+            self._update_up_failed(item, record, self.ctx.classify_c4c(outcome), attempt)
+            return
+        item.c4c_etag = outcome or item.c4c_etag
         item.mailbox_change_key = record.change_key
         item.changed_here = item.from_sap
         self.links_seen(item, record, values)
         self.ctx.run.updated += 1
         self._synced(item, up_hash(self.mapping, record))
+
+    def _values_up(self, record: ItemRecord) -> dict[str, Any]:
+        """What C4C is sent for the mailbox's version ``record`` (its links looked up)."""
+        return self.mapping.to_c4c(record, self.ctx.linker.links(self.mapping.hints(record)))
 
     def _update_up_failed(
         self, item: SyncItem, record: ItemRecord, found: Classification, attempt: int

@@ -118,6 +118,19 @@ def _refused(
     )  # fmt: skip
 
 
+LIMITS = {"connect_timeout_seconds": 1.0, "read_timeout_seconds": 1.0,
+          "service_give_up_seconds": 1.0, "circuit_open_seconds": 0}  # fmt: skip
+"""A second to answer, and a run gives up on C4C at its first request left unanswered."""
+
+
+def _answers_lost(c4c: C4CEmulator) -> None:
+    """C4C creates what every ``$batch`` of creates holds and never answers."""
+    c4c.faults.add(
+        Fault(path=BATCH, method="POST", hang=True, after_app=True, times=10**6,
+              containing=CREATES)
+    )  # fmt: skip
+
+
 def _csrf_fetches(c4c: C4CEmulator) -> int:
     return sum(
         1
@@ -229,15 +242,16 @@ def test_a_refusal_that_ends_the_run_keeps_what_the_batches_in_flight_created(
 def test_batches_not_yet_sent_when_the_run_ends_are_not_sent(
     ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
-    """Two in flight, three batches: the first's 401 ends the run; the third is sent only if a
-    sender was free before the run heard, and whatever it created is stored all the same."""
+    """Two in flight, three batches: the first's 401 ends the run. The third goes only when the
+    run comes for the second's answer, which it never does: it is never sent."""
     _contacts_in_outlook(ews)
     _refused(slow_c4c, "unauthorized", containing=_created_in(_email(0)))
 
     run = sync_with(in_flight=2)
 
-    assert run.outcome is RunOutcome.FAILED
-    assert _create_batches(slow_c4c) in (2, 3)
+    assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
+    assert _create_batches(slow_c4c) == 2
+    _each_once_in_c4c(slow_c4c, 100)
     _nothing_unrecorded(session, mailbox, slow_c4c)
     again = sync_with(in_flight=2)
     assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
@@ -259,16 +273,17 @@ def test_throttled_batches_in_flight_wait_and_are_sent_again(
     _nothing_unrecorded(session, mailbox, slow_c4c)
 
 
-def test_a_csrf_token_refused_in_flight_is_fetched_again_once(
+def test_a_csrf_token_refused_to_every_batch_in_flight_is_fetched_again_once(
     ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
     _contacts_in_outlook(ews)
-    _refused(slow_c4c, "csrf_required")
+    _refused(slow_c4c, "csrf_required", times=3)  # the three batches in flight
 
     run = sync_with(in_flight=3)
 
     assert (run.outcome, run.created, run.failed) == (RunOutcome.SUCCEEDED, CONTACTS, 0)
-    assert _csrf_fetches(slow_c4c) == 2
+    assert _create_batches(slow_c4c) == 6
+    assert _csrf_fetches(slow_c4c) == 2, "one new token for the three, not one each"
     _each_once_in_c4c(slow_c4c)
     _nothing_unrecorded(session, mailbox, slow_c4c)
 
@@ -276,29 +291,22 @@ def test_a_csrf_token_refused_in_flight_is_fetched_again_once(
 def test_a_c4c_that_stops_answering_mid_flight_is_given_up_once_and_loses_nothing(
     ews: EwsEmulator, c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
-    """Every batch is taken in and never answered: the sends in flight each time out, the run
-    gives up on C4C once, and the next run finds by reference whatever may have landed."""
+    """Every batch is taken in (C4C creates its contacts) and never answered: the three in
+    flight time out together, the run gives up on C4C once (a second lost waiting is all it
+    accepts here) and sends nothing again; the next run finds each contact by its reference."""
     _contacts_in_outlook(ews)
-    c4c.faults.add(
-        Fault(path=BATCH, method="POST", hang=True, after_app=True, times=3, containing=CREATES)
-    )
-    limits = {"connect_timeout_seconds": 1.0, "read_timeout_seconds": 1.0,
-              "service_give_up_seconds": 2.0, "circuit_open_seconds": 0}  # fmt: skip
+    _answers_lost(c4c)
 
-    run = sync_with(in_flight=3, **limits)
+    run = sync_with(in_flight=3, **LIMITS)
 
     assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.TEMPORARY)
     assert run.error_message == "SAP Cloud for Customer did not answer within 1 s"
     assert _create_batches(c4c) == 3, "no batch sent again after the give-up"
     _each_once_in_c4c(c4c)
-    in_c4c = {c["ExternalID"]: c["ObjectID"] for c in c4c.service.store.all("ContactCollection")}
-    for item in _contacts(session, mailbox):  # the answers never came (or a look-up found it)
-        assert item.state in (SyncItemState.PENDING, SyncItemState.SYNCED), item.state
-        if item.state is SyncItemState.SYNCED:
-            assert item.c4c_object_id == in_c4c[item.external_id]
+    assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.PENDING}
 
     c4c.faults.clear()
-    again = sync_with(in_flight=3, **limits)
+    again = sync_with(in_flight=3, **LIMITS)
 
     assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 0), again.error_message
     _each_once_in_c4c(c4c)
@@ -412,3 +420,31 @@ def test_a_refusal_that_ends_the_run_keeps_the_changes_that_landed_in_flight(
     assert c4c.log.count("PATCH") == CHANGED - len(landed), "what landed is not sent again"
     assert again.issues_opened == 0, "no conflict made of a change that landed"
     assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}
+
+
+def test_a_create_sent_again_whose_answer_is_lost_is_found_next_run_not_made_twice(
+    owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """SAP refused a contact (no last name); the user adds one and the run sends it again, but
+    the answer never comes and the run gives up on C4C. The contact is in SAP: the next run must
+    find it by its reference rather than create it a second time."""
+    contact = owner.add_contact("Ann", None, email="ann@fabrikam.test")
+    refused = sync_with()
+    assert (refused.created, refused.failed) == (0, 1), refused.error_message
+    owner.later()
+    owner.edit_contact(contact, last="Customer")
+    _answers_lost(c4c)
+
+    lost = sync_with(**LIMITS)
+
+    assert (lost.outcome, lost.error_code) == (RunOutcome.FAILED, IssueCode.TEMPORARY)
+    _each_once_in_c4c(c4c, 1)
+    [item] = _contacts(session, mailbox)
+    assert item.state is SyncItemState.PENDING, "sent again: unsure until C4C is asked"
+
+    c4c.faults.clear()
+    again = sync_with(**LIMITS)
+
+    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 0), again.error_message
+    _each_once_in_c4c(c4c, 1)
+    _nothing_unrecorded(session, mailbox, c4c)
