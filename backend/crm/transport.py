@@ -9,8 +9,9 @@ Each request is bounded (``timeout``: seconds to connect, seconds for the answer
 :class:`CallGuard` sees every attempt: it may refuse one before it is sent, and it hears whether
 C4C answered, so a caller can stop talking to a C4C that does not (``backend.sync.service_guard``).
 
-Several threads may send on one transport at once (a run's ``$batch`` writes in flight
-together): they share one CSRF token, fetched once, and the request count.
+Several threads may send on one transport at once (a run's writes in flight together): they
+share one CSRF token, fetched once, and the request count. Once the run that owns the transport
+ends, :meth:`ODataTransport.stop` keeps the requests still under way from trying again.
 """
 
 from __future__ import annotations
@@ -114,6 +115,12 @@ class ODataTransport:
         (C4C may hand the same session the same token again)."""
         self._csrf_lock = threading.Lock()
         self._count_lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Send nothing more: an attempt not yet made (a retry after a throttled answer, a
+        look-up after a lost one) raises :class:`C4CError` instead."""
+        self._stopped.set()
 
     def _token(self) -> tuple[str, int]:
         """The session's CSRF token and its number, fetched by the first write that needs it
@@ -162,6 +169,8 @@ class ODataTransport:
         csrf_refreshed = False
         attempt = token_number = 0
         while True:
+            if self._stopped.is_set():
+                raise C4CError(f"{method} not sent: the run that sends it has ended")
             if writing:
                 headers["x-csrf-token"], token_number = self._token()
             if self.guard is not None:

@@ -213,6 +213,7 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
             for (chunk, _records), outcome in sent:
                 _created(writer, chunk, outcome)
         except SyncError:
+            ctx.c4c.transport.stop()
             for (chunk, _records), outcome in sent.finished():
                 _created(writer, chunk, outcome, ending=True)
             raise

@@ -223,6 +223,7 @@ class TypeWriter:
             try:
                 self._steps(steps)
             except SyncError:
+                self.ctx.c4c.transport.stop()
                 for update, outcome in updates.finished():
                     if not isinstance(outcome, Exception):
                         self._update_answered(update.step.item, update.record, update.sent,

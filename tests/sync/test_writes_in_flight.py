@@ -259,6 +259,28 @@ def test_batches_not_yet_sent_when_the_run_ends_are_not_sent(
     _nothing_unrecorded(session, mailbox, slow_c4c)
 
 
+def test_a_retry_waiting_when_the_run_ends_is_never_sent(
+    ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """The first batch meets a 401 while the second is throttled and waits to try again: the
+    run ends on the 401, and the waiting batch is not sent again (nor anything else)."""
+    _contacts_in_outlook(ews)
+    _refused(slow_c4c, "unauthorized", containing=_created_in(_email(0)))
+    _refused(slow_c4c, "throttled", containing=_created_in(_email(150)), **{"Retry-After": "1"})
+
+    run = sync_with(in_flight=3)
+
+    assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH)
+    assert _create_batches(slow_c4c) == 3, "each batch once; the throttled one not again"
+    _each_once_in_c4c(slow_c4c, 50)
+    _nothing_unrecorded(session, mailbox, slow_c4c)
+
+    again = sync_with(in_flight=3)
+
+    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 200), again.error_message
+    _each_once_in_c4c(slow_c4c)
+
+
 def test_throttled_batches_in_flight_wait_and_are_sent_again(
     ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
