@@ -58,14 +58,14 @@ def create_chunk(
                 raise
             if error.sent:
                 done.update(_already_created(client, entity_set, [ref for ref, _ in pending]))
-            client.transport.sleep(client.retry.delay(attempt, None))
+            client.transport.pause(client.retry.delay(attempt, None))
             continue
         except C4CHTTPError as error:
             asked = error.status >= 500 and error.retry_after is not None
             if not asked or attempt + 1 >= client.retry.attempts:
                 raise
             done.update(_already_created(client, entity_set, [ref for ref, _ in pending]))
-            client.transport.sleep(client.retry.delay(attempt, error.retry_after))
+            client.transport.pause(client.retry.delay(attempt, error.retry_after))
             continue
         for (ref, _), answer in zip(pending, answers, strict=True):
             done[ref] = BatchResult(ref, answer.entity, answer.error)

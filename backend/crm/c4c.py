@@ -11,7 +11,6 @@ with jittered backoff).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -49,7 +48,8 @@ class C4CClient:
         batch_size: writes per ``$batch`` request.
         retry: the retry policy for throttling and network errors.
         session: the session to use (one is created otherwise).
-        sleep: how to wait (tests pass a recorder).
+        sleep: how to wait between tries (tests pass a recorder; ``None``: the clock, a wait
+            that ends when the run stops the client).
         guard: sees every request, and may stop the client talking to a C4C that does not
             answer (``backend.sync.service_guard``).
     """
@@ -66,7 +66,7 @@ class C4CClient:
         batch_size: int = 100,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         guard: CallGuard | None = None,
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -81,7 +81,6 @@ class C4CClient:
             self.session.headers["Authorization"] = f"Bearer {token}"
         elif user is not None:
             self.session.auth = (user, password or "")
-        self._sleep = sleep
         self.transport = ODataTransport(
             self.session, self.base_url, timeout, self.retry, sleep, guard
         )
@@ -334,7 +333,7 @@ class C4CClient:
                     return found
                 if attempt + 1 >= self.retry.attempts:
                     raise
-                self._sleep(self.retry.delay(attempt, None))
+                self.transport.pause(self.retry.delay(attempt, None))
         raise AssertionError("unreachable")
 
     def update(

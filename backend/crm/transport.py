@@ -89,7 +89,8 @@ class ODataTransport:
         base_url: the service root (ends with ``/``).
         timeout: seconds for connect and for each read, or ``(connect, read)``.
         retry: the retry policy.
-        sleep: how to wait between tries.
+        sleep: how to wait between tries (``None``: wait on the clock, and stop waiting when the
+            transport is stopped).
         guard: sees every attempt (``None``: nobody watches).
     """
 
@@ -99,7 +100,7 @@ class ODataTransport:
         base_url: str,
         timeout: float | tuple[float, float],
         retry: RetryPolicy,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         guard: CallGuard | None = None,
     ) -> None:
         self.session = session
@@ -119,8 +120,21 @@ class ODataTransport:
 
     def stop(self) -> None:
         """Send nothing more: an attempt not yet made (a retry after a throttled answer, a
-        look-up after a lost one) raises :class:`C4CError` instead."""
+        look-up after a lost one) raises :class:`C4CError` instead, and a wait before one ends."""
         self._stopped.set()
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` before trying again.
+
+        Raises:
+            C4CError: the transport was stopped, before or while waiting.
+        """
+        if self.sleep is None:
+            self._stopped.wait(seconds)
+        else:
+            self.sleep(seconds)
+        if self._stopped.is_set():
+            raise C4CError("not tried again: the run that sends it has ended")
 
     def _token(self) -> tuple[str, int]:
         """The session's CSRF token and its number, fetched by the first write that needs it
@@ -188,7 +202,7 @@ class ODataTransport:
                 sent = _may_have_arrived(error)
                 if changes or attempt + 1 >= self.retry.attempts:
                     raise C4CConnectionError(f"{method} failed: {error}", sent=sent) from error
-                self.sleep(self.retry.delay(attempt, None))
+                self.pause(self.retry.delay(attempt, None))
                 attempt += 1
                 continue
             if self.guard is not None:
@@ -202,7 +216,7 @@ class ODataTransport:
                 continue
             retryable = _RETRYABLE if changes else _RETRYABLE_READS
             if error.status in retryable and attempt + 1 < self.retry.attempts:
-                self.sleep(self.retry.delay(attempt, error.retry_after))
+                self.pause(self.retry.delay(attempt, error.retry_after))
                 attempt += 1
                 continue
             raise error

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from backend.crm.c4c import C4CClient
-from backend.crm.errors import C4CConnectionError, C4CHTTPError
+from backend.crm.errors import C4CConnectionError, C4CError, C4CHTTPError
 from backend.crm.transport import RetryPolicy
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
@@ -103,3 +106,38 @@ def test_unreachable_service_raises_connection_error(c4c_auth: tuple[str, str]) 
     assert raised.value.sent is False
     with pytest.raises(C4CConnectionError):
         client.create("ContactCollection", {"LastName": "Nowhere"}, "ref-nowhere")
+
+
+def test_a_stopped_client_waits_no_longer_and_tries_no_more(
+    c4c_emulator: C4CEmulator, c4c_auth: tuple[str, str]
+) -> None:
+    """A write throttled for 30 s is waiting to try again when its run ends: the wait ends at
+    once, and the write is not sent again."""
+    client = C4CClient(c4c_emulator.base_url, user=c4c_auth[0], password=c4c_auth[1], timeout=5)
+    c4c_emulator.faults.add(
+        Fault(path=r"\$batch$", method="POST", status=429, headers={"Retry-After": "30"})
+    )
+    outcome: list[BaseException | None] = []
+
+    def write() -> None:
+        try:
+            client.create_many("TasksCollection", [("t-1", {"Subject": "Throttled"})])
+        except BaseException as error:
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    writer = threading.Thread(target=write, daemon=True)
+    started = time.monotonic()
+    writer.start()
+    deadline = started + 5
+    while c4c_emulator.log.count("POST", r"\$batch$") < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    client.transport.stop()
+    writer.join(timeout=5)
+
+    assert time.monotonic() - started < 5, "the 30 s wait ended with the stop"
+    assert len(outcome) == 1 and isinstance(outcome[0], C4CError)
+    assert "ended" in str(outcome[0])
+    assert c4c_emulator.log.count("POST", r"\$batch$") == 1
+    assert c4c_emulator.service.store.all("TasksCollection") == []
