@@ -26,6 +26,8 @@ def recheck(writer: TypeWriter, item: SyncItem, side: str | None) -> None:
     ctx, mapping = writer.ctx, writer.mapping
     copies = ctx.tenant.config.delete_copies
     if side == MAILBOX:
+        if item.c4c_object_id is None and not _landed_after_all(writer, item):
+            return
         _recheck(
             writer, item,
             probe=lambda: ctx.provider.get(mapping.item_type, item.mailbox_item_id),
@@ -47,6 +49,24 @@ def recheck(writer: TypeWriter, item: SyncItem, side: str | None) -> None:
             allowed=copies and allows_down(writer.settings.direction, mapping),
             direction=Direction.DOWN,
         )  # fmt: skip
+
+
+def _landed_after_all(writer: TypeWriter, item: SyncItem) -> bool:
+    """Whether the create of ``item``, whose answer never came (it is ``PENDING`` and has no
+    ``ObjectID``), landed after all: found by our reference, it is linked and can be deleted as
+    any copy. Otherwise nothing in SAP is left to delete and the row is forgotten; a look-up
+    that fails is recorded for the item."""
+    ctx = writer.ctx
+    try:
+        found = ctx.c4c.find_by_external_id(writer.mapping.entity_set, item.external_id)
+    except Exception as error:
+        writer._fail(item, ctx.classify_c4c(error), Source.C4C, Direction.UP, Operation.READ)
+        return False
+    if found is None:
+        unlink(writer, item)
+        return False
+    item.c4c_object_id = found["ObjectID"]
+    return True
 
 
 Origin = tuple[Callable[[BaseException], Classification], Source]
