@@ -217,6 +217,9 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
             for (chunk, _records), outcome in sent.finished():
                 _created(writer, chunk, outcome, ending=True)
             raise
+        except BaseException:
+            ctx.c4c.transport.stop()  # the run is over; what landed is looked up next run
+            raise
 
 
 def _created(

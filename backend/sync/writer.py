@@ -12,6 +12,7 @@ outcome is committed as soon as it is known, so a run cut short keeps what it di
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -230,6 +231,11 @@ class TypeWriter:
                                               outcome)  # fmt: skip
                 self.ctx.session.commit()
                 raise
+            except BaseException:
+                self.ctx.c4c.transport.stop()  # the run is over; nothing can be stored
+                raise
+            finally:
+                self._updates, self._ahead = iter(()), set()
         if state.creating is not None:
             state.creating, state.created = None, 0
         self.ctx.session.commit()
@@ -259,17 +265,16 @@ class TypeWriter:
         each step takes its answer in turn (:meth:`_update_up_step`). Their values are made
         here, in the run's thread; a change whose values could not be made carries the error.
 
-        A second change of the same item (a mail system that reports an item twice) is not sent
-        ahead: it goes in its turn, with the ETag the first one brought back."""
+        An item with other steps in the plan (a mail system that reports an item twice) is not
+        sent ahead: its change goes in its turn, with the ETag the steps before it brought back."""
         updates: list[Update] = []
-        items: set[SyncItem] = set()
+        steps_of = Counter(step.item for step in steps)
         for step in steps:
             item, record = step.item, step.record
-            if step.kind is not StepKind.UPDATE_UP or record is None or item in items:
+            if step.kind is not StepKind.UPDATE_UP or record is None or steps_of[item] > 1:
                 continue
             if item.c4c_object_id is None:
                 continue
-            items.add(item)
             values: dict[str, Any] | Exception
             try:
                 values = self._values_up(record)
