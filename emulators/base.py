@@ -142,10 +142,18 @@ class Fault:
     """Take the request in and never answer: the connection stays open and silent until the
     client gives up and closes it, or the emulator stops. With ``after_app`` the app does the
     work first (the server acted, the answer never comes)."""
+    inside_batch: bool = False
+    """Match the operations inside a batch request (each by its own method, path and body) instead
+    of requests: the operation is answered with ``status``, ``headers`` and ``body`` within the
+    batch's answer, as the service answers an operation it refuses. Emulators that read batches
+    (C4C's ``$batch``) take these; only a status can be answered this way."""
 
-    def matches(self, method: str, path: str, body: bytes = b"") -> bool:
+    def matches(
+        self, method: str, path: str, body: bytes = b"", inside_batch: bool = False
+    ) -> bool:
         return (
-            self.method in ("*", method)
+            self.inside_batch is inside_batch
+            and self.method in ("*", method)
             and re.search(self.path, path) is not None
             and self.containing.encode() in body
         )
@@ -204,10 +212,14 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
-    def take(self, method: str, path: str, body: bytes = b"") -> Fault | None:
+    def take(
+        self, method: str, path: str, body: bytes = b"", inside_batch: bool = False
+    ) -> Fault | None:
+        """The first pending fault for a request (or, ``inside_batch``, an operation of a batch)
+        with this method, path and body, counted as used."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path, body):
+                if fault.matches(method, path, body, inside_batch):
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)

@@ -29,11 +29,13 @@ class BatchWrite:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """The outcome of one write of a batch: the entity (for creates) or the error."""
+    """The outcome of one write of a batch: the entity (for creates), the new ETag (for
+    changes) or the error."""
 
     external_id: str | None
     entity: dict[str, Any] | None = None
     error: C4CHTTPError | None = None
+    etag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,5 +184,5 @@ def batch_results(content_type: str, body: bytes, expected: int) -> list[BatchRe
         elif answer.body:
             results.append(BatchResult(None, entity_from_json(json.loads(answer.body)["d"])))
         else:
-            results.append(BatchResult(None))
+            results.append(BatchResult(None, etag=answer.headers.get("etag")))
     return results

@@ -93,7 +93,7 @@ class C4CClient:
     def _url(self, entity_set: str, object_id: str) -> str:
         """The entity's URL, its key literal percent-encoded: whatever the key holds (``/``,
         ``?``, ``#``, ``%``...), the URL names that one entity and nothing else."""
-        return f"{self.base_url}{entity_set}({quote(odata_quote(object_id), safe=KEY_SAFE)})"
+        return self.base_url + _resource(entity_set, object_id)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -395,6 +395,34 @@ class C4CClient:
             results += create_chunk(self, entity_set, chunk)
         return results
 
+    def update_many(
+        self, entity_set: str, changes: list[tuple[str, dict[str, Any], str | None]]
+    ) -> list[BatchResult]:
+        """Change many entities in one ``$batch`` request, each ``PATCH`` in its own changeset
+        and guarded by its ETag, so one refused change fails only itself.
+
+        Args:
+            entity_set: the entities' set.
+            changes: ``(object_id, values, etag)`` of each, at most a batch worth.
+
+        Returns:
+            One result per change, in order: its new ETag, or C4C's error.
+
+        Raises:
+            C4CError: when the batch request itself fails (the changes may have landed).
+        """
+        return self.batch(
+            [
+                BatchWrite(
+                    "PATCH",
+                    _resource(entity_set, object_id),
+                    {key: to_json_value(value) for key, value in values.items()},
+                    if_match=etag,
+                )
+                for object_id, values, etag in changes
+            ]
+        )
+
     def batch(self, writes: list[BatchWrite]) -> list[BatchResult]:
         """Send writes in one ``$batch`` request, each in its own changeset.
 
@@ -414,3 +442,8 @@ class C4CClient:
         return batch_results(
             response.headers.get("Content-Type", ""), response.content, len(writes)
         )
+
+
+def _resource(entity_set: str, object_id: str) -> str:
+    """The entity's address relative to the service root, its key literal percent-encoded."""
+    return f"{entity_set}({quote(odata_quote(object_id), safe=KEY_SAFE)})"

@@ -7,9 +7,10 @@ It also answers the C4C web client's deep links with a page for the object (``ui
 
 from __future__ import annotations
 
-from emulators.base import Emulator
+from emulators.base import Emulator, LoggedRequest
 from emulators.c4c import oauth
 from emulators.c4c.app import BASE_PATH, Service, create_app
+from emulators.c4c.batch import Answer, Operation
 from emulators.c4c.security import Security
 from emulators.c4c.store import Store
 from emulators.c4c.ui import install
@@ -26,6 +27,21 @@ class C4CEmulator(Emulator):
         oauth.install(app, service.security.oauth)
         super().__init__(app)
         self.service = service
+        service.refuse_inside = self._refused_inside
+
+    def _refused_inside(self, operation: Operation) -> Answer | None:
+        """A planned fault's answer for one operation of a ``$batch`` (its path as a request
+        would have it: the service root's path, then the resource without its query)."""
+        path = BASE_PATH + operation.resource.partition("?")[0]
+        fault = self.faults.take(operation.method, path, operation.body, inside_batch=True)
+        if fault is None or fault.status is None:
+            return None
+        self.log.append(
+            LoggedRequest(operation.method, path, operation.resource.partition("?")[2],
+                          fault.status, dict(operation.headers), operation.body, fault=True)
+        )  # fmt: skip
+        headers = {"Content-Type": fault.content_type, **fault.headers}
+        return Answer(fault.status, headers, fault.body.encode())
 
     @property
     def base_url(self) -> str:

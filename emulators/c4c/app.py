@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -43,6 +44,9 @@ class Service:
         self.page_size = page_size
         self.rows_served = 0
         """Entities sent in answers to collection reads (what clients made C4C read)."""
+        self.refuse_inside: Callable[[Operation], Answer | None] = lambda _operation: None
+        """The answer planned for an operation of a ``$batch`` instead of its own, if any (the
+        emulator's faults marked ``inside_batch``)."""
 
     def reset(self) -> None:
         """Forget all data and CSRF sessions (a fresh tenant, same users)."""
@@ -184,6 +188,12 @@ class Service:
             body["__next"] = f"{root}{set_name}?{urlencode(following)}"
         return _json(200, {"d": body})
 
+    def in_batch(self, operation: Operation, root: str, user: str | None = None) -> Answer:
+        """Answer one operation of a ``$batch``: as :meth:`dispatch` does, unless a fault was
+        planned for it (:attr:`refuse_inside`)."""
+        refused = self.refuse_inside(operation)
+        return refused if refused is not None else self.dispatch(operation, root, user)
+
     def run_changeset(
         self, operations: list[Operation], root: str, user: str | None = None
     ) -> list[Answer]:
@@ -192,7 +202,7 @@ class Service:
         try:
             with self.store.transaction():
                 for operation in operations:
-                    answer = self.dispatch(operation, root, user)
+                    answer = self.in_batch(operation, root, user)
                     if answer.status >= 400:
                         raise _ChangesetFailed(answer)
                     answers.append(answer)
@@ -297,7 +307,7 @@ def _batch(service: Service, root: str) -> Response:
         content_type, body = run_batch(
             request.get_data(),
             request.headers.get("Content-Type", ""),
-            lambda operation: service.dispatch(operation, root, user),
+            lambda operation: service.in_batch(operation, root, user),
             lambda operations: service.run_changeset(operations, root, user),
         )
     except ODataError as error:

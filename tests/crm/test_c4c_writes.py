@@ -154,6 +154,57 @@ def test_batch_failing_changeset_leaves_the_others(
     assert c4c_emulator.log.count("POST", r"\$batch$") == 1
 
 
+def test_changes_in_one_batch_each_guarded_by_its_etag_and_answered_alone(
+    c4c_emulator: C4CEmulator, c4c_client: C4CClient
+) -> None:
+    """Four ``PATCH``es in one ``$batch``: a stale ETag is refused (412), a deleted object is
+    404, and a change C4C itself refuses inside the batch (a fault planned for that operation)
+    fails alone; the fourth lands and brings its new ETag."""
+    made = [
+        c4c_client.create("ContactCollection", {"LastName": f"Batch{n}"}, f"ref-{n}")
+        for n in range(4)
+    ]
+    c4c_client.update("ContactCollection", made[1]["ObjectID"], {"Phone": "+49 0"}, None)
+    c4c_client.delete("ContactCollection", made[2]["ObjectID"])
+    c4c_emulator.faults.add(
+        Fault(path=r"ContactCollection\(", method="PATCH", status=500, inside_batch=True,
+              containing='"Phone": "+49 3"', body='{"error": {"code": "X", "message": '
+              '{"lang": "en", "value": "Runtime error"}}}')
+    )  # fmt: skip
+    c4c_emulator.log.clear()
+
+    results = c4c_client.update_many(
+        "ContactCollection",
+        [(entity["ObjectID"], {"Phone": f"+49 {n}"}, etag_of(entity))
+         for n, entity in enumerate(made)],
+    )  # fmt: skip
+
+    assert [r.error.status if r.error else None for r in results] == [None, 412, 404, 500]
+    fresh = c4c_client.get("ContactCollection", made[0]["ObjectID"])
+    assert results[0].etag == etag_of(fresh) != etag_of(made[0])
+    assert fresh["Phone"] == "+49 0"
+    assert c4c_client.get("ContactCollection", made[3]["ObjectID"])["Phone"] in (None, "")
+    assert c4c_emulator.log.count("POST", r"\$batch$") == 1
+    assert [(e.method, e.status, e.fault) for e in c4c_emulator.log.entries("PATCH")] == [
+        ("PATCH", 500, True)
+    ], "the refused operation is logged as the fault it met"
+
+
+def test_a_fault_inside_a_batch_never_meets_a_request_nor_a_request_fault_an_operation(
+    c4c_emulator: C4CEmulator, c4c_client: C4CClient
+) -> None:
+    made = c4c_client.create("ContactCollection", {"LastName": "Alone"}, "ref-alone")
+    c4c_emulator.faults.add(Fault(method="PATCH", status=503, inside_batch=True))
+    c4c_client.update("ContactCollection", made["ObjectID"], {"Phone": "+49 1"}, None)
+    assert len(c4c_emulator.faults.pending()) == 1, "a plain PATCH is no operation of a batch"
+    c4c_emulator.faults.clear()
+    c4c_emulator.faults.add(Fault(method="PATCH", status=503))
+    [result] = c4c_client.update_many(
+        "ContactCollection", [(made["ObjectID"], {"Phone": "+49 2"}, None)]
+    )
+    assert result.error is None and len(c4c_emulator.faults.pending()) == 1
+
+
 def test_changeset_is_atomic(c4c_emulator: C4CEmulator, c4c_auth: tuple[str, str]) -> None:
     session = requests.Session()
     session.auth = c4c_auth
