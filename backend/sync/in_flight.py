@@ -1,10 +1,10 @@
 """Requests in flight together, their outcomes taken in the order they were asked for.
 
 A run's C4C writes wait on the network far longer than on anything the run does with their
-answers: with several in flight at once (``$batch`` requests of creates, the ``PATCH`` of each
-change), a run against a C4C across a network waits for a fraction of them. Only the sending
-runs in other threads; the caller takes each outcome in turn in its own thread, where every
-database touch stays.
+answers: with several in flight at once (``$batch`` requests of creates and of changes), a run
+against a C4C across a network waits for a fraction of them. Only the sending runs in other
+threads; the caller takes each outcome in turn in its own thread, where every database touch
+stays.
 
 When the caller stops early (its run ends), :meth:`InFlight.finished` sends nothing more and hands
 over what the requests already under way brought, so what landed in C4C is stored rather than

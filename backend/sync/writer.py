@@ -1,8 +1,8 @@
 """Applying one item type's plan: writes to C4C and to the mailbox, one item at a time.
 
-The C4C writes alone go ahead of their turn: the plan's changes going up are sent up to
-``C4C_WRITES_IN_FLIGHT`` at once before the steps are taken, and each step takes its answer in
-order (:mod:`backend.sync.in_flight`); a run that ends stores first what the writes under way did.
+The C4C writes alone go ahead of their turn: the plan's changes going up are sent in ``$batch``
+requests before the steps are taken, and each step takes its answer in order
+(:mod:`backend.sync.changes_ahead`); a run that ends stores first what C4C took meanwhile.
 
 Every write that fails is classified, C4C's reads on the way (links, a fresh copy) included; a
 failure that ends the run (``AUTH``..., or a service that stopped answering) ends it after
@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,10 +27,10 @@ from backend.models.tenant import ForbiddenPolicy, ItemTypeSettings
 from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
 from backend.sync import copies, creates, deletes, issues
+from backend.sync.changes_ahead import Change, ChangesAhead
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError, ours
-from backend.sync.in_flight import InFlight
 from backend.sync.mapping import TypeMapping
 from backend.sync.planner import (
     C4C,
@@ -49,23 +48,6 @@ from backend.sync.planner import (
 from backend.text import N_
 
 COMMIT_EVERY = 50
-
-
-@dataclass(frozen=True)
-class Update:
-    """A change going up, sent ahead: what C4C is sent (or why it could not be made), read in
-    the run's thread so that the sending thread touches no row."""
-
-    step: Step
-    record: ItemRecord
-    values: dict[str, Any] | Exception
-    object_id: str
-    etag: str | None
-
-    @property
-    def sent(self) -> dict[str, Any]:
-        """The values sent (none when they could not be made)."""
-        return self.values if isinstance(self.values, dict) else {}
 
 
 CARRY_VERSIONS = frozenset(
@@ -109,9 +91,8 @@ class TypeWriter:
         self._uncommitted = 0
         self._held = False
         self._carried: dict[SyncItem, tuple[ItemRecord | None, dict[str, Any] | None]] = {}
-        self._updates: Iterator[tuple[Update, str | Exception | None]] = iter(())
-        self._ahead: set[int] = set()
-        """The steps (by ``id``) whose change was sent ahead."""
+        self._ahead: ChangesAhead | None = None
+        """The changes going up, sent ahead (while the plan is applied)."""
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -219,23 +200,21 @@ class TypeWriter:
             state.created = len(ups)
         copies.create_all(self, downs)
         self._prefetch_links(steps)
-        with self._updates_in_flight(steps) as updates:
-            self._updates = iter(updates)
+        with self._changes_ahead(steps) as ahead:
+            self._ahead = ahead
             try:
                 self._steps(steps)
             except SyncError:
                 self.ctx.c4c.transport.stop()
-                for update, outcome in updates.finished():
-                    if not isinstance(outcome, Exception):
-                        self._update_answered(update.step.item, update.record, update.sent,
-                                              outcome)  # fmt: skip
+                for change, etag in ahead.landed():
+                    self._update_answered(change.step.item, change.record, change.sent, etag)
                 self.ctx.session.commit()
                 raise
             except BaseException:
                 self.ctx.c4c.transport.stop()  # the run is over; nothing can be stored
                 raise
             finally:
-                self._updates, self._ahead = iter(()), set()
+                self._ahead = None
         if state.creating is not None:
             state.creating, state.created = None, 0
         self.ctx.session.commit()
@@ -260,14 +239,14 @@ class TypeWriter:
             if handler is not None:
                 handler(step)
 
-    def _updates_in_flight(self, steps: list[Step]) -> InFlight[Update, str | None]:
-        """The mailbox's changes going up, sent ahead, up to ``C4C_WRITES_IN_FLIGHT`` at once;
-        each step takes its answer in turn (:meth:`_update_up_step`). Their values are made
-        here, in the run's thread; a change whose values could not be made carries the error.
+    def _changes_ahead(self, steps: list[Step]) -> ChangesAhead:
+        """The mailbox's changes going up, sent ahead (:mod:`backend.sync.changes_ahead`); each
+        step takes its answer in turn (:meth:`_update_up_step`). Their values are made here, in
+        the run's thread; a change whose values could not be made carries the error.
 
         An item with other steps in the plan (a mail system that reports an item twice) is not
         sent ahead: its change goes in its turn, with the ETag the steps before it brought back."""
-        updates: list[Update] = []
+        changes: list[Change] = []
         steps_of = Counter(step.item for step in steps)
         for step in steps:
             item, record = step.item, step.record
@@ -280,15 +259,9 @@ class TypeWriter:
                 values = self._values_up(record)
             except Exception as error:
                 values = error
-            updates.append(Update(step, record, values, item.c4c_object_id, item.c4c_etag))
-        self._ahead = {id(update.step) for update in updates}
-        return InFlight(self._send_update, updates, self.ctx.settings.c4c_writes_in_flight)
-
-    def _send_update(self, update: Update) -> str | None:
-        if isinstance(update.values, Exception):
-            raise update.values
-        return self.ctx.c4c.update(
-            self.mapping.entity_set, update.object_id, update.values, update.etag
+            changes.append(Change(step, record, values, item.c4c_object_id, item.c4c_etag))
+        return ChangesAhead(
+            self.ctx.c4c, self.mapping.entity_set, changes, self.ctx.settings.c4c_writes_in_flight
         )
 
     def _prefetch_links(self, steps: list[Step]) -> None:
@@ -353,11 +326,9 @@ class TypeWriter:
         return Step(kind, item, record) if kind is not None else None
 
     def _update_up_step(self, step: Step) -> None:
-        if id(step) in self._ahead:
-            update, outcome = next(self._updates)
-            if update.step is not step:
-                raise RuntimeError("the changes sent ahead are taken in their steps' order")
-            self._update_answered(step.item, update.record, update.sent, outcome)
+        if self._ahead is not None and step in self._ahead:
+            change, answer = self._ahead.answer(step)
+            self._update_answered(step.item, change.record, change.sent, answer)
             return
         record = step.record or self._fetch(step.item)
         if record is not None:

@@ -357,32 +357,39 @@ def _titles(c4c: C4CEmulator) -> dict[str, str | None]:
 
 def _patched(c4c: C4CEmulator, answer: str, email: str) -> None:
     """C4C answers the ``PATCH`` of ``email``'s contact (found by the job title it sends) with
-    its recorded ``answer``."""
+    its recorded ``answer``, inside the ``$batch`` that carries it."""
     recorded = RECORDED[answer]
     number = int(email[1:5])
     c4c.faults.add(
         Fault(path=r"ContactCollection\(", method="PATCH", status=recorded["status"],
               body=recorded["body"], content_type=recorded["headers"]["Content-Type"],
-              containing=f'"JobTitle": "Buyer {number}"')
+              containing=f'"JobTitle": "Buyer {number}"', inside_batch=True)
     )  # fmt: skip
 
 
+def _changes_in_batches(c4c: C4CEmulator) -> list[int]:
+    """How many ``PATCH``es each ``$batch`` request carried (those that carried any)."""
+    counts = [entry.body.count(b"PATCH ContactCollection") for entry in c4c.log.entries("POST")]
+    return [count for count in counts if count]
+
+
+def _plain_patches(c4c: C4CEmulator) -> int:
+    """``PATCH`` requests of their own (not operations of a batch)."""
+    return sum(1 for entry in c4c.log.entries("PATCH") if not entry.fault)
+
+
 @pytest.mark.parametrize("kind", ["exchange", "graph", "gmail"])
-def test_changes_going_up_are_sent_together_and_each_answer_stored(
+def test_changes_going_up_go_in_one_batch_and_each_answer_is_stored(
     owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
     _changed_in_mailbox(owner, sync_with)
-    c4c.latency = LATENCY
     c4c.log.clear()
-    c4c.overlap.reset()
-    try:
-        run = sync_with(in_flight=3)
-    finally:
-        c4c.latency = 0.0
+
+    run = sync_with(in_flight=3)
 
     assert (run.outcome, run.updated, run.failed) == (RunOutcome.SUCCEEDED, CHANGED, 0)
-    assert c4c.log.count("PATCH") == CHANGED
-    assert c4c.overlap.most == 3, "three changes in flight together"
+    assert _changes_in_batches(c4c) == [CHANGED], "one request for the six changes"
+    assert _plain_patches(c4c) == 0
     assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}
     assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.SYNCED}
 
@@ -394,12 +401,13 @@ def test_changes_going_up_are_sent_together_and_each_answer_stored(
     assert quiet.issues_opened == quiet.issues_resolved == 0
 
 
-def test_a_change_refused_in_flight_is_looked_after_alone_and_the_others_land(
+def test_a_change_refused_in_the_batch_is_looked_after_alone_and_the_others_land(
     owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
-    """One ``PATCH`` meets a 412 (C4C's ETag moved on without a change of values): the run reads
-    that contact again and sends it once more; another meets a 404 (deleted in C4C): it is
-    unlinked with an informational issue. The other four land as they would alone."""
+    """In the batch of six, one ``PATCH`` meets a 412 (C4C's ETag moved on without a change of
+    values): the run reads that contact again and sends it once more, alone; another meets a
+    404 (deleted in C4C): it is unlinked with an informational issue. The other four land as
+    they would alone."""
     _changed_in_mailbox(owner, sync_with)
     _patched(c4c, "etag_mismatch", _email(1))
     _patched(c4c, "not_found", _email(4))
@@ -409,67 +417,42 @@ def test_a_change_refused_in_flight_is_looked_after_alone_and_the_others_land(
 
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert run.updated == CHANGED - 1
-    assert c4c.log.count("PATCH") == CHANGED + 1, "the 412's contact sent twice"
+    assert _changes_in_batches(c4c) == [CHANGED]
+    assert _plain_patches(c4c) == 1, "the 412's contact sent again on its own"
     titles = _titles(c4c)
     assert titles == {_email(n): (None if n == 4 else f"Buyer {n}") for n in range(CHANGED)}
     gone = [i for i in _contacts(session, mailbox) if i.missing_side is not None]
     assert [(i.title, i.missing_side) for i in gone] == [("Ann Buyer4", "C4C")]
 
 
-def test_a_refusal_that_ends_the_run_keeps_the_changes_that_landed_in_flight(
+def test_a_refusal_that_ends_the_run_keeps_the_changes_that_landed_with_it(
     owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
-    """The first ``PATCH`` meets a 401: the run ends, the changes already sent with it are stored
-    as synced, so the next run sends only the one refused."""
+    """The first change of the batch is refused as unauthorized: the run ends there, but the
+    five others landed in the same request, and the run stores them as synced, so the next run
+    sends only the one refused (and sees no conflict in the others)."""
     _changed_in_mailbox(owner, sync_with)
     _patched(c4c, "unauthorized", _email(0))
-    c4c.latency = LATENCY  # the other changes are under way when the 401 comes back
     c4c.log.clear()
-    try:
-        run = sync_with(in_flight=3)
-    finally:
-        c4c.latency = 0.0
+
+    run = sync_with(in_flight=3)
 
     assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH), run.error_message
+    assert _changes_in_batches(c4c) == [CHANGED]
     landed = {email for email, title in _titles(c4c).items() if title}
-    assert len(landed) == c4c.log.count("PATCH") - 1 >= 2, "the two others in flight landed"
+    assert landed == {_email(n) for n in range(1, CHANGED)}
+    assert run.updated == CHANGED - 1, "stored as the run ended"
+    synced = [i for i in _contacts(session, mailbox) if i.title != "Ann Buyer0"]
+    assert all(i.mailbox_hash == i.content_hash for i in synced), "nothing left to send"
     c4c.log.clear()
 
     again = sync_with(in_flight=3)
 
     assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
-    assert again.updated == CHANGED - len(landed)
-    assert c4c.log.count("PATCH") == CHANGED - len(landed), "what landed is not sent again"
+    assert again.updated == 1
+    assert (_changes_in_batches(c4c), _plain_patches(c4c)) == ([], 1), "only the refused one"
     assert again.issues_opened == 0, "no conflict made of a change that landed"
     assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}
-
-
-def test_a_create_sent_again_whose_answer_is_lost_is_found_next_run_not_made_twice(
-    owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
-) -> None:
-    """SAP refused a contact (no last name); the user adds one and the run sends it again, but
-    the answer never comes and the run gives up on C4C. The contact is in SAP: the next run must
-    find it by its reference rather than create it a second time."""
-    contact = owner.add_contact("Ann", None, email="ann@fabrikam.test")
-    refused = sync_with()
-    assert (refused.created, refused.failed) == (0, 1), refused.error_message
-    owner.later()
-    owner.edit_contact(contact, last="Customer")
-    _answers_lost(c4c)
-
-    lost = sync_with(**LIMITS)
-
-    assert (lost.outcome, lost.error_code) == (RunOutcome.FAILED, IssueCode.TEMPORARY)
-    _each_once_in_c4c(c4c, 1)
-    [item] = _contacts(session, mailbox)
-    assert item.state is SyncItemState.PENDING, "sent again: unsure until C4C is asked"
-
-    c4c.faults.clear()
-    again = sync_with(**LIMITS)
-
-    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 0), again.error_message
-    _each_once_in_c4c(c4c, 1)
-    _nothing_unrecorded(session, mailbox, c4c)
 
 
 @pytest.mark.parametrize("landed", [True, False], ids=["create-landed", "create-refused"])
