@@ -148,6 +148,17 @@ class Fault:
     batch's answer, as the service answers an operation it refuses. Emulators that read batches
     (C4C's ``$batch``) take these; only a status can be answered this way."""
 
+    def __post_init__(self) -> None:
+        if self.inside_batch and (
+            self.status is None
+            or self.status < 400
+            or self.hang
+            or self.drop
+            or self.after_app
+            or self.delay
+        ):
+            raise ValueError("a fault inside a batch answers with an error status, and only that")
+
     def matches(
         self, method: str, path: str, body: bytes = b"", inside_batch: bool = False
     ) -> bool:

@@ -36,12 +36,14 @@ class C4CEmulator(Emulator):
         fault = self.faults.take(operation.method, path, operation.body, inside_batch=True)
         if fault is None or fault.status is None:
             return None
+        headers = {name.title(): value for name, value in operation.headers.items()}
+        body = operation.body if self.log_bodies else b""
+        query = operation.resource.partition("?")[2]
         self.log.append(
-            LoggedRequest(operation.method, path, operation.resource.partition("?")[2],
-                          fault.status, dict(operation.headers), operation.body, fault=True)
-        )  # fmt: skip
-        headers = {"Content-Type": fault.content_type, **fault.headers}
-        return Answer(fault.status, headers, fault.body.encode())
+            LoggedRequest(operation.method, path, query, fault.status, headers, body, fault=True)
+        )
+        return Answer(fault.status, {"Content-Type": fault.content_type, **fault.headers},
+                      fault.body.encode())  # fmt: skip
 
     @property
     def base_url(self) -> str:

@@ -11,13 +11,12 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from emulators.c4c import errors
 from emulators.c4c.errors import ODataError
 
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 403: "Forbidden",
-            404: "Not Found", 412: "Precondition Failed", 500: "Internal Server Error"}  # fmt: skip
 
 
 @dataclass
@@ -82,7 +81,7 @@ def _head_and_body_line(content: bytes) -> tuple[str, dict[str, str], bytes]:
 
 
 def _http(answer: Answer) -> str:
-    lines = [f"HTTP/1.1 {answer.status} {_REASONS.get(answer.status, 'Status')}"]
+    lines = [f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}"]
     lines += [f"{name}: {value}" for name, value in answer.headers.items()]
     return "\r\n".join(lines) + "\r\n\r\n" + answer.body.decode()
 

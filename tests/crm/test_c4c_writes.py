@@ -180,6 +180,7 @@ def test_changes_in_one_batch_each_guarded_by_its_etag_and_answered_alone(
     )  # fmt: skip
 
     assert [r.error.status if r.error else None for r in results] == [None, 412, 404, 500]
+    assert c4c_client.get("ContactCollection", made[1]["ObjectID"])["Phone"] == "+49 0"
     fresh = c4c_client.get("ContactCollection", made[0]["ObjectID"])
     assert results[0].etag == etag_of(fresh) != etag_of(made[0])
     assert fresh["Phone"] == "+49 0"
@@ -203,6 +204,10 @@ def test_a_fault_inside_a_batch_never_meets_a_request_nor_a_request_fault_an_ope
         "ContactCollection", [(made["ObjectID"], {"Phone": "+49 2"}, None)]
     )
     assert result.error is None and len(c4c_emulator.faults.pending()) == 1
+    for answerless in ({"hang": True}, {"drop": True}, {"delay": 1.0}, {"status": None},
+                       {"status": 204}):  # fmt: skip
+        with pytest.raises(ValueError, match="inside a batch"):
+            Fault(**{"status": 500, **answerless}, inside_batch=True)
 
 
 def test_changeset_is_atomic(c4c_emulator: C4CEmulator, c4c_auth: tuple[str, str]) -> None:
