@@ -182,7 +182,8 @@ def batch_results(content_type: str, body: bytes, expected: int) -> list[BatchRe
             error = C4CHTTPError.from_parts(answer.status, answer.headers, answer.body)
             results.append(BatchResult(None, error=error))
         elif answer.body:
-            results.append(BatchResult(None, entity_from_json(json.loads(answer.body)["d"])))
+            entity = entity_from_json(json.loads(answer.body)["d"])
+            results.append(BatchResult(None, entity, etag=answer.headers.get("etag")))
         else:
             results.append(BatchResult(None, etag=answer.headers.get("etag")))
     return results

@@ -169,3 +169,20 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class C4CRefusedAsAWhole(C4CError):
+    """C4C refused a request carrying many writes as a whole (a ``$batch`` answered 403, 404,
+    400...): its answer names none of them, so it is no answer about any one.
+
+    Args:
+        refused: C4C's answer to the request.
+        count: the writes the request carried.
+    """
+
+    def __init__(self, refused: C4CHTTPError, count: int) -> None:
+        super().__init__(
+            f"C4C refused the request carrying {count} writes as a whole "
+            f"(HTTP {refused.status}): {refused.message}"
+        )
+        self.refused = refused

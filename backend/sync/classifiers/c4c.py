@@ -11,9 +11,15 @@ import re
 
 import requests
 
-from backend.crm.errors import C4CConnectionError, C4CHTTPError
+from backend.crm.errors import C4CConnectionError, C4CHTTPError, C4CRefusedAsAWhole
 from backend.models.types import IssueCode
-from backend.sync.errors import Classification
+from backend.sync.errors import Classification, ours
+from backend.text import N_
+
+REFUSED_AS_A_WHOLE = N_(
+    "SAP Cloud for Customer refused the request that carried this change with others; "
+    "it is sent again next time"
+)
 
 _INPUT_CODES = frozenset(
     {"CM_BO_CONSISTENCY/020", "CM_BO_CONSISTENCY/031", "CM_BO_CONSISTENCY/014",
@@ -54,6 +60,11 @@ def classify_c4c_error(error: BaseException | requests.Response) -> Classificati
             backend_code=type(error).__name__,
             detail=str(error),
         )
+    if isinstance(error, C4CRefusedAsAWhole):
+        return ours(
+            IssueCode.TEMPORARY, REFUSED_AS_A_WHOLE, backend_code=error.refused.sap_code,
+            http_status=error.refused.status, detail=str(error),
+        )  # fmt: skip
     if not isinstance(error, C4CHTTPError):
         return Classification(IssueCode.UNKNOWN, str(error) or type(error).__name__)
     code = _code_of(error)

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from backend.crm.c4c import C4CClient
-from backend.crm.errors import C4CConnectionError, C4CHTTPError
+from backend.crm.errors import C4CConnectionError, C4CHTTPError, C4CRefusedAsAWhole
 from backend.crm.search import search_accounts
 from backend.models.types import IssueCode
 from backend.sync.classifiers.c4c import classify_c4c_error
@@ -89,3 +89,20 @@ def test_live_errors_from_the_client(c4c_emulator: C4CEmulator, c4c_client: C4CC
 def test_raw_response_is_accepted(c4c_emulator: C4CEmulator) -> None:
     response = requests.get(c4c_emulator.base_url + "ContactCollection", timeout=5)
     assert classify_c4c_error(response).code is IssueCode.AUTH
+
+
+@pytest.mark.parametrize("name", ["read_only", "not_found", "mandatory_last_name", "bad_filter"])
+def test_a_request_of_many_writes_refused_as_a_whole_is_for_now_for_each(name: str) -> None:
+    """A ``$batch`` refused as a whole names no record: each of its writes is failed for now
+    (sent again next run), never refused as that record's own answer would be."""
+    recorded = RECORDED[name]
+    refused = C4CHTTPError.from_parts(recorded["status"], recorded["headers"], recorded["body"])
+    result = classify_c4c_error(C4CRefusedAsAWhole(refused, 6))
+    assert (result.code, result.http_status, result.fields) == (
+        IssueCode.TEMPORARY, recorded["status"], ()
+    )  # fmt: skip
+    assert result.message == (
+        "SAP Cloud for Customer refused the request that carried this change with others; "
+        "it is sent again next time"
+    )
+    assert f"carrying 6 writes as a whole (HTTP {recorded['status']})" in (result.detail or "")
