@@ -105,6 +105,7 @@ class Settings:
     service_give_up_seconds: float = 60
     c4c_reconcile_minutes: int = 1440
     c4c_writes_in_flight: int = 3
+    c4c_batch_size: int = 100
     force_sync_min_interval_seconds: int = 60
     temporary_failures_before_issue: int = 5
     notify_failure_threshold: int = 10
@@ -206,6 +207,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "service_give_up_seconds": env.integer("SERVICE_GIVE_UP_SECONDS", minimum=5),
         "c4c_reconcile_minutes": env.integer("C4C_RECONCILE_MINUTES", minimum=0),
         "c4c_writes_in_flight": env.integer("C4C_WRITES_IN_FLIGHT", minimum=1, maximum=8),
+        "c4c_batch_size": env.integer("C4C_BATCH_SIZE", minimum=1, maximum=500),
         "force_sync_min_interval_seconds": env.integer(
             "FORCE_SYNC_MIN_INTERVAL_SECONDS", minimum=0
         ),

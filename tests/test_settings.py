@@ -87,6 +87,7 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
         ("C4C_RECONCILE_MINUTES", "-1", "must be at least 0"),
         ("C4C_WRITES_IN_FLIGHT", "0", "must be between 1 and 8"),
         ("C4C_WRITES_IN_FLIGHT", "9", "must be between 1 and 8"),
+        ("C4C_BATCH_SIZE", "0", "must be between 1 and 500"),
         ("SSI_ENV", "staging", "must be one of development, production"),
         ("ADDIN_MIN_VERSION", "1.x", "expected a dotted version"),
         ("ADDIN_TOKEN_MINUTES", "2", "must be between 5 and 1440"),

@@ -235,6 +235,7 @@ def c4c_client(
     *,
     retry: RetryPolicy | None = None,
     guard: CallGuard | None = None,
+    batch_size: int = 100,
 ) -> C4CClient:
     """The C4C client of ``tenant`` (Basic with the technical user, or a bearer token).
 
@@ -242,6 +243,7 @@ def c4c_client(
         timeouts: the limits of each request (shorter while a person waits for an answer).
         retry: overrides the client's retry policy (fewer tries while a person waits).
         guard: watches every request (see ``backend.sync.service_guard``).
+        batch_size: writes per ``$batch`` request.
     """
     if not tenant.c4c_base_url:
         raise SyncError(
@@ -257,7 +259,7 @@ def c4c_client(
     return C4CClient(
         tenant.c4c_base_url,
         **c4c_auth_of(tenant, tenant.c4c_base_url, tenant.c4c_username or "", secret, timeouts),
-        retry=retry, timeout=timeouts.pair, guard=guard,
+        retry=retry, timeout=timeouts.pair, guard=guard, batch_size=batch_size,
     )  # fmt: skip
 
 

@@ -133,7 +133,9 @@ class Engine:
             sleep=self.sleep,
             guard=guards[0],
         )
-        c4c = connect.c4c_client(tenant, self.cipher, timeouts, guard=guards[1])
+        c4c = connect.c4c_client(
+            tenant, self.cipher, timeouts, guard=guards[1], batch_size=self.settings.c4c_batch_size
+        )
         ctx = RunContext(
             session=session,
             mailbox=mailbox,

@@ -414,7 +414,9 @@ class TypeWriter:
             fresh = self._c4c_copy(item, Operation.UPDATE)
             if fresh is None:
                 return
-            if down_hash(self.mapping, fresh) == item.c4c_hash:
+            if down_hash(self.mapping, fresh) == up_hash(self.mapping, record):
+                self._held_already(item, record, fresh)
+            elif down_hash(self.mapping, fresh) == item.c4c_hash:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
             else:
                 self.conflict(item, record, fresh)
@@ -426,6 +428,14 @@ class TypeWriter:
             self._forbidden(item, found, Operation.UPDATE)
             return
         self._fail(item, found, Source.C4C, Direction.UP, Operation.UPDATE)
+
+    def _held_already(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
+        """C4C holds the mailbox's version of ``item`` already (a change of an earlier run landed
+        but its answer never came): both sides agree, nothing to write, no conflict."""
+        item.c4c_etag = etag_of(entity)
+        item.mailbox_change_key = record.change_key
+        self.links_seen(item, record, entity)
+        self._synced(item, up_hash(self.mapping, record))
 
     def _forbidden(self, item: SyncItem, found: Classification, operation: Operation) -> None:
         policy = ForbiddenPolicy(

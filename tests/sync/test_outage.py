@@ -258,7 +258,7 @@ def test_a_c4c_that_hangs_on_writes_costs_one_timeout_and_the_writes_wait_for_th
 
     assert (run.outcome, run.updated, run.failed) == (RunOutcome.SUCCEEDED, 0, 4)
     assert c4c.log.count("POST", r"/\$batch$") == 1 and c4c.log.count("PATCH") == 0
-    assert seconds < 3, "one timeout of a second"
+    assert seconds < 4, "one timeout of a second, not four"
     assert not any(c.get("JobTitle") for c in c4c.service.store.all("ContactCollection"))
     assert session.scalars(select(Issue)).all() == [], "temporary: no issue before it repeats"
 

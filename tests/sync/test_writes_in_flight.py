@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from backend.extensions import Resources
-from backend.models import Run, SyncItem
+from backend.models import Issue, Run, SyncItem
 from backend.models.run import RunOutcome, Trigger
 from backend.models.sync_item import SyncItemState
-from backend.models.types import IssueCode, ItemType
+from backend.models.tenant import ForbiddenPolicy
+from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from emulators.base import Fault
@@ -428,17 +429,29 @@ def test_a_change_refused_in_the_batch_is_looked_after_alone_and_the_others_land
 def test_a_refusal_that_ends_the_run_keeps_the_changes_that_landed_with_it(
     owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
-    """The first change of the batch is refused as unauthorized: the run ends there, but the
-    five others landed in the same request, and the run stores them as synced, so the next run
-    sends only the one refused (and sees no conflict in the others)."""
+    """Six changes in three requests of two, all three in flight together. The first change
+    meets a 412 and the read of C4C's copy that follows a 401 (the integration user's password
+    was changed meanwhile): the run ends there. The second change landed in the same request,
+    the four others in the requests under way: the run stores all five as synced, so the next
+    run sends only the first (and sees no conflict in the others)."""
     _changed_in_mailbox(owner, sync_with)
-    _patched(c4c, "unauthorized", _email(0))
+    _patched(c4c, "etag_mismatch", _email(0))
+    unauthorized = RECORDED["unauthorized"]
+    c4c.faults.add(
+        Fault(path=r"ContactCollection\(", method="GET", status=unauthorized["status"],
+              body=unauthorized["body"], content_type=unauthorized["headers"]["Content-Type"])
+    )  # fmt: skip
+    c4c.latency = LATENCY
     c4c.log.clear()
-
-    run = sync_with(in_flight=3)
+    c4c.overlap.reset()
+    try:
+        run = sync_with(in_flight=3, c4c_batch_size=2)
+    finally:
+        c4c.latency = 0.0
 
     assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.AUTH), run.error_message
-    assert _changes_in_batches(c4c) == [CHANGED]
+    assert _changes_in_batches(c4c) == [2, 2, 2]
+    assert c4c.overlap.most == 3, "the three requests of changes in flight together"
     landed = {email for email, title in _titles(c4c).items() if title}
     assert landed == {_email(n) for n in range(1, CHANGED)}
     assert run.updated == CHANGED - 1, "stored as the run ended"
@@ -453,6 +466,100 @@ def test_a_refusal_that_ends_the_run_keeps_the_changes_that_landed_with_it(
     assert (_changes_in_batches(c4c), _plain_patches(c4c)) == ([], 1), "only the refused one"
     assert again.issues_opened == 0, "no conflict made of a change that landed"
     assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}
+
+
+def test_changes_whose_answer_was_lost_are_found_held_by_c4c_not_in_conflict(
+    owner: MailboxOwner, c4c: C4CEmulator, session, tenant, mailbox, sync_with: Sync
+) -> None:
+    """Contacts go up only (the run reads no C4C changes of them). The request of six changes
+    lands, but its answer never comes and the run gives up on C4C. The next run sends them
+    again with the ETags it knew: C4C answers 412 to each, the run reads each contact, finds
+    that it holds the mailbox's version already, and marks it synced: no conflict, no issue,
+    nothing written twice."""
+    config = tenant.config
+    config.item_types[ItemType.CONTACT].direction = Direction.UP
+    tenant.config = config
+    session.commit()
+    _changed_in_mailbox(owner, sync_with)
+    c4c.faults.add(
+        Fault(path=BATCH, method="POST", hang=True, after_app=True, times=10**6,
+              containing="PATCH ")
+    )  # fmt: skip
+
+    lost = sync_with(**LIMITS)
+
+    assert lost.outcome is RunOutcome.FAILED
+    assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}, "landed"
+    c4c.faults.clear()
+    c4c.log.clear()
+
+    again = sync_with(**LIMITS)
+
+    assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
+    assert (again.updated, again.failed, again.issues_opened) == (0, 0, 0)
+    assert (_changes_in_batches(c4c), _plain_patches(c4c)) == ([CHANGED], 0), "none sent twice"
+    assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.SYNCED}
+    c4c.log.clear()
+    quiet = sync_with()
+    assert (quiet.updated, quiet.issues_opened) == (0, 0)
+    assert [e.method for e in c4c.log.entries() if e.method != "GET"] == [], "writes nothing"
+
+
+def test_a_request_of_changes_refused_as_a_whole_rolls_none_of_them_back(
+    owner: MailboxOwner, c4c: C4CEmulator, session, tenant, mailbox, sync_with: Sync
+) -> None:
+    """The tenant rolls back a change SAP forbids. C4C refuses the whole ``$batch`` of six
+    changes with a 403: that names no record, so no edit is rolled back (nor an item unlinked);
+    each change fails for now, and goes up on the next run, C4C taking it."""
+    config = tenant.config
+    config.forbidden_policy = {"UPDATE": ForbiddenPolicy.ROLL_BACK}
+    tenant.config = config
+    session.commit()
+    contacts = _changed_in_mailbox(owner, sync_with)
+    _refused(c4c, "read_only", containing="PATCH ")
+
+    run = sync_with(in_flight=3)
+
+    assert (run.outcome, run.updated, run.failed) == (RunOutcome.SUCCEEDED, 0, CHANGED)
+    assert [owner.contact(c).job_title for c in contacts] == [f"Buyer {n}" for n in range(6)]
+    assert set(_titles(c4c).values()) == {None}, "C4C unchanged"
+    assert {i.missing_side for i in _contacts(session, mailbox)} == {None}
+    failed = _contacts(session, mailbox)
+    assert {(i.state, i.temporary_failures) for i in failed} == {(SyncItemState.FAILED, 1)}
+    assert session.scalars(select(Issue)).all() == [], "temporary: no issue before it repeats"
+
+    again = sync_with(in_flight=3)
+
+    assert (again.outcome, again.updated) == (RunOutcome.SUCCEEDED, CHANGED)
+    assert _titles(c4c) == {_email(n): f"Buyer {n}" for n in range(CHANGED)}
+
+
+def test_a_create_sent_again_whose_answer_is_lost_is_found_next_run_not_made_twice(
+    owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """SAP refused a contact (no last name); the user adds one and the run sends it again, but
+    the answer never comes and the run gives up on C4C. The contact is in SAP: the next run must
+    find it by its reference rather than create it a second time."""
+    contact = owner.add_contact("Ann", None, email="ann@fabrikam.test")
+    refused = sync_with()
+    assert (refused.created, refused.failed) == (0, 1), refused.error_message
+    owner.later()
+    owner.edit_contact(contact, last="Customer")
+    _answers_lost(c4c)
+
+    lost = sync_with(**LIMITS)
+
+    assert (lost.outcome, lost.error_code) == (RunOutcome.FAILED, IssueCode.TEMPORARY)
+    _each_once_in_c4c(c4c, 1)
+    [item] = _contacts(session, mailbox)
+    assert item.state is SyncItemState.PENDING, "sent again: unsure until C4C is asked"
+
+    c4c.faults.clear()
+    again = sync_with(**LIMITS)
+
+    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 0), again.error_message
+    _each_once_in_c4c(c4c, 1)
+    _nothing_unrecorded(session, mailbox, c4c)
 
 
 @pytest.mark.parametrize("landed", [True, False], ids=["create-landed", "create-refused"])
