@@ -118,28 +118,39 @@ class ChangesAhead:
                 yield change, answer
 
     def _send(self, changes: list[Change]) -> list[Answer]:
-        """Send one request's changes; each one's answer (what sending them raised, for all)."""
+        """Send one request's changes; each one's answer."""
         sending = [change for change in changes if isinstance(change.values, dict)]
-        answers: dict[int, Answer] = {}
-        try:
-            if len(sending) == 1:
-                [one] = sending
-                answers[id(one)] = self._c4c.update(
-                    self._entity_set, one.object_id, one.sent, one.etag
-                )
-            elif sending:
-                results = self._c4c.update_many(
-                    self._entity_set, [(c.object_id, c.sent, c.etag) for c in sending]
-                )
-                for change, result in zip(sending, results, strict=True):
-                    answers[id(change)] = result.error or result.etag
-        except Exception as error:
-            failure = _as_a_whole(error, len(sending))
-            answers = {id(change): failure for change in sending}
+        answers = self._one(sending[0]) if len(sending) == 1 else self._many(sending)
         return [
             answers[id(change)] if isinstance(change.values, dict) else change.values
             for change in changes
         ]
+
+    def _one(self, change: Change) -> dict[int, Answer]:
+        """A lone change, as a plain ``PATCH``: C4C's answer is the change's own."""
+        try:
+            answer: Answer = self._c4c.update(
+                self._entity_set, change.object_id, change.sent, change.etag
+            )
+        except Exception as error:
+            answer = error
+        return {id(change): answer}
+
+    def _many(self, changes: list[Change]) -> dict[int, Answer]:
+        """Changes in one ``$batch``: each part's answer, or the request's failure for all."""
+        if not changes:
+            return {}
+        try:
+            results = self._c4c.update_many(
+                self._entity_set, [(c.object_id, c.sent, c.etag) for c in changes]
+            )
+        except Exception as error:
+            failure = _as_a_whole(error, len(changes))
+            return {id(change): failure for change in changes}
+        return {
+            id(change): result.error or result.etag
+            for change, result in zip(changes, results, strict=True)
+        }
 
 
 def _as_a_whole(error: Exception, count: int) -> Exception:
