@@ -14,6 +14,7 @@ from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
 from backend.sync import creates
+from tests.support.items import items_of
 from tests.support.owners import MailboxOwner
 from tests.support.world import both_mail_systems
 
@@ -35,14 +36,7 @@ def _sap_contacts(crm: C4CClient) -> list[dict]:
 
 
 def _contacts(session, mailbox) -> list[SyncItem]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(SyncItem).where(
-                SyncItem.mailbox_id == mailbox.id, SyncItem.item_type == ItemType.CONTACT
-            )
-        )
-    )
+    return items_of(session, mailbox, ItemType.CONTACT)
 
 
 def _the_duplicate(session, mailbox) -> Issue:

@@ -11,12 +11,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from backend.crm.c4c import C4CClient
-from backend.models import Issue, SyncItem
+from backend.models import Issue
 from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, ItemType
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
+from tests.support.items import items_of
 from tests.support.owners import MailboxOwner
 
 RECORDED = json.loads((Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text())
@@ -41,17 +42,6 @@ def _contacts_go_up_only(session, tenant) -> None:
     session.commit()
 
 
-def _items(session, mailbox, item_type: ItemType) -> list[SyncItem]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(SyncItem).where(
-                SyncItem.mailbox_id == mailbox.id, SyncItem.item_type == item_type
-            )
-        )
-    )
-
-
 def test_a_500_on_batch_fails_its_items_for_now_and_the_run_finishes_the_rest(
     owner: MailboxOwner, crm: C4CClient, c4c: C4CEmulator, session, mailbox, sync_now
 ) -> None:
@@ -65,7 +55,7 @@ def test_a_500_on_batch_fails_its_items_for_now_and_the_run_finishes_the_rest(
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert (run.created, run.failed) == (1, 3)
     assert [t["Subject"] for t in crm.read("TasksCollection")] == ["Call Fabrikam back"]
-    contacts = _items(session, mailbox, ItemType.CONTACT)
+    contacts = items_of(session, mailbox, ItemType.CONTACT)
     assert {(i.state, i.temporary_failures) for i in contacts} == {(SyncItemState.PENDING, 1)}
     assert session.scalars(select(Issue)).all() == [], "temporary: no issue before it repeats"
 
@@ -75,7 +65,7 @@ def test_a_500_on_batch_fails_its_items_for_now_and_the_run_finishes_the_rest(
     assert again.created == 3
     emails = Counter(c["Email"] for c in crm.read("ContactCollection"))
     assert emails == Counter({f"c{n}@fabrikam.test": 1 for n in range(3)})
-    assert {i.state for i in _items(session, mailbox, ItemType.CONTACT)} == {SyncItemState.SYNCED}
+    assert {i.state for i in items_of(session, mailbox, ItemType.CONTACT)} == {SyncItemState.SYNCED}
 
 
 def test_a_500_on_batch_with_retry_after_is_sent_again_in_the_same_run(
@@ -109,7 +99,7 @@ def test_a_failed_look_up_of_our_references_keeps_the_creates_waiting(
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert (run.created, run.failed) == (1, 2), "the task went up, the contacts wait"
     assert list(crm.read("ContactCollection")) == []
-    contacts = _items(session, mailbox, ItemType.CONTACT)
+    contacts = items_of(session, mailbox, ItemType.CONTACT)
     assert {(i.state, i.temporary_failures) for i in contacts} == {(SyncItemState.PENDING, 2)}
 
     last = sync_now()
@@ -134,7 +124,7 @@ def test_a_failed_link_read_fails_the_item_not_the_run(
 
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert (run.updated, run.failed) == (1, 1)
-    failed = [i for i in _items(session, mailbox, ItemType.CONTACT) if i.temporary_failures]
+    failed = [i for i in items_of(session, mailbox, ItemType.CONTACT) if i.temporary_failures]
     assert [(i.state, i.temporary_failures) for i in failed] == [(SyncItemState.FAILED, 1)]
 
     again = sync_now()

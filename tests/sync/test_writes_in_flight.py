@@ -26,6 +26,7 @@ from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_contact
+from tests.support.items import items_of
 from tests.support.owners import MailboxOwner
 from tests.support.world import ADDRESS
 
@@ -76,14 +77,7 @@ def _contacts_in_outlook(ews: EwsEmulator) -> None:
 
 
 def _contacts(session, mailbox) -> list[SyncItem]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(SyncItem).where(
-                SyncItem.mailbox_id == mailbox.id, SyncItem.item_type == ItemType.CONTACT
-            )
-        )
-    )
+    return items_of(session, mailbox, ItemType.CONTACT)
 
 
 def _each_once_in_c4c(c4c: C4CEmulator, count: int = CONTACTS) -> dict[str, str]:
