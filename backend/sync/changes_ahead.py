@@ -18,20 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from backend.crm.errors import C4CHTTPError, C4CRefusedAsAWhole
-from backend.models.types import IssueCode
-from backend.sync.classifiers.c4c import classify_c4c_error
+from backend.sync.classifiers.c4c import as_a_whole
 from backend.sync.in_flight import InFlight
 
 if TYPE_CHECKING:
     from backend.crm.c4c import C4CClient
     from backend.mailbox.base import ItemRecord
     from backend.sync.planner import Step
-
-_ITEM_CODES = frozenset(
-    {IssueCode.FORBIDDEN, IssueCode.NOT_FOUND, IssueCode.NEEDS_INPUT, IssueCode.CONFLICT}
-)
-"""What C4C's answer means for the one record it names."""
 
 Answer = str | Exception | None
 """What C4C answered one change: its new ETag (``None`` when it sent none), or why the change
@@ -145,27 +138,12 @@ class ChangesAhead:
                 self._entity_set, [(c.object_id, c.sent, c.etag) for c in changes]
             )
         except Exception as error:
-            failure = _as_a_whole(error, len(changes))
+            failure = as_a_whole(error, len(changes))
             return {id(change): failure for change in changes}
         return {
             id(change): result.error or result.etag
             for change, result in zip(changes, results, strict=True)
         }
-
-
-def _as_a_whole(error: Exception, count: int) -> Exception:
-    """What a request of ``count`` changes that failed as a whole means for each of them.
-
-    C4C's answer to the request (a 403 for the whole ``$batch``, a 404, a 400) says nothing
-    about any one change: given to each change as its own, it would apply the tenant's policy
-    for a change refused (rolling back 100 edits for a missing authorization) or unlink 100
-    items. Each change fails for now instead (:class:`C4CRefusedAsAWhole`: sent again next run,
-    an issue once that repeats); a 401, a locked user, throttling, a server error or no answer
-    at all keep their meaning (the run ends, or the changes wait for the next run).
-    """
-    if isinstance(error, C4CHTTPError) and classify_c4c_error(error).code in _ITEM_CODES:
-        return C4CRefusedAsAWhole(error, count)
-    return error
 
 
 def _each(changes: list[Change], answers: list[Answer] | Exception) -> list[Answer]:

@@ -6,8 +6,9 @@ reference first, so a worker killed mid-run never leaves a duplicate in C4C.
 
 C4C's failures on the way are classified like those of reads: a look-up or link read that fails
 marks its item (or ends the run when C4C stopped answering); a ``$batch`` that fails as a whole
-(a 500, no answer) leaves its items ``PENDING`` with the failure counted, so the next run looks
-their references up before sending them again, and the run goes on with the other batches.
+(a 500, no answer, or a refusal of the request itself, which names no record) leaves its items
+``PENDING`` with the failure counted, so the next run looks their references up before sending
+them again, and the run goes on with the other batches.
 
 Several ``$batch`` requests are in flight at once (``C4C_WRITES_IN_FLIGHT``,
 :mod:`backend.sync.in_flight`); their answers are stored in order, here. When one ends the run,
@@ -28,6 +29,7 @@ from backend.models import SyncItem
 from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState
 from backend.models.types import Direction, IssueCode, ItemType
+from backend.sync.classifiers.c4c import as_a_whole
 from backend.sync.errors import Classification, SyncError, ours
 from backend.sync.in_flight import InFlight
 from backend.sync.linker import pairing_keys
@@ -233,7 +235,7 @@ def _created(
     ctx = writer.ctx
     if isinstance(outcome, Exception):
         if not ending:
-            found = ctx.classify_c4c(outcome)
+            found = ctx.classify_c4c(as_a_whole(outcome, len(chunk)))
             for item, _record, _values in chunk:
                 _unsent(writer, item, found)
     else:

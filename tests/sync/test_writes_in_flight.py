@@ -254,6 +254,30 @@ def test_batches_not_yet_sent_when_the_run_ends_are_not_sent(
     _nothing_unrecorded(session, mailbox, slow_c4c)
 
 
+def test_a_batch_of_creates_refused_as_a_whole_is_sent_again_next_run(
+    ews: EwsEmulator, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """C4C refuses one whole ``$batch`` of creates with a 403 (the request, not a record): its
+    hundred contacts fail for now, ``PENDING``, without an issue each saying SAP forbids them;
+    the next run looks their references up and creates each once."""
+    _contacts_in_outlook(ews)
+    _refused(c4c, "read_only", containing=_created_in(_email(150)))
+
+    run = sync_with(in_flight=3)
+
+    assert (run.outcome, run.created, run.failed) == (RunOutcome.SUCCEEDED, CONTACTS - 100, 100)
+    waiting = [i for i in _contacts(session, mailbox) if i.state is not SyncItemState.SYNCED]
+    assert {(i.state, i.temporary_failures) for i in waiting} == {(SyncItemState.PENDING, 1)}
+    assert len(waiting) == 100
+    assert session.scalars(select(Issue)).all() == [], "temporary: no issue before it repeats"
+
+    again = sync_with(in_flight=3)
+
+    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 100), again.error_message
+    _each_once_in_c4c(c4c)
+    _nothing_unrecorded(session, mailbox, c4c)
+
+
 def test_a_retry_waiting_when_the_run_ends_is_never_sent(
     ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:

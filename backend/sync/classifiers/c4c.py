@@ -78,6 +78,27 @@ def classify_c4c_error(error: BaseException | requests.Response) -> Classificati
     )
 
 
+_ITEM_CODES = frozenset(
+    {IssueCode.FORBIDDEN, IssueCode.NOT_FOUND, IssueCode.NEEDS_INPUT, IssueCode.CONFLICT}
+)
+"""What C4C's answer means for the one record it names."""
+
+
+def as_a_whole(error: BaseException, count: int) -> BaseException:
+    """What the failure of a ``$batch`` request carrying ``count`` writes means for each.
+
+    C4C's answer to the request itself (a 403 for the whole ``$batch``, a 404, a 400) names no
+    record: given to each write as its own, it would apply the tenant's policy for a refused
+    change (rolling back a hundred edits for a missing authorization), unlink a hundred items or
+    ask a hundred times for input. Each write fails for now instead (:class:`C4CRefusedAsAWhole`:
+    sent again next run, an issue once that repeats); a 401, a locked user, throttling, a server
+    error or no answer at all keep their meaning (the run ends, or the writes wait).
+    """
+    if isinstance(error, C4CHTTPError) and classify_c4c_error(error).code in _ITEM_CODES:
+        return C4CRefusedAsAWhole(error, count)
+    return error
+
+
 def _code_of(error: C4CHTTPError) -> IssueCode:
     if error.status in _BY_STATUS:
         return _BY_STATUS[error.status]

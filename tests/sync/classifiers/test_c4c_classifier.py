@@ -12,7 +12,7 @@ from backend.crm.c4c import C4CClient
 from backend.crm.errors import C4CConnectionError, C4CHTTPError, C4CRefusedAsAWhole
 from backend.crm.search import search_accounts
 from backend.models.types import IssueCode
-from backend.sync.classifiers.c4c import classify_c4c_error
+from backend.sync.classifiers.c4c import as_a_whole, classify_c4c_error
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_demo
 
@@ -106,3 +106,21 @@ def test_a_request_of_many_writes_refused_as_a_whole_is_for_now_for_each(name: s
         "it is sent again next time"
     )
     assert f"carrying 6 writes as a whole (HTTP {recorded['status']})" in (result.detail or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "wrapped"),
+    [("read_only", True), ("not_found", True), ("mandatory_last_name", True),
+     ("etag_mismatch", True), ("unauthorized", False), ("user_locked", False),
+     ("throttled", False), ("dump", False), ("bad_filter", False)],
+)  # fmt: skip
+def test_only_answers_about_a_record_are_read_as_a_whole_request_refused(
+    name: str, wrapped: bool
+) -> None:
+    """A ``$batch`` refused with what would name a record is refused as a whole; a 401, a
+    locked user, throttling or a server error keep their meaning for every write."""
+    recorded = RECORDED[name]
+    error = C4CHTTPError.from_parts(recorded["status"], recorded["headers"], recorded["body"])
+    found = as_a_whole(error, 3)
+    assert isinstance(found, C4CRefusedAsAWhole) is wrapped
+    assert (found.refused is error) if wrapped else (found is error)
