@@ -126,6 +126,14 @@ def _answers_lost(c4c: C4CEmulator) -> None:
     )  # fmt: skip
 
 
+def _the_rest_next_run(sync_with: Sync, c4c: C4CEmulator, session, mailbox, created: int) -> None:
+    """The next run creates the ``created`` contacts still missing, each once, and stores each."""
+    again = sync_with(in_flight=3)
+    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, created), again.error_message
+    _each_once_in_c4c(c4c)
+    _nothing_unrecorded(session, mailbox, c4c)
+
+
 def _csrf_fetches(c4c: C4CEmulator) -> int:
     return sum(
         1
@@ -227,11 +235,7 @@ def test_a_refusal_that_ends_the_run_keeps_what_the_batches_in_flight_created(
     waiting = {i.title for i in items if i.state is SyncItemState.PENDING}
     assert waiting == {f"First{n:04d} Person{n:04d}" for n in range(100)}
 
-    again = sync_with(in_flight=3)
-
-    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 100), again.error_message
-    _each_once_in_c4c(slow_c4c)
-    _nothing_unrecorded(session, mailbox, slow_c4c)
+    _the_rest_next_run(sync_with, slow_c4c, session, mailbox, 100)
 
 
 def test_batches_not_yet_sent_when_the_run_ends_are_not_sent(
@@ -271,11 +275,7 @@ def test_a_batch_of_creates_refused_as_a_whole_is_sent_again_next_run(
     assert len(waiting) == 100
     assert session.scalars(select(Issue)).all() == [], "temporary: no issue before it repeats"
 
-    again = sync_with(in_flight=3)
-
-    assert (again.outcome, again.created) == (RunOutcome.SUCCEEDED, 100), again.error_message
-    _each_once_in_c4c(c4c)
-    _nothing_unrecorded(session, mailbox, c4c)
+    _the_rest_next_run(sync_with, c4c, session, mailbox, 100)
 
 
 def test_a_retry_waiting_when_the_run_ends_is_never_sent(
