@@ -68,7 +68,7 @@ class ChangesAhead:
         size = max(1, c4c.batch_size)
         requests = [changes[start : start + size] for start in range(0, len(changes), size)]
         self._flight: InFlight[list[Change], list[Answer]] = InFlight(
-            self._send, requests, in_flight
+            self._send, requests, in_flight, stop=c4c.transport.stop
         )
         self._taken = iter(self._flight)
         self._answers: deque[tuple[Change, Answer]] = deque()

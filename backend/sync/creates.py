@@ -210,17 +210,14 @@ def _create_chunk(writer: TypeWriter, steps: list[Step]) -> None:
         lambda ask: ctx.c4c.create_many(mapping.entity_set, ask[1]),
         asks,
         ctx.settings.c4c_writes_in_flight,
+        stop=ctx.c4c.transport.stop,
     ) as sent:
         try:
             for (chunk, _records), outcome in sent:
                 _created(writer, chunk, outcome)
         except SyncError:
-            ctx.c4c.transport.stop()
             for (chunk, _records), outcome in sent.finished():
                 _created(writer, chunk, outcome, ending=True)
-            raise
-        except BaseException:
-            ctx.c4c.transport.stop()  # the run is over; what landed is looked up next run
             raise
 
 

@@ -37,14 +37,23 @@ class InFlight(Generic[T, R]):
         asks: what to send, in order.
         most: requests in flight at once; 1 sends each in the caller's thread when its outcome
             is asked for, as a plain loop would.
+        stop: tells the senders to give up what they have not tried yet (a retry, a look-up),
+            once the caller stops early: from :meth:`finished`, or on leaving with an error.
 
     Use as a context manager: leaving it sends nothing more and waits for what is under way.
     """
 
-    def __init__(self, send: Callable[[T], R], asks: list[T], most: int) -> None:
+    def __init__(
+        self,
+        send: Callable[[T], R],
+        asks: list[T],
+        most: int,
+        stop: Callable[[], None] = lambda: None,
+    ) -> None:
         self._send = send
         self._asks = asks
         self._most = most
+        self._stop = stop
         self._pool: ThreadPoolExecutor | None = None
         self._futures: list[Future[R]] = []
         self._taken = 0
@@ -55,7 +64,9 @@ class InFlight(Generic[T, R]):
     def __enter__(self) -> InFlight[T, R]:
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def __exit__(self, failure: type[BaseException] | None, *_exc: object) -> None:
+        if failure is not None:
+            self._stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -69,6 +80,7 @@ class InFlight(Generic[T, R]):
     def finished(self) -> Iterator[tuple[T, Outcome[R]]]:
         """Send nothing more (at once); each ask not yet taken whose request was already under
         way, with its outcome once it is in."""
+        self._stop()
         sent = range(self._taken, len(self._futures))
         self._taken = len(self._asks)
         under_way = [index for index in sent if not self._futures[index].cancel()]

@@ -205,13 +205,9 @@ class TypeWriter:
             try:
                 self._steps(steps)
             except SyncError:
-                self.ctx.c4c.transport.stop()
                 for change, etag in ahead.landed():
                     self._update_answered(change.step.item, change.record, change.sent, etag)
                 self.ctx.session.commit()
-                raise
-            except BaseException:
-                self.ctx.c4c.transport.stop()  # the run is over; nothing can be stored
                 raise
             finally:
                 self._ahead = None

@@ -114,3 +114,34 @@ def test_a_sender_that_dies_outright_is_not_an_outcome() -> None:
 
     with pytest.raises(KeyboardInterrupt), InFlight(send, [0, 1], most=2) as sent:
         list(sent)
+
+
+def test_the_senders_are_stopped_when_the_caller_stops_early_and_only_then() -> None:
+    """``finished`` and leaving with an error tell the senders to try nothing more (their
+    retries and look-ups); taking every outcome and leaving does not."""
+    stops: list[str] = []
+
+    with InFlight(lambda n: n, [0, 1], most=2, stop=lambda: stops.append("stop")) as flight:
+        assert list(flight) == [(0, 0), (1, 1)]
+    assert stops == []
+
+    second_sent = threading.Event()
+
+    def send(number: int) -> int:
+        if number == 1:
+            second_sent.set()
+        return number
+
+    with InFlight(send, [0, 1], most=2, stop=lambda: stops.append("stop")) as flight:
+        next(iter(flight))
+        assert second_sent.wait(timeout=5)
+        assert [ask for ask, _ in flight.finished()] == [1]
+    assert stops == ["stop"]
+
+    stops.clear()
+    with (
+        pytest.raises(RuntimeError),
+        InFlight(lambda n: n, [0, 1], most=1, stop=lambda: stops.append("stop")),
+    ):
+        raise RuntimeError("the run ended")
+    assert stops == ["stop"]
