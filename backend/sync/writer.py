@@ -48,8 +48,6 @@ from backend.sync.planner import (
 from backend.text import N_
 
 COMMIT_EVERY = 50
-
-
 CARRY_VERSIONS = frozenset(
     {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
 )
@@ -246,9 +244,12 @@ class TypeWriter:
         steps_of = Counter(step.item for step in steps)
         for step in steps:
             item, record = step.item, step.record
-            if step.kind is not StepKind.UPDATE_UP or record is None or steps_of[item] > 1:
-                continue
-            if item.c4c_object_id is None:
+            if (
+                step.kind is not StepKind.UPDATE_UP
+                or record is None
+                or steps_of[item] > 1
+                or item.c4c_object_id is None
+            ):
                 continue
             values: dict[str, Any] | Exception
             try:
@@ -392,11 +393,18 @@ class TypeWriter:
         if isinstance(outcome, Exception):
             self._update_up_failed(item, record, self.ctx.classify_c4c(outcome), attempt)
             return
-        item.c4c_etag = outcome or item.c4c_etag
-        item.mailbox_change_key = record.change_key
         item.changed_here = item.from_sap
-        self.links_seen(item, record, values)
         self.ctx.run.updated += 1
+        self._agreed(item, record, values, outcome)
+
+    def _agreed(
+        self, item: SyncItem, record: ItemRecord, values: dict[str, Any], etag: str | None
+    ) -> None:
+        """Both sides hold the mailbox's version ``record`` of ``item`` now, C4C as ``values``
+        at ``etag`` (the one known when C4C sent none)."""
+        item.c4c_etag = etag or item.c4c_etag
+        item.mailbox_change_key = record.change_key
+        self.links_seen(item, record, values)
         self._synced(item, up_hash(self.mapping, record))
 
     def _values_up(self, record: ItemRecord) -> dict[str, Any]:
@@ -411,7 +419,7 @@ class TypeWriter:
             if fresh is None:
                 return
             if down_hash(self.mapping, fresh) == up_hash(self.mapping, record):
-                self._held_already(item, record, fresh)
+                self._agreed(item, record, fresh, etag_of(fresh))  # an earlier answer was lost
             elif down_hash(self.mapping, fresh) == item.c4c_hash:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
             else:
@@ -424,14 +432,6 @@ class TypeWriter:
             self._forbidden(item, found, Operation.UPDATE)
             return
         self._fail(item, found, Source.C4C, Direction.UP, Operation.UPDATE)
-
-    def _held_already(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
-        """C4C holds the mailbox's version of ``item`` already (a change of an earlier run landed
-        but its answer never came): both sides agree, nothing to write, no conflict."""
-        item.c4c_etag = etag_of(entity)
-        item.mailbox_change_key = record.change_key
-        self.links_seen(item, record, entity)
-        self._synced(item, up_hash(self.mapping, record))
 
     def _forbidden(self, item: SyncItem, found: Classification, operation: Operation) -> None:
         policy = ForbiddenPolicy(
