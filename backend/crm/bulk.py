@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from backend.crm.batch import BatchResult, BatchWrite
 from backend.crm.errors import C4CConnectionError, C4CHTTPError
-from backend.crm.values import to_json_value
+from backend.crm.values import to_json_values
 
 if TYPE_CHECKING:
     from backend.crm.c4c import C4CClient
@@ -47,7 +47,7 @@ def create_chunk(
             BatchWrite(
                 "POST",
                 entity_set,
-                {**{k: to_json_value(v) for k, v in values.items()}, "ExternalID": ref},
+                {**to_json_values(values), "ExternalID": ref},
             )
             for ref, values in pending
         ]

@@ -29,7 +29,7 @@ from backend.crm.batch import (
 from backend.crm.bulk import create_chunk
 from backend.crm.errors import C4CConnectionError, C4CError, C4CHTTPError
 from backend.crm.transport import CallGuard, ODataTransport, RetryPolicy
-from backend.crm.values import entity_from_json, odata_quote, to_json_value
+from backend.crm.values import entity_from_json, odata_quote, to_json_values
 
 KEY_SAFE = "'"
 """Characters a key literal keeps unencoded in a URL: only OData's string quotes."""
@@ -322,7 +322,7 @@ class C4CClient:
             C4CHTTPError: when C4C refuses the create.
             C4CConnectionError: when C4C stays unreachable.
         """
-        payload = {key: to_json_value(value) for key, value in values.items()}
+        payload = to_json_values(values)
         payload["ExternalID"] = external_id
         for attempt in range(self.retry.attempts):
             try:
@@ -354,7 +354,7 @@ class C4CClient:
             C4CHTTPError: 412 when someone changed it since, 403 when it is read-only, ...
         """
         headers = {"If-Match": etag} if etag else {}
-        payload = {key: to_json_value(value) for key, value in values.items()}
+        payload = to_json_values(values)
         url = self._url(entity_set, object_id)
         response = self.transport.send("PATCH", url, json=payload, headers=headers)
         return response.headers.get("ETag")
@@ -416,7 +416,7 @@ class C4CClient:
                 BatchWrite(
                     "PATCH",
                     _resource(entity_set, object_id),
-                    {key: to_json_value(value) for key, value in values.items()},
+                    to_json_values(values),
                     if_match=etag,
                 )
                 for object_id, values, etag in changes

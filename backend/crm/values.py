@@ -23,6 +23,11 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
+def to_json_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A payload's properties as C4C expects them (:func:`to_json_value` of each)."""
+    return {name: to_json_value(value) for name, value in values.items()}
+
+
 def from_json_value(value: Any) -> Any:
     """A C4C JSON value as Python.
 
