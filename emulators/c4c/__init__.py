@@ -34,7 +34,7 @@ class C4CEmulator(Emulator):
         would have it: the service root's path, then the resource without its query)."""
         path = BASE_PATH + operation.resource.partition("?")[0]
         fault = self.faults.take(operation.method, path, operation.body, inside_batch=True)
-        if fault is None or fault.status is None:
+        if fault is None or fault.status is None:  # (a fault inside a batch always has one)
             return None
         headers = {name.title(): value for name, value in operation.headers.items()}
         body = operation.body if self.log_bodies else b""
