@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backend.auth.crypto import TokenCipher
 from backend.demo.data import CONTOSO_ENTRA_TENANT_ID, CONTOSO_GOOGLE_DOMAINS
 from backend.models import Tenant
-from backend.models.types import MailSystem
+from backend.models.types import Direction, ItemType, MailSystem
 from backend.models.user import Role
 from backend.tenants.onboarding import add_user, create_tenant
 from emulators.c4c import C4CEmulator
@@ -67,3 +67,12 @@ def app_config_for(request: pytest.FixtureRequest, kind: str) -> dict[str, objec
     if kind == "graph":
         return {"GRAPH_API_BASE": request.getfixturevalue("graph").url}
     return {}
+
+
+def contacts_go_up_only(session: Session, tenant: Tenant) -> None:
+    """The tenant syncs contacts from the mailbox to C4C only: a run reads no C4C changes of
+    them, so its first read of ``ContactCollection`` is the write phase's own."""
+    config = tenant.config
+    config.item_types[ItemType.CONTACT].direction = Direction.UP
+    tenant.config = config
+    session.commit()

@@ -14,11 +14,12 @@ from backend.crm.c4c import C4CClient
 from backend.models import Issue
 from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
-from backend.models.types import Direction, ItemType
+from backend.models.types import ItemType
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from tests.support.items import items_of
 from tests.support.owners import MailboxOwner
+from tests.support.world import contacts_go_up_only
 
 RECORDED = json.loads((Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text())
 DUMP = RECORDED["dump"]
@@ -31,15 +32,6 @@ def _batch_fails(c4c: C4CEmulator, *, times: int = 1, retry_after: str | None = 
         Fault(path=r"/\$batch$", method="POST", status=DUMP["status"], body=DUMP["body"],
               headers=headers, times=times)
     )  # fmt: skip
-
-
-def _contacts_go_up_only(session, tenant) -> None:
-    """No C4C delta of contacts is read, so the first read of ContactCollection in a run is the
-    write phase's own (a look-up of references or of a link)."""
-    config = tenant.config
-    config.item_types[ItemType.CONTACT].direction = Direction.UP
-    tenant.config = config
-    session.commit()
 
 
 def test_a_500_on_batch_fails_its_items_for_now_and_the_run_finishes_the_rest(
@@ -86,7 +78,7 @@ def test_a_failed_look_up_of_our_references_keeps_the_creates_waiting(
 ) -> None:
     """Creates a cut-short run left unsure are looked up by ExternalID first; when that read
     fails, they are not sent blind (that could duplicate them): they wait for the next run."""
-    _contacts_go_up_only(session, tenant)
+    contacts_go_up_only(session, tenant)
     for number in range(2):
         owner.add_contact("Ann", f"Customer{number}", email=f"c{number}@fabrikam.test")
     _batch_fails(c4c)
@@ -110,7 +102,7 @@ def test_a_failed_look_up_of_our_references_keeps_the_creates_waiting(
 def test_a_failed_link_read_fails_the_item_not_the_run(
     owner: MailboxOwner, crm: C4CClient, c4c: C4CEmulator, session, tenant, mailbox, sync_now
 ) -> None:
-    _contacts_go_up_only(session, tenant)
+    contacts_go_up_only(session, tenant)
     contact = owner.add_contact("Ann", "Customer", email="ann@fabrikam.test")
     other = owner.add_contact("Bob", "Customer", email="bob@fabrikam.test")
     assert sync_now().outcome is RunOutcome.SUCCEEDED
@@ -138,7 +130,7 @@ def test_a_failed_link_prefetch_never_makes_a_duplicate_of_what_c4c_has(
 ) -> None:
     """The prefetch of addresses fails: the contacts are then looked up one by one, so the new
     mailbox contact pairs with the colleague's C4C contact instead of being created again."""
-    _contacts_go_up_only(session, tenant)
+    contacts_go_up_only(session, tenant)
     crm.create("ContactCollection", {"FirstName": "Ann", "LastName": "Customer",
                                      "Email": "ann@fabrikam.test"}, "colleague-1")  # fmt: skip
     owner.add_contact("Ann", "Customer", email="ann@fabrikam.test")

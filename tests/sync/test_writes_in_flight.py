@@ -1,7 +1,9 @@
-"""A run's ``$batch`` creates go to C4C several at once (``C4C_WRITES_IN_FLIGHT``), each answer
-stored in turn by the run itself. Whatever fails among batches in flight (one refused, one that
-ends the run, throttling, a new CSRF token, a C4C that stops answering) nothing is lost and nothing
-is created twice; a worker killed with batches in flight is ``test_worker_killed``'s."""
+"""A run's C4C writes go several at once (``C4C_WRITES_IN_FLIGHT``): its ``$batch`` requests of
+creates, and its changes, themselves in ``$batch`` requests; each answer is stored in turn by the
+run itself. Whatever fails among writes in flight (one refused, one that ends the run, throttling,
+a new CSRF token, a C4C that stops answering, an answer lost, a request refused as a whole)
+nothing is lost, nothing is created twice and no edit is rolled back for nothing; a worker killed
+with batches in flight is ``test_worker_killed``'s."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from backend.models import Issue, Run, SyncItem
 from backend.models.run import RunOutcome, Trigger
 from backend.models.sync_item import SyncItemState
 from backend.models.tenant import ForbiddenPolicy
-from backend.models.types import Direction, IssueCode, ItemType
+from backend.models.types import IssueCode, ItemType
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
 from emulators.base import Fault
@@ -28,7 +30,7 @@ from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_contact
 from tests.support.items import items_of
 from tests.support.owners import MailboxOwner
-from tests.support.world import ADDRESS
+from tests.support.world import ADDRESS, both_mail_systems, contacts_go_up_only
 
 RECORDED = json.loads((Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text())
 """C4C's own error answers."""
@@ -151,7 +153,7 @@ def _nothing_unrecorded(session, mailbox, c4c: C4CEmulator) -> None:
         assert (item.state, item.c4c_object_id) == (SyncItemState.SYNCED, object_id), reference
 
 
-@pytest.mark.parametrize("kind", ["exchange", "graph", "gmail"])
+@both_mail_systems
 def test_a_first_sync_sends_its_batches_together_and_each_contact_once(
     owner: MailboxOwner, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
@@ -397,7 +399,7 @@ def _plain_patches(c4c: C4CEmulator) -> int:
     return sum(1 for entry in c4c.log.entries("PATCH") if not entry.fault)
 
 
-@pytest.mark.parametrize("kind", ["exchange", "graph", "gmail"])
+@both_mail_systems
 def test_changes_going_up_go_in_one_batch_and_each_answer_is_stored(
     owner: MailboxOwner, c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
@@ -494,10 +496,7 @@ def test_changes_whose_answer_was_lost_are_found_held_by_c4c_not_in_conflict(
     again with the ETags it knew: C4C answers 412 to each, the run reads each contact, finds
     that it holds the mailbox's version already, and marks it synced: no conflict, no issue,
     nothing written twice."""
-    config = tenant.config
-    config.item_types[ItemType.CONTACT].direction = Direction.UP
-    tenant.config = config
-    session.commit()
+    contacts_go_up_only(session, tenant)
     _changed_in_mailbox(owner, sync_with)
     c4c.faults.add(
         Fault(path=BATCH, method="POST", hang=True, after_app=True, times=10**6,
