@@ -22,7 +22,7 @@ from backend.crm.values import etag_of
 from backend.mailbox.base import ItemRecord
 from backend.models import SyncItem
 from backend.models.issue import Operation, Resolution, Source
-from backend.models.sync_item import SyncItemState
+from backend.models.sync_item import SyncItemState, synced_values
 from backend.models.tenant import ForbiddenPolicy, ItemTypeSettings
 from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
@@ -55,16 +55,10 @@ CARRY_VERSIONS = frozenset(
 
 
 def mark_synced(item: SyncItem, content_hash: str, now: datetime) -> None:
-    """Record that both sides of ``item`` now hold the values fingerprinted by ``content_hash``.
-
-    The next run compares each side with that fingerprint, so it sees no change to write.
-    """
-    item.state = SyncItemState.SYNCED
-    item.content_hash = item.mailbox_hash = item.c4c_hash = content_hash
-    item.missing_side = None
-    item.missed_runs = 0
-    item.temporary_failures = 0
-    item.last_synced_at = now
+    """Record that both sides of ``item`` now hold the values fingerprinted by ``content_hash``
+    (:func:`synced_values`)."""
+    for name, value in synced_values(content_hash, now).items():
+        setattr(item, name, value)
 
 
 KEPT_MAILBOX = N_(
@@ -125,8 +119,13 @@ class TypeWriter:
             self._uncommitted = 0
 
     def _synced(self, item: SyncItem, content_hash: str) -> None:
-        self._carried.pop(item, None)
         mark_synced(item, content_hash, self.ctx.now)
+        self.stored_synced(item)
+
+    def stored_synced(self, item: SyncItem) -> None:
+        """``item`` is synced (its row says so, :func:`mark_synced`): forget the versions
+        carried for it and resolve its issues."""
+        self._carried.pop(item, None)
         ref = self._ref(item)
         if self.ctx.may_have_issues(ref):
             self.ctx.run.issues_resolved += issues.resolve(
@@ -300,8 +299,15 @@ class TypeWriter:
 
     def links_seen(self, item: SyncItem, record: ItemRecord, values: dict[str, Any]) -> None:
         """Remember the account each side names now that they were written (moves are news)."""
-        item.mailbox_link = mailbox_link(self.mapping, record)
-        item.c4c_link = c4c_link(self.mapping, values)
+        for name, value in self.link_values(record, values).items():
+            setattr(item, name, value)
+
+    def link_values(self, record: ItemRecord, values: dict[str, Any]) -> dict[str, Any]:
+        """The columns :meth:`links_seen` sets."""
+        return {
+            "mailbox_link": mailbox_link(self.mapping, record),
+            "c4c_link": c4c_link(self.mapping, values),
+        }
 
     def _settled(self, step: Step) -> None:
         """Both sides hold the same values again: in sync, with nothing to write."""
