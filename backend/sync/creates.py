@@ -237,16 +237,17 @@ def _created(
             for item, _record, _values in chunk:
                 _unsent(writer, item, found)
     else:
+        answered = list(zip(chunk, outcome, strict=True))
         with writer.one_commit():
-            landed = []
-            for (item, record, _values), result in zip(chunk, outcome, strict=True):
-                if result.entity is not None:
-                    landed.append((item, record, result.entity))
-                elif not ending:
-                    found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
-                    writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
+            # What landed is stored first: a refusal that ends the run commits and raises.
+            landed = [(item, record, result.entity) for (item, record, _v), result in answered
+                      if result.entity is not None]  # fmt: skip
             _linked(writer, landed)
             ctx.run.created += len(landed)
+            for (item, _record, _values), result in answered:
+                if result.entity is None and not ending:
+                    found = ctx.classify_c4c(result.error)  # type: ignore[arg-type]
+                    writer._fail(item, found, Source.C4C, Direction.UP, Operation.CREATE)
     writer.progressed(len(chunk))
 
 

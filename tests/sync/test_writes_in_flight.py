@@ -240,6 +240,31 @@ def test_a_refusal_that_ends_the_run_keeps_what_the_batches_in_flight_created(
     _the_rest_next_run(sync_with, slow_c4c, session, mailbox, 100)
 
 
+def test_one_create_refused_so_that_the_run_ends_keeps_the_others_of_its_batch(
+    ews: EwsEmulator, c4c: C4CEmulator, session, mailbox, sync_with: Sync
+) -> None:
+    """C4C refuses one create of the second batch alone, the integration user being locked
+    meanwhile: the run ends there, and the other 99 creates of that batch (and those of the
+    batches around it) are stored as what they are, synced."""
+    _contacts_in_outlook(ews)
+    locked = RECORDED["user_locked"]
+    c4c.faults.add(
+        Fault(path="ContactCollection$", method="POST", status=locked["status"],
+              body=locked["body"], content_type=locked["headers"]["Content-Type"],
+              containing=_created_in(_email(150)), inside_batch=True)
+    )  # fmt: skip
+
+    run = sync_with(in_flight=3)
+
+    assert run.outcome is RunOutcome.FAILED, run.error_message
+    assert run.error_code is IssueCode.ACCOUNT_DISABLED
+    _each_once_in_c4c(c4c, CONTACTS - 1)
+    _nothing_unrecorded(session, mailbox, c4c)
+    assert run.created == CONTACTS - 1
+    [refused] = [i for i in _contacts(session, mailbox) if i.c4c_object_id is None]
+    assert refused.title == "First0150 Person0150"
+
+
 def test_batches_not_yet_sent_when_the_run_ends_are_not_sent(
     ews: EwsEmulator, slow_c4c: C4CEmulator, session, mailbox, sync_with: Sync
 ) -> None:
