@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
@@ -145,16 +146,18 @@ def update_together(session: Session, rows: list[tuple[Base, dict[str, Any]]]) -
     """
     if not rows:
         return
-    table = type(rows[0][0]).__table__
-    columns = list(rows[0][1])
-    if any(list(values) != columns for _row, values in rows):
-        raise ValueError("rows updated together must change the same columns")
+    kind, columns = type(rows[0][0]), set(rows[0][1])
+    if any(type(row) is not kind or set(values) != columns for row, values in rows):
+        raise ValueError("rows updated together must be of one class and change the same columns")
+    table = kind.__table__
     statement = (
         update(table)
         .where(table.c.id == bindparam("row_id"))
-        .values({name: bindparam(name) for name in columns})
+        .values({name: bindparam(name) for name in sorted(columns)})
     )
-    session.execute(statement, [{"row_id": row.id, **values} for row, values in rows])
+    result = session.execute(statement, [{"row_id": row.id, **values} for row, values in rows])
+    if result.rowcount not in (-1, len(rows)):  # -1: the driver does not count
+        raise StaleDataError(f"{len(rows)} rows to update, {result.rowcount} found")
     for row, values in rows:
         for name, value in values.items():
             set_committed_value(row, name, value)

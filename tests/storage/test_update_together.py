@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, inspect, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from backend.models import Mailbox, SyncItem
 from backend.models.sync_item import SyncItemState, synced_values
@@ -38,12 +39,12 @@ def test_each_row_gets_its_own_values_in_one_statement(session: Session, box: Ma
         [(row, {"c4c_object_id": f"OBJ{n}", **synced_values(f"hash{n}", now)})
          for n, row in enumerate(rows)],
     )  # fmt: skip
-    session.commit()
 
     assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE")]) == 1
     for n, row in enumerate(rows):
         assert row.c4c_object_id == f"OBJ{n}" and row.content_hash == f"hash{n}"
-        assert not inspect(row).modified
+        assert not inspect(row).modified, "nothing left for a flush"
+    session.commit()
     session.expire_all()
     stored = session.execute(
         select(SyncItem.external_id, SyncItem.c4c_object_id, SyncItem.state,
@@ -61,6 +62,25 @@ def test_other_changes_through_the_session_still_go(session: Session, box: Mailb
     session.commit()
     session.expire_all()
     assert (row.c4c_object_id, row.title, row.mailbox_change_key) == ("OBJ", "Stored", "CK2")
+
+
+def test_a_change_pending_on_a_row_goes_first_and_is_not_written_back_over_it(
+    session: Session, box: Mailbox
+) -> None:
+    [row] = _rows(session, box, 1)
+    row.title, row.mailbox_change_key = "Pending", "CK1"  # not flushed yet
+    update_together(session, [(row, {"title": "Stored"})])
+    assert not session.dirty
+    session.commit()
+    session.expire_all()
+    assert (row.title, row.mailbox_change_key) == ("Stored", "CK1")
+
+
+def test_a_row_gone_from_the_database_is_an_error(session: Session, box: Mailbox) -> None:
+    first, second = _rows(session, box, 2)
+    session.execute(delete(SyncItem).where(SyncItem.id == second.id))
+    with pytest.raises(StaleDataError):
+        update_together(session, [(first, {"title": "a"}), (second, {"title": "b"})])
 
 
 def test_rows_must_change_the_same_columns(session: Session, box: Mailbox) -> None:
