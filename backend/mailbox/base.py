@@ -321,6 +321,11 @@ class MailboxProvider(Protocol):
         """A URL that opens the item in the mail system's web client."""
         ...
 
+    def as_kept(self, item_type: ItemType, record: ItemRecord) -> ItemRecord:
+        """``record`` as the mail system keeps it, written and read back: what it has no field
+        or value for is gone (Google Tasks keeps no importance and only two statuses)."""
+        ...
+
     def folder_changes(self) -> tuple[FolderChange, ...]:
         """The folders (contact groups, lists) the product keeps that this provider found
         renamed by the user and followed, or gone and put back, since last asked; each once.

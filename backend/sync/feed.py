@@ -442,6 +442,34 @@ def _through_accounts(
     return [(record, record.object_id in still) for record in records]
 
 
+VERSIONS_CHUNK = 500
+"""Objects asked for in one query by :func:`versions`."""
+
+
+def versions(
+    session: Session, tenant_id: int, entity_set: str, at: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """What the feed keeps of each object of ``at`` (``ObjectID`` to ETag) that it keeps at
+    that ETag, not deleted: C4C's values of the version a mailbox item was synced at."""
+    found: dict[str, dict[str, Any]] = {}
+    ids = list(at)
+    for start in range(0, len(ids), VERSIONS_CHUNK):
+        records = session.execute(
+            select(C4CRecord.object_id, C4CRecord.etag, C4CRecord.values).where(
+                C4CRecord.tenant_id == tenant_id,
+                C4CRecord.entity_set == entity_set,
+                C4CRecord.object_id.in_(ids[start : start + VERSIONS_CHUNK]),
+                C4CRecord.deleted_at.is_(None),
+            )
+        )
+        found |= {
+            object_id: decode(values)
+            for object_id, etag, values in records
+            if etag is not None and etag == at[object_id]
+        }
+    return found
+
+
 def _entity(record: C4CRecord) -> dict[str, Any]:
     if record.deleted_at is not None:
         return {"ObjectID": record.object_id, DELETED: True}

@@ -26,7 +26,7 @@ from backend.models.sync_item import SyncItemState, synced_values
 from backend.models.tenant import ForbiddenPolicy, ItemTypeSettings
 from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
-from backend.sync import copies, creates, deletes, issues
+from backend.sync import copies, creates, deletes, feed, issues
 from backend.sync.changes_ahead import Change, ChangesAhead
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
@@ -241,6 +241,13 @@ class TypeWriter:
         sent ahead: its change goes in its turn, with the ETag the steps before it brought back."""
         changes: list[Change] = []
         steps_of = Counter(step.item for step in steps)
+        versions = self._c4c_versions(
+            [
+                step.item
+                for step in steps
+                if step.kind is StepKind.UPDATE_UP and step.item and not step.entity
+            ]
+        )
         for step in steps:
             item, record = step.item, step.record
             if (
@@ -252,7 +259,7 @@ class TypeWriter:
                 continue
             values: dict[str, Any] | Exception
             try:
-                values = self._values_up(record)
+                values = self._values_up(record, step.entity or versions.get(item.c4c_object_id))
             except Exception as error:
                 values = error
             changes.append(Change(step, record, values, item.c4c_object_id, item.c4c_etag))
@@ -373,11 +380,14 @@ class TypeWriter:
         etag: str | None = None,
         attempt: int = 0,
     ) -> None:
-        """Write the mailbox's version of ``item`` to C4C."""
+        """Write the mailbox's version of ``item`` to C4C, over C4C's version ``entity`` (or,
+        when ``None``, the one the item was synced at, as the tenant's feed keeps it)."""
         values: dict[str, Any] = {}
         outcome: str | Exception | None
+        if entity is None:
+            entity = self._c4c_versions([item]).get(item.c4c_object_id or "")
         try:
-            values = self._values_up(record)
+            values = self._values_up(record, entity)
             outcome = self.ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
@@ -413,9 +423,30 @@ class TypeWriter:
         self.links_seen(item, record, values)
         self._synced(item, up_hash(self.mapping, record))
 
-    def _values_up(self, record: ItemRecord) -> dict[str, Any]:
-        """What C4C is sent for the mailbox's version ``record`` (its links looked up)."""
-        return self.mapping.to_c4c(record, self.ctx.linker.links(self.mapping.hints(record)))
+    def _values_up(self, record: ItemRecord, entity: dict[str, Any] | None) -> dict[str, Any]:
+        """What C4C is sent for the mailbox's version ``record`` (its links looked up), over
+        C4C's version ``entity`` when known: the ``coarse`` values the mailbox did not change
+        stay C4C's (:meth:`TypeMapping.kept_up`)."""
+        mapping = self.mapping
+        links = self.ctx.linker.links(mapping.hints(record))
+        values = mapping.to_c4c(record, links)
+        if entity is None or not mapping.coarse or mapping.to_record is None:
+            return values
+        held = self.ctx.provider.as_kept(mapping.item_type, mapping.to_record(entity, record))
+        return mapping.kept_up(values, mapping.to_c4c(held, links), entity)
+
+    def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
+        """C4C's version of each of ``items`` as last synced, by ``ObjectID``: what the tenant's
+        feed keeps of it, when that is the version the item was synced at (its ETag). Read only
+        for a type with ``coarse`` properties (tasks)."""
+        if not self.mapping.coarse:
+            return {}
+        at = {
+            item.c4c_object_id: item.c4c_etag
+            for item in items
+            if item.c4c_object_id and item.c4c_etag
+        }
+        return feed.versions(self.ctx.session, self.ctx.tenant.id, self.mapping.entity_set, at)
 
     def _update_up_failed(
         self, item: SyncItem, record: ItemRecord, found: Classification, attempt: int

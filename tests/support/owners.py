@@ -70,6 +70,9 @@ class MailboxOwner(Protocol):
     def email_tags(self, email_id: str) -> frozenset[str]: ...
     def add_task(self, subject: str) -> str: ...
     def task_done(self, task_id: str) -> bool: ...
+    def edit_task(self, subject: str, *, to: str | None = None, done: bool = False) -> None:
+        """Rename the task called ``subject`` ``to``, or mark it done, as its owner would."""
+
     def add_meeting(self, subject: str, attendee: str) -> str: ...
     def meeting_subject(self, meeting_id: str) -> str: ...
     def contact_names(self) -> list[str]: ...
@@ -168,6 +171,17 @@ class OutlookOwner:
 
     def task_done(self, task_id: str) -> bool:
         return self.account.tasks.get(id=task_id).status == "Completed"
+
+    def edit_task(self, subject: str, *, to: str | None = None, done: bool = False) -> None:
+        task = next(task for task in self.account.tasks.all() if task.subject == subject)
+        changed = []
+        if to is not None:
+            task.subject = to
+            changed.append("subject")
+        if done:
+            task.status = "Completed"
+            changed.append("status")
+        task.save(update_fields=changed)
 
     def add_meeting(self, subject: str, attendee: str) -> str:
         zone = self.account.default_timezone
@@ -375,6 +389,12 @@ class GmailOwner:
         task = self.tasks.tasks().get(tasklist=self._task_list(), task=task_id).execute()
         return task["status"] == "completed"
 
+    def edit_task(self, subject: str, *, to: str | None = None, done: bool = False) -> None:
+        listed = self.tasks.tasks().list(tasklist=self._task_list()).execute()
+        task = next(task for task in listed.get("items", []) if task["title"] == subject)
+        body = {"title": to or subject, **({"status": "completed"} if done else {})}
+        self.tasks.tasks().patch(tasklist=self._task_list(), task=task["id"], body=body).execute()
+
     def add_meeting(self, subject: str, attendee: str) -> str:
         start = datetime.now().astimezone().replace(microsecond=0) + timedelta(days=1)
         body = {
@@ -525,6 +545,12 @@ class GraphOwner:
     def task_done(self, task_id: str) -> bool:
         task = self._call("GET", f"todo/lists/{self._task_list()}/tasks/{task_id}")
         return task["status"] == "completed"
+
+    def edit_task(self, subject: str, *, to: str | None = None, done: bool = False) -> None:
+        tasks = f"todo/lists/{self._task_list()}/tasks"
+        task = next(task for task in self._call("GET", tasks)["value"] if task["title"] == subject)
+        body = {"title": to or subject, **({"status": "completed"} if done else {})}
+        self._call("PATCH", f"{tasks}/{task['id']}", json=body)
 
     def add_meeting(self, subject: str, attendee: str) -> str:
         start = datetime.now(UTC).replace(microsecond=0, tzinfo=None) + timedelta(days=1)

@@ -110,6 +110,15 @@ def _quiet(run: Run) -> dict[str, int]:
     return {name: getattr(run, name) for name in COUNTERS if getattr(run, name)}
 
 
+def _two_quiet_runs(sync_now: Callable[[], Run], mail: Emulator, c4c: C4CEmulator) -> None:
+    """Two more runs, each of which changes nothing and writes nothing on either side."""
+    for _round in range(2):
+        mail.log.clear()
+        c4c.log.clear()
+        assert _quiet(sync_now()) == {}
+        assert writes(mail) == [] and writes(c4c) == []
+
+
 def _kims_globex_with_gus(crm: C4CClient, people: dict[str, str]) -> dict:
     """Kim's account Globex, with its contact Gus (nobody's but the account's)."""
     account = crm.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": people["Kim"]},
@@ -141,12 +150,7 @@ def test_the_users_sap_records_reach_their_mailbox_and_nobody_elses(
     assert _quiet(sync_now()) == {"updated": 1}
     assert owner.task_subjects() == ["Call Jane"]
 
-    mail: Emulator = request.getfixturevalue(MAIL_EMULATOR[kind])
-    for _round in range(2):
-        mail.log.clear()
-        c4c.log.clear()
-        assert _quiet(sync_now()) == {}
-        assert writes(mail) == [] and writes(c4c) == []
+    _two_quiet_runs(sync_now, request.getfixturevalue(MAIL_EMULATOR[kind]), c4c)
 
 
 def test_nothing_comes_down_where_the_tenant_says_only_what_is_in_sync(
@@ -451,3 +455,47 @@ def test_a_copy_the_user_removed_does_not_come_back_when_its_account_merely_chan
     crm.update("CorporateAccountCollection", account["ObjectID"], {"Phone": "+49 30 9"}, None)
     assert _quiet(sync_now()) == {"updated": 1}, "the account's copy changes, Jane stays away"
     assert owner.contact_names() == []
+
+
+def test_tasks_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_has_it(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    request: pytest.FixtureRequest,
+    c4c: C4CEmulator,
+    kind: str,
+) -> None:
+    """SAP's first task is *Immediate* and *Canceled*, from 9:00 to 15:00 tomorrow; the mailbox
+    shows it *High* and *Deferred* on two days (Google Tasks: no importance, no start, not done),
+    and the second, *Urgent* and *In Process*, alike. Renaming both there (their changes go up
+    together) renames them in SAP and changes nothing else; completing one there changes its
+    status alone."""
+    start, due = _tomorrow(9).isoformat(), _tomorrow(15).isoformat()
+    tasks = [
+        crm.create("TasksCollection", {"Subject": subject, "ProcessorPartyID": people["Anna"],
+                                       "PriorityCode": priority, "LifeCycleStatusCode": status,
+                                       "StartDateTime": start, "DueDateTime": due}, None)
+        for subject, priority, status in (("Call Jane", "1", "4"), ("Send the offer", "2", "2"))
+    ]  # fmt: skip
+
+    def in_sap() -> list[dict[str, object]]:
+        shown = ("Subject", "PriorityCode", "LifeCycleStatusCode", "StartDateTime", "DueDateTime")
+        fresh = [crm.get("TasksCollection", task["ObjectID"]) for task in tasks]
+        return [{name: values[name] for name in shown} for values in fresh]
+
+    assert _quiet(sync_now()) == {"created": 2}
+    first, second = in_sap()
+    owner.edit_task("Call Jane", to="Call Jane today")
+    owner.edit_task("Send the offer", to="Send the offer today")
+    assert _quiet(sync_now()) == {"updated": 2}
+    assert in_sap() == [
+        {**first, "Subject": "Call Jane today"},
+        {**second, "Subject": "Send the offer today"},
+    ]
+
+    _two_quiet_runs(sync_now, request.getfixturevalue(MAIL_EMULATOR[kind]), c4c)
+
+    owner.edit_task("Send the offer today", done=True)
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert in_sap()[1] == {**second, "Subject": "Send the offer today", "LifeCycleStatusCode": "3"}

@@ -320,6 +320,10 @@ class ExchangeProvider(CategoryMarkers, FolderNotes):
             raise item
         return item
 
+    def as_kept(self, item_type: ItemType, record: ItemRecord) -> ItemRecord:
+        """Every field of a record has its place here."""
+        return record
+
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item as a record; exchangelib's ``ErrorItemNotFound`` if it is gone."""
         return record_from_item(

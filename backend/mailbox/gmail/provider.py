@@ -20,12 +20,13 @@ from urllib.parse import quote
 
 from google.oauth2.credentials import Credentials
 
-from backend.mailbox.base import Changes, FolderChange, ItemRecord, ItemRef
+from backend.mailbox.base import Changes, FolderChange, ItemRecord, ItemRef, TaskRecord
 from backend.mailbox.gmail.calendar import CalendarEvents
 from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.messages import GmailMessages
 from backend.mailbox.gmail.part import ApiPart
 from backend.mailbox.gmail.people import GROUPS, PeopleContacts
+from backend.mailbox.gmail.records import task_as_kept
 from backend.mailbox.gmail.tasks import TaskList
 from backend.models.types import ItemType
 
@@ -88,6 +89,12 @@ class GmailProvider:
     def folder_changes(self) -> tuple[FolderChange, ...]:
         parts = {id(part): part for part in self._parts.values()}.values()
         return tuple(change for part in parts for change in part.folder_changes())
+
+    def as_kept(self, item_type: ItemType, record: ItemRecord) -> ItemRecord:
+        """A task as Google Tasks keeps it; contacts and events keep every field of a record."""
+        if isinstance(record, TaskRecord):
+            return task_as_kept(record)
+        return record
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item; googleapiclient's ``HttpError`` 404 if it is gone."""

@@ -17,6 +17,7 @@ whatever else the person has (birthdays, notes, photos...) is the user's and sta
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -140,6 +141,19 @@ def task_body(record: TaskRecord) -> dict[str, Any]:
         "due": f"{record.due.isoformat()}T00:00:00.000Z" if record.due else None,
         "status": "completed" if record.status == "Completed" else "needsAction",
     }
+
+
+def task_as_kept(record: TaskRecord) -> TaskRecord:
+    """``record`` written to Google Tasks and read back (no start, no importance, two
+    statuses); its id and change key as they were."""
+    kept = task_record({"id": record.id, "updated": _KEPT_AT, **task_body(record)})
+    return replace(
+        kept, change_key=record.change_key, modified=record.modified, categories=record.categories
+    )
+
+
+_KEPT_AT = "1970-01-01T00:00:00Z"
+"""A stand-in for the time Google would stamp (``task_record`` reads one)."""
 
 
 def _moment(value: dict[str, Any] | None) -> datetime | None:

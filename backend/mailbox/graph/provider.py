@@ -423,6 +423,10 @@ class GraphProvider(CategoryMarkers, FolderNotes):
             if url is None:
                 new_links[source.key] = str(page["@odata.deltaLink"])
 
+    def as_kept(self, item_type: ItemType, record: ItemRecord) -> ItemRecord:
+        """Every field of a record has its place here."""
+        return record
+
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item as a record; ``GraphError`` 404 ``ErrorItemNotFound`` if it is gone."""
         return record_from_json(item_type, self._read(item_type, item_id))

@@ -56,6 +56,26 @@ class TypeMapping:
     """Properties ``to_record`` reads beyond ``fields`` (e.g. the account's name)."""
     account_link: bool = False
     """Moving the item to another account is a change of its own, both ways (contacts)."""
+    coarse: tuple[str, ...] = ()
+    """The properties of ``fields`` a mailbox may hold less finely than C4C (a code that several
+    of C4C's come down as, a date for a date and time, a value its mail system has no place
+    for): a change going up keeps C4C's value of each unless the mailbox's differs from how C4C's
+    would look there (:meth:`kept_up`)."""
+
+    def kept_up(
+        self, values: dict[str, Any], shown: dict[str, Any], entity: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``values`` (the mailbox's version, as ``to_c4c`` makes it) with C4C's own value of
+        each ``coarse`` property the mailbox did not change: where ``values`` agrees with
+        ``shown``, C4C's version ``entity`` as the mailbox would hold it, mapped back the same
+        way. A task that is *Immediate* in SAP is *High* in Outlook, which goes up as *Urgent*:
+        editing its subject must leave it *Immediate*."""
+        kept = {
+            name: entity[name]
+            for name in self.coarse
+            if name in entity and name in values and values[name] == shown.get(name)
+        }
+        return {**values, **kept}
 
     @property
     def read_fields(self) -> list[str]:

@@ -8,6 +8,11 @@
 | ``due``                  | ``DueDateTime``         | likewise                                   |
 | ``status``               | ``LifeCycleStatusCode`` | see ``STATUS_UP`` / ``STATUS_DOWN``        |
 | ``importance``           | ``PriorityCode``        | see ``PRIORITY_UP`` / ``PRIORITY_DOWN``    |
+
+The last four are ``coarse``: several of C4C's codes come down as one (*Immediate* and *Urgent*
+as High, *Canceled* as Deferred), times of day as dates, and Google Tasks keeps no start, no
+importance and two statuses; a change going up keeps SAP's value of each that the mailbox did
+not change (``TypeMapping.kept_up``).
 """
 
 from __future__ import annotations
@@ -87,4 +92,5 @@ MAPPING = TypeMapping(
     to_record,
     hints,
     owners=("OwnerPartyID", "ProcessorPartyID"),
+    coarse=("StartDateTime", "DueDateTime", "LifeCycleStatusCode", "PriorityCode"),
 )
