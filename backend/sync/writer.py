@@ -31,7 +31,7 @@ from backend.sync.changes_ahead import Change, ChangesAhead
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError, ours
-from backend.sync.mapping import TypeMapping
+from backend.sync.mapping import Links, TypeMapping
 from backend.sync.planner import (
     C4C,
     MAILBOX,
@@ -433,7 +433,7 @@ class TypeWriter:
         if entity is None or not mapping.coarse or mapping.to_record is None:
             return values
         held = self.ctx.provider.as_kept(mapping.item_type, mapping.to_record(entity, record))
-        return mapping.kept_up(values, mapping.to_c4c(held, links), entity)
+        return mapping.kept_up(values, mapping.to_c4c(held, Links()), entity)
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
         """C4C's version of each of ``items`` as last synced, by ``ObjectID``: what the tenant's

@@ -73,6 +73,9 @@ class MailboxOwner(Protocol):
     def edit_task(self, subject: str, *, to: str | None = None, done: bool = False) -> None:
         """Rename the task called ``subject`` ``to``, or mark it done, as its owner would."""
 
+    def rename_meeting(self, subject: str, to: str) -> None:
+        """Rename the calendar item called ``subject`` ``to``, inviting nobody."""
+
     def add_meeting(self, subject: str, attendee: str) -> str: ...
     def meeting_subject(self, meeting_id: str) -> str: ...
     def contact_names(self) -> list[str]: ...
@@ -182,6 +185,11 @@ class OutlookOwner:
             task.status = "Completed"
             changed.append("status")
         task.save(update_fields=changed)
+
+    def rename_meeting(self, subject: str, to: str) -> None:
+        meeting = next(item for item in self.account.calendar.all() if item.subject == subject)
+        meeting.subject = to
+        meeting.save(update_fields=["subject"], send_meeting_invitations="SendToNone")
 
     def add_meeting(self, subject: str, attendee: str) -> str:
         zone = self.account.default_timezone
@@ -395,6 +403,12 @@ class GmailOwner:
         body = {"title": to or subject, **({"status": "completed"} if done else {})}
         self.tasks.tasks().patch(tasklist=self._task_list(), task=task["id"], body=body).execute()
 
+    def rename_meeting(self, subject: str, to: str) -> None:
+        found = self.events.list(calendarId="primary").execute().get("items", [])
+        event = next(event for event in found if event.get("summary") == subject)
+        self.events.patch(calendarId="primary", eventId=event["id"], body={"summary": to},
+                          sendUpdates="none").execute()  # fmt: skip
+
     def add_meeting(self, subject: str, attendee: str) -> str:
         start = datetime.now().astimezone().replace(microsecond=0) + timedelta(days=1)
         body = {
@@ -551,6 +565,11 @@ class GraphOwner:
         task = next(task for task in self._call("GET", tasks)["value"] if task["title"] == subject)
         body = {"title": to or subject, **({"status": "completed"} if done else {})}
         self._call("PATCH", f"{tasks}/{task['id']}", json=body)
+
+    def rename_meeting(self, subject: str, to: str) -> None:
+        found = self._call("GET", "events?$top=1000")["value"]
+        event = next(event for event in found if event["subject"] == subject)
+        self._call("PATCH", f"events/{event['id']}", json={"subject": to})
 
     def add_meeting(self, subject: str, attendee: str) -> str:
         start = datetime.now(UTC).replace(microsecond=0, tzinfo=None) + timedelta(days=1)

@@ -4,6 +4,7 @@ no place for) stay C4C's unless the mailbox's value differs from how C4C's would
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from backend.mailbox.gmail.records import task_as_kept
 from backend.models import C4CRecord, Mailbox
 from backend.sync import feed
 from backend.sync.mapping import Links
+from backend.sync.mapping.appointments import MAPPING as APPOINTMENTS
 from backend.sync.mapping.contacts import MAPPING as CONTACTS
 from backend.sync.mapping.tasks import MAPPING as TASKS
 from tests.support import factories
@@ -24,15 +26,15 @@ NINE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 FIFTEEN = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 SAP = {"ObjectID": "T1", "Subject": "Call Jane", "Text": None, "StartDateTime": NINE,
        "DueDateTime": FIFTEEN, "LifeCycleStatusCode": "4", "PriorityCode": "1",
-       "AccountID": None, "PrimaryContactID": None}  # fmt: skip
-"""A task *Immediate* and *Canceled* in SAP, from 9:00 to 15:00."""
+       "AccountID": "1001", "PrimaryContactID": "2001"}  # fmt: skip
+"""A task *Immediate* and *Canceled* in SAP, from 9:00 to 15:00, of an account and a contact
+(which a mailbox task never names)."""
 
 
 def _up(record: TaskRecord, as_kept=lambda record: record) -> dict:
     """What goes up for the mailbox's ``record`` over ``SAP``, as the writer makes it."""
-    links = Links()
     held = as_kept(TASKS.to_record(SAP, record))
-    return TASKS.kept_up(TASKS.to_c4c(record, links), TASKS.to_c4c(held, links), SAP)
+    return TASKS.kept_up(TASKS.to_c4c(record, Links()), TASKS.to_c4c(held, Links()), SAP)
 
 
 def _shown(**changes: object) -> TaskRecord:
@@ -48,7 +50,7 @@ def test_what_the_mailbox_did_not_change_stays_as_sap_has_it() -> None:
     assert sent["Subject"] == "Call Jane today"
     assert {name: sent[name] for name in TASKS.coarse} == {
         "StartDateTime": NINE, "DueDateTime": FIFTEEN, "LifeCycleStatusCode": "4",
-        "PriorityCode": "1",
+        "PriorityCode": "1", "AccountID": "1001", "PrimaryContactID": "2001",
     }  # fmt: skip
 
 
@@ -88,6 +90,34 @@ def test_google_keeps_a_tasks_id_change_key_and_labels() -> None:
     kept = task_as_kept(record)
     assert (kept.id, kept.change_key, kept.categories) == ("m1", "etag-1", ("SAP",))
     assert (kept.subject, kept.due) == (record.subject, record.due)
+
+
+MEETING = {"ObjectID": "A1", "Subject": "Visit Fabrikam", "StartDateTime": NINE,
+           "EndDateTime": FIFTEEN, "LocationName": None, "Text": None,
+           "PrimaryContactID": "2001", "AccountID": "1001"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("attendees", "links", "linked"),
+    [
+        ((), Links(), ("2001", "1001")),  # a copy of SAP's: no attendees, SAP's links stay
+        (("nobody@example.test",), Links(), ("2001", "1001")),  # nobody C4C knows
+        (("jane@fabrikam.test",), Links("1002", "2002"), ("2002", "1002")),  # C4C's Jane
+    ],
+)
+def test_an_appointment_names_a_contact_in_sap_only_through_an_attendee_c4c_knows(
+    attendees: tuple[str, ...], links: Links, linked: tuple[str, str]
+) -> None:
+    record = APPOINTMENTS.to_record(MEETING, None)
+    record = APPOINTMENTS.to_record({**MEETING, "Subject": "Visit Fabrikam again"}, record)
+    record = replace(record, attendees=attendees)
+    held = APPOINTMENTS.to_record(MEETING, record)
+    sent = APPOINTMENTS.kept_up(
+        APPOINTMENTS.to_c4c(record, links), APPOINTMENTS.to_c4c(held, Links()), MEETING
+    )
+    assert (sent["Subject"], sent["PrimaryContactID"], sent["AccountID"]) == (
+        "Visit Fabrikam again", *linked,
+    )  # fmt: skip
 
 
 def test_a_type_without_coarse_values_sends_the_mailboxs_version_whole() -> None:

@@ -457,7 +457,7 @@ def test_a_copy_the_user_removed_does_not_come_back_when_its_account_merely_chan
     assert owner.contact_names() == []
 
 
-def test_tasks_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_has_it(
+def test_records_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_has_it(
     owner: MailboxOwner,
     crm: C4CClient,
     people: dict[str, str],
@@ -468,30 +468,43 @@ def test_tasks_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_ha
 ) -> None:
     """SAP's first task is *Immediate* and *Canceled*, from 9:00 to 15:00 tomorrow; the mailbox
     shows it *High* and *Deferred* on two days (Google Tasks: no importance, no start, not done),
-    and the second, *Urgent* and *In Process*, alike. Renaming both there (their changes go up
-    together) renames them in SAP and changes nothing else; completing one there changes its
-    status alone."""
+    and the second, *Urgent* and *In Process*, alike; both are of Kim's account Globex and its
+    contact Gus, and so is an appointment, whose copy has no attendees. Renaming all three in
+    the mailbox (the tasks' changes go up together) renames them in SAP and changes nothing
+    else; completing a task there changes its status alone."""
+    globex = _kims_globex_with_gus(crm, people)
+    [gus] = [c for c in crm.read("ContactCollection") if c["LastName"] == "Globex"]
+    links = {"AccountID": globex["AccountID"], "PrimaryContactID": gus["ContactID"]}
     start, due = _tomorrow(9).isoformat(), _tomorrow(15).isoformat()
     tasks = [
         crm.create("TasksCollection", {"Subject": subject, "ProcessorPartyID": people["Anna"],
                                        "PriorityCode": priority, "LifeCycleStatusCode": status,
-                                       "StartDateTime": start, "DueDateTime": due}, None)
+                                       "StartDateTime": start, "DueDateTime": due, **links}, None)
         for subject, priority, status in (("Call Jane", "1", "4"), ("Send the offer", "2", "2"))
     ]  # fmt: skip
+    visit = crm.create("AppointmentCollection", {"Subject": "Visit Globex", "StartDateTime": start,
+                                                 "EndDateTime": due, "OwnerPartyID": people["Anna"],
+                                                 **links}, None)  # fmt: skip
+    shown = ("Subject", "PriorityCode", "LifeCycleStatusCode", "StartDateTime", "DueDateTime",
+             "AccountID", "PrimaryContactID")  # fmt: skip
 
     def in_sap() -> list[dict[str, object]]:
-        shown = ("Subject", "PriorityCode", "LifeCycleStatusCode", "StartDateTime", "DueDateTime")
         fresh = [crm.get("TasksCollection", task["ObjectID"]) for task in tasks]
-        return [{name: values[name] for name in shown} for values in fresh]
+        meeting = crm.get("AppointmentCollection", visit["ObjectID"])
+        return [*({name: values[name] for name in shown} for values in fresh),
+                {name: meeting.get(name) for name in shown}]  # fmt: skip
 
-    assert _quiet(sync_now()) == {"created": 2}
-    first, second = in_sap()
+    assert _quiet(sync_now()) == {"created": 3}
+    first, second, meeting = in_sap()
+    assert (first["AccountID"], meeting["PrimaryContactID"]) == tuple(links.values())
     owner.edit_task("Call Jane", to="Call Jane today")
     owner.edit_task("Send the offer", to="Send the offer today")
-    assert _quiet(sync_now()) == {"updated": 2}
+    owner.rename_meeting("Visit Globex", to="Visit Globex and Gus")
+    assert _quiet(sync_now()) == {"updated": 3}
     assert in_sap() == [
         {**first, "Subject": "Call Jane today"},
         {**second, "Subject": "Send the offer today"},
+        {**meeting, "Subject": "Visit Globex and Gus"},
     ]
 
     _two_quiet_runs(sync_now, request.getfixturevalue(MAIL_EMULATOR[kind]), c4c)

@@ -59,8 +59,9 @@ class TypeMapping:
     coarse: tuple[str, ...] = ()
     """The properties of ``fields`` a mailbox may hold less finely than C4C (a code that several
     of C4C's come down as, a date for a date and time, a value its mail system has no place
-    for): a change going up keeps C4C's value of each unless the mailbox's differs from how C4C's
-    would look there (:meth:`kept_up`)."""
+    for, a link to a C4C object it does not name): a change going up keeps C4C's value of each
+    unless the mailbox's differs from how C4C's would look there (:meth:`kept_up`), which names
+    no C4C object (links are found from what the mailbox says: a company, attendees)."""
 
     def kept_up(
         self, values: dict[str, Any], shown: dict[str, Any], entity: dict[str, Any]

@@ -10,7 +10,9 @@
 |                                 | ``AccountID``        | that contact's account                |
 
 Attendees are never written to the mailbox: an appointment created or changed by the sync must
-not send invitations.
+not send invitations. So a change going up names a contact (and its account) only when an
+attendee is known to C4C; otherwise it keeps SAP's (``coarse``: a copy of an SAP appointment
+has no attendees, and renaming it must not unlink it in SAP).
 """
 
 from __future__ import annotations
@@ -70,4 +72,5 @@ MAPPING = TypeMapping(
     hints,
     owners=("OwnerPartyID",),
     parties=("AppointmentInvolvedParties", "PartyID"),
+    coarse=("PrimaryContactID", "AccountID"),
 )

@@ -12,7 +12,8 @@
 The last four are ``coarse``: several of C4C's codes come down as one (*Immediate* and *Urgent*
 as High, *Canceled* as Deferred), times of day as dates, and Google Tasks keeps no start, no
 importance and two statuses; a change going up keeps SAP's value of each that the mailbox did
-not change (``TypeMapping.kept_up``).
+not change (``TypeMapping.kept_up``). So are the task's account and contact
+(``AccountID``, ``PrimaryContactID``), which a mailbox task never names: they stay SAP's.
 """
 
 from __future__ import annotations
@@ -92,5 +93,12 @@ MAPPING = TypeMapping(
     to_record,
     hints,
     owners=("OwnerPartyID", "ProcessorPartyID"),
-    coarse=("StartDateTime", "DueDateTime", "LifeCycleStatusCode", "PriorityCode"),
+    coarse=(
+        "StartDateTime",
+        "DueDateTime",
+        "LifeCycleStatusCode",
+        "PriorityCode",
+        "AccountID",
+        "PrimaryContactID",
+    ),
 )
