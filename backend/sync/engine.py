@@ -164,7 +164,8 @@ class Engine:
             self.observed = [guard.observation() for guard in guards]
 
     def _run(self, ctx: RunContext) -> None:
-        enabled = _enabled(ctx.tenant)
+        # Each type's mapping as this mailbox holds a record (:meth:`TypeMapping.held_by`).
+        enabled = [(m.held_by(ctx.provider.as_kept), s) for m, s in _enabled(ctx.tenant)]
         if not enabled:
             self._tell_folders(ctx)
             return

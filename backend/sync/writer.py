@@ -31,7 +31,7 @@ from backend.sync.changes_ahead import Change, ChangesAhead
 from backend.sync.conflicts import Winner, decide
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError, ours
-from backend.sync.mapping import Links, TypeMapping
+from backend.sync.mapping import TypeMapping
 from backend.sync.planner import (
     C4C,
     MAILBOX,
@@ -425,15 +425,10 @@ class TypeWriter:
 
     def _values_up(self, record: ItemRecord, entity: dict[str, Any] | None) -> dict[str, Any]:
         """What C4C is sent for the mailbox's version ``record`` (its links looked up), over
-        C4C's version ``entity`` when known: the ``coarse`` values the mailbox did not change
-        stay C4C's (:meth:`TypeMapping.kept_up`)."""
-        mapping = self.mapping
-        links = self.ctx.linker.links(mapping.hints(record))
-        values = mapping.to_c4c(record, links)
-        if entity is None or not mapping.coarse or mapping.to_record is None:
-            return values
-        held = self.ctx.provider.as_kept(mapping.item_type, mapping.to_record(entity, record))
-        return mapping.kept_up(values, mapping.to_c4c(held, Links()), entity)
+        C4C's version ``entity`` when known: less the ``coarse`` values the mailbox did not
+        change, which C4C keeps (:meth:`TypeMapping.kept_up`)."""
+        links = self.ctx.linker.links(self.mapping.hints(record))
+        return self.mapping.values_up(record, links, entity)
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
         """C4C's version of each of ``items`` as last synced, by ``ObjectID``: what the tenant's

@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.extensions import Resources
-from backend.mailbox.base import TaskRecord
+from backend.mailbox.base import ContactRecord, ItemRecord, TaskRecord
 from backend.mailbox.gmail.records import task_as_kept
 from backend.models import C4CRecord, Mailbox
+from backend.models.types import ItemType
 from backend.sync import feed
 from backend.sync.mapping import Links
 from backend.sync.mapping.appointments import MAPPING as APPOINTMENTS
 from backend.sync.mapping.contacts import MAPPING as CONTACTS
 from backend.sync.mapping.tasks import MAPPING as TASKS
+from backend.sync.planner import down_hash, up_hash
 from tests.support import factories
 
 NINE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -31,10 +33,13 @@ SAP = {"ObjectID": "T1", "Subject": "Call Jane", "Text": None, "StartDateTime": 
 (which a mailbox task never names)."""
 
 
-def _up(record: TaskRecord, as_kept=lambda record: record) -> dict:
-    """What goes up for the mailbox's ``record`` over ``SAP``, as the writer makes it."""
-    held = as_kept(TASKS.to_record(SAP, record))
-    return TASKS.kept_up(TASKS.to_c4c(record, Links()), TASKS.to_c4c(held, Links()), SAP)
+def _google(_item_type: ItemType, record: ItemRecord) -> ItemRecord:
+    assert isinstance(record, TaskRecord)
+    return task_as_kept(record)
+
+
+GOOGLE_TASKS = TASKS.held_by(_google)
+COARSE = {name for name, _source in TASKS.coarse}
 
 
 def _shown(**changes: object) -> TaskRecord:
@@ -45,13 +50,9 @@ def _shown(**changes: object) -> TaskRecord:
     return TaskRecord(**(shown | changes))
 
 
-def test_what_the_mailbox_did_not_change_stays_as_sap_has_it() -> None:
-    sent = _up(_shown(subject="Call Jane today"))
-    assert sent["Subject"] == "Call Jane today"
-    assert {name: sent[name] for name in TASKS.coarse} == {
-        "StartDateTime": NINE, "DueDateTime": FIFTEEN, "LifeCycleStatusCode": "4",
-        "PriorityCode": "1", "AccountID": "1001", "PrimaryContactID": "2001",
-    }  # fmt: skip
+def test_what_the_mailbox_did_not_change_is_not_sent_and_stays_as_sap_has_it() -> None:
+    sent = TASKS.values_up(_shown(subject="Call Jane today"), Links(), SAP)
+    assert sent == {"Subject": "Call Jane today", "Text": None}
 
 
 @pytest.mark.parametrize(
@@ -60,29 +61,40 @@ def test_what_the_mailbox_did_not_change_stays_as_sap_has_it() -> None:
         ({"importance": "Low"}, "PriorityCode", "7"),
         ({"importance": "Normal"}, "PriorityCode", "3"),
         ({"status": "Completed"}, "LifeCycleStatusCode", "3"),
+        ({"status": "NotStarted"}, "LifeCycleStatusCode", "1"),  # Canceled no more
         ({"status": "InProgress"}, "LifeCycleStatusCode", "2"),
         ({"due": date(2026, 12, 9)}, "DueDateTime", datetime(2026, 12, 9, tzinfo=UTC)),
         ({"start": None}, "StartDateTime", None),
     ],
 )
 def test_what_the_mailbox_changed_goes_up_alone(changes: dict, field: str, value: object) -> None:
-    sent = _up(_shown(**changes))
+    sent = TASKS.values_up(_shown(subject="Call Jane today", **changes), Links(), SAP)
     assert sent[field] == value
-    kept = {name: sent[name] for name in TASKS.coarse if name != field}
-    assert kept == {name: SAP[name] for name in TASKS.coarse if name != field}
+    assert COARSE & set(sent) == {field}
+
+
+def test_without_sap_s_version_the_mailbox_s_goes_up_whole() -> None:
+    assert TASKS.values_up(_shown(), Links(), None) == TASKS.to_c4c(_shown(), Links())
+
+
+def test_google_tasks_holds_saps_task_as_its_copy_says_so_it_is_no_change() -> None:
+    """Google Tasks keeps no start, no importance and two statuses: SAP's task and Google's
+    copy of it fingerprint alike only when C4C's version is taken as Google holds it."""
+    copy = GOOGLE_TASKS.to_record(SAP, None)
+    assert (copy.start, copy.importance, copy.status) == (None, None, "NotStarted")
+    assert down_hash(GOOGLE_TASKS, SAP) == up_hash(GOOGLE_TASKS, copy)
+    assert down_hash(TASKS, SAP) != up_hash(TASKS, copy)
 
 
 def test_on_google_tasks_what_it_has_no_place_for_stays_as_sap_has_it() -> None:
-    """Google Tasks shows the task with a due date, not done: no start, no importance."""
-    google = task_as_kept(_shown())
-    assert (google.start, google.importance, google.status) == (None, None, "NotStarted")
-    assert _up(google, task_as_kept) == {name: SAP[name] for name in TASKS.fields}
-    done = _up(task_as_kept(_shown(status="Completed")), task_as_kept)
-    assert (done["LifeCycleStatusCode"], done["PriorityCode"], done["StartDateTime"]) == (
-        "3", "1", NINE,
-    )  # fmt: skip
-    sent = _up(task_as_kept(_shown()))  # as if Google kept everything: its None goes up
-    assert (sent["PriorityCode"], sent["StartDateTime"]) == ("3", None)
+    copy = GOOGLE_TASKS.to_record(SAP, _shown())
+    renamed = replace(copy, subject="Call Jane today")
+    assert GOOGLE_TASKS.values_up(renamed, Links(), SAP) == {"Subject": "Call Jane today",
+                                                            "Text": None}  # fmt: skip
+    done = GOOGLE_TASKS.values_up(replace(copy, status="Completed"), Links(), SAP)
+    assert COARSE & set(done) == {"LifeCycleStatusCode"} and done["LifeCycleStatusCode"] == "3"
+    whole = TASKS.values_up(renamed, Links(), SAP)  # as if Google kept everything
+    assert (whole["PriorityCode"], whole["StartDateTime"]) == ("3", None)
 
 
 def test_google_keeps_a_tasks_id_change_key_and_labels() -> None:
@@ -100,30 +112,27 @@ MEETING = {"ObjectID": "A1", "Subject": "Visit Fabrikam", "StartDateTime": NINE,
 @pytest.mark.parametrize(
     ("attendees", "links", "linked"),
     [
-        ((), Links(), ("2001", "1001")),  # a copy of SAP's: no attendees, SAP's links stay
-        (("nobody@example.test",), Links(), ("2001", "1001")),  # nobody C4C knows
+        ((), Links(), None),  # a copy of SAP's: no attendees, SAP's links stay
+        (("nobody@example.test",), Links(), None),  # nobody C4C knows
         (("jane@fabrikam.test",), Links("1002", "2002"), ("2002", "1002")),  # C4C's Jane
     ],
 )
 def test_an_appointment_names_a_contact_in_sap_only_through_an_attendee_c4c_knows(
-    attendees: tuple[str, ...], links: Links, linked: tuple[str, str]
+    attendees: tuple[str, ...], links: Links, linked: tuple[str, str] | None
 ) -> None:
-    record = APPOINTMENTS.to_record(MEETING, None)
-    record = APPOINTMENTS.to_record({**MEETING, "Subject": "Visit Fabrikam again"}, record)
-    record = replace(record, attendees=attendees)
-    held = APPOINTMENTS.to_record(MEETING, record)
-    sent = APPOINTMENTS.kept_up(
-        APPOINTMENTS.to_c4c(record, links), APPOINTMENTS.to_c4c(held, Links()), MEETING
-    )
-    assert (sent["Subject"], sent["PrimaryContactID"], sent["AccountID"]) == (
-        "Visit Fabrikam again", *linked,
-    )  # fmt: skip
+    copy = APPOINTMENTS.to_record(MEETING, None)
+    record = replace(copy, subject="Visit Fabrikam again", attendees=attendees)
+    sent = APPOINTMENTS.values_up(record, links, MEETING)
+    assert sent["Subject"] == "Visit Fabrikam again"
+    assert (sent.get("PrimaryContactID"), sent.get("AccountID")) == (linked or (None, None))
+    assert ("AccountID" in sent) is (linked is not None)
 
 
 def test_a_type_without_coarse_values_sends_the_mailboxs_version_whole() -> None:
     assert CONTACTS.coarse == ()
-    values = {"FirstName": "Ann", "LastName": "Lee"}
-    assert CONTACTS.kept_up(values, values, {"FirstName": "Anne", "LastName": "Lee"}) == values
+    record = ContactRecord(given_name="Ann", surname="Lee")
+    entity = {"FirstName": "Anne", "LastName": "Lee"}
+    assert CONTACTS.values_up(record, Links(), entity) == CONTACTS.to_c4c(record, Links())
 
 
 def _record(tenant_id: int, object_id: str, etag: str, deleted: bool = False) -> C4CRecord:

@@ -495,6 +495,8 @@ def test_records_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_
                 {name: meeting.get(name) for name in shown}]  # fmt: skip
 
     assert _quiet(sync_now()) == {"created": 3}
+    mail: Emulator = request.getfixturevalue(MAIL_EMULATOR[kind])
+    _two_quiet_runs(sync_now, mail, c4c)  # the copies are no change, whatever they lack
     first, second, meeting = in_sap()
     assert (first["AccountID"], meeting["PrimaryContactID"]) == tuple(links.values())
     owner.edit_task("Call Jane", to="Call Jane today")
@@ -507,8 +509,41 @@ def test_records_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_
         {**meeting, "Subject": "Visit Globex and Gus"},
     ]
 
-    _two_quiet_runs(sync_now, request.getfixturevalue(MAIL_EMULATOR[kind]), c4c)
+    _two_quiet_runs(sync_now, mail, c4c)
 
     owner.edit_task("Send the offer today", done=True)
     assert _quiet(sync_now()) == {"updated": 1}
     assert in_sap()[1] == {**second, "Subject": "Send the offer today", "LifeCycleStatusCode": "3"}
+
+
+def test_a_tasks_rename_whose_answer_was_lost_is_found_held_by_sap_not_in_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    session: Session,
+    mailbox: Mailbox,
+    c4c: C4CEmulator,
+) -> None:
+    """The rename of an *Urgent* task (no importance in Google Tasks) lands in SAP but its
+    answer is lost. The next run meets a 412, reads SAP's task, finds the mailbox's version
+    there as the mailbox holds it, and marks it synced: no conflict, no issue, no write."""
+    values = {"Subject": "Call Jane", "PriorityCode": "2", "ProcessorPartyID": people["Anna"],
+              "StartDateTime": _tomorrow(9).isoformat()}  # fmt: skip
+    task = crm.create("TasksCollection", values, None)
+    assert _quiet(sync_now()) == {"created": 1}
+    owner.edit_task("Call Jane", to="Call Jane today")
+    c4c.faults.add(Fault(path=r"TasksCollection\(", method="PATCH", after_app=True, drop=True))
+
+    lost = sync_now()
+
+    held = crm.get("TasksCollection", task["ObjectID"])
+    assert (held["Subject"], held["PriorityCode"]) == ("Call Jane today", "2"), "it landed"
+    assert (lost.outcome, lost.updated, lost.failed) == (RunOutcome.SUCCEEDED, 0, 1), "unsure"
+    settled = sync_now()
+    assert settled.outcome is RunOutcome.SUCCEEDED, settled.error_message
+    assert (settled.updated, settled.issues_opened, settled.failed) == (0, 0, 0)
+    assert issue_service.open_issues(session, mailbox.id) == []
+    c4c.log.clear()
+    assert _quiet(sync_now()) == {}
+    assert writes(c4c) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -56,27 +56,56 @@ class TypeMapping:
     """Properties ``to_record`` reads beyond ``fields`` (e.g. the account's name)."""
     account_link: bool = False
     """Moving the item to another account is a change of its own, both ways (contacts)."""
-    coarse: tuple[str, ...] = ()
+    coarse: tuple[tuple[str, str | None], ...] = ()
     """The properties of ``fields`` a mailbox may hold less finely than C4C (a code that several
     of C4C's come down as, a date for a date and time, a value its mail system has no place
-    for, a link to a C4C object it does not name): a change going up keeps C4C's value of each
-    unless the mailbox's differs from how C4C's would look there (:meth:`kept_up`), which names
-    no C4C object (links are found from what the mailbox says: a company, attendees)."""
+    for), each with the record field it comes from, or ``None`` for a link to a C4C object,
+    which a mailbox names only through what it says (a company, an attendee C4C knows). A
+    change going up leaves out those the mailbox did not change (:meth:`kept_up`), so C4C keeps
+    its own values of them."""
+
+    def values_up(
+        self, record: ItemRecord, links: Links, entity: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What C4C is sent for the mailbox's version ``record`` (linked to ``links``) over
+        C4C's version ``entity`` when known: less the ``coarse`` values the mailbox did not
+        change, which C4C keeps (:meth:`kept_up`)."""
+        values = self.to_c4c(record, links)
+        if entity is None or not self.coarse or self.to_record is None:
+            return values
+        return self.kept_up(values, record, self.to_record(entity, record))
 
     def kept_up(
-        self, values: dict[str, Any], shown: dict[str, Any], entity: dict[str, Any]
+        self, values: dict[str, Any], record: ItemRecord, held: ItemRecord
     ) -> dict[str, Any]:
-        """``values`` (the mailbox's version, as ``to_c4c`` makes it) with C4C's own value of
-        each ``coarse`` property the mailbox did not change: where ``values`` agrees with
-        ``shown``, C4C's version ``entity`` as the mailbox would hold it, mapped back the same
-        way. A task that is *Immediate* in SAP is *High* in Outlook, which goes up as *Urgent*:
-        editing its subject must leave it *Immediate*."""
-        kept = {
-            name: entity[name]
-            for name in self.coarse
-            if name in entity and name in values and values[name] == shown.get(name)
-        }
-        return {**values, **kept}
+        """``values`` (what ``to_c4c`` makes of the mailbox's version ``record``) less each
+        ``coarse`` property the mailbox did not change: its record field as in ``held``, C4C's
+        version as the mailbox holds it, or, for a link, naming nothing. A task *Immediate* in
+        SAP is *High* in Outlook, which would go up as *Urgent*: renaming it must leave it
+        *Immediate*; a task *Canceled* in SAP is *Deferred* in Outlook, and setting it *Not
+        started* there goes up as *Open*."""
+        unchanged = {
+            name
+            for name, source in self.coarse
+            if (values.get(name) is None if source is None
+                else getattr(record, source) == getattr(held, source))
+        }  # fmt: skip
+        return {name: value for name, value in values.items() if name not in unchanged}
+
+    def held_by(self, as_kept: Callable[[ItemType, ItemRecord], ItemRecord]) -> TypeMapping:
+        """This mapping for a mail system that keeps a record as ``as_kept`` does (written and
+        read back): C4C's version comes down as the mailbox will hold it, so both sides'
+        fingerprints of one version compare alike (Google Tasks keeps no importance: a task
+        *Urgent* in SAP is not a change on every run) and a change going up is judged against
+        what the mailbox could show."""
+        to_record = self.to_record
+        if to_record is None:
+            return self
+
+        def held(entity: dict[str, Any], base: Any) -> ItemRecord:
+            return as_kept(self.item_type, to_record(entity, base))
+
+        return replace(self, to_record=held)
 
     @property
     def read_fields(self) -> list[str]:

@@ -72,5 +72,5 @@ MAPPING = TypeMapping(
     hints,
     owners=("OwnerPartyID",),
     parties=("AppointmentInvolvedParties", "PartyID"),
-    coarse=("PrimaryContactID", "AccountID"),
+    coarse=(("PrimaryContactID", None), ("AccountID", None)),
 )

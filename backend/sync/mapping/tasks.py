@@ -94,11 +94,11 @@ MAPPING = TypeMapping(
     hints,
     owners=("OwnerPartyID", "ProcessorPartyID"),
     coarse=(
-        "StartDateTime",
-        "DueDateTime",
-        "LifeCycleStatusCode",
-        "PriorityCode",
-        "AccountID",
-        "PrimaryContactID",
+        ("StartDateTime", "start"),
+        ("DueDateTime", "due"),
+        ("LifeCycleStatusCode", "status"),
+        ("PriorityCode", "importance"),
+        ("AccountID", None),
+        ("PrimaryContactID", None),
     ),
 )
