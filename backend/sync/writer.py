@@ -12,6 +12,7 @@ outcome is committed as soon as it is known, so a run cut short keeps what it di
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,8 @@ from backend.sync.planner import (
     up_hash,
 )
 from backend.text import N_
+
+log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 50
 CARRY_VERSIONS = frozenset(
@@ -426,14 +429,17 @@ class TypeWriter:
     def _values_up(self, record: ItemRecord, entity: dict[str, Any] | None) -> dict[str, Any]:
         """What C4C is sent for the mailbox's version ``record`` (its links looked up), over
         C4C's version ``entity`` when known: less the ``coarse`` values the mailbox did not
-        change, which C4C keeps (:meth:`TypeMapping.kept_up`)."""
+        change, which C4C keeps (:meth:`TypeMapping.values_up`)."""
         links = self.ctx.linker.links(self.mapping.hints(record))
         return self.mapping.values_up(record, links, entity)
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
-        """C4C's version of each of ``items`` as last synced, by ``ObjectID``: what the tenant's
-        feed keeps of it, when that is the version the item was synced at (its ETag). Read only
-        for a type with ``coarse`` properties (tasks)."""
+        """C4C's version of each of ``items`` as last synced, by ``ObjectID``, for a type with
+        ``coarse`` properties (tasks, appointments): what the tenant's feed keeps of it at the
+        item's ETag, else what C4C holds now at that ETag (the feed is not read for a type
+        that only goes up, and may not have read the item's last write yet). One that cannot be
+        had (C4C changed it since, or cannot be read) goes up whole; a change C4C made since
+        meets a 412, whose answer is read and sent over."""
         if not self.mapping.coarse:
             return {}
         at = {
@@ -441,7 +447,21 @@ class TypeWriter:
             for item in items
             if item.c4c_object_id and item.c4c_etag
         }
-        return feed.versions(self.ctx.session, self.ctx.tenant.id, self.mapping.entity_set, at)
+        mapping, ctx = self.mapping, self.ctx
+        found = feed.versions(ctx.session, ctx.tenant.id, mapping.entity_set, at)
+        missing = sorted(set(at) - set(found))
+        if not missing:
+            return found
+        read: list[dict[str, Any]] = []
+        try:
+            for _asked, entities in ctx.c4c.read_matching(
+                mapping.entity_set, "ObjectID", missing, chunk=feed.LOOKUP,
+                select=[*mapping.read_fields, "ObjectID"], per_request=feed.LOOKUPS_PER_REQUEST,
+            ):  # fmt: skip
+                read += entities
+        except Exception as error:  # the writes that follow meet what stopped it, and say so
+            log.info("C4C's versions of %d changes not read: %s", len(missing), error)
+        return found | {e["ObjectID"]: e for e in read if etag_of(e) == at.get(e["ObjectID"])}
 
     def _update_up_failed(
         self, item: SyncItem, record: ItemRecord, found: Classification, attempt: int

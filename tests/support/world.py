@@ -72,7 +72,12 @@ def app_config_for(request: pytest.FixtureRequest, kind: str) -> dict[str, objec
 def contacts_go_up_only(session: Session, tenant: Tenant) -> None:
     """The tenant syncs contacts from the mailbox to C4C only: a run reads no C4C changes of
     them, so its first read of ``ContactCollection`` is the write phase's own."""
+    goes_up_only(session, tenant, ItemType.CONTACT)
+
+
+def goes_up_only(session: Session, tenant: Tenant, item_type: ItemType) -> None:
+    """The tenant syncs ``item_type`` from the mailbox to C4C only (no C4C change read)."""
     config = tenant.config
-    config.item_types[ItemType.CONTACT].direction = Direction.UP
+    config.item_types[item_type].direction = Direction.UP
     tenant.config = config
     session.commit()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from backend.crm.c4c import C4CClient
 from backend.models.run import RunOutcome
 from backend.models.types import IssueCode, ItemType
 from backend.sync import issues as issue_service
 from tests.support.owners import GraphOwner, MailboxOwner
-from tests.support.world import both_mail_systems
+from tests.support.world import both_mail_systems, goes_up_only
 
 pytestmark = both_mail_systems
 
@@ -57,6 +59,38 @@ def test_tasks_sync_both_ways(owner: MailboxOwner, crm: C4CClient, sync_now) -> 
     crm.update("TasksCollection", created["ObjectID"], {"LifeCycleStatusCode": "3"}, None)
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     assert owner.task_done(task)
+
+
+def test_a_task_going_up_only_leaves_what_sap_set_that_the_mailbox_cannot_show(
+    owner: MailboxOwner, crm: C4CClient, sync_now, session, tenant
+) -> None:
+    """Tasks go up only, so C4C's changes of them are not read. In SAP the task is made
+    *Immediate*, of an account, due at 15:00; each rename in the mailbox after that leaves all
+    three as SAP has them: the first meets SAP's change (a conflict, settled by the tenant's
+    policy), the second only the version it was synced at, which C4C is asked for."""
+    goes_up_only(session, tenant, ItemType.TASK)
+    jane = known_contact(crm)
+    owner.add_task("Send the offer")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    [task] = crm.read("TasksCollection")
+    due = datetime(2027, 1, 15, 15, 0, tzinfo=UTC)
+    set_in_sap = {"PriorityCode": "1", "AccountID": jane["AccountID"], "DueDateTime": due}
+    crm.update("TasksCollection", task["ObjectID"], set_in_sap, None)
+
+    owner.edit_task("Send the offer", to="Send the offer today")
+    first = sync_now()  # meets SAP's change: a conflict, which the tenant's policy settles
+    assert (first.outcome, first.issues_opened) == (RunOutcome.SUCCEEDED, 1), first.error_message
+
+    def in_sap() -> dict:
+        held = crm.get("TasksCollection", task["ObjectID"])
+        return {name: held[name] for name in set_in_sap}
+
+    assert in_sap() == set_in_sap
+    owner.edit_task(owner.task_subjects()[0], to="Send the offer now")
+    second = sync_now()
+    assert (second.outcome, second.updated, second.issues_opened) == (RunOutcome.SUCCEEDED, 1, 0)
+    assert crm.get("TasksCollection", task["ObjectID"])["Subject"] == "Send the offer now"
+    assert in_sap() == set_in_sap
 
 
 def test_appointments_link_by_attendee_and_never_invite(

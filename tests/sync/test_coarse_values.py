@@ -40,6 +40,7 @@ def _google(_item_type: ItemType, record: ItemRecord) -> ItemRecord:
 
 GOOGLE_TASKS = TASKS.held_by(_google)
 COARSE = {name for name, _source in TASKS.coarse}
+LINKS = {"AccountID", "PrimaryContactID"}
 
 
 def _shown(**changes: object) -> TaskRecord:
@@ -73,8 +74,10 @@ def test_what_the_mailbox_changed_goes_up_alone(changes: dict, field: str, value
     assert COARSE & set(sent) == {field}
 
 
-def test_without_sap_s_version_the_mailbox_s_goes_up_whole() -> None:
-    assert TASKS.values_up(_shown(), Links(), None) == TASKS.to_c4c(_shown(), Links())
+def test_without_saps_version_the_mailboxs_goes_up_but_the_links_it_does_not_name() -> None:
+    whole = TASKS.to_c4c(_shown(), Links())
+    sent = TASKS.values_up(_shown(), Links(), None)
+    assert sent == {name: value for name, value in whole.items() if name not in LINKS}
 
 
 def test_google_tasks_holds_saps_task_as_its_copy_says_so_it_is_no_change() -> None:
@@ -115,6 +118,7 @@ MEETING = {"ObjectID": "A1", "Subject": "Visit Fabrikam", "StartDateTime": NINE,
         ((), Links(), None),  # a copy of SAP's: no attendees, SAP's links stay
         (("nobody@example.test",), Links(), None),  # nobody C4C knows
         (("jane@fabrikam.test",), Links("1002", "2002"), ("2002", "1002")),  # C4C's Jane
+        (("kim@freelance.test",), Links(None, "2003"), ("2003", None)),  # no account: none
     ],
 )
 def test_an_appointment_names_a_contact_in_sap_only_through_an_attendee_c4c_knows(
@@ -125,7 +129,7 @@ def test_an_appointment_names_a_contact_in_sap_only_through_an_attendee_c4c_know
     sent = APPOINTMENTS.values_up(record, links, MEETING)
     assert sent["Subject"] == "Visit Fabrikam again"
     assert (sent.get("PrimaryContactID"), sent.get("AccountID")) == (linked or (None, None))
-    assert ("AccountID" in sent) is (linked is not None)
+    assert set(sent) >= LINKS if linked else not LINKS & set(sent), "the links go together"
 
 
 def test_a_type_without_coarse_values_sends_the_mailboxs_version_whole() -> None:

@@ -61,34 +61,29 @@ class TypeMapping:
     of C4C's come down as, a date for a date and time, a value its mail system has no place
     for), each with the record field it comes from, or ``None`` for a link to a C4C object,
     which a mailbox names only through what it says (a company, an attendee C4C knows). A
-    change going up leaves out those the mailbox did not change (:meth:`kept_up`), so C4C keeps
-    its own values of them."""
+    change going up leaves out those the mailbox did not change (:meth:`values_up`), so C4C
+    keeps its own values of them; the links go together, so a contact is never sent with
+    another object's account."""
 
     def values_up(
         self, record: ItemRecord, links: Links, entity: dict[str, Any] | None
     ) -> dict[str, Any]:
-        """What C4C is sent for the mailbox's version ``record`` (linked to ``links``) over
-        C4C's version ``entity`` when known: less the ``coarse`` values the mailbox did not
-        change, which C4C keeps (:meth:`kept_up`)."""
+        """What C4C is sent for the mailbox's version ``record`` (linked to ``links``): less
+        the ``coarse`` links when the mailbox names none of them, and, over C4C's version
+        ``entity`` when known, less the other ``coarse`` values it did not change (C4C keeps
+        its own of each). A task *Immediate* in SAP is *High* in Outlook, which would go up as
+        *Urgent*: renaming it must leave it *Immediate*; a task *Canceled* in SAP is *Deferred*
+        in Outlook, and setting it *Not started* there goes up as *Open* (judged on the
+        mailbox's field, where the two differ)."""
         values = self.to_c4c(record, links)
-        if entity is None or not self.coarse or self.to_record is None:
-            return values
-        return self.kept_up(values, record, self.to_record(entity, record))
-
-    def kept_up(
-        self, values: dict[str, Any], record: ItemRecord, held: ItemRecord
-    ) -> dict[str, Any]:
-        """``values`` (what ``to_c4c`` makes of the mailbox's version ``record``) less each
-        ``coarse`` property the mailbox did not change: its record field as in ``held``, C4C's
-        version as the mailbox holds it, or, for a link, naming nothing. A task *Immediate* in
-        SAP is *High* in Outlook, which would go up as *Urgent*: renaming it must leave it
-        *Immediate*; a task *Canceled* in SAP is *Deferred* in Outlook, and setting it *Not
-        started* there goes up as *Open*."""
+        held = None if entity is None or self.to_record is None else self.to_record(entity, record)
+        links_named = any(values.get(name) is not None for name, source in self.coarse
+                          if source is None)  # fmt: skip
         unchanged = {
             name
             for name, source in self.coarse
-            if (values.get(name) is None if source is None
-                else getattr(record, source) == getattr(held, source))
+            if (not links_named if source is None
+                else held is not None and getattr(record, source) == getattr(held, source))
         }  # fmt: skip
         return {name: value for name, value in values.items() if name not in unchanged}
 

@@ -12,7 +12,7 @@
 The last four are ``coarse``: several of C4C's codes come down as one (*Immediate* and *Urgent*
 as High, *Canceled* as Deferred), times of day as dates, and Google Tasks keeps no start, no
 importance and two statuses; a change going up keeps SAP's value of each that the mailbox did
-not change (``TypeMapping.kept_up``). So are the task's account and contact
+not change (``TypeMapping.values_up``). So are the task's account and contact
 (``AccountID``, ``PrimaryContactID``), which a mailbox task never names: they stay SAP's.
 """
 
