@@ -58,7 +58,11 @@ def updated_record(
 
 
 def c4c_values(
-    mapping: TypeMapping, record: ItemRecord, links: Links, changed: Mapping[str, Any]
+    mapping: TypeMapping,
+    record: ItemRecord,
+    links: Links,
+    changed: Mapping[str, Any],
+    linked: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The values to send to C4C for the (updated) ``record``.
 
@@ -67,14 +71,19 @@ def c4c_values(
         record: the record as it now is in the mailbox (see :func:`updated_record`).
         links: the links to write.
         changed: the C4C values the person changed.
+        linked: C4C's version of the item, when C4C has it.
 
     Returns:
-        ``to_c4c`` of the record; typed values the mailbox has no place for (properties the
-        mapping does not write, or any property of a type that cannot be written) on top.
+        What goes up for the record over C4C's version (``TypeMapping.values_up``: what the
+        mailbox holds less finely and did not change is left to C4C); typed values the
+        mailbox has no place for (properties the mapping does not write, values it holds less
+        finely, or any property of a type that cannot be written) on top.
     """
-    values = mapping.to_c4c(record, links)
+    values = mapping.values_up(record, links, linked)
     if writable(mapping):
-        extra = {name: value for name, value in changed.items() if name not in mapping.fields}
+        coarse = {name for name, _source in mapping.coarse}
+        extra = {name: value for name, value in changed.items()
+                 if name not in mapping.fields or name in coarse}  # fmt: skip
     else:
         extra = dict(changed)
     return {**values, **extra}

@@ -63,12 +63,19 @@ class ItemContext:
     links: Links
     link: tuple[str | None, str | None]
 
+    def kept(self, record: ItemRecord) -> ItemRecord:
+        """``record`` as the mailbox keeps it once written (what the next run reads)."""
+        return self.provider.as_kept(self.mapping.item_type, record)
+
     def classify_mailbox(self, error: BaseException) -> Classification:
         return connect.classify_mailbox_error(self.mailbox, error)
 
     def current(self) -> dict[str, Any]:
-        """The item's C4C values: the mailbox's for mapped properties, C4C's for the others."""
-        return {**(self.linked or {}), **self.mapping.to_c4c(self.record, self.links)}
+        """The item's C4C values: the mailbox's for mapped properties, C4C's for the others
+        and for those the mailbox holds less finely and did not change (a task *Immediate* in
+        SAP shows *Immediate*, not the *Urgent* its *High* would go up as)."""
+        mapped = self.mapping.values_up(self.record, self.links, self.linked)
+        return {**(self.linked or {}), **mapped}
 
     def fields(self, flagged: Sequence[str], message: str | None) -> tuple[FormField, ...]:
         return build_fields(
@@ -176,6 +183,7 @@ def _read(
     client = sides.c4c_client(tenant, resources)
     definition = sides.definition(tenant, client, mapping.entity_set, language)
     provider = sides.mailbox_provider(tenant, mailbox, resources)
+    mapping = mapping.held_by(provider.as_kept)  # C4C's version as this mailbox keeps it
     record = sides.read_record(provider, mailbox, mapping.item_type, issue.mailbox_item_id or "")
     item = session.scalars(
         select(SyncItem).where(

@@ -125,7 +125,9 @@ def push(
     Raises:
         WriteFailed: C4C refused the item or could not be reached.
     """
-    values = c4c_values(ctx.mapping, record, links, changed)
+    values = c4c_values(
+        ctx.mapping, record, links, changed, ctx.linked if item.c4c_object_id else None
+    )
     operation = Operation.UPDATE if item.c4c_object_id else Operation.CREATE
     try:
         if item.c4c_object_id:

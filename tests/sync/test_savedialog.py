@@ -372,6 +372,50 @@ def test_a_task_without_subject_keeps_what_c4c_cannot_say(
     assert c4c_writes(c4c) == []
 
 
+def test_a_fix_in_the_dialog_leaves_what_outlook_cannot_show_as_sap_has_it(
+    outlook, c4c: C4CEmulator, sync_now, session, resources, mailbox
+) -> None:
+    """A task synced both ways is made *Immediate* and *Canceled* in SAP, of an account, due at
+    15:00: Outlook shows it *High* and *Deferred*, due that day. The user empties its subject,
+    SAP refuses that, and the dialog (which shows SAP's priority and status) fixes the subject
+    alone: SAP keeps the rest, and the next run writes nothing."""
+    task = Task(folder=outlook.tasks, account=outlook, categories=["SAP"], subject="Call Jane")
+    task.save()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    store = c4c.service.store
+    [created] = store.all("TasksCollection")
+    account = store.create("CorporateAccountCollection", {"Name": "Fabrikam"})
+    due = datetime(2027, 1, 15, 15, 0, tzinfo=UTC)
+    set_in_sap = {"PriorityCode": "1", "LifeCycleStatusCode": "4",
+                  "AccountID": account["AccountID"], "DueDateTime": due}  # fmt: skip
+    store.update(
+        "TasksCollection", created["ObjectID"], {**set_in_sap, "DueDateTime": due.isoformat()}
+    )
+    assert sync_now().updated == 1
+    task.refresh()
+    assert (task.importance, task.status, task.due_date) == ("High", "Deferred", due.date())
+    task.subject = None
+    task.save(update_fields=["subject"])
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+
+    form = open_form(session, resources, issue, viewer=user_of(session, mailbox))
+    shown = {f.name: f.value for f in form.fields}
+    assert (shown["PriorityCode"], shown["LifeCycleStatusCode"]) == ("1", "4")
+    viewer = user_of(session, mailbox)
+    saved = submit(session, resources, issue, {"Subject": "Call Jane back"}, viewer)
+    assert saved.ok, saved.form
+
+    [held] = store.all("TasksCollection")
+    assert {name: held[name] for name in ("Subject", *set_in_sap)} == {
+        "Subject": "Call Jane back",
+        **set_in_sap,
+    }
+    c4c.log.clear()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert c4c_writes(c4c) == []
+
+
 def test_an_appointment_is_linked_to_a_contact_picked_by_address(
     outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox
 ) -> None:
