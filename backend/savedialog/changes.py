@@ -4,8 +4,10 @@ The item type's own mapping does the work both ways, so the dialog never maps a 
 the typed values are laid over the item's C4C values, the mapping's ``to_record`` turns that
 back into a record, and only the record attributes the typed values actually move are taken
 (a round trip through C4C's codes may lose nuance the person did not touch, e.g. a task
-"Deferred" that C4C calls "Open"). The values sent to C4C are then ``to_c4c`` of that record,
-exactly what the next run would compute, so it sees nothing to push again.
+"Deferred" that C4C calls "Open"). The values sent to C4C are then what the next run would
+compute for that record over C4C's version (``TypeMapping.values_up``: what the mailbox holds
+less finely and did not change is left to C4C), with what the person typed of those on top,
+so the next run sees nothing to push again.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def updated_record(
     links: Links,
     changed: Mapping[str, Any],
     related: Mapping[str, Any] | None = None,
+    shown: Mapping[str, Any] | None = None,
 ) -> ItemRecord:
     """``record`` with the typed values (and the picked related object) applied.
 
@@ -39,6 +42,8 @@ def updated_record(
         changed: C4C values of the fields the person changed.
         related: C4C properties that describe a newly picked related object (e.g. the
             account's name in ``AccountFormattedName``), where the mapping keeps it.
+        shown: the C4C values the form showed (``ItemContext.current``); ``to_c4c`` of the
+            record when not given.
 
     Returns:
         The record to write; ``record`` itself when the type cannot be written or nothing
@@ -46,7 +51,7 @@ def updated_record(
     """
     if mapping.to_record is None:
         return record
-    current = mapping.to_c4c(record, links)
+    current = dict(shown) if shown is not None else mapping.to_c4c(record, links)
     before = mapping.to_record(current, record)
     after = mapping.to_record({**current, **changed, **(related or {})}, record)
     moved = {

@@ -70,11 +70,12 @@ class ItemContext:
     def classify_mailbox(self, error: BaseException) -> Classification:
         return connect.classify_mailbox_error(self.mailbox, error)
 
-    def current(self) -> dict[str, Any]:
-        """The item's C4C values: the mailbox's for mapped properties, C4C's for the others
-        and for those the mailbox holds less finely and did not change (a task *Immediate* in
-        SAP shows *Immediate*, not the *Urgent* its *High* would go up as)."""
-        mapped = self.mapping.values_up(self.record, self.links, self.linked)
+    def current(self, record: ItemRecord | None = None) -> dict[str, Any]:
+        """The item's C4C values (of ``record``, the item as read unless given): the
+        mailbox's for mapped properties, C4C's for the others and for those the mailbox holds
+        less finely and did not change (a task *Immediate* in SAP shows *Immediate*, not the
+        *Urgent* its *High* would go up as)."""
+        mapped = self.mapping.values_up(record or self.record, self.links, self.linked)
         return {**(self.linked or {}), **mapped}
 
     def fields(self, flagged: Sequence[str], message: str | None) -> tuple[FormField, ...]:

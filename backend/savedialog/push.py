@@ -74,7 +74,8 @@ def write_mailbox(
     """
     base = ctx.record
     for attempt in range(2):
-        record = updated_record(ctx.mapping, base, ctx.links, changed, described)
+        shown = ctx.current(base)
+        record = updated_record(ctx.mapping, base, ctx.links, changed, described, shown)
         if record is base:
             return base, base
         try:
@@ -131,8 +132,11 @@ def push(
     operation = Operation.UPDATE if item.c4c_object_id else Operation.CREATE
     try:
         if item.c4c_object_id:
-            return item.c4c_object_id, _update(ctx, item.c4c_object_id, values, item.c4c_etag)
-        return _create(ctx, item, record, links, values)
+            sent = item.c4c_object_id, _update(ctx, item.c4c_object_id, values, item.c4c_etag)
+        else:
+            sent = _create(ctx, item, record, links, values)
+        ctx.linked = {**(ctx.linked or {}), **values}  # what C4C holds now, as the form shows
+        return sent
     except SyncError as refused:
         raise WriteFailed("C4C", refused.classification, refused, operation) from refused
     except Exception as error:

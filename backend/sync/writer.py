@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from backend.crm.errors import C4CError
 from backend.crm.values import etag_of
 from backend.mailbox.base import ItemRecord
 from backend.models import SyncItem
@@ -435,13 +436,13 @@ class TypeWriter:
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
         """C4C's version of each of ``items`` as last synced, by ``ObjectID``, for a type with
-        ``coarse`` properties (tasks, appointments): what the tenant's feed keeps of it at the
+        ``coarse`` properties other than links (tasks): what the tenant's feed keeps of it at the
         item's ETag, else what C4C holds now at that ETag (the feed is not read for a type
         that only goes up, and may not have read the item's last write yet). One that cannot be
         had (C4C changed it since, or cannot be read) goes up whole; a change C4C made since
         meets a 412, whose answer is read and sent over."""
-        if not self.mapping.coarse:
-            return {}
+        if not any(source for _name, source in self.mapping.coarse):
+            return {}  # links alone go up by what the mailbox names, whatever C4C holds
         at = {
             item.c4c_object_id: item.c4c_etag
             for item in items
@@ -459,7 +460,7 @@ class TypeWriter:
                 select=[*mapping.read_fields, "ObjectID"], per_request=feed.LOOKUPS_PER_REQUEST,
             ):  # fmt: skip
                 read += entities
-        except Exception as error:  # the writes that follow meet what stopped it, and say so
+        except (C4CError, SyncError) as error:  # the writes that follow meet it, and say so
             log.info("C4C's versions of %d changes not read: %s", len(missing), error)
         return found | {e["ObjectID"]: e for e in read if etag_of(e) == at.get(e["ObjectID"])}
 

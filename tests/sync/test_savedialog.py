@@ -372,13 +372,24 @@ def test_a_task_without_subject_keeps_what_c4c_cannot_say(
     assert c4c_writes(c4c) == []
 
 
+@pytest.mark.parametrize(
+    ("typed", "in_sap", "in_outlook"),
+    [
+        ({}, {}, "Deferred"),  # the subject alone: SAP keeps the rest
+        ({"PriorityCode": "2"}, {"PriorityCode": "2"}, "Deferred"),  # Urgent, High in Outlook
+        ({"LifeCycleStatusCode": "1"}, {"LifeCycleStatusCode": "1"}, "NotStarted"),  # reopened
+    ],
+)
 def test_a_fix_in_the_dialog_leaves_what_outlook_cannot_show_as_sap_has_it(
-    outlook, c4c: C4CEmulator, sync_now, session, resources, mailbox
-) -> None:
+    outlook, c4c: C4CEmulator, sync_now, session, resources, mailbox,
+    typed: dict, in_sap: dict, in_outlook: str,
+) -> None:  # fmt: skip
     """A task synced both ways is made *Immediate* and *Canceled* in SAP, of an account, due at
     15:00: Outlook shows it *High* and *Deferred*, due that day. The user empties its subject,
-    SAP refuses that, and the dialog (which shows SAP's priority and status) fixes the subject
-    alone: SAP keeps the rest, and the next run writes nothing."""
+    SAP refuses that, and the dialog (which shows SAP's priority and status) fixes the subject,
+    and perhaps a priority or status as SAP calls them: SAP gets what was typed and keeps the
+    rest, Outlook shows it, the form after the save shows SAP's values, and the next run writes
+    nothing."""
     task = Task(folder=outlook.tasks, account=outlook, categories=["SAP"], subject="Call Jane")
     task.save()
     assert sync_now().outcome is RunOutcome.SUCCEEDED
@@ -403,14 +414,18 @@ def test_a_fix_in_the_dialog_leaves_what_outlook_cannot_show_as_sap_has_it(
     shown = {f.name: f.value for f in form.fields}
     assert (shown["PriorityCode"], shown["LifeCycleStatusCode"]) == ("1", "4")
     viewer = user_of(session, mailbox)
-    saved = submit(session, resources, issue, {"Subject": "Call Jane back"}, viewer)
+    saved = submit(session, resources, issue, {"Subject": "Call Jane back", **typed}, viewer)
     assert saved.ok, saved.form
 
     [held] = store.all("TasksCollection")
-    assert {name: held[name] for name in ("Subject", *set_in_sap)} == {
-        "Subject": "Call Jane back",
-        **set_in_sap,
-    }
+    expected = {"Subject": "Call Jane back", **set_in_sap, **in_sap}
+    assert {name: held[name] for name in expected} == expected
+    after = {f.name: f.value for f in saved.form.fields}
+    assert (after["PriorityCode"], after["LifeCycleStatusCode"]) == (
+        expected["PriorityCode"], expected["LifeCycleStatusCode"],
+    )  # fmt: skip
+    task.refresh()
+    assert (task.subject, task.status, task.importance) == ("Call Jane back", in_outlook, "High")
     c4c.log.clear()
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     assert c4c_writes(c4c) == []
