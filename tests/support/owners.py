@@ -400,7 +400,7 @@ class GmailOwner:
     def edit_task(self, subject: str, *, to: str | None = None, done: bool = False) -> None:
         listed = self.tasks.tasks().list(tasklist=self._task_list()).execute()
         task = next(task for task in listed.get("items", []) if task["title"] == subject)
-        body = {"title": to or subject, **({"status": "completed"} if done else {})}
+        body = {"title": subject if to is None else to, **({"status": "completed"} if done else {})}
         self.tasks.tasks().patch(tasklist=self._task_list(), task=task["id"], body=body).execute()
 
     def rename_meeting(self, subject: str, to: str) -> None:
@@ -563,7 +563,7 @@ class GraphOwner:
     def edit_task(self, subject: str, *, to: str | None = None, done: bool = False) -> None:
         tasks = f"todo/lists/{self._task_list()}/tasks"
         task = next(task for task in self._call("GET", tasks)["value"] if task["title"] == subject)
-        body = {"title": to or subject, **({"status": "completed"} if done else {})}
+        body = {"title": subject if to is None else to, **({"status": "completed"} if done else {})}
         self._call("PATCH", f"{tasks}/{task['id']}", json=body)
 
     def rename_meeting(self, subject: str, to: str) -> None:

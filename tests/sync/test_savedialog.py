@@ -431,6 +431,47 @@ def test_a_fix_in_the_dialog_leaves_what_outlook_cannot_show_as_sap_has_it(
     assert c4c_writes(c4c) == []
 
 
+@pytest.mark.parametrize("kind", ["exchange", "gmail"])  # Microsoft To Do needs a title
+@pytest.mark.parametrize("typed", [{}, {"PriorityCode": "1"}], ids=["subject", "immediate"])
+def test_a_dialog_fix_keeps_sap_values_the_mailbox_lacks_and_leaves_the_next_run_quiet(
+    owner: MailboxOwner, c4c: C4CEmulator, sync_now, session, resources: Resources, mailbox,
+    request: pytest.FixtureRequest, kind: str, typed: dict,
+) -> None:  # fmt: skip
+    """A task made in the mailbox is made *Urgent* and *In Process* in SAP (Google Tasks shows
+    neither). Its subject emptied in the mailbox, SAP refuses it; the dialog fixes the subject
+    (and perhaps makes it *Immediate*, which Outlook shows as *High* and Google Tasks not at
+    all): SAP gets that and keeps the rest, and the next run writes nothing on either side.
+    (Microsoft To Do refuses a task without a title, so Exchange Online cannot get there.)"""
+    owner.add_task("Call Jane")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    store = c4c.service.store
+    [created] = store.all("TasksCollection")
+    set_in_sap = {"PriorityCode": "2", "LifeCycleStatusCode": "2"}
+    store.update("TasksCollection", created["ObjectID"], set_in_sap)
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    owner.edit_task("Call Jane", to="")
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+
+    form = open_form(session, resources, issue, viewer=user_of(session, mailbox))
+    assert (form.field("PriorityCode").value, form.field("LifeCycleStatusCode").value) == ("2", "2")
+    saved = submit(session, resources, issue, {"Subject": "Call Jane back", **typed},
+                   user_of(session, mailbox))  # fmt: skip
+    assert saved.ok, saved.form
+    [held] = store.all("TasksCollection")
+    expected = {"Subject": "Call Jane back", **set_in_sap, **typed}
+    assert {name: held[name] for name in expected} == expected
+    assert owner.task_subjects() == ["Call Jane back"]
+
+    mail = request.getfixturevalue({"exchange": "ews", "graph": "graph", "gmail": "google"}[kind])
+    for _round in range(2):
+        mail.log.clear()
+        c4c.log.clear()
+        quiet = sync_now()
+        assert (quiet.outcome, quiet.updated, quiet.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
+        assert writes(mail) == [] and c4c_writes(c4c) == []
+
+
 def test_an_appointment_is_linked_to_a_contact_picked_by_address(
     outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox
 ) -> None:
