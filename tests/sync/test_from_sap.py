@@ -35,7 +35,6 @@ from tests.support.writes import writes
 
 pytestmark = both_mail_systems
 
-MAIL_EMULATOR = {"exchange": "ews", "graph": "graph", "gmail": "google"}
 ANSWER_WAIT = 5
 """Seconds the product waits for an answer here (the least the setting allows)."""
 
@@ -133,9 +132,8 @@ def test_the_users_sap_records_reach_their_mailbox_and_nobody_elses(
     crm: C4CClient,
     people: dict[str, str],
     sync_now: Callable[[], Run],
-    request: pytest.FixtureRequest,
+    mail_emulator: Emulator,
     c4c: C4CEmulator,
-    kind: str,
 ) -> None:
     records = _sap_records(crm, people)
     run = sync_now()
@@ -150,7 +148,7 @@ def test_the_users_sap_records_reach_their_mailbox_and_nobody_elses(
     assert _quiet(sync_now()) == {"updated": 1}
     assert owner.task_subjects() == ["Call Jane"]
 
-    _two_quiet_runs(sync_now, request.getfixturevalue(MAIL_EMULATOR[kind]), c4c)
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
 def test_nothing_comes_down_where_the_tenant_says_only_what_is_in_sync(
@@ -176,16 +174,17 @@ def test_a_copy_whose_answer_was_lost_is_linked_next_run_not_made_twice(
     crm: C4CClient,
     people: dict[str, str],
     sync_now: Callable[[], Run],
-    request: pytest.FixtureRequest,
+    mail_emulator: Emulator,
     session: Session,
     kind: str,
 ) -> None:
     crm.create("TasksCollection", {"Subject": "Send the offer", "OwnerPartyID": people["Anna"]},
                None)  # fmt: skip
-    mail: Emulator = request.getfixturevalue(MAIL_EMULATOR[kind])
     path, body = {"exchange": ("/EWS/", "CreateItem"), "graph": ("/todo/lists/", ""),
                   "gmail": ("/tasks/v1/lists/", "")}[kind]  # fmt: skip
-    mail.faults.add(Fault(path=path, method="POST", containing=body, after_app=True, hang=True))
+    mail_emulator.faults.add(
+        Fault(path=path, method="POST", containing=body, after_app=True, hang=True)
+    )
     first = sync_now()
     assert first.created == 0 and first.failed == 1, "the answer never came: not sent again"
     assert owner.task_subjects() == ["Send the offer"], "the mail system made it all the same"
@@ -462,9 +461,8 @@ def test_records_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_
     crm: C4CClient,
     people: dict[str, str],
     sync_now: Callable[[], Run],
-    request: pytest.FixtureRequest,
+    mail_emulator: Emulator,
     c4c: C4CEmulator,
-    kind: str,
 ) -> None:
     """SAP's first task is *Immediate* and *Canceled*, from 9:00 to 15:00 tomorrow; the mailbox
     shows it *High* and *Deferred* on two days (Google Tasks: no importance, no start, not done),
@@ -495,8 +493,7 @@ def test_records_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_
                 {name: meeting.get(name) for name in shown}]  # fmt: skip
 
     assert _quiet(sync_now()) == {"created": 3}
-    mail: Emulator = request.getfixturevalue(MAIL_EMULATOR[kind])
-    _two_quiet_runs(sync_now, mail, c4c)  # the copies are no change, whatever they lack
+    _two_quiet_runs(sync_now, mail_emulator, c4c)  # the copies are no change, whatever they lack
     first, second, meeting = in_sap()
     assert (first["AccountID"], meeting["PrimaryContactID"]) == tuple(links.values())
     owner.edit_task("Call Jane", to="Call Jane today")
@@ -509,7 +506,7 @@ def test_records_edited_in_the_mailbox_keep_what_the_mailbox_cannot_hold_as_sap_
         {**meeting, "Subject": "Visit Globex and Gus"},
     ]
 
-    _two_quiet_runs(sync_now, mail, c4c)
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
 
     owner.edit_task("Send the offer today", done=True)
     assert _quiet(sync_now()) == {"updated": 1}

@@ -33,7 +33,7 @@ from backend.savedialog import errors as texts
 from backend.storage.db import utcnow
 from backend.sync import issues as issue_service
 from backend.sync.errors import Classification
-from emulators.base import Fault
+from emulators.base import Emulator, Fault
 from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_message
@@ -435,7 +435,7 @@ def test_a_fix_in_the_dialog_leaves_what_outlook_cannot_show_as_sap_has_it(
 @pytest.mark.parametrize("typed", [{}, {"PriorityCode": "1"}], ids=["subject", "immediate"])
 def test_a_dialog_fix_keeps_sap_values_the_mailbox_lacks_and_leaves_the_next_run_quiet(
     owner: MailboxOwner, c4c: C4CEmulator, sync_now, session, resources: Resources, mailbox,
-    request: pytest.FixtureRequest, kind: str, typed: dict,
+    mail_emulator: Emulator, typed: dict,
 ) -> None:  # fmt: skip
     """A task made in the mailbox is made *Urgent* and *In Process* in SAP (Google Tasks shows
     neither). Its subject emptied in the mailbox, SAP refuses it; the dialog fixes the subject
@@ -463,13 +463,12 @@ def test_a_dialog_fix_keeps_sap_values_the_mailbox_lacks_and_leaves_the_next_run
     assert {name: held[name] for name in expected} == expected
     assert owner.task_subjects() == ["Call Jane back"]
 
-    mail = request.getfixturevalue({"exchange": "ews", "graph": "graph", "gmail": "google"}[kind])
     for _round in range(2):
-        mail.log.clear()
+        mail_emulator.log.clear()
         c4c.log.clear()
         quiet = sync_now()
         assert (quiet.outcome, quiet.updated, quiet.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
-        assert writes(mail) == [] and c4c_writes(c4c) == []
+        assert writes(mail_emulator) == [] and c4c_writes(c4c) == []
 
 
 def test_an_appointment_is_linked_to_a_contact_picked_by_address(
