@@ -189,7 +189,7 @@ class _Submit:
         item.mailbox_change_key = record.change_key
         item.mailbox_link = mailbox_link(ctx.mapping, record)
         item.c4c_link = c4c_link(ctx.mapping, {"AccountID": links.account_id})
-        mark_synced(item, up_hash(ctx.mapping, ctx.kept(record)), now)
+        mark_synced(item, up_hash(ctx.mapping, record), now)
         ref = issues.ItemRef(ctx.mapping.item_type, record.id, object_id, record.title)
         issues.resolve(self.session, ctx.mailbox, ref, how=Resolution.USER_FIX, now=now)
         self.session.commit()
@@ -261,7 +261,7 @@ class _Submit:
             direction=Direction.UP, operation=failure.operation,
         )  # fmt: skip
         item.state = SyncItemState.FAILED
-        item.mailbox_hash = up_hash(ctx.mapping, ctx.kept(record))  # refused: no resend alone
+        item.mailbox_hash = up_hash(ctx.mapping, record)  # refused as it is: no resend by itself
         self.session.commit()
         flagged, messages = list(found.fields), failure.messages
         fields = ctx.fields(flagged, found.message)

@@ -63,10 +63,6 @@ class ItemContext:
     links: Links
     link: tuple[str | None, str | None]
 
-    def kept(self, record: ItemRecord) -> ItemRecord:
-        """``record`` as the mailbox keeps it once written (what the next run reads)."""
-        return self.provider.as_kept(self.mapping.item_type, record)
-
     def classify_mailbox(self, error: BaseException) -> Classification:
         return connect.classify_mailbox_error(self.mailbox, error)
 
