@@ -39,10 +39,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
+from backend.crm.errors import C4CError
 from backend.crm.values import etag_of
 from backend.models import C4CFeed, C4CParty, C4CRecord, SyncItem
 from backend.models.types import ItemType
 from backend.storage.db import utcnow
+from backend.sync.errors import SyncError
 from backend.sync.mapping import TypeMapping, accounts, contacts
 from backend.sync.planner import DELETED
 
@@ -447,17 +449,20 @@ VERSIONS_CHUNK = 500
 
 
 def versions(
-    session: Session, tenant_id: int, entity_set: str, at: dict[str, str]
+    session: Session, tenant_id: int, c4c: C4CClient, mapping: TypeMapping, at: dict[str, str]
 ) -> dict[str, dict[str, Any]]:
-    """What the feed keeps of each object of ``at`` (``ObjectID`` to ETag) that it keeps at
-    that ETag, not deleted: C4C's values of the version a mailbox item was synced at."""
+    """C4C's values of each object of ``at`` (``ObjectID`` to ETag) at that ETag: what the feed
+    keeps of it, else what C4C holds now, looked up by ``ObjectID`` (the feed is not read for a
+    type that only goes up, and may not have read a mailbox's last write yet). An object at
+    another ETag, deleted, or not read (C4C failing: the writes that follow meet it) is left
+    out."""
     found: dict[str, dict[str, Any]] = {}
     ids = list(at)
     for start in range(0, len(ids), VERSIONS_CHUNK):
         records = session.execute(
             select(C4CRecord.object_id, C4CRecord.etag, C4CRecord.values).where(
                 C4CRecord.tenant_id == tenant_id,
-                C4CRecord.entity_set == entity_set,
+                C4CRecord.entity_set == mapping.entity_set,
                 C4CRecord.object_id.in_(ids[start : start + VERSIONS_CHUNK]),
                 C4CRecord.deleted_at.is_(None),
             )
@@ -467,7 +472,17 @@ def versions(
             for object_id, etag, values in records
             if etag is not None and etag == at[object_id]
         }
-    return found
+    missing = sorted(set(at) - set(found))
+    read: list[dict[str, Any]] = []
+    try:
+        for _asked, entities in c4c.read_matching(
+            mapping.entity_set, "ObjectID", missing, chunk=LOOKUP,
+            select=[*mapping.read_fields, "ObjectID"], per_request=LOOKUPS_PER_REQUEST,
+        ):  # fmt: skip
+            read += entities
+    except (C4CError, SyncError) as error:
+        log.info("C4C's versions of %d objects not read: %s", len(missing), error)
+    return found | {e["ObjectID"]: e for e in read if etag_of(e) == at.get(e["ObjectID"])}
 
 
 def _entity(record: C4CRecord) -> dict[str, Any]:

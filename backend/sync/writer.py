@@ -12,14 +12,12 @@ outcome is committed as soon as it is known, so a run cut short keeps what it di
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from backend.crm.errors import C4CError
 from backend.crm.values import etag_of
 from backend.mailbox.base import ItemRecord
 from backend.models import SyncItem
@@ -49,9 +47,8 @@ from backend.sync.planner import (
 )
 from backend.text import N_
 
-log = logging.getLogger(__name__)
-
 COMMIT_EVERY = 50
+
 CARRY_VERSIONS = frozenset(
     {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
 )
@@ -435,12 +432,10 @@ class TypeWriter:
         return self.mapping.values_up(record, links, entity)
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
-        """C4C's version of each of ``items`` as last synced, by ``ObjectID``, for a type with
-        ``coarse`` properties other than links (tasks): what the tenant's feed keeps of it at the
-        item's ETag, else what C4C holds now at that ETag (the feed is not read for a type
-        that only goes up, and may not have read the item's last write yet). One that cannot be
-        had (C4C changed it since, or cannot be read) goes up whole; a change C4C made since
-        meets a 412, whose answer is read and sent over."""
+        """C4C's version of each of ``items`` as last synced (at its ETag), by ``ObjectID``,
+        for a type with ``coarse`` properties other than links (tasks; :func:`feed.versions`).
+        One that cannot be had goes up whole; a change C4C made since meets a 412, whose
+        answer is read and sent over."""
         if not any(source for _name, source in self.mapping.coarse):
             return {}  # links alone go up by what the mailbox names, whatever C4C holds
         at = {
@@ -448,21 +443,7 @@ class TypeWriter:
             for item in items
             if item.c4c_object_id and item.c4c_etag
         }
-        mapping, ctx = self.mapping, self.ctx
-        found = feed.versions(ctx.session, ctx.tenant.id, mapping.entity_set, at)
-        missing = sorted(set(at) - set(found))
-        if not missing:
-            return found
-        read: list[dict[str, Any]] = []
-        try:
-            for _asked, entities in ctx.c4c.read_matching(
-                mapping.entity_set, "ObjectID", missing, chunk=feed.LOOKUP,
-                select=[*mapping.read_fields, "ObjectID"], per_request=feed.LOOKUPS_PER_REQUEST,
-            ):  # fmt: skip
-                read += entities
-        except (C4CError, SyncError) as error:  # the writes that follow meet it, and say so
-            log.info("C4C's versions of %d changes not read: %s", len(missing), error)
-        return found | {e["ObjectID"]: e for e in read if etag_of(e) == at.get(e["ObjectID"])}
+        return feed.versions(self.ctx.session, self.ctx.tenant.id, self.ctx.c4c, self.mapping, at)
 
     def _update_up_failed(
         self, item: SyncItem, record: ItemRecord, found: Classification, attempt: int

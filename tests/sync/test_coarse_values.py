@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
+from backend.crm.c4c import C4CClient
+from backend.crm.values import etag_of
 from backend.extensions import Resources
 from backend.mailbox.base import ContactRecord, ItemRecord, TaskRecord
 from backend.mailbox.gmail.records import task_as_kept
@@ -22,6 +24,8 @@ from backend.sync.mapping.appointments import MAPPING as APPOINTMENTS
 from backend.sync.mapping.contacts import MAPPING as CONTACTS
 from backend.sync.mapping.tasks import MAPPING as TASKS
 from backend.sync.planner import down_hash, up_hash
+from emulators.base import Fault
+from emulators.c4c import C4CEmulator
 from tests.support import factories
 
 NINE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -147,8 +151,8 @@ def _record(tenant_id: int, object_id: str, etag: str, deleted: bool = False) ->
     )  # fmt: skip
 
 
-def test_the_feed_gives_the_version_an_item_was_synced_at_and_no_other(
-    session: Session, resources: Resources, box: Mailbox
+def test_the_version_an_item_was_synced_at_comes_from_the_feed_else_from_c4c(
+    session: Session, resources: Resources, box: Mailbox, crm: C4CClient, c4c: C4CEmulator
 ) -> None:
     other = factories.tenant(session, TokenCipher(resources.settings.token_encryption_keys),
                              slug="fabrikam")  # fmt: skip
@@ -160,8 +164,23 @@ def test_the_feed_gives_the_version_an_item_was_synced_at_and_no_other(
         _record(other.id, "T4", "E4"),  # another tenant's
     ])  # fmt: skip
     session.commit()
-    asked = {"T1": "E1", "T2": "E1", "T3": "E3", "T4": "E4", "T5": "E5"}
-    found = feed.versions(session, box.tenant_id, "TasksCollection", asked)
-    assert list(found) == ["T1"]
+    held = crm.create("TasksCollection", {"Subject": "Not in the feed yet"}, None)
+    changed = crm.create("TasksCollection", {"Subject": "Changed since"}, None)
+    asked = {"T1": "E1", "T2": "E1", "T3": "E3", "T4": "E4", "T5": "E5",
+             held["ObjectID"]: etag_of(held), changed["ObjectID"]: 'W/"older"'}  # fmt: skip
+    c4c.log.clear()
+
+    found = feed.versions(session, box.tenant_id, crm, TASKS, asked)
+
+    assert sorted(found) == sorted(["T1", held["ObjectID"]])
     assert found["T1"]["StartDateTime"] == NINE, "date-times come back as date-times"
-    assert feed.versions(session, box.tenant_id, "ContactCollection", {"T1": "E1"}) == {}
+    assert found[held["ObjectID"]]["Subject"] == "Not in the feed yet"
+    assert c4c.log.count() == 1, "what the feed lacks, asked of C4C in one request"
+    assert feed.versions(session, box.tenant_id, crm, CONTACTS, {"T1": "E1"}) == {}
+
+
+def test_what_c4c_cannot_answer_is_left_out(
+    session: Session, box: Mailbox, crm: C4CClient, c4c: C4CEmulator
+) -> None:
+    c4c.faults.add(Fault(path="TasksCollection", method="GET", status=503, times=10))
+    assert feed.versions(session, box.tenant_id, crm, TASKS, {"T9": "E9"}) == {}
