@@ -187,7 +187,7 @@ def capped(counted: int) -> tuple[int, bool]:
 
 
 PAGE_SIZE = 50
-"""Issues on a page of the Issues tab and the admin issue list."""
+"""Issues on a page of a listing not told otherwise: the admin issue list's (a row an issue)."""
 
 
 def keyset_page(
@@ -197,8 +197,9 @@ def keyset_page(
     *,
     tenant_id: int,
     mailbox_id: int | None = None,
+    size: int = PAGE_SIZE,
 ) -> tuple[list[Any], int | None]:
-    """A page of ``statement`` (ordered as :func:`issue_query` orders, selecting ``Issue``):
+    """``size`` rows of ``statement`` (ordered as :func:`issue_query` orders, selecting ``Issue``):
     the rows after issue ``raw_after`` (its id, as a page link gives it; from the newest when
     ``None``), one indexed query at any depth; and the id the next page continues after
     (``None`` on the last page). The anchor must be the tenant's (and the mailbox's, when given).
@@ -216,9 +217,9 @@ def keyset_page(
         ):
             raise ValueError("This page of issues does not exist; start from the newest.")
         statement = after(statement, Position(anchor.last_seen_at, anchor.id))
-    found = session.execute(statement.limit(PAGE_SIZE + 1)).all()
-    rows = found[:PAGE_SIZE]
-    return rows, rows[-1].Issue.id if len(found) > PAGE_SIZE else None
+    found = session.execute(statement.limit(size + 1)).all()
+    rows = found[:size]
+    return rows, rows[-1].Issue.id if len(found) > size else None
 
 
 def after(statement: Select[Any], position: Position) -> Select[Any]:

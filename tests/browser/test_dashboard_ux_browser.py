@@ -204,12 +204,15 @@ def test_older_issues_are_a_keyboard_press_away_and_the_pages_pass_axe(
     page = new_page()
     sign_in(page, live, ADDRESS, "anna-pw")
     page.goto(f"{live.url}/issues")
-    assert page.locator("article.issue").count() == 50
+    assert page.locator("article.issue").count() == 25
     assert page.inner_text("#h-contact .count") == "60"
     check_accessibility(page, "issues, first page")
     screenshot(page, "ux-06-issues-paged")
 
     _press(page, "#older-issues", then="#newest-issues")
+    assert page.locator("article.issue").count() == 25
+    assert page.locator(".what").first.inner_text() == "Contact 25"
+    _press(page, "#older-issues", then=".what:text-is('Contact 50')")
     assert page.locator("article.issue").count() == 10
     assert page.locator(".what").first.inner_text() == "Contact 50"
     check_accessibility(page, "issues, older page")
