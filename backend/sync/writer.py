@@ -260,7 +260,8 @@ class TypeWriter:
                 continue
             values: dict[str, Any] | Exception
             try:
-                values = self._values_up(record, step.entity or versions.get(item.c4c_object_id))
+                entity = step.entity or versions.get(item.c4c_object_id)
+                values = self._values_up(item, record, entity)
             except Exception as error:
                 values = error
             changes.append(Change(step, record, values, item.c4c_object_id, item.c4c_etag))
@@ -306,8 +307,12 @@ class TypeWriter:
             item.c4c_link = c4c_link(self.mapping, entity)
 
     def links_seen(self, item: SyncItem, record: ItemRecord, values: dict[str, Any]) -> None:
-        """Remember the account each side names now that they were written (moves are news)."""
-        for name, value in self.link_values(record, values).items():
+        """Remember the account each side names now that they were written (moves are news):
+        C4C's stays the one remembered when ``values`` left its account to C4C."""
+        seen = self.link_values(record, values)
+        if self.mapping.account_link and "AccountID" not in values:
+            del seen["c4c_link"]
+        for name, value in seen.items():
             setattr(item, name, value)
 
     def link_values(self, record: ItemRecord, values: dict[str, Any]) -> dict[str, Any]:
@@ -388,7 +393,7 @@ class TypeWriter:
         if entity is None:
             entity = self._c4c_versions([item]).get(item.c4c_object_id or "")
         try:
-            values = self._values_up(record, entity)
+            values = self._values_up(item, record, entity)
             outcome = self.ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
@@ -424,12 +429,14 @@ class TypeWriter:
         self.links_seen(item, record, values)
         self._synced(item, up_hash(self.mapping, record))
 
-    def _values_up(self, record: ItemRecord, entity: dict[str, Any] | None) -> dict[str, Any]:
-        """What C4C is sent for the mailbox's version ``record`` (its links looked up), over
-        C4C's version ``entity`` when known: less the ``coarse`` values the mailbox did not
-        change, which C4C keeps (:meth:`TypeMapping.values_up`)."""
+    def _values_up(
+        self, item: SyncItem, record: ItemRecord, entity: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What C4C is sent for the mailbox's version ``record`` of ``item`` (its links looked
+        up), over C4C's version ``entity`` when known: less the ``coarse`` values, and the
+        account, the mailbox did not change, which C4C keeps (:meth:`TypeMapping.values_up`)."""
         links = self.ctx.linker.links(self.mapping.hints(record))
-        return self.mapping.values_up(record, links, entity)
+        return self.mapping.values_up(record, links, entity, item.mailbox_link)
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
         """C4C's version of each of ``items`` as last synced (at its ETag), by ``ObjectID``,

@@ -314,6 +314,52 @@ def test_a_contact_moved_to_another_account_moves_on_the_other_side_too(
     )
 
 
+def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_not_what_changed(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+) -> None:
+    """Jane's copy says she is at Fabrikam; SAP renames the account to Fabrikam Inc. (Jane
+    herself does not change there). A new job title in the mailbox changes her job title in
+    SAP and nothing else: the mailbox still names an account SAP no longer calls so, which
+    is no reason to take Jane out of it. Naming another company there still moves her."""
+    anna = people["Anna"]
+    fabrikam, globex = (
+        crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": anna}, None)
+        for name in ("Fabrikam", "Globex")
+    )
+    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                            "AccountID": fabrikam["AccountID"]}, None)  # fmt: skip
+    sync_now()
+    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    crm.update("CorporateAccountCollection", fabrikam["ObjectID"], {"Name": "Fabrikam Inc."},
+               None)  # fmt: skip
+    sync_now()
+    assert owner.contact(copy).company == "Fabrikam", "her copy did not change"
+
+    before = crm.get("ContactCollection", jane["ObjectID"])
+    owner.edit_contact(copy, job_title="Buyer")
+    assert _quiet(sync_now()) == {"updated": 1}
+    after = crm.get("ContactCollection", jane["ObjectID"])
+    mapped = ("FirstName", "LastName", "JobTitle", "Email", "Phone", "Mobile", "AccountID")
+    assert {name: after[name] for name in mapped} == {
+        **{name: before[name] for name in mapped},
+        "JobTitle": "Buyer",
+    }
+    assert after["AccountID"] == fabrikam["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    crm.update("ContactCollection", jane["ObjectID"], {"StatusCode": "2"}, None)
+    _two_quiet_runs(sync_now, mail_emulator, c4c)  # nothing the mailbox holds changed in SAP
+
+    owner.edit_contact(copy, company="Globex")
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 TEAM, PARTIES = "CorporateAccountTeamCollection", "AppointmentInvolvedPartiesCollection"
 
 

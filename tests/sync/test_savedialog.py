@@ -471,6 +471,46 @@ def test_a_dialog_fix_keeps_sap_values_the_mailbox_lacks_and_leaves_the_next_run
         assert writes(mail_emulator) == [] and c4c_writes(c4c) == []
 
 
+@pytest.mark.parametrize("picked", [None, "Globex"])
+def test_a_dialog_fix_of_a_contact_keeps_its_account_unless_another_is_picked(
+    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox,
+    picked: str | None,
+) -> None:  # fmt: skip
+    """Lin's copy names Fabrikam, which SAP renames (no account is called Fabrikam any more).
+    Her last name emptied in Outlook, SAP refuses it; the dialog's fix of the last name keeps
+    her in Fabrikam Inc., or moves her to the account the person picks."""
+    accounts = {name: crm.create("CorporateAccountCollection", {"Name": name}, None)
+                for name in ("Fabrikam", "Globex")}  # fmt: skip
+    contact = add_contact(outlook, given_name="Lin", surname="Lee", display_name="Lin Lee",
+                          company_name="Fabrikam")  # fmt: skip
+    assert sync_now().created == 1
+    [lin] = c4c.service.store.all("ContactCollection")
+    assert lin["AccountID"] == accounts["Fabrikam"]["AccountID"]
+    crm.update("CorporateAccountCollection", accounts["Fabrikam"]["ObjectID"],
+               {"Name": "Fabrikam Inc."}, None)  # fmt: skip
+    contact.surname = None
+    contact.save(update_fields=["surname"])
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    issue = the_issue(session, mailbox)
+
+    viewer, related = user_of(session, mailbox), None
+    if picked:
+        [found] = search_related(session, resources, issue, picked, viewer=viewer)
+        related = found.object_id
+    saved = submit(session, resources, issue, {"LastName": "Lee"}, viewer, related_id=related)
+    assert saved.ok, saved.form
+    [held] = c4c.service.store.all("ContactCollection")
+    expected = accounts[picked or "Fabrikam"]["AccountID"]
+    assert (held["LastName"], held["AccountID"]) == ("Lee", expected)
+    contact.refresh()
+    assert contact.company_name == (picked or "Fabrikam")
+
+    c4c.log.clear()
+    assert sync_now().outcome is RunOutcome.SUCCEEDED
+    assert c4c_writes(c4c) == []
+    assert c4c.service.store.all("ContactCollection")[0]["AccountID"] == expected
+
+
 def test_an_appointment_is_linked_to_a_contact_picked_by_address(
     outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox
 ) -> None:
