@@ -224,10 +224,8 @@ def issues() -> str:
             row.Issue.id for row in rows if title_hidden(row.Issue, viewer_id, hide_titles)
         },
         ignore_url=presenters.url_maker("admin.ignore_issue", "issue_id"),
-        people_options=[
-            (person.id, f"{person.name} ({person.email})")
-            for person in admin_issues.people(session, current_user.tenant_id)
-        ],
+        people=admin_issues.people(session, current_user.tenant_id),
+        user_typed=admin_issues.user_typed(session, current_user.tenant_id, filters.user),
         item_types=ITEM_TYPE_LABELS,
         type_options=[(item_type, _(label)) for item_type, label in ITEM_TYPE_LABELS.items()],
         code_options=[(code.value, code.value) for code in IssueCode],

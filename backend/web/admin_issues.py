@@ -41,15 +41,33 @@ def filter_args(filters: IssueFilter) -> dict[str, str]:
     return {name: str(value) for name, value in args.items() if value is not None}
 
 
+PEOPLE_SUGGESTED = 200
+"""Users the user filter suggests as a key user types, at most: a tenant of thousands gets no
+suggestions (a list of every user on every page cost a third of the page at two thousand), and
+its key users type the address."""
+
+
 def people(session: Session, tenant_id: int) -> list[Any]:
-    """The tenant's users for the user filter: ``(id, name, email)`` rows, by name."""
-    return list(
+    """The tenant's users the user filter suggests: ``(id, name, email)`` rows, by name; none
+    when the tenant has more than ``PEOPLE_SUGGESTED``."""
+    found = list(
         session.execute(
             select(User.id, User.name, User.email)
             .where(User.tenant_id == tenant_id)
             .order_by(func.lower(User.name), User.id)
+            .limit(PEOPLE_SUGGESTED + 1)
         )
     )
+    return found if len(found) <= PEOPLE_SUGGESTED else []
+
+
+def user_typed(session: Session, tenant_id: int, user: int | str | None) -> str:
+    """What the user filter's field shows for the filter's ``user``: the address as given, or
+    the address of the tenant's user with that id (a link names the user by id)."""
+    if not isinstance(user, int):
+        return user or ""
+    found = session.scalar(select(User.email).where(User.id == user, User.tenant_id == tenant_id))
+    return found or str(user)
 
 
 def ignore(session: Session, issue: Issue, actor: User) -> bool:

@@ -251,6 +251,19 @@ def test_the_admin_issue_list_pages_from_the_keyboard_and_passes_axe(
     _press(admin, "#newest-issues", then="#older-issues")
     assert admin.locator("tbody tr").count() == 50
 
+    suggested = admin.eval_on_selector_all(
+        "#f-user-people option", "found => found.map(o => o.value)"
+    )
+    assert ADDRESS in suggested
+    admin.focus("#f-user")
+    admin.keyboard.type(ADDRESS)
+    with admin.expect_navigation():
+        admin.keyboard.press("Enter")
+    assert admin.input_value("#f-user") == ADDRESS
+    assert admin.inner_text("#issue-total") == "60 matching, newest first"
+    check_accessibility(admin, "admin issues, one user's")
+    screenshot(admin, "ux-07b-admin-issues-one-user")
+
 
 def _press(page, button: str, *, then: str) -> None:
     """Press ``button`` from the keyboard and wait for what the next page shows."""

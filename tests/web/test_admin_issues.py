@@ -14,6 +14,7 @@ from backend.models import AuditEvent, Issue, Mailbox, User, issue_queries
 from backend.models.issue import Resolution, Source
 from backend.models.types import IssueCode, ItemType
 from backend.storage.db import utcnow
+from backend.web import admin_issues
 from backend.web.admin_csv import HEADER, neutralise
 from tests.support import factories
 from tests.support.web import csrf_token
@@ -48,6 +49,43 @@ def _csv(client, query: str = "") -> list[list[str]]:
     assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert answer.headers["Content-Disposition"].startswith('attachment; filename="issues-')
     return list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+
+
+def _user_field(page: str) -> tuple[str, list[str]]:
+    """The user filter's value, and the addresses it suggests."""
+    [value] = re.findall(r'<input id="f-user" name="user" type="search" value="([^"]*)"', page)
+    return value, re.findall(
+        r'<option value="([^"]+)">[^<]*</option>', page.split("f-user-people")[-1]
+    )
+
+
+def test_the_user_filter_takes_an_address_and_suggests_the_tenants_users_only(
+    client, session, resources, kim_box, anna_box, monkeypatch
+) -> None:
+    annas = _issue(session, anna_box, "A1")
+    _issue(session, kim_box, "K1")
+    fabrikam = factories.tenant(session, resources.cipher, "fabrikam")
+    olga = factories.mailbox(session, resources.cipher, fabrikam, "olga@fabrikam.test")
+    session.commit()
+    _issue(session, olga, "O1")
+
+    everyone = client.get("/admin/issues").get_data(as_text=True)
+    assert _user_field(everyone) == ("", ["anna@contoso.test", "kim@contoso.test"])
+    typed = client.get("/admin/issues?user=anna@contoso.test").get_data(as_text=True)
+    assert _ids(typed) == [annas.id]
+    assert _user_field(typed)[0] == "anna@contoso.test"
+    by_id = client.get(f"/admin/issues?user={anna_box.user_id}").get_data(as_text=True)
+    assert (_ids(by_id), _user_field(by_id)[0]) == ([annas.id], "anna@contoso.test")
+    foreign = client.get(f"/admin/issues?user={olga.user_id}").get_data(as_text=True)
+    assert (_ids(foreign), _user_field(foreign)[0]) == ([], str(olga.user_id))
+    assert "olga@fabrikam.test" not in foreign
+    assert _ids(client.get("/admin/issues?user=olga@fabrikam.test").get_data(as_text=True)) == []
+    odd = client.get('/admin/issues?user=a"><b>@x.test').get_data(as_text=True)
+    assert '"><b>' not in odd and _user_field(odd)[0] == "a&#34;&gt;&lt;b&gt;@x.test"
+
+    monkeypatch.setattr(admin_issues, "PEOPLE_SUGGESTED", 1)
+    many = client.get("/admin/issues").get_data(as_text=True)
+    assert "f-user-people" not in many and _user_field(many)[0] == ""
 
 
 def test_issues_of_the_whole_tenant_and_only_of_it(
