@@ -48,11 +48,11 @@ its key users type the address."""
 
 
 def people(session: Session, tenant_id: int) -> list[Any]:
-    """The tenant's users the user filter suggests: ``(id, name, email)`` rows, by name; none
+    """The tenant's users the user filter suggests: ``(email, name)`` rows, by name; none
     when the tenant has more than ``PEOPLE_SUGGESTED``."""
     found = list(
         session.execute(
-            select(User.id, User.name, User.email)
+            select(User.email, User.name)
             .where(User.tenant_id == tenant_id)
             .order_by(func.lower(User.name), User.id)
             .limit(PEOPLE_SUGGESTED + 1)
