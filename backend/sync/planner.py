@@ -93,7 +93,10 @@ def down_hash(mapping: TypeMapping, entity: dict[str, Any]) -> str:
 
 def mailbox_link(mapping: TypeMapping, record: ItemRecord) -> str | None:
     """The fingerprint of the account a mailbox item names (``None`` where links do not count)."""
-    return mapping.account_named(record)
+    if not mapping.account_link:
+        return None
+    name = (mapping.hints(record).account_name or "").strip().lower()
+    return fingerprint({"account": name or None})
 
 
 def c4c_link(mapping: TypeMapping, values: dict[str, Any]) -> str | None:

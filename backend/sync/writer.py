@@ -260,8 +260,7 @@ class TypeWriter:
                 continue
             values: dict[str, Any] | Exception
             try:
-                entity = step.entity or versions.get(item.c4c_object_id)
-                values = self._values_up(item, record, entity)
+                values = self._values_up(record, step.entity or versions.get(item.c4c_object_id))
             except Exception as error:
                 values = error
             changes.append(Change(step, record, values, item.c4c_object_id, item.c4c_etag))
@@ -306,11 +305,14 @@ class TypeWriter:
             item.c4c_etag = etag_of(entity)
             item.c4c_link = c4c_link(self.mapping, entity)
 
-    def links_seen(self, item: SyncItem, record: ItemRecord, values: dict[str, Any]) -> None:
-        """Remember the account each side names now that they were written (moves are news):
-        C4C's stays the one remembered when ``values`` left its account to C4C."""
+    def links_seen(
+        self, item: SyncItem, record: ItemRecord, values: dict[str, Any], *, sent: bool = True
+    ) -> None:
+        """Remember the account each side names now that they were written (moves are news).
+        ``sent``: ``values`` hold C4C's account; when a change going up left it out (C4C kept
+        its own), the account remembered for C4C stays as it was."""
         seen = self.link_values(record, values)
-        if self.mapping.account_link and "AccountID" not in values:
+        if not sent:
             del seen["c4c_link"]
         for name, value in seen.items():
             setattr(item, name, value)
@@ -393,7 +395,7 @@ class TypeWriter:
         if entity is None:
             entity = self._c4c_versions([item]).get(item.c4c_object_id or "")
         try:
-            values = self._values_up(item, record, entity)
+            values = self._values_up(record, entity)
             outcome = self.ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
@@ -426,17 +428,15 @@ class TypeWriter:
         at ``etag`` (the one known when C4C sent none)."""
         item.c4c_etag = etag or item.c4c_etag
         item.mailbox_change_key = record.change_key
-        self.links_seen(item, record, values)
+        self.links_seen(item, record, values, sent="AccountID" in values)
         self._synced(item, up_hash(self.mapping, record))
 
-    def _values_up(
-        self, item: SyncItem, record: ItemRecord, entity: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        """What C4C is sent for the mailbox's version ``record`` of ``item`` (its links looked
-        up), over C4C's version ``entity`` when known: less the ``coarse`` values, and the
-        account, the mailbox did not change, which C4C keeps (:meth:`TypeMapping.values_up`)."""
+    def _values_up(self, record: ItemRecord, entity: dict[str, Any] | None) -> dict[str, Any]:
+        """What C4C is sent for the mailbox's version ``record`` (its links looked up), over
+        C4C's version ``entity`` when known: less the ``coarse`` values the mailbox did not
+        change, which C4C keeps (:meth:`TypeMapping.values_up`)."""
         links = self.ctx.linker.links(self.mapping.hints(record))
-        return self.mapping.values_up(record, links, entity, item.mailbox_link)
+        return self.mapping.values_up(record, links, entity)
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
         """C4C's version of each of ``items`` as last synced (at its ETag), by ``ObjectID``,

@@ -144,34 +144,28 @@ def test_a_type_without_coarse_values_sends_the_mailboxs_version_whole() -> None
 
 
 JANE = ContactRecord(given_name="Jane", surname="Doe", job_title="Buyer", company="Fabrikam")
-"""A contact whose copy names Fabrikam, which SAP no longer calls so (no account is found)."""
 
 
 @pytest.mark.parametrize(
     ("company", "looked_up", "sent"),
     [
-        ("Fabrikam", None, None),  # renamed in SAP: not a reason to leave the account
-        (" fabrikam ", "1001", None),  # as typed before, however spaced or written
-        ("Globex", "1002", "1002"),  # another company: the contact moves
-        (None, None, "clear"),  # no company any more: out of its account
+        ("Fabrikam", None, None),  # a name C4C has no account of (renamed there): C4C keeps its own
+        ("  ", None, "clear"),  # blanks are no company: cleared as well
+        ("Fabrikam", "1001", "1001"),  # an account C4C knows, its own or one it has since made
+        ("Globex", "1002", "1002"),  # another company C4C knows: the contact moves
+        (None, None, "clear"),  # the company cleared in the mailbox: out of its account
     ],
 )
-def test_a_contacts_account_goes_up_only_when_the_mailbox_names_another_company(
+def test_a_contacts_account_goes_up_unless_its_company_names_no_account_c4c_knows(
     company: str | None, looked_up: str | None, sent: str | None
 ) -> None:
-    before = CONTACTS.account_named(JANE)
     record = replace(JANE, company=company)
-    values = CONTACTS.values_up(record, Links(account_id=looked_up), None, before)
+    values = CONTACTS.values_up(record, Links(account_id=looked_up), None)
     assert values["JobTitle"] == "Buyer"
     if sent is None:
         assert "AccountID" not in values, "SAP keeps its own account"
     else:
         assert values["AccountID"] == (None if sent == "clear" else sent)
-
-
-def test_a_contacts_account_goes_up_when_not_known_what_the_mailbox_named_before() -> None:
-    assert CONTACTS.values_up(JANE, Links(account_id="1001"), None)["AccountID"] == "1001"
-    assert TASKS.account_named(_shown()) is None, "a task's links are judged otherwise"
 
 
 def _record(tenant_id: int, object_id: str, etag: str, deleted: bool = False) -> C4CRecord:

@@ -325,7 +325,8 @@ def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_n
     """Jane's copy says she is at Fabrikam; SAP renames the account to Fabrikam Inc. (Jane
     herself does not change there). A new job title in the mailbox changes her job title in
     SAP and nothing else: the mailbox still names an account SAP no longer calls so, which
-    is no reason to take Jane out of it. Naming another company there still moves her."""
+    is no reason to take Jane out of it. Naming another company there still moves her; one
+    SAP has no account of leaves her where she is, until SAP makes that account."""
     anna = people["Anna"]
     fabrikam, globex = (
         crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": anna}, None)
@@ -357,6 +358,17 @@ def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_n
     owner.edit_contact(copy, company="Globex")
     assert _quiet(sync_now()) == {"updated": 1}
     assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+    owner.edit_contact(copy, company="Initech")  # no account in SAP: she stays at Globex there
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    initech = crm.create("CorporateAccountCollection", {"Name": "Initech", "OwnerID": anna}, None)
+    sync_now()  # the account reaches the mailbox
+    owner.edit_contact(copy, job_title="Head of buying")  # and her next edit links her to it
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == initech["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 

@@ -55,9 +55,8 @@ class TypeMapping:
     read_also: tuple[str, ...] = ()
     """Properties ``to_record`` reads beyond ``fields`` (e.g. the account's name)."""
     account_link: bool = False
-    """Moving the item to another account is a change of its own, both ways (contacts); an
-    edit in the mailbox that names the same company as before leaves C4C's account as it is
-    (:meth:`values_up`)."""
+    """Moving the item to another account is a change of its own, both ways (contacts); a
+    company C4C knows no account of leaves C4C's account as it is (:meth:`values_up`)."""
     coarse: tuple[tuple[str, str | None], ...] = ()
     """The properties of ``fields`` a mailbox may hold less finely than C4C (a code that several
     of C4C's come down as, a date for a date and time, a value its mail system has no place
@@ -68,11 +67,7 @@ class TypeMapping:
     another object's account."""
 
     def values_up(
-        self,
-        record: ItemRecord,
-        links: Links,
-        entity: dict[str, Any] | None,
-        account_before: str | None = None,
+        self, record: ItemRecord, links: Links, entity: dict[str, Any] | None
     ) -> dict[str, Any]:
         """What C4C is sent for the mailbox's version ``record`` (linked to ``links``): less
         the ``coarse`` links when the mailbox names none of them, and, over C4C's version
@@ -82,11 +77,10 @@ class TypeMapping:
         in Outlook, and setting it *Not started* there goes up as *Open* (judged on the
         mailbox's field, where the two differ).
 
-        ``account_before`` is the account the mailbox named when the pair was last synced
-        (:meth:`account_named`, ``None`` when unknown): while the record still names it, the
-        ``AccountID`` is left out too. The company is looked up by name, and the one a copy
-        shows may no longer be any account's (renamed in SAP) or be several accounts': a new
-        job title must not take the contact out of its account or into another."""
+        Where the account is a link of its own (``account_link``), a company that names no
+        account C4C knows leaves the ``AccountID`` out: the name may be one SAP no longer uses
+        (the account renamed there), and a new job title must not take the contact out of its
+        account. A company cleared in the mailbox does, and one C4C knows moves it there."""
         values = self.to_c4c(record, links)
         held = None if entity is None or self.to_record is None else self.to_record(entity, record)
         links_named = any(values.get(name) is not None for name, source in self.coarse
@@ -97,17 +91,10 @@ class TypeMapping:
             if (not links_named if source is None
                 else held is not None and getattr(record, source) == getattr(held, source))
         }  # fmt: skip
-        if account_before is not None and self.account_named(record) == account_before:
+        named = (self.hints(record).account_name or "").strip()
+        if self.account_link and named and values.get("AccountID") is None:
             unchanged.add("AccountID")
         return {name: value for name, value in values.items() if name not in unchanged}
-
-    def account_named(self, record: ItemRecord) -> str | None:
-        """The fingerprint of the account ``record`` names (its company, as typed), for a type
-        whose account is a link of its own (``account_link``); ``None`` for the others."""
-        if not self.account_link:
-            return None
-        name = (self.hints(record).account_name or "").strip().lower()
-        return fingerprint({"account": name or None})
 
     def held_by(self, as_kept: Callable[[ItemType, ItemRecord], ItemRecord]) -> TypeMapping:
         """This mapping for a mail system that keeps a record as ``as_kept`` does (written and
