@@ -225,7 +225,9 @@ def issues() -> str:
         },
         ignore_url=presenters.url_maker("admin.ignore_issue", "issue_id"),
         people=admin_issues.people(session, current_user.tenant_id),
-        user_typed=admin_issues.user_typed(session, current_user.tenant_id, filters.user),
+        user_typed=admin_issues.user_typed(
+            session, current_user.tenant_id, filters.user, request.args.get("user", "")
+        ),
         item_types=ITEM_TYPE_LABELS,
         type_options=[(item_type, _(label)) for item_type, label in ITEM_TYPE_LABELS.items()],
         code_options=[(code.value, code.value) for code in IssueCode],

@@ -61,11 +61,12 @@ def people(session: Session, tenant_id: int) -> list[Any]:
     return found if len(found) <= PEOPLE_SUGGESTED else []
 
 
-def user_typed(session: Session, tenant_id: int, user: int | str | None) -> str:
-    """What the user filter's field shows for the filter's ``user``: the address as given, or
-    the address of the tenant's user with that id (a link names the user by id)."""
+def user_typed(session: Session, tenant_id: int, user: int | str | None, typed: str) -> str:
+    """What the user filter's field shows for the filter's ``user``: the address of the
+    tenant's user with that id (a link names the user by id), else what was ``typed`` (also
+    when it was not understood: a name, say, is there to correct)."""
     if not isinstance(user, int):
-        return user or ""
+        return typed.strip()
     found = session.scalar(select(User.email).where(User.id == user, User.tenant_id == tenant_id))
     return found or str(user)
 

@@ -83,6 +83,10 @@ def test_the_user_filter_takes_an_address_and_suggests_the_tenants_users_only(
     odd = client.get('/admin/issues?user=a"><b>@x.test').get_data(as_text=True)
     assert '"><b>' not in odd and _user_field(odd)[0] == "a&#34;&gt;&lt;b&gt;@x.test"
 
+    named = client.get("/admin/issues?user=Anna&type=task").get_data(as_text=True)
+    assert "The filter user was not understood" in named
+    assert _user_field(named)[0] == "Anna", "what was typed is there to correct"
+
     monkeypatch.setattr(admin_issues, "PEOPLE_SUGGESTED", 1)
     many = client.get("/admin/issues").get_data(as_text=True)
     assert "f-user-people" not in many and _user_field(many)[0] == ""
