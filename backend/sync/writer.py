@@ -169,10 +169,14 @@ class TypeWriter:
         if found.ends_run:
             self.ctx.session.commit()
             raise SyncError(found)
+        named_before = item.mailbox_link
         self.saw(item)
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
         if found.code is IssueCode.TEMPORARY:
+            # A move to another account is in no field the retry compares with the agreed
+            # version: the company stays news until a write carries it.
+            item.mailbox_link = named_before
             item.temporary_failures += 1
             if item.temporary_failures < self.ctx.settings.temporary_failures_before_issue:
                 self._commit()

@@ -372,6 +372,33 @@ def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_n
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+def test_a_move_to_another_account_that_met_a_passing_failure_is_sent_again(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+) -> None:
+    """Jane moves from Fabrikam to Globex in the mailbox while SAP answers 503: the next run
+    moves her in SAP (the company is in no field the retry compares)."""
+    fabrikam, globex = (
+        crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": people["Anna"]}, None)
+        for name in ("Fabrikam", "Globex")
+    )
+    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                            "AccountID": fabrikam["AccountID"]}, None)  # fmt: skip
+    sync_now()
+    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    owner.edit_contact(copy, company="Globex")
+    c4c.faults.add(Fault(path="ContactCollection", method="PATCH", status=503, times=50))
+    assert _quiet(sync_now()) == {"failed": 1}
+    c4c.faults.clear()
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 TEAM, PARTIES = "CorporateAccountTeamCollection", "AppointmentInvolvedPartiesCollection"
 
 
