@@ -174,9 +174,10 @@ class TypeWriter:
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
         if found.code is IssueCode.TEMPORARY:
-            # A move to another account is in no field the retry compares with the agreed
-            # version: the company stays news until a write carries it.
-            item.mailbox_link = named_before
+            if direction is Direction.UP:
+                # A move to another account is in no field the retry compares with the agreed
+                # version: the company stays news until a write carries it up.
+                item.mailbox_link = named_before
             item.temporary_failures += 1
             if item.temporary_failures < self.ctx.settings.temporary_failures_before_issue:
                 self._commit()

@@ -20,7 +20,7 @@ from backend.crm.c4c import C4CClient
 from backend.extensions import Resources
 from backend.models import Mailbox, Run, SyncItem, Tenant, User
 from backend.models.run import RunOutcome
-from backend.models.tenant import FromSap
+from backend.models.tenant import ConflictPolicy, FromSap
 from backend.models.types import ItemType
 from backend.sync import employees
 from backend.sync import issues as issue_service
@@ -397,6 +397,50 @@ def test_a_move_to_another_account_that_met_a_passing_failure_is_sent_again(
     assert _quiet(sync_now()) == {"updated": 1}
     assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+MAILBOX_UPDATES = {
+    "exchange": {"path": "/EWS/", "method": "POST", "containing": "UpdateItem"},
+    "graph": {"path": "contacts/", "method": "PATCH"},
+    "gmail": {"path": "updateContact", "method": "PATCH"},
+}
+"""How each mail system is asked to change a contact."""
+
+
+def test_a_conflict_sap_won_whose_copy_failed_for_a_moment_keeps_saps_version(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    session: Session,
+    tenant: Tenant,
+    kind: str,
+) -> None:
+    """Jane moves to Globex in the mailbox while SAP makes her CFO, and SAP wins conflicts;
+    the mailbox answers 503 to SAP's version. The retry writes SAP's version down; it does
+    not send the mailbox's up for the move it carried."""
+    config = tenant.config
+    config.item_types[ItemType.CONTACT].conflict_policy = ConflictPolicy.C4C_WINS
+    tenant.config = config
+    session.commit()
+    fabrikam, _globex = (
+        crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": people["Anna"]}, None)
+        for name in ("Fabrikam", "Globex")
+    )
+    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                            "AccountID": fabrikam["AccountID"]}, None)  # fmt: skip
+    sync_now()
+    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    owner.edit_contact(copy, company="Globex")
+    crm.update("ContactCollection", jane["ObjectID"], {"JobTitle": "CFO"}, None)
+    mail_emulator.faults.add(Fault(status=503, times=50, **MAILBOX_UPDATES[kind]))
+    assert sync_now().failed == 1
+    mail_emulator.faults.clear()
+    sync_now()
+    held = crm.get("ContactCollection", jane["ObjectID"])
+    assert (held["JobTitle"], held["AccountID"]) == ("CFO", fabrikam["AccountID"])
+    assert (owner.contact(copy).job_title, owner.contact(copy).company) == ("CFO", "Fabrikam")
 
 
 TEAM, PARTIES = "CorporateAccountTeamCollection", "AppointmentInvolvedPartiesCollection"
