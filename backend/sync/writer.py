@@ -182,6 +182,10 @@ class TypeWriter:
             if item.temporary_failures < self.ctx.settings.temporary_failures_before_issue:
                 self._commit()
                 return
+        else:
+            # Refused as it is: it waits for a change or a person's Retry, not for the next run
+            # (a passing failure before it no longer counts).
+            item.temporary_failures = 0
         self._issue(item, found, source, direction, operation)
         self._commit()
 

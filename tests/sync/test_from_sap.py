@@ -399,6 +399,29 @@ def test_a_move_to_another_account_that_met_a_passing_failure_is_sent_again(
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+def test_an_edit_sap_refuses_on_the_retry_after_a_passing_failure_waits_for_a_change(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+) -> None:
+    """Jane's last name emptied in the mailbox meets a 503, then SAP's refusal on the retry:
+    an issue, and then quiet runs (no automatic retry until the item or the data changes)."""
+    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                            "OwnerID": people["Anna"]}, None)  # fmt: skip
+    sync_now()
+    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    owner.edit_contact(copy, last="")
+    c4c.faults.add(Fault(path="ContactCollection", method="PATCH", status=503, times=50))
+    assert _quiet(sync_now()) == {"failed": 1}
+    c4c.faults.clear()
+    assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    assert crm.get("ContactCollection", jane["ObjectID"])["LastName"] == "Doe"
+
+
 MAILBOX_UPDATES = {
     "exchange": {"path": "/EWS/", "method": "POST", "containing": "UpdateItem"},
     "graph": {"path": "contacts/", "method": "PATCH"},
