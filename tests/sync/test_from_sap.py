@@ -314,6 +314,22 @@ def test_a_contact_moved_to_another_account_moves_on_the_other_side_too(
     )
 
 
+def _jane_at_fabrikam(
+    owner: MailboxOwner, crm: C4CClient, people: dict[str, str], sync_now: Callable[[], Run]
+) -> tuple[dict, dict, dict, str]:
+    """Anna's accounts Fabrikam and Globex, and Jane of Fabrikam, copied into her mailbox:
+    ``(fabrikam, globex, jane, the copy's id)``."""
+    fabrikam, globex = (
+        crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": people["Anna"]}, None)
+        for name in ("Fabrikam", "Globex")
+    )
+    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
+                                            "AccountID": fabrikam["AccountID"]}, None)  # fmt: skip
+    sync_now()
+    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    return fabrikam, globex, jane, copy
+
+
 def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_not_what_changed(
     owner: MailboxOwner,
     crm: C4CClient,
@@ -327,15 +343,7 @@ def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_n
     SAP and nothing else: the mailbox still names an account SAP no longer calls so, which
     is no reason to take Jane out of it. Naming another company there still moves her; one
     SAP has no account of leaves her where she is, until SAP makes that account."""
-    anna = people["Anna"]
-    fabrikam, globex = (
-        crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": anna}, None)
-        for name in ("Fabrikam", "Globex")
-    )
-    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
-                                            "AccountID": fabrikam["AccountID"]}, None)  # fmt: skip
-    sync_now()
-    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     crm.update("CorporateAccountCollection", fabrikam["ObjectID"], {"Name": "Fabrikam Inc."},
                None)  # fmt: skip
     sync_now()
@@ -364,6 +372,7 @@ def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_n
     assert _quiet(sync_now()) == {"updated": 1}
     assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
+    anna = people["Anna"]
     initech = crm.create("CorporateAccountCollection", {"Name": "Initech", "OwnerID": anna}, None)
     sync_now()  # the account reaches the mailbox
     owner.edit_contact(copy, job_title="Head of buying")  # and her next edit links her to it
@@ -382,14 +391,7 @@ def test_a_move_to_another_account_that_met_a_passing_failure_is_sent_again(
 ) -> None:
     """Jane moves from Fabrikam to Globex in the mailbox while SAP answers 503: the next run
     moves her in SAP (the company is in no field the retry compares)."""
-    fabrikam, globex = (
-        crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": people["Anna"]}, None)
-        for name in ("Fabrikam", "Globex")
-    )
-    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
-                                            "AccountID": fabrikam["AccountID"]}, None)  # fmt: skip
-    sync_now()
-    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     owner.edit_contact(copy, company="Globex")
     c4c.faults.add(Fault(path="ContactCollection", method="PATCH", status=503, times=50))
     assert _quiet(sync_now()) == {"failed": 1}
@@ -447,14 +449,7 @@ def test_a_conflict_sap_won_whose_copy_failed_for_a_moment_keeps_saps_version(
     config.item_types[ItemType.CONTACT].conflict_policy = ConflictPolicy.C4C_WINS
     tenant.config = config
     session.commit()
-    fabrikam, _globex = (
-        crm.create("CorporateAccountCollection", {"Name": name, "OwnerID": people["Anna"]}, None)
-        for name in ("Fabrikam", "Globex")
-    )
-    jane = crm.create("ContactCollection", {"FirstName": "Jane", "LastName": "Doe",
-                                            "AccountID": fabrikam["AccountID"]}, None)  # fmt: skip
-    sync_now()
-    [copy] = [i for i in owner.contact_ids() if owner.contact(i).first == "Jane"]
+    fabrikam, _globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     owner.edit_contact(copy, company="Globex")
     crm.update("ContactCollection", jane["ObjectID"], {"JobTitle": "CFO"}, None)
     mail_emulator.faults.add(Fault(status=503, times=50, **MAILBOX_UPDATES[kind]))
