@@ -28,22 +28,19 @@ def writable(mapping: TypeMapping) -> bool:
 def updated_record(
     mapping: TypeMapping,
     record: ItemRecord,
-    links: Links,
+    shown: Mapping[str, Any],
     changed: Mapping[str, Any],
     related: Mapping[str, Any] | None = None,
-    shown: Mapping[str, Any] | None = None,
 ) -> ItemRecord:
     """``record`` with the typed values (and the picked related object) applied.
 
     Args:
         mapping: the item type's mapping.
         record: the mailbox item as read.
-        links: its current links (for its C4C values).
+        shown: the C4C values the form showed for it (``ItemContext.current``).
         changed: C4C values of the fields the person changed.
         related: C4C properties that describe a newly picked related object (e.g. the
             account's name in ``AccountFormattedName``), where the mapping keeps it.
-        shown: the C4C values the form showed (``ItemContext.current``); ``to_c4c`` of the
-            record when not given.
 
     Returns:
         The record to write; ``record`` itself when the type cannot be written or nothing
@@ -51,9 +48,8 @@ def updated_record(
     """
     if mapping.to_record is None:
         return record
-    current = dict(shown) if shown is not None else mapping.to_c4c(record, links)
-    before = mapping.to_record(current, record)
-    after = mapping.to_record({**current, **changed, **(related or {})}, record)
+    before = mapping.to_record(dict(shown), record)
+    after = mapping.to_record({**shown, **changed, **(related or {})}, record)
     moved = {
         item.name: getattr(after, item.name)
         for item in fields(record)

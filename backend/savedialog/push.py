@@ -74,8 +74,7 @@ def write_mailbox(
     """
     base = ctx.record
     for attempt in range(2):
-        shown = ctx.current(base)
-        record = updated_record(ctx.mapping, base, ctx.links, changed, described, shown)
+        record = updated_record(ctx.mapping, base, ctx.current(base), changed, described)
         if record is base:
             return base, base
         try:

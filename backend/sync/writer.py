@@ -48,7 +48,6 @@ from backend.sync.planner import (
 from backend.text import N_
 
 COMMIT_EVERY = 50
-
 CARRY_VERSIONS = frozenset(
     {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
 )

@@ -269,19 +269,20 @@ def test_a_form_shown_again_keeps_what_was_typed_but_not_into_read_only_fields()
 def test_typed_values_reach_the_mailbox_record_through_the_mapping() -> None:
     record = ContactRecord(id="AAMk1", change_key="ck", categories=("VIP",), given_name="Nolast",
                            display_name="Nolast", department="Sales")  # fmt: skip
-    updated = updated_record(CONTACTS, record, Links(), {"LastName": "Smith"})
+    shown = CONTACTS.to_c4c(record, Links())
+    updated = updated_record(CONTACTS, record, shown, {"LastName": "Smith"})
     assert (updated.surname, updated.display_name, updated.department) == (
         "Smith", "Nolast Smith", "Sales",
     )  # fmt: skip
     assert (updated.id, updated.change_key, updated.categories) == ("AAMk1", "ck", ("VIP",))
-    assert updated_record(CONTACTS, record, Links(), {}) is record
-    linked = updated_record(CONTACTS, record, Links(), {}, {"AccountFormattedName": "Fabrikam"})
+    assert updated_record(CONTACTS, record, shown, {}) is record
+    linked = updated_record(CONTACTS, record, shown, {}, {"AccountFormattedName": "Fabrikam"})
     assert linked.company == "Fabrikam"
 
 
 def test_fields_the_person_did_not_touch_survive_a_lossy_round_trip() -> None:
     task = TaskRecord(id="AAMk3", subject="Call", status="Deferred", importance="High")
-    renamed = updated_record(TASKS, task, Links(), {"Subject": "Call back"})
+    renamed = updated_record(TASKS, task, TASKS.to_c4c(task, Links()), {"Subject": "Call back"})
     assert (renamed.subject, renamed.status) == ("Call back", "Deferred")
     assert renamed.importance == "High"
 
@@ -294,7 +295,7 @@ def test_what_goes_to_c4c() -> None:
     assert (values["LastName"], values["AccountID"]) == ("Old", "2000001")
     assert values["StatusCode"] == "2"
     email = EmailRecord(id="AAMk2", subject="Hi", sender="x@nowhere.test")
-    assert updated_record(EMAILS, email, Links(), {"Subject": "Hello"}) is email
+    assert updated_record(EMAILS, email, {}, {"Subject": "Hello"}) is email
     sent = c4c_values(EMAILS, email, Links("2000001"), {"Subject": "Hello"})
     assert (sent["Subject"], sent["FromEmailURI"], sent["AccountID"]) == (
         "Hello", "x@nowhere.test", "2000001",
