@@ -23,7 +23,7 @@ import dataclasses
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -52,7 +52,7 @@ from backend.sync.guards import GuardLimits, trips
 from backend.sync.linker import Linker
 from backend.sync.mapping import TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
-from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
+from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan, temporarily_failed
 from backend.sync.service_guard import Observation, ServiceGuard
 from backend.sync.services import C4C, MAIL, Service
 from backend.sync.writer import TypeWriter
@@ -217,14 +217,16 @@ class Engine:
         state = ctx.mailbox.item_state(mapping.item_type)
         changes = self._mailbox_changes(ctx, mapping, state.cursor)
         taken = feed.Concerning([], set(), state.c4c_seq)
-        if allows_down(settings.direction, mapping):
+        if down := allows_down(settings.direction, mapping):
             taken = _guarded(ctx.classify_c4c, lambda: self._from_c4c(ctx, mapping, settings))
         items = ctx.session.scalars(_planned(ctx.mailbox.id, mapping.item_type, changes, taken))
         items = items.all()
         ctx.run.items_read += len(changes.upserted) + len(taken.entities)
+        agreed = _agreed_versions(ctx, mapping, items, taken) if down else {}
         steps = plan(
-            mapping, settings.direction, changes, taken.entities, items, taken.mine, taken.left
-        )
+            mapping, settings.direction, changes, taken.entities, items, taken.mine, taken.left,
+            agreed,
+        )  # fmt: skip
         return TypeWork(mapping, settings, state, changes, steps, taken.upto)
 
     def _from_c4c(
@@ -325,6 +327,27 @@ def _guarded(classify: Any, call: Any) -> Any:
         raise
     except Exception as error:
         raise SyncError(classify(error)) from error
+
+
+def _agreed_versions(
+    ctx: RunContext, mapping: TypeMapping, items: Sequence[SyncItem], taken: feed.Concerning
+) -> dict[str, dict[str, Any]]:
+    """C4C's version, at the pair's ETag, of each linked item whose write failed for a passing
+    reason and that C4C sent nothing new of, where a move to another account counts (contacts):
+    a move made in SAP whose copy failed is in no fingerprint, so the retry holds C4C's account
+    against the one last agreed (:func:`feed.versions`; the feed keeps it, no request)."""
+    if not mapping.account_link:
+        return {}
+    sent = {entity["ObjectID"] for entity in taken.entities}
+    at = {
+        item.c4c_object_id: item.c4c_etag
+        for item in items
+        if temporarily_failed(item) and item.mailbox_item_id and item.c4c_etag
+        and item.c4c_object_id and item.c4c_object_id not in sent
+    }  # fmt: skip
+    if not at:
+        return {}
+    return feed.versions(ctx.session, ctx.tenant.id, ctx.c4c, mapping, at)
 
 
 PLAN_ALL_ABOVE = 1000

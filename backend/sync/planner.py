@@ -7,9 +7,10 @@ mass-change guard stop a run before it touches anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from backend.crm.values import etag_of
@@ -126,12 +127,15 @@ def plan(
     items: Iterable[SyncItem],
     mine: frozenset[str] | set[str] = frozenset(),
     left: frozenset[str] | set[str] = frozenset(),
+    agreed: Mapping[str, dict[str, Any]] = MappingProxyType({}),
 ) -> list[Step]:
     """The steps of one item type, in the order they are applied.
 
     ``mine`` are the ``ObjectID``s among ``c4c_changed`` that are the user's in SAP: those the
     mailbox has no copy of are created there. ``left`` are those that are no longer the user's:
-    the mailbox's copies of them go (after one more run).
+    the mailbox's copies of them go (after one more run). ``agreed`` holds C4C's version, at
+    the pair's ETag, of items whose write failed for a passing reason and that C4C sent nothing
+    new of (:func:`linked_step`'s ``again``).
     """
     items = list(items)
     by_mailbox = {i.mailbox_item_id: i for i in items if i.mailbox_item_id}
@@ -157,7 +161,7 @@ def plan(
             elif item is not None:
                 steps.append(Step(StepKind.TOUCH, item, record))
             continue
-        entity = entities.pop(item.c4c_object_id, None)
+        entity = entities.pop(item.c4c_object_id, None) or agreed.get(item.c4c_object_id)
         if deleted(entity):
             if item.missing_side is None:
                 steps.append(Step(StepKind.GONE, item, side=C4C))
@@ -167,7 +171,7 @@ def plan(
         if _leaving(item, left, mine):
             steps.append(Step(_leave_kind(item), item, record, entity))
             continue
-        kind = linked_step(mapping, item, record, entity, up, down, again=_temporarily_failed(item))
+        kind = linked_step(mapping, item, record, entity, up, down, again=temporarily_failed(item))
         steps.append(Step(kind or StepKind.TOUCH, item, record, entity))
     gone = set(changes.deleted)
     if changes.full:
@@ -205,7 +209,7 @@ def plan(
             continue
         if item is None or item.id in handled or item.missing_side or not down:
             continue
-        kind = linked_step(mapping, item, None, entity, up, down, again=_temporarily_failed(item))
+        kind = linked_step(mapping, item, None, entity, up, down, again=temporarily_failed(item))
         if kind is not None:
             handled.add(item.id)
             steps.append(Step(kind, item, None, entity))
@@ -214,8 +218,8 @@ def plan(
             continue
         if item.missing_side is not None:
             steps.append(Step(StepKind.RECHECK, item, side=item.missing_side))
-        elif _interrupted(item, up) or _temporarily_failed(item):
-            steps.append(Step(StepKind.RETRY, item))
+        elif _interrupted(item, up) or temporarily_failed(item):
+            steps.append(Step(StepKind.RETRY, item, entity=agreed.get(item.c4c_object_id or "")))
     return steps
 
 
@@ -257,7 +261,8 @@ def linked_step(
     mailbox edit that C4C refused stays ahead, so a later change in C4C meets it as a conflict
     (settled by the tenant's policy) instead of overwriting it. ``again`` retries a write that
     failed for a passing reason: the sides are compared with the agreed version even though
-    neither sent anything new.
+    neither sent anything new, and C4C's version at the pair's ETag (when given) is held
+    against the account last agreed: a move from SAP whose copy failed is still news.
     """
     mailbox_seen = up_hash(mapping, record) if record is not None else item.mailbox_hash
     c4c_other_version = entity is not None and not _same_version(item, entity)
@@ -266,7 +271,7 @@ def linked_step(
     c4c_new = entity is not None and c4c_seen != item.c4c_hash
     moved_here = record is not None and _moved(item.mailbox_link, mailbox_link(mapping, record))
     moved_there = (
-        entity is not None and c4c_other_version
+        entity is not None and (c4c_other_version or again)
         and _moved(item.c4c_link, c4c_link(mapping, entity))
     )  # fmt: skip
     if not (mailbox_new or c4c_new or again or moved_here or moved_there):
@@ -314,7 +319,7 @@ def _refused_as_it_is(mapping: TypeMapping, item: SyncItem | None, record: ItemR
 
 def _creating_down(item: SyncItem) -> bool:
     """A copy of a C4C record whose create was cut short, or failed for a passing reason."""
-    return item.state is SyncItemState.PENDING or _temporarily_failed(item)
+    return item.state is SyncItemState.PENDING or temporarily_failed(item)
 
 
 def _interrupted(item: SyncItem, up: bool) -> bool:
@@ -322,5 +327,5 @@ def _interrupted(item: SyncItem, up: bool) -> bool:
     return up and item.c4c_object_id is None and item.state is SyncItemState.PENDING
 
 
-def _temporarily_failed(item: SyncItem) -> bool:
+def temporarily_failed(item: SyncItem) -> bool:
     return item.state is SyncItemState.FAILED and item.temporary_failures > 0

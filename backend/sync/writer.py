@@ -168,15 +168,17 @@ class TypeWriter:
         if found.ends_run:
             self.ctx.session.commit()
             raise SyncError(found)
-        named_before = item.mailbox_link
+        named_before, linked_before = item.mailbox_link, item.c4c_link
         self.saw(item)
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
         if found.code is IssueCode.TEMPORARY:
+            # A move to another account is in no field the retry compares with the agreed
+            # version: the side that moved keeps it news until a write carries it across.
             if direction is Direction.UP:
-                # A move to another account is in no field the retry compares with the agreed
-                # version: the company stays news until a write carries it up.
                 item.mailbox_link = named_before
+            elif direction is Direction.DOWN:
+                item.c4c_link = linked_before
             item.temporary_failures += 1
             if item.temporary_failures < self.ctx.settings.temporary_failures_before_issue:
                 self._commit()
@@ -191,7 +193,7 @@ class TypeWriter:
     # -- the steps -------------------------------------------------------------------------------
 
     def apply(self, steps: list[Step]) -> None:
-        retried = [self._retry(step.item) for step in steps if step.kind is StepKind.RETRY]
+        retried = [self._retry(step) for step in steps if step.kind is StepKind.RETRY]
         steps = [
             *(step for step in retried if step is not None),
             *(step for step in steps if step.kind is not StepKind.RETRY),
@@ -337,8 +339,11 @@ class TypeWriter:
         self.saw(step.item)
         self._synced(step.item, step.item.mailbox_hash or step.item.c4c_hash or "")
 
-    def _retry(self, item: SyncItem) -> Step | None:
-        """The step that retries ``item``'s failed write, with the mailbox item read again."""
+    def _retry(self, retry: Step) -> Step | None:
+        """The step that retries an item's failed write, with the mailbox item read again (and
+        C4C's version at the pair's ETag, when the plan has it)."""
+        item, entity = retry.item, retry.entity
+        assert item is not None
         record = self._fetch(item)
         if record is None:
             return None
@@ -348,8 +353,8 @@ class TypeWriter:
             allows_up(self.settings.direction),
             allows_down(self.settings.direction, self.mapping),
         )
-        kind = linked_step(self.mapping, item, record, None, up, down, again=True)
-        return Step(kind, item, record) if kind is not None else None
+        kind = linked_step(self.mapping, item, record, entity, up, down, again=True)
+        return Step(kind, item, record, entity) if kind is not None else None
 
     def _update_up_step(self, step: Step) -> None:
         if self._ahead is not None and step in self._ahead:

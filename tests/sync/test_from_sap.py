@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
 from backend.extensions import Resources
-from backend.models import Mailbox, Run, SyncItem, Tenant, User
+from backend.models import Issue, Mailbox, Run, SyncItem, Tenant, User
 from backend.models.run import RunOutcome
 from backend.models.tenant import ConflictPolicy, FromSap
-from backend.models.types import ItemType
+from backend.models.types import IssueCode, ItemType
 from backend.sync import employees
 from backend.sync import issues as issue_service
 from emulators.base import Emulator, Fault
@@ -459,6 +459,55 @@ def test_a_conflict_sap_won_whose_copy_failed_for_a_moment_keeps_saps_version(
     held = crm.get("ContactCollection", jane["ObjectID"])
     assert (held["JobTitle"], held["AccountID"]) == ("CFO", fabrikam["AccountID"])
     assert (owner.contact(copy).job_title, owner.contact(copy).company) == ("CFO", "Fabrikam")
+
+
+def test_a_move_made_in_sap_whose_copy_failed_for_a_moment_reaches_the_mailbox(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    kind: str,
+) -> None:
+    """SAP moves Jane from Fabrikam to Globex and nothing else; the mailbox answers 503 to the
+    change. The next run writes the move down (it is in no field the retry compares)."""
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    mail_emulator.faults.add(Fault(status=503, times=50, **MAILBOX_UPDATES[kind]))
+    assert _quiet(sync_now()) == {"failed": 1}
+    mail_emulator.faults.clear()
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert owner.contact(copy).company == "Globex"
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+
+
+def test_a_move_made_in_sap_whose_copy_failed_meets_a_later_mailbox_edit_as_a_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    kind: str,
+) -> None:
+    """SAP moves Jane to Globex and her copy meets a 503; before the next run she gets a new job
+    title in the mailbox. Both sides changed since the last sync: a conflict, settled by the
+    tenant's policy (the newer side, the mailbox, wins) and told, not the move silently undone."""
+    fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    mail_emulator.faults.add(Fault(status=503, times=50, **MAILBOX_UPDATES[kind]))
+    assert _quiet(sync_now()) == {"failed": 1}
+    mail_emulator.faults.clear()
+    owner.edit_contact(copy, job_title="Buyer")
+    assert _quiet(sync_now()) == {"updated": 1, "issues_opened": 1, "issues_resolved": 1}
+    [conflict] = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).all()
+    assert conflict.c4c_object_id == jane["ObjectID"]
+    held = crm.get("ContactCollection", jane["ObjectID"])
+    assert (held["JobTitle"], held["AccountID"]) == ("Buyer", fabrikam["AccountID"])
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
 TEAM, PARTIES = "CorporateAccountTeamCollection", "AppointmentInvolvedPartiesCollection"

@@ -14,7 +14,7 @@ from backend.mailbox.base import ContactRecord
 from backend.models import SyncItem
 from backend.models.sync_item import SyncItemState
 from backend.sync.mapping.contacts import MAPPING
-from backend.sync.planner import StepKind, down_hash, linked_step, up_hash
+from backend.sync.planner import StepKind, c4c_link, down_hash, linked_step, up_hash
 
 K = StepKind
 
@@ -83,6 +83,23 @@ def test_a_retry_compares_the_sides_with_the_agreed_version(agreed, m, c, expect
     item = _item(agreed, m, c)
     again = linked_step(MAPPING, item, _record(m), None, True, True, again=True)
     assert again == expected
+
+
+@pytest.mark.parametrize(
+    ("account", "again", "expected"),
+    [
+        ("ACC-2", True, K.UPDATE_DOWN),  # a move from SAP whose copy failed for a moment
+        ("ACC-1", True, K.SETTLED),  # no move: the retry finds the sides agreeing
+        ("ACC-2", False, None),  # outside a retry the row sent again is no news
+    ],
+)
+def test_a_retry_holds_c4cs_account_at_the_pairs_etag_against_the_one_agreed(
+    account, again, expected
+) -> None:
+    item = _item("A", "A", "A")
+    item.c4c_link = c4c_link(MAPPING, {"AccountID": "ACC-1"})
+    row = {**_entity("A", "E1"), "AccountID": account}
+    assert linked_step(MAPPING, item, None, row, True, True, again=again) == expected
 
 
 def test_down_and_up_fingerprints_agree_on_the_same_values() -> None:
