@@ -107,7 +107,9 @@ def c4c_link(mapping: TypeMapping, values: dict[str, Any]) -> str | None:
     return fingerprint({"account": values.get("AccountID") or None})
 
 
-def _moved(kept: str | None, now: str | None) -> bool:
+def moved(kept: str | None, now: str | None) -> bool:
+    """Whether a side's account fingerprint ``now`` differs from the one ``kept`` (unknown on
+    either side: no move)."""
     return kept is not None and now is not None and kept != now
 
 
@@ -269,10 +271,10 @@ def linked_step(
     c4c_seen = down_hash(mapping, entity) if c4c_other_version else item.c4c_hash
     mailbox_new = record is not None and mailbox_seen != item.mailbox_hash
     c4c_new = entity is not None and c4c_seen != item.c4c_hash
-    moved_here = record is not None and _moved(item.mailbox_link, mailbox_link(mapping, record))
+    moved_here = record is not None and moved(item.mailbox_link, mailbox_link(mapping, record))
     moved_there = (
         entity is not None and (c4c_other_version or again)
-        and _moved(item.c4c_link, c4c_link(mapping, entity))
+        and moved(item.c4c_link, c4c_link(mapping, entity))
     )  # fmt: skip
     if not (mailbox_new or c4c_new or again or moved_here or moved_there):
         return StepKind.TOUCH if record is not None or c4c_other_version else None

@@ -43,6 +43,7 @@ from backend.sync.planner import (
     down_hash,
     linked_step,
     mailbox_link,
+    moved,
     up_hash,
 )
 from backend.text import N_
@@ -472,9 +473,10 @@ class TypeWriter:
             fresh = self._c4c_copy(item, Operation.UPDATE)
             if fresh is None:
                 return
-            if down_hash(self.mapping, fresh) == up_hash(self.mapping, record):
+            held, moving = down_hash(self.mapping, fresh), self._moves(record, fresh)
+            if held == up_hash(self.mapping, record) and not moving:
                 self._agreed(item, record, fresh, etag_of(fresh))  # an earlier answer was lost
-            elif down_hash(self.mapping, fresh) == item.c4c_hash:
+            elif held == item.c4c_hash and not moved(item.c4c_link, c4c_link(self.mapping, fresh)):
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
             else:
                 self.conflict(item, record, fresh)
@@ -486,6 +488,17 @@ class TypeWriter:
             self._forbidden(item, found, Operation.UPDATE)
             return
         self._fail(item, found, Source.C4C, Direction.UP, Operation.UPDATE)
+
+    def _moves(self, record: ItemRecord, entity: dict[str, Any]) -> bool:
+        """Whether the mailbox's version ``record`` moves C4C's ``entity`` to another account
+        (a move is in no fingerprint)."""
+        try:
+            values = self._values_up(record, entity)
+        except Exception:
+            return True  # not known: sent again, the write meets what failed here and says so
+        return "AccountID" in values and (
+            c4c_link(self.mapping, values) != c4c_link(self.mapping, entity)
+        )
 
     def _forbidden(self, item: SyncItem, found: Classification, operation: Operation) -> None:
         policy = ForbiddenPolicy(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -35,6 +36,10 @@ from tests.support.writes import writes
 
 pytestmark = both_mail_systems
 
+RECORDED = json.loads(
+    (Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text()
+)
+"""C4C's error answers as recorded from the service."""
 ANSWER_WAIT = 5
 """Seconds the product waits for an answer here (the least the setting allows)."""
 
@@ -422,6 +427,29 @@ def test_an_edit_sap_refuses_on_the_retry_after_a_passing_failure_waits_for_a_ch
     assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
     _two_quiet_runs(sync_now, mail_emulator, c4c)
     assert crm.get("ContactCollection", jane["ObjectID"])["LastName"] == "Doe"
+
+
+def test_a_move_that_meets_a_412_over_a_change_of_nothing_mapped_is_sent_again(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+) -> None:
+    """Jane moves from Fabrikam to Globex in the mailbox, and C4C answers 412 (its ETag moved
+    on, nothing the mailbox shows changed): her fields in SAP equal the mailbox's, but her
+    account does not. The move is sent again over the fresh ETag, not taken as landed."""
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    owner.edit_contact(copy, company="Globex")
+    mismatch = RECORDED["etag_mismatch"]
+    c4c.faults.add(
+        Fault(path=r"ContactCollection\(", method="PATCH", status=mismatch["status"],
+              body=mismatch["body"], content_type=mismatch["headers"]["Content-Type"])
+    )  # fmt: skip
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
 MAILBOX_UPDATES = {
