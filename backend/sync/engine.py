@@ -217,12 +217,12 @@ class Engine:
         state = ctx.mailbox.item_state(mapping.item_type)
         changes = self._mailbox_changes(ctx, mapping, state.cursor)
         taken = feed.Concerning([], set(), state.c4c_seq)
-        if down := allows_down(settings.direction, mapping):
+        if allows_down(settings.direction, mapping):
             taken = _guarded(ctx.classify_c4c, lambda: self._from_c4c(ctx, mapping, settings))
         items = ctx.session.scalars(_planned(ctx.mailbox.id, mapping.item_type, changes, taken))
         items = items.all()
         ctx.run.items_read += len(changes.upserted) + len(taken.entities)
-        agreed = _agreed_versions(ctx, mapping, items, taken) if down else {}
+        agreed = _agreed_versions(ctx, mapping, items, taken)
         steps = plan(
             mapping, settings.direction, changes, taken.entities, items, taken.mine, taken.left,
             agreed,
@@ -332,10 +332,12 @@ def _guarded(classify: Any, call: Any) -> Any:
 def _agreed_versions(
     ctx: RunContext, mapping: TypeMapping, items: Sequence[SyncItem], taken: feed.Concerning
 ) -> dict[str, dict[str, Any]]:
-    """C4C's version, at the pair's ETag, of each linked item whose write failed for a passing
-    reason and that C4C sent nothing new of, where a move to another account counts (contacts):
-    a move made in SAP whose copy failed is in no fingerprint, so the retry holds C4C's account
-    against the one last agreed (:func:`feed.versions`; the feed keeps it, no request)."""
+    """C4C's version, at the pair's ETag, of each linked item to retry (a write failed for a
+    passing reason, or a person asked) that C4C sent nothing new of, where a move to another
+    account counts (contacts). A move is in no fingerprint: the retry holds C4C's account
+    against the one last agreed (a move made in SAP whose copy failed) and against the one the
+    mailbox names (a move SAP refused). :func:`feed.versions`: kept by the feed where it reads
+    the type, else read from C4C."""
     if not mapping.account_link:
         return {}
     sent = {entity["ObjectID"] for entity in taken.entities}

@@ -53,6 +53,8 @@ CARRY_VERSIONS = frozenset(
     {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
 )
 """Steps that bring a side's current version, to be remembered once the item's outcome is known."""
+NOTHING_TO_SEND = frozenset({None, StepKind.TOUCH, StepKind.SETTLED})
+"""What a retry may find when the fields of both sides agree."""
 
 
 def mark_synced(item: SyncItem, content_hash: str, now: datetime) -> None:
@@ -355,6 +357,10 @@ class TypeWriter:
             allows_down(self.settings.direction, self.mapping),
         )
         kind = linked_step(self.mapping, item, record, entity, up, down, again=True)
+        if kind in NOTHING_TO_SEND and up and entity is not None and self._moves(record, entity):
+            # A move refused as it was leaves no trace in the pair's fingerprints: a retry
+            # (a person's, or after a passing failure) still finds C4C holding another account.
+            kind = StepKind.UPDATE_UP
         return Step(kind, item, record, entity) if kind is not None else None
 
     def _update_up_step(self, step: Step) -> None:

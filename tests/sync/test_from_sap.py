@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.actions.retry import request_retry
 from backend.crm.c4c import C4CClient
 from backend.extensions import Resources
 from backend.models import Issue, Mailbox, Run, SyncItem, Tenant, User
@@ -31,14 +32,12 @@ from emulators.c4c.json_format import entity_json
 from emulators.c4c.schema import ENTITY_SETS
 from emulators.c4c.seed import seed_employees
 from tests.support.owners import MailboxOwner
-from tests.support.world import ADDRESS, app_config_for, both_mail_systems
+from tests.support.world import ADDRESS, app_config_for, both_mail_systems, contacts_go_up_only
 from tests.support.writes import writes
 
 pytestmark = both_mail_systems
 
-RECORDED = json.loads(
-    (Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text()
-)
+RECORDED = json.loads((Path(__file__).parent / "classifiers" / "c4c_error_bodies.json").read_text())
 """C4C's error answers as recorded from the service."""
 ANSWER_WAIT = 5
 """Seconds the product waits for an answer here (the least the setting allows)."""
@@ -448,6 +447,43 @@ def test_a_move_that_meets_a_412_over_a_change_of_nothing_mapped_is_sent_again(
               body=mismatch["body"], content_type=mismatch["headers"]["Content-Type"])
     )  # fmt: skip
     assert _quiet(sync_now()) == {"updated": 1}
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+@pytest.mark.parametrize("up_only", [False, True], ids=["both ways", "up only"])
+def test_a_move_sap_refused_is_sent_again_when_the_person_asks_to_retry(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    mailbox: Mailbox,
+    up_only: bool,
+) -> None:
+    """Jane's move to Globex, made in the mailbox, is refused by SAP (the field is read-only
+    for the integration user): an issue, and quiet runs after it. Once SAP lets it through,
+    the person's Retry sends the move, and its issue is resolved; also where contacts only go
+    up (the run reads C4C's version of Jane to see that it holds another account)."""
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    if up_only:
+        contacts_go_up_only(session, tenant)
+    owner.edit_contact(copy, company="Globex")
+    refused = RECORDED["read_only"]
+    c4c.faults.add(
+        Fault(path=r"ContactCollection\(", method="PATCH", status=refused["status"],
+              body=refused["body"], content_type=refused["headers"]["Content-Type"])
+    )  # fmt: skip
+    assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+    [issue] = issue_service.open_issues(session, mailbox.id)
+    assert request_retry(session, issue)
+    session.commit()
+    assert _quiet(sync_now()) == {"updated": 1, "issues_resolved": 1}
     assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
