@@ -428,6 +428,15 @@ def test_an_edit_sap_refuses_on_the_retry_after_a_passing_failure_waits_for_a_ch
     assert crm.get("ContactCollection", jane["ObjectID"])["LastName"] == "Doe"
 
 
+def _sap_answers_a_contacts_change(c4c: C4CEmulator, answer: str) -> None:
+    """C4C answers the next change of a contact with its recorded ``answer``."""
+    recorded = RECORDED[answer]
+    c4c.faults.add(
+        Fault(path=r"ContactCollection\(", method="PATCH", status=recorded["status"],
+              body=recorded["body"], content_type=recorded["headers"]["Content-Type"])
+    )  # fmt: skip
+
+
 def test_a_move_that_meets_a_412_over_a_change_of_nothing_mapped_is_sent_again(
     owner: MailboxOwner,
     crm: C4CClient,
@@ -441,11 +450,7 @@ def test_a_move_that_meets_a_412_over_a_change_of_nothing_mapped_is_sent_again(
     account does not. The move is sent again over the fresh ETag, not taken as landed."""
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     owner.edit_contact(copy, company="Globex")
-    mismatch = RECORDED["etag_mismatch"]
-    c4c.faults.add(
-        Fault(path=r"ContactCollection\(", method="PATCH", status=mismatch["status"],
-              body=mismatch["body"], content_type=mismatch["headers"]["Content-Type"])
-    )  # fmt: skip
+    _sap_answers_a_contacts_change(c4c, "etag_mismatch")
     assert _quiet(sync_now()) == {"updated": 1}
     assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
@@ -472,11 +477,7 @@ def test_a_move_sap_refused_is_sent_again_when_the_person_asks_to_retry(
     if up_only:
         contacts_go_up_only(session, tenant)
     owner.edit_contact(copy, company="Globex")
-    refused = RECORDED["read_only"]
-    c4c.faults.add(
-        Fault(path=r"ContactCollection\(", method="PATCH", status=refused["status"],
-              body=refused["body"], content_type=refused["headers"]["Content-Type"])
-    )  # fmt: skip
+    _sap_answers_a_contacts_change(c4c, "read_only")
     assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
