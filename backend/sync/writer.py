@@ -480,9 +480,12 @@ class TypeWriter:
             if fresh is None:
                 return
             held, moving = down_hash(self.mapping, fresh), self._moves(record, fresh)
+            sap_moved = allows_down(self.settings.direction, self.mapping) and moved(
+                item.c4c_link, c4c_link(self.mapping, fresh)
+            )  # where C4C's changes come down, as the planner sees them
             if held == up_hash(self.mapping, record) and not moving:
                 self._agreed(item, record, fresh, etag_of(fresh))  # an earlier answer was lost
-            elif held == item.c4c_hash and not moved(item.c4c_link, c4c_link(self.mapping, fresh)):
+            elif held == item.c4c_hash and not sap_moved:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
             else:
                 self.conflict(item, record, fresh)
