@@ -38,7 +38,7 @@ from backend.models import Mailbox, Run, SyncItem, Tenant
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
-from backend.models.sync_item import has_work, items_among
+from backend.models.sync_item import SyncItemState, has_work, items_among
 from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
@@ -52,7 +52,7 @@ from backend.sync.guards import GuardLimits, trips
 from backend.sync.linker import Linker
 from backend.sync.mapping import TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
-from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan, temporarily_failed
+from backend.sync.planner import DESTRUCTIVE, Step, allows_down, plan
 from backend.sync.service_guard import Observation, ServiceGuard
 from backend.sync.services import C4C, MAIL, Service
 from backend.sync.writer import TypeWriter
@@ -332,19 +332,19 @@ def _guarded(classify: Any, call: Any) -> Any:
 def _agreed_versions(
     ctx: RunContext, mapping: TypeMapping, items: Sequence[SyncItem], taken: feed.Concerning
 ) -> dict[str, dict[str, Any]]:
-    """C4C's version, at the pair's ETag, of each linked item to retry (a write failed for a
-    passing reason, or a person asked) that C4C sent nothing new of, where a move to another
-    account counts (contacts). A move is in no fingerprint: the retry holds C4C's account
-    against the one last agreed (a move made in SAP whose copy failed) and against the one the
-    mailbox names (a move SAP refused). :func:`feed.versions`: kept by the feed where it reads
-    the type, else read from C4C."""
+    """C4C's version, at the pair's ETag, of each linked item whose last write failed (to
+    retry, or changed in the mailbox since) that C4C sent nothing new of, where a move to
+    another account counts (contacts). A move is in no fingerprint: the plan holds C4C's
+    account against the one last agreed (a move made in SAP whose copy failed) and a retry
+    against the one the mailbox names (a move SAP refused). :func:`feed.versions`: kept by the
+    feed where it reads the type, else read from C4C."""
     if not mapping.account_link:
         return {}
     sent = {entity["ObjectID"] for entity in taken.entities}
     at = {
         item.c4c_object_id: item.c4c_etag
         for item in items
-        if temporarily_failed(item) and item.mailbox_item_id and item.c4c_etag
+        if item.state is SyncItemState.FAILED and item.mailbox_item_id and item.c4c_etag
         and item.c4c_object_id and item.c4c_object_id not in sent
     }  # fmt: skip
     if not at:

@@ -136,8 +136,8 @@ def plan(
     ``mine`` are the ``ObjectID``s among ``c4c_changed`` that are the user's in SAP: those the
     mailbox has no copy of are created there. ``left`` are those that are no longer the user's:
     the mailbox's copies of them go (after one more run). ``agreed`` holds C4C's version, at
-    the pair's ETag, of items whose write failed for a passing reason and that C4C sent nothing
-    new of (:func:`linked_step`'s ``again``).
+    the pair's ETag, of items whose last write failed and that C4C sent nothing new of (a move
+    from SAP not yet written down, :func:`linked_step`).
     """
     items = list(items)
     by_mailbox = {i.mailbox_item_id: i for i in items if i.mailbox_item_id}
@@ -173,7 +173,7 @@ def plan(
         if _leaving(item, left, mine):
             steps.append(Step(_leave_kind(item), item, record, entity))
             continue
-        kind = linked_step(mapping, item, record, entity, up, down, again=temporarily_failed(item))
+        kind = linked_step(mapping, item, record, entity, up, down, again=_temporarily_failed(item))
         steps.append(Step(kind or StepKind.TOUCH, item, record, entity))
     gone = set(changes.deleted)
     if changes.full:
@@ -211,7 +211,7 @@ def plan(
             continue
         if item is None or item.id in handled or item.missing_side or not down:
             continue
-        kind = linked_step(mapping, item, None, entity, up, down, again=temporarily_failed(item))
+        kind = linked_step(mapping, item, None, entity, up, down, again=_temporarily_failed(item))
         if kind is not None:
             handled.add(item.id)
             steps.append(Step(kind, item, None, entity))
@@ -220,7 +220,7 @@ def plan(
             continue
         if item.missing_side is not None:
             steps.append(Step(StepKind.RECHECK, item, side=item.missing_side))
-        elif _interrupted(item, up) or temporarily_failed(item):
+        elif _interrupted(item, up) or _temporarily_failed(item):
             steps.append(Step(StepKind.RETRY, item, entity=agreed.get(item.c4c_object_id or "")))
     return steps
 
@@ -263,31 +263,36 @@ def linked_step(
     mailbox edit that C4C refused stays ahead, so a later change in C4C meets it as a conflict
     (settled by the tenant's policy) instead of overwriting it. ``again`` retries a write that
     failed for a passing reason: the sides are compared with the agreed version even though
-    neither sent anything new, and C4C's version at the pair's ETag (when given) is held
-    against the account last agreed: a move from SAP whose copy failed is still news.
+    neither sent anything new.
+
+    A move to another account is in no fingerprint: each side's link is held against the one
+    it named when last read or written, and C4C's at the pair's own ETag (the feed's copy of
+    an item whose copy failed, whose link stays the one last agreed) against the one agreed:
+    a move from SAP not yet written down meets a mailbox edit as a conflict, and is written
+    down on a retry. Where a side moved, each side that moved, changed or stays ahead of the
+    agreed version counts as changed.
     """
     mailbox_seen = up_hash(mapping, record) if record is not None else item.mailbox_hash
     c4c_other_version = entity is not None and not _same_version(item, entity)
     c4c_seen = down_hash(mapping, entity) if c4c_other_version else item.c4c_hash
     mailbox_new = record is not None and mailbox_seen != item.mailbox_hash
     c4c_new = entity is not None and c4c_seen != item.c4c_hash
+    mailbox_ahead = mailbox_seen != item.content_hash
+    c4c_ahead = c4c_seen != item.content_hash
     moved_here = record is not None and moved(item.mailbox_link, mailbox_link(mapping, record))
-    moved_there = (
-        entity is not None and (c4c_other_version or again)
-        and moved(item.c4c_link, c4c_link(mapping, entity))
-    )  # fmt: skip
+    c4c_moved = entity is not None and moved(item.c4c_link, c4c_link(mapping, entity))
+    moved_there = c4c_moved and c4c_other_version  # news; at the pair's ETag: still to write
     if not (mailbox_new or c4c_new or again or moved_here or moved_there):
         return StepKind.TOUCH if record is not None or c4c_other_version else None
-    if moved_here or moved_there:
-        here, there = mailbox_new or moved_here, c4c_new or moved_there
+    if moved_here or c4c_moved:
+        here = mailbox_new or moved_here or mailbox_ahead
+        there = c4c_new or c4c_moved or c4c_ahead
         if here and there and up and down:
             return StepKind.CONFLICT
         if here and up and not there:
             return StepKind.UPDATE_UP
         if there and down and not here:
             return StepKind.UPDATE_DOWN
-    mailbox_ahead = mailbox_seen != item.content_hash
-    c4c_ahead = c4c_seen != item.content_hash
     if mailbox_seen == c4c_seen:
         return StepKind.SETTLED
     if mailbox_ahead and c4c_ahead and up and down:
@@ -321,7 +326,7 @@ def _refused_as_it_is(mapping: TypeMapping, item: SyncItem | None, record: ItemR
 
 def _creating_down(item: SyncItem) -> bool:
     """A copy of a C4C record whose create was cut short, or failed for a passing reason."""
-    return item.state is SyncItemState.PENDING or temporarily_failed(item)
+    return item.state is SyncItemState.PENDING or _temporarily_failed(item)
 
 
 def _interrupted(item: SyncItem, up: bool) -> bool:
@@ -329,5 +334,5 @@ def _interrupted(item: SyncItem, up: bool) -> bool:
     return up and item.c4c_object_id is None and item.state is SyncItemState.PENDING
 
 
-def temporarily_failed(item: SyncItem) -> bool:
+def _temporarily_failed(item: SyncItem) -> bool:
     return item.state is SyncItemState.FAILED and item.temporary_failures > 0

@@ -175,13 +175,15 @@ class TypeWriter:
         self.saw(item)
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
+        if direction is Direction.DOWN:
+            # A move to another account is in no field compared with the agreed version: C4C's
+            # stays pending until a write carries it down (:func:`linked_step`).
+            item.c4c_link = linked_before
         if found.code is IssueCode.TEMPORARY:
-            # A move to another account is in no field the retry compares with the agreed
-            # version: the side that moved keeps it news until a write carries it across.
             if direction is Direction.UP:
+                # The mailbox's, likewise, until the retry carries it up (a refused one waits
+                # for a change: its markers coming back must not send it again).
                 item.mailbox_link = named_before
-            elif direction is Direction.DOWN:
-                item.c4c_link = linked_before
             item.temporary_failures += 1
             if item.temporary_failures < self.ctx.settings.temporary_failures_before_issue:
                 self._commit()
@@ -503,6 +505,8 @@ class TypeWriter:
         (a move is in no fingerprint)."""
         try:
             values = self._values_up(record, entity)
+        except SyncError:
+            raise  # the run ends
         except Exception:
             return True  # not known: sent again, the write meets what failed here and says so
         return "AccountID" in values and (

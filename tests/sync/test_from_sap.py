@@ -31,6 +31,7 @@ from emulators.c4c import C4CEmulator
 from emulators.c4c.json_format import entity_json
 from emulators.c4c.schema import ENTITY_SETS
 from emulators.c4c.seed import seed_employees
+from emulators.ews import soap as ews_soap
 from tests.support.owners import MailboxOwner
 from tests.support.world import ADDRESS, app_config_for, both_mail_systems, contacts_go_up_only
 from tests.support.writes import writes
@@ -548,7 +549,37 @@ def test_a_move_made_in_sap_whose_copy_failed_for_a_moment_reaches_the_mailbox(
     assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
 
 
-def test_a_move_made_in_sap_whose_copy_failed_meets_a_later_mailbox_edit_as_a_conflict(
+def _mailbox_refuses_a_contacts_change(kind: str) -> Fault:
+    """The mail system refuses the next change of a contact, in its own words (no passing
+    failure: Exchange's mailbox is over its quota, the others find a value invalid)."""
+    if kind == "exchange":
+        refusal = ews_soap.error("UpdateItem", ews_soap.EwsError(
+            "ErrorQuotaExceeded", "The mailbox has exceeded its quota."))  # fmt: skip
+        body = ews_soap.envelope(ews_soap.response("UpdateItem", [refusal])).decode()
+        return Fault(status=200, body=body, content_type="text/xml; charset=utf-8",
+                     **MAILBOX_UPDATES[kind])  # fmt: skip
+    error = (
+        {"code": "ErrorInvalidProperty", "message": "Invalid value for the property."}
+        if kind == "graph"
+        else {"code": 400, "message": "Invalid value.", "status": "INVALID_ARGUMENT"}
+    )
+    return Fault(status=400, body=json.dumps({"error": error}), **MAILBOX_UPDATES[kind])
+
+
+def _conflicts(session: Session) -> int:
+    return len(session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).all())
+
+
+def _mailbox_wins(session: Session, tenant: Tenant) -> None:
+    """Conflicts of contacts go to the mailbox (newer-wins would hang on which second each
+    side's change fell in)."""
+    config = tenant.config
+    config.item_types[ItemType.CONTACT].conflict_policy = ConflictPolicy.MAILBOX_WINS
+    tenant.config = config
+    session.commit()
+
+
+def test_a_move_made_in_sap_whose_copy_was_refused_lands_on_the_persons_retry(
     owner: MailboxOwner,
     crm: C4CClient,
     people: dict[str, str],
@@ -556,22 +587,84 @@ def test_a_move_made_in_sap_whose_copy_failed_meets_a_later_mailbox_edit_as_a_co
     mail_emulator: Emulator,
     c4c: C4CEmulator,
     session: Session,
+    mailbox: Mailbox,
     kind: str,
 ) -> None:
-    """SAP moves Jane to Globex and her copy meets a 503; before the next run she gets a new job
-    title in the mailbox. Both sides changed since the last sync: a conflict, settled by the
-    tenant's policy (the newer side, the mailbox, wins) and told, not the move silently undone."""
+    """SAP moves Jane to Globex and the mail system refuses her copy's change: an issue, quiet
+    runs. The person's Retry writes the move down; it does not send the mailbox's account up."""
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    mail_emulator.faults.add(_mailbox_refuses_a_contacts_change(kind))
+    assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+    [issue] = issue_service.open_issues(session, mailbox.id)
+    assert request_retry(session, issue)
+    session.commit()
+    assert _quiet(sync_now()) == {"updated": 1, "issues_resolved": 1}
+    assert owner.contact(copy).company == "Globex"
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["503", "refused"])
+def test_a_move_made_in_sap_not_yet_in_the_mailbox_meets_its_edit_as_a_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    kind: str,
+    refused: bool,
+) -> None:
+    """SAP moves Jane to Globex; her copy meets a 503, or the mail system refuses it. Jane gets
+    a new job title in the mailbox before the next run, whose write to C4C meets a 503 in turn:
+    a conflict, the mailbox wins (the tenant's policy), and the run after sends its version.
+    Neither side's change is dropped without a conflict saying so."""
+    _mailbox_wins(session, tenant)
     fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
-    mail_emulator.faults.add(Fault(status=503, times=50, **MAILBOX_UPDATES[kind]))
-    assert _quiet(sync_now()) == {"failed": 1}
+    mail_emulator.faults.add(
+        _mailbox_refuses_a_contacts_change(kind) if refused
+        else Fault(status=503, times=50, **MAILBOX_UPDATES[kind])
+    )  # fmt: skip
+    assert sync_now().failed == 1
     mail_emulator.faults.clear()
     owner.edit_contact(copy, job_title="Buyer")
-    assert _quiet(sync_now()) == {"updated": 1, "issues_opened": 1, "issues_resolved": 1}
-    [conflict] = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).all()
-    assert conflict.c4c_object_id == jane["ObjectID"]
+    c4c.faults.add(Fault(path=r"ContactCollection\(", method="PATCH", status=503, times=50))
+    assert sync_now().failed == 1
+    assert _conflicts(session) == 1
+    c4c.faults.clear()
+    sync_now()
     held = crm.get("ContactCollection", jane["ObjectID"])
     assert (held["JobTitle"], held["AccountID"]) == ("Buyer", fabrikam["AccountID"])
+    assert (owner.contact(copy).job_title, owner.contact(copy).company) == ("Buyer", "Fabrikam")
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+def test_a_mailbox_edit_that_met_a_passing_failure_meets_a_move_made_in_sap_as_a_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+) -> None:
+    """Jane's new job title meets a 503 from C4C; SAP then moves her to Globex. Both changed
+    since the last sync: a conflict, SAP's (newer) version wins, and it is told."""
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    owner.edit_contact(copy, job_title="Buyer")
+    c4c.faults.add(Fault(path=r"ContactCollection\(", method="PATCH", status=503, times=50))
+    assert _quiet(sync_now()) == {"failed": 1}
+    c4c.faults.clear()
+    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    assert _quiet(sync_now()) == {"updated": 1, "issues_opened": 1, "issues_resolved": 1}
+    assert _conflicts(session) == 1
+    assert owner.contact(copy).company == "Globex"
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
