@@ -222,7 +222,7 @@ class Engine:
         items = ctx.session.scalars(_planned(ctx.mailbox.id, mapping.item_type, changes, taken))
         items = items.all()
         ctx.run.items_read += len(changes.upserted) + len(taken.entities)
-        agreed = _agreed_versions(ctx, mapping, items, taken)
+        agreed = _agreed_versions(ctx, mapping, items, changes, taken)
         steps = plan(
             mapping, settings.direction, changes, taken.entities, items, taken.mine, taken.left,
             agreed,
@@ -330,10 +330,14 @@ def _guarded(classify: Any, call: Any) -> Any:
 
 
 def _agreed_versions(
-    ctx: RunContext, mapping: TypeMapping, items: Sequence[SyncItem], taken: feed.Concerning
+    ctx: RunContext,
+    mapping: TypeMapping,
+    items: Sequence[SyncItem],
+    changes: Changes,
+    taken: feed.Concerning,
 ) -> dict[str, dict[str, Any]]:
     """C4C's version, at the pair's ETag, of each linked item whose last write failed (to
-    retry, or changed in the mailbox since) that C4C sent nothing new of, where a move to
+    retry, or changed in the mailbox this run) that C4C sent nothing new of, where a move to
     another account counts (contacts). A move is in no fingerprint: the plan holds C4C's
     account against the one last agreed (a move made in SAP whose copy failed) and a retry
     against the one the mailbox names (a move SAP refused). :func:`feed.versions`: kept by the
@@ -341,11 +345,13 @@ def _agreed_versions(
     if not mapping.account_link:
         return {}
     sent = {entity["ObjectID"] for entity in taken.entities}
+    changed = {record.id for record in changes.upserted}
     at = {
         item.c4c_object_id: item.c4c_etag
         for item in items
-        if item.state is SyncItemState.FAILED and item.mailbox_item_id and item.c4c_etag
-        and item.c4c_object_id and item.c4c_object_id not in sent
+        if item.state is SyncItemState.FAILED and item.c4c_etag and item.c4c_object_id
+        and item.mailbox_item_id and (item.temporary_failures or item.mailbox_item_id in changed)
+        and item.c4c_object_id not in sent
     }  # fmt: skip
     if not at:
         return {}

@@ -285,8 +285,9 @@ def linked_step(
     if not (mailbox_new or c4c_new or again or moved_here or moved_there):
         return StepKind.TOUCH if record is not None or c4c_other_version else None
     if moved_here or c4c_moved:
-        here = mailbox_new or moved_here or mailbox_ahead
-        there = c4c_new or c4c_moved or c4c_ahead
+        # A side's edit that cannot go across (its direction switched off) stays its own.
+        here = mailbox_new or moved_here or (mailbox_ahead and up)
+        there = c4c_new or c4c_moved or (c4c_ahead and down)
         if here and there and up and down:
             return StepKind.CONFLICT
         if here and up and not there:

@@ -173,12 +173,12 @@ class TypeWriter:
             raise SyncError(found)
         named_before, linked_before = item.mailbox_link, item.c4c_link
         self.saw(item)
+        # A move to another account is in no field compared with the agreed version: C4C's
+        # stays pending until a write carries it down (:func:`linked_step`), whichever write
+        # or read failed on the way.
+        item.c4c_link = linked_before
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
-        if direction is Direction.DOWN:
-            # A move to another account is in no field compared with the agreed version: C4C's
-            # stays pending until a write carries it down (:func:`linked_step`).
-            item.c4c_link = linked_before
         if found.code is IssueCode.TEMPORARY:
             if direction is Direction.UP:
                 # The mailbox's, likewise, until the retry carries it up (a refused one waits

@@ -23,7 +23,7 @@ from backend.extensions import Resources
 from backend.models import Issue, Mailbox, Run, SyncItem, Tenant, User
 from backend.models.run import RunOutcome
 from backend.models.tenant import ConflictPolicy, FromSap
-from backend.models.types import IssueCode, ItemType
+from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync import employees
 from backend.sync import issues as issue_service
 from emulators.base import Emulator, Fault
@@ -642,6 +642,75 @@ def test_a_move_made_in_sap_not_yet_in_the_mailbox_meets_its_edit_as_a_conflict(
     held = crm.get("ContactCollection", jane["ObjectID"])
     assert (held["JobTitle"], held["AccountID"]) == ("Buyer", fabrikam["AccountID"])
     assert (owner.contact(copy).job_title, owner.contact(copy).company) == ("Buyer", "Fabrikam")
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+def test_a_move_made_in_sap_reaches_a_mailbox_whose_edits_do_not_go_up(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+) -> None:
+    """Contacts come from SAP only. Jane's new job title in the mailbox stays there; SAP then
+    moves her to Globex, and the move reaches her copy (the edit that cannot go up is no
+    conflict)."""
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    config = tenant.config
+    config.item_types[ItemType.CONTACT].direction = Direction.DOWN
+    tenant.config = config
+    session.commit()
+    owner.edit_contact(copy, job_title="Buyer")
+    assert _quiet(sync_now()) == {}
+    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert owner.contact(copy).company == "Globex"
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+MAILBOX_READS = {
+    "exchange": {"path": "/EWS/", "method": "POST", "containing": "GetItem"},
+    "graph": {"path": r"/contacts/(?!delta)[^/?]+", "method": "GET"},
+    "gmail": {"path": r"/people/(?!me)[^/:?]+", "method": "GET"},
+}
+"""How each mail system is asked for one contact."""
+
+
+def test_a_conflict_whose_mailbox_read_failed_for_a_moment_keeps_saps_move_pending(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    kind: str,
+) -> None:
+    """SAP wins conflicts. Jane's new job title meets a 503 from C4C; SAP then moves her to
+    Globex: a conflict, whose read of the mailbox's copy meets a 503 in turn. The run after
+    settles the conflict as the policy says: SAP's version, move and all, reaches the mailbox,
+    and the mailbox's account does not go up over it."""
+    config = tenant.config
+    config.item_types[ItemType.CONTACT].conflict_policy = ConflictPolicy.C4C_WINS
+    tenant.config = config
+    session.commit()
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    owner.edit_contact(copy, job_title="Buyer")
+    c4c.faults.add(Fault(path=r"ContactCollection\(", method="PATCH", status=503, times=50))
+    assert _quiet(sync_now()) == {"failed": 1}
+    c4c.faults.clear()
+    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    mail_emulator.faults.add(Fault(status=503, times=3, **MAILBOX_READS[kind]))
+    assert _quiet(sync_now()) == {"failed": 1}
+    mail_emulator.faults.clear()
+    sync_now()
+    assert _conflicts(session) == 1
+    assert owner.contact(copy).company == "Globex"
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 

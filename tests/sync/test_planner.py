@@ -8,13 +8,22 @@ now (``None``: that side sent nothing this run).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from backend.mailbox.base import ContactRecord
 from backend.models import SyncItem
 from backend.models.sync_item import SyncItemState
 from backend.sync.mapping.contacts import MAPPING
-from backend.sync.planner import StepKind, c4c_link, down_hash, linked_step, up_hash
+from backend.sync.planner import (
+    StepKind,
+    c4c_link,
+    down_hash,
+    linked_step,
+    mailbox_link,
+    up_hash,
+)
 
 K = StepKind
 
@@ -100,6 +109,30 @@ def test_a_retry_holds_c4cs_account_at_the_pairs_etag_against_the_one_agreed(
     item.c4c_link = c4c_link(MAPPING, {"AccountID": "ACC-1"})
     row = {**_entity("A", "E1"), "AccountID": account}
     assert linked_step(MAPPING, item, None, row, True, True, again=again) == expected
+
+
+@pytest.mark.parametrize(
+    ("m", "c", "moves", "up", "down", "expected"),
+    [
+        ("B", "A", "there", True, True, K.CONFLICT),  # a mailbox edit still to send meets it
+        ("A", "B", "here", True, True, K.CONFLICT),  # SAP's edit still to write meets it
+        ("B", "A", "there", False, True, K.UPDATE_DOWN),  # the edit cannot go up: SAP's move
+        ("A", "B", "here", True, False, K.UPDATE_UP),  # ... cannot come down: the mailbox's
+        ("A", "A", "there", True, True, K.UPDATE_DOWN),
+        ("A", "A", "here", True, True, K.UPDATE_UP),
+    ],
+)
+def test_a_move_meets_the_other_sides_edit_still_ahead_of_the_agreed_version(
+    m, c, moves, up, down, expected
+) -> None:
+    item = _item("A", m, c)
+    item.c4c_link = c4c_link(MAPPING, {"AccountID": "ACC-1"})
+    item.mailbox_link = mailbox_link(MAPPING, _record(m))
+    record = replace(_record(m), company="Globex") if moves == "here" else None
+    row = {**_entity(c, "E2"), "AccountID": "ACC-2" if moves == "there" else "ACC-1"}
+    assert linked_step(MAPPING, item, record, row if moves == "there" else None, up, down) == (
+        expected
+    )
 
 
 def test_down_and_up_fingerprints_agree_on_the_same_values() -> None:
