@@ -671,6 +671,29 @@ def test_a_move_made_in_sap_reaches_a_mailbox_whose_edits_do_not_go_up(
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+def test_a_contact_sap_takes_out_of_its_account_stays_out_after_a_mailbox_edit(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+) -> None:
+    """SAP takes Jane out of Fabrikam (she stays Anna's, her owner now): her copy names no
+    company any more, so a new job title in the mailbox goes up without putting her back."""
+    _fabrikam, _globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    crm.update("ContactCollection", jane["ObjectID"],
+               {"AccountID": "", "OwnerID": people["Anna"]}, None)  # fmt: skip
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert not owner.contact(copy).company
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    owner.edit_contact(copy, job_title="Buyer")
+    assert _quiet(sync_now()) == {"updated": 1}
+    held = crm.get("ContactCollection", jane["ObjectID"])
+    assert (held["JobTitle"], held["AccountID"] or None) == ("Buyer", None)
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 MAILBOX_READS = {
     "exchange": {"path": "/EWS/", "method": "POST", "containing": "GetItem"},
     "graph": {"path": r"/contacts/(?!delta)[^/?]+", "method": "GET"},

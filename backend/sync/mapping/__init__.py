@@ -57,6 +57,9 @@ class TypeMapping:
     account_link: bool = False
     """Moving the item to another account is a change of its own, both ways (contacts); a
     company C4C knows no account of leaves C4C's account as it is (:meth:`values_up`)."""
+    unlinked: Callable[[Any], ItemRecord] | None = None
+    """The record naming no account, for an object C4C took out of its account (a contact's
+    company cleared; ``to_record`` keeps the mailbox's own where C4C names none)."""
     coarse: tuple[tuple[str, str | None], ...] = ()
     """The properties of ``fields`` a mailbox may hold less finely than C4C (a code that several
     of C4C's come down as, a date for a date and time, a value its mail system has no place

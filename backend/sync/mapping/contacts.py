@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from backend.mailbox.base import ContactRecord
@@ -61,6 +62,10 @@ def hints(record: ContactRecord) -> LinkHints:
     return LinkHints(account_name=record.company, addresses=record.emails)
 
 
+def unlinked(record: ContactRecord) -> ContactRecord:
+    return replace(record, company=None)
+
+
 MAPPING = TypeMapping(
     ItemType.CONTACT,
     "ContactCollection",
@@ -71,4 +76,5 @@ MAPPING = TypeMapping(
     owners=("OwnerID",),
     read_also=("AccountFormattedName",),
     account_link=True,
+    unlinked=unlinked,
 )
