@@ -482,12 +482,30 @@ def test_a_move_sap_refused_is_sent_again_when_the_person_asks_to_retry(
     assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
+    assert _the_person_retries(session, mailbox, sync_now) == {"updated": 1, "issues_resolved": 1}
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+def _contacts_set(session: Session, tenant: Tenant, **settings: object) -> None:
+    """The tenant's contact settings changed as ``settings`` say (a conflict policy under
+    which the outcome does not hang on which second each side's change fell in, a direction)."""
+    config = tenant.config
+    for name, value in settings.items():
+        setattr(config.item_types[ItemType.CONTACT], name, value)
+    tenant.config = config
+    session.commit()
+
+
+def _the_person_retries(
+    session: Session, mailbox: Mailbox, sync_now: Callable[[], Run]
+) -> dict[str, int]:
+    """The person asks to retry the mailbox's one open issue (as its Retry button does), and
+    the run that follows: what it counted."""
     [issue] = issue_service.open_issues(session, mailbox.id)
     assert request_retry(session, issue)
     session.commit()
-    assert _quiet(sync_now()) == {"updated": 1, "issues_resolved": 1}
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
-    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    return _quiet(sync_now())
 
 
 MAILBOX_UPDATES = {
@@ -511,10 +529,7 @@ def test_a_conflict_sap_won_whose_copy_failed_for_a_moment_keeps_saps_version(
     """Jane moves to Globex in the mailbox while SAP makes her CFO, and SAP wins conflicts;
     the mailbox answers 503 to SAP's version. The retry writes SAP's version down; it does
     not send the mailbox's up for the move it carried."""
-    config = tenant.config
-    config.item_types[ItemType.CONTACT].conflict_policy = ConflictPolicy.C4C_WINS
-    tenant.config = config
-    session.commit()
+    _contacts_set(session, tenant, conflict_policy=ConflictPolicy.C4C_WINS)
     fabrikam, _globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     owner.edit_contact(copy, company="Globex")
     crm.update("ContactCollection", jane["ObjectID"], {"JobTitle": "CFO"}, None)
@@ -570,15 +585,6 @@ def _conflicts(session: Session) -> int:
     return len(session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).all())
 
 
-def _mailbox_wins(session: Session, tenant: Tenant) -> None:
-    """Conflicts of contacts go to the mailbox (newer-wins would hang on which second each
-    side's change fell in)."""
-    config = tenant.config
-    config.item_types[ItemType.CONTACT].conflict_policy = ConflictPolicy.MAILBOX_WINS
-    tenant.config = config
-    session.commit()
-
-
 def test_a_move_made_in_sap_whose_copy_was_refused_lands_on_the_persons_retry(
     owner: MailboxOwner,
     crm: C4CClient,
@@ -598,10 +604,7 @@ def test_a_move_made_in_sap_whose_copy_was_refused_lands_on_the_persons_retry(
     assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
-    [issue] = issue_service.open_issues(session, mailbox.id)
-    assert request_retry(session, issue)
-    session.commit()
-    assert _quiet(sync_now()) == {"updated": 1, "issues_resolved": 1}
+    assert _the_person_retries(session, mailbox, sync_now) == {"updated": 1, "issues_resolved": 1}
     assert owner.contact(copy).company == "Globex"
     assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
@@ -624,7 +627,7 @@ def test_a_move_made_in_sap_not_yet_in_the_mailbox_meets_its_edit_as_a_conflict(
     a new job title in the mailbox before the next run, whose write to C4C meets a 503 in turn:
     a conflict, the mailbox wins (the tenant's policy), and the run after sends its version.
     Neither side's change is dropped without a conflict saying so."""
-    _mailbox_wins(session, tenant)
+    _contacts_set(session, tenant, conflict_policy=ConflictPolicy.MAILBOX_WINS)
     fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
     mail_emulator.faults.add(
@@ -659,10 +662,7 @@ def test_a_move_made_in_sap_reaches_a_mailbox_whose_edits_do_not_go_up(
     moves her to Globex, and the move reaches her copy (the edit that cannot go up is no
     conflict)."""
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
-    config = tenant.config
-    config.item_types[ItemType.CONTACT].direction = Direction.DOWN
-    tenant.config = config
-    session.commit()
+    _contacts_set(session, tenant, direction=Direction.DOWN)
     owner.edit_contact(copy, job_title="Buyer")
     assert _quiet(sync_now()) == {}
     crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
@@ -717,10 +717,7 @@ def test_a_conflict_whose_mailbox_read_failed_for_a_moment_keeps_saps_move_pendi
     Globex: a conflict, whose read of the mailbox's copy meets a 503 in turn. The run after
     settles the conflict as the policy says: SAP's version, move and all, reaches the mailbox,
     and the mailbox's account does not go up over it."""
-    config = tenant.config
-    config.item_types[ItemType.CONTACT].conflict_policy = ConflictPolicy.C4C_WINS
-    tenant.config = config
-    session.commit()
+    _contacts_set(session, tenant, conflict_policy=ConflictPolicy.C4C_WINS)
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     owner.edit_contact(copy, job_title="Buyer")
     c4c.faults.add(Fault(path=r"ContactCollection\(", method="PATCH", status=503, times=50))
