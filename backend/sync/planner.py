@@ -285,15 +285,14 @@ def linked_step(
     if not (mailbox_new or c4c_new or again or moved_here or moved_there):
         return StepKind.TOUCH if record is not None or c4c_other_version else None
     if moved_here or c4c_moved:
-        # A side's edit that cannot go across (its direction switched off) stays its own.
-        here = mailbox_new or moved_here or (mailbox_ahead and up)
-        there = c4c_new or c4c_moved or (c4c_ahead and down)
-        if here and there and up and down:
-            return StepKind.CONFLICT
-        if here and up and not there:
-            return StepKind.UPDATE_UP
-        if there and down and not here:
-            return StepKind.UPDATE_DOWN
+        # A side's change that cannot go across (its direction switched off) stays its own.
+        here = up and (mailbox_new or moved_here or mailbox_ahead)
+        there = down and (c4c_new or c4c_moved or c4c_ahead)
+        if here or there:
+            return (
+                StepKind.CONFLICT if here and there
+                else StepKind.UPDATE_UP if here else StepKind.UPDATE_DOWN
+            )  # fmt: skip
     if mailbox_seen == c4c_seen:
         return StepKind.SETTLED
     if mailbox_ahead and c4c_ahead and up and down:

@@ -555,7 +555,7 @@ class TypeWriter:
         try:
             base = ctx.provider.get(kind, item.mailbox_item_id)
             record = self.mapping.to_record(entity, base)  # type: ignore[misc]
-            if self.mapping.unlinked and self._taken_out_of_its_account(item, entity):
+            if self.mapping.unlinked and self._taken_out_of_its_account(item, base, entity):
                 record = self.mapping.unlinked(record)
             written = ctx.provider.update(kind, record, base.change_key or "")
         except Exception as error:
@@ -574,10 +574,17 @@ class TypeWriter:
         ctx.run.updated += 1
         self._synced(item, down_hash(self.mapping, entity))
 
-    def _taken_out_of_its_account(self, item: SyncItem, entity: dict[str, Any]) -> bool:
+    def _taken_out_of_its_account(
+        self, item: SyncItem, held: ItemRecord, entity: dict[str, Any]
+    ) -> bool:
         """Whether C4C's version ``entity`` of ``item`` names no account where the pair last
-        knew one (the mailbox's company goes too, or its next edit would link it again)."""
-        return not entity.get("AccountID") and moved(item.c4c_link, c4c_link(self.mapping, entity))
+        knew one, which the mailbox's version ``held`` names still: its company goes too, or
+        its next edit would link it again. A company that names no account C4C knows (typed in
+        the mailbox) stays."""
+        if entity.get("AccountID") or not moved(item.c4c_link, c4c_link(self.mapping, entity)):
+            return False
+        named = self.ctx.linker.links(self.mapping.hints(held)).account_id
+        return c4c_link(self.mapping, {"AccountID": named}) == item.c4c_link
 
     def conflict(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
         """Both sides changed: apply the tenant's policy and log an informational issue."""

@@ -648,6 +648,7 @@ def test_a_move_made_in_sap_not_yet_in_the_mailbox_meets_its_edit_as_a_conflict(
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["edit first", "together"])
 def test_a_move_made_in_sap_reaches_a_mailbox_whose_edits_do_not_go_up(
     owner: MailboxOwner,
     crm: C4CClient,
@@ -657,20 +658,23 @@ def test_a_move_made_in_sap_reaches_a_mailbox_whose_edits_do_not_go_up(
     c4c: C4CEmulator,
     session: Session,
     tenant: Tenant,
+    together: bool,
 ) -> None:
     """Contacts come from SAP only. Jane's new job title in the mailbox stays there; SAP then
-    moves her to Globex, and the move reaches her copy (the edit that cannot go up is no
-    conflict)."""
+    moves her to Globex (after a run, or before the same run), and the move reaches her copy
+    (the edit that cannot go up is no conflict)."""
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     _contacts_set(session, tenant, direction=Direction.DOWN)
     owner.edit_contact(copy, job_title="Buyer")
-    assert _quiet(sync_now()) == {}
+    if not together:
+        assert _quiet(sync_now()) == {}
     crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
     assert _quiet(sync_now()) == {"updated": 1}
     assert owner.contact(copy).company == "Globex"
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+@pytest.mark.parametrize("typed", [None, "Freelance"], ids=["account's name", "typed"])
 def test_a_contact_sap_takes_out_of_its_account_stays_out_after_a_mailbox_edit(
     owner: MailboxOwner,
     crm: C4CClient,
@@ -678,14 +682,19 @@ def test_a_contact_sap_takes_out_of_its_account_stays_out_after_a_mailbox_edit(
     sync_now: Callable[[], Run],
     mail_emulator: Emulator,
     c4c: C4CEmulator,
+    typed: str | None,
 ) -> None:
     """SAP takes Jane out of Fabrikam (she stays Anna's, her owner now): her copy names no
-    company any more, so a new job title in the mailbox goes up without putting her back."""
+    company any more, so a new job title in the mailbox goes up without putting her back. A
+    company typed in the mailbox that names no account in SAP (C4C kept Fabrikam) stays."""
     _fabrikam, _globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    if typed:
+        owner.edit_contact(copy, company=typed)
+        assert _quiet(sync_now()) == {"updated": 1}
     crm.update("ContactCollection", jane["ObjectID"],
                {"AccountID": "", "OwnerID": people["Anna"]}, None)  # fmt: skip
     assert _quiet(sync_now()) == {"updated": 1}
-    assert not owner.contact(copy).company
+    assert (owner.contact(copy).company or None) == typed
     _two_quiet_runs(sync_now, mail_emulator, c4c)
     owner.edit_contact(copy, job_title="Buyer")
     assert _quiet(sync_now()) == {"updated": 1}

@@ -135,5 +135,13 @@ def test_a_move_meets_the_other_sides_edit_still_ahead_of_the_agreed_version(
     )
 
 
+@pytest.mark.parametrize(("up", "expected"), [(True, K.CONFLICT), (False, K.UPDATE_DOWN)])
+def test_a_move_from_sap_meets_a_mailbox_edit_of_the_same_run(up, expected) -> None:
+    item = _item("A", "A", "A")
+    item.c4c_link = c4c_link(MAPPING, {"AccountID": "ACC-1"})
+    row = {**_entity("A", "E2"), "AccountID": "ACC-2"}
+    assert linked_step(MAPPING, item, _record("B"), row, up, True) == expected
+
+
 def test_down_and_up_fingerprints_agree_on_the_same_values() -> None:
     assert down_hash(MAPPING, _entity("A", "E1")) == up_hash(MAPPING, _record("A"))
