@@ -270,7 +270,7 @@ def linked_step(
     an item whose copy failed, whose link stays the one last agreed) against the one agreed:
     a move from SAP not yet written down meets a mailbox edit as a conflict, and is written
     down on a retry. Where a side moved, each side that moved, changed or stays ahead of the
-    agreed version counts as changed.
+    agreed version counts as changed, if its changes go across at all (the tenant's direction).
     """
     mailbox_seen = up_hash(mapping, record) if record is not None else item.mailbox_hash
     c4c_other_version = entity is not None and not _same_version(item, entity)

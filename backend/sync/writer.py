@@ -583,7 +583,14 @@ class TypeWriter:
         the mailbox) stays."""
         if entity.get("AccountID") or not moved(item.c4c_link, c4c_link(self.mapping, entity)):
             return False
-        named = self.ctx.linker.links(self.mapping.hints(held)).account_id
+        name = (self.mapping.hints(held).account_name or "").strip()
+        try:
+            account = self.ctx.linker.account_named(name) if name else None
+        except SyncError:
+            raise
+        except Exception as error:  # C4C's failure, told as such
+            raise SyncError(self.ctx.classify_c4c(error)) from error
+        named = account.get("AccountID") if account else None
         return c4c_link(self.mapping, {"AccountID": named}) == item.c4c_link
 
     def conflict(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
