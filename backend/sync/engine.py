@@ -342,20 +342,22 @@ def _agreed_versions(
     account against the one last agreed (a move made in SAP whose copy failed) and a retry
     against the one the mailbox names (a move SAP refused). :func:`feed.versions`: kept by the
     feed where it reads the type, else read from C4C."""
-    if not mapping.account_link:
+    failed = [
+        item for item in items
+        if item.state is SyncItemState.FAILED and item.c4c_etag and item.c4c_object_id
+        and item.mailbox_item_id
+    ] if mapping.account_link else []  # fmt: skip
+    if not failed:
         return {}
     sent = {entity["ObjectID"] for entity in taken.entities}
     changed = {record.id for record in changes.upserted}
     at = {
         item.c4c_object_id: item.c4c_etag
-        for item in items
-        if item.state is SyncItemState.FAILED and item.c4c_etag and item.c4c_object_id
-        and item.mailbox_item_id and (item.temporary_failures or item.mailbox_item_id in changed)
+        for item in failed
+        if (item.temporary_failures or item.mailbox_item_id in changed)
         and item.c4c_object_id not in sent
-    }  # fmt: skip
-    if not at:
-        return {}
-    return feed.versions(ctx.session, ctx.tenant.id, ctx.c4c, mapping, at)
+    }
+    return feed.versions(ctx.session, ctx.tenant.id, ctx.c4c, mapping, at) if at else {}
 
 
 PLAN_ALL_ABOVE = 1000

@@ -171,19 +171,15 @@ class TypeWriter:
         if found.ends_run:
             self.ctx.session.commit()
             raise SyncError(found)
-        named_before, linked_before = item.mailbox_link, item.c4c_link
-        self.saw(item)
-        # A move to another account is in no field compared with the agreed version: C4C's
-        # stays pending until a write carries it down (:func:`linked_step`), whichever write
-        # or read failed on the way.
-        item.c4c_link = linked_before
+        passing = found.code is IssueCode.TEMPORARY
+        # A move to another account is in no field compared with the agreed version: it stays
+        # pending until a write carries it across (:func:`linked_step`). C4C's whichever write
+        # or read failed on the way; the mailbox's after a passing failure going up (a refused
+        # one waits for a change: its markers coming back must not send it again).
+        self.saw(item, moves=() if passing and direction is Direction.UP else (MAILBOX,))
         item.state = SyncItemState.FAILED
         self.ctx.run.failed += 1
-        if found.code is IssueCode.TEMPORARY:
-            if direction is Direction.UP:
-                # The mailbox's, likewise, until the retry carries it up (a refused one waits
-                # for a change: its markers coming back must not send it again).
-                item.mailbox_link = named_before
+        if passing:
             item.temporary_failures += 1
             if item.temporary_failures < self.ctx.settings.temporary_failures_before_issue:
                 self._commit()
@@ -308,26 +304,27 @@ class TypeWriter:
         """
         self._carried[item] = (record, entity)
 
-    def saw(self, item: SyncItem) -> None:
-        """Remember the versions carried for ``item``: they are no news next run."""
+    def saw(self, item: SyncItem, *, moves: tuple[str, ...] = (MAILBOX, C4C)) -> None:
+        """Remember the versions carried for ``item``: they are no news next run. ``moves``:
+        the sides whose account they name is no news either (a move not yet carried across
+        stays news)."""
         record, entity = self._carried.pop(item, (None, None))
         if record is not None:
             item.mailbox_hash = up_hash(self.mapping, record)
             item.mailbox_change_key = record.change_key
-            item.mailbox_link = mailbox_link(self.mapping, record)
+            if MAILBOX in moves:
+                item.mailbox_link = mailbox_link(self.mapping, record)
         if entity is not None and etag_of(entity) != item.c4c_etag:
             item.c4c_hash = down_hash(self.mapping, entity)
             item.c4c_etag = etag_of(entity)
-            item.c4c_link = c4c_link(self.mapping, entity)
+            if C4C in moves:
+                item.c4c_link = c4c_link(self.mapping, entity)
 
-    def links_seen(
-        self, item: SyncItem, record: ItemRecord, values: dict[str, Any], *, sent: bool = True
-    ) -> None:
-        """Remember the account each side names now that they were written (moves are news).
-        ``sent``: ``values`` hold C4C's account; when a change going up left it out (C4C kept
-        its own), the account remembered for C4C stays as it was."""
+    def links_seen(self, item: SyncItem, record: ItemRecord, values: dict[str, Any]) -> None:
+        """Remember the account each side names now that they were written (moves are news):
+        C4C's stays the one remembered when ``values`` left its account to C4C."""
         seen = self.link_values(record, values)
-        if not sent:
+        if self.mapping.account_link and "AccountID" not in values:
             del seen["c4c_link"]
         for name, value in seen.items():
             setattr(item, name, value)
@@ -450,7 +447,7 @@ class TypeWriter:
         at ``etag`` (the one known when C4C sent none)."""
         item.c4c_etag = etag or item.c4c_etag
         item.mailbox_change_key = record.change_key
-        self.links_seen(item, record, values, sent="AccountID" in values)
+        self.links_seen(item, record, values)
         self._synced(item, up_hash(self.mapping, record))
 
     def _values_up(self, record: ItemRecord, entity: dict[str, Any] | None) -> dict[str, Any]:
@@ -481,11 +478,11 @@ class TypeWriter:
             fresh = self._c4c_copy(item, Operation.UPDATE)
             if fresh is None:
                 return
-            held, moving = down_hash(self.mapping, fresh), self._moves(record, fresh)
+            held = down_hash(self.mapping, fresh)
             sap_moved = allows_down(self.settings.direction, self.mapping) and moved(
                 item.c4c_link, c4c_link(self.mapping, fresh)
             )  # where C4C's changes come down, as the planner sees them
-            if held == up_hash(self.mapping, record) and not moving:
+            if held == up_hash(self.mapping, record) and not self._moves(record, fresh):
                 self._agreed(item, record, fresh, etag_of(fresh))  # an earlier answer was lost
             elif held == item.c4c_hash and not sap_moved:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
