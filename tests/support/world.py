@@ -8,6 +8,7 @@ tests that need them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
@@ -77,7 +78,14 @@ def contacts_go_up_only(session: Session, tenant: Tenant) -> None:
 
 def goes_up_only(session: Session, tenant: Tenant, item_type: ItemType) -> None:
     """The tenant syncs ``item_type`` from the mailbox to C4C only (no C4C change read)."""
+    type_settings(session, tenant, item_type, direction=Direction.UP)
+
+
+def type_settings(session: Session, tenant: Tenant, item_type: ItemType, **settings: Any) -> None:
+    """The tenant's settings of ``item_type`` changed as ``settings`` say (a direction, a
+    conflict policy)."""
     config = tenant.config
-    config.item_types[item_type].direction = Direction.UP
+    for name, value in settings.items():
+        setattr(config.item_types[item_type], name, value)
     tenant.config = config
     session.commit()

@@ -33,7 +33,13 @@ from emulators.c4c.schema import ENTITY_SETS
 from emulators.c4c.seed import seed_employees
 from emulators.ews import soap as ews_soap
 from tests.support.owners import MailboxOwner
-from tests.support.world import ADDRESS, app_config_for, both_mail_systems, contacts_go_up_only
+from tests.support.world import (
+    ADDRESS,
+    app_config_for,
+    both_mail_systems,
+    contacts_go_up_only,
+    type_settings,
+)
 from tests.support.writes import writes
 
 pytestmark = both_mail_systems
@@ -284,6 +290,16 @@ def test_the_contacts_of_an_account_that_becomes_the_users_come_with_it(
     assert _quiet(sync_now()) == {}
 
 
+def _sap_moves(crm: C4CClient, contact: dict, account: dict) -> None:
+    """SAP moves ``contact`` to ``account``, and changes nothing else."""
+    crm.update("ContactCollection", contact["ObjectID"], {"AccountID": account["AccountID"]}, None)
+
+
+def _account_in_sap(crm: C4CClient, contact: dict) -> str | None:
+    """The ``AccountID`` SAP links ``contact`` to now."""
+    return crm.get("ContactCollection", contact["ObjectID"])["AccountID"]
+
+
 def test_a_contact_moved_to_another_account_moves_on_the_other_side_too(
     owner: MailboxOwner,
     crm: C4CClient,
@@ -308,15 +324,11 @@ def test_a_contact_moved_to_another_account_moves_on_the_other_side_too(
     assert moved["AccountID"] == accounts["Globex"]["AccountID"]
     assert _quiet(sync_now()) == {}
 
-    crm.update("ContactCollection", jane["ObjectID"],
-               {"AccountID": accounts["Initech"]["AccountID"]}, None)  # fmt: skip
+    _sap_moves(crm, jane, accounts["Initech"])
     assert _quiet(sync_now()) == {"updated": 1}, "only the account changed, in SAP"
     assert owner.contact(copy).company == "Initech"
     assert _quiet(sync_now()) == {}
-    assert (
-        crm.get("ContactCollection", jane["ObjectID"])["AccountID"]
-        == (accounts["Initech"]["AccountID"])
-    )
+    assert _account_in_sap(crm, jane) == accounts["Initech"]["AccountID"]
 
 
 def _jane_at_fabrikam(
@@ -370,19 +382,19 @@ def test_a_contact_edited_in_the_mailbox_keeps_its_account_when_the_company_is_n
 
     owner.edit_contact(copy, company="Globex")
     assert _quiet(sync_now()) == {"updated": 1}
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
     owner.edit_contact(copy, company="Initech")  # no account in SAP: she stays at Globex there
     assert _quiet(sync_now()) == {"updated": 1}
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
     anna = people["Anna"]
     initech = crm.create("CorporateAccountCollection", {"Name": "Initech", "OwnerID": anna}, None)
     sync_now()  # the account reaches the mailbox
     owner.edit_contact(copy, job_title="Head of buying")  # and her next edit links her to it
     assert _quiet(sync_now()) == {"updated": 1}
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == initech["AccountID"]
+    assert _account_in_sap(crm, jane) == initech["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
@@ -402,7 +414,7 @@ def test_a_move_to_another_account_that_met_a_passing_failure_is_sent_again(
     assert _quiet(sync_now()) == {"failed": 1}
     c4c.faults.clear()
     assert _quiet(sync_now()) == {"updated": 1}
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
@@ -453,7 +465,7 @@ def test_a_move_that_meets_a_412_over_a_change_of_nothing_mapped_is_sent_again(
     owner.edit_contact(copy, company="Globex")
     _sap_answers_a_contacts_change(c4c, "etag_mismatch")
     assert _quiet(sync_now()) == {"updated": 1}
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
@@ -483,18 +495,8 @@ def test_a_move_sap_refused_is_sent_again_when_the_person_asks_to_retry(
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
     assert _the_person_retries(session, mailbox, sync_now) == {"updated": 1, "issues_resolved": 1}
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
-
-
-def _contacts_set(session: Session, tenant: Tenant, **settings: object) -> None:
-    """The tenant's contact settings changed as ``settings`` say (a conflict policy under
-    which the outcome does not hang on which second each side's change fell in, a direction)."""
-    config = tenant.config
-    for name, value in settings.items():
-        setattr(config.item_types[ItemType.CONTACT], name, value)
-    tenant.config = config
-    session.commit()
 
 
 def _the_person_retries(
@@ -529,7 +531,7 @@ def test_a_conflict_sap_won_whose_copy_failed_for_a_moment_keeps_saps_version(
     """Jane moves to Globex in the mailbox while SAP makes her CFO, and SAP wins conflicts;
     the mailbox answers 503 to SAP's version. The retry writes SAP's version down; it does
     not send the mailbox's up for the move it carried."""
-    _contacts_set(session, tenant, conflict_policy=ConflictPolicy.C4C_WINS)
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.C4C_WINS)
     fabrikam, _globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     owner.edit_contact(copy, company="Globex")
     crm.update("ContactCollection", jane["ObjectID"], {"JobTitle": "CFO"}, None)
@@ -554,14 +556,14 @@ def test_a_move_made_in_sap_whose_copy_failed_for_a_moment_reaches_the_mailbox(
     """SAP moves Jane from Fabrikam to Globex and nothing else; the mailbox answers 503 to the
     change. The next run writes the move down (it is in no field the retry compares)."""
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
-    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    _sap_moves(crm, jane, globex)
     mail_emulator.faults.add(Fault(status=503, times=50, **MAILBOX_UPDATES[kind]))
     assert _quiet(sync_now()) == {"failed": 1}
     mail_emulator.faults.clear()
     assert _quiet(sync_now()) == {"updated": 1}
     assert owner.contact(copy).company == "Globex"
     _two_quiet_runs(sync_now, mail_emulator, c4c)
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
 
 
 def _mailbox_refuses_a_contacts_change(kind: str) -> Fault:
@@ -599,14 +601,14 @@ def test_a_move_made_in_sap_whose_copy_was_refused_lands_on_the_persons_retry(
     """SAP moves Jane to Globex and the mail system refuses her copy's change: an issue, quiet
     runs. The person's Retry writes the move down; it does not send the mailbox's account up."""
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
-    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    _sap_moves(crm, jane, globex)
     mail_emulator.faults.add(_mailbox_refuses_a_contacts_change(kind))
     assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
     assert _the_person_retries(session, mailbox, sync_now) == {"updated": 1, "issues_resolved": 1}
     assert owner.contact(copy).company == "Globex"
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
@@ -626,10 +628,11 @@ def test_a_move_made_in_sap_not_yet_in_the_mailbox_meets_its_edit_as_a_conflict(
     """SAP moves Jane to Globex; her copy meets a 503, or the mail system refuses it. Jane gets
     a new job title in the mailbox before the next run, whose write to C4C meets a 503 in turn:
     a conflict, the mailbox wins (the tenant's policy), and the run after sends its version.
-    Neither side's change is dropped without a conflict saying so."""
-    _contacts_set(session, tenant, conflict_policy=ConflictPolicy.MAILBOX_WINS)
+    Neither side's change is dropped without a conflict saying so. (Under "newer wins" the
+    outcome would hang on which second each side's change fell in.)"""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.MAILBOX_WINS)
     fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
-    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    _sap_moves(crm, jane, globex)
     mail_emulator.faults.add(
         _mailbox_refuses_a_contacts_change(kind) if refused
         else Fault(status=503, times=50, **MAILBOX_UPDATES[kind])
@@ -664,11 +667,11 @@ def test_a_move_made_in_sap_reaches_a_mailbox_whose_edits_do_not_go_up(
     moves her to Globex (after a run, or before the same run), and the move reaches her copy
     (the edit that cannot go up is no conflict)."""
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
-    _contacts_set(session, tenant, direction=Direction.DOWN)
+    type_settings(session, tenant, ItemType.CONTACT, direction=Direction.DOWN)
     owner.edit_contact(copy, job_title="Buyer")
     if not together:
         assert _quiet(sync_now()) == {}
-    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    _sap_moves(crm, jane, globex)
     assert _quiet(sync_now()) == {"updated": 1}
     assert owner.contact(copy).company == "Globex"
     _two_quiet_runs(sync_now, mail_emulator, c4c)
@@ -726,20 +729,20 @@ def test_a_conflict_whose_mailbox_read_failed_for_a_moment_keeps_saps_move_pendi
     Globex: a conflict, whose read of the mailbox's copy meets a 503 in turn. The run after
     settles the conflict as the policy says: SAP's version, move and all, reaches the mailbox,
     and the mailbox's account does not go up over it."""
-    _contacts_set(session, tenant, conflict_policy=ConflictPolicy.C4C_WINS)
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.C4C_WINS)
     _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
     owner.edit_contact(copy, job_title="Buyer")
     c4c.faults.add(Fault(path=r"ContactCollection\(", method="PATCH", status=503, times=50))
     assert _quiet(sync_now()) == {"failed": 1}
     c4c.faults.clear()
-    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    _sap_moves(crm, jane, globex)
     mail_emulator.faults.add(Fault(status=503, times=3, **MAILBOX_READS[kind]))
     assert _quiet(sync_now()) == {"failed": 1}
     mail_emulator.faults.clear()
     sync_now()
     assert _conflicts(session) == 1
     assert owner.contact(copy).company == "Globex"
-    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == globex["AccountID"]
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
@@ -759,7 +762,7 @@ def test_a_mailbox_edit_that_met_a_passing_failure_meets_a_move_made_in_sap_as_a
     c4c.faults.add(Fault(path=r"ContactCollection\(", method="PATCH", status=503, times=50))
     assert _quiet(sync_now()) == {"failed": 1}
     c4c.faults.clear()
-    crm.update("ContactCollection", jane["ObjectID"], {"AccountID": globex["AccountID"]}, None)
+    _sap_moves(crm, jane, globex)
     assert _quiet(sync_now()) == {"updated": 1, "issues_opened": 1, "issues_resolved": 1}
     assert _conflicts(session) == 1
     assert owner.contact(copy).company == "Globex"
