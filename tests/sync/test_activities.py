@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from backend.crm.c4c import C4CClient
 from backend.models.run import RunOutcome
-from backend.models.types import IssueCode, ItemType
+from backend.models.tenant import ConflictPolicy
+from backend.models.types import Direction, IssueCode, ItemType
 from backend.sync import issues as issue_service
 from tests.support.owners import GraphOwner, MailboxOwner
-from tests.support.world import both_mail_systems, goes_up_only
+from tests.support.world import both_mail_systems, type_settings
 
 pytestmark = both_mail_systems
 
@@ -67,8 +68,12 @@ def test_a_task_going_up_only_leaves_what_sap_set_that_the_mailbox_cannot_show(
     """Tasks go up only, so C4C's changes of them are not read. In SAP the task is made
     *Immediate*, of an account, due at 15:00; each rename in the mailbox after that leaves all
     three as SAP has them: the first meets SAP's change (a conflict, settled by the tenant's
-    policy), the second only the version it was synced at, which C4C is asked for."""
-    goes_up_only(session, tenant, ItemType.TASK)
+    policy: SAP's, as "newer wins" has it within one second, here whatever second each
+    change fell in), the second only the version it was synced at, which C4C is asked for."""
+    type_settings(
+        session, tenant, ItemType.TASK,
+        direction=Direction.UP, conflict_policy=ConflictPolicy.C4C_WINS,
+    )  # fmt: skip
     jane = known_contact(crm)
     owner.add_task("Send the offer")
     assert sync_now().outcome is RunOutcome.SUCCEEDED
