@@ -40,7 +40,8 @@ def updated_record(
         shown: the C4C values the form showed for it (``ItemContext.current``).
         changed: C4C values of the fields the person changed.
         related: C4C properties that describe a newly picked related object (e.g. the
-            account's name in ``AccountFormattedName``), where the mapping keeps it.
+            account's name in ``AccountFormattedName``), where the mapping keeps it: they
+            are held against what the mailbox names, not what C4C names now.
 
     Returns:
         The record to write; ``record`` itself when the type cannot be written or nothing
@@ -48,7 +49,7 @@ def updated_record(
     """
     if mapping.to_record is None:
         return record
-    before = mapping.to_record(dict(shown), record)
+    before = mapping.to_record({**shown, **dict.fromkeys(related or ())}, record)
     after = mapping.to_record({**shown, **changed, **(related or {})}, record)
     moved = {
         item.name: getattr(after, item.name)

@@ -2,13 +2,16 @@
 
 :func:`open_item` reads the mailbox item through its provider, the C4C definition of its entity
 from the metadata cache, its ``SyncItem`` pairing and, when C4C has it already, C4C's copy
-(whose links win over the ones the engine would guess, so a link picked earlier is kept).
+(whose links win over the ones the engine would guess, so a link picked earlier is kept). A
+move to another account that one side made and the engine has not got across yet is the one
+the dialog shows and saves, as the engine would carry it: the mailbox's goes to C4C, SAP's
+into the mailbox.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +24,7 @@ from backend.mailbox.base import ItemRecord, MailboxProvider
 from backend.models import Issue, Mailbox, SyncItem, Tenant, User
 from backend.models.types import IssueCode
 from backend.savedialog import errors, fixed, offered, sides
-from backend.savedialog.changes import writable
+from backend.savedialog.changes import updated_record, writable
 from backend.savedialog.errors import DialogErrorCode, SaveDialogError
 from backend.savedialog.form import (
     RELATED,
@@ -39,6 +42,7 @@ from backend.sync.errors import Classification
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links, TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
+from backend.sync.planner import c4c_link, moved
 
 
 @dataclass
@@ -62,6 +66,19 @@ class ItemContext:
     linked: dict[str, Any] | None
     links: Links
     link: tuple[str | None, str | None]
+    carried: dict[str, Any] | None = None
+    """What describes the account SAP moved the item to since the pair last agreed, which the
+    engine has not written into the mailbox yet: a save writes it there (``{}``: SAP took the
+    item out of the account its company names, which goes)."""
+
+    def carried_down(self, record: ItemRecord) -> ItemRecord:
+        """``record`` with SAP's move (:attr:`carried`) written in, as the engine writes it."""
+        if self.carried is None:
+            return record
+        if not self.carried:
+            assert self.mapping.unlinked is not None
+            return self.mapping.unlinked(record)
+        return updated_record(self.mapping, record, {}, {}, self.carried)
 
     def classify_mailbox(self, error: BaseException) -> Classification:
         return connect.classify_mailbox_error(self.mailbox, error)
@@ -149,6 +166,50 @@ def _guessed_links(client: C4CClient, mapping: TypeMapping, record: ItemRecord) 
     return linker.links(hints)
 
 
+def _links_of(linked: dict[str, Any]) -> Links:
+    return Links(linked.get("AccountID") or None, linked.get("PrimaryContactID") or None)
+
+
+def _moved_in_sap(mapping: TypeMapping, item: SyncItem | None, linked: dict[str, Any]) -> bool:
+    """Whether SAP moved the item C4C holds as ``linked`` to another account since the pair
+    last agreed (a move the engine carries down, whatever the mailbox names)."""
+    return bool(mapping.account_link and item and moved(item.c4c_link, c4c_link(mapping, linked)))
+
+
+def _links_sent(
+    client: C4CClient, mapping: TypeMapping, record: ItemRecord, linked: dict[str, Any]
+) -> Links:
+    """The links of an item C4C has: C4C's, but the account the mailbox's company names where
+    that moves it (a move the engine has not got across yet, refused with the change the
+    dialog fixes), as the engine sends it: a company SAP knows no account of moves nothing."""
+    links = _links_of(linked)
+    if not mapping.account_link:
+        return links
+    values = mapping.values_up(record, _guessed_links(client, mapping, record), linked)
+    if "AccountID" not in values:
+        return links
+    return replace(links, account_id=values["AccountID"] or None)
+
+
+def _account_down(
+    client: C4CClient,
+    mapping: TypeMapping,
+    item: SyncItem | None,
+    record: ItemRecord,
+    linked: dict[str, Any],
+) -> dict[str, Any] | None:
+    """What the mailbox is to hold of the account SAP moved the item to (:attr:`ItemContext.
+    carried`): its name, or ``{}`` where SAP took the item out of the account its company
+    names; ``None`` where the mailbox keeps its company (one that names no account C4C
+    knows, or another one)."""
+    if name := linked.get("AccountFormattedName"):
+        return {"AccountFormattedName": name}
+    named = (mapping.hints(record).account_name or "").strip()
+    account = Linker(client).account_named(named) if named else None
+    was = c4c_link(mapping, {"AccountID": account.get("AccountID") if account else None})
+    return {} if item is not None and account is not None and was == item.c4c_link else None
+
+
 def refuse_if_fixed(session: Session, resources: Resources, issue: Issue, language: str) -> None:
     """Raise ``ALREADY_FIXED``, with the values the item holds now, for an issue a form could
     fix that was resolved meanwhile."""
@@ -189,16 +250,19 @@ def _read(
             SyncItem.mailbox_item_id == record.id,
         )
     ).first()
-    linked = _linked(client, mapping, item)
-    if linked is not None:
-        links = Links(linked.get("AccountID") or None, linked.get("PrimaryContactID") or None)
-    else:
+    linked, carried = _linked(client, mapping, item), None
+    if linked is None:
         links = sides.on_c4c(lambda: _guessed_links(client, mapping, record))
+    elif _moved_in_sap(mapping, item, linked):
+        links = _links_of(linked)
+        carried = sides.on_c4c(lambda: _account_down(client, mapping, item, record, linked))
+    else:
+        links = sides.on_c4c(lambda: _links_sent(client, mapping, record, linked))
     kind = RELATED.get(mapping.item_type, ("", ""))[0]
     link = sides.on_c4c(lambda: describe(client, links, kind)) if kind else (None, None)
     return ItemContext(
         session, issue, tenant, mailbox, mapping, definition, client, provider, record, item,
-        linked, links, link,
+        linked, links, link, carried,
     )  # fmt: skip
 
 

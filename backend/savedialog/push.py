@@ -58,7 +58,8 @@ class WriteFailed(Exception):
 def write_mailbox(
     ctx: ItemContext, changed: Mapping[str, Any], described: Mapping[str, Any] | None
 ) -> tuple[ItemRecord, ItemRecord]:
-    """Write the typed values (and a picked account's name, where kept) into the mailbox item.
+    """Write the typed values (and a picked account's name, where kept; else the account SAP
+    moved the item to, :attr:`ItemContext.carried`) into the mailbox item.
 
     Args:
         ctx: the item.
@@ -74,7 +75,8 @@ def write_mailbox(
     """
     base = ctx.record
     for attempt in range(2):
-        record = updated_record(ctx.mapping, base, ctx.current(base), changed, described)
+        start = base if described else ctx.carried_down(base)
+        record = updated_record(ctx.mapping, start, ctx.current(base), changed, described)
         if record is base:
             return base, base
         try:

@@ -19,6 +19,7 @@ from backend.extensions import Resources
 from backend.models import AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution, Source
 from backend.models.run import RunOutcome
+from backend.models.tenant import ConflictPolicy
 from backend.models.types import IssueCode, ItemType
 from backend.models.user import Role
 from backend.savedialog import (
@@ -38,7 +39,7 @@ from emulators.c4c import C4CEmulator
 from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_message
 from tests.support.owners import MailboxOwner
-from tests.support.world import ADDRESS, both_mail_systems
+from tests.support.world import ADDRESS, both_mail_systems, type_settings
 from tests.support.writes import writes
 
 
@@ -473,7 +474,7 @@ def test_a_dialog_fix_keeps_sap_values_the_mailbox_lacks_and_leaves_the_next_run
 
 @pytest.mark.parametrize("picked", [None, "Globex"])
 def test_a_dialog_fix_of_a_contact_keeps_its_account_unless_another_is_picked(
-    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox,
+    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox, tenant,
     picked: str | None,
 ) -> None:  # fmt: skip
     """Lin's copy names Fabrikam, which SAP renames (no account is called Fabrikam any more).
@@ -505,10 +506,70 @@ def test_a_dialog_fix_of_a_contact_keeps_its_account_unless_another_is_picked(
     contact.refresh()
     assert contact.company_name == (picked or "Fabrikam")
 
+    # The pair knows the account SAP kept: a job title edited in Outlook before the next run
+    # (which reads the dialog's write back) is no conflict, which SAP's version would win here.
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.C4C_WINS)
+    contact.job_title = "Buyer"
+    contact.save(update_fields=["job_title"])
+    edited = sync_now()
+    assert (edited.outcome, edited.updated, edited.issues_opened) == (
+        RunOutcome.SUCCEEDED, 1, 0,
+    ), edited.error_message  # fmt: skip
+    [held] = c4c.service.store.all("ContactCollection")
+    assert (held["JobTitle"], held["AccountID"]) == ("Buyer", expected)
+    contact.refresh()
+    assert (contact.job_title, contact.company_name) == ("Buyer", picked or "Fabrikam")
+
     c4c.log.clear()
     assert sync_now().outcome is RunOutcome.SUCCEEDED
     assert c4c_writes(c4c) == []
     assert c4c.service.store.all("ContactCollection")[0]["AccountID"] == expected
+
+
+@both_mail_systems
+@pytest.mark.parametrize("moved_in", ["mailbox", "sap", "sap out of it"])
+def test_a_dialog_fix_of_a_contact_carries_a_pending_move_to_the_other_side(
+    owner: MailboxOwner, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources,
+    mailbox, mail_emulator: Emulator, moved_in: str,
+) -> None:  # fmt: skip
+    """Lin's last name is emptied in the mailbox, which SAP refuses, while one side moves her
+    from Fabrikam: the mailbox to Globex with that edit, or SAP to Globex (or out of any
+    account) after it. The dialog shows where she goes, and its fix of the last name leaves
+    both sides there; the runs after it write nothing."""
+    accounts = {name: crm.create("CorporateAccountCollection", {"Name": name}, None)
+                for name in ("Fabrikam", "Globex")}  # fmt: skip
+    lin = owner.add_contact("Lin", "Lee")
+    owner.edit_contact(lin, company="Fabrikam")
+    assert sync_now().created == 1
+    [held] = c4c.service.store.all("ContactCollection")
+    owner.edit_contact(lin, last="", **({"company": "Globex"} if moved_in == "mailbox" else {}))
+    assert sync_now().issues_opened == 1
+    if moved_in != "mailbox":
+        account = accounts["Globex"]["AccountID"] if moved_in == "sap" else ""
+        crm.update("ContactCollection", held["ObjectID"], {"AccountID": account}, None)
+    issue = the_issue(session, mailbox)
+    goes_to = None if moved_in == "sap out of it" else "Globex"
+
+    viewer = user_of(session, mailbox)
+    assert open_form(session, resources, issue, viewer=viewer).related.display == goes_to
+    saved = submit(session, resources, issue, {"LastName": "Lee"}, viewer)
+    assert saved.ok, saved.form
+    [held] = c4c.service.store.all("ContactCollection")
+    expected = accounts["Globex"]["AccountID"] if goes_to else None
+    assert (held["LastName"], held["AccountID"] or None) == ("Lee", expected)
+    assert (owner.contact(lin).last, owner.contact(lin).company) == ("Lee", goes_to)
+
+    for _round in range(2):
+        mail_emulator.log.clear()
+        c4c.log.clear()
+        quiet = sync_now()
+        assert (quiet.outcome, quiet.updated, quiet.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
+        assert writes(mail_emulator) == [] and c4c_writes(c4c) == []
+    owner.edit_contact(lin, job_title="Buyer")  # goes up without linking her again
+    assert sync_now().updated == 1
+    held = c4c.service.store.all("ContactCollection")[0]
+    assert (held["JobTitle"], held["AccountID"] or None) == ("Buyer", expected)
+    assert owner.contact(lin).company == goes_to
 
 
 def test_an_appointment_is_linked_to_a_contact_picked_by_address(
