@@ -591,10 +591,17 @@ class TypeWriter:
         return c4c_link(self.mapping, {"AccountID": named}) == item.c4c_link
 
     def conflict(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
-        """Both sides changed: apply the tenant's policy and log an informational issue."""
+        """Both sides changed: apply the tenant's policy and log an informational issue. The
+        policy chooses between two sides whose changes both go across: where C4C's do not
+        come into the mailbox (the tenant's direction, or a type that cannot), the mailbox's
+        version goes up whatever the policy."""
         policy = self.settings.conflict_policy
         modified = getattr(record, "modified", None)
-        winner = decide(policy, modified, entity.get("EntityLastChangedOn"))
+        winner = (
+            decide(policy, modified, entity.get("EntityLastChangedOn"))
+            if allows_down(self.settings.direction, self.mapping)
+            else Winner.MAILBOX
+        )
         found = ours(
             IssueCode.CONFLICT,
             KEPT_MAILBOX if winner is Winner.MAILBOX else KEPT_SAP,
@@ -602,7 +609,7 @@ class TypeWriter:
             backend_code=str(policy),
         )
         self._issue(item, found, Source.ENGINE, Direction.BOTH, Operation.UPDATE, True)
-        if winner is Winner.MAILBOX or not allows_down(Direction.BOTH, self.mapping):
+        if winner is Winner.MAILBOX:
             self.update_up(item, record, entity, etag=etag_of(entity), attempt=1)
         else:
             self.update_down(item, entity)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from backend.crm.c4c import C4CClient
+from backend.models import Issue
 from backend.models.run import RunOutcome
 from backend.models.tenant import ConflictPolicy
 from backend.models.types import Direction, IssueCode, ItemType
@@ -65,11 +68,14 @@ def test_tasks_sync_both_ways(owner: MailboxOwner, crm: C4CClient, sync_now) -> 
 def test_a_task_going_up_only_leaves_what_sap_set_that_the_mailbox_cannot_show(
     owner: MailboxOwner, crm: C4CClient, sync_now, session, tenant
 ) -> None:
-    """Tasks go up only, so C4C's changes of them are not read. In SAP the task is made
-    *Immediate*, of an account, due at 15:00; each rename in the mailbox after that leaves all
-    three as SAP has them: the first meets SAP's change (a conflict, settled by the tenant's
-    policy: SAP's, as "newer wins" has it within one second, here whatever second each
-    change fell in), the second only the version it was synced at, which C4C is asked for."""
+    """Tasks go up only, so C4C's changes of them are not read and never come into the
+    mailbox. In SAP the task is made *Immediate*, of an account, due at 15:00. A rename in the
+    mailbox meets that change at the write: whatever the tenant's policy (here "SAP wins"),
+    the mailbox's version goes up, with the priority and due date it holds (Google Tasks holds
+    no priority: SAP's stays), and the account stays, as the mailbox names none; its issue
+    says so. Then SAP moves the task to another account, which the mailbox cannot show: the
+    next rename meets no conflict and leaves it. A last rename goes up over the version it
+    was synced at, which C4C is asked for (the feed reads no tasks), and leaves all as is."""
     type_settings(
         session, tenant, ItemType.TASK,
         direction=Direction.UP, conflict_policy=ConflictPolicy.C4C_WINS,
@@ -82,20 +88,38 @@ def test_a_task_going_up_only_leaves_what_sap_set_that_the_mailbox_cannot_show(
     set_in_sap = {"PriorityCode": "1", "AccountID": jane["AccountID"], "DueDateTime": due}
     crm.update("TasksCollection", task["ObjectID"], set_in_sap, None)
 
-    owner.edit_task("Send the offer", to="Send the offer today")
-    first = sync_now()  # meets SAP's change: a conflict, which the tenant's policy settles
-    assert (first.outcome, first.issues_opened) == (RunOutcome.SUCCEEDED, 1), first.error_message
-
     def in_sap() -> dict:
         held = crm.get("TasksCollection", task["ObjectID"])
-        return {name: held[name] for name in set_in_sap}
+        return {name: held[name] for name in ("Subject", *set_in_sap)}
 
-    assert in_sap() == set_in_sap
-    owner.edit_task(owner.task_subjects()[0], to="Send the offer now")
+    owner.edit_task("Send the offer", to="Send the offer today")
+    first = sync_now()  # meets SAP's change: a conflict, the mailbox's version kept
+    assert (first.outcome, first.issues_opened) == (RunOutcome.SUCCEEDED, 1), first.error_message
+    [conflict] = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).all()
+    assert "kept the mailbox version" in (conflict.backend_message or "")
+    assert owner.task_subjects() == ["Send the offer today"]
+    priority = "1" if owner.kind == "gmail" else "3"
+    assert in_sap() == {
+        "Subject": "Send the offer today", "PriorityCode": priority,
+        "AccountID": jane["AccountID"], "DueDateTime": None,
+    }  # fmt: skip
+
+    globex = crm.create("CorporateAccountCollection", {"Name": "Globex"}, None)["AccountID"]
+    crm.update("TasksCollection", task["ObjectID"], {"AccountID": globex}, None)
+    owner.edit_task("Send the offer today", to="Send the offer now")
     second = sync_now()
     assert (second.outcome, second.updated, second.issues_opened) == (RunOutcome.SUCCEEDED, 1, 0)
-    assert crm.get("TasksCollection", task["ObjectID"])["Subject"] == "Send the offer now"
-    assert in_sap() == set_in_sap
+    assert in_sap() == {
+        "Subject": "Send the offer now", "PriorityCode": priority,
+        "AccountID": globex, "DueDateTime": None,
+    }  # fmt: skip
+    owner.edit_task("Send the offer now", to="Send the offer")
+    last = sync_now()
+    assert (last.outcome, last.updated, last.issues_opened) == (RunOutcome.SUCCEEDED, 1, 0)
+    assert in_sap() == {
+        "Subject": "Send the offer", "PriorityCode": priority,
+        "AccountID": globex, "DueDateTime": None,
+    }  # fmt: skip
 
 
 def test_appointments_link_by_attendee_and_never_invite(

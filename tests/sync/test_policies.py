@@ -11,15 +11,17 @@ from backend.models import Issue, Mailbox, SyncItem, Tenant
 from backend.models.mailbox import HealthStatus
 from backend.models.run import RunOutcome, Trigger
 from backend.models.tenant import ConflictPolicy
-from backend.models.types import IssueCode, ItemType
+from backend.models.types import Direction, IssueCode, ItemType
 from backend.storage.db import utcnow
 from backend.sync import issues as issue_service
 from backend.sync import status
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
+from emulators.base import Emulator
 from emulators.c4c import C4CEmulator
 from tests.support.owners import MailboxOwner
-from tests.support.world import both_mail_systems
+from tests.support.world import both_mail_systems, type_settings
+from tests.support.writes import writes
 
 pytestmark = both_mail_systems
 
@@ -72,6 +74,36 @@ def test_conflict_follows_the_tenant_policy(
     logged = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).one()
     assert logged.informational and logged.resolved_at is not None
     assert issue_service.open_issues(session, mailbox.id) == []
+
+
+@pytest.mark.parametrize("policy", list(ConflictPolicy))
+def test_a_conflict_where_contacts_go_up_only_keeps_the_mailbox_version_whatever_the_policy(
+    owner, crm: C4CClient, c4c: C4CEmulator, mail_emulator: Emulator, sync_now, session, tenant,
+    mailbox, policy,
+) -> None:  # fmt: skip
+    """The tenant takes contacts from the mailbox to SAP only, so SAP's job title, set after the
+    mailbox's, is not read: the mailbox's meets it at the write (a 412). The policy settles
+    conflicts between two sides whose changes both go across; here SAP's never comes into the
+    mailbox, so the mailbox's version goes up and stays, and the issue says so."""
+    type_settings(session, tenant, ItemType.CONTACT, direction=Direction.UP,
+                  conflict_policy=policy)  # fmt: skip
+    contact = synced_contact(owner, sync_now)
+    oid = object_id(session, contact)
+    owner.edit_contact(contact, job_title="FromMailbox")
+    crm.update("ContactCollection", oid, {"JobTitle": "FromC4C"}, None)
+
+    run = sync_now()
+    assert (run.outcome, run.issues_opened) == (RunOutcome.SUCCEEDED, 1), run.error_message
+    assert crm.get("ContactCollection", oid)["JobTitle"] == "FromMailbox"
+    assert owner.contact(contact).job_title == "FromMailbox"
+    logged = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).one()
+    assert "kept the mailbox version" in logged.backend_message and logged.resolved_at is not None
+    for _round in range(2):
+        mail_emulator.log.clear()
+        c4c.log.clear()
+        quiet = sync_now()
+        assert (quiet.outcome, quiet.updated, quiet.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
+        assert writes(mail_emulator) == [] and writes(c4c) == []
 
 
 def test_c4c_forbids_the_edit(owner, c4c: C4CEmulator, sync_now, session, mailbox) -> None:
