@@ -28,3 +28,17 @@ def decide(
     mailbox_second = mailbox_changed_at.replace(microsecond=0)
     c4c_second = c4c_changed_at.replace(microsecond=0)
     return Winner.MAILBOX if mailbox_second > c4c_second else Winner.C4C
+
+
+def kept_side(
+    policy: ConflictPolicy,
+    comes_down: bool,
+    mailbox_changed_at: datetime | None,
+    c4c_changed_at: datetime | None,
+) -> Winner:
+    """The side whose version a conflict keeps: the one ``policy`` chooses between two sides
+    whose changes both go across; the mailbox's where C4C's do not come into it (``comes_down``
+    false: the type's direction, or a type the mailbox cannot be written for)."""
+    if not comes_down:
+        return Winner.MAILBOX
+    return decide(policy, mailbox_changed_at, c4c_changed_at)

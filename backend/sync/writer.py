@@ -28,7 +28,7 @@ from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
 from backend.sync import copies, creates, deletes, feed, issues
 from backend.sync.changes_ahead import Change, ChangesAhead
-from backend.sync.conflicts import Winner, decide
+from backend.sync.conflicts import Winner, kept_side
 from backend.sync.context import RunContext
 from backend.sync.errors import Classification, SyncError, ours
 from backend.sync.mapping import TypeMapping
@@ -575,9 +575,10 @@ class TypeWriter:
         self, item: SyncItem, held: ItemRecord, entity: dict[str, Any]
     ) -> bool:
         """Whether C4C's version ``entity`` of ``item`` names no account where the pair last
-        knew one, which the mailbox's version ``held`` names still: its company goes too, or
-        its next edit would link it again. A company that names no account C4C knows (typed in
-        the mailbox) stays."""
+        knew one, while the mailbox's version ``held`` names one C4C knows (the one it left, or
+        one the mailbox moved it to, over which C4C's version is written): its company goes
+        too, or its next edit would link it again. A company that names no account C4C knows
+        (typed in the mailbox) stays."""
         if entity.get("AccountID") or not moved(item.c4c_link, c4c_link(self.mapping, entity)):
             return False
         name = (self.mapping.hints(held).account_name or "").strip()
@@ -587,8 +588,7 @@ class TypeWriter:
             raise
         except Exception as error:  # C4C's failure, told as such
             raise SyncError(self.ctx.classify_c4c(error)) from error
-        named = account.get("AccountID") if account else None
-        return c4c_link(self.mapping, {"AccountID": named}) == item.c4c_link
+        return bool(account and account.get("AccountID"))
 
     def conflict(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
         """Both sides changed: apply the tenant's policy and log an informational issue. The
@@ -597,11 +597,8 @@ class TypeWriter:
         version goes up whatever the policy."""
         policy = self.settings.conflict_policy
         modified = getattr(record, "modified", None)
-        winner = (
-            decide(policy, modified, entity.get("EntityLastChangedOn"))
-            if allows_down(self.settings.direction, self.mapping)
-            else Winner.MAILBOX
-        )
+        comes_down = allows_down(self.settings.direction, self.mapping)
+        winner = kept_side(policy, comes_down, modified, entity.get("EntityLastChangedOn"))
         found = ours(
             IssueCode.CONFLICT,
             KEPT_MAILBOX if winner is Winner.MAILBOX else KEPT_SAP,

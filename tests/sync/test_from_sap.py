@@ -706,6 +706,37 @@ def test_a_contact_sap_takes_out_of_its_account_stays_out_after_a_mailbox_edit(
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+def test_a_conflict_sap_wins_by_taking_a_contact_out_of_its_account_clears_her_new_company(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+) -> None:
+    """Jane is moved to Globex in the mailbox while SAP takes her out of Fabrikam: a conflict,
+    which SAP wins by the tenant's policy (she stays Anna's, her owner now). Her copy names no
+    company then, though Globex is an account SAP knows, so a new job title in the mailbox goes
+    up without linking her again."""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.C4C_WINS)
+    _fabrikam, _globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    owner.edit_contact(copy, company="Globex")
+    crm.update("ContactCollection", jane["ObjectID"],
+               {"AccountID": "", "OwnerID": people["Anna"]}, None)  # fmt: skip
+    conflict = {"updated": 1, "issues_opened": 1, "issues_resolved": 1}  # logged, settled
+    assert _quiet(sync_now()) == conflict
+    assert owner.contact(copy).company is None
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == ""
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    owner.edit_contact(copy, job_title="Buyer")
+    assert _quiet(sync_now()) == {"updated": 1}
+    held = crm.get("ContactCollection", jane["ObjectID"])
+    assert (held["JobTitle"], held["AccountID"] or None) == ("Buyer", None)
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 MAILBOX_READS = {
     "exchange": {"path": "/EWS/", "method": "POST", "containing": "GetItem"},
     "graph": {"path": r"/contacts/(?!delta)[^/?]+", "method": "GET"},
