@@ -4,8 +4,8 @@
 from the metadata cache, its ``SyncItem`` pairing and, when C4C has it already, C4C's copy
 (whose links win over the ones the engine would guess, so a link picked earlier is kept). A
 move to another account that one side made and the engine has not got across yet is the one
-the dialog shows and saves, as the engine would carry it: the mailbox's goes to C4C, SAP's
-into the mailbox.
+the dialog shows and saves, as a run would carry it: the mailbox's goes to C4C; SAP's comes
+into the mailbox where the tenant's policy and the type's direction let it win.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ from backend.savedialog.form import (
 from backend.savedialog.related import RelatedCandidate, describe, search
 from backend.savedialog.viewer import authorise
 from backend.sync import connect, issues
+from backend.sync.conflicts import Winner, kept_side
 from backend.sync.errors import Classification
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links, TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
-from backend.sync.planner import c4c_link, moved
+from backend.sync.planner import allows_down, c4c_link, moved
 
 
 @dataclass
@@ -176,6 +177,20 @@ def _moved_in_sap(mapping: TypeMapping, item: SyncItem | None, linked: dict[str,
     return bool(mapping.account_link and item and moved(item.c4c_link, c4c_link(mapping, linked)))
 
 
+def _sap_wins(
+    tenant: Tenant, mapping: TypeMapping, record: ItemRecord, linked: dict[str, Any]
+) -> bool:
+    """Whether SAP's version wins over the mailbox's, which the dialog fixes (SAP's move meets
+    it as a conflict in a run): as the tenant's policy and the type's direction settle it."""
+    settings = tenant.config.item_types[mapping.item_type]
+    comes_down = allows_down(settings.direction, mapping)
+    modified = getattr(record, "modified", None)
+    kept = kept_side(
+        settings.conflict_policy, comes_down, modified, linked.get("EntityLastChangedOn")
+    )
+    return kept is Winner.C4C
+
+
 def _links_sent(
     client: C4CClient, mapping: TypeMapping, record: ItemRecord, linked: dict[str, Any]
 ) -> Links:
@@ -194,20 +209,18 @@ def _links_sent(
 def _account_down(
     client: C4CClient,
     mapping: TypeMapping,
-    item: SyncItem | None,
     record: ItemRecord,
     linked: dict[str, Any],
 ) -> dict[str, Any] | None:
     """What the mailbox is to hold of the account SAP moved the item to (:attr:`ItemContext.
-    carried`): its name, or ``{}`` where SAP took the item out of the account its company
-    names; ``None`` where the mailbox keeps its company (one that names no account C4C
-    knows, or another one)."""
+    carried`): its name, or ``{}`` where SAP took the item out of any account, and the company
+    names one C4C knows (``TypeWriter.update_down``); ``None`` where the mailbox keeps its
+    company (one that names no account C4C knows)."""
     if name := linked.get("AccountFormattedName"):
         return {"AccountFormattedName": name}
     named = (mapping.hints(record).account_name or "").strip()
     account = Linker(client).account_named(named) if named else None
-    was = c4c_link(mapping, {"AccountID": account.get("AccountID") if account else None})
-    return {} if item is not None and account is not None and was == item.c4c_link else None
+    return {} if account and account.get("AccountID") else None
 
 
 def refuse_if_fixed(session: Session, resources: Resources, issue: Issue, language: str) -> None:
@@ -253,9 +266,9 @@ def _read(
     linked, carried = _linked(client, mapping, item), None
     if linked is None:
         links = sides.on_c4c(lambda: _guessed_links(client, mapping, record))
-    elif _moved_in_sap(mapping, item, linked):
+    elif _moved_in_sap(mapping, item, linked) and _sap_wins(tenant, mapping, record, linked):
         links = _links_of(linked)
-        carried = sides.on_c4c(lambda: _account_down(client, mapping, item, record, linked))
+        carried = sides.on_c4c(lambda: _account_down(client, mapping, record, linked))
     else:
         links = sides.on_c4c(lambda: _links_sent(client, mapping, record, linked))
     kind = RELATED.get(mapping.item_type, ("", ""))[0]

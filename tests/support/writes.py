@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
+from backend.models.run import Run, RunOutcome
 from emulators.base import Emulator, LoggedRequest
 
 READS = frozenset({"GET", "HEAD"})
@@ -22,6 +24,20 @@ EWS_READS = frozenset({
 SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
 SIGN_IN = re.compile(r"/token$|/oauth2/")
 PART_REQUEST = re.compile(rb"^(GET|POST|PUT|PATCH|DELETE) (\S+) HTTP/1\.1", re.MULTILINE)
+
+
+def quiet_runs(sync_now: Callable[[], Run], *emulators: Emulator, rounds: int = 2) -> None:
+    """Runs that each succeed, update nothing, open no issue and write nothing to any of
+    ``emulators``."""
+    for _round in range(rounds):
+        for emulator in emulators:
+            emulator.log.clear()
+        run = sync_now()
+        assert (run.outcome, run.updated, run.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0), (
+            run.error_message
+        )
+        written = {type(emulator).__name__: writes(emulator) for emulator in emulators}
+        assert {name: sent for name, sent in written.items() if sent} == {}
 
 
 def writes(emulator: Emulator) -> list[str]:

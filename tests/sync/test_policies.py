@@ -21,7 +21,7 @@ from emulators.base import Emulator
 from emulators.c4c import C4CEmulator
 from tests.support.owners import MailboxOwner
 from tests.support.world import both_mail_systems, type_settings
-from tests.support.writes import writes
+from tests.support.writes import quiet_runs
 
 pytestmark = both_mail_systems
 
@@ -98,12 +98,7 @@ def test_a_conflict_where_contacts_go_up_only_keeps_the_mailbox_version_whatever
     assert owner.contact(contact).job_title == "FromMailbox"
     logged = session.scalars(select(Issue).where(Issue.code == IssueCode.CONFLICT)).one()
     assert "kept the mailbox version" in logged.backend_message and logged.resolved_at is not None
-    for _round in range(2):
-        mail_emulator.log.clear()
-        c4c.log.clear()
-        quiet = sync_now()
-        assert (quiet.outcome, quiet.updated, quiet.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
-        assert writes(mail_emulator) == [] and writes(c4c) == []
+    quiet_runs(sync_now, mail_emulator, c4c)
 
 
 def test_c4c_forbids_the_edit(owner, c4c: C4CEmulator, sync_now, session, mailbox) -> None:

@@ -20,7 +20,7 @@ from backend.models import AuditEvent, Issue, Mailbox, User
 from backend.models.issue import Resolution, Source
 from backend.models.run import RunOutcome
 from backend.models.tenant import ConflictPolicy
-from backend.models.types import IssueCode, ItemType
+from backend.models.types import Direction, IssueCode, ItemType
 from backend.models.user import Role
 from backend.savedialog import (
     DialogErrorCode,
@@ -40,7 +40,7 @@ from emulators.ews import EwsEmulator
 from emulators.ews.seed import add_message
 from tests.support.owners import MailboxOwner
 from tests.support.world import ADDRESS, both_mail_systems, type_settings
-from tests.support.writes import writes
+from tests.support.writes import quiet_runs, writes
 
 
 def add_contact(outlook: Account, **fields) -> Contact:
@@ -464,12 +464,7 @@ def test_a_dialog_fix_keeps_sap_values_the_mailbox_lacks_and_leaves_the_next_run
     assert {name: held[name] for name in expected} == expected
     assert owner.task_subjects() == ["Call Jane back"]
 
-    for _round in range(2):
-        mail_emulator.log.clear()
-        c4c.log.clear()
-        quiet = sync_now()
-        assert (quiet.outcome, quiet.updated, quiet.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
-        assert writes(mail_emulator) == [] and c4c_writes(c4c) == []
+    quiet_runs(sync_now, mail_emulator, c4c)
 
 
 @pytest.mark.parametrize("picked", [None, "Globex"])
@@ -526,50 +521,94 @@ def test_a_dialog_fix_of_a_contact_keeps_its_account_unless_another_is_picked(
     assert c4c.service.store.all("ContactCollection")[0]["AccountID"] == expected
 
 
+MOVES = {
+    # case: (the mailbox's company, SAP's account, the tenant's settings, where Lin ends)
+    "in the mailbox": ("Globex", None, {}, "Globex"),
+    "in SAP": (None, "Globex", {}, "Globex"),
+    "out of it in SAP": (None, "", {}, None),
+    "in SAP, mailbox wins": (None, "Globex", {"conflict_policy": ConflictPolicy.MAILBOX_WINS},
+                             "Fabrikam"),
+    "in SAP, going up only": (None, "Globex", {"direction": Direction.UP}, "Fabrikam"),
+    "both, out of it in SAP": ("Globex", "", {}, None),
+    "both, mailbox wins": ("Globex", "Initech", {"conflict_policy": ConflictPolicy.MAILBOX_WINS},
+                           "Globex"),
+}  # fmt: skip
+
+
 @both_mail_systems
-@pytest.mark.parametrize("moved_in", ["mailbox", "sap", "sap out of it"])
+@pytest.mark.parametrize("case", list(MOVES))
 def test_a_dialog_fix_of_a_contact_carries_a_pending_move_to_the_other_side(
     owner: MailboxOwner, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources,
-    mailbox, mail_emulator: Emulator, moved_in: str,
+    mailbox, tenant, mail_emulator: Emulator, case: str,
 ) -> None:  # fmt: skip
-    """Lin's last name is emptied in the mailbox, which SAP refuses, while one side moves her
-    from Fabrikam: the mailbox to Globex with that edit, or SAP to Globex (or out of any
-    account) after it. The dialog shows where she goes, and its fix of the last name leaves
-    both sides there; the runs after it write nothing."""
+    """Lin's last name is emptied in the mailbox, which SAP refuses, while a side moves her
+    from Fabrikam: the mailbox (to Globex) with that edit, SAP (to Globex, Initech or out of
+    any account) after it, or both. The dialog shows where she goes, as a run would settle it
+    (a move from SAP meets the mailbox's version as a conflict, settled by the tenant's policy
+    ("SAP wins" unless said), and comes into the mailbox only where the type's changes come
+    down), and its fix of the last name leaves both sides there: the runs after it write
+    nothing, and a later edit goes up without moving her again."""
+    company, account, settings, goes_to = MOVES[case]
+    type_settings(session, tenant, ItemType.CONTACT,
+                  **{"conflict_policy": ConflictPolicy.C4C_WINS, **settings})  # fmt: skip
     accounts = {name: crm.create("CorporateAccountCollection", {"Name": name}, None)
-                for name in ("Fabrikam", "Globex")}  # fmt: skip
+                for name in ("Fabrikam", "Globex", "Initech")}  # fmt: skip
     lin = owner.add_contact("Lin", "Lee")
     owner.edit_contact(lin, company="Fabrikam")
     assert sync_now().created == 1
     [held] = c4c.service.store.all("ContactCollection")
-    owner.edit_contact(lin, last="", **({"company": "Globex"} if moved_in == "mailbox" else {}))
+    owner.edit_contact(lin, last="", **({"company": company} if company else {}))
     assert sync_now().issues_opened == 1
-    if moved_in != "mailbox":
-        account = accounts["Globex"]["AccountID"] if moved_in == "sap" else ""
+    if account is not None:
+        account = accounts[account]["AccountID"] if account else ""
         crm.update("ContactCollection", held["ObjectID"], {"AccountID": account}, None)
     issue = the_issue(session, mailbox)
-    goes_to = None if moved_in == "sap out of it" else "Globex"
 
     viewer = user_of(session, mailbox)
     assert open_form(session, resources, issue, viewer=viewer).related.display == goes_to
     saved = submit(session, resources, issue, {"LastName": "Lee"}, viewer)
     assert saved.ok, saved.form
     [held] = c4c.service.store.all("ContactCollection")
-    expected = accounts["Globex"]["AccountID"] if goes_to else None
+    expected = accounts[goes_to]["AccountID"] if goes_to else None
     assert (held["LastName"], held["AccountID"] or None) == ("Lee", expected)
     assert (owner.contact(lin).last, owner.contact(lin).company) == ("Lee", goes_to)
 
-    for _round in range(2):
-        mail_emulator.log.clear()
-        c4c.log.clear()
-        quiet = sync_now()
-        assert (quiet.outcome, quiet.updated, quiet.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
-        assert writes(mail_emulator) == [] and c4c_writes(c4c) == []
-    owner.edit_contact(lin, job_title="Buyer")  # goes up without linking her again
+    quiet_runs(sync_now, mail_emulator, c4c)
+    owner.edit_contact(lin, job_title="Buyer")
     assert sync_now().updated == 1
     held = c4c.service.store.all("ContactCollection")[0]
     assert (held["JobTitle"], held["AccountID"] or None) == ("Buyer", expected)
     assert owner.contact(lin).company == goes_to
+
+
+def test_a_dialog_fix_of_a_contact_the_mailbox_moved_keeps_the_account_picked(
+    outlook, c4c: C4CEmulator, crm: C4CClient, sync_now, session, resources, mailbox,
+    mail_emulator: Emulator,
+) -> None:  # fmt: skip
+    """Lin is moved to Globex in Outlook with her last name emptied, which SAP refuses; the
+    person fixes the last name and picks Fabrikam, where SAP has her: Outlook says Fabrikam
+    again, and the runs after it write nothing."""
+    fabrikam, _globex = (crm.create("CorporateAccountCollection", {"Name": name}, None)
+                         for name in ("Fabrikam", "Globex"))  # fmt: skip
+    contact = add_contact(outlook, given_name="Lin", surname="Lee", display_name="Lin Lee",
+                          company_name="Fabrikam")  # fmt: skip
+    assert sync_now().created == 1
+    contact.surname, contact.company_name = None, "Globex"
+    contact.save(update_fields=["surname", "company_name"])
+    assert sync_now().issues_opened == 1
+    issue, viewer = the_issue(session, mailbox), user_of(session, mailbox)
+    assert open_form(session, resources, issue, viewer=viewer).related.display == "Globex"
+
+    [found] = search_related(session, resources, issue, "Fabrikam", viewer=viewer)
+    saved = submit(
+        session, resources, issue, {"LastName": "Lee"}, viewer, related_id=found.object_id
+    )
+    assert saved.ok, saved.form
+    [held] = c4c.service.store.all("ContactCollection")
+    assert (held["LastName"], held["AccountID"]) == ("Lee", fabrikam["AccountID"])
+    contact.refresh()
+    assert (contact.surname, contact.company_name) == ("Lee", "Fabrikam")
+    quiet_runs(sync_now, mail_emulator, c4c)
 
 
 def test_an_appointment_is_linked_to_a_contact_picked_by_address(
