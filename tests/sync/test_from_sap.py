@@ -737,6 +737,31 @@ def test_a_conflict_sap_wins_by_taking_a_contact_out_of_its_account_clears_her_n
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+def test_a_contact_paired_by_its_address_keeps_the_account_its_copy_never_named(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+) -> None:
+    """Jane is in SAP, of Fabrikam; the person's own contact of her, with her address and no
+    company, pairs with her. Neither that nor a later job title takes her out of Fabrikam."""
+    fabrikam = crm.create("CorporateAccountCollection", {"Name": "Fabrikam"}, None)
+    jane = crm.create("ContactCollection", {
+        "FirstName": "Jane", "LastName": "Doe", "Email": "jane@fabrikam.test",
+        "AccountID": fabrikam["AccountID"],
+    }, None)  # fmt: skip
+    copy = owner.add_contact("Jane", "Doe", email="jane@fabrikam.test")
+    assert _quiet(sync_now()).get("created", 0) == 0
+    assert crm.get("ContactCollection", jane["ObjectID"])["AccountID"] == fabrikam["AccountID"]
+    owner.edit_contact(copy, job_title="Buyer")
+    assert _quiet(sync_now()) == {"updated": 1}
+    held = crm.get("ContactCollection", jane["ObjectID"])
+    assert (held["JobTitle"], held["AccountID"]) == ("Buyer", fabrikam["AccountID"])
+    assert [contact["ObjectID"] for contact in crm.read("ContactCollection")] == [jane["ObjectID"]]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 MAILBOX_READS = {
     "exchange": {"path": "/EWS/", "method": "POST", "containing": "GetItem"},
     "graph": {"path": r"/contacts/(?!delta)[^/?]+", "method": "GET"},
