@@ -94,6 +94,9 @@ class SyncItem(Base):
     read or written; ``None`` until known."""
     c4c_link: Mapped[str | None] = mapped_column(String(64))
     """The fingerprint of the account C4C links the object to (``AccountID``), likewise."""
+    agreed_mailbox_link: Mapped[str | None] = mapped_column(String(64))
+    """``mailbox_link`` when both sides last agreed (written, or found alike); a refused write
+    or a marker change read since leaves it. ``None`` until known."""
     missed_runs: Mapped[int] = mapped_column(default=0)
     temporary_failures: Mapped[int] = mapped_column(default=0)
     last_synced_at: Mapped[datetime | None]

@@ -187,7 +187,7 @@ class _Submit:
         now = utcnow()
         item.c4c_object_id, item.c4c_etag = object_id, etag
         item.mailbox_change_key = record.change_key
-        item.mailbox_link = mailbox_link(ctx.mapping, record)
+        item.mailbox_link = item.agreed_mailbox_link = mailbox_link(ctx.mapping, record)
         item.c4c_link = c4c_link(ctx.mapping, {"AccountID": links.account_id})
         mark_synced(item, up_hash(ctx.mapping, record), now)
         ref = issues.ItemRef(ctx.mapping.item_type, record.id, object_id, record.title)

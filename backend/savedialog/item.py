@@ -43,7 +43,7 @@ from backend.sync.errors import Classification
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links, TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
-from backend.sync.planner import allows_down, c4c_link, moved
+from backend.sync.planner import allows_down, as_named, c4c_link, moved
 
 
 @dataclass
@@ -192,15 +192,21 @@ def _sap_wins(
 
 
 def _links_sent(
-    client: C4CClient, mapping: TypeMapping, record: ItemRecord, linked: dict[str, Any]
+    client: C4CClient,
+    mapping: TypeMapping,
+    item: SyncItem,
+    record: ItemRecord,
+    linked: dict[str, Any],
 ) -> Links:
     """The links of an item C4C has: C4C's, but the account the mailbox's company names where
     that moves it (a move the engine has not got across yet, refused with the change the
-    dialog fixes), as the engine sends it: a company SAP knows no account of moves nothing."""
+    dialog fixes), as the engine sends it: a company SAP knows no account of moves nothing,
+    one cleared takes it out (:func:`~backend.sync.planner.as_named`)."""
     links = _links_of(linked)
     if not mapping.account_link:
         return links
-    values = mapping.values_up(record, _guessed_links(client, mapping, record), linked)
+    guessed = _guessed_links(client, mapping, record)
+    values = as_named(mapping, item, record, mapping.values_up(record, guessed, linked))
     if "AccountID" not in values:
         return links
     return replace(links, account_id=values["AccountID"] or None)
@@ -270,7 +276,8 @@ def _read(
         links = _links_of(linked)
         carried = sides.on_c4c(lambda: _account_down(client, mapping, record, linked))
     else:
-        links = sides.on_c4c(lambda: _links_sent(client, mapping, record, linked))
+        assert item is not None  # C4C's copy is the pair's
+        links = sides.on_c4c(lambda: _links_sent(client, mapping, item, record, linked))
     kind = RELATED.get(mapping.item_type, ("", ""))[0]
     link = sides.on_c4c(lambda: describe(client, links, kind)) if kind else (None, None)
     return ItemContext(

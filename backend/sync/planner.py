@@ -107,6 +107,23 @@ def c4c_link(mapping: TypeMapping, values: dict[str, Any]) -> str | None:
     return fingerprint({"account": values.get("AccountID") or None})
 
 
+def as_named(
+    mapping: TypeMapping, item: SyncItem, record: ItemRecord, values: dict[str, Any]
+) -> dict[str, Any]:
+    """``values`` going up for the mailbox's version ``record`` of the paired ``item``, whose
+    account is the one its company names (``account_link``): where it names none, no account
+    found by an address goes up (a contact's own address finds itself, and its account). It
+    leaves its account where the mailbox named a company when the pair last agreed (cleared
+    since); where it named none then either (paired with SAP's by its address), or it is not
+    known, C4C keeps its own."""
+    if not mapping.account_link or (mapping.hints(record).account_name or "").strip():
+        return values
+    agreed = item.agreed_mailbox_link or item.mailbox_link
+    if moved(agreed, mailbox_link(mapping, record)):
+        return {**values, "AccountID": None}
+    return {name: value for name, value in values.items() if name != "AccountID"}
+
+
 def moved(kept: str | None, now: str | None) -> bool:
     """Whether a side's account fingerprint ``now`` differs from the one ``kept`` (unknown on
     either side: no move)."""

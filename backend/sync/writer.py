@@ -39,6 +39,7 @@ from backend.sync.planner import (
     StepKind,
     allows_down,
     allows_up,
+    as_named,
     c4c_link,
     down_hash,
     linked_step,
@@ -271,7 +272,8 @@ class TypeWriter:
                 continue
             values: dict[str, Any] | Exception
             try:
-                values = self._values_up(record, step.entity or versions.get(item.c4c_object_id))
+                entity = step.entity or versions.get(item.c4c_object_id)
+                values = self._values_up(item, record, entity)
             except Exception as error:
                 values = error
             changes.append(Change(step, record, values, item.c4c_object_id, item.c4c_etag))
@@ -331,14 +333,17 @@ class TypeWriter:
 
     def link_values(self, record: ItemRecord, values: dict[str, Any]) -> dict[str, Any]:
         """The columns :meth:`links_seen` sets."""
+        named = mailbox_link(self.mapping, record)
         return {
-            "mailbox_link": mailbox_link(self.mapping, record),
+            "mailbox_link": named,
+            "agreed_mailbox_link": named,
             "c4c_link": c4c_link(self.mapping, values),
         }
 
     def _settled(self, step: Step) -> None:
         """Both sides hold the same values again: in sync, with nothing to write."""
         self.saw(step.item)
+        step.item.agreed_mailbox_link = step.item.mailbox_link
         self._synced(step.item, step.item.mailbox_hash or step.item.c4c_hash or "")
 
     def _retry(self, retry: Step) -> Step | None:
@@ -356,7 +361,8 @@ class TypeWriter:
             allows_down(self.settings.direction, self.mapping),
         )
         kind = linked_step(self.mapping, item, record, entity, up, down, again=True)
-        if kind in NOTHING_TO_SEND and up and entity is not None and self._moves(record, entity):
+        sent = kind not in NOTHING_TO_SEND or not up
+        if not sent and entity is not None and self._moves(item, record, entity):
             # A move refused as it was leaves no trace in the pair's fingerprints: a retry
             # (a person's, or after a passing failure) still finds C4C holding another account.
             kind = StepKind.UPDATE_UP
@@ -414,7 +420,7 @@ class TypeWriter:
         if entity is None:
             entity = self._c4c_versions([item]).get(item.c4c_object_id or "")
         try:
-            values = self._values_up(record, entity)
+            values = self._values_up(item, record, entity)
             outcome = self.ctx.c4c.update(
                 self.mapping.entity_set, item.c4c_object_id, values, etag or item.c4c_etag
             )
@@ -450,12 +456,15 @@ class TypeWriter:
         self.links_seen(item, record, values)
         self._synced(item, up_hash(self.mapping, record))
 
-    def _values_up(self, record: ItemRecord, entity: dict[str, Any] | None) -> dict[str, Any]:
-        """What C4C is sent for the mailbox's version ``record`` (its links looked up), over
-        C4C's version ``entity`` when known: less the ``coarse`` values the mailbox did not
-        change, which C4C keeps (:meth:`TypeMapping.values_up`)."""
+    def _values_up(
+        self, item: SyncItem, record: ItemRecord, entity: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What C4C is sent for the mailbox's version ``record`` of ``item`` (its links looked
+        up), over C4C's version ``entity`` when known: less the ``coarse`` values the mailbox
+        did not change, which C4C keeps (:meth:`TypeMapping.values_up`), and the account as
+        its company names it (:func:`as_named`)."""
         links = self.ctx.linker.links(self.mapping.hints(record))
-        return self.mapping.values_up(record, links, entity)
+        return as_named(self.mapping, item, record, self.mapping.values_up(record, links, entity))
 
     def _c4c_versions(self, items: list[SyncItem]) -> dict[str, dict[str, Any]]:
         """C4C's version of each of ``items`` as last synced (at its ETag), by ``ObjectID``,
@@ -482,7 +491,7 @@ class TypeWriter:
             sap_moved = allows_down(self.settings.direction, self.mapping) and moved(
                 item.c4c_link, c4c_link(self.mapping, fresh)
             )  # where C4C's changes come down, as the planner sees them
-            if held == up_hash(self.mapping, record) and not self._moves(record, fresh):
+            if held == up_hash(self.mapping, record) and not self._moves(item, record, fresh):
                 self._agreed(item, record, fresh, etag_of(fresh))  # an earlier answer was lost
             elif held == item.c4c_hash and not sap_moved:
                 self.update_up(item, record, fresh, etag=etag_of(fresh), attempt=1)
@@ -497,11 +506,11 @@ class TypeWriter:
             return
         self._fail(item, found, Source.C4C, Direction.UP, Operation.UPDATE)
 
-    def _moves(self, record: ItemRecord, entity: dict[str, Any]) -> bool:
-        """Whether the mailbox's version ``record`` moves C4C's ``entity`` to another account
-        (a move is in no fingerprint)."""
+    def _moves(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> bool:
+        """Whether the mailbox's version ``record`` of ``item`` moves C4C's ``entity`` to
+        another account (a move is in no fingerprint)."""
         try:
-            values = self._values_up(record, entity)
+            values = self._values_up(item, record, entity)
         except SyncError:
             raise  # the run ends
         except Exception:

@@ -737,6 +737,49 @@ def test_a_conflict_sap_wins_by_taking_a_contact_out_of_its_account_clears_her_n
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+@pytest.mark.parametrize("refused", [False, True], ids=["lands", "refused, retried"])
+def test_a_company_cleared_in_the_mailbox_takes_a_contact_with_an_address_out_of_its_account(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    mailbox: Mailbox,
+    refused: bool,
+) -> None:
+    """Jane of Fabrikam has an address, which C4C finds her by (her own address names her own
+    account). Her company cleared in the mailbox takes her out of Fabrikam, at once or, where
+    SAP refused it, on the person's Retry; a later job title goes up without putting her back."""
+    fabrikam = crm.create("CorporateAccountCollection",
+                          {"Name": "Fabrikam", "OwnerID": people["Anna"]}, None)  # fmt: skip
+    jane = crm.create("ContactCollection", {
+        "FirstName": "Jane", "LastName": "Doe", "Email": "jane@fabrikam.test",
+        "AccountID": fabrikam["AccountID"], "OwnerID": people["Anna"],
+    }, None)  # fmt: skip
+    sync_now()
+    [copy] = owner.contact_ids()
+    assert owner.contact(copy).company == "Fabrikam"
+
+    owner.edit_contact(copy, company="")
+    if refused:
+        _sap_answers_a_contacts_change(c4c, "read_only")
+        assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
+        _two_quiet_runs(sync_now, mail_emulator, c4c)
+        landed = _the_person_retries(session, mailbox, sync_now)
+        assert landed == {"updated": 1, "issues_resolved": 1}
+    else:
+        assert _quiet(sync_now()) == {"updated": 1}
+    assert _account_in_sap(crm, jane) in ("", None)
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+    owner.edit_contact(copy, job_title="Buyer")
+    assert _quiet(sync_now()) == {"updated": 1}
+    held = crm.get("ContactCollection", jane["ObjectID"])
+    assert (held["JobTitle"], held["AccountID"] or None) == ("Buyer", None)
+    assert not owner.contact(copy).company
+
+
 def test_a_contact_paired_by_its_address_keeps_the_account_its_copy_never_named(
     owner: MailboxOwner,
     crm: C4CClient,

@@ -18,6 +18,7 @@ from backend.models.sync_item import SyncItemState
 from backend.sync.mapping.contacts import MAPPING
 from backend.sync.planner import (
     StepKind,
+    as_named,
     c4c_link,
     down_hash,
     linked_step,
@@ -145,3 +146,26 @@ def test_a_move_from_sap_meets_a_mailbox_edit_of_the_same_run(up, expected) -> N
 
 def test_down_and_up_fingerprints_agree_on_the_same_values() -> None:
     assert down_hash(MAPPING, _entity("A", "E1")) == up_hash(MAPPING, _record("A"))
+
+
+@pytest.mark.parametrize(
+    ("company", "agreed_on", "sent"),
+    [
+        ("Globex", "Fabrikam", "1002"),  # a company: the account it names, as looked up
+        (None, "Fabrikam", None),  # cleared since the pair agreed: out of its account
+        ("  ", "Fabrikam", None),  # blanks are no company
+        (None, None, "kept"),  # never named (paired by address): C4C keeps its own
+        (None, "unknown", "kept"),  # a pair that remembers no company: nothing moves
+    ],
+)
+def test_a_contacts_account_goes_up_as_its_company_names_it(company, agreed_on, sent) -> None:
+    """An address's contact (for a contact, itself) brings an account no company names."""
+    record = replace(_record("Lee"), company=company)
+    item = _item("Lee", "Lee", "Lee")
+    if agreed_on != "unknown":
+        agreed = mailbox_link(MAPPING, replace(record, company=agreed_on))
+        item.mailbox_link = mailbox_link(MAPPING, record)  # read since (a refusal marks it)
+        item.agreed_mailbox_link = agreed
+    values = as_named(MAPPING, item, record, {"LastName": "Lee", "AccountID": "1002"})
+    assert values.get("AccountID", "kept") == sent
+    assert values["LastName"] == "Lee"

@@ -555,7 +555,7 @@ def test_a_dialog_fix_of_a_contact_carries_a_pending_move_to_the_other_side(
                   **{"conflict_policy": ConflictPolicy.C4C_WINS, **settings})  # fmt: skip
     accounts = {name: crm.create("CorporateAccountCollection", {"Name": name}, None)
                 for name in ("Fabrikam", "Globex", "Initech")}  # fmt: skip
-    lin = owner.add_contact("Lin", "Lee")
+    lin = owner.add_contact("Lin", "Lee", email="lin@fabrikam.test")  # C4C finds her by it
     owner.edit_contact(lin, company="Fabrikam")
     assert sync_now().created == 1
     [held] = c4c.service.store.all("ContactCollection")
