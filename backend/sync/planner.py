@@ -118,10 +118,16 @@ def as_named(
     known, C4C keeps its own."""
     if not mapping.account_link or (mapping.hints(record).account_name or "").strip():
         return values
-    agreed = item.agreed_mailbox_link or item.mailbox_link
-    if moved(agreed, mailbox_link(mapping, record)):
+    if moved(agreed_link(item), mailbox_link(mapping, record)):
         return {**values, "AccountID": None}
     return {name: value for name, value in values.items() if name != "AccountID"}
+
+
+def agreed_link(item: SyncItem) -> str | None:
+    """The fingerprint of the account ``item``'s mailbox version named when both sides last
+    agreed (:attr:`SyncItem.agreed_mailbox_link`; a pair from before it was kept: as last
+    read)."""
+    return item.agreed_mailbox_link or item.mailbox_link
 
 
 def moved(kept: str | None, now: str | None) -> bool:
@@ -296,7 +302,12 @@ def linked_step(
     c4c_new = entity is not None and c4c_seen != item.c4c_hash
     mailbox_ahead = mailbox_seen != item.content_hash
     c4c_ahead = c4c_seen != item.content_hash
-    moved_here = record is not None and moved(item.mailbox_link, mailbox_link(mapping, record))
+    named = mailbox_link(mapping, record) if record is not None else None
+    # A move refused as it was is seen (its markers coming back do not send it again), and is
+    # news again with a real change, or on a retry.
+    moved_here = moved(item.mailbox_link, named) or (
+        (mailbox_new or again) and moved(agreed_link(item), named)
+    )
     c4c_moved = entity is not None and moved(item.c4c_link, c4c_link(mapping, entity))
     moved_there = c4c_moved and c4c_other_version  # news; at the pair's ETag: still to write
     if not (mailbox_new or c4c_new or again or moved_here or moved_there):

@@ -37,6 +37,7 @@ from backend.sync.planner import (
     MAILBOX,
     Step,
     StepKind,
+    agreed_link,
     allows_down,
     allows_up,
     as_named,
@@ -343,7 +344,6 @@ class TypeWriter:
     def _settled(self, step: Step) -> None:
         """Both sides hold the same values again: in sync, with nothing to write."""
         self.saw(step.item)
-        step.item.agreed_mailbox_link = step.item.mailbox_link
         self._synced(step.item, step.item.mailbox_hash or step.item.c4c_hash or "")
 
     def _retry(self, retry: Step) -> Step | None:
@@ -378,9 +378,32 @@ class TypeWriter:
             self.update_up(step.item, record, step.entity)
 
     def _update_down_step(self, step: Step) -> None:
-        entity = step.entity or self._c4c_copy(step.item, Operation.READ)
-        if entity is not None:
-            self.update_down(step.item, entity)
+        item = step.item
+        entity = step.entity or self._c4c_copy(item, Operation.READ)
+        if entity is None:
+            return
+        if self._move_pending_here(item):
+            # The plan had no mailbox version to hold SAP's change against (the mailbox sent
+            # nothing this run): a move still to go up meets it as a conflict, not overwritten.
+            record = self._fetch(item)
+            if record is None:
+                return
+            if moved(agreed_link(item), mailbox_link(self.mapping, record)):
+                self.conflict(item, record, entity)
+                return
+            self.update_down(item, entity, record)
+            return
+        self.update_down(item, entity)
+
+    def _move_pending_here(self, item: SyncItem) -> bool:
+        """Whether the mailbox may hold a move of ``item`` to another account not yet in C4C
+        (one refused is seen as read; one that failed for a moment is not), where the
+        mailbox's changes go up."""
+        return (
+            self.mapping.account_link
+            and allows_up(self.settings.direction)
+            and (item.state is SyncItemState.FAILED or moved(agreed_link(item), item.mailbox_link))
+        )
 
     def _conflict_step(self, step: Step) -> None:
         record = step.record or self._fetch(step.item)
@@ -554,12 +577,15 @@ class TypeWriter:
                 self._fail(item, found, Source.C4C, Direction.UP, operation)
             return None
 
-    def update_down(self, item: SyncItem, entity: dict[str, Any]) -> None:
-        """Write C4C's version of ``item`` into the mailbox."""
+    def update_down(
+        self, item: SyncItem, entity: dict[str, Any], base: ItemRecord | None = None
+    ) -> None:
+        """Write C4C's version of ``item`` into the mailbox (over its version ``base``, when
+        just read)."""
         ctx = self.ctx
         kind = self.mapping.item_type
         try:
-            base = ctx.provider.get(kind, item.mailbox_item_id)
+            base = base or ctx.provider.get(kind, item.mailbox_item_id)
             record = self.mapping.to_record(entity, base)  # type: ignore[misc]
             if self.mapping.unlinked and self._taken_out_of_its_account(item, base, entity):
                 record = self.mapping.unlinked(record)

@@ -737,6 +737,93 @@ def test_a_conflict_sap_wins_by_taking_a_contact_out_of_its_account_clears_her_n
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+def _jane_with_an_address(
+    owner: MailboxOwner, crm: C4CClient, people: dict[str, str], sync_now: Callable[[], Run]
+) -> tuple[dict, dict, str]:
+    """Anna's account Fabrikam and Jane of Fabrikam, Anna's too, with an address C4C finds
+    her by, copied into her mailbox: ``(fabrikam, jane, the copy's id)``."""
+    fabrikam = crm.create("CorporateAccountCollection",
+                          {"Name": "Fabrikam", "OwnerID": people["Anna"]}, None)  # fmt: skip
+    jane = crm.create("ContactCollection", {
+        "FirstName": "Jane", "LastName": "Doe", "Email": "jane@fabrikam.test",
+        "AccountID": fabrikam["AccountID"], "OwnerID": people["Anna"],
+    }, None)  # fmt: skip
+    sync_now()
+    [copy] = owner.contact_ids()
+    assert owner.contact(copy).company == "Fabrikam"
+    return fabrikam, jane, copy
+
+
+@pytest.mark.parametrize("failure", ["unavailable", "read_only"])
+def test_a_mailbox_move_still_to_go_up_meets_sap_taking_her_out_as_a_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    failure: str,
+) -> None:
+    """Jane's move to Globex, made in the mailbox, meets a 503 or SAP's refusal; then SAP takes
+    her out of Fabrikam. The mailbox sends nothing new, but its move still to go up meets SAP's
+    change as a conflict, which the mailbox wins by the tenant's policy: Globex on both sides,
+    not cleared from the mailbox."""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.MAILBOX_WINS)
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    owner.edit_contact(copy, company="Globex")
+    if failure == "unavailable":  # on every try of the run
+        c4c.faults.add(Fault(path="ContactCollection", method="PATCH", status=503, times=50))
+    else:
+        _sap_answers_a_contacts_change(c4c, failure)
+    assert _quiet(sync_now())["failed"] == 1
+    c4c.faults.clear()
+    crm.update("ContactCollection", jane["ObjectID"],
+               {"AccountID": "", "OwnerID": people["Anna"]}, None)  # fmt: skip
+    assert _quiet(sync_now())["updated"] == 1
+    assert (owner.contact(copy).company, _account_in_sap(crm, jane)) == (
+        "Globex", globex["AccountID"],
+    )  # fmt: skip
+    assert _conflicts(session) == 1
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+@pytest.mark.parametrize("then", ["title undone", "SAP's edit"])
+def test_a_company_clear_sap_refused_goes_up_with_the_next_change_of_either_side(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    mailbox: Mailbox,
+    then: str,
+) -> None:
+    """Jane's company is cleared in the mailbox, which SAP refuses. Then a job title edited
+    with it is undone in the mailbox (the sides' fields agree again, her account not), or SAP
+    changes her phone (her company alone is ahead in the mailbox: a conflict, which the
+    mailbox wins by the tenant's policy): the clear goes up, and she is out of Fabrikam on
+    both sides."""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.MAILBOX_WINS)
+    _fabrikam, jane, copy = _jane_with_an_address(owner, crm, people, sync_now)
+    owner.edit_contact(
+        copy, company="", **({"job_title": "Buyer"} if then == "title undone" else {})
+    )
+    _sap_answers_a_contacts_change(c4c, "read_only")
+    assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
+    if then == "title undone":
+        owner.edit_contact(copy, job_title="")
+    else:
+        crm.update("ContactCollection", jane["ObjectID"], {"Phone": "+49 30 1"}, None)
+    assert _quiet(sync_now())["updated"] == 1
+    assert (owner.contact(copy).company or None, _account_in_sap(crm, jane) or None) == (None, None)
+    assert issue_service.open_issues(session, mailbox.id) == []
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 @pytest.mark.parametrize("refused", [False, True], ids=["lands", "refused, retried"])
 def test_a_company_cleared_in_the_mailbox_takes_a_contact_with_an_address_out_of_its_account(
     owner: MailboxOwner,
@@ -752,15 +839,7 @@ def test_a_company_cleared_in_the_mailbox_takes_a_contact_with_an_address_out_of
     """Jane of Fabrikam has an address, which C4C finds her by (her own address names her own
     account). Her company cleared in the mailbox takes her out of Fabrikam, at once or, where
     SAP refused it, on the person's Retry; a later job title goes up without putting her back."""
-    fabrikam = crm.create("CorporateAccountCollection",
-                          {"Name": "Fabrikam", "OwnerID": people["Anna"]}, None)  # fmt: skip
-    jane = crm.create("ContactCollection", {
-        "FirstName": "Jane", "LastName": "Doe", "Email": "jane@fabrikam.test",
-        "AccountID": fabrikam["AccountID"], "OwnerID": people["Anna"],
-    }, None)  # fmt: skip
-    sync_now()
-    [copy] = owner.contact_ids()
-    assert owner.contact(copy).company == "Fabrikam"
+    _fabrikam, jane, copy = _jane_with_an_address(owner, crm, people, sync_now)
 
     owner.edit_contact(copy, company="")
     if refused:

@@ -21,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("sync_item") as batch_op:
         batch_op.add_column(sa.Column("agreed_mailbox_link", sa.String(length=64), nullable=True))
+    # The best known: the company as last read (a refusal before the upgrade is not told apart).
+    op.execute("UPDATE sync_item SET agreed_mailbox_link = mailbox_link")
 
 
 def downgrade() -> None:
