@@ -384,11 +384,13 @@ class TypeWriter:
             return
         if self._move_pending_here(item):
             # The plan had no mailbox version to hold SAP's change against (the mailbox sent
-            # nothing this run): a move still to go up meets it as a conflict, not overwritten.
+            # nothing this run): a move still to go up, to another account than SAP holds now,
+            # meets it as a conflict, not overwritten.
             record = self._fetch(item)
             if record is None:
                 return
-            if moved(agreed_link(item), mailbox_link(self.mapping, record)):
+            named = mailbox_link(self.mapping, record)
+            if moved(agreed_link(item), named) and self._moves(item, record, entity):
                 self.conflict(item, record, entity)
                 return
             self.update_down(item, entity, record)

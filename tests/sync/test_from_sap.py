@@ -789,6 +789,37 @@ def test_a_mailbox_move_still_to_go_up_meets_sap_taking_her_out_as_a_conflict(
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+@pytest.mark.parametrize("company", ["Globex", "Nowhere Ltd"], ids=["same move", "typed"])
+def test_a_mailbox_company_still_to_go_up_that_moves_nothing_in_sap_is_no_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    company: str,
+) -> None:
+    """Jane's company is changed in the mailbox, which SAP refuses: to Globex, where SAP then
+    moves her too, or to a name SAP has no account of (which moves nothing). SAP also sets her
+    phone. Nothing conflicts (the mailbox would not move her from where SAP has her): her
+    phone comes down, and stays in SAP, though the mailbox wins conflicts here."""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=ConflictPolicy.MAILBOX_WINS)
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    owner.edit_contact(copy, company=company)
+    _sap_answers_a_contacts_change(c4c, "read_only")
+    assert _quiet(sync_now())["failed"] == 1
+    changes = {"Phone": "+49 30 1"}
+    if company == "Globex":
+        changes["AccountID"] = globex["AccountID"]
+    crm.update("ContactCollection", jane["ObjectID"], changes, None)
+    assert _quiet(sync_now())["updated"] == 1
+    assert crm.get("ContactCollection", jane["ObjectID"])["Phone"] == "+49 30 1"
+    assert _conflicts(session) == 0
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 @pytest.mark.parametrize("then", ["title undone", "SAP's edit"])
 def test_a_company_clear_sap_refused_goes_up_with_the_next_change_of_either_side(
     owner: MailboxOwner,
