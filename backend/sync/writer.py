@@ -361,8 +361,8 @@ class TypeWriter:
             allows_down(self.settings.direction, self.mapping),
         )
         kind = linked_step(self.mapping, item, record, entity, up, down, again=True)
-        sent = kind not in NOTHING_TO_SEND or not up
-        if not sent and entity is not None and self._moves(item, record, entity):
+        nothing_to_send = up and kind in NOTHING_TO_SEND
+        if nothing_to_send and entity is not None and self._moves(item, record, entity):
             # A move refused as it was leaves no trace in the pair's fingerprints: a retry
             # (a person's, or after a passing failure) still finds C4C holding another account.
             kind = StepKind.UPDATE_UP
