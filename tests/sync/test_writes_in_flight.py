@@ -115,9 +115,10 @@ def _refused(
     )  # fmt: skip
 
 
-LIMITS = {"connect_timeout_seconds": 1.0, "read_timeout_seconds": 1.0,
+LIMITS = {"connect_timeout_seconds": 3.0, "read_timeout_seconds": 3.0,
           "service_give_up_seconds": 1.0, "circuit_open_seconds": 0}  # fmt: skip
-"""A second to answer, and a run gives up on C4C at its first request left unanswered."""
+"""Three seconds to answer (the mail server's emulator, busy beside a loaded suite, needs more
+than one now and then), and a run gives up on C4C at its first request left unanswered."""
 
 
 def _answers_lost(c4c: C4CEmulator) -> None:
@@ -368,7 +369,7 @@ def test_a_c4c_that_stops_answering_mid_flight_is_given_up_once_and_loses_nothin
     run = sync_with(in_flight=3, **LIMITS)
 
     assert (run.outcome, run.error_code) == (RunOutcome.FAILED, IssueCode.TEMPORARY)
-    assert run.error_message == "SAP Cloud for Customer did not answer within 1 s"
+    assert run.error_message == "SAP Cloud for Customer did not answer within 3 s"
     assert _create_batches(c4c) == 3, "no batch sent again after the give-up"
     _each_once_in_c4c(c4c)
     assert {i.state for i in _contacts(session, mailbox)} == {SyncItemState.PENDING}
