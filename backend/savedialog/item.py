@@ -43,7 +43,7 @@ from backend.sync.errors import Classification
 from backend.sync.linker import Linker
 from backend.sync.mapping import Links, TypeMapping
 from backend.sync.mapping.registry import MAPPINGS
-from backend.sync.planner import allows_down, as_named, c4c_link, moved
+from backend.sync.planner import as_named, c4c_link, moved
 
 
 @dataclass
@@ -183,12 +183,7 @@ def _sap_wins(
     """Whether SAP's version wins over the mailbox's, which the dialog fixes (SAP's move meets
     it as a conflict in a run): as the tenant's policy and the type's direction settle it."""
     settings = tenant.config.item_types[mapping.item_type]
-    comes_down = allows_down(settings.direction, mapping)
-    modified = getattr(record, "modified", None)
-    kept = kept_side(
-        settings.conflict_policy, comes_down, modified, linked.get("EntityLastChangedOn")
-    )
-    return kept is Winner.C4C
+    return kept_side(settings, mapping, record, linked) is Winner.C4C
 
 
 def _links_sent(
@@ -224,9 +219,7 @@ def _account_down(
     company (one that names no account C4C knows)."""
     if name := linked.get("AccountFormattedName"):
         return {"AccountFormattedName": name}
-    named = (mapping.hints(record).account_name or "").strip()
-    account = Linker(client).account_named(named) if named else None
-    return {} if account and account.get("AccountID") else None
+    return {} if Linker(client).names_an_account(mapping.hints(record).account_name) else None
 
 
 def refuse_if_fixed(session: Session, resources: Resources, issue: Issue, language: str) -> None:

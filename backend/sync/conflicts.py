@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from backend.models.tenant import ConflictPolicy
+from backend.mailbox.base import ItemRecord
+from backend.models.tenant import ConflictPolicy, ItemTypeSettings
+from backend.sync.mapping import TypeMapping
+from backend.sync.planner import allows_down
 
 
 class Winner(StrEnum):
@@ -31,14 +35,13 @@ def decide(
 
 
 def kept_side(
-    policy: ConflictPolicy,
-    comes_down: bool,
-    mailbox_changed_at: datetime | None,
-    c4c_changed_at: datetime | None,
+    settings: ItemTypeSettings, mapping: TypeMapping, record: ItemRecord, entity: dict[str, Any]
 ) -> Winner:
-    """The side whose version a conflict keeps: the one ``policy`` chooses between two sides
-    whose changes both go across; the mailbox's where C4C's do not come into it (``comes_down``
-    false: the type's direction, or a type the mailbox cannot be written for)."""
-    if not comes_down:
+    """The side whose version a conflict between the mailbox's ``record`` and C4C's ``entity``
+    keeps: the one the type's policy chooses between two sides whose changes both go across;
+    the mailbox's where C4C's do not come into it (the type's direction, or a type the mailbox
+    cannot be written for)."""
+    if not allows_down(settings.direction, mapping):
         return Winner.MAILBOX
-    return decide(policy, mailbox_changed_at, c4c_changed_at)
+    modified = getattr(record, "modified", None)
+    return decide(settings.conflict_policy, modified, entity.get("EntityLastChangedOn"))

@@ -54,6 +54,11 @@ class Linker:
             self._accounts[key] = _kept(ACCOUNTS, next(found, None))
         return self._accounts[key]
 
+    def names_an_account(self, name: str | None) -> bool:
+        """Whether ``name`` (a contact's company) is the name of an account C4C knows."""
+        account = self.account_named(name) if name and name.strip() else None
+        return bool(account and account.get("AccountID"))
+
     def contact_with(self, address: str) -> dict[str, Any] | None:
         key = address.strip().lower()
         if key not in self._contacts:

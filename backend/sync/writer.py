@@ -618,14 +618,12 @@ class TypeWriter:
         (typed in the mailbox) stays."""
         if entity.get("AccountID") or not moved(item.c4c_link, c4c_link(self.mapping, entity)):
             return False
-        name = (self.mapping.hints(held).account_name or "").strip()
         try:
-            account = self.ctx.linker.account_named(name) if name else None
+            return self.ctx.linker.names_an_account(self.mapping.hints(held).account_name)
         except SyncError:
             raise
         except Exception as error:  # C4C's failure, told as such
             raise SyncError(self.ctx.classify_c4c(error)) from error
-        return bool(account and account.get("AccountID"))
 
     def conflict(self, item: SyncItem, record: ItemRecord, entity: dict[str, Any]) -> None:
         """Both sides changed: apply the tenant's policy and log an informational issue. The
@@ -633,9 +631,7 @@ class TypeWriter:
         come into the mailbox (the tenant's direction, or a type that cannot), the mailbox's
         version goes up whatever the policy."""
         policy = self.settings.conflict_policy
-        modified = getattr(record, "modified", None)
-        comes_down = allows_down(self.settings.direction, self.mapping)
-        winner = kept_side(policy, comes_down, modified, entity.get("EntityLastChangedOn"))
+        winner = kept_side(self.settings, self.mapping, record, entity)
         found = ours(
             IssueCode.CONFLICT,
             KEPT_MAILBOX if winner is Winner.MAILBOX else KEPT_SAP,
