@@ -294,6 +294,8 @@ def linked_step(
     a move from SAP not yet written down meets a mailbox edit as a conflict, and is written
     down on a retry. Where a side moved, each side that moved, changed or stays ahead of the
     agreed version counts as changed, if its changes go across at all (the tenant's direction).
+    A move the mailbox holds since the pair agreed is not settled by a change of SAP's that
+    makes the sides' fields agree: it goes up over it.
     """
     mailbox_seen = up_hash(mapping, record) if record is not None else item.mailbox_hash
     c4c_other_version = entity is not None and not _same_version(item, entity)
@@ -322,6 +324,11 @@ def linked_step(
                 else StepKind.UPDATE_UP if here else StepKind.UPDATE_DOWN
             )  # fmt: skip
     if mailbox_seen == c4c_seen:
+        # SAP's change agreeing with the mailbox's fields settles no move still to go up (one
+        # refused, the rest of whose change SAP then made): the move goes over it.
+        pending = named if record is not None else item.mailbox_link
+        if up and c4c_new and moved(agreed_link(item), pending):
+            return StepKind.UPDATE_UP
         return StepKind.SETTLED
     if mailbox_ahead and c4c_ahead and up and down:
         return StepKind.CONFLICT

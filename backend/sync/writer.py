@@ -269,6 +269,7 @@ class TypeWriter:
                 or record is None
                 or steps_of[item] > 1
                 or item.c4c_object_id is None
+                or self._news_held(step, record) is not None  # goes over it in its turn
             ):
                 continue
             values: dict[str, Any] | Exception
@@ -373,9 +374,29 @@ class TypeWriter:
             change, answer = self._ahead.answer(step)
             self._update_answered(step.item, change.record, change.sent, answer)
             return
-        record = step.record or self._fetch(step.item)
-        if record is not None:
-            self.update_up(step.item, record, step.entity)
+        item = step.item
+        record = step.record or self._fetch(item)
+        if record is None:
+            return
+        news = self._news_held(step, record)
+        if news is None:
+            self.update_up(item, record, step.entity)
+        elif self._moves(item, record, news):
+            self.update_up(item, record, news, etag=etag_of(news))
+        else:
+            self._agreed(item, record, news, etag_of(news))  # nothing either side lacks
+
+    def _news_held(self, step: Step, record: ItemRecord) -> dict[str, Any] | None:
+        """C4C's version the plan brought for ``step`` where it is news (another ETag than the
+        pair's) that changed nothing the mailbox's version ``record`` does not hold already
+        (fields alike, the account agreed): the mailbox's version goes over it, losing nothing
+        of SAP's (a move still to go up, :func:`linked_step`)."""
+        item, entity = step.item, step.entity
+        if entity is None or etag_of(entity) in (None, item.c4c_etag):
+            return None
+        if moved(item.c4c_link, c4c_link(self.mapping, entity)):
+            return None
+        return entity if down_hash(self.mapping, entity) == up_hash(self.mapping, record) else None
 
     def _update_down_step(self, step: Step) -> None:
         item = step.item

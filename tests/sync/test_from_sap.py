@@ -855,6 +855,49 @@ def test_a_company_clear_sap_refused_goes_up_with_the_next_change_of_either_side
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+@pytest.mark.parametrize("policy", [ConflictPolicy.C4C_WINS, ConflictPolicy.MAILBOX_WINS])
+@pytest.mark.parametrize("again", [False, True], ids=["lands", "refused again"])
+def test_a_company_clear_sap_refused_goes_up_when_sap_then_makes_the_rest_of_the_change(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    mailbox: Mailbox,
+    policy: ConflictPolicy,
+    again: bool,
+) -> None:
+    """Jane's company is cleared in the mailbox with a new job title, which SAP refuses; then
+    SAP gives her the same job title. The sides' fields agree, her account not: SAP's change
+    is in the mailbox's version already, so nothing conflicts whatever the policy, and the
+    clear goes up. Where SAP refuses it again, its issue stays open (the pair is not taken as
+    settled while SAP keeps her at Fabrikam)."""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=policy)
+    fabrikam, jane, copy = _jane_with_an_address(owner, crm, people, sync_now)
+    owner.edit_contact(copy, company="", job_title="Buyer")
+    _sap_answers_a_contacts_change(c4c, "read_only")
+    assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
+    crm.update("ContactCollection", jane["ObjectID"], {"JobTitle": "Buyer"}, None)
+    if again:
+        _sap_answers_a_contacts_change(c4c, "read_only")
+        assert _quiet(sync_now()) == {"failed": 1}
+        assert [i.code for i in issue_service.open_issues(session, mailbox.id)] == [
+            IssueCode.FORBIDDEN
+        ]
+        assert _account_in_sap(crm, jane) == fabrikam["AccountID"]
+    else:
+        assert _quiet(sync_now()) == {"updated": 1, "issues_resolved": 1}
+        assert _account_in_sap(crm, jane) in ("", None)
+        assert issue_service.open_issues(session, mailbox.id) == []
+    assert crm.get("ContactCollection", jane["ObjectID"])["JobTitle"] == "Buyer"
+    assert (owner.contact(copy).company or None, owner.contact(copy).job_title) == (None, "Buyer")
+    assert _conflicts(session) == 0
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 @pytest.mark.parametrize("refused", [False, True], ids=["lands", "refused, retried"])
 def test_a_company_cleared_in_the_mailbox_takes_a_contact_with_an_address_out_of_its_account(
     owner: MailboxOwner,
