@@ -294,8 +294,9 @@ def linked_step(
     a move from SAP not yet written down meets a mailbox edit as a conflict, and is written
     down on a retry. Where a side moved, each side that moved, changed or stays ahead of the
     agreed version counts as changed, if its changes go across at all (the tenant's direction).
-    A move the mailbox holds since the pair agreed is not settled by a change of SAP's that
-    makes the sides' fields agree: it goes up over it.
+    Where the sides' fields agree, one side's move is no conflict: it goes across, and a move
+    the mailbox holds since the pair agreed is not settled by a change of SAP's that makes the
+    fields agree: it goes up over it.
     """
     mailbox_seen = up_hash(mapping, record) if record is not None else item.mailbox_hash
     c4c_other_version = entity is not None and not _same_version(item, entity)
@@ -318,6 +319,9 @@ def linked_step(
         # A side's change that cannot go across (its direction switched off) stays its own.
         here = up and (mailbox_new or moved_here or mailbox_ahead)
         there = down and (c4c_new or c4c_moved or c4c_ahead)
+        if here and there and mailbox_seen == c4c_seen and moved_here != c4c_moved:
+            # The sides' fields agree: one side's move is all the other lacks, no conflict.
+            here, there = moved_here, c4c_moved
         if here or there:
             return (
                 StepKind.CONFLICT if here and there
@@ -325,9 +329,11 @@ def linked_step(
             )  # fmt: skip
     if mailbox_seen == c4c_seen:
         # SAP's change agreeing with the mailbox's fields settles no move still to go up (one
-        # refused, the rest of whose change SAP then made): the move goes over it.
+        # refused, the rest of whose change SAP then made; after a passing failure the move
+        # is not known here, and the mailbox's version is read to see): it goes over it.
         pending = named if record is not None else item.mailbox_link
-        if up and c4c_new and moved(agreed_link(item), pending):
+        not_known = record is None and again and mapping.account_link
+        if up and c4c_new and (not_known or moved(agreed_link(item), pending)):
             return StepKind.UPDATE_UP
         return StepKind.SETTLED
     if mailbox_ahead and c4c_ahead and up and down:

@@ -855,9 +855,12 @@ def test_a_company_clear_sap_refused_goes_up_with_the_next_change_of_either_side
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
-@pytest.mark.parametrize("policy", [ConflictPolicy.C4C_WINS, ConflictPolicy.MAILBOX_WINS])
-@pytest.mark.parametrize("again", [False, True], ids=["lands", "refused again"])
-def test_a_company_clear_sap_refused_goes_up_when_sap_then_makes_the_rest_of_the_change(
+TWO_WAY_POLICIES = [ConflictPolicy.C4C_WINS, ConflictPolicy.MAILBOX_WINS]
+
+
+@pytest.mark.parametrize("policy", TWO_WAY_POLICIES)
+@pytest.mark.parametrize("first", ["refused", "refused twice", "unavailable"])
+def test_a_company_clear_still_to_go_up_goes_when_sap_then_makes_the_rest_of_the_change(
     owner: MailboxOwner,
     crm: C4CClient,
     people: dict[str, str],
@@ -868,20 +871,25 @@ def test_a_company_clear_sap_refused_goes_up_when_sap_then_makes_the_rest_of_the
     tenant: Tenant,
     mailbox: Mailbox,
     policy: ConflictPolicy,
-    again: bool,
+    first: str,
 ) -> None:
-    """Jane's company is cleared in the mailbox with a new job title, which SAP refuses; then
-    SAP gives her the same job title. The sides' fields agree, her account not: SAP's change
-    is in the mailbox's version already, so nothing conflicts whatever the policy, and the
-    clear goes up. Where SAP refuses it again, its issue stays open (the pair is not taken as
-    settled while SAP keeps her at Fabrikam)."""
+    """Jane's company is cleared in the mailbox with a new job title, which SAP refuses (or
+    answers 503); then SAP gives her the same job title. The sides' fields agree, her account
+    not: SAP's change is in the mailbox's version already, so nothing conflicts whatever the
+    policy, and the clear goes up. Where SAP refuses it again, its issue stays open (the pair
+    is not taken as settled while SAP keeps her at Fabrikam)."""
     type_settings(session, tenant, ItemType.CONTACT, conflict_policy=policy)
     fabrikam, jane, copy = _jane_with_an_address(owner, crm, people, sync_now)
     owner.edit_contact(copy, company="", job_title="Buyer")
-    _sap_answers_a_contacts_change(c4c, "read_only")
-    assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
+    if first == "unavailable":  # on every try of the run
+        c4c.faults.add(Fault(path="ContactCollection", method="PATCH", status=503, times=50))
+        assert _quiet(sync_now()) == {"failed": 1}
+        c4c.faults.clear()
+    else:
+        _sap_answers_a_contacts_change(c4c, "read_only")
+        assert _quiet(sync_now()) == {"failed": 1, "issues_opened": 1}
     crm.update("ContactCollection", jane["ObjectID"], {"JobTitle": "Buyer"}, None)
-    if again:
+    if first == "refused twice":
         _sap_answers_a_contacts_change(c4c, "read_only")
         assert _quiet(sync_now()) == {"failed": 1}
         assert [i.code for i in issue_service.open_issues(session, mailbox.id)] == [
@@ -889,11 +897,46 @@ def test_a_company_clear_sap_refused_goes_up_when_sap_then_makes_the_rest_of_the
         ]
         assert _account_in_sap(crm, jane) == fabrikam["AccountID"]
     else:
-        assert _quiet(sync_now()) == {"updated": 1, "issues_resolved": 1}
+        resolved = {"issues_resolved": 1} if first == "refused" else {}
+        assert _quiet(sync_now()) == {"updated": 1, **resolved}
         assert _account_in_sap(crm, jane) in ("", None)
         assert issue_service.open_issues(session, mailbox.id) == []
     assert crm.get("ContactCollection", jane["ObjectID"])["JobTitle"] == "Buyer"
     assert (owner.contact(copy).company or None, owner.contact(copy).job_title) == (None, "Buyer")
+    assert _conflicts(session) == 0
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
+@pytest.mark.parametrize("policy", TWO_WAY_POLICIES)
+@pytest.mark.parametrize("moved", ["in the mailbox", "in SAP"])
+def test_a_move_on_one_side_with_the_same_edit_on_both_is_no_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    policy: ConflictPolicy,
+    moved: str,
+) -> None:
+    """Between two runs, both sides give Jane the job title Buyer, and one of them moves her
+    from Fabrikam to Globex. Each side's version holds all the other's but the move, so the
+    move goes across whatever the policy: Globex and Buyer on both sides, no conflict."""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=policy)
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    sap = {"JobTitle": "Buyer"}
+    if moved == "in SAP":
+        sap["AccountID"] = globex["AccountID"]
+        owner.edit_contact(copy, job_title="Buyer")
+    else:
+        owner.edit_contact(copy, job_title="Buyer", company="Globex")
+    crm.update("ContactCollection", jane["ObjectID"], sap, None)
+    assert _quiet(sync_now()) == {"updated": 1}
+    assert (owner.contact(copy).company, owner.contact(copy).job_title) == ("Globex", "Buyer")
+    held = crm.get("ContactCollection", jane["ObjectID"])
+    assert (held["AccountID"], held["JobTitle"]) == (globex["AccountID"], "Buyer")
     assert _conflicts(session) == 0
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
