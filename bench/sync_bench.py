@@ -28,8 +28,13 @@ milliseconds; a C4C tenant reached across the internet, tens to hundreds). Its f
 same. ``--writes-in-flight N`` is the runs' ``C4C_WRITES_IN_FLIGHT``; the write floor keeps as
 many ``$batch`` requests in flight.
 
+The engine's database is a scratch one on the local PostgreSQL, as production runs it
+(``ssi_bench_sync``, created and dropped for each pass), or a SQLite file with ``--sqlite`` (or
+when PostgreSQL cannot be reached: the bench says so).
+
 Run: ``python -m bench.sync_bench [--mail exchange|graph|gmail] [--repeat 3] [--scale 1.0]
-[--no-memory] [--c4c-latency 0] [--writes-in-flight 3]``. Never part of the test suite.
+[--no-memory] [--c4c-latency 0] [--writes-in-flight 3] [--sqlite]``. Never part of the test
+suite.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ from backend.tenants.onboarding import add_user, create_tenant
 from bench.exchange_bench import read_bare
 from bench.gmail_side import GmailSide
 from bench.graph_side import GraphSide
+from bench.scratch import database, drop_database
 from emulators.base import Emulator
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.c4c.schema import ENTITY_SETS
@@ -89,6 +95,7 @@ C4C_SETS = (
     "AppointmentCollection",
     "EMailCollection",
 )
+DATABASE = "ssi_bench_sync"
 PHASES = ("initial sync", "next run", "idle (0 changes)", f"{CHANGES} changes")
 LINKS = frozenset({"AccountID", "PrimaryContactID"})
 """Fields naming other objects of the C4C a run wrote to: the write floor leaves them out."""
@@ -265,20 +272,23 @@ class Network:
 class Bench:
     """One tenant, one mailbox, both emulators, a scratch database."""
 
-    def __init__(self, mail: MailSide, scale: float, folder: Path, network: Network) -> None:
+    def __init__(
+        self, mail: MailSide, scale: float, folder: Path, network: Network, use_sqlite: bool
+    ) -> None:
         self.c4c: C4CEmulator = create_emulator({C4C_USER: C4C_PASSWORD}).start()
         self.c4c.latency = network.latency
         self.mail = mail
         sizes = {name: max(1, int(count * scale)) for name, count in SIZES.items()}
         mail.seed(sizes)
         self.items = sum(sizes.values())
-        url = f"sqlite:///{folder / 'bench.db'}"
+        url, _note = database(DATABASE, use_sqlite, folder)
+        self.url = url
         overrides = {"INSTANCE_PATH": str(folder), "DATABASE_URL": url, "SMTP_PORT": "9",
                      "C4C_WRITES_IN_FLIGHT": str(network.writes_in_flight)}  # fmt: skip
         self.settings = with_development_secrets(load_settings({**overrides, **mail.settings}))
-        engine = make_engine(url)
-        upgrade(engine)
-        self.sessions = make_session_factory(engine)
+        self.engine = make_engine(url)
+        upgrade(self.engine)
+        self.sessions = make_session_factory(self.engine)
         self.cipher = TokenCipher(self.settings.token_encryption_keys)
         session = self.sessions()
         tenant = create_tenant(
@@ -296,6 +306,8 @@ class Bench:
     def stop(self) -> None:
         self.c4c.stop()
         self.mail.stop()
+        self.engine.dispose()
+        drop_database(self.url)
 
     def run(self, memory: bool) -> Figures:
         """One ``execute_run``, as the CLI trigger does it."""
@@ -385,11 +397,11 @@ class Bench:
 
 
 def one_pass(
-    mail: str, scale: float, memory: bool, network: Network
+    mail: str, scale: float, memory: bool, network: Network, use_sqlite: bool
 ) -> tuple[int, dict[str, Figures]]:
     """Seed a fresh mailbox and run the four phases; with ``memory``, trace and skip floors."""
     with tempfile.TemporaryDirectory() as folder:
-        bench = Bench(SIDES[mail](), scale, Path(folder), network)
+        bench = Bench(SIDES[mail](), scale, Path(folder), network, use_sqlite)
         try:
             results: dict[str, Figures] = {}
             for phase in PHASES:
@@ -462,16 +474,16 @@ def report(label: str, items: int, figures: dict[str, Figures]) -> None:
 
 
 def measure(
-    mail: str, scale: float, repeat: int, memory: bool, network: Network
+    mail: str, scale: float, repeat: int, memory: bool, network: Network, use_sqlite: bool
 ) -> tuple[int, Figures]:
     passes = []
     items = 0
     for _ in range(repeat):
-        items, figures = one_pass(mail, scale, memory=False, network=network)
+        items, figures = one_pass(mail, scale, memory=False, network=network, use_sqlite=use_sqlite)
         passes.append(figures)
     result = medians(passes)
     if memory:
-        _, traced = one_pass(mail, scale, memory=True, network=network)
+        _, traced = one_pass(mail, scale, memory=True, network=network, use_sqlite=use_sqlite)
         for phase in PHASES:
             result[phase].peak_mb = traced[phase].peak_mb
     report(SIDES[mail].label, items, result)
@@ -500,14 +512,22 @@ def main() -> None:
         default=3,
         help="C4C_WRITES_IN_FLIGHT of the runs and the write floor ($batch requests at once)",
     )
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as folder:
+        url, note = database(DATABASE, arguments.sqlite, Path(folder))
+        drop_database(url)
+    print(f"database: {note or 'PostgreSQL, a scratch database a pass'}")
+    use_sqlite = note is not None
     network = Network(arguments.c4c_latency / 1000, arguments.writes_in_flight)
     if network.latency:
         print(f"C4C answers each request {arguments.c4c_latency:g} ms late")
     print(f"{network.writes_in_flight} $batch write(s) in flight at once")
     idle = [
-        measure(arguments.mail, scale, arguments.repeat, not arguments.no_memory, network)
+        measure(
+            arguments.mail, scale, arguments.repeat, not arguments.no_memory, network, use_sqlite
+        )
         for scale in (arguments.scale, arguments.scale * SMALL)
     ]
     print(f"\nidle run requests ({SIDES[arguments.mail].label} + C4C) by mailbox size:")

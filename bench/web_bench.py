@@ -48,7 +48,6 @@ import requests
 from flask import Flask
 from flask_login.utils import _create_identifier
 from sqlalchemy import Engine, insert, select, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from backend import create_app
@@ -67,9 +66,9 @@ from backend.models.types import Direction, IssueCode, ItemType, MailSystem
 from backend.models.user import Role
 from backend.storage.db import make_engine
 from backend.storage.schema import upgrade
+from bench.scratch import database, drop_database
 from bench.soak_bench import cpu_seconds
 
-SERVER_URL = "postgresql://postgres@127.0.0.1:5432/"
 DATABASE = "ssi_bench_web"
 TENANTS, USERS_PER_TENANT, ISSUES_PER_MAILBOX = 10, 100, 100
 OPEN_SHARE = 0.6
@@ -138,33 +137,6 @@ class Scenario:
     paths: dict[int, str] = field(default_factory=dict)
     """Path per user id; a user without an entry uses ``default``."""
     default: str = ""
-
-
-def database(use_sqlite: bool, folder: Path) -> tuple[str, str | None]:
-    """The URL of a fresh bench database, and a note when it is not PostgreSQL."""
-    sqlite_url = f"sqlite:///{folder / 'bench.db'}"
-    if use_sqlite:
-        return sqlite_url, "SQLite (asked for with --sqlite)"
-    server = make_engine(SERVER_URL + "postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0]
-        return sqlite_url, f"SQLite: PostgreSQL at {SERVER_URL} is unreachable ({reason})"
-    finally:
-        server.dispose()
-    return SERVER_URL + DATABASE, None
-
-
-def drop_database(url: str) -> None:
-    if not url.startswith("postgresql"):
-        return
-    server = make_engine(SERVER_URL + "postgres", isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-    server.dispose()
 
 
 def seed(engine: Engine, per_mailbox: int = ISSUES_PER_MAILBOX) -> Population:
@@ -504,7 +476,7 @@ def main() -> None:
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
-        url, note = database(arguments.sqlite, Path(folder))
+        url, note = database(DATABASE, arguments.sqlite, Path(folder))
         try:
             bench(url, note, Path(folder), arguments.repeat, arguments.requests,
                   arguments.web_workers, arguments.web_threads,
