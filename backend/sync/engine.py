@@ -42,7 +42,7 @@ from backend.models.sync_item import SyncItemState, has_work, items_among
 from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
-from backend.storage.db import utcnow
+from backend.storage.db import renew_statistics, utcnow
 from backend.sync import alerts, connect, employees, feed, issues, markers, status
 from backend.sync.backoff import RetryingProvider
 from backend.sync.circuit import Circuit
@@ -192,6 +192,8 @@ class Engine:
             return
         self._write(ctx, waiting)
         markers.reconcile(ctx.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
+        renew_statistics(ctx.session, SyncItem.__table__, ctx.run.created)  # a first sync's
+        ctx.session.commit()
         self._tell_folders(ctx)
 
     def _write(self, ctx: RunContext, waiting: list[TypeWork]) -> None:

@@ -43,7 +43,7 @@ from backend.crm.errors import C4CError
 from backend.crm.values import etag_of
 from backend.models import C4CFeed, C4CParty, C4CRecord, SyncItem
 from backend.models.types import ItemType
-from backend.storage.db import utcnow
+from backend.storage.db import renew_statistics, utcnow
 from backend.sync.errors import SyncError
 from backend.sync.mapping import TypeMapping, accounts, contacts
 from backend.sync.planner import DELETED
@@ -132,7 +132,7 @@ def refresh(
         if not held.taken or _fresh(feed, fresh_since):
             return feed
         started = utcnow()
-        first, empty = feed.since is None, feed.seq == 0
+        first, empty, seq = feed.since is None, feed.seq == 0, feed.seq
         nodes = [mapping.parties[0]] if mapping.parties else None
         changes = c4c.changes(entity_set, feed.since, mapping.read_fields, expand=nodes)
         for page in _pages(changes):
@@ -147,6 +147,8 @@ def refresh(
         ):
             reconcile(session, feed, c4c, held)
             feed.reconciled_at = started
+        for table in (C4CRecord.__table__, *([C4CParty.__table__] if mapping.parties else [])):
+            renew_statistics(session, table, feed.seq - seq)
         session.commit()
     return feed
 
