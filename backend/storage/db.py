@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from datetime import UTC, datetime
@@ -21,11 +22,13 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -35,6 +38,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+LOCK_WAIT = "2s"
+"""How long a process waits for a table whose statistics it renews."""
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's error code for a lock not had within ``lock_timeout``."""
 
 STALE_AFTER_ROWS = 1000
 """Rows written to a table at once (and a tenth of its rows as last counted) after which a
@@ -176,12 +184,26 @@ def renew_statistics(session: Session, table: Table, written: int) -> None:
     Autovacuum would, a minute or more later; meanwhile the planner takes a table just filled
     for the near-empty one it last counted, and joins it row by row with another (a first
     sync's next run joined 2,000 kept C4C records with 1,000 of the mailbox's rows two million
-    times). Elsewhere, and on SQLite, nothing is done. The caller commits."""
+    times). Elsewhere, and on SQLite, nothing is done.
+
+    What the session wrote is committed first; the statistics are renewed in a transaction of
+    their own, which waits at most ``LOCK_WAIT`` for the table (a vacuum or an index built
+    beside it holds it): then they are left to autovacuum, and the caller goes on."""
     if written < STALE_AFTER_ROWS or session.get_bind().dialect.name != "postgresql":
         return
     counted = session.scalar(
         text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"),
         {"name": table.name},
     )
-    if counted is None or written > max(counted, 0) / 10:
+    if counted is not None and written <= max(counted, 0) / 10:
+        return
+    session.commit()
+    try:
+        session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
         session.execute(text(f'ANALYZE "{table.name}"'))
+        session.commit()
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        session.rollback()
+        log.info("the statistics of %s are left to autovacuum: the table is busy", table.name)

@@ -4,6 +4,8 @@ first sync's records row by row with the mailbox's, two million times for 2,000 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
@@ -87,3 +89,32 @@ def test_sqlite_is_left_alone(session: Session) -> None:
     renew_statistics(session, TABLE, 100 * STALE_AFTER_ROWS)
 
     assert statements == []
+
+
+def test_a_table_held_by_another_process_is_left_to_autovacuum_after_a_short_wait(
+    postgres: Session, box: Mailbox
+) -> None:
+    """A vacuum, or an index built beside the product, holds the table: the renewal waits two
+    seconds for it, not until it is done, and what the session wrote stays written."""
+    _counted_at(postgres, box, 10)
+    _add(postgres, box, STALE_AFTER_ROWS, start=10)
+    postgres.add(SyncItem(mailbox_id=box.id, item_type=ItemType.TASK, external_id="ssi-task",
+                          state=SyncItemState.PENDING, mailbox_item_id="AAMkTask"))  # fmt: skip
+    other = postgres.get_bind().connect()
+    holding = other.begin()
+    other.execute(text("LOCK TABLE sync_item IN SHARE UPDATE EXCLUSIVE MODE"))
+    try:
+        started = time.monotonic()
+        renew_statistics(postgres, TABLE, STALE_AFTER_ROWS)
+        waited = time.monotonic() - started
+    finally:
+        holding.rollback()
+        other.close()
+
+    assert 1.5 < waited < 5, waited
+    assert _counted(postgres) == 10, "left as they were"
+    with postgres.get_bind().connect() as another:
+        stored = another.scalar(text("SELECT count(*) FROM sync_item"))
+    assert stored == STALE_AFTER_ROWS + 11, "what the session wrote was committed"
+    renew_statistics(postgres, TABLE, STALE_AFTER_ROWS)  # the session goes on
+    assert _counted(postgres) == STALE_AFTER_ROWS + 11
