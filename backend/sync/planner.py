@@ -315,25 +315,28 @@ def linked_step(
     moved_there = c4c_moved and c4c_other_version  # news; at the pair's ETag: still to write
     if not (mailbox_new or c4c_new or again or moved_here or moved_there):
         return StepKind.TOUCH if record is not None or c4c_other_version else None
+    # A company the mailbox names since the pair agreed, seen or not (a refused one; after a
+    # passing failure it is not known here, and the mailbox's version is read to see).
+    pending = moved(agreed_link(item), named if record is not None else item.mailbox_link) or (
+        record is None and again and bool(mapping.account_link)
+    )
     if moved_here or c4c_moved:
         # A side's change that cannot go across (its direction switched off) stays its own.
         here = up and (mailbox_new or moved_here or mailbox_ahead)
         there = down and (c4c_new or c4c_moved or c4c_ahead)
-        if here and there and mailbox_seen == c4c_seen and moved_here != c4c_moved:
+        mailbox_moved = moved_here or pending
+        if here and there and mailbox_seen == c4c_seen and mailbox_moved != c4c_moved:
             # The sides' fields agree: one side's move is all the other lacks, no conflict.
-            here, there = moved_here, c4c_moved
+            here, there = mailbox_moved, c4c_moved
         if here or there:
             return (
                 StepKind.CONFLICT if here and there
                 else StepKind.UPDATE_UP if here else StepKind.UPDATE_DOWN
             )  # fmt: skip
     if mailbox_seen == c4c_seen:
-        # SAP's change agreeing with the mailbox's fields settles no move still to go up (one
-        # refused, the rest of whose change SAP then made; after a passing failure the move
-        # is not known here, and the mailbox's version is read to see): it goes over it.
-        pending = named if record is not None else item.mailbox_link
-        not_known = record is None and again and mapping.account_link
-        if up and c4c_new and (not_known or moved(agreed_link(item), pending)):
+        # SAP's change agreeing with the mailbox's fields settles no company still to go up
+        # (one refused, the rest of whose change SAP then made): it goes over it.
+        if up and c4c_new and pending:
             return StepKind.UPDATE_UP
         return StepKind.SETTLED
     if mailbox_ahead and c4c_ahead and up and down:

@@ -941,6 +941,43 @@ def test_a_move_on_one_side_with_the_same_edit_on_both_is_no_conflict(
     _two_quiet_runs(sync_now, mail_emulator, c4c)
 
 
+@pytest.mark.parametrize("policy", TWO_WAY_POLICIES)
+@pytest.mark.parametrize("first", ["refused", "unavailable"])
+def test_a_typed_company_still_to_go_up_meets_a_move_in_sap_as_a_conflict(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    people: dict[str, str],
+    sync_now: Callable[[], Run],
+    mail_emulator: Emulator,
+    c4c: C4CEmulator,
+    session: Session,
+    tenant: Tenant,
+    policy: ConflictPolicy,
+    first: str,
+) -> None:
+    """Jane's company becomes "Nowhere Ltd" in the mailbox (no account in SAP) with a new job
+    title, which SAP refuses or answers 503 to; then SAP gives her the same title and moves her
+    to Globex. The fields agree, but both sides changed her company: a conflict, settled by
+    the policy, never SAP's move written over the typed company without a word."""
+    type_settings(session, tenant, ItemType.CONTACT, conflict_policy=policy)
+    _fabrikam, globex, jane, copy = _jane_at_fabrikam(owner, crm, people, sync_now)
+    owner.edit_contact(copy, company="Nowhere Ltd", job_title="Buyer")
+    if first == "unavailable":
+        c4c.faults.add(Fault(path="ContactCollection", method="PATCH", status=503, times=50))
+    else:
+        _sap_answers_a_contacts_change(c4c, "read_only")
+    assert _quiet(sync_now())["failed"] == 1
+    c4c.faults.clear()
+    crm.update("ContactCollection", jane["ObjectID"],
+               {"JobTitle": "Buyer", "AccountID": globex["AccountID"]}, None)  # fmt: skip
+    sync_now()
+    assert _conflicts(session) == 1
+    kept = "Nowhere Ltd" if policy is ConflictPolicy.MAILBOX_WINS else "Globex"
+    assert (owner.contact(copy).company, owner.contact(copy).job_title) == (kept, "Buyer")
+    assert _account_in_sap(crm, jane) == globex["AccountID"]
+    _two_quiet_runs(sync_now, mail_emulator, c4c)
+
+
 @pytest.mark.parametrize("refused", [False, True], ids=["lands", "refused, retried"])
 def test_a_company_cleared_in_the_mailbox_takes_a_contact_with_an_address_out_of_its_account(
     owner: MailboxOwner,
