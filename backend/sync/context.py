@@ -35,6 +35,8 @@ class RunContext:
     now: datetime
     employee: str | None = None
     """The user's C4C employee (``EmployeeID``): the owner of what the sync creates in SAP."""
+    rows_added: int = 0
+    """The ``sync_item`` rows the run inserted (each new item's, created or paired)."""
     _issue_keys: set[str] | None = None
 
     def may_have_issues(self, item: ItemRef) -> bool:

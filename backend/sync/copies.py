@@ -69,6 +69,7 @@ def _row(writer: TypeWriter, step: Step, copied: set[str]) -> tuple[SyncItem, It
             from_sap=True,
         )
         ctx.session.add(item)
+        ctx.rows_added += 1
     record = mapping.to_record(entity, None)
     item.title = record.title or item.title
     item.c4c_etag = etag_of(entity)

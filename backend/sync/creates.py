@@ -123,6 +123,7 @@ def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncI
     ]
     made: dict[str, SyncItem] = {}
     if rows:
+        ctx.rows_added += len(rows)
         made = {
             item.external_id: item
             for item in ctx.session.scalars(insert(SyncItem).returning(SyncItem), rows)

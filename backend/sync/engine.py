@@ -192,7 +192,7 @@ class Engine:
             return
         self._write(ctx, waiting)
         markers.reconcile(ctx.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
-        renew_statistics(ctx.session, SyncItem.__table__, ctx.run.created)  # a first sync's
+        renew_statistics(ctx.session, SyncItem.__table__, ctx.rows_added)  # a first sync's
         ctx.session.commit()
         self._tell_folders(ctx)
 

@@ -132,11 +132,11 @@ def refresh(
         if not held.taken or _fresh(feed, fresh_since):
             return feed
         started = utcnow()
-        first, empty, seq = feed.since is None, feed.seq == 0, feed.seq
+        first, empty, seq, parties = feed.since is None, feed.seq == 0, feed.seq, 0
         nodes = [mapping.parties[0]] if mapping.parties else None
         changes = c4c.changes(entity_set, feed.since, mapping.read_fields, expand=nodes)
         for page in _pages(changes):
-            _keep(session, feed, mapping, page, refill=first)
+            parties += _keep(session, feed, mapping, page, refill=first)
             session.commit()
             held.renew()
         feed.read_at = started
@@ -147,8 +147,8 @@ def refresh(
         ):
             reconcile(session, feed, c4c, held)
             feed.reconciled_at = started
-        for table in (C4CRecord.__table__, *([C4CParty.__table__] if mapping.parties else [])):
-            renew_statistics(session, table, feed.seq - seq)
+        renew_statistics(session, C4CRecord.__table__, feed.seq - seq)
+        renew_statistics(session, C4CParty.__table__, parties)
         session.commit()
     return feed
 
@@ -218,8 +218,9 @@ def _pages(entities: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
 
 def _keep(
     session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict], *, refill: bool
-) -> None:
-    """Keep the page's entities that are new or changed, each under the next sequence number.
+) -> int:
+    """Keep the page's entities that are new or changed, each under the next sequence number;
+    returns how many party rows were written.
 
     With ``refill`` (a whole read of a feed that already holds records: a release that reads
     more of C4C, such as the parties of migration 0010), an unchanged record gets what it lacked
@@ -274,8 +275,7 @@ def _keep(
                             feed.entity_set, record.object_id, mapping.parties[0])  # fmt: skip
             else:
                 parties.append((record, employees))
-    if parties:
-        _keep_parties(session, parties)
+    return _keep_parties(session, parties) if parties else 0
 
 
 def _employees(node: Any, name: str) -> set[str] | None:
@@ -291,8 +291,8 @@ def _employees(node: Any, name: str) -> set[str] | None:
     return {row[name] for row in rows if isinstance(row, dict) and row.get(name)}
 
 
-def _keep_parties(session: Session, parties: list[tuple[C4CRecord, set[str]]]) -> None:
-    """Replace the kept parties of the records just kept."""
+def _keep_parties(session: Session, parties: list[tuple[C4CRecord, set[str]]]) -> int:
+    """Replace the kept parties of the records just kept; returns how many were written."""
     session.flush()
     ids = [record.id for record, _ in parties]
     session.execute(delete(C4CParty).where(C4CParty.record_id.in_(ids)))
@@ -303,6 +303,7 @@ def _keep_parties(session: Session, parties: list[tuple[C4CRecord, set[str]]]) -
     ]
     if rows:
         session.execute(insert(C4CParty), rows)
+    return len(rows)
 
 
 def encode(entity: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from backend.actions.retry import request_retry
@@ -24,6 +24,7 @@ from backend.models import Issue, Mailbox, Run, SyncItem, Tenant, User
 from backend.models.run import RunOutcome
 from backend.models.tenant import ConflictPolicy, FromSap
 from backend.models.types import Direction, IssueCode, ItemType
+from backend.storage import db
 from backend.sync import employees
 from backend.sync import issues as issue_service
 from emulators.base import Emulator, Fault
@@ -1331,3 +1332,30 @@ def test_a_tasks_rename_whose_answer_was_lost_is_found_held_by_sap_not_in_confli
     c4c.log.clear()
     assert _quiet(sync_now()) == {}
     assert writes(c4c) == []
+
+
+def test_a_first_sync_that_pairs_its_contacts_renews_the_statistics_of_their_rows(
+    owner: MailboxOwner,
+    crm: C4CClient,
+    sync_now: Callable[[], Run],
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SAP has the mailbox's contacts already: the first sync pairs them (it creates none) and
+    adds their rows all the same, so on PostgreSQL it renews the statistics of those rows (with
+    a threshold of three rows here, not a thousand)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics; the suite runs on SQLite")
+    monkeypatch.setattr(db, "STALE_AFTER_ROWS", 3)
+    for n in range(4):
+        address = f"buyer{n}@fabrikam.test"
+        values = {"FirstName": "Buyer", "LastName": f"No{n}", "Email": address}
+        crm.create("ContactCollection", values, None)
+        owner.add_contact("Buyer", f"No{n}", email=address)
+    statements: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    run = sync_now()
+
+    assert (run.created, run.updated) == (0, 0), "paired, not created"
+    assert 'ANALYZE "sync_item"' in statements
