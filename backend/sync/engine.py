@@ -192,8 +192,8 @@ class Engine:
             return
         self._write(ctx, waiting)
         markers.reconcile(ctx.session, ctx.mailbox, ctx.provider, ctx.classify_mailbox)
-        renew_statistics(ctx.session, SyncItem.__table__, ctx.rows_added)  # a first sync's
-        ctx.session.commit()
+        # After a first sync (its rows just added) the next one plans on fresh statistics.
+        renew_statistics(ctx.session, SyncItem.__table__, ctx.rows_added)
         self._tell_folders(ctx)
 
     def _write(self, ctx: RunContext, waiting: list[TypeWork]) -> None:

@@ -318,7 +318,7 @@ def linked_step(
     # A company the mailbox names since the pair agreed, seen or not (a refused one; after a
     # passing failure it is not known here, and the mailbox's version is read to see).
     pending = moved(agreed_link(item), named if record is not None else item.mailbox_link) or (
-        record is None and again and bool(mapping.account_link)
+        record is None and again and mapping.account_link
     )
     if moved_here or c4c_moved:
         # A side's change that cannot go across (its direction switched off) stays its own.

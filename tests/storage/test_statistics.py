@@ -33,6 +33,13 @@ def _counted(session: Session) -> float:
     return session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'sync_item'::regclass"))
 
 
+def _statements(session: Session) -> list[str]:
+    """The statements the session's connection sends from now on."""
+    sent: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *a: sent.append(a[2]))
+    return sent
+
+
 @pytest.fixture
 def postgres(session: Session) -> Session:
     if session.get_bind().dialect.name != "postgresql":
@@ -70,8 +77,7 @@ def test_rows_that_change_the_statistics_little_leave_them_as_they_are(
 ) -> None:
     _counted_at(postgres, box, held)
     _add(postgres, box, written, start=held)
-    statements: list[str] = []
-    event.listen(postgres.connection(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    statements = _statements(postgres)
 
     renew_statistics(postgres, TABLE, written)
     postgres.commit()
@@ -83,8 +89,7 @@ def test_rows_that_change_the_statistics_little_leave_them_as_they_are(
 def test_sqlite_is_left_alone(session: Session) -> None:
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("the suite runs on PostgreSQL")
-    statements: list[str] = []
-    event.listen(session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    statements = _statements(session)
 
     renew_statistics(session, TABLE, 100 * STALE_AFTER_ROWS)
 
