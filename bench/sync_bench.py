@@ -53,6 +53,7 @@ from typing import Any, Protocol
 from exchangelib import Account
 from exchangelib.folders import Folder
 from lxml import etree
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
@@ -240,6 +241,9 @@ class Figures:
     """The initial sync's creates sent bare (:meth:`Bench.write_floor`); 0 for other runs."""
     write_floor_requests: float = 0
     peak_mb: float | None = None
+    statements: float = 0
+    """SQL statements the run sent to the database (each a round trip to a server)."""
+    commits: float = 0
 
 
 class BareReader:
@@ -288,6 +292,9 @@ class Bench:
         self.settings = with_development_secrets(load_settings({**overrides, **mail.settings}))
         self.engine = make_engine(url)
         upgrade(self.engine)
+        self.round_trips = {"statements": 0, "commits": 0}
+        event.listen(self.engine, "after_cursor_execute", lambda *_: self._count("statements"))
+        event.listen(self.engine, "commit", lambda *_: self._count("commits"))
         self.sessions = make_session_factory(self.engine)
         self.cipher = TokenCipher(self.settings.token_encryption_keys)
         session = self.sessions()
@@ -303,6 +310,9 @@ class Bench:
         session.close()
         self.bare: BareReader | None = None
 
+    def _count(self, what: str) -> None:
+        self.round_trips[what] += 1
+
     def stop(self) -> None:
         self.c4c.stop()
         self.mail.stop()
@@ -315,6 +325,7 @@ class Bench:
         self.mail.emulator.log.clear()
         session: Session = self.sessions()
         mailbox = session.get(Mailbox, self.mailbox_id)
+        self.round_trips = dict.fromkeys(self.round_trips, 0)
         if memory:
             tracemalloc.start()
         started = time.perf_counter()
@@ -331,6 +342,7 @@ class Bench:
         figures = Figures(
             run.items_read, seconds, self.mail.emulator.log.count(), self.c4c.log.count(),
             run.created, run.updated, run.failed, run.issues_opened, peak_mb=peak,
+            **self.round_trips,
         )  # fmt: skip
         session.close()
         return figures
@@ -445,7 +457,7 @@ def report(label: str, items: int, figures: dict[str, Figures]) -> None:
     print(
         f"{'run':<18}{'read':>6}{'creat':>6}{'updat':>6}{'fail':>5}{'issue':>6}{'sec':>8}"
         f"{'items/s':>8}{label:>5}{'C4C':>5}{label + '/it':>8}{'C4C/it':>8}{'peakMB':>7}"
-        f"{'floor s':>8}{'fl ' + label:>{wide}}{'fl C4C':>7}{'x floor':>8}"
+        f"{'floor s':>8}{'fl ' + label:>{wide}}{'fl C4C':>7}{'x floor':>8}{'SQL':>6}{'commit':>7}"
     )
     for phase, row in figures.items():
         per = max(row.items, 1)
@@ -460,7 +472,7 @@ def report(label: str, items: int, figures: dict[str, Figures]) -> None:
             f"{row.failed:>5.0f}{row.issues:>6.0f}{row.seconds:>8.2f}"
             f"{row.items / row.seconds:>8.0f}{row.mail_requests:>5.0f}{row.c4c_requests:>5.0f}"
             f"{row.mail_requests / per:>8.3f}{row.c4c_requests / per:>8.3f}{peak:>7}"
-            f"{floor}{ratio:>8}"
+            f"{floor}{ratio:>8}{row.statements:>6.0f}{row.commits:>7.0f}"
         )
     first = figures["initial sync"]
     if first.write_floor_seconds:
@@ -534,7 +546,8 @@ def main() -> None:
     for items, figures in idle:
         print(
             f"  {items:>6,} items: {figures.mail_requests:.0f} + {figures.c4c_requests:.0f}"
-            f" = {figures.mail_requests + figures.c4c_requests:.0f}"
+            f" = {figures.mail_requests + figures.c4c_requests:.0f}; to the database"
+            f" {figures.statements:.0f} statements, {figures.commits:.0f} commits"
         )
 
 
