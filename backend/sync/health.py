@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -54,10 +55,20 @@ def record(
     """Store what one run saw of the tenant's shared services (the caller commits). A service
     that answers, as it did, is stamped at most every ``STAMP_EVERY``: the tenant's mailboxes
     share the row, and thousands of runs would otherwise queue to write the same time on it."""
-    for seen in observed:
-        if not seen.service.shared or not (seen.answered or seen.gave_up):
-            continue
-        row = _row(session, tenant_id, seen.service)
+    shared = [seen for seen in observed if seen.service.shared and (seen.answered or seen.gave_up)]
+    if not shared:
+        return
+    kept = {
+        row.service: row
+        for row in session.scalars(
+            select(ServiceHealth).where(
+                ServiceHealth.tenant_id == tenant_id,
+                ServiceHealth.service.in_([seen.service.key for seen in shared]),
+            )
+        )
+    }  # the rows of all of them in one query
+    for seen in shared:
+        row = kept.get(seen.service.key) or _row(session, tenant_id, seen.service)
         if seen.gave_up is None and row.failing_since is None and _stamped_lately(row, now):
             continue
         row.checked_at = now
