@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.crm.c4c import C4CClient
 from backend.mailbox.base import MailboxProvider
-from backend.models import Issue, Mailbox, Run, Tenant
+from backend.models import C4CFeed, Issue, Mailbox, Run, Tenant
 from backend.models.issue import Source, item_key
 from backend.settings import Settings
 from backend.sync.errors import Classification
@@ -37,6 +37,9 @@ class RunContext:
     """The user's C4C employee (``EmployeeID``): the owner of what the sync creates in SAP."""
     rows_added: int = 0
     """The ``sync_item`` rows the run inserted (each new item's, created or paired)."""
+    feeds: list[C4CFeed] = field(default_factory=list)
+    """The tenant's C4C feeds as the run began, read in one query (:func:`feed.load`) and held
+    here so the session keeps them for each type's refresh."""
     _issue_keys: set[str] | None = None
 
     def may_have_issues(self, item: ItemRef) -> bool:

@@ -172,6 +172,8 @@ class Engine:
         if any(ctx.mailbox.item_state(m.item_type).cursor is None for m, _settings in enabled):
             _guarded(ctx.classify_mailbox, ctx.provider.activate)
         synced = _synced_by_type(ctx.session, ctx.mailbox.id)
+        if any(allows_down(settings.direction, mapping) for mapping, settings in enabled):
+            ctx.feeds = feed.load(ctx.session, ctx.tenant.id)
         config = ctx.tenant.config
         limits = GuardLimits(config.mass_change_share, config.mass_change_minimum)
         total = sum(synced.values())
@@ -245,15 +247,18 @@ class Engine:
         )  # fmt: skip
         theirs = ctx.employee if settings.from_sap is FromSap.THEIRS else None
         state = ctx.mailbox.item_state(mapping.item_type)
-        accounts_after = None
+        accounts_after = accounts_upto = None
         if mapping.item_type is ItemType.CONTACT and theirs is not None:
             accounts = MAPPINGS[ItemType.ACCOUNT]
-            feed.refresh(ctx.session, ctx.tenant.id, ctx.c4c, accounts, fresh_since=fresh_since,
-                         lock=self.lock, reconcile_every=every)  # fmt: skip
+            accounts_upto = feed.refresh(
+                ctx.session, ctx.tenant.id, ctx.c4c, accounts, fresh_since=fresh_since,
+                lock=self.lock, reconcile_every=every,
+            ).seq  # fmt: skip
             accounts_after = ctx.mailbox.item_state(ItemType.ACCOUNT).c4c_seq
         return feed.concerning(
-            ctx.session, kept, ctx.mailbox.id, mapping, state.c4c_seq, theirs, accounts_after
-        )
+            ctx.session, kept, ctx.mailbox.id, mapping, state.c4c_seq, theirs, accounts_after,
+            accounts_upto,
+        )  # fmt: skip
 
     def _mailbox_changes(
         self, ctx: RunContext, mapping: TypeMapping, cursor: str | None

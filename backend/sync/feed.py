@@ -136,8 +136,12 @@ def refresh(
         nodes = [mapping.parties[0]] if mapping.parties else None
         changes = c4c.changes(entity_set, feed.since, mapping.read_fields, expand=nodes)
         for page in _pages(changes):
-            parties += _keep(session, feed, mapping, page, refill=first)
-            session.commit()
+            written = _keep(session, feed, mapping, page, refill=first)
+            parties += written
+            # A page that kept nothing (an idle read's: the last change's millisecond again)
+            # has nothing to commit; the read's end commits its time.
+            if written or session.new or session.dirty:
+                session.commit()
             held.renew()
         feed.read_at = started
         if first and empty:
@@ -151,6 +155,13 @@ def refresh(
         renew_statistics(session, C4CParty.__table__, parties)
         session.commit()
     return feed
+
+
+def load(session: Session, tenant_id: int) -> list[C4CFeed]:
+    """The tenant's feeds, read in one query: :func:`refresh` finds each one in the session
+    (which keeps them while the caller holds the list), and reads it again only to read C4C
+    (under the lock, another process may have read since)."""
+    return list(session.scalars(select(C4CFeed).where(C4CFeed.tenant_id == tenant_id)))
 
 
 def reconcile(session: Session, feed: C4CFeed, c4c: C4CClient, held: Held) -> int:
@@ -347,6 +358,7 @@ def concerning(
     after: int | None,
     employee: str | None,
     accounts_after: int | None = None,
+    accounts_upto: int | None = None,
 ) -> Concerning:
     """The records above ``after`` (every one, when ``None``) that concern the mailbox.
 
@@ -355,8 +367,12 @@ def concerning(
             linked records do).
         accounts_after: for contacts, the mailbox's cursor in the accounts' feed: the contacts
             of accounts that became the user's since come too, whatever their own number.
+        accounts_upto: the accounts' feed's sequence number as the run read it; when it is
+            not above ``accounts_after``, no account changed since (``None``: not known).
     """
     upto = feed.seq
+    if _nothing_after(after, upto, accounts_after, accounts_upto):
+        return Concerning([], set(), upto)
     kept = [
         C4CRecord.tenant_id == feed.tenant_id,
         C4CRecord.entity_set == feed.entity_set,
@@ -404,6 +420,17 @@ def concerning(
     entities = [_entity(record) for record in sorted(found.values(), key=_by_seq)]
     left = linked_ids - mine if employee is not None and mapping.owners else set()
     return Concerning(entities, mine, upto, left)
+
+
+def _nothing_after(
+    after: int | None, upto: int, accounts_after: int | None, accounts_upto: int | None
+) -> bool:
+    """Whether the feed holds no record numbered after the mailbox's cursor, nor (for contacts
+    that come with their accounts) an account numbered after its cursor in the accounts' feed:
+    then nothing concerns the mailbox, and no query need say so (an idle run's case)."""
+    if after is None or upto > after:
+        return False
+    return accounts_after is None or (accounts_upto is not None and accounts_upto <= accounts_after)
 
 
 def _linked(mailbox_id: int, item_type: ItemType) -> Any:

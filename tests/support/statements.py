@@ -23,3 +23,18 @@ def statements_run(engine: Engine) -> Iterator[list[str]]:
         yield executed
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+@contextmanager
+def commits_sent(engine: Engine) -> Iterator[list[bool]]:
+    """A list that grows by one with each commit ``engine`` sends while the block runs."""
+    sent: list[bool] = []
+
+    def seen(_connection: Any) -> None:
+        sent.append(True)
+
+    event.listen(engine, "commit", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "commit", seen)

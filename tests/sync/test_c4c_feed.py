@@ -21,6 +21,7 @@ from backend.sync.mapping.tasks import MAPPING as TASKS
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_contacts, seed_employees
+from tests.support.statements import commits_sent, statements_run
 from tests.support.world import C4C_PASSWORD, C4C_USER
 
 
@@ -197,3 +198,72 @@ def test_a_whole_read_again_fills_what_was_not_read_and_renumbers_only_whom_it_c
     assert after[teamed["ObjectID"]] > numbers[teamed["ObjectID"]], "Anna must learn it"
     assert set(session.scalars(select(C4CParty.employee_id))) == {anna, kim}, "parties filled"
     assert kept.reconciled_at is not None
+
+
+def test_a_read_that_brings_nothing_new_commits_only_its_time(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    seed_contacts(c4c.service.store, 3)
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    read_at = kept.read_at
+    with statements_run(session.get_bind()) as sent, commits_sent(session.get_bind()) as commits:
+        kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert kept.seq == 3 and kept.read_at > read_at
+    writes = [s for s in sent if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE C4C_FEED")
+    assert len(commits) == 1, "the read's time, not the page that kept nothing"
+
+    c4c.service.store.update(
+        "ContactCollection", c4c.service.store.all("ContactCollection")[0]["ObjectID"],
+        {"JobTitle": "Buyer"},
+    )  # fmt: skip
+    with commits_sent(session.get_bind()) as commits:
+        kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert kept.seq == 4
+    assert len(commits) == 2, "a page that kept something is committed at once"
+
+
+def test_a_mailbox_with_nothing_new_in_the_feed_is_answered_without_a_query(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    store = c4c.service.store
+    seed_employees(store, (("Anna", "Sales", "anna@contoso.test"),))
+    [anna] = (row["EmployeeID"] for row in store.all("EmployeeCollection"))
+    account = store.create("CorporateAccountCollection", {"Name": "Globex", "OwnerID": anna})
+    store.create("ContactCollection", {"FirstName": "Gus", "LastName": "Globex",
+                                       "AccountID": account["AccountID"]})  # fmt: skip
+    accounts = feed.refresh(session, tenant.id, integration, ACCOUNTS, fresh_since=utcnow())
+    contacts = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    upto, accounts_upto = contacts.seq, accounts.seq
+
+    with statements_run(session.get_bind()) as sent:
+        quiet = feed.concerning(session, contacts, 1, CONTACTS, upto, anna, accounts_upto,
+                                accounts_upto)  # fmt: skip
+    assert (quiet.entities, quiet.mine, quiet.upto, sent) == ([], set(), upto, [])
+
+    # The contact did not change, its account did (it became Anna's): Gus comes, whether the
+    # accounts' feed number is known or not.
+    for known in (accounts_upto, None):
+        news = feed.concerning(session, contacts, 1, CONTACTS, upto, anna, accounts_upto - 1, known)
+        assert [entity["LastName"] for entity in news.entities] == ["Globex"], known
+
+
+def test_a_feed_another_process_read_since_the_run_began_is_not_read_again(
+    session: Session, resources, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    """A run reads the tenant's feeds as it begins (``feed.load``); another worker's run reads
+    C4C before this one comes to a type: this run reads the row again, finds it fresh, and
+    does not read C4C."""
+    seed_contacts(c4c.service.store, 3)
+    feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    due = utcnow()
+    held = feed.load(session, tenant.id)
+    other = resources.session_factory()
+    try:
+        feed.refresh(other, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    finally:
+        other.close()
+    c4c.log.clear()
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=due)
+    assert _collection_reads(c4c) == 0
+    assert kept in held and kept.read_at >= due, "the row as the other run left it"

@@ -28,6 +28,7 @@ from backend.models.types import IssueCode, ItemType
 from tests.support.demo_world import DemoWorld, mailbox_of
 from tests.support.outlook import bare_account
 from tests.support.owners import GmailOwner, GraphOwner, OutlookOwner
+from tests.support.statements import commits_sent, statements_run
 from tests.support.writes import writes
 
 QUIET_ROUNDS = 4
@@ -107,6 +108,29 @@ def test_quiet_runs_after_the_first_sync_write_nothing_and_change_no_issue(
         assert not written_rows, f"round {round_number} wrote the pairing rows: {written_rows}"
         pairing_writes.clear()
     event.remove(session.get_bind(), "before_cursor_execute", _pairing_write)
+
+
+QUIET_STATEMENTS, QUIET_COMMITS = 35, 13
+"""What a quiet run of the demo's mailboxes sends to the database at most: the run's own rows,
+one look at the tenant's C4C feeds, and for each type read from SAP its feed's read (the row
+under the lock, the records C4C sent again, the read's time) and its items with work."""
+
+
+def test_a_quiet_run_sends_the_database_a_fixed_number_of_statements(
+    contoso: DemoWorld, contoso_sync: Callable[[str], Run], session: Session
+) -> None:
+    _first_sync(contoso_sync)
+    for person in SYNCING:
+        contoso_sync(person.email)
+    engine = session.get_bind()
+    for person in SYNCING:
+        with statements_run(engine) as sent, commits_sent(engine) as commits:
+            run = contoso_sync(person.email)
+        assert run.outcome is RunOutcome.SUCCEEDED, (person.email, run.error_message)
+        assert len(sent) <= QUIET_STATEMENTS, (person.email, len(sent))
+        assert len(commits) <= QUIET_COMMITS, (person.email, len(commits))
+        asked = [s for s in sent if "c4c_record.seq <=" in s]
+        assert not asked, "the feed holds nothing new: no mailbox's share of it is asked for"
 
 
 def _northwind_in(contoso: DemoWorld) -> Contact:
