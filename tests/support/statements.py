@@ -3,11 +3,20 @@ number of statements, whatever the number of rows it shows or handles."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
+
+
+@contextmanager
+def _listening(engine: Engine, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(engine, name, listener)
 
 
 @contextmanager
@@ -18,23 +27,13 @@ def statements_run(engine: Engine) -> Iterator[list[str]]:
     def seen(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         executed.append(statement)
 
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _listening(engine, "before_cursor_execute", seen):
         yield executed
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 @contextmanager
 def commits_sent(engine: Engine) -> Iterator[list[bool]]:
     """A list that grows by one with each commit ``engine`` sends while the block runs."""
     sent: list[bool] = []
-
-    def seen(_connection: Any) -> None:
-        sent.append(True)
-
-    event.listen(engine, "commit", seen)
-    try:
+    with _listening(engine, "commit", lambda _connection: sent.append(True)):
         yield sent
-    finally:
-        event.remove(engine, "commit", seen)
