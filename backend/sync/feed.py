@@ -136,11 +136,11 @@ def refresh(
         nodes = [mapping.parties[0]] if mapping.parties else None
         changes = c4c.changes(entity_set, feed.since, mapping.read_fields, expand=nodes)
         for page in _pages(changes):
-            written = _keep(session, feed, mapping, page, refill=first)
+            wrote, written = _keep(session, feed, mapping, page, refill=first)
             parties += written
-            # A page that kept nothing (an idle read's: the last change's millisecond again)
+            # A page that wrote nothing (an idle read's: the last change's millisecond again)
             # has nothing to commit; the read's end commits its time.
-            if written or session.new or session.dirty:
+            if wrote:
                 session.commit()
             held.renew()
         feed.read_at = started
@@ -158,10 +158,16 @@ def refresh(
 
 
 def load(session: Session, tenant_id: int) -> list[C4CFeed]:
-    """The tenant's feeds, read in one query: :func:`refresh` finds each one in the session
-    (which keeps them while the caller holds the list), and reads it again only to read C4C
-    (under the lock, another process may have read since)."""
-    return list(session.scalars(select(C4CFeed).where(C4CFeed.tenant_id == tenant_id)))
+    """The tenant's feeds as the database holds them, read in one query: :func:`refresh` finds
+    each one in the session (which keeps them while the caller holds the list), and reads it
+    again only where it is not fresh (under the lock: another process may have read since)."""
+    return list(
+        session.scalars(
+            select(C4CFeed)
+            .where(C4CFeed.tenant_id == tenant_id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def reconcile(session: Session, feed: C4CFeed, c4c: C4CClient, held: Held) -> int:
@@ -229,9 +235,10 @@ def _pages(entities: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
 
 def _keep(
     session: Session, feed: C4CFeed, mapping: TypeMapping, page: list[dict], *, refill: bool
-) -> int:
+) -> tuple[bool, int]:
     """Keep the page's entities that are new or changed, each under the next sequence number;
-    returns how many party rows were written.
+    returns whether anything was written (a record, parties, the feed's position) and how many
+    party rows were.
 
     With ``refill`` (a whole read of a feed that already holds records: a release that reads
     more of C4C, such as the parties of migration 0010), an unchanged record gets what it lacked
@@ -249,11 +256,12 @@ def _keep(
         )
     }
     parties: list[tuple[C4CRecord, set[str]]] = []
+    wrote = False
     for entity in page:
         node = entity.pop(mapping.parties[0], None) if mapping.parties else None
         stamp = entity.get("EntityLastChangedOn")
         if stamp is not None and (feed.since is None or stamp > feed.since):
-            feed.since = stamp
+            feed.since, wrote = stamp, True
         record = kept.get(entity["ObjectID"])
         etag = etag_of(entity)
         if record is not None and record.etag == etag and etag is not None:
@@ -270,6 +278,7 @@ def _keep(
             )
             session.add(record)
             kept[record.object_id] = record
+        wrote = True
         record.deleted_at = None
         feed.seq += 1
         record.seq = feed.seq
@@ -286,7 +295,9 @@ def _keep(
                             feed.entity_set, record.object_id, mapping.parties[0])  # fmt: skip
             else:
                 parties.append((record, employees))
-    return _keep_parties(session, parties) if parties else 0
+    if not parties:
+        return wrote, 0
+    return True, _keep_parties(session, parties)  # a record's parties replaced, none or more
 
 
 def _employees(node: Any, name: str) -> set[str] | None:

@@ -97,6 +97,32 @@ def test_a_first_read_cut_short_continues_where_it_stopped(
     assert _collection_reads(c4c) == 1, "the rest only, in one page"
 
 
+def test_a_read_cut_short_keeps_the_pages_of_accounts_with_no_team(
+    session: Session,
+    tenant: Tenant,
+    c4c: C4CEmulator,
+    integration: C4CClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An account's team comes with it (``$expand``), and an empty team replaces none: such a
+    page kept its records all the same, and is committed before C4C fails."""
+    monkeypatch.setattr(feed, "PAGE", 2)
+    monkeypatch.setattr(c4c.service, "page_size", 2)
+    for number in range(6):
+        c4c.service.store.create("CorporateAccountCollection", {"Name": f"Account {number}"})
+    path = "CorporateAccountCollection$"
+    c4c.faults.add(Fault(path=path, method="GET", status=None, times=2))
+    c4c.faults.add(Fault(path=path, method="GET", status=500, times=1))
+    with pytest.raises(C4CError):
+        feed.refresh(session, tenant.id, integration, ACCOUNTS, fresh_since=utcnow())
+    session.rollback()
+    assert _kept(session, tenant, "CorporateAccountCollection") == 4, "two pages kept"
+
+    kept = feed.refresh(session, tenant.id, integration, ACCOUNTS, fresh_since=utcnow())
+    assert _kept(session, tenant, "CorporateAccountCollection") == 6
+    assert kept.seq == 6, "nothing kept twice"
+
+
 def test_each_mailbox_gets_what_is_linked_to_it_or_its_users_own(
     session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
 ) -> None:
