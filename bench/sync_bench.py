@@ -20,7 +20,9 @@ idle run's requests do not grow with the mailbox.
 
 Times come from runs without tracemalloc (it slows the engine about fivefold); peak memory
 (``tracemalloc``, Python allocations of the whole process, emulators included) comes from one
-extra pass of the same sequence. Figures are medians of ``--repeat`` passes.
+extra pass of the same sequence. Figures are medians of ``--repeat`` passes; each pass times
+``IDLE_RUNS`` idle runs in a row and takes their median. It also prints the statements and
+commits each run sent to the database.
 
 With ``--c4c-latency MS`` every C4C request waits that long before the emulator takes it, as
 a C4C across a network keeps its client waiting (the emulator answers on loopback within
@@ -98,6 +100,10 @@ C4C_SETS = (
 )
 DATABASE = "ssi_bench_sync"
 PHASES = ("initial sync", "next run", "idle (0 changes)", f"{CHANGES} changes")
+IDLE = PHASES[2]
+IDLE_RUNS = 5
+"""Idle runs a pass times, each after its floor's read, and takes the median of: one run of
+60 to 100 ms varies between passes by more than a change of a few statements."""
 LINKS = frozenset({"AccountID", "PrimaryContactID"})
 """Fields naming other objects of the C4C a run wrote to: the write floor leaves them out."""
 
@@ -419,36 +425,41 @@ def one_pass(
             for phase in PHASES:
                 if phase == f"{CHANGES} changes":
                     bench.change(CHANGES)
-                # The initial sync's floor is read after it, once C4C holds the data too.
-                if not memory and phase not in ("initial sync", "next run"):
-                    floor = bench.floor()
-                figures = bench.run(memory)
-                if not memory and phase == "initial sync":
-                    floor = bench.floor()
-                    figures.write_floor_seconds, figures.write_floor_requests = bench.write_floor()
-                if not memory and phase != "next run":
-                    (
-                        figures.floor_items,
-                        figures.floor_seconds,
-                        figures.floor_mail,
-                        figures.floor_c4c,
-                    ) = floor
-                results[phase] = figures
+                runs = [
+                    _timed(bench, phase, memory)
+                    for _ in range(IDLE_RUNS if phase == IDLE and not memory else 1)
+                ]
+                results[phase] = median_of(runs)
             return bench.items, results
         finally:
             bench.stop()
 
 
+def _timed(bench: Bench, phase: str, memory: bool) -> Figures:
+    """One run of ``phase`` with its floor (none for the next run, nor when tracing memory)."""
+    # The initial sync's floor is read after it, once C4C holds the data too.
+    if not memory and phase not in ("initial sync", "next run"):
+        floor = bench.floor()
+    figures = bench.run(memory)
+    if not memory and phase == "initial sync":
+        floor = bench.floor()
+        figures.write_floor_seconds, figures.write_floor_requests = bench.write_floor()
+    if not memory and phase != "next run":
+        figures.floor_items, figures.floor_seconds, figures.floor_mail, figures.floor_c4c = floor
+    return figures
+
+
+def median_of(runs: list[Figures]) -> Figures:
+    """Each figure's median over ``runs`` (those present: peak memory is traced apart)."""
+    values: dict[str, Any] = {}
+    for field in fields(Figures):
+        present = [n for n in (getattr(run, field.name) for run in runs) if n is not None]
+        values[field.name] = statistics.median(present) if present else None
+    return Figures(**values)
+
+
 def medians(passes: list[dict[str, Figures]]) -> dict[str, Figures]:
-    result = {}
-    for phase in PHASES:
-        values: dict[str, Any] = {}
-        for field in fields(Figures):
-            numbers = [getattr(p[phase], field.name) for p in passes]
-            present = [n for n in numbers if n is not None]
-            values[field.name] = statistics.median(present) if present else None
-        result[phase] = Figures(**values)
-    return result
+    return {phase: median_of([p[phase] for p in passes]) for phase in PHASES}
 
 
 def report(label: str, items: int, figures: dict[str, Figures]) -> None:
@@ -499,7 +510,7 @@ def measure(
         for phase in PHASES:
             result[phase].peak_mb = traced[phase].peak_mb
     report(SIDES[mail].label, items, result)
-    return items, result["idle (0 changes)"]
+    return items, result[IDLE]
 
 
 def main() -> None:
