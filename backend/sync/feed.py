@@ -136,8 +136,8 @@ def refresh(
         nodes = [mapping.parties[0]] if mapping.parties else None
         changes = c4c.changes(entity_set, feed.since, mapping.read_fields, expand=nodes)
         for page in _pages(changes):
-            wrote, written = _keep(session, feed, mapping, page, refill=first)
-            parties += written
+            wrote, party_rows = _keep(session, feed, mapping, page, refill=first)
+            parties += party_rows
             # A page that wrote nothing (an idle read's: the last change's millisecond again)
             # has nothing to commit; the read's end commits its time.
             if wrote:

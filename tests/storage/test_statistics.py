@@ -7,13 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from backend.models import Mailbox, SyncItem
 from backend.models.sync_item import SyncItemState
 from backend.models.types import ItemType
 from backend.storage.db import STALE_AFTER_ROWS, renew_statistics
+from tests.support.statements import statements_run
 
 TABLE = SyncItem.__table__
 
@@ -31,13 +32,6 @@ def _add(session: Session, box: Mailbox, count: int, start: int = 0) -> None:
 def _counted(session: Session) -> float:
     """The rows PostgreSQL's statistics say the table holds."""
     return session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'sync_item'::regclass"))
-
-
-def _statements(session: Session) -> list[str]:
-    """The statements the session's connection sends from now on."""
-    sent: list[str] = []
-    event.listen(session.connection(), "before_cursor_execute", lambda *a: sent.append(a[2]))
-    return sent
 
 
 @pytest.fixture
@@ -77,10 +71,9 @@ def test_rows_that_change_the_statistics_little_leave_them_as_they_are(
 ) -> None:
     _counted_at(postgres, box, held)
     _add(postgres, box, written, start=held)
-    statements = _statements(postgres)
-
-    renew_statistics(postgres, TABLE, written)
-    postgres.commit()
+    with statements_run(postgres.get_bind()) as statements:
+        renew_statistics(postgres, TABLE, written)
+        postgres.commit()
 
     assert _counted(postgres) == held
     assert not [s for s in statements if "ANALYZE" in s]
@@ -89,9 +82,8 @@ def test_rows_that_change_the_statistics_little_leave_them_as_they_are(
 def test_sqlite_is_left_alone(session: Session) -> None:
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("the suite runs on PostgreSQL")
-    statements = _statements(session)
-
-    renew_statistics(session, TABLE, 100 * STALE_AFTER_ROWS)
+    with statements_run(session.get_bind()) as statements:
+        renew_statistics(session, TABLE, 100 * STALE_AFTER_ROWS)
 
     assert statements == []
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backend.actions.retry import request_retry
@@ -34,6 +34,7 @@ from emulators.c4c.schema import ENTITY_SETS
 from emulators.c4c.seed import seed_employees
 from emulators.ews import soap as ews_soap
 from tests.support.owners import MailboxOwner
+from tests.support.statements import statements_run
 from tests.support.world import (
     ADDRESS,
     app_config_for,
@@ -1354,10 +1355,8 @@ def test_a_first_sync_that_pairs_its_contacts_renews_the_statistics_of_their_row
         values = {"FirstName": "Buyer", "LastName": f"No{n}", "Email": address}
         crm.create("ContactCollection", values, None)
         owner.add_contact("Buyer", f"No{n}", email=address)
-    statements: list[str] = []
-    event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
-
-    run = sync_now()
+    with statements_run(session.get_bind()) as statements:
+        run = sync_now()
 
     assert (run.created, run.updated) == (0, 0), "paired, not created"
     assert 'ANALYZE "sync_item"' in statements
