@@ -179,6 +179,9 @@ class LoggedRequest:
     headers: dict[str, str]
     body: bytes = b""
     fault: bool = False
+    at: float = field(default_factory=time.monotonic)
+    """When it was logged (``time.monotonic()``): as the request came, when a fault answers it
+    (a fault's delay follows), else once the service answered."""
 
 
 class RequestLog:

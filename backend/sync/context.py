@@ -17,6 +17,7 @@ from backend.settings import Settings
 from backend.sync.errors import Classification
 from backend.sync.issues import ItemRef
 from backend.sync.linker import Linker
+from backend.sync.read_ahead import ReadAhead
 
 
 @dataclass
@@ -39,7 +40,10 @@ class RunContext:
     """The ``sync_item`` rows the run inserted (each new item's, created or paired)."""
     feeds: list[C4CFeed] = field(default_factory=list)
     """The tenant's C4C feeds as the run began, read in one query (:func:`feed.load`) and held
-    here so the session keeps them for each type's refresh."""
+    here so the session keeps them for each type's refresh (when no :attr:`read_ahead` reads
+    them)."""
+    read_ahead: ReadAhead | None = None
+    """The thread reading the feeds while the run reads the mailbox, where the database allows."""
     _issue_keys: set[str] | None = None
 
     def may_have_issues(self, item: ItemRef) -> bool:

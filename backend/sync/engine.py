@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.crypto import TokenCipher
 from backend.mailbox.base import Changes
-from backend.models import Mailbox, Run, SyncItem, Tenant
+from backend.models import C4CFeed, Mailbox, Run, SyncItem, Tenant
 from backend.models.issue import Resolution, Source
 from backend.models.mailbox import MailboxItemState, Provider
 from backend.models.run import RunOutcome
@@ -43,7 +43,7 @@ from backend.models.tenant import FromSap, ItemTypeSettings
 from backend.models.types import IssueCode, ItemType
 from backend.settings import Settings
 from backend.storage.db import renew_statistics, utcnow
-from backend.sync import alerts, connect, employees, feed, issues, markers, status
+from backend.sync import alerts, connect, employees, feed, issues, markers, read_ahead, status
 from backend.sync.backoff import RetryingProvider
 from backend.sync.circuit import Circuit
 from backend.sync.context import RunContext
@@ -157,6 +157,8 @@ class Engine:
                 if guard.gave_up is not None:
                     raise ServiceUnavailable(guard.gave_up)
         finally:
+            if ctx.read_ahead is not None:
+                ctx.read_ahead.close()
             run.requests = provider.requests_sent + c4c.requests_sent
             self.requests = {
                 MAIL[mailbox.provider].key: provider.requests_sent, C4C.key: c4c.requests_sent,
@@ -172,7 +174,10 @@ class Engine:
         if any(ctx.mailbox.item_state(m.item_type).cursor is None for m, _settings in enabled):
             _guarded(ctx.classify_mailbox, ctx.provider.activate)
         synced = _synced_by_type(ctx.session, ctx.mailbox.id)
-        if any(allows_down(settings.direction, mapping) for mapping, settings in enabled):
+        down = [(m, s) for m, s in enabled if allows_down(s.direction, m)]
+        if down and read_ahead.side_by_side(ctx.session):
+            ctx.read_ahead = self._read_ahead(ctx, down)
+        elif down:
             ctx.feeds = feed.load(ctx.session, ctx.tenant.id)
         config = ctx.tenant.config
         limits = GuardLimits(config.mass_change_share, config.mass_change_minimum)
@@ -201,6 +206,8 @@ class Engine:
     def _write(self, ctx: RunContext, waiting: list[TypeWork]) -> None:
         """Write the planned types in order, each one's cursors stored with its writes, and let
         go of what they read."""
+        if ctx.read_ahead is not None and any(work.steps for work in waiting):
+            ctx.read_ahead.finish()  # C4C hears the run's reads, then its writes
         for work in waiting:
             TypeWriter(ctx, work.mapping, work.settings).apply(work.steps)
             if (work.state.cursor, work.state.c4c_seq) != (work.changes.cursor, work.upto):
@@ -239,26 +246,60 @@ class Engine:
         """The records of the tenant's C4C feed that concern this mailbox, the feed read from
         C4C first unless it was read after this run was due (or, if nobody scheduled it,
         began)."""
-        fresh_since = min(ctx.run.due_at or ctx.now, ctx.now)
-        every = timedelta(minutes=self.settings.c4c_reconcile_minutes)
-        kept = feed.refresh(
-            ctx.session, ctx.tenant.id, ctx.c4c, mapping, fresh_since=fresh_since,
-            lock=self.lock, reconcile_every=every,
-        )  # fmt: skip
+        kept = self._refreshed(ctx, mapping)
         theirs = ctx.employee if settings.from_sap is FromSap.THEIRS else None
         state = ctx.mailbox.item_state(mapping.item_type)
         accounts_after = accounts_upto = None
         if mapping.item_type is ItemType.CONTACT and theirs is not None:
-            accounts = MAPPINGS[ItemType.ACCOUNT]
-            accounts_upto = feed.refresh(
-                ctx.session, ctx.tenant.id, ctx.c4c, accounts, fresh_since=fresh_since,
-                lock=self.lock, reconcile_every=every,
-            ).seq  # fmt: skip
+            accounts_upto = self._refreshed(ctx, MAPPINGS[ItemType.ACCOUNT]).seq
             accounts_after = ctx.mailbox.item_state(ItemType.ACCOUNT).c4c_seq
         return feed.concerning(
             ctx.session, kept, ctx.mailbox.id, mapping, state.c4c_seq, theirs, accounts_after,
             accounts_upto,
         )  # fmt: skip
+
+    def _refreshed(self, ctx: RunContext, mapping: TypeMapping) -> C4CFeed:
+        """The tenant's feed of ``mapping``'s entity set: as the run's
+        :attr:`~RunContext.read_ahead` read it, else read now (:meth:`_reader`)."""
+        if ctx.read_ahead is not None:
+            kept = ctx.read_ahead.feed(mapping.entity_set)
+            if kept is not None:
+                return kept
+        return self._reader(ctx)(ctx.session, mapping, lambda: False)
+
+    def _reader(self, ctx: RunContext) -> read_ahead.Read:
+        """How this run reads a feed, in a session given (any thread's): from C4C
+        (:func:`feed.refresh`), unless it was read after this run was due (or, if nobody
+        scheduled it, began)."""
+        fresh_since = min(ctx.run.due_at or ctx.now, ctx.now)
+        every = timedelta(minutes=self.settings.c4c_reconcile_minutes)
+        tenant_id, c4c, lock = ctx.tenant.id, ctx.c4c, self.lock
+
+        def read(session: Session, mapping: TypeMapping, stopping: Callable[[], bool]) -> C4CFeed:
+            return feed.refresh(
+                session, tenant_id, c4c, mapping, fresh_since=fresh_since, lock=lock,
+                reconcile_every=every, stopping=stopping,
+            )  # fmt: skip
+
+        return read
+
+    def _read_ahead(
+        self, ctx: RunContext, down: list[tuple[TypeMapping, ItemTypeSettings]]
+    ) -> read_ahead.ReadAhead:
+        """A thread reading the feeds of the types that come down, in their order (the
+        accounts' before the contacts' where the user's contacts come with their accounts)."""
+        mappings: list[TypeMapping] = []
+        for mapping, settings in down:
+            if (
+                mapping.item_type is ItemType.CONTACT
+                and settings.from_sap is FromSap.THEIRS
+                and ctx.employee is not None
+                and all(m.entity_set != feed.ACCOUNTS for m in mappings)
+            ):
+                mappings.append(MAPPINGS[ItemType.ACCOUNT])
+            mappings.append(mapping)
+        sessions = functools.partial(Session, ctx.session.get_bind(), expire_on_commit=False)
+        return read_ahead.ReadAhead(sessions, ctx.tenant.id, self._reader(ctx), mappings).start()
 
     def _mailbox_changes(
         self, ctx: RunContext, mapping: TypeMapping, cursor: str | None
@@ -364,7 +405,11 @@ def _agreed_versions(
         if (item.temporary_failures or item.mailbox_item_id in changed)
         and item.c4c_object_id not in sent
     }
-    return feed.versions(ctx.session, ctx.tenant.id, ctx.c4c, mapping, at) if at else {}
+    if not at:
+        return {}
+    if ctx.read_ahead is not None:
+        ctx.read_ahead.finish()  # C4C hears the run's reads, then its own requests
+    return feed.versions(ctx.session, ctx.tenant.id, ctx.c4c, mapping, at)
 
 
 PLAN_ALL_ABOVE = 1000

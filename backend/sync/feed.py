@@ -114,10 +114,12 @@ def refresh(
     fresh_since: datetime,
     lock: Lock = no_lock,
     reconcile_every: timedelta | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> C4CFeed:
     """Read C4C's changes of ``mapping``'s entity set into the tenant's feed, unless a read
     begun at or after ``fresh_since`` did; the caller's session is committed. Every
-    ``reconcile_every`` (never when ``None``) the kept objects are looked up as well.
+    ``reconcile_every`` (never when ``None``) the kept objects are looked up as well. Once
+    ``stopping()``, the read ends after its page (kept, as a read cut short by C4C).
 
     Raises:
         C4CError: C4C could not be read (the pages already kept stay kept).
@@ -142,6 +144,8 @@ def refresh(
             # has nothing to commit; the read's end commits its time.
             if wrote:
                 session.commit()
+            if stopping():
+                return feed
             held.renew()
         feed.read_at = started
         if first and empty:

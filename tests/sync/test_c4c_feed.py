@@ -1,13 +1,18 @@
 """The tenant's C4C feed: C4C read once for all mailboxes, nothing kept twice, a cut-short first
-read continued where it stopped, and each mailbox handed only what concerns it."""
+read continued where it stopped, and each mailbox handed only what concerns it; the feeds read
+ahead in a thread of their own."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine, delete, event, func, inspect, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from backend.crm.c4c import C4CClient
 from backend.crm.errors import C4CError
@@ -18,6 +23,7 @@ from backend.sync import feed
 from backend.sync.mapping.accounts import MAPPING as ACCOUNTS
 from backend.sync.mapping.contacts import MAPPING as CONTACTS
 from backend.sync.mapping.tasks import MAPPING as TASKS
+from backend.sync.read_ahead import ReadAhead
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_contacts, seed_employees
@@ -293,3 +299,110 @@ def test_a_feed_another_process_read_since_the_run_began_is_not_read_again(
     kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=due)
     assert _collection_reads(c4c) == 0
     assert kept in held and kept.read_at >= due, "the row as the other run left it"
+
+
+def test_a_read_told_to_stop_ends_after_its_page_and_the_next_read_continues(
+    session: Session,
+    tenant: Tenant,
+    c4c: C4CEmulator,
+    integration: C4CClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feed, "PAGE", 2)
+    monkeypatch.setattr(c4c.service, "page_size", 2)
+    seed_contacts(c4c.service.store, 5)
+    feed.refresh(
+        session, tenant.id, integration, CONTACTS, fresh_since=utcnow(), stopping=lambda: True
+    )
+    session.rollback()
+    assert _kept(session, tenant, "ContactCollection") == 2, "one page kept"
+    state = session.get(C4CFeed, (tenant.id, "ContactCollection"))
+    assert state is not None and state.read_at is None, "not read to its end"
+
+    c4c.log.clear()
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert _kept(session, tenant, "ContactCollection") == 5
+    assert kept.seq == 5, "nothing kept twice"
+    assert kept.read_at is not None
+
+
+def _read(tenant: Tenant, integration: C4CClient, lock: feed.Lock = feed.no_lock) -> Any:
+    def read(session: Session, mapping: Any, stopping: Any) -> C4CFeed:
+        return feed.refresh(session, tenant.id, integration, mapping, fresh_since=utcnow(),
+                            lock=lock, stopping=stopping)  # fmt: skip
+
+    return read
+
+
+def _reader_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "c4c-feed-read"]
+
+
+def test_a_read_ahead_reads_the_feeds_in_order_in_a_session_of_its_own(
+    session: Session, resources, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    seed_contacts(c4c.service.store, 3)
+    ahead = ReadAhead(
+        resources.session_factory, tenant.id, _read(tenant, integration),
+        [ACCOUNTS, CONTACTS, TASKS],
+    ).start()  # fmt: skip
+    try:
+        contacts = ahead.feed("ContactCollection")
+        accounts = ahead.feed("CorporateAccountCollection")
+    finally:
+        ahead.close()
+    assert not _reader_threads(), "closed: the thread is gone"
+    assert contacts is not None and accounts is not None
+    assert inspect(contacts).detached, "handed over out of the thread's session"
+    assert (contacts.seq, _kept(session, tenant, "ContactCollection")) == (3, 3)
+    stored = session.get(C4CFeed, (tenant.id, "ContactCollection"))
+    assert stored is not None and (stored.seq, stored.read_at) == (3, contacts.read_at)
+    read = [entry.path.rsplit("/", 1)[1] for entry in c4c.log.entries("GET")]
+    assert read == ["CorporateAccountCollection", "ContactCollection", "TasksCollection"]
+    assert ahead.feed("AppointmentCollection") is None, "not asked for"
+
+
+def test_a_read_ahead_hands_a_failure_over_where_its_feed_is_taken_and_reads_no_further(
+    session: Session,
+    resources,
+    redis_conn,
+    tenant: Tenant,
+    c4c: C4CEmulator,
+    integration: C4CClient,
+) -> None:
+    seed_contacts(c4c.service.store, 3)
+    c4c.faults.add(Fault(path="ContactCollection$", method="GET", status=500, times=1))
+    lock = feed.redis_lock(redis_conn)
+    ahead = ReadAhead(
+        resources.session_factory, tenant.id, _read(tenant, integration, lock),
+        [ACCOUNTS, CONTACTS, TASKS],
+    ).start()  # fmt: skip
+    try:
+        assert ahead.feed("CorporateAccountCollection") is not None
+        with pytest.raises(C4CError):
+            ahead.feed("ContactCollection")
+        assert ahead.feed("TasksCollection") is None, "not read after the failure"
+    finally:
+        ahead.close()
+    assert not _reader_threads()
+    assert not any(entry.path.endswith("TasksCollection") for entry in c4c.log.entries())
+    assert not redis_conn.keys("c4c-feed:*"), "every lock let go"
+    assert _kept(session, tenant, "ContactCollection") == 0
+
+
+def test_a_read_ahead_without_a_database_hands_the_failure_to_every_feed(
+    tenant: Tenant, c4c: C4CEmulator, integration: C4CClient, tmp_path: Path
+) -> None:
+    nowhere = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'sync.db'}")
+    ahead = ReadAhead(
+        sessionmaker(bind=nowhere), tenant.id, _read(tenant, integration), [ACCOUNTS, CONTACTS]
+    ).start()
+    try:
+        for entity_set in ("CorporateAccountCollection", "ContactCollection"):
+            with pytest.raises(OperationalError):
+                ahead.feed(entity_set)
+    finally:
+        ahead.close()
+        nowhere.dispose()
+    assert not _reader_threads()
+    assert c4c.log.count() == 0

@@ -224,7 +224,14 @@ def test_a_shared_exchange_server_that_never_answers_is_given_up_once_for_the_te
     assert runs[0].error_message == "The Exchange server did not answer within 1 s"
     assert all("not answering since" in run.error_message for run in runs[1:])
     assert ews.log.count(path="/EWS/") == 2, "the other mailboxes did not wait for it"
-    assert c4c.log.count() == 0
+    # C4C was asked nothing but the tenant's feeds, which a run on PostgreSQL reads beside the
+    # mailbox (kept for all its mailboxes); on SQLite a run reads them after the mailbox.
+    feeds = {"CorporateAccountCollection", "ContactCollection", "TasksCollection",
+             "AppointmentCollection"}  # fmt: skip
+    asked = {(entry.method, entry.path.rsplit("/", 1)[1]) for entry in c4c.log.entries()}
+    assert asked <= {("GET", name) for name in feeds}, asked
+    if session.get_bind().dialect.name == "sqlite":
+        assert not asked
     assert HealthStatus.FAILED_AUTH not in _statuses(session, team)
     page = sign_in(app, client, session.get(User, team[1].user_id)).get("/").get_data(as_text=True)
     assert 'id="mailbox-pill">Sync failed<' in page
