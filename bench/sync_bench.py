@@ -27,16 +27,17 @@ commits each run sent to the database.
 With ``--c4c-latency MS`` every C4C request waits that long before the emulator takes it, as
 a C4C across a network keeps its client waiting (the emulator answers on loopback within
 milliseconds; a C4C tenant reached across the internet, tens to hundreds). Its floors wait the
-same. ``--writes-in-flight N`` is the runs' ``C4C_WRITES_IN_FLIGHT``; the write floor keeps as
-many ``$batch`` requests in flight.
+same; ``--mail-latency MS`` does the same for the mail system (Exchange Online and Gmail are
+services across the internet too). ``--writes-in-flight N`` is the runs'
+``C4C_WRITES_IN_FLIGHT``; the write floor keeps as many ``$batch`` requests in flight.
 
 The engine's database is a scratch one on the local PostgreSQL, as production runs it
 (``ssi_bench_sync``, created and dropped for each pass), or a SQLite file with ``--sqlite`` (or
 when PostgreSQL cannot be reached: the bench says so).
 
 Run: ``python -m bench.sync_bench [--mail exchange|graph|gmail] [--repeat 3] [--scale 1.0]
-[--no-memory] [--c4c-latency 0] [--writes-in-flight 3] [--sqlite]``. Never part of the test
-suite.
+[--no-memory] [--c4c-latency 0] [--mail-latency 0] [--writes-in-flight 3] [--sqlite]``. Never
+part of the test suite.
 """
 
 from __future__ import annotations
@@ -272,11 +273,14 @@ class BareReader:
 
 @dataclass(frozen=True)
 class Network:
-    """How far C4C is, and how many ``$batch`` writes a run keeps in flight against it."""
+    """How far C4C (and the mail system) are, and how many ``$batch`` writes a run keeps in
+    flight against C4C."""
 
     latency: float = 0.0
     """Seconds each C4C request waits before the emulator takes it."""
     writes_in_flight: int = 3
+    mail_latency: float = 0.0
+    """Seconds each request to the mail system waits before its emulator takes it."""
 
 
 class Bench:
@@ -290,6 +294,7 @@ class Bench:
         self.mail = mail
         sizes = {name: max(1, int(count * scale)) for name, count in SIZES.items()}
         mail.seed(sizes)
+        mail.emulator.latency = network.mail_latency  # once seeded: its clients wait, not its seed
         self.items = sum(sizes.values())
         url, _note = database(DATABASE, use_sqlite, folder)
         self.url = url
@@ -530,6 +535,12 @@ def main() -> None:
         help="milliseconds each C4C request waits, as a C4C across a network keeps it waiting",
     )
     parser.add_argument(
+        "--mail-latency",
+        type=float,
+        default=0.0,
+        help="milliseconds each request to the mail system waits (a mail service in the cloud)",
+    )
+    parser.add_argument(
         "--writes-in-flight",
         type=int,
         default=3,
@@ -543,9 +554,13 @@ def main() -> None:
         drop_database(url)
     print(f"database: {note or 'PostgreSQL, a scratch database a pass'}")
     use_sqlite = note is not None
-    network = Network(arguments.c4c_latency / 1000, arguments.writes_in_flight)
+    network = Network(
+        arguments.c4c_latency / 1000, arguments.writes_in_flight, arguments.mail_latency / 1000
+    )
     if network.latency:
         print(f"C4C answers each request {arguments.c4c_latency:g} ms late")
+    if network.mail_latency:
+        print(f"the mail system answers each request {arguments.mail_latency:g} ms late")
     print(f"{network.writes_in_flight} $batch write(s) in flight at once")
     idle = [
         measure(
