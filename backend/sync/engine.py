@@ -265,7 +265,7 @@ class Engine:
             kept = ctx.read_ahead.feed(mapping.entity_set)
             if kept is not None:
                 return kept
-        return self._reader(ctx)(ctx.session, mapping, lambda: False)
+        return self._reader(ctx)(ctx.session, mapping, feed.never)
 
     def _reader(self, ctx: RunContext) -> read_ahead.Read:
         """How this run reads a feed, in a session given (any thread's): from C4C

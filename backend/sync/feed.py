@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -65,6 +66,14 @@ the others through after this."""
 WAIT_SECONDS = 90
 
 
+WAIT_STEP = 1.0
+"""Seconds of each wait for the lock, between which a reader told to stop stops waiting."""
+
+
+def never() -> bool:
+    return False
+
+
 class Held:
     """A reader's hold on the lock: whether it was taken, and renewing it while reading."""
 
@@ -74,11 +83,13 @@ class Held:
         """Keep the lock another ``LOCK_SECONDS``."""
 
 
-Lock = Callable[[str], AbstractContextManager[Held]]
-"""A lock by name; entering it waits for it (``taken`` is ``False`` if that was in vain)."""
+Lock = Callable[[str, Callable[[], bool]], AbstractContextManager[Held]]
+"""A lock by name; entering it waits for it until it is taken or ``WAIT_SECONDS`` have passed,
+or the second argument (``stopping``) says to stop (``taken`` is ``False`` if that was in
+vain)."""
 
 
-def no_lock(_name: str) -> AbstractContextManager[Held]:
+def no_lock(_name: str, _stopping: Callable[[], bool] = never) -> AbstractContextManager[Held]:
     return nullcontext(Held())
 
 
@@ -86,12 +97,18 @@ def redis_lock(redis: Any) -> Lock:
     """One reader per tenant and entity set across processes; others wait, then read nothing."""
 
     class _Held(Held):
-        def __init__(self, name: str) -> None:
-            self.lock = redis.lock(name, timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)
+        def __init__(self, name: str, stopping: Callable[[], bool] = never) -> None:
+            self.lock = redis.lock(name, timeout=LOCK_SECONDS)
+            self.stopping = stopping
             self.taken = False
 
         def __enter__(self) -> Held:
-            self.taken = bool(self.lock.acquire())
+            deadline = time.monotonic() + WAIT_SECONDS
+            while not self.taken and not self.stopping():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.taken = bool(self.lock.acquire(blocking_timeout=min(WAIT_STEP, left)))
             return self
 
         def __exit__(self, *exc: object) -> None:
@@ -114,12 +131,13 @@ def refresh(
     fresh_since: datetime,
     lock: Lock = no_lock,
     reconcile_every: timedelta | None = None,
-    stopping: Callable[[], bool] = lambda: False,
+    stopping: Callable[[], bool] = never,
 ) -> C4CFeed:
     """Read C4C's changes of ``mapping``'s entity set into the tenant's feed, unless a read
     begun at or after ``fresh_since`` did; the caller's session is committed. Every
     ``reconcile_every`` (never when ``None``) the kept objects are looked up as well. Once
-    ``stopping()``, the read ends after its page (kept, as a read cut short by C4C).
+    ``stopping()``, the read stops waiting for the lock, or ends after its page (kept, as a
+    read cut short by C4C), and does not reconcile.
 
     Raises:
         C4CError: C4C could not be read (the pages already kept stay kept).
@@ -129,9 +147,9 @@ def refresh(
     if _fresh(feed, fresh_since):
         return feed
     session.commit()
-    with lock(f"c4c-feed:{tenant_id}:{entity_set}") as held:
+    with lock(f"c4c-feed:{tenant_id}:{entity_set}", stopping) as held:
         session.expire(feed)
-        if not held.taken or _fresh(feed, fresh_since):
+        if not held.taken or _fresh(feed, fresh_since) or stopping():
             return feed
         started = utcnow()
         first, empty, seq, parties = feed.since is None, feed.seq == 0, feed.seq, 0
@@ -150,8 +168,10 @@ def refresh(
         feed.read_at = started
         if first and empty:
             feed.reconciled_at = started  # a whole read of an empty feed saw every object
-        elif reconcile_every is not None and (
-            feed.reconciled_at is None or started - feed.reconciled_at >= reconcile_every
+        elif (
+            reconcile_every is not None
+            and (feed.reconciled_at is None or started - feed.reconciled_at >= reconcile_every)
+            and not stopping()
         ):
             reconcile(session, feed, c4c, held)
             feed.reconciled_at = started

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from backend.models import C4CFeed
@@ -132,5 +132,14 @@ class ReadAhead:
         if self._stop.is_set():  # cut short: what was read is kept, not handed over
             read.set_result(None)
             return
-        session.expunge(kept)
+        try:
+            # A read that found the lock held too long, or whose statistics were left to
+            # autovacuum, returns its feed expired: load it before it leaves the session.
+            if inspect(kept).expired_attributes:
+                session.refresh(kept)
+            session.expunge(kept)
+        except Exception as error:
+            read.set_exception(error)
+            self._stop.set()
+            return
         read.set_result(kept)

@@ -5,6 +5,8 @@ ahead in a thread of their own."""
 from __future__ import annotations
 
 import threading
+import time
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -311,9 +313,11 @@ def test_a_read_told_to_stop_ends_after_its_page_and_the_next_read_continues(
     monkeypatch.setattr(feed, "PAGE", 2)
     monkeypatch.setattr(c4c.service, "page_size", 2)
     seed_contacts(c4c.service.store, 5)
+    told = iter([False])  # not before the first page (asked once the lock is had), then told
     feed.refresh(
-        session, tenant.id, integration, CONTACTS, fresh_since=utcnow(), stopping=lambda: True
-    )
+        session, tenant.id, integration, CONTACTS, fresh_since=utcnow(),
+        stopping=lambda: next(told, True),
+    )  # fmt: skip
     session.rollback()
     assert _kept(session, tenant, "ContactCollection") == 2, "one page kept"
     state = session.get(C4CFeed, (tenant.id, "ContactCollection"))
@@ -349,6 +353,7 @@ def test_a_read_ahead_reads_the_feeds_in_order_in_a_session_of_its_own(
     try:
         contacts = ahead.feed("ContactCollection")
         accounts = ahead.feed("CorporateAccountCollection")
+        ahead.finish()
     finally:
         ahead.close()
     assert not _reader_threads(), "closed: the thread is gone"
@@ -406,3 +411,57 @@ def test_a_read_ahead_without_a_database_hands_the_failure_to_every_feed(
         nowhere.dispose()
     assert not _reader_threads()
     assert c4c.log.count() == 0
+
+
+def test_a_feed_read_ahead_whose_lock_was_not_had_is_handed_over_as_the_database_holds_it(
+    session: Session, resources, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    """A read that waited for the lock in vain (another reader held it all along) returns its
+    feed unread and expired: it is loaded before it leaves the thread's session."""
+    seed_contacts(c4c.service.store, 3)
+    feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    session.commit()
+    c4c.log.clear()
+
+    def never_had(_name: str, _stopping: Any) -> Any:
+        held = feed.Held()
+        held.taken = False
+        return nullcontext(held)
+
+    ahead = ReadAhead(
+        resources.session_factory, tenant.id, _read(tenant, integration, never_had), [CONTACTS]
+    ).start()
+    try:
+        kept = ahead.feed("ContactCollection")
+    finally:
+        ahead.close()
+    assert kept is not None and kept.seq == 3, "the feed as it stands, not read again"
+    assert _collection_reads(c4c) == 0
+
+
+def test_closing_a_read_ahead_ends_its_wait_for_a_lock_another_reader_holds(
+    resources,
+    redis_conn,
+    tenant: Tenant,
+    c4c: C4CEmulator,
+    integration: C4CClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feed, "WAIT_SECONDS", 60)
+    other = redis_conn.lock(f"c4c-feed:{tenant.id}:CorporateAccountCollection", timeout=60)
+    assert other.acquire(blocking=False)
+    try:
+        ahead = ReadAhead(
+            resources.session_factory, tenant.id,
+            _read(tenant, integration, feed.redis_lock(redis_conn)), [ACCOUNTS, CONTACTS],
+        ).start()  # fmt: skip
+        time.sleep(0.5)  # it waits for the lock by now (a second's wait at a time)
+        closing = threading.Thread(target=ahead.close)
+        closing.start()
+        closing.join(timeout=10)
+        assert not closing.is_alive(), "closing waited for the other reader's lock"
+    finally:
+        other.release()
+    assert ahead.feed("CorporateAccountCollection") is None
+    assert ahead.feed("ContactCollection") is None
+    assert _collection_reads(c4c) == 0, "nothing read once told to stop"

@@ -225,7 +225,7 @@ def test_a_shared_exchange_server_that_never_answers_is_given_up_once_for_the_te
     assert all("not answering since" in run.error_message for run in runs[1:])
     assert ews.log.count(path="/EWS/") == 2, "the other mailboxes did not wait for it"
     # C4C was asked nothing but the tenant's feeds, which a run on PostgreSQL reads beside the
-    # mailbox (kept for all its mailboxes); on SQLite a run reads them after the mailbox.
+    # mailbox (and keeps, whatever the mailbox did); on SQLite a run reads them after it.
     feeds = {"CorporateAccountCollection", "ContactCollection", "TasksCollection",
              "AppointmentCollection"}  # fmt: skip
     asked = {(entry.method, entry.path.rsplit("/", 1)[1]) for entry in c4c.log.entries()}

@@ -24,7 +24,7 @@ from emulators.base import Emulator, Fault, LoggedRequest
 from tests.support.demo_world import DemoWorld
 from tests.support.writes import writes
 
-HELD = 2.0
+HELD = 3.0
 """Seconds the mailbox's first request of the run is held."""
 EMULATORS = {Provider.EXCHANGE: "exchange", Provider.GMAIL: "gmail", Provider.GRAPH: "graph"}
 PEOPLE = {
