@@ -105,17 +105,19 @@ def test_a_first_read_cut_short_continues_where_it_stopped(
     assert _collection_reads(c4c) == 1, "the rest only, in one page"
 
 
+@pytest.fixture
+def small_pages(c4c: C4CEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """C4C sends two records a page, and the feed keeps them two at a time."""
+    monkeypatch.setattr(feed, "PAGE", 2)
+    monkeypatch.setattr(c4c.service, "page_size", 2)
+
+
+@pytest.mark.usefixtures("small_pages")
 def test_a_read_cut_short_keeps_the_pages_of_accounts_with_no_team(
-    session: Session,
-    tenant: Tenant,
-    c4c: C4CEmulator,
-    integration: C4CClient,
-    monkeypatch: pytest.MonkeyPatch,
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
 ) -> None:
     """An account's team comes with it (``$expand``), and an empty team replaces none: such a
     page kept its records all the same, and is committed before C4C fails."""
-    monkeypatch.setattr(feed, "PAGE", 2)
-    monkeypatch.setattr(c4c.service, "page_size", 2)
     for number in range(6):
         c4c.service.store.create("CorporateAccountCollection", {"Name": f"Account {number}"})
     path = "CorporateAccountCollection$"
@@ -303,15 +305,10 @@ def test_a_feed_another_process_read_since_the_run_began_is_not_read_again(
     assert kept in held and kept.read_at >= due, "the row as the other run left it"
 
 
+@pytest.mark.usefixtures("small_pages")
 def test_a_read_told_to_stop_ends_after_its_page_and_the_next_read_continues(
-    session: Session,
-    tenant: Tenant,
-    c4c: C4CEmulator,
-    integration: C4CClient,
-    monkeypatch: pytest.MonkeyPatch,
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
 ) -> None:
-    monkeypatch.setattr(feed, "PAGE", 2)
-    monkeypatch.setattr(c4c.service, "page_size", 2)
     seed_contacts(c4c.service.store, 5)
     told = iter([False])  # not before the first page (asked once the lock is had), then told
     feed.refresh(
