@@ -33,6 +33,8 @@ from backend.models import C4CFeed
 from backend.sync import feed
 from backend.sync.mapping import TypeMapping
 
+THREAD_NAME = "c4c-feed-read"
+
 Read = Callable[[Session, TypeMapping, Callable[[], bool]], C4CFeed]
 """How one feed is read: ``read(session, mapping, stopping)``, the read cut short between pages
 once ``stopping()``."""
@@ -75,7 +77,7 @@ class ReadAhead:
         self._loaded: list[C4CFeed] = []
         context = contextvars.copy_context()  # the thread's logs name the run
         self._thread = threading.Thread(
-            target=context.run, args=(self._work,), name="c4c-feed-read", daemon=True
+            target=context.run, args=(self._work,), name=THREAD_NAME, daemon=True
         )
 
     def start(self) -> ReadAhead:
@@ -124,15 +126,9 @@ class ReadAhead:
         read = self._read_feeds[mapping.entity_set]
         try:
             kept = self._read(session, mapping, self._stop.is_set)
-        except Exception as error:
-            read.set_exception(error)
-            self._stop.set()  # the run ends where it meets this: read nothing more
-            session.rollback()
-            return
-        if self._stop.is_set():  # cut short: what was read is kept, not handed over
-            read.set_result(None)
-            return
-        try:
+            if self._stop.is_set():  # cut short: what was read is kept, not handed over
+                read.set_result(None)
+                return
             # A read that found the lock held too long, or whose statistics were left to
             # autovacuum, returns its feed expired: load it before it leaves the session.
             if inspect(kept).expired_attributes:
@@ -140,6 +136,7 @@ class ReadAhead:
             session.expunge(kept)
         except Exception as error:
             read.set_exception(error)
-            self._stop.set()
+            self._stop.set()  # the run ends where it meets this: read nothing more
+            session.rollback()
             return
         read.set_result(kept)
