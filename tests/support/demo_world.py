@@ -25,6 +25,7 @@ from backend.models.run import Trigger
 from backend.settings import Settings
 from backend.sync.engine import Engine
 from backend.sync.runs import execute_run
+from emulators.base import Emulator
 from emulators.c4c import C4CEmulator, create_emulator
 from emulators.c4c.seed import seed_contoso as seed_c4c
 from emulators.ews import EwsEmulator
@@ -55,8 +56,13 @@ class DemoWorld:
         meet_sap(session, tenant, cipher, settings)
         return tenant
 
-    def emulators(self) -> dict[str, object]:
+    def emulators(self) -> dict[str, Emulator]:
         return {"c4c": self.c4c, "exchange": self.ews, "gmail": self.google, "graph": self.graph}
+
+    def clear_logs(self) -> None:
+        """Forget every request the emulators logged so far."""
+        for emulator in self.emulators().values():
+            emulator.log.clear()
 
     def stage(self) -> Stage:
         """Where the demo's story plays, in this world."""

@@ -25,11 +25,12 @@ from backend.sync import feed
 from backend.sync.mapping.accounts import MAPPING as ACCOUNTS
 from backend.sync.mapping.contacts import MAPPING as CONTACTS
 from backend.sync.mapping.tasks import MAPPING as TASKS
-from backend.sync.read_ahead import ReadAhead
+from backend.sync.read_ahead import THREAD_NAME, ReadAhead
 from emulators.base import Fault
 from emulators.c4c import C4CEmulator
 from emulators.c4c.seed import seed_contacts, seed_employees
 from tests.support.statements import commits_sent, statements_run
+from tests.support.threads import alive
 from tests.support.world import C4C_PASSWORD, C4C_USER
 
 
@@ -335,10 +336,6 @@ def _read(tenant: Tenant, integration: C4CClient, lock: feed.Lock = feed.no_lock
     return read
 
 
-def _reader_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name == "c4c-feed-read"]
-
-
 def test_a_read_ahead_reads_the_feeds_in_order_in_a_session_of_its_own(
     session: Session, resources, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
 ) -> None:
@@ -353,7 +350,7 @@ def test_a_read_ahead_reads_the_feeds_in_order_in_a_session_of_its_own(
         ahead.finish()
     finally:
         ahead.close()
-    assert not _reader_threads(), "closed: the thread is gone"
+    assert not alive(THREAD_NAME), "closed: the thread is gone"
     assert contacts is not None and accounts is not None
     assert inspect(contacts).detached, "handed over out of the thread's session"
     assert (contacts.seq, _kept(session, tenant, "ContactCollection")) == (3, 3)
@@ -386,7 +383,7 @@ def test_a_read_ahead_hands_a_failure_over_where_its_feed_is_taken_and_reads_no_
         assert ahead.feed("TasksCollection") is None, "not read after the failure"
     finally:
         ahead.close()
-    assert not _reader_threads()
+    assert not alive(THREAD_NAME)
     assert not any(entry.path.endswith("TasksCollection") for entry in c4c.log.entries())
     assert not redis_conn.keys("c4c-feed:*"), "every lock let go"
     assert _kept(session, tenant, "ContactCollection") == 0
@@ -406,7 +403,7 @@ def test_a_read_ahead_without_a_database_hands_the_failure_to_every_feed(
     finally:
         ahead.close()
         nowhere.dispose()
-    assert not _reader_threads()
+    assert not alive(THREAD_NAME)
     assert c4c.log.count() == 0
 
 

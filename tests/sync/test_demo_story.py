@@ -132,8 +132,7 @@ def test_gmail_forgetting_ginas_history_reads_her_e_mails_in_full_and_writes_not
     contoso: DemoWorld, synced: Callable[[str], Run], session: Session
 ) -> None:
     story.history(contoso.stage())
-    for emulator in contoso.emulators().values():
-        emulator.log.clear()
+    contoso.clear_logs()
     run = synced(GINA.email)
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert run.read_in_full == "EMAIL"

@@ -55,11 +55,6 @@ def _issues(session: Session) -> set[tuple]:
     }
 
 
-def _clear_logs(contoso: DemoWorld) -> None:
-    for emulator in contoso.emulators().values():
-        emulator.log.clear()
-
-
 SYNCING = tuple(person for person in DEMO_USERS if person.syncs)
 """The demo's people whose mailbox syncs (not Paul's, whose password changed, nor Dora's,
 whose account is disabled)."""
@@ -88,7 +83,7 @@ def test_quiet_runs_after_the_first_sync_write_nothing_and_change_no_issue(
 
     event.listen(session.get_bind(), "before_cursor_execute", _pairing_write)
     for round_number in range(QUIET_ROUNDS):
-        _clear_logs(contoso)
+        contoso.clear_logs()
         order = people[round_number:] + people[:round_number]
         if round_number % 2:
             order.reverse()

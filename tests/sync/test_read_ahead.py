@@ -9,7 +9,6 @@ what shows the reads side by side, whatever the machine's speed.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -20,8 +19,10 @@ from backend.models import Run
 from backend.models.issue import Source
 from backend.models.mailbox import Provider
 from backend.models.run import RunOutcome
+from backend.sync.read_ahead import THREAD_NAME
 from emulators.base import Emulator, Fault, LoggedRequest
 from tests.support.demo_world import DemoWorld
+from tests.support.threads import alive
 from tests.support.writes import writes
 
 HELD = 3.0
@@ -52,12 +53,11 @@ def _feed_reads(contoso: DemoWorld) -> list[LoggedRequest]:
     ]
 
 
-def _held_read(contoso: DemoWorld, provider: Provider) -> tuple[Emulator, Fault]:
+def _held_read(contoso: DemoWorld, provider: Provider) -> Emulator:
     """The mailbox's emulator, its next request (the run's first: its accounts' read) held."""
-    emulator: Emulator = contoso.emulators()[EMULATORS[provider]]  # type: ignore[assignment]
-    for emulator_of_any in contoso.emulators().values():
-        emulator_of_any.log.clear()  # type: ignore[attr-defined]
-    return emulator, emulator.faults.add(Fault(delay=HELD))
+    emulator = contoso.emulators()[EMULATORS[provider]]
+    emulator.faults.add(Fault(delay=HELD))
+    return emulator
 
 
 def _quiet(contoso_sync: Callable[[str], Run]) -> None:
@@ -66,10 +66,6 @@ def _quiet(contoso_sync: Callable[[str], Run]) -> None:
         for person in DEMO_USERS:
             if person.syncs:
                 contoso_sync(person.email)
-
-
-def _reader_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name == "c4c-feed-read"]
 
 
 @pytest.mark.parametrize("provider", list(EMULATORS), ids=[p.lower() for p in EMULATORS])
@@ -81,7 +77,8 @@ def test_the_feeds_are_read_while_the_mailbox_is_read(
 ) -> None:
     _postgresql(session)
     _quiet(contoso_sync)
-    mail, _held = _held_read(contoso, provider)
+    contoso.clear_logs()
+    mail = _held_read(contoso, provider)
 
     run = contoso_sync(PEOPLE[provider].email)
 
@@ -93,7 +90,7 @@ def test_the_feeds_are_read_while_the_mailbox_is_read(
     assert reads[0].at < answered, "C4C was read while the mailbox's first read was held"
     written = {name: writes(emulator) for name, emulator in contoso.emulators().items()}
     assert written == {name: [] for name in written}, "a quiet run writes nothing"
-    assert not _reader_threads(), "nothing of the run goes on after it"
+    assert not alive(THREAD_NAME), "nothing of the run goes on after it"
 
 
 def test_on_sqlite_the_feeds_are_read_after_the_mailbox(
@@ -102,14 +99,15 @@ def test_on_sqlite_the_feeds_are_read_after_the_mailbox(
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("SQLite takes one writer at a time; the suite runs on PostgreSQL")
     _quiet(contoso_sync)
-    mail, _held = _held_read(contoso, Provider.EXCHANGE)
+    contoso.clear_logs()
+    mail = _held_read(contoso, Provider.EXCHANGE)
 
     run = contoso_sync(PEOPLE[Provider.EXCHANGE].email)
 
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     [first] = [entry for entry in mail.log.entries() if entry.fault]
     assert _feed_reads(contoso)[0].at >= first.at + HELD, "after the mailbox's read answered"
-    assert not _reader_threads(), "no thread read them"
+    assert not alive(THREAD_NAME), "no thread read them"
 
 
 def test_a_feed_read_ahead_that_fails_ends_the_run_as_reading_it_did(
@@ -133,10 +131,9 @@ def test_a_feed_read_ahead_that_fails_ends_the_run_as_reading_it_did(
     assert (run.outcome, run.error_source) == (RunOutcome.FAILED, Source.C4C), run.error_message
     reads = [entry.path.rsplit("/", 1)[1] for entry in _feed_reads(contoso)]
     assert reads == ["CorporateAccountCollection", "ContactCollection"], "none after it"
-    assert not _reader_threads()
+    assert not alive(THREAD_NAME)
 
-    for emulator in contoso.emulators().values():
-        emulator.log.clear()  # type: ignore[attr-defined]
+    contoso.clear_logs()
     again = contoso_sync(person.email)
     assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
     written = {name: writes(emulator) for name, emulator in contoso.emulators().items()}
