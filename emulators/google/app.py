@@ -3,8 +3,11 @@ error envelope for every failure."""
 
 from __future__ import annotations
 
+import io
 import secrets
 import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
 
@@ -17,6 +20,9 @@ from emulators.google.oauth import OAuthServer
 from emulators.google.people import PeopleStore
 from emulators.google.tasks import TaskStore
 from emulators.oauth_trust import TrustedIssuer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 PUBLIC_PATHS = ("/_emulator/", "/token", "/revoke", "/oauth2/", "/mail/", "/batch/", "/person/",
                 "/calendar/event", "/task/")  # fmt: skip
@@ -73,6 +79,29 @@ class GoogleStore:
             return self.tokens.pop(token, None) is not None
 
 
+class MethodOverride:
+    """A GET too long for a URL, sent as Google's client libraries send it (over 2,000
+    characters): a POST with ``X-HTTP-Method-Override: GET`` and the query as a form body.
+    Google's APIs answer it as the GET; so does this."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            environ["REQUEST_METHOD"] == "POST"
+            and environ.get("HTTP_X_HTTP_METHOD_OVERRIDE", "").upper() == "GET"
+            and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+        ):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            query = environ["wsgi.input"].read(length) if length else b""
+            environ = {
+                **environ, "REQUEST_METHOD": "GET", "QUERY_STRING": query.decode("latin-1"),
+                "CONTENT_LENGTH": "0", "wsgi.input": io.BytesIO(),
+            }  # fmt: skip
+        return self.app(environ, start_response)
+
+
 def create_app(store: GoogleStore) -> Flask:
     app = Flask("emulators.google")
 
@@ -111,6 +140,8 @@ def create_app(store: GoogleStore) -> Flask:
         with mailbox.lock:
             mailbox.forget_history()
         return "", 204
+
+    app.wsgi_app = MethodOverride(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.errorhandler(GoogleError)
     def google_error(error: GoogleError) -> Response:

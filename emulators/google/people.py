@@ -5,8 +5,10 @@ Contacts are created, read, updated (with the person's ``etag``: a stale one is 
 Google refuses it) and deleted; ``people/me/connections`` lists them, and with
 ``requestSyncToken`` hands out a token that lists only what changed since (deleted contacts
 with ``metadata.deleted``). Tokens can be expired by the test (:meth:`PeopleStore.expire`).
-Groups are created and listed, and members added or removed. Answers follow the discovery
-document's ``Person``, ``ListConnectionsResponse`` and ``ContactGroup`` schemas.
+Groups are created and listed, and members added or removed. ``people:batchGet`` reads up to
+200 people in one request, each answered in its own ``PersonResponse`` (one gone with its
+status). Answers follow the discovery document's ``Person``, ``ListConnectionsResponse``,
+``GetPeopleResponse`` and ``ContactGroup`` schemas.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ FIELDS = ("names", "emailAddresses", "phoneNumbers", "organizations", "addresses
           "memberships", "metadata")  # fmt: skip
 UPDATABLE = FIELDS[:-1]
 """What ``updatePersonFields`` may name (the metadata is the server's)."""
+MAX_BATCH_GET = 200
+"""Resource names one ``people:batchGet`` may ask for."""
+RPC_CODES = {"NOT_FOUND": 5}
+"""The ``google.rpc.Code`` of a failure a batch read answers per person."""
 SYSTEM_GROUPS = {"myContacts": "My Contacts", "starred": "Starred"}
 STALE_ETAG = (
     "Request person.etag is different than the current person.etag. Clear local cache and get "
@@ -207,6 +213,19 @@ def group_json(store: PeopleStore, group: ContactGroup, max_members: int = 0) ->
     }
 
 
+def _person_response(store: PeopleStore, name: str, fields: list[str]) -> dict[str, Any]:
+    """One ``PersonResponse`` of a batch read: the person, or the status of its failure."""
+    try:
+        person = person_json(store.contact(name), fields)
+    except GoogleError as refused:
+        return {
+            "requestedResourceName": name,
+            "httpStatusCode": refused.code,
+            "status": {"code": RPC_CODES[refused.status], "message": refused.message},
+        }
+    return {"requestedResourceName": name, "httpStatusCode": 200, "person": person, "status": {}}
+
+
 def _person_fields(required: bool = True) -> list[str]:
     raw = request.args.get("personFields", "")
     if not raw:
@@ -255,6 +274,20 @@ def create_blueprint(store_of: Callable[[], PeopleStore]) -> Blueprint:
         store, fields = store_of(), _person_fields()
         with store.lock:
             return jsonify(person_json(store.contact(person_id), fields))
+
+    @api.get("/people:batchGet")
+    def batch_get() -> Response:
+        store, fields = store_of(), _person_fields()
+        names = request.args.getlist("resourceNames")
+        if not names:
+            raise invalid("resourceNames must not be empty.")
+        if len(names) > MAX_BATCH_GET:
+            raise invalid(f"Too many resourceNames: at most {MAX_BATCH_GET} may be requested.")
+        for name in names:
+            if not name.startswith("people/") or len(name) == len("people/"):
+                raise invalid(f"Invalid resource name: {name}")
+        with store.lock:
+            return jsonify({"responses": [_person_response(store, name, fields) for name in names]})
 
     @api.post("/people:createContact")
     def create_contact() -> Response:

@@ -100,3 +100,39 @@ def test_stale_etags_expired_tokens_and_bad_masks_are_refused(google, api) -> No
     with pytest.raises(HttpError) as raised:
         api.people().get(resourceName="people/c1", personFields="names").execute()
     assert reason(raised.value) == (404, "notFound")
+
+
+def test_people_are_read_together_each_in_its_own_response(api) -> None:
+    jane = api.people().createContact(body=person("Jane", "Doe", "jane@fabrikam.test")).execute()
+    mia = api.people().createContact(body=person("Mia")).execute()
+    api.people().deleteContact(resourceName=mia["resourceName"]).execute()
+    names = [jane["resourceName"], mia["resourceName"]]
+
+    read = checked("people.getBatchGet", api.people().getBatchGet(
+        resourceNames=names, personFields="names,metadata"))  # fmt: skip
+
+    found, gone = read["responses"]
+    assert (found["requestedResourceName"], found["httpStatusCode"]) == (names[0], 200)
+    assert found["person"] == api.people().get(
+        resourceName=names[0], personFields="names,metadata").execute()  # fmt: skip
+    assert gone == {
+        "requestedResourceName": names[1], "httpStatusCode": 404,
+        "status": {"code": 5, "message": "Requested entity was not found."},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("names", "fields"),
+    [
+        ([], "names"),  # no resource name
+        (["people/c1"] * 201, "names"),  # over the 200 one request may read
+        (["contactGroups/myContacts"], "names"),  # not a person
+        (["people/c1"], ""),  # no fields asked for
+        (["people/c1"], "names,shoeSize"),  # a field that does not exist
+    ],
+    ids=["none", "too-many", "not-a-person", "no-fields", "bad-field"],
+)
+def test_a_batch_read_that_asks_wrongly_is_refused_as_a_whole(api, names, fields) -> None:
+    with pytest.raises(HttpError) as raised:
+        api.people().getBatchGet(resourceNames=names, personFields=fields).execute()
+    assert reason(raised.value) == (400, "invalidArgument")
