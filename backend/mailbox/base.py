@@ -9,7 +9,7 @@ taxonomy. The provider's own errors are the :class:`ProviderError` hierarchy bel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple, Protocol, runtime_checkable
@@ -284,6 +284,11 @@ class MailboxProvider(Protocol):
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item as a record; the backend's not-found error if it is gone."""
+        ...
+
+    def get_many(self, item_type: ItemType, item_ids: Sequence[str]) -> dict[str, ItemRecord]:
+        """The items of ``item_ids`` it could read, by id, in as few requests as the mail system
+        allows. One it could not read (gone, refused) is left out: :meth:`get` says why."""
         ...
 
     def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:

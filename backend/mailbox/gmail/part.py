@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from backend.mailbox.base import (
     Changes,
     FolderNotes,
@@ -29,6 +31,10 @@ class ApiPart(FolderNotes):
 
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         raise NotImplementedError
+
+    def get_many(self, item_type: ItemType, item_ids: Sequence[str]) -> dict[str, ItemRecord]:
+        """None: the API reads an item a request, so each is read in its turn."""
+        return {}
 
     def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
         raise UnsupportedOperation(f"{item_type.value} items cannot be created in Gmail")

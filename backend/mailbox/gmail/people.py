@@ -8,7 +8,7 @@ refused as a conflict.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from googleapiclient.errors import HttpError
@@ -28,6 +28,8 @@ from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.part import ApiPart
 from backend.models.types import ItemType
 
+BATCH_GET = 200
+"""People one ``people:batchGet`` reads (the API's most)."""
 GROUPS = {ItemType.CONTACT: "SAP Contacts", ItemType.ACCOUNT: "SAP Accounts"}
 ERROR_GROUP = "SAP Sync Error"
 PEOPLE_FIELDS = {
@@ -150,6 +152,19 @@ class PeopleContacts(ApiPart):
         return _record(
             item_type, self._clients.run(people.get(resourceName=item_id, personFields=fields))
         )
+
+    def get_many(self, item_type: ItemType, item_ids: Sequence[str]) -> dict[str, ItemRecord]:
+        """The people in ``people:batchGet`` requests of ``BATCH_GET``; one gone is left out."""
+        fields = ",".join((*PEOPLE_FIELDS[item_type], "metadata"))
+        people = self._clients.api.persons
+        found: dict[str, ItemRecord] = {}
+        for start in range(0, len(item_ids), BATCH_GET):
+            chunk = list(item_ids[start : start + BATCH_GET])
+            read = self._clients.run(people.getBatchGet(resourceNames=chunk, personFields=fields))
+            for answer in read.get("responses", []):
+                if "person" in answer and not answer.get("status", {}).get("code"):
+                    found[answer["requestedResourceName"]] = _record(item_type, answer["person"])
+        return found
 
     # -- writing ------------------------------------------------------------------------------
 

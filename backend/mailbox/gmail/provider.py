@@ -15,7 +15,7 @@ The parts share one authorised connection and one request count (:mod:`.clients`
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from google.oauth2.credentials import Credentials
@@ -99,6 +99,10 @@ class GmailProvider:
     def get(self, item_type: ItemType, item_id: str) -> ItemRecord:
         """One item; googleapiclient's ``HttpError`` 404 if it is gone."""
         return self._parts[item_type].get(item_type, item_id)
+
+    def get_many(self, item_type: ItemType, item_ids: Sequence[str]) -> dict[str, ItemRecord]:
+        """People in batch reads; events and tasks are left to :meth:`get`, an item a request."""
+        return self._parts[item_type].get_many(item_type, item_ids)
 
     def create(self, item_type: ItemType, record: ItemRecord) -> ItemRef:
         """Create the item in its group, list or (marked) in the primary calendar."""

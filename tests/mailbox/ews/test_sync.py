@@ -186,6 +186,22 @@ def test_deleted_items_go_to_the_trash(provider: ExchangeProvider, account) -> N
         provider.get(ItemType.CONTACT, ref.id)
 
 
+@pytest.mark.parametrize("item_type", list(RECORDS))
+def test_items_read_together_are_read_as_one_by_one_in_one_get_item(
+    provider: ExchangeProvider, ews: EwsEmulator, item_type: ItemType
+) -> None:
+    made = [provider.create(item_type, RECORDS[item_type]).id for _ in range(4)]
+    provider.delete(item_type, made[1])
+    ews.log.clear()
+
+    found = provider.get_many(item_type, made)
+
+    [read] = ews.log.entries()
+    assert b"<m:GetItem" in read.body
+    assert set(found) == set(made) - {made[1]}, "the one gone is left out"
+    assert all(found[item_id] == provider.get(item_type, item_id) for item_id in found)
+
+
 def test_each_provider_counts_its_own_requests_on_shared_sessions(make_provider, ews) -> None:
     """exchangelib shares sessions among providers of the same address and credentials (as in a
     process that syncs a mailbox again): the newest provider counts every request it makes."""
