@@ -27,6 +27,7 @@ from backend.models.tenant import ForbiddenPolicy, ItemTypeSettings
 from backend.models.types import Direction, IssueCode
 from backend.storage.db import utcnow
 from backend.sync import copies, creates, deletes, feed, issues
+from backend.sync.bases import MailboxBases
 from backend.sync.changes_ahead import Change, ChangesAhead
 from backend.sync.conflicts import Winner, kept_side
 from backend.sync.context import RunContext
@@ -90,6 +91,8 @@ class TypeWriter:
         self._carried: dict[SyncItem, tuple[ItemRecord | None, dict[str, Any] | None]] = {}
         self._ahead: ChangesAhead | None = None
         """The changes going up, sent ahead (while the plan is applied)."""
+        self._bases = MailboxBases(ctx.provider, mapping.item_type, [])
+        """The mailbox items the plan reads, read together (while the plan is applied)."""
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -196,6 +199,7 @@ class TypeWriter:
     # -- the steps -------------------------------------------------------------------------------
 
     def apply(self, steps: list[Step]) -> None:
+        self._bases = self._read_together(steps)
         retried = [self._retry(step) for step in steps if step.kind is StepKind.RETRY]
         steps = [
             *(step for step in retried if step is not None),
@@ -225,6 +229,19 @@ class TypeWriter:
         if state.creating is not None:
             state.creating, state.created = None, 0
         self.ctx.session.commit()
+
+    def _read_together(self, steps: list[Step]) -> MailboxBases:
+        """The mailbox items the plan's retries and C4C's changes will read, to be read
+        together (an item with other steps in the plan is read alone, when its turn comes)."""
+        steps_of = Counter(step.item for step in steps)
+        retries = [step for step in steps if step.kind is StepKind.RETRY]
+        downs = [step for step in steps if step.kind is StepKind.UPDATE_DOWN]
+        ids = [
+            step.item.mailbox_item_id
+            for step in (*retries, *downs)
+            if step.item is not None and step.item.mailbox_item_id and steps_of[step.item] == 1
+        ]
+        return MailboxBases(self.ctx.provider, self.mapping.item_type, ids)
 
     def _steps(self, steps: list[Step]) -> None:
         for step in steps:
@@ -438,7 +455,7 @@ class TypeWriter:
         """The mailbox item as it is now; ``None`` when it could not be read (a failure is
         recorded for the item, or the run ends)."""
         try:
-            return self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id)
+            return self._base(item)
         except Exception as error:
             found = self.ctx.classify_mailbox(error)
             if found.code is IssueCode.NOT_FOUND:
@@ -446,6 +463,11 @@ class TypeWriter:
                 return None
             self._fail(item, found, self.ctx.mailbox_source, Direction.UP, Operation.READ)
             return None
+
+    def _base(self, item: SyncItem) -> ItemRecord:
+        """The mailbox's version of ``item``: as read together with others, or read now."""
+        found = self._bases.take(item.mailbox_item_id)
+        return found or self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id)
 
     def create_up(self, steps: list[Step]) -> None:
         creates.create_all(self, steps)
@@ -608,7 +630,7 @@ class TypeWriter:
         ctx = self.ctx
         kind = self.mapping.item_type
         try:
-            base = base or ctx.provider.get(kind, item.mailbox_item_id)
+            base = base or self._base(item)
             record = self.mapping.to_record(entity, base)  # type: ignore[misc]
             if self.mapping.unlinked and self._taken_out_of_its_account(item, base, entity):
                 record = self.mapping.unlinked(record)
