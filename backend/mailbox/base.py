@@ -300,6 +300,20 @@ class MailboxProvider(Protocol):
         ``change_key``. Categories are left to the markers and the user."""
         ...
 
+    @property
+    def writes_together(self) -> frozenset[ItemType]:
+        """The item types whose updates :meth:`update_many` sends several to a request."""
+        ...
+
+    def update_many(
+        self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]
+    ) -> list[ItemRef | Exception]:
+        """:meth:`update` for each ``(record, change_key)`` of a type of
+        :attr:`writes_together`, in as few requests as the mail system allows: each write's
+        outcome in order, its reference or the error ``update`` would raise for it. A request
+        that fails as a whole raises."""
+        ...
+
     def delete(self, item_type: ItemType, item_id: str) -> None:
         """Delete the item (recoverably where the system allows), never notifying attendees."""
         ...

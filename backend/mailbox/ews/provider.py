@@ -31,6 +31,9 @@ from exchangelib.errors import (
     ErrorInvalidSyncStateData,
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
+    ErrorServerBusy,
+    ErrorTimeoutExpired,
+    ResponseMessageError,
 )
 from exchangelib.folders import (
     BaseFolder,
@@ -44,8 +47,9 @@ from exchangelib.folders import (
     SentItems,
     Tasks,
 )
-from exchangelib.items import NEVER_OVERWRITE, SEND_TO_NONE, Item
+from exchangelib.items import NEVER_OVERWRITE, SAVE_ONLY, SEND_TO_NONE, Item
 from exchangelib.protocol import Protocol
+from exchangelib.services import UpdateItem
 
 from backend.mailbox import category_list
 from backend.mailbox.base import (
@@ -88,7 +92,24 @@ DISTINGUISHED = {
 }  # fmt: skip
 """The well-known folders a selection names, by ``Selection.parent``."""
 FETCH_CHUNK = 250
+WRITTEN_TOGETHER = frozenset(set(ItemType) - {ItemType.EMAIL})
+"""What the sync writes over in the mailbox, updates in one UpdateItem."""
 MARKER_ATTEMPTS = 3
+
+
+class UpdateEach(UpdateItem):
+    """UpdateItem whose answer for each item is that item's: a refusal (a change key gone
+    stale, an item gone, a value refused) is handed back in its place. exchangelib's own
+    raises the first refusal but a few, and the answers after it are lost. A busy server and a
+    timeout are still raised, for exchangelib to wait and send the request again."""
+
+    def _get_element_container(self, message: Any, name: Any = None) -> Any:
+        try:
+            return super()._get_element_container(message, name)
+        except (ErrorServerBusy, ErrorTimeoutExpired):
+            raise
+        except ResponseMessageError as refused:
+            return refused
 
 
 class ExchangeProvider(CategoryMarkers, FolderNotes):
@@ -355,22 +376,45 @@ class ExchangeProvider(CategoryMarkers, FolderNotes):
 
     def update(self, item_type: ItemType, record: ItemRecord, change_key: str) -> ItemRef:
         """Overwrite the mapped fields; ``ErrorIrresolvableConflict`` if ``change_key`` is stale."""
-        if item_type is ItemType.EMAIL:
-            raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
-        if record.id is None:
-            raise ValueError("update needs a record with an id")
-        item = ITEM_CLASSES[item_type](
-            account=self.account,
-            id=record.id,
-            changekey=change_key,
-            **item_values(item_type, record),
-        )
+        item = self._over(item_type, record, change_key)
         item.save(
             update_fields=list(WRITABLE_FIELDS[item_type]),
             conflict_resolution=NEVER_OVERWRITE,
             send_meeting_invitations=SEND_TO_NONE,
         )
         return ItemRef(item.id, item.changekey)
+
+    @property
+    def writes_together(self) -> frozenset[ItemType]:
+        return WRITTEN_TOGETHER
+
+    def update_many(
+        self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]
+    ) -> list[ItemRef | Exception]:
+        """The updates in one UpdateItem (``FETCH_CHUNK`` a request), one ``ItemChange``
+        each; Exchange answers each on its own (a stale change key refuses that item alone)."""
+        fields = list(WRITABLE_FIELDS[item_type])
+        answers = UpdateEach(account=self.account, chunk_size=FETCH_CHUNK).call(
+            items=[(self._over(item_type, record, key), fields) for record, key in writes],
+            conflict_resolution=NEVER_OVERWRITE,
+            message_disposition=SAVE_ONLY,
+            send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+            suppress_read_receipts=True,
+        )
+        return [answer if isinstance(answer, Exception) else ItemRef(*answer) for answer in answers]
+
+    def _over(self, item_type: ItemType, record: ItemRecord, change_key: str) -> Item:
+        """``record`` as an item to write over the one at ``change_key``."""
+        if item_type is ItemType.EMAIL:
+            raise UnsupportedOperation("E-mails sync from the mailbox to C4C only")
+        if record.id is None:
+            raise ValueError("update needs a record with an id")
+        return ITEM_CLASSES[item_type](
+            account=self.account,
+            id=record.id,
+            changekey=change_key,
+            **item_values(item_type, record),
+        )
 
     def delete(self, item_type: ItemType, item_id: str) -> None:
         """Move the item to Deleted Items; meeting cancellations are never sent."""

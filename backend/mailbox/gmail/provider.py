@@ -20,7 +20,14 @@ from urllib.parse import quote
 
 from google.oauth2.credentials import Credentials
 
-from backend.mailbox.base import Changes, FolderChange, ItemRecord, ItemRef, TaskRecord
+from backend.mailbox.base import (
+    Changes,
+    FolderChange,
+    ItemRecord,
+    ItemRef,
+    TaskRecord,
+    UnsupportedOperation,
+)
 from backend.mailbox.gmail.calendar import CalendarEvents
 from backend.mailbox.gmail.clients import GoogleClients
 from backend.mailbox.gmail.messages import GmailMessages
@@ -113,6 +120,17 @@ class GmailProvider:
         if record.id is None:
             raise ValueError("update needs a record with an id")
         return self._parts[item_type].update(item_type, record, change_key)
+
+    @property
+    def writes_together(self) -> frozenset[ItemType]:
+        """None: Google's batch update of people is refused as a whole for one stale etag, and
+        the other APIs write an item a request."""
+        return frozenset()
+
+    def update_many(
+        self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]
+    ) -> list[ItemRef | Exception]:
+        raise UnsupportedOperation(f"{item_type.value} items are updated one at a time in Gmail")
 
     def delete(self, item_type: ItemType, item_id: str) -> None:
         """Delete the item; attendees of an event are never told."""

@@ -73,6 +73,11 @@ INVALID_ANSWER = "InvalidAnswer"
 """Our code for a 2xx answer that is not Graph's (not JSON, or a delta page without links)."""
 MAX_BATCH, MAX_CONCURRENCY = 20, 4
 """Graph's limits: 20 requests per JSON batch, 4 concurrent requests per mailbox."""
+FAILED_DEPENDENCY = 424
+"""A batch part's status when a part it waited on failed: it was not run."""
+WRITTEN_TOGETHER = frozenset({ItemType.CONTACT, ItemType.ACCOUNT})
+"""What the sync writes over in JSON batches: To Do tasks and events are read before each
+write (To Do ignores ``If-Match``; a meeting with attendees must not be changed)."""
 
 
 class GraphError(Exception):
@@ -229,29 +234,28 @@ class GraphProvider(CategoryMarkers, FolderNotes):
             GraphError: the first part that failed.
         """
         found: dict[str, dict[str, Any]] = {}
-        for key, status, headers, body in self._parts(paths):
+        for key, status, headers, body in self._parts(_gets(paths)):
             if status >= 400:
                 raise GraphError.of(status, headers, body)
             found[key] = body or {}
         return found
 
     def _parts(
-        self, paths: dict[str, str], headers: dict[str, str] | None = None
+        self, requests_: dict[str, dict[str, Any]]
     ) -> Iterator[tuple[str, int, dict[str, str] | None, Any]]:
-        """GET each of ``paths`` in JSON batches (each part with ``headers``), at most
-        ``concurrency`` parts of a batch at once: each part's key, status, headers and body."""
-        keys = list(paths)
+        """Each of ``requests_`` (a part's ``method``, ``url`` relative to the mailbox, and any
+        ``headers`` and ``body``) in JSON batches, at most ``concurrency`` parts of a batch at
+        once: each part's key, status, headers and body. A part after one that failed is
+        answered 424 (``FailedDependency``), not run."""
+        keys = list(requests_)
         for start in range(0, len(keys), self._batch_size):
             chunk = keys[start : start + self._batch_size]
             parts = []
             for index, key in enumerate(chunk):
+                asked = requests_[key]
                 part: dict[str, Any] = {
-                    "id": str(index + 1),
-                    "method": "GET",
-                    "url": f"{self._prefix}/{paths[key]}",
-                }
-                if headers:
-                    part["headers"] = headers
+                    **asked, "id": str(index + 1), "url": f"{self._prefix}/{asked['url']}"
+                }  # fmt: skip
                 if index >= self._concurrency:
                     part["dependsOn"] = [str(index + 1 - self._concurrency)]
                 parts.append(part)
@@ -457,7 +461,7 @@ class GraphProvider(CategoryMarkers, FolderNotes):
         paths = {item_id: f"{self._item_path(item_type, item_id)}{select}" for item_id in item_ids}
         return {
             key: record_from_json(item_type, body)
-            for key, status, _headers, body in self._parts(paths, self._prefer())
+            for key, status, _headers, body in self._parts(_gets(paths, self._prefer()))
             if status < 400 and isinstance(body, dict)
         }
 
@@ -498,6 +502,49 @@ class GraphProvider(CategoryMarkers, FolderNotes):
         body = json_from_record(item_type, record)
         written = self._send("PATCH", url, json=body, headers={"If-Match": change_key})
         return ItemRef(written.get("id", record.id), written.get("@odata.etag", ""))
+
+    @property
+    def writes_together(self) -> frozenset[ItemType]:
+        return WRITTEN_TOGETHER
+
+    def update_many(
+        self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]
+    ) -> list[ItemRef | Exception]:
+        """The updates as PATCH parts of JSON batches, each with its ``If-Match``. One that
+        waited on a part that failed (answered 424, not run) is sent again on its own."""
+        if item_type not in WRITTEN_TOGETHER:
+            raise UnsupportedOperation(f"{item_type.value} items are updated one at a time")
+        patches: dict[str, dict[str, Any]] = {}
+        for position, (record, change_key) in enumerate(writes):
+            if record.id is None:
+                raise ValueError("update needs a record with an id")
+            patches[str(position)] = {
+                "method": "PATCH",
+                "url": self._item_path(item_type, record.id),
+                "headers": {"Content-Type": "application/json", "If-Match": change_key},
+                "body": json_from_record(item_type, record),
+            }
+        answers: list[ItemRef | Exception] = []
+        for key, status, headers, body in self._parts(patches):
+            record, change_key = writes[int(key)]
+            if status == FAILED_DEPENDENCY:
+                answers.append(self._update_alone(item_type, record, change_key))
+            elif status >= 400:
+                answers.append(GraphError.of(status, headers, body))
+            else:
+                written = body if isinstance(body, dict) else {}
+                answers.append(
+                    ItemRef(written.get("id", record.id), written.get("@odata.etag", ""))
+                )
+        return answers
+
+    def _update_alone(
+        self, item_type: ItemType, record: ItemRecord, change_key: str
+    ) -> ItemRef | Exception:
+        try:
+            return self.update(item_type, record, change_key)
+        except Exception as error:  # the write's own outcome, as update_many answers it
+            return error
 
     def delete(self, item_type: ItemType, item_id: str) -> None:
         """Delete the item (Graph moves it to Deleted Items); never a meeting with attendees."""
@@ -568,3 +615,11 @@ class GraphProvider(CategoryMarkers, FolderNotes):
         if self._revoke_token is not None:
             self._revoke_token()
         self._session.close()
+
+
+def _gets(paths: dict[str, str], headers: dict[str, str] | None = None) -> dict[str, dict]:
+    """A GET part of a JSON batch for each of ``paths``, each with ``headers``."""
+    return {
+        key: {"method": "GET", "url": path, **({"headers": headers} if headers else {})}
+        for key, path in paths.items()
+    }

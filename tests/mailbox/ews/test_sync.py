@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from exchangelib import CalendarItem, Contact, Message, Task
-from exchangelib.errors import ErrorItemNotFound
+from exchangelib.errors import ErrorIrresolvableConflict, ErrorItemNotFound
 from exchangelib.items import SEND_TO_NONE
 
 from backend.mailbox.base import (
@@ -18,6 +18,7 @@ from backend.mailbox.base import (
     EmailRecord,
     FolderChange,
     ItemRecord,
+    ItemRef,
     TaskRecord,
 )
 from backend.mailbox.ews.provider import ExchangeProvider
@@ -200,6 +201,29 @@ def test_items_read_together_are_read_as_one_by_one_in_one_get_item(
     assert b"<m:GetItem" in read.body
     assert set(found) == set(made) - {made[1]}, "the one gone is left out"
     assert all(found[item_id] == provider.get(item_type, item_id) for item_id in found)
+
+
+@pytest.mark.parametrize("item_type", list(RECORDS))
+def test_updates_together_go_in_one_update_item_each_answered_on_its_own(
+    provider: ExchangeProvider, ews: EwsEmulator, item_type: ItemType
+) -> None:
+    made = [provider.create(item_type, RECORDS[item_type]) for _ in range(3)]
+    read = [provider.get(item_type, ref.id) for ref in made]
+    stale = provider.update(item_type, replace(read[1], **EDITS[item_type]), read[1].change_key)
+    ews.log.clear()
+
+    answers = provider.update_many(
+        item_type, [(replace(record, **EDITS[item_type]), record.change_key) for record in read]
+    )
+
+    [sent] = ews.log.entries()
+    assert b"<m:UpdateItem" in sent.body and sent.body.count(b"<t:ItemChange>") == 3
+    assert isinstance(answers[1], ErrorIrresolvableConflict), "the one edited meanwhile"
+    for ref, answer in zip(made[::2], answers[::2], strict=True):
+        assert isinstance(answer, ItemRef) and answer.change_key != ref.change_key
+        after = provider.get(item_type, answer.id)
+        assert (after.change_key, after) == (answer.change_key, replace(after, **EDITS[item_type]))
+    assert provider.get(item_type, made[1].id).change_key == stale.change_key, "left as it was"
 
 
 def test_each_provider_counts_its_own_requests_on_shared_sessions(make_provider, ews) -> None:
