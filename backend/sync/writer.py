@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from backend.crm.values import etag_of
-from backend.mailbox.base import ItemRecord
+from backend.mailbox.base import ItemRecord, ItemRef
 from backend.models import SyncItem
 from backend.models.issue import Operation, Resolution, Source
 from backend.models.sync_item import SyncItemState, synced_values
@@ -52,6 +53,8 @@ from backend.sync.planner import (
 from backend.text import N_
 
 COMMIT_EVERY = 50
+WRITE_TOGETHER = 100
+"""C4C's changes written into the mailbox in one go, where the mail system takes several."""
 CARRY_VERSIONS = frozenset(
     {StepKind.UPDATE_UP, StepKind.UPDATE_DOWN, StepKind.CONFLICT, StepKind.TOUCH, StepKind.SETTLED}
 )
@@ -79,6 +82,16 @@ GONE_SAP = N_("Deleted in SAP; the copy is removed if it is still missing next t
 """What an item deleted on one side says until the next run decides."""
 
 
+@dataclass(frozen=True)
+class Down:
+    """C4C's version of an item, ready to be written over the mailbox's at ``change_key``."""
+
+    item: SyncItem
+    entity: dict[str, Any]
+    record: ItemRecord
+    change_key: str
+
+
 class TypeWriter:
     """Writes for one item type of one run."""
 
@@ -93,6 +106,10 @@ class TypeWriter:
         """The changes going up, sent ahead (while the plan is applied)."""
         self._bases = MailboxBases(ctx.provider, mapping.item_type, [])
         """The mailbox items the plan reads, read together (while the plan is applied)."""
+        self._alone: set[SyncItem] = set()
+        """The plan's items with one step: their writes into the mailbox may go together."""
+        self._downs: list[Down] = []
+        """C4C's changes ready to be written into the mailbox together."""
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -234,6 +251,7 @@ class TypeWriter:
         """The mailbox items the plan's retries and C4C's changes will read, to be read
         together (an item with other steps in the plan is read alone, when its turn comes)."""
         steps_of = Counter(step.item for step in steps)
+        self._alone = {item for item, count in steps_of.items() if count == 1 and item}
         retries = [step for step in steps if step.kind is StepKind.RETRY]
         downs = [step for step in steps if step.kind is StepKind.UPDATE_DOWN]
         ids = [
@@ -262,6 +280,7 @@ class TypeWriter:
             }.get(step.kind)
             if handler is not None:
                 handler(step)
+        self._write_downs()
 
     def _changes_ahead(self, steps: list[Step]) -> ChangesAhead:
         """The mailbox's changes going up, sent ahead (:mod:`backend.sync.changes_ahead`); each
@@ -433,7 +452,7 @@ class TypeWriter:
                 return
             self.update_down(item, entity, record)
             return
-        self.update_down(item, entity)
+        self.update_down(item, entity, together=item in self._alone)
 
     def _move_pending_here(self, item: SyncItem) -> bool:
         """Whether the mailbox may hold a move of ``item`` to another account not yet in C4C
@@ -623,33 +642,75 @@ class TypeWriter:
             return None
 
     def update_down(
-        self, item: SyncItem, entity: dict[str, Any], base: ItemRecord | None = None
+        self,
+        item: SyncItem,
+        entity: dict[str, Any],
+        base: ItemRecord | None = None,
+        together: bool = False,
     ) -> None:
         """Write C4C's version of ``item`` into the mailbox (over its version ``base``, when
-        just read)."""
-        ctx = self.ctx
+        just read); ``together``, with the next ones where the mail system takes several
+        (:meth:`_write_downs`)."""
         kind = self.mapping.item_type
+        held = together and kind in self.ctx.provider.writes_together
         try:
             base = base or self._base(item)
             record = self.mapping.to_record(entity, base)  # type: ignore[misc]
             if self.mapping.unlinked and self._taken_out_of_its_account(item, base, entity):
                 record = self.mapping.unlinked(record)
-            written = ctx.provider.update(kind, record, base.change_key or "")
+            down = Down(item, entity, record, base.change_key or "")
+            written = None if held else self.ctx.provider.update(kind, record, down.change_key)
         except Exception as error:
-            found = ctx.classify_mailbox(error)
-            if found.code is IssueCode.NOT_FOUND:
-                self.gone(item, MAILBOX)
-            elif found.code is IssueCode.CONFLICT:
-                self._commit()
-            else:
-                self._fail(item, found, ctx.mailbox_source, Direction.DOWN, Operation.UPDATE)
+            self._down_failed(item, entity, error)
             return
+        if written is not None:
+            self._written_down(down, written)
+            return
+        self._downs.append(down)
+        if len(self._downs) >= WRITE_TOGETHER:
+            self._write_downs()
+
+    def _write_downs(self) -> None:
+        """The changes held for writing together, in as few requests as the mail system takes.
+        What landed is stored first: a failure among them may end the run."""
+        downs, self._downs = self._downs, []
+        if not downs:
+            return
+        kind, provider = self.mapping.item_type, self.ctx.provider
+        answers: list[ItemRef | Exception]
+        try:
+            if len(downs) == 1:  # one write is one request either way: the plain one
+                answers = [provider.update(kind, downs[0].record, downs[0].change_key)]
+            else:
+                answers = provider.update_many(
+                    kind, [(down.record, down.change_key) for down in downs]
+                )
+        except Exception as error:  # the request failed as a whole: so did each write
+            answers = [error] * len(downs)
+        for down, answer in zip(downs, answers, strict=True):
+            if not isinstance(answer, Exception):
+                self._written_down(down, answer)
+        for down, answer in zip(downs, answers, strict=True):
+            if isinstance(answer, Exception):
+                self._down_failed(down.item, down.entity, answer)
+
+    def _written_down(self, down: Down, written: ItemRef) -> None:
+        item = down.item
         item.mailbox_change_key = written.change_key
-        item.c4c_etag = etag_of(entity)
-        item.title = record.title or item.title
-        self.links_seen(item, record, entity)
-        ctx.run.updated += 1
-        self._synced(item, down_hash(self.mapping, entity))
+        item.c4c_etag = etag_of(down.entity)
+        item.title = down.record.title or item.title
+        self.links_seen(item, down.record, down.entity)
+        self.ctx.run.updated += 1
+        self._synced(item, down_hash(self.mapping, down.entity))
+
+    def _down_failed(self, item: SyncItem, entity: dict[str, Any], error: Exception) -> None:
+        found = self.ctx.classify_mailbox(error)
+        if found.code is IssueCode.NOT_FOUND:
+            self.gone(item, MAILBOX)
+        elif found.code is IssueCode.CONFLICT:
+            self._commit()
+        else:
+            self._fail(item, found, self.ctx.mailbox_source, Direction.DOWN, Operation.UPDATE)
 
     def _taken_out_of_its_account(
         self, item: SyncItem, held: ItemRecord, entity: dict[str, Any]

@@ -44,11 +44,12 @@ def writes(emulator: Emulator) -> list[str]:
     """Every write the emulator received, as ``METHOD path`` (or the EWS operation)."""
     found: list[str] = []
     for entry in emulator.log.entries():
-        found += _writes_of(entry)
+        found += writes_of(entry)
     return found
 
 
-def _writes_of(entry: LoggedRequest) -> list[str]:
+def writes_of(entry: LoggedRequest) -> list[str]:
+    """What one logged request wrote (none for a read)."""
     if SIGN_IN.search(entry.path):
         return []
     if entry.path.endswith("/EWS/Exchange.asmx"):

@@ -1,6 +1,8 @@
-"""C4C's changes are written over the mailbox's versions of their items, read together: one
-GetItem, one JSON batch or one ``people:batchGet`` for a run's changes of a type, not a read
-each. What was not read together is read alone by its write, which meets its own error.
+"""C4C's changes go into the mailbox together: their items read in one request (one GetItem,
+one JSON batch, one ``people:batchGet``), and written in one where the mail system takes
+several (one UpdateItem, one JSON batch of PATCHes; Gmail writes a person a request). What was
+not read together is read alone by its write; a write together that fails as a whole loses
+nothing.
 
 The world is the demo's (its emulators seeded as ``flask demo`` seeds them, Contoso made by the
 demo's seed), so the runs are the ones the demo and production make.
@@ -16,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.demo.data import DEMO_USERS
-from backend.models import Run, SyncItem
+from backend.models import Issue, Run, SyncItem
 from backend.models.mailbox import Provider
 from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
 from backend.models.types import ItemType
 from emulators.base import Emulator, Fault, LoggedRequest
 from tests.support.demo_world import DemoWorld, mailbox_of
-from tests.support.writes import writes
+from tests.support.writes import writes, writes_of
 
 CHANGED = 2
 """Contacts changed in C4C."""
@@ -32,7 +34,7 @@ PEOPLE = {person.provider: person for person in reversed(DEMO_USERS) if person.s
 EMULATORS = {Provider.EXCHANGE: "exchange", Provider.GMAIL: "gmail", Provider.GRAPH: "graph"}
 TOGETHER = {
     Provider.EXCHANGE: ("POST", r"/EWS/Exchange\.asmx$", b"GetItem"),
-    Provider.GRAPH: ("POST", r"/v1\.0/\$batch$", b""),
+    Provider.GRAPH: ("POST", r"/v1\.0/\$batch$", b'"method": "GET"'),
     Provider.GMAIL: ("GET", r"/v1/people:batchGet$", b""),
 }
 """How each mail system is asked for several items in one request."""
@@ -42,6 +44,13 @@ ALONE = {
     Provider.GMAIL: re.compile(r"^GET /v1/people/c\d+$"),
 }
 """A request that reads one contact."""
+WRITE_REQUESTS = {Provider.EXCHANGE: 1, Provider.GRAPH: 1, Provider.GMAIL: CHANGED}
+"""Requests that write the changes: Gmail's people are written one a request."""
+WRITTEN_TOGETHER = {
+    Provider.EXCHANGE: ("POST", r"/EWS/Exchange\.asmx$", "UpdateItem"),
+    Provider.GRAPH: ("POST", r"/v1\.0/\$batch$", "PATCH"),
+}
+"""How each mail system that takes several writes in one request is sent them."""
 
 
 @pytest.fixture
@@ -92,7 +101,7 @@ def _mail(contoso: DemoWorld, provider: Provider) -> Emulator:
 
 
 @pytest.mark.parametrize("provider", list(EMULATORS), ids=[p.lower() for p in EMULATORS])
-def test_changes_from_c4c_read_their_mailbox_items_in_one_request(
+def test_changes_from_c4c_read_and_write_their_mailbox_items_together(
     contoso: DemoWorld,
     contoso_sync: Callable[[str], Run],
     session: Session,
@@ -110,7 +119,8 @@ def test_changes_from_c4c_read_their_mailbox_items_in_one_request(
     entries = _mail(contoso, provider).log.entries()
     assert len([e for e in entries if _together(provider, e)]) == 1, "one read for the changes"
     assert not [e.path for e in entries if _alone(provider, e)], "no item read alone"
-    assert len(writes(_mail(contoso, provider))) == CHANGED, "one write a change"
+    written = [e for e in entries if e.method != "GET" and writes_of(e)]
+    assert len(written) == WRITE_REQUESTS[provider], [e.path for e in written]
     contoso.clear_logs()
     assert contoso_sync(email).updated == 0, "the next run finds nothing to write"
     assert writes(_mail(contoso, provider)) == []
@@ -140,4 +150,50 @@ def test_a_read_together_that_fails_leaves_each_write_to_read_its_item(
     after = [e for e in mail.log.entries() if e.at >= refused.at and not e.fault]
     reads = [e for e in after if _together(provider, e) or _alone(provider, e)]
     assert len(reads) == CHANGED, "each write read its own item"
-    assert len(writes(mail)) == CHANGED
+
+
+TOGETHER_IN_ONE = list(WRITTEN_TOGETHER)
+
+
+@pytest.mark.parametrize("provider", TOGETHER_IN_ONE, ids=[p.lower() for p in TOGETHER_IN_ONE])
+def test_a_write_together_that_fails_as_a_whole_loses_nothing(
+    contoso: DemoWorld,
+    contoso_sync: Callable[[str], Run],
+    session: Session,
+    provider: Provider,
+) -> None:
+    email = PEOPLE[provider].email
+    _quiet(contoso_sync)
+    before = _open_issues(session, email)
+    _change_in_c4c(contoso, session, email)
+    contoso.clear_logs()
+    method, path, body = WRITTEN_TOGETHER[provider]
+    mail = _mail(contoso, provider)
+    mail.faults.add(Fault(path=path, method=method, containing=body, status=503))
+
+    failed = contoso_sync(email)
+
+    assert [e for e in mail.log.entries() if e.fault], "the write together was refused"
+    assert failed.updated == 0
+    assert [w for e in mail.log.entries() if not e.fault for w in writes_of(e)] == [], (
+        "nothing of it was written"
+    )
+    again = contoso_sync(email)
+    assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
+    assert (again.updated, again.failed) == (CHANGED, 0), "the next run writes them"
+    assert _open_issues(session, email) == before, "what the failure opened is resolved"
+    contoso.clear_logs()
+    assert contoso_sync(email).updated == 0, "and the run after it finds nothing to write"
+    assert writes(mail) == []
+
+
+def _open_issues(session: Session, email: str) -> set[tuple]:
+    session.expire_all()
+    return {
+        (issue.item_key, issue.code)
+        for issue in session.scalars(
+            select(Issue).where(
+                Issue.mailbox_id == mailbox_of(session, email).id, Issue.resolved_at.is_(None)
+            )
+        )
+    }
