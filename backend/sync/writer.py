@@ -110,6 +110,8 @@ class TypeWriter:
         """The plan's items with one step: their writes into the mailbox may go together."""
         self._downs: list[Down] = []
         """C4C's changes ready to be written into the mailbox together."""
+        self._again: set[SyncItem] = set()
+        """Items whose write of C4C's change met an edit made meanwhile, and went again."""
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -708,9 +710,34 @@ class TypeWriter:
         if found.code is IssueCode.NOT_FOUND:
             self.gone(item, MAILBOX)
         elif found.code is IssueCode.CONFLICT:
-            self._commit()
+            self._changed_meanwhile(item, entity)
         else:
             self._fail(item, found, self.ctx.mailbox_source, Direction.DOWN, Operation.UPDATE)
+
+    def _changed_meanwhile(self, item: SyncItem, entity: dict[str, Any]) -> None:
+        """The mailbox item changed between its read and the write of C4C's version over it
+        (its change key went stale): read it again, and take the step both versions call for
+        now. C4C's version goes over the new one where the user changed nothing that syncs;
+        where both sides changed what syncs, the tenant's policy decides. Without this, C4C's
+        change was lost: the next run reads the mailbox's edit, and C4C's feed has moved on.
+
+        Changed once more meanwhile, the item waits for the next run (which reads the edit)."""
+        if item in self._again:
+            self._commit()
+            return
+        self._again.add(item)
+        record = self._fetch(item)
+        if record is None:
+            return
+        up, down = (
+            allows_up(self.settings.direction),
+            allows_down(self.settings.direction, self.mapping),
+        )
+        kind = linked_step(self.mapping, item, record, entity, up, down, again=True)
+        if kind is StepKind.UPDATE_DOWN:
+            self.update_down(item, entity, record)
+        elif kind is not None:
+            self._steps([Step(kind, item, record, entity)])
 
     def _taken_out_of_its_account(
         self, item: SyncItem, held: ItemRecord, entity: dict[str, Any]

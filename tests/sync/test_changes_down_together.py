@@ -1,8 +1,8 @@
 """C4C's changes go into the mailbox together: their items read in one request (one GetItem,
 one JSON batch, one ``people:batchGet``), and written in one where the mail system takes
 several (one UpdateItem, one JSON batch of PATCHes; Gmail writes a person a request). What was
-not read together is read alone by its write; a write together that fails as a whole loses
-nothing.
+not read together is read alone by its write; a write refused among others is that item's
+alone; a write together that fails as a whole loses nothing.
 
 The world is the demo's (its emulators seeded as ``flask demo`` seeds them, Contoso made by the
 demo's seed), so the runs are the ones the demo and production make.
@@ -18,13 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.demo.data import DEMO_USERS
+from backend.mailbox.ews.provider import ExchangeProvider
 from backend.models import Issue, Run, SyncItem
 from backend.models.mailbox import Provider
 from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
-from backend.models.types import ItemType
+from backend.models.types import IssueCode, ItemType
 from emulators.base import Emulator, Fault, LoggedRequest
 from tests.support.demo_world import DemoWorld, mailbox_of
+from tests.support.outlook import bare_account
 from tests.support.writes import writes, writes_of
 
 CHANGED = 2
@@ -185,6 +187,95 @@ def test_a_write_together_that_fails_as_a_whole_loses_nothing(
     contoso.clear_logs()
     assert contoso_sync(email).updated == 0, "and the run after it finds nothing to write"
     assert writes(mail) == []
+
+
+def test_an_item_edited_between_its_read_and_the_write_together_gets_the_change_over_the_edit(
+    contoso: DemoWorld,
+    contoso_sync: Callable[[str], Run],
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The user edits one of the contacts in Outlook between the run's read and its write:
+    Exchange refuses that item's change alone (its change key went stale) and the other lands.
+    The run reads it again and writes SAP's change over the user's edit, which it keeps (the
+    department does not sync with C4C): neither side's change is lost."""
+    person = PEOPLE[Provider.EXCHANGE]
+    _quiet(contoso_sync)
+    first, second = _change_in_c4c(contoso, session, person.email)
+    account = bare_account(contoso.ews.endpoint, person.email, person.password)
+    read_together = ExchangeProvider.get_many
+
+    def read_then_edited(self, item_type, item_ids):
+        found = read_together(self, item_type, item_ids)
+        [contact] = account.fetch(ids=[(second.mailbox_item_id, None)])
+        contact.department = "Edited in Outlook"
+        contact.save(update_fields=["department"])
+        return found
+
+    monkeypatch.setattr(ExchangeProvider, "get_many", read_then_edited)
+    contoso.clear_logs()
+
+    run = contoso_sync(person.email)
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert (run.updated, run.failed, run.issues_opened) == (CHANGED, 0, 0)
+    changes = [e.body.count(b"<t:ItemChange>") for e in contoso.ews.log.entries()]
+    assert changes.count(CHANGED) == 1, "the run's changes went in one UpdateItem"
+    assert changes.count(1) == 2, "the user's edit, then the refused change again, alone"
+    [mine, theirs] = account.fetch(ids=[(i.mailbox_item_id, None) for i in (first, second)])
+    assert mine.job_title == theirs.job_title == TITLE, "SAP's change is in both"
+    assert theirs.department == "Edited in Outlook", "and the user's edit stays"
+    monkeypatch.undo()
+    contoso.clear_logs()
+    after = contoso_sync(person.email)
+    assert (after.outcome, after.updated, after.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
+    assert writes(contoso.ews) == [], "the next run finds nothing to write"
+
+
+def test_an_item_whose_synced_fields_were_edited_meanwhile_is_a_conflict_the_policy_settles(
+    contoso: DemoWorld,
+    contoso_sync: Callable[[str], Run],
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The user changes the job title in Outlook between the run's read and its write: both
+    sides changed what syncs, so the tenant's conflict policy decides, as when the run reads
+    both changes (an informational issue says which side was kept), and the sides agree."""
+    person = PEOPLE[Provider.EXCHANGE]
+    _quiet(contoso_sync)
+    _first, second = _change_in_c4c(contoso, session, person.email)
+    account = bare_account(contoso.ews.endpoint, person.email, person.password)
+    read_together = ExchangeProvider.get_many
+
+    def read_then_edited(self, item_type, item_ids):
+        found = read_together(self, item_type, item_ids)
+        [contact] = account.fetch(ids=[(second.mailbox_item_id, None)])
+        contact.job_title = "Edited in Outlook"
+        contact.save(update_fields=["job_title"])
+        return found
+
+    monkeypatch.setattr(ExchangeProvider, "get_many", read_then_edited)
+
+    run = contoso_sync(person.email)
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert (run.failed, run.issues_opened) == (0, 1)
+    [conflict] = session.scalars(
+        select(Issue).where(
+            Issue.mailbox_id == mailbox_of(session, person.email).id,
+            Issue.mailbox_item_id == second.mailbox_item_id,
+        )
+    ).all()
+    assert conflict.code is IssueCode.CONFLICT
+    [kept] = account.fetch(ids=[(second.mailbox_item_id, None)])
+    in_c4c = contoso.c4c.service.store.get("ContactCollection", second.c4c_object_id)
+    assert kept.job_title == in_c4c["JobTitle"], "the sides agree on the side kept"
+    monkeypatch.undo()
+    contoso.clear_logs()
+    after = contoso_sync(person.email)
+    assert (after.outcome, after.updated, after.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
+    written = {name: writes(emulator) for name, emulator in contoso.emulators().items()}
+    assert written == {name: [] for name in written}, "the next run writes nothing"
 
 
 def _open_issues(session: Session, email: str) -> set[tuple]:
