@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from exchangelib import Account
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -88,6 +89,18 @@ def _change_in_c4c(contoso: DemoWorld, session: Session, email: str) -> list[Syn
     return paired
 
 
+def _changed_after_quiet_runs(
+    contoso: DemoWorld, contoso_sync: Callable[[str], Run], session: Session, email: str
+) -> set[tuple]:
+    """Every mailbox quiet, then ``CHANGED`` of ``email``'s contacts changed in C4C and the
+    emulators' logs cleared: the issues open before the change."""
+    _quiet(contoso_sync)
+    before = _open_issues(session, email)
+    _change_in_c4c(contoso, session, email)
+    contoso.clear_logs()
+    return before
+
+
 def _together(provider: Provider, entry: LoggedRequest) -> bool:
     method, path, body = TOGETHER[provider]
     return entry.method == method and bool(re.search(path, entry.path)) and body in entry.body
@@ -110,9 +123,7 @@ def test_changes_from_c4c_read_and_write_their_mailbox_items_together(
     provider: Provider,
 ) -> None:
     email = PEOPLE[provider].email
-    _quiet(contoso_sync)
-    _change_in_c4c(contoso, session, email)
-    contoso.clear_logs()
+    _changed_after_quiet_runs(contoso, contoso_sync, session, email)
 
     run = contoso_sync(email)
 
@@ -136,9 +147,7 @@ def test_a_read_together_that_fails_leaves_each_write_to_read_its_item(
     provider: Provider,
 ) -> None:
     email = PEOPLE[provider].email
-    _quiet(contoso_sync)
-    _change_in_c4c(contoso, session, email)
-    contoso.clear_logs()
+    _changed_after_quiet_runs(contoso, contoso_sync, session, email)
     method, path, body = TOGETHER[provider]
     mail = _mail(contoso, provider)
     mail.faults.add(Fault(path=path, method=method, containing=body.decode(), status=503))
@@ -165,10 +174,7 @@ def test_a_write_together_that_fails_as_a_whole_loses_nothing(
     provider: Provider,
 ) -> None:
     email = PEOPLE[provider].email
-    _quiet(contoso_sync)
-    before = _open_issues(session, email)
-    _change_in_c4c(contoso, session, email)
-    contoso.clear_logs()
+    before = _changed_after_quiet_runs(contoso, contoso_sync, session, email)
     method, path, body = WRITTEN_TOGETHER[provider]
     mail = _mail(contoso, provider)
     mail.faults.add(Fault(path=path, method=method, containing=body, status=503))
@@ -189,6 +195,26 @@ def test_a_write_together_that_fails_as_a_whole_loses_nothing(
     assert writes(mail) == []
 
 
+def _edited_after_the_read(
+    contoso: DemoWorld, monkeypatch: pytest.MonkeyPatch, item: SyncItem, field: str
+) -> Account:
+    """The Exchange user's account, in which they set ``field`` of ``item`` to "Edited in
+    Outlook" just after the run read its items together (before it writes them)."""
+    person = PEOPLE[Provider.EXCHANGE]
+    account = bare_account(contoso.ews.endpoint, person.email, person.password)
+    read_together = ExchangeProvider.get_many
+
+    def read_then_edited(self, item_type, item_ids):
+        found = read_together(self, item_type, item_ids)
+        [contact] = account.fetch(ids=[(item.mailbox_item_id, None)])
+        setattr(contact, field, "Edited in Outlook")
+        contact.save(update_fields=[field])
+        return found
+
+    monkeypatch.setattr(ExchangeProvider, "get_many", read_then_edited)
+    return account
+
+
 def test_an_item_edited_between_its_read_and_the_write_together_gets_the_change_over_the_edit(
     contoso: DemoWorld,
     contoso_sync: Callable[[str], Run],
@@ -202,17 +228,7 @@ def test_an_item_edited_between_its_read_and_the_write_together_gets_the_change_
     person = PEOPLE[Provider.EXCHANGE]
     _quiet(contoso_sync)
     first, second = _change_in_c4c(contoso, session, person.email)
-    account = bare_account(contoso.ews.endpoint, person.email, person.password)
-    read_together = ExchangeProvider.get_many
-
-    def read_then_edited(self, item_type, item_ids):
-        found = read_together(self, item_type, item_ids)
-        [contact] = account.fetch(ids=[(second.mailbox_item_id, None)])
-        contact.department = "Edited in Outlook"
-        contact.save(update_fields=["department"])
-        return found
-
-    monkeypatch.setattr(ExchangeProvider, "get_many", read_then_edited)
+    account = _edited_after_the_read(contoso, monkeypatch, second, "department")
     contoso.clear_logs()
 
     run = contoso_sync(person.email)
@@ -244,17 +260,7 @@ def test_an_item_whose_synced_fields_were_edited_meanwhile_is_a_conflict_the_pol
     person = PEOPLE[Provider.EXCHANGE]
     _quiet(contoso_sync)
     _first, second = _change_in_c4c(contoso, session, person.email)
-    account = bare_account(contoso.ews.endpoint, person.email, person.password)
-    read_together = ExchangeProvider.get_many
-
-    def read_then_edited(self, item_type, item_ids):
-        found = read_together(self, item_type, item_ids)
-        [contact] = account.fetch(ids=[(second.mailbox_item_id, None)])
-        contact.job_title = "Edited in Outlook"
-        contact.save(update_fields=["job_title"])
-        return found
-
-    monkeypatch.setattr(ExchangeProvider, "get_many", read_then_edited)
+    account = _edited_after_the_read(contoso, monkeypatch, second, "job_title")
 
     run = contoso_sync(person.email)
 
