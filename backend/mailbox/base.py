@@ -354,3 +354,14 @@ class MailboxProvider(Protocol):
     def revoke(self) -> None:
         """Give up this mailbox's access (revoke the token where there is one) and close."""
         ...
+
+
+def update_alone(
+    provider: MailboxProvider, item_type: ItemType, record: ItemRecord, change_key: str
+) -> ItemRef | Exception:
+    """``provider.update`` of one write, as :meth:`MailboxProvider.update_many` answers it:
+    its reference, or the error it met."""
+    try:
+        return provider.update(item_type, record, change_key)
+    except Exception as error:
+        return error

@@ -5,7 +5,9 @@ headers) and answered in the same order as ``{"id", "status", "headers", "body"}
 ``dependsOn`` names a failed part is answered 424. Exchange runs the independent parts of a
 batch at once, so more than ``store.mailbox_concurrency`` of them for one mailbox exceed its
 concurrency: the parts beyond are answered 429 ``ApplicationThrottled`` with ``Retry-After``,
-while the batch itself answers 200. The batch is one request in the emulator's log.
+while the batch itself answers 200. The batch is one request in the emulator's log. Graph
+answers the parts in whatever order they finish; ``store.batch_answers_reversed`` answers them
+last first, so a client that matches answers by position rather than id shows.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def create_blueprint() -> Blueprint:
                 answered = _run(part)
             status[part["id"]] = answered["status"]
             answers.append(answered)
+        if g.store.batch_answers_reversed:
+            answers.reverse()
         return answer({"responses": answers})
 
     return batch

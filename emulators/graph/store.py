@@ -26,6 +26,8 @@ class GraphStore:
         notifications: meeting messages Exchange would have sent, oldest first, each
             ``{"kind": "invitation"|"update"|"cancellation", "mailbox", "event_id", "to"}``.
         mailbox_concurrency: requests one mailbox serves at once before answering 429.
+        batch_answers_reversed: a JSON batch's responses come last part first (Graph answers
+            the parts of a batch in whatever order they finish; clients match them by id).
         trusted: another OAuth server whose users' tokens open their mailboxes here too.
         web_passwords: address to password, for signing in to the emulated Outlook on the web
             (``/owa/``), where Microsoft's sign-in page would ask.
@@ -37,6 +39,7 @@ class GraphStore:
         self.tokens: dict[str, Principal] = {}
         self.notifications: list[dict[str, Any]] = []
         self.mailbox_concurrency = 4
+        self.batch_answers_reversed = False
         self.trusted: TrustedIssuer | None = None
         self.web_passwords: dict[str, str] = {}
         self.delta_secret = secrets.token_bytes(32)

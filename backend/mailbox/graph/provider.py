@@ -51,6 +51,7 @@ from backend.mailbox.base import (
     ItemRef,
     UnsupportedOperation,
     follow_folder,
+    update_alone,
 )
 from backend.mailbox.cursors import (
     is_kept_folder,
@@ -511,7 +512,8 @@ class GraphProvider(CategoryMarkers, FolderNotes):
         self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]
     ) -> list[ItemRef | Exception]:
         """The updates as PATCH parts of JSON batches, each with its ``If-Match``. One that
-        waited on a part that failed (answered 424, not run) is sent again on its own."""
+        waited on a part that failed (answered 424, not run) is sent again on its own; a batch
+        that fails after others were answered answers its writes with its failure."""
         if item_type not in WRITTEN_TOGETHER:
             raise UnsupportedOperation(f"{item_type.value} items are updated one at a time")
         patches: dict[str, dict[str, Any]] = {}
@@ -524,27 +526,25 @@ class GraphProvider(CategoryMarkers, FolderNotes):
                 "headers": {"Content-Type": "application/json", "If-Match": change_key},
                 "body": json_from_record(item_type, record),
             }
-        answers: list[ItemRef | Exception] = []
-        for key, status, headers, body in self._parts(patches):
-            record, change_key = writes[int(key)]
-            if status == FAILED_DEPENDENCY:
-                answers.append(self._update_alone(item_type, record, change_key))
-            elif status >= 400:
-                answers.append(GraphError.of(status, headers, body))
-            else:
-                written = body if isinstance(body, dict) else {}
-                answers.append(
-                    ItemRef(written.get("id", record.id), written.get("@odata.etag", ""))
-                )
-        return answers
-
-    def _update_alone(
-        self, item_type: ItemType, record: ItemRecord, change_key: str
-    ) -> ItemRef | Exception:
+        answers: dict[str, ItemRef | Exception] = {}
+        unanswered: Exception = GraphError(200, INVALID_ANSWER, "The batch did not answer it")
         try:
-            return self.update(item_type, record, change_key)
-        except Exception as error:  # the write's own outcome, as update_many answers it
-            return error
+            for key, status, headers, body in self._parts(patches):
+                record, change_key = writes[int(key)]
+                if status == FAILED_DEPENDENCY:
+                    answers[key] = update_alone(self, item_type, record, change_key)
+                elif status >= 400:
+                    answers[key] = GraphError.of(status, headers, body)
+                else:
+                    written = body if isinstance(body, dict) else {}
+                    etag = written.get("@odata.etag", "")
+                    answers[key] = ItemRef(written.get("id", record.id), etag)
+        except Exception as error:
+            if not answers:
+                raise  # nothing was written: the request failed as a whole
+            unanswered = error  # a later batch failed: the earlier ones' answers stand
+        # Graph answers a batch's parts in any order: each answer goes to its own write.
+        return [answers.get(str(position), unanswered) for position in range(len(writes))]
 
     def delete(self, item_type: ItemType, item_id: str) -> None:
         """Delete the item (Graph moves it to Deleted Items); never a meeting with attendees."""

@@ -257,6 +257,32 @@ def test_updates_together_go_as_patches_of_a_batch_each_answered_on_its_own(
         provider.update_many(ItemType.TASK, [])
 
 
+def test_updates_together_take_their_answers_by_id_and_keep_them_when_a_later_batch_fails(
+    graph, provider, owner
+) -> None:
+    provider.activate()
+    read = [
+        provider.get(ItemType.CONTACT, provider.create(
+            ItemType.CONTACT, ContactRecord(given_name=f"P{n}", surname="Old")).id)
+        for n in range(23)
+    ]  # fmt: skip
+    owner("PATCH", f"contacts/{read[2].id}", json={"surname": "Edited in Outlook"})
+    graph.store.batch_answers_reversed = True
+    graph.faults.add(Fault(path=r"/\$batch$", method="POST", containing=read[20].id, status=503))
+
+    answers = provider.update_many(
+        ItemType.CONTACT, [(replace(record, surname="New"), record.change_key) for record in read]
+    )
+
+    assert isinstance(answers[2], GraphError) and answers[2].status == 412, "its own refusal"
+    for n in (n for n in range(20) if n != 2):  # the first batch's, whatever their order
+        now = provider.get(ItemType.CONTACT, read[n].id)
+        assert (answers[n], now.surname) == ((read[n].id, now.change_key), "New")
+    for n in (20, 21, 22):  # the second batch failed as a whole: its writes with its failure
+        assert isinstance(answers[n], GraphError) and answers[n].status == 503
+        assert provider.get(ItemType.CONTACT, read[n].id).surname == "Old"
+
+
 def test_tasks_are_the_default_lists_tasks_with_the_sap_category(provider, owner) -> None:
     provider.activate()
     offer = TaskRecord(subject="Send the offer", due=date(2026, 12, 4), importance="High")
