@@ -27,6 +27,7 @@ from exchangelib import (
     Version,
 )
 from exchangelib.errors import (
+    ErrorBatchProcessingStopped,
     ErrorFolderNotFound,
     ErrorInvalidSyncStateData,
     ErrorIrresolvableConflict,
@@ -60,6 +61,7 @@ from backend.mailbox.base import (
     ItemRef,
     UnsupportedOperation,
     follow_folder,
+    update_alone,
 )
 from backend.mailbox.cursors import keep_folder, kept_folder, pack_cursor, unpack_cursor
 from backend.mailbox.ews.credentials import (
@@ -100,16 +102,25 @@ MARKER_ATTEMPTS = 3
 class UpdateEach(UpdateItem):
     """UpdateItem whose answer for each item is that item's: a refusal (a change key gone
     stale, an item gone, a value refused) is handed back in its place. exchangelib's own
-    raises the first refusal but a few, and the answers after it are lost. A busy server and a
-    timeout are still raised, for exchangelib to wait and send the request again."""
+    raises the first refusal but a few, and the answers after it are lost. A busy server or a
+    timeout before any answer fails the request as a whole (the run's back-off sends it
+    again); after some, it is the answer of the items it stopped."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answered = 0
 
     def _get_element_container(self, message: Any, name: Any = None) -> Any:
         try:
-            return super()._get_element_container(message, name)
-        except (ErrorServerBusy, ErrorTimeoutExpired):
-            raise
+            found = super()._get_element_container(message, name)
+        except (ErrorServerBusy, ErrorTimeoutExpired) as busy:
+            if not self.answered:
+                raise
+            found = busy
         except ResponseMessageError as refused:
-            return refused
+            found = refused
+        self.answered += 1
+        return found
 
 
 class ExchangeProvider(CategoryMarkers, FolderNotes):
@@ -394,14 +405,30 @@ class ExchangeProvider(CategoryMarkers, FolderNotes):
         """The updates in one UpdateItem (``FETCH_CHUNK`` a request), one ``ItemChange``
         each; Exchange answers each on its own (a stale change key refuses that item alone)."""
         fields = list(WRITABLE_FIELDS[item_type])
-        answers = UpdateEach(account=self.account, chunk_size=FETCH_CHUNK).call(
-            items=[(self._over(item_type, record, key), fields) for record, key in writes],
+        answers: dict[int, ItemRef | Exception] = {}
+        items: dict[int, Item] = {}
+        for position, (record, key) in enumerate(writes):
+            try:  # a value Exchange would refuse is that write's failure, not the request's
+                items[position] = self._over(item_type, record, key)
+                items[position].clean(version=self.account.version)
+            except Exception as error:
+                answers[position] = error
+                items.pop(position, None)
+        sent = UpdateEach(account=self.account, chunk_size=FETCH_CHUNK).call(
+            items=[(item, fields) for item in items.values()],
             conflict_resolution=NEVER_OVERWRITE,
             message_disposition=SAVE_ONLY,
             send_meeting_invitations_or_cancellations=SEND_TO_NONE,
             suppress_read_receipts=True,
-        )
-        return [answer if isinstance(answer, Exception) else ItemRef(*answer) for answer in answers]
+        ) if items else []  # fmt: skip
+        answered = list(sent)
+        if len(answered) != len(items):
+            raise ValueError(f"UpdateItem answered {len(answered)} of {len(items)} changes")
+        for position, answer in zip(items, answered, strict=True):
+            if isinstance(answer, ErrorBatchProcessingStopped):  # not done: sent again alone
+                answer = update_alone(self, item_type, *writes[position])
+            answers[position] = answer if isinstance(answer, Exception) else ItemRef(*answer)
+        return [answers[position] for position in range(len(writes))]
 
     def _over(self, item_type: ItemType, record: ItemRecord, change_key: str) -> Item:
         """``record`` as an item to write over the one at ``change_key``."""

@@ -226,6 +226,27 @@ def test_updates_together_go_in_one_update_item_each_answered_on_its_own(
     assert provider.get(item_type, made[1].id).change_key == stale.change_key, "left as it was"
 
 
+def test_a_value_exchange_would_refuse_fails_its_own_update_alone(
+    provider: ExchangeProvider, ews: EwsEmulator
+) -> None:
+    made = [provider.create(ItemType.CONTACT, RECORDS[ItemType.CONTACT]) for _ in range(2)]
+    read = [provider.get(ItemType.CONTACT, ref.id) for ref in made]
+    ews.log.clear()
+
+    answers = provider.update_many(
+        ItemType.CONTACT,
+        [
+            (replace(read[0], job_title="CTO"), read[0].change_key),
+            (replace(read[1], given_name="N" * 300), read[1].change_key),  # over 255
+        ],
+    )
+
+    assert isinstance(answers[0], ItemRef) and isinstance(answers[1], ValueError)
+    [sent] = ews.log.entries()
+    assert sent.body.count(b"<t:ItemChange>") == 1, "the refused one was not sent"
+    assert provider.get(ItemType.CONTACT, made[0].id).job_title == "CTO"
+
+
 def test_each_provider_counts_its_own_requests_on_shared_sessions(make_provider, ews) -> None:
     """exchangelib shares sessions among providers of the same address and credentials (as in a
     process that syncs a mailbox again): the newest provider counts every request it makes."""
