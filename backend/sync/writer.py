@@ -77,6 +77,9 @@ KEPT_SAP = N_(
     "Changed in the mailbox and in SAP since the last sync; kept the SAP version (%(policy)s)"
 )
 """What a conflict's issue says, by the side the tenant's policy kept."""
+EDITED_MEANWHILE = N_(
+    "Edited in the mailbox while SAP's change was being written; it is tried again next time"
+)
 GONE_MAILBOX = N_("Deleted in the mailbox; the copy is removed if it is still missing next time")
 GONE_SAP = N_("Deleted in SAP; the copy is removed if it is still missing next time")
 """What an item deleted on one side says until the next run decides."""
@@ -661,12 +664,11 @@ class TypeWriter:
             if self.mapping.unlinked and self._taken_out_of_its_account(item, base, entity):
                 record = self.mapping.unlinked(record)
             down = Down(item, entity, record, base.change_key or "")
-            written = None if held else self.ctx.provider.update(kind, record, down.change_key)
         except Exception as error:
             self._down_failed(item, entity, error)
             return
-        if written is not None:
-            self._written_down(down, written)
+        if not held:
+            self._write_down(down)
             return
         self._downs.append(down)
         if len(self._downs) >= WRITE_TOGETHER:
@@ -678,23 +680,33 @@ class TypeWriter:
         downs, self._downs = self._downs, []
         if not downs:
             return
-        kind, provider = self.mapping.item_type, self.ctx.provider
-        answers: list[ItemRef | Exception]
-        try:
-            if len(downs) == 1:  # one write is one request either way: the plain one
-                answers = [provider.update(kind, downs[0].record, downs[0].change_key)]
-            else:
-                answers = provider.update_many(
+        kind = self.mapping.item_type
+        answers: list[ItemRef | Exception] = []
+        if len(downs) > 1:  # one write is one request either way: the plain one
+            try:
+                answers = self.ctx.provider.update_many(
                     kind, [(down.record, down.change_key) for down in downs]
                 )
-        except Exception as error:  # the request failed as a whole: so did each write
-            answers = [error] * len(downs)
+            except Exception:  # each write goes alone, in turn, and meets its own outcome
+                answers = []
+        if not answers:
+            for down in downs:
+                self._write_down(down)
+            return
         for down, answer in zip(downs, answers, strict=True):
             if not isinstance(answer, Exception):
                 self._written_down(down, answer)
         for down, answer in zip(downs, answers, strict=True):
             if isinstance(answer, Exception):
                 self._down_failed(down.item, down.entity, answer)
+
+    def _write_down(self, down: Down) -> None:
+        try:
+            written = self.ctx.provider.update(self.mapping.item_type, down.record, down.change_key)
+        except Exception as error:
+            self._down_failed(down.item, down.entity, error)
+            return
+        self._written_down(down, written)
 
     def _written_down(self, down: Down, written: ItemRef) -> None:
         item = down.item
@@ -721,9 +733,11 @@ class TypeWriter:
         where both sides changed what syncs, the tenant's policy decides. Without this, C4C's
         change was lost: the next run reads the mailbox's edit, and C4C's feed has moved on.
 
-        Changed once more meanwhile, the item waits for the next run (which reads the edit)."""
+        Changed once more meanwhile, it failed for a passing reason: the next run tries it
+        again (a retry compares both sides with the version they agreed)."""
         if item in self._again:
-            self._commit()
+            found = ours(IssueCode.TEMPORARY, EDITED_MEANWHILE)
+            self._fail(item, found, self.ctx.mailbox_source, Direction.DOWN, Operation.UPDATE)
             return
         self._again.add(item)
         record = self._fetch(item)
@@ -733,7 +747,10 @@ class TypeWriter:
             allows_up(self.settings.direction),
             allows_down(self.settings.direction, self.mapping),
         )
-        kind = linked_step(self.mapping, item, record, entity, up, down, again=True)
+        # A retry's write compares with the agreed version; a planned one with what each side
+        # held when last seen (a move refused as it was is no news).
+        again = item.state is SyncItemState.FAILED
+        kind = linked_step(self.mapping, item, record, entity, up, down, again=again)
         if kind is StepKind.UPDATE_DOWN:
             self.update_down(item, entity, record)
         elif kind is not None:

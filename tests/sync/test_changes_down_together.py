@@ -25,6 +25,7 @@ from backend.models.mailbox import Provider
 from backend.models.run import RunOutcome
 from backend.models.sync_item import SyncItemState
 from backend.models.types import IssueCode, ItemType
+from backend.sync.backoff import Backoff
 from emulators.base import Emulator, Fault, LoggedRequest
 from tests.support.demo_world import DemoWorld, mailbox_of
 from tests.support.outlook import bare_account
@@ -91,14 +92,14 @@ def _change_in_c4c(contoso: DemoWorld, session: Session, email: str) -> list[Syn
 
 def _changed_after_quiet_runs(
     contoso: DemoWorld, contoso_sync: Callable[[str], Run], session: Session, email: str
-) -> set[tuple]:
+) -> tuple[set[tuple], list[SyncItem]]:
     """Every mailbox quiet, then ``CHANGED`` of ``email``'s contacts changed in C4C and the
-    emulators' logs cleared: the issues open before the change."""
+    emulators' logs cleared: the issues open before the change, and the contacts changed."""
     _quiet(contoso_sync)
     before = _open_issues(session, email)
-    _change_in_c4c(contoso, session, email)
+    changed = _change_in_c4c(contoso, session, email)
     contoso.clear_logs()
-    return before
+    return before, changed
 
 
 def _together(provider: Provider, entry: LoggedRequest) -> bool:
@@ -150,15 +151,18 @@ def test_a_read_together_that_fails_leaves_each_write_to_read_its_item(
     _changed_after_quiet_runs(contoso, contoso_sync, session, email)
     method, path, body = TOGETHER[provider]
     mail = _mail(contoso, provider)
-    mail.faults.add(Fault(path=path, method=method, containing=body.decode(), status=503))
+    tries = Backoff().attempts  # refused at every try of the run's back-off
+    mail.faults.add(
+        Fault(path=path, method=method, containing=body.decode(), status=503, times=tries)
+    )
 
     run = contoso_sync(email)
 
     assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
     assert (run.updated, run.failed, run.issues_opened) == (CHANGED, 0, 0)
-    [refused] = [e for e in mail.log.entries() if e.fault]
-    assert _together(provider, refused)
-    after = [e for e in mail.log.entries() if e.at >= refused.at and not e.fault]
+    refused = [e for e in mail.log.entries() if e.fault]
+    assert len(refused) == tries and all(_together(provider, e) for e in refused)
+    after = [e for e in mail.log.entries() if e.at >= refused[-1].at and not e.fault]
     reads = [e for e in after if _together(provider, e) or _alone(provider, e)]
     assert len(reads) == CHANGED, "each write read its own item"
 
@@ -167,51 +171,96 @@ TOGETHER_IN_ONE = list(WRITTEN_TOGETHER)
 
 
 @pytest.mark.parametrize("provider", TOGETHER_IN_ONE, ids=[p.lower() for p in TOGETHER_IN_ONE])
-def test_a_write_together_that_fails_as_a_whole_loses_nothing(
+@pytest.mark.parametrize("refusals", [1, Backoff().attempts], ids=["once", "every-try"])
+def test_a_write_together_refused_is_sent_again_then_alone(
     contoso: DemoWorld,
     contoso_sync: Callable[[str], Run],
     session: Session,
     provider: Provider,
+    refusals: int,
 ) -> None:
+    """Refused once (503), the write together is sent again after the run's back-off; refused
+    at each of its tries, each change goes alone, in turn, and lands on its own."""
     email = PEOPLE[provider].email
-    before = _changed_after_quiet_runs(contoso, contoso_sync, session, email)
+    _changed_after_quiet_runs(contoso, contoso_sync, session, email)
     method, path, body = WRITTEN_TOGETHER[provider]
     mail = _mail(contoso, provider)
-    mail.faults.add(Fault(path=path, method=method, containing=body, status=503))
+    mail.faults.add(Fault(path=path, method=method, containing=body, status=503, times=refusals))
+
+    run = contoso_sync(email)
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert (run.updated, run.failed, run.issues_opened) == (CHANGED, 0, 0)
+    sent = [e for e in mail.log.entries() if writes_of(e)]
+    assert [e.fault for e in sent][:refusals] == [True] * refusals
+    assert len(sent) == refusals + (1 if refusals == 1 else CHANGED), [e.path for e in sent]
+    contoso.clear_logs()
+    assert contoso_sync(email).updated == 0, "the next run finds nothing to write"
+    assert writes(mail) == []
+
+
+def test_writes_together_to_an_exchange_that_keeps_failing_lose_nothing(
+    contoso: DemoWorld, contoso_sync: Callable[[str], Run], session: Session
+) -> None:
+    """Exchange answers every UpdateItem 503: the write together, then each alone, fail; the
+    run stores nothing of them as written, and once Exchange answers again the next run writes
+    them, and what the failure opened is resolved."""
+    email = PEOPLE[Provider.EXCHANGE].email
+    before, _changed = _changed_after_quiet_runs(contoso, contoso_sync, session, email)
+    method, path, body = WRITTEN_TOGETHER[Provider.EXCHANGE]
+    contoso.ews.faults.add(Fault(path=path, method=method, containing=body, status=503, times=50))
 
     failed = contoso_sync(email)
 
-    assert [e for e in mail.log.entries() if e.fault], "the write together was refused"
     assert failed.updated == 0
-    assert [w for e in mail.log.entries() if not e.fault for w in writes_of(e)] == [], (
-        "nothing of it was written"
-    )
+    assert [w for e in contoso.ews.log.entries() if not e.fault for w in writes_of(e)] == []
+    contoso.ews.faults.clear()
     again = contoso_sync(email)
     assert again.outcome is RunOutcome.SUCCEEDED, again.error_message
     assert (again.updated, again.failed) == (CHANGED, 0), "the next run writes them"
     assert _open_issues(session, email) == before, "what the failure opened is resolved"
     contoso.clear_logs()
     assert contoso_sync(email).updated == 0, "and the run after it finds nothing to write"
-    assert writes(mail) == []
+    assert writes(contoso.ews) == []
 
 
 def _edited_after_the_read(
-    contoso: DemoWorld, monkeypatch: pytest.MonkeyPatch, item: SyncItem, field: str
+    contoso: DemoWorld,
+    monkeypatch: pytest.MonkeyPatch,
+    item: SyncItem,
+    field: str,
+    again: bool = False,
 ) -> Account:
     """The Exchange user's account, in which they set ``field`` of ``item`` to "Edited in
-    Outlook" just after the run read its items together (before it writes them)."""
+    Outlook" just after the run read its items together (before it writes them); ``again``,
+    once more just after the run read it again alone."""
     person = PEOPLE[Provider.EXCHANGE]
     account = bare_account(contoso.ews.endpoint, person.email, person.password)
-    read_together = ExchangeProvider.get_many
+    read_together, read_alone = ExchangeProvider.get_many, ExchangeProvider.get
+    edits = iter(
+        ["Edited in Outlook", "Edited in Outlook again"] if again else ["Edited in Outlook"]
+    )
+
+    def edit() -> None:
+        value = next(edits, None)
+        if value is not None:
+            [contact] = account.fetch(ids=[(item.mailbox_item_id, None)])
+            setattr(contact, field, value)
+            contact.save(update_fields=[field])
 
     def read_then_edited(self, item_type, item_ids):
         found = read_together(self, item_type, item_ids)
-        [contact] = account.fetch(ids=[(item.mailbox_item_id, None)])
-        setattr(contact, field, "Edited in Outlook")
-        contact.save(update_fields=[field])
+        edit()
+        return found
+
+    def read_alone_then_edited(self, item_type, item_id):
+        found = read_alone(self, item_type, item_id)
+        if item_id == item.mailbox_item_id:
+            edit()
         return found
 
     monkeypatch.setattr(ExchangeProvider, "get_many", read_then_edited)
+    monkeypatch.setattr(ExchangeProvider, "get", read_alone_then_edited)
     return account
 
 
@@ -282,6 +331,34 @@ def test_an_item_whose_synced_fields_were_edited_meanwhile_is_a_conflict_the_pol
     assert (after.outcome, after.updated, after.issues_opened) == (RunOutcome.SUCCEEDED, 0, 0)
     written = {name: writes(emulator) for name, emulator in contoso.emulators().items()}
     assert written == {name: [] for name in written}, "the next run writes nothing"
+
+
+def test_an_item_edited_again_while_the_change_goes_again_is_tried_on_the_next_run(
+    contoso: DemoWorld,
+    contoso_sync: Callable[[str], Run],
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The user edits the contact after the run read it, and again after the run read it
+    again: the change fails for now (no issue yet), and the next run writes SAP's change over
+    the user's edits, which stay."""
+    email = PEOPLE[Provider.EXCHANGE].email
+    before, (_first, second) = _changed_after_quiet_runs(contoso, contoso_sync, session, email)
+    account = _edited_after_the_read(contoso, monkeypatch, second, "department", again=True)
+
+    run = contoso_sync(email)
+
+    assert run.outcome is RunOutcome.SUCCEEDED, run.error_message
+    assert (run.updated, run.failed, run.issues_opened) == (1, 1, 0)
+    monkeypatch.undo()
+    after = contoso_sync(email)
+    assert (after.outcome, after.updated, after.failed) == (RunOutcome.SUCCEEDED, 1, 0)
+    [kept] = account.fetch(ids=[(second.mailbox_item_id, None)])
+    assert (kept.job_title, kept.department) == (TITLE, "Edited in Outlook again")
+    assert _open_issues(session, email) == before
+    contoso.clear_logs()
+    assert contoso_sync(email).updated == 0, "the run after it finds nothing to write"
+    assert writes(contoso.ews) == []
 
 
 def _open_issues(session: Session, email: str) -> set[tuple]:
