@@ -4,6 +4,7 @@ answers checked against the discovery document's schemas."""
 from __future__ import annotations
 
 import pytest
+import requests
 from googleapiclient.errors import HttpError
 
 from emulators.google import GoogleEmulator
@@ -136,3 +137,17 @@ def test_a_batch_read_that_asks_wrongly_is_refused_as_a_whole(api, names, fields
     with pytest.raises(HttpError) as raised:
         api.people().getBatchGet(resourceNames=names, personFields=fields).execute()
     assert reason(raised.value) == (400, "invalidArgument")
+
+
+def test_only_a_form_posted_as_a_get_is_answered_as_the_get(google) -> None:
+    """Google's clients send a GET too long for a URL as a POST that says it is a GET, the
+    query in a form body; any other POST stays a POST (and batchGet takes none)."""
+    url = f"{google.url}/v1/people:batchGet"
+    headers = {"Authorization": f"Bearer {TOKEN}", "X-HTTP-Method-Override": "GET"}
+    query = "resourceNames=people/c1&personFields=names"
+    as_get = requests.post(url, data=query, timeout=10, headers={
+        **headers, "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert as_get.status_code == 200
+    assert as_get.json()["responses"][0]["httpStatusCode"] == 404
+    as_json = requests.post(url, json={"resourceNames": ["people/c1"]}, timeout=10, headers=headers)
+    assert as_json.status_code == 405
