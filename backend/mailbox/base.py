@@ -300,10 +300,8 @@ class MailboxProvider(Protocol):
         ``change_key``. Categories are left to the markers and the user."""
         ...
 
-    @property
-    def writes_together(self) -> frozenset[ItemType]:
-        """The item types whose updates :meth:`update_many` sends several to a request."""
-        ...
+    writes_together: frozenset[ItemType]
+    """The item types whose updates :meth:`update_many` sends several to a request."""
 
     def update_many(
         self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]

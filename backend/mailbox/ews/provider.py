@@ -138,6 +138,8 @@ class ExchangeProvider(CategoryMarkers, FolderNotes):
         revoke_token: called with the access token by :meth:`revoke` (OAuth only).
     """
 
+    writes_together = WRITTEN_TOGETHER
+
     def __init__(
         self,
         endpoint: str,
@@ -394,10 +396,6 @@ class ExchangeProvider(CategoryMarkers, FolderNotes):
             send_meeting_invitations=SEND_TO_NONE,
         )
         return ItemRef(item.id, item.changekey)
-
-    @property
-    def writes_together(self) -> frozenset[ItemType]:
-        return WRITTEN_TOGETHER
 
     def update_many(
         self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]

@@ -52,6 +52,10 @@ class GmailProvider:
             httplib2 has one limit for connecting and reading.
     """
 
+    writes_together: frozenset[ItemType] = frozenset()
+    """None: Google refuses its batch update of people as a whole for one stale etag, and the
+    other APIs write an item a request."""
+
     def __init__(
         self,
         api_base: str | None,
@@ -120,12 +124,6 @@ class GmailProvider:
         if record.id is None:
             raise ValueError("update needs a record with an id")
         return self._parts[item_type].update(item_type, record, change_key)
-
-    @property
-    def writes_together(self) -> frozenset[ItemType]:
-        """None: Google's batch update of people is refused as a whole for one stale etag, and
-        the other APIs write an item a request."""
-        return frozenset()
 
     def update_many(
         self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]

@@ -167,6 +167,8 @@ class GraphProvider(CategoryMarkers, FolderNotes):
         revoke_token: called by :meth:`revoke` (e.g. to revoke the refresh token).
     """
 
+    writes_together = WRITTEN_TOGETHER
+
     def __init__(
         self,
         session: requests.Session,
@@ -503,10 +505,6 @@ class GraphProvider(CategoryMarkers, FolderNotes):
         body = json_from_record(item_type, record)
         written = self._send("PATCH", url, json=body, headers={"If-Match": change_key})
         return ItemRef(written.get("id", record.id), written.get("@odata.etag", ""))
-
-    @property
-    def writes_together(self) -> frozenset[ItemType]:
-        return WRITTEN_TOGETHER
 
     def update_many(
         self, item_type: ItemType, writes: Sequence[tuple[ItemRecord, str]]
