@@ -196,7 +196,7 @@ def plan(
         if _leaving(item, left, mine):
             steps.append(Step(_leave_kind(item), item, record, entity))
             continue
-        kind = linked_step(mapping, item, record, entity, up, down, again=_temporarily_failed(item))
+        kind = linked_step(mapping, item, record, entity, up, down, again=temporarily_failed(item))
         steps.append(Step(kind or StepKind.TOUCH, item, record, entity))
     gone = set(changes.deleted)
     if changes.full:
@@ -234,7 +234,7 @@ def plan(
             continue
         if item is None or item.id in handled or item.missing_side or not down:
             continue
-        kind = linked_step(mapping, item, None, entity, up, down, again=_temporarily_failed(item))
+        kind = linked_step(mapping, item, None, entity, up, down, again=temporarily_failed(item))
         if kind is not None:
             handled.add(item.id)
             steps.append(Step(kind, item, None, entity))
@@ -243,7 +243,7 @@ def plan(
             continue
         if item.missing_side is not None:
             steps.append(Step(StepKind.RECHECK, item, side=item.missing_side))
-        elif _interrupted(item, up) or _temporarily_failed(item):
+        elif _interrupted(item, up) or temporarily_failed(item):
             steps.append(Step(StepKind.RETRY, item, entity=agreed.get(item.c4c_object_id or "")))
     return steps
 
@@ -370,7 +370,7 @@ def _refused_as_it_is(mapping: TypeMapping, item: SyncItem | None, record: ItemR
 
 def _creating_down(item: SyncItem) -> bool:
     """A copy of a C4C record whose create was cut short, or failed for a passing reason."""
-    return item.state is SyncItemState.PENDING or _temporarily_failed(item)
+    return item.state is SyncItemState.PENDING or temporarily_failed(item)
 
 
 def _interrupted(item: SyncItem, up: bool) -> bool:
@@ -378,5 +378,7 @@ def _interrupted(item: SyncItem, up: bool) -> bool:
     return up and item.c4c_object_id is None and item.state is SyncItemState.PENDING
 
 
-def _temporarily_failed(item: SyncItem) -> bool:
+def temporarily_failed(item: SyncItem) -> bool:
+    """Whether ``item``'s last write failed for a passing reason: its sides are compared with
+    the version they agreed (``linked_step``'s ``again``)."""
     return item.state is SyncItemState.FAILED and item.temporary_failures > 0

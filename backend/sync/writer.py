@@ -48,6 +48,7 @@ from backend.sync.planner import (
     linked_step,
     mailbox_link,
     moved,
+    temporarily_failed,
     up_hash,
 )
 from backend.text import N_
@@ -262,7 +263,7 @@ class TypeWriter:
         ids = [
             step.item.mailbox_item_id
             for step in (*retries, *downs)
-            if step.item is not None and step.item.mailbox_item_id and steps_of[step.item] == 1
+            if step.item in self._alone and step.item.mailbox_item_id
         ]
         return MailboxBases(self.ctx.provider, self.mapping.item_type, ids)
 
@@ -295,7 +296,6 @@ class TypeWriter:
         An item with other steps in the plan (a mail system that reports an item twice) is not
         sent ahead: its change goes in its turn, with the ETag the steps before it brought back."""
         changes: list[Change] = []
-        steps_of = Counter(step.item for step in steps)
         versions = self._c4c_versions(
             [
                 step.item
@@ -308,7 +308,7 @@ class TypeWriter:
             if (
                 step.kind is not StepKind.UPDATE_UP
                 or record is None
-                or steps_of[item] > 1
+                or item not in self._alone
                 or item.c4c_object_id is None
                 or self._news_held(step, record) is not None  # goes over it in its turn
             ):
@@ -491,7 +491,9 @@ class TypeWriter:
     def _base(self, item: SyncItem) -> ItemRecord:
         """The mailbox's version of ``item``: as read together with others, or read now."""
         found = self._bases.take(item.mailbox_item_id)
-        return found or self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id)
+        if found is not None:
+            return found
+        return self.ctx.provider.get(self.mapping.item_type, item.mailbox_item_id)
 
     def create_up(self, steps: list[Step]) -> None:
         creates.create_all(self, steps)
@@ -680,16 +682,15 @@ class TypeWriter:
         downs, self._downs = self._downs, []
         if not downs:
             return
-        kind = self.mapping.item_type
-        answers: list[ItemRef | Exception] = []
+        answers: list[ItemRef | Exception] | None = None
         if len(downs) > 1:  # one write is one request either way: the plain one
             try:
                 answers = self.ctx.provider.update_many(
-                    kind, [(down.record, down.change_key) for down in downs]
+                    self.mapping.item_type, [(down.record, down.change_key) for down in downs]
                 )
             except Exception:  # each write goes alone, in turn, and meets its own outcome
-                answers = []
-        if not answers:
+                answers = None
+        if answers is None:
             for down in downs:
                 self._write_down(down)
             return
@@ -747,9 +748,8 @@ class TypeWriter:
             allows_up(self.settings.direction),
             allows_down(self.settings.direction, self.mapping),
         )
-        # A retry's write compares with the agreed version; a planned one with what each side
-        # held when last seen (a move refused as it was is no news).
-        again = item.state is SyncItemState.FAILED
+        # As the plan compared them: a move refused as it was is no news.
+        again = temporarily_failed(item)
         kind = linked_step(self.mapping, item, record, entity, up, down, again=again)
         if kind is StepKind.UPDATE_DOWN:
             self.update_down(item, entity, record)
