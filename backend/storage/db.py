@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -15,10 +17,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TableValuedAlias,
     TypeDecorator,
     bindparam,
+    cast,
     create_engine,
     event,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
     text,
     update,
 )
@@ -29,6 +38,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger(__name__)
+
+Row = TypeVar("Row", bound="Base")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -149,6 +160,36 @@ def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def insert_together(session: Session, kind: type[Row], rows: list[dict[str, Any]]) -> list[Row]:
+    """Insert ``rows`` of ``kind`` (each giving the same columns; a ``None`` is stored as NULL)
+    in one statement; returns their objects, in the session and in no particular order (tell
+    them apart by a column).
+
+    On PostgreSQL the rows travel as one JSON document (:func:`_given`): an ``INSERT``
+    with a parameter per value (thousands) costs the driver ten times the database's own work
+    to send. The columns' defaults the rows leave out are computed once, as the session would
+    for each row.
+    """
+    if not rows:
+        return []
+    given = _columns_of(rows)
+    if not _as_document(session):
+        # Rows are sent together only where they leave out the same columns: a None given
+        # goes as NULL, not left out, so that rows with and without a value go together.
+        nulls = {"render_nulls": True}
+        return list(session.scalars(insert(kind).returning(kind), rows, execution_options=nulls))
+    table = kind.__table__
+    given_rows = _given(table, rows)
+    defaults = {
+        column.name: literal(_default(column), column.type)
+        for column in table.columns
+        if column.name not in given and column.default is not None
+    }
+    source = select(*(given_rows.c[name] for name in given), *defaults.values())
+    statement = insert(kind).from_select([*given, *defaults], source).returning(kind)
+    return list(session.scalars(statement))
+
+
 def update_together(session: Session, rows: list[tuple[Base, dict[str, Any]]]) -> None:
     """Write each row's new ``values`` with one ``UPDATE`` by id for all of them (a statement
     sent with many parameter sets), and set them on the session's objects as stored.
@@ -156,7 +197,9 @@ def update_together(session: Session, rows: list[tuple[Base, dict[str, Any]]]) -
     For thousands of rows of one class that all change the same columns (a ``$batch`` of
     creates C4C took): the session's unit of work would track each value set and compare
     each row at flush, which costs more than the update itself. The objects are left with no
-    change to flush for those columns; the caller commits.
+    change to flush for those columns; the caller commits. (On PostgreSQL the hundred rows of a
+    ``$batch`` go in one pipeline; as one JSON document, like :func:`insert_together`'s, they
+    took 14 ms instead of 10.)
     """
     if not rows:
         return
@@ -175,6 +218,53 @@ def update_together(session: Session, rows: list[tuple[Base, dict[str, Any]]]) -
     for row, values in rows:
         for name, value in values.items():
             set_committed_value(row, name, value)
+
+
+def _as_document(session: Session) -> bool:
+    """Whether the session's database takes rows as one JSON document (PostgreSQL)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """The columns every one of ``rows`` gives, in order; an error unless they all give them."""
+    names = sorted(rows[0])
+    if any(sorted(row) != names for row in rows):
+        raise ValueError("rows written together must give the same columns")
+    return names
+
+
+def _given(table: Table, rows: list[dict[str, Any]]) -> TableValuedAlias:
+    """``rows`` as the rows of a table in a statement, on PostgreSQL: one JSON document (an
+    array of objects, made by the standard library's encoder) that the database turns into
+    rows of ``table``'s own column types (``json_populate_recordset``). One parameter whatever
+    the number of rows, sent as it is: no driver escapes each value of an array."""
+    document = json.dumps(rows, default=_plain, separators=(",", ":"))
+    shape = literal_column(f'CAST(NULL AS "{table.name}")')
+    rows_of = func.json_populate_recordset(shape, cast(bindparam("given", document, String), JSON))
+    return rows_of.table_valued(*rows[0]).alias("given")
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON has no form for, as the database reads it: a date-time in ISO 8601 with
+    its offset, an enumeration's value."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} cannot be written together")
+
+
+def _default(column: Any) -> Any:
+    """The value ``column``'s default gives a row that leaves it out (a value, or what a
+    function returns); an error for a default the database computes."""
+    default = column.default
+    if default.is_scalar:
+        return default.arg
+    if default.is_callable:
+        return default.arg(None)  # SQLAlchemy's wrapper of a function that takes no context
+    raise ValueError(f"{column.name}: a default of the database cannot be given here")
 
 
 def renew_statistics(session: Session, table: Table, written: int) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from backend.crm.batch import BatchResult
 from backend.crm.values import etag_of
@@ -29,7 +29,7 @@ from backend.models import SyncItem
 from backend.models.issue import Operation, Source
 from backend.models.sync_item import SyncItemState, synced_values
 from backend.models.types import Direction, IssueCode, ItemType
-from backend.storage.db import update_together
+from backend.storage.db import insert_together, update_together
 from backend.sync.classifiers.c4c import as_a_whole
 from backend.sync.errors import Classification, SyncError, ours
 from backend.sync.in_flight import InFlight
@@ -124,10 +124,7 @@ def _rows(writer: TypeWriter, steps: list[Step]) -> list[tuple[ItemRecord, SyncI
     made: dict[str, SyncItem] = {}
     if rows:
         ctx.rows_added += len(rows)
-        made = {
-            item.external_id: item
-            for item in ctx.session.scalars(insert(SyncItem).returning(SyncItem), rows)
-        }
+        made = {item.external_id: item for item in insert_together(ctx.session, SyncItem, rows)}
     unused = iter(rows)
     found = []
     for step in steps:
