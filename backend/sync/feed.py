@@ -44,7 +44,7 @@ from backend.crm.errors import C4CError
 from backend.crm.values import etag_of
 from backend.models import C4CFeed, C4CParty, C4CRecord, SyncItem
 from backend.models.types import ItemType
-from backend.storage.db import renew_statistics, utcnow
+from backend.storage.db import insert_together, renew_statistics, utcnow
 from backend.sync.errors import SyncError
 from backend.sync.mapping import TypeMapping, accounts, contacts
 from backend.sync.planner import DELETED
@@ -279,49 +279,60 @@ def _keep(
             )
         )
     }
-    parties: list[tuple[C4CRecord, set[str]]] = []
+    new: dict[str, dict[str, Any]] = {}  # the values of records not kept yet, by ObjectID
+    parties: list[tuple[str, set[str]]] = []
     wrote = False
     for entity in page:
         node = entity.pop(mapping.parties[0], None) if mapping.parties else None
         stamp = entity.get("EntityLastChangedOn")
         if stamp is not None and (feed.since is None or stamp > feed.since):
             feed.since, wrote = stamp, True
-        record = kept.get(entity["ObjectID"])
-        etag = etag_of(entity)
+        object_id, etag = entity["ObjectID"], etag_of(entity)
+        record = kept.get(object_id)
         if record is not None and record.etag == etag and etag is not None:
             employees = _employees(node, mapping.parties[1]) if refill and mapping.parties else None
             if employees is not None:
-                parties.append((record, employees))
+                parties.append((object_id, employees))
                 if employees - {record.owner_id, record.processor_id}:
                     feed.seq += 1
                     record.seq = feed.seq
             continue
-        if record is None:
-            record = C4CRecord(
-                tenant_id=feed.tenant_id, entity_set=feed.entity_set, object_id=entity["ObjectID"]
-            )
-            session.add(record)
-            kept[record.object_id] = record
+        if object_id in new and new[object_id]["etag"] == etag and etag is not None:
+            continue  # sent twice in one read
         wrote = True
-        record.deleted_at = None
         feed.seq += 1
-        record.seq = feed.seq
-        record.etag = etag
         owners = [entity.get(name) or None for name in mapping.owners]
-        record.owner_id = owners[0] if owners else None
-        record.processor_id = owners[1] if len(owners) > 1 else None
-        record.account_id = entity.get("AccountID") or None
-        record.values = encode(entity)
+        values = {
+            "seq": feed.seq,
+            "etag": etag,
+            "owner_id": owners[0] if owners else None,
+            "processor_id": owners[1] if len(owners) > 1 else None,
+            "account_id": entity.get("AccountID") or None,
+            "values": encode(entity),
+            "deleted_at": None,
+        }
+        if record is None:
+            new[object_id] = {
+                "tenant_id": feed.tenant_id, "entity_set": feed.entity_set,
+                "object_id": object_id, **values,
+            }  # fmt: skip
+        else:
+            for name, value in values.items():
+                setattr(record, name, value)
         if mapping.parties:
             employees = _employees(node, mapping.parties[1])
             if employees is None:
                 log.warning("C4C sent %s %s without its %s: its kept parties stay",
-                            feed.entity_set, record.object_id, mapping.parties[0])  # fmt: skip
+                            feed.entity_set, object_id, mapping.parties[0])  # fmt: skip
             else:
-                parties.append((record, employees))
+                parties.append((object_id, employees))
+    # New records in one statement (a tenant's first read brings all of C4C's, page by page).
+    made = insert_together(session, C4CRecord, list(new.values()))
+    kept.update((record.object_id, record) for record in made)
     if not parties:
         return wrote, 0
-    return True, _keep_parties(session, parties)  # a record's parties replaced, none or more
+    # A record's parties replaced, none or more.
+    return True, _keep_parties(session, [(kept[oid], employees) for oid, employees in parties])
 
 
 def _employees(node: Any, name: str) -> set[str] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,31 @@ def test_a_version_c4c_sends_again_is_not_kept_again(
     assert kept.seq == 4
     record = session.scalars(select(C4CRecord).where(C4CRecord.seq == 4)).one()
     assert feed.decode(record.values)["JobTitle"] == "Buyer"
+
+
+def test_a_page_of_new_records_is_kept_in_one_statement_as_c4c_sent_it(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    seed_contacts(c4c.service.store, 300)
+    awkward = 'O\'Brien, "Jr." {ä} \\ NULL'
+    [first, *_rest] = c4c.service.store.all("ContactCollection")
+    c4c.service.store.update("ContactCollection", first["ObjectID"], {"LastName": awkward})
+    with statements_run(session.get_bind()) as statements:
+        kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO C4C_RECORD")]
+    assert len(inserts) == 1, "a page's new records go together"
+    if session.get_bind().dialect.name == "postgresql":
+        assert inserts[0].count("%(") < 20, "one document, not a parameter per value"
+    assert kept.seq == 300 and _kept(session, tenant, "ContactCollection") == 300
+    session.expire_all()
+    record = session.scalars(
+        select(C4CRecord).where(C4CRecord.object_id == first["ObjectID"])
+    ).one()
+    entity = feed.decode(record.values)
+    assert entity["LastName"] == awkward and entity["Email"] == first["Email"]
+    assert isinstance(entity["EntityLastChangedOn"], datetime), "date-times kept as such"
+    assert record.etag is not None and record.deleted_at is None
+    assert sorted(session.scalars(select(C4CRecord.seq))) == list(range(1, 301))
 
 
 def test_a_first_read_cut_short_continues_where_it_stopped(
