@@ -17,7 +17,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    TableValuedAlias,
     TypeDecorator,
     bindparam,
     cast,
@@ -179,13 +178,13 @@ def insert_together(session: Session, kind: type[Row], rows: list[dict[str, Any]
         nulls = {"render_nulls": True}
         return list(session.scalars(insert(kind).returning(kind), rows, execution_options=nulls))
     table = kind.__table__
-    given_rows = _given(table, rows)
+    given_rows = _given(session, table, rows)
     defaults = {
         column.name: literal(_default(column), column.type)
         for column in table.columns
         if column.name not in given and column.default is not None
     }
-    source = select(*(given_rows.c[name] for name in given), *defaults.values())
+    source = select(*(given_rows[name] for name in given), *defaults.values())
     statement = insert(kind).from_select([*given, *defaults], source).returning(kind)
     return list(session.scalars(statement))
 
@@ -233,32 +232,51 @@ def _columns_of(rows: list[dict[str, Any]]) -> list[str]:
     return names
 
 
-def _given(table: Table, rows: list[dict[str, Any]]) -> TableValuedAlias:
-    """``rows`` as the rows of a table in a statement, on PostgreSQL: one JSON document (an
-    array of objects, made by the standard library's encoder) that the database turns into
-    rows of ``table``'s own column types (``json_populate_recordset``). One parameter whatever
-    the number of rows, sent as it is: no driver escapes each value of an array."""
-    document = json.dumps(rows, default=_plain, separators=(",", ":"))
-    shape = literal_column(f'CAST(NULL AS "{table.name}")')
+def _given(session: Session, table: Table, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``rows`` as the rows of a table in a statement, on PostgreSQL (each of their columns, to
+    select from): one JSON document (an array of objects, made by the standard library's
+    encoder) that the database turns into rows of ``table``'s own column types
+    (``json_populate_recordset``). One parameter whatever the number of rows, sent as it is: no
+    driver rewrites a placeholder per value.
+
+    A JSON column's value goes as the text of its own document, taken back as JSON as it is:
+    the database decodes each string of the rows' document, and text cannot hold everything a
+    JSON document can (a NUL, ``\\u0000``). An enumeration goes by name, as SQLAlchemy stores it."""
+    as_text = {name for name in rows[0] if isinstance(table.c[name].type, JSON)}
+    plain = [
+        {
+            name: json.dumps(value) if name in as_text and value is not None
+            else value.name if isinstance(value, Enum) else value
+            for name, value in row.items()
+        }
+        for row in rows
+    ]  # fmt: skip
+    document = json.dumps(plain, default=_plain, separators=(",", ":"))
+    shape = literal_column(
+        f"CAST(NULL AS {session.get_bind().dialect.identifier_preparer.format_table(table)})"
+    )
     rows_of = func.json_populate_recordset(shape, cast(bindparam("given", document, String), JSON))
-    return rows_of.table_valued(*rows[0]).alias("given")
+    given = rows_of.table_valued(*rows[0]).alias("given")
+    return {
+        name: cast(given.c[name].op("#>>")(literal_column("'{}'")), table.c[name].type)
+        if name in as_text
+        else given.c[name]
+        for name in rows[0]
+    }
 
 
 def _plain(value: Any) -> Any:
-    """A value JSON has no form for, as the database reads it: a date-time in ISO 8601 with
-    its offset, an enumeration's value."""
+    """A date-time, which JSON has no form for, in ISO 8601 with its offset."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
         return value.astimezone(UTC).isoformat()
-    if isinstance(value, Enum):
-        return value.value
     raise TypeError(f"{type(value).__name__} cannot be written together")
 
 
 def _default(column: Any) -> Any:
     """The value ``column``'s default gives a row that leaves it out (a value, or what a
-    function returns); an error for a default the database computes."""
+    function of no arguments returns); an error for a default the database computes."""
     default = column.default
     if default.is_scalar:
         return default.arg
