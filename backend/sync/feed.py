@@ -280,7 +280,7 @@ def _keep(
         )
     }
     new: dict[str, dict[str, Any]] = {}  # the values of records not kept yet, by ObjectID
-    parties: list[tuple[str, set[str]]] = []
+    parties: dict[str, set[str]] = {}  # by ObjectID: an object sent twice keeps its last team
     wrote = False
     for entity in page:
         node = entity.pop(mapping.parties[0], None) if mapping.parties else None
@@ -292,7 +292,7 @@ def _keep(
         if record is not None and record.etag == etag and etag is not None:
             employees = _employees(node, mapping.parties[1]) if refill and mapping.parties else None
             if employees is not None:
-                parties.append((object_id, employees))
+                parties[object_id] = employees
                 if employees - {record.owner_id, record.processor_id}:
                     feed.seq += 1
                     record.seq = feed.seq
@@ -325,14 +325,14 @@ def _keep(
                 log.warning("C4C sent %s %s without its %s: its kept parties stay",
                             feed.entity_set, object_id, mapping.parties[0])  # fmt: skip
             else:
-                parties.append((object_id, employees))
+                parties[object_id] = employees
     # New records in one statement (a tenant's first read brings all of C4C's, page by page).
     made = insert_together(session, C4CRecord, list(new.values()))
     kept.update((record.object_id, record) for record in made)
     if not parties:
         return wrote, 0
     # A record's parties replaced, none or more.
-    return True, _keep_parties(session, [(kept[oid], employees) for oid, employees in parties])
+    return True, _keep_parties(session, [(kept[oid], people) for oid, people in parties.items()])
 
 
 def _employees(node: Any, name: str) -> set[str] | None:

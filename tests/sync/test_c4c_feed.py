@@ -111,6 +111,43 @@ def test_a_page_of_new_records_is_kept_in_one_statement_as_c4c_sent_it(
     assert sorted(session.scalars(select(C4CRecord.seq))) == list(range(1, 301))
 
 
+def test_a_value_text_cannot_hold_is_kept_as_c4c_sent_it(
+    session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
+) -> None:
+    """JSON carries a NUL (``\\u0000``) or a lone surrogate, which a database's text cannot:
+    the record is kept all the same, and its page with it."""
+    seed_contacts(c4c.service.store, 3)
+    first, second, _third = c4c.service.store.all("ContactCollection")
+    c4c.service.store.update("ContactCollection", first["ObjectID"], {"LastName": "a\x00b"})
+    c4c.service.store.update("ContactCollection", second["ObjectID"], {"LastName": "a\ud83db"})
+    kept = feed.refresh(session, tenant.id, integration, CONTACTS, fresh_since=utcnow())
+    assert kept.seq == 3
+    session.expire_all()
+    names = {
+        record.object_id: feed.decode(record.values)["LastName"]
+        for record in session.scalars(select(C4CRecord))
+    }
+    assert (names[first["ObjectID"]], names[second["ObjectID"]]) == ("a\x00b", "a\ud83db")
+
+
+def test_an_object_sent_twice_in_a_page_keeps_its_last_version_and_team(
+    session: Session, tenant: Tenant
+) -> None:
+    state = feed._feed(session, tenant.id, ACCOUNTS.entity_set)
+    sent = [
+        {"ObjectID": "A1", "Name": "Fabrikam", "__metadata": {"etag": 'W/"1"'}, "OwnerID": "E0",
+         "CorporateAccountTeam": {"results": [{"EmployeeID": "E1"}, {"EmployeeID": "E2"}]}},
+        {"ObjectID": "A1", "Name": "Fabrikam AG", "__metadata": {"etag": 'W/"2"'}, "OwnerID": "E0",
+         "CorporateAccountTeam": {"results": [{"EmployeeID": "E2"}, {"EmployeeID": "E3"}]}},
+    ]  # fmt: skip
+    feed._keep(session, state, ACCOUNTS, sent, refill=False)
+    session.commit()
+    [record] = session.scalars(select(C4CRecord)).all()
+    assert (record.etag, record.values["Name"]) == ('W/"2"', "Fabrikam AG")
+    team = session.scalars(select(C4CParty.employee_id).where(C4CParty.record_id == record.id))
+    assert sorted(team) == ["E2", "E3"]
+
+
 def test_a_first_read_cut_short_continues_where_it_stopped(
     session: Session, tenant: Tenant, c4c: C4CEmulator, integration: C4CClient
 ) -> None:
