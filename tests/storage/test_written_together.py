@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, event, func, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -83,6 +83,14 @@ def test_a_row_the_database_refuses_inserts_none(session: Session, box: Mailbox)
         insert_together(session, SyncItem, rows)
     session.rollback()
     assert session.scalar(select(func.count(SyncItem.id))) == 0
+
+
+def test_a_time_with_no_zone_is_refused_as_the_column_refuses_it(
+    session: Session, box: Mailbox
+) -> None:
+    rows = [{**_new(box, 1), "last_synced_at": datetime(2026, 12, 7, 9, 30)}]
+    with pytest.raises((ValueError, StatementError), match="naive datetimes are ambiguous"):
+        insert_together(session, SyncItem, rows)
 
 
 def test_rows_inserted_together_must_give_the_same_columns(session: Session, box: Mailbox) -> None:
