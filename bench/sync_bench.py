@@ -15,8 +15,10 @@ entity sets with one paged read each; for the later runs the same bare reader re
 incrementally, from its own sync states and change times). The initial sync must also write
 everything it read into C4C, which no read does: it is measured against reading *and* writing
 bare too, the write floor being the same objects sent with ``C4CClient.create_many`` to a fresh
-C4C emulator. Everything is measured again on a mailbox a quarter the size, to show that an
-idle run's requests do not grow with the mailbox.
+C4C emulator. The emulators share the bench's process, and so its interpreter: it also prints
+the processor time the initial sync and the two floors spent outside the emulators' requests,
+and the difference, which is the engine's own work. Everything is measured again on a mailbox a
+quarter the size, to show that an idle run's requests do not grow with the mailbox.
 
 Times come from runs without tracemalloc (it slows the engine about fivefold); peak memory
 (``tracemalloc``, Python allocations of the whole process, emulators included) comes from one
@@ -247,6 +249,11 @@ class Figures:
     write_floor_seconds: float = 0.0
     """The initial sync's creates sent bare (:meth:`Bench.write_floor`); 0 for other runs."""
     write_floor_requests: float = 0
+    own_cpu: float = 0.0
+    """Processor seconds of the process outside the emulators' requests: the engine and the
+    client libraries it drives (the emulators share the process and its interpreter)."""
+    floor_own_cpu: float = 0.0
+    write_floor_own_cpu: float = 0.0
     peak_mb: float | None = None
     statements: float = 0
     """SQL statements the run sent to the database (each a round trip to a server)."""
@@ -339,12 +346,14 @@ class Bench:
         self.round_trips = dict.fromkeys(self.round_trips, 0)
         if memory:
             tracemalloc.start()
+        spent = self._own_cpu(self.c4c, self.mail.emulator)
         started = time.perf_counter()
         run: Run = execute_run(
             session, mailbox, Engine(self.cipher, self.settings),
             trigger=Trigger.CLI, settings=self.settings,
         )  # fmt: skip
         seconds = time.perf_counter() - started
+        own_cpu = self._own_cpu(self.c4c, self.mail.emulator) - spent
         peak = None
         if memory:
             peak = tracemalloc.get_traced_memory()[1] / 2**20
@@ -353,28 +362,36 @@ class Bench:
         figures = Figures(
             run.items_read, seconds, self.mail.emulator.log.count(), self.c4c.log.count(),
             run.created, run.updated, run.failed, run.issues_opened, peak_mb=peak,
-            **self.round_trips,
+            own_cpu=own_cpu, **self.round_trips,
         )  # fmt: skip
         session.close()
         return figures
 
-    def floor(self) -> tuple[int, float, int, int]:
-        """The bare read (full the first time, then incremental): items, seconds, requests."""
+    @staticmethod
+    def _own_cpu(*emulators: Emulator) -> float:
+        """The process's processor seconds so far, less those of the ``emulators``' requests."""
+        return time.process_time() - sum(emulator.cpu.seconds for emulator in emulators)
+
+    def floor(self) -> tuple[int, float, int, int, float]:
+        """The bare read (full the first time, then incremental): items, seconds, requests,
+        and the processor seconds outside the emulators."""
         if self.bare is None:
             self.bare = BareReader(self.mail.reader(), self.c4c)
         self.c4c.log.clear()
         self.mail.emulator.log.clear()
+        spent = self._own_cpu(self.c4c, self.mail.emulator)
         started = time.perf_counter()
         items = self.bare.read()
         seconds = time.perf_counter() - started
-        return items, seconds, self.mail.emulator.log.count(), self.c4c.log.count()
+        own_cpu = self._own_cpu(self.c4c, self.mail.emulator) - spent
+        return items, seconds, self.mail.emulator.log.count(), self.c4c.log.count(), own_cpu
 
-    def write_floor(self) -> tuple[float, int]:
+    def write_floor(self) -> tuple[float, int, float]:
         """The least a client can send to write what the initial sync wrote in C4C: the same
         objects (their creatable values as C4C holds them, less the links to objects of this
         C4C) created bare with ``C4CClient.create_many``, in ``$batch`` requests of the
         product's size as many at once as a run keeps in flight, in a fresh C4C emulator.
-        Seconds and requests."""
+        Seconds, requests, and the processor seconds outside the emulator."""
         store, writes = self.c4c.service.store, []
         for set_name in C4C_SETS:
             entity = ENTITY_SETS[set_name]
@@ -396,6 +413,7 @@ class Bench:
         try:
             client = C4CClient(fresh.base_url, user=C4C_USER, password=C4C_PASSWORD)
             size, in_flight = client.batch_size, self.settings.c4c_writes_in_flight
+            spent = self._own_cpu(fresh)
             started = time.perf_counter()
             for set_name, records in writes:
                 chunks = [records[at : at + size] for at in range(0, len(records), size)]
@@ -406,7 +424,8 @@ class Bench:
                         assert not isinstance(results, Exception), results
                         refused = [result.error for result in results if result.entity is None]
                         assert not refused, (set_name, refused[:1])
-            return time.perf_counter() - started, fresh.log.count()
+            seconds = time.perf_counter() - started
+            return seconds, fresh.log.count(), self._own_cpu(fresh) - spent
         finally:
             fresh.stop()
 
@@ -448,9 +467,13 @@ def _timed(bench: Bench, phase: str, memory: bool) -> Figures:
     figures = bench.run(memory)
     if not memory and phase == "initial sync":
         floor = bench.floor()
-        figures.write_floor_seconds, figures.write_floor_requests = bench.write_floor()
+        written = bench.write_floor()
+        figures.write_floor_seconds, figures.write_floor_requests, figures.write_floor_own_cpu = (
+            written
+        )
     if not memory and phase != "next run":
-        figures.floor_items, figures.floor_seconds, figures.floor_mail, figures.floor_c4c = floor
+        (figures.floor_items, figures.floor_seconds, figures.floor_mail, figures.floor_c4c,
+         figures.floor_own_cpu) = floor  # fmt: skip
     return figures
 
 
@@ -498,6 +521,13 @@ def report(label: str, items: int, figures: dict[str, Figures]) -> None:
             f"{first.floor_seconds:.2f} + {first.write_floor_seconds:.2f} s (the same creates "
             f"sent bare, {first.write_floor_requests:.0f} C4C requests) = {both:.2f} s, "
             f"x {first.seconds / both:.2f}"
+        )
+        bare = first.floor_own_cpu + first.write_floor_own_cpu
+        print(
+            f"processor time outside the emulators: the initial sync {first.own_cpu:.2f} s, "
+            f"reading and writing bare {first.floor_own_cpu:.2f} + "
+            f"{first.write_floor_own_cpu:.2f} s: the engine's own {first.own_cpu - bare:.2f} s "
+            f"({(first.own_cpu - bare) * 1000 / max(first.items, 1):.2f} ms an item)"
         )
 
 
