@@ -106,6 +106,8 @@ class Figures:
     p99_x_floor: float = 0.0
     """p99 over the floor's p99 in the same pass: comparable between days when the machine's
     own speed is not."""
+    p99_spread: tuple[float, float] = (0.0, 0.0)
+    """The lowest and highest p99 of the passes: how far one pass's tail says anything."""
 
 
 class CpuMeter:
@@ -446,14 +448,15 @@ def explain(engine: Engine, population: Population) -> None:
 
 def report(results: dict[str, Figures]) -> None:
     print(
-        f"\n{'scenario':<46}{'p50 ms':>8}{'p99 ms':>8}{'x floor':>8}{'req/s':>7}"
+        f"\n{'scenario':<46}{'p50 ms':>8}{'p99 ms':>8}{'passes':>12}{'x floor':>8}{'req/s':>7}"
         f"{'1 client p50':>14}"
         f"{'rows':>6}{'errors':>7}   CPU ms a request: app / database / clients"
     )
     for name, row in results.items():
         cpu = " / ".join(f"{row.cpu_ms.get(who, 0):.2f}" for who in ("app", "database", "clients"))
+        spread = f"{row.p99_spread[0]:.0f}-{row.p99_spread[1]:.0f}"
         print(
-            f"{name:<46}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{row.p99_x_floor:>8.1f}"
+            f"{name:<46}{row.p50_ms:>8.1f}{row.p99_ms:>8.1f}{spread:>12}{row.p99_x_floor:>8.1f}"
             f"{row.per_second:>7.0f}"
             f"{row.alone_ms:>14.1f}{f'{row.rows:.0f}' if row.rows >= 0 else '-':>6}{row.errors:>7}"
             f"   {cpu}"
@@ -533,6 +536,8 @@ def bench(
                 errors=sum(p[s.name].errors for p in passes),
                 alone_ms=statistics.median(p[s.name].alone_ms for p in passes),
                 p99_x_floor=statistics.median(p[s.name].p99_x_floor for p in passes),
+                p99_spread=(min(p[s.name].p99_ms for p in passes),
+                            max(p[s.name].p99_ms for p in passes)),
                 cpu_ms={who: statistics.median(p[s.name].cpu_ms[who] for p in passes)
                         for who in passes[0][s.name].cpu_ms},
             )
