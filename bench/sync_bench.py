@@ -260,6 +260,26 @@ class Figures:
     commits: float = 0
 
 
+class Timed:
+    """The wall seconds a block took, and the processor seconds the process spent in it outside
+    the requests of ``emulators`` (which share the process and its interpreter)."""
+
+    def __init__(self, *emulators: Emulator) -> None:
+        self.emulators = emulators
+        self.seconds = self.own_cpu = 0.0
+
+    def _own(self) -> float:
+        return time.process_time() - sum(emulator.cpu.seconds for emulator in self.emulators)
+
+    def __enter__(self) -> Timed:
+        self._began = (time.perf_counter(), self._own())
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.seconds = time.perf_counter() - self._began[0]
+        self.own_cpu = self._own() - self._began[1]
+
+
 class BareReader:
     """The floor: the least a client can send to read the data, with no sync logic at all."""
 
@@ -346,31 +366,23 @@ class Bench:
         self.round_trips = dict.fromkeys(self.round_trips, 0)
         if memory:
             tracemalloc.start()
-        spent = self._own_cpu(self.c4c, self.mail.emulator)
-        started = time.perf_counter()
-        run: Run = execute_run(
-            session, mailbox, Engine(self.cipher, self.settings),
-            trigger=Trigger.CLI, settings=self.settings,
-        )  # fmt: skip
-        seconds = time.perf_counter() - started
-        own_cpu = self._own_cpu(self.c4c, self.mail.emulator) - spent
+        with Timed(self.c4c, self.mail.emulator) as timed:
+            run: Run = execute_run(
+                session, mailbox, Engine(self.cipher, self.settings),
+                trigger=Trigger.CLI, settings=self.settings,
+            )  # fmt: skip
         peak = None
         if memory:
             peak = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
         assert run.error_message is None, run.error_message
         figures = Figures(
-            run.items_read, seconds, self.mail.emulator.log.count(), self.c4c.log.count(),
+            run.items_read, timed.seconds, self.mail.emulator.log.count(), self.c4c.log.count(),
             run.created, run.updated, run.failed, run.issues_opened, peak_mb=peak,
-            own_cpu=own_cpu, **self.round_trips,
+            own_cpu=timed.own_cpu, **self.round_trips,
         )  # fmt: skip
         session.close()
         return figures
-
-    @staticmethod
-    def _own_cpu(*emulators: Emulator) -> float:
-        """The process's processor seconds so far, less those of the ``emulators``' requests."""
-        return time.process_time() - sum(emulator.cpu.seconds for emulator in emulators)
 
     def floor(self) -> tuple[int, float, int, int, float]:
         """The bare read (full the first time, then incremental): items, seconds, requests,
@@ -379,12 +391,10 @@ class Bench:
             self.bare = BareReader(self.mail.reader(), self.c4c)
         self.c4c.log.clear()
         self.mail.emulator.log.clear()
-        spent = self._own_cpu(self.c4c, self.mail.emulator)
-        started = time.perf_counter()
-        items = self.bare.read()
-        seconds = time.perf_counter() - started
-        own_cpu = self._own_cpu(self.c4c, self.mail.emulator) - spent
-        return items, seconds, self.mail.emulator.log.count(), self.c4c.log.count(), own_cpu
+        with Timed(self.c4c, self.mail.emulator) as timed:
+            items = self.bare.read()
+        mail, c4c = self.mail.emulator.log.count(), self.c4c.log.count()
+        return items, timed.seconds, mail, c4c, timed.own_cpu
 
     def write_floor(self) -> tuple[float, int, float]:
         """The least a client can send to write what the initial sync wrote in C4C: the same
@@ -412,20 +422,11 @@ class Bench:
         fresh.latency = self.c4c.latency
         try:
             client = C4CClient(fresh.base_url, user=C4C_USER, password=C4C_PASSWORD)
-            size, in_flight = client.batch_size, self.settings.c4c_writes_in_flight
-            spent = self._own_cpu(fresh)
-            started = time.perf_counter()
-            for set_name, records in writes:
-                chunks = [records[at : at + size] for at in range(0, len(records), size)]
-                with InFlight(
-                    lambda chunk, name=set_name: client.create_many(name, chunk), chunks, in_flight
-                ) as sent:
-                    for _chunk, results in sent:
-                        assert not isinstance(results, Exception), results
-                        refused = [result.error for result in results if result.entity is None]
-                        assert not refused, (set_name, refused[:1])
-            seconds = time.perf_counter() - started
-            return seconds, fresh.log.count(), self._own_cpu(fresh) - spent
+            in_flight = self.settings.c4c_writes_in_flight
+            with Timed(fresh) as timed:
+                for set_name, records in writes:
+                    _create_bare(client, set_name, records, in_flight)
+            return timed.seconds, fresh.log.count(), timed.own_cpu
         finally:
             fresh.stop()
 
@@ -436,6 +437,20 @@ class Bench:
         store = self.c4c.service.store
         for row in store.all("ContactCollection")[-(count - count // 2) :]:
             store.update("ContactCollection", row["ObjectID"], {"JobTitle": "Changed in C4C"})
+
+
+def _create_bare(
+    client: C4CClient, set_name: str, records: list[tuple[str, dict]], in_flight: int
+) -> None:
+    """``records`` created in ``set_name`` in ``$batch`` requests of the client's size,
+    ``in_flight`` at once; none may be refused."""
+    size = client.batch_size
+    chunks = [records[at : at + size] for at in range(0, len(records), size)]
+    with InFlight(lambda chunk: client.create_many(set_name, chunk), chunks, in_flight) as sent:
+        for _chunk, results in sent:
+            assert not isinstance(results, Exception), results
+            refused = [result.error for result in results if result.entity is None]
+            assert not refused, (set_name, refused[:1])
 
 
 def one_pass(
@@ -467,10 +482,8 @@ def _timed(bench: Bench, phase: str, memory: bool) -> Figures:
     figures = bench.run(memory)
     if not memory and phase == "initial sync":
         floor = bench.floor()
-        written = bench.write_floor()
-        figures.write_floor_seconds, figures.write_floor_requests, figures.write_floor_own_cpu = (
-            written
-        )
+        (figures.write_floor_seconds, figures.write_floor_requests,
+         figures.write_floor_own_cpu) = bench.write_floor()  # fmt: skip
     if not memory and phase != "next run":
         (figures.floor_items, figures.floor_seconds, figures.floor_mail, figures.floor_c4c,
          figures.floor_own_cpu) = floor  # fmt: skip
