@@ -113,9 +113,7 @@ class _CloseHandler(WSGIRequestHandler):
         try:
             super().handle_one_request()
         finally:
-            spent = getattr(self.server.app, "cpu", None)
-            if spent is not None:
-                spent.add(time.thread_time() - began)
+            self.server.app.cpu.add(time.thread_time() - began)  # the app is the Emulator
 
     def finish(self) -> None:
         if isinstance(self.rfile, _NoDrain):
